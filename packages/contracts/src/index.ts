@@ -1,0 +1,4 @@
+export * from './errors.js'
+export * from './entities.js'
+export * from './limits.js'
+export * from './wire/index.js'

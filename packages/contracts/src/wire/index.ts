@@ -1,0 +1,5 @@
+export * from './primitives.js'
+export * from './endpoint.js'
+export * from './entities.js'
+export * from './tracking-api.js'
+export * from './convert.js'
