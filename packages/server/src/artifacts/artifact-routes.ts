@@ -1,0 +1,103 @@
+/**
+ * MLflow's proxied artifact service (`/api/2.0/mlflow-artifacts/…`): streamed uploads and
+ * downloads, listing with basename paths. Bodies never sit whole in memory.
+ */
+import { KeelError } from '@keel/contracts'
+import type { Context, Hono } from 'hono'
+import { stream } from 'hono/streaming'
+import type { ArtifactRepository } from './artifact-repository.js'
+
+const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts']
+
+const CONTENT_TYPES: Record<string, string> = {
+  json: 'application/json',
+  yaml: 'text/plain; charset=utf-8',
+  yml: 'text/plain; charset=utf-8',
+  txt: 'text/plain; charset=utf-8',
+  log: 'text/plain; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  svg: 'text/plain; charset=utf-8',
+  html: 'text/plain; charset=utf-8',
+}
+
+function contentTypeOf(path: string): string {
+  const base = path.split('/').pop() ?? ''
+  if (base === 'MLmodel') return 'text/plain; charset=utf-8'
+  const ext = base.includes('.') ? base.split('.').pop()!.toLowerCase() : ''
+  return CONTENT_TYPES[ext] ?? 'application/octet-stream'
+}
+
+/** The artifact path after `/artifacts/`, percent-decoded once per segment. */
+function artifactPath(c: Context, prefix: string): string {
+  const pathname = new URL(c.req.url).pathname
+  const raw = pathname.slice(`${prefix}/artifacts/`.length)
+  try {
+    return raw.split('/').map(decodeURIComponent).join('/')
+  } catch {
+    throw KeelError.invalid(`Invalid artifact path '${raw.slice(0, 200)}': malformed percent-encoding`)
+  }
+}
+
+export interface ArtifactRouteOptions {
+  /** When false (`--no-serve-artifacts`), every artifact route answers 503 as MLflow does. */
+  readonly serve: boolean
+  readonly maxUploadBytes?: number
+}
+
+export function mountArtifactRoutes(app: Hono, repo: ArtifactRepository, options: ArtifactRouteOptions): void {
+  for (const prefix of PREFIXES) {
+    if (!options.serve) {
+      app.all(`${prefix}/*`, (c) =>
+        c.text('This server is not configured to serve artifacts (started with --no-serve-artifacts).', 503),
+      )
+      continue
+    }
+    app.get(`${prefix}/artifacts`, async (c) => {
+      const dir = c.req.query('path') ?? ''
+      const files = await repo.list(dir)
+      if (files.length === 0) return c.json({})
+      return c.json({
+        files: files.map((f) => (f.isDir ? { path: f.path, is_dir: true } : { path: f.path, is_dir: false, file_size: f.fileSize })),
+      })
+    })
+    app.get(`${prefix}/artifacts/*`, async (c) => {
+      const path = artifactPath(c, prefix)
+      const file = await repo.get(path)
+      c.header('Content-Type', contentTypeOf(path))
+      c.header('Content-Length', String(file.size))
+      c.header('Content-Disposition', `attachment; filename="${encodeURIComponent(path.split('/').pop() ?? 'artifact')}"`)
+      c.header('X-Content-Type-Options', 'nosniff')
+      return stream(c, async (out) => {
+        out.onAbort(() => {
+          file.stream.destroy()
+        })
+        for await (const chunk of file.stream) await out.write(chunk as Uint8Array)
+      })
+    })
+    app.put(`${prefix}/artifacts/*`, async (c) => {
+      const path = artifactPath(c, prefix)
+      const body = c.req.raw.body
+      if (!body) throw KeelError.invalid('An artifact upload needs a request body')
+      await repo.put(path, body as unknown as AsyncIterable<Uint8Array>, {
+        ...(options.maxUploadBytes !== undefined ? { maxBytes: options.maxUploadBytes } : {}),
+      })
+      return c.json({})
+    })
+    app.delete(`${prefix}/artifacts/*`, async (c) => {
+      await repo.delete(artifactPath(c, prefix))
+      return c.json({})
+    })
+    // Multipart and presigned transfers are only used when the client opts in; MLflow's client
+    // falls back to plain transfers on 501.
+    app.all(`${prefix}/mpu/*`, () => {
+      throw new KeelError('NOT_IMPLEMENTED', 'Multipart upload is not supported by this server; use plain uploads')
+    })
+    app.get(`${prefix}/presigned/*`, () => {
+      throw new KeelError('NOT_IMPLEMENTED', 'Presigned downloads are not supported by this server')
+    })
+  }
+}
