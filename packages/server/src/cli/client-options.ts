@@ -1,0 +1,18 @@
+import type { Command } from 'commander'
+import { TrackingClient } from '@keel/sdk'
+
+export interface ClientFlags {
+  trackingUri?: string
+  json?: boolean
+}
+
+/** Options every client command takes: where the server is, and machine-readable output. */
+export function withClientOptions(command: Command): Command {
+  return command
+    .option('--tracking-uri <url>', 'tracking server (default: $KEEL_TRACKING_URI, $MLFLOW_TRACKING_URI, http://127.0.0.1:5000)')
+    .option('--json', 'print JSON instead of a table')
+}
+
+export function clientFor(flags: ClientFlags): TrackingClient {
+  return new TrackingClient(flags.trackingUri ? { trackingUri: flags.trackingUri } : {})
+}

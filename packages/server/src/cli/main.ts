@@ -1,0 +1,18 @@
+import { Command } from 'commander'
+import { VERSION } from '../server.js'
+import { registerServerCommand } from './server-command.js'
+import { registerExperimentCommands } from './experiments-command.js'
+import { registerRunCommands } from './runs-command.js'
+import { handleCliError } from './output.js'
+
+const program = new Command()
+  .name('keel')
+  .description('keel: MLOps platform speaking MLflow\'s REST API')
+  .version(VERSION)
+  .showHelpAfterError()
+
+registerServerCommand(program)
+registerExperimentCommands(program)
+registerRunCommands(program)
+
+program.parseAsync(process.argv).catch(handleCliError)

@@ -1,0 +1,76 @@
+import cluster from 'node:cluster'
+import { availableParallelism } from 'node:os'
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { openDatabase } from '../sql/open-database.js'
+import { DEFAULT_CONFIG, startServer, type ServerConfig } from '../server.js'
+
+function port(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535)')
+  return n
+}
+
+function workers(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a number of workers (1-64)')
+  return n
+}
+
+interface ServerFlags {
+  host: string
+  port: number
+  backendStoreUri: string
+  artifactsDestination: string
+  defaultArtifactRoot?: string
+  serveArtifacts: boolean
+  workers: number
+  logFormat: 'text' | 'json'
+  requestLog: boolean
+}
+
+/** `keel server`, with MLflow's flag names so existing command lines carry over. */
+export function registerServerCommand(program: Command): void {
+  program
+    .command('server')
+    .description('Run the tracking server (REST API; UI later) on an embedded SQLite store')
+    .option('-h, --host <host>', 'address to listen on', DEFAULT_CONFIG.host)
+    .option('-p, --port <port>', 'port to listen on', port, DEFAULT_CONFIG.port)
+    .option('--backend-store-uri <uri>', 'SQL store: sqlite:///relative.db or sqlite:////absolute.db', DEFAULT_CONFIG.backendStoreUri)
+    .option('--artifacts-destination <dir>', 'folder where proxied artifacts are stored', DEFAULT_CONFIG.artifactsDestination)
+    .option('--default-artifact-root <uri>', 'artifact root of new experiments (default: mlflow-artifacts:, served by this server)')
+    .option('--no-serve-artifacts', 'do not serve artifacts (clients write to the artifact root themselves)')
+    .option('-w, --workers <n>', 'processes sharing the port (SQLite serialises writes across them)', workers, 1)
+    .addOption(new Option('--log-format <format>', 'request log format').choices(['text', 'json']).default('text'))
+    .option('--no-request-log', 'do not log one line per request')
+    .action(async (flags: ServerFlags) => {
+      const config: ServerConfig = {
+        host: flags.host,
+        port: flags.port,
+        backendStoreUri: flags.backendStoreUri,
+        artifactsDestination: flags.artifactsDestination,
+        defaultArtifactRoot: flags.defaultArtifactRoot ?? (flags.serveArtifacts ? 'mlflow-artifacts:' : flags.artifactsDestination),
+        serveArtifacts: flags.serveArtifacts,
+        logFormat: flags.logFormat,
+        requestLog: flags.requestLog,
+      }
+      const count = Math.min(flags.workers, availableParallelism() * 2)
+      if (count > 1 && cluster.isPrimary) {
+        // Migrate once, before the workers open the database.
+        await (await openDatabase(config.backendStoreUri)).close()
+        for (let i = 0; i < count; i++) cluster.fork()
+        cluster.on('exit', (worker, code) => {
+          if (code !== 0) console.error(`keel worker ${worker.process.pid} exited with code ${code}`)
+        })
+        return
+      }
+      const server = await startServer(config)
+      const stop = () => {
+        server.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        )
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+}

@@ -1,0 +1,77 @@
+/**
+ * Turns an HTTP request into the plain object an endpoint's schema validates: the query string for
+ * GET (repeated keys become arrays where the schema has an array), the JSON body otherwise, plus
+ * path parameters. Validation failures become MLflow's messages.
+ */
+import { KeelError } from '@keel/contracts'
+import type { z } from 'zod'
+
+/** Field names whose schema is an array (through optional/default wrappers). */
+export function arrayFields(schema: z.ZodType): ReadonlySet<string> {
+  const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape
+  const out = new Set<string>()
+  if (!shape) return out
+  for (const [name, field] of Object.entries(shape)) if (unwrap(field) === 'array') out.add(name)
+  return out
+}
+
+function unwrap(schema: z.ZodType): string {
+  let def = (schema as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def
+  while ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
+    def = (def.innerType as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def
+  }
+  return def.type
+}
+
+export function queryToObject(params: URLSearchParams, arrays: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key)
+    out[key] = arrays.has(key) ? values : values[values.length - 1]
+  }
+  return out
+}
+
+export function parseJsonBody(text: string): Record<string, unknown> {
+  if (text.trim() === '') return {}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw KeelError.invalid(`Malformed JSON in request body: ${(err as Error).message}`)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw KeelError.invalid('The request body must be a JSON object')
+  }
+  return parsed as Record<string, unknown>
+}
+
+/** Validates `input` against `schema`, reporting the first problem as MLflow words it. */
+export function validateRequest<S extends z.ZodType>(schema: S, input: Record<string, unknown>): z.output<S> {
+  const result = schema.safeParse(input)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]!
+  const field = issue.path.map(String).join('.') || '(body)'
+  const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], input)
+  if (value === undefined) {
+    throw KeelError.invalid(`Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`)
+  }
+  const shown = typeof value === 'string' ? value : JSON.stringify(value)
+  throw KeelError.invalid(
+    `Invalid value ${truncate(shown)} for parameter '${field}' supplied. Hint: Value was of type '${typeName(value)}' (${issue.message}). See the API docs for more information about request parameters.`,
+  )
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'list'
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float'
+  if (typeof value === 'string') return 'str'
+  if (typeof value === 'boolean') return 'bool'
+  return 'dict'
+}
+
+function truncate(s: string | undefined): string {
+  if (s === undefined) return 'undefined'
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s
+}

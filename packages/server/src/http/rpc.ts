@@ -1,0 +1,71 @@
+/**
+ * Mounts the RPC endpoints of `@keel/contracts` on a Hono app: MLflow's paths under both
+ * `/api/<major>.0` and `/ajax-api/<major>.0`, requests parsed and validated against the endpoint's
+ * schema, handlers returning the response object.
+ */
+import { KeelError, type Endpoint, type RequestOf, type ResponseOf } from '@keel/contracts'
+import type { Context, Hono } from 'hono'
+import { arrayFields, parseJsonBody, queryToObject, validateRequest } from './parse-request.js'
+
+export type Handler<E extends Endpoint> = (request: RequestOf<E>) => Promise<ResponseOf<E>> | ResponseOf<E>
+
+export interface RouteOptions {
+  /** Largest JSON body accepted, in bytes. */
+  readonly maxBodyBytes?: number
+  /** Extra methods the route answers to (MLflow routes some POST searches for GET too). */
+  readonly alsoGet?: boolean
+}
+
+export interface MountedRoute {
+  readonly endpoint: Endpoint
+  readonly methods: readonly string[]
+}
+
+const DEFAULT_MAX_BODY = 16 * 1024 * 1024
+
+export class RpcRouter {
+  readonly routes: MountedRoute[] = []
+
+  constructor(private readonly app: Hono) {}
+
+  add<E extends Endpoint>(endpoint: E, handler: Handler<E>, options: RouteOptions = {}): this {
+    const arrays = arrayFields(endpoint.request)
+    const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY
+    const path = endpoint.path.replace(/\{(\w+)\}/g, ':$1')
+    const methods = options.alsoGet && endpoint.method !== 'GET' ? [endpoint.method, 'GET'] : [endpoint.method]
+    const serve = async (c: Context) => {
+      const input = c.req.method === 'GET' ? queryToObject(new URL(c.req.url).searchParams, arrays) : await readJson(c, maxBody)
+      Object.assign(input, c.req.param())
+      const request = validateRequest(endpoint.request, input) as RequestOf<E>
+      return c.json((await handler(request)) as object)
+    }
+    for (const prefix of ['/api', '/ajax-api']) {
+      this.app.on(methods, `${prefix}/${endpoint.major}.0${path}`, serve)
+    }
+    this.routes.push({ endpoint, methods })
+    return this
+  }
+}
+
+async function readJson(c: Context, maxBytes: number): Promise<Record<string, unknown>> {
+  const type = c.req.header('content-type')
+  if (type !== undefined && !/^application\/json\b|\+json\b/i.test(type) && !/^text\/plain\b/i.test(type)) {
+    throw KeelError.invalid(`Unsupported Content-Type '${type}': send the request body as application/json`)
+  }
+  const length = Number(c.req.header('content-length') ?? 'NaN')
+  if (length > maxBytes) throw tooLarge(maxBytes)
+  const body = c.req.raw.body
+  if (!body) return {}
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength
+    if (size > maxBytes) throw tooLarge(maxBytes)
+    chunks.push(chunk)
+  }
+  return parseJsonBody(Buffer.concat(chunks).toString('utf8'))
+}
+
+function tooLarge(maxBytes: number): KeelError {
+  return KeelError.invalid(`Request body is too large: the limit for this endpoint is ${maxBytes} bytes`)
+}

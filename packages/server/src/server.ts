@@ -1,0 +1,94 @@
+/**
+ * The composition root: opens the store and the artifact folder, builds the services and the HTTP
+ * app, and listens. Nothing else in the server wires concrete classes together.
+ */
+import { createRequire } from 'node:module'
+import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
+import { serve, type ServerType } from '@hono/node-server'
+import { ArtifactLocations } from './artifacts/artifact-locations.js'
+import { mountArtifactRoutes } from './artifacts/artifact-routes.js'
+import { LocalArtifactRepository } from './artifacts/local-artifact-repository.js'
+import { createApp } from './http/app.js'
+import { createLogger, type LogFormat, type Logger } from './http/logger.js'
+import { openDatabase } from './sql/open-database.js'
+import { createSqlTrackingStore } from './sql/tracking/sql-tracking-store.js'
+import { ExperimentService } from './tracking/experiment-service.js'
+import { LoggedModelService } from './tracking/logged-model-service.js'
+import { mountLoggedModelRoutes } from './tracking/logged-model-routes.js'
+import { RunService } from './tracking/run-service.js'
+import { mountTrackingRoutes } from './tracking/tracking-routes.js'
+
+export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version
+
+export interface ServerConfig {
+  readonly host: string
+  readonly port: number
+  readonly backendStoreUri: string
+  readonly artifactsDestination: string
+  readonly defaultArtifactRoot: string
+  readonly serveArtifacts: boolean
+  readonly logFormat: LogFormat
+  /** Set to false to keep request logs off (benchmarks, embedding). */
+  readonly requestLog?: boolean
+}
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  host: '127.0.0.1',
+  port: 5000,
+  backendStoreUri: 'sqlite:///keel.db',
+  artifactsDestination: './keel-artifacts',
+  defaultArtifactRoot: 'mlflow-artifacts:',
+  serveArtifacts: true,
+  logFormat: 'text',
+}
+
+export interface RunningServer {
+  readonly url: string
+  readonly logger: Logger
+  close(): Promise<void>
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const logger = createLogger(config.logFormat)
+  const database = await openDatabase(config.backendStoreUri)
+  const store = createSqlTrackingStore(database)
+  const root = config.defaultArtifactRoot.replace(/\/+$/, '')
+  await store.ensureDefaultExperiment(`${root}/0`)
+
+  const proxied = new LocalArtifactRepository(resolve(config.artifactsDestination))
+  // A local --default-artifact-root (no proxy) is the one other place the server reads artifacts.
+  const localRoot = /^(file:|\/|\.)/.test(root) ? [root.startsWith('file:') ? new URL(root).pathname : root] : []
+  const locations = new ArtifactLocations(proxied, localRoot)
+  const experiments = new ExperimentService(store, root)
+  const runs = new RunService(store, locations)
+  const loggedModels = new LoggedModelService(store, locations)
+
+  const app = createApp({
+    version: VERSION,
+    logger: config.requestLog === false ? { ...logger, info() {} } : logger,
+    mount: (app, router) => {
+      mountTrackingRoutes(router, { experiments, runs, storeKind: store.kind })
+      mountLoggedModelRoutes(router, loggedModels)
+      mountArtifactRoutes(app, proxied, { serve: config.serveArtifacts })
+    },
+  })
+
+  const server = await new Promise<ServerType>((resolveListen, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolveListen(s))
+    s.once('error', reject)
+  })
+  const { port } = server.address() as AddressInfo
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  logger.info({ url, store: database.description, artifacts: resolve(config.artifactsDestination) }, 'keel server listening')
+
+  return {
+    url,
+    logger,
+    async close() {
+      await new Promise<void>((done) => server.close(() => done()))
+      await store.close()
+      logger.flush()
+    },
+  }
+}

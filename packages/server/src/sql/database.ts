@@ -1,0 +1,143 @@
+/**
+ * The tables of keel's SQL store, as Kysely sees them. Times are epoch milliseconds; booleans are
+ * 0/1 integers (SQLite has no boolean); ids are text except experiments' integer ids, which MLflow
+ * exposes as strings.
+ */
+import type { ColumnType, Generated } from 'kysely'
+
+type Int64 = ColumnType<number, number | bigint, number | bigint>
+
+export interface ExperimentsTable {
+  experiment_id: Generated<number>
+  name: string
+  artifact_location: string
+  lifecycle_stage: string
+  creation_time: Int64
+  last_update_time: Int64
+}
+
+export interface KeyValueTable {
+  key: string
+  value: string
+}
+
+export interface ExperimentTagsTable extends KeyValueTable {
+  experiment_id: number
+}
+
+export interface RunsTable {
+  run_uuid: string
+  name: string
+  experiment_id: number
+  user_id: string
+  status: string
+  start_time: Int64
+  end_time: Int64 | null
+  lifecycle_stage: string
+  artifact_uri: string
+  deleted_time: Int64 | null
+}
+
+export interface RunKeyValueTable extends KeyValueTable {
+  run_uuid: string
+}
+
+export interface MetricsTable {
+  run_uuid: string
+  key: string
+  value: number
+  is_nan: number
+  timestamp: Int64
+  step: Int64
+  model_id: string | null
+  dataset_name: string | null
+  dataset_digest: string | null
+}
+
+export interface LatestMetricsTable {
+  run_uuid: string
+  key: string
+  value: number
+  is_nan: number
+  timestamp: Int64
+  step: Int64
+  model_id: string | null
+  dataset_name: string | null
+  dataset_digest: string | null
+}
+
+export interface DatasetsTable {
+  dataset_uuid: string
+  experiment_id: number
+  name: string
+  digest: string
+  source_type: string
+  source: string
+  schema: string | null
+  profile: string | null
+}
+
+export interface RunDatasetInputsTable {
+  run_uuid: string
+  dataset_uuid: string
+  /** The input's tags (e.g. mlflow.data.context) as a JSON array of {key,value}. */
+  tags: string
+  /** The `mlflow.data.context` tag (e.g. "training"), which filters match on. */
+  context: string | null
+}
+
+export interface RunModelIoTable {
+  run_uuid: string
+  model_id: string
+  /** 'input' or 'output'. */
+  direction: string
+  step: Int64
+}
+
+export interface LoggedModelsTable {
+  model_id: string
+  experiment_id: number
+  name: string
+  artifact_location: string
+  creation_timestamp_ms: Int64
+  last_updated_timestamp_ms: Int64
+  status: string
+  status_message: string | null
+  lifecycle_stage: string
+  model_type: string | null
+  source_run_id: string | null
+  creator_id: string | null
+}
+
+export interface LoggedModelKeyValueTable extends KeyValueTable {
+  model_id: string
+}
+
+export interface LoggedModelMetricsTable {
+  model_id: string
+  key: string
+  value: number
+  is_nan: number
+  timestamp: Int64
+  step: Int64
+  run_id: string | null
+  dataset_name: string | null
+  dataset_digest: string | null
+}
+
+export interface Database {
+  experiments: ExperimentsTable
+  experiment_tags: ExperimentTagsTable
+  runs: RunsTable
+  tags: RunKeyValueTable
+  params: RunKeyValueTable
+  metrics: MetricsTable
+  latest_metrics: LatestMetricsTable
+  datasets: DatasetsTable
+  run_dataset_inputs: RunDatasetInputsTable
+  run_model_io: RunModelIoTable
+  logged_models: LoggedModelsTable
+  logged_model_tags: LoggedModelKeyValueTable
+  logged_model_params: LoggedModelKeyValueTable
+  logged_model_metrics: LoggedModelMetricsTable
+}

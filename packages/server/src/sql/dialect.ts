@@ -1,0 +1,64 @@
+/**
+ * What differs between the SQL databases keel runs on, in one place (Kysely's adapter idea).
+ * Domain code never branches on the dialect; the SQL store asks this object.
+ */
+import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
+
+export type DialectName = 'sqlite' | 'postgres'
+
+export interface DialectOps {
+  readonly name: DialectName
+  /** Column type of an auto-incrementing integer primary key. */
+  readonly serialType: 'integer' | 'bigserial'
+  /** MLflow's LIKE: case-sensitive, `%` and `_` wildcards. */
+  like(column: Expression<unknown>, pattern: string): RawBuilder<SqlBool>
+  /** MLflow's ILIKE: case-insensitive. */
+  ilike(column: Expression<unknown>, pattern: string): RawBuilder<SqlBool>
+  /** Starts a transaction that holds the write lock from its first statement. */
+  beginWrite(db: Kysely<unknown>): Promise<void>
+}
+
+/** Translates a LIKE pattern into a GLOB pattern (SQLite's case-sensitive matcher). */
+export function likeToGlob(pattern: string): string {
+  let out = ''
+  for (const ch of pattern) {
+    if (ch === '%') out += '*'
+    else if (ch === '_') out += '?'
+    else if (ch === '*' || ch === '?' || ch === '[') out += `[${ch}]`
+    else out += ch
+  }
+  return out
+}
+
+const sqliteOps: DialectOps = {
+  name: 'sqlite',
+  serialType: 'integer',
+  like: (column, pattern) => sql<SqlBool>`${column} GLOB ${likeToGlob(pattern)}`,
+  ilike: (column, pattern) => sql<SqlBool>`lower(${column}) LIKE lower(${pattern})`,
+  beginWrite: async (db) => {
+    await sql`BEGIN IMMEDIATE`.execute(db)
+  },
+}
+
+const postgresOps: DialectOps = {
+  name: 'postgres',
+  serialType: 'bigserial',
+  like: (column, pattern) => sql<SqlBool>`${column} LIKE ${pattern}`,
+  ilike: (column, pattern) => sql<SqlBool>`${column} ILIKE ${pattern}`,
+  beginWrite: async (db) => {
+    await sql`BEGIN`.execute(db)
+  },
+}
+
+export function dialectOps(name: DialectName): DialectOps {
+  switch (name) {
+    case 'sqlite':
+      return sqliteOps
+    case 'postgres':
+      return postgresOps
+    default: {
+      const never: never = name
+      throw new Error(`unknown dialect ${String(never)}`)
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/** Reads whole runs (info, latest metrics, params, tags, inputs, outputs) in a few set queries. */
+import type { DatasetInput, Metric, ModelInput, ModelOutput, Run, RunInfo, RunStatus, Tag } from '@keel/contracts'
+import type { Kysely, Selectable } from 'kysely'
+import type { Database, LatestMetricsTable, RunsTable } from '../database.js'
+
+export function runInfoFromRow(r: Selectable<RunsTable>): RunInfo {
+  const info: RunInfo = {
+    runId: r.run_uuid,
+    runName: r.name,
+    experimentId: String(r.experiment_id),
+    userId: r.user_id,
+    status: r.status as RunStatus,
+    startTime: Number(r.start_time),
+    artifactUri: r.artifact_uri,
+    lifecycleStage: r.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+  }
+  return r.end_time === null ? info : { ...info, endTime: Number(r.end_time) }
+}
+
+export function metricFromRow(m: Omit<Selectable<LatestMetricsTable>, 'run_uuid'> & { run_uuid?: string }): Metric {
+  const metric: { -readonly [K in keyof Metric]: Metric[K] } = {
+    key: m.key,
+    value: m.is_nan ? Number.NaN : m.value,
+    timestamp: Number(m.timestamp),
+    step: Number(m.step),
+  }
+  if (m.model_id !== null) metric.modelId = m.model_id
+  if (m.dataset_name !== null) metric.datasetName = m.dataset_name
+  if (m.dataset_digest !== null) metric.datasetDigest = m.dataset_digest
+  return metric
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const row of rows) {
+    const k = key(row)
+    const list = out.get(k)
+    if (list) list.push(row)
+    else out.set(k, [row])
+  }
+  return out
+}
+
+const kv = (rows: readonly { key: string; value: string }[] | undefined): Tag[] =>
+  (rows ?? []).map((r) => ({ key: r.key, value: r.value }))
+
+/** Loads the runs with these ids, in the order given (ids that do not exist are skipped). */
+export async function loadRuns(db: Kysely<Database>, runIds: readonly string[]): Promise<Run[]> {
+  const runs: Run[] = []
+  // Bounded IN lists keep each query under the database's bound-parameter limit.
+  for (let i = 0; i < runIds.length; i += LOAD_CHUNK) runs.push(...(await loadChunk(db, runIds.slice(i, i + LOAD_CHUNK))))
+  return runs
+}
+
+const LOAD_CHUNK = 5000
+
+async function loadChunk(db: Kysely<Database>, ids: string[]): Promise<Run[]> {
+  const [infos, metrics, params, tags, inputs, modelIo] = await Promise.all([
+    db.selectFrom('runs').selectAll().where('run_uuid', 'in', ids).execute(),
+    db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
+    db.selectFrom('params').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
+    db.selectFrom('tags').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
+    db
+      .selectFrom('run_dataset_inputs as i')
+      .innerJoin('datasets as d', 'd.dataset_uuid', 'i.dataset_uuid')
+      .select(['i.run_uuid', 'i.tags', 'd.name', 'd.digest', 'd.source_type', 'd.source', 'd.schema', 'd.profile'])
+      .where('i.run_uuid', 'in', ids)
+      .orderBy('d.name')
+      .execute(),
+    db.selectFrom('run_model_io').selectAll().where('run_uuid', 'in', ids).orderBy('model_id').execute(),
+  ])
+  const metricsByRun = groupBy(metrics, (m) => m.run_uuid)
+  const paramsByRun = groupBy(params, (p) => p.run_uuid)
+  const tagsByRun = groupBy(tags, (t) => t.run_uuid)
+  const inputsByRun = groupBy(inputs, (i) => i.run_uuid)
+  const ioByRun = groupBy(modelIo, (m) => m.run_uuid)
+  const infoById = new Map(infos.map((r) => [r.run_uuid, r]))
+
+  const runs: Run[] = []
+  for (const id of ids) {
+    const row = infoById.get(id)
+    if (!row) continue
+    const datasetInputs: DatasetInput[] = (inputsByRun.get(id) ?? []).map((i) => ({
+      tags: JSON.parse(i.tags) as Tag[],
+      dataset: {
+        name: i.name,
+        digest: i.digest,
+        sourceType: i.source_type,
+        source: i.source,
+        ...(i.schema !== null ? { schema: i.schema } : {}),
+        ...(i.profile !== null ? { profile: i.profile } : {}),
+      },
+    }))
+    const io = ioByRun.get(id) ?? []
+    const modelInputs: ModelInput[] = io.filter((m) => m.direction === 'input').map((m) => ({ modelId: m.model_id }))
+    const modelOutputs: ModelOutput[] = io
+      .filter((m) => m.direction === 'output')
+      .map((m) => ({ modelId: m.model_id, step: Number(m.step) }))
+    runs.push({
+      info: runInfoFromRow(row),
+      data: {
+        metrics: (metricsByRun.get(id) ?? []).map(metricFromRow),
+        params: kv(paramsByRun.get(id)),
+        tags: kv(tagsByRun.get(id)),
+      },
+      inputs: { datasetInputs, modelInputs },
+      outputs: { modelOutputs },
+    })
+  }
+  return runs
+}

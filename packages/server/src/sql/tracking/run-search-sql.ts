@@ -1,0 +1,114 @@
+/**
+ * search-runs in SQL: one query selects the ids of a page (filters as EXISTS sub-queries, order
+ * terms as LEFT JOINs on the latest metric, param or tag), then run-loader fetches the page.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely'
+import type { Comparison, OrderByClause } from '../../search/index.js'
+import type { RunSearchQuery } from '../../tracking/tracking-store.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
+import { compare, compileFilter, type Condition } from './filter-sql.js'
+import { toExperimentKey } from './sql-experiment-store.js'
+
+const ATTRIBUTE_COLUMNS: Record<string, string> = {
+  run_id: 'runs.run_uuid',
+  run_name: 'runs.name',
+  user_id: 'runs.user_id',
+  status: 'runs.status',
+  artifact_uri: 'runs.artifact_uri',
+  start_time: 'runs.start_time',
+  end_time: 'runs.end_time',
+  lifecycle_stage: 'runs.lifecycle_stage',
+}
+
+function attributeColumn(key: string) {
+  const column = ATTRIBUTE_COLUMNS[key]
+  if (!column) throw new Error(`run attribute ${key} has no column`)
+  return sql.ref(column)
+}
+
+/** `EXISTS (… key = ?)`, negated for IS NULL, with the comparison for everything else. */
+function keyed(table: 'params' | 'tags', c: Comparison, ops: DialectOps): Condition {
+  const exists = (cond?: Condition) =>
+    sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(table)} kv WHERE kv.run_uuid = runs.run_uuid AND kv.key = ${c.key}${
+      cond ? sql` AND ${cond}` : sql``
+    })`
+  if (c.op === 'IS NULL') return sql`NOT ${exists()}`
+  if (c.op === 'IS NOT NULL') return exists()
+  return exists(compare(sql.ref('kv.value'), c, ops))
+}
+
+function comparison(c: Comparison, ops: DialectOps): Condition {
+  switch (c.entity) {
+    case 'metric':
+      if (c.op === 'IS NULL' || c.op === 'IS NOT NULL') {
+        const exists = sql<boolean>`EXISTS (SELECT 1 FROM latest_metrics lm WHERE lm.run_uuid = runs.run_uuid AND lm.key = ${c.key})`
+        return c.op === 'IS NULL' ? sql`NOT ${exists}` : exists
+      }
+      return sql<boolean>`EXISTS (SELECT 1 FROM latest_metrics lm WHERE lm.run_uuid = runs.run_uuid AND lm.key = ${c.key} AND lm.is_nan = 0 AND ${compare(sql.ref('lm.value'), c, ops)})`
+    case 'param':
+      return keyed('params', c, ops)
+    case 'tag':
+      return keyed('tags', c, ops)
+    case 'dataset': {
+      const column = sql.ref(c.key === 'context' ? 'i.context' : c.key === 'digest' ? 'd.digest' : 'd.name')
+      return sql<boolean>`EXISTS (SELECT 1 FROM run_dataset_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = runs.run_uuid AND ${compare(column, c, ops)})`
+    }
+    case 'attribute':
+      if (c.op === 'IS NULL') return sql`${attributeColumn(c.key)} IS NULL`
+      if (c.op === 'IS NOT NULL') return sql`${attributeColumn(c.key)} IS NOT NULL`
+      return compare(attributeColumn(c.key), c, ops)
+  }
+}
+
+interface OrderPlan {
+  joins: RawBuilder<unknown>[]
+  terms: RawBuilder<unknown>[]
+}
+
+function planOrder(orderBy: readonly OrderByClause[]): OrderPlan {
+  const plan: OrderPlan = { joins: [], terms: [] }
+  orderBy.forEach((clause, i) => {
+    const dir = sql.raw(clause.ascending ? 'ASC' : 'DESC')
+    const alias = sql.raw(`o${i}`)
+    if (clause.entity === 'attribute') {
+      const col = attributeColumn(clause.key)
+      plan.terms.push(sql`${col} IS NULL`, sql`${col} ${dir}`)
+      return
+    }
+    if (clause.entity === 'metric') {
+      plan.joins.push(
+        sql`LEFT JOIN latest_metrics ${alias} ON ${alias}.run_uuid = runs.run_uuid AND ${alias}.key = ${clause.key}`,
+      )
+      // NULLs (no such metric) last; NaN after numbers and before NULLs, as MLflow orders them.
+      plan.terms.push(sql`${alias}.value IS NULL`, sql`${alias}.is_nan`, sql`${alias}.value ${dir}`)
+      return
+    }
+    const table = sql.table(clause.entity === 'param' ? 'params' : 'tags')
+    plan.joins.push(sql`LEFT JOIN ${table} ${alias} ON ${alias}.run_uuid = runs.run_uuid AND ${alias}.key = ${clause.key}`)
+    plan.terms.push(sql`${alias}.value IS NULL`, sql`${alias}.value ${dir}`)
+  })
+  // MLflow's implicit tail: newest first, then by id (pagination relies on a total order).
+  plan.terms.push(sql`runs.start_time DESC`, sql`runs.run_uuid ASC`)
+  return plan
+}
+
+/** Ids of the runs of the requested page, plus one more if there is a next page. */
+export async function searchRunIds(db: Kysely<Database>, ops: DialectOps, query: RunSearchQuery): Promise<string[]> {
+  const experimentKeys = query.experimentIds.flatMap((id) => {
+    const key = toExperimentKey(id)
+    return key === undefined ? [] : [key]
+  })
+  if (experimentKeys.length === 0) return []
+  const where: Condition[] = [sql`runs.experiment_id IN (${sql.join(experimentKeys)})`]
+  if (query.viewType !== 'ALL') {
+    where.push(sql`runs.lifecycle_stage = ${query.viewType === 'ACTIVE_ONLY' ? 'active' : 'deleted'}`)
+  }
+  if (query.filter) where.push(compileFilter(query.filter, (c) => comparison(c, ops)))
+  const order = planOrder(query.orderBy)
+  const result = await sql<{ run_uuid: string }>`SELECT runs.run_uuid FROM runs ${order.joins.length > 0 ? sql.join(order.joins, sql` `) : sql``}
+    WHERE ${sql.join(where, sql` AND `)}
+    ORDER BY ${sql.join(order.terms)}
+    LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(db)
+  return result.rows.map((r) => r.run_uuid)
+}

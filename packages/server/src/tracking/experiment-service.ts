@@ -1,0 +1,101 @@
+import { KeelError, LIMITS, type Experiment, type Page, type Tag, type ViewType } from '@keel/contracts'
+import { EXPERIMENT_SEARCH, parseFilter, parseOrderBy } from '../search/index.js'
+import { decodePageToken, nextPageToken } from './page-token.js'
+import type { TrackingStore } from './tracking-store.js'
+import { validateExperimentName, validateExperimentTag, validateMaxResults } from './validation.js'
+
+export interface ExperimentSearch {
+  readonly filter?: string
+  readonly orderBy?: readonly string[]
+  readonly viewType?: ViewType
+  readonly maxResults?: number
+  readonly pageToken?: string
+}
+
+export class ExperimentService {
+  constructor(
+    private readonly store: TrackingStore,
+    /** Root under which new experiments get their artifact folder, e.g. `mlflow-artifacts:`. */
+    private readonly defaultArtifactRoot: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(name: string, options: { artifactLocation?: string; tags?: readonly Tag[] } = {}): Promise<string> {
+    validateExperimentName(name)
+    const tags = options.tags ?? []
+    tags.forEach(validateExperimentTag)
+    const root = this.defaultArtifactRoot.replace(/\/+$/, '')
+    const location = options.artifactLocation
+    if (location !== undefined && location.includes('..')) {
+      throw KeelError.invalid(`Invalid artifact_location '${location}': it must not contain '..'`)
+    }
+    return this.store.experiments.create({
+      name,
+      artifactLocation: location || ((id) => `${root}/${id}`),
+      tags,
+      time: this.now(),
+    })
+  }
+
+  async get(experimentId: string): Promise<Experiment> {
+    const experiment = await this.store.experiments.get(experimentId)
+    if (!experiment) throw KeelError.notFound(`No Experiment with id=${experimentId} exists`)
+    return experiment
+  }
+
+  /** Deleted experiments are found too, as MLflow's get-by-name does. */
+  async getByName(name: string): Promise<Experiment> {
+    const experiment = await this.store.experiments.getByName(name)
+    if (!experiment) throw KeelError.notFound(`Could not find experiment with name '${name}'`)
+    return experiment
+  }
+
+  async search(query: ExperimentSearch): Promise<Page<Experiment>> {
+    const limit = validateMaxResults(query.maxResults, LIMITS.searchRunsDefaultMaxResults, LIMITS.searchExperimentsMaxResults)
+    const offset = decodePageToken(query.pageToken)
+    const filter = parseFilter(query.filter, EXPERIMENT_SEARCH)
+    const result = await this.store.experiments.search({
+      ...(filter ? { filter } : {}),
+      orderBy: parseOrderBy(query.orderBy, EXPERIMENT_SEARCH),
+      viewType: query.viewType ?? 'ACTIVE_ONLY',
+      offset,
+      limit,
+    })
+    const token = nextPageToken(offset, result.items.length, result.hasMore)
+    return token ? { items: result.items, nextPageToken: token } : { items: result.items }
+  }
+
+  async delete(experimentId: string): Promise<void> {
+    await this.get(experimentId)
+    await this.store.experiments.setLifecycle(experimentId, 'deleted', this.now())
+  }
+
+  async restore(experimentId: string): Promise<void> {
+    await this.get(experimentId)
+    await this.store.experiments.setLifecycle(experimentId, 'active', this.now())
+  }
+
+  async rename(experimentId: string, newName: string | undefined): Promise<void> {
+    if (newName === undefined) return
+    validateExperimentName(newName)
+    const experiment = await this.get(experimentId)
+    if (experiment.lifecycleStage !== 'active') {
+      throw KeelError.invalid(`Cannot rename a non-active experiment (id=${experimentId}).`)
+    }
+    await this.store.experiments.rename(experimentId, newName, this.now())
+  }
+
+  async setTag(experimentId: string, tag: Tag): Promise<void> {
+    validateExperimentTag(tag)
+    const experiment = await this.get(experimentId)
+    if (experiment.lifecycleStage !== 'active') {
+      throw KeelError.invalid(`The experiment ${experimentId} must be in the 'active' state.`)
+    }
+    await this.store.experiments.setTag(experimentId, tag)
+  }
+
+  async deleteTag(experimentId: string, key: string): Promise<void> {
+    await this.get(experimentId)
+    await this.store.experiments.deleteTag(experimentId, key)
+  }
+}

@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto'
+import {
+  KeelError,
+  LIMITS,
+  type Dataset,
+  type FileInfo,
+  type KeyValue,
+  type Metric,
+  type ModelOutput,
+  type Page,
+  type Run,
+  type RunInfo,
+  type RunStatus,
+  type Tag,
+  type ViewType,
+} from '@keel/contracts'
+import { joinArtifactPath, type ArtifactLocations } from '../artifacts/artifact-locations.js'
+import { RUN_SEARCH, parseFilter, parseOrderBy } from '../search/index.js'
+import { decodePageToken, nextPageToken } from './page-token.js'
+import { generateRunName } from './run-names.js'
+import type { RunBatch, TrackingStore } from './tracking-store.js'
+import {
+  fitValue,
+  validateBatchLimits,
+  validateKey,
+  validateMaxResults,
+  validateMetric,
+  validateUniqueParamKeys,
+} from './validation.js'
+
+export interface NewRunRequest {
+  readonly experimentId?: string
+  readonly userId?: string
+  readonly runName?: string
+  readonly startTime?: number
+  readonly tags?: readonly Tag[]
+}
+
+export interface RunSearch {
+  readonly experimentIds: readonly string[]
+  readonly filter?: string
+  readonly orderBy?: readonly string[]
+  readonly viewType?: ViewType
+  readonly maxResults?: number
+  readonly pageToken?: string
+}
+
+export interface DatasetInputRequest {
+  readonly dataset: Dataset
+  readonly tags: readonly Tag[]
+}
+
+const RUN_NAME_TAG = 'mlflow.runName'
+const USER_TAG = 'mlflow.user'
+const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history'
+
+export class RunService {
+  constructor(
+    private readonly store: TrackingStore,
+    private readonly artifacts: ArtifactLocations,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async create(request: NewRunRequest): Promise<Run> {
+    const experimentId = request.experimentId || '0'
+    const experiment = await this.store.experiments.get(experimentId)
+    if (!experiment) throw KeelError.notFound(`No Experiment with id=${experimentId} exists`)
+    if (experiment.lifecycleStage !== 'active') {
+      throw KeelError.invalid(`The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`)
+    }
+    const tags = this.cleanTags(request.tags ?? [])
+    const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value
+    if (request.runName && tagName && request.runName !== tagName) {
+      throw KeelError.invalid(`Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${request.runName}', mlflow.runName='${tagName}').`)
+    }
+    const name = request.runName || tagName || generateRunName()
+    const userId = request.userId || tags.find((t) => t.key === USER_TAG)?.value || 'unknown'
+    const runId = randomUUID().replaceAll('-', '')
+    return this.store.runs.create({
+      runId,
+      experimentId,
+      name,
+      userId,
+      startTime: request.startTime ?? this.now(),
+      artifactUri: `${experiment.artifactLocation.replace(/\/+$/, '')}/${runId}/artifacts`,
+      tags: tagName ? tags : [...tags, { key: RUN_NAME_TAG, value: name }],
+    })
+  }
+
+  async get(runId: string): Promise<Run> {
+    const run = await this.store.runs.get(runId)
+    if (!run) throw KeelError.notFound(`Run with id=${runId} not found`)
+    return run
+  }
+
+  async getInfo(runId: string): Promise<RunInfo> {
+    const info = await this.store.runs.getInfo(runId)
+    if (!info) throw KeelError.notFound(`Run with id=${runId} not found`)
+    return info
+  }
+
+  async update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<RunInfo> {
+    if (changes.endTime !== undefined && changes.endTime < 0) {
+      throw KeelError.invalid(`Invalid value ${changes.endTime} for parameter 'end_time' supplied: it must be non-negative`)
+    }
+    return this.store.runs.update(runId, changes)
+  }
+
+  async delete(runId: string): Promise<void> {
+    await this.store.runs.setLifecycle(runId, 'deleted', this.now())
+  }
+
+  async restore(runId: string): Promise<void> {
+    await this.store.runs.setLifecycle(runId, 'active', this.now())
+  }
+
+  /** The narrow waist: every metric, param and tag write goes through here. */
+  async logBatch(runId: string, batch: RunBatch): Promise<void> {
+    validateBatchLimits(batch.metrics.length, batch.params.length, batch.tags.length)
+    batch.metrics.forEach(validateMetric)
+    batch.params.forEach((p) => validateKey(p.key, 'param'))
+    validateUniqueParamKeys(batch.params)
+    await this.store.runs.logBatch(runId, {
+      metrics: batch.metrics,
+      params: batch.params.map((p) => ({ key: p.key, value: fitValue(p.value, LIMITS.paramValueLength) })),
+      tags: this.cleanTags(batch.tags),
+    })
+  }
+
+  logMetric(runId: string, metric: Metric): Promise<void> {
+    return this.logBatch(runId, { metrics: [metric], params: [], tags: [] })
+  }
+
+  logParam(runId: string, param: KeyValue): Promise<void> {
+    return this.logBatch(runId, { metrics: [], params: [param], tags: [] })
+  }
+
+  setTag(runId: string, tag: Tag): Promise<void> {
+    return this.logBatch(runId, { metrics: [], params: [], tags: [tag] })
+  }
+
+  async deleteTag(runId: string, key: string): Promise<void> {
+    await this.store.runs.deleteTag(runId, key)
+  }
+
+  async logInputs(runId: string, datasets: readonly DatasetInputRequest[], modelIds: readonly string[]): Promise<void> {
+    if (datasets.length > LIMITS.datasetsPerLogInputs) {
+      throw KeelError.invalid(`Minimum number of datasets exceeded: at most ${LIMITS.datasetsPerLogInputs} per request, got ${datasets.length}`)
+    }
+    for (const { dataset, tags } of datasets) validateDatasetInput(dataset, tags)
+    await this.store.runs.logInputs(runId, datasets, modelIds)
+  }
+
+  async logOutputs(runId: string, models: readonly ModelOutput[]): Promise<void> {
+    await this.store.runs.logOutputs(runId, models)
+  }
+
+  /** MLflow 2.x clients record each logged model in a JSON-list tag. */
+  async logModel(runId: string, modelJson: string): Promise<void> {
+    let model: unknown
+    try {
+      model = JSON.parse(modelJson)
+    } catch {
+      throw KeelError.invalid("Malformed model info. 'model_json' is not valid JSON")
+    }
+    const required = ['artifact_path', 'flavors', 'utc_time_created', 'run_id']
+    const missing = required.filter((k) => typeof model !== 'object' || model === null || !(k in model))
+    if (missing.length > 0) throw KeelError.invalid(`Model json is missing mandatory fields: [${missing.join(', ')}]`)
+    const run = await this.get(runId)
+    const history = run.data.tags.find((t) => t.key === LOG_MODEL_HISTORY_TAG)?.value
+    const list: unknown[] = history ? (JSON.parse(history) as unknown[]) : []
+    list.push(model)
+    await this.setTag(runId, { key: LOG_MODEL_HISTORY_TAG, value: JSON.stringify(list) })
+  }
+
+  async metricHistory(runId: string, key: string, options: { maxResults?: number; pageToken?: string }): Promise<Page<Metric>> {
+    await this.getInfo(runId)
+    const offset = decodePageToken(options.pageToken)
+    const limit = options.maxResults === undefined ? Number.MAX_SAFE_INTEGER : validateMaxResults(options.maxResults, 0, Number.MAX_SAFE_INTEGER)
+    const result = await this.store.runs.metricHistory(runId, key, { offset, limit: Math.min(limit, 1_000_000_000) })
+    const token = nextPageToken(offset, result.items.length, result.hasMore)
+    return token ? { items: result.items, nextPageToken: token } : { items: result.items }
+  }
+
+  /** Up to `maxResults` points per run, spread evenly over the steps in range (charts). */
+  async metricHistoryBulkInterval(
+    runIds: readonly string[],
+    key: string,
+    range: { startStep?: number; endStep?: number; maxResults?: number },
+  ): Promise<Metric[]> {
+    if (runIds.length === 0) throw KeelError.invalid("Missing value for required parameter 'run_ids'.")
+    if (runIds.length > LIMITS.bulkHistoryMaxRuns) {
+      throw KeelError.invalid(`GetMetricHistoryBulkInterval request must specify at most ${LIMITS.bulkHistoryMaxRuns} run_ids. Received ${runIds.length} run_ids.`)
+    }
+    const maxResults = validateMaxResults(range.maxResults, 320, LIMITS.metricHistoryMaxResults)
+    const points = await this.store.runs.metricHistoryByStep(runIds, key, range)
+    const byRun = new Map<string, Metric[]>()
+    for (const p of points) {
+      const list = byRun.get(p.runId!) ?? []
+      list.push(p)
+      byRun.set(p.runId!, list)
+    }
+    return runIds.flatMap((id) => sampleSteps(byRun.get(id) ?? [], maxResults))
+  }
+
+  async search(query: RunSearch): Promise<Page<Run>> {
+    const limit = validateMaxResults(query.maxResults, LIMITS.searchRunsDefaultMaxResults, LIMITS.searchRunsMaxResults)
+    const offset = decodePageToken(query.pageToken)
+    const filter = parseFilter(query.filter, RUN_SEARCH)
+    const result = await this.store.runs.search({
+      experimentIds: query.experimentIds,
+      ...(filter ? { filter } : {}),
+      orderBy: parseOrderBy(query.orderBy, RUN_SEARCH),
+      viewType: query.viewType ?? 'ACTIVE_ONLY',
+      offset,
+      limit,
+    })
+    const token = nextPageToken(offset, result.items.length, result.hasMore)
+    return token ? { items: result.items, nextPageToken: token } : { items: result.items }
+  }
+
+  async listArtifacts(runId: string, path: string | undefined): Promise<{ rootUri: string; files: FileInfo[] }> {
+    const info = await this.getInfo(runId)
+    const location = this.artifacts.resolve(info.artifactUri)
+    const base = joinArtifactPath(location.path, path)
+    const prefix = path ? `${path.replace(/\/+$/, '')}/` : ''
+    const files = (await location.repo.list(base)).map((f) => ({ ...f, path: `${prefix}${f.path}` }))
+    return { rootUri: info.artifactUri, files }
+  }
+
+  private cleanTags(tags: readonly Tag[]): Tag[] {
+    return tags.map((t) => {
+      validateKey(t.key, 'tag')
+      return { key: t.key, value: fitValue(t.value, LIMITS.tagValueLength) }
+    })
+  }
+}
+
+function validateDatasetInput(dataset: Dataset, tags: readonly Tag[]): void {
+  const checks: [string, string | undefined, number][] = [
+    ['name', dataset.name, LIMITS.datasetNameLength],
+    ['digest', dataset.digest, LIMITS.datasetDigestLength],
+    ['source', dataset.source, LIMITS.datasetSourceLength],
+    ['schema', dataset.schema, LIMITS.datasetSchemaLength],
+    ['profile', dataset.profile, LIMITS.datasetProfileLength],
+  ]
+  for (const [field, value, limit] of checks) {
+    if (value !== undefined && value.length > limit) {
+      throw KeelError.invalid(`Dataset ${field} exceeds the maximum length of ${limit} (got ${value.length})`)
+    }
+  }
+  if (dataset.name === '' || dataset.digest === '') throw KeelError.invalid('A dataset needs a name and a digest')
+  for (const t of tags) {
+    if (t.key.length > LIMITS.inputTagKeyLength || t.value.length > LIMITS.inputTagValueLength) {
+      throw KeelError.invalid(`Dataset input tag '${t.key.slice(0, 40)}' exceeds the limits (key ${LIMITS.inputTagKeyLength}, value ${LIMITS.inputTagValueLength})`)
+    }
+  }
+}
+
+/** Keeps the first and last step and spreads the rest evenly, so a chart keeps its shape. */
+function sampleSteps(points: readonly Metric[], maxResults: number): Metric[] {
+  if (points.length <= maxResults) return [...points]
+  const out: Metric[] = []
+  const stride = (points.length - 1) / (maxResults - 1)
+  for (let i = 0; i < maxResults; i++) out.push(points[Math.round(i * stride)]!)
+  return out
+}

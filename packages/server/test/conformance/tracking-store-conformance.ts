@@ -1,0 +1,190 @@
+/**
+ * The contract of TrackingStore as executable tests. Every implementation (SQLite today,
+ * PostgreSQL next) calls `runTrackingStoreConformance` with a factory for a fresh, empty store.
+ */
+import type { Metric } from '@keel/contracts'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { RUN_SEARCH, parseFilter, parseOrderBy } from '../../src/search/index.js'
+import type { RunSearchQuery, TrackingStore } from '../../src/tracking/tracking-store.js'
+
+export interface ConformanceOptions {
+  readonly name: string
+  readonly newStore: () => Promise<TrackingStore>
+}
+
+let seq = 0
+const uid = () => `${Date.now().toString(16)}${(seq++).toString(16).padStart(8, '0')}`.padEnd(32, '0').slice(0, 32)
+const metric = (key: string, value: number, step = 0, timestamp = 1): Metric => ({ key, value, step, timestamp })
+
+export function runTrackingStoreConformance({ name, newStore }: ConformanceOptions): void {
+  describe(`TrackingStore conformance: ${name}`, () => {
+    let store: TrackingStore
+    beforeEach(async () => {
+      store = await newStore()
+      await store.ensureDefaultExperiment('mlflow-artifacts:/0')
+    })
+    afterEach(async () => {
+      await store.close()
+    })
+
+    async function experiment(name = `e-${uid()}`): Promise<string> {
+      return store.experiments.create({ name, artifactLocation: (id) => `mlflow-artifacts:/${id}`, tags: [], time: 1 })
+    }
+
+    async function run(experimentId: string, overrides: { name?: string; startTime?: number } = {}): Promise<string> {
+      const runId = uid()
+      await store.runs.create({
+        runId,
+        experimentId,
+        name: overrides.name ?? runId.slice(-6),
+        userId: 'tester',
+        startTime: overrides.startTime ?? 1000,
+        artifactUri: `mlflow-artifacts:/${experimentId}/${runId}/artifacts`,
+        tags: [],
+      })
+      return runId
+    }
+
+    const search = (experimentId: string, q: { filter?: string; orderBy?: string[]; limit?: number; offset?: number } = {}) => {
+      const filter = parseFilter(q.filter, RUN_SEARCH)
+      const query: RunSearchQuery = {
+        experimentIds: [experimentId],
+        ...(filter ? { filter } : {}),
+        orderBy: parseOrderBy(q.orderBy, RUN_SEARCH),
+        viewType: 'ACTIVE_ONLY',
+        offset: q.offset ?? 0,
+        limit: q.limit ?? 100,
+      }
+      return store.runs.search(query)
+    }
+
+    it('has the Default experiment "0" once, however often it is ensured', async () => {
+      await store.ensureDefaultExperiment('elsewhere:/0')
+      const def = await store.experiments.get('0')
+      expect(def).toMatchObject({ experimentId: '0', name: 'Default', artifactLocation: 'mlflow-artifacts:/0' })
+    })
+
+    it('creates experiments with computed artifact locations and unique names', async () => {
+      const id = await experiment('unique-name')
+      expect((await store.experiments.get(id))?.artifactLocation).toBe(`mlflow-artifacts:/${id}`)
+      expect((await store.experiments.getByName('unique-name'))?.experimentId).toBe(id)
+      await expect(experiment('unique-name')).rejects.toMatchObject({ code: 'RESOURCE_ALREADY_EXISTS' })
+      expect(await store.experiments.get('123456')).toBeUndefined()
+      expect(await store.experiments.get('not-a-number')).toBeUndefined()
+    })
+
+    it('deleting an experiment deletes its runs; restoring brings back exactly those', async () => {
+      const id = await experiment()
+      const kept = await run(id)
+      const deletedBefore = await run(id)
+      await store.runs.setLifecycle(deletedBefore, 'deleted', 5)
+      await store.experiments.setLifecycle(id, 'deleted', 10)
+      expect((await store.runs.getInfo(kept))?.lifecycleStage).toBe('deleted')
+      await store.experiments.setLifecycle(id, 'active', 20)
+      expect((await store.runs.getInfo(kept))?.lifecycleStage).toBe('active')
+      expect((await store.runs.getInfo(deletedBefore))?.lifecycleStage).toBe('deleted')
+    })
+
+    it('keeps params immutable and writes nothing of a batch that conflicts', async () => {
+      const runId = await run(await experiment())
+      await store.runs.logBatch(runId, { metrics: [], params: [{ key: 'p', value: '1' }], tags: [] })
+      await store.runs.logBatch(runId, { metrics: [], params: [{ key: 'p', value: '1' }], tags: [] })
+      await expect(
+        store.runs.logBatch(runId, {
+          metrics: [metric('m', 1)],
+          params: [{ key: 'p', value: '2' }],
+          tags: [{ key: 't', value: 'x' }],
+        }),
+      ).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' })
+      const r = await store.runs.get(runId)
+      expect(r?.data.params).toEqual([{ key: 'p', value: '1' }])
+      expect(r?.data.metrics).toEqual([])
+      expect(r?.data.tags.find((t) => t.key === 't')).toBeUndefined()
+    })
+
+    it('ignores a retried metric point and keeps the newest value by (step, timestamp, value)', async () => {
+      const runId = await run(await experiment())
+      await store.runs.logBatch(runId, { metrics: [metric('acc', 0.5, 2, 10)], params: [], tags: [] })
+      await store.runs.logBatch(runId, { metrics: [metric('acc', 0.5, 2, 10)], params: [], tags: [] })
+      await store.runs.logBatch(runId, { metrics: [metric('acc', 0.9, 1, 99)], params: [], tags: [] })
+      const history = await store.runs.metricHistory(runId, 'acc', { offset: 0, limit: 10 })
+      expect(history.items.map((m) => m.value)).toEqual([0.5, 0.9])
+      expect((await store.runs.get(runId))?.data.metrics).toEqual([metric('acc', 0.5, 2, 10)])
+    })
+
+    it('stores NaN and infinities', async () => {
+      const runId = await run(await experiment())
+      await store.runs.logBatch(runId, {
+        metrics: [metric('x', Number.NaN, 0, 1), metric('x', Infinity, 1, 2), metric('x', -Infinity, 2, 3)],
+        params: [],
+        tags: [],
+      })
+      const values = (await store.runs.metricHistory(runId, 'x', { offset: 0, limit: 10 })).items.map((m) => m.value)
+      expect(values).toEqual([Number.NaN, Infinity, -Infinity])
+    })
+
+    it('refuses writes to a missing or deleted run', async () => {
+      await expect(store.runs.logBatch(uid(), { metrics: [metric('m', 1)], params: [], tags: [] })).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
+      const runId = await run(await experiment())
+      await store.runs.setLifecycle(runId, 'deleted', 1)
+      await expect(store.runs.logBatch(runId, { metrics: [metric('m', 1)], params: [], tags: [] })).rejects.toMatchObject({
+        code: 'INVALID_PARAMETER_VALUE',
+      })
+    })
+
+    it('renames a run through the mlflow.runName tag', async () => {
+      const runId = await run(await experiment(), { name: 'before' })
+      await store.runs.logBatch(runId, { metrics: [], params: [], tags: [{ key: 'mlflow.runName', value: 'after' }] })
+      expect((await store.runs.getInfo(runId))?.runName).toBe('after')
+    })
+
+    it('searches: filters, order with NULLs last, NaN after numbers, default order, paging', async () => {
+      const exp = await experiment()
+      const ids: Record<string, string> = {}
+      const spec: [string, number | undefined, string][] = [
+        ['a', 0.5, 'x'],
+        ['b', 0.9, 'y'],
+        ['c', undefined, 'x'],
+        ['d', Number.NaN, 'y'],
+        ['e', 0.7, 'x'],
+      ]
+      for (const [i, [n, acc, tag]] of spec.entries()) {
+        ids[n] = await run(exp, { name: n, startTime: 100 + i })
+        await store.runs.logBatch(ids[n]!, {
+          metrics: acc === undefined ? [] : [metric('acc', acc)],
+          params: [{ key: 'letter', value: n }],
+          tags: [{ key: 'group', value: tag }],
+        })
+      }
+      const names = async (q: Parameters<typeof search>[1]) => (await search(exp, q)).items.map((r) => r.info.runName)
+      expect(await names({ orderBy: ['metrics.acc DESC'] })).toEqual(['b', 'e', 'a', 'd', 'c'])
+      expect(await names({ orderBy: ['metrics.acc ASC'] })).toEqual(['a', 'e', 'b', 'd', 'c'])
+      expect(await names({})).toEqual(['e', 'd', 'c', 'b', 'a'])
+      expect(await names({ filter: 'metrics.acc >= 0.7', orderBy: ['params.letter'] })).toEqual(['b', 'e'])
+      expect(await names({ filter: "tags.group = 'x' AND params.letter != 'a'", orderBy: ['params.letter DESC'] })).toEqual(['e', 'c'])
+      expect(await names({ filter: "params.letter IS NULL" })).toEqual([])
+      expect(await names({ filter: "params.letter LIKE 'A%'" })).toEqual([])
+      expect(await names({ filter: "params.letter ILIKE 'A%'" })).toEqual(['a'])
+      expect(await names({ filter: "run_name LIKE '_'", orderBy: ['run_name'], limit: 2 })).toEqual(['a', 'b'])
+      const page1 = await search(exp, { orderBy: ['run_name'], limit: 2 })
+      expect(page1.hasMore).toBe(true)
+      const page3 = await search(exp, { orderBy: ['run_name'], limit: 2, offset: 4 })
+      expect(page3.items.map((r) => r.info.runName)).toEqual(['e'])
+      expect(page3.hasMore).toBe(false)
+    })
+
+    it('returns metric history by step for several runs', async () => {
+      const exp = await experiment()
+      const [r1, r2] = [await run(exp), await run(exp)]
+      for (const id of [r1, r2]) {
+        await store.runs.logBatch(id, { metrics: [0, 1, 2, 3].map((s) => metric('loss', 1 / (s + 1), s, s)), params: [], tags: [] })
+      }
+      const points = await store.runs.metricHistoryByStep([r1, r2], 'loss', { startStep: 1, endStep: 2 })
+      expect(points.map((p) => [p.runId === r1 ? 'r1' : 'r2', p.step])).toEqual(
+        [[r1, 1], [r1, 2], [r2, 1], [r2, 2]].map(([id, s]) => [id === r1 ? 'r1' : 'r2', s]),
+      )
+    })
+  })
+}
