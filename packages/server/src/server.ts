@@ -75,7 +75,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   })
 
   const server = await new Promise<ServerType>((resolveListen, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolveListen(s))
+    // 64 KiB of headers and URL: GET searches carry their filter in the query string.
+    const s = serve(
+      { fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: { maxHeaderSize: 64 * 1024 } },
+      () => resolveListen(s),
+    )
     s.once('error', reject)
   })
   const { port } = server.address() as AddressInfo

@@ -4,7 +4,8 @@
  */
 import { KeelError, LIMITS, type KeyValue, type Metric } from '@keel/contracts'
 
-const KEY_PATTERN = /^[/\w.\- :]*$/
+// Python's `\w` (Unicode letters, digits, marks and underscore), as MLflow's regex reads it.
+const KEY_PATTERN = /^[/\p{L}\p{N}\p{M}_.\- :]*$/u
 
 export function validateKey(key: string, kind: 'metric' | 'param' | 'tag'): void {
   if (key.length === 0) throw KeelError.invalid(`Invalid ${kind} name: '' (a name cannot be empty)`)

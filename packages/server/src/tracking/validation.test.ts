@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { decodePageToken, encodePageToken, nextPageToken } from './page-token.js'
+import {
+  fitValue,
+  validateBatchLimits,
+  validateExperimentName,
+  validateKey,
+  validateMaxResults,
+  validateMetric,
+  validateUniqueParamKeys,
+} from './validation.js'
+
+const invalid = (fn: () => unknown, message: string | RegExp) =>
+  expect(fn).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(message) }))
+
+describe('validateKey', () => {
+  it.each(['acc', 'train/loss', 'a.b-c d:e', 'x'.repeat(250), 'déjà_vu'])('accepts %s', (key) => {
+    expect(() => validateKey(key, 'metric')).not.toThrow()
+  })
+  it.each([
+    ['', /cannot be empty/],
+    ['x'.repeat(251), /exceeded length limit of 250/],
+    ['a\\b', /Names may only contain/],
+    ['a?b', /Names may only contain/],
+    ['/abs', /normalizes differently/],
+    ['a//b', /normalizes differently/],
+    ['a/../b', /normalizes differently/],
+    ['.', /normalizes differently/],
+    ['..', /normalizes differently/],
+    ['a/', /normalizes differently/],
+  ])('refuses %j', (key, message) => invalid(() => validateKey(key, 'param'), message))
+})
+
+describe('values and metrics', () => {
+  it('truncates over-long values to the limit, as MLflow does by default', () => {
+    expect(fitValue('abcdef', 4)).toBe('abcd')
+    expect(fitValue('abc', 4)).toBe('abc')
+  })
+  it('requires a non-negative integer timestamp and an integer step', () => {
+    expect(() => validateMetric({ key: 'm', value: Number.NaN, timestamp: 0, step: -3 })).not.toThrow()
+    invalid(() => validateMetric({ key: 'm', value: 1, timestamp: -1, step: 0 }), /invalid timestamp -1/)
+    invalid(() => validateMetric({ key: 'm', value: 1, timestamp: 1.5, step: 0 }), /invalid timestamp/)
+    invalid(() => validateMetric({ key: 'm', value: 1, timestamp: 1, step: 0.5 }), /invalid step/)
+  })
+})
+
+describe('batch limits', () => {
+  it('allows MLflow maxima and refuses one more', () => {
+    expect(() => validateBatchLimits(1000, 0, 0)).not.toThrow()
+    expect(() => validateBatchLimits(800, 100, 100)).not.toThrow()
+    invalid(() => validateBatchLimits(1001, 0, 0), /at most 1000 metrics/)
+    invalid(() => validateBatchLimits(0, 101, 0), /at most 100 params/)
+    invalid(() => validateBatchLimits(0, 0, 101), /at most 100 tags/)
+    invalid(() => validateBatchLimits(900, 100, 1), /at most 1000 total/)
+  })
+  it('refuses duplicate param keys in one request', () => {
+    expect(() => validateUniqueParamKeys([{ key: 'a', value: '1' }, { key: 'b', value: '1' }])).not.toThrow()
+    invalid(() => validateUniqueParamKeys([{ key: 'a', value: '1' }, { key: 'a', value: '1' }]), /Duplicate parameter keys .*'a'/)
+  })
+})
+
+describe('experiment names and max_results', () => {
+  it('needs a non-empty name within 500 characters', () => {
+    invalid(() => validateExperimentName('  '), /non-empty/)
+    invalid(() => validateExperimentName('n'.repeat(501)), /exceeded length limit of 500/)
+    expect(() => validateExperimentName('iris')).not.toThrow()
+  })
+  it('uses the default when absent and refuses values outside 1..max', () => {
+    expect(validateMaxResults(undefined, 1000, 50000)).toBe(1000)
+    expect(validateMaxResults(50000, 1000, 50000)).toBe(50000)
+    invalid(() => validateMaxResults(50001, 1000, 50000), /Invalid value 50001 for parameter 'max_results'/)
+    invalid(() => validateMaxResults(0, 1000, 50000), /Invalid value 0/)
+  })
+})
+
+describe('page tokens', () => {
+  it('round-trip offsets and end on the last page', () => {
+    expect(decodePageToken(encodePageToken(1234))).toBe(1234)
+    expect(decodePageToken(undefined)).toBe(0)
+    expect(decodePageToken('')).toBe(0)
+    expect(nextPageToken(100, 50, true)).toBe(encodePageToken(150))
+    expect(nextPageToken(100, 50, false)).toBeUndefined()
+  })
+  it.each(['garbage', encodePageToken(-1), Buffer.from('{"offset":"7"}').toString('base64url'), Buffer.from('[]').toString('base64url')])(
+    'refuses a token it did not make: %s',
+    (token) => invalid(() => decodePageToken(token), /Invalid page token/),
+  )
+})
