@@ -2,7 +2,6 @@
  * The composition root: opens the store and the artifact folder, builds the services and the HTTP
  * app, and listens. Nothing else in the server wires concrete classes together.
  */
-import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
@@ -18,8 +17,8 @@ import { LoggedModelService } from './tracking/logged-model-service.js'
 import { mountLoggedModelRoutes } from './tracking/logged-model-routes.js'
 import { RunService } from './tracking/run-service.js'
 import { mountTrackingRoutes } from './tracking/tracking-routes.js'
+import { VERSION } from './version.js'
 
-export const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version
 
 export interface ServerConfig {
   readonly host: string
@@ -31,16 +30,6 @@ export interface ServerConfig {
   readonly logFormat: LogFormat
   /** Set to false to keep request logs off (benchmarks, embedding). */
   readonly requestLog?: boolean
-}
-
-export const DEFAULT_CONFIG: ServerConfig = {
-  host: '127.0.0.1',
-  port: 5000,
-  backendStoreUri: 'sqlite:///keel.db',
-  artifactsDestination: './keel-artifacts',
-  defaultArtifactRoot: 'mlflow-artifacts:',
-  serveArtifacts: true,
-  logFormat: 'text',
 }
 
 export interface RunningServer {

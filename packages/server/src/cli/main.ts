@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import { VERSION } from '../server.js'
+import { VERSION } from '../version.js'
 import { registerServerCommand } from './server-command.js'
 import { registerExperimentCommands } from './experiments-command.js'
 import { registerRunCommands } from './runs-command.js'

@@ -12,7 +12,11 @@ export function printTable(head: readonly string[], rows: readonly (readonly (st
     process.stdout.write(pc.dim('(none)\n'))
     return
   }
-  const table = new Table({ head: head.map((h) => pc.bold(h)), style: { head: [], border: [] } })
+  const table = new Table({
+    head: head.map((h) => pc.bold(h)),
+    style: { head: [], border: [] },
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  })
   for (const row of rows) table.push(row.map(String))
   process.stdout.write(`${table.toString()}\n`)
 }

@@ -1,8 +1,7 @@
 import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { openDatabase } from '../sql/open-database.js'
-import { DEFAULT_CONFIG, startServer, type ServerConfig } from '../server.js'
+import type { ServerConfig } from '../server.js'
 
 function port(value: string): number {
   const n = Number(value)
@@ -14,6 +13,13 @@ function workers(value: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected a number of workers (1-64)')
   return n
+}
+
+const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 5000,
+  backendStoreUri: 'sqlite:///keel.db',
+  artifactsDestination: './keel-artifacts',
 }
 
 interface ServerFlags {
@@ -33,16 +39,19 @@ export function registerServerCommand(program: Command): void {
   program
     .command('server')
     .description('Run the tracking server (REST API; UI later) on an embedded SQLite store')
-    .option('-h, --host <host>', 'address to listen on', DEFAULT_CONFIG.host)
-    .option('-p, --port <port>', 'port to listen on', port, DEFAULT_CONFIG.port)
-    .option('--backend-store-uri <uri>', 'SQL store: sqlite:///relative.db or sqlite:////absolute.db', DEFAULT_CONFIG.backendStoreUri)
-    .option('--artifacts-destination <dir>', 'folder where proxied artifacts are stored', DEFAULT_CONFIG.artifactsDestination)
+    .option('-h, --host <host>', 'address to listen on', DEFAULTS.host)
+    .option('-p, --port <port>', 'port to listen on', port, DEFAULTS.port)
+    .option('--backend-store-uri <uri>', 'SQL store: sqlite:///relative.db or sqlite:////absolute.db', DEFAULTS.backendStoreUri)
+    .option('--artifacts-destination <dir>', 'folder where proxied artifacts are stored', DEFAULTS.artifactsDestination)
     .option('--default-artifact-root <uri>', 'artifact root of new experiments (default: mlflow-artifacts:, served by this server)')
     .option('--no-serve-artifacts', 'do not serve artifacts (clients write to the artifact root themselves)')
     .option('-w, --workers <n>', 'processes sharing the port (SQLite serialises writes across them)', workers, 1)
     .addOption(new Option('--log-format <format>', 'request log format').choices(['text', 'json']).default('text'))
     .option('--no-request-log', 'do not log one line per request')
     .action(async (flags: ServerFlags) => {
+      // Loaded on use, so that client commands start without the server's dependencies.
+      const { startServer } = await import('../server.js')
+      const { openDatabase } = await import('../sql/open-database.js')
       const config: ServerConfig = {
         host: flags.host,
         port: flags.port,
