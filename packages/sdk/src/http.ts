@@ -1,0 +1,142 @@
+/**
+ * The REST transport: builds MLflow proto-JSON requests from an endpoint of `@keel/contracts`,
+ * sends them with auth and retries, and parses responses with the endpoint's response schema.
+ */
+import { type Endpoint, type HttpMethod, KeelError, type RequestInputOf } from '@keel/contracts'
+import { type AuthOptions, authHeaders, envInt, resolveTrackingUri } from './config.js'
+import { RETRYABLE_STATUSES, errorFromResponse, networkError } from './http-errors.js'
+import { type RetryOptions, backoffDelay, retryOptions, sleep } from './retry.js'
+import { SDK_VERSION } from './version.js'
+
+export interface HttpOptions extends AuthOptions {
+  /** Server base URL (else `KEEL_TRACKING_URI`, `MLFLOW_TRACKING_URI`, http://127.0.0.1:5000). */
+  readonly trackingUri?: string
+  readonly retry?: Partial<RetryOptions>
+  /** Timeout of one API request (default `MLFLOW_HTTP_REQUEST_TIMEOUT` seconds, else 120 s). */
+  readonly timeoutMs?: number
+  /** Timeout of one artifact upload or download, body included (default 1 h). */
+  readonly transferTimeoutMs?: number
+  /** Extra headers sent on every request. */
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/** A raw request for `HttpClient.send`; `body` is a factory so that a retry gets a fresh stream. */
+export interface SendInit {
+  readonly method: HttpMethod
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: () => NonNullable<RequestInit['body']>
+  /** Artifact transfer: uses `transferTimeoutMs` instead of `timeoutMs`. */
+  readonly transfer?: boolean
+}
+
+/** The parsed (normalised) response of an endpoint. */
+export type ResponseOutputOf<E extends Endpoint> = E['response']['_output']
+
+type Attempt = { readonly response: Response } | { readonly error: KeelError; readonly retryable: boolean; readonly retryAfter?: string | null }
+
+export class HttpClient {
+  /** The server's base URL, without a trailing slash. */
+  readonly baseUrl: string
+  private readonly headers: Readonly<Record<string, string>>
+  private readonly retry: RetryOptions
+  private readonly timeoutMs: number
+  private readonly transferTimeoutMs: number
+
+  constructor(options: HttpOptions = {}) {
+    this.baseUrl = resolveTrackingUri(options.trackingUri)
+    this.headers = { 'user-agent': `keel-sdk/${SDK_VERSION}`, ...authHeaders(options), ...options.headers }
+    this.retry = retryOptions(options.retry)
+    const envTimeout = envInt('MLFLOW_HTTP_REQUEST_TIMEOUT')
+    this.timeoutMs = options.timeoutMs ?? (envTimeout === undefined ? 120_000 : envTimeout * 1000)
+    this.transferTimeoutMs = options.transferTimeoutMs ?? 3_600_000
+  }
+
+  /** Calls one endpoint of the REST API with a wire (snake_case) request; returns the parsed response. */
+  async call<E extends Endpoint>(endpoint: E, request: RequestInputOf<E>): Promise<ResponseOutputOf<E>> {
+    const { path, rest } = fillPath(endpoint.path, request as Record<string, unknown>)
+    let url = `${this.baseUrl}/api/${endpoint.major}.0${path}`
+    let body: (() => NonNullable<RequestInit['body']>) | undefined
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (endpoint.method === 'GET') {
+      const query = toQueryString(rest)
+      if (query !== '') url += `?${query}`
+    } else {
+      const json = JSON.stringify(rest)
+      body = () => json
+      headers['content-type'] = 'application/json'
+    }
+    const response = await this.send(url, { method: endpoint.method, headers, ...(body && { body }) })
+    const text = await response.text()
+    let json: unknown
+    try {
+      json = text.trim() === '' ? {} : JSON.parse(text)
+    } catch {
+      throw new KeelError('INTERNAL_ERROR', `${endpoint.method} ${path} returned a body that is not JSON: ${text.slice(0, 200)}`)
+    }
+    const parsed = endpoint.response.safeParse(json)
+    if (!parsed.success) {
+      throw new KeelError('INTERNAL_ERROR', `${endpoint.method} ${path} returned an unexpected response: ${parsed.error.message}`)
+    }
+    return parsed.data as ResponseOutputOf<E>
+  }
+
+  /**
+   * Sends a request to an absolute URL and returns the 2xx response (body unread). Retries network
+   * errors, timeouts and 429/502/503/504 with backoff; any other non-2xx throws its `KeelError`.
+   */
+  async send(url: string, init: SendInit): Promise<Response> {
+    const what = `${init.method} ${new URL(url).pathname}`
+    const started = Date.now()
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.attempt(url, init, what)
+      if ('response' in result) return result.response
+      const delay = backoffDelay(attempt, this.retry, result.retryAfter)
+      const outOfTime = Date.now() + delay - started > this.retry.maxElapsedMs
+      if (!result.retryable || attempt >= this.retry.maxAttempts || outOfTime) throw result.error
+      await sleep(delay)
+    }
+  }
+
+  private async attempt(url: string, init: SendInit, what: string): Promise<Attempt> {
+    let response: Response
+    try {
+      response = await fetch(url, {
+        method: init.method,
+        headers: { ...this.headers, ...init.headers },
+        body: init.body?.() ?? null,
+        duplex: 'half',
+        signal: AbortSignal.timeout(init.transfer ? this.transferTimeoutMs : this.timeoutMs),
+      })
+    } catch (error) {
+      return networkError(error, what)
+    }
+    if (response.ok) return { response }
+    const error = await errorFromResponse(response, what)
+    return { error, retryable: RETRYABLE_STATUSES.has(response.status), retryAfter: response.headers.get('retry-after') }
+  }
+}
+
+/** Substitutes `{name}` segments of an endpoint path; the used fields leave the request. */
+export function fillPath(template: string, request: Record<string, unknown>): { path: string; rest: Record<string, unknown> } {
+  const rest = { ...request }
+  const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = rest[name]
+    if (value === undefined || value === null || value === '') throw KeelError.invalid(`Missing path parameter '${name}'`)
+    delete rest[name]
+    return encodeURIComponent(String(value))
+  })
+  return { path, rest }
+}
+
+/** MLflow's GET encoding: one key per scalar, repeated keys for arrays, booleans as true/false. */
+export function toQueryString(request: Record<string, unknown>): string {
+  const query = new URLSearchParams()
+  for (const [key, value] of Object.entries(request)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === undefined || item === null) continue
+      if (typeof item === 'object') throw KeelError.invalid(`Field '${key}' cannot be sent in a query string`)
+      query.append(key, String(item))
+    }
+  }
+  return query.toString()
+}

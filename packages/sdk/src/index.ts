@@ -1,0 +1,33 @@
+/**
+ * @keel/sdk: track experiments, runs, metrics, params, tags, datasets and artifacts on keel or any
+ * server speaking MLflow's REST API.
+ *
+ * ```ts
+ * import { keel } from '@keel/sdk'
+ * await keel.setExperiment('demo')
+ * await using run = await keel.startRun({ runName: 'baseline' })
+ * run.logParams({ lr: 0.01 })
+ * run.logMetric('loss', 0.42, { step: 1 })
+ * ```
+ */
+import { createKeel } from './keel.js'
+
+export { createKeel, Keel, type KeelOptions, type StartRunOptions } from './keel.js'
+export { ActiveRun, ERROR_TAG, type ActiveRunOptions, type RunMetricOptions } from './run.js'
+export { TrackingClient } from './tracking-client.js'
+export type * from './tracking-options.js'
+export type { LogBatchInput, MetricInput, ParamValue, ParamsInput, TagsInput } from './inputs.js'
+export { HttpClient, type HttpOptions, type ResponseOutputOf, type SendInit } from './http.js'
+export type { RetryOptions } from './retry.js'
+export type { AuthOptions } from './config.js'
+export { DEFAULT_TRACKING_URI } from './config.js'
+export { isTransient } from './http-errors.js'
+export { ArtifactRepository, normalizeArtifactPath, resolveArtifactRepository } from './artifacts.js'
+export { type ArtifactStore, HttpArtifactStore, LocalArtifactStore } from './artifact-stores.js'
+export { collectLineageTags, type LineageOptions } from './lineage.js'
+export { splitBatch, type Batch } from './batch.js'
+export { SDK_VERSION } from './version.js'
+export { KeelError, type ErrorCode } from '@keel/contracts'
+
+/** The default instance, configured from the environment on first use. */
+export const keel = createKeel()
