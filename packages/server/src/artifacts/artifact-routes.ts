@@ -5,6 +5,7 @@
 import { KeelError } from '@keel/contracts'
 import type { Context, Hono } from 'hono'
 import { stream } from 'hono/streaming'
+import { requestBody } from '../http/rpc.js'
 import type { ArtifactRepository } from './artifact-repository.js'
 
 const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts']
@@ -80,9 +81,7 @@ export function mountArtifactRoutes(app: Hono, repo: ArtifactRepository, options
     })
     app.put(`${prefix}/artifacts/*`, async (c) => {
       const path = artifactPath(c, prefix)
-      const body = c.req.raw.body
-      if (!body) throw KeelError.invalid('An artifact upload needs a request body')
-      await repo.put(path, body as unknown as AsyncIterable<Uint8Array>, {
+      await repo.put(path, requestBody(c), {
         ...(options.maxUploadBytes !== undefined ? { maxBytes: options.maxUploadBytes } : {}),
       })
       return c.json({})

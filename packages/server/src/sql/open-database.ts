@@ -10,6 +10,7 @@ import { KeelError } from '@keel/contracts'
 import type { Database } from './database.js'
 import { dialectOps, type DialectOps } from './dialect.js'
 import { allMigrations } from './migrations/index.js'
+import { withStatementCache } from './statement-cache.js'
 
 export interface SqlDatabase {
   readonly db: Kysely<Database>
@@ -57,7 +58,7 @@ export async function openDatabase(uri: string): Promise<SqlDatabase> {
   sqlite.pragma('busy_timeout = 10000')
   sqlite.pragma('foreign_keys = ON')
   const ops = dialectOps('sqlite')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   await migrate(db, ops)
   return {
     db,
