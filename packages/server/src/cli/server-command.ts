@@ -67,9 +67,17 @@ export function registerServerCommand(program: Command): void {
         // Migrate once, before the workers open the database.
         await (await openDatabase(config.backendStoreUri)).close()
         for (let i = 0; i < count; i++) cluster.fork()
+        let stopping = false
         cluster.on('exit', (worker, code) => {
-          if (code !== 0) console.error(`keel worker ${worker.process.pid} exited with code ${code}`)
+          if (!stopping && code !== 0) console.error(`keel worker ${worker.process.pid} exited with code ${code}`)
         })
+        const stopWorkers = (signal: NodeJS.Signals) => {
+          stopping = true
+          for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal)
+          cluster.disconnect(() => process.exit(0))
+        }
+        process.once('SIGINT', () => stopWorkers('SIGINT'))
+        process.once('SIGTERM', () => stopWorkers('SIGTERM'))
         return
       }
       const server = await startServer(config)
