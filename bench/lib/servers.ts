@@ -1,0 +1,171 @@
+/**
+ * Starts and stops the servers under test: keel (the built CLI) and stock MLflow (the repo venv),
+ * each on a free port with a fresh SQLite file in its own temp folder. Every started server is
+ * registered so that stopAll() can end them on errors and on Ctrl-C.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+import { getText } from './http.js'
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+
+export interface ServerHandle {
+  readonly name: string
+  readonly url: string
+  readonly version: string
+  /** How the server was started (argv), for the report. */
+  readonly command: readonly string[]
+  stop(): Promise<void>
+}
+
+const live = new Set<ServerHandle>()
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer()
+    s.once('error', rej)
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      s.close(() => res(port))
+    })
+  })
+}
+
+interface SpawnSpec {
+  readonly name: string
+  readonly exe: string
+  readonly args: (port: number, dir: string) => string[]
+  readonly readyTimeoutMs: number
+  readonly env?: NodeJS.ProcessEnv
+}
+
+async function startServer(spec: SpawnSpec): Promise<ServerHandle> {
+  const dir = mkdtempSync(join(tmpdir(), `keel-bench-${spec.name}-`))
+  const port = await freePort()
+  const args = spec.args(port, dir)
+  const logPath = join(dir, 'server.log')
+  const logFd = openSync(logPath, 'a')
+  // detached: the server gets its own process group, so stop() also reaches its workers.
+  const child = spawn(spec.exe, args, {
+    cwd: dir,
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+    env: { ...process.env, ...spec.env },
+  })
+  closeSync(logFd)
+  let exited: string | null = null
+  const exitedP = new Promise<void>((r) => {
+    child.once('exit', (code, signal) => {
+      exited = signal ? `signal ${signal}` : `exit code ${code}`
+      r()
+    })
+    child.once('error', (err) => {
+      exited = err.message
+      r()
+    })
+  })
+  const url = `http://127.0.0.1:${port}`
+  const handle: ServerHandle = {
+    name: spec.name,
+    url,
+    version: '?',
+    command: [spec.exe, ...args],
+    stop: async () => {
+      live.delete(handle)
+      await terminate(child, exitedP)
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+  live.add(handle)
+
+  const deadline = Date.now() + spec.readyTimeoutMs
+  let ready = false
+  while (!exited && !ready && Date.now() <= deadline) {
+    ready = (await getText(`${url}/health`)).status === 200
+    if (!ready) await sleep(200)
+  }
+  if (!ready) {
+    const why = exited ? `exited early (${exited})` : `not ready within ${spec.readyTimeoutMs / 1000}s`
+    const log = tail(logPath)
+    await handle.stop()
+    throw new Error(`${spec.name} ${why}\n$ ${[spec.exe, ...args].join(' ')}\n--- server log (tail) ---\n${log}`)
+  }
+  const version = await versionOf(url)
+  return { ...handle, version }
+}
+
+/** SIGTERM to the server's process group, SIGKILL after 5 s; then sweeps any leftover worker. */
+async function terminate(child: ChildProcess, exited: Promise<void>): Promise<void> {
+  const pid = child.pid
+  if (pid === undefined) return
+  const signalGroup = (sig: NodeJS.Signals): void => {
+    try {
+      process.kill(-pid, sig) // the whole group: `mlflow server` runs uvicorn as a child
+    } catch {
+      /* group already gone */
+    }
+  }
+  const running = child.exitCode === null && child.signalCode === null
+  signalGroup('SIGTERM')
+  if (running) {
+    const timedOut = await Promise.race([exited.then(() => false), sleep(5000).then(() => true)])
+    if (timedOut) signalGroup('SIGKILL')
+    await Promise.race([exited, sleep(2000)])
+  }
+  signalGroup('SIGKILL')
+}
+
+function tail(path: string, lines = 30): string {
+  try {
+    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n')
+  } catch {
+    return '(no log)'
+  }
+}
+
+async function versionOf(url: string): Promise<string> {
+  const r = await getText(`${url}/version`)
+  return r.status === 200 ? r.body.trim() : '?'
+}
+
+export function startKeel(): Promise<ServerHandle> {
+  return startServer({
+    name: 'keel',
+    exe: process.execPath,
+    args: (port, dir) => [
+      join(REPO_ROOT, 'packages/server/bin/keel.js'),
+      'server',
+      ...['--host', '127.0.0.1', '--port', String(port)],
+      ...['--backend-store-uri', `sqlite:///${join(dir, 'keel.db')}`],
+      ...['--artifacts-destination', join(dir, 'art')],
+      '--no-request-log',
+    ],
+    readyTimeoutMs: 30_000,
+  })
+}
+
+/** Stock `mlflow server` from the repo venv: one uvicorn worker, default settings otherwise. */
+export function startMlflow(venvPython: string): Promise<ServerHandle> {
+  return startServer({
+    name: 'mlflow',
+    exe: join(resolve(venvPython, '..'), 'mlflow'),
+    args: (port, dir) => [
+      'server',
+      ...['--host', '127.0.0.1', '--port', String(port)],
+      ...['--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`],
+      ...['--default-artifact-root', join(dir, 'mlart')],
+      ...['--workers', '1'],
+    ],
+    readyTimeoutMs: 120_000,
+  })
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...live].map((h) => h.stop().catch(() => undefined)))
+}

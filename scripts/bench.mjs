@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// Runs every bench/*.bench.ts with tsx, one after the other, passing stdio through.
+// `npm run bench` builds first. Extra arguments go to each benchmark, e.g.
+//   npm run bench -- --only keel          (skip MLflow for a quick look)
+//   KEEL_BENCH_RUNS=2000 npm run bench    (fewer seeded runs for search_runs)
+// Exits non-zero as soon as one benchmark fails.
+
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BENCH_DIR = join(REPO_ROOT, 'bench');
+const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+function log(message) {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+if (!existsSync(TSX)) {
+  log(`ERROR: ${TSX} not found; run npm install first.`);
+  process.exit(1);
+}
+
+const files = readdirSync(BENCH_DIR)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort();
+if (files.length === 0) {
+  log('ERROR: no bench/*.bench.ts found');
+  process.exit(1);
+}
+
+let current = null;
+let interrupted = false;
+// The benchmark stops its own servers on SIGINT/SIGTERM; pass the signal on and wait for it.
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    interrupted = true;
+    current?.kill(sig);
+  });
+}
+
+function run(file) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(TSX, [join(BENCH_DIR, file), ...process.argv.slice(2)], {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+    });
+    current = child;
+    child.on('error', (err) => {
+      log(`ERROR: could not run ${file}: ${err.message}`);
+      resolvePromise(1);
+    });
+    child.on('exit', (code, signal) => {
+      current = null;
+      resolvePromise(signal ? 1 : (code ?? 1));
+    });
+  });
+}
+
+for (const file of files) {
+  log(`running ${file}`);
+  const code = await run(file);
+  if (code !== 0 || interrupted) {
+    log(`${file} ${interrupted ? 'was interrupted' : `failed (exit code ${code})`}`);
+    process.exit(code || 130);
+  }
+}
+log(`done: ${files.length} benchmark(s)`);
