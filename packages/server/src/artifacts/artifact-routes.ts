@@ -5,7 +5,7 @@
 import { KeelError } from '@keel/contracts'
 import type { Context, Hono } from 'hono'
 import { stream } from 'hono/streaming'
-import { requestBody } from '../http/rpc.js'
+import { requestBody } from '../http/node-request.js'
 import type { ArtifactRepository } from './artifact-repository.js'
 
 const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts']

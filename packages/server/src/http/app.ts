@@ -6,6 +6,7 @@ import { KeelError } from '@keel/contracts'
 import { Hono } from 'hono'
 import { errorBody, statusOf } from './errors.js'
 import type { Logger } from './logger.js'
+import { requestHeader } from './node-request.js'
 import { buildOpenApi } from './openapi.js'
 import { RpcRouter } from './rpc.js'
 
@@ -21,7 +22,7 @@ export function createApp({ version, logger, mount }: AppOptions): Hono {
 
   app.use(async (c, next) => {
     const started = performance.now()
-    const requestId = c.req.header('x-request-id') ?? randomUUID()
+    const requestId = requestHeader(c, 'x-request-id') ?? randomUUID()
     await next()
     c.header('X-Request-Id', requestId)
     logger.info(

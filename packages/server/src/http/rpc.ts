@@ -5,6 +5,7 @@
  */
 import { KeelError, type Endpoint, type RequestOf, type ResponseOf } from '@keel/contracts'
 import type { Context, Hono } from 'hono'
+import { requestBody, requestHeader } from './node-request.js'
 import { arrayFields, parseJsonBody, queryToObject, validateRequest } from './parse-request.js'
 
 export type Handler<E extends Endpoint> = (request: RequestOf<E>) => Promise<ResponseOf<E>> | ResponseOf<E>
@@ -48,11 +49,11 @@ export class RpcRouter {
 }
 
 async function readJson(c: Context, maxBytes: number): Promise<Record<string, unknown>> {
-  const type = c.req.header('content-type')
+  const type = requestHeader(c, 'content-type')
   if (type !== undefined && !/^application\/json\b|\+json\b/i.test(type) && !/^text\/plain\b/i.test(type)) {
     throw KeelError.invalid(`Unsupported Content-Type '${type}': send the request body as application/json`)
   }
-  const length = Number(c.req.header('content-length') ?? 'NaN')
+  const length = Number(requestHeader(c, 'content-length') ?? 'NaN')
   if (length > maxBytes) throw tooLarge(maxBytes)
   const chunks: Uint8Array[] = []
   let size = 0
@@ -62,16 +63,6 @@ async function readJson(c: Context, maxBytes: number): Promise<Record<string, un
     chunks.push(chunk)
   }
   return parseJsonBody(Buffer.concat(chunks).toString('utf8'))
-}
-
-/**
- * The request body as a byte stream: Node's IncomingMessage when running on Node (no Web Streams
- * in between, which cost more than the rest of a small request), else the standard Request body.
- */
-export function requestBody(c: Context): AsyncIterable<Uint8Array> {
-  const incoming = (c.env as { incoming?: AsyncIterable<Uint8Array> } | undefined)?.incoming
-  if (incoming) return incoming
-  return (c.req.raw.body ?? []) as unknown as AsyncIterable<Uint8Array>
 }
 
 function tooLarge(maxBytes: number): KeelError {

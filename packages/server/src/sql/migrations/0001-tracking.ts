@@ -52,8 +52,8 @@ export function trackingMigration(ops: DialectOps): Migration {
           .addColumn('value', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint(`${table}_pk`, ['run_uuid', 'key'])
           .execute()
-        // Filters and orders on a key across the runs of a search.
-        await db.schema.createIndex(`${table}_key_value`).on(table).columns(['key', 'run_uuid']).execute()
+        // Search filters select the runs with a key's value (covering: no table lookups).
+        await db.schema.createIndex(`${table}_key_value`).on(table).columns(['key', 'value', 'run_uuid']).execute()
       }
 
       // Metric history. The primary key makes a client's retry of the same point a no-op, and its

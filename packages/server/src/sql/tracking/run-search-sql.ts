@@ -27,32 +27,41 @@ function attributeColumn(key: string) {
   return sql.ref(column)
 }
 
-/** `EXISTS (… key = ?)`, negated for IS NULL, with the comparison for everything else. */
+/**
+ * Filters on metrics, params, tags and datasets select the matching run ids in a sub-query that
+ * reads the (key, value, run_uuid) index, instead of probing every run of the experiments: the
+ * database evaluates `run_uuid IN (…)` once.
+ */
+function runsWhere(subquery: RawBuilder<unknown>, negate = false): Condition {
+  return sql<boolean>`runs.run_uuid ${sql.raw(negate ? 'NOT IN' : 'IN')} (${subquery})`
+}
+
 function keyed(table: 'params' | 'tags', c: Comparison, ops: DialectOps): Condition {
-  const exists = (cond?: Condition) =>
-    sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(table)} kv WHERE kv.run_uuid = runs.run_uuid AND kv.key = ${c.key}${
-      cond ? sql` AND ${cond}` : sql``
-    })`
-  if (c.op === 'IS NULL') return sql`NOT ${exists()}`
-  if (c.op === 'IS NOT NULL') return exists()
-  return exists(compare(sql.ref('kv.value'), c, ops))
+  const withKey = (cond?: Condition) =>
+    sql`SELECT kv.run_uuid FROM ${sql.table(table)} kv WHERE kv.key = ${c.key}${cond ? sql` AND ${cond}` : sql``}`
+  if (c.op === 'IS NULL') return runsWhere(withKey(), true)
+  if (c.op === 'IS NOT NULL') return runsWhere(withKey())
+  return runsWhere(withKey(compare(sql.ref('kv.value'), c, ops)))
 }
 
 function comparison(c: Comparison, ops: DialectOps): Condition {
   switch (c.entity) {
-    case 'metric':
-      if (c.op === 'IS NULL' || c.op === 'IS NOT NULL') {
-        const exists = sql<boolean>`EXISTS (SELECT 1 FROM latest_metrics lm WHERE lm.run_uuid = runs.run_uuid AND lm.key = ${c.key})`
-        return c.op === 'IS NULL' ? sql`NOT ${exists}` : exists
-      }
-      return sql<boolean>`EXISTS (SELECT 1 FROM latest_metrics lm WHERE lm.run_uuid = runs.run_uuid AND lm.key = ${c.key} AND lm.is_nan = 0 AND ${compare(sql.ref('lm.value'), c, ops)})`
+    case 'metric': {
+      const withKey = (cond?: Condition) =>
+        sql`SELECT lm.run_uuid FROM latest_metrics lm WHERE lm.key = ${c.key}${cond ? sql` AND ${cond}` : sql``}`
+      if (c.op === 'IS NULL') return runsWhere(withKey(), true)
+      if (c.op === 'IS NOT NULL') return runsWhere(withKey())
+      return runsWhere(withKey(sql`lm.is_nan = 0 AND ${compare(sql.ref('lm.value'), c, ops)}`))
+    }
     case 'param':
       return keyed('params', c, ops)
     case 'tag':
       return keyed('tags', c, ops)
     case 'dataset': {
       const column = sql.ref(c.key === 'context' ? 'i.context' : c.key === 'digest' ? 'd.digest' : 'd.name')
-      return sql<boolean>`EXISTS (SELECT 1 FROM run_dataset_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid WHERE i.run_uuid = runs.run_uuid AND ${compare(column, c, ops)})`
+      return runsWhere(
+        sql`SELECT i.run_uuid FROM run_dataset_inputs i JOIN datasets d ON d.dataset_uuid = i.dataset_uuid WHERE ${compare(column, c, ops)}`,
+      )
     }
     case 'attribute':
       if (c.op === 'IS NULL') return sql`${attributeColumn(c.key)} IS NULL`

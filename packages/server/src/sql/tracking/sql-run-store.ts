@@ -12,6 +12,7 @@ import type {
 } from '../../tracking/tracking-store.js'
 import type { Database } from '../database.js'
 import type { DialectOps } from '../dialect.js'
+import { precompile } from '../precompiled.js'
 import { loadRuns, metricFromRow, runInfoFromRow } from './run-loader.js'
 import { searchRunIds } from './run-search-sql.js'
 import { chunk, withWriteTransaction } from './sql-util.js'
@@ -203,12 +204,12 @@ function runNotFound(runId: string): KeelError {
   return KeelError.notFound(`Run with id=${runId} not found`)
 }
 
+const selectRunState = precompile<[string], { experiment_id: number; lifecycle_stage: string }>(1, (db, runId) =>
+  db.selectFrom('runs').select(['experiment_id', 'lifecycle_stage']).where('run_uuid', '=', runId),
+)
+
 async function requireActiveRun(tx: Kysely<Database>, runId: string) {
-  const run = await tx
-    .selectFrom('runs')
-    .select(['experiment_id', 'lifecycle_stage'])
-    .where('run_uuid', '=', runId)
-    .executeTakeFirst()
+  const run = (await selectRunState(tx, runId)).rows[0]
   if (!run) throw runNotFound(runId)
   if (run.lifecycle_stage !== 'active') {
     throw KeelError.invalid(
@@ -275,10 +276,50 @@ function metricRow(runId: string, m: Metric) {
   }
 }
 
+type MetricRow = ReturnType<typeof metricRow>
+const METRIC_COLUMNS = ['run_uuid', 'key', 'value', 'is_nan', 'timestamp', 'step', 'model_id', 'dataset_name', 'dataset_digest'] as const
+const rowArgs = (r: MetricRow) => METRIC_COLUMNS.map((c) => r[c])
+const slotsRow = (slots: unknown[]) => Object.fromEntries(METRIC_COLUMNS.map((c, i) => [c, slots[i]])) as MetricRow
+
+/** One metric point; a retry of the same point is a no-op. */
+const insertMetric = precompile(METRIC_COLUMNS.length, (db, ...slots) =>
+  db.insertInto('metrics').values(slotsRow(slots)).onConflict((oc) => oc.doNothing()),
+)
+
+/** The run's latest value of a key, replaced only by a point with a larger (step, timestamp, value). */
+const upsertLatestMetric = precompile(METRIC_COLUMNS.length, (db, ...slots) =>
+  db
+    .insertInto('latest_metrics')
+    .values(slotsRow(slots))
+    .onConflict((oc) =>
+      oc
+        .columns(['run_uuid', 'key'])
+        .doUpdateSet((eb) => ({
+          value: eb.ref('excluded.value'),
+          is_nan: eb.ref('excluded.is_nan'),
+          timestamp: eb.ref('excluded.timestamp'),
+          step: eb.ref('excluded.step'),
+          model_id: eb.ref('excluded.model_id'),
+          dataset_name: eb.ref('excluded.dataset_name'),
+          dataset_digest: eb.ref('excluded.dataset_digest'),
+        }))
+        .where(
+          sql<boolean>`(excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
+        ),
+    ),
+)
+
+/** Up to this many points are written one precompiled statement at a time; more go in multi-row inserts. */
+const SMALL_BATCH = 8
+
 async function insertMetrics(tx: Kysely<Database>, runId: string, metrics: readonly Metric[]): Promise<void> {
   const rows = metrics.map((m) => metricRow(runId, m))
-  for (const part of chunk(rows, 9)) {
-    await tx.insertInto('metrics').values(part).onConflict((oc) => oc.doNothing()).execute()
+  if (rows.length <= SMALL_BATCH) {
+    for (const row of rows) await insertMetric(tx, ...rowArgs(row))
+  } else {
+    for (const part of chunk(rows, 9)) {
+      await tx.insertInto('metrics').values(part).onConflict((oc) => oc.doNothing()).execute()
+    }
   }
   // The newest point per key by (step, timestamp, value) becomes the run's latest value, unless a
   // newer one is already there.
@@ -287,32 +328,11 @@ async function insertMetrics(tx: Kysely<Database>, runId: string, metrics: reado
     const cur = latest.get(r.key)
     if (!cur || compareMetricRows(r, cur) > 0) latest.set(r.key, r)
   }
-  for (const part of chunk([...latest.values()], 9)) {
-    await tx
-      .insertInto('latest_metrics')
-      .values(part)
-      .onConflict((oc) =>
-        oc
-          .columns(['run_uuid', 'key'])
-          .doUpdateSet((eb) => ({
-            value: eb.ref('excluded.value'),
-            is_nan: eb.ref('excluded.is_nan'),
-            timestamp: eb.ref('excluded.timestamp'),
-            step: eb.ref('excluded.step'),
-            model_id: eb.ref('excluded.model_id'),
-            dataset_name: eb.ref('excluded.dataset_name'),
-            dataset_digest: eb.ref('excluded.dataset_digest'),
-          }))
-          .where(
-            sql<boolean>`(excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
-          ),
-      )
-      .execute()
-  }
+  for (const row of latest.values()) await upsertLatestMetric(tx, ...rowArgs(row))
   await recordLoggedModelMetrics(tx, runId, metrics)
 }
 
-function compareMetricRows(a: ReturnType<typeof metricRow>, b: ReturnType<typeof metricRow>): number {
+function compareMetricRows(a: MetricRow, b: MetricRow): number {
   return Number(a.step) - Number(b.step) || Number(a.timestamp) - Number(b.timestamp) || a.value - b.value
 }
 
