@@ -1,6 +1,6 @@
 import { KeelError, LIMITS, type Experiment, type Page, type Tag, type ViewType } from '@keel/contracts'
 import { EXPERIMENT_SEARCH, parseFilter, parseOrderBy } from '../search/index.js'
-import { decodePageToken, nextPageToken } from './page-token.js'
+import { decodePageToken, toPage } from './page-token.js'
 import type { TrackingStore } from './tracking-store.js'
 import { validateExperimentName, validateExperimentTag, validateMaxResults } from './validation.js'
 
@@ -61,8 +61,7 @@ export class ExperimentService {
       offset,
       limit,
     })
-    const token = nextPageToken(offset, result.items.length, result.hasMore)
-    return token ? { items: result.items, nextPageToken: token } : { items: result.items }
+    return toPage(result.items, offset, result.hasMore)
   }
 
   async delete(experimentId: string): Promise<void> {

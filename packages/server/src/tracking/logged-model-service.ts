@@ -15,7 +15,7 @@ import {
 } from '@keel/contracts'
 import { joinArtifactPath, type ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { LOGGED_MODEL_SEARCH, parseFilter, type FilterExpr } from '../search/index.js'
-import { decodePageToken, nextPageToken } from './page-token.js'
+import { decodePageToken, toPage } from './page-token.js'
 import { generateRunName } from './run-names.js'
 import type { LoggedModelOrderByClause, TrackingStore } from './tracking-store.js'
 import { fitValue, requireId, validateKey, validateMaxResults, validateUniqueParamKeys } from './validation.js'
@@ -153,8 +153,7 @@ export class LoggedModelService {
       offset,
       limit,
     })
-    const token = nextPageToken(offset, result.items.length, result.hasMore)
-    return token ? { items: result.items, nextPageToken: token } : { items: result.items }
+    return toPage(result.items, offset, result.hasMore)
   }
 
   /** A folder of the model's artifacts; paths relative to the model's root, as MLflow lists them. */

@@ -16,7 +16,7 @@ import {
 } from '@keel/contracts'
 import { joinArtifactPath, type ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { RUN_SEARCH, parseFilter, parseOrderBy } from '../search/index.js'
-import { decodePageToken, nextPageToken } from './page-token.js'
+import { decodePageToken, toPage } from './page-token.js'
 import { generateRunName } from './run-names.js'
 import type { RunBatch, TrackingStore } from './tracking-store.js'
 import {
@@ -178,8 +178,7 @@ export class RunService {
     const offset = decodePageToken(options.pageToken)
     const limit = options.maxResults === undefined ? Number.MAX_SAFE_INTEGER : validateMaxResults(options.maxResults, 0, Number.MAX_SAFE_INTEGER)
     const result = await this.store.runs.metricHistory(runId, key, { offset, limit: Math.min(limit, 1_000_000_000) })
-    const token = nextPageToken(offset, result.items.length, result.hasMore)
-    return token ? { items: result.items, nextPageToken: token } : { items: result.items }
+    return toPage(result.items, offset, result.hasMore)
   }
 
   /** Up to `maxResults` points per run, spread evenly over the steps in range (charts). */
@@ -215,8 +214,7 @@ export class RunService {
       offset,
       limit,
     })
-    const token = nextPageToken(offset, result.items.length, result.hasMore)
-    return token ? { items: result.items, nextPageToken: token } : { items: result.items }
+    return toPage(result.items, offset, result.hasMore)
   }
 
   async listArtifacts(runId: string, path: string | undefined): Promise<{ rootUri: string; files: FileInfo[] }> {

@@ -17,7 +17,12 @@ export function runInfoFromRow(r: Selectable<RunsTable>): RunInfo {
   return r.end_time === null ? info : { ...info, endTime: Number(r.end_time) }
 }
 
-export function metricFromRow(m: Omit<Selectable<LatestMetricsTable>, 'run_uuid'> & { run_uuid?: string }): Metric {
+type MetricRowFields = Pick<
+  Selectable<LatestMetricsTable>,
+  'key' | 'value' | 'is_nan' | 'timestamp' | 'step' | 'model_id' | 'dataset_name' | 'dataset_digest'
+>
+
+export function metricFromRow(m: MetricRowFields): Metric {
   const metric: { -readonly [K in keyof Metric]: Metric[K] } = {
     key: m.key,
     value: m.is_nan ? Number.NaN : m.value,
@@ -30,7 +35,7 @@ export function metricFromRow(m: Omit<Selectable<LatestMetricsTable>, 'run_uuid'
   return metric
 }
 
-function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>()
   for (const row of rows) {
     const k = key(row)
@@ -41,7 +46,7 @@ function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[
   return out
 }
 
-const kv = (rows: readonly { key: string; value: string }[] | undefined): Tag[] =>
+export const kv = (rows: readonly { key: string; value: string }[] | undefined): Tag[] =>
   (rows ?? []).map((r) => ({ key: r.key, value: r.value }))
 
 /** Loads the runs with these ids, in the order given (ids that do not exist are skipped). */

@@ -10,6 +10,7 @@ import type {
 import type { Database, LoggedModelMetricsTable, LoggedModelsTable } from '../database.js'
 import type { DialectOps } from '../dialect.js'
 import { searchLoggedModelIds } from './logged-model-search-sql.js'
+import { groupBy, kv, metricFromRow } from './run-loader.js'
 import { chunk, withWriteTransaction } from './sql-util.js'
 
 type KeyValueTable = 'logged_model_tags' | 'logged_model_params'
@@ -174,7 +175,7 @@ async function loadChunk(db: Kysely<Database>, ids: string[]): Promise<LoadedMod
         tags: kv(tagsById.get(id)),
         registrations: [],
       },
-      data: { params: kv(paramsById.get(id)), metrics: (metricsById.get(id) ?? []).map(metricFromRow) },
+      data: { params: kv(paramsById.get(id)), metrics: (metricsById.get(id) ?? []).map(modelMetricFromRow) },
     }
     return [{ model, lifecycleStage: row.lifecycle_stage }]
   })
@@ -196,29 +197,9 @@ function infoFromRow(r: Selectable<LoggedModelsTable>) {
   }
 }
 
-function metricFromRow(m: Selectable<LoggedModelMetricsTable>): Metric {
-  return {
-    key: m.key,
-    value: m.is_nan ? Number.NaN : m.value,
-    timestamp: Number(m.timestamp),
-    step: Number(m.step),
-    modelId: m.model_id,
-    ...(m.run_id !== null ? { runId: m.run_id } : {}),
-    ...(m.dataset_name !== null ? { datasetName: m.dataset_name } : {}),
-    ...(m.dataset_digest !== null ? { datasetDigest: m.dataset_digest } : {}),
-  }
+/** A logged model's metric: a run metric row that also names the run it was logged from. */
+function modelMetricFromRow(m: Selectable<LoggedModelMetricsTable>): Metric {
+  const metric = metricFromRow(m)
+  return m.run_id !== null ? { ...metric, runId: m.run_id } : metric
 }
 
-function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>()
-  for (const row of rows) {
-    const k = key(row)
-    const list = out.get(k)
-    if (list) list.push(row)
-    else out.set(k, [row])
-  }
-  return out
-}
-
-const kv = (rows: readonly { key: string; value: string }[] | undefined): Tag[] =>
-  (rows ?? []).map((r) => ({ key: r.key, value: r.value }))
