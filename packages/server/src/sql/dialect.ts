@@ -16,6 +16,11 @@ export interface DialectOps {
   ilike(column: Expression<unknown>, pattern: string): RawBuilder<SqlBool>
   /** Starts a transaction that holds the write lock from its first statement. */
   beginWrite(db: Kysely<unknown>): Promise<void>
+  /**
+   * Refreshes the planner's statistics where they are stale, cheaply (bounded sampling), so that
+   * searches start from their most selective condition.
+   */
+  refreshStatistics(db: Kysely<unknown>): Promise<void>
 }
 
 /** Translates a LIKE pattern into a GLOB pattern (SQLite's case-sensitive matcher). */
@@ -38,6 +43,11 @@ const sqliteOps: DialectOps = {
   beginWrite: async (db) => {
     await sql`BEGIN IMMEDIATE`.execute(db)
   },
+  refreshStatistics: async (db) => {
+    // Sample at most ~1000 rows per index; `optimize` analyzes only tables whose size changed a lot.
+    await sql`PRAGMA analysis_limit = 1000`.execute(db)
+    await sql`PRAGMA optimize`.execute(db)
+  },
 }
 
 const postgresOps: DialectOps = {
@@ -48,6 +58,8 @@ const postgresOps: DialectOps = {
   beginWrite: async (db) => {
     await sql`BEGIN`.execute(db)
   },
+  // autovacuum keeps PostgreSQL's statistics current.
+  refreshStatistics: async () => {},
 }
 
 export function dialectOps(name: DialectName): DialectOps {

@@ -3,7 +3,7 @@
  * terms as LEFT JOINs on the latest metric, param or tag), then run-loader fetches the page.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely'
-import type { Comparison, OrderByClause } from '../../search/index.js'
+import type { Comparison, FilterExpr, OrderByClause } from '../../search/index.js'
 import type { RunSearchQuery } from '../../tracking/tracking-store.js'
 import type { Database } from '../database.js'
 import type { DialectOps } from '../dialect.js'
@@ -102,6 +102,37 @@ function planOrder(orderBy: readonly OrderByClause[]): OrderPlan {
   return plan
 }
 
+const KEYED_TABLES = { metric: 'latest_metrics', param: 'params', tag: 'tags' } as const
+
+/**
+ * A comparison ANDed at the top of the filter on a metric, param or tag becomes an inner join on
+ * that table's (run, key) row, which is unique per run, so the join keeps the semantics of
+ * EXISTS. As joins, the database's planner can start from the most selective condition (a param's
+ * value on its (key, value) index) instead of testing every run of the experiments.
+ */
+function joinable(c: FilterExpr): c is Comparison & { entity: keyof typeof KEYED_TABLES } {
+  return c.kind === 'comparison' && c.entity in KEYED_TABLES && c.op !== 'IS NULL' && c.op !== 'IS NOT NULL'
+}
+
+function filterJoins(filter: FilterExpr | undefined, ops: DialectOps): { joins: RawBuilder<unknown>[]; rest: FilterExpr[] } {
+  const items = filter === undefined ? [] : filter.kind === 'and' ? filter.items : [filter]
+  const joins: RawBuilder<unknown>[] = []
+  const rest: FilterExpr[] = []
+  for (const item of items) {
+    if (!joinable(item)) {
+      rest.push(item)
+      continue
+    }
+    const alias = sql.raw(`f${joins.length}`)
+    const value = sql.ref(`f${joins.length}.value`)
+    const cond = item.entity === 'metric' ? sql`${alias}.is_nan = 0 AND ${compare(value, item, ops)}` : compare(value, item, ops)
+    joins.push(
+      sql`JOIN ${sql.table(KEYED_TABLES[item.entity])} ${alias} ON ${alias}.run_uuid = runs.run_uuid AND ${alias}.key = ${item.key} AND ${cond}`,
+    )
+  }
+  return { joins, rest }
+}
+
 /** Ids of the runs of the requested page, plus one more if there is a next page. */
 export async function searchRunIds(db: Kysely<Database>, ops: DialectOps, query: RunSearchQuery): Promise<string[]> {
   const experimentKeys = query.experimentIds.flatMap((id) => {
@@ -113,9 +144,11 @@ export async function searchRunIds(db: Kysely<Database>, ops: DialectOps, query:
   if (query.viewType !== 'ALL') {
     where.push(sql`runs.lifecycle_stage = ${query.viewType === 'ACTIVE_ONLY' ? 'active' : 'deleted'}`)
   }
-  if (query.filter) where.push(compileFilter(query.filter, (c) => comparison(c, ops)))
+  const filtered = filterJoins(query.filter, ops)
+  for (const item of filtered.rest) where.push(compileFilter(item, (c) => comparison(c, ops)))
   const order = planOrder(query.orderBy)
-  const result = await sql<{ run_uuid: string }>`SELECT runs.run_uuid FROM runs ${order.joins.length > 0 ? sql.join(order.joins, sql` `) : sql``}
+  const joins = [...filtered.joins, ...order.joins]
+  const result = await sql<{ run_uuid: string }>`SELECT runs.run_uuid FROM runs ${joins.length > 0 ? sql.join(joins, sql` `) : sql``}
     WHERE ${sql.join(where, sql` AND `)}
     ORDER BY ${sql.join(order.terms)}
     LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(db)

@@ -13,19 +13,38 @@ export async function withWriteTransaction<T>(
   ops: DialectOps,
   fn: (tx: Kysely<Database>) => Promise<T>,
 ): Promise<T> {
-  return db.connection().execute(async (conn) => {
+  const result = await db.connection().execute(async (conn) => {
     await ops.beginWrite(conn as Kysely<unknown>)
     try {
-      const result = await fn(conn)
+      const value = await fn(conn)
       await sql`COMMIT`.execute(conn)
-      return result
+      return value
     } catch (err) {
       await sql`ROLLBACK`.execute(conn)
       throw err
     }
   })
+  await afterWrite(db, ops)
+  return result
 }
 
+/**
+ * Keeps the planner's statistics in step with the data: refreshed after 1,000 writes, then each
+ * time the count of writes grows tenfold (the data changed shape), and at least hourly. Search
+ * plans depend on them: with statistics SQLite starts from a param's (key, value) index instead of
+ * a metric range over every run.
+ */
+const statistics = new WeakMap<Kysely<Database>, { writes: number; nextAt: number; lastAt: number }>()
+
+async function afterWrite(db: Kysely<Database>, ops: DialectOps): Promise<void> {
+  let state = statistics.get(db)
+  if (!state) statistics.set(db, (state = { writes: 0, nextAt: 1000, lastAt: Date.now() }))
+  state.writes++
+  if (state.writes < state.nextAt && Date.now() - state.lastAt < 3_600_000) return
+  state.nextAt = state.writes * 10
+  state.lastAt = Date.now()
+  await ops.refreshStatistics(db as Kysely<unknown>)
+}
 export type Tx = Kysely<Database> | Transaction<Database>
 
 /** A unique or primary-key violation, in SQLite's or PostgreSQL's words. */
