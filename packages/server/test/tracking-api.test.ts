@@ -35,6 +35,16 @@ describe('server basics', () => {
     expect(Object.keys(doc.paths)).toContain('/api/2.0/mlflow-artifacts/artifacts/{path}')
   })
 
+  it('answers with an X-Request-Id, keeping a plain one the caller sent', async () => {
+    const own = await fetch(`${server.url}/health`, { headers: { 'X-Request-Id': 'trace-42' } })
+    expect(own.headers.get('x-request-id')).toBe('trace-42')
+    const forged = await fetch(`${server.url}/health`, { headers: { 'X-Request-Id': 'a b "status=200"' } })
+    expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    const error = await fetch(`${server.url}/api/2.0/mlflow/runs/get?run_id=nope`)
+    expect(error.status).toBe(404)
+    expect(error.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
   it('has the Default experiment "0"', async () => {
     const res = await call('GET', '/experiments/get', { experiment_id: '0' })
     expect(res.json.experiment).toMatchObject({ experiment_id: '0', name: 'Default', lifecycle_stage: 'active' })

@@ -22,9 +22,12 @@ export function createApp({ version, logger, mount }: AppOptions): Hono {
 
   app.use(async (c, next) => {
     const started = performance.now()
-    const requestId = requestHeader(c, 'x-request-id') ?? randomUUID()
-    await next()
+    const given = requestHeader(c, 'x-request-id')
+    // A caller's id is kept when it is short and plain; anything else could forge log lines.
+    const requestId = given !== undefined && /^[\w\-=.]{1,128}$/.test(given) ? given : randomUUID()
+    // Set before the handler runs: a header added to a finished response makes Hono rebuild it.
     c.header('X-Request-Id', requestId)
+    await next()
     logger.info(
       {
         method: c.req.method,
