@@ -54,17 +54,8 @@ export interface MetricsTable {
   dataset_digest: string | null
 }
 
-export interface LatestMetricsTable {
-  run_uuid: string
-  key: string
-  value: number
-  is_nan: number
-  timestamp: Int64
-  step: Int64
-  model_id: string | null
-  dataset_name: string | null
-  dataset_digest: string | null
-}
+/** The latest point of each (run, key): the same columns as the history. */
+export type LatestMetricsTable = MetricsTable
 
 export interface DatasetsTable {
   dataset_uuid: string
