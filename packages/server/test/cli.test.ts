@@ -1,5 +1,6 @@
 /** The CLI as a user runs it: `keel experiments …` and `keel runs …` against a real server. */
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, KEEL_BIN, startKeelServer, type KeelServer } from './support/keel-server.js'
@@ -34,6 +35,14 @@ afterAll(async () => {
 })
 
 describe('keel CLI', () => {
+  it("is what the README's `npx keel` runs from the repository root", async () => {
+    const root = new URL('../../../', import.meta.url)
+    // --no: never fetch a package named keel from the registry; the workspace's bin must be linked.
+    const { stdout } = await exec('npm', ['exec', '--no', '--', 'keel', '--version'], { cwd: root })
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+    expect(stdout.trim()).toBe(version)
+  })
+
   it('lists experiments as a table and as JSON', async () => {
     const table = await keel('experiments', 'list')
     expect(table).toMatch(/ID.*Name.*Stage/)

@@ -12,6 +12,18 @@ export interface ExperimentSearch {
   readonly pageToken?: string
 }
 
+/** The experiment new runs and logged models go into: it must exist and be active. */
+export async function requireActiveExperiment(store: TrackingStore, experimentId: string): Promise<Experiment> {
+  const experiment = await store.experiments.get(experimentId)
+  if (!experiment) throw KeelError.notFound(`No Experiment with id=${experimentId} exists`)
+  if (experiment.lifecycleStage !== 'active') {
+    throw KeelError.invalid(
+      `The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`,
+    )
+  }
+  return experiment
+}
+
 export class ExperimentService {
   constructor(
     private readonly store: TrackingStore,

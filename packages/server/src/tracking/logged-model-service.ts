@@ -15,6 +15,7 @@ import {
 } from '@keel/contracts'
 import { joinArtifactPath, type ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { LOGGED_MODEL_SEARCH, parseFilter, type FilterExpr } from '../search/index.js'
+import { requireActiveExperiment } from './experiment-service.js'
 import { decodePageToken, toPage } from './page-token.js'
 import { generateRunName } from './run-names.js'
 import type { LoggedModelOrderByClause, TrackingStore } from './tracking-store.js'
@@ -72,11 +73,7 @@ export class LoggedModelService {
     if (request.name) validateModelName(request.name)
     const params = cleanParams(request.params ?? [])
     const tags = cleanTags(request.tags ?? [])
-    const experiment = await this.store.experiments.get(experimentId)
-    if (!experiment) throw KeelError.notFound(`No Experiment with id=${experimentId} exists`)
-    if (experiment.lifecycleStage !== 'active') {
-      throw KeelError.invalid(`The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`)
-    }
+    const experiment = await requireActiveExperiment(this.store, experimentId)
     if (request.sourceRunId && !(await this.store.runs.getInfo(request.sourceRunId))) {
       throw KeelError.notFound(`Run with id=${request.sourceRunId} not found`)
     }

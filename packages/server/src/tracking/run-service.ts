@@ -16,6 +16,7 @@ import {
 } from '@keel/contracts'
 import { joinArtifactPath, type ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { RUN_SEARCH, parseFilter, parseOrderBy } from '../search/index.js'
+import { requireActiveExperiment } from './experiment-service.js'
 import { decodePageToken, toPage } from './page-token.js'
 import { generateRunName } from './run-names.js'
 import type { RunBatch, TrackingStore } from './tracking-store.js'
@@ -63,11 +64,7 @@ export class RunService {
 
   async create(request: NewRunRequest): Promise<Run> {
     const experimentId = request.experimentId || '0'
-    const experiment = await this.store.experiments.get(experimentId)
-    if (!experiment) throw KeelError.notFound(`No Experiment with id=${experimentId} exists`)
-    if (experiment.lifecycleStage !== 'active') {
-      throw KeelError.invalid(`The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`)
-    }
+    const experiment = await requireActiveExperiment(this.store, experimentId)
     const tags = this.cleanTags(request.tags ?? [])
     const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value
     if (request.runName && tagName && request.runName !== tagName) {
