@@ -1,0 +1,41 @@
+// The TypeScript SDK's training workflow, run by test_sdk_against_mlflow.py against a stock
+// `mlflow server`: @keel/sdk must work with any server speaking MLflow's REST API.
+// Usage: node sdk_workflow.mjs <tracking-uri> <experiment-name>
+import { createKeel } from '@keel/sdk'
+
+const [trackingUri, experimentName] = process.argv.slice(2)
+const keel = createKeel({ trackingUri })
+await keel.setExperiment(experimentName)
+let runId = ''
+await keel.withRun({ runName: 'sdk-on-mlflow', tags: { team: 'ml' } }, async (run) => {
+  runId = run.runId
+  run.logParams({ n_estimators: 100, max_depth: 5 })
+  for (let step = 0; step < 1500; step++) run.logMetric('loss', 1 / (step + 1), { step })
+  run.logMetric('accuracy', 0.95)
+  await run.logDict({ classes: ['setosa', 'versicolor', 'virginica'] }, 'labels.json')
+})
+let failedRunId = ''
+await keel
+  .withRun({ runName: 'sdk-fails' }, async (run) => {
+    failedRunId = run.runId
+    throw new Error('diverged')
+  })
+  .catch(() => undefined)
+const experiment = await keel.client.getExperimentByName(experimentName)
+const best = await keel.client.searchRuns({
+  experimentIds: [experiment.experimentId],
+  filter: "params.max_depth = '5'",
+  orderBy: ['metrics.accuracy DESC'],
+  maxResults: 1,
+})
+const history = await keel.client.getMetricHistory(runId, 'loss')
+const artifacts = await keel.client.listArtifacts(runId)
+process.stdout.write(
+  JSON.stringify({
+    runId,
+    failedRunId,
+    best: best.items.map((r) => r.info.runId),
+    historyLength: history.length,
+    artifacts: artifacts.map((f) => f.path),
+  }),
+)
