@@ -30,20 +30,21 @@ export function untrackRun(run: TrackedRun): void {
   if (active.delete(run) && active.size === 0) uninstall()
 }
 
+/** The process events that end active runs, and their handlers (installed only while runs are active). */
+const HOOKS = [
+  ['beforeExit', onBeforeExit],
+  ['SIGINT', onSignal],
+  ['SIGTERM', onSignal],
+  ['uncaughtException', onUncaughtException],
+  ['unhandledRejection', onUnhandledRejection],
+] as const
+
 function install(): void {
-  process.on('beforeExit', onBeforeExit)
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-  process.on('uncaughtException', onUncaughtException)
-  process.on('unhandledRejection', onUnhandledRejection)
+  for (const [event, handler] of HOOKS) process.on(event, handler as (...args: unknown[]) => void)
 }
 
 function uninstall(): void {
-  process.off('beforeExit', onBeforeExit)
-  process.off('SIGINT', onSignal)
-  process.off('SIGTERM', onSignal)
-  process.off('uncaughtException', onUncaughtException)
-  process.off('unhandledRejection', onUnhandledRejection)
+  for (const [event, handler] of HOOKS) process.off(event, handler as (...args: unknown[]) => void)
 }
 
 async function terminateAll(status: RunStatus, graceMs: number): Promise<void> {
