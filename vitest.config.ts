@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests run against the TypeScript sources of sibling packages, not their last build.
     alias: {
       '@keel/contracts': src('contracts'),
+      '@keel/ml': src('ml'),
       '@keel/sdk': src('sdk'),
     },
   },
