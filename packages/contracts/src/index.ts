@@ -1,4 +1,5 @@
 export * from './errors.js'
 export * from './entities.js'
+export * from './registry.js'
 export * from './limits.js'
 export * from './wire/index.js'

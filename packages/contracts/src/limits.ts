@@ -28,4 +28,13 @@ export const LIMITS = {
   searchLoggedModelsDefaultMaxResults: 50,
   metricHistoryMaxResults: 25_000,
   bulkHistoryMaxRuns: 100,
+  registryTagKeyLength: 250,
+  registryTagValueLength: 100_000,
+  aliasLength: 255,
+  searchRegisteredModelsMaxResults: 1000,
+  searchRegisteredModelsDefaultMaxResults: 100,
+  searchModelVersionsMaxResults: 200_000,
+  searchModelVersionsDefaultMaxResults: 10_000,
+  registryEventsMaxResults: 10_000,
+  registryEventsDefaultMaxResults: 1000,
 } as const

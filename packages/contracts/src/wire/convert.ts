@@ -15,14 +15,10 @@ import type {
   Run,
   RunInfo,
 } from '../entities.js'
-import type { experimentWire, fileInfoWire, loggedModelWire, metricWire, runInfoWire, runWire } from './entities.js'
+import type { datasetInputWire, experimentWire, fileInfoWire, loggedModelWire, metricWire, runInfoWire, runWire } from './entities.js'
 import { toWireDouble } from './primitives.js'
+import { defined, kv } from './util.js'
 
-const kv = (items: readonly KeyValue[]): KeyValue[] => items.map(({ key, value }) => ({ key, value }))
-const defined = <T extends object>(o: T): T => {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k]
-  return o
-}
 
 export function experimentToWire(e: Experiment) {
   return {
@@ -75,12 +71,16 @@ export function datasetToWire(d: Dataset) {
   })
 }
 
+export function datasetInputToWire(d: DatasetInput) {
+  return { tags: kv(d.tags), dataset: datasetToWire(d.dataset) }
+}
+
 export function runToWire(r: Run) {
   return {
     info: runInfoToWire(r.info),
     data: { metrics: r.data.metrics.map(metricToWire), params: kv(r.data.params), tags: kv(r.data.tags) },
     inputs: {
-      dataset_inputs: r.inputs.datasetInputs.map((d) => ({ tags: kv(d.tags), dataset: datasetToWire(d.dataset) })),
+      dataset_inputs: r.inputs.datasetInputs.map(datasetInputToWire),
       model_inputs: r.inputs.modelInputs.map((m) => ({ model_id: m.modelId })),
     },
     outputs: { model_outputs: r.outputs.modelOutputs.map((m) => ({ model_id: m.modelId, step: m.step })) },
@@ -156,8 +156,8 @@ export function runInfoFromWire(w: Out<typeof runInfoWire>): RunInfo {
   })
 }
 
-export function runFromWire(w: Out<typeof runWire>): Run {
-  const datasetInputs: DatasetInput[] = (w.inputs?.dataset_inputs ?? []).map((d) => ({
+export function datasetInputFromWire(d: Out<typeof datasetInputWire>): DatasetInput {
+  return {
     tags: d.tags ?? [],
     dataset: defined({
       name: d.dataset.name,
@@ -167,7 +167,11 @@ export function runFromWire(w: Out<typeof runWire>): Run {
       schema: d.dataset.schema,
       profile: d.dataset.profile,
     }),
-  }))
+  }
+}
+
+export function runFromWire(w: Out<typeof runWire>): Run {
+  const datasetInputs: DatasetInput[] = (w.inputs?.dataset_inputs ?? []).map(datasetInputFromWire)
   return {
     info: runInfoFromWire(w.info),
     data: {
