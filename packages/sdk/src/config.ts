@@ -2,6 +2,7 @@
  * Where the tracking server is and how to authenticate: explicit options first, then the
  * environment variables MLflow's Python client reads, so one `export` configures both clients.
  */
+import { userInfo } from 'node:os'
 import { KeelError } from '@keel/contracts'
 
 export const DEFAULT_TRACKING_URI = 'http://127.0.0.1:5000'
@@ -53,4 +54,17 @@ export function envInt(name: string, env: Env = process.env): number | undefined
   if (raw === undefined) return undefined
   const n = Number(raw)
   return Number.isInteger(n) && n >= 0 ? n : undefined
+}
+
+/**
+ * Who is acting: `KEEL_USER`, else the OS user. Sent as `X-Keel-User` so that keel's audit trail
+ * can say who moved a model to production (a verified basic-auth user takes precedence there).
+ */
+export function currentUser(): string {
+  if (process.env.KEEL_USER) return process.env.KEEL_USER
+  try {
+    return userInfo().username
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown'
+  }
 }

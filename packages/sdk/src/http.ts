@@ -3,7 +3,7 @@
  * sends them with auth and retries, and parses responses with the endpoint's response schema.
  */
 import { type Endpoint, type HttpMethod, KeelError, type RequestInputOf } from '@keel/contracts'
-import { type AuthOptions, authHeaders, envInt, resolveTrackingUri } from './config.js'
+import { type AuthOptions, authHeaders, currentUser, envInt, resolveTrackingUri } from './config.js'
 import { RETRYABLE_STATUSES, errorFromResponse, networkError } from './http-errors.js'
 import { type RetryOptions, backoffDelay, retryOptions, sleep } from './retry.js'
 import { SDK_VERSION } from './version.js'
@@ -44,7 +44,12 @@ export class HttpClient {
 
   constructor(options: HttpOptions = {}) {
     this.baseUrl = resolveTrackingUri(options.trackingUri)
-    this.headers = { 'user-agent': `keel-sdk/${SDK_VERSION}`, ...authHeaders(options), ...options.headers }
+    this.headers = {
+      'user-agent': `keel-sdk/${SDK_VERSION}`,
+      'x-keel-user': currentUser(),
+      ...authHeaders(options),
+      ...options.headers,
+    }
     this.retry = retryOptions(options.retry)
     const envTimeout = envInt('MLFLOW_HTTP_REQUEST_TIMEOUT')
     this.timeoutMs = options.timeoutMs ?? (envTimeout === undefined ? 120_000 : envTimeout * 1000)

@@ -15,6 +15,13 @@ import { createKeel } from './keel.js'
 export { createKeel, Keel, type KeelOptions, type StartRunOptions } from './keel.js'
 export { ActiveRun, ERROR_TAG, type ActiveRunOptions, type RunMetricOptions } from './run.js'
 export { TrackingClient } from './tracking-client.js'
+export {
+  RegistryClient,
+  type CreateModelVersionOptions,
+  type RegistryEventsOptions,
+  type SearchRegistryOptions,
+  type VersionRef,
+} from './registry-client.js'
 export type * from './tracking-options.js'
 export type { LogBatchInput, MetricInput, ParamValue, ParamsInput, TagsInput } from './inputs.js'
 export { HttpClient, type HttpOptions, type ResponseOutputOf, type SendInit } from './http.js'

@@ -9,6 +9,7 @@ import type { HttpOptions } from './http.js'
 import { type TagsInput, toKeyValues } from './inputs.js'
 import { type LineageOptions, collectLineageTags } from './lineage.js'
 import { ActiveRun, type ActiveRunOptions } from './run.js'
+import { RegistryClient } from './registry-client.js'
 import { TrackingClient } from './tracking-client.js'
 
 export interface KeelOptions extends HttpOptions, ActiveRunOptions {
@@ -31,6 +32,7 @@ export interface StartRunOptions {
 
 export class Keel {
   private clientInstance: TrackingClient | undefined
+  private registryInstance: RegistryClient | undefined
   private experimentId: string | undefined
   private readonly started: ActiveRun[] = []
   private readonly currentRun = new AsyncLocalStorage<ActiveRun>()
@@ -42,6 +44,12 @@ export class Keel {
   get client(): TrackingClient {
     this.clientInstance ??= new TrackingClient(this.options)
     return this.clientInstance
+  }
+
+  /** The model-registry client, on the same connection as `client`. */
+  get registry(): RegistryClient {
+    this.registryInstance ??= new RegistryClient(this.client.http)
+    return this.registryInstance
   }
 
   get trackingUri(): string {

@@ -5,10 +5,10 @@
  */
 import { execFile } from 'node:child_process'
 import { access, readFile, realpath } from 'node:fs/promises'
-import { userInfo } from 'node:os'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { promisify } from 'node:util'
 import { LIMITS } from '@keel/contracts'
+import { currentUser } from './config.js'
 
 const execFileAsync = promisify(execFile)
 
@@ -46,14 +46,6 @@ export async function collectLineageTags(options: LineageOptions = {}): Promise<
     return result
   } catch {
     return {}
-  }
-}
-
-function currentUser(): string {
-  try {
-    return userInfo().username
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown'
   }
 }
 
