@@ -10,7 +10,11 @@ import { mountArtifactRoutes } from './artifacts/artifact-routes.js'
 import { LocalArtifactRepository } from './artifacts/local-artifact-repository.js'
 import { createApp } from './http/app.js'
 import { createLogger, type LogFormat, type Logger } from './http/logger.js'
+import { ModelVersionService } from './registry/model-version-service.js'
+import { RegisteredModelService } from './registry/registered-model-service.js'
+import { mountRegistryRoutes } from './registry/registry-routes.js'
 import { openDatabase } from './sql/open-database.js'
+import { SqlRegistryStore } from './sql/registry/sql-registry-store.js'
 import { createSqlTrackingStore } from './sql/tracking/sql-tracking-store.js'
 import { ExperimentService } from './tracking/experiment-service.js'
 import { LoggedModelService } from './tracking/logged-model-service.js'
@@ -52,6 +56,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const experiments = new ExperimentService(store, root)
   const runs = new RunService(store, locations)
   const loggedModels = new LoggedModelService(store, locations)
+  const registry = new SqlRegistryStore(database.db, database.ops)
+  const registeredModels = new RegisteredModelService(registry)
+  const modelVersions = new ModelVersionService(registry, store, locations)
 
   const app = createApp({
     version: VERSION,
@@ -59,6 +66,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     mount: (app, router) => {
       mountTrackingRoutes(router, { experiments, runs, storeKind: store.kind })
       mountLoggedModelRoutes(router, loggedModels)
+      mountRegistryRoutes(router, registeredModels, modelVersions)
       mountArtifactRoutes(app, proxied, { serve: config.serveArtifacts })
     },
   })

@@ -8,7 +8,15 @@ import type { Context, Hono } from 'hono'
 import { requestBody, requestHeader } from './node-request.js'
 import { arrayFields, parseJsonBody, queryToObject, validateRequest } from './parse-request.js'
 
-export type Handler<E extends Endpoint> = (request: RequestOf<E>) => Promise<ResponseOf<E>> | ResponseOf<E>
+/** What a handler may read of the HTTP request besides its validated body. */
+export interface RequestContext {
+  header(name: string): string | undefined
+}
+
+export type Handler<E extends Endpoint> = (
+  request: RequestOf<E>,
+  context: RequestContext,
+) => Promise<ResponseOf<E>> | ResponseOf<E>
 
 export interface RouteOptions {
   /** Largest JSON body accepted, in bytes. */
@@ -38,7 +46,7 @@ export class RpcRouter {
       const input = c.req.method === 'GET' ? queryToObject(new URL(c.req.url).searchParams, arrays) : await readJson(c, maxBody)
       Object.assign(input, c.req.param())
       const request = validateRequest(endpoint.request, input) as RequestOf<E>
-      return c.json((await handler(request)) as object)
+      return c.json((await handler(request, { header: (name) => requestHeader(c, name) })) as object)
     }
     for (const prefix of ['/api', '/ajax-api']) {
       this.app.on(methods, `${prefix}/${endpoint.major}.0${path}`, serve)

@@ -116,6 +116,62 @@ export interface LoggedModelMetricsTable {
   dataset_digest: string | null
 }
 
+export interface RegisteredModelsTable {
+  name: string
+  creation_time: Int64
+  last_updated_time: Int64
+  description: string | null
+  user_id: string | null
+}
+
+export interface RegisteredModelTagsTable extends KeyValueTable {
+  name: string
+}
+
+export interface ModelVersionsTable {
+  name: string
+  version: number
+  creation_time: Int64
+  last_updated_time: Int64
+  description: string | null
+  user_id: string | null
+  /** MLflow's stage names, or `Deleted_Internal` for a deleted version (its number stays taken). */
+  current_stage: string
+  source: string
+  storage_location: string
+  run_id: string | null
+  run_link: string | null
+  model_id: string | null
+  status: string
+  status_message: string | null
+  /** JSON of the lineage captured at registration. */
+  lineage: string
+}
+
+export interface ModelVersionTagsTable extends KeyValueTable {
+  name: string
+  version: number
+}
+
+export interface RegisteredModelAliasesTable {
+  name: string
+  alias: string
+  version: number
+}
+
+export interface RegistryEventsTable {
+  event_id: Generated<number>
+  timestamp: Int64
+  actor: string
+  kind: string
+  name: string
+  version: number | null
+  alias: string | null
+  from_value: string | null
+  to_value: string | null
+  comment: string | null
+}
+
 export interface Database {
   experiments: ExperimentsTable
   experiment_tags: ExperimentTagsTable
@@ -131,4 +187,10 @@ export interface Database {
   logged_model_tags: LoggedModelKeyValueTable
   logged_model_params: LoggedModelKeyValueTable
   logged_model_metrics: LoggedModelMetricsTable
+  registered_models: RegisteredModelsTable
+  registered_model_tags: RegisteredModelTagsTable
+  model_versions: ModelVersionsTable
+  model_version_tags: ModelVersionTagsTable
+  registered_model_aliases: RegisteredModelAliasesTable
+  registry_events: RegistryEventsTable
 }

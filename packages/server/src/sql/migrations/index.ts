@@ -1,10 +1,12 @@
 import type { Migration } from 'kysely'
 import type { DialectOps } from '../dialect.js'
 import { trackingMigration } from './0001-tracking.js'
+import { registryMigration } from './0002-registry.js'
 
 /** Every migration, in order. Names sort lexically; never rename or edit a released one. */
 export function allMigrations(ops: DialectOps): Record<string, Migration> {
   return {
     '0001-tracking': trackingMigration(ops),
+    '0002-registry': registryMigration(ops),
   }
 }

@@ -4,7 +4,7 @@ import type { ExperimentStore, NewExperiment, PageResult, SearchQuery } from '..
 import type { Database, ExperimentsTable } from '../database.js'
 import type { DialectOps } from '../dialect.js'
 import { compileExperimentFilter, experimentOrderBy } from './experiment-search-sql.js'
-import { isUniqueViolation, withWriteTransaction } from './sql-util.js'
+import { isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 
 type ExperimentRow = Selectable<ExperimentsTable>
 

@@ -11,7 +11,7 @@ import type { Database, LoggedModelMetricsTable, LoggedModelsTable } from '../da
 import type { DialectOps } from '../dialect.js'
 import { searchLoggedModelIds } from './logged-model-search-sql.js'
 import { groupBy, kv, metricFromRow } from './run-loader.js'
-import { chunk, withWriteTransaction } from './sql-util.js'
+import { chunk, withWriteTransaction } from '../sql-util.js'
 
 type KeyValueTable = 'logged_model_tags' | 'logged_model_params'
 

@@ -7,7 +7,7 @@ import type { Metric } from '@keel/contracts'
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import { precompile } from '../precompiled.js'
-import { chunk } from './sql-util.js'
+import { chunk } from '../sql-util.js'
 
 function metricRow(runId: string, m: Metric) {
   const isNan = Number.isNaN(m.value)

@@ -16,7 +16,7 @@ import { precompile } from '../precompiled.js'
 import { loadRuns, metricFromRow, runInfoFromRow } from './run-loader.js'
 import { searchRunIds } from './run-search-sql.js'
 import { insertMetrics } from './sql-metric-writes.js'
-import { chunk, withWriteTransaction } from './sql-util.js'
+import { chunk, withWriteTransaction } from '../sql-util.js'
 
 const RUN_NAME_TAG = 'mlflow.runName'
 

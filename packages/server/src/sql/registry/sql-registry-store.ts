@@ -1,0 +1,477 @@
+/**
+ * The registry store over SQL. Every change that the audit trail records is written in the same
+ * transaction as its event, so the trail can never miss a change nor record one that rolled back.
+ */
+import {
+  KeelError,
+  type ModelVersionLineage,
+  type ModelVersionStage,
+  type RegisteredModel,
+  type RegistryEvent,
+  type RegistryEventKind,
+  type Tag,
+} from '@keel/contracts'
+import { sql, type Kysely, type Selectable } from 'kysely'
+import type {
+  Audit,
+  NewModelVersion,
+  NewRegisteredModel,
+  RegistryEventQuery,
+  RegistrySearchQuery,
+  RegistryStore,
+  StoredModelVersion,
+} from '../../registry/registry-store.js'
+import type { PageResult } from '../../tracking/tracking-store.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
+import { type Tx, isUniqueViolation, withWriteTransaction } from '../sql-util.js'
+import { DELETED_STAGE, eventFromRow, loadModels, loadVersions } from './registry-rows.js'
+import { modelFilter, modelOrder, versionFilter, versionOrder } from './registry-search-sql.js'
+
+interface EventInput {
+  readonly kind: RegistryEventKind
+  readonly name: string
+  readonly version?: number
+  readonly alias?: string
+  readonly from?: string
+  readonly to?: string
+}
+
+async function record(tx: Tx, audit: Audit, e: EventInput): Promise<void> {
+  await tx
+    .insertInto('registry_events')
+    .values({
+      timestamp: audit.time,
+      actor: audit.actor,
+      kind: e.kind,
+      name: e.name,
+      version: e.version ?? null,
+      alias: e.alias ?? null,
+      from_value: e.from ?? null,
+      to_value: e.to ?? null,
+      comment: audit.comment ?? null,
+    })
+    .execute()
+}
+
+const notFoundModel = (name: string) => KeelError.notFound(`Registered Model with name=${name} not found`)
+const notFoundVersion = (name: string, version: string) =>
+  KeelError.notFound(`Model Version (name=${name}, version=${version}) not found`)
+
+/** A version number as stored; a non-numeric one names no version. */
+function versionNumber(name: string, version: string): number {
+  const n = Number(version)
+  if (!/^\d+$/.test(version) || !Number.isSafeInteger(n)) throw notFoundVersion(name, version)
+  return n
+}
+
+export class SqlRegistryStore implements RegistryStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly ops: DialectOps,
+  ) {}
+
+  private write<T>(fn: (tx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return withWriteTransaction(this.db, this.ops, fn)
+  }
+
+  // ---- registered models ----
+
+  async createModel(input: NewRegisteredModel, audit: Audit): Promise<RegisteredModel> {
+    try {
+      await this.write(async (tx) => {
+        await tx
+          .insertInto('registered_models')
+          .values({
+            name: input.name,
+            creation_time: audit.time,
+            last_updated_time: audit.time,
+            description: input.description ?? null,
+            user_id: audit.actor,
+          })
+          .execute()
+        if (input.tags.length > 0) {
+          await tx.insertInto('registered_model_tags').values(input.tags.map((t) => ({ name: input.name, ...t }))).execute()
+        }
+        await record(tx, audit, { kind: 'registered_model_created', name: input.name })
+      })
+    } catch (error) {
+      if (isUniqueViolation(error)) throw KeelError.alreadyExists(`Registered Model (name=${input.name}) already exists.`)
+      throw error
+    }
+    return (await this.getModel(input.name))!
+  }
+
+  async getModel(name: string): Promise<RegisteredModel | undefined> {
+    const row = await this.db.selectFrom('registered_models').selectAll().where('name', '=', name).executeTakeFirst()
+    return row && (await loadModels(this.db, [row]))[0]
+  }
+
+  async renameModel(name: string, newName: string, audit: Audit): Promise<void> {
+    try {
+      await this.write(async (tx) => {
+        const updated = await tx
+          .updateTable('registered_models')
+          .set({ name: newName, last_updated_time: audit.time })
+          .where('name', '=', name)
+          .executeTakeFirst()
+        if (updated.numUpdatedRows === 0n) throw notFoundModel(name)
+        for (const table of ['registered_model_tags', 'model_versions', 'model_version_tags', 'registered_model_aliases', 'registry_events'] as const) {
+          await tx.updateTable(table).set({ name: newName }).where('name', '=', name).execute()
+        }
+        await record(tx, audit, { kind: 'registered_model_renamed', name: newName, from: name, to: newName })
+      })
+    } catch (error) {
+      if (isUniqueViolation(error)) throw KeelError.alreadyExists(`Registered Model (name=${newName}) already exists.`)
+      throw error
+    }
+  }
+
+  async updateModelDescription(name: string, description: string, time: number): Promise<void> {
+    await this.write(async (tx) => {
+      const updated = await tx
+        .updateTable('registered_models')
+        .set({ description, last_updated_time: time })
+        .where('name', '=', name)
+        .executeTakeFirst()
+      if (updated.numUpdatedRows === 0n) throw notFoundModel(name)
+    })
+  }
+
+  async deleteModel(name: string, audit: Audit): Promise<void> {
+    await this.write(async (tx) => {
+      const deleted = await tx.deleteFrom('registered_models').where('name', '=', name).executeTakeFirst()
+      if (deleted.numDeletedRows === 0n) throw notFoundModel(name)
+      for (const table of ['registered_model_tags', 'model_versions', 'model_version_tags', 'registered_model_aliases'] as const) {
+        await tx.deleteFrom(table).where('name', '=', name).execute()
+      }
+      await record(tx, audit, { kind: 'registered_model_deleted', name })
+    })
+  }
+
+  async searchModels(query: RegistrySearchQuery): Promise<PageResult<RegisteredModel>> {
+    const where = query.filter ? modelFilter(query.filter, this.ops) : sql`1 = 1`
+    const rows = await sql<Selectable<Database['registered_models']>>`SELECT rm.* FROM registered_models rm WHERE ${where}
+      ORDER BY ${modelOrder(query.orderBy)} LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(this.db)
+    const page = rows.rows.slice(0, query.limit)
+    return { items: await loadModels(this.db, page), hasMore: rows.rows.length > query.limit }
+  }
+
+  async setModelTag(name: string, tag: Tag, time: number): Promise<void> {
+    await this.write(async (tx) => {
+      await this.touchModel(tx, name, time)
+      await tx
+        .insertInto('registered_model_tags')
+        .values({ name, ...tag })
+        .onConflict((oc) => oc.columns(['name', 'key']).doUpdateSet({ value: tag.value }))
+        .execute()
+    })
+  }
+
+  async deleteModelTag(name: string, key: string, time: number): Promise<void> {
+    await this.write(async (tx) => {
+      await this.touchModel(tx, name, time)
+      const deleted = await tx.deleteFrom('registered_model_tags').where('name', '=', name).where('key', '=', key).executeTakeFirst()
+      if (deleted.numDeletedRows === 0n) {
+        throw KeelError.notFound(`No tag with name: ${key} in registered model with name ${name}`)
+      }
+    })
+  }
+
+  private async touchModel(tx: Tx, name: string, time: number): Promise<void> {
+    const updated = await tx.updateTable('registered_models').set({ last_updated_time: time }).where('name', '=', name).executeTakeFirst()
+    if (updated.numUpdatedRows === 0n) throw notFoundModel(name)
+  }
+
+  /** Updates the version's timestamp (and the model's), failing if it does not exist. */
+  private async touchVersion(tx: Tx, name: string, version: string, time: number): Promise<number> {
+    const n = versionNumber(name, version)
+    const updated = await tx
+      .updateTable('model_versions')
+      .set({ last_updated_time: time })
+      .where('name', '=', name)
+      .where('version', '=', n)
+      .where('current_stage', '!=', DELETED_STAGE)
+      .executeTakeFirst()
+    if (updated.numUpdatedRows === 0n) throw notFoundVersion(name, version)
+    await tx.updateTable('registered_models').set({ last_updated_time: time }).where('name', '=', name).execute()
+    return n
+  }
+
+  // ---- versions ----
+
+  async createVersion(input: NewModelVersion, audit: Audit): Promise<StoredModelVersion> {
+    const lineage = JSON.stringify(input.lineage)
+    const version = await this.write(async (tx) => {
+      await this.touchModel(tx, input.name, audit.time)
+      const max = await tx
+        .selectFrom('model_versions')
+        .select((eb) => eb.fn.max('version').as('max'))
+        .where('name', '=', input.name)
+        .executeTakeFirst()
+      const next = Number(max?.max ?? 0) + 1
+      await tx
+        .insertInto('model_versions')
+        .values({
+          name: input.name,
+          version: next,
+          creation_time: audit.time,
+          last_updated_time: audit.time,
+          description: input.description ?? null,
+          user_id: audit.actor,
+          current_stage: 'None',
+          source: input.source,
+          storage_location: input.storageLocation,
+          run_id: input.runId ?? null,
+          run_link: input.runLink ?? null,
+          model_id: input.modelId ?? null,
+          status: 'READY',
+          status_message: null,
+          lineage,
+        })
+        .execute()
+      if (input.tags.length > 0) {
+        await tx.insertInto('model_version_tags').values(input.tags.map((t) => ({ name: input.name, version: next, ...t }))).execute()
+      }
+      await record(tx, audit, { kind: 'model_version_created', name: input.name, version: next, to: 'None' })
+      return next
+    })
+    return (await this.getVersion(input.name, String(version)))!
+  }
+
+  async getVersion(name: string, version: string): Promise<StoredModelVersion | undefined> {
+    if (!/^\d+$/.test(version)) return undefined
+    const row = await this.db
+      .selectFrom('model_versions')
+      .selectAll()
+      .where('name', '=', name)
+      .where('version', '=', Number(version))
+      .where('current_stage', '!=', DELETED_STAGE)
+      .executeTakeFirst()
+    return row && (await loadVersions(this.db, [row]))[0]
+  }
+
+  async updateVersionDescription(name: string, version: string, description: string, time: number): Promise<void> {
+    await this.write(async (tx) => {
+      const n = await this.touchVersion(tx, name, version, time)
+      await tx.updateTable('model_versions').set({ description }).where('name', '=', name).where('version', '=', n).execute()
+    })
+  }
+
+  async transitionStage(
+    name: string,
+    version: string,
+    stage: ModelVersionStage,
+    archiveExisting: boolean,
+    audit: Audit,
+  ): Promise<void> {
+    await this.write(async (tx) => {
+      const n = versionNumber(name, version)
+      const current = await tx
+        .selectFrom('model_versions')
+        .select('current_stage')
+        .where('name', '=', name)
+        .where('version', '=', n)
+        .where('current_stage', '!=', DELETED_STAGE)
+        .executeTakeFirst()
+      if (!current) throw notFoundVersion(name, version)
+      await this.touchVersion(tx, name, version, audit.time)
+      await tx.updateTable('model_versions').set({ current_stage: stage }).where('name', '=', name).where('version', '=', n).execute()
+      await record(tx, audit, { kind: 'stage_transition', name, version: n, from: current.current_stage, to: stage })
+      if (!archiveExisting || (stage !== 'Staging' && stage !== 'Production')) return
+      const others = await tx
+        .selectFrom('model_versions')
+        .select('version')
+        .where('name', '=', name)
+        .where('current_stage', '=', stage)
+        .where('version', '!=', n)
+        .execute()
+      for (const other of others) {
+        await tx
+          .updateTable('model_versions')
+          .set({ current_stage: 'Archived', last_updated_time: audit.time })
+          .where('name', '=', name)
+          .where('version', '=', other.version)
+          .execute()
+        await record(tx, { ...audit, comment: `archived when version ${n} moved to ${stage}` }, {
+          kind: 'stage_transition',
+          name,
+          version: other.version,
+          from: stage,
+          to: 'Archived',
+        })
+      }
+    })
+  }
+
+  async deleteVersion(name: string, version: string, audit: Audit): Promise<void> {
+    await this.write(async (tx) => {
+      const n = await this.touchVersion(tx, name, version, audit.time)
+      await tx
+        .updateTable('model_versions')
+        .set({ current_stage: DELETED_STAGE, description: null, run_id: null, run_link: null, status_message: null })
+        .where('name', '=', name)
+        .where('version', '=', n)
+        .execute()
+      await tx.deleteFrom('model_version_tags').where('name', '=', name).where('version', '=', n).execute()
+      const aliases = await tx.selectFrom('registered_model_aliases').select('alias').where('name', '=', name).where('version', '=', n).execute()
+      for (const { alias } of aliases) {
+        await record(tx, audit, { kind: 'alias_deleted', name, version: n, alias, from: String(n) })
+      }
+      await tx.deleteFrom('registered_model_aliases').where('name', '=', name).where('version', '=', n).execute()
+      await record(tx, audit, { kind: 'model_version_deleted', name, version: n })
+    })
+  }
+
+  async searchVersions(query: RegistrySearchQuery): Promise<PageResult<StoredModelVersion>> {
+    const where = query.filter ? versionFilter(query.filter, this.ops) : sql`1 = 1`
+    const rows = await sql<Selectable<Database['model_versions']>>`SELECT mv.* FROM model_versions mv
+      WHERE mv.current_stage <> ${DELETED_STAGE} AND ${where}
+      ORDER BY ${versionOrder(query.orderBy)} LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(this.db)
+    const page = rows.rows.slice(0, query.limit)
+    return { items: await loadVersions(this.db, page), hasMore: rows.rows.length > query.limit }
+  }
+
+  async latestVersions(name: string, stages?: readonly ModelVersionStage[]): Promise<StoredModelVersion[]> {
+    const model = await this.db.selectFrom('registered_models').selectAll().where('name', '=', name).executeTakeFirst()
+    if (!model) throw notFoundModel(name)
+    let q = this.db
+      .selectFrom('model_versions as mv')
+      .selectAll('mv')
+      .where('mv.name', '=', name)
+      .where('mv.current_stage', '!=', DELETED_STAGE)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('model_versions as newer')
+              .select('newer.version')
+              .whereRef('newer.name', '=', 'mv.name')
+              .whereRef('newer.current_stage', '=', 'mv.current_stage')
+              .whereRef('newer.version', '>', 'mv.version'),
+          ),
+        ),
+      )
+    if (stages && stages.length > 0) q = q.where('mv.current_stage', 'in', [...stages])
+    return loadVersions(this.db, await q.orderBy('mv.version').execute())
+  }
+
+  async setVersionTag(name: string, version: string, tag: Tag, time: number): Promise<void> {
+    await this.write(async (tx) => {
+      const n = await this.touchVersion(tx, name, version, time)
+      await tx
+        .insertInto('model_version_tags')
+        .values({ name, version: n, ...tag })
+        .onConflict((oc) => oc.columns(['name', 'version', 'key']).doUpdateSet({ value: tag.value }))
+        .execute()
+    })
+  }
+
+  async deleteVersionTag(name: string, version: string, key: string, time: number): Promise<void> {
+    await this.write(async (tx) => {
+      const n = await this.touchVersion(tx, name, version, time)
+      const deleted = await tx
+        .deleteFrom('model_version_tags')
+        .where('name', '=', name)
+        .where('version', '=', n)
+        .where('key', '=', key)
+        .executeTakeFirst()
+      if (deleted.numDeletedRows === 0n) {
+        throw KeelError.notFound(`No tag with name: ${key} in model version (name=${name}, version=${version})`)
+      }
+    })
+  }
+
+  // ---- aliases ----
+
+  async setAlias(name: string, alias: string, version: string, audit: Audit): Promise<void> {
+    await this.write(async (tx) => {
+      const n = versionNumber(name, version)
+      const target = await tx
+        .selectFrom('model_versions')
+        .select('version')
+        .where('name', '=', name)
+        .where('version', '=', n)
+        .where('current_stage', '!=', DELETED_STAGE)
+        .executeTakeFirst()
+      if (!target) {
+        if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst())) throw notFoundModel(name)
+        throw KeelError.invalid(`Model version ${version} of registered model ${name} does not exist; an alias must point at an existing version`)
+      }
+      const previous = await tx
+        .selectFrom('registered_model_aliases')
+        .select('version')
+        .where('name', '=', name)
+        .where('alias', '=', alias)
+        .executeTakeFirst()
+      await tx
+        .insertInto('registered_model_aliases')
+        .values({ name, alias, version: n })
+        .onConflict((oc) => oc.columns(['name', 'alias']).doUpdateSet({ version: n }))
+        .execute()
+      await tx.updateTable('registered_models').set({ last_updated_time: audit.time }).where('name', '=', name).execute()
+      await record(tx, audit, {
+        kind: 'alias_set',
+        name,
+        version: n,
+        alias,
+        ...(previous && { from: String(previous.version) }),
+        to: String(n),
+      })
+    })
+  }
+
+  async deleteAlias(name: string, alias: string, audit: Audit): Promise<boolean> {
+    return this.write(async (tx) => {
+      await this.touchModel(tx, name, audit.time)
+      const previous = await tx
+        .selectFrom('registered_model_aliases')
+        .select('version')
+        .where('name', '=', name)
+        .where('alias', '=', alias)
+        .executeTakeFirst()
+      if (!previous) return false
+      await tx.deleteFrom('registered_model_aliases').where('name', '=', name).where('alias', '=', alias).execute()
+      await record(tx, audit, { kind: 'alias_deleted', name, version: previous.version, alias, from: String(previous.version) })
+      return true
+    })
+  }
+
+  async getVersionByAlias(name: string, alias: string): Promise<StoredModelVersion | undefined> {
+    const row = await this.db
+      .selectFrom('registered_model_aliases as a')
+      .innerJoin('model_versions as mv', (j) => j.onRef('mv.name', '=', 'a.name').onRef('mv.version', '=', 'a.version'))
+      .selectAll('mv')
+      .where('a.name', '=', name)
+      .where('a.alias', '=', alias)
+      .executeTakeFirst()
+    return row && (await loadVersions(this.db, [row]))[0]
+  }
+
+  // ---- audit trail and lineage ----
+
+  async searchEvents(query: RegistryEventQuery): Promise<PageResult<RegistryEvent>> {
+    let q = this.db.selectFrom('registry_events').selectAll()
+    if (query.name !== undefined) q = q.where('name', '=', query.name)
+    if (query.version !== undefined) q = q.where('version', '=', Number(query.version))
+    const rows = await q
+      .orderBy('event_id', 'desc')
+      .limit(query.limit + 1)
+      .offset(query.offset)
+      .execute()
+    return { items: rows.slice(0, query.limit).map(eventFromRow), hasMore: rows.length > query.limit }
+  }
+
+  async getLineage(name: string, version: string): Promise<ModelVersionLineage | undefined> {
+    if (!/^\d+$/.test(version)) return undefined
+    const row = await this.db
+      .selectFrom('model_versions')
+      .select(['lineage', 'creation_time'])
+      .where('name', '=', name)
+      .where('version', '=', Number(version))
+      .where('current_stage', '!=', DELETED_STAGE)
+      .executeTakeFirst()
+    if (!row) return undefined
+    const stored = JSON.parse(row.lineage) as Omit<ModelVersionLineage, 'name' | 'version' | 'capturedAt'>
+    return { name, version, capturedAt: Number(row.creation_time), ...stored }
+  }
+}
