@@ -1,6 +1,8 @@
 """The seed's end-to-end workflow (shared/seed/mlops-fundamentals.md, "Your First MLOps Pipeline"):
-train.py run three times as a user would, then "find best run" with MlflowClient as in register.py,
-then load the best run's model and predict. Everything goes through the server under test."""
+train.py run three times as a user would (once per module, shared by the tests below), then
+* "find best run" with MlflowClient as in register.py, load the best run's model and predict;
+* register.py and predict.py themselves, unchanged, then the registry read back with the client.
+Everything goes through the server under test."""
 
 from __future__ import annotations
 
@@ -12,12 +14,18 @@ from pathlib import Path
 import mlflow
 import mlflow.artifacts
 import mlflow.sklearn
+import pytest
 import yaml
+from mlflow import MlflowClient
 from mlflow.entities import LoggedModelStatus, RunStatus
 
 REPO_ROOT = Path(os.environ.get("KEEL_REPO") or Path(__file__).resolve().parents[2])
-TRAIN_PY = REPO_ROOT / "python" / "seed" / "train.py"
-EXPERIMENT = "iris-classifier"  # hard-coded in train.py
+SEED = REPO_ROOT / "python" / "seed"
+TRAIN_PY = SEED / "train.py"
+REGISTER_PY = SEED / "register.py"
+PREDICT_PY = SEED / "predict.py"
+EXPERIMENT = "iris-classifier"  # hard-coded in train.py and register.py
+MODEL_NAME = "iris-classifier"  # hard-coded in register.py and predict.py
 CONFIGS = [(50, 3), (100, 5), (200, 10)]
 SETOSA = [[5.1, 3.5, 1.4, 0.2]]
 
@@ -38,16 +46,54 @@ def _run_train(tracking_uri: str, cwd: Path, n_estimators: int, max_depth: int) 
     assert "Accuracy:" in proc.stdout, proc.stdout
 
 
-def test_seed_train_three_runs_then_pick_best_and_load_model(tracking_uri, client, tmp_path):
+def _run_script(script: Path, tracking_uri: str, cwd: Path) -> str:
+    """Runs a seed script unchanged, as a user would (`python register.py`); returns its stdout."""
+    env = dict(os.environ, MLFLOW_TRACKING_URI=tracking_uri)
+    proc = subprocess.run(
+        [sys.executable, str(script)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, (
+        f"{script.name} exited with {proc.returncode}\n"
+        f"--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+    )
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def seed_runs(tracking_uri, tmp_path_factory) -> set[str]:
+    """Runs train.py three times (CONFIGS); returns the ids of the experiment's runs from before,
+    so that a reused server's earlier runs can be told apart."""
+    client = MlflowClient(tracking_uri=tracking_uri)
     existing = client.get_experiment_by_name(EXPERIMENT)
     before = (
         {r.info.run_id for r in client.search_runs([existing.experiment_id], max_results=50000)}
         if existing
         else set()
     )
-
+    cwd = tmp_path_factory.mktemp("seed-train")
     for n_estimators, max_depth in CONFIGS:
-        _run_train(tracking_uri, tmp_path, n_estimators, max_depth)
+        _run_train(tracking_uri, cwd, n_estimators, max_depth)
+    return before
+
+
+def _expected_best_run(client: MlflowClient, experiment_id: str):
+    """What `search_runs(order_by=["metrics.accuracy DESC"], max_results=1)` must return, computed
+    from all the experiment's runs: the highest accuracy; ties (iris is easy, several configs
+    usually reach 1.0) broken by MLflow's implicit order, start_time DESC, then run_id ASC."""
+    candidates = [
+        r
+        for r in client.search_runs([experiment_id], max_results=50000)
+        if "accuracy" in r.data.metrics
+    ]
+    assert candidates
+    return sorted(
+        candidates,
+        key=lambda r: (-r.data.metrics["accuracy"], -r.info.start_time, r.info.run_id),
+    )[0]
+
+
+def test_seed_train_three_runs_then_pick_best_and_load_model(seed_runs, client, tmp_path):
+    before = seed_runs
 
     # --- register.py: find the best run ---------------------------------------------------------
     experiment = client.get_experiment_by_name(EXPERIMENT)
@@ -137,3 +183,75 @@ def test_seed_train_three_runs_then_pick_best_and_load_model(tracking_uri, clien
         loaded = mlflow.sklearn.load_model(uri)
         prediction = loaded.predict(SETOSA)
         assert int(prediction[0]) == 0, (uri, prediction)
+
+
+def test_seed_register_and_predict_scripts(seed_runs, tracking_uri, client, tmp_path):
+    """register.py and predict.py (Steps 3 and 4), unchanged, after the three training runs. The
+    model name is fixed by the scripts, so on a reused server earlier versions may exist: the test
+    counts them before and after."""
+    versions_before = client.search_model_versions(f"name = '{MODEL_NAME}'")
+    numbers_before = {int(v.version) for v in versions_before}
+
+    out = _run_script(REGISTER_PY, tracking_uri, tmp_path)
+
+    experiment = client.get_experiment_by_name(EXPERIMENT)
+    expected = _expected_best_run(client, experiment.experiment_id)
+    best_id = expected.info.run_id
+    lines = out.splitlines()
+    assert f"Best run: {best_id}" in lines, out
+    assert f"Accuracy: {expected.data.metrics['accuracy']:.4f}" in lines, out
+    assert f"Model registered as '{MODEL_NAME}'" in lines, out
+    if not seed_runs:
+        # A fresh server: the best run is one of the three just trained.
+        assert best_id not in seed_runs
+
+    # --- exactly one new version, pointing at the best run's logged model ----------------------
+    versions_after = client.search_model_versions(f"name = '{MODEL_NAME}'")
+    new = [v for v in versions_after if int(v.version) not in numbers_before]
+    assert len(versions_after) == len(versions_before) + 1, (versions_before, versions_after)
+    assert len(new) == 1, new
+    version = new[0]
+    assert int(version.version) == max(numbers_before, default=0) + 1
+    assert version.name == MODEL_NAME
+    assert version.status == "READY"  # created synchronously; the client never had to poll
+    assert version.current_stage == "None"
+    assert version.run_id == best_id
+
+    logged = client.search_logged_models(
+        experiment_ids=[experiment.experiment_id], filter_string=f"source_run_id = '{best_id}'"
+    )
+    assert len(logged) == 1, logged
+    model = logged[0]
+    # In MLflow 3 the run has no artifacts under "model" (the model lives under the logged model),
+    # so register_model falls back to the logged model: source "models:/<model_id>".
+    assert version.source == f"models:/{model.model_id}"
+    fetched = client.get_model_version(MODEL_NAME, version.version)
+    assert (fetched.version, fetched.source, fetched.run_id, fetched.status) == (
+        version.version, version.source, version.run_id, version.status
+    )
+    assert client.get_model_version_download_uri(MODEL_NAME, version.version) == (
+        model.artifact_location
+    )
+    registered = client.get_registered_model(MODEL_NAME)
+    assert registered.name == MODEL_NAME
+    assert [v.version for v in registered.latest_versions if v.current_stage == "None"] == [
+        version.version
+    ]
+
+    # --- predict.py loads models:/iris-classifier/latest ----------------------------------------
+    out = _run_script(PREDICT_PY, tracking_uri, tmp_path)
+    assert "Prediction: 0 (0=setosa, 1=versicolor, 2=virginica)" in out.splitlines(), out
+
+    # "latest" is the newest version: the one just registered.
+    latest = client.get_latest_versions(MODEL_NAME)
+    assert max(int(v.version) for v in latest) == int(version.version)
+    local = Path(
+        mlflow.artifacts.download_artifacts(
+            artifact_uri=f"models:/{MODEL_NAME}/latest", dst_path=str(tmp_path / "latest")
+        )
+    )
+    mlmodel = yaml.safe_load((local / "MLmodel").read_text())
+    assert mlmodel["model_id"] == model.model_id
+    assert mlmodel["run_id"] == best_id
+    loaded = mlflow.sklearn.load_model(f"models:/{MODEL_NAME}/latest")
+    assert int(loaded.predict(SETOSA)[0]) == 0
