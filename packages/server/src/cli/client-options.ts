@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { TrackingClient } from '@keel/sdk'
+import { RegistryClient, TrackingClient } from '@keel/sdk'
 
 export interface ClientFlags {
   trackingUri?: string
@@ -15,4 +15,8 @@ export function withClientOptions(command: Command): Command {
 
 export function clientFor(flags: ClientFlags): TrackingClient {
   return new TrackingClient(flags.trackingUri ? { trackingUri: flags.trackingUri } : {})
+}
+
+export function registryFor(flags: ClientFlags): RegistryClient {
+  return new RegistryClient(flags.trackingUri ? { trackingUri: flags.trackingUri } : {})
 }

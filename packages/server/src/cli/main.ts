@@ -2,6 +2,7 @@ import { Command } from 'commander'
 import { VERSION } from '../version.js'
 import { registerServerCommand } from './server-command.js'
 import { registerExperimentCommands } from './experiments-command.js'
+import { registerModelCommands } from './models-command.js'
 import { registerRunCommands } from './runs-command.js'
 import { handleCliError } from './output.js'
 
@@ -14,5 +15,6 @@ const program = new Command()
 registerServerCommand(program)
 registerExperimentCommands(program)
 registerRunCommands(program)
+registerModelCommands(program)
 
 program.parseAsync(process.argv).catch(handleCliError)
