@@ -173,12 +173,29 @@ async function loadChunk(db: Kysely<Database>, ids: string[]): Promise<LoadedMod
       info: {
         ...infoFromRow(row),
         tags: kv(tagsById.get(id)),
-        registrations: [],
+        registrations: registrationsOf(tagsById.get(id)),
       },
       data: { params: kv(paramsById.get(id)), metrics: (metricsById.get(id) ?? []).map(modelMetricFromRow) },
     }
     return [{ model, lifecycleStage: row.lifecycle_stage }]
   })
+}
+
+/** The registry versions of a logged model, from the `mlflow.modelVersions` tag MLflow keeps on it. */
+function registrationsOf(tags: readonly { key: string; value: string }[] | undefined): { name: string; version: string }[] {
+  const value = tags?.find((t) => t.key === 'mlflow.modelVersions')?.value
+  if (!value) return []
+  try {
+    const parsed: unknown = JSON.parse(value)
+    if (!Array.isArray(parsed)) return []
+    return parsed.flatMap((r: { name?: unknown; version?: unknown }) =>
+      typeof r?.name === 'string' && (typeof r.version === 'string' || typeof r.version === 'number')
+        ? [{ name: r.name, version: String(r.version) }]
+        : [],
+    )
+  } catch {
+    return []
+  }
 }
 
 function infoFromRow(r: Selectable<LoggedModelsTable>) {
