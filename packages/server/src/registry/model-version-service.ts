@@ -20,7 +20,7 @@ import { captureLineage } from './lineage-capture.js'
 import { resolveModelSource } from './model-source.js'
 import type { Actor, RegistrySearch } from './registered-model-service.js'
 import type { Audit, RegistryStore, StoredModelVersion } from './registry-store.js'
-import { validateAlias, validateModelName, validateRegistryTag, validateStage, validateVersion } from './registry-validation.js'
+import { validateAlias, validateModelName, validateRegistryTag, validateRegistryTags, validateStage, validateVersion } from './registry-validation.js'
 
 export interface NewVersionRequest {
   readonly name: string
@@ -49,7 +49,7 @@ export class ModelVersionService {
 
   async create(request: NewVersionRequest, actor: Actor): Promise<StoredModelVersion> {
     validateModelName(request.name)
-    const tags = (request.tags ?? []).map(validateRegistryTag)
+    const tags = validateRegistryTags(request.tags ?? [])
     if (!(await this.registry.getModel(request.name))) {
       throw KeelError.notFound(`Registered Model with name=${request.name} not found`)
     }

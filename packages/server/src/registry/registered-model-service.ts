@@ -4,7 +4,7 @@ import { REGISTERED_MODEL_SEARCH, parseFilter, parseOrderBy } from '../search/in
 import { decodePageToken, toPage } from '../tracking/page-token.js'
 import { validateMaxResults } from '../tracking/validation.js'
 import type { Audit, RegistryStore } from './registry-store.js'
-import { validateModelName, validateRegistryTag } from './registry-validation.js'
+import { validateModelName, validateRegistryTag, validateRegistryTags } from './registry-validation.js'
 
 /** Who is acting and, optionally, why; the service stamps the time. */
 export interface Actor {
@@ -31,7 +31,7 @@ export class RegisteredModelService {
 
   async create(name: string | undefined, options: { description?: string; tags?: readonly KeyValue[] }, actor: Actor): Promise<RegisteredModel> {
     validateModelName(name)
-    const tags = (options.tags ?? []).map(validateRegistryTag)
+    const tags = validateRegistryTags(options.tags ?? [])
     return this.store.createModel(
       { name: name!, tags, ...(options.description !== undefined && { description: options.description }) },
       this.audit(actor),

@@ -57,3 +57,14 @@ export function validateRegistryTag(tag: KeyValue): KeyValue {
   }
   return tag
 }
+
+/** Tags of one create request: each valid, and no key twice (the store keys tags by name). */
+export function validateRegistryTags(tags: readonly KeyValue[]): KeyValue[] {
+  const seen = new Set<string>()
+  return tags.map((tag) => {
+    validateRegistryTag(tag)
+    if (seen.has(tag.key)) throw KeelError.invalid(`Duplicate tag key '${tag.key}' in the request: each key may appear once.`)
+    seen.add(tag.key)
+    return tag
+  })
+}
