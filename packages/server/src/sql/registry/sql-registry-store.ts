@@ -116,9 +116,22 @@ export class SqlRegistryStore implements RegistryStore {
           .where('name', '=', name)
           .executeTakeFirst()
         if (updated.numUpdatedRows === 0n) throw notFoundModel(name)
-        for (const table of ['registered_model_tags', 'model_versions', 'model_version_tags', 'registered_model_aliases', 'registry_events'] as const) {
+        for (const table of ['registered_model_tags', 'model_versions', 'model_version_tags', 'registered_model_aliases'] as const) {
           await tx.updateTable(table).set({ name: newName }).where('name', '=', name).execute()
         }
+        // The trail follows this model only: an earlier, deleted model of the same name keeps its
+        // events, which all precede its deletion. (Events carry a name, not a model identity, so a
+        // trail that came here by an earlier rename and interleaves with such events cannot be told
+        // apart from them; the newest deletion is the boundary.)
+        const deleted = await tx
+          .selectFrom('registry_events')
+          .select((eb) => eb.fn.max('event_id').as('last'))
+          .where('name', '=', name)
+          .where('kind', '=', 'registered_model_deleted')
+          .executeTakeFirst()
+        let events = tx.updateTable('registry_events').set({ name: newName }).where('name', '=', name)
+        if (deleted?.last != null) events = events.where('event_id', '>', Number(deleted.last))
+        await events.execute()
         await record(tx, audit, { kind: 'registered_model_renamed', name: newName, from: name, to: newName })
       })
     } catch (error) {
