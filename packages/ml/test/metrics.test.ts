@@ -63,8 +63,8 @@ interface ProbaCase {
 /** Rows of probabilities from small integers, so rows sum to 1 and scores tie often. */
 function quantisedRows(n: number, k: number, levels: number): number[][] {
   return Array.from({ length: n }, () => {
-    const w = Array.from({ length: k }, () => Math.floor(rng() * levels))
-    if (w.every((v) => v === 0)) w[0] = 1
+    const w: number[] = Array.from({ length: k }, () => Math.floor(rng() * levels))
+    if (!w.some((v) => v !== 0)) w[0] = 1
     const s = w.reduce((a, b) => a + b, 0)
     return w.map((v) => v / s)
   })
