@@ -13,6 +13,7 @@ The suite drives the *stock* MLflow Python client against a `keel server`.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -201,6 +202,51 @@ def experiment_name(request) -> str:
     """A fresh experiment name, unique per test (and per session, for a reused server)."""
     base = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name).strip("-")[:60]
     return f"compat-{base}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def model_name(request) -> str:
+    """A fresh registered-model name, unique per test (and per session, for a reused server)."""
+    base = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name).strip("-")[:60]
+    return f"compat-{base}-{uuid.uuid4().hex[:10]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# keel_only: tests that require keel to be stricter than stock MLflow (security hardening where
+# stock MLflow accepts something unsafe). They run against keel and are skipped against any other
+# server, so the suite stays green against a stock `mlflow server`.
+# ---------------------------------------------------------------------------------------------
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "keel_only: keel is required to be stricter than stock MLflow here; skipped when the "
+        "server under test is not keel",
+    )
+
+
+def is_keel_server() -> bool:
+    """True when the server under test is keel: the one conftest started, KEEL_COMPAT_TARGET=keel,
+    or an external server whose GET /openapi.json names itself keel (stock MLflow has no such
+    route and answers 404)."""
+    if _server_state.get("external") is False:
+        return True
+    if os.environ.get("KEEL_COMPAT_TARGET") == "keel":
+        return True
+    if "is_keel" not in _server_state:
+        detected = False
+        try:
+            with urllib.request.urlopen(f"{_server_state['url']}/openapi.json", timeout=5) as resp:
+                detected = json.loads(resp.read()).get("info", {}).get("title") == "keel"
+        except (urllib.error.URLError, OSError, ValueError, AttributeError):
+            detected = False
+        _server_state["is_keel"] = detected
+    return _server_state["is_keel"]
+
+
+@pytest.fixture(autouse=True)
+def _skip_keel_only_on_other_servers(request, tracking_uri):
+    if request.node.get_closest_marker("keel_only") and not is_keel_server():
+        pytest.skip(f"keel_only: the server under test ({tracking_uri}) is not keel")
 
 
 @pytest.fixture
