@@ -85,3 +85,39 @@ describe('durability', () => {
     expect(lost).toEqual([])
   }, 120_000)
 })
+
+describe('registry durability', () => {
+  it('keeps an acknowledged stage transition and alias move when killed with SIGKILL', async () => {
+    const first = await startKeelServer()
+    const runId = await runIn(first.url, 'registry-crash')
+    const name = 'crash-model'
+    await api(first.url, 'POST', '/registered-models/create', { name })
+    for (let i = 0; i < 2; i++) await api(first.url, 'POST', '/model-versions/create', { name, source: `runs:/${runId}/model` })
+    await api(first.url, 'POST', '/model-versions/transition-stage', { name, version: '1', stage: 'Production', archive_existing_versions: false })
+    await api(first.url, 'POST', '/registered-models/alias', { name, alias: 'champion', version: '1' })
+    // the writes under test: acknowledged, then the process dies at once
+    const moved = await api(first.url, 'POST', '/registered-models/alias', { name, alias: 'champion', version: '2' })
+    const promoted = await api(first.url, 'POST', '/model-versions/transition-stage', {
+      name,
+      version: '2',
+      stage: 'Production',
+      archive_existing_versions: true,
+    })
+    expect([moved.status, promoted.status]).toEqual([200, 200])
+    await first.stop('SIGKILL')
+
+    const second = await startKeelServer({ dataDir: first.dataDir })
+    servers.push(second, first)
+    const byAlias = await api(second.url, 'GET', '/registered-models/alias', { name, alias: 'champion' })
+    expect(byAlias.json.model_version).toMatchObject({ version: '2', current_stage: 'Production' })
+    const v1 = await api(second.url, 'GET', '/model-versions/get', { name, version: '1' })
+    expect(v1.json.model_version.current_stage).toBe('Archived')
+    const events = await fetch(`${second.url}/api/2.0/keel/registry/events?name=${name}&max_results=3`)
+    const trail = ((await events.json()) as { events: { kind: string; version: string; to: string }[] }).events
+    expect(trail.map((e) => [e.kind, e.version, e.to])).toEqual([
+      ['stage_transition', '1', 'Archived'],
+      ['stage_transition', '2', 'Production'],
+      ['alias_set', '2', '2'],
+    ])
+  }, 60_000)
+})

@@ -99,3 +99,54 @@ describe('fuzzing every route', () => {
     expect(failures).toEqual([])
   }, 120_000)
 })
+
+describe('fuzzing the registry with a real model', () => {
+  it('never answers 5xx when the names are real and the other fields are hostile', async () => {
+    const rand = prng(20261127)
+    const post = (path: string, body: unknown) =>
+      fetch(`${server.url}/api/2.0/mlflow${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    const exp = (await (await post('/experiments/create', { name: 'fuzz-registry' })).json()) as { experiment_id: string }
+    const run = (await (await post('/runs/create', { experiment_id: exp.experiment_id })).json()) as { run: { info: { run_id: string } } }
+    const runId = run.run.info.run_id
+    const name = 'fuzz-model'
+    expect((await post('/registered-models/create', { name })).status).toBe(200)
+    expect((await post('/model-versions/create', { name, source: `runs:/${runId}/model` })).status).toBe(200)
+    const registry = Object.entries(paths).filter(([template]) => /registered-models|model-versions|\/keel\//.test(template))
+    expect(registry.length).toBeGreaterThanOrEqual(20)
+    const hostileSources = [`runs:/${runId}/${'../'.repeat(3)}`, `runs:/${runId}/%252e%252e/x`, 'models:/', 'models:/@', `models:/${name}/`, `models:/${name}@`, 'mlflow-artifacts:', 'runs:/', 'file:', '/']
+    const failures: string[] = []
+    for (const [template, methods] of registry) {
+      for (const [method, op] of Object.entries(methods)) {
+        for (let i = 0; i < 20; i++) {
+          const schema = op.requestBody?.content?.['application/json']?.schema
+          const fields = method === 'get' ? (op.parameters ?? []).map((p) => p.name) : Object.keys(schema?.properties ?? {})
+          const body: Record<string, unknown> = {}
+          for (const field of fields) {
+            if (field === 'name') body.name = rand() < 0.8 ? name : oddValue(rand)
+            else if (field === 'version') body.version = rand() < 0.6 ? '1' : oddValue(rand)
+            else if (field === 'source') body.source = rand() < 0.5 ? hostileSources[Math.floor(rand() * hostileSources.length)] : oddValue(rand)
+            else if (field === 'run_id') body.run_id = rand() < 0.5 ? runId : oddValue(rand)
+            else if (rand() < 0.7) body[field] = oddValue(rand)
+          }
+          let url = `${server.url}${template}`
+          const init: RequestInit = { method: method.toUpperCase() }
+          if (method === 'get') {
+            const qs = new URLSearchParams()
+            for (const [k, v] of Object.entries(body)) qs.append(k, String(v))
+            url += `?${qs}`
+          } else {
+            init.body = JSON.stringify(body)
+            init.headers = { 'Content-Type': 'application/json' }
+          }
+          const res = await fetch(url, init)
+          const text = await res.text()
+          if (res.status >= 500) failures.push(`${method.toUpperCase()} ${template} ${String(init.body ?? url).slice(0, 200)} -> ${res.status} ${text.slice(0, 200)}`)
+        }
+      }
+    }
+    expect(failures).toEqual([])
+    // the model survived the barrage in a readable state
+    const got = await fetch(`${server.url}/api/2.0/mlflow/registered-models/get?name=${name}`)
+    expect([200, 404]).toContain(got.status)
+  }, 120_000)
+})
