@@ -192,6 +192,16 @@ describe('model versions', () => {
       'INVALID_PARAMETER_VALUE',
       /Invalid Model Version stage/,
     )
+    // as in MLflow, archiving the others only makes sense for Staging and Production
+    for (const stage of ['None', 'archived']) {
+      await expectError(
+        call('POST', '/model-versions/transition-stage', { name, version: '2', stage, archive_existing_versions: true }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+        /not an Active stage/,
+      )
+    }
+    expect((await call('GET', '/model-versions/get', { name, version: '2' })).json.model_version.current_stage).toBe('Production')
     await expectError(
       call('POST', '/model-versions/transition-stage', { name, version: '7', stage: 'Staging', archive_existing_versions: false }),
       404,

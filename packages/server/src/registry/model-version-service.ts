@@ -110,6 +110,12 @@ export class ModelVersionService {
 
   async transition(name: string, version: string, stage: string, archiveExisting: boolean, actor: Actor): Promise<StoredModelVersion> {
     const target = validateStage(stage)
+    if (archiveExisting && target !== 'Staging' && target !== 'Production') {
+      // MLflow refuses rather than ignores the flag (model_registry stores, is_active_stage).
+      throw KeelError.invalid(
+        `Model version transition cannot archive existing model versions because '${stage}' is not an Active stage. Valid stages are Staging, Production`,
+      )
+    }
     const v = (await this.get(name, version)).version
     await this.registry.transitionStage(name, v, target, archiveExisting, this.audit(actor))
     return this.get(name, v)
