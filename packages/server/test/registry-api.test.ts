@@ -2,6 +2,9 @@
  * The model-registry REST API over a real server on a real port: MLflow's wire shapes, error codes
  * and HTTP statuses, and the confinement of a version's source to keel's artifact store.
  */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api, startKeelServer, type KeelServer } from './support/keel-server.js'
 
@@ -456,5 +459,38 @@ describe('source confinement', () => {
     expect((await call('GET', '/model-versions/get-download-uri', { name, version: copy.version })).json.artifact_uri).toBe(
       'mlflow-artifacts:/0/x/artifacts/model',
     )
+  })
+})
+
+describe('source confinement with a local artifact root', () => {
+  it('accepts file: sources and absolute paths inside the root only', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'keel-local-root-'))
+    const local = await startKeelServer({ args: ['--default-artifact-root', root] })
+    try {
+      const at = (method: Method, path: string, body?: Record<string, unknown>) => api(local.url, method, path, body)
+      const name = 'local-model'
+      expect((await at('POST', '/registered-models/create', { name })).status).toBe(200)
+      for (const source of [`file://${root}/0/run/artifacts/model`, `${root}/0/run/artifacts/model`]) {
+        const ok = await at('POST', '/model-versions/create', { name, source })
+        expect(ok.status, JSON.stringify(ok.json)).toBe(200)
+        const uri = await at('GET', '/model-versions/get-download-uri', { name, version: ok.json.model_version.version })
+        expect(uri.json.artifact_uri).toBe(source)
+      }
+      for (const source of [
+        `file://${root}/../etc`,
+        `${root}/../../etc/passwd`,
+        `${root}-sibling/model`,
+        `file://${root}/a/%252e%252e/%252e%252e/etc`,
+        `${root}/a/%2e%2e/%2e%2e/etc`,
+        `file://otherhost${root}/model`,
+        'file:///etc/passwd',
+        `file://${root}/a/..%2f..%2f..%2fetc`,
+      ]) {
+        await expectError(at('POST', '/model-versions/create', { name, source }), 400, 'INVALID_PARAMETER_VALUE')
+      }
+    } finally {
+      await local.close()
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })
