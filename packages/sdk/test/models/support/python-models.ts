@@ -13,7 +13,7 @@ const SCRIPT = fileURLToPath(new URL('./make_models.py', import.meta.url))
 const REPO_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url))
 
 /** The venv's python (scripts/python-env.mjs creates or refreshes the venv when needed). */
-async function venvPython(): Promise<string> {
+export async function venvPython(): Promise<string> {
   const mod = (await import(pathToFileURL(`${REPO_ROOT}scripts/python-env.mjs`).href)) as {
     ensurePythonEnv(options?: { repoRoot?: string; log?: (message: string) => void }): string
   }

@@ -1,0 +1,47 @@
+/** What a flavor is to keel: something that loads a model directory into a predictor over feature batches. */
+import { join } from 'node:path'
+import { KeelError } from '@keel/contracts'
+import type { Label } from '@keel/ml'
+import { normalizeArtifactPath } from '../../artifacts.js'
+import type { FeatureBatch, InputConverter } from '../enforce.js'
+import type { FlavorConfig, MLmodel } from '../mlmodel.js'
+
+/** The flavors keel can run in Node. */
+export type FlavorName = 'keel' | 'onnx'
+
+/** A loaded model, below signature enforcement: it takes checked, converted batches. */
+export interface FlavorModel {
+  /** The model's effective input schema (its signature's inputs, else what the flavor knows of its inputs), compiled. */
+  readonly input: InputConverter
+  readonly task?: 'classification' | 'regression'
+  /** Classifiers whose classes are known: the columns of `predictProba`. */
+  readonly classes?: readonly Label[]
+  predict(batch: FeatureBatch): Promise<Label[] | number[]> | Label[] | number[]
+  /** Classifiers with probabilities only. */
+  predictProba?(batch: FeatureBatch): Promise<number[][]> | number[][]
+  /** Releases native resources (the ONNX session). */
+  close?(): Promise<void>
+}
+
+export interface Flavor {
+  /** The key of the flavor in `MLmodel`'s `flavors`. */
+  readonly name: FlavorName
+  /** Loads the model in `dir` whose `MLmodel` has this flavor with `config`. */
+  load(dir: string, mlmodel: MLmodel, config: FlavorConfig): Promise<FlavorModel>
+}
+
+/** A string entry of a flavor's configuration, or a clear error. */
+export function configString(config: FlavorConfig, flavor: string, key: string): string {
+  const value = config[key]
+  if (typeof value !== 'string' || value === '') {
+    throw KeelError.invalid(`MLmodel: flavor '${flavor}' needs a '${key}' string, got ${JSON.stringify(value)}`)
+  }
+  return value
+}
+
+/** The local path of a file a flavor names (relative to the model directory; '..' refused). */
+export function modelFile(dir: string, config: FlavorConfig, flavor: string, key = 'data'): string {
+  const rel = normalizeArtifactPath(configString(config, flavor, key))
+  if (rel === '') throw KeelError.invalid(`MLmodel: flavor '${flavor}' has an empty '${key}'`)
+  return join(dir, ...rel.split('/'))
+}
