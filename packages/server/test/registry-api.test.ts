@@ -494,3 +494,27 @@ describe('source confinement with a local artifact root', () => {
     }
   })
 })
+
+describe('registry under several worker processes', () => {
+  it('concurrent registrations of one logged model all land in its mlflow.modelVersions tag', async () => {
+    const multi = await startKeelServer({ args: ['--workers', '4'] })
+    try {
+      const at = (method: Method, path: string, body?: Record<string, unknown>) => api(multi.url, method, path, body)
+      const exp = await at('POST', '/experiments/create', { name: 'workers' })
+      const run = await at('POST', '/runs/create', { experiment_id: exp.json.experiment_id })
+      const logged = await at('POST', '/logged-models', { experiment_id: exp.json.experiment_id, name: 'shared', source_run_id: run.json.run.info.run_id })
+      const modelId: string = logged.json.model.info.model_id
+      const name = 'shared-model'
+      await at('POST', '/registered-models/create', { name })
+      const created = await Promise.all(Array.from({ length: 40 }, () => at('POST', '/model-versions/create', { name, source: `models:/${modelId}` })))
+      expect(created.map((r) => r.status)).toEqual(Array(40).fill(200))
+      expect(created.map((r) => Number(r.json.model_version.version)).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+      const model = await at('GET', `/logged-models/${modelId}`)
+      const tag = model.json.model.info.tags.find((t: { key: string }) => t.key === 'mlflow.modelVersions')
+      const listed = (JSON.parse(tag.value) as { version: string }[]).map((r) => Number(r.version)).sort((a, b) => a - b)
+      expect(listed).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+    } finally {
+      await multi.close()
+    }
+  }, 60_000)
+})

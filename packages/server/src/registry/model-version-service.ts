@@ -32,9 +32,6 @@ export interface NewVersionRequest {
   readonly tags?: readonly KeyValue[]
 }
 
-/** The tag MLflow keeps on a logged model listing its registrations. */
-const MODEL_VERSIONS_TAG = 'mlflow.modelVersions'
-
 export class ModelVersionService {
   constructor(
     private readonly registry: RegistryStore,
@@ -75,24 +72,7 @@ export class ModelVersionService {
       },
       this.audit(actor),
     )
-    if (modelId) await this.recordRegistration(modelId, version.name, version.version)
     return version
-  }
-
-  /** Appends {name, version} to the logged model's `mlflow.modelVersions` tag, as MLflow's server does. */
-  private async recordRegistration(modelId: string, name: string, version: string): Promise<void> {
-    const model = await this.tracking.loggedModels.get(modelId, { allowDeleted: true })
-    if (!model) return
-    const current = model.info.tags.find((t) => t.key === MODEL_VERSIONS_TAG)?.value
-    let list: { name: string; version: string }[] = []
-    try {
-      const parsed: unknown = current ? JSON.parse(current) : []
-      if (Array.isArray(parsed)) list = parsed as typeof list
-    } catch {
-      // a client wrote something else there; start the list afresh
-    }
-    if (!list.some((r) => r.name === name && String(r.version) === version)) list.push({ name, version })
-    await this.tracking.loggedModels.setTags(modelId, [{ key: MODEL_VERSIONS_TAG, value: JSON.stringify(list) }], this.now())
   }
 
   async get(name: string, version: string): Promise<StoredModelVersion> {

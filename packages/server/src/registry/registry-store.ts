@@ -71,7 +71,11 @@ export interface RegistryStore {
   setModelTag(name: string, tag: Tag, time: number): Promise<void>
   deleteModelTag(name: string, key: string, time: number): Promise<void>
 
-  /** Numbers the version max(existing, deleted included) + 1, atomically; READY at once. */
+  /**
+   * Numbers the version max(existing, deleted included) + 1, atomically; READY at once. When the
+   * version names a logged model (`modelId`), appends {name, version} to that model's
+   * `mlflow.modelVersions` tag in the same transaction.
+   */
   createVersion(input: NewModelVersion, audit: Audit): Promise<StoredModelVersion>
   /** Deleted versions are not found. */
   getVersion(name: string, version: string): Promise<StoredModelVersion | undefined>

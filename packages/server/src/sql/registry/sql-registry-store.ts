@@ -54,6 +54,40 @@ async function record(tx: Tx, audit: Audit, e: EventInput): Promise<void> {
     .execute()
 }
 
+/** The tag MLflow keeps on a logged model listing its registrations. */
+const MODEL_VERSIONS_TAG = 'mlflow.modelVersions'
+
+/**
+ * Appends {name, version} to the logged model's `mlflow.modelVersions` tag, as MLflow's server does,
+ * inside the version's write transaction: a read-modify-write outside it lost registrations when
+ * several processes (--workers) registered the same logged model at once.
+ */
+async function recordRegistration(tx: Tx, modelId: string, name: string, version: number, time: number): Promise<void> {
+  const model = await tx.selectFrom('logged_models').select('model_id').where('model_id', '=', modelId).executeTakeFirst()
+  if (!model) return
+  const current = await tx
+    .selectFrom('logged_model_tags')
+    .select('value')
+    .where('model_id', '=', modelId)
+    .where('key', '=', MODEL_VERSIONS_TAG)
+    .executeTakeFirst()
+  let list: { name: string; version: string }[] = []
+  try {
+    const parsed: unknown = current ? JSON.parse(current.value) : []
+    if (Array.isArray(parsed)) list = parsed as typeof list
+  } catch {
+    // a client wrote something else there; start the list afresh
+  }
+  if (!list.some((r) => r.name === name && String(r.version) === String(version))) list.push({ name, version: String(version) })
+  const value = JSON.stringify(list)
+  await tx
+    .insertInto('logged_model_tags')
+    .values({ model_id: modelId, key: MODEL_VERSIONS_TAG, value })
+    .onConflict((oc) => oc.columns(['model_id', 'key']).doUpdateSet({ value }))
+    .execute()
+  await tx.updateTable('logged_models').set({ last_updated_timestamp_ms: time }).where('model_id', '=', modelId).execute()
+}
+
 const notFoundModel = (name: string) => KeelError.notFound(`Registered Model with name=${name} not found`)
 const notFoundVersion = (name: string, version: string) =>
   KeelError.notFound(`Model Version (name=${name}, version=${version}) not found`)
@@ -247,6 +281,7 @@ export class SqlRegistryStore implements RegistryStore {
         await tx.insertInto('model_version_tags').values(input.tags.map((t) => ({ name: input.name, version: next, ...t }))).execute()
       }
       await record(tx, audit, { kind: 'model_version_created', name: input.name, version: next, to: 'None' })
+      if (input.modelId) await recordRegistration(tx, input.modelId, input.name, next, audit.time)
       return next
     })
     return (await this.getVersion(input.name, String(version)))!
