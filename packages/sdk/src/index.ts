@@ -11,6 +11,7 @@
  * ```
  */
 import { createKeel } from './keel.js'
+import type { LoadModelOptions, LoadedModel } from './models/index.js'
 
 export { createKeel, Keel, type KeelOptions, type StartRunOptions } from './keel.js'
 export { ActiveRun, ERROR_TAG, type ActiveRunOptions, type RunMetricOptions } from './run.js'
@@ -35,6 +36,42 @@ export { collectLineageTags, type LineageOptions } from './lineage.js'
 export { splitBatch, type Batch } from './batch.js'
 export { SDK_VERSION } from './version.js'
 export { KeelError, type ErrorCode } from '@keel/contracts'
+export {
+  type ColumnSpec,
+  type ColumnType,
+  type FlavorName,
+  type InputExampleInfo,
+  type LoadModelOptions,
+  type LoadedModel,
+  type LogModelOptions,
+  type MLmodel,
+  type ModelInfo,
+  type ModelInput,
+  type ModelRegistry,
+  type ModelSignature,
+  type ModelVersionRef,
+  type ParsedModelUri,
+  type Row,
+  type SaveModelOptions,
+  type Schema,
+  type TensorSpec,
+  compileInputSchema,
+  inferSignature,
+  loadModelDir,
+  parseMLmodel,
+  parseModelUri,
+  readMLmodel,
+  saveModel,
+  serializeMLmodel,
+} from './models/index.js'
 
 /** The default instance, configured from the environment on first use. */
 export const keel = createKeel()
+
+/**
+ * Loads a model with the default instance (see `Keel.loadModel`):
+ * `const model = await loadModel('models:/iris-classifier/latest'); await model.predict(rows)`.
+ */
+export function loadModel(uri: string, options?: LoadModelOptions): Promise<LoadedModel> {
+  return keel.loadModel(uri, options)
+}

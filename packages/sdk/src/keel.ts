@@ -8,6 +8,7 @@ import { type ArtifactRepository, resolveArtifactRepository } from './artifacts.
 import type { HttpOptions } from './http.js'
 import { type TagsInput, toKeyValues } from './inputs.js'
 import { type LineageOptions, collectLineageTags } from './lineage.js'
+import { type LoadModelOptions, type LoadedModel, loadModelWith } from './models/load-model.js'
 import { ActiveRun, type ActiveRunOptions } from './run.js'
 import { RegistryClient } from './registry-client.js'
 import { TrackingClient } from './tracking-client.js'
@@ -112,7 +113,7 @@ export class Keel {
       ...(options.runName !== undefined && { runName: options.runName }),
       tags,
     })
-    const active = new ActiveRun(this.client, run, this.options)
+    const active = new ActiveRun(this.client, run, this.options, () => this.registry)
     this.started.splice(0, this.started.length, ...this.started.filter((r) => !r.ended), active)
     return active
   }
@@ -140,6 +141,20 @@ export class Keel {
   async artifacts(runId: string): Promise<ArtifactRepository> {
     const run = await this.client.getRun(runId)
     return resolveArtifactRepository(run.info.artifactUri, this.client.http)
+  }
+
+  /**
+   * Loads a model to predict with: `models:/<name>/<version>`, `models:/<name>@<alias>`,
+   * `models:/<name>/latest`, `models:/<name>/<stage>`, `models:/<model_id>`, `runs:/<run_id>/<path>`,
+   * an artifact URI or a local folder. Runs the `keel` flavor (estimators of `@keel/ml`) and the
+   * `onnx` flavor (with onnxruntime-node); see `LoadedModel`.
+   */
+  async loadModel(uri: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+    return loadModelWith(uri, {
+      ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
+      client: () => options.client ?? this.client,
+      registry: () => options.registry ?? this.registry,
+    })
   }
 
   private async defaultExperimentId(): Promise<string | undefined> {

@@ -5,10 +5,13 @@
  * next call on the run (or by `end()`), and data that failed transiently stays queued for the next send.
  */
 import { type Dataset, KeelError, LIMITS, type Metric, type Run, type RunInfo, type RunStatus } from '@keel/contracts'
+import type { Estimator } from '@keel/ml'
 import { type ArtifactRepository, resolveArtifactRepository } from './artifacts.js'
 import { type Batch, splitBatch } from './batch.js'
 import { isTransient } from './http-errors.js'
 import { type ParamValue, type ParamsInput, type TagsInput, toKeyValues } from './inputs.js'
+import { type LogModelOptions, type ModelInfo, logModel } from './models/log-model.js'
+import type { ModelRegistry } from './models/registry.js'
 import { type TrackedRun, trackRun, untrackRun } from './run-registry.js'
 import type { TrackingClient } from './tracking-client.js'
 
@@ -58,6 +61,8 @@ export class ActiveRun implements AsyncDisposable, TrackedRun {
     readonly client: TrackingClient,
     run: Run,
     options: ActiveRunOptions = {},
+    /** The registry `logModel` registers with (`registeredModelName`). */
+    private readonly modelRegistry?: () => ModelRegistry,
   ) {
     this.runId = run.info.runId
     this.experimentId = run.info.experimentId
@@ -164,6 +169,18 @@ export class ActiveRun implements AsyncDisposable, TrackedRun {
     this.checkUsable()
     const context = options.context === undefined ? [] : [{ key: 'mlflow.data.context', value: options.context }]
     await this.client.logInputs(this.runId, [{ dataset, tags: [...context, ...toKeyValues(options.tags)] }])
+  }
+
+  /**
+   * Logs a fitted `@keel/ml` estimator as a model of this run, the MLflow 3 way (a logged model
+   * `m-…` with the run as source, its files uploaded, recorded as the run's output), registering it
+   * as a new version of `registeredModelName` if given. Load it back with
+   * `loadModel('runs:/<run_id>/<name>')` or `loadModel(info.modelUri)`.
+   */
+  async logModel(estimator: Estimator, options: LogModelOptions = {}): Promise<ModelInfo> {
+    this.checkUsable()
+    const registry = options.registry ?? (options.registeredModelName === undefined ? undefined : this.modelRegistry?.())
+    return logModel(this.client, this, estimator, { ...options, ...(registry !== undefined && { registry }) })
   }
 
   /**

@@ -1,0 +1,43 @@
+/** Model packaging and loading: MLflow's model directory layout, the keel and ONNX flavors, model URIs. */
+export {
+  COLUMN_TYPES,
+  type ColumnSpec,
+  type ColumnType,
+  type CompositeColumnType,
+  type ModelSignature,
+  type ParamSpec,
+  type Row,
+  type Schema,
+  type SchemaField,
+  type SignatureDict,
+  type TensorSpec,
+  inferOutputSchema,
+  inferSchema,
+  inferSignature,
+  isTensorSchema,
+  isTensorSpec,
+  parseSchema,
+  schemaToJSON,
+  signatureFromDict,
+  signatureToDict,
+} from './signature.js'
+export { type FeatureBatch, type FeatureColumn, type InputConverter, type InputField, type ModelInput, compileInputSchema, toMatrix } from './enforce.js'
+export {
+  type FlavorConfig,
+  type InputExampleInfo,
+  MLMODEL_FILE,
+  type MLmodel,
+  mlmodelToDict,
+  parseMLmodel,
+  readMLmodel,
+  serializeMLmodel,
+  writeMLmodel,
+} from './mlmodel.js'
+export { ENVIRONMENT_FILE, type ModelEnvironment, currentEnvironment } from './environment.js'
+export { KEEL_FLAVOR, type KeelFlavorConfig } from './flavors/keel.js'
+export type { FlavorName } from './flavors/flavor.js'
+export { type SaveModelOptions, saveModel } from './save-model.js'
+export { type ParsedModelUri, type ResolvedModel, parseModelUri, resolveModelUri } from './model-uri.js'
+export type { ModelRegistry, ModelVersionRef } from './registry.js'
+export { type LoadContext, type LoadModelOptions, type LoadedModel, loadModelDir, loadModelWith } from './load-model.js'
+export { type LogModelOptions, type ModelInfo, logModel } from './log-model.js'
