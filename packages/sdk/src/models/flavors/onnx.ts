@@ -28,14 +28,23 @@ type TensorMetadata = Extract<Ort.InferenceSession.ValueMetadata, { isTensor: tr
 
 let ortModule: Promise<OrtModule> | undefined
 
+/** True for "onnxruntime-node is not installed" (Node's error, or one wrapping it). */
+function isMissingPackage(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && e.message.includes('onnxruntime-node')) return true
+    if (/Cannot find (package|module) 'onnxruntime-node'/.test(e.message)) return true
+  }
+  return false
+}
+
 /** onnxruntime-node, imported once; a clear error when it is not installed. */
 function importOnnxRuntime(): Promise<OrtModule> {
   ortModule ??= import('onnxruntime-node').then(
     (mod) => ('InferenceSession' in mod ? mod : (mod as { default: OrtModule }).default),
     (error: unknown) => {
       ortModule = undefined
-      const code = (error as NodeJS.ErrnoException).code
-      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      if (isMissingPackage(error)) {
         throw new KeelError(
           'NOT_IMPLEMENTED',
           'Running an ONNX model needs onnxruntime-node, an optional dependency of @keel/sdk: npm install onnxruntime-node',
