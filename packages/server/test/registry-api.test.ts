@@ -291,7 +291,9 @@ describe('aliases', () => {
     expect((await call('GET', '/registered-models/get', { name })).json.registered_model.aliases).toEqual([{ alias: 'champion', version: '2' }])
 
     expect((await call('DELETE', '/registered-models/alias', { name, alias: 'champion' })).status).toBe(200)
-    await expectError(call('GET', '/registered-models/alias', { name, alias: 'champion' }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    // an unset alias of an existing model: MLflow's 400 INVALID_PARAMETER_VALUE and message
+    const unset = await expectError(call('GET', '/registered-models/alias', { name, alias: 'champion' }), 400, 'INVALID_PARAMETER_VALUE')
+    expect(unset.message).toBe('Registered model alias champion not found.')
     await expectError(call('GET', '/registered-models/alias', { name: 'ghost-model', alias: 'champion' }), 404, 'RESOURCE_DOES_NOT_EXIST')
     await expectError(call('DELETE', '/registered-models/alias', { name: 'ghost-model', alias: 'champion' }), 404, 'RESOURCE_DOES_NOT_EXIST')
   })
@@ -317,7 +319,7 @@ describe('aliases', () => {
     await call('POST', '/registered-models/alias', { name, alias: 'a', version: '1' })
     await call('POST', '/registered-models/alias', { name, alias: 'b', version: '2' })
     await call('DELETE', '/model-versions/delete', { name, version: '1' })
-    await expectError(call('GET', '/registered-models/alias', { name, alias: 'a' }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    await expectError(call('GET', '/registered-models/alias', { name, alias: 'a' }), 400, 'INVALID_PARAMETER_VALUE', /alias a not found/)
     expect((await call('GET', '/registered-models/get', { name })).json.registered_model.aliases).toEqual([{ alias: 'b', version: '2' }])
   })
 })

@@ -158,7 +158,9 @@ export class ModelVersionService {
     const found = await this.registry.getVersionByAlias(name, alias)
     if (!found) {
       if (!(await this.registry.getModel(name))) throw KeelError.notFound(`Registered Model with name=${name} not found`)
-      throw KeelError.notFound(`Registered model alias ${alias} not found.`)
+      // MLflow answers an unset alias of an existing model with INVALID_PARAMETER_VALUE (400), and
+      // clients match on that code and message to tell "no such alias" from other failures.
+      throw KeelError.invalid(`Registered model alias ${alias} not found.`)
     }
     return found
   }
