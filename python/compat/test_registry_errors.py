@@ -9,6 +9,8 @@ from mlflow.exceptions import MlflowException, RestException
 
 from registry_helpers import empty_run, error_code, new_versions, rest
 
+pytestmark = pytest.mark.filterwarnings("ignore:.*is deprecated since 2.9.0.*:FutureWarning")
+
 
 def _raises(call, code: str, status: int) -> RestException:
     with pytest.raises(RestException) as info:

@@ -185,6 +185,7 @@ def test_seed_train_three_runs_then_pick_best_and_load_model(seed_runs, client, 
         assert int(prediction[0]) == 0, (uri, prediction)
 
 
+@pytest.mark.filterwarnings("ignore:.*is deprecated since 2.9.0.*:FutureWarning")
 def test_seed_register_and_predict_scripts(seed_runs, tracking_uri, client, tmp_path):
     """register.py and predict.py (Steps 3 and 4), unchanged, after the three training runs. The
     model name is fixed by the scripts, so on a reused server earlier versions may exist: the test
