@@ -3,7 +3,7 @@
  * and run a function inside a run. `keel.client` is the full `TrackingClient`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { type Experiment, KeelError } from '@keel/contracts'
+import { type Experiment, KeelError, type ModelVersion } from '@keel/contracts'
 import { type ArtifactRepository, resolveArtifactRepository } from './artifacts.js'
 import type { HttpOptions } from './http.js'
 import { type TagsInput, toKeyValues } from './inputs.js'
@@ -155,6 +155,26 @@ export class Keel {
       client: () => options.client ?? this.client,
       registry: () => options.registry ?? this.registry,
     })
+  }
+
+  /**
+   * Registers a model as the next version of `name`, creating the registered model if needed, like
+   * `mlflow.register_model`: `runs:/<run_id>/model`, `models:/<model_id>` or an artifact URI.
+   */
+  async registerModel(
+    modelUri: string,
+    name: string,
+    options: { description?: string; tags?: TagsInput } = {},
+  ): Promise<ModelVersion> {
+    try {
+      await this.registry.createRegisteredModel(name)
+    } catch (error) {
+      if (!(error instanceof KeelError && error.code === 'RESOURCE_ALREADY_EXISTS')) throw error
+    }
+    // The server checks that a source belongs to the run or logged model it names, as MLflow does.
+    const runId = /^runs:\/([^/]+)/.exec(modelUri)?.[1]
+    const modelId = /^models:\/(m-[^/@]+)$/.exec(modelUri)?.[1]
+    return this.registry.createModelVersion(name, modelUri, { ...options, ...(runId && { runId }), ...(modelId && { modelId }) })
   }
 
   private async defaultExperimentId(): Promise<string | undefined> {

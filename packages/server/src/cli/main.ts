@@ -3,6 +3,7 @@ import { VERSION } from '../version.js'
 import { registerServerCommand } from './server-command.js'
 import { registerExperimentCommands } from './experiments-command.js'
 import { registerModelCommands } from './models-command.js'
+import { registerPredictCommand } from './predict-command.js'
 import { registerRunCommands } from './runs-command.js'
 import { handleCliError } from './output.js'
 
@@ -16,5 +17,6 @@ registerServerCommand(program)
 registerExperimentCommands(program)
 registerRunCommands(program)
 registerModelCommands(program)
+registerPredictCommand(program)
 
 program.parseAsync(process.argv).catch(handleCliError)

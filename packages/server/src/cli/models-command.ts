@@ -167,14 +167,22 @@ export function registerModelCommands(program: Command): void {
     .argument('<source>', 'model URI')
     .requiredOption('--name <name>', 'registered model (created if absent)')
     .option('-d, --description <text>', 'version description')
-    .action(async (source: string, flags: ClientFlags & { name: string; description?: string }) => {
+    .option('--run-id <id>', 'the run the files belong to (taken from a runs:/ source)')
+    .option('--model-id <id>', 'the logged model the files belong to (taken from a models:/ source)')
+    .action(async (source: string, flags: ClientFlags & { name: string; description?: string; runId?: string; modelId?: string }) => {
       const registry = registryFor(flags)
       try {
         await registry.createRegisteredModel(flags.name)
       } catch (error) {
         if ((error as { code?: string }).code !== 'RESOURCE_ALREADY_EXISTS') throw error
       }
-      const version = await registry.createModelVersion(flags.name, source, { ...(flags.description && { description: flags.description }) })
+      const runId = flags.runId ?? /^runs:\/([^/]+)/.exec(source)?.[1]
+      const modelId = flags.modelId ?? /^models:\/(m-[^/@]+)$/.exec(source)?.[1]
+      const version = await registry.createModelVersion(flags.name, source, {
+        ...(flags.description && { description: flags.description }),
+        ...(runId && { runId }),
+        ...(modelId && { modelId }),
+      })
       if (flags.json) return printJson(version)
       process.stdout.write(`${pc.green('✓')} registered ${flags.name} v${version.version} from ${source}\n`)
     })

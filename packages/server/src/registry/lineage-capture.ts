@@ -1,7 +1,7 @@
 /**
  * Captures what a model version is made of when it is registered: the source run's code (git
  * commit, branch, repository, dirty flag, entry point), its datasets, params and latest metrics,
- * and the logged model's own params and metrics. Stored with the version, so later edits to the run
+ * and the logged model's own metrics. Stored with the version, so later edits to the run
  * do not rewrite history.
  */
 import type { Metric, ModelVersionLineage, Param } from '@keel/contracts'
@@ -29,9 +29,10 @@ export async function captureLineage(
   if (repoUrl) git.repoUrl = repoUrl
   if (dirty !== undefined) git.dirty = dirty === 'true'
 
+  // The run's params are what the user chose; a logged model's own params (often the estimator's
+  // hyper-parameters under other names) stand in only when there is no run.
   const params = new Map<string, Param>()
-  for (const p of run?.data.params ?? []) params.set(p.key, p)
-  for (const p of model?.data.params ?? []) params.set(p.key, p)
+  for (const p of run ? run.data.params : (model?.data.params ?? [])) params.set(p.key, p)
   const metrics = new Map<string, Metric>()
   for (const m of run?.data.metrics ?? []) metrics.set(m.key, m)
   for (const m of model?.data.metrics ?? []) metrics.set(m.key, m)

@@ -6,6 +6,8 @@
  * the store are refused: a registered source becomes a download URI that clients and servers read,
  * which is how MLflow's worst path-traversal CVEs worked.
  */
+import { resolve as resolvePath } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { KeelError } from '@keel/contracts'
 import { PROXIED_SCHEME, type ArtifactLocations, joinArtifactPath } from '../artifacts/artifact-locations.js'
 import { normalizeArtifactPath } from '../artifacts/safe-path.js'
@@ -31,8 +33,20 @@ function safeRelative(source: string, path: string): string {
   }
 }
 
+/** The run and logged model a request says the version comes from. */
+export interface ClaimedOrigin {
+  readonly runId?: string
+  readonly modelId?: string
+}
+
+/**
+ * Checks `source` and finds where its files are. A source inside the artifact store must belong to
+ * the run (`run_id`) or logged model (`model_id`) the request names, as MLflow requires: a client
+ * may register its own run's files, not any file the server can read.
+ */
 export async function resolveModelSource(
   source: string,
+  claimed: ClaimedOrigin,
   deps: { tracking: TrackingStore; registry: RegistryStore; locations: ArtifactLocations },
 ): Promise<ResolvedSource> {
   if (source.trim() === '') throw KeelError.invalid("Missing value for required parameter 'source'.")
@@ -40,6 +54,9 @@ export async function resolveModelSource(
   if (source.startsWith('runs:/')) {
     const [runId = '', ...rest] = source.slice('runs:/'.length).split('/')
     const path = safeRelative(source, rest.join('/'))
+    if (claimed.runId !== runId) {
+      throw refuse(source, `a runs:/ source must name the run given as run_id (${claimed.runId ?? 'none given'})`)
+    }
     const run = await deps.tracking.runs.getInfo(runId)
     if (!run) throw refuse(source, `run '${runId}' does not exist`)
     // MLflow 3 logs models as logged models of the run: runs:/<run>/<name> names one of them.
@@ -51,6 +68,9 @@ export async function resolveModelSource(
   if (source.startsWith('models:/')) {
     const ref = source.slice('models:/'.length)
     if (!ref.includes('/') && !ref.includes('@')) {
+      if (claimed.modelId !== undefined && claimed.modelId !== ref) {
+        throw refuse(source, `the logged model in the source is not the model_id given (${claimed.modelId})`)
+      }
       const model = await deps.tracking.loggedModels.get(ref)
       if (!model) throw refuse(source, `logged model '${ref}' does not exist`)
       const found = { storageLocation: model.info.artifactUri, modelId: model.info.modelId }
@@ -69,8 +89,13 @@ export async function resolveModelSource(
 
   if (source.startsWith(PROXIED_SCHEME)) {
     const rest = source.slice(PROXIED_SCHEME.length)
-    const path = rest.startsWith('//') ? rest.slice(2).replace(/^[^/]*/, '') : rest
-    const relative = safeRelative(source, path.replace(/^\/+/, ''))
+    if (rest.startsWith('//')) throw refuse(source, 'an mlflow-artifacts: source may not name another host')
+    const relative = safeRelative(source, rest.replace(/^\/+/, ''))
+    await requireOwner(source, relative, claimed, deps.tracking, (uri) =>
+      uri.startsWith(PROXIED_SCHEME) && !uri.slice(PROXIED_SCHEME.length).startsWith('//')
+        ? uri.slice(PROXIED_SCHEME.length).replace(/^\/+/, '').replace(/\/+$/, '')
+        : undefined,
+    )
     return { storageLocation: `${PROXIED_SCHEME}/${relative}` }
   }
 
@@ -82,10 +107,47 @@ export async function resolveModelSource(
       throw refuse(source, error instanceof KeelError ? error.message : 'it is outside the artifact store')
     }
     safeRelative(source, location.path)
+    await requireOwner(source, localPath(source)!, claimed, deps.tracking, localPath)
     return { storageLocation: source }
   }
 
   throw refuse(source, "keel registers models from its artifact store only (runs:/, models:/, mlflow-artifacts:/ or a path inside the server's artifact root)")
+}
+
+function localPath(uri: string): string | undefined {
+  try {
+    if (uri.startsWith('file:')) return resolvePath(fileURLToPath(uri))
+    return uri.startsWith('/') ? resolvePath(uri) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The source must lie inside the claimed run's artifacts or the claimed logged model's files. */
+async function requireOwner(
+  source: string,
+  path: string,
+  claimed: ClaimedOrigin,
+  tracking: TrackingStore,
+  normalize: (uri: string) => string | undefined,
+): Promise<void> {
+  const roots: string[] = []
+  if (claimed.runId) {
+    const run = await tracking.runs.getInfo(claimed.runId)
+    if (run) roots.push(run.artifactUri)
+  }
+  if (claimed.modelId) {
+    const model = await tracking.loggedModels.get(claimed.modelId, { allowDeleted: true })
+    if (model) roots.push(model.info.artifactUri)
+  }
+  if (roots.length === 0) {
+    throw refuse(source, 'a source inside the artifact store must belong to the run (run_id) or logged model (model_id) given with it')
+  }
+  const inside = roots.some((uri) => {
+    const root = normalize(uri)
+    return root !== undefined && (path === root || path.startsWith(`${root}/`))
+  })
+  if (!inside) throw refuse(source, "it is outside the artifacts of the run or logged model given with it")
 }
 
 async function findRunModel(tracking: TrackingStore, experimentId: string, runId: string, name: string) {

@@ -50,7 +50,12 @@ export class ModelVersionService {
     if (!(await this.registry.getModel(request.name))) {
       throw KeelError.notFound(`Registered Model with name=${request.name} not found`)
     }
-    const resolved = await resolveModelSource(request.source, { tracking: this.tracking, registry: this.registry, locations: this.locations })
+    const claimed = { ...(request.runId && { runId: request.runId }), ...(request.modelId && { modelId: request.modelId }) }
+    const resolved = await resolveModelSource(request.source, claimed, {
+      tracking: this.tracking,
+      registry: this.registry,
+      locations: this.locations,
+    })
     const runId = request.runId || resolved.runId
     const modelId = request.modelId || resolved.modelId
     if (runId && !(await this.tracking.runs.getInfo(runId))) throw KeelError.notFound(`Run with id=${runId} not found`)

@@ -69,6 +69,7 @@ export interface RegistryStore {
   deleteModel(name: string, audit: Audit): Promise<void>
   searchModels(query: RegistrySearchQuery): Promise<PageResult<RegisteredModel>>
   setModelTag(name: string, tag: Tag, time: number): Promise<void>
+  /** Deleting a tag that is not set is a no-op (MLflow answers 200); an unknown model is not found. */
   deleteModelTag(name: string, key: string, time: number): Promise<void>
 
   /**
@@ -91,6 +92,7 @@ export interface RegistryStore {
   /** The newest version in each stage, or in `stages` only. */
   latestVersions(name: string, stages?: readonly ModelVersionStage[]): Promise<StoredModelVersion[]>
   setVersionTag(name: string, version: string, tag: Tag, time: number): Promise<void>
+  /** A no-op for a tag that is not set; an unknown version is not found. */
   deleteVersionTag(name: string, version: string, key: string, time: number): Promise<void>
 
   /** Points the alias at the version (moving it); the event records the version it left. */

@@ -1,9 +1,10 @@
 /**
  * Registry searches in SQL: filters on attributes and tags, MLflow's orders and tie-breaks.
  *
- * A tag's `!=` matches models that lack the tag, and `` tags.`mlflow.prompt.is_prompt` = 'false' ``
- * matches those without it: MLflow's client appends `tag.mlflow.prompt.is_prompt != 'true'` to every
- * registered-model search to hide prompts, which must not hide models that were never prompts.
+ * A tag comparison needs the tag (`tags.team != 'a'` leaves out models without a `team` tag, as in
+ * MLflow), except for `mlflow.prompt.is_prompt`: MLflow's client appends
+ * `tag.mlflow.prompt.is_prompt != 'true'` to every registered-model search to hide prompts, which
+ * must not hide models that were never prompts, and `= 'false'` matches those too.
  */
 import { sql, type RawBuilder } from 'kysely'
 import type { Comparison, FilterExpr, OrderByClause } from '../../search/index.js'
@@ -17,8 +18,10 @@ function tagCondition(table: string, owner: RawBuilder<unknown>, c: Comparison, 
     sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(table)} t WHERE ${owner} AND t.key = ${c.key}${cond ? sql` AND ${cond}` : sql``})`
   if (c.op === 'IS NULL') return sql`NOT ${exists()}`
   if (c.op === 'IS NOT NULL') return exists()
-  if (c.op === '!=') return sql`NOT ${exists(sql`t.value = ${c.value as string}`)}`
-  if (c.op === '=' && c.key === IS_PROMPT_TAG && c.value === 'false') return sql`NOT ${exists(sql`t.value = 'true'`)}`
+  if (c.key === IS_PROMPT_TAG) {
+    if (c.op === '!=') return sql`NOT ${exists(sql`t.value = ${c.value as string}`)}`
+    if (c.op === '=' && c.value === 'false') return sql`NOT ${exists(sql`t.value = 'true'`)}`
+  }
   return exists(compare(sql.ref('t.value'), c, ops))
 }
 

@@ -218,10 +218,8 @@ export class SqlRegistryStore implements RegistryStore {
   async deleteModelTag(name: string, key: string, time: number): Promise<void> {
     await this.write(async (tx) => {
       await this.touchModel(tx, name, time)
-      const deleted = await tx.deleteFrom('registered_model_tags').where('name', '=', name).where('key', '=', key).executeTakeFirst()
-      if (deleted.numDeletedRows === 0n) {
-        throw KeelError.notFound(`No tag with name: ${key} in registered model with name ${name}`)
-      }
+      // Deleting a tag that is not set is not an error, as in MLflow.
+      await tx.deleteFrom('registered_model_tags').where('name', '=', name).where('key', '=', key).execute()
     })
   }
 
@@ -417,15 +415,8 @@ export class SqlRegistryStore implements RegistryStore {
   async deleteVersionTag(name: string, version: string, key: string, time: number): Promise<void> {
     await this.write(async (tx) => {
       const n = await this.touchVersion(tx, name, version, time)
-      const deleted = await tx
-        .deleteFrom('model_version_tags')
-        .where('name', '=', name)
-        .where('version', '=', n)
-        .where('key', '=', key)
-        .executeTakeFirst()
-      if (deleted.numDeletedRows === 0n) {
-        throw KeelError.notFound(`No tag with name: ${key} in model version (name=${name}, version=${version})`)
-      }
+      // Deleting a tag that is not set is not an error, as in MLflow.
+      await tx.deleteFrom('model_version_tags').where('name', '=', name).where('version', '=', n).where('key', '=', key).execute()
     })
   }
 
@@ -443,7 +434,8 @@ export class SqlRegistryStore implements RegistryStore {
         .executeTakeFirst()
       if (!target) {
         if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst())) throw notFoundModel(name)
-        throw KeelError.invalid(`Model version ${version} of registered model ${name} does not exist; an alias must point at an existing version`)
+        // MLflow's answer (sqlalchemy_store.set_registered_model_alias looks the version up first).
+        throw KeelError.notFound(`Model Version (name=${name}, version=${version}) not found: an alias must point at an existing version`)
       }
       const previous = await tx
         .selectFrom('registered_model_aliases')

@@ -1,0 +1,44 @@
+/**
+ * `keel predict -m MODEL_URI --input rows.csv|rows.json`: loads a model the way the SDK does
+ * (registry aliases, versions, stages, runs, logged models, local folders) and prints its
+ * predictions, checked against the model's signature.
+ */
+import { createKeel } from '@keel/sdk'
+import { Command } from 'commander'
+import pc from 'picocolors'
+import { withClientOptions, type ClientFlags } from './client-options.js'
+import { formatNumber, printJson, printTable } from './output.js'
+import { readPredictionInput } from './prediction-input.js'
+
+interface PredictFlags extends ClientFlags {
+  modelUri: string
+  input: string
+  proba?: boolean
+}
+
+export function registerPredictCommand(program: Command): void {
+  withClientOptions(program.command('predict'))
+    .description('Predict with a model: models:/NAME@ALIAS, models:/NAME/3, models:/NAME/latest, runs:/RUN/model or a folder')
+    .requiredOption('-m, --model-uri <uri>', 'the model to load')
+    .requiredOption('-i, --input <file>', 'rows: a .csv with a header, or .json (rows, columns or an MLflow payload); - for stdin')
+    .option('--proba', 'also print class probabilities (classifiers)')
+    .action(async (flags: PredictFlags) => {
+      const keel = createKeel(flags.trackingUri ? { trackingUri: flags.trackingUri } : {})
+      const [model, rows] = await Promise.all([keel.loadModel(flags.modelUri), readPredictionInput(flags.input)])
+      try {
+        const predictions = await model.predict(rows)
+        const probabilities = flags.proba && model.predictProba ? await model.predictProba(rows) : undefined
+        if (flags.json) {
+          return printJson(probabilities ? { predictions, probabilities, classes: model.classes } : { predictions })
+        }
+        const classes = (model.classes ?? []).map(String)
+        printTable(
+          ['Row', 'Prediction', ...(probabilities ? classes.map((c) => `P(${c})`) : [])],
+          predictions.map((p, i) => [i, typeof p === 'number' ? formatNumber(p) : p, ...(probabilities?.[i] ?? []).map((x) => x.toFixed(4))]),
+        )
+        process.stdout.write(pc.dim(`${predictions.length} rows · ${model.flavor} flavor · ${flags.modelUri}\n`))
+      } finally {
+        await model.close()
+      }
+    })
+}
