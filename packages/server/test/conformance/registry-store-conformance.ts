@@ -371,7 +371,7 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
     it('refuses an alias on a missing version; an unknown model is not found', async () => {
       await model('am')
       await version('am')
-      await expect(store.setAlias('am', 'a', '5', by())).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' })
+      await expect(store.setAlias('am', 'a', '5', by())).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
       await expect(store.setAlias('ghost', 'a', '1', by())).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
       expect((await store.getModel('am'))!.aliases).toEqual([])
       expect((await events({ name: 'am' })).some((e) => e.kind === 'alias_set')).toBe(false)
