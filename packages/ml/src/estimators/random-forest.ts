@@ -2,7 +2,8 @@ import type { CartTreeNode } from 'ml-cart'
 import { RandomForestClassifier as MlForestClassifier, RandomForestRegression as MlForestRegression } from 'ml-random-forest'
 import type { EstimatorState, EstimatorType } from '../types.js'
 import { checkParamNames, checkPositiveInt, ClassifierBase, plainJSON, RegressorBase } from './base.js'
-import { cartOptions, checkTreeParams, leafDistribution } from './cart.js'
+import { cartOptions, checkTreeParams } from './cart.js'
+import { type CompiledForest, compileForest } from './compiled-forest.js'
 import type { TreeParams } from './tree-params.js'
 
 /** Features each tree sees: a count (integer >= 1), a fraction in (0, 1), or a rule. */
@@ -100,6 +101,7 @@ export class RandomForestClassifier extends ClassifierBase {
   readonly type = 'RandomForestClassifier' as const
   readonly params: Readonly<RandomForestClassifierParams>
   private forest: ForestInternals | undefined
+  private compiled: CompiledForest | undefined
   private saved: unknown
 
   constructor(params: RandomForestClassifierParams = {}) {
@@ -115,21 +117,15 @@ export class RandomForestClassifier extends ClassifierBase {
     forest.train(X, y)
     this.saved = plainJSON(forest.toJSON())
     this.forest = forest as unknown as ForestInternals
+    this.compiled = undefined
   }
 
   protected probaEncoded(X: number[][]): number[][] {
-    const forest = this.forest as ForestInternals
     const k = this.classes.length
-    const nTrees = forest.estimators.length
-    return X.map((row) => {
-      const sum = new Array<number>(k).fill(0)
-      forest.estimators.forEach((tree, t) => {
-        const columns = forest.indexes[t] as number[]
-        const dist = leafDistribution(tree.root, columns.map((j) => row[j] as number), k)
-        for (let c = 0; c < k; c++) sum[c] = (sum[c] as number) + (dist[c] as number)
-      })
-      return sum.map((v) => v / nTrees)
-    })
+    const forest = this.forest as ForestInternals
+    this.compiled ??= compileForest(forest.estimators, forest.indexes, k)
+    const flat = this.compiled.predictProba(X)
+    return X.map((_, i) => Array.from(flat.subarray(i * k, (i + 1) * k)))
   }
 
   protected modelJSON(): unknown {
