@@ -3,6 +3,7 @@
 // `npm run bench` builds first. Extra arguments go to each benchmark, e.g.
 //   npm run bench -- --only keel          (skip MLflow for a quick look)
 //   KEEL_BENCH_RUNS=2000 npm run bench    (fewer seeded runs for search_runs)
+//   KEEL_BENCH_ONLY=prediction npm run bench   (only bench/prediction.bench.ts; comma-separated names)
 // Exits non-zero as soon as one benchmark fails.
 
 import { spawn } from 'node:child_process';
@@ -23,11 +24,13 @@ if (!existsSync(TSX)) {
   process.exit(1);
 }
 
+const only = (process.env.KEEL_BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const files = readdirSync(BENCH_DIR)
   .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => only.length === 0 || only.includes(f.replace(/\.bench\.ts$/, '')))
   .sort();
 if (files.length === 0) {
-  log('ERROR: no bench/*.bench.ts found');
+  log(`ERROR: no bench/*.bench.ts found${only.length ? ` matching KEEL_BENCH_ONLY=${only.join(',')}` : ''}`);
   process.exit(1);
 }
 
