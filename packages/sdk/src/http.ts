@@ -58,7 +58,9 @@ export class HttpClient {
 
   /** Calls one endpoint of the REST API with a wire (snake_case) request; returns the parsed response. */
   async call<E extends Endpoint>(endpoint: E, request: RequestInputOf<E>): Promise<ResponseOutputOf<E>> {
-    const { path, rest } = fillPath(endpoint.path, request as Record<string, unknown>)
+    // MLflow's client sends the whole message as the body, path parameters included, and MLflow's
+    // server requires them there (PATCH logged-models/{model_id} without model_id is refused).
+    const { path, rest } = fillPath(endpoint.path, request as Record<string, unknown>, endpoint.method !== 'GET')
     let url = `${this.baseUrl}/api/${endpoint.major}.0${path}`
     let body: (() => NonNullable<RequestInit['body']>) | undefined
     const headers: Record<string, string> = { accept: 'application/json' }
@@ -122,12 +124,16 @@ export class HttpClient {
 }
 
 /** Substitutes `{name}` segments of an endpoint path; the used fields leave the request. */
-export function fillPath(template: string, request: Record<string, unknown>): { path: string; rest: Record<string, unknown> } {
+export function fillPath(
+  template: string,
+  request: Record<string, unknown>,
+  keepInBody = false,
+): { path: string; rest: Record<string, unknown> } {
   const rest = { ...request }
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = rest[name]
     if (value === undefined || value === null || value === '') throw KeelError.invalid(`Missing path parameter '${name}'`)
-    delete rest[name]
+    if (!keepInBody) delete rest[name]
     return encodeURIComponent(String(value))
   })
   return { path, rest }

@@ -145,9 +145,10 @@ describe('logged models', () => {
     await client.setLoggedModelTags('m-1', { a: 'b' })
     expect(page.items).toHaveLength(1)
     expect(fake.requests.map((r) => [r.method, r.path, r.body])).toEqual([
-      ['PATCH', `${API}/logged-models/m-1`, { status: 'LOGGED_MODEL_READY' }],
+      // Path parameters travel in the body too, as MLflow's client sends them (MLflow's server needs model_id there).
+      ['PATCH', `${API}/logged-models/m-1`, { model_id: 'm-1', status: 'LOGGED_MODEL_READY' }],
       ['POST', `${API}/logged-models/search`, { experiment_ids: ['1'], filter: "name = 'model'", order_by: [{ field_name: 'creation_time', ascending: false }] }],
-      ['PATCH', `${API}/logged-models/m-1/tags`, { tags: [{ key: 'a', value: 'b' }] }],
+      ['PATCH', `${API}/logged-models/m-1/tags`, { model_id: 'm-1', tags: [{ key: 'a', value: 'b' }] }],
     ])
   })
 })
