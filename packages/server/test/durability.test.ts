@@ -92,7 +92,10 @@ describe('registry durability', () => {
     const runId = await runIn(first.url, 'registry-crash')
     const name = 'crash-model'
     await api(first.url, 'POST', '/registered-models/create', { name })
-    for (let i = 0; i < 2; i++) await api(first.url, 'POST', '/model-versions/create', { name, source: `runs:/${runId}/model` })
+    for (let i = 0; i < 2; i++) {
+      const created = await api(first.url, 'POST', '/model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId })
+      expect(created.status, JSON.stringify(created.json)).toBe(200)
+    }
     await api(first.url, 'POST', '/model-versions/transition-stage', { name, version: '1', stage: 'Production', archive_existing_versions: false })
     await api(first.url, 'POST', '/registered-models/alias', { name, alias: 'champion', version: '1' })
     // the writes under test: acknowledged, then the process dies at once

@@ -106,14 +106,37 @@ describe('fuzzing the registry with a real model', () => {
     const post = (path: string, body: unknown) =>
       fetch(`${server.url}/api/2.0/mlflow${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
     const exp = (await (await post('/experiments/create', { name: 'fuzz-registry' })).json()) as { experiment_id: string }
-    const run = (await (await post('/runs/create', { experiment_id: exp.experiment_id })).json()) as { run: { info: { run_id: string } } }
+    const run = (await (await post('/runs/create', { experiment_id: exp.experiment_id })).json()) as { run: { info: { run_id: string; artifact_uri: string } } }
     const runId = run.run.info.run_id
+    const runArtifacts = run.run.info.artifact_uri
+    const logged = (await (await post('/logged-models', { experiment_id: exp.experiment_id, name: 'fuzz', source_run_id: runId })).json()) as {
+      model: { info: { model_id: string; artifact_uri: string } }
+    }
+    const modelId = logged.model.info.model_id
     const name = 'fuzz-model'
     expect((await post('/registered-models/create', { name })).status).toBe(200)
-    expect((await post('/model-versions/create', { name, source: `runs:/${runId}/model` })).status).toBe(200)
+    expect((await post('/model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId })).status).toBe(200)
     const registry = Object.entries(paths).filter(([template]) => /registered-models|model-versions|\/keel\//.test(template))
     expect(registry.length).toBeGreaterThanOrEqual(20)
-    const hostileSources = [`runs:/${runId}/${'../'.repeat(3)}`, `runs:/${runId}/%252e%252e/x`, 'models:/', 'models:/@', `models:/${name}/`, `models:/${name}@`, 'mlflow-artifacts:', 'runs:/', 'file:', '/']
+    const hostileSources = [
+      `runs:/${runId}/${'../'.repeat(3)}`,
+      `runs:/${runId}/%252e%252e/x`,
+      `runs:/${runId}/model`,
+      'models:/',
+      'models:/@',
+      `models:/${name}/`,
+      `models:/${name}@`,
+      `models:/${modelId}`,
+      'mlflow-artifacts:',
+      `${runArtifacts}/model`,
+      `${runArtifacts}/../../x`,
+      `${logged.model.info.artifact_uri}/MLmodel`,
+      `mlflow-artifacts://host/${runArtifacts.slice('mlflow-artifacts:/'.length)}/model`,
+      'mlflow-artifacts://',
+      'runs:/',
+      'file:',
+      '/',
+    ]
     const failures: string[] = []
     for (const [template, methods] of registry) {
       for (const [method, op] of Object.entries(methods)) {
@@ -126,6 +149,7 @@ describe('fuzzing the registry with a real model', () => {
             else if (field === 'version') body.version = rand() < 0.6 ? '1' : oddValue(rand)
             else if (field === 'source') body.source = rand() < 0.5 ? hostileSources[Math.floor(rand() * hostileSources.length)] : oddValue(rand)
             else if (field === 'run_id') body.run_id = rand() < 0.5 ? runId : oddValue(rand)
+            else if (field === 'model_id') body.model_id = rand() < 0.5 ? modelId : oddValue(rand)
             else if (rand() < 0.7) body[field] = oddValue(rand)
           }
           let url = `${server.url}${template}`

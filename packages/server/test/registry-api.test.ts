@@ -36,8 +36,9 @@ async function newModel(name = uniqueName(), extra: Record<string, unknown> = {}
   return name
 }
 
+/** A version of the shared run's model: a runs:/ source names its run as run_id (as MLflow requires). */
 async function newVersion(name: string, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
-  const res = await call('POST', '/model-versions/create', { name, source: `runs:/${runId}/model`, ...extra })
+  const res = await call('POST', '/model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId, ...extra })
   expect(res.status, JSON.stringify(res.json)).toBe(200)
   return res.json.model_version
 }
@@ -47,6 +48,12 @@ async function expectError(res: Promise<{ status: number; json: any }>, status: 
   expect({ status: got, code: json.error_code }, JSON.stringify(json)).toEqual({ status, code })
   if (message !== undefined) expect(json.message).toMatch(message)
   return json
+}
+
+async function newRun(): Promise<{ run_id: string; artifact_uri: string }> {
+  const res = await call('POST', '/runs/create', { experiment_id: experimentId, start_time: Date.now() })
+  expect(res.status, JSON.stringify(res.json)).toBe(200)
+  return res.json.run.info
 }
 
 async function newLoggedModel(name: string, sourceRunId?: string): Promise<{ model_id: string; artifact_uri: string }> {
@@ -102,7 +109,11 @@ describe('registered models', () => {
     expect((await call('GET', '/registered-models/get', { name })).json.registered_model.tags).toEqual([{ key: 'k', value: 'v' }])
     expect((await call('DELETE', '/registered-models/delete-tag', { name, key: 'k' })).status).toBe(200)
     expect((await call('GET', '/registered-models/get', { name })).json.registered_model.tags ?? []).toEqual([])
-    await expectError(call('DELETE', '/registered-models/delete-tag', { name, key: 'k' }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    // deleting a tag that is not set (any more, or never) is a no-op, as in MLflow
+    expect(await call('DELETE', '/registered-models/delete-tag', { name, key: 'k' })).toEqual({ status: 200, json: {} })
+    expect(await call('DELETE', '/registered-models/delete-tag', { name, key: 'never-set' })).toEqual({ status: 200, json: {} })
+    // an unknown model is still not found
+    await expectError(call('DELETE', '/registered-models/delete-tag', { name: 'ghost-model', key: 'k' }), 404, 'RESOURCE_DOES_NOT_EXIST')
     await expectError(call('POST', '/registered-models/set-tag', { name: 'ghost-model', key: 'k', value: 'v' }), 404, 'RESOURCE_DOES_NOT_EXIST')
     await expectError(call('POST', '/registered-models/set-tag', { name, key: 'bad key!', value: 'v' }), 400, 'INVALID_PARAMETER_VALUE')
   })
@@ -138,6 +149,43 @@ describe('registered models', () => {
   })
 })
 
+describe('tag filters: != needs the tag, except mlflow.prompt.is_prompt', () => {
+  const names = (res: { json: any }, key: string) => (res.json[key] ?? []).map((m: { name: string }) => m.name).sort()
+
+  it("registered models: tags.team != 'a' leaves out models without a team; is_prompt != 'true' keeps them", async () => {
+    const p = uniqueName('neq')
+    await newModel(`${p}-a`, { tags: [{ key: 'team', value: 'a' }] })
+    await newModel(`${p}-b`, { tags: [{ key: 'team', value: 'b' }] })
+    await newModel(`${p}-none`)
+    await newModel(`${p}-prompt`, { tags: [{ key: 'team', value: 'b' }, { key: 'mlflow.prompt.is_prompt', value: 'true' }] })
+    const search = (filter: string) => call('GET', '/registered-models/search', { filter: `name LIKE '${p}-%' AND ${filter}` })
+    expect(names(await search("tags.team != 'a'"), 'registered_models')).toEqual([`${p}-b`, `${p}-prompt`])
+    expect(names(await search("tags.team = 'b'"), 'registered_models')).toEqual([`${p}-b`, `${p}-prompt`])
+    expect(names(await search("tags.`mlflow.prompt.is_prompt` != 'true'"), 'registered_models')).toEqual([`${p}-a`, `${p}-b`, `${p}-none`])
+    expect(names(await search("tags.`mlflow.prompt.is_prompt` = 'false'"), 'registered_models')).toEqual([`${p}-a`, `${p}-b`, `${p}-none`])
+    expect(names(await search("tags.`mlflow.prompt.is_prompt` = 'true'"), 'registered_models')).toEqual([`${p}-prompt`])
+    // what MLflow's client sends for search_registered_models("tags.team != 'a'")
+    expect(names(await search("tags.team != 'a' AND tags.`mlflow.prompt.is_prompt` != 'true'"), 'registered_models')).toEqual([`${p}-b`])
+  })
+
+  it("model versions: tags.team != 'a' leaves out versions without a team; is_prompt != 'true' keeps them", async () => {
+    const name = await newModel()
+    await newVersion(name, { tags: [{ key: 'team', value: 'a' }] })
+    await newVersion(name, { tags: [{ key: 'team', value: 'b' }] })
+    await newVersion(name)
+    const versions = async (filter: string) => {
+      const res = await call('GET', '/model-versions/search', { filter: `name = '${name}' AND ${filter}` })
+      expect(res.status, JSON.stringify(res.json)).toBe(200)
+      return (res.json.model_versions ?? []).map((v: { version: string }) => v.version).sort()
+    }
+    expect(await versions("tags.team != 'a'")).toEqual(['2'])
+    expect(await versions("tags.team != 'c'")).toEqual(['1', '2'])
+    expect(await versions("tags.`mlflow.prompt.is_prompt` != 'true'")).toEqual(['1', '2', '3'])
+    expect(await versions("tags.`mlflow.prompt.is_prompt` = 'false'")).toEqual(['1', '2', '3'])
+    expect(await versions("tags.team != 'a' AND tags.`mlflow.prompt.is_prompt` != 'true'")).toEqual(['2'])
+  })
+})
+
 describe('model versions', () => {
   it('creates READY versions 1, 2 with MLflow wire shapes; get, update, get-download-uri', async () => {
     const name = await newModel()
@@ -166,7 +214,7 @@ describe('model versions', () => {
     await expectError(call('GET', '/model-versions/get', { name, version: '3' }), 404, 'RESOURCE_DOES_NOT_EXIST')
     await expectError(call('GET', '/model-versions/get', { name: 'ghost-model', version: '1' }), 404, 'RESOURCE_DOES_NOT_EXIST')
     await expectError(call('GET', '/model-versions/get-download-uri', { name, version: '9' }), 404, 'RESOURCE_DOES_NOT_EXIST')
-    await expectError(call('POST', '/model-versions/create', { name: 'ghost-model', source: `runs:/${runId}/model` }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    await expectError(call('POST', '/model-versions/create', { name: 'ghost-model', source: `runs:/${runId}/model`, run_id: runId }), 404, 'RESOURCE_DOES_NOT_EXIST')
   })
 
   it('refuses non-integer versions with 400', async () => {
@@ -239,8 +287,15 @@ describe('model versions', () => {
     await newVersion(name)
     expect((await call('POST', '/model-versions/set-tag', { name, version: '2', key: 'q', value: 'ok' })).status).toBe(200)
     expect((await call('GET', '/model-versions/get', { name, version: '2' })).json.model_version.tags).toEqual([{ key: 'q', value: 'ok' }])
+    expect((await call('POST', '/model-versions/set-tag', { name, version: '2', key: 'keep', value: 'me' })).status).toBe(200)
     expect((await call('DELETE', '/model-versions/delete-tag', { name, version: '2', key: 'q' })).status).toBe(200)
-    await expectError(call('DELETE', '/model-versions/delete-tag', { name, version: '2', key: 'q' }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    // deleting a tag that is not set (any more, or never) is a no-op, as in MLflow
+    expect(await call('DELETE', '/model-versions/delete-tag', { name, version: '2', key: 'q' })).toEqual({ status: 200, json: {} })
+    expect(await call('DELETE', '/model-versions/delete-tag', { name, version: '2', key: 'never-set' })).toEqual({ status: 200, json: {} })
+    expect((await call('GET', '/model-versions/get', { name, version: '2' })).json.model_version.tags).toEqual([{ key: 'keep', value: 'me' }])
+    // an unknown version or model is still not found
+    await expectError(call('DELETE', '/model-versions/delete-tag', { name, version: '5', key: 'q' }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    await expectError(call('DELETE', '/model-versions/delete-tag', { name: 'ghost-model', version: '1', key: 'q' }), 404, 'RESOURCE_DOES_NOT_EXIST')
     await expectError(call('POST', '/model-versions/set-tag', { name, version: '5', key: 'q', value: 'x' }), 404, 'RESOURCE_DOES_NOT_EXIST')
 
     expect(await call('DELETE', '/model-versions/delete', { name, version: '2' })).toEqual({ status: 200, json: {} })
@@ -366,7 +421,7 @@ describe('input validation: 400 naming the field, never a 5xx', () => {
     await expectError(call('POST', '/registered-models/create', { name, tags }), 400, 'INVALID_PARAMETER_VALUE', /k/)
     await expectError(call('GET', '/registered-models/get', { name }), 404, 'RESOURCE_DOES_NOT_EXIST')
     await newModel(name)
-    await expectError(call('POST', '/model-versions/create', { name, source: `runs:/${runId}/model`, tags }), 400, 'INVALID_PARAMETER_VALUE', /k/)
+    await expectError(call('POST', '/model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId, tags }), 400, 'INVALID_PARAMETER_VALUE', /k/)
     await expectError(call('GET', '/model-versions/get', { name, version: '1' }), 404, 'RESOURCE_DOES_NOT_EXIST')
   })
 })
@@ -400,7 +455,9 @@ describe('source confinement', () => {
       '',
     ]
     for (const source of hostile) {
+      // refused with no run given, and with the run whose artifacts they try to escape
       await expectError(call('POST', '/model-versions/create', { name, source }), 400, 'INVALID_PARAMETER_VALUE')
+      await expectError(call('POST', '/model-versions/create', { name, source, run_id: runId }), 400, 'INVALID_PARAMETER_VALUE')
     }
     const listed = await call('GET', '/model-versions/search', { filter: `name = '${name}'` })
     expect(listed.json.model_versions ?? []).toEqual([])
@@ -417,7 +474,8 @@ describe('source confinement', () => {
   it('models:/<logged model id>: storage is its artifact URI, run_id its source run, and it gets the mlflow.modelVersions tag', async () => {
     const name = await newModel()
     const logged = await newLoggedModel('clf', runId)
-    const v = await newVersion(name, { source: `models:/${logged.model_id}` })
+    // no run_id or model_id given: both are derived from the logged model
+    const v = await newVersion(name, { source: `models:/${logged.model_id}`, run_id: undefined })
     expect(v).toMatchObject({ run_id: runId, model_id: logged.model_id, source: `models:/${logged.model_id}` })
     const uri = await call('GET', '/model-versions/get-download-uri', { name, version: v.version })
     expect(uri.json.artifact_uri).toBe(logged.artifact_uri)
@@ -425,7 +483,7 @@ describe('source confinement', () => {
     const tag = model.json.model.info.tags.find((t: { key: string }) => t.key === 'mlflow.modelVersions')
     expect(JSON.parse(tag.value)).toEqual([{ name, version: v.version }])
     // a second registration appends
-    const v2 = await newVersion(name, { source: `models:/${logged.model_id}` })
+    const v2 = await newVersion(name, { source: `models:/${logged.model_id}`, run_id: undefined })
     const again = await call('GET', `/logged-models/${logged.model_id}`)
     const tag2 = again.json.model.info.tags.find((t: { key: string }) => t.key === 'mlflow.modelVersions')
     expect(JSON.parse(tag2.value)).toEqual([
@@ -439,29 +497,107 @@ describe('source confinement', () => {
     const ownRun = run.json.run.info.run_id
     const logged = await newLoggedModel('my_model', ownRun)
     const name = await newModel()
-    const v = await newVersion(name, { source: `runs:/${ownRun}/my_model` })
+    const v = await newVersion(name, { source: `runs:/${ownRun}/my_model`, run_id: ownRun })
     expect(v).toMatchObject({ run_id: ownRun, model_id: logged.model_id })
     const uri = await call('GET', '/model-versions/get-download-uri', { name, version: v.version })
     expect(uri.json.artifact_uri).toBe(logged.artifact_uri)
     // another path of the same run stays under the run's artifacts
-    const other = await newVersion(name, { source: `runs:/${ownRun}/elsewhere` })
+    const other = await newVersion(name, { source: `runs:/${ownRun}/elsewhere`, run_id: ownRun })
     expect(other.model_id).toBeUndefined()
     expect((await call('GET', '/model-versions/get-download-uri', { name, version: other.version })).json.artifact_uri).toBe(
       `${run.json.run.info.artifact_uri}/elsewhere`,
     )
   })
 
-  it('mlflow-artifacts:/0/x/artifacts/model and models:/<name>/<version> are accepted', async () => {
+  it("<run artifact_uri>/model with its run_id and models:/<name>/<version> are accepted", async () => {
     const name = await newModel()
-    const v = await newVersion(name, { source: 'mlflow-artifacts:/0/x/artifacts/model' })
-    expect(v.source).toBe('mlflow-artifacts:/0/x/artifacts/model')
-    expect((await call('GET', '/model-versions/get-download-uri', { name, version: v.version })).json.artifact_uri).toBe(
-      'mlflow-artifacts:/0/x/artifacts/model',
+    const run = await newRun()
+    expect(run.artifact_uri).toMatch(/^mlflow-artifacts:\//)
+    const source = `${run.artifact_uri}/model`
+    const v = await newVersion(name, { source, run_id: run.run_id })
+    expect(v).toMatchObject({ source, run_id: run.run_id })
+    expect((await call('GET', '/model-versions/get-download-uri', { name, version: v.version })).json.artifact_uri).toBe(source)
+    // the run's artifact root itself is inside
+    expect((await newVersion(name, { source: run.artifact_uri, run_id: run.run_id })).source).toBe(run.artifact_uri)
+    const copy = await newVersion(name, { source: `models:/${name}/${v.version}`, run_id: undefined })
+    expect(copy.run_id).toBe(run.run_id)
+    expect((await call('GET', '/model-versions/get-download-uri', { name, version: copy.version })).json.artifact_uri).toBe(source)
+  })
+
+  it('runs:/<X>/<path> needs run_id X: refused without run_id or with another run', async () => {
+    const name = await newModel()
+    const other = await newRun()
+    const source = `runs:/${runId}/model`
+    await expectError(call('POST', '/model-versions/create', { name, source }), 400, 'INVALID_PARAMETER_VALUE', /run_id/)
+    await expectError(call('POST', '/model-versions/create', { name, source, run_id: other.run_id }), 400, 'INVALID_PARAMETER_VALUE', /run_id/)
+    await expectError(call('POST', '/model-versions/create', { name, source, run_id: '' }), 400, 'INVALID_PARAMETER_VALUE')
+    expect((await call('GET', '/model-versions/search', { filter: `name = '${name}'` })).json.model_versions ?? []).toEqual([])
+    // with its run it is accepted
+    expect((await newVersion(name, { source, run_id: runId })).version).toBe('1')
+  })
+
+  it("an artifact-store source must lie inside the artifacts of the run_id or model_id given", async () => {
+    const name = await newModel()
+    const own = await newRun()
+    const other = await newRun()
+    const create = (body: Record<string, unknown>) => call('POST', '/model-versions/create', { name, ...body })
+    const inOwn = `${own.artifact_uri}/model`
+    // without a run_id or model_id: refused, even for a real run's artifacts
+    await expectError(create({ source: inOwn }), 400, 'INVALID_PARAMETER_VALUE', /run_id|model_id/)
+    // another run's artifacts, a made-up run folder, a sibling whose name starts like the run's
+    await expectError(create({ source: inOwn, run_id: other.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(create({ source: `${other.artifact_uri}/model`, run_id: own.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(create({ source: 'mlflow-artifacts:/0/x/artifacts/model', run_id: own.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(create({ source: `${own.artifact_uri}x/model`, run_id: own.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(create({ source: `${own.artifact_uri.replace(/\/artifacts$/, '')}/other/model`, run_id: own.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+    // escaping the run's folder with .. is refused too
+    await expectError(create({ source: `${own.artifact_uri}/../../${other.run_id}/artifacts/model`, run_id: own.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+    // a run_id that does not exist owns nothing
+    await expectError(create({ source: inOwn, run_id: '0123456789abcdef0123456789abcdef' }), 400, 'INVALID_PARAMETER_VALUE')
+    expect((await call('GET', '/model-versions/search', { filter: `name = '${name}'` })).json.model_versions ?? []).toEqual([])
+
+    // inside: accepted with the run, and with a logged model for its own files
+    expect(await newVersion(name, { source: inOwn, run_id: own.run_id })).toMatchObject({ version: '1', source: inOwn, run_id: own.run_id })
+    const logged = await newLoggedModel('owned')
+    const inModel = `${logged.artifact_uri}/MLmodel`
+    const byModel = await newVersion(name, { source: inModel, run_id: undefined, model_id: logged.model_id })
+    expect(byModel).toMatchObject({ version: '2', source: inModel, model_id: logged.model_id })
+    expect((await call('GET', '/model-versions/get-download-uri', { name, version: '2' })).json.artifact_uri).toBe(inModel)
+    // a logged model does not own a run's files, nor a run the logged model's
+    await expectError(create({ source: inOwn, model_id: logged.model_id }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(create({ source: inModel, run_id: own.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+  })
+
+  it('mlflow-artifacts://<host>/... is refused, whatever the host and even inside the run', async () => {
+    const name = await newModel()
+    const run = await newRun()
+    const path = run.artifact_uri.slice('mlflow-artifacts:'.length).replace(/^\/+/, '')
+    for (const host of ['host', 'localhost', new URL(server.url).host, '']) {
+      await expectError(
+        call('POST', '/model-versions/create', { name, source: `mlflow-artifacts://${host}/${path}/model`, run_id: run.run_id }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+      )
+    }
+    // the same path without an authority is accepted
+    expect((await newVersion(name, { source: `mlflow-artifacts:/${path}/model`, run_id: run.run_id })).version).toBe('1')
+  })
+
+  it('models:/<model_id> with a different model_id is refused; with the same or none, accepted', async () => {
+    const name = await newModel()
+    const logged = await newLoggedModel('one', runId)
+    const other = await newLoggedModel('two', runId)
+    const source = `models:/${logged.model_id}`
+    await expectError(
+      call('POST', '/model-versions/create', { name, source, model_id: other.model_id }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      /model_id/,
     )
-    const copy = await newVersion(name, { source: `models:/${name}/${v.version}` })
-    expect((await call('GET', '/model-versions/get-download-uri', { name, version: copy.version })).json.artifact_uri).toBe(
-      'mlflow-artifacts:/0/x/artifacts/model',
-    )
+    expect((await call('GET', '/model-versions/search', { filter: `name = '${name}'` })).json.model_versions ?? []).toEqual([])
+    expect(await newVersion(name, { source, run_id: undefined, model_id: logged.model_id })).toMatchObject({ version: '1', model_id: logged.model_id })
+    // without model_id it is derived from the source, with the logged model's run
+    expect(await newVersion(name, { source, run_id: undefined })).toMatchObject({ version: '2', model_id: logged.model_id, run_id: runId })
   })
 })
 
@@ -473,11 +609,23 @@ describe('source confinement with a local artifact root', () => {
       const at = (method: Method, path: string, body?: Record<string, unknown>) => api(local.url, method, path, body)
       const name = 'local-model'
       expect((await at('POST', '/registered-models/create', { name })).status).toBe(200)
-      for (const source of [`file://${root}/0/run/artifacts/model`, `${root}/0/run/artifacts/model`]) {
-        const ok = await at('POST', '/model-versions/create', { name, source })
+      const exp = await at('POST', '/experiments/create', { name: 'local' })
+      const newLocalRun = async (): Promise<{ run_id: string; artifact_uri: string }> =>
+        (await at('POST', '/runs/create', { experiment_id: exp.json.experiment_id })).json.run.info
+      const run = await newLocalRun()
+      const other = await newLocalRun()
+      expect(run.artifact_uri.startsWith(`${root}/`), run.artifact_uri).toBe(true)
+      for (const source of [`file://${run.artifact_uri}/model`, `${run.artifact_uri}/model`]) {
+        const ok = await at('POST', '/model-versions/create', { name, source, run_id: run.run_id })
         expect(ok.status, JSON.stringify(ok.json)).toBe(200)
         const uri = await at('GET', '/model-versions/get-download-uri', { name, version: ok.json.model_version.version })
         expect(uri.json.artifact_uri).toBe(source)
+        // inside the root but not given its run, or given another run: refused
+        await expectError(at('POST', '/model-versions/create', { name, source }), 400, 'INVALID_PARAMETER_VALUE')
+        await expectError(at('POST', '/model-versions/create', { name, source, run_id: other.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+      }
+      for (const source of [`file://${root}/0/run/artifacts/model`, `${root}/0/run/artifacts/model`, `${run.artifact_uri}-x/model`]) {
+        await expectError(at('POST', '/model-versions/create', { name, source, run_id: run.run_id }), 400, 'INVALID_PARAMETER_VALUE')
       }
       for (const source of [
         `file://${root}/../etc`,
@@ -488,9 +636,13 @@ describe('source confinement with a local artifact root', () => {
         `file://otherhost${root}/model`,
         'file:///etc/passwd',
         `file://${root}/a/..%2f..%2f..%2fetc`,
+        `file://${run.artifact_uri}/../../../../etc`,
+        `${run.artifact_uri}/../${other.run_id}/artifacts/model`,
       ]) {
         await expectError(at('POST', '/model-versions/create', { name, source }), 400, 'INVALID_PARAMETER_VALUE')
+        await expectError(at('POST', '/model-versions/create', { name, source, run_id: run.run_id }), 400, 'INVALID_PARAMETER_VALUE')
       }
+      expect((await at('GET', '/model-versions/search', { filter: `name = '${name}'` })).json.model_versions).toHaveLength(2)
     } finally {
       await local.close()
       rmSync(root, { recursive: true, force: true })

@@ -38,7 +38,7 @@ const call = (method: Method, path: string, body?: Record<string, unknown>) => a
 
 /** A keel extension under /api/2.0/keel, with query parameters. */
 async function keel(path: string, query: Record<string, string | number>) {
-  const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]))
+  const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]))
   const res = await fetch(`${server.url}/api/2.0/keel${path}?${qs}`)
   return { status: res.status, json: (await res.json()) as any }
 }
@@ -56,7 +56,7 @@ const basic = (user: string, password = 'pw') => ({ Authorization: `Basic ${Buff
 async function modelWithVersions(count: number, headers: Record<string, string> = {}): Promise<string> {
   const name = uniqueName()
   await as(headers, 'POST', '/registered-models/create', { name })
-  for (let i = 0; i < count; i++) await as(headers, 'POST', '/model-versions/create', { name, source: `runs:/${runId}/model` })
+  for (let i = 0; i < count; i++) await as(headers, 'POST', '/model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId })
   return name
 }
 
@@ -218,7 +218,7 @@ describe('lineage', () => {
     })
     const name = uniqueName('lineage')
     await call('POST', '/registered-models/create', { name })
-    const version = (await call('POST', '/model-versions/create', { name, source: `runs:/${lineageRun}/model` })).model_version
+    const version = (await call('POST', '/model-versions/create', { name, source: `runs:/${lineageRun}/model`, run_id: lineageRun })).model_version
 
     const res = await keel('/model-versions/lineage', { name, version: version.version })
     expect(res.status, JSON.stringify(res.json)).toBe(200)
@@ -253,10 +253,63 @@ describe('lineage', () => {
     const later = await keel('/model-versions/lineage', { name, version: '1' })
     expect(later.json.lineage).toEqual(lineage)
     // a version registered now sees the run as it is now
-    await call('POST', '/model-versions/create', { name, source: `runs:/${lineageRun}/model` })
+    await call('POST', '/model-versions/create', { name, source: `runs:/${lineageRun}/model`, run_id: lineageRun })
     const second = (await keel('/model-versions/lineage', { name, version: '2' })).json.lineage
     expect(second.git.commit).toBe('ffff0000')
     expect(Object.fromEntries(second.metrics.map((m: { key: string; value: number }) => [m.key, m.value]))).toEqual({ accuracy: 0.5, loss: 1.2 })
+  })
+
+  it("params are the run's only when the version has a run; the logged model's when it has none", async () => {
+    const run = (await call('POST', '/runs/create', { experiment_id: experimentId, start_time: Date.now() })).run.info.run_id as string
+    await call('POST', '/runs/log-parameter', { run_id: run, key: 'alpha', value: '0.5' })
+    await call('POST', '/runs/log-parameter', { run_id: run, key: 'seed', value: '42' })
+    const withRun = (
+      await call('POST', '/logged-models', {
+        experiment_id: experimentId,
+        name: 'with-run',
+        source_run_id: run,
+        params: [
+          { key: 'alpha', value: 'model-alpha' },
+          { key: 'n_estimators', value: '100' },
+        ],
+      })
+    ).model.info.model_id as string
+    const runless = (
+      await call('POST', '/logged-models', {
+        experiment_id: experimentId,
+        name: 'runless',
+        params: [
+          { key: 'max_depth', value: '3' },
+          { key: 'n_estimators', value: '10' },
+        ],
+      })
+    ).model.info.model_id as string
+    const name = uniqueName('params')
+    await call('POST', '/registered-models/create', { name })
+    const lineageOf = async (body: Record<string, unknown>) => {
+      const v = (await call('POST', '/model-versions/create', { name, ...body })).model_version
+      const res = await keel('/model-versions/lineage', { name, version: v.version })
+      expect(res.status, JSON.stringify(res.json)).toBe(200)
+      return res.json.lineage
+    }
+    const runParams = [
+      { key: 'alpha', value: '0.5' },
+      { key: 'seed', value: '42' },
+    ]
+    // the logged model of a run: the run's params, not merged with (nor overridden by) the model's
+    expect(await lineageOf({ source: `models:/${withRun}` })).toMatchObject({ run_id: run, model_id: withRun, params: runParams })
+    // a runs:/ source: the run's params
+    expect((await lineageOf({ source: `runs:/${run}/model`, run_id: run })).params).toEqual(runParams)
+    // a logged model without a run: its own params
+    const noRun = await lineageOf({ source: `models:/${runless}` })
+    expect(noRun.run_id).toBeUndefined()
+    expect(noRun).toMatchObject({
+      model_id: runless,
+      params: [
+        { key: 'max_depth', value: '3' },
+        { key: 'n_estimators', value: '10' },
+      ],
+    })
   })
 
   it('answers 404 for an unknown or deleted version and 400 for a bad one', async () => {

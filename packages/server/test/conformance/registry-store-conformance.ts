@@ -189,7 +189,7 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect((await events({ name: 'gone' }))[2]).toMatchObject({ actor: 'carol' })
     })
 
-    it('sets, overwrites and deletes model tags; unknown model or tag is not found', async () => {
+    it('sets, overwrites and deletes model tags; deleting an unset tag is a no-op; an unknown model is not found', async () => {
       await model('t')
       await store.setModelTag('t', { key: 'a', value: '1' }, 10)
       await store.setModelTag('t', { key: 'a', value: '2' }, 11)
@@ -197,7 +197,10 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect(await store.getModel('t')).toMatchObject({ tags: [{ key: 'a', value: '2' }, { key: 'b', value: '3' }], lastUpdatedTimestamp: 12 })
       await store.deleteModelTag('t', 'a', 13)
       expect((await store.getModel('t'))!.tags).toEqual([{ key: 'b', value: '3' }])
-      await expect(store.deleteModelTag('t', 'a', 14)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      // a tag that is not set (any more, or never): a no-op that leaves the other tags alone, as in MLflow
+      await expect(store.deleteModelTag('t', 'a', 14)).resolves.toBeUndefined()
+      await expect(store.deleteModelTag('t', 'never-set', 15)).resolves.toBeUndefined()
+      expect((await store.getModel('t'))!.tags).toEqual([{ key: 'b', value: '3' }])
       await expect(store.setModelTag('ghost', { key: 'a', value: '1' }, 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
       await expect(store.deleteModelTag('ghost', 'a', 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
     })
@@ -257,7 +260,8 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       await expect(store.updateVersionDescription('h', '2', 'x', 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
       await expect(store.transitionStage('h', '2', 'Staging', false, by())).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
       await expect(store.deleteVersion('h', '2', by())).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
-      await expect(store.setAlias('h', 'a', '2', by())).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' })
+      await expect(store.setAlias('h', 'a', '2', by())).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      await expect(store.deleteVersionTag('h', '2', 'a', 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
       expect(await store.getLineage('h', '2')).toBeUndefined()
     })
 
@@ -330,7 +334,7 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect(await store.latestVersions('empty')).toEqual([])
     })
 
-    it('sets, overwrites and deletes version tags; unknown version or tag is not found', async () => {
+    it('sets, overwrites and deletes version tags; deleting an unset tag is a no-op; an unknown version is not found', async () => {
       await model('vt')
       await version('vt')
       await store.setVersionTag('vt', '1', { key: 'k', value: '1' }, 5)
@@ -339,9 +343,16 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect((await store.getVersion('vt', '1'))!.tags).toEqual([{ key: 'a', value: 'x' }, { key: 'k', value: '2' }])
       await store.deleteVersionTag('vt', '1', 'k', 8)
       expect((await store.getVersion('vt', '1'))!.tags).toEqual([{ key: 'a', value: 'x' }])
-      await expect(store.deleteVersionTag('vt', '1', 'k', 9)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      // a tag that is not set (any more, or never): a no-op that leaves the other tags alone, as in MLflow
+      await expect(store.deleteVersionTag('vt', '1', 'k', 9)).resolves.toBeUndefined()
+      await expect(store.deleteVersionTag('vt', '1', 'never-set', 9)).resolves.toBeUndefined()
+      expect((await store.getVersion('vt', '1'))!.tags).toEqual([{ key: 'a', value: 'x' }])
       await expect(store.setVersionTag('vt', '2', { key: 'k', value: '1' }, 9)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
       await expect(store.setVersionTag('ghost', '1', { key: 'k', value: '1' }, 9)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      // an unknown version or model is still not found
+      await expect(store.deleteVersionTag('vt', '2', 'a', 9)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      await expect(store.deleteVersionTag('ghost', '1', 'a', 9)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      expect((await store.getVersion('vt', '1'))!.tags).toEqual([{ key: 'a', value: 'x' }])
     })
 
     // ---- aliases ----
@@ -421,19 +432,25 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect(await modelNames({ filter: "name LIKE 'ALPHA%'" })).toEqual([])
     })
 
-    it('searchModels: tags =, !=, LIKE; != also matches models lacking the tag', async () => {
+    it('searchModels: tags =, !=, LIKE; != needs the tag, except mlflow.prompt.is_prompt', async () => {
       await model('m-prod', [{ key: 'env', value: 'prod' }])
       await model('m-dev', [{ key: 'env', value: 'dev' }])
       await model('m-none')
       await model('m-prompt', [{ key: 'mlflow.prompt.is_prompt', value: 'true' }])
       await model('m-notprompt', [{ key: 'mlflow.prompt.is_prompt', value: 'false' }])
       expect(await modelNames({ filter: "tags.env = 'prod'" })).toEqual(['m-prod'])
-      expect(await modelNames({ filter: "tags.env != 'prod'" })).toEqual(['m-dev', 'm-none', 'm-notprompt', 'm-prompt'])
+      // as in MLflow, a tag comparison needs the tag: models without `env` are not "!= 'prod'"
+      expect(await modelNames({ filter: "tags.env != 'prod'" })).toEqual(['m-dev'])
+      expect(await modelNames({ filter: "tags.env != 'nope'" })).toEqual(['m-dev', 'm-prod'])
       expect(await modelNames({ filter: "tags.env LIKE '%e%'" })).toEqual(['m-dev'])
       expect(await modelNames({ filter: "tags.env ILIKE 'PR%'" })).toEqual(['m-prod'])
       expect(await modelNames({ filter: "tags.`mlflow.prompt.is_prompt` != 'true'" })).toEqual(['m-dev', 'm-none', 'm-notprompt', 'm-prod'])
       expect(await modelNames({ filter: "tags.`mlflow.prompt.is_prompt` = 'false'" })).toEqual(['m-dev', 'm-none', 'm-notprompt', 'm-prod'])
       expect(await modelNames({ filter: "tags.`mlflow.prompt.is_prompt` = 'true'" })).toEqual(['m-prompt'])
+      // the exception is for is_prompt only; other values of it need the tag as usual
+      expect(await modelNames({ filter: "tags.`mlflow.prompt.is_prompt` != 'false'" })).toEqual(['m-prompt'])
+      // MLflow's client appends the is_prompt clause to a user's filter: models lacking `env` stay out
+      expect(await modelNames({ filter: "tags.env != 'prod' AND tags.`mlflow.prompt.is_prompt` != 'true'" })).toEqual(['m-dev'])
       expect(await modelNames({ filter: "tags.env = 'prod' AND name LIKE 'm-%'" })).toEqual(['m-prod'])
     })
 
@@ -487,7 +504,12 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect(await keys("source_path = 'models:/m-123'")).toEqual(['sv/3'])
       expect(await keys("source_path LIKE 'runs:/run-a/%'")).toEqual(['other/1', 'sv/1'])
       expect(await keys("tags.q = 'good'")).toEqual(['sv/1'])
-      expect(await keys("name = 'sv' AND tags.q != 'good'")).toEqual(['sv/10', 'sv/2', 'sv/3', 'sv/4', 'sv/5', 'sv/6', 'sv/7', 'sv/8', 'sv/9'])
+      // != needs the tag: only sv/3 has q (and it is not 'good'); versions lacking q are left out
+      expect(await keys("name = 'sv' AND tags.q != 'good'")).toEqual(['sv/3'])
+      expect(await keys("name = 'sv' AND tags.q != 'other'")).toEqual(['sv/1', 'sv/3'])
+      // except is_prompt: versions without it are not prompts
+      expect(await keys("name = 'sv' AND tags.q != 'other' AND tags.`mlflow.prompt.is_prompt` != 'true'")).toEqual(['sv/1', 'sv/3'])
+      expect(await keys("name = 'sv' AND tags.`mlflow.prompt.is_prompt` = 'false'")).toHaveLength(10)
       expect(await keys("tags.q LIKE 'b%'")).toEqual(['sv/3'])
     })
 

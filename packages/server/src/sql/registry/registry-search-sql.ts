@@ -18,9 +18,10 @@ function tagCondition(table: string, owner: RawBuilder<unknown>, c: Comparison, 
     sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(table)} t WHERE ${owner} AND t.key = ${c.key}${cond ? sql` AND ${cond}` : sql``})`
   if (c.op === 'IS NULL') return sql`NOT ${exists()}`
   if (c.op === 'IS NOT NULL') return exists()
-  if (c.key === IS_PROMPT_TAG) {
-    if (c.op === '!=') return sql`NOT ${exists(sql`t.value = ${c.value as string}`)}`
-    if (c.op === '=' && c.value === 'false') return sql`NOT ${exists(sql`t.value = 'true'`)}`
+  // Only the two spellings of "not a prompt" match models without the tag (as in MLflow, where
+  // `!= 'false'` asks for prompts and, like any other comparison, needs the tag).
+  if (c.key === IS_PROMPT_TAG && ((c.op === '!=' && c.value === 'true') || (c.op === '=' && c.value === 'false'))) {
+    return sql`NOT ${exists(sql`t.value = 'true'`)}`
   }
   return exists(compare(sql.ref('t.value'), c, ops))
 }
