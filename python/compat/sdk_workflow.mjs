@@ -1,9 +1,11 @@
 // The TypeScript SDK's training workflow, run by test_sdk_against_mlflow.py against a stock
 // `mlflow server`: @keel/sdk must work with any server speaking MLflow's REST API.
 // Usage: node sdk_workflow.mjs <tracking-uri> <experiment-name>
+import { RandomForestClassifier, loadIris } from '@keel/ml'
 import { createKeel } from '@keel/sdk'
 
 const [trackingUri, experimentName] = process.argv.slice(2)
+const iris = loadIris()
 const keel = createKeel({ trackingUri })
 await keel.setExperiment(experimentName)
 let runId = ''
@@ -13,7 +15,16 @@ await keel.withRun({ runName: 'sdk-on-mlflow', tags: { team: 'ml' } }, async (ru
   for (let step = 0; step < 1500; step++) run.logMetric('loss', 1 / (step + 1), { step })
   run.logMetric('accuracy', 0.95)
   await run.logDict({ classes: ['setosa', 'versicolor', 'virginica'] }, 'labels.json')
+  const forest = new RandomForestClassifier({ nEstimators: 10, maxDepth: 3, seed: 7 }).fit(iris.data, iris.target)
+  await run.logModel(forest, { name: 'model', featureNames: iris.featureNames })
 })
+// The registry half: register the run's model, alias it, load it back by alias and predict.
+const modelName = `${experimentName}-model`
+const version = await keel.registerModel(`runs:/${runId}/model`, modelName)
+await keel.registry.setRegisteredModelAlias(modelName, 'champion', version.version)
+const loaded = await keel.loadModel(`models:/${modelName}@champion`)
+const predictions = await loaded.predict([iris.data[0], iris.data[149]])
+await loaded.close()
 let failedRunId = ''
 await keel
   .withRun({ runName: 'sdk-fails' }, async (run) => {
@@ -37,5 +48,9 @@ process.stdout.write(
     best: best.items.map((r) => r.info.runId),
     historyLength: history.length,
     artifacts: artifacts.map((f) => f.path),
+    modelName,
+    version: version.version,
+    flavor: loaded.flavor,
+    predictions,
   }),
 )

@@ -13,7 +13,9 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import mlflow.artifacts
 import pytest
+import yaml
 from mlflow import MlflowClient
 
 from conftest import REPO_ROOT, _free_port
@@ -57,7 +59,7 @@ def mlflow_server(tmp_path_factory):
         log.close()
 
 
-def test_sdk_workflow_against_stock_mlflow(mlflow_server):
+def test_sdk_workflow_against_stock_mlflow(mlflow_server, tmp_path):
     node = shutil.which("node")
     assert node, "node is needed to run the SDK"
     name = f"sdk-on-mlflow-{uuid.uuid4().hex[:8]}"
@@ -82,3 +84,17 @@ def test_sdk_workflow_against_stock_mlflow(mlflow_server):
     assert "labels.json" in out["artifacts"]
     assert [f.path for f in client.list_artifacts(out["runId"])] == ["labels.json"]
     assert client.get_run(out["failedRunId"]).info.status == "FAILED"
+
+    # The model logged by the SDK (MLflow 3's logged model), registered, aliased and loaded back.
+    assert out["flavor"] == "keel"
+    assert out["predictions"] == [0, 2]
+    version = client.get_model_version(out["modelName"], out["version"])
+    assert version.run_id == out["runId"]
+    assert version.source == f"runs:/{out['runId']}/model"
+    assert client.get_model_version_by_alias(out["modelName"], "champion").version == out["version"]
+    logged = client.search_logged_models(experiment_ids=[run.info.experiment_id], filter_string="name = 'model'")
+    assert [m.source_run_id for m in logged] == [out["runId"]]
+    mlmodel = mlflow.artifacts.download_artifacts(
+        artifact_uri=f"{logged[0].artifact_location}/MLmodel", tracking_uri=mlflow_server, dst_path=str(tmp_path)
+    )
+    assert "keel" in yaml.safe_load(Path(mlmodel).read_text())["flavors"]
