@@ -10,20 +10,12 @@ import { loadModelDir } from '../../src/models/load-model.js'
 import { readMLmodel } from '../../src/models/mlmodel.js'
 import { saveModel } from '../../src/models/save-model.js'
 import { venvPython } from './support/python-models.js'
+import { rejection } from './support/keel-errors.js'
 
 const iris = loadIris()
 const forest = new RandomForestClassifier({ nEstimators: 15, maxDepth: 5, seed: 7 }).fit(iris.data, iris.target)
 const rows = iris.data.map((r) => Object.fromEntries(iris.featureNames.map((name, j) => [name, r[j]])))
 const tmp = () => mkdtempSync(join(tmpdir(), 'keel-save-'))
-
-async function rejection(promise: Promise<unknown>): Promise<KeelError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(KeelError)
-  return error as KeelError
-}
 
 describe('saveModel / loadModelDir with the keel flavor', () => {
   it('loads a random forest back with identical predictions and probabilities', async () => {

@@ -7,25 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { parseModelUri, resolveModelUri, type ResolveContext } from '../../src/models/model-uri.js'
 import type { ModelRegistry, ModelVersionRef } from '../../src/models/registry.js'
 import type { TrackingClient } from '../../src/tracking-client.js'
-
-function errorOf(fn: () => unknown): KeelError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeelError)
-    return error as KeelError
-  }
-  throw new Error('expected a KeelError')
-}
-
-async function rejection(promise: Promise<unknown>): Promise<KeelError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(KeelError)
-  return error as KeelError
-}
+import { errorOf, rejection } from './support/keel-errors.js'
 
 describe('parseModelUri', () => {
   it.each([

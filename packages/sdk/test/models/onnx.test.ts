@@ -6,6 +6,7 @@ import { KeelError } from '@keel/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type LoadedModel, loadModelDir } from '../../src/models/load-model.js'
 import { type PythonModels, pythonModels } from './support/python-models.js'
+import { rejection } from './support/keel-errors.js'
 
 let python: PythonModels
 const loaded: LoadedModel[] = []
@@ -24,15 +25,6 @@ async function load(name: Parameters<PythonModels['path']>[0]): Promise<LoadedMo
 
 const objects = (columns: readonly string[], rows: readonly (readonly number[])[]) =>
   rows.map((r) => Object.fromEntries(columns.map((c, j) => [c, r[j]])))
-
-async function rejection(promise: Promise<unknown>): Promise<KeelError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(KeelError)
-  return error as KeelError
-}
 
 describe('onnx flavor (skl2onnx, zipmap=False)', () => {
   it("predicts sklearn's labels exactly for all 150 iris rows, probabilities within float32 precision", async () => {

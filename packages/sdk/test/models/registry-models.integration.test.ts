@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelServer, startKeelServer } from '../../../server/test/support/keel-server.js'
 import { type Keel, createKeel } from '../../src/keel.js'
 import { type PythonModels, pythonModels, venvPython } from './support/python-models.js'
+import { rejection } from './support/keel-errors.js'
 
 let server: KeelServer | undefined
 let keel: Keel
@@ -31,15 +32,6 @@ afterAll(async () => {
 const iris = loadIris()
 const rows = iris.data.map((r) => Object.fromEntries(iris.featureNames.map((n, j) => [n, r[j]])))
 const train = (seed: number) => new RandomForestClassifier({ nEstimators: 8, maxDepth: 3, seed }).fit(iris.data, iris.target)
-
-async function rejection(promise: Promise<unknown>): Promise<KeelError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  expect(error).toBeInstanceOf(KeelError)
-  return error as KeelError
-}
 
 describe('keel models in the registry', () => {
   it('logModel registers versions from models:/<model_id>; loadModel resolves version, latest, alias and stage', async () => {

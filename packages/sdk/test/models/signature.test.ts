@@ -10,6 +10,7 @@ import {
   signatureFromDict,
   signatureToDict,
 } from '../../src/models/signature.js'
+import { errorOf } from './support/keel-errors.js'
 
 const IRIS: Schema = [
   { type: 'double', name: 'sepal length (cm)', required: true },
@@ -23,17 +24,6 @@ const row = (a = 5.1, b = 3.5, c = 1.4, d = 0.2) => ({
   'petal length (cm)': c,
   'petal width (cm)': d,
 })
-
-/** The KeelError `fn` throws. */
-function errorOf(fn: () => unknown): KeelError {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(KeelError)
-    return error as KeelError
-  }
-  throw new Error('expected a KeelError')
-}
 
 describe('schemas in MLflow JSON', () => {
   it('parses and writes column and tensor schemas in MLflow key order', () => {

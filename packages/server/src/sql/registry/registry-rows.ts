@@ -57,6 +57,27 @@ function versionFromRow(r: Selectable<ModelVersionsTable>, tags: Tag[], aliases:
   return v
 }
 
+/** The newest live version of each (model, stage) of `names`: no newer version in the same stage. */
+export function newestPerStage(db: Kysely<Database>, names: readonly string[]) {
+  return db
+    .selectFrom('model_versions as mv')
+    .selectAll('mv')
+    .where('mv.name', 'in', [...names])
+    .where('mv.current_stage', '!=', DELETED_STAGE)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('model_versions as newer')
+            .select('newer.version')
+            .whereRef('newer.name', '=', 'mv.name')
+            .whereRef('newer.current_stage', '=', 'mv.current_stage')
+            .whereRef('newer.version', '>', 'mv.version'),
+        ),
+      ),
+    )
+    .orderBy('mv.version')
+}
+
 /** Models with their tags, aliases and newest version per stage, in the order of `rows`. */
 export async function loadModels(db: Kysely<Database>, rows: readonly Selectable<RegisteredModelsTable>[]): Promise<RegisteredModel[]> {
   if (rows.length === 0) return []
@@ -66,25 +87,7 @@ export async function loadModels(db: Kysely<Database>, rows: readonly Selectable
     const [tagRows, aliasRows, latestRows] = await Promise.all([
       db.selectFrom('registered_model_tags').selectAll().where('name', 'in', names).execute(),
       db.selectFrom('registered_model_aliases').selectAll().where('name', 'in', names).orderBy('alias').execute(),
-      // The newest version of each (model, stage): no newer version in the same stage.
-      db
-        .selectFrom('model_versions as mv')
-        .selectAll('mv')
-        .where('mv.name', 'in', names)
-        .where('mv.current_stage', '!=', DELETED_STAGE)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('model_versions as newer')
-                .select('newer.version')
-                .whereRef('newer.name', '=', 'mv.name')
-                .whereRef('newer.current_stage', '=', 'mv.current_stage')
-                .whereRef('newer.version', '>', 'mv.version'),
-            ),
-          ),
-        )
-        .orderBy('mv.version')
-        .execute(),
+      newestPerStage(db, names).execute(),
     ])
     const latest = await loadVersions(db, latestRows)
     for (const r of part) {

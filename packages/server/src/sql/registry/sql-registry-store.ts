@@ -25,7 +25,7 @@ import type { PageResult } from '../../tracking/tracking-store.js'
 import type { Database } from '../database.js'
 import type { DialectOps } from '../dialect.js'
 import { type Tx, isUniqueViolation, withWriteTransaction } from '../sql-util.js'
-import { DELETED_STAGE, eventFromRow, loadModels, loadVersions } from './registry-rows.js'
+import { DELETED_STAGE, eventFromRow, loadModels, loadVersions, newestPerStage } from './registry-rows.js'
 import { modelFilter, modelOrder, versionFilter, versionOrder } from './registry-search-sql.js'
 
 interface EventInput {
@@ -91,6 +91,11 @@ async function recordRegistration(tx: Tx, modelId: string, name: string, version
 const notFoundModel = (name: string) => KeelError.notFound(`Registered Model with name=${name} not found`)
 const notFoundVersion = (name: string, version: string) =>
   KeelError.notFound(`Model Version (name=${name}, version=${version}) not found`)
+
+/** The row of a version that exists (not deleted). */
+function liveVersion(db: Tx, name: string, version: number) {
+  return db.selectFrom('model_versions').where('name', '=', name).where('version', '=', version).where('current_stage', '!=', DELETED_STAGE)
+}
 
 /** A version number as stored; a non-numeric one names no version. */
 function versionNumber(name: string, version: string): number {
@@ -287,13 +292,7 @@ export class SqlRegistryStore implements RegistryStore {
 
   async getVersion(name: string, version: string): Promise<StoredModelVersion | undefined> {
     if (!/^\d+$/.test(version)) return undefined
-    const row = await this.db
-      .selectFrom('model_versions')
-      .selectAll()
-      .where('name', '=', name)
-      .where('version', '=', Number(version))
-      .where('current_stage', '!=', DELETED_STAGE)
-      .executeTakeFirst()
+    const row = await liveVersion(this.db, name, Number(version)).selectAll().executeTakeFirst()
     return row && (await loadVersions(this.db, [row]))[0]
   }
 
@@ -313,13 +312,7 @@ export class SqlRegistryStore implements RegistryStore {
   ): Promise<void> {
     await this.write(async (tx) => {
       const n = versionNumber(name, version)
-      const current = await tx
-        .selectFrom('model_versions')
-        .select('current_stage')
-        .where('name', '=', name)
-        .where('version', '=', n)
-        .where('current_stage', '!=', DELETED_STAGE)
-        .executeTakeFirst()
+      const current = await liveVersion(tx, name, n).select('current_stage').executeTakeFirst()
       if (!current) throw notFoundVersion(name, version)
       await this.touchVersion(tx, name, version, audit.time)
       await tx.updateTable('model_versions').set({ current_stage: stage }).where('name', '=', name).where('version', '=', n).execute()
@@ -381,24 +374,8 @@ export class SqlRegistryStore implements RegistryStore {
   async latestVersions(name: string, stages?: readonly ModelVersionStage[]): Promise<StoredModelVersion[]> {
     const model = await this.db.selectFrom('registered_models').selectAll().where('name', '=', name).executeTakeFirst()
     if (!model) throw notFoundModel(name)
-    let q = this.db
-      .selectFrom('model_versions as mv')
-      .selectAll('mv')
-      .where('mv.name', '=', name)
-      .where('mv.current_stage', '!=', DELETED_STAGE)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('model_versions as newer')
-              .select('newer.version')
-              .whereRef('newer.name', '=', 'mv.name')
-              .whereRef('newer.current_stage', '=', 'mv.current_stage')
-              .whereRef('newer.version', '>', 'mv.version'),
-          ),
-        ),
-      )
-    if (stages && stages.length > 0) q = q.where('mv.current_stage', 'in', [...stages])
-    return loadVersions(this.db, await q.orderBy('mv.version').execute())
+    let q = newestPerStage(this.db, [name])
+    return loadVersions(this.db, await q.execute())
   }
 
   async setVersionTag(name: string, version: string, tag: Tag, time: number): Promise<void> {
@@ -425,13 +402,7 @@ export class SqlRegistryStore implements RegistryStore {
   async setAlias(name: string, alias: string, version: string, audit: Audit): Promise<void> {
     await this.write(async (tx) => {
       const n = versionNumber(name, version)
-      const target = await tx
-        .selectFrom('model_versions')
-        .select('version')
-        .where('name', '=', name)
-        .where('version', '=', n)
-        .where('current_stage', '!=', DELETED_STAGE)
-        .executeTakeFirst()
+      const target = await liveVersion(tx, name, n).select('version').executeTakeFirst()
       if (!target) {
         if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst())) throw notFoundModel(name)
         // MLflow's answer (sqlalchemy_store.set_registered_model_alias looks the version up first).
@@ -503,13 +474,7 @@ export class SqlRegistryStore implements RegistryStore {
 
   async getLineage(name: string, version: string): Promise<ModelVersionLineage | undefined> {
     if (!/^\d+$/.test(version)) return undefined
-    const row = await this.db
-      .selectFrom('model_versions')
-      .select(['lineage', 'creation_time'])
-      .where('name', '=', name)
-      .where('version', '=', Number(version))
-      .where('current_stage', '!=', DELETED_STAGE)
-      .executeTakeFirst()
+    const row = await liveVersion(this.db, name, Number(version)).select(['lineage', 'creation_time']).executeTakeFirst()
     if (!row) return undefined
     const stored = JSON.parse(row.lineage) as Omit<ModelVersionLineage, 'name' | 'version' | 'capturedAt'>
     return { name, version, capturedAt: Number(row.creation_time), ...stored }
