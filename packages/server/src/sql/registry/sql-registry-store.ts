@@ -375,6 +375,7 @@ export class SqlRegistryStore implements RegistryStore {
     const model = await this.db.selectFrom('registered_models').selectAll().where('name', '=', name).executeTakeFirst()
     if (!model) throw notFoundModel(name)
     let q = newestPerStage(this.db, [name])
+    if (stages && stages.length > 0) q = q.where('mv.current_stage', 'in', [...stages])
     return loadVersions(this.db, await q.execute())
   }
 
