@@ -8,7 +8,6 @@ import {
   type ModelVersionStage,
   type RegisteredModel,
   type RegistryEvent,
-  type RegistryEventKind,
   type Tag,
 } from '@keel/contracts'
 import { sql, type Kysely, type Selectable } from 'kysely'
@@ -27,82 +26,7 @@ import type { DialectOps } from '../dialect.js'
 import { type Tx, isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 import { DELETED_STAGE, eventFromRow, loadModels, loadVersions, newestPerStage } from './registry-rows.js'
 import { modelFilter, modelOrder, versionFilter, versionOrder } from './registry-search-sql.js'
-
-interface EventInput {
-  readonly kind: RegistryEventKind
-  readonly name: string
-  readonly version?: number
-  readonly alias?: string
-  readonly from?: string
-  readonly to?: string
-}
-
-async function record(tx: Tx, audit: Audit, e: EventInput): Promise<void> {
-  await tx
-    .insertInto('registry_events')
-    .values({
-      timestamp: audit.time,
-      actor: audit.actor,
-      kind: e.kind,
-      name: e.name,
-      version: e.version ?? null,
-      alias: e.alias ?? null,
-      from_value: e.from ?? null,
-      to_value: e.to ?? null,
-      comment: audit.comment ?? null,
-    })
-    .execute()
-}
-
-/** The tag MLflow keeps on a logged model listing its registrations. */
-const MODEL_VERSIONS_TAG = 'mlflow.modelVersions'
-
-/**
- * Appends {name, version} to the logged model's `mlflow.modelVersions` tag, as MLflow's server does,
- * inside the version's write transaction: a read-modify-write outside it lost registrations when
- * several processes (--workers) registered the same logged model at once.
- */
-async function recordRegistration(tx: Tx, modelId: string, name: string, version: number, time: number): Promise<void> {
-  const model = await tx.selectFrom('logged_models').select('model_id').where('model_id', '=', modelId).executeTakeFirst()
-  if (!model) return
-  const current = await tx
-    .selectFrom('logged_model_tags')
-    .select('value')
-    .where('model_id', '=', modelId)
-    .where('key', '=', MODEL_VERSIONS_TAG)
-    .executeTakeFirst()
-  let list: { name: string; version: string }[] = []
-  try {
-    const parsed: unknown = current ? JSON.parse(current.value) : []
-    if (Array.isArray(parsed)) list = parsed as typeof list
-  } catch {
-    // a client wrote something else there; start the list afresh
-  }
-  if (!list.some((r) => r.name === name && String(r.version) === String(version))) list.push({ name, version: String(version) })
-  const value = JSON.stringify(list)
-  await tx
-    .insertInto('logged_model_tags')
-    .values({ model_id: modelId, key: MODEL_VERSIONS_TAG, value })
-    .onConflict((oc) => oc.columns(['model_id', 'key']).doUpdateSet({ value }))
-    .execute()
-  await tx.updateTable('logged_models').set({ last_updated_timestamp_ms: time }).where('model_id', '=', modelId).execute()
-}
-
-const notFoundModel = (name: string) => KeelError.notFound(`Registered Model with name=${name} not found`)
-const notFoundVersion = (name: string, version: string) =>
-  KeelError.notFound(`Model Version (name=${name}, version=${version}) not found`)
-
-/** The row of a version that exists (not deleted). */
-function liveVersion(db: Tx, name: string, version: number) {
-  return db.selectFrom('model_versions').where('name', '=', name).where('version', '=', version).where('current_stage', '!=', DELETED_STAGE)
-}
-
-/** A version number as stored; a non-numeric one names no version. */
-function versionNumber(name: string, version: string): number {
-  const n = Number(version)
-  if (!/^\d+$/.test(version) || !Number.isSafeInteger(n)) throw notFoundVersion(name, version)
-  return n
-}
+import { liveVersion, notFoundModel, notFoundVersion, record, recordRegistration, versionNumber } from './registry-writes.js'
 
 export class SqlRegistryStore implements RegistryStore {
   constructor(

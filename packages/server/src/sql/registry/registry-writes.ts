@@ -1,0 +1,85 @@
+/**
+ * What the registry store's writes share: recording an audit event (in the caller's transaction),
+ * appending a registration to a logged model's `mlflow.modelVersions` tag, finding a live version
+ * row, and MLflow's not-found errors.
+ */
+import { KeelError, type RegistryEventKind } from '@keel/contracts'
+import type { Audit } from '../../registry/registry-store.js'
+import type { Tx } from '../sql-util.js'
+import { DELETED_STAGE } from './registry-rows.js'
+
+export interface EventInput {
+  readonly kind: RegistryEventKind
+  readonly name: string
+  readonly version?: number
+  readonly alias?: string
+  readonly from?: string
+  readonly to?: string
+}
+
+export async function record(tx: Tx, audit: Audit, e: EventInput): Promise<void> {
+  await tx
+    .insertInto('registry_events')
+    .values({
+      timestamp: audit.time,
+      actor: audit.actor,
+      kind: e.kind,
+      name: e.name,
+      version: e.version ?? null,
+      alias: e.alias ?? null,
+      from_value: e.from ?? null,
+      to_value: e.to ?? null,
+      comment: audit.comment ?? null,
+    })
+    .execute()
+}
+
+/** The tag MLflow keeps on a logged model listing its registrations. */
+const MODEL_VERSIONS_TAG = 'mlflow.modelVersions'
+
+/**
+ * Appends {name, version} to the logged model's `mlflow.modelVersions` tag, as MLflow's server does,
+ * inside the version's write transaction: a read-modify-write outside it lost registrations when
+ * several processes (--workers) registered the same logged model at once.
+ */
+export async function recordRegistration(tx: Tx, modelId: string, name: string, version: number, time: number): Promise<void> {
+  const model = await tx.selectFrom('logged_models').select('model_id').where('model_id', '=', modelId).executeTakeFirst()
+  if (!model) return
+  const current = await tx
+    .selectFrom('logged_model_tags')
+    .select('value')
+    .where('model_id', '=', modelId)
+    .where('key', '=', MODEL_VERSIONS_TAG)
+    .executeTakeFirst()
+  let list: { name: string; version: string }[] = []
+  try {
+    const parsed: unknown = current ? JSON.parse(current.value) : []
+    if (Array.isArray(parsed)) list = parsed as typeof list
+  } catch {
+    // a client wrote something else there; start the list afresh
+  }
+  if (!list.some((r) => r.name === name && String(r.version) === String(version))) list.push({ name, version: String(version) })
+  const value = JSON.stringify(list)
+  await tx
+    .insertInto('logged_model_tags')
+    .values({ model_id: modelId, key: MODEL_VERSIONS_TAG, value })
+    .onConflict((oc) => oc.columns(['model_id', 'key']).doUpdateSet({ value }))
+    .execute()
+  await tx.updateTable('logged_models').set({ last_updated_timestamp_ms: time }).where('model_id', '=', modelId).execute()
+}
+
+export const notFoundModel = (name: string) => KeelError.notFound(`Registered Model with name=${name} not found`)
+export const notFoundVersion = (name: string, version: string) =>
+  KeelError.notFound(`Model Version (name=${name}, version=${version}) not found`)
+
+/** The row of a version that exists (not deleted). */
+export function liveVersion(db: Tx, name: string, version: number) {
+  return db.selectFrom('model_versions').where('name', '=', name).where('version', '=', version).where('current_stage', '!=', DELETED_STAGE)
+}
+
+/** A version number as stored; a non-numeric one names no version. */
+export function versionNumber(name: string, version: string): number {
+  const n = Number(version)
+  if (!/^\d+$/.test(version) || !Number.isSafeInteger(n)) throw notFoundVersion(name, version)
+  return n
+}
