@@ -10,6 +10,7 @@ import { mountArtifactRoutes } from './artifacts/artifact-routes.js'
 import { LocalArtifactRepository } from './artifacts/local-artifact-repository.js'
 import { createApp } from './http/app.js'
 import { createLogger, type LogFormat, type Logger } from './http/logger.js'
+import { findUiRoot, mountUi } from './http/ui.js'
 import { ModelVersionService } from './registry/model-version-service.js'
 import { RegisteredModelService } from './registry/registered-model-service.js'
 import { mountRegistryRoutes } from './registry/registry-routes.js'
@@ -68,6 +69,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       mountLoggedModelRoutes(router, loggedModels)
       mountRegistryRoutes(router, registeredModels, modelVersions)
       mountArtifactRoutes(app, proxied, { serve: config.serveArtifacts })
+      mountUi(app, findUiRoot())
     },
   })
 

@@ -1,0 +1,54 @@
+/**
+ * Serves the web UI (packages/ui, built by Vite) from the API's own process and port: its files at
+ * `/`, hashed assets cached for good, and `index.html` for any other page URL so that links into
+ * the app (`/experiments/1?sort=…`) load it. API paths never fall through to the UI.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { serveStatic } from '@hono/node-server/serve-static'
+import type { Context, Hono } from 'hono'
+
+const API_PREFIXES = ['/api/', '/ajax-api/', '/health', '/version', '/openapi.json', '/get-artifact', '/model-versions/get-artifact']
+
+/** The folder of the built UI, or undefined when it has not been built. */
+export function findUiRoot(): string | undefined {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('@keel/ui/package.json')
+    const dist = join(dirname(pkg), 'dist')
+    return existsSync(join(dist, 'index.html')) ? dist : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const isApi = (path: string) => API_PREFIXES.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p || path.startsWith(`${p}/`)))
+
+export function mountUi(app: Hono, root: string | undefined): void {
+  if (root === undefined) {
+    app.get('/', (c) =>
+      c.html(
+        '<!doctype html><title>keel</title><p>keel is running, but its web UI has not been built: run <code>npm run build</code> ' +
+          '(or <code>npm install</code>) in the keel repository. The REST API is at <a href="/openapi.json">/openapi.json</a>.</p>',
+      ),
+    )
+    return
+  }
+  const index = readFileSync(join(root, 'index.html'))
+  const serveIndex = (c: Context) => {
+    c.header('Cache-Control', 'no-cache')
+    return c.body(index, 200, { 'Content-Type': 'text/html; charset=utf-8' })
+  }
+  const assets = serveStatic({ root })
+  app.on(['GET', 'HEAD'], '*', async (c, next) => {
+    const path = c.req.path
+    if (isApi(path)) return next()
+    if (path === '/' || path === '/index.html') return serveIndex(c)
+    if (path.startsWith('/assets/')) c.header('Cache-Control', 'public, max-age=31536000, immutable')
+    const served = await assets(c, async () => {})
+    if (served) return served
+    c.res.headers.delete('Cache-Control')
+    // A page of the app (no file extension): the app routes it in the browser.
+    return /\.[a-z0-9]+$/i.test(path) ? next() : serveIndex(c)
+  })
+}

@@ -1,0 +1,77 @@
+/**
+ * The UI's only way to data: keel's public REST API, through the same endpoint tables and wire
+ * converters as the SDK (`@keel/contracts`). Same origin; MLflow's `/ajax-api` prefix.
+ */
+import type { Endpoint, RequestInputOf } from '@keel/contracts'
+import type { z } from 'zod'
+
+export type ResponseOf<E extends Endpoint> = z.output<E['response']>
+
+/** An API error with MLflow's error code and the HTTP status. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+function fillPath(template: string, request: Record<string, unknown>, keepInBody: boolean) {
+  const rest = { ...request }
+  const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = rest[name]
+    if (!keepInBody) delete rest[name]
+    return encodeURIComponent(String(value))
+  })
+  return { path, rest }
+}
+
+function query(request: Record<string, unknown>): string {
+  const q = new URLSearchParams()
+  for (const [key, value] of Object.entries(request)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item !== undefined && item !== null) q.append(key, String(item))
+    }
+  }
+  const s = q.toString()
+  return s === '' ? '' : `?${s}`
+}
+
+export async function call<E extends Endpoint>(endpoint: E, request: RequestInputOf<E>, signal?: AbortSignal): Promise<ResponseOf<E>> {
+  const { path, rest } = fillPath(endpoint.path, request as Record<string, unknown>, endpoint.method !== 'GET')
+  const base = `/ajax-api/${endpoint.major}.0${path}`
+  const init: RequestInit = { method: endpoint.method, headers: { accept: 'application/json' }, ...(signal && { signal }) }
+  let url = base
+  if (endpoint.method === 'GET') url += query(rest)
+  else {
+    init.body = JSON.stringify(rest)
+    init.headers = { ...init.headers, 'content-type': 'application/json' }
+  }
+  const response = await fetch(url, init)
+  const text = await response.text()
+  let json: unknown = {}
+  try {
+    json = text.trim() === '' ? {} : JSON.parse(text)
+  } catch {
+    throw new ApiError('INTERNAL_ERROR', `${endpoint.method} ${path} answered ${response.status} with a body that is not JSON`, response.status)
+  }
+  if (!response.ok) {
+    const body = json as { error_code?: string; message?: string }
+    throw new ApiError(body.error_code ?? 'INTERNAL_ERROR', body.message ?? `${response.status} ${response.statusText}`, response.status)
+  }
+  const parsed = endpoint.response.safeParse(json)
+  if (!parsed.success) throw new ApiError('INTERNAL_ERROR', `${endpoint.method} ${path}: unexpected response`, response.status)
+  return parsed.data as ResponseOf<E>
+}
+
+/** The URL a browser downloads an artifact from (the proxied artifact store). */
+export function artifactUrl(artifactUri: string, path: string): string | undefined {
+  const prefix = 'mlflow-artifacts:'
+  if (!artifactUri.startsWith(prefix)) return undefined
+  const root = artifactUri.slice(prefix.length).replace(/^\/+/, '').replace(/\/+$/, '')
+  const rel = [root, path].filter(Boolean).join('/')
+  return `/api/2.0/mlflow-artifacts/artifacts/${rel.split('/').map(encodeURIComponent).join('/')}`
+}
