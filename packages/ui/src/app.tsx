@@ -2,13 +2,27 @@
 import { createBrowserRouter, RouterProvider } from 'react-router'
 import { Layout } from './components/layout'
 import { Empty } from './components/states'
+import { ComparePage } from './pages/compare-page'
 import { ExperimentsPage } from './pages/experiments-page'
+import { ModelPage } from './pages/model-page'
+import { ModelVersionPage } from './pages/model-version-page'
+import { ModelsPage } from './pages/models-page'
+import { RunPage } from './pages/run-page'
+import { RunsPage } from './pages/runs-page'
 
 const router = createBrowserRouter([
   {
     element: <Layout />,
     children: [
       { index: true, element: <ExperimentsPage /> },
+      // The runs of one experiment: columns, sort, filter, grouping and selection in the query string.
+      { path: 'experiments/:experimentId', element: <RunsPage /> },
+      { path: 'runs/:runId', element: <RunPage /> },
+      // ?runs=<id>,<id>,…
+      { path: 'compare', element: <ComparePage /> },
+      { path: 'models', element: <ModelsPage /> },
+      { path: 'models/:name', element: <ModelPage /> },
+      { path: 'models/:name/versions/:version', element: <ModelVersionPage /> },
       { path: '*', element: <Empty title="No such page">Check the address, or go back to the experiments.</Empty> },
     ],
   },
