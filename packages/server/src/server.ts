@@ -22,6 +22,7 @@ import { LoggedModelService } from './tracking/logged-model-service.js'
 import { mountLoggedModelRoutes } from './tracking/logged-model-routes.js'
 import { RunService } from './tracking/run-service.js'
 import { mountTrackingRoutes } from './tracking/tracking-routes.js'
+import { mountKeelTrackingRoutes } from './tracking/keel-routes.js'
 import { VERSION } from './version.js'
 
 
@@ -67,6 +68,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     mount: (app, router) => {
       mountTrackingRoutes(router, { experiments, runs, storeKind: store.kind })
       mountLoggedModelRoutes(router, loggedModels)
+      mountKeelTrackingRoutes(router, { experiments })
       mountRegistryRoutes(router, registeredModels, modelVersions)
       mountArtifactRoutes(app, proxied, { serve: config.serveArtifacts })
       mountUi(app, findUiRoot())

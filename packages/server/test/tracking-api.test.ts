@@ -294,3 +294,30 @@ describe('runs', () => {
     expect(bad.status).toBe(400)
   })
 })
+
+describe('keel extensions', () => {
+  it("answers GET /api/2.0/keel/experiments/keys with the experiment's param, metric and tag keys", async () => {
+    const id = await newExperiment()
+    const runId = await newRun(id, { tags: [{ key: 'team', value: 'a' }] })
+    const batch = await call('POST', '/runs/log-batch', {
+      run_id: runId,
+      metrics: [{ key: 'loss', value: 0.5, timestamp: 1, step: 0 }, { key: 'acc', value: 0.9, timestamp: 1, step: 0 }],
+      params: [{ key: 'lr', value: '0.1' }],
+    })
+    expect(batch.status).toBe(200)
+    for (const prefix of ['/api', '/ajax-api']) {
+      const res = await fetch(`${server.url}${prefix}/2.0/keel/experiments/keys?experiment_id=${id}`)
+      expect(res.status).toBe(200)
+      const keys = (await res.json()) as { params: string[]; metrics: string[]; tags: string[] }
+      expect(keys.params).toEqual(['lr'])
+      expect(keys.metrics).toEqual(['acc', 'loss'])
+      expect(keys.tags).toContain('team')
+    }
+    const missing = await fetch(`${server.url}/api/2.0/keel/experiments/keys?experiment_id=424242`)
+    expect(missing.status).toBe(404)
+    expect(((await missing.json()) as { error_code: string }).error_code).toBe('RESOURCE_DOES_NOT_EXIST')
+    const noId = await fetch(`${server.url}/api/2.0/keel/experiments/keys`)
+    expect(noId.status).toBe(400)
+    expect(((await noId.json()) as { error_code: string }).error_code).toBe('INVALID_PARAMETER_VALUE')
+  })
+})

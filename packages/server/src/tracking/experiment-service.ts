@@ -1,8 +1,8 @@
 import { KeelError, LIMITS, type Experiment, type Page, type Tag, type ViewType } from '@keel/contracts'
 import { EXPERIMENT_SEARCH, parseFilter, parseOrderBy } from '../search/index.js'
 import { decodePageToken, toPage } from './page-token.js'
-import type { TrackingStore } from './tracking-store.js'
-import { validateExperimentName, validateExperimentTag, validateMaxResults } from './validation.js'
+import type { ExperimentKeys, TrackingStore } from './tracking-store.js'
+import { requireId, validateExperimentName, validateExperimentTag, validateMaxResults } from './validation.js'
 
 export interface ExperimentSearch {
   readonly filter?: string
@@ -47,6 +47,11 @@ export class ExperimentService {
       tags,
       time: this.now(),
     })
+  }
+
+  /** The distinct param, metric and tag keys of the experiment's active runs (the UI's column picker). */
+  async keys(experimentId: string): Promise<ExperimentKeys> {
+    return this.store.experiments.keys(requireId(experimentId, 'experiment_id'))
   }
 
   async get(experimentId: string): Promise<Experiment> {

@@ -55,6 +55,18 @@ export interface ExperimentStore {
   rename(experimentId: string, newName: string, time: number): Promise<void>
   setTag(experimentId: string, tag: Tag): Promise<void>
   deleteTag(experimentId: string, key: string): Promise<void>
+  /**
+   * The distinct param, metric and tag keys of the experiment's active runs, each sorted; without
+   * loading the runs (the UI's column picker over 100,000 runs). Throws RESOURCE_DOES_NOT_EXIST
+   * for an unknown experiment.
+   */
+  keys(experimentId: string): Promise<ExperimentKeys>
+}
+
+export interface ExperimentKeys {
+  readonly params: readonly string[]
+  readonly metrics: readonly string[]
+  readonly tags: readonly string[]
 }
 
 export interface NewRun {

@@ -175,6 +175,33 @@ export function runTrackingStoreConformance({ name, newStore }: ConformanceOptio
       expect(page3.hasMore).toBe(false)
     })
 
+    it("lists the distinct param, metric and tag keys of an experiment's active runs", async () => {
+      const a = await experiment()
+      const b = await experiment()
+      const empty = await experiment()
+      // More runs than a sample of the first ones, a key only a late run has, a key only a deleted run has.
+      for (let i = 0; i < 60; i++) {
+        const id = await run(a, { startTime: 1000 + i })
+        await store.runs.logBatch(id, {
+          metrics: [metric('acc', i / 60), ...(i === 59 ? [metric('rare_metric', 1)] : [])],
+          params: [{ key: 'lr', value: String(i) }],
+          tags: [{ key: 'team', value: 'x' }],
+        })
+      }
+      const gone = await run(a)
+      await store.runs.logBatch(gone, { metrics: [metric('gone_metric', 1)], params: [{ key: 'gone_param', value: '1' }], tags: [] })
+      await store.runs.setLifecycle(gone, 'deleted', 5)
+      // Another experiment's keys, one of them on many runs.
+      for (let i = 0; i < 260; i++) {
+        const id = await run(b)
+        await store.runs.logBatch(id, { metrics: [metric('b_metric', i)], params: [{ key: 'b_param', value: '1' }], tags: [] })
+      }
+      expect(await store.experiments.keys(a)).toEqual({ params: ['lr'], metrics: ['acc', 'rare_metric'], tags: ['team'] })
+      expect(await store.experiments.keys(b)).toEqual({ params: ['b_param'], metrics: ['b_metric'], tags: [] })
+      expect(await store.experiments.keys(empty)).toEqual({ params: [], metrics: [], tags: [] })
+      await expect(store.experiments.keys('98765')).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+    })
+
     it('returns metric history by step for several runs', async () => {
       const exp = await experiment()
       const [r1, r2] = [await run(exp), await run(exp)]

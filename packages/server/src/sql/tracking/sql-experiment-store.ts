@@ -1,8 +1,9 @@
 import { KeelError, type Experiment, type Tag } from '@keel/contracts'
 import type { Kysely, Selectable } from 'kysely'
-import type { ExperimentStore, NewExperiment, PageResult, SearchQuery } from '../../tracking/tracking-store.js'
+import type { ExperimentKeys, ExperimentStore, NewExperiment, PageResult, SearchQuery } from '../../tracking/tracking-store.js'
 import type { Database, ExperimentsTable } from '../database.js'
 import type { DialectOps } from '../dialect.js'
+import { experimentKeys } from './experiment-keys-sql.js'
 import { compileExperimentFilter, experimentOrderBy } from './experiment-search-sql.js'
 import { isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 
@@ -78,6 +79,13 @@ export class SqlExperimentStore implements ExperimentStore {
       .execute()
     const page = rows.slice(0, query.limit)
     return { items: await this.withTags(page), hasMore: rows.length > query.limit }
+  }
+
+  async keys(experimentId: string): Promise<ExperimentKeys> {
+    const id = this.requireKey(experimentId)
+    const found = await this.db.selectFrom('experiments').select('experiment_id').where('experiment_id', '=', id).executeTakeFirst()
+    if (!found) throw notFound(experimentId)
+    return experimentKeys(this.db, id)
   }
 
   async setLifecycle(experimentId: string, stage: 'active' | 'deleted', time: number): Promise<void> {
