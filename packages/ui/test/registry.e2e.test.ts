@@ -211,6 +211,13 @@ describe('registry pages', () => {
     await page.getByRole('button', { name: 'Manage version 2' }).click()
     expect(new URL(page.url()).searchParams.get('manage')).toBeNull()
     await screenshot(page, 'registry-model')
+
+    // The list shows the stages and aliases now.
+    await page.getByRole('link', { name: 'Models', exact: true }).first().click()
+    const row = page.locator('tr', { has: page.getByRole('link', { name: 'credit-scorer', exact: true }) })
+    await expect.poll(() => row.textContent()).toContain('Production v2')
+    expect(await row.textContent()).toContain('champion → v2')
+    await screenshot(page, 'registry-models-staged')
     expect(errors).toEqual([])
   })
 
@@ -274,6 +281,7 @@ describe('registry pages', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Not found/)
     await page.goto(`${server.url}/models/credit-scorer/versions/99`)
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Not found/)
+    expect(await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'credit-scorer' }).count()).toBe(1)
     await screenshot(page, 'registry-version-not-found')
     await page.goto(`${server.url}/models/empty-model`)
     await expect.poll(() => page.getByText('No versions yet').count()).toBe(1)

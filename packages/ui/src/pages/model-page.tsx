@@ -49,16 +49,26 @@ export function ModelPage() {
     }
   }
 
-  if (model.error && !model.data) return <ErrorBox error={model.error} onRetry={model.reload} />
+  const crumbs = (
+    <nav className="breadcrumbs" aria-label="Breadcrumbs">
+      <Link to="/models">Models</Link> / {name}
+    </nav>
+  )
+  if (model.error && !model.data) {
+    return (
+      <section className="registry">
+        {crumbs}
+        <ErrorBox error={model.error} onRetry={model.reload} />
+      </section>
+    )
+  }
   if (!model.data) return <Loading what={`model ${name}`} />
   const m = model.data
   const production = (versions.data ?? []).filter((v) => v.currentStage === 'Production').map((v) => v.version)
 
   return (
     <section aria-labelledby="model-title" className="registry">
-      <nav className="breadcrumbs" aria-label="Breadcrumbs">
-        <Link to="/models">Models</Link> / {name}
-      </nav>
+      {crumbs}
       <div className="page-head">
         <h1 id="model-title">{m.name}</h1>
         <span className="live muted" title="This page refreshes every 5 seconds">

@@ -26,16 +26,26 @@ export function ModelVersionPage() {
     events.reload()
   }
 
-  if (mv.error && !mv.data) return <ErrorBox error={mv.error} onRetry={mv.reload} />
+  const crumbs = (
+    <nav className="breadcrumbs" aria-label="Breadcrumbs">
+      <Link to="/models">Models</Link> / <Link to={modelPath(name)}>{name}</Link> / v{version}
+    </nav>
+  )
+  if (mv.error && !mv.data) {
+    return (
+      <section className="registry">
+        {crumbs}
+        <ErrorBox error={mv.error} onRetry={mv.reload} />
+      </section>
+    )
+  }
   if (!mv.data) return <Loading what={`${name} v${version}`} />
   const v = mv.data
   const l = lineage.data
 
   return (
     <section aria-labelledby="version-title" className="registry">
-      <nav className="breadcrumbs" aria-label="Breadcrumbs">
-        <Link to="/models">Models</Link> / <Link to={modelPath(name)}>{name}</Link> / v{version}
-      </nav>
+      {crumbs}
       <div className="page-head">
         <h1 id="version-title">
           {name} <span className="version-number">v{v.version}</span> <StageBadge stage={v.currentStage} />
