@@ -137,6 +137,8 @@ export function StageForm({ name, version, current, onDone }: { name: string; ve
       setDone(`v${version} moved to ${stage}`)
       setComment('')
       setArchive(false)
+      // Offer the next move rather than the one just made (which would be a no-op now).
+      setStage(stage === 'Production' ? 'Archived' : stage === 'Staging' ? 'Production' : 'Staging')
       onDone()
     } catch (err) {
       setError(message(err))
