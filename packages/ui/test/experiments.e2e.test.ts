@@ -28,8 +28,8 @@ describe('experiments page', () => {
 
     await page.getByLabel('Search experiments by name').fill('FRAUD')
     await page.getByRole('button', { name: 'Search' }).click()
-    await expect.poll(() => page.getByRole('link', { name: 'iris-classifier' }).count()).toBe(0)
-    expect(await page.getByRole('link', { name: 'fraud-detection' }).count()).toBe(1)
+    await expect.poll(() => page.getByRole('link', { name: 'fraud-detection' }).count()).toBe(1)
+    expect(await page.getByRole('link', { name: 'iris-classifier' }).count()).toBe(0)
     expect(new URL(page.url()).searchParams.get('q')).toBe('FRAUD')
 
     // The URL alone reproduces the view.

@@ -154,6 +154,8 @@ describe('registry pages', () => {
     await v1.getByRole('button', { name: 'Set alias' }).click()
     await expect.poll(() => page.locator('.model-header').textContent()).toContain('champion → v1')
 
+    // Who acts: the name in the top bar goes with every request (X-Keel-User) into the trail.
+    await page.getByLabel('Acting as').fill('dana')
     await page.getByRole('button', { name: 'Manage version 2' }).click()
     const v2 = page.getByRole('form', { name: 'Set an alias on version 2' })
     await v2.getByLabel('Alias').fill('champion')
@@ -164,7 +166,12 @@ describe('registry pages', () => {
     const row = (await newestEvent(page)) ?? ''
     expect(row).toContain('v1 → v2')
     expect(row).toContain('v2 wins the backtest: AUC 0.87')
-    expect(row).toContain('unknown')
+    expect(row).toContain('dana')
+    const trail = await fetch(`${server.url}/api/2.0/keel/registry/events?name=credit-scorer`)
+    const moved = ((await trail.json()) as { events: { kind: string; actor: string; to?: string }[] }).events
+    expect(moved.find((e) => e.kind === 'alias_set' && e.to === '2')?.actor).toBe('dana')
+    expect(moved.find((e) => e.kind === 'alias_set' && e.to === '1')?.actor).toBe('unknown')
+    await page.getByLabel('Acting as').fill('')
     expect((await ok('GET', '/registered-models/alias', { name: 'credit-scorer', alias: 'champion' })).model_version.version).toBe('2')
 
     // A reserved alias: the server's message next to the input.

@@ -4,6 +4,7 @@
  */
 import type { Endpoint, RequestInputOf } from '@keel/contracts'
 import type { z } from 'zod'
+import { actingUser } from './user'
 
 export type ResponseOf<E extends Endpoint> = z.output<E['response']>
 
@@ -43,12 +44,14 @@ function query(request: Record<string, unknown>): string {
 export async function call<E extends Endpoint>(endpoint: E, request: RequestInputOf<E>, signal?: AbortSignal): Promise<ResponseOf<E>> {
   const { path, rest } = fillPath(endpoint.path, request as Record<string, unknown>, endpoint.method !== 'GET')
   const base = `/ajax-api/${endpoint.major}.0${path}`
-  const init: RequestInit = { method: endpoint.method, headers: { accept: 'application/json' }, ...(signal && { signal }) }
+  const user = actingUser()
+  const headers: Record<string, string> = { accept: 'application/json', ...(user && { 'x-keel-user': user }) }
+  const init: RequestInit = { method: endpoint.method, headers, ...(signal && { signal }) }
   let url = base
   if (endpoint.method === 'GET') url += query(rest)
   else {
     init.body = JSON.stringify(rest)
-    init.headers = { ...init.headers, 'content-type': 'application/json' }
+    headers['content-type'] = 'application/json'
   }
   const response = await fetch(url, init)
   const text = await response.text()

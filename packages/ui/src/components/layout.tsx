@@ -1,5 +1,7 @@
 /** The frame of every page: the top bar with keel's sections, then the page. */
+import { useState } from 'react'
 import { NavLink, Outlet } from 'react-router'
+import { actingUser, setActingUser } from '../api/user'
 
 export function Layout() {
   return (
@@ -18,7 +20,8 @@ export function Layout() {
           </NavLink>
           <NavLink to="/models">Models</NavLink>
         </nav>
-        <a className="topbar-link" href="/openapi.json" target="_blank" rel="noreferrer">
+        <ActingAs />
+        <a href="/openapi.json" target="_blank" rel="noreferrer">
           API
         </a>
       </header>
@@ -26,5 +29,24 @@ export function Layout() {
         <Outlet />
       </main>
     </div>
+  )
+}
+
+/** "Acting as": the name the registry's audit trail records for changes made here. */
+function ActingAs() {
+  const [name, setName] = useState(actingUser)
+  return (
+    <label className="acting-as" title="Recorded in the registry's audit trail as who made a change (keel has no login yet)">
+      Acting as
+      <input
+        value={name}
+        placeholder="your name"
+        size={12}
+        onChange={(e) => {
+          setName(e.target.value)
+          setActingUser(e.target.value)
+        }}
+      />
+    </label>
   )
 }
