@@ -75,7 +75,7 @@ export async function finish(base: string, runId: string, status = 'FINISHED'): 
 
 export async function putArtifact(base: string, artifactUri: string, path: string, body: string | Uint8Array): Promise<void> {
   const root = artifactUri.replace(/^mlflow-artifacts:\/*/, '')
-  const res = await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${root}/${path}`, { method: 'PUT', body })
+  const res = await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${root}/${path}`, { method: 'PUT', body: body as BodyInit })
   if (!res.ok) throw new Error(`upload of ${path} failed: ${res.status} ${await res.text()}`)
 }
 
