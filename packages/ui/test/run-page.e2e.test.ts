@@ -104,9 +104,15 @@ describe('run page', () => {
     await charts.getByLabel('X axis').selectOption('step')
 
     // Drag to zoom, then reset (button); double-click resets too.
+    await expect.poll(() => new URL(page.url()).searchParams.get('x')).toBeNull()
+    // Changing the x axis rebuilds the chart: wait for the new one to settle.
     const over = charts.locator('.u-over')
-    await over.scrollIntoViewIfNeeded()
-    await expect.poll(() => over.boundingBox()).not.toBeNull()
+    await expect
+      .poll(async () => {
+        await over.scrollIntoViewIfNeeded({ timeout: 1000 }).catch(() => undefined)
+        return over.boundingBox()
+      })
+      .not.toBeNull()
     const box = (await over.boundingBox())!
     const drag = async () => {
       await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2)
