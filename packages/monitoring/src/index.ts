@@ -1,0 +1,4 @@
+// @keel/monitoring: the statistical core of keel's monitoring (Evidently's drift tests, checked
+// against SciPy and Evidently).
+export * from './stats/index.js'
+export * from './drift/index.js'

@@ -1,0 +1,8 @@
+export * from './types.js'
+export { markSorted, sortedSample } from './sample.js'
+export { binnedPercents, histogramSorted, sturgesEdges } from './binning.js'
+export { chi2Sf, kstwoSf, normalCdf, normalSf, smirnov, studentTTwoSided } from './distributions.js'
+export * from './numeric-tests.js'
+export * from './categorical-tests.js'
+export * from './histogram-tests.js'
+export * from './registry.js'
