@@ -87,7 +87,12 @@ export function LineChart({ series, x, logY = false, smoothing = 0, height = 320
       scales: { x: { time: x === 'time' }, y: logY ? { distr: 3 } : {} },
       axes: [
         { ...axisStyle, ...(x === 'step' && { values: (_u, ticks) => ticks.map((t) => formatNumber(t)) }) },
-        { ...axisStyle, size: 64, values: (_u, ticks) => ticks.map((t) => yTick(t, logY)) },
+        { ...axisStyle, size: 64, values: (_u, ticks) => {
+            const labels = ticks.map((t) => yTick(t, logY))
+            // A zoom inside one decade has fewer than two powers of ten: label every tick then.
+            return logY && labels.filter(Boolean).length < 2 ? ticks.map((t) => yTick(t, false)) : labels
+          },
+        },
       ],
       hooks: {
         setCursor: [(u) => setHover(u.cursor.idx ?? null)],
