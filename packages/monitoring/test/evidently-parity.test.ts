@@ -24,7 +24,9 @@ const cases: Case[] = [
   { name: 'numeric, same distribution, large', type: 'num', ref: g.normals(5000), cur: g.normals(4000), tests: NUM_TESTS },
   { name: 'numeric, <= 20 distinct reference values (one bin per value)', type: 'num', ref: g.ints(600, 0, 12), cur: g.ints(500, 2, 15), tests: NUM_TESTS },
   { name: 'numeric, sparse tail bins (zero filling)', type: 'num', ref: g.normals(3000), cur: [...g.normals(200, 4), ...g.normals(10, -6)], tests: NUM_TESTS },
-  { name: 'numeric, tiny samples', type: 'num', ref: g.normals(6), cur: g.normals(7, 1), tests: NUM_TESTS.filter((t) => t !== 'psi' && t !== 'kl_div') },
+  // cramer_von_mises is left out here: Evidently's copy of the exact (n <= 20) p-value fails under
+  // numpy 2 (uint16 casting); scipy-parity.test.ts checks ours against SciPy's exact p-value.
+  { name: 'numeric, tiny samples', type: 'num', ref: g.normals(6), cur: g.normals(7, 1), tests: NUM_TESTS.filter((t) => t !== 'cramer_von_mises') },
   { name: 'numeric, constant reference (std floor 0.001)', type: 'num', ref: Array(50).fill(3), cur: g.normals(40, 3), tests: ['ks', 'wasserstein', 'psi', 'jensenshannon', 'kl_div', 'hellinger', 'ed', 'cramer_von_mises', 'mannw'] },
   { name: 'categorical strings, new category in current', type: 'cat', ref: g.pick(900, ['a', 'b', 'c', 'd'], [5, 3, 2, 1]), cur: g.pick(700, ['a', 'b', 'c', 'e'], [4, 3, 2, 1]), tests: CAT_TESTS },
   { name: 'categorical strings, same distribution', type: 'cat', ref: g.pick(2000, ['x', 'y', 'z']), cur: g.pick(1500, ['x', 'y', 'z']), tests: CAT_TESTS },
@@ -34,8 +36,16 @@ const cases: Case[] = [
   { name: 'single shared category (z: p = 1)', type: 'cat', ref: Array(30).fill('k'), cur: Array(20).fill('k'), tests: ['z', 'psi', 'jensenshannon', 'kl_div', 'hellinger'] },
 ]
 
+// evidently 0.7.23's package __init__ imports pandas.core.dtypes.common.infer_dtype_from_object,
+// which pandas 3 removed; the stattests never call it, so the oracle defines a stub before the
+// import (the repo pins pandas 3.1.1 for the MLflow suite).
 const SCRIPT = `
 import pandas as pd
+import pandas.core.dtypes.common as _pdc
+if not hasattr(_pdc, "infer_dtype_from_object"):
+    def infer_dtype_from_object(dtype):
+        raise NotImplementedError("removed in pandas 3")
+    _pdc.infer_dtype_from_object = infer_dtype_from_object
 from evidently.legacy.core import ColumnType
 from evidently.legacy.calculations.stattests.registry import get_stattest
 from evidently.legacy.calculations.stattests.tvd_stattest import _total_variation_distance
