@@ -18,8 +18,8 @@
  *   KEEL_BENCH_UI_RUNS=20000 ...         (fewer runs, for a quick look; default 100000)
  *   KEEL_BENCH_UI_CONTRAST=0 ...         (skip the 2,000-run contrast measurement; default 2000)
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
 import { Client } from './lib/http.js'
@@ -63,11 +63,35 @@ async function apiFirst(url: string, experimentId: string, order?: string): Prom
   return { id: body.runs[0]!.info.run_id, ms: performance.now() - started }
 }
 
+/**
+ * The UI's hashed assets as they were when the server started. keel server keeps index.html in
+ * memory, and a build of the workspace during the (long) seeding replaces packages/ui/dist: the
+ * pages then ask for assets that are gone. The browser gets them from this copy instead.
+ */
+let assets: string | undefined
+
+function snapshotAssets(): void {
+  assets = mkdtempSync(join(tmpdir(), 'keel-bench-ui-assets-'))
+  cpSync(join(REPO_ROOT, 'packages/ui/dist/assets'), assets, { recursive: true })
+}
+
+async function newContext(browser: Browser) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } })
+  await context.route('**/assets/**', async (route) => {
+    const name = new URL(route.request().url()).pathname.replace(/^\/assets\//, '')
+    const file = assets && join(assets, name)
+    if (!file || name.includes('..') || !existsSync(file)) return route.continue()
+    const type = name.endsWith('.js') ? 'text/javascript' : name.endsWith('.css') ? 'text/css' : 'application/octet-stream'
+    return route.fulfill({ status: 200, contentType: type, body: readFileSync(file) })
+  })
+  return context
+}
+
 async function measure(browser: Browser, url: string, experimentId: string): Promise<Pick<SizeResult, 'firstRowsMs' | 'resortMs'>> {
   const pageUrl = `${url}/experiments/${experimentId}`
   const firstRowsMs: number[] = []
   for (let i = 0; i < SAMPLES; i++) {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } })
+    const context = await newContext(browser)
     const page = await context.newPage()
     await page.goto(pageUrl)
     await page.waitForFunction(() => performance.getEntriesByName('keel:runs-rows-painted').length > 0, undefined, { timeout: 60_000 })
@@ -75,7 +99,7 @@ async function measure(browser: Browser, url: string, experimentId: string): Pro
     await context.close()
   }
 
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } })
+  const context = await newContext(browser)
   const page = await context.newPage()
   await page.goto(pageUrl)
   const header = page.getByRole('button', { name: new RegExp(`^Sort by metric ${SORT_KEY}\\b`) })
@@ -103,6 +127,7 @@ async function measure(browser: Browser, url: string, experimentId: string): Pro
 
 async function benchSize(browser: Browser, runs: number): Promise<SizeResult> {
   const server = await startKeel()
+  snapshotAssets()
   try {
     const client = new Client(server.url, IN_FLIGHT)
     const seeded = await seedUiExperiment(client, `ui-bench-${runs}`, runs, IN_FLIGHT)
@@ -117,6 +142,7 @@ async function benchSize(browser: Browser, runs: number): Promise<SizeResult> {
     return { runs, seedSeconds: seeded.seconds, ...m, apiSearchMs: { defaultOrder, metricOrder } }
   } finally {
     await server.stop()
+    if (assets) rmSync(assets, { recursive: true, force: true })
   }
 }
 
