@@ -175,6 +175,42 @@ export function runTrackingStoreConformance({ name, newStore }: ConformanceOptio
       expect(page3.hasMore).toBe(false)
     })
 
+    it('pages a metric order through numbers, ties, NaN and runs without the metric, at any offset', async () => {
+      const exp = await experiment()
+      const other = await experiment()
+      // value per run (undefined: no metric); equal values tie-break newest first, then by id.
+      const spec: (number | undefined)[] = [0.5, 0.9, undefined, Number.NaN, 0.7, 0.9, undefined, Number.NaN, 0.5, -1]
+      const names: string[] = []
+      for (const [i, acc] of spec.entries()) {
+        const name = `r${i}`
+        names.push(name)
+        const id = await run(exp, { name, startTime: 100 + i })
+        await store.runs.logBatch(id, { metrics: acc === undefined ? [] : [metric('acc', acc)], params: [], tags: [{ key: 'odd', value: String(i % 2) }] })
+      }
+      await store.runs.logBatch(await run(other, { name: 'elsewhere' }), { metrics: [metric('acc', 5)], params: [], tags: [] })
+      const runNames = async (q: Parameters<typeof search>[1]) => {
+        const page = await search(exp, q)
+        return { names: page.items.map((r) => r.info.runName), hasMore: page.hasMore }
+      }
+      const desc = ['r5', 'r1', 'r4', 'r8', 'r0', 'r9', 'r7', 'r3', 'r6', 'r2']
+      const asc = ['r9', 'r8', 'r0', 'r4', 'r5', 'r1', 'r7', 'r3', 'r6', 'r2']
+      expect((await runNames({ orderBy: ['metrics.acc DESC'], limit: 100 })).names).toEqual(desc)
+      expect((await runNames({ orderBy: ['metrics.acc ASC'], limit: 100 })).names).toEqual(asc)
+      for (const [order, full] of [['metrics.acc DESC', desc], ['metrics.acc ASC', asc]] as const) {
+        for (let limit = 1; limit <= 4; limit++) {
+          for (let offset = 0; offset <= full.length + 1; offset++) {
+            const page = await runNames({ orderBy: [order], limit, offset })
+            expect(page.names, `${order} limit ${limit} offset ${offset}`).toEqual(full.slice(offset, offset + limit))
+            expect(page.hasMore).toBe(offset + limit < full.length)
+          }
+        }
+      }
+      // With a filter, the same order over the matching runs only.
+      expect((await runNames({ filter: "tags.odd = '1'", orderBy: ['metrics.acc DESC'], limit: 100 })).names).toEqual(
+        desc.filter((n) => Number(n.slice(1)) % 2 === 1),
+      )
+    })
+
     it("lists the distinct param, metric and tag keys of an experiment's active runs", async () => {
       const a = await experiment()
       const b = await experiment()

@@ -146,6 +146,8 @@ export async function searchRunIds(db: Kysely<Database>, ops: DialectOps, query:
   }
   const filtered = filterJoins(query.filter, ops)
   for (const item of filtered.rest) where.push(compileFilter(item, (c) => comparison(c, ops)))
+  const only = query.orderBy.length === 1 ? query.orderBy[0] : undefined
+  if (only?.entity === 'metric') return searchByMetric(db, filtered.joins, where, only, query.offset, query.limit + 1)
   const order = planOrder(query.orderBy)
   const joins = [...filtered.joins, ...order.joins]
   const result = await sql<{ run_uuid: string }>`SELECT runs.run_uuid FROM runs ${joins.length > 0 ? sql.join(joins, sql` `) : sql``}
@@ -153,4 +155,52 @@ export async function searchRunIds(db: Kysely<Database>, ops: DialectOps, query:
     ORDER BY ${sql.join(order.terms)}
     LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(db)
   return result.rows.map((r) => r.run_uuid)
+}
+
+/**
+ * Ordered by one metric (the runs table's most common sort), read in three segments in MLflow's
+ * order: runs with a number, walked in order on the (key, value, run_uuid) index of latest_metrics
+ * so that a page costs its own rows and not a sort of every run; then runs whose value is NaN; then
+ * runs without the metric. Each segment is counted only when the page reaches past it.
+ */
+async function searchByMetric(
+  db: Kysely<Database>,
+  filterJoins: readonly RawBuilder<unknown>[],
+  where: readonly Condition[],
+  clause: OrderByClause,
+  offset: number,
+  want: number,
+): Promise<string[]> {
+  const joins = filterJoins.length > 0 ? sql.join(filterJoins, sql` `) : sql``
+  const base = sql.join(where, sql` AND `)
+  const tail = sql`runs.start_time DESC, runs.run_uuid ASC`
+  // CROSS JOIN keeps latest_metrics as the outer loop in SQLite, so the index gives the order.
+  const numbers = sql`FROM latest_metrics o CROSS JOIN runs ${joins}
+    WHERE o.run_uuid = runs.run_uuid AND o.key = ${clause.key} AND o.is_nan = 0 AND ${base}`
+  const nans = sql`FROM latest_metrics o CROSS JOIN runs ${joins}
+    WHERE o.run_uuid = runs.run_uuid AND o.key = ${clause.key} AND o.is_nan = 1 AND ${base}`
+  const missing = sql`FROM runs ${joins} WHERE ${base}
+    AND NOT EXISTS (SELECT 1 FROM latest_metrics o WHERE o.run_uuid = runs.run_uuid AND o.key = ${clause.key})`
+  const segments = [
+    { from: numbers, order: sql`o.value ${sql.raw(clause.ascending ? 'ASC' : 'DESC')}, ${tail}` },
+    { from: nans, order: tail },
+    { from: missing, order: tail },
+  ]
+  const out: string[] = []
+  let skip = offset
+  for (const segment of segments) {
+    if (out.length >= want) break
+    const rows = await sql<{ run_uuid: string }>`SELECT runs.run_uuid ${segment.from} ORDER BY ${segment.order}
+      LIMIT ${want - out.length} OFFSET ${skip}`.execute(db)
+    out.push(...rows.rows.map((r) => r.run_uuid))
+    if (out.length >= want) break
+    if (rows.rows.length > 0) {
+      skip = 0
+    } else if (skip > 0) {
+      // The page starts after this segment: skip past all of it.
+      const count = await sql<{ n: number }>`SELECT COUNT(*) AS n ${segment.from}`.execute(db)
+      skip = Math.max(0, skip - Number(count.rows[0]?.n ?? 0))
+    }
+  }
+  return out
 }
