@@ -2,7 +2,7 @@
 
 import { alignCounts, categoryCounts, type BinnableSample } from './binning.js'
 import { chi2Sf, logBinom, normalCdf } from './distributions.js'
-import { seededRandom } from './numeric-tests.js'
+import { seededRandom } from './numeric-common.js'
 import { pValueResult, StatTestError, type Category, type StatTestName, type StatTestResult } from './types.js'
 
 export interface CategoricalTestOptions {
