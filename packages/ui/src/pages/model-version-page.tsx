@@ -11,6 +11,7 @@ import { formatAgo, formatNumber, formatTime } from '../format'
 import { getDownloadUri, getLineage, getVersion, listEvents, modelPath } from '../registry/registry-data'
 import { AliasChips, AliasForm, AuditTrail, EditableText, StageBadge, StageForm } from '../registry/registry-widgets'
 import '../registry/registry.css'
+import { DatasetInputsTable } from '../run/lineage'
 
 const LIVE_MS = 5000
 
@@ -186,30 +187,7 @@ export function ModelVersionPage() {
                 </tbody>
               </table>
               <h3>Datasets</h3>
-              {l.datasets.length === 0 ? (
-                <p className="muted">No datasets logged on the run.</p>
-              ) : (
-                <table className="table compact">
-                  <thead>
-                    <tr>
-                      <th scope="col">Name</th>
-                      <th scope="col">Digest</th>
-                      <th scope="col">Context</th>
-                      <th scope="col">Source</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {l.datasets.map((d, i) => (
-                      <tr key={`${d.dataset.name}|${d.dataset.digest}|${i}`}>
-                        <td>{d.dataset.name}</td>
-                        <td className="mono">{d.dataset.digest}</td>
-                        <td>{d.tags.find((t) => t.key === 'mlflow.data.context')?.value ?? <span className="muted">—</span>}</td>
-                        <td className="mono">{d.dataset.sourceType}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
+              <DatasetInputsTable datasets={l.datasets} empty="No datasets logged on the run." />
             </div>
             <div className="panel">
               <h3 className="panel-title">Params at registration</h3>

@@ -84,36 +84,41 @@ export function Lineage({ tags, datasets, outputs }: { tags: readonly KeyValue[]
       )}
 
       <h3>Dataset inputs</h3>
-      {datasets.length === 0 ? (
-        <p className="muted">No datasets logged (log-inputs).</p>
-      ) : (
-        <table className="table compact">
-          <thead>
-            <tr>
-              <th scope="col">Dataset</th>
-              <th scope="col">Digest</th>
-              <th scope="col">Context</th>
-              <th scope="col">Source</th>
-            </tr>
-          </thead>
-          <tbody>
-            {datasets.map((d, i) => (
-              <tr key={`${d.dataset.name}-${d.dataset.digest}-${i}`}>
-                <td>{d.dataset.name}</td>
-                <td className="mono">{d.dataset.digest}</td>
-                <td>{tagOf(d.tags, 'mlflow.data.context') ?? <span className="muted">–</span>}</td>
-                <td className="mono break">
-                  <span className="badge badge-muted">{d.dataset.sourceType}</span> {sourceText(d.dataset.source)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DatasetInputsTable datasets={datasets} empty="No datasets logged (log-inputs)." />
 
       <h3>Logged models</h3>
       {outputs.length === 0 ? <p className="muted">No models logged by this run.</p> : <LoggedModels outputs={outputs} />}
     </div>
+  )
+}
+
+/** A run's dataset inputs: name, digest, context and source (the run page and a version's lineage). */
+export function DatasetInputsTable({ datasets, empty }: { datasets: readonly DatasetInput[]; empty: string }) {
+  return datasets.length === 0 ? (
+    <p className="muted">{empty}</p>
+  ) : (
+    <table className="table compact">
+      <thead>
+        <tr>
+          <th scope="col">Dataset</th>
+          <th scope="col">Digest</th>
+          <th scope="col">Context</th>
+          <th scope="col">Source</th>
+        </tr>
+      </thead>
+      <tbody>
+        {datasets.map((d, i) => (
+          <tr key={`${d.dataset.name}-${d.dataset.digest}-${i}`}>
+            <td>{d.dataset.name}</td>
+            <td className="mono">{d.dataset.digest}</td>
+            <td>{tagOf(d.tags, 'mlflow.data.context') ?? <span className="muted">–</span>}</td>
+            <td className="mono break">
+              <span className="badge badge-muted">{d.dataset.sourceType}</span> {sourceText(d.dataset.source)}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   )
 }
 
