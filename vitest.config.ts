@@ -10,6 +10,7 @@ export default defineConfig({
       '@keel/contracts': src('contracts'),
       '@keel/ml': src('ml'),
       '@keel/sdk': src('sdk'),
+      '@keel/monitoring': src('monitoring'),
     },
   },
   test: {
