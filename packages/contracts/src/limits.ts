@@ -37,4 +37,13 @@ export const LIMITS = {
   searchModelVersionsDefaultMaxResults: 10_000,
   registryEventsMaxResults: 10_000,
   registryEventsDefaultMaxResults: 1000,
+  predictionRecordsPerBatch: 1000,
+  predictionLabelsPerCall: 1000,
+  /** JSON bytes of one record's inputs (and, separately, of its outputs and of its probabilities). */
+  predictionFieldBytes: 262_144,
+  predictionIdLength: 128,
+  predictionNameLength: 256,
+  predictionTextLength: 16_384,
+  searchPredictionsMaxResults: 10_000,
+  searchPredictionsDefaultMaxResults: 1000,
 } as const
