@@ -2,3 +2,5 @@
 // against SciPy and Evidently).
 export * from './stats/index.js'
 export * from './drift/index.js'
+export * from './quality/index.js'
+export * from './report/index.js'

@@ -1,0 +1,163 @@
+// The drift report: drift per column and for the dataset (Evidently's rules), data quality, and
+// bounded histograms of reference against current. Plain JSON-serialisable data whose size depends
+// on the number of columns, never on the number of rows or distinct values.
+
+import {
+  datasetDrift,
+  type ColumnDriftOptions,
+  type ColumnDriftResult,
+  type DatasetDriftResult,
+  type Table,
+} from '../drift/column-drift.js'
+import { dataQuality, type ColumnQuality, type QualityFinding, type SchemaDiff } from '../quality/checks.js'
+import { isStatTestName, STAT_TESTS } from '../stats/registry.js'
+import type { FeatureType, StatTestName } from '../stats/types.js'
+import { categoricalHistogram, numericHistogram, type Histogram, type HistogramOptions } from './histograms.js'
+
+export const DRIFT_REPORT_VERSION = 1
+
+export interface DriftReportOptions {
+  /** columns to compare (default: every column of either dataset) */
+  columns?: readonly string[]
+  /** a drift test per column (Evidently's default selection for the others) */
+  tests?: Readonly<Record<string, string>>
+  /** a threshold per column (the test's default for the others) */
+  thresholds?: Readonly<Record<string, number>>
+  /** dataset drift when the share of drifted columns is >= this (default 0.5) */
+  driftShare?: number
+  /** feature types by column (default: inferred as Evidently does) */
+  featureTypes?: Readonly<Record<string, FeatureType>>
+  /** names shown for the datasets (file names, URIs) */
+  referenceName?: string
+  currentName?: string
+  histograms?: HistogramOptions
+  /** the report's timestamp (default: now) */
+  createdAt?: Date
+}
+
+export interface DatasetInfo {
+  name?: string
+  rows: number
+  columns: number
+}
+
+export interface ReportColumn {
+  column: string
+  drift: ColumnDriftResult
+  quality: ColumnQuality
+  /** reference against current; absent when the column is missing from a dataset or has no values */
+  histogram?: Histogram
+}
+
+export interface DriftReport {
+  kind: 'keel.drift_report'
+  version: number
+  createdAt: string
+  reference: DatasetInfo
+  current: DatasetInfo
+  options: { driftShare: number; columns?: string[]; tests: { column: string; test: StatTestName }[]; thresholds: { column: string; threshold: number }[] }
+  drift: Omit<DatasetDriftResult, 'columns'>
+  columns: ReportColumn[]
+  quality: { schema: SchemaDiff; findings: QualityFinding[] }
+}
+
+/** Input the report cannot be built from: an unknown column or test, a bad threshold, empty data. */
+export class DriftReportInputError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'DriftReportInputError'
+  }
+}
+
+function rowsOf(table: Table, label: string): number {
+  const names = Object.keys(table)
+  if (names.length === 0) throw new DriftReportInputError(`the ${label} dataset has no columns`)
+  const rows = table[names[0]!]!.length
+  for (const n of names) {
+    if (table[n]!.length !== rows) {
+      throw new DriftReportInputError(`the ${label} dataset's columns differ in length: '${names[0]}' has ${rows} values, '${n}' has ${table[n]!.length}`)
+    }
+  }
+  if (rows === 0) throw new DriftReportInputError(`the ${label} dataset is empty (no rows)`)
+  return rows
+}
+
+function checkOptions(reference: Table, current: Table, o: DriftReportOptions): void {
+  const known = (c: string) => Object.prototype.hasOwnProperty.call(reference, c) || Object.prototype.hasOwnProperty.call(current, c)
+  const unknownColumn = (c: string, where: string) => new DriftReportInputError(`unknown column '${c}' in ${where}: it is in neither dataset`)
+  for (const c of o.columns ?? []) if (!known(c)) throw unknownColumn(c, 'columns')
+  for (const [c, t] of Object.entries(o.tests ?? {})) {
+    if (!known(c)) throw unknownColumn(c, 'tests')
+    if (!isStatTestName(t)) throw new DriftReportInputError(`unknown drift test '${t}' for column '${c}' (known: ${Object.keys(STAT_TESTS).join(', ')})`)
+  }
+  for (const [c, t] of Object.entries(o.thresholds ?? {})) {
+    if (!known(c)) throw unknownColumn(c, 'thresholds')
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new DriftReportInputError(`threshold for column '${c}' must be a finite number >= 0, got ${String(t)}`)
+  }
+  const share = o.driftShare
+  if (share !== undefined && (typeof share !== 'number' || !(share >= 0 && share <= 1))) {
+    throw new DriftReportInputError(`drift_share must be a number between 0 and 1, got ${String(share)}`)
+  }
+  for (const [c, t] of Object.entries(o.featureTypes ?? {})) {
+    if (t !== 'num' && t !== 'cat') throw new DriftReportInputError(`feature type of column '${c}' must be 'num' or 'cat', got '${String(t)}'`)
+  }
+}
+
+/**
+ * Builds the drift report of `current` against `reference`. Throws DriftReportInputError for
+ * input no report can come from (unknown columns or tests, a test that does not apply to its
+ * column's type, empty datasets); any other problem is a per-column error inside the report.
+ */
+export function buildDriftReport(reference: Table, current: Table, options: DriftReportOptions = {}): DriftReport {
+  const referenceRows = rowsOf(reference, 'reference')
+  const currentRows = rowsOf(current, 'current')
+  checkOptions(reference, current, options)
+  const perColumn: Record<string, ColumnDriftOptions> = {}
+  const set = (c: string, o: ColumnDriftOptions) => (perColumn[c] = { ...perColumn[c], ...o })
+  for (const [c, t] of Object.entries(options.featureTypes ?? {})) set(c, { featureType: t })
+  for (const [c, t] of Object.entries(options.tests ?? {})) set(c, { test: t as StatTestName })
+  for (const [c, t] of Object.entries(options.thresholds ?? {})) set(c, { threshold: t })
+  const drift = datasetDrift(reference, current, {
+    ...(options.columns && { columns: options.columns }),
+    perColumn,
+    ...(options.driftShare !== undefined && { driftShare: options.driftShare }),
+  })
+  const misfit = drift.columns.find((c) => c.status === 'error' && (c.error.code === 'test_not_applicable' || c.error.code === 'unknown_test'))
+  if (misfit && misfit.status === 'error') throw new DriftReportInputError(misfit.error.message)
+
+  const featureTypes: Record<string, FeatureType> = {}
+  for (const c of drift.columns) if (c.featureType) featureTypes[c.column] = c.featureType
+  const names = drift.columns.map((c) => c.column)
+  const quality = dataQuality(reference, current, { columns: names, featureTypes: { ...featureTypes, ...options.featureTypes } })
+  const has = (t: Table, n: string) => Object.prototype.hasOwnProperty.call(t, n)
+  const columns: ReportColumn[] = drift.columns.map((d, i) => {
+    const q = quality.columns[i]!
+    const out: ReportColumn = { column: d.column, drift: d, quality: q }
+    if (has(reference, d.column) && has(current, d.column)) {
+      const r = reference[d.column]!
+      const c = current[d.column]!
+      const numeric = q.referenceType === 'numeric' && q.currentType === 'numeric' && q.featureType === 'num'
+      const h = numeric ? numericHistogram(r, c, options.histograms) : categoricalHistogram(r, c, options.histograms)
+      if (h && (h.kind === 'numeric' || h.totalCategories > 0)) out.histogram = h
+    }
+    return out
+  })
+  const { columns: _omit, ...summary } = drift
+  const info = (name: string | undefined, rows: number, table: Table): DatasetInfo => ({ ...(name !== undefined && { name }), rows, columns: Object.keys(table).length })
+  return {
+    kind: 'keel.drift_report',
+    version: DRIFT_REPORT_VERSION,
+    createdAt: (options.createdAt ?? new Date()).toISOString(),
+    reference: info(options.referenceName, referenceRows, reference),
+    current: info(options.currentName, currentRows, current),
+    options: {
+      driftShare: drift.driftShare,
+      ...(options.columns && { columns: [...options.columns] }),
+      tests: Object.entries(options.tests ?? {}).map(([column, test]) => ({ column, test: test as StatTestName })),
+      thresholds: Object.entries(options.thresholds ?? {}).map(([column, threshold]) => ({ column, threshold })),
+    },
+    drift: summary,
+    columns,
+    quality: { schema: quality.schema, findings: quality.findings },
+  }
+}

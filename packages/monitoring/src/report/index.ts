@@ -1,0 +1,3 @@
+export * from './histograms.js'
+export * from './drift-report.js'
+export { renderHtmlReport } from './html.js'
