@@ -61,6 +61,7 @@ export {
   parseMLmodel,
   parseModelUri,
   readMLmodel,
+  resolveModelUri,
   saveModel,
   serializeMLmodel,
 } from './models/index.js'
