@@ -14,7 +14,10 @@ import { findUiRoot, mountUi } from './http/ui.js'
 import { ModelVersionService } from './registry/model-version-service.js'
 import { RegisteredModelService } from './registry/registered-model-service.js'
 import { mountRegistryRoutes } from './registry/registry-routes.js'
+import { PredictionLogService } from './predictions/prediction-log-service.js'
+import { mountPredictionRoutes } from './predictions/prediction-routes.js'
 import { openDatabase } from './sql/open-database.js'
+import { SqlPredictionLogStore } from './sql/predictions/sql-prediction-log-store.js'
 import { SqlRegistryStore } from './sql/registry/sql-registry-store.js'
 import { createSqlTrackingStore } from './sql/tracking/sql-tracking-store.js'
 import { ExperimentService } from './tracking/experiment-service.js'
@@ -61,6 +64,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const registry = new SqlRegistryStore(database.db, database.ops)
   const registeredModels = new RegisteredModelService(registry)
   const modelVersions = new ModelVersionService(registry, store, locations)
+  const predictions = new PredictionLogService(new SqlPredictionLogStore(database.db, database.ops))
 
   const app = createApp({
     version: VERSION,
@@ -70,6 +74,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       mountLoggedModelRoutes(router, loggedModels)
       mountKeelTrackingRoutes(router, { experiments })
       mountRegistryRoutes(router, registeredModels, modelVersions)
+      mountPredictionRoutes(router, predictions)
       mountArtifactRoutes(app, proxied, { serve: config.serveArtifacts })
       mountUi(app, findUiRoot())
     },

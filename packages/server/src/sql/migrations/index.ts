@@ -2,11 +2,13 @@ import type { Migration } from 'kysely'
 import type { DialectOps } from '../dialect.js'
 import { trackingMigration } from './0001-tracking.js'
 import { registryMigration } from './0002-registry.js'
+import { predictionsMigration } from './0003-predictions.js'
 
 /** Every migration, in order. Names sort lexically; never rename or edit a released one. */
 export function allMigrations(ops: DialectOps): Record<string, Migration> {
   return {
     '0001-tracking': trackingMigration(ops),
     '0002-registry': registryMigration(ops),
+    '0003-predictions': predictionsMigration(ops),
   }
 }

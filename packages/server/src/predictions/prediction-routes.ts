@@ -1,0 +1,43 @@
+/**
+ * The prediction log's RPCs (`/keel/predictions/...`): wire requests in, the service called, wire
+ * responses out.
+ */
+import {
+  keelPredictionsApi as api,
+  loggedPredictionToWire,
+  predictionDeploymentToWire,
+  predictionLabelFromWire,
+  predictionRecordFromWire,
+} from '@keel/contracts'
+import type { RpcRouter } from '../http/rpc.js'
+import type { PredictionLogService } from './prediction-log-service.js'
+
+/** 1,000 records of up to 256 KiB of inputs each would be 256 MiB; a batch body is capped lower. */
+const MAX_BATCH_BODY = 32 * 1024 * 1024
+
+export function mountPredictionRoutes(router: RpcRouter, predictions: PredictionLogService): void {
+  router
+    .add(
+      api.logPredictions,
+      async (r) => (await predictions.logBatch(r.records.map(predictionRecordFromWire), r.dropped ?? 0, r.deployment), {}),
+      { maxBodyBytes: MAX_BATCH_BODY },
+    )
+    .add(api.searchPredictions, async (r) => {
+      const page = await predictions.search({
+        ...(r.deployment !== undefined && { deployment: r.deployment }),
+        ...(r.model_name !== undefined && { modelName: r.model_name }),
+        ...(r.model_version !== undefined && { modelVersion: r.model_version }),
+        ...(r.variant !== undefined && { variant: r.variant }),
+        ...(r.shadow !== undefined && { shadow: r.shadow }),
+        ...(r.start_time !== undefined && { startTime: r.start_time }),
+        ...(r.end_time !== undefined && { endTime: r.end_time }),
+        ...(r.max_results !== undefined && { maxResults: r.max_results }),
+        ...(r.page_token !== undefined && { pageToken: r.page_token }),
+        ...(r.order !== undefined && { order: r.order }),
+      })
+      return { records: page.items.map(loggedPredictionToWire), ...(page.nextPageToken && { next_page_token: page.nextPageToken }) }
+    })
+    .add(api.getPrediction, async (r) => ({ records: (await predictions.get(r.request_id)).map(loggedPredictionToWire) }))
+    .add(api.postLabels, async (r) => (await predictions.postLabels(r.labels.map(predictionLabelFromWire)), {}))
+    .add(api.listPredictionDeployments, async () => ({ deployments: (await predictions.deployments()).map(predictionDeploymentToWire) }))
+}
