@@ -9,6 +9,7 @@ import type { HttpOptions } from './http.js'
 import { type TagsInput, toKeyValues } from './inputs.js'
 import { type LineageOptions, collectLineageTags } from './lineage.js'
 import { type LoadModelOptions, type LoadedModel, loadModelWith } from './models/load-model.js'
+import { PredictionLogClient } from './prediction-log-client.js'
 import { ActiveRun, type ActiveRunOptions } from './run.js'
 import { RegistryClient } from './registry-client.js'
 import { TrackingClient } from './tracking-client.js'
@@ -34,6 +35,7 @@ export interface StartRunOptions {
 export class Keel {
   private clientInstance: TrackingClient | undefined
   private registryInstance: RegistryClient | undefined
+  private predictionsInstance: PredictionLogClient | undefined
   private experimentId: string | undefined
   private readonly started: ActiveRun[] = []
   private readonly currentRun = new AsyncLocalStorage<ActiveRun>()
@@ -51,6 +53,12 @@ export class Keel {
   get registry(): RegistryClient {
     this.registryInstance ??= new RegistryClient(this.client.http)
     return this.registryInstance
+  }
+
+  /** The prediction log (served requests, labels, per-deployment summary), on the same connection. */
+  get predictions(): PredictionLogClient {
+    this.predictionsInstance ??= new PredictionLogClient(this.client.http)
+    return this.predictionsInstance
   }
 
   get trackingUri(): string {
