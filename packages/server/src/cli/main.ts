@@ -4,6 +4,7 @@ import { registerServerCommand } from './server-command.js'
 import { registerExperimentCommands } from './experiments-command.js'
 import { registerModelCommands } from './models-command.js'
 import { registerPredictCommand } from './predict-command.js'
+import { registerMonitorCommands } from './monitor-command.js'
 import { registerRunCommands } from './runs-command.js'
 import { handleCliError } from './output.js'
 
@@ -18,5 +19,6 @@ registerExperimentCommands(program)
 registerRunCommands(program)
 registerModelCommands(program)
 registerPredictCommand(program)
+registerMonitorCommands(program)
 
 program.parseAsync(process.argv).catch(handleCliError)

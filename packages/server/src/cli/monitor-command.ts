@@ -1,0 +1,144 @@
+/**
+ * `keel monitor drift --reference train.csv --current last-week.csv`: drift per column and for the
+ * dataset (Evidently's tests and defaults) and data quality, computed locally from CSV or Parquet
+ * files read with DuckDB; a table for people, `--json` for scripts, `--report` for an HTML file.
+ *
+ * Exit codes: 0 done; 1 an error (unreadable file, unknown column or test); 3 the dataset drifted
+ * and --fail-on-drift was given.
+ */
+import { writeFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { driftReportToWire, KeelError } from '@keel/contracts'
+import { buildDriftReport, DriftReportInputError, renderHtmlReport, type DriftReport, type ReportColumn } from '@keel/monitoring'
+import { Command, InvalidArgumentError } from 'commander'
+import pc from 'picocolors'
+import { readTable, type ReadTableResult } from '../monitoring/table-reader.js'
+import { formatNumber, printJson, printTable } from './output.js'
+
+export const EXIT_DRIFT = 3
+
+interface DriftFlags {
+  reference: string
+  current: string
+  columns?: string
+  test: Record<string, string>
+  threshold: Record<string, number>
+  driftShare?: number
+  report?: string
+  json?: boolean
+  failOnDrift?: boolean
+}
+
+function pairs<T>(parse: (v: string, key: string) => T) {
+  return (raw: string, acc: Record<string, T>): Record<string, T> => {
+    const at = raw.lastIndexOf('=')
+    if (at <= 0 || at === raw.length - 1) throw new InvalidArgumentError(`expected COLUMN=VALUE, got '${raw}'`)
+    const key = raw.slice(0, at)
+    return { ...acc, [key]: parse(raw.slice(at + 1), key) }
+  }
+}
+
+function number(raw: string, what: string): number {
+  const v = Number(raw)
+  if (raw.trim() === '' || !Number.isFinite(v)) throw new InvalidArgumentError(`${what} must be a number, got '${raw}'`)
+  return v
+}
+
+/** Progress on stderr for people at a terminal; silent otherwise. */
+function progress(enabled: boolean) {
+  let last = 0
+  const write = (text: string) => process.stderr.write(`\r\x1b[2K${pc.dim(text)}`)
+  return {
+    rows(label: string, rows: number) {
+      if (!enabled) return
+      const now = Date.now()
+      if (now - last < 200) return
+      last = now
+      write(`reading ${label}… ${rows.toLocaleString('en-US')} rows`)
+    },
+    step(text: string) {
+      if (enabled) write(text)
+    },
+    done() {
+      if (enabled) process.stderr.write('\r\x1b[2K')
+    },
+  }
+}
+
+function driftCell(c: ReportColumn): string {
+  const d = c.drift
+  if (d.status === 'error') return pc.yellow(`error: ${d.error.code}`)
+  return d.drifted ? pc.red('✗ drifted') : pc.green('✓ no drift')
+}
+
+function printReport(report: DriftReport): void {
+  printTable(
+    ['Column', 'Type', 'Test', 'Statistic', 'p-value / distance', 'Threshold', 'Drift'],
+    report.columns.map((c) => {
+      const d = c.drift
+      const type = d.featureType === 'num' ? 'num' : d.featureType === 'cat' ? 'cat' : (c.quality.referenceType ?? c.quality.currentType ?? '')
+      if (d.status === 'error') return [c.column, type, d.test ?? '', '', '', '', driftCell(c)]
+      const score = d.pValue !== undefined ? `p=${formatNumber(d.pValue)}` : formatNumber(d.distance ?? d.score)
+      return [c.column, type, d.test, formatNumber(d.statistic), score, formatNumber(d.threshold), driftCell(c)]
+    }),
+  )
+  for (const c of report.columns) {
+    if (c.drift.status === 'error') process.stdout.write(pc.yellow(`  ${c.column}: ${c.drift.error.message}\n`))
+  }
+  const s = report.drift
+  const share = `${s.numberOfDriftedColumns} of ${s.numberOfColumns} columns drifted (${(100 * s.shareOfDriftedColumns).toFixed(1)}%; threshold ${(100 * s.driftShare).toFixed(1)}%)`
+  process.stdout.write(`\n${s.datasetDrift ? pc.red(pc.bold('Dataset drift detected')) : pc.green(pc.bold('No dataset drift'))}: ${share}`)
+  process.stdout.write(s.numberOfErrors ? pc.yellow(`, ${s.numberOfErrors} columns could not be compared\n`) : '\n')
+  const findings = report.quality.findings
+  process.stdout.write(`\n${pc.bold('Data quality')}: ${findings.length === 0 ? 'no findings' : `${findings.length} findings`}\n`)
+  for (const f of findings) process.stdout.write(`  ${f.severity === 'error' ? pc.red('✗') : pc.yellow('!')} ${f.message}\n`)
+}
+
+export function registerMonitorCommands(program: Command): void {
+  const monitor = program.command('monitor').description('Monitoring: data drift and data quality')
+  monitor
+    .command('drift')
+    .description('Drift per column and for the dataset (Evidently\'s tests and defaults) and data quality, current against reference (CSV or Parquet)')
+    .requiredOption('-r, --reference <file>', 'the reference data (.csv, .tsv or .parquet), e.g. the training set')
+    .requiredOption('-c, --current <file>', 'the current data to compare')
+    .option('--columns <list>', 'comma-separated columns to compare (default: all)')
+    .option('--test <column=test>', 'a drift test for a column (ks, chisquare, z, psi, wasserstein, jensenshannon, kl_div, hellinger, anderson, cramer_von_mises, mannw, t_test, fisher_exact, g_test, TVD, empirical_mmd, ed); repeatable', pairs((v) => v), {})
+    .option('--threshold <column=value>', "a column's drift threshold (default: the test's); repeatable", pairs((v, k) => number(v, `threshold of ${k}`)), {})
+    .option('--drift-share <share>', 'dataset drift when at least this share of columns drift (default 0.5)', (v) => number(v, '--drift-share'))
+    .option('--report <file.html>', 'also write the self-contained HTML report')
+    .option('--json', 'print the report as JSON only')
+    .option('--fail-on-drift', `exit with code ${EXIT_DRIFT} when the dataset drifted`)
+    .action(async (flags: DriftFlags) => {
+      const show = progress(!flags.json && process.stderr.isTTY === true)
+      const columns = flags.columns?.split(',').map((c) => c.trim()).filter(Boolean)
+      const read = (file: string): Promise<ReadTableResult> =>
+        readTable(file, { ...(columns && { columns }), label: file, onProgress: (rows) => show.rows(basename(file), rows) })
+      const reference = await read(flags.reference)
+      const current = await read(flags.current)
+      show.step(`comparing ${Object.keys(reference.table).length} columns of ${reference.rows.toLocaleString('en-US')} and ${current.rows.toLocaleString('en-US')} rows…`)
+      let report: DriftReport
+      try {
+        report = buildDriftReport(reference.table, current.table, {
+          ...(columns && { columns }),
+          tests: flags.test,
+          thresholds: flags.threshold,
+          ...(flags.driftShare !== undefined && { driftShare: flags.driftShare }),
+          featureTypes: { ...current.featureTypes, ...reference.featureTypes },
+          referenceName: basename(flags.reference),
+          currentName: basename(flags.current),
+        })
+      } catch (error) {
+        if (error instanceof DriftReportInputError) throw KeelError.invalid(error.message)
+        throw error
+      } finally {
+        show.done()
+      }
+      if (flags.report) await writeFile(flags.report, renderHtmlReport(report))
+      if (flags.json) printJson(driftReportToWire(report))
+      else {
+        printReport(report)
+        if (flags.report) process.stdout.write(pc.dim(`\nHTML report: ${flags.report}\n`))
+      }
+      if (flags.failOnDrift && report.drift.datasetDrift) process.exitCode = EXIT_DRIFT
+    })
+}
