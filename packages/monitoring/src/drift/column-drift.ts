@@ -1,13 +1,21 @@
 // Column and dataset drift with Evidently's defaults (legacy/calculations/data_drift.py,
 // stattests/registry.py::_get_default_stattest, utils/data_preprocessing.py::_get_column_type).
 // Every column gets a result or an error object; nothing here throws on data.
+//
+// Columns come as arrays of cells, Float64Arrays or dictionary-encoded categorical columns
+// (`DictionaryColumn`, `{ codes: Int32Array, dictionary }`, see columns.ts): the drift functions
+// accept all three (`DriftColumn`, `DriftTable`); `ColumnValues` and `Table` name the first two.
+// Numeric columns are copied once into a Float64Array and sorted once per side; categorical ones
+// are reduced to counts (by code for dictionary columns), never to per-row JS arrays.
+// `datasetDriftAsync` (parallel.ts) spreads the columns over worker threads with the same results.
 
-import { markSorted, sortFloat64 } from '../stats/sample.js'
+import { CategoryCountSample, countSorted } from '../stats/binning.js'
+import { distinctSorted } from '../stats/sample.js'
 import { runStatTest, STAT_TESTS, isStatTestName } from '../stats/registry.js'
 import { StatTestError, type Category, type FeatureType, type StatTestName } from '../stats/types.js'
+import { columnLength, InvalidColumnError, prepareColumn, type DriftColumn, type DriftTable, type PreparedColumn, type RawValue } from './columns.js'
 
-/** A cell: numbers, strings and booleans are values; null, undefined, NaN and ±Infinity are missing. */
-export type RawValue = number | string | boolean | null | undefined
+export type { RawValue } from './columns.js'
 
 /** A column: a plain array of cells, or a Float64Array (NaN and ±Infinity are missing). */
 export type ColumnValues = ReadonlyArray<RawValue> | Float64Array
@@ -27,6 +35,7 @@ export interface ColumnDriftOptions {
 export type ColumnDriftErrorCode =
   | 'missing_in_reference'
   | 'missing_in_current'
+  | 'invalid_column'
   | 'empty_reference'
   | 'empty_current'
   | 'not_numeric'
@@ -69,62 +78,6 @@ export interface ColumnDriftError extends ColumnCounts {
 
 export type ColumnDriftResult = ColumnDriftOk | ColumnDriftError
 
-function isMissing(v: RawValue): boolean {
-  return v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))
-}
-
-interface CleanColumn {
-  rows: number
-  missing: number
-  /** non-missing values */
-  values: Category[] | Float64Array
-  allNumbers: boolean
-  allBooleans: boolean
-  allIntegers: boolean
-}
-
-function clean(col: ColumnValues): CleanColumn {
-  if (col instanceof Float64Array) {
-    let n = 0
-    const out = new Float64Array(col.length)
-    let allIntegers = true
-    for (let i = 0; i < col.length; i++) {
-      const v = col[i]!
-      if (Number.isFinite(v)) {
-        out[n++] = v
-        if (allIntegers && !Number.isInteger(v)) allIntegers = false
-      }
-    }
-    return { rows: col.length, missing: col.length - n, values: out.subarray(0, n), allNumbers: true, allBooleans: false, allIntegers }
-  }
-  const values: Category[] = []
-  let allNumbers = true
-  let allBooleans = true
-  let allIntegers = true
-  for (const v of col) {
-    if (isMissing(v)) continue
-    const c = v as Category
-    values.push(c)
-    if (typeof c !== 'number') {
-      allNumbers = false
-      allIntegers = false
-    } else if (!Number.isInteger(c)) allIntegers = false
-    if (typeof c !== 'boolean') allBooleans = false
-  }
-  if (values.length === 0) allBooleans = false
-  return { rows: col.length, missing: col.length - values.length, values, allNumbers, allBooleans, allIntegers }
-}
-
-function toSortedFloat(values: Category[] | Float64Array): Float64Array {
-  const a = values instanceof Float64Array ? Float64Array.from(values) : Float64Array.from(values as number[])
-  sortFloat64(a)
-  return markSorted(a)
-}
-
-function distinctCount(values: Category[] | Float64Array): number {
-  return new Set<Category>(values as Iterable<Category>).size
-}
-
 function distinctUnion(a: Float64Array, b: Float64Array): number {
   let i = 0
   let j = 0
@@ -145,19 +98,27 @@ function distinctUnion(a: Float64Array, b: Float64Array): number {
  * column is "integer-typed" (every value an integer and no missing reference value, as pandas'
  * int64 dtype) with at most 5 distinct reference values (current's when reference has none).
  */
-export function inferFeatureType(reference: ColumnValues, current: ColumnValues): FeatureType {
-  return inferFrom(clean(reference), clean(current))
+export function inferFeatureType(reference: DriftColumn, current: DriftColumn): FeatureType {
+  return inferFrom(prepareColumn(reference), prepareColumn(current))
 }
 
-function inferFrom(r: CleanColumn, c: CleanColumn): FeatureType {
-  const numbers = r.allNumbers && c.allNumbers && r.values.length + c.values.length > 0
-  if (!numbers) return 'cat'
+function inferFrom(r: PreparedColumn, c: PreparedColumn): FeatureType {
+  if (r.kind !== 'num' || c.kind !== 'num' || r.values.length + c.values.length === 0) return 'cat'
   const integerTyped = r.allIntegers && c.allIntegers && r.missing === 0
   if (integerTyped) {
-    const nunique = distinctCount(r.values) || distinctCount(c.values)
+    const nunique = distinctSorted(r.values) || distinctSorted(c.values)
     if (nunique <= 5) return 'cat'
   }
   return 'num'
+}
+
+function present(p: PreparedColumn): number {
+  return p.kind === 'num' ? p.values.length : p.size
+}
+
+/** The categories of a side with their counts (a numeric side counted by value, ascending). */
+function asCounts(p: PreparedColumn): CategoryCountSample {
+  return new CategoryCountSample(p.kind === 'num' ? countSorted(p.values) : p.counts)
 }
 
 /**
@@ -173,16 +134,16 @@ export function defaultStatTest(featureType: FeatureType, referenceSize: number,
   return 'jensenshannon'
 }
 
-/** Drift of one column, reference against current. Never throws on data. */
+/** Drift of one column, reference against current (any column form, see columns.ts). Never throws on data. */
 export function columnDrift(
   column: string,
-  reference: ColumnValues | undefined,
-  current: ColumnValues | undefined,
+  reference: DriftColumn | undefined,
+  current: DriftColumn | undefined,
   options: ColumnDriftOptions = {},
 ): ColumnDriftResult {
   const counts: ColumnCounts = {
-    referenceRows: reference?.length ?? 0,
-    currentRows: current?.length ?? 0,
+    referenceRows: reference === undefined ? 0 : columnLength(reference),
+    currentRows: current === undefined ? 0 : columnLength(current),
     referenceMissing: 0,
     currentMissing: 0,
   }
@@ -198,35 +159,43 @@ export function columnDrift(
   if (options.test !== undefined && !isStatTestName(options.test)) {
     return fail('unknown_test', `unknown drift test '${String(options.test)}' (known: ${Object.keys(STAT_TESTS).join(', ')})`)
   }
-  const r = clean(reference)
-  const c = clean(current)
+  let r: PreparedColumn
+  let c: PreparedColumn
+  try {
+    r = prepareColumn(reference)
+    c = prepareColumn(current)
+  } catch (err) {
+    if (err instanceof InvalidColumnError) return fail('invalid_column', `column '${column}': ${err.message}`)
+    throw err
+  }
   counts.referenceMissing = r.missing
   counts.currentMissing = c.missing
   const featureType = options.featureType ?? inferFrom(r, c)
-  if (r.values.length === 0) {
+  const nRef = present(r)
+  const nCur = present(c)
+  if (nRef === 0) {
     return fail('empty_reference', `column '${column}' has no values in the reference dataset (all ${r.rows} rows are missing)`, { featureType })
   }
-  if (c.values.length === 0) {
+  if (nCur === 0) {
     return fail('empty_current', `column '${column}' has no values in the current dataset (all ${c.rows} rows are missing)`, { featureType })
   }
-  let refSample: Category[] | Float64Array = r.values
-  let curSample: Category[] | Float64Array = c.values
+  let refSample: Float64Array | CategoryCountSample
+  let curSample: Float64Array | CategoryCountSample
   let nUnique: number
-  const numeric = r.allNumbers && c.allNumbers
-  if (featureType === 'num' && !numeric) {
-    return fail('not_numeric', `column '${column}' is numerical but holds non-numeric values`, { featureType })
-  }
-  if (numeric) {
-    const rs = toSortedFloat(r.values)
-    const cs = toSortedFloat(c.values)
-    refSample = rs
-    curSample = cs
-    nUnique = distinctUnion(rs, cs)
+  if (r.kind === 'num' && c.kind === 'num') {
+    refSample = r.values
+    curSample = c.values
+    nUnique = distinctUnion(r.values, c.values)
   } else {
-    nUnique = new Set<Category>([...(r.values as Category[]), ...(c.values as Category[])]).size
+    if (featureType === 'num') {
+      return fail('not_numeric', `column '${column}' is numerical but holds non-numeric values`, { featureType })
+    }
+    refSample = asCounts(r)
+    curSample = asCounts(c)
+    nUnique = new Set<Category>([...refSample.counts.keys(), ...curSample.counts.keys()]).size
   }
   const defaultTest = options.test === undefined
-  const test = options.test ?? defaultStatTest(featureType, r.values.length, nUnique)
+  const test = options.test ?? defaultStatTest(featureType, nRef, nUnique)
   const meta = STAT_TESTS[test]
   // Evidently checks the type only for a test named by the user: its default selection runs
   // chisquare or z on numerical columns with at most 5 distinct values.
@@ -287,19 +256,36 @@ export interface DatasetDriftResult {
   datasetDrift: boolean
 }
 
+/** The columns datasetDrift compares, in its order. */
+export function driftColumnNames(reference: DriftTable, current: DriftTable, options: DatasetDriftOptions = {}): string[] {
+  return options.columns ? [...options.columns] : [...new Set([...Object.keys(reference), ...Object.keys(current)])]
+}
+
+/** The options datasetDrift gives column `name`. */
+export function columnOptions(name: string, options: DatasetDriftOptions = {}): ColumnDriftOptions {
+  const opts: ColumnDriftOptions = { ...(options.perColumn?.[name] ?? {}) }
+  if (opts.test === undefined && options.test !== undefined) {
+    opts.test = options.test
+    if (opts.threshold === undefined && options.threshold !== undefined) opts.threshold = options.threshold
+  }
+  return opts
+}
+
+/** A table's column `name`, or undefined when it has none (own properties only). */
+export function tableColumn(table: DriftTable, name: string): DriftColumn | undefined {
+  return Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined
+}
+
 /** Per-column drift and Evidently's dataset drift (share of drifted columns >= 0.5). */
-export function datasetDrift(reference: Table, current: Table, options: DatasetDriftOptions = {}): DatasetDriftResult {
-  const names = options.columns ?? [...new Set([...Object.keys(reference), ...Object.keys(current)])]
-  const columns = names.map((name) => {
-    const own = options.perColumn?.[name] ?? {}
-    const opts: ColumnDriftOptions = { ...own }
-    if (opts.test === undefined && options.test !== undefined) {
-      opts.test = options.test
-      if (opts.threshold === undefined && options.threshold !== undefined) opts.threshold = options.threshold
-    }
-    const has = (t: Table) => Object.prototype.hasOwnProperty.call(t, name)
-    return columnDrift(name, has(reference) ? reference[name] : undefined, has(current) ? current[name] : undefined, opts)
-  })
+export function datasetDrift(reference: DriftTable, current: DriftTable, options: DatasetDriftOptions = {}): DatasetDriftResult {
+  const columns = driftColumnNames(reference, current, options).map((name) =>
+    columnDrift(name, tableColumn(reference, name), tableColumn(current, name), columnOptions(name, options)),
+  )
+  return summarizeDrift(columns, options)
+}
+
+/** Evidently's dataset-level verdict over per-column results. */
+export function summarizeDrift(columns: ColumnDriftResult[], options: DatasetDriftOptions = {}): DatasetDriftResult {
   const ok = columns.filter((c): c is ColumnDriftOk => c.status === 'ok')
   const drifted = ok.filter((c) => c.drifted).length
   const driftShare = options.driftShare ?? 0.5

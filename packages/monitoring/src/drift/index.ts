@@ -1,1 +1,2 @@
 export * from './column-drift.js'
+export { isDictionaryColumn, columnLength, type DictionaryColumn, type DriftColumn, type DriftTable } from './columns.js'

@@ -74,8 +74,8 @@ export function countSorted(a: Float64Array): Map<Category, number> {
 
 /** Union of the keys of two count maps (reference's first), with both counts (0 when absent). */
 export function alignCounts(
-  ref: Map<Category, number>,
-  cur: Map<Category, number>,
+  ref: ReadonlyMap<Category, number>,
+  cur: ReadonlyMap<Category, number>,
 ): { keys: Category[]; ref: Float64Array; cur: Float64Array } {
   const keys: Category[] = [...ref.keys()]
   for (const k of cur.keys()) if (!ref.has(k)) keys.push(k)
@@ -88,9 +88,25 @@ export function alignCounts(
   return { keys, ref: r, cur: c }
 }
 
-export type BinnableSample = ArrayLike<number> | ReadonlyArray<Category>
+/**
+ * A categorical sample given by its counts instead of its values (what a dictionary-encoded
+ * column reduces to): `counts` in the order the categories would first be seen in the values,
+ * `length` the number of values. Every categorical test accepts it in place of the values and
+ * gives exactly the same result.
+ */
+export class CategoryCountSample {
+  readonly length: number
+  constructor(readonly counts: ReadonlyMap<Category, number>) {
+    let n = 0
+    for (const c of counts.values()) n += c
+    this.length = n
+  }
+}
+
+export type BinnableSample = ArrayLike<number> | ReadonlyArray<Category> | CategoryCountSample
 
 function isNumericArray(x: BinnableSample): x is ArrayLike<number> {
+  if (x instanceof CategoryCountSample) return false
   if (ArrayBuffer.isView(x)) return true
   const a = x as ReadonlyArray<unknown>
   for (let i = 0; i < a.length; i++) if (typeof a[i] !== 'number') return false
@@ -98,7 +114,8 @@ function isNumericArray(x: BinnableSample): x is ArrayLike<number> {
 }
 
 /** The category counts of a sample (numbers counted by value). */
-export function categoryCounts(x: BinnableSample): Map<Category, number> {
+export function categoryCounts(x: BinnableSample): ReadonlyMap<Category, number> {
+  if (x instanceof CategoryCountSample) return x.counts
   return isNumericArray(x) ? countSorted(sortedSample(x)) : countCategories(x as ReadonlyArray<Category>)
 }
 

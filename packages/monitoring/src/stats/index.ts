@@ -1,6 +1,6 @@
 export * from './types.js'
-export { markSorted, sortedSample } from './sample.js'
-export { binnedPercents, histogramSorted, sturgesEdges } from './binning.js'
+export { markSorted, sortedSample, sortFloat64 } from './sample.js'
+export { binnedPercents, CategoryCountSample, histogramSorted, sturgesEdges, type BinnableSample } from './binning.js'
 export { chi2Sf, kstwoSf, normalCdf, normalSf, smirnov, studentTTwoSided } from './distributions.js'
 export * from './numeric-tests.js'
 export * from './categorical-tests.js'
