@@ -27,6 +27,8 @@ import { RunService } from './tracking/run-service.js'
 import { mountTrackingRoutes } from './tracking/tracking-routes.js'
 import { mountKeelTrackingRoutes } from './tracking/keel-routes.js'
 import { VERSION } from './version.js'
+import { MonitoringService } from './monitoring/monitoring-service.js'
+import { mountMonitoringRoutes } from './monitoring/monitoring-routes.js'
 
 
 export interface ServerConfig {
@@ -64,6 +66,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const registry = new SqlRegistryStore(database.db, database.ops)
   const registeredModels = new RegisteredModelService(registry)
   const modelVersions = new ModelVersionService(registry, store, locations)
+  const monitoring = new MonitoringService({ locations, runArtifactUri: async (id) => (await store.runs.getInfo(id))?.artifactUri })
   const predictions = new PredictionLogService(new SqlPredictionLogStore(database.db, database.ops))
 
   const app = createApp({
@@ -74,6 +77,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       mountLoggedModelRoutes(router, loggedModels)
       mountKeelTrackingRoutes(router, { experiments })
       mountRegistryRoutes(router, registeredModels, modelVersions)
+      mountMonitoringRoutes(app, router, monitoring)
       mountPredictionRoutes(router, predictions)
       mountArtifactRoutes(app, proxied, { serve: config.serveArtifacts })
       mountUi(app, findUiRoot())
