@@ -8,6 +8,7 @@ import { Command } from 'commander'
 import pc from 'picocolors'
 import { registryFor, withClientOptions, type ClientFlags } from './client-options.js'
 import { formatNumber, formatTime, printJson, printTable } from './output.js'
+import { registerServeCommand } from './serve-command.js'
 
 interface ListFlags extends ClientFlags {
   filter?: string
@@ -18,7 +19,8 @@ interface ListFlags extends ClientFlags {
 const int = (v: string) => Number(v)
 
 export function registerModelCommands(program: Command): void {
-  const models = program.command('models').description('Registered models: versions, aliases, stages and their audit trail')
+  const models = program.command('models').description('Registered models: versions, aliases, stages and their audit trail; serving')
+  registerServeCommand(models)
 
   withClientOptions(models.command('list'))
     .description('List registered models')

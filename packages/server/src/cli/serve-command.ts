@@ -1,0 +1,130 @@
+/**
+ * `keel models serve`: serves a registered model (or a deployment of several variants) over the
+ * Open Inference Protocol v2 and MLflow's scoring protocol, with MLflow's flag names
+ * (`-m/--model-uri`, `-p/--port`, `-h/--host`, `-w/--workers`, `--env-manager`).
+ */
+import { readFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import pc from 'picocolors'
+import type { Deployment } from '../serving/deployment.js'
+import { DEFAULTS, type DeploymentSpec, defaultDeploymentName, parseDeploymentFile, validateDeployment } from '../serving/deployment-spec.js'
+
+interface ServeFlags {
+  modelUri?: string
+  deployment?: string
+  name?: string
+  host: string
+  port: number
+  workers?: number
+  trackingUri?: string
+  envManager?: string
+  pollInterval?: number
+  maxBatchSize?: number
+  maxBatchWaitMs?: number
+  maxConcurrency?: number
+  maxBodyBytes?: number
+  predictionLog: boolean
+  cacheDir?: string
+  logFormat: 'text' | 'json'
+}
+
+const integer = (what: string, min: number, max: number) => (value: string): number => {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${what} (${min}-${max})`)
+  return n
+}
+
+/** The deployment the flags describe: a file's, with flags overriding it, or one model. */
+async function specFrom(flags: ServeFlags): Promise<DeploymentSpec> {
+  const overrides: Partial<Record<keyof DeploymentSpec, unknown>> = {
+    ...(flags.name !== undefined && { name: flags.name }),
+    ...(flags.pollInterval !== undefined && { pollIntervalMs: flags.pollInterval }),
+    ...(flags.maxConcurrency !== undefined && { maxConcurrency: flags.maxConcurrency }),
+    ...(flags.maxBodyBytes !== undefined && { maxBodyBytes: flags.maxBodyBytes }),
+    ...(flags.maxBatchSize !== undefined && { batching: { maxBatchSize: flags.maxBatchSize, maxWaitMs: flags.maxBatchWaitMs ?? 2 } }),
+  }
+  if (flags.deployment !== undefined) {
+    const spec = parseDeploymentFile(await readFile(flags.deployment, 'utf8'), flags.deployment, overrides as Partial<DeploymentSpec>)
+    return flags.predictionLog ? spec : validateDeployment({ ...spec, predictionLog: { ...spec.predictionLog, enabled: false } })
+  }
+  if (flags.modelUri === undefined) throw new InvalidArgumentError('give a model (-m models:/NAME@ALIAS) or a deployment file (--deployment FILE)')
+  return validateDeployment({
+    name: defaultDeploymentName(flags.modelUri),
+    variants: [{ name: 'default', modelUri: flags.modelUri, weight: 1, shadow: false }],
+    pollIntervalMs: DEFAULTS.pollIntervalMs,
+    maxBodyBytes: DEFAULTS.maxBodyBytes,
+    maxConcurrency: DEFAULTS.maxConcurrency,
+    predictionLog: { ...DEFAULTS.predictionLog, enabled: flags.predictionLog },
+    ...(overrides as Partial<DeploymentSpec>),
+  })
+}
+
+function banner(url: string, spec: DeploymentSpec, workers: number, deployment?: Deployment): string {
+  const lines = [`${pc.green('✓')} Serving ${pc.bold(spec.name)} on ${pc.cyan(url)} with ${workers} worker${workers === 1 ? '' : 's'}`]
+  const live = spec.variants.filter((v) => !v.shadow)
+  const total = live.reduce((s, v) => s + v.weight, 0)
+  for (const v of spec.variants) {
+    const loaded = deployment?.variants.find((x) => x.name === v.name)
+    const version = loaded?.version !== undefined ? ` → version ${loaded.version}` : ''
+    const flavor = loaded !== undefined ? ` (${loaded.model.flavor})` : ''
+    const share = v.shadow ? 'shadow' : `${Math.round((1000 * v.weight) / total) / 10}%`
+    lines.push(`  ${v.name.padEnd(12)} ${share.padStart(7)}  ${v.modelUri}${version}${flavor}`)
+  }
+  if (spec.stickyHeader !== undefined) lines.push(`  sticky on header ${spec.stickyHeader}`)
+  if (spec.stickyField !== undefined) lines.push(`  sticky on input field ${spec.stickyField}`)
+  lines.push(
+    pc.dim(`  POST ${url}/invocations            MLflow scoring (dataframe_split, dataframe_records, instances, inputs, text/csv)`),
+    pc.dim(`  POST ${url}/v2/models/${spec.name}/infer   Open Inference Protocol v2`),
+    pc.dim(`  GET  ${url}/metrics                Prometheus`),
+  )
+  if (!spec.predictionLog.enabled) lines.push(pc.dim('  prediction log off'))
+  return `${lines.join('\n')}\n`
+}
+
+export function registerServeCommand(models: Command): void {
+  models
+    .command('serve')
+    .description('Serve a model over the Open Inference Protocol (v2) and MLflow scoring, with traffic splits, shadows, hot promotion, metrics and a prediction log')
+    .option('-m, --model-uri <uri>', 'the model: models:/NAME@ALIAS (follows the alias), models:/NAME/VERSION, runs:/RUN/model, a folder')
+    .option('-d, --deployment <file>', 'a deployment file (YAML or JSON): variants with weights, shadows, sticky routing, batching')
+    .option('--name <name>', 'the model name clients address (default: the registered model name)')
+    .option('-h, --host <host>', 'address to listen on', '127.0.0.1')
+    .option('-p, --port <port>', 'port to listen on', integer('a port number', 0, 65535), 5000)
+    .option('-w, --workers <n>', 'processes sharing the port (default: one per core)', integer('a number of workers', 1, 64))
+    .option('--tracking-uri <url>', 'tracking server (default: $KEEL_TRACKING_URI, $MLFLOW_TRACKING_URI, http://127.0.0.1:5000)')
+    .addOption(new Option('--env-manager <manager>', "accepted for MLflow's command lines: keel runs models in this process").choices(['local', 'virtualenv', 'uv', 'conda']))
+    .option('--poll-interval <ms>', 'how often aliases and stages are checked in the registry', integer('milliseconds', 50, 3_600_000))
+    .option('--max-batch-size <rows>', 'micro-batch requests up to this many rows (off by default)', integer('a number of rows', 1, 100_000))
+    .option('--max-batch-wait-ms <ms>', 'longest a request waits for its micro-batch', integer('milliseconds', 0, 10_000))
+    .option('--max-concurrency <n>', `requests in progress per worker before shedding with 503 (default ${DEFAULTS.maxConcurrency})`, integer('a number', 1, 1_000_000))
+    .option('--max-body-bytes <n>', `largest request body (default ${DEFAULTS.maxBodyBytes})`, integer('bytes', 1024, 2 ** 31))
+    .option('--no-prediction-log', 'do not log requests to the tracking server')
+    .option('--cache-dir <dir>', 'keep downloaded models here and reuse them')
+    .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
+    .action(async (flags: ServeFlags) => {
+      const spec = await specFrom(flags)
+      const workers = flags.workers ?? availableParallelism()
+      const { serve } = await import('../serve.js')
+      const running = await serve(
+        {
+          spec,
+          host: flags.host,
+          port: flags.port,
+          workers,
+          ...(flags.trackingUri !== undefined && { trackingUri: flags.trackingUri }),
+          ...(flags.cacheDir !== undefined && { cacheDir: flags.cacheDir }),
+          logFormat: flags.logFormat,
+        },
+        (url, deployment) => process.stdout.write(banner(url, spec, workers, deployment)),
+      )
+      let stopping = false
+      const stop = (): void => {
+        if (stopping) return
+        stopping = true
+        void running.close().finally(() => process.exit(0))
+      }
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+}

@@ -1,0 +1,137 @@
+/**
+ * The model server's composition root (as `server.ts` is the tracking server's): builds the SDK
+ * connection, the model source, metrics, the prediction log, the deployment and the HTTP edge,
+ * and runs them in one process or in a cluster of workers.
+ */
+import cluster from 'node:cluster'
+import { type PredictionRecord, keelPredictionsApi, predictionRecordToWire } from '@keel/contracts'
+import { createKeel, type Keel, resolveModelUri } from '@keel/sdk'
+import { AggregatorRegistry } from 'prom-client'
+import { type LogFormat, type Logger, createLogger } from './http/logger.js'
+import { runPrimary, worker } from './serving/cluster.js'
+import { Deployment } from './serving/deployment.js'
+import type { DeploymentSpec } from './serving/deployment-spec.js'
+import { ModelServer } from './serving/model-server.js'
+import { PredictionLog, type PredictionSink } from './serving/prediction-log.js'
+import { ServingMetrics } from './serving/serving-metrics.js'
+import type { ModelSource } from './serving/variant.js'
+import { VERSION } from './version.js'
+
+export interface ServeOptions {
+  readonly spec: DeploymentSpec
+  readonly host: string
+  readonly port: number
+  /** 1: serve in this process; more: a cluster of that many workers. */
+  readonly workers: number
+  readonly trackingUri?: string
+  /** Where downloaded models are kept between loads (default: a temporary folder per load). */
+  readonly cacheDir?: string
+  readonly logFormat: LogFormat
+}
+
+export interface RunningModelServer {
+  readonly url: string
+  readonly deployment?: Deployment
+  close(): Promise<void>
+}
+
+/** Models from the registry and the artifact store, through the SDK. */
+function sdkModelSource(keel: Keel, cacheDir: string | undefined): ModelSource {
+  return {
+    async resolveVersion(uri) {
+      const resolved = await resolveModelUri(uri, { client: () => keel.client, registry: () => keel.registry })
+      if (resolved.modelVersion === undefined) throw new Error(`'${uri}' did not resolve to a registered version`)
+      return resolved.modelVersion
+    },
+    load: (uri) => keel.loadModel(uri, cacheDir === undefined ? {} : { cacheDir }),
+  }
+}
+
+/** The prediction log's batches, to the tracking server's `/keel/predictions/log-batch`. */
+function trackingSink(keel: Keel, deployment: string): PredictionSink {
+  return {
+    logBatch: (records: readonly PredictionRecord[], dropped = 0) =>
+      keel.client.http.call(keelPredictionsApi.logPredictions, {
+        records: records.map(predictionRecordToWire),
+        ...(dropped > 0 && { dropped, deployment }),
+      }),
+  }
+}
+
+/** Builds and starts the deployment and its HTTP server in this process. */
+export async function startModelServer(options: ServeOptions, logger: Logger, metricsText?: () => Promise<string>): Promise<RunningModelServer> {
+  const { spec } = options
+  const keel = createKeel(options.trackingUri === undefined ? {} : { trackingUri: options.trackingUri })
+  const metrics = new ServingMetrics(spec.name)
+  const log = spec.predictionLog.enabled
+    ? new PredictionLog(trackingSink(keel, spec.name), spec.predictionLog, metrics, (error) =>
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'prediction log: write failed; will retry'),
+      )
+    : undefined
+  const deployment = new Deployment(spec, sdkModelSource(keel, options.cacheDir), metrics, log, {
+    switched: (c) => logger.info({ variant: c.variant, from: c.from, to: c.to }, 'switched version'),
+    refreshFailed: (variant, error) => logger.warn({ variant, err: error instanceof Error ? error.message : String(error) }, 'registry check failed; serving the loaded version'),
+    shadowFailed: (variant, error) => logger.warn({ variant, err: error instanceof Error ? error.message : String(error) }, 'shadow failed'),
+  })
+  const server = new ModelServer({
+    deployment,
+    version: VERSION,
+    metricsText: metricsText ?? (() => metrics.registry.metrics()),
+    logProbabilities: spec.predictionLog.enabled,
+    onError: (error, where) => logger.error({ where, err: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'serving error'),
+  })
+  if (cluster.isWorker) {
+    // prom-client answers the primary's metrics requests once an AggregatorRegistry exists here.
+    void new AggregatorRegistry()
+    AggregatorRegistry.setRegistries([metrics.registry])
+  }
+  try {
+    await deployment.start()
+  } catch (error) {
+    await deployment.close().catch(() => {})
+    throw error
+  }
+  const port = await server.listen(options.port, options.host)
+  return {
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    deployment,
+    close: async () => {
+      await server.close()
+      await deployment.close()
+    },
+  }
+}
+
+/** `keel models serve`: one process, or a primary and its workers (this runs in each). */
+export async function serve(options: ServeOptions, announce: (url: string, deployment?: Deployment) => void): Promise<RunningModelServer> {
+  const logger = createLogger(options.logFormat, 2)
+  if (options.workers > 1 && cluster.isPrimary) {
+    return new Promise((resolve, reject) => {
+      const primary = runPrimary({
+        workers: options.workers,
+        env: {},
+        log: (message) => logger.warn({}, message),
+        onReady: (port) => {
+          const url = `http://${options.host}:${port}`
+          announce(url)
+          resolve({ url, close: () => primary.stop() })
+        },
+        onFailed: (error) => {
+          void primary.stop().then(() => reject(new Error(error)))
+        },
+      })
+    })
+  }
+  try {
+    const running = await startModelServer(options, logger, cluster.isWorker ? () => worker.clusterMetrics() : undefined)
+    if (cluster.isWorker) worker.ready(Number(new URL(running.url).port))
+    else announce(running.url, running.deployment)
+    return running
+  } catch (error) {
+    if (cluster.isWorker) {
+      worker.failed(error instanceof Error ? error.message : String(error))
+      setTimeout(() => process.exit(1), 100)
+    }
+    throw error
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * A running deployment: its variants, the traffic policy between the live ones, the shadows that
+ * get copies, the watcher that follows registry aliases, and what each answered request leaves
+ * behind (metrics and a prediction-log record). The wire protocols are in `protocol/`, the HTTP
+ * edge in `model-server.ts`.
+ */
+import type { ModelInput } from '@keel/sdk'
+import type { DeploymentSpec } from './deployment-spec.js'
+import type { PredictionLog } from './prediction-log.js'
+import type { RequestLabels, ServingMetrics } from './serving-metrics.js'
+import { TrafficPolicy } from './traffic.js'
+import { type ModelSource, type Prediction, Variant, type VersionSwitch } from './variant.js'
+
+export interface RequestContext {
+  readonly requestId: string
+  readonly protocol: 'v2' | 'mlflow'
+  /** performance.now() when the request arrived. */
+  readonly started: number
+  /** Compute class probabilities too (asked for, or logged for monitoring). */
+  readonly proba: boolean
+}
+
+export interface DeploymentEvents {
+  switched(change: VersionSwitch): void
+  refreshFailed(variant: string, error: unknown): void
+  shadowFailed(variant: string, error: unknown): void
+}
+
+/** The names of a model's input columns, in order (for inputs sent as arrays). */
+const columnsOf = (variant: Variant): string[] => variant.model.inputSchema.map((f, i) => f.name ?? String(i))
+
+export class Deployment {
+  readonly variants: readonly Variant[]
+  readonly live: readonly Variant[]
+  readonly shadows: readonly Variant[]
+  private readonly policy: TrafficPolicy
+  private watcher: NodeJS.Timeout | undefined
+  private refreshing = false
+  private started = false
+  /** Requests in progress (live variants). */
+  inflight = 0
+
+  constructor(
+    readonly spec: DeploymentSpec,
+    source: ModelSource,
+    readonly metrics: ServingMetrics,
+    private readonly log: PredictionLog | undefined,
+    private readonly events: DeploymentEvents,
+  ) {
+    this.variants = spec.variants.map((v) => new Variant(v, source, spec.batching))
+    this.live = this.variants.filter((v) => !v.spec.shadow)
+    this.shadows = this.variants.filter((v) => v.spec.shadow)
+    this.policy = new TrafficPolicy(this.live.map((v) => v.spec.weight))
+  }
+
+  get name(): string {
+    return this.spec.name
+  }
+
+  get ready(): boolean {
+    return this.started
+  }
+
+  /** Loads every variant; the deployment is ready once all are loaded. */
+  async start(): Promise<void> {
+    await Promise.all(this.variants.map((v) => v.start()))
+    this.started = true
+    if (this.variants.some((v) => v.follows)) {
+      this.watcher = setInterval(() => void this.refresh(), this.spec.pollIntervalMs)
+      this.watcher.unref()
+    }
+  }
+
+  /** Checks each following variant against the registry once. */
+  async refresh(): Promise<void> {
+    if (this.refreshing) return
+    this.refreshing = true
+    try {
+      for (const variant of this.variants) {
+        try {
+          const change = await variant.refresh()
+          if (change !== undefined) {
+            this.metrics.switched(change.variant, change.from, change.to)
+            this.events.switched(change)
+          }
+        } catch (error) {
+          this.events.refreshFailed(variant.name, error) // keep serving the version we have
+        }
+      }
+    } finally {
+      this.refreshing = false
+    }
+  }
+
+  /** The live variant for a request: sticky on `key` when given, else weighted at random. */
+  choose(key: string | undefined): Variant {
+    return this.live[this.policy.pick(key)]!
+  }
+
+  /** The variant serving a registered version (`/v2/models/<name>/versions/<v>`). */
+  byVersion(version: string): Variant | undefined {
+    return this.variants.find((v) => v.version === version) ?? this.variants.find((v) => v.name === version)
+  }
+
+  /** The value a sticky field has in the request's first row. */
+  stickyKey(input: ModelInput, header: string | undefined): string | undefined {
+    if (this.spec.stickyHeader !== undefined) return header
+    const field = this.spec.stickyField
+    if (field === undefined) return undefined
+    let value: unknown
+    if (Array.isArray(input)) {
+      const first: unknown = input[0]
+      if (Array.isArray(first)) value = first[columnsOf(this.live[0]!).indexOf(field)]
+      else if (typeof first === 'object' && first !== null) value = (first as Record<string, unknown>)[field]
+    } else {
+      value = (input as Record<string, readonly unknown[]>)[field]?.[0]
+    }
+    return value === undefined || value === null ? undefined : String(value)
+  }
+
+  private labels(variant: Variant, protocol: 'v2' | 'mlflow'): RequestLabels {
+    return { model: variant.modelName ?? this.name, version: variant.version ?? '', variant: variant.name, protocol }
+  }
+
+  /** Runs a request on a live variant and records it; shadows get a copy afterwards. */
+  async run(variant: Variant, input: ModelInput, rows: number, ctx: RequestContext): Promise<Prediction> {
+    const version = variant.version
+    const result = await variant.predict(input, rows, ctx.proba) // a failure is recorded by the edge, with its status
+    const latency = performance.now() - ctx.started
+    this.metrics.observe({ ...this.labels(variant, ctx.protocol), version: version ?? '' }, 200, latency / 1000)
+    this.queue(variant, version, input, ctx, 200, result, undefined, latency)
+    if (this.shadows.length > 0) setImmediate(() => this.runShadows(input, rows, ctx))
+    return result
+  }
+
+  /** Metrics and the log record of a failed request that reached a variant. */
+  fail(variant: Variant, input: ModelInput | undefined, ctx: RequestContext, status: number, error: unknown): void {
+    this.metrics.observe(this.labels(variant, ctx.protocol), status, (performance.now() - ctx.started) / 1000)
+    if (input !== undefined) this.queue(variant, variant.version, input, ctx, status, undefined, error)
+  }
+
+  private queue(variant: Variant, version: string | undefined, input: ModelInput, ctx: RequestContext, status: number, result?: Prediction, error?: unknown, latency = performance.now() - ctx.started, shadow = false): void {
+    if (this.log === undefined) return
+    this.log.push({
+      requestId: ctx.requestId,
+      deployment: this.name,
+      modelName: variant.modelName ?? this.name,
+      ...(version !== undefined && { modelVersion: version }),
+      modelUri: variant.spec.modelUri,
+      variant: variant.name,
+      shadow,
+      timestampMs: Date.now(),
+      latencyMs: Math.round(latency * 1000) / 1000,
+      protocol: ctx.protocol,
+      input,
+      columns: columnsOf(variant),
+      outputs: (result?.predictions ?? []) as (number | string)[],
+      ...(result?.probabilities !== undefined && { probabilities: result.probabilities }),
+      statusCode: status,
+      ...(error !== undefined && { error: error instanceof Error ? error.message : String(error) }),
+    })
+  }
+
+  private runShadows(input: ModelInput, rows: number, ctx: RequestContext): void {
+    for (const shadow of this.shadows) {
+      const labels = this.labels(shadow, ctx.protocol)
+      if (this.inflight >= this.spec.maxConcurrency / 2) {
+        this.metrics.shadow(labels, 'skipped') // under load, live requests come first
+        continue
+      }
+      const started = performance.now()
+      const version = shadow.version
+      shadow.predict(input, rows, ctx.proba).then(
+        (result) => {
+          this.metrics.shadow(labels, 'ok')
+          this.queue(shadow, version, input, ctx, 200, result, undefined, performance.now() - started, true)
+        },
+        (error: unknown) => {
+          this.metrics.shadow(labels, 'error')
+          this.queue(shadow, version, input, ctx, 400, undefined, error, performance.now() - started, true)
+          this.events.shadowFailed(shadow.name, error)
+        },
+      )
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.watcher)
+    await Promise.all(this.variants.map((v) => v.close()))
+    await this.log?.close()
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * The model server's HTTP edge, on Node's own `http` module (a handful of routes on the hot path;
+ * no framework between the socket and the model):
+ *
+ * - MLflow scoring: `GET /ping`, `GET /health`, `GET /version`, `POST /invocations`;
+ * - Open Inference Protocol v2: `GET /v2`, `GET /v2/health/live|ready`,
+ *   `GET /v2/models/{name}[/versions/{v}][/ready]`, `POST /v2/models/{name}[/versions/{v}]/infer`;
+ * - `GET /metrics` (Prometheus) and `GET /keel/deployment` (what is served, as JSON).
+ *
+ * Every answer of an inference carries `X-Request-Id`, `X-Keel-Variant` and
+ * `X-Keel-Model-Version`. Bodies over the limit are refused from their Content-Length (413) before
+ * they are read; requests beyond the concurrency limit are shed with 503 and `Retry-After`.
+ */
+import { randomUUID } from 'node:crypto'
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
+import type { ModelInput } from '@keel/sdk'
+import type { Deployment, RequestContext } from './deployment.js'
+import { parseScoringRequest, scoringResponse } from './protocol/mlflow-scoring.js'
+import { inferResponse, inputMetadata, outputMetadata, parseInferRequest } from './protocol/open-inference.js'
+import { ProtocolError, notFound, overloaded, statusOfServingError, tooLarge } from './protocol/protocol-error.js'
+import type { Variant } from './variant.js'
+
+export interface ModelServerOptions {
+  readonly deployment: Deployment
+  readonly version: string
+  /** The Prometheus text of the metrics (summed over workers in a cluster). */
+  readonly metricsText: () => Promise<string>
+  /** Log the probabilities of classifiers for monitoring (costs a second pass of the model). */
+  readonly logProbabilities: boolean
+  readonly onError: (error: unknown, path: string) => void
+}
+
+const JSON_TYPE = 'application/json'
+const REQUEST_ID = /^[\w\-=.:]{1,128}$/
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}, type = JSON_TYPE): void {
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers })
+  res.end(body)
+}
+
+/** Reads the body up to `limit` bytes; a larger body is a 413 before (or while) it is read. */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'])
+  if (declared > limit) return Promise.reject(tooLarge(limit))
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        req.removeAllListeners('data')
+        req.resume()
+        reject(tooLarge(limit))
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+function errorBody(error: unknown, protocol: 'v2' | 'mlflow', status: number): string {
+  const message = status >= 500 && !(error instanceof ProtocolError) && status !== 503 ? 'Internal error while predicting' : error instanceof Error ? error.message : String(error)
+  if (protocol === 'v2') return JSON.stringify({ error: message })
+  const code = error instanceof ProtocolError || (error as { code?: unknown })?.code !== undefined ? (error as { code: string }).code : 'INTERNAL_ERROR'
+  return JSON.stringify({ error_code: code, message })
+}
+
+export class ModelServer {
+  readonly server: Server
+  private draining = false
+
+  constructor(private readonly options: ModelServerOptions) {
+    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, (req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        options.onError(error, req.url ?? '')
+        if (!res.headersSent) send(res, 500, JSON.stringify({ error: 'Internal server error' }))
+      })
+    })
+  }
+
+  /** Answers 503 to new inference requests (shutting down). */
+  drain(): void {
+    this.draining = true
+  }
+
+  private get deployment(): Deployment {
+    return this.options.deployment
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    const path = q < 0 ? url : url.slice(0, q)
+    const method = req.method ?? 'GET'
+    if (method === 'POST') {
+      if (path === '/invocations') return this.invocations(req, res)
+      if (path.startsWith('/v2/models/') && path.endsWith('/infer')) return this.infer(req, res, path)
+      return this.notFoundOrMethod(res, path, method)
+    }
+    if (method !== 'GET' && method !== 'HEAD') return this.notFoundOrMethod(res, path, method)
+    const ready = this.deployment.ready
+    switch (path) {
+      case '/ping':
+      case '/health':
+        return ready ? send(res, 200, '\n', {}, 'text/plain') : send(res, 404, '\n', {}, 'text/plain')
+      case '/version':
+        return send(res, 200, this.options.version, {}, 'text/plain')
+      case '/metrics':
+        return send(res, 200, await this.options.metricsText(), {}, 'text/plain; version=0.0.4; charset=utf-8')
+      case '/v2':
+        return send(res, 200, JSON.stringify({ name: 'keel', version: this.options.version, extensions: [] }))
+      case '/v2/health/live':
+        return send(res, 200, '{"live":true}')
+      case '/v2/health/ready':
+        return send(res, ready ? 200 : 503, JSON.stringify({ ready }))
+      case '/keel/deployment':
+        return send(res, 200, JSON.stringify(this.status()))
+    }
+    if (path.startsWith('/v2/models/')) return this.modelMetadata(res, path)
+    return this.notFoundOrMethod(res, path, method)
+  }
+
+  private notFoundOrMethod(res: ServerResponse, path: string, method: string): void {
+    const known = ['/invocations', '/ping', '/health', '/version', '/metrics', '/v2', '/v2/health/live', '/v2/health/ready', '/keel/deployment']
+    if (known.includes(path) || path.startsWith('/v2/models/')) {
+      return send(res, 405, JSON.stringify({ error: `Method ${method} is not allowed on ${path}` }))
+    }
+    send(res, 404, JSON.stringify({ error: `No endpoint ${method} ${path}` }))
+  }
+
+  /** `/v2/models/{name}[/versions/{v}][/suffix]` → the variant it names, or a 404. */
+  private resolveModel(path: string, suffix: '' | '/ready' | '/infer'): { variant?: Variant; version?: string } {
+    const rest = path.slice('/v2/models/'.length, path.length - suffix.length)
+    const [rawName = '', versionsWord, rawVersion, ...more] = rest.split('/')
+    const name = decodeURIComponent(rawName)
+    if (name !== this.deployment.name || more.length > 0 || (versionsWord !== undefined && (versionsWord !== 'versions' || !rawVersion))) {
+      throw notFound(`Model '${name}' is not served here; this server serves '${this.deployment.name}'`)
+    }
+    if (rawVersion === undefined) return {}
+    const version = decodeURIComponent(rawVersion)
+    const variant = this.deployment.byVersion(version)
+    if (variant === undefined) {
+      const served = this.deployment.variants.map((v) => `${v.version ?? '?'} (${v.name})`).join(', ')
+      throw notFound(`Model '${name}' version '${version}' is not served here; served versions: ${served}`)
+    }
+    return { variant, version }
+  }
+
+  private modelMetadata(res: ServerResponse, path: string): void {
+    try {
+      const ready = path.endsWith('/ready')
+      const { variant } = this.resolveModel(path, ready ? '/ready' : '')
+      if (ready) {
+        const ok = this.deployment.ready
+        return send(res, ok ? 200 : 503, JSON.stringify({ name: this.deployment.name, ready: ok }))
+      }
+      if (!this.deployment.ready) throw overloaded(`Model '${this.deployment.name}' is loading`)
+      const v = variant ?? this.deployment.live[0]!
+      const versions = [...new Set(this.deployment.variants.map((x) => x.version).filter((x): x is string => x !== undefined))]
+      send(
+        res,
+        200,
+        JSON.stringify({
+          name: this.deployment.name,
+          versions,
+          platform: v.model.flavor === 'onnx' ? 'onnx_onnxv1' : 'keel_native',
+          inputs: inputMetadata(v.model.inputSchema),
+          outputs: outputMetadata(v.shape),
+        }),
+      )
+    } catch (error) {
+      send(res, statusOfServingError(error), errorBody(error, 'v2', statusOfServingError(error)))
+    }
+  }
+
+  /** Admits an inference request, or sheds it; returns false when it answered. */
+  private admit(res: ServerResponse, protocol: 'v2' | 'mlflow'): boolean {
+    const d = this.deployment
+    const refusal = this.draining ? 'The server is shutting down' : !d.ready ? 'The model is loading' : d.inflight >= d.spec.maxConcurrency ? 'The server is at its concurrency limit; retry shortly' : undefined
+    if (refusal === undefined) return true
+    d.metrics.shedRequest(this.draining || !d.ready ? 'draining' : 'concurrency')
+    d.metrics.rejected(protocol, 503)
+    send(res, 503, errorBody(overloaded(refusal), protocol, 503), { 'retry-after': '1' })
+    return false
+  }
+
+  private requestId(req: IncomingMessage, given?: string): string {
+    if (given !== undefined) return given
+    const header = req.headers['x-request-id']
+    return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID()
+  }
+
+  private async invocations(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.admit(res, 'mlflow')) return req.resume() as unknown as void
+    const d = this.deployment
+    d.inflight++
+    const started = performance.now()
+    let variant: Variant | undefined
+    let input: ModelInput | undefined
+    let ctx: RequestContext | undefined
+    try {
+      const body = await readBody(req, d.spec.maxBodyBytes)
+      const parsed = parseScoringRequest(body, req.headers['content-type'])
+      const method = parsed.params?.predict_method
+      if (method !== undefined && method !== 'predict' && method !== 'predict_proba') {
+        throw new ProtocolError(400, 'BAD_REQUEST', `params.predict_method must be 'predict' or 'predict_proba', got ${JSON.stringify(method)}`)
+      }
+      input = parsed.input
+      variant = d.choose(d.stickyKey(input, this.stickyHeader(req)))
+      const wantProba = method === 'predict_proba'
+      if (wantProba && variant.model.predictProba === undefined) {
+        throw new ProtocolError(400, 'BAD_REQUEST', `The model of variant '${variant.name}' has no predict_proba`)
+      }
+      ctx = { requestId: this.requestId(req), protocol: 'mlflow', started, proba: wantProba || this.options.logProbabilities }
+      const result = await d.run(variant, input, parsed.rows, ctx)
+      send(res, 200, scoringResponse(wantProba ? result.probabilities! : result.predictions), this.variantHeaders(ctx.requestId, variant))
+    } catch (error) {
+      this.failed(res, 'mlflow', error, variant, input, ctx ?? { requestId: this.requestId(req), protocol: 'mlflow', started, proba: false })
+    } finally {
+      d.inflight--
+    }
+  }
+
+  private async infer(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (!this.admit(res, 'v2')) return req.resume() as unknown as void
+    const d = this.deployment
+    d.inflight++
+    const started = performance.now()
+    let variant: Variant | undefined
+    let input: ModelInput | undefined
+    let ctx: RequestContext | undefined
+    try {
+      const pinned = this.resolveModel(path, '/infer').variant
+      const body = await readBody(req, d.spec.maxBodyBytes)
+      // Parsed against the pinned variant, else the first live one (variants of a deployment share inputs).
+      const shapeOf = pinned ?? d.live[0]!
+      const parsed = parseInferRequest(body, shapeOf.shape)
+      input = parsed.input
+      variant = pinned ?? d.choose(d.stickyKey(input, this.stickyHeader(req)))
+      const wantProba = parsed.outputs?.includes('predict_proba') === true
+      ctx = { requestId: this.requestId(req, parsed.id), protocol: 'v2', started, proba: wantProba || this.options.logProbabilities }
+      const result = await d.run(variant, input, parsed.rows, ctx)
+      const version = variant.version
+      send(res, 200, inferResponse(variant.shape, d.name, version, ctx.requestId, result, parsed.outputs), this.variantHeaders(ctx.requestId, variant))
+    } catch (error) {
+      this.failed(res, 'v2', error, variant, input, ctx ?? { requestId: this.requestId(req), protocol: 'v2', started, proba: false })
+    } finally {
+      d.inflight--
+    }
+  }
+
+  private stickyHeader(req: IncomingMessage): string | undefined {
+    const name = this.deployment.spec.stickyHeader
+    if (name === undefined) return undefined
+    const value = req.headers[name]
+    return Array.isArray(value) ? value[0] : value
+  }
+
+  private variantHeaders(requestId: string, variant: Variant): Record<string, string> {
+    return { 'x-request-id': requestId, 'x-keel-variant': variant.name, 'x-keel-model-version': variant.version ?? '' }
+  }
+
+  private failed(res: ServerResponse, protocol: 'v2' | 'mlflow', error: unknown, variant: Variant | undefined, input: ModelInput | undefined, ctx: RequestContext): void {
+    const status = statusOfServingError(error)
+    if (status >= 500) this.options.onError(error, protocol)
+    if (variant !== undefined) this.deployment.fail(variant, input, ctx, status, error)
+    else this.deployment.metrics.rejected(protocol, status)
+    const headers: Record<string, string> = { 'x-request-id': ctx.requestId }
+    if (variant !== undefined) Object.assign(headers, { 'x-keel-variant': variant.name, 'x-keel-model-version': variant.version ?? '' })
+    if (status === 413) headers.connection = 'close'
+    if (!res.headersSent) send(res, status, errorBody(error, protocol, status), headers)
+  }
+
+  /** What is served: variants, their versions and weights, the routing. */
+  status(): Record<string, unknown> {
+    const d = this.deployment
+    return {
+      name: d.name,
+      ready: d.ready,
+      routing: d.spec.stickyHeader !== undefined ? { sticky_header: d.spec.stickyHeader } : d.spec.stickyField !== undefined ? { sticky_field: d.spec.stickyField } : { random: true },
+      variants: d.variants.map((v) => ({
+        name: v.name,
+        model_uri: v.spec.modelUri,
+        model_name: v.modelName ?? null,
+        version: v.version ?? null,
+        weight: v.spec.weight,
+        shadow: v.spec.shadow,
+        follows: v.follows,
+        flavor: d.ready ? v.model.flavor : null,
+      })),
+      ...(d.spec.batching !== undefined && { batching: { max_batch_size: d.spec.batching.maxBatchSize, max_wait_ms: d.spec.batching.maxWaitMs } }),
+    }
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => {
+        const address = this.server.address()
+        resolve(typeof address === 'object' && address !== null ? address.port : port)
+      })
+    })
+  }
+
+  close(): Promise<void> {
+    this.drain()
+    return new Promise((resolve) => {
+      this.server.close(() => resolve())
+      this.server.closeIdleConnections()
+    })
+  }
+}

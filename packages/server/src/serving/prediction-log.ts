@@ -1,0 +1,119 @@
+/**
+ * The prediction log's writer: requests are queued as they are answered and written to keel's
+ * store in batches, off the request path. The queue is bounded; when it is full a record is
+ * dropped and counted (the count travels with the next batch), so a slow or absent store never
+ * slows requests down. A batch that fails to write is retried after a pause while newer records
+ * keep queueing behind it.
+ */
+import type { PredictionRecord, PredictionRow } from '@keel/contracts'
+import type { ModelInput } from '@keel/sdk'
+import type { PredictionLogSpec } from './deployment-spec.js'
+import type { ServingMetrics } from './serving-metrics.js'
+
+/** Where batches go: the SDK's `PredictionLogClient` in production. */
+export interface PredictionSink {
+  logBatch(records: readonly PredictionRecord[], dropped?: number): Promise<unknown>
+}
+
+/** A record as queued: the request's input kept as parsed, turned into rows only when written. */
+export type QueuedRecord = Omit<PredictionRecord, 'inputs'> & {
+  readonly input: ModelInput
+  /** The model's column names, for inputs given as arrays. */
+  readonly columns: readonly string[]
+}
+
+/** The input rows as objects keyed by column. */
+export function inputRows(input: ModelInput, columns: readonly string[]): PredictionRow[] {
+  if (Array.isArray(input)) {
+    return (input as readonly unknown[]).map((row) => {
+      if (!Array.isArray(row)) return row as PredictionRow
+      if (columns.length === 1) return { [columns[0]!]: row }
+      const out: Record<string, unknown> = {}
+      for (let j = 0; j < row.length; j++) out[columns[j] ?? String(j)] = row[j]
+      return out
+    })
+  }
+  const table = input as Readonly<Record<string, readonly unknown[]>>
+  const names = Object.keys(table)
+  const n = names.length === 0 ? 0 : table[names[0]!]!.length
+  const rows = new Array<PredictionRow>(n)
+  for (let i = 0; i < n; i++) {
+    const row: Record<string, unknown> = {}
+    for (const name of names) row[name] = table[name]![i]
+    rows[i] = row
+  }
+  return rows
+}
+
+export class PredictionLog {
+  private queue: QueuedRecord[] = []
+  private dropped = 0
+  private timer: NodeJS.Timeout | undefined
+  private writing: Promise<void> | undefined
+  private backoffUntil = 0
+
+  constructor(
+    private readonly sink: PredictionSink,
+    private readonly spec: PredictionLogSpec,
+    private readonly metrics: ServingMetrics,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.timer = setInterval(() => void this.flush(), spec.flushMs)
+    this.timer.unref()
+  }
+
+  /** Queues a record; false (and counted) when the queue is full. Never blocks. */
+  push(record: QueuedRecord): boolean {
+    if (this.queue.length >= this.spec.queueSize) {
+      this.dropped++
+      this.metrics.logDropped.inc()
+      return false
+    }
+    this.queue.push(record)
+    if (this.queue.length >= this.spec.batchSize && this.writing === undefined) void this.flush()
+    return true
+  }
+
+  get pending(): number {
+    return this.queue.length
+  }
+
+  /** Writes what is queued, a batch at a time; one write runs at a time. */
+  flush(): Promise<void> {
+    if (this.writing !== undefined) return this.writing
+    if (this.queue.length === 0 && this.dropped === 0) return Promise.resolve()
+    if (Date.now() < this.backoffUntil) return Promise.resolve()
+    this.writing = this.drain().finally(() => {
+      this.writing = undefined
+    })
+    return this.writing
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.dropped > 0) {
+      const batch = this.queue.slice(0, this.spec.batchSize)
+      const dropped = this.dropped
+      try {
+        await this.sink.logBatch(
+          batch.map(({ input, columns, ...rest }) => ({ ...rest, inputs: inputRows(input, columns) })),
+          dropped,
+        )
+      } catch (error) {
+        this.metrics.logFailures.inc()
+        this.backoffUntil = Date.now() + Math.max(1_000, this.spec.flushMs)
+        this.onError(error)
+        return
+      }
+      this.queue.splice(0, batch.length)
+      this.dropped -= dropped
+      this.metrics.logWritten.inc(batch.length)
+    }
+  }
+
+  /** Stops the timer and writes what is left (one attempt). */
+  async close(): Promise<void> {
+    clearInterval(this.timer)
+    this.backoffUntil = 0
+    await this.flush()
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * MLflow's scoring protocol (`mlflow/pyfunc/scoring_server`): `POST /invocations` with JSON in one
+ * of four shapes (`dataframe_split`, `dataframe_records`, `instances`, `inputs`, plus optional
+ * `params`) or CSV with a header; the answer is `{"predictions": [...]}`. Content types and their
+ * errors follow MLflow's server: only `application/json` and `text/csv`, only `charset=utf-8`,
+ * anything else 415; a body without exactly one of the four keys is 400 BAD_REQUEST.
+ */
+import type { ModelInput } from '@keel/sdk'
+import { parse as parseCsv } from 'csv-parse/sync'
+import { badRequest, unsupportedMediaType } from './protocol-error.js'
+
+export interface ScoringRequest {
+  readonly input: ModelInput
+  readonly rows: number
+  /** MLflow's inference `params`; keel reads `predict_method` (`predict` or `predict_proba`). */
+  readonly params?: Readonly<Record<string, unknown>>
+}
+
+const INPUT_KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const
+
+/** The media type of a `Content-Type` header, after checking its parameters as MLflow does. */
+export function scoringMediaType(contentType: string | undefined): 'json' | 'csv' {
+  if (contentType === undefined || contentType.trim() === '') {
+    throw unsupportedMediaType("Missing Content-Type: send 'application/json' or 'text/csv'")
+  }
+  const [type = '', ...parameters] = contentType.split(';').map((p) => p.trim())
+  for (const parameter of parameters) {
+    if (parameter === '') continue
+    const [key = '', value = ''] = parameter.split('=').map((p) => p.trim().toLowerCase())
+    if (key === 'charset' && value.replace(/"/g, '') === 'utf-8') continue
+    throw unsupportedMediaType(
+      `Unsupported Content-Type parameter '${parameter}': only charset=utf-8 is accepted. ` +
+        "(MLflow 2.0 changed the scoring protocol: 'format=pandas-split' and similar are replaced by the keys of a JSON body.)",
+    )
+  }
+  const mime = type.toLowerCase()
+  if (mime === 'application/json') return 'json'
+  if (mime === 'text/csv') return 'csv'
+  throw unsupportedMediaType(`Unsupported Content-Type '${type}': send 'application/json' or 'text/csv'`)
+}
+
+/** Parses an `/invocations` body. Throws a 400/415 `ProtocolError` naming what is wrong. */
+export function parseScoringRequest(body: string, contentType: string | undefined): ScoringRequest {
+  if (scoringMediaType(contentType) === 'csv') return fromRows(parseCsvRows(body), 'CSV body')
+  let value: unknown
+  try {
+    value = JSON.parse(body)
+  } catch (error) {
+    throw badRequest(`The body is not valid JSON: ${(error as Error).message}`)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw badRequest(`The body must be a JSON object with one of the keys ${INPUT_KEYS.map((k) => `'${k}'`).join(', ')}; got ${Array.isArray(value) ? 'an array' : typeof value}`)
+  }
+  const o = value as Record<string, unknown>
+  const given = INPUT_KEYS.filter((k) => k in o)
+  if (given.length !== 1) {
+    const unknown = Object.keys(o).filter((k) => k !== 'params')
+    throw badRequest(
+      `The body must have exactly one of the keys ${INPUT_KEYS.map((k) => `'${k}'`).join(', ')}; got ${unknown.length === 0 ? 'none' : unknown.map((k) => `'${k}'`).join(', ')}`,
+    )
+  }
+  const params = o.params
+  if (params !== undefined && (typeof params !== 'object' || params === null || Array.isArray(params))) {
+    throw badRequest("'params' must be a JSON object")
+  }
+  const key = given[0]!
+  const request = key === 'dataframe_split' ? fromSplit(o[key]) : key === 'dataframe_records' ? fromRecords(o[key]) : fromTensorFormat(o[key], key)
+  return params === undefined ? request : { ...request, params: params as Record<string, unknown> }
+}
+
+function fromRows(rows: readonly unknown[], what: string): ScoringRequest {
+  if (rows.length === 0) throw badRequest(`${what} has no rows`)
+  return { input: rows as ModelInput, rows: rows.length }
+}
+
+function fromSplit(split: unknown): ScoringRequest {
+  if (typeof split !== 'object' || split === null || Array.isArray(split)) {
+    throw badRequest("'dataframe_split' must be an object {\"columns\": [...], \"data\": [[...], ...]}")
+  }
+  const { columns, data } = split as { columns?: unknown; data?: unknown }
+  if (!Array.isArray(data)) throw badRequest("'dataframe_split.data' must be an array of rows")
+  if (data.length === 0) throw badRequest("'dataframe_split.data' has no rows")
+  if (columns === undefined) {
+    if (!data.every(Array.isArray)) throw badRequest("'dataframe_split.data' must be an array of rows (arrays)")
+    return { input: data as unknown[][], rows: data.length }
+  }
+  if (!Array.isArray(columns) || !columns.every((c) => typeof c === 'string')) {
+    throw badRequest("'dataframe_split.columns' must be an array of column names")
+  }
+  if (new Set(columns).size !== columns.length) throw badRequest("'dataframe_split.columns' names a column twice")
+  const out: Record<string, unknown[]> = {}
+  const cols = columns as string[]
+  for (const c of cols) out[c] = new Array<unknown>(data.length)
+  for (let r = 0; r < data.length; r++) {
+    const row: unknown = data[r]
+    if (!Array.isArray(row) || row.length !== cols.length) {
+      throw badRequest(`'dataframe_split.data' row ${r} must be an array of ${cols.length} values (one per column), got ${Array.isArray(row) ? row.length : typeof row}`)
+    }
+    for (let j = 0; j < cols.length; j++) out[cols[j]!]![r] = row[j]
+  }
+  return { input: out, rows: data.length }
+}
+
+function fromRecords(records: unknown): ScoringRequest {
+  if (!Array.isArray(records)) throw badRequest("'dataframe_records' must be an array of objects, one per row")
+  for (let r = 0; r < records.length; r++) {
+    const record: unknown = records[r]
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      throw badRequest(`'dataframe_records' row ${r} must be an object keyed by column, got ${Array.isArray(record) ? 'an array' : typeof record}`)
+    }
+  }
+  return fromRows(records, "'dataframe_records'")
+}
+
+/** TF-Serving's formats: `instances` (rows) and `inputs` (rows, or columns as `{name: [...]}`). */
+function fromTensorFormat(value: unknown, key: 'instances' | 'inputs'): ScoringRequest {
+  if (Array.isArray(value)) {
+    if (value.length === 0) throw badRequest(`'${key}' has no rows`)
+    const objects = value.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))
+    if (objects || value.every(Array.isArray)) return { input: value as ModelInput, rows: value.length }
+    if (value.every((r) => r === null || typeof r !== 'object')) return { input: value.map((v) => [v]), rows: value.length }
+    throw badRequest(`'${key}' must hold rows that are all objects, all arrays or all scalars`)
+  }
+  if (typeof value !== 'object' || value === null) throw badRequest(`'${key}' must be an array of rows or an object of named columns`)
+  const columns = Object.entries(value as Record<string, unknown>)
+  if (columns.length === 0) throw badRequest(`'${key}' has no columns`)
+  let rows = -1
+  for (const [name, values] of columns) {
+    if (!Array.isArray(values)) throw badRequest(`'${key}.${name}' must be an array with one value per row`)
+    if (rows >= 0 && values.length !== rows) throw badRequest(`'${key}' columns differ in length: '${name}' has ${values.length} values, others ${rows}`)
+    rows = values.length
+  }
+  if (rows === 0) throw badRequest(`'${key}' has no rows`)
+  return { input: value as Record<string, unknown[]>, rows }
+}
+
+/** Rows of a CSV text with a header: numbers become numbers, empty cells null, the rest strings. */
+export function parseCsvRows(text: string): Record<string, unknown>[] {
+  try {
+    return parseCsv(text, { columns: true, cast: (value, ctx) => (ctx.header ? value : castCell(value)), skip_empty_lines: true, trim: true }) as Record<string, unknown>[]
+  } catch (error) {
+    throw badRequest(`The body is not CSV with a header row: ${(error as Error).message}`)
+  }
+}
+
+function castCell(value: string): unknown {
+  if (value === '') return null
+  const n = Number(value)
+  return Number.isNaN(n) && value !== 'NaN' ? value : n
+}
+
+/** The `predictions` answer: JSON text built without an intermediate object. */
+export function scoringResponse(predictions: readonly unknown[]): string {
+  return `{"predictions":${JSON.stringify(predictions)}}`
+}
