@@ -16,6 +16,8 @@ import type { LoadModelOptions, LoadedModel } from './models/index.js'
 export { createKeel, Keel, type KeelOptions, type StartRunOptions } from './keel.js'
 export { ActiveRun, ERROR_TAG, type ActiveRunOptions, type RunMetricOptions } from './run.js'
 export { TrackingClient } from './tracking-client.js'
+export { MonitoringClient, type DriftReportInput, type RemoteDataset, type RemoteDriftReportInput } from './monitoring-client.js'
+export { renderHtmlReport, type DriftReport } from '@keel/monitoring'
 export {
   RegistryClient,
   type CreateModelVersionOptions,

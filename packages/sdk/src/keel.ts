@@ -12,6 +12,7 @@ import { type LoadModelOptions, type LoadedModel, loadModelWith } from './models
 import { PredictionLogClient } from './prediction-log-client.js'
 import { ActiveRun, type ActiveRunOptions } from './run.js'
 import { RegistryClient } from './registry-client.js'
+import { MonitoringClient } from './monitoring-client.js'
 import { TrackingClient } from './tracking-client.js'
 
 export interface KeelOptions extends HttpOptions, ActiveRunOptions {
@@ -35,6 +36,7 @@ export interface StartRunOptions {
 export class Keel {
   private clientInstance: TrackingClient | undefined
   private registryInstance: RegistryClient | undefined
+  private monitoringInstance: MonitoringClient | undefined
   private predictionsInstance: PredictionLogClient | undefined
   private experimentId: string | undefined
   private readonly started: ActiveRun[] = []
@@ -59,6 +61,12 @@ export class Keel {
   get predictions(): PredictionLogClient {
     this.predictionsInstance ??= new PredictionLogClient(this.client.http)
     return this.predictionsInstance
+  }
+
+  /** Drift and data-quality reports: computed locally, or by the server (`remoteDriftReport`). */
+  get monitoring(): MonitoringClient {
+    this.monitoringInstance ??= new MonitoringClient(() => this.client.http)
+    return this.monitoringInstance
   }
 
   get trackingUri(): string {

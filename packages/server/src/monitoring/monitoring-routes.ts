@@ -24,8 +24,8 @@ export function mountMonitoringRoutes(app: Hono, router: RpcRouter, service: Mon
     await next()
     if (c.res.status !== 200) return
     const report = driftReportFromWire(await c.res.json()) as DriftReport
-    c.res = undefined as unknown as Response
-    return c.html(renderHtmlReport(report))
+    // c.res is final once the route answered: replace it (its other headers, X-Request-Id, are kept)
+    c.res = new Response(renderHtmlReport(report), { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } })
   }
   for (const prefix of ['/api', '/ajax-api']) app.post(`${prefix}/${api.driftReport.major}.0${api.driftReport.path}`, html)
 
