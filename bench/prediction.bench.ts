@@ -9,12 +9,12 @@
  *   KEEL_BENCH_ONLY=prediction npm run bench              (this one)
  *   node_modules/.bin/tsx bench/prediction.bench.ts
  */
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { RandomForestClassifier, loadIris } from '@keel/ml'
 import { type LoadedModel, loadModelDir, saveModel } from '@keel/sdk'
+import { irisData, trainIrisForest } from './lib/iris.js'
+import { runPythonJson } from './lib/python.js'
 import { REPO_ROOT } from './lib/servers.js'
 import { percentile, median } from './lib/stats.js'
 import { fmt, fmtRatio, renderTable, type Cell } from './lib/table.js'
@@ -50,21 +50,8 @@ function log(msg: string): void {
   process.stderr.write(`[bench:prediction] ${msg}\n`)
 }
 
-function venvPython(): string {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/python-env.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-  const path = (r.stdout ?? '').trim().split('\n').pop() ?? ''
-  if (r.status !== 0 || !path) throw new Error('scripts/python-env.mjs failed to provide the Python venv (see above)')
-  return path
-}
-
 function runAnchor(dir: string): Anchor {
-  const r = spawnSync(venvPython(), [join(REPO_ROOT, 'bench/python/predict_anchor.py'), dir, String(Math.min(SINGLE_CALLS, 1000)), String(BATCH_ROWS), String(BATCH_REPEATS)], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, MLFLOW_DISABLE_TELEMETRY: 'true' },
-  })
-  if (r.status !== 0) throw new Error(`predict_anchor.py failed:\n${r.stderr}`)
-  return JSON.parse(r.stdout) as Anchor
+  return runPythonJson<Anchor>('predict_anchor.py', [dir, String(Math.min(SINGLE_CALLS, 1000)), String(BATCH_ROWS), String(BATCH_REPEATS)])
 }
 
 async function measure(model: LoadedModel, one: Record<string, number>, batch: Record<string, number>[]): Promise<Measured> {
@@ -95,13 +82,13 @@ async function main(): Promise<void> {
     log('Python anchor: training scikit-learn, exporting ONNX, timing sklearn / MLflow pyfunc / onnxruntime (about a minute)')
     const anchor = runAnchor(work)
 
-    const iris = loadIris()
-    const rows = iris.data.map((r) => Object.fromEntries(iris.featureNames.map((f, i) => [f, r[i]!])))
+    const iris = irisData()
+    const rows = iris.rows
     const batch = Array.from({ length: BATCH_ROWS }, (_, i) => rows[i % rows.length]!)
     const one = rows[0]!
 
     log('keel native: training RandomForestClassifier(100 trees, max depth 5) and saving it in MLflow layout')
-    const forest = new RandomForestClassifier({ nEstimators: 100, maxDepth: 5, seed: 42 }).fit(iris.data, iris.target)
+    const forest = trainIrisForest(iris)
     const nativeDir = join(work, 'keel')
     await saveModel(forest, nativeDir, { featureNames: iris.featureNames })
     const native = await loadModelDir(nativeDir)

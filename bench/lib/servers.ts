@@ -18,6 +18,8 @@ export interface ServerHandle {
   readonly name: string
   readonly url: string
   readonly version: string
+  /** The server's pid, which is also its process group (it is started detached). */
+  readonly pid: number
   /** How the server was started (argv), for the report. */
   readonly command: readonly string[]
   stop(): Promise<void>
@@ -37,15 +39,18 @@ export function freePort(): Promise<number> {
   })
 }
 
-interface SpawnSpec {
+export interface SpawnSpec {
   readonly name: string
   readonly exe: string
   readonly args: (port: number, dir: string) => string[]
   readonly readyTimeoutMs: number
   readonly env?: NodeJS.ProcessEnv
+  /** GET path that answers 200 once the server is ready (default `/health`). */
+  readonly readyPath?: string
 }
 
-async function startServer(spec: SpawnSpec): Promise<ServerHandle> {
+/** Starts any server process on a free port in a fresh temp folder and waits until it is ready. */
+export async function startServer(spec: SpawnSpec): Promise<ServerHandle> {
   const dir = mkdtempSync(join(tmpdir(), `keel-bench-${spec.name}-`))
   const port = await freePort()
   const args = spec.args(port, dir)
@@ -75,6 +80,7 @@ async function startServer(spec: SpawnSpec): Promise<ServerHandle> {
     name: spec.name,
     url,
     version: '?',
+    pid: child.pid ?? -1,
     command: [spec.exe, ...args],
     stop: async () => {
       live.delete(handle)
@@ -87,7 +93,7 @@ async function startServer(spec: SpawnSpec): Promise<ServerHandle> {
   const deadline = Date.now() + spec.readyTimeoutMs
   let ready = false
   while (!exited && !ready && Date.now() <= deadline) {
-    ready = (await getText(`${url}/health`)).status === 200
+    ready = (await getText(`${url}${spec.readyPath ?? '/health'}`)).status === 200
     if (!ready) await sleep(200)
   }
   if (!ready) {

@@ -55,18 +55,28 @@ def time_batch(fn, rows: int, repeats: int) -> dict:
     return {"median_ms": median, "rows_per_s": rows / (median / 1000), "n": repeats}
 
 
-def main() -> None:
-    out_dir, single_calls, batch_rows, batch_repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+def train_iris_forest():
+    """The benchmarks' iris forest: 100 trees, max depth 5, seed 42, all 150 rows (float64)."""
     iris = load_iris(as_frame=True)
     X = iris.data.astype("float64")
-    y = iris.target
-    clf = RandomForestClassifier(n_estimators=100, max_depth=5, random_state=42).fit(X, y)
+    clf = RandomForestClassifier(n_estimators=100, max_depth=5, random_state=42).fit(X, iris.target)
+    return clf, X
+
+
+def to_onnx(clf):
+    """skl2onnx's export of the forest: float input "X" of 4 columns, outputs "label" and "probabilities"."""
+    return convert_sklearn(clf, initial_types=[("X", FloatTensorType([None, 4]))], options={id(clf): {"zipmap": False}})
+
+
+def main() -> None:
+    out_dir, single_calls, batch_rows, batch_repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    clf, X = train_iris_forest()
 
     sklearn_dir = os.path.join(out_dir, "sklearn")
     onnx_dir = os.path.join(out_dir, "onnx")
     signature = infer_signature(X, clf.predict(X))
     mlflow.sklearn.save_model(clf, sklearn_dir, signature=signature, serialization_format="cloudpickle")
-    onx = convert_sklearn(clf, initial_types=[("X", FloatTensorType([None, 4]))], options={id(clf): {"zipmap": False}})
+    onx = to_onnx(clf)
     mlflow.onnx.save_model(onx, onnx_dir, signature=infer_signature(X.astype("float32"), clf.predict(X)))
 
     row_df = X.iloc[[0]]
