@@ -37,7 +37,7 @@ export class ServingMetrics {
     this.requests = new Counter({ name: 'keel_serving_requests_total', help: 'Inference requests answered, by HTTP status code', labelNames: [...labelNames, 'code'], registers: [registry] })
     this.latency = new Histogram({
       name: 'keel_serving_request_duration_seconds',
-      help: 'Inference latency from the body read to the answer written',
+      help: 'Inference latency, from the request reaching the handler to its answer',
       labelNames,
       buckets: LATENCY_BUCKETS,
       registers: [registry],

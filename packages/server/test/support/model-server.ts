@@ -1,0 +1,92 @@
+/**
+ * Starts the real `keel models serve` (the built CLI, as a user runs it) on a free port, waits
+ * until `/v2/health/ready` answers 200, and stops it; plus a keep-alive HTTP helper for the
+ * thousands of requests the traffic tests send.
+ */
+import { spawn } from 'node:child_process'
+import { Agent, request } from 'node:http'
+import { KEEL_BIN, freePort } from './keel-server.js'
+
+export interface ModelServerProcess {
+  readonly url: string
+  readonly port: number
+  output(): string
+  stop(signal?: NodeJS.Signals): Promise<void>
+}
+
+export async function startModelServe(args: readonly string[], trackingUri: string): Promise<ModelServerProcess> {
+  const port = await freePort()
+  const child = spawn(process.execPath, [KEEL_BIN, 'models', 'serve', '--port', String(port), '--tracking-uri', trackingUri, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  })
+  let log = ''
+  child.stdout!.on('data', (d: Buffer) => (log += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (log += d.toString()))
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`keel models serve exited with ${child.exitCode}:\n${log}`)
+    try {
+      if ((await fetch(`${url}/v2/health/ready`)).status === 200) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`keel models serve did not become ready:\n${log}`)
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return {
+    url,
+    port,
+    output: () => log,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      await exited
+    },
+  }
+}
+
+export interface Reply {
+  readonly status: number
+  readonly headers: Record<string, string | string[] | undefined>
+  readonly text: string
+  json(): any
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 32 })
+
+/** One request over a keep-alive connection. */
+export function send(url: string, method: string, body?: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, agent, headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers } }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8')
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) })
+      })
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/** Runs `task(i)` for i in [0, n) with at most `concurrency` at a time. */
+export async function pool<T>(n: number, concurrency: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out = new Array<T>(n)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, n) }, async () => {
+      while (next < n) {
+        const i = next++
+        out[i] = await task(i)
+      }
+    }),
+  )
+  return out
+}
