@@ -1,0 +1,41 @@
+// The worker-thread side of datasetDriftAsync (parallel.ts): one column per message. Columns
+// arrive as views of SharedArrayBuffers (never structured-cloned arrays of values); the answer is
+// exactly what columnDrift returns on the main thread.
+
+import { parentPort } from 'node:worker_threads'
+import { columnDrift, type ColumnDriftOptions, type ColumnDriftResult } from './column-drift.js'
+import type { DriftColumn, RawValue } from './columns.js'
+
+/** A column as it crosses to a worker: typed arrays over shared memory, plus the (small) dictionary. */
+export type WireColumn =
+  | { kind: 'f64'; buffer: SharedArrayBuffer; byteOffset: number; length: number }
+  | { kind: 'dict'; buffer: SharedArrayBuffer; byteOffset: number; length: number; dictionary: RawValue[] }
+
+export interface WorkerTask {
+  id: number
+  column: string
+  reference?: WireColumn
+  current?: WireColumn
+  options: ColumnDriftOptions
+}
+
+export type WorkerReply = { id: number; result: ColumnDriftResult } | { id: number; error: string }
+
+function fromWire(w: WireColumn | undefined): DriftColumn | undefined {
+  if (w === undefined) return undefined
+  if (w.kind === 'f64') return new Float64Array(w.buffer, w.byteOffset, w.length)
+  return { codes: new Int32Array(w.buffer, w.byteOffset, w.length), dictionary: w.dictionary }
+}
+
+const port = parentPort
+if (port) {
+  port.on('message', (task: WorkerTask) => {
+    let reply: WorkerReply
+    try {
+      reply = { id: task.id, result: columnDrift(task.column, fromWire(task.reference), fromWire(task.current), task.options) }
+    } catch (err) {
+      reply = { id: task.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }
+    }
+    port.postMessage(reply)
+  })
+}
