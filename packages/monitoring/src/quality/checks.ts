@@ -86,6 +86,7 @@ export interface DataQualityOptions {
   maxListed?: number
 }
 
+const short = (x: number): string => String(Number(x.toPrecision(6)))
 const pct = (x: number): string => `${(100 * x).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`
 
 function outOfRange(ref: ColumnSummary, current: ColumnValues): ColumnQuality['outOfRange'] {
@@ -106,7 +107,11 @@ function categoryDiff(a: Map<string | number | boolean, number>, b: Map<string |
   let total = 0
   for (const c of a.values()) total += c
   const rows = only.reduce((s, [, c]) => s + c, 0)
-  return { count: only.length, share: total === 0 ? 0 : rows / total, values: only.slice(0, maxListed).map(([k]) => String(k)) }
+  const label = (k: string | number | boolean) => {
+    const s = String(k)
+    return s.length > 60 ? `${s.slice(0, 59)}…` : s
+  }
+  return { count: only.length, share: total === 0 ? 0 : rows / total, values: only.slice(0, maxListed).map(([k]) => label(k)) }
 }
 
 function columnQuality(name: string, ref: ColumnValues | undefined, cur: ColumnValues | undefined, options: DataQualityOptions): ColumnQuality {
@@ -154,7 +159,7 @@ function findingsOf(q: ColumnQuality, tolerance: number): QualityFinding[] {
   for (const [dataset, s] of [['reference', q.reference], ['current', q.current]] as const) {
     if (!s || s.rows === 0) continue
     if (s.count === 0) add({ check: 'all_null', dataset, severity: 'error', message: `column '${c}' is empty (all ${s.rows} values missing) in the ${dataset} dataset`, value: 1 })
-    else if (s.distinct === 1) add({ check: 'constant_column', dataset, severity: 'warning', message: `column '${c}' is constant in the ${dataset} dataset (one value: ${s.top?.[0]?.value ?? s.min})`, value: 1 })
+    else if (s.distinct === 1) add({ check: 'constant_column', dataset, severity: 'warning', message: `column '${c}' is constant in the ${dataset} dataset (one value: ${s.top?.[0]?.value ?? (s.min === null ? '' : short(s.min))})`, value: 1 })
   }
   const rn = q.referenceNullShare
   const cn = q.currentNullShare
@@ -163,15 +168,15 @@ function findingsOf(q: ColumnQuality, tolerance: number): QualityFinding[] {
   }
   if (q.outOfRange && q.outOfRange.count > 0) {
     const r = q.outOfRange
-    add({ check: 'out_of_range', dataset: 'current', severity: 'warning', message: `column '${c}': ${r.count} current values (${pct(r.share)}) outside the reference range [${r.referenceMin}, ${r.referenceMax}]`, value: r.share })
+    add({ check: 'out_of_range', dataset: 'current', severity: 'warning', message: `column '${c}': ${r.count} current values (${pct(r.share)}) outside the reference range [${short(r.referenceMin)}, ${short(r.referenceMax)}]`, value: r.share })
   }
   if (q.newCategories && q.newCategories.count > 0) {
     const n = q.newCategories
-    add({ check: 'new_categories', dataset: 'current', severity: 'warning', message: `column '${c}': ${n.count} new categories in current (${pct(n.share)} of rows): ${n.values.slice(0, 5).join(', ')}${n.count > 5 ? ', …' : ''}`, value: n.count })
+    add({ check: 'new_categories', dataset: 'current', severity: 'warning', message: `column '${c}': ${n.count} new ${n.count === 1 ? 'category' : 'categories'} in current (${pct(n.share)} of rows): ${n.values.slice(0, 3).join(', ')}${n.count > 3 ? ', …' : ''}`, value: n.count })
   }
   if (q.missingCategories && q.missingCategories.count > 0) {
     const m = q.missingCategories
-    add({ check: 'missing_categories', dataset: 'current', severity: 'warning', message: `column '${c}': ${m.count} reference categories absent from current (${pct(m.share)} of reference rows): ${m.values.slice(0, 5).join(', ')}${m.count > 5 ? ', …' : ''}`, value: m.count })
+    add({ check: 'missing_categories', dataset: 'current', severity: 'warning', message: `column '${c}': ${m.count} reference ${m.count === 1 ? 'category' : 'categories'} absent from current (${pct(m.share)} of reference rows): ${m.values.slice(0, 3).join(', ')}${m.count > 3 ? ', …' : ''}`, value: m.count })
   }
   return out
 }

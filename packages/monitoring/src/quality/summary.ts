@@ -8,7 +8,7 @@ import type { ColumnValues, RawValue } from '../drift/column-drift.js'
 export type DataType = 'numeric' | 'boolean' | 'string' | 'mixed' | 'empty'
 
 export interface TopValue {
-  /** the value as text (numbers and booleans as JavaScript prints them) */
+  /** the value as text (numbers and booleans as JavaScript prints them), cut to MAX_VALUE_LENGTH */
   value: string
   count: number
 }
@@ -135,13 +135,19 @@ export function valueCounts(values: ColumnValues): Map<string | number | boolean
   return counts
 }
 
+/** Longest top value kept, in characters (longer ones are cut, so summaries stay small). */
+export const MAX_VALUE_LENGTH = 100
+
 /** The k most frequent values (ties in order of first appearance, as pandas' value_counts). */
 export function topValues(counts: Map<string | number | boolean, number>, k: number): TopValue[] {
   return [...counts.entries()]
     .map(([value, count], i) => ({ value, count, i }))
     .sort((a, b) => b.count - a.count || a.i - b.i)
     .slice(0, k)
-    .map(({ value, count }) => ({ value: String(value), count }))
+    .map(({ value, count }) => {
+      const text = String(value)
+      return { value: text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text, count }
+    })
 }
 
 function distinctSorted(a: Float64Array): number {

@@ -23,10 +23,10 @@ tbody.col>tr.row{cursor:pointer}tbody.col>tr.row:hover{background:var(--hover)}
 .tog{display:inline-block;width:14px;color:var(--muted)}tbody.col.open .tog{transform:rotate(90deg)}
 .name{font-weight:600;word-break:break-all}.pill{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
 .pill.bad{background:color-mix(in srgb,var(--bad) 15%,transparent)}.pill.ok{background:color-mix(in srgb,var(--ok) 15%,transparent)}.pill.warn{background:color-mix(in srgb,var(--warn) 15%,transparent)}
-tr.detail>td{background:var(--card);padding:14px 18px}.detail-grid{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
+tr.detail>td{background:var(--card);padding:14px 18px}.detail-grid{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}.detail-grid>*{flex:0 0 auto}
 .plot{max-width:100%;height:auto;font-size:11px}.plot text{fill:var(--muted)}.plot .axis{stroke:var(--line);fill:none}.plot .ref{fill:var(--ref);fill-opacity:.6}.plot .cur{fill:var(--cur);fill-opacity:.6}
 .legend{font-size:12px;color:var(--muted);margin-bottom:4px}.sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 10px;vertical-align:-1px}
-table.stats{width:auto;font-size:13px}table.stats th{cursor:default}table.stats td,table.stats th{padding:3px 10px}
+table.stats{width:auto;font-size:13px}table.stats th{cursor:default}table.stats td,table.stats th{padding:3px 10px}table.stats td+td{text-align:right;font-variant-numeric:tabular-nums}table.stats td.t{text-align:left;max-width:260px;word-break:break-all}
 ul.findings{margin:0;padding-left:18px}ul.findings li{margin:2px 0}.err-msg{color:var(--bad)}
 .empty{color:var(--muted);padding:12px 0}
 `
@@ -69,15 +69,18 @@ const STAT_ROWS: [string, (s: ColumnSummary) => string][] = [
   ['max', (s) => num(s.max)],
 ]
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
+const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s)
+
 function statsTable(c: ReportColumn): string {
   const r = c.quality.reference
   const u = c.quality.current
   const numeric = (r?.mean ?? u?.mean) !== undefined && (r?.mean !== null || u?.mean !== null)
   const rows = STAT_ROWS.filter(([k]) => numeric || !['mean', 'std', 'min', '25%', '50%', '75%', 'max', 'infinite'].includes(k))
   let html = '<table class="stats"><thead><tr><th></th><th class="n">reference</th><th class="n">current</th></tr></thead><tbody>'
-  for (const [k, f] of rows) html += `<tr><td>${k}</td><td class="n">${r ? f(r) : '—'}</td><td class="n">${u ? f(u) : '—'}</td></tr>`
-  const top = (s: ColumnSummary | undefined) => (s?.top ?? []).slice(0, 5).map((t) => `${e(t.value)} (${num(t.count)})`).join(', ') || '—'
-  if (r?.top || u?.top) html += `<tr><td>top values</td><td>${top(r)}</td><td>${top(u)}</td></tr>`
+  for (const [k, f] of rows) html += `<tr><td>${k}<td>${r ? f(r) : '—'}<td>${u ? f(u) : '—'}</tr>`
+  const top = (s: ColumnSummary | undefined) => (s?.top ?? []).slice(0, 3).map((t) => `${e(cut(t.value, 30))} (${num(t.count)})`).join(', ') || '—'
+  if (r?.top || u?.top) html += `<tr><td>top values<td class="t">${top(r)}<td class="t">${top(u)}</tr>`
   return `${html}</tbody></table>`
 }
 
@@ -87,8 +90,8 @@ function columnBody(c: ReportColumn, findings: DriftReport['quality']['findings'
   const worst = mine.some((f) => f.severity === 'error') ? 'bad' : mine.length ? 'warn' : ''
   const score = d.status === 'ok' ? d.score : ''
   const stat = d.status === 'ok' && Number.isFinite(d.statistic) ? d.statistic : ''
-  const type = d.featureType ?? c.quality.referenceType ?? c.quality.currentType ?? ''
-  const typeLabel = type === 'num' ? 'numerical' : type === 'cat' ? 'categorical' : type
+  const dataType = c.quality.referenceType ?? c.quality.currentType
+  const typeLabel = d.featureType === 'num' || (!d.featureType && dataType === 'numeric') ? 'numerical' : d.featureType === 'cat' || (dataType && dataType !== 'empty') ? 'categorical' : '—'
   const attrs = `data-name="${e(c.column)}" data-type="${e(typeLabel)}" data-test="${e(d.test ?? '')}" data-stat="${stat}" data-score="${score}" data-drifted="${d.status === 'ok' && d.drifted ? 1 : 0}" data-issues="${mine.length}"`
   const plot = c.histogram
     ? `<div><div class="legend"><span class="sw" style="background:var(--ref)"></span>reference<span class="sw" style="background:var(--cur)"></span>current</div>${histogramSvg(c.histogram)}</div>`
@@ -130,7 +133,7 @@ export function renderHtmlReport(report: DriftReport): string {
 <div class="card"><div class="k">Dataset</div><div class="v">${verdict}</div><div class="s">drift when ≥ ${pct(d.driftShare)} of columns drift</div></div>
 <div class="card"><div class="k">Drifted columns</div><div class="v">${d.numberOfDriftedColumns} of ${d.numberOfColumns}</div><div class="s">share ${pct(d.shareOfDriftedColumns)}</div></div>
 <div class="card"><div class="k">Columns with errors</div><div class="v${d.numberOfErrors ? ' warn' : ''}">${d.numberOfErrors}</div><div class="s">not counted in the share</div></div>
-<div class="card"><div class="k">Quality findings</div><div class="v${errors ? ' bad' : findings.length ? ' warn' : ''}">${findings.length}</div><div class="s">${errors} errors, ${findings.length - errors} warnings</div></div>
+<div class="card"><div class="k">Quality findings</div><div class="v${errors ? ' bad' : findings.length ? ' warn' : ''}">${findings.length}</div><div class="s">${plural(errors, 'error')}, ${plural(findings.length - errors, 'warning')}</div></div>
 </section>
 <h2>Columns</h2>
 <div class="tools"><input id="filter" type="search" placeholder="Filter columns" aria-label="Filter columns"><label><input id="only-drifted" type="checkbox"> drifted only</label><span class="meta">Click a column for its distributions and statistics; click a heading to sort.</span></div>

@@ -25,14 +25,12 @@ function numericSvg(h: NumericHistogram): string {
   const ymax = Math.max(...rs, ...cs, 1e-12)
   const bins = h.reference.length
   const bw = pw / bins
+  // one step outline per dataset: a few characters per bin
+  const base = top + ph
   const path = (s: number[]) => {
-    let d = ''
-    s.forEach((v, i) => {
-      if (v <= 0) return
-      const bh = (v / ymax) * ph
-      d += `M${r1(left + i * bw)} ${r1(top + ph - bh)}h${r1(Math.max(bw - 1, 0.5))}v${r1(bh)}h${r1(-Math.max(bw - 1, 0.5))}z`
-    })
-    return d
+    let d = `M${left} ${base}`
+    for (const v of s) d += `V${r1(base - (v / ymax) * ph)}h${r1(bw)}`
+    return `${d}V${base}z`
   }
   const lo = h.edges[0]!
   const hi = h.edges[h.edges.length - 1]!
@@ -65,8 +63,8 @@ function categoricalSvg(h: CategoricalHistogram): string {
   const cs = shares(cur)
   const xmax = Math.max(...rs, ...cs, 1e-12)
   const W = 560
-  const left = 170
-  const right = 56
+  const left = 150
+  const right = 96
   const row = 20
   const H = labels.length * row + 6
   const pw = W - left - right
@@ -75,13 +73,14 @@ function categoricalSvg(h: CategoricalHistogram): string {
   let text = ''
   labels.forEach((label, i) => {
     const y = 3 + i * row
-    const shown = label.length > 24 ? `${label.slice(0, 23)}…` : label
-    text += `<text x="${left - 6}" y="${y + 13}" text-anchor="end"><title>${escapeHtml(label)}</title>${escapeHtml(shown)}</text>`
+    const cut = label.length > 24
+    const shown = cut ? `${label.slice(0, 23)}…` : label
+    text += `<text x="${left - 6}" y="${y + 13}" text-anchor="end">${cut ? `<title>${escapeHtml(label)}</title>` : ''}${escapeHtml(shown)}</text>`
     const rw = (rs[i]! / xmax) * pw
     const cw = (cs[i]! / xmax) * pw
     if (rw > 0) refD += `M${left} ${y + 2}h${r1(rw)}v7h${r1(-rw)}z`
     if (cw > 0) curD += `M${left} ${y + 10}h${r1(cw)}v7h${r1(-cw)}z`
-    text += `<text class="val" x="${r1(left + Math.max(rw, cw) + 4)}" y="${y + 13}">${formatShare(rs[i]!)} → ${formatShare(cs[i]!)}</text>`
+    text += `<text class="val" x="${r1(Math.min(left + Math.max(rw, cw) + 4, W - right + 4))}" y="${y + 13}">${formatShare(rs[i]!)} → ${formatShare(cs[i]!)}</text>`
   })
   return (
     `<svg class="plot" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="category shares of reference and current">` +
