@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CompiledQuery, type KyselyPlugin, type QueryId, type RootOperationNode } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { openDatabase } from '../src/sql/open-database.js'
 import { SqlPredictionLogStore } from '../src/sql/predictions/sql-prediction-log-store.js'
@@ -47,17 +48,24 @@ describe('SQL prediction log on SQLite', () => {
     }
   })
 
-  it('searches a deployment window through its index', async () => {
+  it("searches a deployment's time window through its index, in index order (no sort)", async () => {
     const database = await openDatabase('sqlite:///:memory:')
     try {
-      const store = new SqlPredictionLogStore(database.db, database.ops)
+      // The store's own SQL, captured as it runs, then explained.
+      const captured: { node: RootOperationNode; queryId: QueryId }[] = []
+      const capture: KyselyPlugin = {
+        transformQuery: (args) => (captured.push(args), args.node),
+        transformResult: async (args) => args.result,
+      }
+      const store = new SqlPredictionLogStore(database.db.withPlugin(capture), database.ops)
       await store.logBatch(Array.from({ length: 50 }, (_, i) => record(`r${i}`, { timestampMs: 1000 + i })))
-      const { sql } = await import('kysely')
-      const plan = await sql<{ detail: string }>`EXPLAIN QUERY PLAN SELECT seq FROM predictions WHERE deployment = ${'iris'} AND timestamp_ms >= ${1010} AND timestamp_ms < ${1020} AND (timestamp_ms, seq) > (${1012}, ${5}) ORDER BY timestamp_ms, seq LIMIT 11`.execute(
-        database.db,
-      )
+      captured.length = 0
+      const page = await store.search({ deployment: 'iris', startTime: 1010, endTime: 1040, after: { timestampMs: 1012, seq: 13 }, order: 'desc', limit: 5 })
+      expect(page.items.map((p) => p.timestampMs)).toEqual([1011, 1010])
+      const select = captured.map((c) => database.db.getExecutor().compileQuery(c.node, c.queryId)).find((q) => /^select/i.test(q.sql))!
+      const plan = await database.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${select.sql}`, [...select.parameters]))
       const details = plan.rows.map((r) => r.detail).join(' | ')
-      expect(details).toMatch(/USING (COVERING )?INDEX predictions_deployment_time/)
+      expect(details).toMatch(/SEARCH p USING INDEX predictions_deployment_time/)
       expect(details).not.toMatch(/TEMP B-TREE/)
     } finally {
       await database.close()

@@ -131,13 +131,18 @@ export class SqlPredictionLogStore implements PredictionLogStore {
     if (q.modelVersion !== undefined) query = query.where('p.model_version', '=', q.modelVersion)
     if (q.variant !== undefined) query = query.where('p.variant', '=', q.variant)
     if (q.shadow !== undefined) query = query.where('p.shadow', '=', q.shadow ? 1 : 0)
-    if (q.startTime !== undefined) query = query.where('p.timestamp_ms', '>=', q.startTime)
-    if (q.endTime !== undefined) query = query.where('p.timestamp_ms', '<', q.endTime)
+    // The cursor tightens the window's bound on its side (one range on the index, so a page costs
+    // the same wherever it starts); ties at the cursor's timestamp continue by seq.
     const after = q.after
+    let start = q.startTime
+    let end = q.endTime
+    if (after && q.order === 'asc' && (start === undefined || after.timestampMs >= start)) start = after.timestampMs
+    if (after && q.order === 'desc' && (end === undefined || after.timestampMs < end)) end = after.timestampMs + 1
+    if (start !== undefined) query = query.where('p.timestamp_ms', '>=', start)
+    if (end !== undefined) query = query.where('p.timestamp_ms', '<', end)
     if (after) {
-      query = query.where((eb) =>
-        eb(eb.refTuple('p.timestamp_ms', 'p.seq'), q.order === 'asc' ? '>' : '<', eb.tuple(after.timestampMs, after.seq)),
-      )
+      const op = q.order === 'asc' ? '>' : '<'
+      query = query.where((eb) => eb.or([eb('p.timestamp_ms', op, after.timestampMs), eb('p.seq', op, after.seq)]))
     }
     const rows = await query
       .orderBy('p.timestamp_ms', q.order)
