@@ -6,7 +6,6 @@
 import cluster from 'node:cluster'
 import { type PredictionRecord, keelPredictionsApi, predictionRecordToWire } from '@keel/contracts'
 import { createKeel, type Keel, resolveModelUri } from '@keel/sdk'
-import { AggregatorRegistry } from 'prom-client'
 import { type LogFormat, type Logger, createLogger } from './http/logger.js'
 import { runPrimary, worker } from './serving/cluster.js'
 import { Deployment } from './serving/deployment.js'
@@ -80,11 +79,7 @@ export async function startModelServer(options: ServeOptions, logger: Logger, me
     logProbabilities: spec.predictionLog.enabled,
     onError: (error, where) => logger.error({ where, err: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'serving error'),
   })
-  if (cluster.isWorker) {
-    // prom-client answers the primary's metrics requests once an AggregatorRegistry exists here.
-    void new AggregatorRegistry()
-    AggregatorRegistry.setRegistries([metrics.registry])
-  }
+  if (cluster.isWorker) worker.serveMetrics(metrics.registry)
   try {
     await deployment.start()
   } catch (error) {

@@ -1,16 +1,22 @@
 /**
  * Serving on every core: the primary process forks workers that each load the deployment and
  * share the listening socket (Node's cluster, round-robin). `GET /metrics` on any worker asks the
- * primary, which sums every worker's registry (prom-client's AggregatorRegistry). A worker that
- * dies is replaced; SIGTERM/SIGINT drain the workers and stop.
+ * primary, which collects every worker's registry and sums them (prom-client's
+ * `AggregatorRegistry.aggregate`). A worker that dies is replaced; SIGTERM drains the workers.
  */
 import cluster, { type Worker } from 'node:cluster'
-import { AggregatorRegistry } from 'prom-client'
+import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client'
 
 const METRICS_REQUEST = 'keel:metrics-request'
 const METRICS_RESPONSE = 'keel:metrics-response'
+const COLLECT = 'keel:collect'
+const COLLECTED = 'keel:collected'
+/** A loaded machine can be slow to answer; a scrape gives up after this. */
+const TIMEOUT_MS = 15_000
 const READY = 'keel:worker-ready'
 const FAILED = 'keel:worker-failed'
+
+type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[]
 
 interface Message {
   readonly type: string
@@ -18,6 +24,30 @@ interface Message {
   readonly text?: string
   readonly error?: string
   readonly port?: number
+  readonly metrics?: WorkerMetrics
+}
+
+/** Asks every live worker for its metrics and sums them. */
+function collect(): Promise<string> {
+  const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected())
+  const id = nextId++
+  return new Promise((resolve, reject) => {
+    const parts: WorkerMetrics[] = []
+    const timer = setTimeout(() => {
+      cluster.off('message', onCollected)
+      reject(new Error(`${workers.length - parts.length} of ${workers.length} workers did not report their metrics in time`))
+    }, TIMEOUT_MS)
+    const onCollected = (_worker: Worker, message: Message): void => {
+      if (message.type !== COLLECTED || message.id !== id) return
+      parts.push(message.metrics ?? [])
+      if (parts.length < workers.length) return
+      clearTimeout(timer)
+      cluster.off('message', onCollected)
+      resolve(AggregatorRegistry.aggregate(parts).metrics())
+    }
+    cluster.on('message', onCollected)
+    for (const w of workers) w.send({ type: COLLECT, id })
+  })
 }
 
 export const isWorker = (): boolean => cluster.isWorker
@@ -33,7 +63,6 @@ export interface PrimaryOptions {
 
 /** Runs the primary: forks the workers, relays metrics, replaces crashed workers. */
 export function runPrimary(options: PrimaryOptions): { stop(): Promise<void> } {
-  const aggregator = new AggregatorRegistry()
   let ready = 0
   let stopping = false
   let failed = false
@@ -49,7 +78,7 @@ export function runPrimary(options: PrimaryOptions): { stop(): Promise<void> } {
         stopping = true
         options.onFailed(message.error ?? 'a worker failed to start')
       } else if (message.type === METRICS_REQUEST) {
-        aggregator.clusterMetrics().then(
+        collect().then(
           (text) => worker.send({ type: METRICS_RESPONSE, id: message.id, text }),
           (error: unknown) => worker.send({ type: METRICS_RESPONSE, id: message.id, error: String(error) }),
         )
@@ -91,6 +120,16 @@ export const worker = {
   failed(error: string): void {
     process.send?.({ type: FAILED, error })
   },
+  /** Reports this worker's registry whenever the primary collects. */
+  serveMetrics(registry: Registry): void {
+    process.on('message', (message: Message) => {
+      if (message.type !== COLLECT) return
+      registry.getMetricsAsJSON().then(
+        (metrics) => process.send?.({ type: COLLECTED, id: message.id, metrics }),
+        () => process.send?.({ type: COLLECTED, id: message.id, metrics: [] }),
+      )
+    })
+  },
   /** The metrics of all workers, summed by the primary. */
   clusterMetrics(): Promise<string> {
     const id = nextId++
@@ -101,7 +140,7 @@ export const worker = {
       setTimeout(() => {
         if (pending.delete(id)) reject(new Error('The primary did not answer the metrics request'))
         if (pending.size === 0) process.off('message', onMessage)
-      }, 5_000).unref()
+      }, TIMEOUT_MS + 1_000).unref()
     })
   },
 }
@@ -115,5 +154,3 @@ function onMessage(message: Message): void {
   if (message.error !== undefined) p.reject(new Error(message.error))
   else p.resolve(message.text ?? '')
 }
-
-export { AggregatorRegistry }

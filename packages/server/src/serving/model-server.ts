@@ -108,7 +108,7 @@ export class ModelServer {
       case '/version':
         return send(res, 200, this.options.version, {}, 'text/plain')
       case '/metrics':
-        return send(res, 200, await this.options.metricsText(), {}, 'text/plain; version=0.0.4; charset=utf-8')
+        return this.metrics(res)
       case '/v2':
         return send(res, 200, JSON.stringify({ name: 'keel', version: this.options.version, extensions: [] }))
       case '/v2/health/live':
@@ -120,6 +120,16 @@ export class ModelServer {
     }
     if (path.startsWith('/v2/models/')) return this.modelMetadata(res, path)
     return this.notFoundOrMethod(res, path, method)
+  }
+
+  private async metrics(res: ServerResponse): Promise<void> {
+    let text: string
+    try {
+      text = await this.options.metricsText()
+    } catch (error) {
+      return send(res, 503, JSON.stringify({ error: `Metrics unavailable: ${error instanceof Error ? error.message : String(error)}` }), { 'retry-after': '1' })
+    }
+    send(res, 200, text, {}, 'text/plain; version=0.0.4; charset=utf-8')
   }
 
   private notFoundOrMethod(res: ServerResponse, path: string, method: string): void {
