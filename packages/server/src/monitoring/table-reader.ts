@@ -64,7 +64,7 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
   try {
     const connection = await instance.connect()
     try {
-      return await readColumns(connection, source, label, options)
+      return await readColumns(connection, source, format, options)
     } finally {
       connection.closeSync()
     }
@@ -76,7 +76,7 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
   }
 }
 
-async function readColumns(connection: DuckDBConnection, source: string, label: string, options: ReadTableOptions): Promise<ReadTableResult> {
+async function readColumns(connection: DuckDBConnection, source: string, format: TableFormat, options: ReadTableOptions): Promise<ReadTableResult> {
   const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)
   let schema = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }))
   if (options.columns) {
@@ -132,8 +132,36 @@ async function readColumns(connection: DuckDBConnection, source: string, label: 
   }
   const table: Record<string, Float64Array | RawValue[]> = {}
   schema.forEach((c, i) => {
-    table[c.name] = numbers[i] ? numbers[i]!.slice(0, rows) : others[i]!
+    const asNumbers = kinds[i] === 'text' && format === 'csv' ? numericText(others[i]!) : undefined
+    if (asNumbers) featureTypes[c.name] = 'num'
+    table[c.name] = numbers[i] ? numbers[i]!.slice(0, rows) : (asNumbers ?? others[i]!)
   })
-  void label
   return { table, rows, sqlTypes, featureTypes }
+}
+
+const SPECIAL: Record<string, number> = { inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity, nan: Number.NaN }
+
+/**
+ * A CSV text column whose every value is a number, inf or nan (DuckDB's sniffer reads those as
+ * text; pandas reads them as float64): the numbers, else undefined.
+ */
+function numericText(values: RawValue[]): Float64Array | undefined {
+  const out = new Float64Array(values.length)
+  let seen = false
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (v === null || v === undefined) {
+      out[i] = Number.NaN
+      continue
+    }
+    const text = String(v).trim()
+    const n = text === '' ? Number.NaN : Number(text)
+    if (Number.isNaN(n)) {
+      const special = SPECIAL[text.toLowerCase()]
+      if (special === undefined) return undefined
+      out[i] = special
+    } else out[i] = n
+    seen = true
+  }
+  return seen ? out : undefined
 }
