@@ -36,6 +36,8 @@ export class Deployment {
   private readonly policy: TrafficPolicy
   private watcher: NodeJS.Timeout | undefined
   private refreshing = false
+  /** The last registry failure reported per variant: reported again only when it changes. */
+  private readonly refreshErrors = new Map<string, string>()
   private started = false
   /** Requests in progress (live variants). */
   inflight = 0
@@ -79,12 +81,16 @@ export class Deployment {
       for (const variant of this.variants) {
         try {
           const change = await variant.refresh()
+          this.refreshErrors.delete(variant.name)
           if (change !== undefined) {
             this.metrics.switched(change.variant, change.from, change.to)
             this.events.switched(change)
           }
         } catch (error) {
-          this.events.refreshFailed(variant.name, error) // keep serving the version we have
+          // Keep serving the version we have; say so once per distinct failure, not every poll.
+          const message = error instanceof Error ? error.message : String(error)
+          if (this.refreshErrors.get(variant.name) !== message) this.events.refreshFailed(variant.name, error)
+          this.refreshErrors.set(variant.name, message)
         }
       }
     } finally {
