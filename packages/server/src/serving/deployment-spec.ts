@@ -156,7 +156,7 @@ export function parseDeploymentFile(text: string, file: string, overrides: Parti
   const stickyHeader = str(routing, 'sticky_header', `${file}: routing`)
   const stickyField = str(routing, 'sticky_field', `${file}: routing`)
   const spec: DeploymentSpec = {
-    name: str(raw, 'name', file) ?? defaultDeploymentName(variants[0]?.modelUri ?? ''),
+    name: str(raw, 'name', file) ?? (variants[0] === undefined ? 'model' : defaultDeploymentName(variants[0].modelUri)),
     variants,
     ...(stickyHeader !== undefined && { stickyHeader: stickyHeader.toLowerCase() }),
     ...(stickyField !== undefined && { stickyField }),
