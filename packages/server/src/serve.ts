@@ -4,7 +4,7 @@
  * and runs them in one process or in a cluster of workers.
  */
 import cluster from 'node:cluster'
-import { type PredictionRecord, keelPredictionsApi, predictionRecordToWire } from '@keel/contracts'
+import type { PredictionRecord } from '@keel/contracts'
 import { createKeel, type Keel, resolveModelUri } from '@keel/sdk'
 import { type LogFormat, type Logger, createLogger } from './http/logger.js'
 import { runPrimary, worker } from './serving/cluster.js'
@@ -48,13 +48,7 @@ function sdkModelSource(keel: Keel, cacheDir: string | undefined): ModelSource {
 
 /** The prediction log's batches, to the tracking server's `/keel/predictions/log-batch`. */
 function trackingSink(keel: Keel, deployment: string): PredictionSink {
-  return {
-    logBatch: (records: readonly PredictionRecord[], dropped = 0) =>
-      keel.client.http.call(keelPredictionsApi.logPredictions, {
-        records: records.map(predictionRecordToWire),
-        ...(dropped > 0 && { dropped, deployment }),
-      }),
-  }
+  return { logBatch: (records: readonly PredictionRecord[], dropped = 0) => keel.predictions.logBatch(records, dropped, { deployment }) }
 }
 
 /** Builds and starts the deployment and its HTTP server in this process. */
