@@ -84,9 +84,10 @@ describe('summary statistics against pandas', async () => {
     if (want.top) expect(actual.top).toEqual(want.top)
   }
   numericCases.forEach((c, i) => {
-    it(`numeric: ${c.name} (plain array and Float64Array)`, () => {
+    it(`numeric: ${c.name} (plain array, Float64Array, and sorted: read without a copy)`, () => {
       check(summarizeColumn(c.values), expected[i]!)
       check(summarizeColumn(Float64Array.from(c.values)), expected[i]!)
+      check(summarizeColumn(Float64Array.from(c.values).sort()), expected[i]!)
     })
   })
   categoricalCases.forEach((c, i) => {

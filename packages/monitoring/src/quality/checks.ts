@@ -4,7 +4,7 @@
 
 import { inferFeatureType, type ColumnValues, type Table } from '../drift/column-drift.js'
 import type { FeatureType } from '../stats/types.js'
-import { summarizeColumn, valueCounts, type ColumnSummary, type DataType } from './summary.js'
+import { dataTypeOf, summarizeColumn, valueCounts, type ColumnSummary, type DataType } from './summary.js'
 
 export type QualityCheck =
   | 'missing_column'
@@ -119,15 +119,20 @@ function columnQuality(name: string, ref: ColumnValues | undefined, cur: ColumnV
   const featureType = ref && cur ? (options.featureTypes?.[name] ?? inferFeatureType(ref, cur)) : undefined
   if (featureType) q.featureType = featureType
   const topK = options.topK ?? 10
-  const summarize = (v: ColumnValues) => summarizeColumn(v, featureType === 'cat' ? { categorical: true, topK } : { topK })
+  // categorical columns: one count of each value per dataset, for the summary and the category diff
+  const countsOf = (v: ColumnValues) => (featureType === 'cat' || dataTypeOf(v) !== 'numeric' ? valueCounts(v) : undefined)
+  const refCounts = ref && countsOf(ref)
+  const curCounts = cur && countsOf(cur)
+  const summarize = (v: ColumnValues, counts: Map<string | number | boolean, number> | undefined) =>
+    summarizeColumn(v, { ...(featureType === 'cat' && { categorical: true }), topK, ...(counts && { counts }) })
   if (ref) {
-    q.reference = summarize(ref)
+    q.reference = summarize(ref, refCounts)
     q.referenceType = q.reference.dataType
     q.referenceNullShare = ref.length === 0 ? null : q.reference.missing / ref.length
     q.constantInReference = q.reference.distinct === 1
   }
   if (cur) {
-    q.current = summarize(cur)
+    q.current = summarize(cur, curCounts)
     q.currentType = q.current.dataType
     q.currentNullShare = cur.length === 0 ? null : q.current.missing / cur.length
     q.constantInCurrent = q.current.distinct === 1
@@ -138,8 +143,8 @@ function columnQuality(name: string, ref: ColumnValues | undefined, cur: ColumnV
       const r = outOfRange(q.reference, cur)
       if (r) q.outOfRange = r
     } else if (q.reference.count > 0 && q.current.count > 0) {
-      const rc = valueCounts(ref)
-      const cc = valueCounts(cur)
+      const rc = refCounts ?? valueCounts(ref)
+      const cc = curCounts ?? valueCounts(cur)
       const maxListed = options.maxListed ?? 20
       q.newCategories = categoryDiff(cc, rc, maxListed)
       q.missingCategories = categoryDiff(rc, cc, maxListed)

@@ -42,6 +42,8 @@ export interface SummaryOptions {
   categorical?: boolean
   /** how many top values (default 10) */
   topK?: number
+  /** the column's valueCounts, when the caller has them already */
+  counts?: Map<string | number | boolean, number>
 }
 
 const isMissing = (v: RawValue): boolean => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))
@@ -75,8 +77,15 @@ export function quantileSorted(sorted: Float64Array, q: number): number {
   return t >= 0.5 ? b - d * (1 - t) : a + d * t
 }
 
-/** The finite numbers of a column, sorted ascending. */
+/** The finite numbers of a column, sorted ascending (a view, not a copy, when already sorted). */
 export function finiteSorted(values: ColumnValues): Float64Array {
+  if (values instanceof Float64Array && isSortedNaNLast(values)) {
+    let lo = 0
+    let hi = values.length
+    while (lo < hi && values[lo] === Number.NEGATIVE_INFINITY) lo++
+    while (hi > lo && !Number.isFinite(values[hi - 1]!)) hi--
+    return values.subarray(lo, hi)
+  }
   let out: Float64Array
   if (values instanceof Float64Array) {
     out = new Float64Array(values.length)
@@ -93,6 +102,15 @@ export function finiteSorted(values: ColumnValues): Float64Array {
   }
   out.sort()
   return out
+}
+
+/** Ascending with NaN at the end, as Float64Array.prototype.sort leaves it. */
+export function isSortedNaNLast(a: Float64Array): boolean {
+  let i = 1
+  for (; i < a.length && !Number.isNaN(a[i]!); i++) if (a[i - 1]! > a[i]! || Number.isNaN(a[i - 1]!)) return false
+  if (i < a.length && i > 0 && Number.isNaN(a[i - 1]!) && !Number.isNaN(a[i]!)) return false
+  for (; i < a.length; i++) if (!Number.isNaN(a[i]!)) return false
+  return true
 }
 
 function numericStats(sorted: Float64Array): Pick<ColumnSummary, 'mean' | 'std' | 'min' | 'q25' | 'median' | 'q75' | 'max'> {
@@ -183,7 +201,7 @@ export function summarizeColumn(values: ColumnValues, options: SummaryOptions = 
     }
     distinct = distinctSorted(sorted) + posInf + negInf
   } else {
-    counts = valueCounts(values)
+    counts = options.counts ?? valueCounts(values)
     distinct = counts.size
   }
   const summary: ColumnSummary = { rows, count, missing, infinite, dataType, distinct, ...numericStats(sorted) }
