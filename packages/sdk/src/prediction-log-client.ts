@@ -37,6 +37,7 @@ export class PredictionLogClient {
    * so a failed call can be retried as a whole.
    */
   async logBatch(records: readonly PredictionRecord[], dropped = 0, options: LogPredictionsOptions = {}): Promise<void> {
+    if (records.length === 0 && dropped === 0) return
     const size = LIMITS.predictionRecordsPerBatch
     for (let i = 0; i === 0 || i < records.length; i += size) {
       await this.http.call(api.logPredictions, {

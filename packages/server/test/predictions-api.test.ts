@@ -360,3 +360,54 @@ describe('hostile values inside records, labels and searches', () => {
     expect(accepted).toBeGreaterThan(0)
   })
 })
+
+describe('concurrent writers and a crash', () => {
+  it('eight clients sending overlapping batches at once: each record once, the summary exact, all kept after SIGKILL', async () => {
+    const first = await startKeelServer()
+    const d = 'concurrent'
+    try {
+      const failures: string[] = []
+      // Client c owns records [c*125, c*125+125), sent in 5 batches of 25; each batch also carries
+      // 10 records of the next client's, which that client sends too (a duplicate from elsewhere).
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, c) => {
+          for (let b = 0; b < 5; b++) {
+            const own = Array.from({ length: 25 }, (_, i) => c * 125 + b * 25 + i)
+            const neighbour = Array.from({ length: 10 }, (_, i) => ((c + 1) % 8) * 125 + b * 25 + i)
+            const records = [...own, ...neighbour].map((n) => wire(`c${n}`, d, { timestamp_ms: T0 + n, variant: n % 2 ? 'challenger' : 'champion' }))
+            const res = await fetch(`${first.url}/api/2.0/keel/predictions/log-batch`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ records, dropped: 1 }),
+            })
+            if (res.status !== 200) failures.push(await res.text())
+          }
+        }),
+      )
+      expect(failures).toEqual([])
+      await first.stop('SIGKILL')
+      const second = await startKeelServer({ dataDir: first.dataDir })
+      try {
+        const got = (await fetch(`${second.url}/api/2.0/keel/predictions/search?deployment=${d}&max_results=10000`).then((r) => r.json())) as { records: { request_id: string }[] }
+        const ids = got.records.map((r) => r.request_id)
+        expect(new Set(ids).size).toBe(ids.length)
+        expect(ids).toEqual(Array.from({ length: 1000 }, (_, n) => `c${n}`))
+        const summary = ((await fetch(`${second.url}/api/2.0/keel/predictions/deployments`).then((r) => r.json())) as { deployments: unknown[] }).deployments[0]
+        // Every batch brought records no one else sent, so each of the 40 dropped counts counts.
+        expect(summary).toEqual({
+          deployment: d,
+          records: 1000,
+          dropped: 40,
+          first_timestamp_ms: T0,
+          last_timestamp_ms: T0 + 999,
+          variants: ['challenger', 'champion'],
+          model_versions: ['3'],
+        })
+      } finally {
+        await second.close()
+      }
+    } finally {
+      await first.close()
+    }
+  }, 60_000)
+})
