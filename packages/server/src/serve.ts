@@ -96,17 +96,25 @@ export async function serve(options: ServeOptions, announce: (url: string, deplo
   const logger = createLogger(options.logFormat, 2)
   if (options.workers > 1 && cluster.isPrimary) {
     return new Promise((resolve, reject) => {
+      let started = false
       const primary = runPrimary({
         workers: options.workers,
         env: {},
         log: (message) => logger.warn({}, message),
         onReady: (port) => {
+          started = true
           const url = `http://${options.host}:${port}`
           announce(url)
           resolve({ url, close: () => primary.stop() })
         },
         onFailed: (error) => {
-          void primary.stop().then(() => reject(new Error(error)))
+          void primary.stop().then(() => {
+            if (!started) return reject(new Error(error))
+            // A replacement worker could not load the model: stop rather than serve with fewer.
+            logger.error({ err: error }, 'a worker failed to start; stopping')
+            logger.flush()
+            process.exit(1)
+          })
         },
       })
     })
