@@ -10,7 +10,6 @@
 // `datasetDriftAsync` (parallel.ts) spreads the columns over worker threads with the same results.
 
 import { CategoryCountSample, countSorted } from '../stats/binning.js'
-import { distinctSorted } from '../stats/sample.js'
 import { runStatTest, STAT_TESTS, isStatTestName } from '../stats/registry.js'
 import { StatTestError, type Category, type FeatureType, type StatTestName } from '../stats/types.js'
 import { columnLength, InvalidColumnError, prepareColumn, type DriftColumn, type DriftTable, type PreparedColumn, type RawValue } from './columns.js'
@@ -78,12 +77,16 @@ export interface ColumnDriftError extends ColumnCounts {
 
 export type ColumnDriftResult = ColumnDriftOk | ColumnDriftError
 
-function distinctUnion(a: Float64Array, b: Float64Array): number {
+/**
+ * Distinct values of two sorted samples together, counted up to `cap` (the default selection
+ * only asks whether there are more than 5; a cap stops the walk early).
+ */
+function distinctUnion(a: Float64Array, b: Float64Array, cap: number): number {
   let i = 0
   let j = 0
   let n = 0
   let last = Number.NaN
-  while (i < a.length || j < b.length) {
+  while ((i < a.length || j < b.length) && n < cap) {
     const v = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!
     if (v !== last) {
       n++
@@ -92,6 +95,16 @@ function distinctUnion(a: Float64Array, b: Float64Array): number {
   }
   return n
 }
+
+/** Distinct values of a sorted sample, counted up to `cap`. */
+function distinctSortedUpTo(a: Float64Array, cap: number): number {
+  let d = 0
+  for (let i = 0; i < a.length && d < cap; i++) if (i === 0 || a[i] !== a[i - 1]) d++
+  return d
+}
+
+/** Enough distinct values to decide every rule of the default selection and the type inference (> 5). */
+const DISTINCT_CAP = 6
 
 /**
  * Evidently's column type: booleans and strings are categorical; numbers are numerical unless the
@@ -106,7 +119,7 @@ function inferFrom(r: PreparedColumn, c: PreparedColumn): FeatureType {
   if (r.kind !== 'num' || c.kind !== 'num' || r.values.length + c.values.length === 0) return 'cat'
   const integerTyped = r.allIntegers && c.allIntegers && r.missing === 0
   if (integerTyped) {
-    const nunique = distinctSorted(r.values) || distinctSorted(c.values)
+    const nunique = distinctSortedUpTo(r.values, DISTINCT_CAP) || distinctSortedUpTo(c.values, DISTINCT_CAP)
     if (nunique <= 5) return 'cat'
   }
   return 'num'
@@ -185,7 +198,7 @@ export function columnDrift(
   if (r.kind === 'num' && c.kind === 'num') {
     refSample = r.values
     curSample = c.values
-    nUnique = distinctUnion(r.values, c.values)
+    nUnique = distinctUnion(r.values, c.values, DISTINCT_CAP)
   } else {
     if (featureType === 'num') {
       return fail('not_numeric', `column '${column}' is numerical but holds non-numeric values`, { featureType })
