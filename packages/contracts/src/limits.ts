@@ -41,6 +41,8 @@ export const LIMITS = {
   predictionLabelsPerCall: 1000,
   /** JSON bytes of one record's inputs (and, separately, of its outputs and of its probabilities). */
   predictionFieldBytes: 262_144,
+  /** Body of one predictions/log-batch request. */
+  predictionBatchBytes: 33_554_432,
   predictionIdLength: 128,
   predictionNameLength: 256,
   predictionTextLength: 16_384,

@@ -25,7 +25,7 @@ export {
   type SearchRegistryOptions,
   type VersionRef,
 } from './registry-client.js'
-export { PredictionLogClient, type LogPredictionsOptions } from './prediction-log-client.js'
+export { PredictionLogClient, splitPredictionBatch, type LogPredictionsOptions } from './prediction-log-client.js'
 export type { LabelValue, LoggedPrediction, PredictionDeploymentSummary, PredictionLabel, PredictionRecord, PredictionSearchFilter } from '@keel/contracts'
 export type * from './tracking-options.js'
 export type { LogBatchInput, MetricInput, ParamValue, ParamsInput, TagsInput } from './inputs.js'

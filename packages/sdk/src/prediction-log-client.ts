@@ -24,6 +24,31 @@ export interface LogPredictionsOptions {
   readonly deployment?: string
 }
 
+/** Room in a log-batch body for records once the envelope (`{"records":[...],"dropped":n}`) is in. */
+const BODY_BUDGET = LIMITS.predictionBatchBytes - 4096
+
+/**
+ * Splits wire records, in order, into log-batch calls of at most 1,000 records and a body under
+ * the server's cap. A record too large for any call travels alone (the server then refuses it).
+ */
+export function splitPredictionBatch<T extends object>(records: readonly T[], maxRecords: number = LIMITS.predictionRecordsPerBatch, maxBytes = BODY_BUDGET): T[][] {
+  const chunks: T[][] = []
+  let chunk: T[] = []
+  let bytes = 0
+  for (const record of records) {
+    const size = Buffer.byteLength(JSON.stringify(record)) + 1
+    if (chunk.length > 0 && (chunk.length >= maxRecords || bytes + size > maxBytes)) {
+      chunks.push(chunk)
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(record)
+    bytes += size
+  }
+  if (chunk.length > 0) chunks.push(chunk)
+  return chunks
+}
+
 export class PredictionLogClient {
   readonly http: HttpClient
 
@@ -32,16 +57,16 @@ export class PredictionLogClient {
   }
 
   /**
-   * Logs served requests, in calls of at most 1,000 records. `dropped`: how many records were
+   * Logs served requests, in calls of at most 1,000 records and 32 MiB. `dropped`: how many records were
    * dropped since the previous call (sent with the first call). Logging a record again is a no-op,
    * so a failed call can be retried as a whole.
    */
   async logBatch(records: readonly PredictionRecord[], dropped = 0, options: LogPredictionsOptions = {}): Promise<void> {
     if (records.length === 0 && dropped === 0) return
-    const size = LIMITS.predictionRecordsPerBatch
-    for (let i = 0; i === 0 || i < records.length; i += size) {
+    const chunks = splitPredictionBatch(records.map(predictionRecordToWire))
+    for (const [i, chunk] of (chunks.length > 0 ? chunks : [[]]).entries()) {
       await this.http.call(api.logPredictions, {
-        records: records.slice(i, i + size).map(predictionRecordToWire),
+        records: chunk,
         ...(i === 0 && dropped > 0 && { dropped }),
         ...(i === 0 && options.deployment !== undefined && { deployment: options.deployment }),
       })

@@ -3,6 +3,7 @@
  * responses out.
  */
 import {
+  LIMITS,
   keelPredictionsApi as api,
   loggedPredictionToWire,
   predictionDeploymentToWire,
@@ -12,15 +13,13 @@ import {
 import type { RpcRouter } from '../http/rpc.js'
 import type { PredictionLogService } from './prediction-log-service.js'
 
-/** 1,000 records of up to 256 KiB of inputs each would be 256 MiB; a batch body is capped lower. */
-const MAX_BATCH_BODY = 32 * 1024 * 1024
-
 export function mountPredictionRoutes(router: RpcRouter, predictions: PredictionLogService): void {
   router
     .add(
       api.logPredictions,
       async (r) => (await predictions.logBatch(r.records.map(predictionRecordFromWire), r.dropped ?? 0, r.deployment), {}),
-      { maxBodyBytes: MAX_BATCH_BODY },
+      // 1,000 records of 256 KiB of inputs would be 256 MiB: the body has its own cap (the SDK splits below it).
+      { maxBodyBytes: LIMITS.predictionBatchBytes },
     )
     .add(api.searchPredictions, async (r) => {
       const page = await predictions.search({
