@@ -14,6 +14,7 @@
  *   KEEL_BENCH_ONLY=serving npm run bench
  *   node_modules/.bin/tsx bench/serving.bench.ts [--only keel|mlflow]     (after npm run build)
  *   KEEL_BENCH_SERVING_SECONDS=3 ...                                        (shorter runs)
+ *   KEEL_BENCH_SERVING_KEEL_ARGS=--no-prediction-log ...                    (extra keel serve flags)
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
@@ -35,6 +36,8 @@ const PACED_CONNECTIONS = 64 // the open-loop generator's pool: requests wait fo
 const GOAL_P99_MS = 5
 const GOAL_RATIO = 10
 const NATIVE = 'iris-keel'
+/** Extra flags for every `keel models serve`, e.g. "--no-prediction-log" (reported with the results). */
+const KEEL_EXTRA = (process.env.KEEL_BENCH_SERVING_KEEL_ARGS ?? '').split(/\s+/).filter(Boolean)
 const ONNX = 'iris-onnx'
 
 interface Target {
@@ -123,7 +126,7 @@ function startTarget(t: Target, tracking: ServerHandle): Promise<ServerHandle> {
     return startServer({
       name: `keel-serve-${model}`,
       exe: process.execPath,
-      args: (port) => [join(REPO_ROOT, 'packages/server/bin/keel.js'), 'models', 'serve', '-m', `models:/${model}/1`, '--host', '127.0.0.1', '--port', String(port), ...workers],
+      args: (port) => [join(REPO_ROOT, 'packages/server/bin/keel.js'), 'models', 'serve', '-m', `models:/${model}/1`, '--host', '127.0.0.1', '--port', String(port), ...workers, ...KEEL_EXTRA],
       readyPath: '/v2/health/ready',
       readyTimeoutMs: 60_000,
       env,
@@ -183,12 +186,14 @@ async function benchTarget(t: Target, tracking: ServerHandle, m: Models): Promis
 const sustained = (r: Measured): boolean => r.unanswered === 0 && r.non2xx === 0 && r.errors === 0 && r.throughput >= 0.99 * RATE
 const failures = (r: Measured): string => `${r.non2xx}/${r.errors}${r.unanswered ? `/${r.unanswered} unanswered` : ''}`
 const cores = (cpuS: number, r: Measured): string => fmt(cpuS / r.durationS, 2)
+/** Server CPU milliseconds per answered request: steadier than req/s when other work shares the cores. */
+const cpuPerRequest = (r: Measured): number => (r.serverCpuS * 1000) / r.ok
 
 function report(results: Measurement[], m: Models, tracking: ServerHandle): void {
   const name = (r: Measurement): string => `${r.server} ${r.flavor}`
   const maxTable = renderTable(
-    ['server', 'workers', 'protocol', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx/err', 'server cores', 'generator cores', 'tracking cores'],
-    results.map((r) => [name(r), r.workers, r.protocol, fmt(r.max.throughput, 0), fmt(r.max.p50_ms), fmt(r.max.p99_ms), failures(r.max), cores(r.max.serverCpuS, r.max), cores(r.max.generatorCpuS, r.max), cores(r.max.trackingCpuS, r.max)]),
+    ['server', 'workers', 'protocol', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx/err', 'server CPU ms/req', 'server cores', 'generator cores', 'tracking cores'],
+    results.map((r) => [name(r), r.workers, r.protocol, fmt(r.max.throughput, 0), fmt(r.max.p50_ms), fmt(r.max.p99_ms), failures(r.max), fmt(cpuPerRequest(r.max), 3), cores(r.max.serverCpuS, r.max), cores(r.max.generatorCpuS, r.max), cores(r.max.trackingCpuS, r.max)]),
   )
   const rateTable = renderTable(
     ['server', 'workers', 'protocol', 'paced req/s', 'p50 ms', 'p99 ms', 'non-2xx/err', 'sustained', `p99 < ${GOAL_P99_MS} ms`, 'autocannon -R: req/s', 'p50 ms', 'p99 ms'],
@@ -201,21 +206,23 @@ function report(results: Measurement[], m: Models, tracking: ServerHandle): void
   )
   const anchors = results.filter((r) => r.server === 'mlflow')
   const ratioTable = renderTable(
-    ['keel', 'workers', 'protocol', 'req/s', ...anchors.map((a) => `vs MLflow w=${a.workers}`), `goal ≥ ${GOAL_RATIO}x`],
+    ['keel', 'workers', 'protocol', 'req/s', ...anchors.map((a) => `vs MLflow w=${a.workers}`), `goal ≥ ${GOAL_RATIO}x`, 'CPU/req: MLflow w=1 / keel'],
     results
       .filter((r) => r.server === 'keel')
       .map((r) => {
         const ratios = anchors.map((a) => r.max.throughput / a.max.throughput)
-        return [r.flavor, r.workers, r.protocol, fmt(r.max.throughput, 0), ...ratios.map(fmtRatio), ratios[0] === undefined ? 'n/a' : ratios[0] >= GOAL_RATIO ? 'MET' : 'NOT MET']
+        const cpu = anchors[0] === undefined ? Number.NaN : cpuPerRequest(anchors[0].max) / cpuPerRequest(r.max)
+        return [r.flavor, r.workers, r.protocol, fmt(r.max.throughput, 0), ...ratios.map(fmtRatio), ratios[0] === undefined ? 'n/a' : ratios[0] >= GOAL_RATIO ? 'MET' : 'NOT MET', fmtRatio(cpu)]
       }),
   )
   process.stdout.write(
     `\nServing benchmark: iris random forest (100 trees, depth 5), single-row requests, keep-alive, load from a second process on the same ${cpus().length} cores\n` +
+      (KEEL_EXTRA.length ? `keel models serve run with: ${KEEL_EXTRA.join(' ')}\n` : '') +
       `\n(a) max throughput: autocannon, ${CONNECTIONS} connections, pipelining 1, ${SECONDS} s after a ${WARMUP_SECONDS} s warm-up\n${maxTable}\n` +
       `\n(b) ${RATE.toLocaleString('en-US')} req/s for ${SECONDS} s: evenly paced open loop (${PACED_CONNECTIONS} connections, latency from each request's due time); autocannon overallRate for contrast (per-second bursts)\n${rateTable}\n` +
       `\nkeel / MLflow, max throughput (goal against MLflow's default single worker)\n${ratioTable}\n` +
       `\nmodels: ONNX served by keel and MLflow = scikit-learn on all ${m.sklearn.length} rows; keel's native forest = its in-process loadModel().predict on every row (agrees with scikit-learn on ${m.nativeAgreesWithSklearn}/${m.sklearn.length})\n` +
-      `non-2xx/err: non-2xx answers / connection errors. cores: CPU seconds per second of the run (server process group; the load generator; the keel tracking server receiving keel's prediction log).\n` +
+      `non-2xx/err: non-2xx answers / connection errors. server CPU ms/req: CPU time of the server's processes per answered request. cores: CPU seconds per second of the run (server process group; the load generator; the keel tracking server receiving keel's prediction log).\n` +
       `machine: ${cpus().length} cpus (${cpus()[0]?.model.trim()}), load ${loadavg().map((x) => x.toFixed(2)).join(' ')}; Node ${process.version}; MLflow ${m.versions.mlflow}, scikit-learn ${m.versions['scikit-learn']}; tracking server ${tracking.version}\n`,
   )
 }
@@ -226,7 +233,7 @@ function json(results: Measurement[], m: Models): unknown {
     benchmark: 'serving',
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), loadavg: loadavg().map((x) => round(x, 2)), node: process.version },
-    config: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, rate: RATE, pacedConnections: PACED_CONNECTIONS, goals: { p99Ms: GOAL_P99_MS, ratio: GOAL_RATIO } },
+    config: { keelServeExtraArgs: KEEL_EXTRA, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, rate: RATE, pacedConnections: PACED_CONNECTIONS, goals: { p99Ms: GOAL_P99_MS, ratio: GOAL_RATIO } },
     models: { nativeAgreesWithSklearn: m.nativeAgreesWithSklearn, rows: m.sklearn.length, versions: m.versions },
     results: results.map((r) => ({ ...r, max: r3(r.max), paced: { ...r3(r.paced), sustained: sustained(r.paced) }, autocannonRate: r3(r.autocannonRate) })),
   }
