@@ -311,7 +311,11 @@ export function profileColumnDrift(
           res,
           approximation: exactCounts
             ? { exact: true, source: 'counts' }
-            : { exact: false, source: 'frequent_items', note: 'more distinct values than the frequent-items sketch tracks: untracked values form one "other" category; each share is within the sketch\'s max error / n' },
+            : {
+                exact: false,
+                source: 'frequent_items',
+                note: 'more distinct values than the frequent-items sketch tracks: the untracked values form one "other" category, so psi, kl_div, jensenshannon and hellinger are lower bounds of the exact distance (merging categories only lowers them); each tracked share is within max error / n',
+              },
         }
       }
     } else out = numericFromSketches(test, reference, current, threshold, nUnique)
