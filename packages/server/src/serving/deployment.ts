@@ -163,7 +163,7 @@ export class Deployment {
       outputs: (result?.predictions ?? []) as (number | string)[],
       ...(result?.probabilities !== undefined && { probabilities: result.probabilities }),
       statusCode: status,
-      ...(error !== undefined && { error: error instanceof Error ? error.message : String(error) }),
+      ...(error !== undefined && { error: (error instanceof Error ? error.message : String(error)).slice(0, 2_000) }),
     })
   }
 

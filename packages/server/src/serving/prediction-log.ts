@@ -3,9 +3,11 @@
  * store in batches, off the request path. The queue is bounded; when it is full a record is
  * dropped and counted (the count travels with the next batch), so a slow or absent store never
  * slows requests down. A batch that fails to write is retried after a pause while newer records
- * keep queueing behind it.
+ * keep queueing behind it. A batch the store refuses (a 4xx: e.g. one record's inputs over its
+ * size limit) is split in halves until the refused records are alone; those are dropped and
+ * counted, so one bad record never blocks the log.
  */
-import type { PredictionRecord, PredictionRow } from '@keel/contracts'
+import { KeelError, type PredictionRecord, type PredictionRow } from '@keel/contracts'
 import type { ModelInput } from '@keel/sdk'
 import type { PredictionLogSpec } from './deployment-spec.js'
 import type { ServingMetrics } from './serving-metrics.js'
@@ -90,8 +92,9 @@ export class PredictionLog {
   }
 
   private async drain(): Promise<void> {
+    let size = this.spec.batchSize
     while (this.queue.length > 0 || this.dropped > 0) {
-      const batch = this.queue.slice(0, this.spec.batchSize)
+      const batch = this.queue.slice(0, size)
       const dropped = this.dropped
       try {
         await this.sink.logBatch(
@@ -99,6 +102,18 @@ export class PredictionLog {
           dropped,
         )
       } catch (error) {
+        if (refused(error) && batch.length > 0) {
+          if (batch.length > 1) {
+            size = Math.ceil(batch.length / 2) // find the refused record(s) by halves
+            continue
+          }
+          this.queue.splice(0, 1) // a record the store will never take
+          this.dropped++
+          this.metrics.logDropped.inc()
+          this.onError(error)
+          size = this.spec.batchSize
+          continue
+        }
         this.metrics.logFailures.inc()
         this.backoffUntil = Date.now() + Math.max(1_000, this.spec.flushMs)
         this.onError(error)
@@ -107,6 +122,7 @@ export class PredictionLog {
       this.queue.splice(0, batch.length)
       this.dropped -= dropped
       this.metrics.logWritten.inc(batch.length)
+      size = this.spec.batchSize
     }
   }
 
@@ -116,4 +132,9 @@ export class PredictionLog {
     this.backoffUntil = 0
     await this.flush()
   }
+}
+
+/** The store refused the content (4xx), so sending it again would fail again. */
+function refused(error: unknown): boolean {
+  return error instanceof KeelError && (error.code === 'INVALID_PARAMETER_VALUE' || error.code === 'BAD_REQUEST')
 }

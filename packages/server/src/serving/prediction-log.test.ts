@@ -1,0 +1,88 @@
+import { KeelError, type PredictionRecord } from '@keel/contracts'
+import { describe, expect, it } from 'vitest'
+import { PredictionLog, type QueuedRecord, inputRows } from './prediction-log.js'
+import { ServingMetrics } from './serving-metrics.js'
+
+const record = (i: number): QueuedRecord => ({
+  requestId: `r${i}`,
+  deployment: 'd',
+  modelName: 'm',
+  modelUri: 'models:/m/1',
+  variant: 'v',
+  shadow: false,
+  timestampMs: i,
+  latencyMs: 1,
+  protocol: 'mlflow',
+  input: [[i, i + 1]],
+  columns: ['a', 'b'],
+  outputs: [i],
+  statusCode: 200,
+})
+
+const spec = { enabled: true, queueSize: 50, batchSize: 16, flushMs: 60_000 }
+const counter = async (metrics: ServingMetrics, name: string) =>
+  (await metrics.registry.getSingleMetric(name)!.get()).values.reduce((s, v) => s + v.value, 0)
+
+describe('the prediction log writer', () => {
+  it('turns inputs into rows keyed by column, whatever their form', () => {
+    expect(inputRows([[1, 2]], ['a', 'b'])).toEqual([{ a: 1, b: 2 }])
+    expect(inputRows([{ a: 1 }], ['a'])).toEqual([{ a: 1 }])
+    expect(inputRows({ a: [1, 2], b: [3, 4] }, ['a', 'b'])).toEqual([{ a: 1, b: 3 }, { a: 2, b: 4 }])
+  })
+
+  it('drops and counts what overflows the queue instead of blocking', async () => {
+    const written: PredictionRecord[] = []
+    const droppedReported: number[] = []
+    const metrics = new ServingMetrics('d')
+    const log = new PredictionLog({ logBatch: async (r, d = 0) => void (written.push(...r), droppedReported.push(d)) }, { ...spec, queueSize: 10, batchSize: 100 }, metrics, () => {})
+    const accepted = Array.from({ length: 15 }, (_, i) => log.push(record(i)))
+    expect(accepted.filter(Boolean)).toHaveLength(10)
+    await log.close()
+    expect(written.map((r) => r.requestId)).toEqual(Array.from({ length: 10 }, (_, i) => `r${i}`))
+    expect(written[0]!.inputs).toEqual([{ a: 0, b: 1 }])
+    expect(droppedReported).toEqual([5])
+    expect(await counter(metrics, 'keel_prediction_log_dropped_total')).toBe(5)
+  })
+
+  it('isolates a record the store refuses and writes all the others', async () => {
+    const written: string[] = []
+    let calls = 0
+    const sink = {
+      logBatch: async (records: readonly PredictionRecord[]) => {
+        calls++
+        if (records.some((r) => r.requestId === 'r21')) throw KeelError.invalid("records.3.inputs: larger than 256 KiB")
+        written.push(...records.map((r) => r.requestId))
+      },
+    }
+    const errors: unknown[] = []
+    const metrics = new ServingMetrics('d')
+    const log = new PredictionLog(sink, spec, metrics, (e) => errors.push(e))
+    for (let i = 0; i < 40; i++) log.push(record(i))
+    await log.close()
+    expect(written.sort()).toEqual(Array.from({ length: 40 }, (_, i) => `r${i}`).filter((r) => r !== 'r21').sort())
+    expect(errors).toHaveLength(1)
+    expect(calls).toBeLessThan(20) // by halves, not one call per record
+    expect(await counter(metrics, 'keel_prediction_log_dropped_total')).toBe(1)
+  })
+
+  it('keeps the queue when the store is unreachable, and writes it later', async () => {
+    let up = false
+    const written: string[] = []
+    const sink = {
+      logBatch: async (records: readonly PredictionRecord[]) => {
+        if (!up) throw new KeelError('TEMPORARILY_UNAVAILABLE', 'connection refused')
+        written.push(...records.map((r) => r.requestId))
+      },
+    }
+    const metrics = new ServingMetrics('d')
+    const log = new PredictionLog(sink, spec, metrics, () => {})
+    for (let i = 0; i < 5; i++) log.push(record(i))
+    await log.flush()
+    expect(written).toEqual([])
+    expect(log.pending).toBe(5)
+    expect(await counter(metrics, 'keel_prediction_log_write_failures_total')).toBe(1)
+    up = true
+    await log.close()
+    expect(written).toEqual(['r0', 'r1', 'r2', 'r3', 'r4'])
+  })
+})
