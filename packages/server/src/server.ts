@@ -29,6 +29,10 @@ import { mountKeelTrackingRoutes } from './tracking/keel-routes.js'
 import { VERSION } from './version.js'
 import { MonitoringService } from './monitoring/monitoring-service.js'
 import { mountMonitoringRoutes } from './monitoring/monitoring-routes.js'
+import { LiveMonitorService } from './monitoring/live/monitor-service.js'
+import { mountMonitorRoutes } from './monitoring/live/monitor-routes.js'
+import { startMonitorScheduler } from './monitoring/live/monitor-scheduler.js'
+import { SqlMonitorStore } from './sql/monitoring/sql-monitor-store.js'
 
 
 export interface ServerConfig {
@@ -41,6 +45,8 @@ export interface ServerConfig {
   readonly logFormat: LogFormat
   /** Set to false to keep request logs off (benchmarks, embedding). */
   readonly requestLog?: boolean
+  /** How often live monitors run, in ms (default 10,000; 0: only when asked, `monitors/run`). */
+  readonly monitorIntervalMs?: number
 }
 
 export interface RunningServer {
@@ -67,7 +73,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const registeredModels = new RegisteredModelService(registry)
   const modelVersions = new ModelVersionService(registry, store, locations)
   const monitoring = new MonitoringService({ locations, runArtifactUri: async (id) => (await store.runs.getInfo(id))?.artifactUri })
-  const predictions = new PredictionLogService(new SqlPredictionLogStore(database.db, database.ops))
+  const predictionLog = new SqlPredictionLogStore(database.db, database.ops)
+  const predictions = new PredictionLogService(predictionLog)
+  const monitors = new LiveMonitorService({
+    store: new SqlMonitorStore(database.db, database.ops),
+    log: predictionLog,
+    loadTable: (label, uri) => monitoring.loadArtifactTable(label, uri),
+    lineage: (name, version) => modelVersions.lineage(name, version),
+  })
 
   const app = createApp({
     version: VERSION,
@@ -79,6 +92,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       mountRegistryRoutes(router, registeredModels, modelVersions)
       mountMonitoringRoutes(app, router, monitoring)
       mountPredictionRoutes(router, predictions)
+      mountMonitorRoutes(router, monitors)
       mountArtifactRoutes(app, proxied, { serve: config.serveArtifacts })
       mountUi(app, findUiRoot())
     },
@@ -95,11 +109,14 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const { port } = server.address() as AddressInfo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
   logger.info({ url, store: database.description, artifacts: resolve(config.artifactsDestination) }, 'keel server listening')
+  const interval = config.monitorIntervalMs ?? 10_000
+  const scheduler = interval > 0 ? startMonitorScheduler(monitors, interval, (error) => logger.error({ error: String(error) }, 'live monitors')) : undefined
 
   return {
     url,
     logger,
     async close() {
+      await scheduler?.stop()
       await new Promise<void>((done) => server.close(() => done()))
       await store.close()
       logger.flush()

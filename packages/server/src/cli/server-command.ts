@@ -15,6 +15,12 @@ function workers(value: string): number {
   return n
 }
 
+function seconds(value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0 || n > 86400) throw new InvalidArgumentError('expected seconds (0-86400)')
+  return n
+}
+
 const DEFAULTS = {
   host: '127.0.0.1',
   port: 5000,
@@ -32,6 +38,7 @@ interface ServerFlags {
   workers: number
   logFormat: 'text' | 'json'
   requestLog: boolean
+  monitorInterval: number
 }
 
 /** `keel server`, with MLflow's flag names so existing command lines carry over. */
@@ -48,6 +55,7 @@ export function registerServerCommand(program: Command): void {
     .option('-w, --workers <n>', 'processes sharing the port (SQLite serialises writes across them)', workers, 1)
     .addOption(new Option('--log-format <format>', 'request log format').choices(['text', 'json']).default('text'))
     .option('--no-request-log', 'do not log one line per request')
+    .option('--monitor-interval <seconds>', 'run live monitors every this many seconds (0: only on request)', seconds, 10)
     .action(async (flags: ServerFlags) => {
       // Loaded on use, so that client commands start without the server's dependencies.
       const { startServer } = await import('../server.js')
@@ -61,6 +69,7 @@ export function registerServerCommand(program: Command): void {
         serveArtifacts: flags.serveArtifacts,
         logFormat: flags.logFormat,
         requestLog: flags.requestLog,
+        monitorIntervalMs: Math.round(flags.monitorInterval * 1000),
       }
       const count = Math.min(flags.workers, availableParallelism() * 2)
       if (count > 1 && cluster.isPrimary) {

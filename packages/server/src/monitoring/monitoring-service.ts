@@ -83,6 +83,11 @@ export class MonitoringService {
     }
   }
 
+  /** Reads a CSV or Parquet artifact of this server into columns (the live monitors' references). */
+  async loadArtifactTable(label: string, uri: string): Promise<LoadedDataset> {
+    return this.load(label, { uri }, undefined)
+  }
+
   private async load(label: string, source: DatasetSource, columns: readonly string[] | undefined): Promise<LoadedDataset> {
     const inline = source.columns !== undefined
     const byUri = source.uri !== undefined

@@ -3,6 +3,7 @@ import type { DialectOps } from '../dialect.js'
 import { trackingMigration } from './0001-tracking.js'
 import { registryMigration } from './0002-registry.js'
 import { predictionsMigration } from './0003-predictions.js'
+import { monitorsMigration } from './0004-monitors.js'
 
 /** Every migration, in order. Names sort lexically; never rename or edit a released one. */
 export function allMigrations(ops: DialectOps): Record<string, Migration> {
@@ -10,5 +11,6 @@ export function allMigrations(ops: DialectOps): Record<string, Migration> {
     '0001-tracking': trackingMigration(ops),
     '0002-registry': registryMigration(ops),
     '0003-predictions': predictionsMigration(ops),
+    '0004-monitors': monitorsMigration(ops),
   }
 }

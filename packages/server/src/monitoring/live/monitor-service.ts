@@ -1,0 +1,321 @@
+/**
+ * Live monitors: create and manage them, run them (every complete window not processed yet, in
+ * log order, each stored exactly once with the alerts it fired), and read their windows, their
+ * realized performance (computed when read) and their alerts. A monitor's reference is prepared
+ * once and cached until the monitor changes; runs of one monitor never overlap in this process,
+ * and the store refuses a window another process stored first.
+ */
+import { randomUUID } from 'node:crypto'
+import { KeelError, LIMITS, type AlertRule, type Monitor, type MonitorAlert, type MonitorPerformance, type MonitorStatus, type MonitorTask, type MonitorWindow } from '@keel/contracts'
+import type { PredictionLogStore } from '../../predictions/prediction-log-store.js'
+import { deliverWebhook, newAlert, performanceFiring, runCommand, windowFiring } from './alerts.js'
+import { collectRows, nextWindow } from './log-windows.js'
+import type { LogCursor, MonitorStore, StoredWindow } from './monitor-store.js'
+import * as v from './monitor-validation.js'
+import { windowPerformance } from './realized-performance.js'
+import { lineageOf, prepareReference, trainingDataUri, type PreparedReference, type ReferenceDeps } from './reference.js'
+import { analyzeWindow } from './window-analysis.js'
+
+/** Windows processed by one run at most (the next run continues). */
+const MAX_WINDOWS_PER_RUN = 500
+/** Recent windows whose realized performance `performance` rules re-check on each run. */
+const PERFORMANCE_LOOKBACK = 20
+
+export interface LiveMonitorDeps extends ReferenceDeps {
+  readonly store: MonitorStore
+  readonly now?: () => number
+}
+
+export interface CreateMonitorInput {
+  readonly name: string
+  readonly deployment: string
+  readonly modelName?: string
+  readonly variant?: string
+  readonly reference: v.ReferenceInput
+  readonly window: { readonly count?: number; readonly seconds?: number }
+  readonly columns?: readonly string[]
+  readonly tests?: Readonly<Record<string, string>>
+  readonly thresholds?: Readonly<Record<string, number>>
+  readonly driftShare?: number
+  readonly task?: MonitorTask
+  readonly predictionColumn?: string
+  readonly alertRules?: readonly v.RuleInput[]
+  readonly latenessSeconds?: number
+  readonly startTime?: number
+}
+
+export interface UpdateMonitorInput {
+  readonly status?: MonitorStatus
+  readonly alertRules?: readonly v.RuleInput[]
+  readonly tests?: Readonly<Record<string, string>>
+  readonly thresholds?: Readonly<Record<string, number>>
+  readonly driftShare?: number
+  readonly latenessSeconds?: number
+}
+
+export interface RunResult {
+  readonly windows: MonitorWindow[]
+  readonly alerts: MonitorAlert[]
+}
+
+export interface Page<T> {
+  readonly items: T[]
+  readonly nextPageToken?: string
+}
+
+const encode = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
+function decode<T>(token: string, check: (o: Record<string, unknown>) => boolean): T {
+  try {
+    const o = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>
+    if (o && typeof o === 'object' && check(o)) return o as T
+  } catch {
+    // fall through
+  }
+  throw v.invalid('page_token', `'${token.slice(0, 64)}' was not issued by this server`)
+}
+
+function maxResults(n: number | undefined, fallback: number, max: number): number {
+  const limit = n ?? fallback
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > max) throw v.invalid('max_results', `${String(n)} is not between 1 and ${max}`)
+  return limit
+}
+
+export class LiveMonitorService {
+  private readonly now: () => number
+  private readonly references = new Map<string, { key: number; value: Promise<PreparedReference> }>()
+  private readonly running = new Map<string, Promise<RunResult>>()
+
+  constructor(private readonly deps: LiveMonitorDeps) {
+    this.now = deps.now ?? Date.now
+  }
+
+  async create(input: CreateMonitorInput): Promise<Monitor> {
+    const now = this.now()
+    if (input.startTime !== undefined && (!Number.isSafeInteger(input.startTime) || input.startTime < 0)) throw v.invalid('start_time', 'expected epoch milliseconds')
+    const monitor: Monitor = {
+      monitorId: randomUUID().replace(/-/g, ''),
+      name: v.name(input.name, 'name'),
+      deployment: v.name(input.deployment, 'deployment'),
+      ...(input.modelName !== undefined && { modelName: v.name(input.modelName, 'model_name') }),
+      ...(input.variant !== undefined && { variant: v.name(input.variant, 'variant') }),
+      reference: v.reference(input.reference),
+      window: v.windowSpec(input.window),
+      ...(input.columns !== undefined && { columns: input.columns.map((c, i) => v.name(c, `columns.${i}`)) }),
+      tests: v.tests(input.tests),
+      thresholds: v.thresholds(input.thresholds),
+      driftShare: v.driftShare(input.driftShare),
+      ...(input.task !== undefined && { task: input.task }),
+      ...(input.predictionColumn !== undefined && { predictionColumn: v.name(input.predictionColumn, 'prediction_column') }),
+      alertRules: v.alertRules(input.alertRules),
+      status: 'active',
+      latenessMs: v.lateness(input.latenessSeconds),
+      ...(input.startTime !== undefined && { startTime: input.startTime }),
+      createdMs: now,
+      updatedMs: now,
+    }
+    if (input.columns?.length === 0) throw v.invalid('columns', 'name at least one column, or leave it out for every column of the reference')
+    // The reference must be readable now: a monitor that could never run is refused.
+    const reference = await prepareReference(this.deps, monitor)
+    const settled: Monitor =
+      monitor.reference.kind === 'modelVersion' ? { ...monitor, reference: { ...monitor.reference, uri: (await this.trainingUri(monitor)) ?? '' } } : monitor
+    this.checkColumns(settled, reference)
+    await this.deps.store.createMonitor(settled)
+    this.references.set(settled.monitorId, { key: settled.updatedMs, value: Promise.resolve(reference) })
+    return settled
+  }
+
+  private async trainingUri(m: Monitor): Promise<string | undefined> {
+    if (m.reference.kind !== 'modelVersion') return undefined
+    return trainingDataUri(await lineageOf(this.deps, m.reference.name, m.reference.version))
+  }
+
+  private checkColumns(m: Monitor, ref: PreparedReference): void {
+    const known = (c: string) => Object.prototype.hasOwnProperty.call(ref.features, c) || c === (m.predictionColumn ?? 'prediction')
+    for (const [field, record] of [['tests', m.tests], ['thresholds', m.thresholds]] as const) {
+      for (const c of Object.keys(record)) if (!known(c)) throw v.invalid(`${field}.${c}`, `the reference has no column '${c}'`)
+    }
+    m.alertRules.forEach((r, i) => {
+      if (r.kind === 'column_drift' && r.column !== undefined && !known(r.column)) throw v.invalid(`alert_rules.${i}.column`, `the reference has no column '${r.column}'`)
+    })
+  }
+
+  async get(monitorId: string): Promise<Monitor> {
+    v.name(monitorId, 'monitor_id', 64)
+    const m = await this.deps.store.getMonitor(monitorId)
+    if (!m) throw KeelError.notFound(`Monitor '${monitorId}' does not exist`)
+    return m
+  }
+
+  list(deployment?: string): Promise<Monitor[]> {
+    return this.deps.store.listMonitors(deployment)
+  }
+
+  async update(monitorId: string, input: UpdateMonitorInput): Promise<Monitor> {
+    const m = await this.get(monitorId)
+    const updated: Monitor = {
+      ...m,
+      ...(input.status !== undefined && { status: input.status }),
+      ...(input.alertRules !== undefined && { alertRules: v.alertRules(input.alertRules) }),
+      ...(input.tests !== undefined && { tests: v.tests(input.tests) }),
+      ...(input.thresholds !== undefined && { thresholds: v.thresholds(input.thresholds) }),
+      ...(input.driftShare !== undefined && { driftShare: v.driftShare(input.driftShare) }),
+      ...(input.latenessSeconds !== undefined && { latenessMs: v.lateness(input.latenessSeconds) }),
+      updatedMs: Math.max(this.now(), m.updatedMs + 1),
+    }
+    this.checkColumns(updated, await this.reference(m))
+    await this.deps.store.updateMonitor(updated)
+    return updated
+  }
+
+  async delete(monitorId: string): Promise<void> {
+    v.name(monitorId, 'monitor_id', 64)
+    await this.running.get(monitorId)?.catch(() => undefined)
+    if (!(await this.deps.store.deleteMonitor(monitorId))) throw KeelError.notFound(`Monitor '${monitorId}' does not exist`)
+    this.references.delete(monitorId)
+  }
+
+  /** The prepared reference, cached per monitor (prepared again when the monitor's settings changed). */
+  private reference(m: Monitor): Promise<PreparedReference> {
+    const cached = this.references.get(m.monitorId)
+    if (cached && cached.key === m.createdMs) return cached.value
+    const value = prepareReference(this.deps, m)
+    // The reference depends only on settings fixed at creation: cache by creation time.
+    this.references.set(m.monitorId, { key: m.createdMs, value })
+    value.catch(() => this.references.delete(m.monitorId))
+    return value
+  }
+
+  /** Processes every complete window not processed yet. Runs of one monitor are serialised. */
+  async run(monitorId: string): Promise<RunResult> {
+    const previous = this.running.get(monitorId)
+    const next = (previous ?? Promise.resolve()).catch(() => undefined).then(() => this.runNow(monitorId))
+    this.running.set(monitorId, next)
+    try {
+      return await next
+    } finally {
+      if (this.running.get(monitorId) === next) this.running.delete(monitorId)
+    }
+  }
+
+  /** The scheduler's tick: every active monitor. A failing monitor records its error and the others go on. */
+  async runAll(): Promise<void> {
+    for (const m of await this.deps.store.listMonitors()) {
+      if (m.status !== 'active' || this.running.has(m.monitorId)) continue
+      await this.run(m.monitorId).catch(() => undefined)
+    }
+  }
+
+  private async runNow(monitorId: string): Promise<RunResult> {
+    const m = await this.get(monitorId)
+    if (m.status === 'paused') throw v.invalid('monitor_id', `monitor '${m.name}' is paused; resume it with update status=active`)
+    const { store, log } = this.deps
+    let reference: PreparedReference
+    try {
+      reference = await this.reference(m)
+    } catch (error) {
+      await store.setLastError(monitorId, (error as Error).message)
+      throw error
+    }
+    if (m.lastError !== undefined) await store.setLastError(monitorId, undefined)
+    const windows: MonitorWindow[] = []
+    const alerts: MonitorAlert[] = []
+    const last = await store.lastWindow(monitorId)
+    let after: LogCursor = last?.end ?? { timestampMs: m.startTime ?? (m.reference.kind === 'log' ? m.reference.endTime : 0), seq: -1 }
+    let windowId = (last?.windowId ?? 0) + 1
+    const cutoff = this.now() - m.latenessMs
+    while (windows.length < MAX_WINDOWS_PER_RUN) {
+      const range = await nextWindow(log, m, after, cutoff)
+      if (!range) break
+      const sample = await collectRows(log, m, range, v.WINDOW_ROW_CAP)
+      const now = this.now()
+      const window = analyzeWindow({ monitor: m, reference, range, windowId, rows: sample.seen, sample: sample.items, now })
+      const fired = m.alertRules.flatMap((rule) => {
+        const firing = windowFiring(rule, window)
+        return firing ? [newAlert(m, rule, windowId, firing, now)] : []
+      })
+      const stored: StoredWindow = { ...window, after: range.after, end: range.end }
+      if (!(await store.appendWindow(stored, fired))) break
+      windows.push(window)
+      alerts.push(...(await this.deliver(m, fired)))
+      after = range.end
+      windowId++
+    }
+    alerts.push(...(await this.checkPerformance(m)))
+    return { windows, alerts }
+  }
+
+  /** `performance` rules on the recent windows whose labels now allow a verdict (each rule fires once per window). */
+  private async checkPerformance(m: Monitor): Promise<MonitorAlert[]> {
+    const rules = m.alertRules.filter((r) => r.kind === 'performance')
+    if (rules.length === 0) return []
+    const last = await this.deps.store.lastWindow(m.monitorId)
+    if (!last) return []
+    const recent = await this.deps.store.listWindows({ monitorId: m.monitorId, afterWindowId: Math.max(0, last.windowId - PERFORMANCE_LOOKBACK), limit: PERFORMANCE_LOOKBACK })
+    const fired: MonitorAlert[] = []
+    for (const w of recent.items) {
+      const open = await Promise.all(rules.map(async (r) => ((await this.deps.store.hasAlert(m.monitorId, r.ruleId, w.windowId)) ? undefined : r)))
+      const pending = open.filter((r): r is AlertRule => r !== undefined)
+      if (pending.length === 0) continue
+      const performance = await windowPerformance(this.deps.log, m, w)
+      for (const rule of pending) {
+        const firing = performanceFiring(rule, performance)
+        if (!firing) continue
+        const alert = newAlert(m, rule, w.windowId, firing, this.now())
+        if (await this.deps.store.addAlert(alert)) fired.push(alert)
+      }
+    }
+    return this.deliver(m, fired)
+  }
+
+  /** Runs each alert's webhook and command and records what they returned. */
+  private async deliver(_m: Monitor, alerts: readonly MonitorAlert[]): Promise<MonitorAlert[]> {
+    return Promise.all(
+      alerts.map(async (alert) => {
+        const [webhook, command] = await Promise.all([
+          alert.webhook ? deliverWebhook(alert.webhook.url, alert) : undefined,
+          alert.command ? runCommand(alert.command.argv, alert) : undefined,
+        ])
+        if (webhook || command) await this.deps.store.recordDelivery(alert.alertId, webhook, command)
+        return { ...alert, ...(webhook && { webhook }), ...(command && { command }) }
+      }),
+    )
+  }
+
+  async windows(q: { monitorId: string; startTime?: number; endTime?: number; maxResults?: number; pageToken?: string }): Promise<Page<StoredWindow>> {
+    await this.get(q.monitorId)
+    const limit = maxResults(q.maxResults, 100, 1000)
+    const after = q.pageToken ? decode<{ w: number }>(q.pageToken, (o) => Number.isSafeInteger(o.w)).w : undefined
+    const page = await this.deps.store.listWindows({
+      monitorId: q.monitorId,
+      ...(q.startTime !== undefined && { startTime: q.startTime }),
+      ...(q.endTime !== undefined && { endTime: q.endTime }),
+      ...(after !== undefined && { afterWindowId: after }),
+      limit,
+    })
+    const last = page.items.at(-1)
+    return { items: [...page.items], ...(page.hasMore && last && { nextPageToken: encode({ w: last.windowId }) }) }
+  }
+
+  async performance(q: { monitorId: string; startTime?: number; endTime?: number; maxResults?: number; pageToken?: string }): Promise<Page<MonitorPerformance>> {
+    const m = await this.get(q.monitorId)
+    const page = await this.windows({ ...q, maxResults: maxResults(q.maxResults, 100, 1000) })
+    const items: MonitorPerformance[] = []
+    for (const w of page.items) items.push(await windowPerformance(this.deps.log, m, w))
+    return { items, ...(page.nextPageToken && { nextPageToken: page.nextPageToken }) }
+  }
+
+  async alerts(q: { monitorId?: string; deployment?: string; maxResults?: number; pageToken?: string }): Promise<Page<MonitorAlert>> {
+    if (q.monitorId !== undefined) await this.get(q.monitorId)
+    if (q.deployment !== undefined) v.name(q.deployment, 'deployment', LIMITS.predictionNameLength)
+    const limit = maxResults(q.maxResults, 100, 1000)
+    const before = q.pageToken ? decode<{ firedMs: number; alertId: string }>(q.pageToken, (o) => Number.isSafeInteger(o.firedMs) && typeof o.alertId === 'string') : undefined
+    const page = await this.deps.store.listAlerts({
+      ...(q.monitorId !== undefined && { monitorId: q.monitorId }),
+      ...(q.deployment !== undefined && { deployment: q.deployment }),
+      ...(before && { before }),
+      limit,
+    })
+    const last = page.items.at(-1)
+    return { items: [...page.items], ...(page.hasMore && last && { nextPageToken: encode({ firedMs: last.firedMs, alertId: last.alertId }) }) }
+  }
+}
