@@ -2,6 +2,8 @@
 import { createBrowserRouter, RouterProvider } from 'react-router'
 import { Layout } from './components/layout'
 import { Empty } from './components/states'
+import { MonitorPage } from './monitoring/monitor-page'
+import { MonitoringPage } from './monitoring/monitoring-page'
 import { ComparePage } from './pages/compare-page'
 import { ExperimentsPage } from './pages/experiments-page'
 import { ModelPage } from './pages/model-page'
@@ -23,6 +25,9 @@ const router = createBrowserRouter([
       { path: 'models', element: <ModelsPage /> },
       { path: 'models/:name', element: <ModelPage /> },
       { path: 'models/:name/versions/:version', element: <ModelVersionPage /> },
+      // ?deployment=, ?model= narrow the list; a monitor's view: ?col=, ?win=, ?range=
+      { path: 'monitoring', element: <MonitoringPage /> },
+      { path: 'monitoring/:monitorId', element: <MonitorPage /> },
       { path: '*', element: <Empty title="No such page">Check the address, or go back to the experiments.</Empty> },
     ],
   },

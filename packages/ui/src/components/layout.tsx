@@ -19,6 +19,7 @@ export function Layout() {
             Experiments
           </NavLink>
           <NavLink to="/models">Models</NavLink>
+          <NavLink to="/monitoring">Monitoring</NavLink>
         </nav>
         <ActingAs />
         <a href="/openapi.json" target="_blank" rel="noreferrer">

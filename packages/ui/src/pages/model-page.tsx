@@ -75,6 +75,9 @@ export function ModelPage() {
           <span className="live-dot" aria-hidden="true" /> live
           {(model.error ?? versions.error ?? events.error) && <span className="field-error"> — refresh failed, retrying</span>}
         </span>
+        <Link to={`/monitoring?model=${encodeURIComponent(name)}`} className="button-link monitoring-link">
+          Monitors
+        </Link>
         {!registering && (
           <button type="button" className="primary" onClick={() => update({ register: '1' })}>
             Register a new version

@@ -1,0 +1,87 @@
+/** A monitor's fired alerts, newest first: when, rule, message, value against threshold, what the webhook and the command returned. */
+import type { MonitorAlert } from '@keel/contracts'
+import { formatAgo, formatNumber, formatTime } from '../format'
+
+export function AlertsTable({ alerts, onWindow }: { alerts: readonly MonitorAlert[]; onWindow: (windowId: number) => void }) {
+  return (
+    <table className="table alerts-table" aria-labelledby="alerts-title">
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Rule</th>
+          <th scope="col">Window</th>
+          <th scope="col">Message</th>
+          <th scope="col" className="num">
+            Value
+          </th>
+          <th scope="col" className="num">
+            Threshold
+          </th>
+          <th scope="col">Webhook</th>
+          <th scope="col">Command</th>
+        </tr>
+      </thead>
+      <tbody>
+        {alerts.map((a) => (
+          <tr key={a.alertId}>
+            <td title={formatTime(a.firedMs)}>
+              {formatAgo(a.firedMs)}
+              <div className="muted small">{formatTime(a.firedMs)}</div>
+            </td>
+            <td>
+              <span className="mono">{a.ruleId}</span>
+              <div className="muted small">{a.kind.replace(/_/g, ' ')}</div>
+            </td>
+            <td>
+              <button type="button" className="link-button" onClick={() => onWindow(a.windowId)} title={`Show window #${a.windowId} above`}>
+                #{a.windowId}
+              </button>
+            </td>
+            <td className="alert-message">{a.message}</td>
+            <td className="num mono">{formatNumber(round(a.value))}</td>
+            <td className="num mono">{formatNumber(a.threshold)}</td>
+            <td>
+              <Webhook alert={a} />
+            </td>
+            <td>
+              <Command alert={a} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+function Webhook({ alert: a }: { alert: MonitorAlert }) {
+  const w = a.webhook
+  if (!w) return <span className="muted">—</span>
+  const ok = w.status !== undefined && w.status >= 200 && w.status < 300
+  return (
+    <span title={w.url}>
+      <span className={`badge ${ok ? 'badge-ok' : 'badge-danger'} flush`}>{w.status ?? 'no answer'}</span>
+      {w.error && <div className="field-error small">{w.error}</div>}
+    </span>
+  )
+}
+
+function Command({ alert: a }: { alert: MonitorAlert }) {
+  const c = a.command
+  if (!c) return <span className="muted">—</span>
+  const ok = c.exitCode === 0
+  return (
+    <details className="command-result">
+      <summary>
+        <span className={`badge ${ok ? 'badge-ok' : 'badge-danger'} flush`}>{c.exitCode === null ? 'killed / not started' : `exit ${c.exitCode}`}</span>
+      </summary>
+      <div className="mono small">{c.argv.join(' ')}</div>
+      {c.error && <div className="field-error small">{c.error}</div>}
+      {c.outputTail && <pre className="output-tail">{c.outputTail}</pre>}
+    </details>
+  )
+}
+
+/** Values are statistics (p-values, shares): six significant digits are plenty. */
+function round(v: number): number {
+  return Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v
+}

@@ -1,0 +1,105 @@
+/**
+ * Reference against current for one column of one window (SVG): grouped bars of each side's share
+ * of rows, numeric bins on an axis of their edges, categories (and `other`) by name.
+ */
+import { useRef } from 'react'
+import type { MonitorHistogram } from '@keel/contracts'
+import { useWidth } from '../compare/use-width'
+import { formatNumber } from '../format'
+import { histogramBars } from './shape'
+
+export const REFERENCE_COLOR = '#1f5fa8'
+export const CURRENT_COLOR = '#d9480f'
+
+const H = 260
+const LEFT = 52
+const RIGHT = 12
+const TOP = 12
+
+export function HistogramChart({ histogram, column }: { histogram: MonitorHistogram; column: string }) {
+  const holder = useRef<HTMLDivElement>(null)
+  const W = Math.max(320, useWidth(holder, 720))
+  const bars = histogramBars(histogram, edgeLabel)
+  const n = bars.labels.length
+  const bottom = histogram.kind === 'categorical' ? 64 : 36
+  const plotW = W - LEFT - RIGHT
+  const plotH = H - TOP - bottom
+  const max = Math.max(0.0001, ...bars.reference, ...bars.current)
+  const top = niceCeil(max)
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * top)
+  const group = plotW / Math.max(1, n)
+  const barW = Math.max(1, Math.min(28, (group - (group > 8 ? 4 : 1)) / 2))
+  const y = (share: number) => TOP + plotH - (share / top) * plotH
+  const every = Math.max(1, Math.ceil((histogram.kind === 'numeric' ? 56 : 70) / group))
+  const describe = `${column}: reference (${formatNumber(bars.referenceTotal)} rows) against current (${formatNumber(bars.currentTotal)} rows), ${n} ${histogram.kind === 'numeric' ? 'bins' : 'categories'}`
+
+  return (
+    <div ref={holder} className="histogram">
+      <div className="chart-legend">
+        <span className="legend-item static">
+          <span className="swatch" style={{ background: REFERENCE_COLOR }} aria-hidden="true" /> reference <span className="legend-value">{formatNumber(bars.referenceTotal)} rows</span>
+        </span>
+        <span className="legend-item static">
+          <span className="swatch" style={{ background: CURRENT_COLOR }} aria-hidden="true" /> current window <span className="legend-value">{formatNumber(bars.currentTotal)} rows</span>
+        </span>
+      </div>
+      {n === 0 ? (
+        <p className="muted">No values to draw: both sides are empty for this column.</p>
+      ) : (
+        <svg className="plot-svg" viewBox={`0 0 ${W} ${H}`} height={H} role="img" aria-label={describe}>
+          {ticks.map((t) => (
+            <g key={t}>
+              <line className="grid-line" x1={LEFT} x2={W - RIGHT} y1={y(t)} y2={y(t)} />
+              <text x={LEFT - 6} y={y(t) + 4} textAnchor="end">
+                {percent(t)}
+              </text>
+            </g>
+          ))}
+          {bars.labels.map((label, i) => {
+            const x0 = LEFT + i * group + (group - 2 * barW) / 2
+            return (
+              <g key={`${i}-${label}`} className="histogram-group" data-label={label}>
+                <title>{`${label}: reference ${percent(bars.reference[i]!)}, current ${percent(bars.current[i]!)}`}</title>
+                <rect x={x0} y={y(bars.reference[i]!)} width={barW} height={TOP + plotH - y(bars.reference[i]!)} fill={REFERENCE_COLOR} className="bar-reference" />
+                <rect x={x0 + barW} y={y(bars.current[i]!)} width={barW} height={TOP + plotH - y(bars.current[i]!)} fill={CURRENT_COLOR} className="bar-current" />
+              </g>
+            )
+          })}
+          <line className="axis-line" x1={LEFT} x2={W - RIGHT} y1={TOP + plotH} y2={TOP + plotH} />
+          {histogram.kind === 'numeric'
+            ? histogram.edges.slice(0, n + 1).map((edge, i) =>
+                i % every === 0 || i === n ? (
+                  <text key={i} x={LEFT + i * group} y={TOP + plotH + 16} textAnchor="middle">
+                    {edgeLabel(edge)}
+                  </text>
+                ) : null,
+              )
+            : bars.labels.map((label, i) =>
+                i % every === 0 ? (
+                  <text key={i} transform={`translate(${LEFT + (i + 0.5) * group} ${TOP + plotH + 12}) rotate(30)`} textAnchor="start" className={label === 'other' && i === n - 1 ? 'muted-text' : undefined}>
+                    {label.length > 14 ? `${label.slice(0, 13)}…` : label}
+                  </text>
+                ) : null,
+              )}
+        </svg>
+      )}
+    </div>
+  )
+}
+
+function percent(share: number): string {
+  const p = share * 100
+  return `${p >= 10 || p === 0 ? Math.round(p) : p.toFixed(1)}%`
+}
+
+function edgeLabel(v: number): string {
+  if (!Number.isFinite(v)) return String(v)
+  const a = Math.abs(v)
+  if (a !== 0 && (a < 0.01 || a >= 1e5)) return v.toExponential(1)
+  return String(Number(v.toPrecision(3)))
+}
+
+function niceCeil(v: number): number {
+  const steps = [0.05, 0.1, 0.2, 0.25, 0.4, 0.5, 0.6, 0.8, 1]
+  return steps.find((s) => s >= v) ?? 1
+}

@@ -1,0 +1,114 @@
+/** The monitor page's header: what it watches and how, its status with pause/resume, and "Run now". */
+import type { Monitor } from '@keel/contracts'
+import { useState } from 'react'
+import { Link } from 'react-router'
+import { formatAgo, formatNumber, formatTime } from '../format'
+import { describeReference, describeWindow, monitorModel, runMonitor, updateMonitorStatus } from './monitoring-data'
+import { MonitorStatus } from './monitors-table'
+
+export function MonitorHeader({ monitor: m, refreshFailed, onChanged }: { monitor: Monitor; refreshFailed: boolean; onChanged: () => void }) {
+  const [busy, setBusy] = useState<'status' | 'run' | undefined>()
+  const [note, setNote] = useState<{ ok: boolean; text: string } | undefined>()
+  const model = monitorModel(m)
+  const paused = m.status === 'paused'
+
+  const act = async (what: 'status' | 'run') => {
+    setBusy(what)
+    setNote(undefined)
+    try {
+      if (what === 'status') {
+        const next = await updateMonitorStatus(m.monitorId, paused ? 'active' : 'paused')
+        setNote({ ok: true, text: next.status === 'paused' ? 'Paused: no window is processed until it is resumed.' : 'Resumed.' })
+      } else {
+        const r = await runMonitor(m.monitorId)
+        setNote({
+          ok: true,
+          text: r.windows === 0 ? 'Ran: no complete window to process yet.' : `Ran: ${r.windows} new window${r.windows === 1 ? '' : 's'}, ${r.alerts} alert${r.alerts === 1 ? '' : 's'} fired.`,
+        })
+      }
+      onChanged()
+    } catch (e) {
+      setNote({ ok: false, text: (e as Error).message })
+    } finally {
+      setBusy(undefined)
+    }
+  }
+
+  return (
+    <>
+      <nav className="breadcrumbs" aria-label="Breadcrumbs">
+        <Link to="/monitoring">Monitoring</Link> / <Link to={`/monitoring?deployment=${encodeURIComponent(m.deployment)}`}>{m.deployment}</Link> / {m.name}
+      </nav>
+      <div className="page-head">
+        <h1 id="monitor-title">
+          {m.name} <MonitorStatus monitor={m} />
+        </h1>
+        <span className="live muted" title="This page refreshes every 5 seconds">
+          <span className="live-dot" aria-hidden="true" /> live
+          {refreshFailed && <span className="field-error"> — refresh failed, retrying</span>}
+        </span>
+        <div className="head-actions">
+          <button type="button" disabled={busy !== undefined} onClick={() => void act('status')}>
+            {paused ? 'Resume' : 'Pause'}
+          </button>
+          <button type="button" className="primary" disabled={busy !== undefined || paused} title={paused ? 'Resume the monitor to run it' : 'Process every complete window now'} onClick={() => void act('run')}>
+            {busy === 'run' ? 'Running…' : 'Run now'}
+          </button>
+        </div>
+      </div>
+      {note && (
+        <p className={note.ok ? 'notice' : 'field-error'} role={note.ok ? 'status' : 'alert'}>
+          {note.text}
+        </p>
+      )}
+      <div className="panel">
+        <dl className="facts">
+          <div>
+            <dt>Deployment</dt>
+            <dd>
+              <Link to={`/monitoring?deployment=${encodeURIComponent(m.deployment)}`}>{m.deployment}</Link>
+              {m.variant && <span className="muted"> · variant {m.variant}</span>}
+            </dd>
+          </div>
+          <div>
+            <dt>Model</dt>
+            <dd>{model ? <Link to={`/models/${encodeURIComponent(model)}`}>{model}</Link> : <span className="muted">—</span>}</dd>
+          </div>
+          <div className="fact-wide">
+            <dt>Reference</dt>
+            <dd className="reference">{describeReference(m.reference, formatTime)}</dd>
+          </div>
+          <div>
+            <dt>Window</dt>
+            <dd>{describeWindow(m.window)}</dd>
+          </div>
+          <div>
+            <dt>Dataset drift when</dt>
+            <dd>≥ {formatNumber(m.driftShare * 100)}% of columns drift</dd>
+          </div>
+          {m.task && (
+            <div>
+              <dt>Task</dt>
+              <dd>{m.task}</dd>
+            </div>
+          )}
+          <div>
+            <dt>Alert rules</dt>
+            <dd title={m.alertRules.map((r) => `${r.ruleId}: ${r.kind}${r.column ? ` ${r.column}` : ''}${r.metric ? ` ${r.metric}` : ''} ${r.threshold}`).join('\n')}>
+              {m.alertRules.length === 0 ? <span className="muted">none</span> : m.alertRules.map((r) => r.ruleId).join(', ')}
+            </dd>
+          </div>
+          <div>
+            <dt>Last window</dt>
+            <dd title={formatTime(m.lastWindowEndMs)}>{m.lastWindowId === undefined ? <span className="muted">none yet</span> : `#${m.lastWindowId}, ended ${formatAgo(m.lastWindowEndMs)}`}</dd>
+          </div>
+        </dl>
+        {m.lastError && (
+          <p className="field-error" role="alert">
+            The last run failed: {m.lastError}
+          </p>
+        )}
+      </div>
+    </>
+  )
+}
