@@ -80,3 +80,4 @@ export const keel = createKeel()
 export function loadModel(uri: string, options?: LoadModelOptions): Promise<LoadedModel> {
   return keel.loadModel(uri, options)
 }
+export { MonitorClient, type AlertRuleOptions, type CreateMonitorOptions, type UpdateMonitorOptions, type WindowFilter } from './monitor-client.js'

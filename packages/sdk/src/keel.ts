@@ -10,6 +10,7 @@ import { type TagsInput, toKeyValues } from './inputs.js'
 import { type LineageOptions, collectLineageTags } from './lineage.js'
 import { type LoadModelOptions, type LoadedModel, loadModelWith } from './models/load-model.js'
 import { PredictionLogClient } from './prediction-log-client.js'
+import { MonitorClient } from './monitor-client.js'
 import { ActiveRun, type ActiveRunOptions } from './run.js'
 import { RegistryClient } from './registry-client.js'
 import { MonitoringClient } from './monitoring-client.js'
@@ -38,6 +39,7 @@ export class Keel {
   private registryInstance: RegistryClient | undefined
   private monitoringInstance: MonitoringClient | undefined
   private predictionsInstance: PredictionLogClient | undefined
+  private monitorsInstance: MonitorClient | undefined
   private experimentId: string | undefined
   private readonly started: ActiveRun[] = []
   private readonly currentRun = new AsyncLocalStorage<ActiveRun>()
@@ -61,6 +63,12 @@ export class Keel {
   get predictions(): PredictionLogClient {
     this.predictionsInstance ??= new PredictionLogClient(this.client.http)
     return this.predictionsInstance
+  }
+
+  /** Live monitors on keel server: windows of a deployment's prediction log, performance, alerts. */
+  get monitors(): MonitorClient {
+    this.monitorsInstance ??= new MonitorClient(this.client.http)
+    return this.monitorsInstance
   }
 
   /** Drift and data-quality reports: computed locally, or by the server (`remoteDriftReport`). */
