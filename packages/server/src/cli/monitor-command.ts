@@ -14,6 +14,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import pc from 'picocolors'
 import { readTable, type ReadTableResult } from '../monitoring/table-reader.js'
 import { formatNumber, printJson, printTable } from './output.js'
+import { registerLiveMonitorCommands } from './monitor-live-command.js'
 
 export const EXIT_DRIFT = 3
 
@@ -95,7 +96,8 @@ function printReport(report: DriftReport): void {
 }
 
 export function registerMonitorCommands(program: Command): void {
-  const monitor = program.command('monitor').description('Monitoring: data drift and data quality')
+  const monitor = program.command('monitor').description('Monitoring: data drift and data quality, live monitors')
+  registerLiveMonitorCommands(monitor)
   monitor
     .command('drift')
     .description('Drift per column and for the dataset (Evidently\'s tests and defaults) and data quality, current against reference (CSV or Parquet)')

@@ -146,7 +146,7 @@ export async function lineageOf(deps: ReferenceDeps, name: string, version: stri
 export async function prepareReference(deps: ReferenceDeps, m: Monitor): Promise<PreparedReference> {
   const ref = m.reference
   if (ref.kind === 'log') return fromLog(deps, m, ref.startTime, ref.endTime)
-  if (ref.kind === 'uri') return split(m, capped(await deps.loadTable('reference.uri', ref.uri)), `'${ref.uri}'`)
+  if (ref.kind === 'uri') return split(m, capped(await deps.loadTable('reference', ref.uri)), `'${ref.uri}'`)
   const uri = ref.uri ?? trainingDataUri(await lineageOf(deps, ref.name, ref.version))
   if (uri === undefined) {
     throw KeelError.invalid(
