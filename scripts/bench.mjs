@@ -4,6 +4,7 @@
 //   npm run bench -- --only keel          (skip MLflow for a quick look)
 //   KEEL_BENCH_RUNS=2000 npm run bench    (fewer seeded runs for search_runs)
 //   KEEL_BENCH_ONLY=prediction npm run bench   (only bench/prediction.bench.ts; comma-separated names)
+//   KEEL_BENCH_ONLY=monitoring npm run bench   (drift on 1M × 20 against Evidently; Evidently takes ~10 min)
 //   KEEL_BENCH_ONLY=serving npm run bench      (keel models serve against mlflow models serve, ~10 min)
 // Exits non-zero as soon as one benchmark fails.
 

@@ -13,6 +13,7 @@ import {
   datasetDrift,
   datasetDriftAsync,
   ks,
+  sortedFinite,
   sortFloat64,
   wasserstein,
   type DictionaryColumn,
@@ -148,6 +149,17 @@ describe('radix sort', () => {
       for (let i = 0; i < a.length; i++) if (!Object.is(a[i], expected[i])) same = false
       expect(same).toBe(true)
     }
+  })
+  it('sortedFinite: the finite values of a column, sorted as natively, the column untouched', () => {
+    const col = Float64Array.from([...g.normals(30_000, 5, 100), Number.NaN, Number.POSITIVE_INFINITY, -0, 0, Number.NEGATIVE_INFINITY, ...g.ints(5000, -3, 3)])
+    const before = col.slice()
+    const { values, allIntegers } = sortedFinite(col)
+    const expected = col.filter((v) => Number.isFinite(v)).sort()
+    expect(values.length).toBe(expected.length)
+    expect(values.every((v, i) => Object.is(v, expected[i]))).toBe(true)
+    expect(allIntegers).toBe(false)
+    expect(col.every((v, i) => Object.is(v, before[i]))).toBe(true)
+    expect(sortedFinite(Float64Array.from(g.ints(20_000, -9, 9))).allIntegers).toBe(true)
   })
   it('wasserstein and ks at radix-sorted sizes match SciPy', async () => {
     const ref = g.normals(40_000)

@@ -15,7 +15,7 @@
 // values in a Float64Array (sorted ascending, our own copy); otherwise the count of each category
 // in the order the values first appear (what the categorical tests read).
 
-import { markSorted, sortFloat64 } from '../stats/sample.js'
+import { markSorted, sortedFinite, sortFloat64 } from '../stats/sample.js'
 import type { Category } from '../stats/types.js'
 
 /** A cell: numbers, strings and booleans are values; null, undefined, NaN and ±Infinity are missing. */
@@ -78,19 +78,8 @@ function numeric(rows: number, values: Float64Array, allIntegers: boolean): Prep
 }
 
 function fromFloat64(col: Float64Array): PreparedNumeric {
-  let n = 0
-  for (let i = 0; i < col.length; i++) if (Number.isFinite(col[i]!)) n++
-  const out = new Float64Array(n)
-  let allIntegers = true
-  let k = 0
-  for (let i = 0; i < col.length; i++) {
-    const v = col[i]!
-    if (Number.isFinite(v)) {
-      out[k++] = v
-      if (allIntegers && !Number.isInteger(v)) allIntegers = false
-    }
-  }
-  return numeric(col.length, out, allIntegers)
+  const { values, allIntegers } = sortedFinite(col)
+  return { kind: 'num', rows: col.length, missing: col.length - values.length, values: markSorted(values), allIntegers }
 }
 
 function fromArray(col: ReadonlyArray<RawValue>): PreparedColumn {

@@ -1,5 +1,5 @@
 export * from './types.js'
-export { markSorted, sortedSample, sortFloat64 } from './sample.js'
+export { markSorted, sortedFinite, sortedSample, sortFloat64 } from './sample.js'
 export { binnedPercents, CategoryCountSample, histogramSorted, sturgesEdges, type BinnableSample } from './binning.js'
 export { chi2Sf, kstwoSf, normalCdf, normalSf, smirnov, studentTTwoSided } from './distributions.js'
 export * from './numeric-tests.js'
