@@ -208,6 +208,11 @@ describe('live monitors', () => {
       expect(Object.keys(w.histograms).sort()).toEqual(['kind', 'prediction', 'x1', 'x2'])
       expect(w.histograms.x1.reference.reduce((a: number, b: number) => a + b, 0)).toBe(REFERENCE)
       expect(w.histograms.x1.current.reduce((a: number, b: number) => a + b, 0)).toBe(WINDOW)
+      // CBPE from the logged probabilities (fitted on the log reference): an estimate in [0, 1] with its band
+      expect(w.estimated_performance.method).toBe('cbpe')
+      expect(w.estimated_performance.metrics.accuracy).toBeGreaterThanOrEqual(0)
+      expect(w.estimated_performance.metrics.accuracy).toBeLessThanOrEqual(1)
+      expect(w.estimated_performance.lower.accuracy).toBeLessThanOrEqual(w.estimated_performance.upper.accuracy)
     }
     const pairs = windows.flatMap((w: any) => ['x1', 'x2'].map((c) => [referenceRows.map((r) => (r as any)[c]), windowRows(w.window_id).map((r) => (r as any)[c])] as [number[], number[]]))
     const expected = scipyKs(pairs)

@@ -15,6 +15,7 @@ import * as v from './monitor-validation.js'
 import { windowPerformance } from './realized-performance.js'
 import { lineageOf, prepareReference, trainingDataUri, type PreparedReference, type ReferenceDeps } from './reference.js'
 import { analyzeWindow } from './window-analysis.js'
+import { estimateWindow } from './estimation.js'
 
 /** Windows processed by one run at most (the next run continues). */
 const MAX_WINDOWS_PER_RUN = 500
@@ -228,7 +229,8 @@ export class LiveMonitorService {
       if (!range) break
       const sample = await collectRows(log, m, range, v.WINDOW_ROW_CAP)
       const now = this.now()
-      const window = analyzeWindow({ monitor: m, reference, range, windowId, rows: sample.seen, sample: sample.items, now })
+      const estimated = estimateWindow(reference.estimator, sample.items)
+      const window = analyzeWindow({ monitor: m, reference, range, windowId, rows: sample.seen, sample: sample.items, now, ...(estimated && { estimated }) })
       const fired = m.alertRules.flatMap((rule) => {
         const firing = windowFiring(rule, window)
         return firing ? [newAlert(m, rule, windowId, firing, now)] : []

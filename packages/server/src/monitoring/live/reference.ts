@@ -5,7 +5,8 @@
  * has one, and, from the log, probabilities and labels for performance estimation.
  */
 import { KeelError, type ModelVersionLineage, type Monitor } from '@keel/contracts'
-import type { FeatureType, RawValue, Table } from '@keel/monitoring'
+import type { CbpeModel, FeatureType, RawValue, Table } from '@keel/monitoring'
+import { fitEstimator } from './estimation.js'
 import type { PredictionLogStore } from '../../predictions/prediction-log-store.js'
 import { Reservoir, readRange } from './log-windows.js'
 import { columnOf } from './window-analysis.js'
@@ -35,6 +36,8 @@ export interface PreparedReference {
   /** per row, from a log reference: probabilities and label when known (for CBPE) */
   readonly probabilities?: readonly (readonly number[] | undefined)[]
   readonly labels?: readonly (RawValue | undefined)[]
+  /** CBPE fitted on a log reference with probabilities */
+  readonly estimator?: CbpeModel
 }
 
 const PROXIED = 'mlflow-artifacts:'
@@ -118,11 +121,10 @@ async function fromLog(deps: ReferenceDeps, m: Monitor, startTime: number, endTi
   const predictionColumn = m.predictionColumn ?? 'prediction'
   table[predictionColumn] = sample.items.map((row) => row.output)
   const prepared = split({ ...m, predictionColumn }, { table, featureTypes: {} }, 'log range')
-  return {
-    ...prepared,
-    probabilities: sample.items.map((row) => row.p),
-    labels: sample.items.map((row) => row.label),
-  }
+  const probabilities = sample.items.map((row) => row.p)
+  const labels = sample.items.map((row) => row.label)
+  const estimator = fitEstimator(sample.items.map((row) => row.output as number | string), probabilities, labels)
+  return { ...prepared, probabilities, labels, ...(estimator && { estimator }) }
 }
 
 /** A JSON value as a cell of a column: numbers, strings, booleans; anything else is missing. */
