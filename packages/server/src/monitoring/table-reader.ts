@@ -1,13 +1,24 @@
 /**
  * Reads a CSV or Parquet file into columns with DuckDB: numeric columns into Float64Arrays (NaN
- * for null), booleans and everything else (strings, dates) into plain arrays. The file's declared
- * types tell the report which columns are floating point (always numerical, as pandas' float64);
- * integer columns are left to Evidently's rule (few distinct values make them categorical).
+ * for null), booleans and everything else (strings, dates) into plain arrays of cells, or, with
+ * `dictionaries: true`, into dictionary columns (`{ codes, dictionary }`, @keel/monitoring's
+ * `DictionaryColumn`). The file's declared types tell the report which columns are floating point
+ * (always numerical, as pandas' float64); integer columns are left to Evidently's rule (few
+ * distinct values make them categorical). A CSV text column made only of numbers, inf and nan is
+ * read as numbers (pandas' behaviour).
+ *
+ * Speed: DuckDB does the parsing (its own threads, parallel CSV, only the requested columns) and
+ * hands every column over as DOUBLE without nulls, so each chunk is copied a vector at a time
+ * (table-reader-columns.ts): numbers as they are, categorical columns as a hash per row that
+ * becomes a code into the column's dictionary (its distinct values, read once). A CSV file with
+ * categorical columns is parsed once into a temporary table that both passes read.
  */
+import { availableParallelism } from 'node:os'
 import { stat } from 'node:fs/promises'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { KeelError } from '@keel/contracts'
-import type { FeatureType, RawValue, Table } from '@keel/monitoring'
+import type { DictionaryColumn, DriftTable, FeatureType, RawValue, Table } from '@keel/monitoring'
+import { CodeTable, copyDoubles, expand, float64Items, GrowingCodes, GrowingFloat64, numericText } from './table-reader-columns.js'
 
 export type TableFormat = 'csv' | 'parquet'
 
@@ -20,10 +31,12 @@ export interface ReadTableOptions {
   readonly onProgress?: (rows: number) => void
   /** how the file is named in errors (default: its path) */
   readonly label?: string
+  /** categorical columns as `{ codes, dictionary }` rather than arrays of cells (default false) */
+  readonly dictionaries?: boolean
 }
 
-export interface ReadTableResult {
-  readonly table: Table
+export interface ReadTableResult<T extends DriftTable = Table> {
+  readonly table: T
   readonly rows: number
   /** DuckDB's type of each column, e.g. BIGINT, DOUBLE, VARCHAR */
   readonly sqlTypes: Readonly<Record<string, string>>
@@ -31,8 +44,9 @@ export interface ReadTableResult {
   readonly featureTypes: Readonly<Record<string, FeatureType>>
 }
 
-const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL)\b/i
-const FLOATING = /^(FLOAT|DOUBLE|REAL|DECIMAL)\b/i
+// whole types only: a list or array of numbers (BIGINT[], DOUBLE[3]) is read as text
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$/i
+const FLOATING = /^(FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$/i
 
 /** csv or parquet from the file name; undefined when the name does not say. */
 export function formatOf(path: string): TableFormat | undefined {
@@ -50,7 +64,9 @@ function unreadable(label: string, why: string): KeelError {
 }
 
 /** Reads `path` (CSV or Parquet) into columns. Throws INVALID_PARAMETER_VALUE naming the file. */
-export async function readTable(path: string, options: ReadTableOptions = {}): Promise<ReadTableResult> {
+export function readTable(path: string, options: ReadTableOptions & { readonly dictionaries: true }): Promise<ReadTableResult<DriftTable>>
+export function readTable(path: string, options?: ReadTableOptions & { readonly dictionaries?: false }): Promise<ReadTableResult>
+export async function readTable(path: string, options: ReadTableOptions = {}): Promise<ReadTableResult<DriftTable>> {
   const label = options.label ?? path
   const info = await stat(path).catch(() => undefined)
   if (!info) throw unreadable(label, 'no such file')
@@ -60,7 +76,8 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
   if (info.size === 0) throw unreadable(label, 'the file is empty')
   const source = format === 'parquet' ? `read_parquet(${quoteString(path)})` : `read_csv(${quoteString(path)})`
 
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' })
+  const threads = String(Math.max(1, Math.min(availableParallelism(), 8)))
+  const instance = await DuckDBInstance.create(':memory:', { threads })
   try {
     const connection = await instance.connect()
     try {
@@ -76,92 +93,177 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
   }
 }
 
-async function readColumns(connection: DuckDBConnection, source: string, format: TableFormat, options: ReadTableOptions): Promise<ReadTableResult> {
+type Kind = 'number' | 'boolean' | 'text'
+
+interface Column {
+  readonly name: string
+  readonly type: string
+  readonly kind: Kind
+}
+
+/** The SQL that hands a column over as DOUBLE without nulls (see the file header). */
+function doubleOf(c: Column): string {
+  const q = quoteIdent(c.name)
+  if (c.kind === 'number') return `COALESCE(CAST(${q} AS DOUBLE), 'NaN'::DOUBLE)`
+  if (c.kind === 'boolean') return `CASE WHEN ${q} IS NULL THEN -1 WHEN ${q} THEN 1 ELSE 0 END::DOUBLE`
+  return `CASE WHEN ${q} IS NULL THEN -1 ELSE (hash(CAST(${q} AS VARCHAR)) >> 11)::DOUBLE END`
+}
+
+const BOOLEAN_DICTIONARY: readonly boolean[] = [false, true]
+
+async function readColumns(connection: DuckDBConnection, source: string, format: TableFormat, options: ReadTableOptions): Promise<ReadTableResult<DriftTable>> {
   const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)
-  let schema = described.getRowObjectsJS().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }))
+  let schema: Column[] = described.getRowObjectsJS().map((r) => {
+    const type = String(r.column_type)
+    return { name: String(r.column_name), type, kind: NUMERIC.test(type) ? 'number' : /^BOOLEAN$/i.test(type) ? 'boolean' : 'text' }
+  })
   if (options.columns) {
     const wanted = new Set(options.columns)
     schema = schema.filter((c) => wanted.has(c.name))
   }
   const sqlTypes: Record<string, string> = {}
   const featureTypes: Record<string, FeatureType> = {}
-  const kinds = schema.map((c) => {
+  for (const c of schema) {
     sqlTypes[c.name] = c.type
     if (FLOATING.test(c.type)) featureTypes[c.name] = 'num'
-    return NUMERIC.test(c.type) ? 'number' : /^BOOLEAN$/i.test(c.type) ? 'boolean' : 'text'
-  })
-  if (schema.length === 0) {
-    return { table: {}, rows: 0, sqlTypes, featureTypes }
   }
-  const select = schema
-    .map((c, i) => (kinds[i] === 'number' ? `CAST(${quoteIdent(c.name)} AS DOUBLE)` : kinds[i] === 'boolean' ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS VARCHAR)`))
-    .join(', ')
-  const result = await connection.stream(`SELECT ${select} FROM ${source}`)
-  let capacity = 1 << 14
-  let numbers = kinds.map((k) => (k === 'number' ? new Float64Array(capacity) : undefined))
-  const others: RawValue[][] = kinds.map(() => [])
+  if (schema.length === 0) return { table: {}, rows: 0, sqlTypes, featureTypes }
+
+  const texts = schema.filter((c) => c.kind === 'text')
+  let from = source
+  if (format === 'csv' && texts.length > 0) {
+    // the dictionaries and the data both read the file: parse it once
+    await connection.run(`CREATE TEMP TABLE keel_table AS SELECT ${schema.map((c) => quoteIdent(c.name)).join(', ')} FROM ${source}`)
+    from = 'keel_table'
+  }
+  const expected = from !== source || format === 'parquet' ? await countRows(connection, from) : 1 << 14
+  const dictionaries = await readDictionaries(connection, from, texts)
+  const tables = new Map<string, CodeTable | undefined>()
+  for (const c of schema) {
+    if (c.kind === 'boolean') tables.set(c.name, CodeTable.build([0, 1]))
+    if (c.kind === 'text') tables.set(c.name, CodeTable.build(dictionaries.get(c.name)!.hashes))
+  }
+  // columns read through the hash codes; a text column whose dictionary has two values with one
+  // hash (astronomically rare with 53 bits) is read as text afterwards
+  const coded = schema.filter((c) => c.kind === 'number' || tables.get(c.name) !== undefined)
+  const numbers = new Map<string, GrowingFloat64>()
+  const codes = new Map<string, GrowingCodes>()
+  for (const c of coded) {
+    if (c.kind === 'number') numbers.set(c.name, new GrowingFloat64(expected))
+    else codes.set(c.name, new GrowingCodes(expected))
+  }
+  let rows = 0
+  if (coded.length > 0) {
+    const result = await connection.stream(`SELECT ${coded.map(doubleOf).join(', ')} FROM ${from}`)
+    let scratch = new Float64Array(0)
+    for (;;) {
+      const chunk = await result.fetchChunk()
+      if (!chunk || chunk.rowCount === 0) break
+      const n = chunk.rowCount
+      coded.forEach((c, i) => {
+        const vector = chunk.getColumnVector(i)
+        const target = numbers.get(c.name)
+        if (target) {
+          copyDoubles(vector, target.reserve(n), target.length)
+          target.length += n
+          return
+        }
+        let hashes = float64Items(vector)
+        if (!hashes) {
+          if (scratch.length < n) scratch = new Float64Array(n)
+          hashes = scratch.subarray(0, n)
+          copyDoubles(vector, hashes, 0)
+        }
+        const out = codes.get(c.name)!
+        tables.get(c.name)!.encode(hashes, out.reserve(n), out.length)
+        out.length += n
+      })
+      rows += n
+      options.onProgress?.(rows)
+    }
+  }
+  const uncoded = schema.filter((c) => !coded.includes(c))
+  const asText = uncoded.length > 0 ? await readAsText(connection, from, uncoded, options, coded.length === 0) : new Map<string, DictionaryColumn>()
+  if (coded.length === 0) rows = asText.size > 0 ? asText.values().next().value!.codes.length : 0
+
+  const table: Record<string, Float64Array | RawValue[] | DictionaryColumn> = {}
+  for (const c of schema) {
+    const values = numbers.get(c.name)
+    if (values) {
+      table[c.name] = values.view()
+      continue
+    }
+    const column: DictionaryColumn = asText.get(c.name) ?? {
+      codes: codes.get(c.name)!.view(),
+      dictionary: c.kind === 'boolean' ? BOOLEAN_DICTIONARY : dictionaries.get(c.name)!.values,
+    }
+    const asNumbers = c.kind === 'text' && format === 'csv' ? numericText(column) : undefined
+    if (asNumbers) featureTypes[c.name] = 'num'
+    table[c.name] = asNumbers ?? (options.dictionaries ? column : expand(column))
+  }
+  return { table, rows, sqlTypes, featureTypes }
+}
+
+async function countRows(connection: DuckDBConnection, from: string): Promise<number> {
+  const counted = await connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${from}`)
+  return Number(counted.getRowsJS()[0]?.[0] ?? 0)
+}
+
+interface Dictionary {
+  /** the distinct values as text, sorted */
+  readonly values: string[]
+  /** each value's hash, as the data pass computes it */
+  readonly hashes: number[]
+}
+
+/** The distinct values of the text columns and their hashes, in one pass. */
+async function readDictionaries(connection: DuckDBConnection, from: string, texts: readonly Column[]): Promise<Map<string, Dictionary>> {
+  const out = new Map<string, Dictionary>()
+  if (texts.length === 0) return out
+  const lists = texts.map((c, i) => {
+    const text = `CAST(${quoteIdent(c.name)} AS VARCHAR)`
+    return `list_sort(list(DISTINCT ${text}) FILTER (WHERE ${text} IS NOT NULL)) AS l${i}`
+  })
+  const hashed = texts.map((_, i) => `l${i}, list_transform(l${i}, x -> (hash(x) >> 11)::DOUBLE)`)
+  const result = await connection.runAndReadAll(`SELECT ${hashed.join(', ')} FROM (SELECT ${lists.join(', ')} FROM ${from})`)
+  const row = result.getRowsJS()[0] ?? []
+  texts.forEach((c, i) => {
+    const values = (row[2 * i] ?? []) as string[]
+    const hashes = (row[2 * i + 1] ?? []) as number[]
+    out.set(c.name, { values, hashes })
+  })
+  return out
+}
+
+/** The slow path: columns read as text, value by value, into dictionary columns. */
+async function readAsText(connection: DuckDBConnection, from: string, columns: readonly Column[], options: ReadTableOptions, report: boolean): Promise<Map<string, DictionaryColumn>> {
+  const select = columns.map((c) => (c.kind === 'boolean' ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS VARCHAR)`)).join(', ')
+  const result = await connection.stream(`SELECT ${select} FROM ${from}`)
+  const codes = columns.map(() => new GrowingCodes(1 << 14))
+  const seen = columns.map(() => new Map<RawValue, number>())
   let rows = 0
   for (;;) {
     const chunk = await result.fetchChunk()
     if (!chunk || chunk.rowCount === 0) break
     const n = chunk.rowCount
-    if (rows + n > capacity) {
-      while (rows + n > capacity) capacity *= 2
-      numbers = numbers.map((a) => {
-        if (!a) return a
-        const b = new Float64Array(capacity)
-        b.set(a.subarray(0, rows))
-        return b
-      })
-    }
-    for (let c = 0; c < schema.length; c++) {
+    columns.forEach((_, c) => {
       const vector = chunk.getColumnVector(c)
-      const target = numbers[c]
-      if (target) {
-        for (let i = 0; i < n; i++) {
-          const v = vector.getItem(i) as number | null
-          target[rows + i] = v === null ? Number.NaN : v
+      const out = codes[c]!
+      const target = out.reserve(n)
+      const dictionary = seen[c]!
+      for (let i = 0; i < n; i++) {
+        const v = vector.getItem(i) as RawValue
+        let code = -1
+        if (v !== null && v !== undefined) {
+          code = dictionary.get(v) ?? dictionary.size
+          if (code === dictionary.size) dictionary.set(v, code)
         }
-      } else {
-        const out = others[c]!
-        for (let i = 0; i < n; i++) out.push(vector.getItem(i) as RawValue)
+        target[out.length + i] = code
       }
-    }
+      out.length += n
+    })
     rows += n
-    options.onProgress?.(rows)
+    if (report) options.onProgress?.(rows)
   }
-  const table: Record<string, Float64Array | RawValue[]> = {}
-  schema.forEach((c, i) => {
-    const asNumbers = kinds[i] === 'text' && format === 'csv' ? numericText(others[i]!) : undefined
-    if (asNumbers) featureTypes[c.name] = 'num'
-    table[c.name] = numbers[i] ? numbers[i]!.slice(0, rows) : (asNumbers ?? others[i]!)
-  })
-  return { table, rows, sqlTypes, featureTypes }
-}
-
-const SPECIAL: Record<string, number> = { inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity, nan: Number.NaN }
-
-/**
- * A CSV text column whose every value is a number, inf or nan (DuckDB's sniffer reads those as
- * text; pandas reads them as float64): the numbers, else undefined.
- */
-function numericText(values: RawValue[]): Float64Array | undefined {
-  const out = new Float64Array(values.length)
-  let seen = false
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]
-    if (v === null || v === undefined) {
-      out[i] = Number.NaN
-      continue
-    }
-    const text = String(v).trim()
-    const n = text === '' ? Number.NaN : Number(text)
-    if (Number.isNaN(n)) {
-      const special = SPECIAL[text.toLowerCase()]
-      if (special === undefined) return undefined
-      out[i] = special
-    } else out[i] = n
-    seen = true
-  }
-  return seen ? out : undefined
+  return new Map(columns.map((c, i) => [c.name, { codes: codes[i]!.view(), dictionary: [...seen[i]!.keys()] }]))
 }

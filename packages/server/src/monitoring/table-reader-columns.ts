@@ -1,0 +1,176 @@
+/**
+ * The JavaScript half of the table reader: columns assembled from whole DuckDB vectors.
+ *
+ * The reader's SQL hands every column over as DOUBLE with no nulls (see table-reader.ts):
+ *  - a numeric column as its values, NaN for null;
+ *  - a categorical column (text, booleans, dates...) as a 53-bit hash of its text per row, -1 for
+ *    null, plus the column's dictionary (each distinct value with the same hash) read once.
+ * So each chunk's vector is one Float64 buffer copied with `TypedArray.set`, and a categorical
+ * column becomes `Int32Array` codes into its dictionary through an open-addressing table keyed by
+ * the hash: no JS string is decoded per row. Two dictionary values with the same hash would make
+ * the codes ambiguous: `CodeTable.build` refuses them and the reader reads that column as text.
+ */
+import { DuckDBDoubleVector, type DuckDBVector } from '@duckdb/node-api'
+import type { DictionaryColumn, RawValue } from '@keel/monitoring'
+
+/** The vector's Float64 buffer when DuckDB gave one (a DOUBLE vector), else undefined. */
+export function float64Items(vector: DuckDBVector): Float64Array | undefined {
+  if (!(vector instanceof DuckDBDoubleVector)) return undefined
+  // @duckdb/node-api keeps the buffer in a private field; checked, with a per-value fallback.
+  const items = (vector as unknown as { items?: unknown }).items
+  return items instanceof Float64Array && items.length === vector.itemCount ? items : undefined
+}
+
+/** Appends a DOUBLE vector's values (NaN for null) to `target` at `offset`. */
+export function copyDoubles(vector: DuckDBVector, target: Float64Array, offset: number): void {
+  const items = float64Items(vector)
+  if (items) {
+    target.set(items, offset)
+    return
+  }
+  for (let i = 0; i < vector.itemCount; i++) {
+    const v = vector.getItem(i)
+    target[offset + i] = typeof v === 'number' ? v : Number.NaN
+  }
+}
+
+/** A Float64Array that grows by doubling; `view()` is the filled part. */
+export class GrowingFloat64 {
+  private data: Float64Array
+  length = 0
+  constructor(capacity: number) {
+    this.data = new Float64Array(Math.max(16, capacity))
+  }
+  /** room for `n` more values; returns the array to write into at `this.length` */
+  reserve(n: number): Float64Array {
+    if (this.length + n > this.data.length) {
+      let capacity = this.data.length * 2
+      while (this.length + n > capacity) capacity *= 2
+      const next = new Float64Array(capacity)
+      next.set(this.data.subarray(0, this.length))
+      this.data = next
+    }
+    return this.data
+  }
+  /** the values (the buffer itself when full, else a trimmed copy) */
+  view(): Float64Array {
+    return this.length === this.data.length ? this.data : this.data.slice(0, this.length)
+  }
+}
+
+/** Hash -> code: an open-addressing table over typed arrays. */
+export class CodeTable {
+  private constructor(
+    private readonly keys: Float64Array,
+    private readonly codes: Int32Array,
+    private readonly mask: number,
+  ) {}
+
+  /** The table of `hashes[i] -> i`; undefined when two values share a hash. */
+  static build(hashes: ArrayLike<number>): CodeTable | undefined {
+    let size = 16
+    while (size < hashes.length * 2) size *= 2
+    const keys = new Float64Array(size).fill(-1)
+    const codes = new Int32Array(size)
+    const mask = size - 1
+    for (let i = 0; i < hashes.length; i++) {
+      const h = hashes[i]!
+      if (!(h >= 0)) return undefined
+      let slot = (h >>> 0) & mask
+      while (keys[slot] !== -1) {
+        if (keys[slot] === h) return undefined
+        slot = (slot + 1) & mask
+      }
+      keys[slot] = h
+      codes[slot] = i
+    }
+    return new CodeTable(keys, codes, mask)
+  }
+
+  /** Writes the code of each hash (-1 for -1, null) into `out` at `offset`. */
+  encode(hashes: Float64Array, out: Int32Array, offset: number): void {
+    const { keys, codes, mask } = this
+    for (let i = 0; i < hashes.length; i++) {
+      const h = hashes[i]!
+      if (h < 0) {
+        out[offset + i] = -1
+        continue
+      }
+      let slot = (h >>> 0) & mask
+      for (;;) {
+        const k = keys[slot]!
+        if (k === h) {
+          out[offset + i] = codes[slot]!
+          break
+        }
+        if (k === -1) throw new Error('a value missing from its column dictionary')
+        slot = (slot + 1) & mask
+      }
+    }
+  }
+}
+
+/** Int32 codes that grow by doubling. */
+export class GrowingCodes {
+  private data: Int32Array
+  length = 0
+  constructor(capacity: number) {
+    this.data = new Int32Array(Math.max(16, capacity))
+  }
+  reserve(n: number): Int32Array {
+    if (this.length + n > this.data.length) {
+      let capacity = this.data.length * 2
+      while (this.length + n > capacity) capacity *= 2
+      const next = new Int32Array(capacity)
+      next.set(this.data.subarray(0, this.length))
+      this.data = next
+    }
+    return this.data
+  }
+  view(): Int32Array {
+    return this.length === this.data.length ? this.data : this.data.slice(0, this.length)
+  }
+}
+
+/** Codes into a dictionary as a plain array of cells (null for a negative code). */
+export function expand(column: DictionaryColumn): RawValue[] {
+  const { codes, dictionary } = column
+  const out = new Array<RawValue>(codes.length)
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i]!
+    out[i] = c < 0 ? null : dictionary[c]
+  }
+  return out
+}
+
+const SPECIAL: Record<string, number> = { inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity, nan: Number.NaN }
+
+/** A text cell as a number (numbers, inf, nan as pandas reads them), else undefined. */
+function numberOf(v: RawValue): number | undefined {
+  const text = String(v).trim()
+  const n = text === '' ? Number.NaN : Number(text)
+  if (!Number.isNaN(n)) return n
+  return SPECIAL[text.toLowerCase()]
+}
+
+/**
+ * A CSV text column whose every value is a number, inf or nan (DuckDB's sniffer reads those as
+ * text; pandas reads them as float64): the numbers (NaN for null), else undefined. A column with
+ * no value at all stays text. Decided on the dictionary, so each distinct value is parsed once.
+ */
+export function numericText(column: DictionaryColumn): Float64Array | undefined {
+  const { codes, dictionary } = column
+  if (dictionary.length === 0) return undefined
+  const numbers = new Float64Array(dictionary.length)
+  for (let d = 0; d < dictionary.length; d++) {
+    const n = numberOf(dictionary[d])
+    if (n === undefined) return undefined
+    numbers[d] = n
+  }
+  const out = new Float64Array(codes.length)
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i]!
+    out[i] = c < 0 ? Number.NaN : numbers[c]!
+  }
+  return out
+}
