@@ -21,16 +21,19 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
   const W = Math.max(320, useWidth(holder, 720))
   const bars = histogramBars(histogram, edgeLabel)
   const n = bars.labels.length
-  const bottom = histogram.kind === 'categorical' ? 64 : 36
-  const plotW = W - LEFT - RIGHT
+  const bottom = histogram.kind === 'categorical' && plotWidthFor(W) / Math.max(1, n) < 90 ? 64 : 36
+  const plotW = plotWidthFor(W)
   const plotH = H - TOP - bottom
   const max = Math.max(0.0001, ...bars.reference, ...bars.current)
   const top = niceCeil(max)
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * top)
-  const group = plotW / Math.max(1, n)
+  // Few categories keep narrow groups (bars side by side read better than bars far apart).
+  const group = Math.min(plotW / Math.max(1, n), histogram.kind === 'categorical' ? 120 : Infinity)
+  const right = LEFT + group * n
+  const rotate = histogram.kind === 'categorical' && group < 90
   const barW = Math.max(1, Math.min(28, (group - (group > 8 ? 4 : 1)) / 2))
   const y = (share: number) => TOP + plotH - (share / top) * plotH
-  const every = Math.max(1, Math.ceil((histogram.kind === 'numeric' ? 56 : 70) / group))
+  const every = Math.max(1, Math.ceil((histogram.kind === 'numeric' ? 56 : rotate ? 18 : 70) / group))
   const describe = `${column}: reference (${formatNumber(bars.referenceTotal)} rows) against current (${formatNumber(bars.currentTotal)} rows), ${n} ${histogram.kind === 'numeric' ? 'bins' : 'categories'}`
 
   return (
@@ -49,7 +52,7 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
         <svg className="plot-svg" viewBox={`0 0 ${W} ${H}`} height={H} role="img" aria-label={describe}>
           {ticks.map((t) => (
             <g key={t}>
-              <line className="grid-line" x1={LEFT} x2={W - RIGHT} y1={y(t)} y2={y(t)} />
+              <line className="grid-line" x1={LEFT} x2={right} y1={y(t)} y2={y(t)} />
               <text x={LEFT - 6} y={y(t) + 4} textAnchor="end">
                 {percent(t)}
               </text>
@@ -65,7 +68,7 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
               </g>
             )
           })}
-          <line className="axis-line" x1={LEFT} x2={W - RIGHT} y1={TOP + plotH} y2={TOP + plotH} />
+          <line className="axis-line" x1={LEFT} x2={right} y1={TOP + plotH} y2={TOP + plotH} />
           {histogram.kind === 'numeric'
             ? histogram.edges.slice(0, n + 1).map((edge, i) =>
                 i % every === 0 || i === n ? (
@@ -76,7 +79,12 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
               )
             : bars.labels.map((label, i) =>
                 i % every === 0 ? (
-                  <text key={i} transform={`translate(${LEFT + (i + 0.5) * group} ${TOP + plotH + 12}) rotate(30)`} textAnchor="start" className={label === 'other' && i === n - 1 ? 'muted-text' : undefined}>
+                  <text
+                    key={i}
+                    transform={rotate ? `translate(${LEFT + (i + 0.5) * group} ${TOP + plotH + 12}) rotate(30)` : `translate(${LEFT + (i + 0.5) * group} ${TOP + plotH + 16})`}
+                    textAnchor={rotate ? 'start' : 'middle'}
+                    className={label === 'other' && i === n - 1 ? 'muted-text' : undefined}
+                  >
                     {label.length > 14 ? `${label.slice(0, 13)}…` : label}
                   </text>
                 ) : null,
@@ -86,6 +94,8 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
     </div>
   )
 }
+
+const plotWidthFor = (W: number) => W - LEFT - RIGHT
 
 function percent(share: number): string {
   const p = share * 100

@@ -59,7 +59,7 @@ export function MonitorPage() {
       <div className="toolbar range-bar">
         <label>
           Time range{' '}
-          <select value={view.range} onChange={(e) => setView({ range: e.target.value as RangeValue, windowId: undefined })} aria-label="Time range">
+          <select value={view.range} onChange={(e) => setView({ range: e.target.value as RangeValue })} aria-label="Time range">
             {RANGES.map((r) => (
               <option key={r.value} value={r.value}>
                 {r.label}
