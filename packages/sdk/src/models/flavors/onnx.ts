@@ -205,6 +205,19 @@ function tensorValues(tensor: Ort.Tensor): Label[] {
 const tensorOutputs = (session: Ort.InferenceSession): TensorMetadata[] =>
   session.outputMetadata.filter((m): m is TensorMetadata => m.isTensor)
 
+/**
+ * onnxruntime's threads: one per session by default. Its own default (a pool of one thread per
+ * core that spins after each call) costs a model server about 1 ms of CPU per single-row request
+ * in every worker, where keel parallelises across workers instead. `KEEL_ONNX_THREADS=N` sets the
+ * intra-op pool (0: onnxruntime's default), for big batches in one process.
+ */
+function sessionThreads(): { intraOpNumThreads?: number; interOpNumThreads?: number } {
+  const raw = process.env.KEEL_ONNX_THREADS
+  const n = raw === undefined || raw === '' ? 1 : Number(raw)
+  if (!Number.isInteger(n) || n < 0) throw KeelError.invalid(`KEEL_ONNX_THREADS must be a whole number >= 0, got '${raw}'`)
+  return n === 0 ? {} : { intraOpNumThreads: n, interOpNumThreads: 1 }
+}
+
 export const onnxFlavor: Flavor = {
   name: 'onnx',
   async load(dir: string, mlmodel: MLmodel, config: FlavorConfig): Promise<FlavorModel> {
@@ -212,7 +225,7 @@ export const onnxFlavor: Flavor = {
     const ort = await importOnnxRuntime()
     let session: Ort.InferenceSession
     try {
-      session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'] })
+      session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], ...sessionThreads() })
     } catch (error) {
       throw KeelError.invalid(`The ONNX model '${path}' cannot be loaded: ${(error as Error).message}`)
     }
