@@ -8,6 +8,7 @@
  *
  *   KEEL_BENCH_ONLY=monitoring npm run bench
  *   node_modules/.bin/tsx bench/monitoring.bench.ts            (without the build step)
+ *   node_modules/.bin/tsx bench/monitoring.bench.ts --only keel   (keel alone, no Evidently)
  *   KEEL_BENCH_DRIFT_ROWS=100000 ...                           (smaller; default 1,000,000)
  *   KEEL_BENCH_EVIDENTLY_TIMEOUT_S=3600 ...                    (default 2400 s at full size)
  */
@@ -25,6 +26,7 @@ import { fmt, fmtRatio, renderTable, type Cell } from './lib/table.js'
 const ROWS = Number(process.env.KEEL_BENCH_DRIFT_ROWS ?? 1_000_000)
 const EVIDENTLY_TIMEOUT_S = Number(process.env.KEEL_BENCH_EVIDENTLY_TIMEOUT_S ?? 2400)
 const WARM_RUNS = 5
+const ONLY_KEEL = process.argv.some((a, i) => a === '--only' && process.argv[i + 1] === 'keel')
 const SEED = 20261127
 const NUMERIC = Array.from({ length: 12 }, (_, j) => `n${j}`)
 const CATEGORIES = [3, 5, 8, 12, 20, 30, 40, 50]
@@ -246,7 +248,13 @@ async function main(): Promise<void> {
     const genMs = await generate(dir)
     log(`generated in ${fmt(genMs / 1000)} s; keel (child process, ${availableParallelism()} workers)`)
     const keel = spawnKeel(dir)
-    log(`keel: drift ${fmt(median(keel.warm_ms))} ms (median of ${WARM_RUNS}); Evidently (timeout ${EVIDENTLY_TIMEOUT_S} s)`)
+    log(`keel: drift ${fmt(median(keel.warm_ms))} ms (median of ${WARM_RUNS}), CPU ${fmt(median(keel.warm_cpu_ms))} ms per report`)
+    if (ONLY_KEEL) {
+      console.log(`\nkeel alone (--only keel), ${ROWS.toLocaleString('en')} + ${ROWS.toLocaleString('en')} rows × 20 columns, load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`)
+      console.log(`report ${fmt(median(keel.warm_ms))} ms (CPU ${fmt(median(keel.warm_cpu_ms))} ms), first ${fmt(keel.first_ms)} ms, single thread ${fmt(keel.sync_ms)} ms, read ${fmt(keel.read_ms)} ms, peak RSS ${fmt(keel.max_rss_mb, 0)} MB`)
+      return
+    }
+    log(`Evidently (timeout ${EVIDENTLY_TIMEOUT_S} s)`)
     let ev = runEvidently(dir, undefined, EVIDENTLY_TIMEOUT_S)
     let extrapolated = false
     let small: { ev: EvidentlyOut; rows: number } | undefined

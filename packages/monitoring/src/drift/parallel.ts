@@ -201,7 +201,7 @@ export async function datasetDriftAsync(
         continue
       }
       const task: WorkerTask = { id: nextId++, column: name, reference: toWire(ref), current: toWire(cur), options: opts }
-      columns[i] = await run(task, workers)
+      columns[i] = await run(task, lanes)
     }
   }
   await Promise.all(Array.from({ length: lanes }, lane))
