@@ -66,7 +66,8 @@ export function taskOf(m: Monitor, r: StoredPrediction): MonitorTask {
   return r.outputs.every((o) => typeof o === 'string' || Number.isInteger(o)) ? 'classification' : 'regression'
 }
 
-const key = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v))
+/** A class's identity: booleans count as 1 and 0 (as numpy and @keel/monitoring's metrics do), so a label `true` matches a prediction `1`. */
+const key = (v: unknown) => (v === true ? '1' : v === false ? '0' : typeof v === 'string' ? v : JSON.stringify(v))
 
 export async function windowPerformance(log: PredictionLogStore, m: Monitor, w: StoredWindow): Promise<MonitorPerformance> {
   let rows = 0
