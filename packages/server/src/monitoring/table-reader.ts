@@ -106,7 +106,20 @@ function doubleOf(c: Column): string {
   const q = quoteIdent(c.name)
   if (c.kind === 'number') return `COALESCE(CAST(${q} AS DOUBLE), 'NaN'::DOUBLE)`
   if (c.kind === 'boolean') return `CASE WHEN ${q} IS NULL THEN -1 WHEN ${q} THEN 1 ELSE 0 END::DOUBLE`
-  return `CASE WHEN ${q} IS NULL THEN -1 ELSE (hash(CAST(${q} AS VARCHAR)) >> 11)::DOUBLE END`
+  return `CASE WHEN ${q} IS NULL THEN -1 ELSE ${hashOf(textOf(c))} END`
+}
+
+/** Tuning for tests: a larger shift leaves fewer hash bits, so values share hashes. */
+export const readerTuning = { hashShift: 11 }
+
+/** A text's hash as an exact DOUBLE (53 bits of DuckDB's 64-bit hash). */
+function hashOf(text: string): string {
+  return `(hash(${text}) >> ${readerTuning.hashShift})::DOUBLE`
+}
+
+/** A categorical column's cells as text (VARCHAR columns as they are). */
+function textOf(c: Column): string {
+  return /^VARCHAR$/i.test(c.type) ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS VARCHAR)`
 }
 
 const BOOLEAN_DICTIONARY: readonly boolean[] = [false, true]
@@ -137,7 +150,7 @@ async function readColumns(connection: DuckDBConnection, source: string, format:
     from = 'keel_table'
   }
   const expected = from !== source || format === 'parquet' ? await countRows(connection, from) : 1 << 14
-  const dictionaries = await readDictionaries(connection, from, texts)
+  const dictionaries = await readDictionaries(connection, from, texts, options.dictionaries === true)
   const tables = new Map<string, CodeTable | undefined>()
   for (const c of schema) {
     if (c.kind === 'boolean') tables.set(c.name, CodeTable.build([0, 1]))
@@ -146,45 +159,10 @@ async function readColumns(connection: DuckDBConnection, source: string, format:
   // columns read through the hash codes; a text column whose dictionary has two values with one
   // hash (astronomically rare with 53 bits) is read as text afterwards
   const coded = schema.filter((c) => c.kind === 'number' || tables.get(c.name) !== undefined)
-  const numbers = new Map<string, GrowingFloat64>()
-  const codes = new Map<string, GrowingCodes>()
-  for (const c of coded) {
-    if (c.kind === 'number') numbers.set(c.name, new GrowingFloat64(expected))
-    else codes.set(c.name, new GrowingCodes(expected))
-  }
-  let rows = 0
-  if (coded.length > 0) {
-    const result = await connection.stream(`SELECT ${coded.map(doubleOf).join(', ')} FROM ${from}`)
-    let scratch = new Float64Array(0)
-    for (;;) {
-      const chunk = await result.fetchChunk()
-      if (!chunk || chunk.rowCount === 0) break
-      const n = chunk.rowCount
-      coded.forEach((c, i) => {
-        const vector = chunk.getColumnVector(i)
-        const target = numbers.get(c.name)
-        if (target) {
-          copyDoubles(vector, target.reserve(n), target.length)
-          target.length += n
-          return
-        }
-        let hashes = float64Items(vector)
-        if (!hashes) {
-          if (scratch.length < n) scratch = new Float64Array(n)
-          hashes = scratch.subarray(0, n)
-          copyDoubles(vector, hashes, 0)
-        }
-        const out = codes.get(c.name)!
-        tables.get(c.name)!.encode(hashes, out.reserve(n), out.length)
-        out.length += n
-      })
-      rows += n
-      options.onProgress?.(rows)
-    }
-  }
+  const { numbers, codes, rows: codedRows } = await readCoded(connection, from, coded, tables, expected, options.onProgress)
   const uncoded = schema.filter((c) => !coded.includes(c))
   const asText = uncoded.length > 0 ? await readAsText(connection, from, uncoded, options, coded.length === 0) : new Map<string, DictionaryColumn>()
-  if (coded.length === 0) rows = asText.size > 0 ? asText.values().next().value!.codes.length : 0
+  const rows = coded.length > 0 ? codedRows : asText.values().next().value!.codes.length
 
   const table: Record<string, Float64Array | RawValue[] | DictionaryColumn> = {}
   for (const c of schema) {
@@ -204,40 +182,100 @@ async function readColumns(connection: DuckDBConnection, source: string, format:
   return { table, rows, sqlTypes, featureTypes }
 }
 
+interface Coded {
+  readonly numbers: Map<string, GrowingFloat64>
+  readonly codes: Map<string, GrowingCodes>
+  readonly rows: number
+}
+
+/** The data pass: numeric columns as doubles, categorical ones as codes through their hash tables. */
+async function readCoded(
+  connection: DuckDBConnection,
+  from: string,
+  columns: readonly Column[],
+  tables: ReadonlyMap<string, CodeTable | undefined>,
+  expected: number,
+  onProgress: ((rows: number) => void) | undefined,
+): Promise<Coded> {
+  const numbers = new Map<string, GrowingFloat64>()
+  const codes = new Map<string, GrowingCodes>()
+  for (const c of columns) {
+    if (c.kind === 'number') numbers.set(c.name, new GrowingFloat64(expected))
+    else codes.set(c.name, new GrowingCodes(expected))
+  }
+  let rows = 0
+  if (columns.length === 0) return { numbers, codes, rows }
+  const result = await connection.stream(`SELECT ${columns.map(doubleOf).join(', ')} FROM ${from}`)
+  let scratch = new Float64Array(0)
+  for (;;) {
+    const chunk = await result.fetchChunk()
+    if (!chunk || chunk.rowCount === 0) break
+    const n = chunk.rowCount
+    columns.forEach((c, i) => {
+      const vector = chunk.getColumnVector(i)
+      const target = numbers.get(c.name)
+      if (target) {
+        copyDoubles(vector, target.reserve(n), target.length)
+        target.length += n
+        return
+      }
+      let hashes = float64Items(vector)
+      if (!hashes) {
+        if (scratch.length < n) scratch = new Float64Array(n)
+        hashes = scratch.subarray(0, n)
+        copyDoubles(vector, hashes, 0)
+      }
+      const out = codes.get(c.name)!
+      tables.get(c.name)!.encode(hashes, out.reserve(n), out.length)
+      out.length += n
+    })
+    rows += n
+    onProgress?.(rows)
+  }
+  return { numbers, codes, rows }
+}
+
 async function countRows(connection: DuckDBConnection, from: string): Promise<number> {
   const counted = await connection.runAndReadAll(`SELECT count(*)::DOUBLE FROM ${from}`)
   return Number(counted.getRowsJS()[0]?.[0] ?? 0)
 }
 
 interface Dictionary {
-  /** the distinct values as text, sorted */
+  /** the distinct values as text (sorted when `sorted`) */
   readonly values: string[]
   /** each value's hash, as the data pass computes it */
   readonly hashes: number[]
 }
 
-/** The distinct values of the text columns and their hashes, in one pass. */
-async function readDictionaries(connection: DuckDBConnection, from: string, texts: readonly Column[]): Promise<Map<string, Dictionary>> {
+/**
+ * The distinct values of the text columns and their hashes, in one pass. DuckDB gives them in no
+ * particular order; `sorted` sorts them (by UTF-16 code units) so dictionary columns come out the
+ * same on every read, which arrays of cells do not need.
+ */
+async function readDictionaries(connection: DuckDBConnection, from: string, texts: readonly Column[], sorted: boolean): Promise<Map<string, Dictionary>> {
   const out = new Map<string, Dictionary>()
   if (texts.length === 0) return out
   const lists = texts.map((c, i) => {
-    const text = `CAST(${quoteIdent(c.name)} AS VARCHAR)`
-    return `list_sort(list(DISTINCT ${text}) FILTER (WHERE ${text} IS NOT NULL)) AS l${i}`
+    const text = textOf(c)
+    return `list(DISTINCT ${text}) FILTER (WHERE ${text} IS NOT NULL) AS l${i}`
   })
-  const hashed = texts.map((_, i) => `l${i}, list_transform(l${i}, x -> (hash(x) >> 11)::DOUBLE)`)
+  const hashed = texts.map((_, i) => `l${i}, list_transform(l${i}, x -> ${hashOf('x')})`)
   const result = await connection.runAndReadAll(`SELECT ${hashed.join(', ')} FROM (SELECT ${lists.join(', ')} FROM ${from})`)
   const row = result.getRowsJS()[0] ?? []
   texts.forEach((c, i) => {
     const values = (row[2 * i] ?? []) as string[]
     const hashes = (row[2 * i + 1] ?? []) as number[]
-    out.set(c.name, { values, hashes })
+    if (sorted) {
+      const order = values.map((_, k) => k).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0))
+      out.set(c.name, { values: order.map((k) => values[k]!), hashes: order.map((k) => hashes[k]!) })
+    } else out.set(c.name, { values, hashes })
   })
   return out
 }
 
 /** The slow path: columns read as text, value by value, into dictionary columns. */
 async function readAsText(connection: DuckDBConnection, from: string, columns: readonly Column[], options: ReadTableOptions, report: boolean): Promise<Map<string, DictionaryColumn>> {
-  const select = columns.map((c) => (c.kind === 'boolean' ? quoteIdent(c.name) : `CAST(${quoteIdent(c.name)} AS VARCHAR)`)).join(', ')
+  const select = columns.map((c) => (c.kind === 'boolean' ? quoteIdent(c.name) : textOf(c))).join(', ')
   const result = await connection.stream(`SELECT ${select} FROM ${from}`)
   const codes = columns.map(() => new GrowingCodes(1 << 14))
   const seen = columns.map(() => new Map<RawValue, number>())
