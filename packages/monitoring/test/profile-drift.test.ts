@@ -15,6 +15,7 @@ import {
   type ColumnDriftOk,
   type ProfileColumnDriftOk,
   type StatTestName,
+  type DriftTable,
   type Table,
 } from '../src/index.js'
 import { rng } from './support/python-oracle.js'
@@ -172,7 +173,7 @@ describe('profile size and format', () => {
   it('JSON size does not grow with rows (10^4 against 10^6 rows)', () => {
     const sizes = [10_000, 1_000_000].map((rows) => {
       const r = rng(rows)
-      const t: Table = {
+      const t: DriftTable = {
         normal: Float64Array.from({ length: rows }, () => r.normal()),
         heavy: Float64Array.from({ length: rows }, () => Math.tan(Math.PI * (r.uniform() - 0.5))),
         ints: Float64Array.from({ length: rows }, () => Math.floor(r.uniform() * 1000)),
