@@ -1,7 +1,7 @@
 /** The monitoring pages' data shaping: heatmap matrix and severity, chart series, histogram bars, incremental windows, URL state. */
 import type { MonitorColumnDrift, MonitorPerformance, MonitorWindow } from '@keel/contracts'
 import { describe, expect, it } from 'vitest'
-import { cellColor, driftShareSeries, heatmapMatrix, histogramBars, inferTask, labelledSeries, mergeWindows, performanceSeries, scoreKind, severity } from '../src/monitoring/shape.js'
+import { cellColor, driftShareSeries, heatmapMatrix, histogramBars, inferTask, labelledSeries, mergeWindows, performanceMetrics, performanceSeries, scoreKind, severity } from '../src/monitoring/shape.js'
 import { effectiveSelection, rangeStart, readMonitorView, writeMonitorView } from '../src/monitoring/view-state.js'
 
 const col = (column: string, score: number, drifted: boolean, test = 'ks', threshold = 0.05): MonitorColumnDrift => ({ column, featureType: 'num', test, statistic: 0, score, threshold, drifted })
@@ -127,24 +127,25 @@ describe('series', () => {
     metrics,
     ...(estimated && { estimated }),
   })
-  it('realized metrics only where labels gave them; the CBPE estimate with its band', () => {
-    const p = [
-      perf(1, 200, { accuracy: 0.95, f1_macro: 0.94 }, { method: 'cbpe', metrics: { roc_auc: 0.9 }, lower: { roc_auc: 0.85 }, upper: { roc_auc: 0.95 } }),
-      perf(2, 0, {}, { method: 'cbpe', metrics: { roc_auc: 0.7 }, lower: { roc_auc: 0.64 }, upper: { roc_auc: 0.76 } }),
-      perf(3, 50, { accuracy: 0.6, f1_macro: 0.55 }),
-    ]
+  it('realized metrics only where labels gave them; the CBPE estimate with its band; one metric at a time', () => {
+    const est = (a: number, lo: number, hi: number) => ({ method: 'cbpe', metrics: { accuracy: a, roc_auc: a }, lower: { accuracy: lo, roc_auc: lo }, upper: { accuracy: hi, roc_auc: hi } })
+    const p = [perf(3, 50, { accuracy: 0.6, f1_macro: 0.55 }), perf(1, 200, { accuracy: 0.95, f1_macro: 0.94 }, est(0.9, 0.85, 0.95)), perf(2, 0, {}, est(0.7, 0.64, 0.76))]
+    expect(performanceMetrics(p, 'classification')).toEqual(['accuracy', 'f1_macro', 'roc_auc'])
     const s = performanceSeries(p, 'classification')
-    expect(s.map((x) => x.label)).toEqual(['accuracy', 'f1_macro', 'roc_auc (cbpe estimate)', 'roc_auc lower', 'roc_auc upper'])
+    expect(s.map((x) => x.label)).toEqual(['accuracy', 'accuracy (cbpe estimate)', 'accuracy lower', 'accuracy upper'])
     expect(s[0]).toEqual({ label: 'accuracy', xs: [2000, 4000], ys: [0.95, 0.6] })
-    expect(s[2]).toMatchObject({ xs: [2000, 3000], ys: [0.9, 0.7] })
-    expect(s[3]!.ys).toEqual([0.85, 0.64])
-    expect(s[4]!.ys).toEqual([0.95, 0.76])
+    expect(s[1]).toEqual({ label: 'accuracy (cbpe estimate)', xs: [2000, 3000], ys: [0.9, 0.7] })
+    expect(s[2]!.ys).toEqual([0.85, 0.64])
+    expect(s[3]!.ys).toEqual([0.95, 0.76])
+    expect(performanceSeries(p, 'classification', 'f1_macro')).toEqual([{ label: 'f1_macro', xs: [2000, 4000], ys: [0.94, 0.55] }])
+    expect(performanceSeries(p, 'classification', 'roc_auc').map((x) => x.label)).toEqual(['roc_auc (cbpe estimate)', 'roc_auc lower', 'roc_auc upper'])
     expect(labelledSeries(p)[1]).toEqual({ label: 'labelled rows', xs: [2000, 3000, 4000], ys: [200, 0, 50] })
   })
   it('regression metrics when the task says so or the windows have them; nothing without labels', () => {
     const p = [perf(1, 10, { rmse: 2, mae: 1.5 })]
     expect(inferTask(p)).toBe('regression')
-    expect(performanceSeries(p).map((x) => x.label)).toEqual(['rmse', 'mae'])
+    expect(performanceMetrics(p)).toEqual(['rmse', 'mae'])
+    expect(performanceSeries(p, undefined, 'mae')).toEqual([{ label: 'mae', xs: [2000], ys: [1.5] }])
     expect(performanceSeries([perf(1, 0, {})], 'classification')).toEqual([])
   })
 })
@@ -185,10 +186,11 @@ describe('mergeWindows (incremental polling)', () => {
 
 describe('URL state', () => {
   it('reads and writes col, win and range, and survives a round trip', () => {
-    const p = writeMonitorView(new URLSearchParams('other=1'), { column: 'x 1', windowId: 5, range: '24h' })
-    expect(p.toString()).toBe('other=1&col=x+1&win=5&range=24h')
-    expect(readMonitorView(new URLSearchParams(p.toString()))).toEqual({ column: 'x 1', windowId: 5, range: '24h' })
-    expect(writeMonitorView(p, { windowId: undefined, range: 'all' }).toString()).toBe('other=1&col=x+1')
+    const p = writeMonitorView(new URLSearchParams('other=1'), { column: 'x 1', windowId: 5, range: '24h', metric: 'f1_macro' })
+    expect(p.toString()).toBe('other=1&col=x+1&win=5&range=24h&metric=f1_macro')
+    expect(readMonitorView(new URLSearchParams(p.toString()))).toEqual({ column: 'x 1', windowId: 5, range: '24h', metric: 'f1_macro' })
+    expect(writeMonitorView(p, { metric: undefined }).get('metric')).toBeNull()
+    expect(writeMonitorView(p, { windowId: undefined, range: 'all' }).toString()).toBe('other=1&col=x+1&metric=f1_macro')
   })
   it('ignores bad values', () => {
     expect(readMonitorView(new URLSearchParams('win=abc&range=forever&col='))).toEqual({ range: 'all' })

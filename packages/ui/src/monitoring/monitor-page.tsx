@@ -1,8 +1,8 @@
 /**
  * /monitoring/:monitorId: one live monitor — its header (pause/resume, run now), drift over time
  * (share per window and a columns × windows heatmap), the selected column's distributions in the
- * selected window, performance over time and the alerts. `?col=`, `?win=` and `?range=` hold the
- * view. Live: polled every 5 s (windows incrementally).
+ * selected window, performance over time and the alerts. `?col=`, `?win=`, `?range=` and
+ * `?metric=` hold the view. Live: polled every 5 s (windows incrementally).
  */
 import { useMemo } from 'react'
 import { useParams, useSearchParams } from 'react-router'
@@ -106,7 +106,7 @@ export function MonitorPage() {
           <ErrorBox error={perf.error} onRetry={perf.reload} />
         </>
       ) : perf.data && perf.data.windows.length > 0 ? (
-        <PerformanceOverTime monitor={m} perf={perf.data.windows} />
+        <PerformanceOverTime monitor={m} perf={perf.data.windows} metric={view.metric} onMetric={(metric) => setView({ metric })} />
       ) : null}
 
       <h2 id="alerts-title">Alerts</h2>

@@ -7,7 +7,7 @@ import { formatNumber, formatTime } from '../format'
 import { DriftHeatmap } from './drift-heatmap'
 import { HistogramChart } from './histogram-chart'
 import { DriftVerdict } from './monitors-table'
-import { type HeatmapMatrix, type XYSeries, driftShareSeries, labelledSeries, performanceSeries, scoreKind } from './shape'
+import { type HeatmapMatrix, type XYSeries, driftShareSeries, labelledSeries, performanceMetrics, performanceSeries, scoreKind } from './shape'
 
 type Select = (s: { column?: string; windowId?: number }) => void
 
@@ -110,30 +110,41 @@ export function Distributions({ windows, matrix, column, windowId, onSelect }: {
   )
 }
 
-export function PerformanceOverTime({ monitor, perf }: { monitor: Monitor; perf: readonly MonitorPerformance[] }) {
-  const metrics = useMemo(
-    () =>
-      colored(performanceSeries(perf, monitor.task), (s, i) => {
-        if (s.label.endsWith(' lower') || s.label.endsWith(' upper')) return '#d9480f80'
-        if (s.label.includes('estimate')) return colorAt(1)
-        return colorAt(i === 0 ? 2 : 4)
-      }),
-    [perf, monitor.task],
+export function PerformanceOverTime({ monitor, perf, metric, onMetric }: { monitor: Monitor; perf: readonly MonitorPerformance[]; metric?: string; onMetric: (metric: string) => void }) {
+  const names = useMemo(() => performanceMetrics(perf, monitor.task), [perf, monitor.task])
+  const shown = metric !== undefined && names.includes(metric) ? metric : names[0]
+  const series = useMemo(
+    () => colored(performanceSeries(perf, monitor.task, shown), (s) => (s.label.endsWith(' lower') || s.label.endsWith(' upper') ? '#d9480f80' : s.label.includes('estimate') ? colorAt(1) : colorAt(2))),
+    [perf, monitor.task, shown],
   )
   const labelled = useMemo(() => colored(labelledSeries(perf), (_, i) => (i === 0 ? '#8c959f' : colorAt(0))), [perf])
   const totals = perf.reduce((t, p) => ({ rows: t.rows + p.rows, labelled: t.labelled + p.labelledRows }), { rows: 0, labelled: 0 })
   return (
     <>
-      <h2 id="performance-title">Performance over time</h2>
+      <div className="section-head">
+        <h2 id="performance-title">Performance over time</h2>
+        {names.length > 1 && (
+          <label>
+            Metric{' '}
+            <select value={shown} onChange={(e) => onMetric(e.target.value)} aria-label="Metric">
+              {names.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+      </div>
       <div className="panel">
         <p className="muted small">
-          Realized metrics are computed from the labels posted so far ({formatNumber(totals.labelled)} of {formatNumber(totals.rows)} rows labelled); the estimate
-          is confidence-based (CBPE), from predicted probabilities, with its band.
+          Realized metrics come from the labels posted so far ({formatNumber(totals.labelled)} of {formatNumber(totals.rows)} rows labelled); the estimate is
+          confidence-based (CBPE, from predicted probabilities, calibrated on the labelled reference), with its band.
         </p>
-        {metrics.length === 0 ? (
+        {series.length === 0 ? (
           <p className="muted">No metric yet: post ground-truth labels by request id (<code>POST /api/2.0/keel/predictions/labels</code>), or log class probabilities for an estimate.</p>
         ) : (
-          <LineChart series={metrics} x="time" height={240} label="Performance per window" />
+          <LineChart series={series} x="time" height={240} label={`Performance per window: ${shown}`} />
         )}
         <h3>Labelled rows per window</h3>
         <LineChart series={labelled} x="time" height={150} label="Rows and labelled rows per window" />

@@ -130,26 +130,32 @@ export function inferTask(perf: readonly MonitorPerformance[], task?: MonitorTas
   return perf.some((p) => p.metrics.rmse !== undefined || p.metrics.mae !== undefined) ? 'regression' : 'classification'
 }
 
+/** The metrics the windows have, realized or estimated: the task's realized ones first, then the estimated others. */
+export function performanceMetrics(perf: readonly MonitorPerformance[], task?: MonitorTask): string[] {
+  const realized = REALIZED[inferTask(perf, task)].filter((m) => perf.some((p) => p.metrics[m] !== undefined))
+  const estimated = [...new Set(perf.flatMap((p) => Object.keys(p.estimated?.metrics ?? {})))].sort()
+  return [...new Set([...realized, ...estimated])]
+}
+
 /**
- * Performance over time (x = window end): each realized metric on the windows that have it (labels
- * arrive late, so some have none), then each CBPE estimate with its lower and upper band.
+ * Performance over time (x = window end) of one metric (default: the first of
+ * `performanceMetrics`): realized on the windows whose labels gave it (labels arrive late, so some
+ * have none), then the CBPE estimate with its lower and upper band.
  */
-export function performanceSeries(perf: readonly MonitorPerformance[], task?: MonitorTask): XYSeries[] {
+export function performanceSeries(perf: readonly MonitorPerformance[], task?: MonitorTask, metric?: string): XYSeries[] {
   const sorted = [...perf].sort((a, b) => a.windowId - b.windowId)
+  const name = metric ?? performanceMetrics(sorted, task)[0]
+  if (name === undefined) return []
   const out: XYSeries[] = []
-  for (const metric of REALIZED[inferTask(sorted, task)]) {
-    const have = sorted.filter((p) => p.metrics[metric] !== undefined)
-    if (have.length > 0) out.push({ label: metric, xs: have.map((p) => p.endMs), ys: have.map((p) => p.metrics[metric]!) })
-  }
+  const realized = sorted.filter((p) => (p.metrics as Record<string, number | undefined>)[name] !== undefined)
+  if (realized.length > 0) out.push({ label: name, xs: realized.map((p) => p.endMs), ys: realized.map((p) => (p.metrics as Record<string, number>)[name]!) })
   const estimated = sorted.filter((p): p is MonitorPerformance & { estimated: EstimatedPerformance } => p.estimated !== undefined)
-  const names = [...new Set(estimated.flatMap((p) => Object.keys(p.estimated.metrics)))].sort()
-  for (const name of names) {
-    const series = (label: string, pick: (e: EstimatedPerformance) => number | undefined) => {
-      const have = estimated.filter((p) => pick(p.estimated) !== undefined)
-      if (have.length > 0) out.push({ label, xs: have.map((p) => p.endMs), ys: have.map((p) => pick(p.estimated)!) })
-    }
-    const method = estimated[0]!.estimated.method
-    series(`${name} (${method} estimate)`, (e) => e.metrics[name])
+  const series = (label: string, pick: (e: EstimatedPerformance) => number | undefined) => {
+    const have = estimated.filter((p) => pick(p.estimated) !== undefined)
+    if (have.length > 0) out.push({ label, xs: have.map((p) => p.endMs), ys: have.map((p) => pick(p.estimated)!) })
+  }
+  if (estimated.length > 0) {
+    series(`${name} (${estimated[0]!.estimated.method} estimate)`, (e) => e.metrics[name])
     series(`${name} lower`, (e) => e.lower?.[name])
     series(`${name} upper`, (e) => e.upper?.[name])
   }

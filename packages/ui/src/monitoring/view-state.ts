@@ -1,6 +1,7 @@
 /**
- * The monitor page's state in its URL: `col` (the selected column), `win` (the selected window id)
- * and `range` (how far back the page looks), so a reload or a shared link shows the same view.
+ * The monitor page's state in its URL: `col` (the selected column), `win` (the selected window id),
+ * `range` (how far back the page looks) and `metric` (the performance chart's), so a reload or a
+ * shared link shows the same view.
  */
 import type { HeatmapMatrix } from './shape'
 
@@ -19,13 +20,15 @@ export interface MonitorView {
   readonly column?: string
   readonly windowId?: number
   readonly range: RangeValue
+  readonly metric?: string
 }
 
 export function readMonitorView(params: URLSearchParams): MonitorView {
   const col = params.get('col') ?? undefined
   const win = Number(params.get('win'))
   const range = RANGES.find((r) => r.value === params.get('range'))?.value ?? 'all'
-  return { ...(col && { column: col }), ...(Number.isSafeInteger(win) && win > 0 && { windowId: win }), range }
+  const metric = params.get('metric') ?? undefined
+  return { ...(col && { column: col }), ...(Number.isSafeInteger(win) && win > 0 && { windowId: win }), range, ...(metric && { metric }) }
 }
 
 export function writeMonitorView(params: URLSearchParams, next: Partial<MonitorView>): URLSearchParams {
@@ -33,6 +36,7 @@ export function writeMonitorView(params: URLSearchParams, next: Partial<MonitorV
   if ('column' in next) next.column ? p.set('col', next.column) : p.delete('col')
   if ('windowId' in next) next.windowId !== undefined ? p.set('win', String(next.windowId)) : p.delete('win')
   if (next.range !== undefined) next.range === 'all' ? p.delete('range') : p.set('range', next.range)
+  if ('metric' in next) next.metric ? p.set('metric', next.metric) : p.delete('metric')
   return p
 }
 
