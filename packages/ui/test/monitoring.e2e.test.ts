@@ -254,6 +254,16 @@ describe('monitoring pages', () => {
     expect(errors).toEqual([])
   })
 
+  it('an unknown monitor: a designed not-found state with the way back', async () => {
+    const page = await browser.newPage()
+    const errors = watchErrors(page)
+    await page.goto(`${server.url}/monitoring/no-such-monitor`)
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^Not found/)
+    expect(await page.getByRole('alert').textContent()).toContain('RESOURCE_DOES_NOT_EXIST')
+    expect(await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'Monitoring' }).count()).toBe(1)
+    expect(errors.filter((e) => !/status of 404/.test(e))).toEqual([])
+  })
+
   it('the URL state (column, window, time range) survives a reload', async () => {
     const page = await browser.newPage()
     const errors = watchErrors(page)
@@ -277,6 +287,8 @@ describe('monitoring pages', () => {
     const page = await browser.newPage()
     const errors = watchErrors(page)
     await page.goto(`${server.url}/models/fraud-model`)
+    await expect.poll(() => page.getByRole('link', { name: 'Monitors' }).count()).toBe(1)
+    await screenshot(page, 'monitoring-model-link')
     await page.getByRole('link', { name: 'Monitors' }).click()
     await expect.poll(() => page.url()).toContain('/monitoring?model=fraud-model')
     await expect.poll(() => page.getByRole('link', { name: 'fraud-live' }).count()).toBe(1)

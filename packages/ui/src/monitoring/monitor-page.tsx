@@ -5,7 +5,7 @@
  * `?metric=` hold the view. Live: polled every 5 s (windows incrementally).
  */
 import { useMemo } from 'react'
-import { useParams, useSearchParams } from 'react-router'
+import { Link, useParams, useSearchParams } from 'react-router'
 import { useApi } from '../api/use-api'
 import { Empty, ErrorBox, Loading } from '../components/states'
 import { formatNumber } from '../format'
@@ -45,7 +45,16 @@ export function MonitorPage() {
   const matrix = useMemo(() => heatmapMatrix(ws ?? [], m?.columns), [ws, m?.columns])
   const selection = effectiveSelection(matrix, view)
 
-  if (monitor.error && !m) return <ErrorBox error={monitor.error} onRetry={monitor.reload} />
+  if (monitor.error && !m) {
+    return (
+      <section className="monitoring registry">
+        <nav className="breadcrumbs" aria-label="Breadcrumbs">
+          <Link to="/monitoring">Monitoring</Link> / {monitorId}
+        </nav>
+        <ErrorBox error={monitor.error} onRetry={monitor.reload} />
+      </section>
+    )
+  }
   if (!m) return <Loading what="the monitor" />
 
   const since = rangeStart(view.range, Date.now())
