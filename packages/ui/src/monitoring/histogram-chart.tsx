@@ -26,7 +26,8 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
   const plotH = H - TOP - bottom
   const max = Math.max(0.0001, ...bars.reference, ...bars.current)
   const top = niceCeil(max)
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * top)
+  const step = [0.01, 0.02, 0.05, 0.1, 0.2, 0.25].find((s) => top / s <= 5 + 1e-9) ?? 0.25
+  const ticks = Array.from({ length: Math.round(top / step) + 1 }, (_, i) => i * step)
   // Few categories keep narrow groups (bars side by side read better than bars far apart).
   const group = Math.min(plotW / Math.max(1, n), histogram.kind === 'categorical' ? 120 : Infinity)
   const right = LEFT + group * n
@@ -54,7 +55,7 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
             <g key={t}>
               <line className="grid-line" x1={LEFT} x2={right} y1={y(t)} y2={y(t)} />
               <text x={LEFT - 6} y={y(t) + 4} textAnchor="end">
-                {percent(t)}
+                {`${Math.round(t * 1000) / 10}%`}
               </text>
             </g>
           ))}
