@@ -4,11 +4,12 @@
  * The reader's SQL hands every column over as DOUBLE with no nulls (see table-reader.ts):
  *  - a numeric column as its values, NaN for null;
  *  - a categorical column (text, booleans, dates...) as a 53-bit hash of its text per row, -1 for
- *    null, plus the column's dictionary (each distinct value with the same hash) read once.
+ *    null, while its dictionary (each distinct value with the same hash) is read once.
  * So each chunk's vector is one Float64 buffer copied with `TypedArray.set`, and a categorical
- * column becomes `Int32Array` codes into its dictionary through an open-addressing table keyed by
- * the hash: no JS string is decoded per row. Two dictionary values with the same hash would make
- * the codes ambiguous: `CodeTable.build` refuses them and the reader reads that column as text.
+ * column's hashes become `Int32Array` codes into its dictionary through an open-addressing table
+ * (`CodeTable`): no JS string is decoded per row. Two dictionary values with the same hash would
+ * make the codes ambiguous: `CodeTable.build` refuses them and the reader reads that column as
+ * text instead.
  */
 import { DuckDBDoubleVector, type DuckDBVector } from '@duckdb/node-api'
 import type { DictionaryColumn, RawValue } from '@keel/monitoring'

@@ -10,15 +10,16 @@
  * Speed: DuckDB does the parsing (its own threads, parallel CSV, only the requested columns) and
  * hands every column over as DOUBLE without nulls, so each chunk is copied a vector at a time
  * (table-reader-columns.ts): numbers as they are, categorical columns as a hash per row that
- * becomes a code into the column's dictionary (its distinct values, read once). A CSV file with
- * categorical columns is parsed once into a temporary table that both passes read.
+ * becomes a code into the column's dictionary (its distinct values, read on a second connection
+ * while the rows stream in). A CSV file with categorical columns is parsed once into a table that
+ * both passes read.
  */
 import { availableParallelism } from 'node:os'
 import { stat } from 'node:fs/promises'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { KeelError } from '@keel/contracts'
 import type { DictionaryColumn, DriftTable, FeatureType, RawValue, Table } from '@keel/monitoring'
-import { CodeTable, copyDoubles, expand, float64Items, GrowingCodes, GrowingFloat64, numericText } from './table-reader-columns.js'
+import { CodeTable, copyDoubles, expand, GrowingCodes, GrowingFloat64, numericText } from './table-reader-columns.js'
 
 export type TableFormat = 'csv' | 'parquet'
 
@@ -81,7 +82,7 @@ export async function readTable(path: string, options: ReadTableOptions = {}): P
   try {
     const connection = await instance.connect()
     try {
-      return await readColumns(connection, source, format, options)
+      return await readColumns(instance, connection, source, format, options)
     } finally {
       connection.closeSync()
     }
@@ -124,7 +125,7 @@ function textOf(c: Column): string {
 
 const BOOLEAN_DICTIONARY: readonly boolean[] = [false, true]
 
-async function readColumns(connection: DuckDBConnection, source: string, format: TableFormat, options: ReadTableOptions): Promise<ReadTableResult<DriftTable>> {
+async function readColumns(instance: DuckDBInstance, connection: DuckDBConnection, source: string, format: TableFormat, options: ReadTableOptions): Promise<ReadTableResult<DriftTable>> {
   const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)
   let schema: Column[] = described.getRowObjectsJS().map((r) => {
     const type = String(r.column_type)
@@ -145,94 +146,82 @@ async function readColumns(connection: DuckDBConnection, source: string, format:
   const texts = schema.filter((c) => c.kind === 'text')
   let from = source
   if (format === 'csv' && texts.length > 0) {
-    // the dictionaries and the data both read the file: parse it once
-    await connection.run(`CREATE TEMP TABLE keel_table AS SELECT ${schema.map((c) => quoteIdent(c.name)).join(', ')} FROM ${source}`)
+    // the dictionaries and the data both read the file: parse it once (into a table both
+    // connections see)
+    await connection.run(`CREATE TABLE keel_table AS SELECT ${schema.map((c) => quoteIdent(c.name)).join(', ')} FROM ${source}`)
     from = 'keel_table'
   }
   const expected = from !== source || format === 'parquet' ? await countRows(connection, from) : 1 << 14
-  const dictionaries = await readDictionaries(connection, from, texts, options.dictionaries === true)
-  const tables = new Map<string, CodeTable | undefined>()
-  for (const c of schema) {
-    if (c.kind === 'boolean') tables.set(c.name, CodeTable.build([0, 1]))
-    if (c.kind === 'text') tables.set(c.name, CodeTable.build(dictionaries.get(c.name)!.hashes))
+  // the dictionaries are read on a second connection while the data pass runs on this one
+  const side = texts.length > 0 ? await instance.connect() : undefined
+  let data: { columns: Map<string, GrowingFloat64>; rows: number }
+  let dictionaries: Map<string, Dictionary>
+  try {
+    const pending = side ? readDictionaries(side, from, texts, options.dictionaries === true) : Promise.resolve(new Map<string, Dictionary>())
+    const settled = await Promise.allSettled([readDoubles(connection, from, schema, expected, options.onProgress), pending])
+    for (const s of settled) if (s.status === 'rejected') throw s.reason
+    data = (settled[0] as PromiseFulfilledResult<typeof data>).value
+    dictionaries = (settled[1] as PromiseFulfilledResult<typeof dictionaries>).value
+  } finally {
+    side?.closeSync()
   }
-  // columns read through the hash codes; a text column whose dictionary has two values with one
-  // hash (astronomically rare with 53 bits) is read as text afterwards
-  const coded = schema.filter((c) => c.kind === 'number' || tables.get(c.name) !== undefined)
-  const { numbers, codes, rows: codedRows } = await readCoded(connection, from, coded, tables, expected, options.onProgress)
-  const uncoded = schema.filter((c) => !coded.includes(c))
-  const asText = uncoded.length > 0 ? await readAsText(connection, from, uncoded, options, coded.length === 0) : new Map<string, DictionaryColumn>()
-  const rows = coded.length > 0 ? codedRows : asText.values().next().value!.codes.length
+
+  const booleans = CodeTable.build([0, 1])!
+  const collided: Column[] = []
+  const coded = new Map<string, DictionaryColumn>()
+  for (const c of schema) {
+    if (c.kind === 'number') continue
+    const dictionary = c.kind === 'boolean' ? undefined : dictionaries.get(c.name)!
+    const codeTable = dictionary ? CodeTable.build(dictionary.hashes) : booleans
+    // two values of one column with one hash (astronomically rare with 53 bits): read it as text
+    if (!codeTable) {
+      collided.push(c)
+      continue
+    }
+    const codes = new Int32Array(data.rows)
+    codeTable.encode(data.columns.get(c.name)!.view(), codes, 0)
+    coded.set(c.name, { codes, dictionary: dictionary?.values ?? BOOLEAN_DICTIONARY })
+  }
+  if (collided.length > 0) for (const [name, column] of await readAsText(connection, from, collided)) coded.set(name, column)
 
   const table: Record<string, Float64Array | RawValue[] | DictionaryColumn> = {}
   for (const c of schema) {
-    const values = numbers.get(c.name)
-    if (values) {
-      table[c.name] = values.view()
+    const column = coded.get(c.name)
+    if (!column) {
+      table[c.name] = data.columns.get(c.name)!.view()
       continue
-    }
-    const column: DictionaryColumn = asText.get(c.name) ?? {
-      codes: codes.get(c.name)!.view(),
-      dictionary: c.kind === 'boolean' ? BOOLEAN_DICTIONARY : dictionaries.get(c.name)!.values,
     }
     const asNumbers = c.kind === 'text' && format === 'csv' ? numericText(column) : undefined
     if (asNumbers) featureTypes[c.name] = 'num'
     table[c.name] = asNumbers ?? (options.dictionaries ? column : expand(column))
   }
-  return { table, rows, sqlTypes, featureTypes }
+  return { table, rows: data.rows, sqlTypes, featureTypes }
 }
 
-interface Coded {
-  readonly numbers: Map<string, GrowingFloat64>
-  readonly codes: Map<string, GrowingCodes>
-  readonly rows: number
-}
-
-/** The data pass: numeric columns as doubles, categorical ones as codes through their hash tables. */
-async function readCoded(
+/** The data pass: every column as DOUBLE without nulls (`doubleOf`), a whole vector at a time. */
+async function readDoubles(
   connection: DuckDBConnection,
   from: string,
-  columns: readonly Column[],
-  tables: ReadonlyMap<string, CodeTable | undefined>,
+  schema: readonly Column[],
   expected: number,
   onProgress: ((rows: number) => void) | undefined,
-): Promise<Coded> {
-  const numbers = new Map<string, GrowingFloat64>()
-  const codes = new Map<string, GrowingCodes>()
-  for (const c of columns) {
-    if (c.kind === 'number') numbers.set(c.name, new GrowingFloat64(expected))
-    else codes.set(c.name, new GrowingCodes(expected))
-  }
+): Promise<{ columns: Map<string, GrowingFloat64>; rows: number }> {
+  const columns = new Map(schema.map((c) => [c.name, new GrowingFloat64(expected)]))
+  const targets = [...columns.values()]
+  const result = await connection.stream(`SELECT ${schema.map(doubleOf).join(', ')} FROM ${from}`)
   let rows = 0
-  if (columns.length === 0) return { numbers, codes, rows }
-  const result = await connection.stream(`SELECT ${columns.map(doubleOf).join(', ')} FROM ${from}`)
-  let scratch = new Float64Array(0)
   for (;;) {
     const chunk = await result.fetchChunk()
     if (!chunk || chunk.rowCount === 0) break
     const n = chunk.rowCount
-    columns.forEach((c, i) => {
-      const vector = chunk.getColumnVector(i)
-      const target = numbers.get(c.name)
-      if (target) {
-        copyDoubles(vector, target.reserve(n), target.length)
-        target.length += n
-        return
-      }
-      let hashes = float64Items(vector)
-      if (!hashes) {
-        if (scratch.length < n) scratch = new Float64Array(n)
-        hashes = scratch.subarray(0, n)
-        copyDoubles(vector, hashes, 0)
-      }
-      const out = codes.get(c.name)!
-      tables.get(c.name)!.encode(hashes, out.reserve(n), out.length)
-      out.length += n
+    targets.forEach((target, i) => {
+      copyDoubles(chunk.getColumnVector(i), target.reserve(n), target.length)
+      target.length += n
     })
     rows += n
     onProgress?.(rows)
   }
-  return { numbers, codes, rows }
+  return { columns, rows }
 }
 
 async function countRows(connection: DuckDBConnection, from: string): Promise<number> {
@@ -274,12 +263,11 @@ async function readDictionaries(connection: DuckDBConnection, from: string, text
 }
 
 /** The slow path: columns read as text, value by value, into dictionary columns. */
-async function readAsText(connection: DuckDBConnection, from: string, columns: readonly Column[], options: ReadTableOptions, report: boolean): Promise<Map<string, DictionaryColumn>> {
+async function readAsText(connection: DuckDBConnection, from: string, columns: readonly Column[]): Promise<Map<string, DictionaryColumn>> {
   const select = columns.map((c) => (c.kind === 'boolean' ? quoteIdent(c.name) : textOf(c))).join(', ')
   const result = await connection.stream(`SELECT ${select} FROM ${from}`)
   const codes = columns.map(() => new GrowingCodes(1 << 14))
   const seen = columns.map(() => new Map<RawValue, number>())
-  let rows = 0
   for (;;) {
     const chunk = await result.fetchChunk()
     if (!chunk || chunk.rowCount === 0) break
@@ -300,8 +288,6 @@ async function readAsText(connection: DuckDBConnection, from: string, columns: r
       }
       out.length += n
     })
-    rows += n
-    if (report) options.onProgress?.(rows)
   }
   return new Map(columns.map((c, i) => [c.name, { codes: codes[i]!.view(), dictionary: [...seen[i]!.keys()] }]))
 }
