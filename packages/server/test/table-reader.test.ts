@@ -55,6 +55,10 @@ beforeAll(async () => {
   writeFileSync(file('header-only.csv'), 'a,b\n')
   writeFileSync(file('empty.csv'), '')
   writeFileSync(file('data.json'), '{}')
+  // a value the sniffer's sample did not see, 60,000 lines in: DuckDB fails midway through
+  const lines = (row: (i: number) => string) => Array.from({ length: 60_000 }, (_, i) => row(i)).join('\n')
+  writeFileSync(file('late-error.csv'), `a,b\n${lines((i) => `${i},x${i % 5}`)}\noops,y\n`)
+  writeFileSync(file('late-error-numbers.csv'), `a,b,c\n${lines((i) => `${i},${i % 5},${i}.5`)}\noops,1,2\n`)
   writeFileSync(file('broken.parquet'), 'this is not parquet')
   writeFileSync(file('numbers.csv'), `a,b\n${Array.from({ length: 40_000 }, (_, i) => `${i},${i % 9 === 0 ? '' : i / 4}`).join('\n')}\n`)
   await withDuckDB(async (con) => {
@@ -179,6 +183,9 @@ describe('readTable', () => {
     ['empty.csv', /^Cannot read 'empty.csv': the file is empty$/],
     ['broken.parquet', /^Cannot read 'broken.parquet': .*/],
     ['data.json', /^Cannot read 'data.json': unknown format/],
+    // never the rows before the error as if they were the file
+    ['late-error.csv', /^Cannot read 'late-error.csv': Conversion Error: CSV Error on Line: 60002/],
+    ['late-error-numbers.csv', /^Cannot read 'late-error-numbers.csv': Conversion Error: CSV Error on Line: 60002/],
   ])('errors name the file (%s)', async (name, message) => {
     await expect(readTable(file(name), { label: name })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(message) })
   })

@@ -151,7 +151,8 @@ async function readColumns(instance: DuckDBInstance, connection: DuckDBConnectio
     await connection.run(`CREATE TABLE keel_table AS SELECT ${schema.map((c) => quoteIdent(c.name)).join(', ')} FROM ${source}`)
     from = 'keel_table'
   }
-  const expected = from !== source || format === 'parquet' ? await countRows(connection, from) : 1 << 14
+  // the rows to expect, when DuckDB can tell without reading the data (a table, Parquet metadata)
+  const expected = from !== source || format === 'parquet' ? await countRows(connection, from) : undefined
   // the dictionaries are read on a second connection while the data pass runs on this one
   const side = texts.length > 0 ? await instance.connect() : undefined
   let data: { columns: Map<string, GrowingFloat64>; rows: number }
@@ -182,7 +183,7 @@ async function readColumns(instance: DuckDBInstance, connection: DuckDBConnectio
     codeTable.encode(data.columns.get(c.name)!.view(), codes, 0)
     coded.set(c.name, { codes, dictionary: dictionary?.values ?? BOOLEAN_DICTIONARY })
   }
-  if (collided.length > 0) for (const [name, column] of await readAsText(connection, from, collided)) coded.set(name, column)
+  if (collided.length > 0) for (const [name, column] of await readAsText(connection, from, collided, data.rows)) coded.set(name, column)
 
   const table: Record<string, Float64Array | RawValue[] | DictionaryColumn> = {}
   for (const c of schema) {
@@ -198,17 +199,24 @@ async function readColumns(instance: DuckDBInstance, connection: DuckDBConnectio
   return { table, rows: data.rows, sqlTypes, featureTypes }
 }
 
-/** The data pass: every column as DOUBLE without nulls (`doubleOf`), a whole vector at a time. */
+/**
+ * The data pass: every column as DOUBLE without nulls (`doubleOf`), a whole vector at a time.
+ * A streamed result that fails midway can end as if complete (@duckdb/node-api 1.5 gives no error
+ * for it), so the rows are streamed only when their number is known and checked against it;
+ * otherwise the result is materialised first, which raises DuckDB's errors.
+ */
 async function readDoubles(
   connection: DuckDBConnection,
   from: string,
   schema: readonly Column[],
-  expected: number,
+  expected: number | undefined,
   onProgress: ((rows: number) => void) | undefined,
 ): Promise<{ columns: Map<string, GrowingFloat64>; rows: number }> {
-  const columns = new Map(schema.map((c) => [c.name, new GrowingFloat64(expected)]))
+  const sql = `SELECT ${schema.map(doubleOf).join(', ')} FROM ${from}`
+  const materialized = expected === undefined ? await connection.run(sql) : undefined
+  const result = materialized ?? (await connection.stream(sql))
+  const columns = new Map(schema.map((c) => [c.name, new GrowingFloat64(materialized?.rowCount ?? expected ?? 0)]))
   const targets = [...columns.values()]
-  const result = await connection.stream(`SELECT ${schema.map(doubleOf).join(', ')} FROM ${from}`)
   let rows = 0
   for (;;) {
     const chunk = await result.fetchChunk()
@@ -221,7 +229,14 @@ async function readDoubles(
     rows += n
     onProgress?.(rows)
   }
+  if (expected !== undefined && rows !== expected) await failedStream(connection, sql, rows, expected)
   return { columns, rows }
+}
+
+/** A stream that ended early: DuckDB's error, from the query run again materialised. */
+async function failedStream(connection: DuckDBConnection, sql: string, rows: number, expected: number): Promise<never> {
+  await connection.run(`SELECT count(*) FROM (${sql})`)
+  throw new Error(`DuckDB returned ${rows} of ${expected} rows`)
 }
 
 async function countRows(connection: DuckDBConnection, from: string): Promise<number> {
@@ -263,9 +278,9 @@ async function readDictionaries(connection: DuckDBConnection, from: string, text
 }
 
 /** The slow path: columns read as text, value by value, into dictionary columns. */
-async function readAsText(connection: DuckDBConnection, from: string, columns: readonly Column[]): Promise<Map<string, DictionaryColumn>> {
-  const select = columns.map((c) => (c.kind === 'boolean' ? quoteIdent(c.name) : textOf(c))).join(', ')
-  const result = await connection.stream(`SELECT ${select} FROM ${from}`)
+async function readAsText(connection: DuckDBConnection, from: string, columns: readonly Column[], expected: number): Promise<Map<string, DictionaryColumn>> {
+  const sql = `SELECT ${columns.map((c) => (c.kind === 'boolean' ? quoteIdent(c.name) : textOf(c))).join(', ')} FROM ${from}`
+  const result = await connection.stream(sql)
   const codes = columns.map(() => new GrowingCodes(1 << 14))
   const seen = columns.map(() => new Map<RawValue, number>())
   for (;;) {
@@ -289,5 +304,6 @@ async function readAsText(connection: DuckDBConnection, from: string, columns: r
       out.length += n
     })
   }
+  if (codes[0]!.length !== expected) await failedStream(connection, sql, codes[0]!.length, expected)
   return new Map(columns.map((c, i) => [c.name, { codes: codes[i]!.view(), dictionary: [...seen[i]!.keys()] }]))
 }
