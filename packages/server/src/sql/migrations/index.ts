@@ -4,6 +4,7 @@ import { trackingMigration } from './0001-tracking.js'
 import { registryMigration } from './0002-registry.js'
 import { predictionsMigration } from './0003-predictions.js'
 import { monitorsMigration } from './0004-monitors.js'
+import { predictionsRequestKeyMigration } from './0005-predictions-request-key.js'
 
 /** Every migration, in order. Names sort lexically; never rename or edit a released one. */
 export function allMigrations(ops: DialectOps): Record<string, Migration> {
@@ -12,5 +13,6 @@ export function allMigrations(ops: DialectOps): Record<string, Migration> {
     '0002-registry': registryMigration(ops),
     '0003-predictions': predictionsMigration(ops),
     '0004-monitors': monitorsMigration(ops),
+    '0005-predictions-request-key': predictionsRequestKeyMigration(ops),
   }
 }

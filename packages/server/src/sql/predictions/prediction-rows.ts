@@ -56,24 +56,44 @@ export type PredictionTables = {
 
 export type PredictionDb = Kysely<PredictionTables>
 
-export function predictionRow(r: PredictionRecord) {
-  return {
-    deployment: r.deployment,
-    request_id: r.requestId,
-    variant: r.variant,
-    shadow: r.shadow ? 1 : 0,
-    model_name: r.modelName,
-    model_version: r.modelVersion ?? null,
-    model_uri: r.modelUri,
-    timestamp_ms: r.timestampMs,
-    latency_ms: r.latencyMs,
-    protocol: r.protocol,
-    inputs: JSON.stringify(r.inputs),
-    outputs: JSON.stringify(r.outputs),
-    probabilities: r.probabilities === undefined ? null : JSON.stringify(r.probabilities),
-    status_code: r.statusCode,
-    error: r.error ?? null,
-  }
+/** The columns an insert writes, in the order `pushPredictionRow` gives their values. */
+export const INSERT_COLUMNS = [
+  'deployment',
+  'request_id',
+  'variant',
+  'shadow',
+  'model_name',
+  'model_version',
+  'model_uri',
+  'timestamp_ms',
+  'latency_ms',
+  'protocol',
+  'inputs',
+  'outputs',
+  'probabilities',
+  'status_code',
+  'error',
+] as const satisfies readonly (keyof PredictionsTable)[]
+
+/** Appends a record's column values to a multi-row insert's parameters (no row object in between). */
+export function pushPredictionRow(params: unknown[], r: PredictionRecord): void {
+  params.push(
+    r.deployment,
+    r.requestId,
+    r.variant,
+    r.shadow ? 1 : 0,
+    r.modelName,
+    r.modelVersion ?? null,
+    r.modelUri,
+    r.timestampMs,
+    r.latencyMs,
+    r.protocol,
+    JSON.stringify(r.inputs),
+    JSON.stringify(r.outputs),
+    r.probabilities === undefined ? null : JSON.stringify(r.probabilities),
+    r.statusCode,
+    r.error ?? null,
+  )
 }
 
 /** The columns a search selects: the record and its label. */

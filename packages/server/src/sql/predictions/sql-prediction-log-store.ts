@@ -4,7 +4,7 @@
  * that were new, so the summary never needs to scan the log.
  */
 import type { PredictionDeploymentSummary, PredictionRecord } from '@keel/contracts'
-import { sql, type Kysely } from 'kysely'
+import { CompiledQuery, sql, type Kysely } from 'kysely'
 import type {
   DroppedCount,
   PredictionLogStore,
@@ -17,29 +17,52 @@ import type { Database } from '../database.js'
 import type { DialectOps } from '../dialect.js'
 import { withWriteTransaction } from '../sql-util.js'
 import {
+  INSERT_COLUMNS,
   PREDICTION_COLUMNS,
   type PredictionDb,
   type PredictionSelection,
   type PredictionTables,
   predictionFromRow,
-  predictionRow,
+  pushPredictionRow,
 } from './prediction-rows.js'
 
-/** Rows per INSERT: 16 columns each, under SQLite's bound-parameter limit, one SQL text for most chunks. */
-const ROWS_PER_INSERT = 200
+/**
+ * Rows per INSERT: powers of two up to 256 (15 columns each, under SQLite's bound-parameter
+ * limit), so a batch takes a few statements and the store keeps at most nine SQL texts prepared.
+ */
+const MAX_ROWS_PER_INSERT = 256
+/** Labels per INSERT (3 columns each). */
+const LABELS_PER_INSERT = 200
+
+/** An INSERT of n rows compiled once: its SQL and, for each parameter, the flat value it binds. */
+interface InsertStatement {
+  readonly sql: string
+  /** Undefined when the parameters are the flat values in order (Kysely keeps them so). */
+  readonly bindings: readonly number[] | undefined
+}
 
 interface Delta {
   records: number
   dropped: number
   first: number | null
   last: number | null
-  values: Set<string>
+  variants: Set<string>
+  versions: Set<string>
+}
+
+/** A new row as the summary needs it. */
+interface AddedRow {
+  readonly deployment: string
+  readonly variant: string
+  readonly modelVersion?: string | null
+  readonly timestampMs: number
 }
 
 const tables = (db: Kysely<Database>): PredictionDb => db.withTables<PredictionTables>() as unknown as PredictionDb
 
 export class SqlPredictionLogStore implements PredictionLogStore {
   private readonly db: PredictionDb
+  private readonly inserts = new Map<number, InsertStatement>()
 
   constructor(
     private readonly base: Kysely<Database>,
@@ -52,33 +75,72 @@ export class SqlPredictionLogStore implements PredictionLogStore {
     return withWriteTransaction(this.base, this.ops, (tx) => fn(tables(tx)))
   }
 
+  /** The INSERT of `rows` rows, built with Kysely the first time (its SQL for this dialect). */
+  private insertStatement(tx: PredictionDb, rows: number): InsertStatement {
+    let statement = this.inserts.get(rows)
+    if (statement) return statement
+    // Each value is its index among the flat values, so the compiled parameters say which binds where.
+    const width = INSERT_COLUMNS.length
+    const values = Array.from({ length: rows }, (_, i) => Object.fromEntries(INSERT_COLUMNS.map((c, j) => [c, i * width + j])))
+    const compiled = tx
+      .insertInto('predictions')
+      .values(values as never)
+      .onConflict((oc) => oc.columns(['request_id', 'deployment', 'variant']).doNothing())
+      .compile()
+    const bindings = compiled.parameters.map(Number)
+    if (bindings.length !== rows * width) throw new Error(`INSERT of ${rows} rows compiled to ${bindings.length} parameters`)
+    statement = { sql: compiled.sql, bindings: bindings.every((b, i) => b === i) ? undefined : bindings }
+    this.inserts.set(rows, statement)
+    return statement
+  }
+
+  /** Inserts the records, skipping those already logged; returns how many rows were added. */
+  private async insert(tx: PredictionDb, records: readonly PredictionRecord[]): Promise<number> {
+    let inserted = 0
+    for (let i = 0; i < records.length; ) {
+      let rows = MAX_ROWS_PER_INSERT
+      while (rows > records.length - i) rows >>= 1
+      const params: unknown[] = []
+      for (let j = i; j < i + rows; j++) pushPredictionRow(params, records[j]!)
+      const { sql: text, bindings } = this.insertStatement(tx, rows)
+      const result = await tx.executeQuery(CompiledQuery.raw(text, bindings ? bindings.map((b) => params[b]) : params))
+      inserted += Number(result.numAffectedRows ?? 0n)
+      i += rows
+    }
+    return inserted
+  }
+
   async logBatch(records: readonly PredictionRecord[], dropped?: DroppedCount): Promise<number> {
     return this.write(async (tx) => {
+      // Rows added by this transaction have seq above the largest before it (the write lock is held).
+      const before = records.length === 0 ? 0 : Number((await tx.selectFrom('predictions').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst())?.seq ?? 0)
+      const inserted = await this.insert(tx, records)
+      // Every record new (the common case): the summary comes from the records themselves; else
+      // (a retry, duplicates) from the rows this transaction added.
+      const added: readonly AddedRow[] =
+        inserted === records.length
+          ? records
+          : (
+              await tx
+                .selectFrom('predictions')
+                .select(['deployment', 'variant', 'model_version', 'timestamp_ms'])
+                .where('seq', '>', before)
+                .execute()
+            ).map((r) => ({ deployment: r.deployment, variant: r.variant, modelVersion: r.model_version, timestampMs: Number(r.timestamp_ms) }))
       const deltas = new Map<string, Delta>()
       const delta = (deployment: string): Delta => {
         let d = deltas.get(deployment)
-        if (!d) deltas.set(deployment, (d = { records: 0, dropped: 0, first: null, last: null, values: new Set() }))
+        if (!d) deltas.set(deployment, (d = { records: 0, dropped: 0, first: null, last: null, variants: new Set(), versions: new Set() }))
         return d
       }
-      let inserted = 0
-      for (let i = 0; i < records.length; i += ROWS_PER_INSERT) {
-        const rows = records.slice(i, i + ROWS_PER_INSERT).map(predictionRow)
-        const added = await tx
-          .insertInto('predictions')
-          .values(rows)
-          .onConflict((oc) => oc.columns(['deployment', 'request_id', 'variant']).doNothing())
-          .returning(['deployment', 'variant', 'model_version', 'timestamp_ms'])
-          .execute()
-        inserted += added.length
-        for (const row of added) {
-          const d = delta(row.deployment)
-          const t = Number(row.timestamp_ms)
-          d.records++
-          d.first = d.first === null ? t : Math.min(d.first, t)
-          d.last = d.last === null ? t : Math.max(d.last, t)
-          d.values.add(JSON.stringify(['variant', row.variant]))
-          if (row.model_version !== null) d.values.add(JSON.stringify(['model_version', row.model_version]))
-        }
+      for (const row of added) {
+        const d = delta(row.deployment)
+        const t = row.timestampMs
+        d.records++
+        if (d.first === null || t < d.first) d.first = t
+        if (d.last === null || t > d.last) d.last = t
+        d.variants.add(row.variant)
+        if (row.modelVersion !== undefined && row.modelVersion !== null) d.versions.add(row.modelVersion)
       }
       // A batch whose records were all logged already is a retry of one that committed: its
       // dropped count was counted then.
@@ -105,11 +167,11 @@ export class SqlPredictionLogStore implements PredictionLogStore {
         }),
       )
       .execute()
-    if (d.values.size === 0) return
-    const values = [...d.values].map((v) => {
-      const [kind, value] = JSON.parse(v) as ['variant' | 'model_version', string]
-      return { deployment, kind, value }
-    })
+    const values = [
+      ...[...d.variants].map((value) => ({ deployment, kind: 'variant' as const, value })),
+      ...[...d.versions].map((value) => ({ deployment, kind: 'model_version' as const, value })),
+    ]
+    if (values.length === 0) return
     await tx
       .insertInto('prediction_deployment_values')
       .values(values)
@@ -168,10 +230,10 @@ export class SqlPredictionLogStore implements PredictionLogStore {
     const byId = new Map(labels.map((l) => [l.requestId, l]))
     const rows = [...byId.values()].map((l) => ({ request_id: l.requestId, label: JSON.stringify(l.label), timestamp_ms: l.timestampMs }))
     await this.write(async (tx) => {
-      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+      for (let i = 0; i < rows.length; i += LABELS_PER_INSERT) {
         await tx
           .insertInto('prediction_labels')
-          .values(rows.slice(i, i + ROWS_PER_INSERT))
+          .values(rows.slice(i, i + LABELS_PER_INSERT))
           .onConflict((oc) =>
             oc.column('request_id').doUpdateSet({ label: sql.ref('excluded.label'), timestamp_ms: sql.ref('excluded.timestamp_ms') }),
           )
