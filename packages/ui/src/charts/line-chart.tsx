@@ -86,7 +86,8 @@ export function LineChart({ series, x, logY = false, smoothing = 0, height = 320
       cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
       scales: { x: { time: x === 'time' }, y: logY ? { distr: 3 } : {} },
       axes: [
-        { ...axisStyle, ...(x === 'step' && { values: (_u, ticks) => ticks.map((t) => formatNumber(t)) }) },
+        // Time labels are two rows wide (e.g. "10:45pm" over a date): give them room so they never overlap.
+        { ...axisStyle, space: x === 'time' ? 90 : 50, ...(x === 'step' && { values: (_u, ticks) => ticks.map((t) => formatNumber(t)) }) },
         { ...axisStyle, size: 64, values: (_u, ticks) => {
             const labels = ticks.map((t) => yTick(t, logY))
             // A zoom inside one decade has fewer than two powers of ten: label every tick then.
