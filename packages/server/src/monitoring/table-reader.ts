@@ -11,8 +11,7 @@
  * hands every column over as DOUBLE without nulls, so each chunk is copied a vector at a time
  * (table-reader-columns.ts): numbers as they are, categorical columns as a hash per row that
  * becomes a code into the column's dictionary (its distinct values, read on a second connection
- * while the rows stream in). A CSV file with categorical columns is parsed once into a table that
- * both passes read.
+ * while the rows stream in).
  */
 import { availableParallelism } from 'node:os'
 import { stat } from 'node:fs/promises'
@@ -144,22 +143,16 @@ async function readColumns(instance: DuckDBInstance, connection: DuckDBConnectio
   if (schema.length === 0) return { table: {}, rows: 0, sqlTypes, featureTypes }
 
   const texts = schema.filter((c) => c.kind === 'text')
-  let from = source
-  if (format === 'csv' && texts.length > 0) {
-    // the dictionaries and the data both read the file: parse it once (into a table both
-    // connections see)
-    await connection.run(`CREATE TABLE keel_table AS SELECT ${schema.map((c) => quoteIdent(c.name)).join(', ')} FROM ${source}`)
-    from = 'keel_table'
-  }
-  // the rows to expect, when DuckDB can tell without reading the data (a table, Parquet metadata)
-  const expected = from !== source || format === 'parquet' ? await countRows(connection, from) : undefined
+  // Parquet says how many rows it has without reading them; a CSV file is parsed by both passes
+  // (measured: parsing it once into a table costs more than parsing it twice, in parallel)
+  const expected = format === 'parquet' ? await countRows(connection, source) : undefined
   // the dictionaries are read on a second connection while the data pass runs on this one
   const side = texts.length > 0 ? await instance.connect() : undefined
   let data: { columns: Map<string, GrowingFloat64>; rows: number }
   let dictionaries: Map<string, Dictionary>
   try {
-    const pending = side ? readDictionaries(side, from, texts, options.dictionaries === true) : Promise.resolve(new Map<string, Dictionary>())
-    const settled = await Promise.allSettled([readDoubles(connection, from, schema, expected, options.onProgress), pending])
+    const pending = side ? readDictionaries(side, source, texts, options.dictionaries === true) : Promise.resolve(new Map<string, Dictionary>())
+    const settled = await Promise.allSettled([readDoubles(connection, source, schema, expected, options.onProgress), pending])
     for (const s of settled) if (s.status === 'rejected') throw s.reason
     data = (settled[0] as PromiseFulfilledResult<typeof data>).value
     dictionaries = (settled[1] as PromiseFulfilledResult<typeof dictionaries>).value
@@ -183,7 +176,7 @@ async function readColumns(instance: DuckDBInstance, connection: DuckDBConnectio
     codeTable.encode(data.columns.get(c.name)!.view(), codes, 0)
     coded.set(c.name, { codes, dictionary: dictionary?.values ?? BOOLEAN_DICTIONARY })
   }
-  if (collided.length > 0) for (const [name, column] of await readAsText(connection, from, collided, data.rows)) coded.set(name, column)
+  if (collided.length > 0) for (const [name, column] of await readAsText(connection, source, collided, data.rows)) coded.set(name, column)
 
   const table: Record<string, Float64Array | RawValue[] | DictionaryColumn> = {}
   for (const c of schema) {
