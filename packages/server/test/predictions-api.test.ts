@@ -195,6 +195,11 @@ describe('bad input is 400 INVALID_PARAMETER_VALUE naming the field, and logs no
     ['unknown protocol', { records: [wire('r', d, { protocol: 'grpc' })] }, "'records.0.protocol'"],
     ['shadow not a boolean', { records: [wire('r', d, { shadow: 'maybe' })] }, "'records.0.shadow'"],
     ['an output that is an object', { records: [wire('r', d, { outputs: [{ class: 1 }] })] }, "'records.0.outputs.0'"],
+    ['an input row that is null', { records: [wire('r', d, { inputs: [null] })] }, "'records.0.inputs.0'"],
+    ['inputs not a list', { records: [wire('r', d, { inputs: { a: 1 } })] }, "'records.0.inputs'"],
+    ['an output that is a boolean', { records: [wire('r', d, { outputs: [true] })] }, "'records.0.outputs.0'"],
+    ['a probability that is text', { records: [wire('r', d, { probabilities: [[0.5, '0.5']] })] }, "'records.0.probabilities.0'"],
+    ['probabilities not rows', { records: [wire('r', d, { probabilities: [0.5] })] }, "'records.0.probabilities.0'"],
     ['one output for two rows', { records: [wire('r', d, { inputs: [{ a: 1 }, { a: 2 }] })] }, "'records.0.outputs'"],
     ['probabilities for no row', { records: [wire('r', d, { probabilities: [[0.5], [0.5]] })] }, "'records.0.probabilities'"],
     ['status code 42', { records: [wire('r', d, { status_code: 42 })] }, "'records.0.status_code'"],
@@ -212,6 +217,26 @@ describe('bad input is 400 INVALID_PARAMETER_VALUE naming the field, and logs no
     const res = await call('POST', 'log-batch', body)
     expect([res.status, res.json.error_code], JSON.stringify(res.json).slice(0, 300)).toEqual([400, 'INVALID_PARAMETER_VALUE'])
     expect(res.json.message).toContain(field)
+  })
+
+  it('log-batch: a field of exactly the size limit is logged, one byte more is refused with its size', async () => {
+    // JSON's escapes and multi-byte characters count as the bytes JSON.stringify gives them.
+    const limit = 262_144
+    const text = (n: number) => '"é\u0001'.repeat(n)
+    const bytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v))
+    const base = [{ t: text(26_000) }]
+    const pad = limit - bytes(base)
+    expect(pad).toBeGreaterThan(0)
+    const exact = [{ t: text(26_000) + 'x'.repeat(pad) }]
+    const over = [{ t: text(26_000) + 'x'.repeat(pad + 1) }]
+    expect([bytes(exact), bytes(over)]).toEqual([limit, limit + 1])
+    const at = unique('limit')
+    await ok(call('POST', 'log-batch', { records: [wire(`${at}-fits`, at, { inputs: exact })] }))
+    const refused = await call('POST', 'log-batch', { records: [wire(`${at}-over`, at, { outputs: [], status_code: 500, probabilities: undefined, inputs: over })] })
+    expect([refused.status, refused.json.error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE'])
+    expect(refused.json.message).toContain(`'records.0.inputs': it is ${limit + 1} bytes of JSON`)
+    const [logged] = (await ok(call('GET', 'get', { request_id: `${at}-fits` }))).records
+    expect(logged.inputs).toEqual(exact)
   })
 
   it('log-batch: a body that is not JSON', async () => {

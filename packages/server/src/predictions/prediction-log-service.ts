@@ -13,6 +13,7 @@ import {
   type PredictionRecord,
   type PredictionSearchFilter,
 } from '@keel/contracts'
+import { jsonByteBound } from './json-size.js'
 import type { PredictionCursor, PredictionLogStore, StoredPrediction } from './prediction-log-store.js'
 
 const invalid = (field: string, problem: string) => KeelError.invalid(`Invalid value for parameter '${field}': ${problem}`)
@@ -24,6 +25,7 @@ function text(value: string | undefined, field: string, max: number, required = 
 }
 
 function jsonBytes(value: unknown, field: string): void {
+  if (jsonByteBound(value) <= LIMITS.predictionFieldBytes) return
   const bytes = Buffer.byteLength(JSON.stringify(value) ?? '')
   if (bytes > LIMITS.predictionFieldBytes) {
     throw invalid(field, `it is ${bytes} bytes of JSON; the limit is ${LIMITS.predictionFieldBytes} per record`)
