@@ -85,7 +85,9 @@ describe('compare page', () => {
     await page.locator('.compare-page').getByText('Metric curves').scrollIntoViewIfNeeded()
     await screenshot(page, 'compare-page')
 
-    await page.getByLabel('Only differences').check()
+    // The box reflects the URL, which the router updates a tick after the click: poll, not check().
+    await page.getByLabel('Only differences').click()
+    await expect.poll(() => page.getByLabel('Only differences').isChecked()).toBe(true)
     await expect.poll(() => diff.locator('tr', { hasText: 'depth' }).count()).toBe(0)
     expect(new URL(page.url()).searchParams.get('diff')).toBe('only')
     await screenshot(page, 'compare-page-only-differences')
