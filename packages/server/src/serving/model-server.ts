@@ -11,13 +11,13 @@
  * `X-Keel-Model-Version`. Bodies over the limit are refused from their Content-Length (413) before
  * they are read; requests beyond the concurrency limit are shed with 503 and `Retry-After`.
  */
-import { randomUUID } from 'node:crypto'
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { ModelInput } from '@keel/sdk'
 import type { Deployment, RequestContext } from './deployment.js'
 import { parseScoringRequest, scoringResponse } from './protocol/mlflow-scoring.js'
 import { inferResponse, inputMetadata, outputMetadata, parseInferRequest } from './protocol/open-inference.js'
 import { ProtocolError, notFound, overloaded, statusOfServingError, tooLarge } from './protocol/protocol-error.js'
+import { uuidv7 } from './request-id.js'
 import type { Variant } from './variant.js'
 
 export interface ModelServerOptions {
@@ -199,7 +199,7 @@ export class ModelServer {
   private requestId(req: IncomingMessage, given?: string): string {
     if (given !== undefined) return given
     const header = req.headers['x-request-id']
-    return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID()
+    return typeof header === 'string' && REQUEST_ID.test(header) ? header : uuidv7()
   }
 
   private async invocations(req: IncomingMessage, res: ServerResponse): Promise<void> {
