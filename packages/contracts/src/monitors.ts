@@ -198,3 +198,42 @@ export interface MonitorAlert {
   readonly webhook?: AlertDelivery
   readonly command?: AlertCommandResult
 }
+
+/** The quantiles a column profile summary answers, by name. */
+export const PROFILE_QUANTILES = { p1: 0.01, p5: 0.05, p25: 0.25, p50: 0.5, p75: 0.75, p95: 0.95, p99: 0.99 } as const
+export type ProfileQuantileName = keyof typeof PROFILE_QUANTILES
+
+/** One column of windows' merged profile (every row, from mergeable sketches). */
+export interface MonitorColumnProfile {
+  readonly column: string
+  /** non-missing values */
+  readonly count: number
+  /** missing values (null, NaN, ±Infinity) */
+  readonly nulls: number
+  /** of the finite numbers, when there are any */
+  readonly mean?: number
+  readonly std?: number
+  readonly min?: number
+  readonly max?: number
+  readonly quantiles?: Readonly<Record<ProfileQuantileName, number>>
+  readonly distinct: number
+  readonly distinctExact: boolean
+  /** most frequent values, most frequent first (counts are lower bounds unless exact) */
+  readonly topItems: readonly { readonly value: string; readonly count: number }[]
+}
+
+/** The windows of a range merged into one profile, and its drift against the reference's profile. */
+export interface MonitorProfile {
+  readonly monitorId: string
+  /** windows merged, and those in range stored without a profile (before profiles were kept) */
+  readonly windows: number
+  readonly windowsWithoutProfile: number
+  readonly rows: number
+  readonly columns: readonly MonitorColumnProfile[]
+  readonly drift: {
+    readonly datasetDrift: boolean
+    readonly driftShare: number
+    readonly driftedColumns: readonly string[]
+    readonly columns: readonly MonitorColumnDrift[]
+  }
+}

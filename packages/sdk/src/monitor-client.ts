@@ -9,11 +9,13 @@ import {
   monitorAlertFromWire,
   monitorFromWire,
   monitorPerformanceFromWire,
+  monitorProfileFromWire,
   monitorWindowFromWire,
   type AlertRuleKind,
   type Monitor,
   type MonitorAlert,
   type MonitorPerformance,
+  type MonitorProfile,
   type MonitorStatus,
   type MonitorTask,
   type MonitorWindow,
@@ -152,6 +154,12 @@ export class MonitorClient {
     const res = await this.http.call(api.getPerformance, { monitor_id: monitorId, start_time: f.startTime, end_time: f.endTime, max_results: f.maxResults, page_token: f.pageToken })
     const items = res.windows.map(monitorPerformanceFromWire)
     return res.next_page_token ? { items, nextPageToken: res.next_page_token } : { items }
+  }
+
+  /** The windows in range (startTime <= start < endTime) merged from their stored profiles: per column summary and drift against the reference. */
+  async profile(monitorId: string, f: { startTime?: number; endTime?: number } = {}): Promise<MonitorProfile> {
+    const res = await this.http.call(api.getProfile, { monitor_id: monitorId, start_time: f.startTime, end_time: f.endTime })
+    return monitorProfileFromWire(res.profile)
   }
 
   async alerts(f: { monitorId?: string; deployment?: string; maxResults?: number; pageToken?: string } = {}): Promise<Page<MonitorAlert>> {

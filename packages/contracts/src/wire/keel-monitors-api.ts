@@ -15,6 +15,8 @@ import {
   type Monitor,
   type MonitorAlert,
   type MonitorColumnDrift,
+  type MonitorColumnProfile,
+  type MonitorProfile,
   type MonitorHistogram,
   type MonitorPerformance,
   type MonitorReference,
@@ -178,6 +180,31 @@ export const monitorAlertWire = z.object({
   command: z.object({ argv: z.array(str), exit_code: num.nullable(), output_tail: str, error: str.optional() }).optional(),
 })
 
+const quantilesWire = z.object({ p1: num, p5: num, p25: num, p50: num, p75: num, p95: num, p99: num })
+
+export const monitorProfileWire = z.object({
+  monitor_id: str,
+  windows: num,
+  windows_without_profile: num,
+  rows: num,
+  columns: z.array(
+    z.object({
+      column: str,
+      count: num,
+      nulls: num,
+      mean: num.optional(),
+      std: num.optional(),
+      min: num.optional(),
+      max: num.optional(),
+      quantiles: quantilesWire.optional(),
+      distinct: num,
+      distinct_exact: z.boolean(),
+      top_items: z.array(z.object({ value: str, count: num })),
+    }),
+  ),
+  drift: z.object({ dataset_drift: z.boolean(), drift_share: num, drifted_columns: z.array(str), columns: z.array(columnDriftWire) }),
+})
+
 const windowRange = {
   monitor_id: str,
   start_time: int64.optional(),
@@ -213,6 +240,13 @@ export const keelMonitorsApi = {
     z.object(windowRange),
     z.object({ windows: z.array(monitorPerformanceWire), next_page_token: str.optional() }),
   ),
+  getProfile: endpoint(
+    'GET',
+    '/keel/monitors/profile',
+    'The profiles of a monitor’s windows (start_time <= start_ms < end_time) merged: every row summarised per column, and its drift against the reference’s profile',
+    z.object({ monitor_id: str, start_time: int64.optional(), end_time: int64.optional() }),
+    z.object({ profile: monitorProfileWire }),
+  ),
   listAlerts: endpoint(
     'GET',
     '/keel/monitors/alerts',
@@ -228,6 +262,34 @@ export type MonitorWire = z.input<typeof monitorWire>
 export type MonitorWindowWire = z.input<typeof monitorWindowWire>
 export type MonitorPerformanceWire = z.input<typeof monitorPerformanceWire>
 export type MonitorAlertWire = z.input<typeof monitorAlertWire>
+export type MonitorProfileWire = z.input<typeof monitorProfileWire>
+
+const columnProfileToWire = (c: MonitorColumnProfile) =>
+  defined({ column: c.column, count: c.count, nulls: c.nulls, mean: c.mean, std: c.std, min: c.min, max: c.max, quantiles: c.quantiles && { ...c.quantiles }, distinct: c.distinct, distinct_exact: c.distinctExact, top_items: c.topItems.map((t) => ({ ...t })) })
+
+export function monitorProfileToWire(p: MonitorProfile): MonitorProfileWire {
+  return {
+    monitor_id: p.monitorId,
+    windows: p.windows,
+    windows_without_profile: p.windowsWithoutProfile,
+    rows: p.rows,
+    columns: p.columns.map(columnProfileToWire),
+    drift: { dataset_drift: p.drift.datasetDrift, drift_share: p.drift.driftShare, drifted_columns: [...p.drift.driftedColumns], columns: p.drift.columns.map(columnDriftToWire) },
+  }
+}
+
+export function monitorProfileFromWire(p: z.output<typeof monitorProfileWire>): MonitorProfile {
+  return {
+    monitorId: p.monitor_id,
+    windows: p.windows,
+    windowsWithoutProfile: p.windows_without_profile,
+    rows: p.rows,
+    columns: p.columns.map((c) =>
+      defined({ column: c.column, count: c.count, nulls: c.nulls, mean: c.mean, std: c.std, min: c.min, max: c.max, quantiles: c.quantiles, distinct: c.distinct, distinctExact: c.distinct_exact, topItems: c.top_items }),
+    ),
+    drift: { datasetDrift: p.drift.dataset_drift, driftShare: p.drift.drift_share, driftedColumns: p.drift.drifted_columns, columns: p.drift.columns.map(columnDriftFromWire) },
+  }
+}
 
 // ---- converters ----
 

@@ -118,6 +118,17 @@ export function runMonitorStoreConformance(options: { name: string; newStore: ()
       expect(timed.items.map((w) => w.windowId)).toEqual([2, 3])
     })
 
+    it('keeps a window’s profile JSON, read only when asked for; a window without one has none', async () => {
+      await store.createMonitor(monitor('a'))
+      const profile = JSON.stringify({ kind: 'dataset_profile', v: 1, rows: 2, columns: { x: { note: 'é'.repeat(50_000) } } })
+      await store.appendWindow({ ...window('a', 1), profile }, [])
+      await store.appendWindow(window('a', 2), [])
+      const withProfiles = await store.listWindows({ monitorId: 'a', limit: 10, withProfiles: true })
+      expect(withProfiles.items).toEqual([{ ...window('a', 1), profile }, window('a', 2)])
+      expect((await store.listWindows({ monitorId: 'a', limit: 10 })).items).toEqual([window('a', 1), window('a', 2)])
+      expect(await store.lastWindow('a')).toEqual(window('a', 2))
+    })
+
     it('adds a late alert once per rule and window, records deliveries, lists newest first by monitor or deployment', async () => {
       await store.createMonitor(monitor('a'))
       await store.createMonitor(monitor('b', { deployment: 'other' }))

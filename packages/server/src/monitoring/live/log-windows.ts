@@ -119,16 +119,26 @@ export class Reservoir<T> {
   }
 }
 
-/** Rows of the records in a range, sampled to `cap`. */
-export async function collectRows(log: PredictionLogStore, m: Monitor, range: WindowRange, cap: number): Promise<Reservoir<WindowRow>> {
+/** Rows of the records in a range, sampled to `cap`; `onPage` sees every row, a page at a time. */
+export async function collectRows(
+  log: PredictionLogStore,
+  m: Monitor,
+  range: WindowRange,
+  cap: number,
+  onPage?: (rows: readonly WindowRow[]) => void,
+): Promise<Reservoir<WindowRow>> {
   const sample = new Reservoir<WindowRow>(cap, range.after.timestampMs ^ range.end.timestampMs)
   for await (const page of readRange(log, m, range.after, range.end)) {
+    const rows: WindowRow[] = []
     for (const r of page) {
       for (let i = 0; i < r.inputs.length; i++) {
         const p = r.probabilities?.[i]
-        sample.offer({ input: r.inputs[i]!, output: r.outputs[i]!, ...(p && { probabilities: p }) })
+        const row = { input: r.inputs[i]!, output: r.outputs[i]!, ...(p && { probabilities: p }) }
+        sample.offer(row)
+        if (onPage) rows.push(row)
       }
     }
+    onPage?.(rows)
   }
   return sample
 }

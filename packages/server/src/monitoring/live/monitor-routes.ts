@@ -6,6 +6,7 @@ import {
   keelMonitorsApi as api,
   monitorAlertToWire,
   monitorPerformanceToWire,
+  monitorProfileToWire,
   monitorToWire,
   monitorWindowToWire,
   type MonitorWindow,
@@ -15,7 +16,7 @@ import type { StoredWindow } from './monitor-store.js'
 import type { LiveMonitorService } from './monitor-service.js'
 
 const windowToWire = (w: StoredWindow | MonitorWindow) => {
-  const { after: _a, end: _e, ...window } = w as StoredWindow
+  const { after: _a, end: _e, profile: _p, ...window } = w as StoredWindow
   return monitorWindowToWire(window)
 }
 
@@ -66,6 +67,14 @@ export function mountMonitorRoutes(router: RpcRouter, monitors: LiveMonitorServi
     .add(api.getPerformance, async (r) => {
       const page = await monitors.performance(query(r))
       return { windows: page.items.map(monitorPerformanceToWire), ...(page.nextPageToken && { next_page_token: page.nextPageToken }) }
+    })
+    .add(api.getProfile, async (r) => {
+      const profile = await monitors.profile({
+        monitorId: r.monitor_id,
+        ...(r.start_time !== undefined && { startTime: r.start_time }),
+        ...(r.end_time !== undefined && { endTime: r.end_time }),
+      })
+      return { profile: monitorProfileToWire(profile) }
     })
     .add(api.listAlerts, async (r) => {
       const page = await monitors.alerts({

@@ -6,7 +6,8 @@
  * and the store refuses a window another process stored first.
  */
 import { randomUUID } from 'node:crypto'
-import { KeelError, LIMITS, type AlertRule, type Monitor, type MonitorAlert, type MonitorPerformance, type MonitorStatus, type MonitorTask, type MonitorWindow } from '@keel/contracts'
+import { KeelError, LIMITS, type AlertRule, type Monitor, type MonitorAlert, type MonitorPerformance, type MonitorProfile, type MonitorStatus, type MonitorTask, type MonitorWindow } from '@keel/contracts'
+import { DatasetProfile } from '@keel/monitoring'
 import type { PredictionLogStore } from '../../predictions/prediction-log-store.js'
 import { deliverWebhook, newAlert, performanceFiring, runCommand, windowFiring } from './alerts.js'
 import { collectRows, nextWindow } from './log-windows.js'
@@ -14,7 +15,8 @@ import type { LogCursor, MonitorStore, StoredWindow } from './monitor-store.js'
 import * as v from './monitor-validation.js'
 import { windowPerformance } from './realized-performance.js'
 import { lineageOf, prepareReference, trainingDataUri, type PreparedReference, type ReferenceDeps } from './reference.js'
-import { analyzeWindow } from './window-analysis.js'
+import { analyzeWindow, columnDrift } from './window-analysis.js'
+import { profileColumns, profileRows, rangeDrift, referenceProfile, summarizeProfile } from './window-profile.js'
 import { estimateWindow } from './estimation.js'
 
 /** Windows processed by one run at most (the next run continues). */
@@ -85,6 +87,7 @@ export class LiveMonitorService {
   private readonly now: () => number
   private readonly references = new Map<string, { key: number; value: Promise<PreparedReference> }>()
   private readonly running = new Map<string, Promise<RunResult>>()
+  private readonly referenceProfiles = new Map<string, { key: number; value: DatasetProfile }>()
 
   constructor(private readonly deps: LiveMonitorDeps) {
     this.now = deps.now ?? Date.now
@@ -173,6 +176,7 @@ export class LiveMonitorService {
     await this.running.get(monitorId)?.catch(() => undefined)
     if (!(await this.deps.store.deleteMonitor(monitorId))) throw KeelError.notFound(`Monitor '${monitorId}' does not exist`)
     this.references.delete(monitorId)
+    this.referenceProfiles.delete(monitorId)
   }
 
   /** The prepared reference, cached per monitor (prepared again when the monitor's settings changed). */
@@ -227,7 +231,9 @@ export class LiveMonitorService {
     while (windows.length < MAX_WINDOWS_PER_RUN) {
       const range = await nextWindow(log, m, after, cutoff)
       if (!range) break
-      const sample = await collectRows(log, m, range, v.WINDOW_ROW_CAP)
+      const profile = new DatasetProfile()
+      const cols = profileColumns(m, reference)
+      const sample = await collectRows(log, m, range, v.WINDOW_ROW_CAP, (rows) => profileRows(profile, rows, cols))
       const now = this.now()
       const estimated = estimateWindow(reference.estimator, sample.items)
       const window = analyzeWindow({ monitor: m, reference, range, windowId, rows: sample.seen, sample: sample.items, now, ...(estimated && { estimated }) })
@@ -235,7 +241,7 @@ export class LiveMonitorService {
         const firing = windowFiring(rule, window)
         return firing ? [newAlert(m, rule, windowId, firing, now)] : []
       })
-      const stored: StoredWindow = { ...window, after: range.after, end: range.end }
+      const stored: StoredWindow = { ...window, after: range.after, end: range.end, profile: JSON.stringify(profile.toJSON()) }
       if (!(await store.appendWindow(stored, fired))) break
       windows.push(window)
       alerts.push(...(await this.deliver(m, fired)))
@@ -296,6 +302,54 @@ export class LiveMonitorService {
     })
     const last = page.items.at(-1)
     return { items: [...page.items], ...(page.hasMore && last && { nextPageToken: encode({ w: last.windowId }) }) }
+  }
+
+  /** The profiles of the windows in range merged, summarised per column, and their drift against the reference's profile. */
+  async profile(q: { monitorId: string; startTime?: number; endTime?: number }): Promise<MonitorProfile> {
+    const m = await this.get(q.monitorId)
+    if (q.startTime !== undefined && q.endTime !== undefined && q.endTime <= q.startTime) throw v.invalid('end_time', `${q.endTime} is not after start_time ${q.startTime}`)
+    const ref = await this.reference(m)
+    let cachedProfile = this.referenceProfiles.get(m.monitorId)
+    if (!cachedProfile || cachedProfile.key !== m.createdMs) {
+      cachedProfile = { key: m.createdMs, value: referenceProfile(m, ref) }
+      this.referenceProfiles.set(m.monitorId, cachedProfile)
+    }
+    let merged: DatasetProfile | undefined
+    let windows = 0
+    let without = 0
+    let afterWindowId: number | undefined
+    for (;;) {
+      const page = await this.deps.store.listWindows({
+        monitorId: m.monitorId,
+        ...(q.startTime !== undefined && { startTime: q.startTime }),
+        ...(q.endTime !== undefined && { endTime: q.endTime }),
+        ...(afterWindowId !== undefined && { afterWindowId }),
+        limit: 100,
+        withProfiles: true,
+      })
+      for (const w of page.items) {
+        if (w.profile === undefined) {
+          without++
+          continue
+        }
+        const p = DatasetProfile.fromJSON(JSON.parse(w.profile))
+        merged = merged ? merged.merge(p) : p
+        windows++
+      }
+      afterWindowId = page.items.at(-1)?.windowId
+      if (!page.hasMore || afterWindowId === undefined) break
+    }
+    const current = merged ?? new DatasetProfile()
+    const drift = rangeDrift(m, ref, cachedProfile.value, current)
+    const columns = drift.columns.map((c) => columnDrift(c as Parameters<typeof columnDrift>[0]))
+    return {
+      monitorId: m.monitorId,
+      windows,
+      windowsWithoutProfile: without,
+      rows: current.rows,
+      columns: summarizeProfile(current),
+      drift: { datasetDrift: drift.datasetDrift, driftShare: drift.shareOfDriftedColumns, driftedColumns: columns.filter((c) => c.drifted).map((c) => c.column), columns },
+    }
   }
 
   async performance(q: { monitorId: string; startTime?: number; endTime?: number; maxResults?: number; pageToken?: string }): Promise<Page<MonitorPerformance>> {

@@ -17,6 +17,8 @@ export interface LogCursor {
 export interface StoredWindow extends MonitorWindow {
   readonly after: LogCursor
   readonly end: LogCursor
+  /** the DatasetProfile of every row of the window, as JSON text (absent for windows stored before profiles were kept) */
+  readonly profile?: string
 }
 
 export interface WindowQuery {
@@ -28,6 +30,8 @@ export interface WindowQuery {
   /** windows numbered above this */
   readonly afterWindowId?: number
   readonly limit: number
+  /** also read each window's profile (left out otherwise: it is the bulk of a window) */
+  readonly withProfiles?: boolean
 }
 
 export interface AlertQuery {

@@ -22,7 +22,7 @@ export function columnOf(cells: readonly RawValue[]): Table[string] {
 
 const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : undefined)
 
-function columnDrift(d: ColumnDriftResult): MonitorColumnDrift {
+export function columnDrift(d: ColumnDriftResult): MonitorColumnDrift {
   if (d.status === 'error') {
     return { column: d.column, ...(d.featureType && { featureType: d.featureType }), ...(d.test && { test: d.test }), drifted: false, error: d.error.message }
   }

@@ -5,6 +5,7 @@ import { registryMigration } from './0002-registry.js'
 import { predictionsMigration } from './0003-predictions.js'
 import { monitorsMigration } from './0004-monitors.js'
 import { predictionsRequestKeyMigration } from './0005-predictions-request-key.js'
+import { monitorWindowProfilesMigration } from './0006-monitor-window-profiles.js'
 
 /** Every migration, in order. Names sort lexically; never rename or edit a released one. */
 export function allMigrations(ops: DialectOps): Record<string, Migration> {
@@ -14,5 +15,6 @@ export function allMigrations(ops: DialectOps): Record<string, Migration> {
     '0003-predictions': predictionsMigration(ops),
     '0004-monitors': monitorsMigration(ops),
     '0005-predictions-request-key': predictionsRequestKeyMigration(ops),
+    '0006-monitor-window-profiles': monitorWindowProfilesMigration(ops),
   }
 }

@@ -32,6 +32,8 @@ interface MonitorWindowsTable {
   end_ts: Int64
   end_seq: Int64
   result: string
+  /** 0006: the window's DatasetProfile JSON */
+  profile: string | null
 }
 
 interface MonitorAlertsTable {
@@ -66,14 +68,19 @@ function monitorFromRow(row: Selectable<MonitorsTable>): Monitor {
   }
 }
 
-function windowFromRow(row: Selectable<MonitorWindowsTable>): StoredWindow {
+type WindowRow = Omit<Selectable<MonitorWindowsTable>, 'profile'> & { profile?: string | null }
+
+function windowFromRow(row: WindowRow): StoredWindow {
   const result = JSON.parse(row.result) as MonitorWindow
   return {
     ...result,
     after: { timestampMs: Number(row.after_ts), seq: Number(row.after_seq) },
     end: { timestampMs: Number(row.end_ts), seq: Number(row.end_seq) },
+    ...(typeof row.profile === 'string' && { profile: row.profile }),
   }
 }
+
+const WINDOW_COLUMNS = ['monitor_id', 'window_id', 'start_ms', 'end_ms', 'after_ts', 'after_seq', 'end_ts', 'end_seq', 'result'] as const
 
 function alertRow(a: MonitorAlert): Insertable<MonitorAlertsTable> {
   return {
@@ -143,12 +150,12 @@ export class SqlMonitorStore implements MonitorStore {
   }
 
   async lastWindow(monitorId: string): Promise<StoredWindow | undefined> {
-    const row = await this.db.selectFrom('monitor_windows').selectAll().where('monitor_id', '=', monitorId).orderBy('window_id', 'desc').limit(1).executeTakeFirst()
+    const row = await this.db.selectFrom('monitor_windows').select(WINDOW_COLUMNS).where('monitor_id', '=', monitorId).orderBy('window_id', 'desc').limit(1).executeTakeFirst()
     return row && windowFromRow(row)
   }
 
   async appendWindow(w: StoredWindow, alerts: readonly MonitorAlert[]): Promise<boolean> {
-    const { after, end, ...result } = w
+    const { after, end, profile, ...result } = w
     try {
       return await this.write(async (tx) => {
         const monitor = await tx.selectFrom('monitors').select(['last_window_id']).where('monitor_id', '=', w.monitorId).executeTakeFirst()
@@ -167,6 +174,7 @@ export class SqlMonitorStore implements MonitorStore {
             end_ts: end.timestampMs,
             end_seq: end.seq,
             result: JSON.stringify(result),
+            profile: profile ?? null,
           })
           .execute()
         if (alerts.length > 0) await tx.insertInto('monitor_alerts').values(alerts.map(alertRow)).execute()
@@ -180,7 +188,10 @@ export class SqlMonitorStore implements MonitorStore {
   }
 
   async listWindows(q: WindowQuery): Promise<Paged<StoredWindow>> {
-    let query = this.db.selectFrom('monitor_windows').selectAll().where('monitor_id', '=', q.monitorId)
+    let query = this.db
+      .selectFrom('monitor_windows')
+      .select(q.withProfiles ? [...WINDOW_COLUMNS, 'profile'] : WINDOW_COLUMNS)
+      .where('monitor_id', '=', q.monitorId)
     if (q.startTime !== undefined) query = query.where('start_ms', '>=', q.startTime)
     if (q.endTime !== undefined) query = query.where('start_ms', '<', q.endTime)
     if (q.afterWindowId !== undefined) query = query.where('window_id', '>', q.afterWindowId)
