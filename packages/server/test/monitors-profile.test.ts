@@ -4,14 +4,21 @@
  * with them, equals the profile of all their rows built directly (count, mean to 1e-9, quantiles
  * within the KLL bound; mean, std and quantile ranks also checked against NumPy), drift over the
  * range is reported (Wasserstein score near SciPy's), and bad input is answered 400 naming the field.
+ * A window sampled for its drift report (here with a small cap) still has every row in its profile.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Monitor } from '@keel/contracts'
 import { DatasetProfile, kllRankError, KLL_DEFAULT_K } from '@keel/monitoring'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { collectRows } from '../src/monitoring/live/log-windows.js'
+import { profileRows } from '../src/monitoring/live/window-profile.js'
+import { openDatabase } from '../src/sql/open-database.js'
+import { SqlPredictionLogStore } from '../src/sql/predictions/sql-prediction-log-store.js'
+import { record as logRecord } from './conformance/prediction-log-store-conformance.js'
 import { startKeelServer, type KeelServer } from './support/keel-server.js'
 
 const PYTHON = fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url))
@@ -192,7 +199,7 @@ describe('monitor profiles', () => {
       // sketched on both sides (3,000 rows > the 1,000 kept exactly): near SciPy's exact score
       expect(Math.abs(x1.score - scipyWasserstein(reference, rs.map((r) => r.x1)))).toBeLessThan(0.02)
     }
-    // every window: one window's profile against the same figure from its rows
+    // no range: every window
     const whole = (await ok(call('GET', 'monitors/profile', { monitor_id: monitorId }))).profile
     expect(whole).toMatchObject({ windows: WINDOWS, rows: WINDOWS * WINDOW })
   })
@@ -210,5 +217,32 @@ describe('monitor profiles', () => {
       expect(res.json.message).toMatch(field)
     }
     expect((await call('GET', 'monitors/profile', { monitor_id: 'nope' })).status).toBe(404)
+  })
+})
+
+describe('a sampled window', () => {
+  it('profiles every row page by page while the drift report gets a capped sample', async () => {
+    const database = await openDatabase('sqlite:///:memory:')
+    try {
+      const log = new SqlPredictionLogStore(database.db, database.ops)
+      // 2,500 requests of 2 rows each: three pages of the log, 5,000 rows
+      const records = Array.from({ length: 2500 }, (_, i) => logRecord(`s${i}`, { timestampMs: T0 + i, inputs: [{ x: i }, { x: -i }], outputs: [1, 0] }))
+      for (let i = 0; i < records.length; i += 500) await log.logBatch(records.slice(i, i + 500))
+      const monitor = { deployment: 'iris' } as Monitor
+      const profile = new DatasetProfile()
+      const range = { after: { timestampMs: T0 - 1, seq: -1 }, end: { timestampMs: T0 + 10_000, seq: Number.MAX_SAFE_INTEGER }, startMs: T0, endMs: T0 + 10_001 }
+      const sample = await collectRows(log, monitor, range, 100, (rows) => profileRows(profile, rows, { inputs: ['x'], prediction: 'prediction' }))
+      expect(sample.items).toHaveLength(100)
+      expect(sample.seen).toBe(5000)
+      expect(profile.rows).toBe(5000)
+      const x = profile.column('x')!
+      expect(x.present).toBe(5000)
+      expect(x.moments.mean).toBeCloseTo(0, 9)
+      expect(x.moments.min).toBe(-2499)
+      expect(x.moments.max).toBe(2499)
+      expect(profile.column('prediction')!.moments.mean).toBeCloseTo(0.5, 12)
+    } finally {
+      await database.close()
+    }
   })
 })
