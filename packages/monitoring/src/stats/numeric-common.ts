@@ -1,6 +1,7 @@
 // Shared by the numeric drift tests: options, sample preparation (sorted, checked), tie groups of
 // the pooled sample, and the seeded generator of the permutation tests.
 
+import { createRng } from '@keel/ml'
 import { sortedSample, upperBound } from './sample.js'
 import { StatTestError, type StatTestName } from './types.js'
 
@@ -52,17 +53,8 @@ export function forEachTieGroup(r: Float64Array, c: Float64Array, fn: (g: TieGro
 // ---------------------------------------------------------------------------------------------
 // Anderson–Darling k-sample (k = 2), midrank version, with SciPy's p-value interpolation.
 
-/** A small seeded PRNG (mulberry32) for the permutation tests. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A small seeded PRNG (mulberry32, @keel/ml's) for the permutation tests. */
+export const seededRandom = (seed: number): (() => number) => createRng(Math.trunc(seed))
 
 export function gcd(a: number, b: number): number {
   while (b) [a, b] = [b, a % b]

@@ -128,15 +128,18 @@ export class Deployment {
     return { model: variant.modelName ?? this.name, version: variant.version ?? '', variant: variant.name, protocol }
   }
 
-  /** Runs a request on a live variant and records it; shadows get a copy afterwards. */
-  async run(variant: Variant, input: ModelInput, rows: number, ctx: RequestContext): Promise<Prediction> {
+  /**
+   * Runs a request on a live variant and records it; shadows get a copy afterwards. The answer
+   * names the version that computed it (a switch may land while a request is in flight).
+   */
+  async run(variant: Variant, input: ModelInput, rows: number, ctx: RequestContext): Promise<Prediction & { readonly version?: string }> {
     const version = variant.version
     const result = await variant.predict(input, rows, ctx.proba) // a failure is recorded by the edge, with its status
     const latency = performance.now() - ctx.started
     this.metrics.observe({ ...this.labels(variant, ctx.protocol), version: version ?? '' }, 200, latency / 1000)
     this.queue(variant, version, input, ctx, 200, result, undefined, latency)
     if (this.shadows.length > 0) setImmediate(() => this.runShadows(input, rows, ctx))
-    return result
+    return version === undefined ? result : { ...result, version }
   }
 
   /** Metrics and the log record of a failed request that reached a variant. */

@@ -18,7 +18,17 @@ import { parseScoringRequest, scoringResponse } from './protocol/mlflow-scoring.
 import { inferResponse, inputMetadata, outputMetadata, parseInferRequest } from './protocol/open-inference.js'
 import { ProtocolError, notFound, overloaded, statusOfServingError, tooLarge } from './protocol/protocol-error.js'
 import { uuidv7 } from './request-id.js'
-import type { Variant } from './variant.js'
+import type { Prediction, Variant } from './variant.js'
+
+/** What a protocol makes of a request body: the rows, who answers, and how to encode the answer. */
+interface Planned {
+  readonly input: ModelInput
+  readonly rows: number
+  readonly variant: Variant
+  readonly wantProba: boolean
+  readonly requestId: string
+  answer(result: Prediction & { readonly version?: string }): string
+}
 
 export interface ModelServerOptions {
   readonly deployment: Deployment
@@ -202,63 +212,70 @@ export class ModelServer {
     return typeof header === 'string' && REQUEST_ID.test(header) ? header : uuidv7()
   }
 
-  private async invocations(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!this.admit(res, 'mlflow')) return req.resume() as unknown as void
+  /** Admits, reads and answers one inference request; `plan` is the protocol's part (parse, route, encode). */
+  private async inference(req: IncomingMessage, res: ServerResponse, protocol: 'v2' | 'mlflow', plan: (body: string) => Planned): Promise<void> {
+    if (!this.admit(res, protocol)) {
+      req.resume()
+      return
+    }
     const d = this.deployment
     d.inflight++
     const started = performance.now()
-    let variant: Variant | undefined
-    let input: ModelInput | undefined
-    let ctx: RequestContext | undefined
+    let planned: Planned | undefined
     try {
-      const body = await readBody(req, d.spec.maxBodyBytes)
-      const parsed = parseScoringRequest(body, req.headers['content-type'])
-      const method = parsed.params?.predict_method
-      if (method !== undefined && method !== 'predict' && method !== 'predict_proba') {
-        throw new ProtocolError(400, 'BAD_REQUEST', `params.predict_method must be 'predict' or 'predict_proba', got ${JSON.stringify(method)}`)
-      }
-      input = parsed.input
-      variant = d.choose(d.stickyKey(input, this.stickyHeader(req)))
-      const wantProba = method === 'predict_proba'
-      if (wantProba && variant.model.predictProba === undefined) {
-        throw new ProtocolError(400, 'BAD_REQUEST', `The model of variant '${variant.name}' has no predict_proba`)
-      }
-      ctx = { requestId: this.requestId(req), protocol: 'mlflow', started, proba: wantProba || this.options.logProbabilities }
-      const result = await d.run(variant, input, parsed.rows, ctx)
-      send(res, 200, scoringResponse(wantProba ? result.probabilities! : result.predictions), this.variantHeaders(ctx.requestId, variant))
+      planned = plan(await readBody(req, d.spec.maxBodyBytes))
+      const ctx: RequestContext = { requestId: planned.requestId, protocol, started, proba: planned.wantProba || this.options.logProbabilities }
+      const result = await d.run(planned.variant, planned.input, planned.rows, ctx)
+      send(res, 200, planned.answer(result), this.variantHeaders(ctx.requestId, planned.variant, result.version))
     } catch (error) {
-      this.failed(res, 'mlflow', error, variant, input, ctx ?? { requestId: this.requestId(req), protocol: 'mlflow', started, proba: false })
+      const ctx: RequestContext = { requestId: planned?.requestId ?? this.requestId(req), protocol, started, proba: false }
+      this.failed(res, protocol, error, planned?.variant, planned?.input, ctx)
     } finally {
       d.inflight--
     }
   }
 
-  private async infer(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    if (!this.admit(res, 'v2')) return req.resume() as unknown as void
-    const d = this.deployment
-    d.inflight++
-    const started = performance.now()
-    let variant: Variant | undefined
-    let input: ModelInput | undefined
-    let ctx: RequestContext | undefined
-    try {
+  private invocations(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    return this.inference(req, res, 'mlflow', (body) => {
+      const d = this.deployment
+      const parsed = parseScoringRequest(body, req.headers['content-type'])
+      const method = parsed.params?.predict_method
+      if (method !== undefined && method !== 'predict' && method !== 'predict_proba') {
+        throw new ProtocolError(400, 'BAD_REQUEST', `params.predict_method must be 'predict' or 'predict_proba', got ${JSON.stringify(method)}`)
+      }
+      const variant = d.choose(d.stickyKey(parsed.input, this.stickyHeader(req)))
+      const wantProba = method === 'predict_proba'
+      if (wantProba && variant.model.predictProba === undefined) {
+        throw new ProtocolError(400, 'BAD_REQUEST', `The model of variant '${variant.name}' has no predict_proba`)
+      }
+      return {
+        input: parsed.input,
+        rows: parsed.rows,
+        variant,
+        wantProba,
+        requestId: this.requestId(req),
+        answer: (result) => scoringResponse(wantProba ? result.probabilities! : result.predictions),
+      }
+    })
+  }
+
+  private infer(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    return this.inference(req, res, 'v2', (body) => {
+      const d = this.deployment
       const pinned = this.resolveModel(path, '/infer').variant
-      const body = await readBody(req, d.spec.maxBodyBytes)
       // Parsed against the pinned variant, else the first live one (variants of a deployment share inputs).
-      const shapeOf = pinned ?? d.live[0]!
-      const parsed = parseInferRequest(body, shapeOf.shape)
-      input = parsed.input
-      variant = pinned ?? d.choose(d.stickyKey(input, this.stickyHeader(req)))
-      const wantProba = parsed.outputs?.includes('predict_proba') === true
-      ctx = { requestId: this.requestId(req, parsed.id), protocol: 'v2', started, proba: wantProba || this.options.logProbabilities }
-      const result = await d.run(variant, input, parsed.rows, ctx)
-      const version = variant.version
-      send(res, 200, inferResponse(variant.shape, d.name, version, ctx.requestId, result, parsed.outputs), this.variantHeaders(ctx.requestId, variant))
-    } catch (error) {
-      this.failed(res, 'v2', error, variant, input, ctx ?? { requestId: this.requestId(req), protocol: 'v2', started, proba: false })
-    } finally {
-      d.inflight--
-    }
+      const parsed = parseInferRequest(body, (pinned ?? d.live[0]!).shape)
+      const variant = pinned ?? d.choose(d.stickyKey(parsed.input, this.stickyHeader(req)))
+      const requestId = this.requestId(req, parsed.id)
+      return {
+        input: parsed.input,
+        rows: parsed.rows,
+        variant,
+        wantProba: parsed.outputs?.includes('predict_proba') === true,
+        requestId,
+        answer: (result) => inferResponse(variant.shape, d.name, result.version, requestId, result, parsed.outputs),
+      }
+    })
   }
 
   private stickyHeader(req: IncomingMessage): string | undefined {
@@ -268,8 +285,8 @@ export class ModelServer {
     return Array.isArray(value) ? value[0] : value
   }
 
-  private variantHeaders(requestId: string, variant: Variant): Record<string, string> {
-    return { 'x-request-id': requestId, 'x-keel-variant': variant.name, 'x-keel-model-version': variant.version ?? '' }
+  private variantHeaders(requestId: string, variant: Variant, version = variant.version): Record<string, string> {
+    return { 'x-request-id': requestId, 'x-keel-variant': variant.name, 'x-keel-model-version': version ?? '' }
   }
 
   private failed(res: ServerResponse, protocol: 'v2' | 'mlflow', error: unknown, variant: Variant | undefined, input: ModelInput | undefined, ctx: RequestContext): void {

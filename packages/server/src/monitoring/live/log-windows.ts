@@ -5,6 +5,7 @@
  * the rows of a window collected as columns with a uniform sample above a cap, so memory is bounded
  * by the cap whatever the window's size.
  */
+import { createRng } from '@keel/ml'
 import type { Monitor } from '@keel/contracts'
 import type { PredictionLogStore, StoredPrediction } from '../../predictions/prediction-log-store.js'
 import type { LogCursor } from './monitor-store.js'
@@ -77,18 +78,6 @@ export async function nextWindow(log: PredictionLogStore, m: Monitor, after: Log
   }
 }
 
-/** Deterministic uniform random numbers (mulberry32), so a window's sample is the same on a re-run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** One row of a window: its inputs, output, probabilities and label (single-row requests only). */
 export interface WindowRow {
   readonly input: Readonly<Record<string, unknown>>
@@ -106,7 +95,7 @@ export class Reservoir<T> {
     private readonly cap: number,
     seed: number,
   ) {
-    this.random = seededRandom(seed)
+    this.random = createRng(Math.trunc(seed)) // deterministic, so a window's sample is the same on a re-run
   }
 
   offer(item: T): void {
