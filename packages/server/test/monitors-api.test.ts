@@ -12,8 +12,10 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRng } from '@keel/ml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type KeelReply, keelCall, ok } from './support/keel-api.js'
 
 const PYTHON = fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url))
 
@@ -51,44 +53,11 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true })
 })
 
-type Res = { status: number; json: any }
-
-async function call(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>, base = server.url): Promise<Res> {
-  let url = `${base}/api/2.0/keel/${path}`
-  const init: RequestInit = { method }
-  if (method === 'GET' && body) url += `?${new URLSearchParams(body as Record<string, string>)}`
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body)
-    init.headers = { 'content-type': 'application/json' }
-  }
-  // A kept-alive socket the server closed while the test waited on Python (its 5 s keep-alive
-  // timeout) fails before the request is sent: once, send it again on a new connection.
-  const res = await fetch(url, init).catch((error: Error & { cause?: { code?: string } }) => {
-    if (error.cause?.code !== 'UND_ERR_SOCKET') throw error
-    return fetch(url, init)
-  })
-  const text = await res.text()
-  return { status: res.status, json: text ? JSON.parse(text) : {} }
-}
-
-const ok = async (res: Promise<Res>) => {
-  const { status, json } = await res
-  expect(status, JSON.stringify(json)).toBe(200)
-  return json
-}
+type Res = KeelReply
+const call = (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>, base = server.url): Promise<Res> => keelCall(base, method, path, body)
 
 // ---- a seeded stream ----
-function rng(seed: number) {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-const random = rng(7)
+const random = createRng(7)
 const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
 
 const T0 = 1_764_000_000_000

@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Monitor } from '@keel/contracts'
 import { DatasetProfile, kllRankError, KLL_DEFAULT_K } from '@keel/monitoring'
+import { createRng } from '@keel/ml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { collectRows } from '../src/monitoring/live/log-windows.js'
 import { profileRows } from '../src/monitoring/live/window-profile.js'
@@ -20,6 +21,7 @@ import { openDatabase } from '../src/sql/open-database.js'
 import { SqlPredictionLogStore } from '../src/sql/predictions/sql-prediction-log-store.js'
 import { record as logRecord } from './conformance/prediction-log-store-conformance.js'
 import { startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type KeelReply, keelCall, ok } from './support/keel-api.js'
 
 const PYTHON = fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url))
 
@@ -36,39 +38,11 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true })
 })
 
-type Res = { status: number; json: any }
-
-async function call(method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<Res> {
-  let url = `${server.url}/api/2.0/keel/${path}`
-  const init: RequestInit = { method }
-  if (method === 'GET' && body) url += `?${new URLSearchParams(body as Record<string, string>)}`
-  else if (body !== undefined) {
-    init.body = JSON.stringify(body)
-    init.headers = { 'content-type': 'application/json' }
-  }
-  const res = await fetch(url, init)
-  const text = await res.text()
-  return { status: res.status, json: text ? JSON.parse(text) : {} }
-}
-
-const ok = async (res: Promise<Res>) => {
-  const { status, json } = await res
-  expect(status, JSON.stringify(json)).toBe(200)
-  return json
-}
+type Res = KeelReply
+const call = (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<Res> => keelCall(server.url, method, path, body)
 
 // ---- a seeded stream: a reference, 2 stable windows, 2 shifted ones ----
-function rng(seed: number) {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-const random = rng(11)
+const random = createRng(11)
 const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
 
 const T0 = 1_764_100_000_000
