@@ -68,9 +68,10 @@ describe('compare page', () => {
     expect(await scatter.locator('circle').count()).toBe(3)
     await page.getByLabel('Scatter X axis').selectOption('metric:accuracy')
     await page.getByLabel('Scatter Y axis').selectOption('param:optimizer')
+    // The URL (and what it drives) updates a tick after each pick: poll, don't read once.
     await expect.poll(() => new URL(page.url()).searchParams.get('sx')).toBe('metric:accuracy')
-    expect(new URL(page.url()).searchParams.get('sy')).toBe('param:optimizer')
-    expect(await scatter.locator('.axis-title').allTextContents()).toEqual(['accuracy (metric)', 'optimizer (param)'])
+    await expect.poll(() => new URL(page.url()).searchParams.get('sy')).toBe('param:optimizer')
+    await expect.poll(() => scatter.locator('.axis-title').allTextContents()).toEqual(['accuracy (metric)', 'optimizer (param)'])
     expect(await scatter.locator('circle').count()).toBe(3)
 
     // Diff table: differing rows highlighted, best value per metric marked.
@@ -94,7 +95,8 @@ describe('compare page', () => {
 
     // Another metric and a log scale, in the URL too.
     await page.getByLabel('Metric', { exact: true }).selectOption('accuracy')
-    await page.getByLabel('Log scale').check()
+    await page.getByLabel('Log scale').click()
+    await expect.poll(() => page.getByLabel('Log scale').isChecked()).toBe(true)
     await expect.poll(() => new URL(page.url()).searchParams.get('metric')).toBe('accuracy')
     expect(await pc.locator('.axis-title').allTextContents()).toEqual(['lr', 'optimizer', 'accuracy'])
     expect(errors).toEqual([])

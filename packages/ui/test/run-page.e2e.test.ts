@@ -93,7 +93,8 @@ describe('run page', () => {
     await page.locator('#metrics').getByRole('button', { name: 'val_loss' }).click()
     await expect.poll(() => charts.locator('.legend-label').allTextContents()).toEqual(['accuracy', 'loss', 'val_loss'])
 
-    await charts.getByLabel('Log scale').check()
+    await charts.getByLabel('Log scale').click()
+    await expect.poll(() => charts.getByLabel('Log scale').isChecked()).toBe(true)
     await charts.getByLabel('Smoothing').fill('0.8')
     await charts.getByLabel('X axis').selectOption('time')
     await expect.poll(() => new URL(page.url()).searchParams.get('smooth')).toBe('0.8')
