@@ -5,6 +5,7 @@
  * its alerts. camelCase in and out; the wire stays inside.
  */
 import {
+  alertRuleToWire,
   keelMonitorsApi as api,
   monitorAlertFromWire,
   monitorFromWire,
@@ -71,17 +72,6 @@ export interface WindowFilter {
   readonly pageToken?: string
 }
 
-const ruleToWire = (r: AlertRuleOptions) => ({
-  rule_id: r.ruleId,
-  kind: r.kind,
-  column: r.column,
-  metric: r.metric,
-  threshold: r.threshold,
-  min_labelled_rows: r.minLabelledRows,
-  webhook_url: r.webhookUrl,
-  command: r.command ? [...r.command] : undefined,
-})
-
 export class MonitorClient {
   readonly http: HttpClient
 
@@ -106,7 +96,7 @@ export class MonitorClient {
       drift_share: o.driftShare,
       task: o.task,
       prediction_column: o.predictionColumn,
-      alert_rules: o.alertRules?.map(ruleToWire),
+      alert_rules: o.alertRules?.map(alertRuleToWire),
       lateness_seconds: o.latenessSeconds,
       start_time: o.startTime,
     })
@@ -125,7 +115,7 @@ export class MonitorClient {
     const res = await this.http.call(api.updateMonitor, {
       monitor_id: monitorId,
       status: o.status,
-      alert_rules: o.alertRules?.map(ruleToWire),
+      alert_rules: o.alertRules?.map(alertRuleToWire),
       tests: o.tests ? { ...o.tests } : undefined,
       thresholds: o.thresholds ? { ...o.thresholds } : undefined,
       drift_share: o.driftShare,

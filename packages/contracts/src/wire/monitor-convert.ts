@@ -66,7 +66,8 @@ export function monitorProfileFromWire(p: z.output<typeof monitorProfileWire>): 
 
 // ---- converters ----
 
-export function alertRuleToWire(r: AlertRule) {
+/** A rule to the wire; a rule being created may leave its id and threshold to the server's defaults. */
+export function alertRuleToWire(r: Omit<AlertRule, 'ruleId' | 'threshold'> & Partial<Pick<AlertRule, 'ruleId' | 'threshold'>>) {
   return defined({
     rule_id: r.ruleId,
     kind: r.kind,
