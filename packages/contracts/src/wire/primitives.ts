@@ -7,10 +7,14 @@ import { z } from 'zod'
 
 const INT64 = /^-?\d{1,19}$/
 
-/** An int64 field: a JSON integer, or a string of digits (proto-JSON allows both). */
-export const int64 = z.union([z.number().int(), z.string().regex(INT64).transform(Number)], {
-  error: 'expected an integer',
-})
+/**
+ * An int64 field: a JSON integer, or a string of digits (proto-JSON allows both). Values beyond
+ * 2^53 - 1 are refused, never rounded: a JavaScript number cannot hold them exactly (z.number().int()
+ * already refuses such a JSON number; the string form is checked here).
+ */
+export const int64 = z
+  .union([z.number().int(), z.string().regex(INT64).transform(Number)], { error: 'expected an integer' })
+  .pipe(z.number().refine(Number.isSafeInteger, { error: `integers beyond ±${Number.MAX_SAFE_INTEGER} cannot be kept exact` }))
 
 /** A non-negative int64 (timestamps in epoch milliseconds, steps may be negative in MLflow). */
 export const timestampMs = int64.pipe(z.number().nonnegative({ error: 'expected a non-negative integer' }))
