@@ -21,6 +21,8 @@ export interface DialectOps {
    * searches start from their most selective condition.
    */
   refreshStatistics(db: Kysely<unknown>): Promise<void>
+  /** Makes a table refuse UPDATE and DELETE (triggers), so rows can only be appended. */
+  makeAppendOnly(db: Kysely<any>, table: string): Promise<void>
 }
 
 /** Translates a LIKE pattern into a GLOB pattern (SQLite's case-sensitive matcher). */
@@ -48,6 +50,13 @@ const sqliteOps: DialectOps = {
     await sql`PRAGMA analysis_limit = 1000`.execute(db)
     await sql`PRAGMA optimize`.execute(db)
   },
+  makeAppendOnly: async (db, table) => {
+    for (const op of ['UPDATE', 'DELETE']) {
+      await sql
+        .raw(`CREATE TRIGGER ${table}_no_${op.toLowerCase()} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, '${table} is append-only'); END`)
+        .execute(db)
+    }
+  },
 }
 
 const postgresOps: DialectOps = {
@@ -60,6 +69,14 @@ const postgresOps: DialectOps = {
   },
   // autovacuum keeps PostgreSQL's statistics current.
   refreshStatistics: async () => {},
+  makeAppendOnly: async (db, table) => {
+    await sql
+      .raw(
+        `CREATE FUNCTION ${table}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '${table} is append-only'; END $$`,
+      )
+      .execute(db)
+    await sql.raw(`CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${table}_append_only()`).execute(db)
+  },
 }
 
 export function dialectOps(name: DialectName): DialectOps {

@@ -6,6 +6,8 @@ import { predictionsMigration } from './0003-predictions.js'
 import { monitorsMigration } from './0004-monitors.js'
 import { predictionsRequestKeyMigration } from './0005-predictions-request-key.js'
 import { monitorWindowProfilesMigration } from './0006-monitor-window-profiles.js'
+import { authMigration } from './0007-auth.js'
+import { aliasApprovalsMigration } from './0008-alias-approvals.js'
 
 /** Every migration, in order. Names sort lexically; never rename or edit a released one. */
 export function allMigrations(ops: DialectOps): Record<string, Migration> {
@@ -16,5 +18,7 @@ export function allMigrations(ops: DialectOps): Record<string, Migration> {
     '0004-monitors': monitorsMigration(ops),
     '0005-predictions-request-key': predictionsRequestKeyMigration(ops),
     '0006-monitor-window-profiles': monitorWindowProfilesMigration(ops),
+    '0007-auth': authMigration(ops),
+    '0008-alias-approvals': aliasApprovalsMigration(ops),
   }
 }

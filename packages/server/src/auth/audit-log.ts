@@ -1,0 +1,70 @@
+/**
+ * The append-only audit log of every write: who (and whether that was proven), from which
+ * address, when, what (the route and the resource it named) and how it ended (the status). The
+ * store can only append and read (its SQL table refuses UPDATE and DELETE); only admins read it.
+ */
+import { KeelError } from '@keel/contracts'
+
+export interface AuditEntry {
+  readonly timestampMs: number
+  readonly actor: string
+  readonly authenticated: boolean
+  readonly address: string
+  readonly method: string
+  readonly path: string
+  readonly action: string
+  readonly resource?: Readonly<Record<string, string>> | undefined
+  readonly status: number
+  readonly requestId: string
+}
+
+export interface AuditRecord extends AuditEntry {
+  readonly seq: number
+}
+
+export interface AuditQuery {
+  readonly actor?: string
+  readonly startTime?: number
+  readonly endTime?: number
+  /** Records after this sequence number (the page token). */
+  readonly afterSeq?: number
+  readonly limit: number
+}
+
+export interface AuditStore {
+  append(entry: AuditEntry): Promise<void>
+  /** Oldest first, in the order they were appended. */
+  search(query: AuditQuery): Promise<AuditRecord[]>
+}
+
+const MAX_RESULTS = 1000
+
+export class AuditLog {
+  constructor(private readonly store: AuditStore) {}
+
+  append(entry: AuditEntry): Promise<void> {
+    return this.store.append(entry)
+  }
+
+  async search(query: { actor?: string; startTime?: number; endTime?: number; maxResults?: number; pageToken?: string }) {
+    const limit = query.maxResults ?? 100
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RESULTS) {
+      throw KeelError.invalid(`max_results must be between 1 and ${MAX_RESULTS}; got ${limit}`)
+    }
+    let afterSeq: number | undefined
+    if (query.pageToken !== undefined) {
+      afterSeq = Number(Buffer.from(query.pageToken, 'base64url').toString('utf8'))
+      if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw KeelError.invalid(`Invalid page_token '${query.pageToken.slice(0, 100)}'`)
+    }
+    const records = await this.store.search({
+      ...(query.actor !== undefined && { actor: query.actor }),
+      ...(query.startTime !== undefined && { startTime: query.startTime }),
+      ...(query.endTime !== undefined && { endTime: query.endTime }),
+      ...(afterSeq !== undefined && { afterSeq }),
+      limit: limit + 1,
+    })
+    const page = records.slice(0, limit)
+    const next = records.length > limit ? Buffer.from(String(page[page.length - 1]!.seq)).toString('base64url') : undefined
+    return { records: page, ...(next !== undefined && { nextPageToken: next }) }
+  }
+}

@@ -1,0 +1,396 @@
+/**
+ * THE table of who may call what: every RPC of the REST API with the permission it needs (MLflow's
+ * basic-auth validators, mlflow/server/auth/__init__.py, for MLflow's routes; keel's own routes
+ * the same way). The router refuses to mount a route that has no row, docs/permissions.md is
+ * generated from it, and test/route-permissions.test.ts checks every row on a real store.
+ *
+ * Runs and logged models follow their experiment; versions, aliases and lineage their registered
+ * model; prediction logs and monitors their deployment. Deleting needs MANAGE, as in MLflow.
+ */
+import {
+  authApi,
+  keelMonitoringApi,
+  keelMonitorsApi,
+  keelPredictionsApi,
+  keelTrackingApi,
+  registryApi,
+  trackingApi,
+  type Endpoint,
+  type RequestOf,
+  type ResponseOf,
+} from '@keel/contracts'
+import { normalizeArtifactPath } from '../artifacts/safe-path.js'
+import { parseResourceType } from './permissions.js'
+import { type CheckContext, type Requirement, type ResourceLocator, admin, allOf, custom, on, publicRoute, signedIn } from './requirements.js'
+
+type Row = readonly [Endpoint, Requirement]
+
+function row<E extends Endpoint>(endpoint: E, requirement: Requirement<RequestOf<E>, ResponseOf<E>>): Row {
+  return [endpoint, requirement as Requirement]
+}
+
+const runIdOf = (r: { run_id?: string | undefined; run_uuid?: string | undefined }) => r.run_id || r.run_uuid
+const experimentOfRun = (r: { run_id?: string | undefined; run_uuid?: string | undefined }, locate: ResourceLocator) =>
+  runIdOf(r) === undefined ? [] : locate.experimentOfRun(runIdOf(r)!).then((id) => [id])
+const experimentOfModel = (r: { model_id: string }, locate: ResourceLocator) => locate.experimentOfLoggedModel(r.model_id).then((id) => [id])
+const deploymentOfMonitor = (r: { monitor_id: string }, locate: ResourceLocator) => locate.deploymentOfMonitor(r.monitor_id).then((d) => [d])
+
+const experiment = (action: Parameters<typeof on>[1]) =>
+  on<{ experiment_id: string }>('experiment', action, "the {type}", (r) => [r.experiment_id], { resource: (r) => ({ experiment: r.experiment_id }) })
+const run = (action: Parameters<typeof on>[1]) =>
+  on<{ run_id?: string | undefined; run_uuid?: string | undefined }>('experiment', action, "the run's {type}", experimentOfRun, {
+    resource: (r) => (runIdOf(r) ? { run: runIdOf(r)! } : undefined),
+  })
+const loggedModel = (action: Parameters<typeof on>[1]) =>
+  on<{ model_id: string }>('experiment', action, "the logged model's {type}", experimentOfModel, { resource: (r) => ({ logged_model: r.model_id }) })
+const model = (action: Parameters<typeof on>[1]) =>
+  on<{ name: string }>('registered_model', action, 'the {type}', (r) => [r.name], { resource: (r) => ({ registered_model: r.name }) })
+const monitor = (action: Parameters<typeof on>[1]) =>
+  on<{ monitor_id: string }>('deployment', action, "the monitor's {type}", deploymentOfMonitor, { resource: (r) => ({ monitor: r.monitor_id }) })
+
+/** Searches run for any signed-in user and show only what the caller may read. */
+const search = signedIn(false, 'signed in; shows only what the caller may READ')
+
+/** The creator of a resource manages it. */
+function creates<Req, Res>(type: 'experiment' | 'registered_model', idOf: (response: Res) => string): Requirement<Req, Res> {
+  return custom<Req, Res>(
+    `signed in, not denied creating a ${type === 'experiment' ? 'experiment' : 'registered model'}; the creator gets MANAGE`,
+    true,
+    (_r, ctx) => ctx.needCreate(type),
+    { after: (_r, response, ctx) => ctx.created(type, idOf(response)) },
+  )
+}
+
+const selfOrAdmin = custom<{ username?: string | undefined }>('the user themselves, or an admin', false, async (r, ctx) => {
+  if (r.username !== ctx.principal.username) ctx.needAdmin()
+})
+
+/** MLflow's validate_can_view_roles: admins, workspace admins, or users holding a role. */
+const roleViewer = custom<unknown>('admin, or a holder of a role', false, (_r, ctx) => ctx.needRoleHolder())
+const roleManager = custom<unknown>('admin or workspace admin', true, (_r, ctx) => ctx.needWorkspaceAdmin())
+
+/** Grants on a resource need MANAGE on it; on every resource of a type (`*`), an admin. */
+const grantManager = custom<{ resource_type: string; resource_id: string; username: string }>(
+  'MANAGE on the resource (on every resource, `*`: admins)',
+  true,
+  async (req, ctx) => {
+    const type = parseResourceType(req.resource_type)
+    if (type === 'workspace' || req.resource_id === '*') return ctx.needAdmin()
+    await ctx.need(type, req.resource_id, 'manage')
+  },
+  { resource: (req) => ({ user: req.username, [req.resource_type]: req.resource_id }) },
+)
+
+const t = trackingApi
+const r = registryApi
+const p = keelPredictionsApi
+const m = keelMonitorsApi
+const a = authApi
+
+export const ROUTE_PERMISSIONS: readonly Row[] = [
+  // ---- experiments ----
+  row(t.createExperiment, creates('experiment', (res) => res.experiment_id)),
+  row(t.getExperiment, experiment('read')),
+  row(
+    t.getExperimentByName,
+    on('experiment', 'read', 'the {type}', async (req, locate) => [await locate.experimentIdByName(req.experiment_name)], {
+      resource: (req) => ({ experiment_name: req.experiment_name }),
+    }),
+  ),
+  row(t.searchExperiments, search),
+  row(t.deleteExperiment, experiment('delete')),
+  row(t.restoreExperiment, experiment('delete')),
+  row(t.updateExperiment, experiment('update')),
+  row(t.setExperimentTag, experiment('update')),
+  row(t.deleteExperimentTag, experiment('update')),
+  row(keelTrackingApi.getExperimentKeys, experiment('read')),
+
+  // ---- runs ----
+  row(
+    t.createRun,
+    on('experiment', 'update', 'the {type}', (req) => [req.experiment_id ?? '0'], { resource: (req) => ({ experiment: req.experiment_id ?? '0' }) }),
+  ),
+  row(t.getRun, run('read')),
+  row(t.updateRun, run('update')),
+  row(t.deleteRun, run('delete')),
+  row(t.restoreRun, run('delete')),
+  row(t.searchRuns, search),
+  row(t.logMetric, run('update')),
+  row(t.logParam, run('update')),
+  row(t.setTag, run('update')),
+  row(t.deleteTag, run('update')),
+  row(t.logBatch, run('update')),
+  row(t.logInputs, run('update')),
+  row(t.logOutputs, run('update')),
+  row(t.logModel, run('update')),
+  row(t.getMetricHistory, run('read')),
+  row(
+    t.getMetricHistoryBulkInterval,
+    on('experiment', 'read', "each run's {type}", (req, locate) => Promise.all(req.run_ids.map((id) => locate.experimentOfRun(id)))),
+  ),
+  row(t.listArtifacts, run('read')),
+
+  // ---- logged models ----
+  row(t.createLoggedModel, experiment('update')),
+  row(t.getLoggedModel, loggedModel('read')),
+  row(t.listLoggedModelArtifacts, loggedModel('read')),
+  row(t.finalizeLoggedModel, loggedModel('update')),
+  row(t.setLoggedModelTags, loggedModel('update')),
+  row(t.logLoggedModelParams, loggedModel('update')),
+  row(t.deleteLoggedModel, loggedModel('delete')),
+  row(t.deleteLoggedModelTag, loggedModel('delete')),
+  row(t.searchLoggedModels, search),
+  row(t.serverInfo, publicRoute),
+
+  // ---- registry ----
+  row(r.createRegisteredModel, creates('registered_model', (res) => res.registered_model.name)),
+  row(r.getRegisteredModel, model('read')),
+  row(
+    r.renameRegisteredModel,
+    allOf<{ name: string; new_name: string }>(
+      'EDIT on the registered model; its grants follow the new name',
+      model('update'),
+      custom('', true, async () => {}, { after: (req, _res, ctx) => ctx.renamed('registered_model', req.name, req.new_name) }),
+    ),
+  ),
+  row(r.updateRegisteredModel, model('update')),
+  row(
+    r.deleteRegisteredModel,
+    allOf<{ name: string }>(
+      'MANAGE on the registered model; its grants go with it',
+      model('delete'),
+      custom('', true, async () => {}, { after: (req, _res, ctx) => ctx.deleted('registered_model', req.name) }),
+    ),
+  ),
+  row(r.searchRegisteredModels, search),
+  row(r.getLatestVersions, model('read')),
+  row(r.setRegisteredModelTag, model('update')),
+  row(r.deleteRegisteredModelTag, model('update')),
+  row(
+    r.setRegisteredModelAlias,
+    custom<{ name: string; alias: string }>(
+      'EDIT on the registered model; MANAGE when the alias is protected',
+      true,
+      async (req, ctx) => ctx.need('registered_model', req.name, (await ctx.locate.isProtectedAlias(req.name, req.alias)) ? 'manage' : 'update'),
+      { resource: (req) => ({ registered_model: req.name, alias: req.alias }) },
+    ),
+  ),
+  row(r.deleteRegisteredModelAlias, model('delete')),
+  row(r.getModelVersionByAlias, model('read')),
+  row(
+    r.createModelVersion,
+    allOf<{ name: string; run_id?: string | undefined }>(
+      "EDIT on the registered model, and READ on the source run's experiment",
+      model('update'),
+      on('experiment', 'read', '', async (req, locate) => (req.run_id ? [await locate.experimentOfRun(req.run_id)] : [])),
+    ),
+  ),
+  row(r.getModelVersion, model('read')),
+  row(r.getModelVersionDownloadUri, model('read')),
+  row(r.updateModelVersion, model('update')),
+  row(r.transitionModelVersionStage, model('update')),
+  row(r.setModelVersionTag, model('update')),
+  row(r.deleteModelVersion, model('delete')),
+  row(r.deleteModelVersionTag, model('delete')),
+  row(r.searchModelVersions, search),
+  row(r.searchRegistryEvents, search),
+  row(r.getModelVersionLineage, model('read')),
+
+  // ---- the prediction log ----
+  row(
+    p.logPredictions,
+    on<{ deployment?: string | undefined; records: readonly { deployment: string }[] }>(
+      'deployment',
+      'update',
+      "each record's {type}",
+      (req) => [...new Set([...(req.deployment === undefined ? [] : [req.deployment]), ...req.records.map((x) => x.deployment)])],
+    ),
+  ),
+  row(
+    p.searchPredictions,
+    custom<{ deployment?: string | undefined }>('READ on the deployment (naming one is required unless every deployment is readable)', false, async (req, ctx) => {
+      if (req.deployment !== undefined) await ctx.need('deployment', req.deployment, 'read')
+      else await ctx.need('deployment', '*', 'read')
+    }),
+  ),
+  row(p.getPrediction, signedIn(false, "signed in; shows only the records of deployments the caller may READ")),
+  row(
+    p.postLabels,
+    custom<{ labels: readonly { request_id: string }[] }>(
+      'EDIT on the deployments that logged the labelled requests (on every deployment, for requests not logged yet)',
+      true,
+      async (req, ctx) => {
+        const { deployments, unknown } = await ctx.locate.deploymentsOfRequests([...new Set(req.labels.map((l) => l.request_id))])
+        for (const d of deployments) await ctx.need('deployment', d, 'update')
+        if (unknown > 0) await ctx.need('deployment', '*', 'update')
+      },
+    ),
+  ),
+  row(p.listPredictionDeployments, search),
+
+  // ---- monitoring ----
+  row(
+    keelMonitoringApi.driftReport,
+    custom<{ reference: { uri?: string | undefined }; current: { uri?: string | undefined } }>(
+      'signed in; READ on the experiment of each artifact URI read',
+      false,
+      async (req, ctx) => {
+        for (const uri of [req.reference.uri, req.current.uri]) {
+          if (uri === undefined) continue
+          const runId = /^runs:\/([^/]+)\//.exec(uri)?.[1]
+          const experimentId = runId !== undefined ? await ctx.locate.experimentOfRun(runId) : /^mlflow-artifacts:\/*(\d+)\//.exec(uri)?.[1]
+          if (experimentId !== undefined) await ctx.need('experiment', experimentId, 'read')
+          else if (runId === undefined) ctx.needAdmin()
+        }
+      },
+    ),
+  ),
+  row(
+    m.createMonitor,
+    on<{ deployment: string }>('deployment', 'update', 'the {type}', (req) => [req.deployment], { resource: (req) => ({ deployment: req.deployment }) }),
+  ),
+  row(
+    m.listMonitors,
+    custom<{ deployment?: string | undefined }>('READ on the deployment; without one, shows only readable deployments', false, async (req, ctx) => {
+      if (req.deployment !== undefined) await ctx.need('deployment', req.deployment, 'read')
+    }),
+  ),
+  row(m.getMonitor, monitor('read')),
+  row(m.updateMonitor, monitor('update')),
+  row(m.deleteMonitor, monitor('delete')),
+  row(m.runMonitor, monitor('update')),
+  row(m.listWindows, monitor('read')),
+  row(m.getPerformance, monitor('read')),
+  row(m.getProfile, monitor('read')),
+  row(
+    m.listAlerts,
+    custom<{ monitor_id?: string | undefined; deployment?: string | undefined }>('READ on the deployment (of the monitor)', false, async (req, ctx) => {
+      if (req.monitor_id !== undefined) {
+        const deployment = await ctx.locate.deploymentOfMonitor(req.monitor_id)
+        if (deployment !== undefined) await ctx.need('deployment', deployment, 'read')
+      }
+      if (req.deployment !== undefined) await ctx.need('deployment', req.deployment, 'read')
+      if (req.monitor_id === undefined && req.deployment === undefined) await ctx.need('deployment', '*', 'read')
+    }),
+  ),
+
+  // ---- users, permissions and roles (MLflow's basic-auth API) ----
+  row(a.createUser, admin),
+  row(a.getUser, selfOrAdmin),
+  row(a.listUsers, signedIn(false)),
+  row(a.currentUser, signedIn(false)),
+  row(a.updateUserPassword, custom<{ username: string }>('the user themselves (with the current password), or an admin', true, async (req, ctx) => {
+    if (req.username !== ctx.principal.username) ctx.needAdmin()
+  })),
+  row(a.updateUserAdmin, admin),
+  row(a.deleteUser, admin),
+  row(a.listCurrentUserPermissions, signedIn(false)),
+  row(a.listUserPermissions, selfOrAdmin),
+  row(a.grantUserPermission, grantManager),
+  row(a.revokeUserPermission, grantManager),
+  row(a.getUserPermission, selfOrAdmin),
+  row(a.createRole, roleManager),
+  row(a.getRole, roleViewer),
+  row(a.listRoles, roleViewer),
+  row(a.updateRole, roleManager),
+  row(a.deleteRole, roleManager),
+  row(a.addRolePermission, roleManager),
+  row(a.removeRolePermission, roleManager),
+  row(a.listRolePermissions, roleViewer),
+  row(a.updateRolePermission, roleManager),
+  row(a.assignRole, roleManager),
+  row(a.unassignRole, roleManager),
+  row(a.listUserRoles, selfOrAdmin),
+  row(a.listRoleUsers, roleManager),
+
+  // ---- keel's sign-in, tokens and audit log ----
+  row(a.whoAmI, publicRoute),
+  row(a.signIn, { ...publicRoute, describe: 'public (checks the password)', write: true }),
+  row(a.signOut, signedIn(true)),
+  row(a.createToken, signedIn(true, 'signed in (a token for themselves)')),
+  row(a.listTokens, custom<{ username?: string | undefined }>("signed in (their own tokens; another user's: admins)", false, async (req, ctx) => {
+    if (req.username !== undefined && req.username !== ctx.principal.username) ctx.needAdmin()
+  })),
+  row(a.revokeToken, signedIn(true, 'signed in (their own tokens; any: admins)')),
+  row(a.searchAudit, { ...admin, write: false }),
+]
+
+export const PERMISSION_TABLE: ReadonlyMap<Endpoint, Requirement> = new Map(ROUTE_PERMISSIONS)
+
+/**
+ * The routes that are not RPCs of the endpoint tables (files, the UI, probes), by method and path
+ * pattern (`*` matches the rest). The same rule: the app refuses to start with a route that
+ * matches no row here or in the table above.
+ */
+export interface RawRoute {
+  readonly method: string
+  readonly path: string
+  readonly describe: string
+  readonly public?: boolean
+  /** The query parameter naming the target, for routes without a `*`. */
+  readonly targetFromQuery?: string
+  /** Checks the request; `path` is the decoded path after the pattern's `*` (or the query's `path`). */
+  check?(target: string, ctx: CheckContext): Promise<void>
+}
+
+/**
+ * `<experiment id>/…` under the proxied artifact root: the experiment's permission. The path is
+ * decoded and normalised as the artifact routes do (a `..` segment is refused), so the experiment
+ * checked is the one whose files are read or written.
+ */
+function artifactAccess(action: 'read' | 'update' | 'delete'): (target: string, ctx: CheckContext) => Promise<void> {
+  return async (target, ctx) => {
+    let normalized: string
+    try {
+      normalized = normalizeArtifactPath(target.split('/').map(decodeURIComponent).join('/'))
+    } catch {
+      return ctx.needAdmin()
+    }
+    const experimentId = /^(\d+)(\/|$)/.exec(normalized)?.[1]
+    if (experimentId === undefined) return ctx.needAdmin()
+    await ctx.need('experiment', experimentId, action)
+  }
+}
+
+const artifacts = (prefix: string): RawRoute[] => [
+  {
+    method: 'GET',
+    path: `${prefix}/mlflow-artifacts/artifacts`,
+    describe: 'READ on the experiment of the folder listed (`?path=`; the root: admins)',
+    targetFromQuery: 'path',
+    check: artifactAccess('read'),
+  },
+  { method: 'GET', path: `${prefix}/mlflow-artifacts/artifacts/*`, describe: "READ on the artifact's experiment", check: artifactAccess('read') },
+  { method: 'HEAD', path: `${prefix}/mlflow-artifacts/artifacts/*`, describe: "READ on the artifact's experiment", check: artifactAccess('read') },
+  { method: 'PUT', path: `${prefix}/mlflow-artifacts/artifacts/*`, describe: "EDIT on the artifact's experiment", check: artifactAccess('update') },
+  { method: 'DELETE', path: `${prefix}/mlflow-artifacts/artifacts/*`, describe: "MANAGE on the artifact's experiment", check: artifactAccess('delete') },
+  { method: '*', path: `${prefix}/mlflow-artifacts/mpu/*`, describe: 'signed in (answers 501: multipart uploads are not supported)' },
+  { method: 'GET', path: `${prefix}/mlflow-artifacts/presigned/*`, describe: 'signed in (answers 501: presigned downloads are not supported)' },
+  { method: '*', path: `${prefix}/mlflow-artifacts/*`, describe: 'signed in (anything else: 404, or 503 with --no-serve-artifacts)' },
+]
+
+export const RAW_ROUTES: readonly RawRoute[] = [
+  { method: 'GET', path: '/health', describe: 'public', public: true },
+  { method: 'GET', path: '/openapi.json', describe: 'public', public: true },
+  { method: 'GET', path: '/version', describe: 'signed in' },
+  ...artifacts('/api/2.0'),
+  ...artifacts('/ajax-api/2.0'),
+  // The web UI's files carry no data: its pages sign in, then read through the API.
+  { method: 'GET', path: '/*', describe: 'public (the web UI)', public: true },
+  { method: 'HEAD', path: '/*', describe: 'public (the web UI)', public: true },
+]
+
+/** The raw route a request matches (the most specific pattern first), if any. */
+export function rawRouteOf(method: string, path: string): { route: RawRoute; target: string } | undefined {
+  for (const route of RAW_ROUTES) {
+    if (route.method !== '*' && route.method !== method) continue
+    if (route.path.endsWith('/*')) {
+      const base = route.path.slice(0, -2)
+      if (base !== '' && !path.startsWith(`${base}/`)) continue
+      if (base === '' && (path.startsWith('/api/') || path.startsWith('/ajax-api/'))) continue
+      return { route, target: path.slice(base.length + 1) }
+    }
+    if (route.path === path) return { route, target: '' }
+  }
+  return undefined
+}
