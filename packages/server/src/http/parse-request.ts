@@ -3,7 +3,7 @@
  * GET (repeated keys become arrays where the schema has an array), the JSON body otherwise, plus
  * path parameters. Validation failures become MLflow's messages.
  */
-import { KeelError } from '@keel/contracts'
+import { KeelError, decodeUtf8, parseJsonInput } from '@keel/contracts'
 import type { z } from 'zod'
 
 /** Field names whose schema is an array (through optional/default wrappers). */
@@ -23,23 +23,50 @@ function unwrap(schema: z.ZodType): string {
   return def.type
 }
 
-export function queryToObject(params: URLSearchParams, arrays: ReadonlySet<string>): Record<string, unknown> {
+export function queryToObject(params: Iterable<readonly [string, string]>, arrays: ReadonlySet<string>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
-  for (const key of new Set(params.keys())) {
-    const values = params.getAll(key)
-    out[key] = arrays.has(key) ? values : values[values.length - 1]
+  for (const [key, value] of params) {
+    const list = arrays.has(key) ? (out[key] as string[] | undefined) : undefined
+    if (list) list.push(value)
+    else out[key] = arrays.has(key) ? [value] : value
   }
   return out
 }
 
-export function parseJsonBody(text: string): Record<string, unknown> {
-  if (text.trim() === '') return {}
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch (err) {
-    throw KeelError.invalid(`Malformed JSON in request body: ${(err as Error).message}`)
+/**
+ * The pairs of a raw query string (`a=1&b=x%20y`, without `?`), decoded as URLSearchParams does
+ * (`+` is a space, a `%` not followed by two hex digits stays as it is) except that percent-encoded
+ * bytes must be valid UTF-8: URLSearchParams would turn them into U+FFFD and store that.
+ */
+export function parseQueryString(query: string): [string, string][] {
+  const pairs: [string, string][] = []
+  for (const part of query.split('&')) {
+    if (part === '') continue
+    const eq = part.indexOf('=')
+    const key = eq < 0 ? part : part.slice(0, eq)
+    const value = eq < 0 ? '' : part.slice(eq + 1)
+    pairs.push([decodeQueryComponent(key), decodeQueryComponent(value)])
   }
+  return pairs
+}
+
+const PERCENT_RUN = /(?:%[0-9a-fA-F]{2})+/g
+
+function decodeQueryComponent(raw: string): string {
+  const text = raw.replaceAll('+', ' ')
+  if (!text.includes('%')) return text
+  return text.replace(PERCENT_RUN, (run) => {
+    const bytes = new Uint8Array(run.length / 3)
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16)
+    return decodeUtf8(bytes, 'A percent-encoded part of the query string')
+  })
+}
+
+/** The JSON object of a request body (bytes as sent): strict UTF-8, bounded depth, no lone surrogates. */
+export function parseJsonBody(body: Uint8Array | string): Record<string, unknown> {
+  const text = typeof body === 'string' ? body : decodeUtf8(body)
+  if (text.trim() === '') return {}
+  const parsed = parseJsonInput(text)
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw KeelError.invalid('The request body must be a JSON object')
   }

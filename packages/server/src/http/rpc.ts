@@ -6,7 +6,7 @@
 import { KeelError, type Endpoint, type RequestOf, type ResponseOf } from '@keel/contracts'
 import type { Context, Hono } from 'hono'
 import { requestBody, requestHeader } from './node-request.js'
-import { arrayFields, parseJsonBody, queryToObject, validateRequest } from './parse-request.js'
+import { arrayFields, parseJsonBody, parseQueryString, queryToObject, validateRequest } from './parse-request.js'
 
 /** What a handler may read of the HTTP request besides its validated body. */
 export interface RequestContext {
@@ -43,7 +43,7 @@ export class RpcRouter {
     const path = endpoint.path.replace(/\{(\w+)\}/g, ':$1')
     const methods = options.alsoGet && endpoint.method !== 'GET' ? [endpoint.method, 'GET'] : [endpoint.method]
     const serve = async (c: Context) => {
-      const input = c.req.method === 'GET' ? queryToObject(new URL(c.req.url).searchParams, arrays) : await readJson(c, maxBody)
+      const input = c.req.method === 'GET' ? queryToObject(parseQueryString(rawQuery(c)), arrays) : await readJson(c, maxBody)
       Object.assign(input, c.req.param())
       const request = validateRequest(endpoint.request, input) as RequestOf<E>
       return c.json((await handler(request, { header: (name) => requestHeader(c, name) })) as object)
@@ -70,7 +70,16 @@ async function readJson(c: Context, maxBytes: number): Promise<Record<string, un
     if (size > maxBytes) throw tooLarge(maxBytes)
     chunks.push(chunk)
   }
-  return parseJsonBody(Buffer.concat(chunks).toString('utf8'))
+  return parseJsonBody(Buffer.concat(chunks))
+}
+
+/** The query string as sent, without `?`, still percent-encoded. */
+function rawQuery(c: Context): string {
+  const url = c.req.url
+  const start = url.indexOf('?')
+  if (start < 0) return ''
+  const end = url.indexOf('#', start)
+  return url.slice(start + 1, end < 0 ? undefined : end)
 }
 
 function tooLarge(maxBytes: number): KeelError {

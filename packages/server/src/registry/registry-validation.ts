@@ -1,10 +1,12 @@
 /** MLflow's input rules for the registry (mlflow/utils/validation.py), with its messages. */
 import { KeelError, LIMITS, type KeyValue, type ModelVersionStage, MODEL_VERSION_STAGES, canonicalStage } from '@keel/contracts'
+import { validateNoNul, validateUniqueKeys } from '../tracking/validation.js'
 
 export function validateModelName(name: string | undefined, field = 'name'): string {
   if (name === undefined || name.trim() === '') {
     throw KeelError.invalid(`Registered model name cannot be empty (parameter '${field}').`)
   }
+  validateNoNul(name, field)
   if (name.includes('/') || name.includes(':')) {
     throw KeelError.invalid(`Invalid registered model name '${name}': names cannot contain '/' or ':'.`)
   }
@@ -60,11 +62,7 @@ export function validateRegistryTag(tag: KeyValue): KeyValue {
 
 /** Tags of one create request: each valid, and no key twice (the store keys tags by name). */
 export function validateRegistryTags(tags: readonly KeyValue[]): KeyValue[] {
-  const seen = new Set<string>()
-  return tags.map((tag) => {
-    validateRegistryTag(tag)
-    if (seen.has(tag.key)) throw KeelError.invalid(`Duplicate tag key '${tag.key}' in the request: each key may appear once.`)
-    seen.add(tag.key)
-    return tag
-  })
+  tags.forEach(validateRegistryTag)
+  validateUniqueKeys(tags, 'tag')
+  return [...tags]
 }

@@ -2,7 +2,7 @@ import { KeelError, LIMITS, type Experiment, type Page, type Tag, type ViewType 
 import { EXPERIMENT_SEARCH, parseFilter, parseOrderBy } from '../search/index.js'
 import { decodePageToken, toPage } from './page-token.js'
 import type { ExperimentKeys, TrackingStore } from './tracking-store.js'
-import { requireId, validateExperimentName, validateExperimentTag, validateMaxResults } from './validation.js'
+import { requireId, validateExperimentName, validateExperimentTag, validateMaxResults, validateUniqueKeys } from './validation.js'
 
 export interface ExperimentSearch {
   readonly filter?: string
@@ -36,6 +36,7 @@ export class ExperimentService {
     validateExperimentName(name)
     const tags = options.tags ?? []
     tags.forEach(validateExperimentTag)
+    validateUniqueKeys(tags, 'tag')
     const root = this.defaultArtifactRoot.replace(/\/+$/, '')
     const location = options.artifactLocation
     if (location !== undefined && location.includes('..')) {
@@ -93,7 +94,7 @@ export class ExperimentService {
 
   async rename(experimentId: string, newName: string | undefined): Promise<void> {
     if (newName === undefined) return
-    validateExperimentName(newName)
+    validateExperimentName(newName, 'new_name')
     const experiment = await this.get(experimentId)
     if (experiment.lifecycleStage !== 'active') {
       throw KeelError.invalid(`Cannot rename a non-active experiment (id=${experimentId}).`)

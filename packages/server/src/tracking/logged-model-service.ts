@@ -19,7 +19,7 @@ import { requireActiveExperiment } from './experiment-service.js'
 import { decodePageToken, toPage } from './page-token.js'
 import { generateRunName } from './run-names.js'
 import type { LoggedModelOrderByClause, TrackingStore } from './tracking-store.js'
-import { fitValue, requireId, validateKey, validateMaxResults, validateUniqueParamKeys } from './validation.js'
+import { fitValue, requireId, validateKey, validateMaxResults, validateNoNul, validateUniqueKeys, validateUniqueParamKeys } from './validation.js'
 
 export interface NewLoggedModelRequest {
   readonly experimentId: string
@@ -73,6 +73,7 @@ export class LoggedModelService {
     if (request.name) validateModelName(request.name)
     const params = cleanParams(request.params ?? [])
     const tags = cleanTags(request.tags ?? [])
+    validateUniqueKeys(tags, 'tag')
     const experiment = await requireActiveExperiment(this.store, experimentId)
     if (request.sourceRunId && !(await this.store.runs.getInfo(request.sourceRunId))) {
       throw KeelError.notFound(`Run with id=${request.sourceRunId} not found`)
@@ -170,6 +171,7 @@ function notFound(modelId: string): KeelError {
 }
 
 function validateModelName(name: string): void {
+  validateNoNul(name, 'name')
   if (BAD_NAME_CHARS.some((c) => name.includes(c))) {
     throw KeelError.invalid(
       `Invalid model name ('${name.slice(0, 250)}') provided. Model name must be a non-empty string and cannot ` +

@@ -26,6 +26,8 @@ import {
   validateKey,
   validateMaxResults,
   validateMetric,
+  validateNoNul,
+  validateUniqueKeys,
   validateUniqueParamKeys,
 } from './validation.js'
 
@@ -66,6 +68,8 @@ export class RunService {
     const experimentId = request.experimentId || '0'
     const experiment = await requireActiveExperiment(this.store, experimentId)
     const tags = this.cleanTags(request.tags ?? [])
+    validateUniqueKeys(tags, 'tag')
+    if (request.runName) validateNoNul(request.runName, 'run_name')
     const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value
     if (request.runName && tagName && request.runName !== tagName) {
       throw KeelError.invalid(`Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${request.runName}', mlflow.runName='${tagName}').`)
@@ -97,6 +101,7 @@ export class RunService {
   }
 
   async update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<RunInfo> {
+    if (changes.runName !== undefined) validateNoNul(changes.runName, 'run_name')
     if (changes.endTime !== undefined && changes.endTime < 0) {
       throw KeelError.invalid(`Invalid value ${changes.endTime} for parameter 'end_time' supplied: it must be non-negative`)
     }
@@ -226,6 +231,8 @@ export class RunService {
   private cleanTags(tags: readonly Tag[]): Tag[] {
     return tags.map((t) => {
       validateKey(t.key, 'tag')
+      // The run's name is kept in this tag: a name never holds NUL.
+      if (t.key === RUN_NAME_TAG) validateNoNul(t.value, 'tags.mlflow.runName')
       return { key: t.key, value: fitValue(t.value, LIMITS.tagValueLength) }
     })
   }
@@ -245,7 +252,9 @@ function validateDatasetInput(dataset: Dataset, tags: readonly Tag[]): void {
     }
   }
   if (dataset.name === '' || dataset.digest === '') throw KeelError.invalid('A dataset needs a name and a digest')
+  validateNoNul(dataset.name, 'datasets.dataset.name')
   for (const t of tags) {
+    validateNoNul(t.key, 'datasets.tags.key')
     if (t.key.length > LIMITS.inputTagKeyLength || t.value.length > LIMITS.inputTagValueLength) {
       throw KeelError.invalid(`Dataset input tag '${t.key.slice(0, 40)}' exceeds the limits (key ${LIMITS.inputTagKeyLength}, value ${LIMITS.inputTagValueLength})`)
     }

@@ -59,17 +59,37 @@ export function validateBatchLimits(metrics: number, params: number, tags: numbe
   }
 }
 
-export function validateUniqueParamKeys(params: readonly KeyValue[]): void {
+/**
+ * No key twice in one request (MLflow's _validate_param_keys_unique, and the same rule for the tags
+ * of a create: the store keys them by name, so a repeat would be a constraint violation).
+ */
+export function validateUniqueKeys(items: readonly { readonly key: string }[], kind: 'param' | 'tag'): void {
   const seen = new Set<string>()
   const dupes = new Set<string>()
-  for (const p of params) (seen.has(p.key) ? dupes : seen).add(p.key)
+  for (const item of items) (seen.has(item.key) ? dupes : seen).add(item.key)
   if (dupes.size > 0) {
-    throw KeelError.invalid(`Duplicate parameter keys have been submitted: [${[...dupes].map((d) => `'${d}'`).join(', ')}]. Please ensure the request contains only one param value per param key.`)
+    const noun = kind === 'param' ? 'parameter' : 'tag'
+    throw KeelError.invalid(`Duplicate ${noun} keys have been submitted: [${[...dupes].map((d) => `'${d}'`).join(', ')}]. Please ensure the request contains only one ${kind} value per ${kind} key.`)
   }
 }
 
-export function validateExperimentName(name: string): void {
+export function validateUniqueParamKeys(params: readonly KeyValue[]): void {
+  validateUniqueKeys(params, 'param')
+}
+
+/**
+ * Names and keys never hold NUL: C tools and file names cut the string there, and PostgreSQL's
+ * text refuses it. (Keys also pass validateKey's pattern, which has no control characters.)
+ */
+export function validateNoNul(value: string, field: string): void {
+  if (value.includes('\0')) {
+    throw KeelError.invalid(`Invalid value for parameter '${field}': a name or key cannot contain the NUL character (\\u0000)`)
+  }
+}
+
+export function validateExperimentName(name: string, field = 'name'): void {
   if (name.trim() === '') throw KeelError.invalid("Invalid experiment name: ''. An experiment name must be a non-empty string.")
+  validateNoNul(name, field)
   if (name.length > LIMITS.experimentNameLength) {
     throw KeelError.invalid(`Experiment name had length ${name.length}, which exceeded length limit of ${LIMITS.experimentNameLength}`)
   }
