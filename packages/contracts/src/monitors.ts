@@ -39,8 +39,10 @@ export type PerformanceMetric = (typeof PERFORMANCE_METRICS)[number]
  *   at least `minLabelledRows` rows of the window have labels;
  * - `estimated_performance`: the CBPE estimate of `metric` is below threshold;
  * - `quality`: `column`'s null share (or, without a column, any column's) > threshold.
- * The alert is posted as JSON to `webhookUrl` and/or given to `command` (argv, no shell) in the
- * environment variable `KEEL_ALERT`: the hook for retraining.
+ * The alert is posted as JSON to `webhookUrl` (a target the server's operator allows) and/or given
+ * to `action`, the name of a program the operator defined in the server's configuration
+ * (`keel server --config`), as JSON in its environment variable `KEEL_ALERT`: the hook for
+ * retraining. A request never carries a program.
  */
 export interface AlertRule {
   readonly ruleId: string
@@ -50,7 +52,8 @@ export interface AlertRule {
   readonly threshold: number
   readonly minLabelledRows?: number
   readonly webhookUrl?: string
-  readonly command?: readonly string[]
+  /** an action defined by the operator (`keel server --config`, `actions.<name>`) */
+  readonly action?: string
 }
 
 export interface Monitor {
@@ -175,9 +178,11 @@ export interface AlertDelivery {
   readonly error?: string
 }
 
-export interface AlertCommandResult {
-  readonly argv: readonly string[]
-  /** null when the command was killed (timeout) or could not start */
+/** What an alert's action did. Pending while `exitCode` is null without an `error`. */
+export interface AlertActionResult {
+  /** the operator's action (`(command)` for a rule stored with a command before actions) */
+  readonly name: string
+  /** null while it runs, or when it was killed (timeout), could not start or was not run */
   readonly exitCode: number | null
   /** the last few KB of stdout and stderr */
   readonly outputTail: string
@@ -196,7 +201,7 @@ export interface MonitorAlert {
   readonly value: number
   readonly threshold: number
   readonly webhook?: AlertDelivery
-  readonly command?: AlertCommandResult
+  readonly action?: AlertActionResult
 }
 
 /** The quantiles a column profile summary answers, by name. */

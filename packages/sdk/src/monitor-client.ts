@@ -32,9 +32,14 @@ export interface AlertRuleOptions {
   readonly metric?: PerformanceMetric
   readonly threshold?: number
   readonly minLabelledRows?: number
+  /** http or https; private, loopback and link-local targets only when the server's operator allows them */
   readonly webhookUrl?: string
-  /** argv, run without a shell, the alert as JSON in KEEL_ALERT: e.g. ['npx', 'tsx', 'examples/iris/train.ts'] */
-  readonly command?: readonly string[]
+  /**
+   * The name of an action the server's operator defined (`keel server --config <file>`,
+   * `actions.<name>`), run with the alert as JSON in KEEL_ALERT: e.g. 'retrain'. Programs are
+   * the operator's: a rule cannot carry one.
+   */
+  readonly action?: string
 }
 
 export interface CreateMonitorOptions {

@@ -33,6 +33,7 @@ import { LiveMonitorService } from './monitoring/live/monitor-service.js'
 import { mountMonitorRoutes } from './monitoring/live/monitor-routes.js'
 import { startMonitorScheduler } from './monitoring/live/monitor-scheduler.js'
 import { SqlMonitorStore } from './sql/monitoring/sql-monitor-store.js'
+import type { OperatorConfig } from './config/operator-config.js'
 
 
 export interface ServerConfig {
@@ -47,6 +48,8 @@ export interface ServerConfig {
   readonly requestLog?: boolean
   /** How often live monitors run, in ms (default 10,000; 0: only when asked, `monitors/run`). */
   readonly monitorIntervalMs?: number
+  /** The operator's configuration (`--config`): named actions, allowed webhook targets. Default: none, public targets only. */
+  readonly operator?: OperatorConfig
 }
 
 export interface RunningServer {
@@ -80,6 +83,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     log: predictionLog,
     loadTable: (label, uri) => monitoring.loadArtifactTable(label, uri),
     lineage: (name, version) => modelVersions.lineage(name, version),
+    ...(config.operator && { actions: config.operator.actions, webhooks: config.operator.webhooks }),
   })
 
   const app = createApp({

@@ -3,8 +3,9 @@
  * `/keel/predictions/log-batch`: a stable stream then a shifted one (windows before the shift do
  * not drift, windows after do, predictions too; KS p-values checked against SciPy), labels posted
  * late change the performance read (checked against scikit-learn), alerts reach a webhook (one
- * retry) and run a command whose exit code is recorded, time windows, bad input answered 400
- * naming the field, and no stored window lost to kill -9.
+ * retry; 127.0.0.1 allowed by the server's --config) and run the operator's action by name (its
+ * exit code recorded), time windows, bad input answered 400 naming the field, and no stored window
+ * lost to kill -9.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -25,9 +26,21 @@ let hookUrl = ''
 const hookBodies: any[] = []
 let hookCalls = 0
 const scratch = mkdtempSync(join(tmpdir(), 'keel-monitors-'))
+const marker = join(scratch, 'retrain.json')
+// The operator's configuration: the retraining action (writes the alert it got, exits 7) and the
+// local webhook receiver allowed.
+const config = join(scratch, 'keel.json')
+writeFileSync(
+  config,
+  JSON.stringify({
+    actions: { retrain: { command: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, process.env.KEEL_ALERT); process.exit(7)`] } },
+    webhooks: { allow: ['127.0.0.1'] },
+  }),
+)
+const serverArgs = ['--monitor-interval', '0', '--config', config]
 
 beforeAll(async () => {
-  server = await startKeelServer({ args: ['--monitor-interval', '0'] })
+  server = await startKeelServer({ args: serverArgs })
   // A webhook receiver that fails its first call (500), so the retry is exercised.
   hook = createServer((req, res) => {
     let body = ''
@@ -125,7 +138,6 @@ function sklearnScores(pairs: [number[], number[]][]): { accuracy: number; f1: n
 
 describe('live monitors', () => {
   let monitorId = ''
-  const marker = join(scratch, 'retrain.json')
 
   beforeAll(async () => {
     for (let i = 0; i < rows.length; i += 1000) {
@@ -143,11 +155,7 @@ describe('live monitors', () => {
         task: 'classification',
         alert_rules: [
           { rule_id: 'drift', kind: 'drift_share', threshold: 0.3, webhook_url: hookUrl },
-          {
-            rule_id: 'retrain',
-            kind: 'prediction_drift',
-            command: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, process.env.KEEL_ALERT); process.exit(7)`],
-          },
+          { rule_id: 'retrain', kind: 'prediction_drift', action: 'retrain' },
           { rule_id: 'accuracy', kind: 'performance', metric: 'accuracy', threshold: 0.8, min_labelled_rows: 50 },
         ],
       }),
@@ -155,6 +163,7 @@ describe('live monitors', () => {
     monitorId = monitor.monitor_id
     expect(monitor).toMatchObject({ name: 'fraud-live', deployment: DEPLOYMENT, window: { count: WINDOW }, drift_share: 0.5, status: 'active' })
     expect(monitor.alert_rules.map((r: any) => r.rule_id)).toEqual(['drift', 'retrain', 'accuracy'])
+    expect(monitor.alert_rules[1]).toEqual({ rule_id: 'retrain', kind: 'prediction_drift', threshold: 0, action: 'retrain' })
     const listed = await ok(call('GET', 'monitors/list', { deployment: DEPLOYMENT }))
     expect(listed.monitors.map((m: any) => m.monitor_id)).toEqual([monitorId])
   })
@@ -192,7 +201,7 @@ describe('live monitors', () => {
     })
   })
 
-  it('fires the drift alert to the webhook (after one retry) and runs the command, recording what they returned', async () => {
+  it('fires the drift alert to the webhook (after one retry) and runs the action, recording what they returned', async () => {
     const { alerts } = await ok(call('GET', 'monitors/alerts', { monitor_id: monitorId }))
     const drift = alerts.filter((a: any) => a.rule_id === 'drift').sort((a: any, b: any) => a.window_id - b.window_id)
     expect(drift.map((a: any) => a.window_id)).toEqual([4, 5, 6])
@@ -202,7 +211,7 @@ describe('live monitors', () => {
     expect(hookBodies[0]).toMatchObject({ monitor_id: monitorId, rule_id: 'drift', kind: 'drift_share', threshold: 0.3, deployment: DEPLOYMENT })
     const retrain = alerts.filter((a: any) => a.rule_id === 'retrain')
     expect(retrain.map((a: any) => a.window_id).sort()).toEqual([4, 5, 6])
-    for (const a of retrain) expect(a.command).toMatchObject({ exit_code: 7, argv: [process.execPath, '-e', expect.any(String)] })
+    for (const a of retrain) expect(a.action).toEqual({ name: 'retrain', exit_code: 7, output_tail: '' })
     const written = JSON.parse(readFileSync(marker, 'utf8'))
     expect(written).toMatchObject({ monitor_id: monitorId, rule_id: 'retrain', kind: 'prediction_drift' })
     // Nothing fired for performance yet: no labels.
@@ -283,6 +292,7 @@ describe('live monitors', () => {
       [{ ...base, alert_rules: [{ kind: 'drift_share' }] }, /alert_rules\.0\.threshold/],
       [{ ...base, alert_rules: [{ kind: 'drift_share', threshold: 0.5, webhook_url: 'file:///x' }] }, /alert_rules\.0\.webhook_url/],
       [{ ...base, alert_rules: [{ kind: 'drift_share', threshold: 0.5, command: [] }] }, /alert_rules\.0\.command/],
+      [{ ...base, alert_rules: [{ kind: 'drift_share', threshold: 0.5, action: 'nope' }] }, /alert_rules\.0\.action.*'nope'.*defined: retrain/],
       [{ ...base, alert_rules: [{ kind: 'bogus', threshold: 1 }] }, /alert_rules/],
       [{ ...base, name: '' }, /'name'/],
       [{ ...base, window: 'big' }, /window/],
@@ -324,7 +334,7 @@ describe('live monitors', () => {
     expect(run.windows.map((w: any) => w.window_id)).toEqual([7])
     const before = await ok(call('GET', 'monitors/windows', { monitor_id: monitorId }))
     await server.stop('SIGKILL')
-    server = await startKeelServer({ dataDir: server.dataDir, args: ['--monitor-interval', '0'] })
+    server = await startKeelServer({ dataDir: server.dataDir, args: serverArgs })
     const after = await ok(call('GET', 'monitors/windows', { monitor_id: monitorId }))
     expect(after.windows).toEqual(before.windows)
     const again = await ok(call('POST', 'monitors/run', { monitor_id: monitorId }))

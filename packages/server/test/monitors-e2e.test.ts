@@ -3,9 +3,10 @@
  * lineage) is registered and served by `keel models serve`; a monitor on keel server (scheduler
  * every second, reference = the model version's training data) watches its prediction log. A
  * stable stream, then a shifted one whose labels make accuracy fall: the shifted windows drift,
- * their predictions drift, the realized accuracy falls and the retraining command fires.
+ * their predictions drift, the realized accuracy falls and the retraining action (defined by the
+ * operator in the server's --config, named by the rule) fires.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadIris, RandomForestClassifier } from '@keel/ml'
@@ -23,7 +24,10 @@ let tracking: KeelServer
 let served: ModelServerProcess | undefined
 
 beforeAll(async () => {
-  tracking = await startKeelServer({ args: ['--monitor-interval', '1'] })
+  // The retraining hook (in production: ["npx", "tsx", "examples/iris/train.ts"]), as the operator defines it.
+  const config = join(dir, 'keel.yaml')
+  writeFileSync(config, `actions:\n  retrain:\n    command: ${JSON.stringify([process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, process.env.KEEL_ALERT)`])}\n    timeout_seconds: 60\n`)
+  tracking = await startKeelServer({ args: ['--monitor-interval', '1', '--config', config] })
   const keel = createKeel({ trackingUri: tracking.url })
   await keel.setExperiment('monitors-e2e')
   const forest = new RandomForestClassifier({ nEstimators: 10, maxDepth: 4, seed: 3 }).fit(iris.data, iris.target)
@@ -66,7 +70,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 const order = Array.from({ length: 150 }, (_, i) => (i * 47) % 150)
 
 describe('the war story: a served model drifts and its accuracy falls', () => {
-  it('the monitor sees the drift, the performance fall and fires the retraining command', async () => {
+  it('the monitor sees the drift, the performance fall and fires the retraining action', async () => {
     const { monitor } = await call('POST', 'monitors/create', {
       name: 'iris-watch',
       deployment: 'iris-e2e',
@@ -81,8 +85,7 @@ describe('the war story: a served model drifts and its accuracy falls', () => {
           metric: 'accuracy',
           threshold: 0.8,
           min_labelled_rows: 40,
-          // the retraining hook (in production: ["npx", "tsx", "examples/iris/train.ts"])
-          command: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, process.env.KEEL_ALERT)`],
+          action: 'retrain',
         },
       ],
     })
@@ -128,10 +131,10 @@ describe('the war story: a served model drifts and its accuracy falls', () => {
 
     const alerts = await until('the retraining alerts', async () => {
       const { alerts } = await call('GET', 'monitors/alerts', { monitor_id: monitor.monitor_id })
-      return alerts.length >= 3 && alerts.every((a: any) => a.command?.exit_code !== null) ? alerts : undefined
+      return alerts.length >= 3 && alerts.every((a: any) => a.action?.exit_code !== null) ? alerts : undefined
     })
     expect(alerts.map((a: any) => a.window_id).sort()).toEqual([4, 5, 6])
-    for (const a of alerts) expect(a).toMatchObject({ rule_id: 'retrain', kind: 'performance', command: { exit_code: 0 } })
+    for (const a of alerts) expect(a).toMatchObject({ rule_id: 'retrain', kind: 'performance', action: { name: 'retrain', exit_code: 0 } })
     expect(existsSync(marker)).toBe(true)
     expect(JSON.parse(readFileSync(marker, 'utf8'))).toMatchObject({ monitor_id: monitor.monitor_id, kind: 'performance', threshold: 0.8 })
   }, 120_000)

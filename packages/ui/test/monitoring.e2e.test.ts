@@ -2,9 +2,13 @@
  * The monitoring pages in a real browser against a real keel server (`--monitor-interval 0`: the
  * monitor runs only when asked), seeded through the REST API: a stable stream then a shifted one
  * posted to the prediction log, a monitor with a log reference and alert rules (a webhook served
- * here, a command), `POST monitors/run`, labels posted late.
+ * here, allowed by the server's --config, and the operator's action by name), `POST monitors/run`,
+ * labels posted late.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelServer, startKeelServer } from '../../server/test/support/keel-server.js'
@@ -15,6 +19,7 @@ let browser: Browser
 let hook: Server
 let hookUrl = ''
 let monitorId = ''
+const configDir = mkdtempSync(join(tmpdir(), 'keel-ui-monitoring-'))
 
 async function keel(method: 'GET' | 'POST', path: string, body: Record<string, unknown>, base?: string): Promise<any> {
   let url = `${base ?? server.url}/api/2.0/${path}`
@@ -92,7 +97,9 @@ beforeAll(async () => {
   })
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()))
   hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/alerts`
-  server = await startKeelServer({ args: ['--monitor-interval', '0'] })
+  const config = join(configDir, 'keel.json')
+  writeFileSync(config, JSON.stringify({ actions: { retrain: { command: [process.execPath, '-e', 'process.exit(3)'] } }, webhooks: { allow: ['127.0.0.1'] } }))
+  server = await startKeelServer({ args: ['--monitor-interval', '0', '--config', config] })
   browser = await launchBrowser()
   browser.context.setDefaultTimeout(10_000)
   await keel('POST', 'mlflow/registered-models/create', { name: 'fraud-model' })
@@ -109,7 +116,7 @@ beforeAll(async () => {
     task: 'classification',
     alert_rules: [
       { rule_id: 'drift', kind: 'drift_share', threshold: 0.3, webhook_url: hookUrl },
-      { rule_id: 'retrain', kind: 'prediction_drift', command: [process.execPath, '-e', 'process.exit(3)'] },
+      { rule_id: 'retrain', kind: 'prediction_drift', action: 'retrain' },
     ],
   })
   monitorId = monitor.monitor_id
@@ -118,6 +125,7 @@ afterAll(async () => {
   await browser?.close()
   await server?.close()
   await new Promise((r) => hook?.close(r))
+  rmSync(configDir, { recursive: true, force: true })
 })
 
 const cell = (page: Page, column: string, windowId: number) => page.locator(`.heatmap-cell[data-column="${column}"][data-window="${windowId}"]`)
@@ -212,7 +220,7 @@ describe('monitoring pages', () => {
     expect(errors).toEqual([])
   })
 
-  it('the alerts table shows the fired alerts with their webhook status and command exit code', async () => {
+  it('the alerts table shows the fired alerts with their webhook status and the action\'s exit code', async () => {
     const page = await browser.newPage()
     const errors = watchErrors(page)
     await page.goto(monitorUrl())

@@ -21,8 +21,17 @@ export const alertRuleWire = z.object({
   metric: z.enum(PERFORMANCE_METRICS).optional(),
   threshold: num.optional(),
   min_labelled_rows: int64.optional(),
+  /** http or https; private, loopback and link-local targets only when the operator allows them */
   webhook_url: str.optional(),
-  command: z.array(str).optional(),
+  /** the name of an action the operator defined (`keel server --config`, `actions.<name>`) */
+  action: str.optional(),
+})
+
+/** A rule as a request gives it: a `command` (a program to run) is refused by name. */
+export const alertRuleRequestWire = alertRuleWire.extend({
+  command: z
+    .never({ error: "commands are now defined by the operator in the server's configuration (keel server --config <file>, actions.<name>.command); name one with 'action'" })
+    .optional(),
 })
 
 export const monitorReferenceWire = z
@@ -48,7 +57,7 @@ export const createMonitorRequest = z.object({
   drift_share: num.optional(),
   task: z.enum(MONITOR_TASKS).optional(),
   prediction_column: str.optional(),
-  alert_rules: z.array(alertRuleWire).optional(),
+  alert_rules: z.array(alertRuleRequestWire).optional(),
   lateness_seconds: num.optional(),
   start_time: int64.optional(),
 })
@@ -56,7 +65,7 @@ export const createMonitorRequest = z.object({
 export const updateMonitorRequest = z.object({
   monitor_id: str,
   status: z.enum(MONITOR_STATUSES).optional(),
-  alert_rules: z.array(alertRuleWire).optional(),
+  alert_rules: z.array(alertRuleRequestWire).optional(),
   tests: z.record(z.string(), str).optional(),
   thresholds: numRecord.optional(),
   drift_share: num.optional(),
@@ -160,7 +169,7 @@ export const monitorAlertWire = z.object({
   value: num,
   threshold: num,
   webhook: z.object({ url: str, status: num.optional(), error: str.optional() }).optional(),
-  command: z.object({ argv: z.array(str), exit_code: num.nullable(), output_tail: str, error: str.optional() }).optional(),
+  action: z.object({ name: str, exit_code: num.nullable(), output_tail: str, error: str.optional() }).optional(),
 })
 
 const quantilesWire = z.object({ p1: num, p5: num, p25: num, p50: num, p75: num, p95: num, p99: num })
@@ -233,7 +242,7 @@ export const keelMonitorsApi = {
   listAlerts: endpoint(
     'GET',
     '/keel/monitors/alerts',
-    'Fired alerts, newest first, of a monitor or a deployment, with what their webhook and command returned',
+    'Fired alerts, newest first, of a monitor or a deployment, with what their webhook and action returned',
     z.object({ monitor_id: str.optional(), deployment: str.optional(), max_results: int64.optional(), page_token: str.optional() }),
     z.object({ alerts: z.array(monitorAlertWire), next_page_token: str.optional() }),
   ),

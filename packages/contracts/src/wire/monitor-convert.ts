@@ -76,7 +76,7 @@ export function alertRuleToWire(r: Omit<AlertRule, 'ruleId' | 'threshold'> & Par
     threshold: r.threshold,
     min_labelled_rows: r.minLabelledRows,
     webhook_url: r.webhookUrl,
-    command: r.command ? [...r.command] : undefined,
+    action: r.action,
   })
 }
 
@@ -200,7 +200,7 @@ export function monitorAlertToWire(a: MonitorAlert): MonitorAlertWire {
     value: a.value,
     threshold: a.threshold,
     webhook: a.webhook && defined({ ...a.webhook }),
-    command: a.command && defined({ argv: [...a.command.argv], exit_code: a.command.exitCode, output_tail: a.command.outputTail, error: a.command.error }),
+    action: a.action && defined({ name: a.action.name, exit_code: a.action.exitCode, output_tail: a.action.outputTail, error: a.action.error }),
   })
 }
 
@@ -217,7 +217,7 @@ export function monitorAlertFromWire(a: z.output<typeof monitorAlertWire>): Moni
     value: a.value,
     threshold: a.threshold,
     webhook: a.webhook,
-    command: a.command && defined({ argv: a.command.argv, exitCode: a.command.exit_code, outputTail: a.command.output_tail, error: a.command.error }),
+    action: a.action && defined({ name: a.action.name, exitCode: a.action.exit_code, outputTail: a.action.output_tail, error: a.action.error }),
   })
 }
 
@@ -243,7 +243,7 @@ export function monitorFromWire(w: z.output<typeof monitorWire>): Monitor {
     task: w.task,
     predictionColumn: w.prediction_column,
     alertRules: w.alert_rules.map((r) =>
-      defined({ ruleId: r.rule_id, kind: r.kind, column: r.column, metric: r.metric, threshold: r.threshold, minLabelledRows: r.min_labelled_rows, webhookUrl: r.webhook_url, command: r.command }),
+      defined({ ruleId: r.rule_id, kind: r.kind, column: r.column, metric: r.metric, threshold: r.threshold, minLabelledRows: r.min_labelled_rows, webhookUrl: r.webhook_url, action: r.action }),
     ),
     status: w.status,
     latenessMs: Math.round(w.lateness_seconds * 1000),

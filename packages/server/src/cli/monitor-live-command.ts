@@ -30,6 +30,8 @@ const pairs = <T>(parse: (v: string, k: string) => T) => (value: string, previou
   return { ...previous, [value.slice(0, at)]: parse(value.slice(at + 1), value.slice(0, at)) }
 }
 
+const RULE_KEYS = new Set(['ruleId', 'kind', 'column', 'metric', 'threshold', 'minLabelledRows', 'webhookUrl', 'action'])
+
 function rule(value: string, previous: AlertRuleOptions[]): AlertRuleOptions[] {
   let parsed: Record<string, unknown>
   try {
@@ -37,7 +39,13 @@ function rule(value: string, previous: AlertRuleOptions[]): AlertRuleOptions[] {
   } catch {
     throw new InvalidArgumentError(`--rule: expected JSON, e.g. '{"kind":"drift_share","threshold":0.3,"webhook_url":"https://…"}'`)
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidArgumentError('--rule: expected a JSON object')
+  if ('command' in parsed) {
+    throw new InvalidArgumentError(`--rule: 'command' is not accepted: commands are now defined by the operator in the server's configuration (keel server --config <file>, actions.<name>.command); name one with "action", e.g. '{"kind":"performance","threshold":0.9,"action":"retrain"}'`)
+  }
   const camel = Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()), v]))
+  const unknown = Object.keys(camel).filter((k) => !RULE_KEYS.has(k))
+  if (unknown.length > 0) throw new InvalidArgumentError(`--rule: unknown key ${unknown.map((k) => `'${k}'`).join(', ')} (expected rule_id, kind, column, metric, threshold, min_labelled_rows, webhook_url, action)`)
   return [...previous, camel as unknown as AlertRuleOptions]
 }
 
@@ -128,7 +136,7 @@ export function registerLiveMonitorCommands(monitor: Command): void {
     .option('--drift-share <share>', 'dataset drift when at least this share of columns drift (default 0.5)', (v) => num(v, '--drift-share'))
     .option('--task <task>', 'classification or regression (default: from the outputs)')
     .option('--prediction-column <name>', 'the reference’s column of predictions (default: prediction)')
-    .option('--rule <json>', 'an alert rule, e.g. \'{"kind":"performance","metric":"accuracy","threshold":0.9,"command":["npx","tsx","examples/iris/train.ts"]}\'; repeatable', rule, [])
+    .option('--rule <json>', 'an alert rule, e.g. \'{"kind":"performance","metric":"accuracy","threshold":0.9,"action":"retrain"}\' (an action the server\'s --config defines); repeatable', rule, [])
     .option('--lateness <seconds>', 'leave the newest seconds of the log for the next run (default 5)', (v) => num(v, '--lateness'))
     .action(async (name: string, f: CreateFlags) => {
       if ((f.windowCount === undefined) === (f.windowSeconds === undefined)) throw new InvalidArgumentError('give one of --window-count or --window-seconds')
@@ -210,14 +218,14 @@ export function registerLiveMonitorCommands(monitor: Command): void {
     })
 
   withClientOptions(monitor.command('alerts'))
-    .description('Fired alerts, newest first, with what their webhook and command returned')
+    .description('Fired alerts, newest first, with what their webhook and action returned')
     .option('-m, --monitor <id>', 'one monitor’s')
     .option('-d, --deployment <name>', 'one deployment’s')
     .action(async (f: ClientFlags & { monitor?: string; deployment?: string }) => {
       const page = await clientOf(f).alerts({ ...(f.monitor !== undefined && { monitorId: f.monitor }), ...(f.deployment !== undefined && { deployment: f.deployment }) })
       if (f.json) return printJson({ alerts: page.items.map(monitorAlertToWire) })
       printTable(
-        ['fired', 'rule', 'window', 'kind', 'message', 'webhook', 'command'],
+        ['fired', 'rule', 'window', 'kind', 'message', 'webhook', 'action'],
         page.items.map((a) => [
           formatTime(a.firedMs),
           a.ruleId,
@@ -225,7 +233,7 @@ export function registerLiveMonitorCommands(monitor: Command): void {
           a.kind,
           a.message,
           a.webhook ? (a.webhook.error ? pc.red(a.webhook.error) : String(a.webhook.status ?? 'pending')) : '',
-          a.command ? (a.command.error ? pc.red(a.command.error) : `exit ${a.command.exitCode}`) : '',
+          a.action ? `${a.action.name}: ${a.action.error ? pc.red(a.action.error) : a.action.exitCode === null ? 'running' : `exit ${a.action.exitCode}`}` : '',
         ]),
       )
     })

@@ -39,6 +39,7 @@ interface ServerFlags {
   logFormat: 'text' | 'json'
   requestLog: boolean
   monitorInterval: number
+  config?: string
 }
 
 /** `keel server`, with MLflow's flag names so existing command lines carry over. */
@@ -56,10 +57,14 @@ export function registerServerCommand(program: Command): void {
     .addOption(new Option('--log-format <format>', 'request log format').choices(['text', 'json']).default('text'))
     .option('--no-request-log', 'do not log one line per request')
     .option('--monitor-interval <seconds>', 'run live monitors every this many seconds (0: only on request)', seconds, 10)
+    .option('--config <file>', "the operator's configuration (YAML or JSON): named actions alert rules may run, private webhook targets allowed")
     .action(async (flags: ServerFlags) => {
       // Loaded on use, so that client commands start without the server's dependencies.
       const { startServer } = await import('../server.js')
       const { openDatabase } = await import('../sql/open-database.js')
+      const { loadOperatorConfig } = await import('../config/operator-config.js')
+      // Before anything starts: an invalid configuration stops the server with its message.
+      const operator = flags.config !== undefined ? await loadOperatorConfig(flags.config) : undefined
       const config: ServerConfig = {
         host: flags.host,
         port: flags.port,
@@ -70,6 +75,7 @@ export function registerServerCommand(program: Command): void {
         logFormat: flags.logFormat,
         requestLog: flags.requestLog,
         monitorIntervalMs: Math.round(flags.monitorInterval * 1000),
+        ...(operator && { operator }),
       }
       const count = Math.min(flags.workers, availableParallelism() * 2)
       if (count > 1 && cluster.isPrimary) {

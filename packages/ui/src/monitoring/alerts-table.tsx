@@ -1,4 +1,4 @@
-/** A monitor's fired alerts, newest first: when, rule, message, value against threshold, what the webhook and the command returned. */
+/** A monitor's fired alerts, newest first: when, rule, message, value against threshold, what the webhook and the operator's action returned. */
 import type { MonitorAlert } from '@keel/contracts'
 import { formatAgo, formatNumber, formatTime } from '../format'
 
@@ -18,7 +18,7 @@ export function AlertsTable({ alerts, onWindow }: { alerts: readonly MonitorAler
             Threshold
           </th>
           <th scope="col">Webhook</th>
-          <th scope="col">Command</th>
+          <th scope="col">Action</th>
         </tr>
       </thead>
       <tbody>
@@ -44,7 +44,7 @@ export function AlertsTable({ alerts, onWindow }: { alerts: readonly MonitorAler
               <Webhook alert={a} />
             </td>
             <td>
-              <Command alert={a} />
+              <Action alert={a} />
             </td>
           </tr>
         ))}
@@ -65,16 +65,18 @@ function Webhook({ alert: a }: { alert: MonitorAlert }) {
   )
 }
 
-function Command({ alert: a }: { alert: MonitorAlert }) {
-  const c = a.command
+/** The operator's action by name: its exit code, why it did not run or was killed, its output's tail. */
+function Action({ alert: a }: { alert: MonitorAlert }) {
+  const c = a.action
   if (!c) return <span className="muted">—</span>
   const ok = c.exitCode === 0
+  const pending = c.exitCode === null && c.error === undefined
   return (
     <details className="command-result">
       <summary>
-        <span className={`badge ${ok ? 'badge-ok' : 'badge-danger'} flush`}>{c.exitCode === null ? 'killed / not started' : `exit ${c.exitCode}`}</span>
+        <span className={`badge ${ok ? 'badge-ok' : pending ? '' : 'badge-danger'} flush`}>{c.exitCode !== null ? `exit ${c.exitCode}` : pending ? 'running' : 'not run / killed'}</span>{' '}
+        <span className="mono small">{c.name}</span>
       </summary>
-      <div className="mono small">{c.argv.join(' ')}</div>
       {c.error && <div className="field-error small">{c.error}</div>}
       {c.outputTail && <pre className="output-tail">{c.outputTail}</pre>}
     </details>

@@ -94,7 +94,7 @@ export function MonitorHeader({ monitor: m, refreshFailed, onChanged }: { monito
           )}
           <div>
             <dt>Alert rules</dt>
-            <dd title={m.alertRules.map((r) => `${r.ruleId}: ${r.kind}${r.column ? ` ${r.column}` : ''}${r.metric ? ` ${r.metric}` : ''} ${r.threshold}`).join('\n')}>
+            <dd title={m.alertRules.map((r) => `${r.ruleId}: ${r.kind}${r.column ? ` ${r.column}` : ''}${r.metric ? ` ${r.metric}` : ''} ${r.threshold}${r.action ? `, action ${r.action}` : ''}`).join('\n')}>
               {m.alertRules.length === 0 ? <span className="muted">none</span> : m.alertRules.map((r) => r.ruleId).join(', ')}
             </dd>
           </div>

@@ -1,16 +1,22 @@
 /**
  * Alert rules: which fire for a window (drift share, a column's drift, prediction drift, data
  * quality, estimated performance) or for its realized performance once labels allow, and the
- * delivery of a fired alert: a JSON POST to a webhook (a timeout and one retry) and a command run
- * with an argv array (no shell) and the alert as JSON in `KEEL_ALERT`.
+ * delivery of a fired alert: a JSON POST to a webhook the operator's address policy allows (a
+ * timeout and one retry), and the operator's named action run with the alert as JSON in
+ * `KEEL_ALERT`. A rule stored with a `command` before actions existed runs nothing any more.
  */
-import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { monitorAlertToWire, type AlertCommandResult, type AlertDelivery, type AlertRule, type Monitor, type MonitorAlert, type MonitorPerformance, type MonitorWindow } from '@keel/contracts'
+import { monitorAlertToWire, type AlertActionResult, type AlertDelivery, type AlertRule, type Monitor, type MonitorAlert, type MonitorPerformance, type MonitorWindow } from '@keel/contracts'
+import type { ActionRegistry } from '../../actions/action-registry.js'
+import type { AddressPolicy } from '../../webhooks/address-policy.js'
+import { postJson } from '../../webhooks/post-json.js'
+import type { Resolver } from '../../webhooks/webhook-target.js'
 
 export const WEBHOOK_TIMEOUT_MS = 5_000
-export const COMMAND_TIMEOUT_MS = 10 * 60_000
-const OUTPUT_TAIL = 4096
+/** The action name an alert records for a rule stored with a `command` (before actions). */
+export const LEGACY_COMMAND = '(command)'
+export const LEGACY_COMMAND_NOT_RUN =
+  "not run: this rule was stored with a command; commands are now defined by the operator in the server's configuration (keel server --config <file>, actions.<name>.command) and a rule names one with 'action': update the rule"
 
 interface Firing {
   readonly message: string
@@ -72,7 +78,16 @@ export function performanceFiring(rule: AlertRule, p: MonitorPerformance): Firin
     : undefined
 }
 
+/** A rule as stored before actions: it may still hold a `command`. */
+const legacyCommand = (rule: AlertRule) => (rule as { readonly command?: unknown }).command !== undefined
+
 export function newAlert(m: Monitor, rule: AlertRule, windowId: number, firing: Firing, now: number): MonitorAlert {
+  const action: AlertActionResult | undefined =
+    rule.action !== undefined
+      ? { name: rule.action, exitCode: null, outputTail: '' }
+      : legacyCommand(rule)
+        ? { name: LEGACY_COMMAND, exitCode: null, outputTail: '', error: LEGACY_COMMAND_NOT_RUN }
+        : undefined
   return {
     alertId: randomUUID().replace(/-/g, ''),
     monitorId: m.monitorId,
@@ -85,56 +100,36 @@ export function newAlert(m: Monitor, rule: AlertRule, windowId: number, firing: 
     value: firing.value,
     threshold: firing.threshold,
     ...(rule.webhookUrl !== undefined && { webhook: { url: rule.webhookUrl } }),
-    ...(rule.command !== undefined && { command: { argv: [...rule.command], exitCode: null, outputTail: '' } }),
+    ...(action && { action }),
   }
 }
 
-async function postOnce(url: string, body: string, timeoutMs: number): Promise<AlertDelivery> {
-  try {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' })
-    await res.body?.cancel().catch(() => {})
-    return res.ok ? { url, status: res.status } : { url, status: res.status, error: `HTTP ${res.status}` }
-  } catch (error) {
-    const e = error as Error & { cause?: { message?: string } }
-    return { url, error: e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.message ?? e.message) }
-  }
+/** An alert as read: one stored with a command's result (before actions) shows it as an action's. */
+export function alertAsRead(alert: MonitorAlert): MonitorAlert {
+  const { command, ...rest } = alert as MonitorAlert & { command?: { exitCode: number | null; outputTail?: string; error?: string } }
+  if (command === undefined || rest.action !== undefined) return rest
+  return { ...rest, action: { name: LEGACY_COMMAND, exitCode: command.exitCode, outputTail: command.outputTail ?? '', ...(command.error !== undefined && { error: command.error }) } }
 }
 
-/** POSTs the alert as JSON (its wire form); one retry when the first attempt fails. */
-export async function deliverWebhook(url: string, alert: MonitorAlert, timeoutMs = WEBHOOK_TIMEOUT_MS): Promise<AlertDelivery> {
+export interface WebhookOptions {
+  readonly policy: AddressPolicy
+  readonly timeoutMs?: number
+  readonly resolve?: Resolver
+}
+
+/** POSTs the alert as JSON (its wire form); one retry when the first attempt fails (not when the target is refused). */
+export async function deliverWebhook(url: string, alert: MonitorAlert, o: WebhookOptions): Promise<AlertDelivery> {
   const body = JSON.stringify(monitorAlertToWire(alert))
-  const first = await postOnce(url, body, timeoutMs)
-  if (first.error === undefined) return first
-  return postOnce(url, body, timeoutMs)
+  const post = { policy: o.policy, timeoutMs: o.timeoutMs ?? WEBHOOK_TIMEOUT_MS, ...(o.resolve && { resolve: o.resolve }) }
+  let result = await postJson(url, body, post)
+  if (result.error !== undefined && !result.refused) result = await postJson(url, body, post)
+  return { url, ...(result.status !== undefined && { status: result.status }), ...(result.error !== undefined && { error: result.error }) }
 }
 
-/** Runs argv (no shell) with the alert's JSON in KEEL_ALERT; the exit code and the output's tail. */
-export function runCommand(argv: readonly string[], alert: MonitorAlert, timeoutMs = COMMAND_TIMEOUT_MS): Promise<AlertCommandResult> {
-  return new Promise((resolve) => {
-    let tail = ''
-    const keep = (chunk: Buffer) => {
-      tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL)
-    }
-    let child
-    try {
-      child = spawn(argv[0]!, argv.slice(1), {
-        shell: false,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, KEEL_ALERT: JSON.stringify(monitorAlertToWire(alert)) },
-        timeout: timeoutMs,
-        killSignal: 'SIGKILL',
-      })
-    } catch (error) {
-      resolve({ argv: [...argv], exitCode: null, outputTail: '', error: (error as Error).message })
-      return
-    }
-    child.stdout.on('data', keep)
-    child.stderr.on('data', keep)
-    let failed: string | undefined
-    child.on('error', (error) => (failed = error.message))
-    child.on('close', (code, signal) => {
-      const error = failed ?? (signal ? `killed by ${signal}${signal === 'SIGKILL' ? ` (timeout ${timeoutMs} ms)` : ''}` : undefined)
-      resolve({ argv: [...argv], exitCode: code, outputTail: tail, ...(error !== undefined && { error }) })
-    })
-  })
+/** Runs the alert's action by name with the alert's JSON in KEEL_ALERT: its exit code and the output's tail. */
+export async function runAlertAction(actions: ActionRegistry, name: string, alert: MonitorAlert): Promise<AlertActionResult> {
+  const run = actions.run(name, { KEEL_ALERT: JSON.stringify(monitorAlertToWire(alert)) })
+  if (!run) return { name, exitCode: null, outputTail: '', error: `not run: the server's configuration defines no action '${name}' (${actions.describe()})` }
+  const { exitCode, outputTail, error } = await run
+  return { name, exitCode, outputTail, ...(error !== undefined && { error }) }
 }

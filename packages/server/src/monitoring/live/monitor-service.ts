@@ -9,7 +9,10 @@ import { randomUUID } from 'node:crypto'
 import { KeelError, LIMITS, type AlertRule, type Monitor, type MonitorAlert, type MonitorPerformance, type MonitorProfile, type MonitorStatus, type MonitorTask, type MonitorWindow } from '@keel/contracts'
 import { DatasetProfile } from '@keel/monitoring'
 import type { PredictionLogStore } from '../../predictions/prediction-log-store.js'
-import { deliverWebhook, newAlert, performanceFiring, runCommand, windowFiring } from './alerts.js'
+import { ActionRegistry } from '../../actions/action-registry.js'
+import { AddressPolicy } from '../../webhooks/address-policy.js'
+import type { Resolver } from '../../webhooks/webhook-target.js'
+import { alertAsRead, deliverWebhook, newAlert, performanceFiring, runAlertAction, windowFiring } from './alerts.js'
 import { collectRows, nextWindow } from './log-windows.js'
 import type { LogCursor, MonitorStore, StoredWindow } from './monitor-store.js'
 import * as v from './monitor-validation.js'
@@ -27,6 +30,12 @@ const PERFORMANCE_LOOKBACK = 20
 export interface LiveMonitorDeps extends ReferenceDeps {
   readonly store: MonitorStore
   readonly now?: () => number
+  /** the operator's actions that rules may name (default: none) */
+  readonly actions?: ActionRegistry
+  /** which webhook targets are allowed (default: public addresses only) */
+  readonly webhooks?: AddressPolicy
+  /** resolves webhook host names (default: the system's resolver) */
+  readonly resolve?: Resolver
 }
 
 export interface CreateMonitorInput {
@@ -88,9 +97,11 @@ export class LiveMonitorService {
   private readonly references = new Map<string, { key: number; value: Promise<PreparedReference> }>()
   private readonly running = new Map<string, Promise<RunResult>>()
   private readonly referenceProfiles = new Map<string, { key: number; value: DatasetProfile }>()
+  private readonly rules: v.RuleContext
 
   constructor(private readonly deps: LiveMonitorDeps) {
     this.now = deps.now ?? Date.now
+    this.rules = { actions: deps.actions ?? new ActionRegistry(), webhooks: deps.webhooks ?? new AddressPolicy(), ...(deps.resolve && { resolve: deps.resolve }) }
   }
 
   async create(input: CreateMonitorInput): Promise<Monitor> {
@@ -110,7 +121,7 @@ export class LiveMonitorService {
       driftShare: v.driftShare(input.driftShare),
       ...(input.task !== undefined && { task: input.task }),
       ...(input.predictionColumn !== undefined && { predictionColumn: v.name(input.predictionColumn, 'prediction_column') }),
-      alertRules: v.alertRules(input.alertRules),
+      alertRules: await v.alertRules(input.alertRules, this.rules),
       status: 'active',
       latenessMs: v.lateness(input.latenessSeconds),
       ...(input.startTime !== undefined && { startTime: input.startTime }),
@@ -156,10 +167,11 @@ export class LiveMonitorService {
 
   async update(monitorId: string, input: UpdateMonitorInput): Promise<Monitor> {
     const m = await this.get(monitorId)
+    const alertRules = input.alertRules !== undefined ? await v.alertRules(input.alertRules, this.rules) : undefined
     const updated: Monitor = {
       ...m,
       ...(input.status !== undefined && { status: input.status }),
-      ...(input.alertRules !== undefined && { alertRules: v.alertRules(input.alertRules) }),
+      ...(alertRules !== undefined && { alertRules }),
       ...(input.tests !== undefined && { tests: v.tests(input.tests) }),
       ...(input.thresholds !== undefined && { thresholds: v.thresholds(input.thresholds) }),
       ...(input.driftShare !== undefined && { driftShare: v.driftShare(input.driftShare) }),
@@ -275,16 +287,19 @@ export class LiveMonitorService {
     return this.deliver(m, fired)
   }
 
-  /** Runs each alert's webhook and command and records what they returned. */
+  /** Posts each alert to its webhook and runs its action (by name), and records what they returned. */
   private async deliver(_m: Monitor, alerts: readonly MonitorAlert[]): Promise<MonitorAlert[]> {
+    const { actions, webhooks: policy, resolve } = this.rules
     return Promise.all(
       alerts.map(async (alert) => {
-        const [webhook, command] = await Promise.all([
-          alert.webhook ? deliverWebhook(alert.webhook.url, alert) : undefined,
-          alert.command ? runCommand(alert.command.argv, alert) : undefined,
+        // An action already holding an error was not to be run (a rule stored with a command).
+        const runnable = alert.action !== undefined && alert.action.error === undefined
+        const [webhook, action] = await Promise.all([
+          alert.webhook ? deliverWebhook(alert.webhook.url, alert, { policy, ...(resolve && { resolve }) }) : undefined,
+          runnable ? runAlertAction(actions, alert.action!.name, alert) : undefined,
         ])
-        if (webhook || command) await this.deps.store.recordDelivery(alert.alertId, webhook, command)
-        return { ...alert, ...(webhook && { webhook }), ...(command && { command }) }
+        if (webhook || action) await this.deps.store.recordDelivery(alert.alertId, webhook, action)
+        return { ...alert, ...(webhook && { webhook }), ...(action && { action }) }
       }),
     )
   }
@@ -372,6 +387,6 @@ export class LiveMonitorService {
       limit,
     })
     const last = page.items.at(-1)
-    return { items: [...page.items], ...(page.hasMore && last && { nextPageToken: encode({ firedMs: last.firedMs, alertId: last.alertId }) }) }
+    return { items: page.items.map(alertAsRead), ...(page.hasMore && last && { nextPageToken: encode({ firedMs: last.firedMs, alertId: last.alertId }) }) }
   }
 }

@@ -5,7 +5,7 @@
  * A window and the alerts it fired are written in one transaction. Every implementation runs
  * test/conformance/monitor-store-conformance.ts.
  */
-import type { AlertCommandResult, AlertDelivery, Monitor, MonitorAlert, MonitorWindow } from '@keel/contracts'
+import type { AlertActionResult, AlertDelivery, Monitor, MonitorAlert, MonitorWindow } from '@keel/contracts'
 
 /** Where in the log (timestamp, arrival seq) a window ends, inclusive: the next one starts after it. */
 export interface LogCursor {
@@ -73,7 +73,7 @@ export interface MonitorStore {
   addAlert(alert: MonitorAlert): Promise<boolean>
   /** Whether the rule fired for that window. */
   hasAlert(monitorId: string, ruleId: string, windowId: number): Promise<boolean>
-  /** Records what the alert's webhook and command returned. */
-  recordDelivery(alertId: string, webhook: AlertDelivery | undefined, command: AlertCommandResult | undefined): Promise<void>
+  /** Records what the alert's webhook and action returned. */
+  recordDelivery(alertId: string, webhook: AlertDelivery | undefined, action: AlertActionResult | undefined): Promise<void>
   listAlerts(query: AlertQuery): Promise<Paged<MonitorAlert>>
 }

@@ -1,6 +1,7 @@
 /**
  * What a monitor's settings must be. Errors are INVALID_PARAMETER_VALUE naming the field as it
- * travels (`alert_rules.2.threshold`).
+ * travels (`alert_rules.2.threshold`). An alert rule names the operator's action (never a
+ * program) and a webhook whose target the operator's address policy allows.
  */
 import {
   ALERT_RULE_KINDS,
@@ -14,6 +15,9 @@ import {
   type PerformanceMetric,
 } from '@keel/contracts'
 import { isStatTestName } from '@keel/monitoring'
+import type { ActionRegistry } from '../../actions/action-registry.js'
+import type { AddressPolicy } from '../../webhooks/address-policy.js'
+import { checkTarget, systemResolver, type Resolver } from '../../webhooks/webhook-target.js'
 
 export const invalid = (field: string, problem: string) => KeelError.invalid(`Invalid value for parameter '${field}': ${problem}`)
 
@@ -99,13 +103,39 @@ export interface RuleInput {
   readonly threshold?: number
   readonly min_labelled_rows?: number
   readonly webhook_url?: string
-  readonly command?: readonly string[]
+  readonly action?: string
+  /** refused: programs are the operator's (the wire schema refuses it too) */
+  readonly command?: unknown
 }
 
-export function alertRules(rules: readonly RuleInput[] | undefined): AlertRule[] {
+/** What rules are checked against: the operator's actions and webhook policy. */
+export interface RuleContext {
+  readonly actions: ActionRegistry
+  readonly webhooks: AddressPolicy
+  readonly resolve?: Resolver
+}
+
+/** How long a webhook's host name may take to resolve when a rule is checked (unresolved: checked again at delivery). */
+const RESOLVE_TIMEOUT_MS = 3_000
+
+async function webhookUrl(url: string, at: string, ruleId: string, ctx: RuleContext): Promise<void> {
+  const resolve = ctx.resolve ?? systemResolver
+  let timer: NodeJS.Timeout | undefined
+  const slow = new Promise<readonly never[]>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), RESOLVE_TIMEOUT_MS)))
+  const bounded: Resolver = (host) => Promise.race([resolve(host), slow])
+  try {
+    const check = await checkTarget(url, ctx.webhooks, bounded)
+    // A name that does not resolve now is not refused: delivery checks it again.
+    if (!check.ok && !check.unresolved) throw invalid(`${at}.webhook_url`, `rule '${ruleId}': ${check.reason}`)
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export async function alertRules(rules: readonly RuleInput[] | undefined, ctx: RuleContext): Promise<AlertRule[]> {
   if ((rules?.length ?? 0) > MAX_RULES) throw invalid('alert_rules', `${rules!.length} rules; the limit is ${MAX_RULES}`)
   const ids = new Set<string>()
-  return (rules ?? []).map((r, i) => {
+  const checked = (rules ?? []).map((r, i) => {
     const at = `alert_rules.${i}`
     if (!ALERT_RULE_KINDS.includes(r.kind)) throw invalid(`${at}.kind`, `expected one of ${ALERT_RULE_KINDS.join(', ')}`)
     const ruleId = name(r.rule_id ?? `rule-${i + 1}`, `${at}.rule_id`)
@@ -120,20 +150,14 @@ export function alertRules(rules: readonly RuleInput[] | undefined): AlertRule[]
     if ((r.kind === 'drift_share' || r.kind === 'quality') && (threshold < 0 || threshold > 1)) throw invalid(`${at}.threshold`, `a share: ${threshold} is not between 0 and 1`)
     if (r.metric !== undefined && !PERFORMANCE_METRICS.includes(r.metric)) throw invalid(`${at}.metric`, `expected one of ${PERFORMANCE_METRICS.join(', ')}`)
     if (r.min_labelled_rows !== undefined && (!Number.isSafeInteger(r.min_labelled_rows) || r.min_labelled_rows < 1)) throw invalid(`${at}.min_labelled_rows`, 'expected a positive integer')
-    if (r.webhook_url !== undefined) {
-      let url: URL
-      try {
-        url = new URL(r.webhook_url)
-      } catch {
-        throw invalid(`${at}.webhook_url`, `'${r.webhook_url.slice(0, 200)}' is not a URL`)
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalid(`${at}.webhook_url`, 'expected an http or https URL')
-    }
     if (r.command !== undefined) {
-      if (r.command.length === 0 || r.command[0] === '') throw invalid(`${at}.command`, 'expected a program and its arguments, e.g. ["npx", "tsx", "examples/iris/train.ts"]')
-      if (r.command.length > 100 || r.command.some((a) => a.length > 4096 || a.includes('\0'))) throw invalid(`${at}.command`, 'at most 100 arguments of 4,096 characters, without NUL')
+      throw invalid(`${at}.command`, `rule '${ruleId}': commands are now defined by the operator in the server's configuration (keel server --config <file>, actions.<name>.command); name one with 'action' (${ctx.actions.describe()})`)
     }
-    return {
+    if (r.action !== undefined && !ctx.actions.get(r.action)) {
+      throw invalid(`${at}.action`, `rule '${ruleId}': no action '${r.action.slice(0, 100)}' is defined by the operator; ${ctx.actions.describe()}`)
+    }
+    if (r.webhook_url !== undefined && r.webhook_url.length > LIMITS.predictionTextLength) throw invalid(`${at}.webhook_url`, `rule '${ruleId}': longer than ${LIMITS.predictionTextLength} characters`)
+    const rule: AlertRule = {
       ruleId,
       kind: r.kind,
       ...(r.column !== undefined && { column: r.column }),
@@ -141,7 +165,13 @@ export function alertRules(rules: readonly RuleInput[] | undefined): AlertRule[]
       threshold,
       ...(r.min_labelled_rows !== undefined && { minLabelledRows: r.min_labelled_rows }),
       ...(r.webhook_url !== undefined && { webhookUrl: r.webhook_url }),
-      ...(r.command !== undefined && { command: [...r.command] }),
+      ...(r.action !== undefined && { action: r.action }),
     }
+    return { rule, at }
   })
+  // Targets checked together (each name resolved within the bound); the first refused rule is reported.
+  const targets = await Promise.allSettled(checked.map(({ rule, at }) => (rule.webhookUrl !== undefined ? webhookUrl(rule.webhookUrl, at, rule.ruleId, ctx) : undefined)))
+  const refused = targets.find((t): t is PromiseRejectedResult => t.status === 'rejected')
+  if (refused) throw refused.reason
+  return checked.map((c) => c.rule)
 }

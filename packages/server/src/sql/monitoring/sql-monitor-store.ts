@@ -3,7 +3,7 @@
  * (monitor, window number): a second writer of the same window fails on the key and stores
  * nothing. Results and settings are JSON text.
  */
-import { KeelError, type AlertCommandResult, type AlertDelivery, type Monitor, type MonitorAlert, type MonitorWindow } from '@keel/contracts'
+import { KeelError, type AlertActionResult, type AlertDelivery, type Monitor, type MonitorAlert, type MonitorWindow } from '@keel/contracts'
 import type { ColumnType, Insertable, Kysely, Selectable } from 'kysely'
 import type { AlertQuery, MonitorStore, Paged, StoredWindow, WindowQuery } from '../../monitoring/live/monitor-store.js'
 import type { Database } from '../database.js'
@@ -220,12 +220,12 @@ export class SqlMonitorStore implements MonitorStore {
     return row !== undefined
   }
 
-  async recordDelivery(alertId: string, webhook: AlertDelivery | undefined, command: AlertCommandResult | undefined): Promise<void> {
+  async recordDelivery(alertId: string, webhook: AlertDelivery | undefined, action: AlertActionResult | undefined): Promise<void> {
     await this.write(async (tx) => {
       const row = await tx.selectFrom('monitor_alerts').select('alert').where('alert_id', '=', alertId).executeTakeFirst()
       if (!row) return
       const alert = JSON.parse(row.alert) as MonitorAlert
-      const updated: MonitorAlert = { ...alert, ...(webhook && { webhook }), ...(command && { command }) }
+      const updated: MonitorAlert = { ...alert, ...(webhook && { webhook }), ...(action && { action }) }
       await tx.updateTable('monitor_alerts').set({ alert: JSON.stringify(updated) }).where('alert_id', '=', alertId).execute()
     })
   }
