@@ -57,6 +57,12 @@ export const REGISTRY_EVENT_KINDS = [
   'stage_transition',
   'alias_set',
   'alias_deleted',
+  'alias_protected',
+  'alias_unprotected',
+  'alias_change_requested',
+  'alias_change_approved',
+  'alias_change_rejected',
+  'alias_change_cancelled',
 ] as const
 export type RegistryEventKind = (typeof REGISTRY_EVENT_KINDS)[number]
 
@@ -76,6 +82,8 @@ export interface RegistryEvent {
   readonly from?: string
   readonly to?: string
   readonly comment?: string
+  /** The change request an event belongs to (protected aliases). */
+  readonly requestId?: string
 }
 
 /**

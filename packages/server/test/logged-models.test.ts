@@ -14,6 +14,7 @@ import { mountLoggedModelRoutes } from '../src/tracking/logged-model-routes.js'
 import { LoggedModelService, type LoggedModelSearch } from '../src/tracking/logged-model-service.js'
 import { RunService } from '../src/tracking/run-service.js'
 import type { TrackingStore } from '../src/tracking/tracking-store.js'
+import { openGuard } from './support/open-guard.js'
 
 let dir: string
 let store: TrackingStore
@@ -266,7 +267,7 @@ describe('artifacts', () => {
 
 describe('routes', () => {
   it('speaks MLflow JSON: create, finalize, set tags, search, get, delete', async () => {
-    const app = createApp({ version: 'test', logger: silentLogger, mount: (_app, router) => mountLoggedModelRoutes(router, models) })
+    const app = createApp({ version: 'test', logger: silentLogger, guard: openGuard(), mount: (_app, router) => mountLoggedModelRoutes(router, models) })
     const call = async (method: string, url: string, body?: unknown) => {
       const res = await app.request(`/api/2.0/mlflow${url}`, {
         method,

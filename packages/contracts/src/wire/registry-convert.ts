@@ -68,6 +68,7 @@ export function registryEventToWire(e: RegistryEvent) {
     from: e.from,
     to: e.to,
     comment: e.comment,
+    request_id: e.requestId,
   })
 }
 
@@ -139,6 +140,7 @@ export function registryEventFromWire(w: Out<typeof registryEventWire>): Registr
     from: w.from,
     to: w.to,
     comment: w.comment,
+    requestId: w.request_id,
   })
 }
 

@@ -56,6 +56,7 @@ export const registryEventWire = z.object({
   from: str.optional(),
   to: str.optional(),
   comment: str.optional(),
+  request_id: str.optional(),
 })
 
 export const modelVersionLineageWire = z.object({

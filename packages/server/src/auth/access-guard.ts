@@ -68,8 +68,8 @@ export class AccessGuard {
 
   async authenticate(credentials: Credentials): Promise<Authentication> {
     const auth = this.options.auth
-    if (!auth) return unauthenticatedPrincipal(credentials.claimedUser)
     const header = credentials.authorization?.trim()
+    if (!auth) return unauthenticatedPrincipal(basicUser(header) ?? credentials.claimedUser)
     if (header) {
       const space = header.indexOf(' ')
       const scheme = (space < 0 ? header : header.slice(0, space)).toLowerCase()
@@ -159,6 +159,14 @@ export class AccessGuard {
       },
     }
   }
+}
+
+/** The user name of an HTTP basic header, unverified (what a client claims). */
+function basicUser(header: string | undefined): string | undefined {
+  if (!header?.toLowerCase().startsWith('basic ')) return undefined
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8')
+  const colon = decoded.indexOf(':')
+  return colon > 0 ? decoded.slice(0, colon) : undefined
 }
 
 export function unauthenticated(badCredentials: boolean): KeelError {

@@ -64,7 +64,7 @@ function sessionCookie(value: string, maxAgeSeconds: number, secure: boolean): s
 
 export function mountAuthRoutes(router: RpcRouter, { auth, access, audit }: AuthRouteServices): void {
   const identities = (): AuthService => {
-    if (!auth) throw new KeelError('NOT_IMPLEMENTED', 'Authentication is off on this server: start it with `keel server --app-name basic-auth` to manage users.')
+    if (!auth) throw new KeelError('ENDPOINT_NOT_FOUND', 'Authentication is off on this server: start it with `keel server --app-name basic-auth` to manage users and tokens.')
     return auth
   }
   const me = async (c: RequestContext): Promise<StoredUser> => identities().getUserById(c.principal.userId!)

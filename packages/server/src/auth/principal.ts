@@ -1,6 +1,7 @@
 /**
  * Who is calling. With authentication on, a signed-in user; with it off (a laptop), everyone acts
- * as an administrator and the name is the client's word (`X-Keel-User`), recorded as such.
+ * as an administrator and the name is the client's word (the user of an HTTP basic header, else
+ * `X-Keel-User`, else "unknown"), recorded as such.
  */
 export interface Principal {
   readonly username: string
@@ -19,5 +20,5 @@ const MAX_CLAIMED_NAME = 256
 /** The principal of a request to a server without authentication. */
 export function unauthenticatedPrincipal(claimedName: string | undefined): Principal {
   const name = claimedName?.trim().replace(/[\u0000-\u001f\u007f]/g, '').slice(0, MAX_CLAIMED_NAME)
-  return { username: name || 'anonymous', userId: undefined, isAdmin: true, authenticated: false }
+  return { username: name || 'unknown', userId: undefined, isAdmin: true, authenticated: false }
 }

@@ -18,6 +18,8 @@ export interface ResourceLocator {
   deploymentsOfRequests(requestIds: readonly string[]): Promise<{ deployments: string[]; unknown: number }>
   /** Whether an alias is protected (moving it needs MANAGE). */
   isProtectedAlias(name: string, alias: string): Promise<boolean>
+  /** The registered model an alias change request is about. */
+  modelOfAliasRequest(requestId: string): Promise<string | undefined>
 }
 
 /** What a check may use: the caller, their permissions, and the locator. */

@@ -8,6 +8,7 @@
  * model; prediction logs and monitors their deployment. Deleting needs MANAGE, as in MLflow.
  */
 import {
+  aliasApprovalsApi,
   authApi,
   keelMonitoringApi,
   keelMonitorsApi,
@@ -81,7 +82,17 @@ const grantManager = custom<{ resource_type: string; resource_id: string; userna
   { resource: (req) => ({ user: req.username, [req.resource_type]: req.resource_id }) },
 )
 
+/** Deciding a change request: MANAGE on its model (the service refuses the requester). */
+const aliasRequest = on<{ request_id: string }>(
+  'registered_model',
+  'manage',
+  "the request's {type} (the requester may not decide)",
+  async (req, locate) => [await locate.modelOfAliasRequest(req.request_id)],
+  { resource: (req) => ({ alias_request: req.request_id }) },
+)
+
 const t = trackingApi
+const aa = aliasApprovalsApi
 const r = registryApi
 const p = keelPredictionsApi
 const m = keelMonitorsApi
@@ -195,6 +206,19 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   row(r.searchModelVersions, search),
   row(r.searchRegistryEvents, search),
   row(r.getModelVersionLineage, model('read')),
+  row(aa.setAliasProtection, model('manage')),
+  row(aa.deleteAliasProtection, model('manage')),
+  row(aa.listAliasProtections, model('read')),
+  row(aa.createAliasRequest, model('manage')),
+  row(aa.approveAliasRequest, aliasRequest),
+  row(aa.rejectAliasRequest, aliasRequest),
+  row(aa.cancelAliasRequest, signedIn(true, 'the requester')),
+  row(
+    aa.listAliasRequests,
+    custom<{ name?: string | undefined }>('READ on the registered model; without one, shows only readable models', false, async (req, ctx) => {
+      if (req.name !== undefined) await ctx.need('registered_model', req.name, 'read')
+    }),
+  ),
 
   // ---- the prediction log ----
   row(

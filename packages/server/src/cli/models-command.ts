@@ -214,12 +214,19 @@ const KIND_LABELS: Record<RegistryEvent['kind'], string> = {
   stage_transition: 'stage',
   alias_set: 'alias set',
   alias_deleted: 'alias removed',
+  alias_protected: 'alias protected',
+  alias_unprotected: 'alias unprotected',
+  alias_change_requested: 'change requested',
+  alias_change_approved: 'change approved',
+  alias_change_rejected: 'change rejected',
+  alias_change_cancelled: 'request withdrawn',
 }
 
 function eventRow(e: RegistryEvent): string[] {
   const what = e.alias ? `${KIND_LABELS[e.kind]} @${e.alias}` : KIND_LABELS[e.kind]
   const change = e.from === undefined && e.to === undefined ? '' : `${e.from ?? '∅'} → ${e.to ?? '∅'}`
-  return [formatTime(e.timestamp), e.actor, what, e.name, e.version ? `v${e.version}` : '', change, e.comment ?? '']
+  const comment = e.requestId !== undefined ? `#${e.requestId}${e.comment ? ` ${e.comment}` : ''}` : (e.comment ?? '')
+  return [formatTime(e.timestamp), e.actor, what, e.name, e.version ? `v${e.version}` : '', change, comment]
 }
 
 async function allVersions(flags: ClientFlags, name: string): Promise<ModelVersion[]> {

@@ -11,6 +11,7 @@ import {
   predictionRecordFromWire,
 } from '@keel/contracts'
 import type { RpcRouter } from '../http/rpc.js'
+import { readableIds } from '../search/index.js'
 import type { PredictionLogService } from './prediction-log-service.js'
 
 export function mountPredictionRoutes(router: RpcRouter, predictions: PredictionLogService): void {
@@ -36,7 +37,15 @@ export function mountPredictionRoutes(router: RpcRouter, predictions: Prediction
       })
       return { records: page.items.map(loggedPredictionToWire), ...(page.nextPageToken && { next_page_token: page.nextPageToken }) }
     })
-    .add(api.getPrediction, async (r) => ({ records: (await predictions.get(r.request_id)).map(loggedPredictionToWire) }))
+    .add(api.getPrediction, async (r, c) => {
+      const readable = await c.visible('deployment')
+      const records = (await predictions.get(r.request_id)).filter((x) => readableIds([x.deployment], readable).length > 0)
+      return { records: records.map(loggedPredictionToWire) }
+    })
     .add(api.postLabels, async (r) => (await predictions.postLabels(r.labels.map(predictionLabelFromWire)), {}))
-    .add(api.listPredictionDeployments, async () => ({ deployments: (await predictions.deployments()).map(predictionDeploymentToWire) }))
+    .add(api.listPredictionDeployments, async (_r, c) => {
+      const readable = await c.visible('deployment')
+      const deployments = (await predictions.deployments()).filter((d) => readableIds([d.deployment], readable).length > 0)
+      return { deployments: deployments.map(predictionDeploymentToWire) }
+    })
 }

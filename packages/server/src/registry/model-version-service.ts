@@ -12,7 +12,7 @@ import {
   type RegistryEvent,
 } from '@keel/contracts'
 import type { ArtifactLocations } from '../artifacts/artifact-locations.js'
-import { MODEL_VERSION_SEARCH, parseFilter, parseOrderBy } from '../search/index.js'
+import { MODEL_VERSION_SEARCH, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
 import { decodePageToken, toPage } from '../tracking/page-token.js'
 import type { TrackingStore } from '../tracking/tracking-store.js'
 import { validateMaxResults } from '../tracking/validation.js'
@@ -114,7 +114,8 @@ export class ModelVersionService {
   async search(query: RegistrySearch): Promise<Page<StoredModelVersion>> {
     const limit = validateMaxResults(query.maxResults, LIMITS.searchModelVersionsDefaultMaxResults, LIMITS.searchModelVersionsMaxResults)
     const offset = decodePageToken(query.pageToken)
-    const filter = parseFilter(query.filter, MODEL_VERSION_SEARCH)
+    const filter = restrictFilter(parseFilter(query.filter, MODEL_VERSION_SEARCH), 'name', query.readable)
+    if (filter === 'none') return { items: [] }
     const result = await this.registry.searchVersions({
       ...(filter && { filter }),
       orderBy: parseOrderBy(query.orderBy, MODEL_VERSION_SEARCH),

@@ -1,6 +1,6 @@
 /** Registered models: create, read, rename, describe, tag, delete and search, with MLflow's rules. */
 import { KeelError, LIMITS, type KeyValue, type Page, type RegisteredModel } from '@keel/contracts'
-import { REGISTERED_MODEL_SEARCH, parseFilter, parseOrderBy } from '../search/index.js'
+import { REGISTERED_MODEL_SEARCH, type Readable, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
 import { decodePageToken, toPage } from '../tracking/page-token.js'
 import { validateMaxResults } from '../tracking/validation.js'
 import type { Audit, RegistryStore } from './registry-store.js'
@@ -17,6 +17,8 @@ export interface RegistrySearch {
   readonly maxResults?: number
   readonly orderBy?: readonly string[]
   readonly pageToken?: string
+  /** The models the caller may read (auth); undefined: all. */
+  readonly readable?: Readable
 }
 
 export class RegisteredModelService {
@@ -70,7 +72,8 @@ export class RegisteredModelService {
       LIMITS.searchRegisteredModelsMaxResults,
     )
     const offset = decodePageToken(query.pageToken)
-    const filter = parseFilter(query.filter, REGISTERED_MODEL_SEARCH)
+    const filter = restrictFilter(parseFilter(query.filter, REGISTERED_MODEL_SEARCH), 'name', query.readable)
+    if (filter === 'none') return { items: [] }
     const result = await this.store.searchModels({
       ...(filter && { filter }),
       orderBy: parseOrderBy(query.orderBy, REGISTERED_MODEL_SEARCH),

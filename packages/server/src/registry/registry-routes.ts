@@ -4,6 +4,7 @@
  * the request (see `actorOf`).
  */
 import {
+  KeelError,
   modelVersionLineageToWire,
   modelVersionToWire,
   registeredModelToWire,
@@ -11,25 +12,18 @@ import {
   registryEventToWire,
 } from '@keel/contracts'
 import type { RequestContext, RpcRouter } from '../http/rpc.js'
+import { readableIds } from '../search/index.js'
 import type { ModelVersionService } from './model-version-service.js'
 import type { Actor, RegisteredModelService } from './registered-model-service.js'
 import type { StoredModelVersion } from './registry-store.js'
 
 /**
- * Who is acting: the basic-auth user if the request carries one, else the `X-Keel-User` header that
- * keel's SDK and CLI send, else "unknown". keel has no authentication yet, so both are the
- * client's word: the trail records who said they acted.
+ * Who is acting: the signed-in user; with authentication off, the name the client gives
+ * (`X-Keel-User`, sent by keel's SDK, CLI and UI), recorded as their word.
  */
 export function actorOf(context: RequestContext, comment?: string): Actor {
-  const auth = context.header('authorization')
-  let actor: string | undefined
-  if (auth?.toLowerCase().startsWith('basic ')) {
-    const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('utf8')
-    const colon = decoded.indexOf(':')
-    if (colon > 0) actor = decoded.slice(0, colon)
-  }
-  actor ??= context.header('x-keel-user')?.trim() || 'unknown'
-  return comment ? { actor: actor.slice(0, 256), comment } : { actor: actor.slice(0, 256) }
+  const actor = context.principal.username
+  return comment ? { actor, comment } : { actor }
 }
 
 const version = (v: StoredModelVersion) => {
@@ -52,8 +46,10 @@ export function mountRegistryRoutes(router: RpcRouter, models: RegisteredModelSe
       registered_model: registeredModelToWire(await models.updateDescription(r.name, r.description)),
     }))
     .add(api.deleteRegisteredModel, async (r, c) => (await models.delete(r.name, actorOf(c)), {}))
-    .add(api.searchRegisteredModels, async (r) => {
+    .add(api.searchRegisteredModels, async (r, c) => {
+      const readable = await c.visible('registered_model')
       const page = await models.search({
+        ...(readable && { readable }),
         ...(r.filter !== undefined && { filter: r.filter }),
         ...(r.max_results !== undefined && { maxResults: r.max_results }),
         ...(r.order_by && { orderBy: r.order_by }),
@@ -97,8 +93,10 @@ export function mountRegistryRoutes(router: RpcRouter, models: RegisteredModelSe
       ),
     }))
     .add(api.deleteModelVersion, async (r, c) => (await versions.delete(r.name, r.version, actorOf(c)), {}))
-    .add(api.searchModelVersions, async (r) => {
+    .add(api.searchModelVersions, async (r, c) => {
+      const readable = await c.visible('registered_model')
       const page = await versions.search({
+        ...(readable && { readable }),
         ...(r.filter !== undefined && { filter: r.filter }),
         ...(r.max_results !== undefined && { maxResults: r.max_results }),
         ...(r.order_by && { orderBy: r.order_by }),
@@ -109,14 +107,20 @@ export function mountRegistryRoutes(router: RpcRouter, models: RegisteredModelSe
     .add(api.getModelVersionDownloadUri, async (r) => ({ artifact_uri: await versions.downloadUri(r.name, r.version) }))
     .add(api.setModelVersionTag, async (r) => (await versions.setTag(r.name, r.version, { key: r.key, value: r.value }), {}))
     .add(api.deleteModelVersionTag, async (r) => (await versions.deleteTag(r.name, r.version, r.key), {}))
-    .add(api.searchRegistryEvents, async (r) => {
+    .add(api.searchRegistryEvents, async (r, c) => {
+      const readable = await c.visible('registered_model')
+      if (r.name !== undefined && readable && readableIds([r.name], readable).length === 0) {
+        throw new KeelError('PERMISSION_DENIED', `Permission denied: ${c.principal.username} needs READ on registered model '${r.name}'.`)
+      }
       const page = await versions.events({
         ...(r.name !== undefined && { name: r.name }),
         ...(r.version !== undefined && { version: r.version }),
         ...(r.max_results !== undefined && { maxResults: r.max_results }),
         ...(r.page_token !== undefined && { pageToken: r.page_token }),
       })
-      return { events: page.items.map(registryEventToWire), next_page_token: page.nextPageToken }
+      // Without a name, the events of models the caller may not read are left out of the page.
+      const events = readable ? page.items.filter((e) => readableIds([e.name], readable).length > 0) : page.items
+      return { events: events.map(registryEventToWire), next_page_token: page.nextPageToken }
     })
     .add(api.getModelVersionLineage, async (r) => ({ lineage: modelVersionLineageToWire(await versions.lineage(r.name, r.version)) }))
 }

@@ -18,3 +18,4 @@ export type {
   SearchGrammar,
   ValueType,
 } from './search-grammar.js'
+export { type Readable, readableIds, restrictFilter } from './restrict.js'

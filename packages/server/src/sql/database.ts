@@ -170,6 +170,32 @@ export interface RegistryEventsTable {
   from_value: string | null
   to_value: string | null
   comment: string | null
+  /** 0008: the alias change request an event belongs to */
+  request_id: number | null
+}
+
+/** 0008: protected aliases. */
+export interface AliasProtectionsTable {
+  name: string
+  alias: string
+  require_approval: number
+  protected_by: string
+  protected_time: Int64
+}
+
+/** 0008: requests to move protected aliases. */
+export interface AliasChangeRequestsTable {
+  request_id: Generated<number>
+  name: string
+  alias: string
+  version: number | null
+  requested_by: string
+  requested_time: Int64
+  comment: string | null
+  status: string
+  decided_by: string | null
+  decided_time: Int64 | null
+  decision_comment: string | null
 }
 
 export interface Database {
@@ -193,4 +219,6 @@ export interface Database {
   model_version_tags: ModelVersionTagsTable
   registered_model_aliases: RegisteredModelAliasesTable
   registry_events: RegistryEventsTable
+  registered_model_alias_protections: AliasProtectionsTable
+  alias_change_requests: AliasChangeRequestsTable
 }

@@ -1,5 +1,5 @@
 import { KeelError, LIMITS, type Experiment, type Page, type Tag, type ViewType } from '@keel/contracts'
-import { EXPERIMENT_SEARCH, parseFilter, parseOrderBy } from '../search/index.js'
+import { EXPERIMENT_SEARCH, type Readable, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
 import { decodePageToken, toPage } from './page-token.js'
 import type { ExperimentKeys, TrackingStore } from './tracking-store.js'
 import { requireId, validateExperimentName, validateExperimentTag, validateMaxResults, validateUniqueKeys } from './validation.js'
@@ -10,6 +10,8 @@ export interface ExperimentSearch {
   readonly viewType?: ViewType
   readonly maxResults?: number
   readonly pageToken?: string
+  /** What the caller may read (auth); undefined: everything. */
+  readonly readable?: Readable
 }
 
 /** The experiment new runs and logged models go into: it must exist and be active. */
@@ -71,7 +73,8 @@ export class ExperimentService {
   async search(query: ExperimentSearch): Promise<Page<Experiment>> {
     const limit = validateMaxResults(query.maxResults, LIMITS.searchRunsDefaultMaxResults, LIMITS.searchExperimentsMaxResults)
     const offset = decodePageToken(query.pageToken)
-    const filter = parseFilter(query.filter, EXPERIMENT_SEARCH)
+    const filter = restrictFilter(parseFilter(query.filter, EXPERIMENT_SEARCH), 'experiment_id', query.readable)
+    if (filter === 'none') return { items: [] }
     const result = await this.store.experiments.search({
       ...(filter ? { filter } : {}),
       orderBy: parseOrderBy(query.orderBy, EXPERIMENT_SEARCH),

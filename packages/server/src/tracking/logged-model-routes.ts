@@ -25,8 +25,10 @@ export function mountLoggedModelRoutes(router: RpcRouter, service: LoggedModelSe
       model: loggedModelToWire(await service.get(r.model_id, { allowDeleted: r.allow_deleted === true })),
     }))
     .add(api.deleteLoggedModel, async (r) => (await service.delete(r.model_id), {}))
-    .add(api.searchLoggedModels, async (r) => {
+    .add(api.searchLoggedModels, async (r, c) => {
+      const readable = await c.visible('experiment')
       const page = await service.search({
+        ...(readable && { readable }),
         experimentIds: r.experiment_ids ?? [],
         ...(r.filter !== undefined ? { filter: r.filter } : {}),
         datasets: (r.datasets ?? []).map((d) => ({

@@ -14,7 +14,7 @@ import {
   type Tag,
 } from '@keel/contracts'
 import { joinArtifactPath, type ArtifactLocations } from '../artifacts/artifact-locations.js'
-import { LOGGED_MODEL_SEARCH, parseFilter, type FilterExpr } from '../search/index.js'
+import { LOGGED_MODEL_SEARCH, parseFilter, readableIds, type FilterExpr, type Readable } from '../search/index.js'
 import { requireActiveExperiment } from './experiment-service.js'
 import { decodePageToken, toPage } from './page-token.js'
 import { generateRunName } from './run-names.js'
@@ -45,6 +45,8 @@ export interface LoggedModelSearch {
   readonly orderBy?: readonly LoggedModelOrderByRequest[]
   readonly maxResults?: number
   readonly pageToken?: string
+  /** The experiments the caller may read (auth): others among experimentIds are left out. */
+  readonly readable?: Readable
 }
 
 const FINAL_STATUSES: readonly LoggedModelStatus[] = ['LOGGED_MODEL_READY', 'LOGGED_MODEL_UPLOAD_FAILED']
@@ -142,8 +144,10 @@ export class LoggedModelService {
     }
     const parsed = parseFilter(query.filter, LOGGED_MODEL_SEARCH)
     const filter = parsed && normalizeStatus(parsed)
+    const experimentIds = readableIds(query.experimentIds, query.readable)
+    if (experimentIds.length === 0) return { items: [] }
     const result = await this.store.loggedModels.search({
-      experimentIds: query.experimentIds,
+      experimentIds,
       ...(filter ? { filter } : {}),
       datasets: datasets.map((d) => (d.digest ? { name: d.name, digest: d.digest } : { name: d.name })),
       orderBy: (query.orderBy ?? []).map(orderByClause),

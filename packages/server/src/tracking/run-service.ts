@@ -15,7 +15,7 @@ import {
   type ViewType,
 } from '@keel/contracts'
 import { joinArtifactPath, type ArtifactLocations } from '../artifacts/artifact-locations.js'
-import { RUN_SEARCH, parseFilter, parseOrderBy } from '../search/index.js'
+import { RUN_SEARCH, type Readable, parseFilter, parseOrderBy, readableIds } from '../search/index.js'
 import { requireActiveExperiment } from './experiment-service.js'
 import { decodePageToken, toPage } from './page-token.js'
 import { generateRunName } from './run-names.js'
@@ -46,6 +46,8 @@ export interface RunSearch {
   readonly viewType?: ViewType
   readonly maxResults?: number
   readonly pageToken?: string
+  /** The experiments the caller may read (auth): others among experimentIds are left out, as in MLflow. */
+  readonly readable?: Readable
 }
 
 export interface DatasetInputRequest {
@@ -208,8 +210,10 @@ export class RunService {
     const limit = validateMaxResults(query.maxResults, LIMITS.searchRunsDefaultMaxResults, LIMITS.searchRunsMaxResults)
     const offset = decodePageToken(query.pageToken)
     const filter = parseFilter(query.filter, RUN_SEARCH)
+    const experimentIds = readableIds(query.experimentIds, query.readable)
+    if (experimentIds.length === 0 && query.experimentIds.length > 0) return { items: [] }
     const result = await this.store.runs.search({
-      experimentIds: query.experimentIds,
+      experimentIds,
       ...(filter ? { filter } : {}),
       orderBy: parseOrderBy(query.orderBy, RUN_SEARCH),
       viewType: query.viewType ?? 'ACTIVE_ONLY',

@@ -60,8 +60,10 @@ export function mountTrackingRoutes(router: RpcRouter, { experiments, runs, stor
     .add(api.getExperiment, async (r) => ({ experiment: experimentToWire(await experiments.get(r.experiment_id)) }))
     .add(
       api.searchExperiments,
-      async (r) => {
+      async (r, c) => {
+        const readable = await c.visible('experiment')
         const page = await experiments.search({
+          ...(readable && { readable }),
           ...(r.filter !== undefined ? { filter: r.filter } : {}),
           ...(r.order_by ? { orderBy: r.order_by } : {}),
           ...(r.view_type ? { viewType: r.view_type } : {}),
@@ -100,8 +102,10 @@ export function mountTrackingRoutes(router: RpcRouter, { experiments, runs, stor
     .add(api.deleteRun, async (r) => (await runs.delete(r.run_id), {}))
     .add(api.restoreRun, async (r) => (await runs.restore(r.run_id), {}))
     .add(api.getRun, async (r) => ({ run: runToWire(await runs.get(runIdOf(r))) }))
-    .add(api.searchRuns, async (r) => {
+    .add(api.searchRuns, async (r, c) => {
+      const readable = await c.visible('experiment')
       const page = await runs.search({
+        ...(readable && { readable }),
         experimentIds: r.experiment_ids ?? [],
         ...(r.filter !== undefined ? { filter: r.filter } : {}),
         ...(r.order_by ? { orderBy: r.order_by } : {}),

@@ -40,6 +40,8 @@ export interface StartOptions {
   /** Reuse an existing data folder (restart after a crash). */
   readonly dataDir?: string
   readonly args?: readonly string[]
+  /** Extra environment of the server process (e.g. MLFLOW_AUTH_ADMIN_PASSWORD). */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 export async function startKeelServer(options: StartOptions = {}): Promise<KeelServer> {
@@ -62,7 +64,7 @@ export async function startKeelServer(options: StartOptions = {}): Promise<KeelS
       artifactsDir,
       ...(options.args ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], ...(options.env && { env: { ...process.env, ...options.env } }) },
   )
   let log = ''
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()))

@@ -252,6 +252,12 @@ const KIND_LABELS: Record<RegistryEvent['kind'], string> = {
   stage_transition: 'Moved stage',
   alias_set: 'Set alias',
   alias_deleted: 'Deleted alias',
+  alias_protected: 'Protected alias',
+  alias_unprotected: 'Removed protection of alias',
+  alias_change_requested: 'Requested an alias change',
+  alias_change_approved: 'Approved an alias change',
+  alias_change_rejected: 'Rejected an alias change',
+  alias_change_cancelled: 'Withdrew an alias change',
 }
 
 function change(e: RegistryEvent): ReactNode {

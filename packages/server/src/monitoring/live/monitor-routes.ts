@@ -12,6 +12,7 @@ import {
   type MonitorWindow,
 } from '@keel/contracts'
 import type { RpcRouter } from '../../http/rpc.js'
+import { readableIds } from '../../search/index.js'
 import type { StoredWindow } from './monitor-store.js'
 import type { LiveMonitorService } from './monitor-service.js'
 
@@ -42,7 +43,11 @@ export function mountMonitorRoutes(router: RpcRouter, monitors: LiveMonitorServi
       })
       return { monitor: monitorToWire(monitor) }
     })
-    .add(api.listMonitors, async (r) => ({ monitors: (await monitors.list(r.deployment)).map(monitorToWire) }))
+    .add(api.listMonitors, async (r, c) => {
+      const readable = await c.visible('deployment')
+      const list = (await monitors.list(r.deployment)).filter((m) => readableIds([m.deployment], readable).length > 0)
+      return { monitors: list.map(monitorToWire) }
+    })
     .add(api.getMonitor, async (r) => ({ monitor: monitorToWire(await monitors.get(r.monitor_id)) }))
     .add(api.updateMonitor, async (r) => {
       const monitor = await monitors.update(r.monitor_id, {

@@ -36,6 +36,7 @@ export function aliasApprovalsMigration(ops: DialectOps): Migration {
         .addColumn('decision_comment', 'text')
         .execute()
       await db.schema.createIndex('alias_change_requests_model').on('alias_change_requests').columns(['name', 'status', 'request_id']).execute()
+      await db.schema.alterTable('registry_events').addColumn('request_id', 'integer').execute()
     },
   }
 }

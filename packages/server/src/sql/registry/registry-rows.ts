@@ -120,5 +120,6 @@ export function eventFromRow(r: Selectable<RegistryEventsTable>): RegistryEvent 
   if (r.from_value !== null) e.from = r.from_value
   if (r.to_value !== null) e.to = r.to_value
   if (r.comment !== null) e.comment = r.comment
+  if (r.request_id !== null && r.request_id !== undefined) e.requestId = String(r.request_id)
   return e
 }

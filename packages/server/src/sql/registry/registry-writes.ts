@@ -15,6 +15,7 @@ export interface EventInput {
   readonly alias?: string
   readonly from?: string
   readonly to?: string
+  readonly requestId?: number
 }
 
 export async function record(tx: Tx, audit: Audit, e: EventInput): Promise<void> {
@@ -30,6 +31,7 @@ export async function record(tx: Tx, audit: Audit, e: EventInput): Promise<void>
       from_value: e.from ?? null,
       to_value: e.to ?? null,
       comment: audit.comment ?? null,
+      request_id: e.requestId ?? null,
     })
     .execute()
 }
@@ -82,4 +84,69 @@ export function versionNumber(name: string, version: string): number {
   const n = Number(version)
   if (!/^\d+$/.test(version) || !Number.isSafeInteger(n)) throw notFoundVersion(name, version)
   return n
+}
+
+/** Points an alias at a live version (moving it), with its event; the caller's transaction. */
+export async function pointAlias(tx: Tx, name: string, alias: string, version: string, audit: Audit, requestId?: number): Promise<void> {
+  const n = versionNumber(name, version)
+  const target = await liveVersion(tx, name, n).select('version').executeTakeFirst()
+  if (!target) {
+    if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst())) throw notFoundModel(name)
+    // MLflow's answer (sqlalchemy_store.set_registered_model_alias looks the version up first).
+    throw KeelError.notFound(`Model Version (name=${name}, version=${version}) not found: an alias must point at an existing version`)
+  }
+  const previous = await tx.selectFrom('registered_model_aliases').select('version').where('name', '=', name).where('alias', '=', alias).executeTakeFirst()
+  await tx
+    .insertInto('registered_model_aliases')
+    .values({ name, alias, version: n })
+    .onConflict((oc) => oc.columns(['name', 'alias']).doUpdateSet({ version: n }))
+    .execute()
+  await tx.updateTable('registered_models').set({ last_updated_time: audit.time }).where('name', '=', name).execute()
+  await record(tx, audit, {
+    kind: 'alias_set',
+    name,
+    version: n,
+    alias,
+    ...(previous && { from: String(previous.version) }),
+    to: String(n),
+    ...(requestId !== undefined && { requestId }),
+  })
+}
+
+/** Removes an alias with its event; false when there was none. The caller's transaction. */
+export async function removeAlias(tx: Tx, name: string, alias: string, audit: Audit, requestId?: number): Promise<boolean> {
+  const model = await tx.updateTable('registered_models').set({ last_updated_time: audit.time }).where('name', '=', name).executeTakeFirst()
+  if (model.numUpdatedRows === 0n) throw notFoundModel(name)
+  const previous = await tx.selectFrom('registered_model_aliases').select('version').where('name', '=', name).where('alias', '=', alias).executeTakeFirst()
+  if (!previous) return false
+  await tx.deleteFrom('registered_model_aliases').where('name', '=', name).where('alias', '=', alias).execute()
+  await record(tx, audit, {
+    kind: 'alias_deleted',
+    name,
+    version: previous.version,
+    alias,
+    from: String(previous.version),
+    ...(requestId !== undefined && { requestId }),
+  })
+  return true
+}
+
+/**
+ * A protected alias that needs approval cannot be moved directly; nor can a version it points at
+ * be deleted, nor its model (that would move it without asking).
+ */
+export async function refuseUnapprovedMove(tx: Tx, name: string, alias: string): Promise<void> {
+  const protection = await tx
+    .selectFrom('registered_model_alias_protections')
+    .select('require_approval')
+    .where('name', '=', name)
+    .where('alias', '=', alias)
+    .executeTakeFirst()
+  if (protection?.require_approval === 1) {
+    throw new KeelError(
+      'PERMISSION_DENIED',
+      `Alias '${alias}' of registered model '${name}' is protected: moving it needs a second user's approval. Request the change ` +
+        `(keel models alias request ${name} ${alias} <version> -m "why", or POST /api/2.0/keel/registered-models/alias-requests/create).`,
+    )
+  }
 }

@@ -26,7 +26,17 @@ import type { DialectOps } from '../dialect.js'
 import { type Tx, isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 import { DELETED_STAGE, eventFromRow, loadModels, loadVersions, newestPerStage } from './registry-rows.js'
 import { modelFilter, modelOrder, versionFilter, versionOrder } from './registry-search-sql.js'
-import { liveVersion, notFoundModel, notFoundVersion, record, recordRegistration, versionNumber } from './registry-writes.js'
+import {
+  liveVersion,
+  notFoundModel,
+  notFoundVersion,
+  pointAlias,
+  record,
+  recordRegistration,
+  refuseUnapprovedMove,
+  removeAlias,
+  versionNumber,
+} from './registry-writes.js'
 
 export class SqlRegistryStore implements RegistryStore {
   constructor(
@@ -79,7 +89,14 @@ export class SqlRegistryStore implements RegistryStore {
           .where('name', '=', name)
           .executeTakeFirst()
         if (updated.numUpdatedRows === 0n) throw notFoundModel(name)
-        for (const table of ['registered_model_tags', 'model_versions', 'model_version_tags', 'registered_model_aliases'] as const) {
+        for (const table of [
+          'registered_model_tags',
+          'model_versions',
+          'model_version_tags',
+          'registered_model_aliases',
+          'registered_model_alias_protections',
+          'alias_change_requests',
+        ] as const) {
           await tx.updateTable(table).set({ name: newName }).where('name', '=', name).execute()
         }
         // The trail follows this model only: an earlier, deleted model of the same name keeps its
@@ -116,8 +133,15 @@ export class SqlRegistryStore implements RegistryStore {
 
   async deleteModel(name: string, audit: Audit): Promise<void> {
     await this.write(async (tx) => {
+      const protectedAliases = await tx.selectFrom('registered_model_alias_protections').select('alias').where('name', '=', name).execute()
+      if (protectedAliases.length > 0) {
+        throw KeelError.invalid(
+          `Registered model '${name}' has protected aliases (${protectedAliases.map((p) => p.alias).join(', ')}): remove their protection before deleting the model.`,
+        )
+      }
       const deleted = await tx.deleteFrom('registered_models').where('name', '=', name).executeTakeFirst()
       if (deleted.numDeletedRows === 0n) throw notFoundModel(name)
+      await tx.deleteFrom('alias_change_requests').where('name', '=', name).where('status', '=', 'pending').execute()
       for (const table of ['registered_model_tags', 'model_versions', 'model_version_tags', 'registered_model_aliases'] as const) {
         await tx.deleteFrom(table).where('name', '=', name).execute()
       }
@@ -278,6 +302,7 @@ export class SqlRegistryStore implements RegistryStore {
         .execute()
       await tx.deleteFrom('model_version_tags').where('name', '=', name).where('version', '=', n).execute()
       const aliases = await tx.selectFrom('registered_model_aliases').select('alias').where('name', '=', name).where('version', '=', n).execute()
+      for (const { alias } of aliases) await refuseUnapprovedMove(tx, name, alias)
       for (const { alias } of aliases) {
         await record(tx, audit, { kind: 'alias_deleted', name, version: n, alias, from: String(n) })
       }
@@ -326,49 +351,15 @@ export class SqlRegistryStore implements RegistryStore {
 
   async setAlias(name: string, alias: string, version: string, audit: Audit): Promise<void> {
     await this.write(async (tx) => {
-      const n = versionNumber(name, version)
-      const target = await liveVersion(tx, name, n).select('version').executeTakeFirst()
-      if (!target) {
-        if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst())) throw notFoundModel(name)
-        // MLflow's answer (sqlalchemy_store.set_registered_model_alias looks the version up first).
-        throw KeelError.notFound(`Model Version (name=${name}, version=${version}) not found: an alias must point at an existing version`)
-      }
-      const previous = await tx
-        .selectFrom('registered_model_aliases')
-        .select('version')
-        .where('name', '=', name)
-        .where('alias', '=', alias)
-        .executeTakeFirst()
-      await tx
-        .insertInto('registered_model_aliases')
-        .values({ name, alias, version: n })
-        .onConflict((oc) => oc.columns(['name', 'alias']).doUpdateSet({ version: n }))
-        .execute()
-      await tx.updateTable('registered_models').set({ last_updated_time: audit.time }).where('name', '=', name).execute()
-      await record(tx, audit, {
-        kind: 'alias_set',
-        name,
-        version: n,
-        alias,
-        ...(previous && { from: String(previous.version) }),
-        to: String(n),
-      })
+      await refuseUnapprovedMove(tx, name, alias)
+      await pointAlias(tx, name, alias, version, audit)
     })
   }
 
   async deleteAlias(name: string, alias: string, audit: Audit): Promise<boolean> {
     return this.write(async (tx) => {
-      await this.touchModel(tx, name, audit.time)
-      const previous = await tx
-        .selectFrom('registered_model_aliases')
-        .select('version')
-        .where('name', '=', name)
-        .where('alias', '=', alias)
-        .executeTakeFirst()
-      if (!previous) return false
-      await tx.deleteFrom('registered_model_aliases').where('name', '=', name).where('alias', '=', alias).execute()
-      await record(tx, audit, { kind: 'alias_deleted', name, version: previous.version, alias, from: String(previous.version) })
-      return true
+      await refuseUnapprovedMove(tx, name, alias)
+      return removeAlias(tx, name, alias, audit)
     })
   }
 

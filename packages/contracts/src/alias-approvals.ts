@@ -1,0 +1,32 @@
+/**
+ * Protected aliases and the requests to move them ("who approved this for production?"): a
+ * model's owner protects an alias such as `champion`; moving it then needs MANAGE and, when the
+ * protection asks for it, a second user's approval of a request. Entities shared by the server's
+ * registry domain, the SDK and the UI; the wire shapes are in wire/alias-approvals-api.ts.
+ */
+export interface AliasProtection {
+  readonly name: string
+  readonly alias: string
+  /** Moving the alias needs a request approved by a second user. */
+  readonly requireApproval: boolean
+  readonly protectedBy: string
+  readonly protectedTime: number
+}
+
+export const ALIAS_REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'cancelled'] as const
+export type AliasRequestStatus = (typeof ALIAS_REQUEST_STATUSES)[number]
+
+export interface AliasChangeRequest {
+  readonly requestId: string
+  readonly name: string
+  readonly alias: string
+  /** The version the alias should point at; absent: remove the alias. */
+  readonly version?: string
+  readonly requestedBy: string
+  readonly requestedTime: number
+  readonly comment?: string
+  readonly status: AliasRequestStatus
+  readonly decidedBy?: string
+  readonly decidedTime?: number
+  readonly decisionComment?: string
+}
