@@ -1,13 +1,15 @@
 /**
  * Serves the web UI (packages/ui, built by Vite) from the API's own process and port: its files at
  * `/`, hashed assets cached for good, and `index.html` for any other page URL so that links into
- * the app (`/experiments/1?sort=…`) load it. API paths never fall through to the UI.
+ * the app (`/experiments/1?sort=…`) load it. API paths never fall through to the UI. Its pages
+ * carry a Content-Security-Policy (no inline script, the API of this origin only).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Context, Hono } from 'hono'
+import { uiContentSecurityPolicy } from '../web-security/policy.js'
 
 const API_PREFIXES = ['/api/', '/ajax-api/', '/health', '/version', '/openapi.json', '/get-artifact', '/model-versions/get-artifact']
 
@@ -24,12 +26,15 @@ export function findUiRoot(): string | undefined {
 
 const isApi = (path: string) => API_PREFIXES.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p || path.startsWith(`${p}/`)))
 
-export function mountUi(app: Hono, root: string | undefined): void {
+/** Mounts the UI; `contentSecurityPolicy` is sent with its pages (framing as `--x-frame-options` says). */
+export function mountUi(app: Hono, root: string | undefined, contentSecurityPolicy = uiContentSecurityPolicy('SAMEORIGIN')): void {
   if (root === undefined) {
     app.get('/', (c) =>
       c.html(
         '<!doctype html><title>keel</title><p>keel is running, but its web UI has not been built: run <code>npm run build</code> ' +
           '(or <code>npm install</code>) in the keel repository. The REST API is at <a href="/openapi.json">/openapi.json</a>.</p>',
+        200,
+        { 'Content-Security-Policy': contentSecurityPolicy },
       ),
     )
     return
@@ -37,7 +42,7 @@ export function mountUi(app: Hono, root: string | undefined): void {
   const index = readFileSync(join(root, 'index.html'))
   const serveIndex = (c: Context) => {
     c.header('Cache-Control', 'no-cache')
-    return c.body(index, 200, { 'Content-Type': 'text/html; charset=utf-8' })
+    return c.body(index, 200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': contentSecurityPolicy })
   }
   const assets = serveStatic({ root })
   app.on(['GET', 'HEAD'], '*', async (c, next) => {
