@@ -20,8 +20,18 @@ export interface ArtifactFileInfo {
 export type ArtifactBody = AsyncIterable<Uint8Array> | NodeJS.ReadableStream
 
 export interface PutOptions {
-  /** Refuse (`INVALID_PARAMETER_VALUE`) and store nothing once the body exceeds this many bytes. */
+  /**
+   * Refuse (`ArtifactLimitError` 'size', an INVALID_PARAMETER_VALUE) and store nothing once the
+   * body exceeds this many bytes.
+   */
   readonly maxBytes?: number
+  /** The size the client declared (Content-Length): over a limit, refused before anything is written. */
+  readonly expectedBytes?: number
+  /**
+   * Free bytes the artifact volume must keep: an upload that would leave less is refused
+   * (`ArtifactLimitError` 'disk') before it starts or while it streams. 0 or unset: no check.
+   */
+  readonly minFreeBytes?: number
 }
 
 export interface ArtifactRepository {

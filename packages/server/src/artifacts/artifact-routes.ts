@@ -5,10 +5,14 @@
 import { KeelError } from '@keel/contracts'
 import type { Context, Hono } from 'hono'
 import { stream } from 'hono/streaming'
-import { requestBody } from '../http/node-request.js'
+import { discardRestOfBody, requestBody, requestHeader } from '../http/node-request.js'
 import type { ArtifactRepository } from './artifact-repository.js'
+import { ArtifactLimitError } from './upload-limits.js'
 
 const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts']
+
+/** What a refused upload may still send before its connection is closed. */
+const REFUSED_BODY_BOUNDS = { maxBytes: 64 * 1024 * 1024, maxMs: 5_000 }
 
 const CONTENT_TYPES: Record<string, string> = {
   json: 'application/json',
@@ -46,7 +50,10 @@ function artifactPath(c: Context, prefix: string): string {
 export interface ArtifactRouteOptions {
   /** When false (`--no-serve-artifacts`), every artifact route answers 503 as MLflow does. */
   readonly serve: boolean
+  /** `--max-artifact-size`: larger uploads get 413. */
   readonly maxUploadBytes?: number
+  /** `--min-free-disk`: an upload that would leave less free space gets 507. */
+  readonly minFreeBytes?: number
 }
 
 export function mountArtifactRoutes(app: Hono, repo: ArtifactRepository, options: ArtifactRouteOptions): void {
@@ -81,9 +88,20 @@ export function mountArtifactRoutes(app: Hono, repo: ArtifactRepository, options
     })
     app.put(`${prefix}/artifacts/*`, async (c) => {
       const path = artifactPath(c, prefix)
-      await repo.put(path, requestBody(c), {
-        ...(options.maxUploadBytes !== undefined ? { maxBytes: options.maxUploadBytes } : {}),
-      })
+      const declared = requestHeader(c, 'content-length')
+      try {
+        await repo.put(path, requestBody(c, { keepOpen: true }), {
+          ...(options.maxUploadBytes !== undefined && { maxBytes: options.maxUploadBytes }),
+          ...(options.minFreeBytes !== undefined && { minFreeBytes: options.minFreeBytes }),
+          ...(declared !== undefined && /^\d+$/.test(declared) && { expectedBytes: Number(declared) }),
+        })
+      } catch (error) {
+        if (!(error instanceof ArtifactLimitError)) throw error
+        // The client is likely still sending: drop a little more of it so it reads this answer,
+        // then close the connection rather than receive the rest.
+        discardRestOfBody(c, REFUSED_BODY_BOUNDS)
+        return c.json(error.toJSON(), error.limit === 'size' ? 413 : 507)
+      }
       return c.json({})
     })
     app.delete(`${prefix}/artifacts/*`, async (c) => {

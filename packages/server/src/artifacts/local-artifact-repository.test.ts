@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -186,12 +186,105 @@ describe('LocalArtifactRepository', () => {
     await repo.put('dir/a.bin', chunks('old'))
     expect(await repo.put('dir/b.bin', chunks('12345'), { maxBytes: 5 })).toEqual({ size: 5 })
     const tooLarge = repo.put('dir/a.bin', chunks('1234', '56'), { maxBytes: 5 })
-    await expect(tooLarge).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: /exceeds the limit of 5 bytes/ })
+    await expect(tooLarge).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', limit: 'size' })
+    await expect(repo.put('dir/a.bin', chunks('1234', '56'), { maxBytes: 5 })).rejects.toThrow(
+      "Artifact 'dir/a.bin' is too large: this server accepts at most 5 bytes per artifact (keel server --max-artifact-size)",
+    )
     await expect(repo.put('dir/new.bin', Readable.from(['123456']), { maxBytes: 5 })).rejects.toMatchObject({
       code: 'INVALID_PARAMETER_VALUE',
     })
     expect(await content('dir/a.bin')).toBe('old')
     expect(await everything(root)).toEqual(['dir', 'dir/a.bin', 'dir/b.bin'])
+  })
+
+  it('refuses a declared size over maxBytes before creating anything', async () => {
+    await expect(repo.put('1/run/artifacts/big.bin', chunks('never read'), { maxBytes: 5, expectedBytes: 6 })).rejects.toThrow(
+      "Artifact '1/run/artifacts/big.bin' is too large: it is 6 bytes, and this server accepts at most 5 bytes",
+    )
+    await expect(readdir(root)).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
+  it('removes the folders a failed upload created, and only those', async () => {
+    await repo.put('1/run/artifacts/kept.txt', chunks('kept'))
+    await expect(repo.put('1/run/artifacts/model/data/w.bin', brokenUpload('partial'))).rejects.toThrow('client went away')
+    await expect(repo.put('2/run/artifacts/x.bin', chunks('123456'), { maxBytes: 5 })).rejects.toMatchObject({ limit: 'size' })
+    expect(await everything(root)).toEqual(['1', '1/run', '1/run/artifacts', '1/run/artifacts/kept.txt'])
+  })
+
+  describe('the free-disk reserve', () => {
+    const MiB = 1024 * 1024
+    /** A volume with `free` bytes that shrinks as the probe is asked again. */
+    function volume(...free: number[]) {
+      const probes: string[] = []
+      const freeBytes = async (target: string) => {
+        probes.push(target)
+        return free.length > 1 ? free.shift()! : free[0]!
+      }
+      return { probes, repo: new LocalArtifactRepository(root, { freeBytes }) }
+    }
+    async function* megabytes(count: number): AsyncGenerator<Uint8Array> {
+      for (let i = 0; i < count; i++) yield Buffer.alloc(MiB, i)
+    }
+
+    it('refuses from the declared size what would leave less than the reserve, writing nothing', async () => {
+      const { repo, probes } = volume(100 * MiB)
+      await expect(repo.put('1/r/a.bin', megabytes(1), { expectedBytes: 60 * MiB, minFreeBytes: 50 * MiB })).rejects.toMatchObject({
+        limit: 'disk',
+        code: 'TEMPORARILY_UNAVAILABLE',
+      })
+      await expect(repo.put('1/r/a.bin', megabytes(1), { expectedBytes: 60 * MiB, minFreeBytes: 50 * MiB })).rejects.toThrow(
+        `Not enough free disk space for artifact '1/r/a.bin': the artifact volume has ${100 * MiB} bytes free and keeps at least ${50 * MiB} free (keel server --min-free-disk)`,
+      )
+      expect(probes[0]).toBe(path.join(root, '1', 'r'))
+      await expect(readdir(root)).rejects.toMatchObject({ code: 'ENOENT' })
+      expect(await repo.put('1/r/b.bin', megabytes(1), { expectedBytes: MiB, minFreeBytes: 50 * MiB })).toEqual({ size: MiB })
+    })
+
+    it('stops a chunked upload when the volume fills up while it streams, leaving nothing', async () => {
+      // Enough at the start; someone else fills the disk while 20 MiB stream in.
+      const { repo, probes } = volume(200 * MiB, 52 * MiB)
+      await expect(repo.put('1/r/big.bin', megabytes(20), { minFreeBytes: 50 * MiB })).rejects.toMatchObject({ limit: 'disk' })
+      expect(probes).toHaveLength(2) // before the first byte, then after 8 MiB
+      await expect(readdir(root)).rejects.toMatchObject({ code: 'ENOENT' })
+    })
+
+    it('is off at 0', async () => {
+      const { repo, probes } = volume(0)
+      expect(await repo.put('a.bin', megabytes(9), { minFreeBytes: 0 })).toEqual({ size: 9 * MiB })
+      expect(probes).toEqual([])
+    })
+  })
+
+  describe('sweepStaleUploads', () => {
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000)
+
+    it('removes temp files untouched for an hour, and the folders that held only them', async () => {
+      await repo.put('1/live/artifacts/kept.txt', chunks('kept'))
+      const stale = [path.join(root, '1', 'dead', 'artifacts', 'model', '.w.bin.0123456789ab.tmp'), path.join(root, '1', 'live', 'artifacts', '.x.bin.00000000000a.tmp')]
+      const young = path.join(root, '2', 'busy', '.y.bin.abcdefabcdef.tmp')
+      const lookalike = path.join(root, '1', 'live', 'artifacts', '.notes.tmp')
+      for (const file of [...stale, young, lookalike]) {
+        await mkdir(path.dirname(file), { recursive: true })
+        await writeFile(file, 'partial')
+      }
+      for (const file of [...stale, lookalike]) await utimes(file, hoursAgo(2), hoursAgo(2))
+      await utimes(young, hoursAgo(0.5), hoursAgo(0.5))
+      expect(await repo.sweepStaleUploads()).toBe(2)
+      expect(await everything(root)).toEqual([
+        '1',
+        '1/live',
+        '1/live/artifacts',
+        '1/live/artifacts/.notes.tmp',
+        '1/live/artifacts/kept.txt',
+        '2',
+        '2/busy',
+        '2/busy/.y.bin.abcdefabcdef.tmp',
+      ])
+    })
+
+    it('finds nothing to do in a root that does not exist yet', async () => {
+      expect(await repo.sweepStaleUploads()).toBe(0)
+    })
   })
 
   it('hides stray temp files from list and walk, and refuses their names as artifacts', async () => {

@@ -4,7 +4,6 @@
  * reader sees the old file or the complete new one. Symbolic links are never created, listed or
  * walked; the safe-path gate refuses any that would lead outside the root.
  */
-import { randomBytes } from 'node:crypto'
 import type { Dirent } from 'node:fs'
 import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
@@ -14,15 +13,13 @@ import { KeelError } from '@keel/contracts'
 import { hasErrnoCode } from './errno.js'
 import type { ArtifactBody, ArtifactFileInfo, ArtifactRepository, PutOptions } from './artifact-repository.js'
 import { normalizeArtifactPath, resolveInside } from './safe-path.js'
+import { checkDeclaredSize, meteredBody, statfsFreeBytes, type FreeSpaceProbe, type UploadLimits } from './upload-limits.js'
+import { removeEmptyFolders, sweepStaleUploads, tempFileName, TEMP_FILE } from './upload-temp-files.js'
 
-/** Names of in-progress uploads: hidden from `list`/`walk` and refused as artifact names. */
-const TEMP_FILE = /^\..*\.[0-9a-f]{12}\.tmp$/s
-
-function tempFileName(name: string): string {
-  // 64 UTF-16 units are at most 192 UTF-8 bytes, which keeps the name under NAME_MAX.
-  return `.${name.slice(0, 64)}.${randomBytes(6).toString('hex')}.tmp`
+export interface LocalRepositoryOptions {
+  /** How free space is measured (tests inject one); statfs by default. */
+  readonly freeBytes?: FreeSpaceProbe
 }
-
 
 function byName(a: Dirent, b: Dirent): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
@@ -31,33 +28,68 @@ function byName(a: Dirent, b: Dirent): number {
 export class LocalArtifactRepository implements ArtifactRepository {
   readonly root: string
 
+  private readonly freeBytes: FreeSpaceProbe
+  /** Puts in progress, so that a closing server can let them clean up after themselves. */
+  private readonly inFlight = new Set<Promise<unknown>>()
+
   /** The folder need not exist: it is created by the first `put`. */
-  constructor(root: string) {
+  constructor(root: string, options: LocalRepositoryOptions = {}) {
     this.root = path.resolve(root)
+    this.freeBytes = options.freeBytes ?? statfsFreeBytes
   }
 
-  async put(artifactPath: string, body: ArtifactBody, options: PutOptions = {}): Promise<{ size: number }> {
+  put(artifactPath: string, body: ArtifactBody, options: PutOptions = {}): Promise<{ size: number }> {
+    const done = this.write(artifactPath, body, options)
+    const tracked = done.catch(() => undefined).finally(() => this.inFlight.delete(tracked))
+    this.inFlight.add(tracked)
+    return done
+  }
+
+  /** Resolves once every put in progress has finished, its temp file renamed or removed. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight)
+  }
+
+  private async write(artifactPath: string, body: ArtifactBody, options: PutOptions): Promise<{ size: number }> {
     const relative = this.gate(artifactPath)
     if (relative === '') throw KeelError.invalid('Cannot write an artifact to the root folder')
     const target = await resolveInside(this.root, relative)
     const folder = path.dirname(target)
-    await mkdir(folder, { recursive: true }).catch((error: unknown) => {
-      if (hasErrnoCode(error, 'EEXIST', 'ENOTDIR')) throw KeelError.invalid(`A parent of artifact '${relative}' is a file`)
-      throw error
-    })
+    const limits: UploadLimits = {
+      name: relative,
+      maxBytes: options.maxBytes ?? Number.POSITIVE_INFINITY,
+      ...(options.expectedBytes !== undefined && { expectedBytes: options.expectedBytes }),
+      minFreeBytes: options.minFreeBytes ?? 0,
+      freeBytes: this.freeBytes,
+      folder,
+    }
+    // Before anything is created: a refused upload leaves no trace.
+    await checkDeclaredSize(limits)
+    // The first folder this put created (undefined if all existed): removed again if it fails.
+    let created: string | undefined
+    const makeFolder = async () => {
+      const first = await mkdir(folder, { recursive: true }).catch((error: unknown) => {
+        if (hasErrnoCode(error, 'EEXIST', 'ENOTDIR')) throw KeelError.invalid(`A parent of artifact '${relative}' is a file`)
+        throw error
+      })
+      created ??= first
+    }
+    await makeFolder()
     if ((await lstat(target).catch(() => undefined))?.isDirectory()) {
       throw KeelError.invalid(`Artifact '${relative}' is a folder; cannot overwrite it with a file`)
     }
 
     const temp = path.join(folder, tempFileName(path.basename(target)))
-    const handle = await open(temp, 'wx')
+    // A failed upload beside this one may have removed the folder it created in the meantime.
+    const handle = await open(temp, 'wx').catch(async (error: unknown) => {
+      if (!hasErrnoCode(error, 'ENOENT')) throw error
+      await makeFolder()
+      return open(temp, 'wx')
+    })
     let size = 0
-    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY
     const countBytes = async function* (source: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array> {
-      for await (const chunk of source) {
-        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+      for await (const bytes of meteredBody(source, limits)) {
         size += bytes.byteLength
-        if (size > maxBytes) throw KeelError.invalid(`Artifact '${relative}' exceeds the limit of ${maxBytes} bytes`)
         yield bytes
       }
     }
@@ -68,6 +100,7 @@ export class LocalArtifactRepository implements ArtifactRepository {
     } catch (error) {
       await handle.close().catch(() => undefined) // the stream closes it; this waits, and must not mask `error`
       await rm(temp, { force: true })
+      if (created !== undefined) await removeEmptyFolders(folder, path.dirname(created))
       if (hasErrnoCode(error, 'EISDIR', 'ENOTEMPTY')) {
         throw KeelError.invalid(`Artifact '${relative}' is a folder; cannot overwrite it with a file`)
       }
@@ -116,6 +149,14 @@ export class LocalArtifactRepository implements ArtifactRepository {
     await rm(target, { recursive: true, force: true }).catch((error: unknown) => {
       if (!hasErrnoCode(error, 'ENOTDIR')) throw error
     })
+  }
+
+  /**
+   * Removes the temp files of uploads that died with their process (SIGKILL, power loss): those
+   * untouched for `olderThanMs` (an hour by default). Returns how many it removed.
+   */
+  sweepStaleUploads(olderThanMs?: number): Promise<number> {
+    return sweepStaleUploads(this.root, olderThanMs)
   }
 
   /** The safe-path gate plus this backend's own rule: temp-file names are reserved. */
