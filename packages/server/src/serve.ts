@@ -6,6 +6,7 @@
 import cluster from 'node:cluster'
 import type { PredictionRecord } from '@keel/contracts'
 import { createKeel, type Keel, resolveModelUri } from '@keel/sdk'
+import { DEFAULT_GRACEFUL_TIMEOUT_MS } from './http/graceful-close.js'
 import { type LogFormat, type Logger, createLogger } from './http/logger.js'
 import { runPrimary, worker } from './serving/cluster.js'
 import { Deployment } from './serving/deployment.js'
@@ -15,6 +16,9 @@ import { PredictionLog, type PredictionSink } from './serving/prediction-log.js'
 import { ServingMetrics } from './serving/serving-metrics.js'
 import type { ModelSource } from './serving/variant.js'
 import { VERSION } from './version.js'
+import { nodeGuard } from './web-security/node-guard.js'
+import { type WebSecurityOptions, webSecurityPolicy } from './web-security/policy.js'
+import { MODEL_SERVER_SURFACE, modelServerErrorBody } from './web-security/surfaces.js'
 
 export interface ServeOptions {
   readonly spec: DeploymentSpec
@@ -26,6 +30,14 @@ export interface ServeOptions {
   /** Where downloaded models are kept between loads (default: a temporary folder per load). */
   readonly cacheDir?: string
   readonly logFormat: LogFormat
+  /**
+   * `--graceful-timeout`: on SIGTERM, how long requests in progress may take to finish, and then
+   * how long the prediction log's last write may take (default 10 s each); a cluster's workers
+   * still running after both (and a margin) are killed.
+   */
+  readonly gracefulTimeoutMs?: number
+  /** `--allowed-hosts`, `--cors-allowed-origins`, `--x-frame-options`, as on `keel server`. */
+  readonly webSecurity?: WebSecurityOptions
 }
 
 export interface RunningModelServer {
@@ -72,6 +84,7 @@ export async function startModelServer(options: ServeOptions, logger: Logger, me
     metricsText: metricsText ?? (() => metrics.registry.metrics()),
     logProbabilities: spec.predictionLog.enabled,
     onError: (error, where) => logger.error({ where, err: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'serving error'),
+    guard: nodeGuard(webSecurityPolicy(options.host, options.webSecurity), MODEL_SERVER_SURFACE, modelServerErrorBody),
   })
   if (cluster.isWorker) worker.serveMetrics(metrics.registry)
   try {
@@ -85,8 +98,11 @@ export async function startModelServer(options: ServeOptions, logger: Logger, me
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
     deployment,
     close: async () => {
-      await server.close()
-      await deployment.close()
+      const timeout = options.gracefulTimeoutMs ?? DEFAULT_GRACEFUL_TIMEOUT_MS
+      await server.close(timeout)
+      const unwritten = await deployment.close(timeout)
+      if (unwritten > 0) logger.warn({ records: unwritten }, 'prediction log: records not written before shutdown (the tracking server did not take them in time)')
+      logger.flush()
     },
   }
 }
@@ -105,7 +121,8 @@ export async function serve(options: ServeOptions, announce: (url: string, deplo
           started = true
           const url = `http://${options.host}:${port}`
           announce(url)
-          resolve({ url, close: () => primary.stop() })
+          // Workers drain, then write their log: past both bounds (and a margin), they are killed.
+          resolve({ url, close: () => primary.stop(2 * (options.gracefulTimeoutMs ?? DEFAULT_GRACEFUL_TIMEOUT_MS) + 5_000) })
         },
         onFailed: (error) => {
           void primary.stop().then(() => {

@@ -9,8 +9,9 @@ import { type Command, InvalidArgumentError, Option } from 'commander'
 import pc from 'picocolors'
 import type { Deployment } from '../serving/deployment.js'
 import { DEFAULTS, type DeploymentSpec, defaultDeploymentName, parseDeploymentFile, validateDeployment } from '../serving/deployment-spec.js'
+import { type WebSecurityFlags, webSecurityFrom, webSecurityOptions } from './web-security-options.js'
 
-interface ServeFlags {
+interface ServeFlags extends WebSecurityFlags {
   modelUri?: string
   deployment?: string
   name?: string
@@ -26,12 +27,19 @@ interface ServeFlags {
   maxBodyBytes?: number
   predictionLog: boolean
   cacheDir?: string
+  gracefulTimeout?: number
   logFormat: 'text' | 'json'
 }
 
 const integer = (what: string, min: number, max: number) => (value: string): number => {
   const n = Number(value)
   if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${what} (${min}-${max})`)
+  return n
+}
+
+const seconds = (value: string): number => {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0 || n > 3600) throw new InvalidArgumentError('expected a number of seconds (0-3600)')
   return n
 }
 
@@ -83,6 +91,7 @@ function banner(url: string, spec: DeploymentSpec, workers: number, deployment?:
 }
 
 export function registerServeCommand(models: Command): void {
+  const [allowedHosts, corsAllowedOrigins, xFrameOptions] = webSecurityOptions(false)
   models
     .command('serve')
     .description('Serve a model over the Open Inference Protocol (v2) and MLflow scoring, with traffic splits, shadows, hot promotion, metrics and a prediction log')
@@ -101,7 +110,9 @@ export function registerServeCommand(models: Command): void {
     .option('--max-body-bytes <n>', `largest request body (default ${DEFAULTS.maxBodyBytes})`, integer('bytes', 1024, 2 ** 31))
     .option('--no-prediction-log', 'do not log requests to the tracking server')
     .option('--cache-dir <dir>', 'keep downloaded models here and reuse them')
+    .option('--graceful-timeout <seconds>', 'on SIGTERM/SIGINT, how long requests in progress may take to finish, then the prediction log its last write (default 10 each)', seconds)
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
+    .addOption(allowedHosts).addOption(corsAllowedOrigins).addOption(xFrameOptions)
     .action(async (flags: ServeFlags) => {
       const spec = await specFrom(flags)
       const workers = flags.workers ?? availableParallelism()
@@ -114,7 +125,9 @@ export function registerServeCommand(models: Command): void {
           workers,
           ...(flags.trackingUri !== undefined && { trackingUri: flags.trackingUri }),
           ...(flags.cacheDir !== undefined && { cacheDir: flags.cacheDir }),
+          ...(flags.gracefulTimeout !== undefined && { gracefulTimeoutMs: Math.round(flags.gracefulTimeout * 1000) }),
           logFormat: flags.logFormat,
+          webSecurity: webSecurityFrom(flags),
         },
         (url, deployment) => process.stdout.write(banner(url, spec, workers, deployment)),
       )

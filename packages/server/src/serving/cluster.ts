@@ -62,7 +62,7 @@ export interface PrimaryOptions {
 }
 
 /** Runs the primary: forks the workers, relays metrics, replaces crashed workers. */
-export function runPrimary(options: PrimaryOptions): { stop(): Promise<void> } {
+export function runPrimary(options: PrimaryOptions): { stop(timeoutMs?: number): Promise<void> } {
   let ready = 0
   let stopping = false
   let failed = false
@@ -93,14 +93,19 @@ export function runPrimary(options: PrimaryOptions): { stop(): Promise<void> } {
     fork()
   })
   return {
-    stop: async () => {
+    /** SIGTERM to every worker (each drains and exits); one still running after `timeoutMs` is killed. */
+    stop: async (timeoutMs = 30_000) => {
       stopping = true
-      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined)
+      const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead())
       await Promise.all(
         workers.map(
           (w) =>
             new Promise<void>((resolve) => {
-              w.once('exit', () => resolve())
+              const kill = setTimeout(() => w.process.kill('SIGKILL'), timeoutMs)
+              w.once('exit', () => {
+                clearTimeout(kill)
+                resolve()
+              })
               w.process.kill('SIGTERM')
             }),
         ),

@@ -193,9 +193,10 @@ export class Deployment {
     }
   }
 
-  async close(): Promise<void> {
+  /** Stops watching and writes the prediction log's last records (at most `logTimeoutMs`); returns the records left unwritten. */
+  async close(logTimeoutMs?: number): Promise<number> {
     clearInterval(this.watcher)
     await Promise.all(this.variants.map((v) => v.close()))
-    await this.log?.close()
+    return (await this.log?.close(logTimeoutMs)) ?? 0
   }
 }

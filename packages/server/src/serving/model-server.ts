@@ -12,11 +12,15 @@
  * they are read; requests beyond the concurrency limit are shed with 503 and `Retry-After`.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
+import { decodeUtf8 } from '@keel/contracts'
 import type { ModelInput } from '@keel/sdk'
+import { DEFAULT_GRACEFUL_TIMEOUT_MS, type GracefulCloser, gracefulCloser } from '../http/graceful-close.js'
+import { isPlainRequestId } from '../http/request-id.js'
+import type { NodeGuard } from '../web-security/node-guard.js'
 import type { Deployment, RequestContext } from './deployment.js'
-import { parseScoringRequest, scoringResponse } from './protocol/mlflow-scoring.js'
+import { missingValueFailure, parseScoringRequest, scoringResponse } from './protocol/mlflow-scoring.js'
 import { inferResponse, inputMetadata, outputMetadata, parseInferRequest } from './protocol/open-inference.js'
-import { ProtocolError, notFound, overloaded, statusOfServingError, tooLarge } from './protocol/protocol-error.js'
+import { ProtocolError, badRequest, notFound, overloaded, statusOfServingError, tooLarge } from './protocol/protocol-error.js'
 import { uuidv7 } from './request-id.js'
 import type { Prediction, Variant } from './variant.js'
 
@@ -26,6 +30,7 @@ interface Planned {
   readonly rows: number
   readonly variant: Variant
   readonly wantProba: boolean
+  /** The id in `X-Request-Id` and the prediction log: always short and plain. */
   readonly requestId: string
   answer(result: Prediction & { readonly version?: string }): string
 }
@@ -38,15 +43,22 @@ export interface ModelServerOptions {
   /** Log the probabilities of classifiers for monitoring (costs a second pass of the model). */
   readonly logProbabilities: boolean
   readonly onError: (error: unknown, path: string) => void
+  /** The browser guard (Host check, CORS, cross-origin writes), run before every route. */
+  readonly guard?: NodeGuard
 }
 
 const JSON_TYPE = 'application/json'
-const REQUEST_ID = /^[\w\-=.:]{1,128}$/
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}, type = JSON_TYPE): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers })
   res.end(body)
 }
+
+/** The client went away (reset or closed the connection) before its request body was read. */
+class ClientGone extends Error {}
+
+/** nginx's status for a request whose client closed the connection: counted, never answered. */
+const CLIENT_CLOSED = 499
 
 /** Reads the body up to `limit` bytes; a larger body is a 413 before (or while) it is read. */
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -65,9 +77,27 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
       }
       chunks.push(chunk)
     })
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
+    req.on('end', () => {
+      try {
+        resolve(decodeUtf8(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
+      } catch (error) {
+        reject(error)
+      }
+    })
+    req.on('error', () => reject(new ClientGone('The client closed the connection before sending the whole body')))
+    req.on('close', () => {
+      if (!req.complete) reject(new ClientGone('The client closed the connection before sending the whole body'))
+    })
   })
+}
+
+/** A percent-encoded path segment, decoded; a 400 when it is not valid UTF-8 percent-encoding. */
+function pathSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw badRequest(`The path segment '${raw.slice(0, 100)}' is not valid percent-encoded UTF-8`)
+  }
 }
 
 function errorBody(error: unknown, protocol: 'v2' | 'mlflow', status: number): string {
@@ -79,10 +109,14 @@ function errorBody(error: unknown, protocol: 'v2' | 'mlflow', status: number): s
 
 export class ModelServer {
   readonly server: Server
+  private readonly closer: GracefulCloser
   private draining = false
 
   constructor(private readonly options: ModelServerOptions) {
-    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, (req, res) => {
+    this.server = createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 })
+    // Its 'request' listener goes first: while closing, it marks each answer `Connection: close`.
+    this.closer = gracefulCloser(this.server)
+    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
         options.onError(error, req.url ?? '')
         if (!res.headersSent) send(res, 500, JSON.stringify({ error: 'Internal server error' }))
@@ -100,6 +134,7 @@ export class ModelServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.options.guard !== undefined && !this.options.guard(req, res)) return
     const url = req.url ?? '/'
     const q = url.indexOf('?')
     const path = q < 0 ? url : url.slice(0, q)
@@ -154,12 +189,12 @@ export class ModelServer {
   private resolveModel(path: string, suffix: '' | '/ready' | '/infer'): { variant?: Variant; version?: string } {
     const rest = path.slice('/v2/models/'.length, path.length - suffix.length)
     const [rawName = '', versionsWord, rawVersion, ...more] = rest.split('/')
-    const name = decodeURIComponent(rawName)
+    const name = pathSegment(rawName)
     if (name !== this.deployment.name || more.length > 0 || (versionsWord !== undefined && (versionsWord !== 'versions' || !rawVersion))) {
       throw notFound(`Model '${name}' is not served here; this server serves '${this.deployment.name}'`)
     }
     if (rawVersion === undefined) return {}
-    const version = decodeURIComponent(rawVersion)
+    const version = pathSegment(rawVersion)
     const variant = this.deployment.byVersion(version)
     if (variant === undefined) {
       const served = this.deployment.variants.map((v) => `${v.version ?? '?'} (${v.name})`).join(', ')
@@ -170,6 +205,7 @@ export class ModelServer {
 
   private modelMetadata(res: ServerResponse, path: string): void {
     try {
+      if (path.endsWith('/infer')) return this.notFoundOrMethod(res, path, 'GET')
       const ready = path.endsWith('/ready')
       const { variant } = this.resolveModel(path, ready ? '/ready' : '')
       if (ready) {
@@ -206,10 +242,10 @@ export class ModelServer {
     return false
   }
 
-  private requestId(req: IncomingMessage, given?: string): string {
-    if (given !== undefined) return given
+  /** The caller's `X-Request-Id` when it is short and plain, else one made up here. */
+  private requestId(req: IncomingMessage): string {
     const header = req.headers['x-request-id']
-    return typeof header === 'string' && REQUEST_ID.test(header) ? header : uuidv7()
+    return isPlainRequestId(header) ? header : uuidv7()
   }
 
   /** Admits, reads and answers one inference request; `plan` is the protocol's part (parse, route, encode). */
@@ -229,7 +265,8 @@ export class ModelServer {
       send(res, 200, planned.answer(result), this.variantHeaders(ctx.requestId, planned.variant, result.version))
     } catch (error) {
       const ctx: RequestContext = { requestId: planned?.requestId ?? this.requestId(req), protocol, started, proba: false }
-      this.failed(res, protocol, error, planned?.variant, planned?.input, ctx)
+      const failure = planned !== undefined && protocol === 'mlflow' ? missingValueFailure(error, planned.input) : error
+      this.failed(res, protocol, failure, planned?.variant, planned?.input, ctx)
     } finally {
       d.inflight--
     }
@@ -266,14 +303,16 @@ export class ModelServer {
       // Parsed against the pinned variant, else the first live one (variants of a deployment share inputs).
       const parsed = parseInferRequest(body, (pinned ?? d.live[0]!).shape)
       const variant = pinned ?? d.choose(d.stickyKey(parsed.input, this.stickyHeader(req)))
-      const requestId = this.requestId(req, parsed.id)
+      // The body echoes the caller's id as given (the protocol says so); headers and the log take
+      // it only when it is short and plain, else the request gets an id of its own.
+      const requestId = isPlainRequestId(parsed.id) ? parsed.id : this.requestId(req)
       return {
         input: parsed.input,
         rows: parsed.rows,
         variant,
         wantProba: parsed.outputs?.includes('predict_proba') === true,
         requestId,
-        answer: (result) => inferResponse(variant.shape, d.name, result.version, requestId, result, parsed.outputs),
+        answer: (result) => inferResponse(variant.shape, d.name, result.version, parsed.id ?? requestId, result, parsed.outputs),
       }
     })
   }
@@ -290,6 +329,11 @@ export class ModelServer {
   }
 
   private failed(res: ServerResponse, protocol: 'v2' | 'mlflow', error: unknown, variant: Variant | undefined, input: ModelInput | undefined, ctx: RequestContext): void {
+    if (error instanceof ClientGone) {
+      // Nobody to answer, and nothing went wrong here: counted apart from errors, not logged.
+      this.deployment.metrics.rejected(protocol, CLIENT_CLOSED)
+      return
+    }
     const status = statusOfServingError(error)
     if (status >= 500) this.options.onError(error, protocol)
     if (variant !== undefined) this.deployment.fail(variant, input, ctx, status, error)
@@ -331,11 +375,13 @@ export class ModelServer {
     })
   }
 
-  close(): Promise<void> {
+  /**
+   * Stops accepting connections and lets the requests in progress finish, for at most `graceMs`
+   * (`http/graceful-close.ts`, as the tracking server does); meanwhile new inference requests on
+   * open connections get 503.
+   */
+  close(graceMs = DEFAULT_GRACEFUL_TIMEOUT_MS): Promise<void> {
     this.drain()
-    return new Promise((resolve) => {
-      this.server.close(() => resolve())
-      this.server.closeIdleConnections()
-    })
+    return this.closer.close(graceMs)
   }
 }

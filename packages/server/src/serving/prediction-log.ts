@@ -126,11 +126,18 @@ export class PredictionLog {
     }
   }
 
-  /** Stops the timer and writes what is left (one attempt). */
-  async close(): Promise<void> {
+  /**
+   * Stops the timer and writes what is left (one attempt), waiting at most `timeoutMs` for the
+   * store (a shutdown must not wait on it). Returns how many records were not written.
+   */
+  async close(timeoutMs = 10_000): Promise<number> {
     clearInterval(this.timer)
     this.backoffUntil = 0
-    await this.flush()
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
+    await Promise.race([this.flush(), timeout])
+    clearTimeout(timer)
+    return this.queue.length
   }
 }
 

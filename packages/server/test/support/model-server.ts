@@ -1,7 +1,7 @@
 /**
  * Starts the real `keel models serve` (the built CLI, as a user runs it) on a free port, waits
- * until `/v2/health/ready` answers 200, and stops it; plus a keep-alive HTTP helper for the
- * thousands of requests the traffic tests send.
+ * until `/v2/health/ready` answers 200 and the banner is printed, and stops it; plus a keep-alive
+ * HTTP helper for the thousands of requests the traffic tests send.
  */
 import { spawn } from 'node:child_process'
 import { Agent, request } from 'node:http'
@@ -10,6 +10,9 @@ import { KEEL_BIN, freePort } from './keel-server.js'
 export interface ModelServerProcess {
   readonly url: string
   readonly port: number
+  readonly pid: number
+  /** Settles when the process has exited, with its exit code or the signal that ended it. */
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>
   output(): string
   stop(signal?: NodeJS.Signals): Promise<void>
 }
@@ -23,13 +26,14 @@ export async function startModelServe(args: readonly string[], trackingUri: stri
   let log = ''
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 30_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`keel models serve exited with ${child.exitCode}:\n${log}`)
     try {
-      if ((await fetch(`${url}/v2/health/ready`)).status === 200) break
+      // Ready, and announced: a cluster's primary prints its banner once every worker is ready.
+      if ((await fetch(`${url}/v2/health/ready`)).status === 200 && /Serving \S+ on http/.test(log)) break
     } catch {
       // not listening yet
     }
@@ -42,6 +46,8 @@ export async function startModelServe(args: readonly string[], trackingUri: stri
   return {
     url,
     port,
+    pid: child.pid!,
+    exited,
     output: () => log,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
@@ -62,7 +68,9 @@ const agent = new Agent({ keepAlive: true, maxSockets: 32 })
 /** One request over a keep-alive connection. */
 export function send(url: string, method: string, body?: string, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, agent, headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers } }, (res) => {
+    // Content-Length always: Node's client sends a DELETE's body without one (unframed).
+    const framing = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }
+    const req = request(url, { method, agent, headers: { ...framing, ...headers } }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => {

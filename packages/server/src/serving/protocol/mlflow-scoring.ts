@@ -4,9 +4,17 @@
  * `params`) or CSV with a header; the answer is `{"predictions": [...]}`. Content types and their
  * errors follow MLflow's server: only `application/json` and `text/csv`, only `charset=utf-8`,
  * anything else 415; a body without exactly one of the four keys is 400 BAD_REQUEST.
+ *
+ * Numbers must be finite. JSON has no NaN or Infinity, but `JSON.parse` turns a number beyond a
+ * double's range (`1e400`) into Infinity, and CSV cells such as `inf` or `1e400` read as infinities
+ * (as pandas reads them): each is a 400 naming its row and column. A missing value is null in JSON
+ * and an empty cell or `NaN` in CSV; the signature decides whether the column may miss it.
  */
+import { KeelError } from '@keel/contracts'
 import type { ModelInput } from '@keel/sdk'
 import { parse as parseCsv } from 'csv-parse/sync'
+import { isInfinite, isMissing, positionOf } from './input-values.js'
+import { parseJsonBody } from './json-body.js'
 import { badRequest, unsupportedMediaType } from './protocol-error.js'
 
 export interface ScoringRequest {
@@ -41,13 +49,10 @@ export function scoringMediaType(contentType: string | undefined): 'json' | 'csv
 
 /** Parses an `/invocations` body. Throws a 400/415 `ProtocolError` naming what is wrong. */
 export function parseScoringRequest(body: string, contentType: string | undefined): ScoringRequest {
-  if (scoringMediaType(contentType) === 'csv') return fromRows(parseCsvRows(body), 'CSV body')
-  let value: unknown
-  try {
-    value = JSON.parse(body)
-  } catch (error) {
-    throw badRequest(`The body is not valid JSON: ${(error as Error).message}`)
+  if (scoringMediaType(contentType) === 'csv') {
+    return checkFinite(fromRows(parseCsvRows(body), 'CSV body'))
   }
+  const value = parseJsonBody(body)
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw badRequest(`The body must be a JSON object with one of the keys ${INPUT_KEYS.map((k) => `'${k}'`).join(', ')}; got ${Array.isArray(value) ? 'an array' : typeof value}`)
   }
@@ -65,7 +70,28 @@ export function parseScoringRequest(body: string, contentType: string | undefine
   }
   const key = given[0]!
   const request = key === 'dataframe_split' ? fromSplit(o[key]) : key === 'dataframe_records' ? fromRecords(o[key]) : fromTensorFormat(o[key], key)
+  checkFinite(request)
   return params === undefined ? request : { ...request, params: params as Record<string, unknown> }
+}
+
+/**
+ * What a model's failure means for the caller. MLflow answers 400 to any failure of the model on
+ * its input; keel does when the input holds a missing value (null, or NaN) and the model failed
+ * without a keel error (keel's estimators take finite numbers only), naming the first missing
+ * value. Any other failure is the server's (500).
+ */
+export function missingValueFailure(error: unknown, input: ModelInput): unknown {
+  if (error instanceof KeelError) return error
+  const where = positionOf(input, isMissing)
+  if (where === undefined) return error
+  return badRequest(`The model cannot predict with the missing value (null or NaN) at ${where}: ${error instanceof Error ? error.message : String(error)}`)
+}
+
+/** Refuses an input holding ±Infinity (a number a double cannot hold), naming the row and column. */
+function checkFinite(request: ScoringRequest): ScoringRequest {
+  const where = positionOf(request.input, isInfinite)
+  if (where !== undefined) throw badRequest(`The input at ${where} is not a finite number (a number beyond ±1.7976931348623157e308, such as 1e400, does not fit a double)`)
+  return request
 }
 
 function fromRows(rows: readonly unknown[], what: string): ScoringRequest {
@@ -143,10 +169,14 @@ export function parseCsvRows(text: string): Record<string, unknown>[] {
   }
 }
 
+const INFINITY = /^([+-]?)inf(inity)?$/i
+
 function castCell(value: string): unknown {
   if (value === '') return null
   const n = Number(value)
-  return Number.isNaN(n) && value !== 'NaN' ? value : n
+  if (!Number.isNaN(n) || value === 'NaN') return n
+  const inf = INFINITY.exec(value) // 'inf', '-Infinity': infinities to pandas, refused by checkFinite
+  return inf === null ? value : inf[1] === '-' ? -Infinity : Infinity
 }
 
 /** The `predictions` answer: JSON text built without an intermediate object. */

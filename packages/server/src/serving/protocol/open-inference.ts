@@ -5,28 +5,21 @@
  * Inputs map onto the model's schema in one of two ways:
  * - one input per column (or per tensor of a multi-tensor schema), named as in the signature, each
  *   of shape `[n]` or `[n, 1]` (MLServer's pandas codec);
- * - a single 2-D tensor `[n, k]` whose `k` values per row are the schema's columns in order, or a
- *   single-tensor model's tensor (`[n, ...inner]`).
+ * - a single 2-D tensor `[n, k]` whose `k` values per row are the schema's columns in order (`[n]`
+ *   too when the schema has one column), or a single-tensor model's tensor (`[n, ...inner]`, the
+ *   inner dimensions as in the signature).
+ * A shape that is none of these is refused, and so is a datatype of another kind than the field it
+ * feeds (a float column takes FP* and integer datatypes, an integer column integer datatypes, a
+ * boolean BOOL, a string or binary BYTES). Each tensor's data is checked against its own shape and
+ * datatype first (`tensors.ts`).
  * Outputs are `predict` (labels or values) and, for classifiers with probabilities,
  * `predict_proba` (`[n, classes]`), as MLServer's scikit-learn runtime names them.
  */
 import type { Label } from '@keel/ml'
 import type { ModelInput, Schema, TensorSpec } from '@keel/sdk'
+import { parseJsonBody } from './json-body.js'
 import { badRequest, invalidInput } from './protocol-error.js'
-
-export const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const
-export type Datatype = (typeof DATATYPES)[number]
-
-const INT_BOUNDS: Partial<Record<Datatype, readonly [number, number]>> = {
-  UINT8: [0, 255],
-  UINT16: [0, 65535],
-  UINT32: [0, 4294967295],
-  UINT64: [0, Number.MAX_SAFE_INTEGER],
-  INT8: [-128, 127],
-  INT16: [-32768, 32767],
-  INT32: [-2147483648, 2147483647],
-  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-}
+import { type Datatype, type TensorIn, isFloatType, isIntegerType, readTensor, shapeText } from './tensors.js'
 
 export const OUTPUT_PREDICT = 'predict'
 export const OUTPUT_PROBA = 'predict_proba'
@@ -100,57 +93,6 @@ export function outputMetadata(model: ModelShape): MetadataTensor[] {
   return out
 }
 
-interface TensorIn {
-  readonly name: string
-  readonly shape: readonly number[]
-  readonly datatype: Datatype
-  readonly data: unknown[]
-}
-
-/** Flattens nested data row-major, checking each leaf against the datatype. */
-function flatten(data: unknown, datatype: Datatype, name: string): unknown[] {
-  const out: unknown[] = []
-  const bounds = INT_BOUNDS[datatype]
-  const visit = (value: unknown): void => {
-    if (Array.isArray(value)) {
-      for (const v of value) visit(v)
-      return
-    }
-    const ok =
-      datatype === 'BOOL' ? typeof value === 'boolean'
-      : datatype === 'BYTES' ? typeof value === 'string'
-      : bounds !== undefined ? typeof value === 'number' && Number.isInteger(value) && value >= bounds[0] && value <= bounds[1]
-      : typeof value === 'number'
-    if (!ok) {
-      const what = datatype === 'BOOL' ? 'booleans' : datatype === 'BYTES' ? 'strings' : bounds !== undefined ? `integers in [${bounds[0]}, ${bounds[1]}]` : 'numbers'
-      throw invalidInput(`Input '${name}' is ${datatype}, so its data must be ${what}; got ${JSON.stringify(value)?.slice(0, 40) ?? String(value)}`)
-    }
-    out.push(value)
-  }
-  visit(data)
-  return out
-}
-
-function readTensor(raw: unknown, index: number): TensorIn {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest(`inputs[${index}] must be an object {name, shape, datatype, data}`)
-  const t = raw as Record<string, unknown>
-  if (typeof t.name !== 'string' || t.name === '') throw badRequest(`inputs[${index}].name must be a non-empty string`)
-  const name = t.name
-  if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
-    throw badRequest(`Input '${name}': shape must be an array of non-negative integers`)
-  }
-  if (typeof t.datatype !== 'string' || !(DATATYPES as readonly string[]).includes(t.datatype)) {
-    throw badRequest(`Input '${name}': datatype must be one of ${DATATYPES.join(', ')}; got ${JSON.stringify(t.datatype)}`)
-  }
-  if (!Array.isArray(t.data)) throw badRequest(`Input '${name}': data must be an array`)
-  const datatype = t.datatype as Datatype
-  const shape = t.shape as number[]
-  const data = flatten(t.data, datatype, name)
-  const expected = shape.reduce((a, b) => a * b, 1)
-  if (data.length !== expected) throw invalidInput(`Input '${name}': shape [${shape.join(', ')}] holds ${expected} values, but data has ${data.length}`)
-  return { name, shape, datatype, data }
-}
-
 /** Splits a flat row-major tensor into rows of `width` values (scalars when width is 1). */
 function rowsOf(data: readonly unknown[], rows: number, width: number): unknown[] {
   if (width === 1) return data.slice()
@@ -161,12 +103,7 @@ function rowsOf(data: readonly unknown[], rows: number, width: number): unknown[
 
 /** Parses an `/infer` body against the model's schema. Throws a 400 `ProtocolError` naming the problem. */
 export function parseInferRequest(body: string, model: ModelShape): InferRequest {
-  let value: unknown
-  try {
-    value = JSON.parse(body)
-  } catch (error) {
-    throw badRequest(`The body is not valid JSON: ${(error as Error).message}`)
-  }
+  const value = parseJsonBody(body)
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('The body must be a JSON object {"inputs": [...]}')
   const o = value as Record<string, unknown>
   if (o.id !== undefined && typeof o.id !== 'string') throw badRequest("'id' must be a string")
@@ -198,6 +135,34 @@ function readRequestedOutputs(raw: unknown, model: ModelShape): string[] | undef
   })
 }
 
+type Field = Schema[number]
+
+const isTensorField = (field: Field): field is TensorSpec => field.type === 'tensor'
+const fieldType = (field: Field): string => (isTensorField(field) ? field.dtype : field.type)
+
+/** Whether a tensor of `datatype` may feed a field of the signature: same kind, as MLflow converts. */
+function accepts(field: Field, datatype: Datatype): boolean {
+  const wanted = datatypeOf(fieldType(field))
+  if (isFloatType(wanted)) return isFloatType(datatype) || isIntegerType(datatype)
+  if (isIntegerType(wanted)) return isIntegerType(datatype)
+  return datatype === wanted
+}
+
+function checkDatatype(t: TensorIn, field: Field, i: number): void {
+  if (accepts(field, t.datatype)) return
+  const what = isTensorField(field) ? 'tensor' : 'column'
+  throw invalidInput(`Input '${t.name}' is ${t.datatype}, but the signature's ${what} '${fieldName(field, i)}' is ${fieldType(field)}: send ${datatypeOf(fieldType(field))}`)
+}
+
+/** The shape a field's own tensor must have, as text, or undefined when `shape` fits. */
+function fieldShapeProblem(field: Field, shape: readonly number[]): string | undefined {
+  if (!isTensorField(field)) return shape.length === 1 || (shape.length === 2 && shape[1] === 1) ? undefined : '[rows] or [rows, 1]'
+  const inner = field.shape.slice(1)
+  const fits = shape.length === field.shape.length && inner.every((d, j) => d < 0 || d === shape[j + 1])
+  return fits ? undefined : `[rows${inner.map((d) => `, ${d < 0 ? '?' : d}`).join('')}] (the signature's ${shapeText(field.shape)})`
+}
+
+/** Maps the tensors onto the model's signature (see the module's doc), checking shapes and datatypes. */
 function toModelInput(tensors: readonly TensorIn[], schema: Schema): { input: ModelInput; rows: number } {
   const names = schema.map(fieldName)
   const byName = tensors.every((t) => names.includes(t.name))
@@ -209,11 +174,15 @@ function toModelInput(tensors: readonly TensorIn[], schema: Schema): { input: Mo
     for (const t of tensors) {
       if (seen.has(t.name)) throw badRequest(`Input '${t.name}' is given twice`)
       seen.add(t.name)
-      const n = t.shape[0] ?? 1
-      const width = t.shape.length <= 1 ? 1 : t.shape.slice(1).reduce((a, b) => a * b, 1)
+      const i = names.indexOf(t.name)
+      const field = schema[i]!
+      const problem = fieldShapeProblem(field, t.shape)
+      if (problem !== undefined) throw invalidInput(`Input '${t.name}' must have shape ${problem}, got ${shapeText(t.shape)}`)
+      checkDatatype(t, field, i)
+      const n = t.shape[0]!
       if (rows >= 0 && n !== rows) throw invalidInput(`Inputs differ in batch size: '${t.name}' has ${n} rows, others ${rows}`)
       rows = n
-      columns[t.name] = rowsOf(t.data, n, width)
+      columns[t.name] = rowsOf(t.data, n, t.shape.slice(1).reduce((a, b) => a * b, 1))
     }
     if (rows === 0) throw invalidInput('The request has no rows')
     return { input: columns, rows }
@@ -222,17 +191,27 @@ function toModelInput(tensors: readonly TensorIn[], schema: Schema): { input: Mo
     const unknown = tensors.filter((t) => !names.includes(t.name)).map((t) => `'${t.name}'`)
     throw invalidInput(`Unknown input ${unknown.join(', ')}: the model takes ${names.map((n) => `'${n}'`).join(', ')} (one tensor each), or a single [rows, ${schema.length}] tensor`)
   }
-  // A single tensor holding whole rows.
+  // A single tensor holding whole rows: the single-tensor model's tensor, or every column in order.
   const t = tensors[0]!
-  const first = schema[0]
-  const singleTensor = schema.length === 1 && first?.type === 'tensor'
-  const width = singleTensor ? (first as TensorSpec).shape.slice(1).reduce((a, b) => a * b, 1) : schema.length
-  const rows = t.shape.length <= 1 ? (width === 1 ? (t.shape[0] ?? 1) : 1) : t.shape[0]!
-  if (rows * width !== t.data.length) {
-    throw invalidInput(`Input '${t.name}': expected [rows, ${width}] (${width} value${width === 1 ? '' : 's'} per row: ${names.join(', ')}), got shape [${t.shape.join(', ')}]`)
+  const first = schema[0]!
+  if (schema.length === 1 && isTensorField(first)) {
+    const problem = fieldShapeProblem(first, t.shape)
+    if (problem !== undefined) throw invalidInput(`Input '${t.name}' must have shape ${problem}, got ${shapeText(t.shape)}`)
+    checkDatatype(t, first, 0)
+    return wholeRows(t, t.shape.slice(1).reduce((a, b) => a * b, 1))
   }
+  const k = schema.length
+  if (!((t.shape.length === 2 && t.shape[1] === k) || (k === 1 && t.shape.length === 1))) {
+    throw invalidInput(`Input '${t.name}' must have shape [rows, ${k}] (${k} value${k === 1 ? '' : 's'} per row: ${names.join(', ')}), got ${shapeText(t.shape)}`)
+  }
+  schema.forEach((field, i) => checkDatatype(t, field, i))
+  return wholeRows(t, k)
+}
+
+/** A tensor's data as rows of `width` values each. */
+function wholeRows(t: TensorIn, width: number): { input: ModelInput; rows: number } {
+  const rows = t.shape[0]!
   if (rows === 0) throw invalidInput('The request has no rows')
-  if (singleTensor) return { input: rowsOf(t.data, rows, width) as unknown[][], rows }
   const out = new Array<unknown[]>(rows)
   for (let r = 0; r < rows; r++) out[r] = t.data.slice(r * width, r * width + width)
   return { input: out, rows }

@@ -1,0 +1,221 @@
+/**
+ * `keel models serve` on SIGTERM, as a process manager stops it: it stops accepting connections,
+ * closes idle keep-alive connections, lets the request in progress finish (within
+ * `--graceful-timeout`), writes the prediction log's last records (within the same bound), and exits,
+ * in one process and as a cluster of workers. A request that never finishes and a tracking server
+ * that never answers hold the exit for no longer than the bounds.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { type IncomingMessage, type Server, createServer } from 'node:http'
+import { type Socket, connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { RandomForestClassifier, loadIris } from '@keel/ml'
+import { saveModel } from '@keel/sdk'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type ModelServerProcess, startModelServe } from './support/model-server.js'
+
+const iris = loadIris()
+const columns = iris.featureNames
+let dir: string
+let modelDir: string
+
+/** A stand-in for the tracking server's prediction-log endpoint: takes batches, or never answers. */
+interface FakeTracking {
+  readonly url: string
+  readonly requestIds: string[]
+  hang: boolean
+  close(): Promise<void>
+}
+
+async function fakeTracking(): Promise<FakeTracking> {
+  const requestIds: string[] = []
+  const state = { hang: false }
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      if (req.url !== '/api/2.0/keel/predictions/log-batch') return void res.writeHead(404).end('{}')
+      if (state.hang) return // never answers
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { records: { request_id: string }[] }
+      requestIds.push(...body.records.map((r) => r.request_id))
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requestIds,
+    get hang() {
+      return state.hang
+    },
+    set hang(value: boolean) {
+      state.hang = value
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
+
+/** A raw HTTP/1.1 connection: what the server sends is collected, so responses can be awaited. */
+class Connection {
+  private received = ''
+  readonly closed: Promise<void>
+
+  private constructor(readonly socket: Socket) {
+    socket.setEncoding('utf8')
+    socket.on('data', (text: string) => (this.received += text))
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()))
+  }
+
+  static open(port: number): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => resolve(new Connection(socket)))
+      socket.once('error', reject)
+    })
+  }
+
+  write(text: string): void {
+    this.socket.write(text)
+  }
+
+  /** Waits until the server has sent `count` complete responses (100 Continue included). */
+  async responses(count: number): Promise<{ status: number; head: string; body: string }[]> {
+    for (;;) {
+      const parsed = parseResponses(this.received)
+      if (parsed.length >= count) return parsed
+      await new Promise<void>((resolve, reject) => {
+        const done = () => {
+          this.socket.off('data', done)
+          this.socket.off('close', closed)
+          resolve()
+        }
+        const closed = () => reject(new Error(`connection closed after:\n${this.received}`))
+        this.socket.once('data', done)
+        this.socket.once('close', closed)
+      })
+    }
+  }
+}
+
+function parseResponses(text: string): { status: number; head: string; body: string }[] {
+  const out: { status: number; head: string; body: string }[] = []
+  let rest = text
+  for (;;) {
+    const end = rest.indexOf('\r\n\r\n')
+    if (end < 0) return out
+    const head = rest.slice(0, end)
+    const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0)
+    if (rest.length < end + 4 + length) return out
+    out.push({ status: Number(head.slice(9, 12)), head, body: rest.slice(end + 4, end + 4 + length) })
+    rest = rest.slice(end + 4 + length)
+  }
+}
+
+const row = JSON.stringify({ instances: [iris.data[0]] })
+const host = (port: number) => `Host: 127.0.0.1:${port}\r\n`
+
+/** A POST whose headers are sent and acknowledged (100 Continue): the server is handling it, waiting for the body. */
+async function inFlight(serving: ModelServerProcess, requestId: string): Promise<Connection> {
+  const c = await Connection.open(serving.port)
+  c.write(
+    `POST /invocations HTTP/1.1\r\n${host(serving.port)}Content-Type: application/json\r\nX-Request-Id: ${requestId}\r\n` +
+      `Content-Length: ${Buffer.byteLength(row)}\r\nExpect: 100-continue\r\n\r\n`,
+  )
+  const [continued] = await c.responses(1)
+  expect(continued!.status).toBe(100)
+  return c
+}
+
+/** A keep-alive connection that has had one answer and sits idle. */
+async function idleKeepAlive(serving: ModelServerProcess): Promise<Connection> {
+  const c = await Connection.open(serving.port)
+  c.write(`GET /v2/health/live HTTP/1.1\r\n${host(serving.port)}\r\n`)
+  const [live] = await c.responses(1)
+  expect(live!.status).toBe(200)
+  expect(live!.head).not.toMatch(/connection: close/i)
+  return c
+}
+
+/** Polls until connecting to the port is refused. */
+async function refusesConnections(port: number): Promise<void> {
+  for (;;) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1')
+      socket.once('connect', () => {
+        socket.destroy()
+        resolve(false)
+      })
+      socket.once('error', () => resolve(true))
+    })
+    if (refused) return
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'keel-lifecycle-'))
+  modelDir = join(dir, 'model')
+  const forest = new RandomForestClassifier({ nEstimators: 5, maxDepth: 3, seed: 3 }).fit(iris.data, iris.target)
+  await saveModel(forest, modelDir, { featureNames: columns })
+})
+afterAll(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+})
+
+describe.each([1, 2])('SIGTERM with %i worker(s)', (workers) => {
+  it('stops accepting, closes idle connections, finishes the request in progress, writes its log record and exits promptly', async () => {
+    const tracking = await fakeTracking()
+    const serving = await startModelServe(['-m', modelDir, '--name', 'iris-life', '-w', String(workers), '--graceful-timeout', '20'], tracking.url)
+    try {
+      const idle = await idleKeepAlive(serving)
+      const busy = await inFlight(serving, `in-flight-${workers}`)
+      process.kill(serving.pid, 'SIGTERM')
+      await refusesConnections(serving.port)
+      await idle.closed // closed by the server, long before its keep-alive timeout (65 s)
+      busy.write(row)
+      const [, answer] = await busy.responses(2)
+      expect(answer!.status, answer!.body).toBe(200)
+      expect(answer!.head).toMatch(/connection: close/i)
+      expect(JSON.parse(answer!.body).predictions).toHaveLength(1)
+      const answered = Date.now()
+      const { code } = await serving.exited
+      // Well before the 20 s bound: nothing was left to wait for.
+      expect(Date.now() - answered).toBeLessThan(5_000)
+      expect(code, serving.output()).toBe(0)
+      expect(tracking.requestIds).toContain(`in-flight-${workers}`)
+      expect(serving.output()).not.toMatch(/ERROR/)
+    } finally {
+      await serving.stop('SIGKILL')
+      await tracking.close()
+    }
+  }, 60_000)
+
+  it('exits within its bounds when a request never finishes and the tracking server never answers', async () => {
+    const tracking = await fakeTracking()
+    const serving = await startModelServe(['-m', modelDir, '--name', 'iris-life', '-w', String(workers), '--graceful-timeout', '1'], tracking.url)
+    try {
+      tracking.hang = true
+      const done = await Connection.open(serving.port)
+      done.write(`POST /invocations HTTP/1.1\r\n${host(serving.port)}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(row)}\r\n\r\n${row}`)
+      expect((await done.responses(1))[0]!.status).toBe(200) // its log record is queued, and cannot be written
+      await inFlight(serving, 'never-finished') // its body never comes
+      const signalled = Date.now()
+      process.kill(serving.pid, 'SIGTERM')
+      const { code } = await serving.exited
+      const took = Date.now() - signalled
+      expect(took).toBeGreaterThanOrEqual(1_000) // the request in progress had its time
+      expect(took).toBeLessThan(1_000 + 1_000 + 4_000) // drain, then the log's last write, then out
+      expect(code, serving.output()).toBe(0)
+      expect(serving.output()).toMatch(/records not written before shutdown/)
+      expect(serving.output()).not.toMatch(/ERROR/)
+    } finally {
+      await serving.stop('SIGKILL')
+      await tracking.close()
+    }
+  }, 60_000)
+})
