@@ -13,6 +13,7 @@ import { PredictionLogClient } from './prediction-log-client.js'
 import { MonitorClient } from './monitor-client.js'
 import { ActiveRun, type ActiveRunOptions } from './run.js'
 import { RegistryClient } from './registry-client.js'
+import { AuthClient } from './auth-client.js'
 import { MonitoringClient } from './monitoring-client.js'
 import { TrackingClient } from './tracking-client.js'
 
@@ -40,6 +41,7 @@ export class Keel {
   private monitoringInstance: MonitoringClient | undefined
   private predictionsInstance: PredictionLogClient | undefined
   private monitorsInstance: MonitorClient | undefined
+  private authInstance: AuthClient | undefined
   private experimentId: string | undefined
   private readonly started: ActiveRun[] = []
   private readonly currentRun = new AsyncLocalStorage<ActiveRun>()
@@ -69,6 +71,12 @@ export class Keel {
   get monitors(): MonitorClient {
     this.monitorsInstance ??= new MonitorClient(this.client.http)
     return this.monitorsInstance
+  }
+
+  /** Users, permissions, roles, tokens and the audit log (a server with authentication on). */
+  get auth(): AuthClient {
+    this.authInstance ??= new AuthClient(this.client.http)
+    return this.authInstance
   }
 
   /** Drift and data-quality reports: computed locally, or by the server (`remoteDriftReport`). */

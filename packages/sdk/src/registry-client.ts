@@ -3,6 +3,12 @@
  * plus keel's audit trail and lineage. camelCase entities in and out; the wire stays inside.
  */
 import {
+  type AliasChangeRequest,
+  type AliasProtection,
+  type AliasRequestStatus,
+  aliasApprovalsApi,
+  aliasProtectionFromWire,
+  aliasRequestFromWire,
   type ModelVersion,
   type ModelVersionLineage,
   type Page,
@@ -197,6 +203,62 @@ export class RegistryClient {
   /** What the version was made of, captured at registration: run, git commit, datasets, params, metrics. */
   async getModelVersionLineage(name: string, version: VersionRef): Promise<ModelVersionLineage> {
     return modelVersionLineageFromWire((await this.http.call(api.getModelVersionLineage, { name, version: v(version) })).lineage)
+  }
+
+  // ---- protected aliases (keel) ----
+
+  /** Protects an alias: moving it needs MANAGE and, with `requireApproval` (the default), a second user's approval. */
+  async protectAlias(name: string, alias: string, options: { requireApproval?: boolean; comment?: string } = {}): Promise<AliasProtection> {
+    const res = await this.http.call(aliasApprovalsApi.setAliasProtection, {
+      name,
+      alias,
+      require_approval: options.requireApproval ?? true,
+      comment: options.comment,
+    })
+    return aliasProtectionFromWire(res.protection)
+  }
+
+  async unprotectAlias(name: string, alias: string, options: { comment?: string } = {}): Promise<void> {
+    await this.http.call(aliasApprovalsApi.deleteAliasProtection, { name, alias, comment: options.comment })
+  }
+
+  async listAliasProtections(name: string): Promise<AliasProtection[]> {
+    return (await this.http.call(aliasApprovalsApi.listAliasProtections, { name })).protections.map(aliasProtectionFromWire)
+  }
+
+  /** Asks to point a protected alias at a version (`undefined`: remove it); another user approves. */
+  async requestAliasChange(name: string, alias: string, version: VersionRef | undefined, options: { comment?: string } = {}): Promise<AliasChangeRequest> {
+    const res = await this.http.call(aliasApprovalsApi.createAliasRequest, {
+      name,
+      alias,
+      version: version === undefined ? undefined : v(version),
+      comment: options.comment,
+    })
+    return aliasRequestFromWire(res.request)
+  }
+
+  async approveAliasChange(requestId: string, options: { comment?: string } = {}): Promise<AliasChangeRequest> {
+    return aliasRequestFromWire((await this.http.call(aliasApprovalsApi.approveAliasRequest, { request_id: requestId, comment: options.comment })).request)
+  }
+
+  async rejectAliasChange(requestId: string, options: { comment?: string } = {}): Promise<AliasChangeRequest> {
+    return aliasRequestFromWire((await this.http.call(aliasApprovalsApi.rejectAliasRequest, { request_id: requestId, comment: options.comment })).request)
+  }
+
+  async cancelAliasChange(requestId: string, options: { comment?: string } = {}): Promise<AliasChangeRequest> {
+    return aliasRequestFromWire((await this.http.call(aliasApprovalsApi.cancelAliasRequest, { request_id: requestId, comment: options.comment })).request)
+  }
+
+  async listAliasChanges(
+    options: { name?: string; status?: AliasRequestStatus; maxResults?: number; pageToken?: string } = {},
+  ): Promise<Page<AliasChangeRequest>> {
+    const res = await this.http.call(aliasApprovalsApi.listAliasRequests, {
+      name: options.name,
+      status: options.status,
+      max_results: options.maxResults,
+      page_token: options.pageToken,
+    })
+    return page(res.requests, aliasRequestFromWire, res.next_page_token)
   }
 }
 

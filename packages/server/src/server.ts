@@ -2,12 +2,15 @@
  * The composition root: opens the store and the artifact folder, builds the services and the HTTP
  * app, and listens. Nothing else in the server wires concrete classes together.
  */
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
 import { ArtifactLocations } from './artifacts/artifact-locations.js'
 import { mountArtifactRoutes } from './artifacts/artifact-routes.js'
 import { LocalArtifactRepository } from './artifacts/local-artifact-repository.js'
+import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MIN_FREE_DISK_BYTES } from './artifacts/upload-limits.js'
+import { DEFAULT_GRACEFUL_TIMEOUT_MS, gracefulCloser } from './http/graceful-close.js'
 import { createApp } from './http/app.js'
 import { createLogger, type LogFormat, type Logger } from './http/logger.js'
 import { findUiRoot, mountUi } from './http/ui.js'
@@ -19,6 +22,9 @@ import { mountPredictionRoutes } from './predictions/prediction-routes.js'
 import { openDatabase } from './sql/open-database.js'
 import { SqlPredictionLogStore } from './sql/predictions/sql-prediction-log-store.js'
 import { SqlRegistryStore } from './sql/registry/sql-registry-store.js'
+import { SqlAliasApprovalStore } from './sql/registry/sql-alias-approval-store.js'
+import { AliasApprovalService } from './registry/alias-approval-service.js'
+import { mountAliasApprovalRoutes } from './registry/alias-approval-routes.js'
 import { createSqlTrackingStore } from './sql/tracking/sql-tracking-store.js'
 import { ExperimentService } from './tracking/experiment-service.js'
 import { LoggedModelService } from './tracking/logged-model-service.js'
@@ -27,6 +33,7 @@ import { RunService } from './tracking/run-service.js'
 import { mountTrackingRoutes } from './tracking/tracking-routes.js'
 import { mountKeelTrackingRoutes } from './tracking/keel-routes.js'
 import { VERSION } from './version.js'
+import { type WebSecurityOptions, uiContentSecurityPolicy, webSecurityPolicy } from './web-security/policy.js'
 import { MonitoringService } from './monitoring/monitoring-service.js'
 import { mountMonitoringRoutes } from './monitoring/monitoring-routes.js'
 import { LiveMonitorService } from './monitoring/live/monitor-service.js'
@@ -34,6 +41,14 @@ import { mountMonitorRoutes } from './monitoring/live/monitor-routes.js'
 import { startMonitorScheduler } from './monitoring/live/monitor-scheduler.js'
 import { SqlMonitorStore } from './sql/monitoring/sql-monitor-store.js'
 import type { OperatorConfig } from './config/operator-config.js'
+import { AccessGuard } from './auth/access-guard.js'
+import { AccessService } from './auth/access-service.js'
+import { AuditLog } from './auth/audit-log.js'
+import { mountAuthRoutes } from './auth/auth-routes.js'
+import { AuthService, type AuthSettings } from './auth/auth-service.js'
+import { PERMISSION_TABLE } from './auth/route-permissions.js'
+import { SqlAuditStore } from './sql/auth/sql-audit-store.js'
+import { SqlAuthStore } from './sql/auth/sql-auth-store.js'
 
 
 export interface ServerConfig {
@@ -48,8 +63,20 @@ export interface ServerConfig {
   readonly requestLog?: boolean
   /** How often live monitors run, in ms (default 10,000; 0: only when asked, `monitors/run`). */
   readonly monitorIntervalMs?: number
+  /** `--max-artifact-size`: largest proxied artifact upload, in bytes (default 5 GiB). */
+  readonly maxArtifactBytes?: number
+  /** `--min-free-disk`: free bytes an upload must leave on the artifact volume (default 1 GiB; 0: no check). */
+  readonly minFreeDiskBytes?: number
+  /** `--graceful-timeout`: how long requests in flight may finish on close, in ms (default 10 s). */
+  readonly gracefulTimeoutMs?: number
+  /** Remove the temp files of uploads a crash left (default true; one of several workers does it). */
+  readonly sweepStaleUploads?: boolean
+  /** `--allowed-hosts`, `--cors-allowed-origins`, `--x-frame-options` (defaults: safe for a laptop). */
+  readonly webSecurity?: WebSecurityOptions
   /** The operator's configuration (`--config`): named actions, allowed webhook targets. Default: none, public targets only. */
   readonly operator?: OperatorConfig
+  /** `--app-name basic-auth`: users, tokens and permissions (MLflow's basic-auth app). Undefined: off. */
+  readonly auth?: AuthSettings
 }
 
 export interface RunningServer {
@@ -60,6 +87,7 @@ export interface RunningServer {
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const logger = createLogger(config.logFormat)
+  const security = webSecurityPolicy(config.host, config.webSecurity)
   const database = await openDatabase(config.backendStoreUri)
   const store = createSqlTrackingStore(database)
   const root = config.defaultArtifactRoot.replace(/\/+$/, '')
@@ -74,31 +102,66 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const loggedModels = new LoggedModelService(store, locations)
   const registry = new SqlRegistryStore(database.db, database.ops)
   const registeredModels = new RegisteredModelService(registry)
+  const aliasApprovalStore = new SqlAliasApprovalStore(database.db, database.ops)
+  const aliasApprovals = new AliasApprovalService(aliasApprovalStore)
   const modelVersions = new ModelVersionService(registry, store, locations)
   const monitoring = new MonitoringService({ locations, runArtifactUri: async (id) => (await store.runs.getInfo(id))?.artifactUri })
   const predictionLog = new SqlPredictionLogStore(database.db, database.ops)
   const predictions = new PredictionLogService(predictionLog)
+  const monitorStore = new SqlMonitorStore(database.db, database.ops)
   const monitors = new LiveMonitorService({
-    store: new SqlMonitorStore(database.db, database.ops),
+    store: monitorStore,
     log: predictionLog,
     loadTable: (label, uri) => monitoring.loadArtifactTable(label, uri),
     lineage: (name, version) => modelVersions.lineage(name, version),
     ...(config.operator && { actions: config.operator.actions, webhooks: config.operator.webhooks }),
   })
 
+  const authStore = new SqlAuthStore(database.db, database.ops)
+  const auth = config.auth && new AuthService(authStore, config.auth)
+  if (auth && (await auth.bootstrapAdmin()).created) logger.info({ admin: config.auth!.adminUsername }, 'created the admin user')
+  const access = new AccessService(authStore, config.auth?.defaultPermission ?? 'READ')
+  const audit = new AuditLog(new SqlAuditStore(database.db))
+  const guard = new AccessGuard({
+    auth,
+    access,
+    table: PERMISSION_TABLE,
+    locate: {
+      experimentIdByName: async (name) => (await store.experiments.getByName(name))?.experimentId,
+      experimentOfRun: async (runId) => (await store.runs.getInfo(runId))?.experimentId,
+      experimentOfLoggedModel: async (modelId) => (await store.loggedModels.get(modelId, { allowDeleted: true }))?.info.experimentId,
+      deploymentOfMonitor: async (monitorId) => (await monitorStore.getMonitor(monitorId))?.deployment,
+      deploymentsOfRequests: async (requestIds) => {
+        const found = await Promise.all(requestIds.map((id) => predictionLog.get(id)))
+        return { deployments: [...new Set(found.flat().map((r) => r.deployment))], unknown: found.filter((records) => records.length === 0).length }
+      },
+      isProtectedAlias: async (name, alias) => (await aliasApprovalStore.getProtection(name, alias)) !== undefined,
+      modelOfAliasRequest: async (requestId) => (await aliasApprovalStore.getRequest(requestId))?.name,
+    },
+  })
+
   const app = createApp({
     version: VERSION,
     logger: config.requestLog === false ? { ...logger, info() {} } : logger,
+    webSecurity: security,
+    guard,
+    audit: (entry) => audit.append(entry),
     mount: (app, router) => {
+      mountAuthRoutes(router, { auth, access, audit })
       mountTrackingRoutes(router, { experiments, runs, storeKind: store.kind })
       mountLoggedModelRoutes(router, loggedModels)
       mountKeelTrackingRoutes(router, { experiments })
       mountRegistryRoutes(router, registeredModels, modelVersions)
+      mountAliasApprovalRoutes(router, aliasApprovals)
       mountMonitoringRoutes(app, router, monitoring)
       mountPredictionRoutes(router, predictions)
       mountMonitorRoutes(router, monitors)
-      mountArtifactRoutes(app, proxied, { serve: config.serveArtifacts })
-      mountUi(app, findUiRoot())
+      mountArtifactRoutes(app, proxied, {
+        serve: config.serveArtifacts,
+        maxUploadBytes: config.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
+        minFreeBytes: config.minFreeDiskBytes ?? DEFAULT_MIN_FREE_DISK_BYTES,
+      })
+      mountUi(app, findUiRoot(), uiContentSecurityPolicy(security.frameOptions))
     },
   })
 
@@ -110,18 +173,33 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     )
     s.once('error', reject)
   })
+  const closer = gracefulCloser(server as Server)
   const { port } = server.address() as AddressInfo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
-  logger.info({ url, store: database.description, artifacts: resolve(config.artifactsDestination) }, 'keel server listening')
+  logger.info({ url, store: database.description, artifacts: resolve(config.artifactsDestination), allowed_hosts: security.hosts.entries }, 'keel server listening')
   const interval = config.monitorIntervalMs ?? 10_000
   const scheduler = interval > 0 ? startMonitorScheduler(monitors, interval, (error) => logger.error({ error: String(error) }, 'live monitors')) : undefined
+  if (config.sweepStaleUploads !== false) {
+    // In the background: the walk of a large artifact folder must not delay serving.
+    proxied.sweepStaleUploads().then(
+      (removed) => {
+        if (removed > 0) logger.info({ removed, artifacts: proxied.root }, 'removed the temp files of interrupted uploads')
+      },
+      (error: unknown) => logger.warn({ error: String(error) }, 'could not sweep the temp files of interrupted uploads'),
+    )
+  }
 
   return {
     url,
     logger,
     async close() {
-      await scheduler?.stop()
-      await new Promise<void>((done) => server.close(() => done()))
+      // Stop accepting, let requests in flight finish within the bound, and stop a monitor run
+      // within the same bound (its work is redone by the next start).
+      const grace = config.gracefulTimeoutMs ?? DEFAULT_GRACEFUL_TIMEOUT_MS
+      const bound = new Promise<void>((done) => setTimeout(done, grace).unref())
+      await Promise.all([closer.close(grace), Promise.race([scheduler?.stop(), bound])])
+      // Uploads cut at the bound remove their temp files (their streams fail once cut).
+      await Promise.race([proxied.settled(), new Promise((done) => setTimeout(done, 2_000).unref())])
       await store.close()
       logger.flush()
     },

@@ -185,7 +185,7 @@ describe('text that is not well-formed', () => {
   it('refuses query strings whose percent-encoded bytes are not UTF-8, and decodes those that are', async () => {
     const get = async (query: string) => {
       const res = await fetch(`${server.url}/api/2.0/mlflow/experiments/get-by-name?${query}`)
-      return { status: res.status, json: await res.json() }
+      return { status: res.status, json: (await res.json()) as any }
     }
     expectInvalid(await get('experiment_name=%FF%FE'), 'A percent-encoded part of the query string is not valid UTF-8')
     expectInvalid(await get('experiment_name=x%ED%A0%80'), 'not valid UTF-8') // a surrogate, encoded

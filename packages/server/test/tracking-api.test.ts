@@ -75,7 +75,8 @@ describe('server basics', () => {
       headers: { 'Content-Type': 'application/xml' },
       body: '<name/>',
     })
-    expect(xml.status).toBe(400)
+    expect(xml.status).toBe(415)
+    expect(((await xml.json()) as { message: string }).message).toContain('Refused POST with Content-Type "application/xml"')
     const typed = await call('POST', '/experiments/create', { name: 31 })
     expect(typed.status).toBe(400)
     expect(typed.json.message).toContain("Invalid value 31 for parameter 'name' supplied")

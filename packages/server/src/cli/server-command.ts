@@ -2,6 +2,9 @@ import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import type { ServerConfig } from '../server.js'
+import { byteSize } from './byte-size.js'
+import { closeOnSignals, superviseWorkers } from './server-lifecycle.js'
+import { type WebSecurityFlags, webSecurityFrom, webSecurityOptions } from './web-security-options.js'
 
 function port(value: string): number {
   const n = Number(value)
@@ -28,7 +31,7 @@ const DEFAULTS = {
   artifactsDestination: './keel-artifacts',
 }
 
-interface ServerFlags {
+interface ServerFlags extends WebSecurityFlags {
   host: string
   port: number
   backendStoreUri: string
@@ -40,10 +43,17 @@ interface ServerFlags {
   requestLog: boolean
   monitorInterval: number
   config?: string
+  maxArtifactSize: number
+  minFreeDisk: number
+  gracefulTimeout: number
+  appName?: 'basic-auth'
+  /** false with --no-auth: serve off loopback without authentication, knowingly. */
+  auth: boolean
 }
 
 /** `keel server`, with MLflow's flag names so existing command lines carry over. */
 export function registerServerCommand(program: Command): void {
+  const [allowedHosts, corsAllowedOrigins, xFrameOptions] = webSecurityOptions(true)
   program
     .command('server')
     .description('Run the tracking server (REST API; UI later) on an embedded SQLite store')
@@ -57,8 +67,20 @@ export function registerServerCommand(program: Command): void {
     .addOption(new Option('--log-format <format>', 'request log format').choices(['text', 'json']).default('text'))
     .option('--no-request-log', 'do not log one line per request')
     .option('--monitor-interval <seconds>', 'run live monitors every this many seconds (0: only on request)', seconds, 10)
+    .option('--max-artifact-size <bytes>', 'largest proxied artifact upload (k/M/G/T suffixes; default 5G)', byteSize, 5 * 1024 ** 3)
+    .option('--min-free-disk <bytes>', 'refuse uploads that would leave less free space on the artifact volume (default 1G; 0: off)', byteSize, 1024 ** 3)
+    .option('--graceful-timeout <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish', seconds, 10)
+    .addOption(allowedHosts).addOption(corsAllowedOrigins).addOption(xFrameOptions)
     .option('--config <file>', "the operator's configuration (YAML or JSON): named actions alert rules may run, private webhook targets allowed")
+    .addOption(
+      new Option('--app-name <name>', 'basic-auth: users, tokens and permissions as MLflow\'s basic-auth app (admin from MLFLOW_AUTH_ADMIN_PASSWORD or MLFLOW_AUTH_CONFIG_PATH)').choices([
+        'basic-auth',
+      ]),
+    )
+    .option('--no-auth', 'allow listening beyond this machine (--host 0.0.0.0) without authentication')
     .action(async (flags: ServerFlags) => {
+      const authSettings = flags.appName === 'basic-auth' ? await (await import('../auth/auth-config.js')).readAuthSettings() : undefined
+      if (!authSettings) refuseOpenNetworkWithoutAuth(flags.host, flags.auth)
       // Loaded on use, so that client commands start without the server's dependencies.
       const { startServer } = await import('../server.js')
       const { openDatabase } = await import('../sql/open-database.js')
@@ -75,34 +97,48 @@ export function registerServerCommand(program: Command): void {
         logFormat: flags.logFormat,
         requestLog: flags.requestLog,
         monitorIntervalMs: Math.round(flags.monitorInterval * 1000),
+        maxArtifactBytes: flags.maxArtifactSize,
+        minFreeDiskBytes: flags.minFreeDisk,
+        gracefulTimeoutMs: Math.round(flags.gracefulTimeout * 1000),
+        // With --workers, one of them sweeps what interrupted uploads left.
+        sweepStaleUploads: !cluster.isWorker || cluster.worker?.id === 1,
+        webSecurity: webSecurityFrom(flags),
         ...(operator && { operator }),
+        ...(authSettings && { auth: authSettings }),
       }
       const count = Math.min(flags.workers, availableParallelism() * 2)
       if (count > 1 && cluster.isPrimary) {
         // Migrate once, before the workers open the database.
         await (await openDatabase(config.backendStoreUri)).close()
-        for (let i = 0; i < count; i++) cluster.fork()
-        let stopping = false
-        cluster.on('exit', (worker, code) => {
-          if (!stopping && code !== 0) console.error(`keel worker ${worker.process.pid} exited with code ${code}`)
-        })
-        const stopWorkers = (signal: NodeJS.Signals) => {
-          stopping = true
-          for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal)
-          cluster.disconnect(() => process.exit(0))
-        }
-        process.once('SIGINT', () => stopWorkers('SIGINT'))
-        process.once('SIGTERM', () => stopWorkers('SIGTERM'))
+        superviseWorkers(count, Math.round(flags.gracefulTimeout * 1000))
         return
       }
-      const server = await startServer(config)
-      const stop = () => {
-        server.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        )
-      }
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
+      // Handlers first: a signal during start-up closes the server once it is up.
+      const starting = startServer(config)
+      closeOnSignals(async () => (await starting).close(), cluster.isWorker)
+      await starting
     })
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\]|::ffff:127(\.\d{1,3}){3})$/i
+
+/**
+ * Beyond loopback, a server without authentication lets anyone who reaches the port read and
+ * change everything: keel refuses to start that way unless told `--no-auth`, and then warns.
+ */
+function refuseOpenNetworkWithoutAuth(host: string, auth: boolean): void {
+  if (LOOPBACK.test(host)) return
+  if (auth) {
+    process.stderr.write(
+      `error: refusing to listen on ${host} without authentication: anyone who can reach this port could read, change and delete everything.\n` +
+        '  Turn authentication on:  MLFLOW_AUTH_ADMIN_PASSWORD=... keel server --host ' +
+        host +
+        ' --app-name basic-auth\n' +
+        '  or, on a network you trust, say so:  keel server --host ' +
+        host +
+        ' --no-auth\n',
+    )
+    process.exit(2)
+  }
+  if (cluster.isPrimary) process.stderr.write(`warning: listening on ${host} WITHOUT authentication (--no-auth): anyone who can reach this port can read, change and delete everything.\n`)
 }

@@ -4,10 +4,16 @@
 import { randomUUID } from 'node:crypto'
 import { KeelError } from '@keel/contracts'
 import { Hono } from 'hono'
+import type { WebSecurityPolicy } from '../web-security/policy.js'
+import { browserGuard } from './browser-guard.js'
 import { errorBody, statusOf } from './errors.js'
 import type { Logger } from './logger.js'
-import { requestHeader } from './node-request.js'
+import { CLIENT_CLOSED_REQUEST, clientAborted, requestHeader } from './node-request.js'
 import { buildOpenApi } from './openapi.js'
+import { isPlainRequestId } from './request-id.js'
+import type { AuditEntry } from '../auth/audit-log.js'
+import { type RouteGuard } from './access.js'
+import { accessControl, checkEveryRouteDeclared } from './access-control.js'
 import { RpcRouter } from './rpc.js'
 
 export interface AppOptions {
@@ -15,20 +21,28 @@ export interface AppOptions {
   readonly logger: Logger
   /** Registers the domain routes (tracking, artifacts, …) on the app and its RPC router. */
   readonly mount: (app: Hono, router: RpcRouter) => void
+  /** The browser guard's policy (Host check, CORS, cross-origin writes); `server.ts` always passes one. */
+  readonly webSecurity?: WebSecurityPolicy
+  /** Who is calling and what each route needs (auth/access-guard.ts). */
+  readonly guard: RouteGuard
+  /** Appends a write to the audit log. */
+  readonly audit?: (entry: AuditEntry) => Promise<void>
 }
 
-export function createApp({ version, logger, mount }: AppOptions): Hono {
+export function createApp({ version, logger, mount, webSecurity, guard, audit }: AppOptions): Hono {
   const app = new Hono()
 
   app.use(async (c, next) => {
     const started = performance.now()
     const given = requestHeader(c, 'x-request-id')
     // A caller's id is kept when it is short and plain; anything else could forge log lines.
-    const requestId = given !== undefined && /^[\w\-=.]{1,128}$/.test(given) ? given : randomUUID()
+    const requestId = isPlainRequestId(given) ? given : randomUUID()
     // Set before the handler runs: a header added to a finished response makes Hono rebuild it.
     c.header('X-Request-Id', requestId)
     await next()
-    logger.info(
+    // A request its client abandoned mid-body is one warning line, not an error with a stack.
+    const aborted = c.res.status === CLIENT_CLOSED_REQUEST
+    logger[aborted ? 'warn' : 'info'](
       {
         method: c.req.method,
         path: c.req.path,
@@ -36,15 +50,18 @@ export function createApp({ version, logger, mount }: AppOptions): Hono {
         ms: Math.round((performance.now() - started) * 100) / 100,
         request_id: requestId,
       },
-      'request',
+      aborted ? 'request aborted by the client' : 'request',
     )
   })
+  if (webSecurity !== undefined) app.use(browserGuard(webSecurity))
+  app.use(accessControl(guard, logger, audit))
 
   app.get('/health', (c) => c.text('OK'))
   app.get('/version', (c) => c.text(version))
 
-  const router = new RpcRouter(app)
+  const router = new RpcRouter(app, guard)
   mount(app, router)
+  checkEveryRouteDeclared(app, router)
   const openapi = buildOpenApi(router.routes, version)
   app.get('/openapi.json', (c) => c.json(openapi))
 
@@ -57,7 +74,13 @@ export function createApp({ version, logger, mount }: AppOptions): Hono {
   })
 
   app.onError((err, c) => {
-    if (err instanceof KeelError) return c.json(errorBody(err), statusOf(err))
+    if (err instanceof KeelError) {
+      // MLflow's answer to a missing login; not on the UI's own calls (the browser would pop up its
+      // basic-auth dialog over keel's sign-in page).
+      if (err.code === 'UNAUTHENTICATED' && c.req.path.startsWith('/api/')) c.header('WWW-Authenticate', 'Basic realm="keel"')
+      return c.json(errorBody(err), statusOf(err))
+    }
+    if (clientAborted(c)) return new Response(null, { status: CLIENT_CLOSED_REQUEST })
     logger.error({ method: c.req.method, path: c.req.path, err: String((err as Error).stack ?? err) }, 'unhandled error')
     return c.json({ error_code: 'INTERNAL_ERROR', message: 'Internal server error' }, 500)
   })

@@ -5,12 +5,23 @@
  */
 import { KeelError, type Endpoint, type RequestOf, type ResponseOf } from '@keel/contracts'
 import type { Context, Hono } from 'hono'
-import { requestBody, requestHeader } from './node-request.js'
+import type { GrantableResourceType, Visibility } from '../auth/permissions.js'
+import type { Principal } from '../auth/principal.js'
+import { type RouteGuard, authenticationOf, setRouteInfo } from './access.js'
+import { remoteAddress, requestBody, requestHeader } from './node-request.js'
 import { arrayFields, parseJsonBody, parseQueryString, queryToObject, validateRequest } from './parse-request.js'
 
 /** What a handler may read of the HTTP request besides its validated body. */
 export interface RequestContext {
   header(name: string): string | undefined
+  /** Who is calling (with authentication off: an administrator under the name they claim). */
+  readonly principal: Principal
+  /** What a search may show the caller; undefined: everything. */
+  visible(type: GrantableResourceType): Promise<Visibility | undefined>
+  /** Adds a response header (Set-Cookie on sign-in). */
+  setHeader(name: string, value: string): void
+  /** The caller's network address. */
+  readonly address: string
 }
 
 export type Handler<E extends Endpoint> = (
@@ -35,18 +46,38 @@ const DEFAULT_MAX_BODY = 16 * 1024 * 1024
 export class RpcRouter {
   readonly routes: MountedRoute[] = []
 
-  constructor(private readonly app: Hono) {}
+  constructor(
+    private readonly app: Hono,
+    private readonly guard: RouteGuard,
+  ) {}
 
   add<E extends Endpoint>(endpoint: E, handler: Handler<E>, options: RouteOptions = {}): this {
     const arrays = arrayFields(endpoint.request)
     const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY
     const path = endpoint.path.replace(/\{(\w+)\}/g, ':$1')
     const methods = options.alsoGet && endpoint.method !== 'GET' ? [endpoint.method, 'GET'] : [endpoint.method]
+    // Every route declares its permission: a route without a row in the table fails at start-up.
+    const requirement = this.guard.requirementOf(endpoint)
+    const guard = this.guard
     const serve = async (c: Context) => {
+      const action = `${endpoint.method} ${endpoint.path}`
+      setRouteInfo(c, { action, write: requirement.write })
+      const principal = guard.principalFor(requirement, authenticationOf(c))
       const input = c.req.method === 'GET' ? queryToObject(parseQueryString(rawQuery(c)), arrays) : await readJson(c, maxBody)
       Object.assign(input, c.req.param())
       const request = validateRequest(endpoint.request, input) as RequestOf<E>
-      return c.json((await handler(request, { header: (name) => requestHeader(c, name) })) as object)
+      setRouteInfo(c, { action, write: requirement.write, resource: requirement.resource?.(request), principal })
+      await guard.check(requirement, request, principal)
+      const context: RequestContext = {
+        header: (name) => requestHeader(c, name),
+        principal,
+        visible: (type) => guard.visibility(principal, type),
+        setHeader: (name, value) => c.header(name, value, { append: true }),
+        address: remoteAddress(c),
+      }
+      const response = await handler(request, context)
+      await guard.after(requirement, request, response, principal)
+      return c.json(response as object)
     }
     for (const prefix of ['/api', '/ajax-api']) {
       this.app.on(methods, `${prefix}/${endpoint.major}.0${path}`, serve)
@@ -58,7 +89,9 @@ export class RpcRouter {
 
 async function readJson(c: Context, maxBytes: number): Promise<Record<string, unknown>> {
   const type = requestHeader(c, 'content-type')
-  if (type !== undefined && !/^application\/json\b|\+json\b/i.test(type) && !/^text\/plain\b/i.test(type)) {
+  // JSON only (MLflow's server also parses text/plain, which any web page may send across sites
+  // without a CORS preflight); a body without a type is parsed as JSON.
+  if (type !== undefined && type.trim() !== '' && !/^\s*(application\/json|[\w.-]+\/[\w.+-]+\+json)\s*(;|$)/i.test(type)) {
     throw KeelError.invalid(`Unsupported Content-Type '${type}': send the request body as application/json`)
   }
   const length = Number(requestHeader(c, 'content-length') ?? 'NaN')
