@@ -55,7 +55,7 @@ const search = signedIn(false, 'signed in; shows only what the caller may READ')
 /** The creator of a resource manages it. */
 function creates<Req, Res>(type: 'experiment' | 'registered_model', idOf: (response: Res) => string): Requirement<Req, Res> {
   return custom<Req, Res>(
-    `signed in, not denied creating a ${type === 'experiment' ? 'experiment' : 'registered model'}; the creator gets MANAGE`,
+    `signed in, not denied creating ${type === 'experiment' ? 'an experiment' : 'a registered model'}; the creator gets MANAGE`,
     true,
     (_r, ctx) => ctx.needCreate(type),
     { after: (_r, response, ctx) => ctx.created(type, idOf(response)) },
@@ -69,6 +69,8 @@ const selfOrAdmin = custom<{ username?: string | undefined }>('the user themselv
 /** MLflow's validate_can_view_roles: admins, workspace admins, or users holding a role. */
 const roleViewer = custom<unknown>('admin, or a holder of a role', false, (_r, ctx) => ctx.needRoleHolder())
 const roleManager = custom<unknown>('admin or workspace admin', true, (_r, ctx) => ctx.needWorkspaceAdmin())
+/** The same check on a read (not audited). */
+const roleManagerReads = custom<unknown>('admin or workspace admin', false, (_r, ctx) => ctx.needWorkspaceAdmin())
 
 /** Grants on a resource need MANAGE on it; on every resource of a type (`*`), an admin. */
 const grantManager = custom<{ resource_type: string; resource_id: string; username: string }>(
@@ -325,7 +327,7 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   row(a.assignRole, roleManager),
   row(a.unassignRole, roleManager),
   row(a.listUserRoles, selfOrAdmin),
-  row(a.listRoleUsers, roleManager),
+  row(a.listRoleUsers, roleManagerReads),
 
   // ---- keel's sign-in, tokens and audit log ----
   row(a.whoAmI, publicRoute),
