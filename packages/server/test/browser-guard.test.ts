@@ -2,7 +2,7 @@
  * The browser guard on real servers (`keel server` and `keel models serve`, the built CLI on real
  * ports): a foreign Host is refused (DNS rebinding) except on health probes; state-changing
  * requests in the types a page can send without a CORS preflight, and writes from other origins,
- * are refused (403 for a foreign origin, 415 for a body type) and change nothing; allowed origins get CORS (preflight and answers); the
+ * are refused with 403 and change nothing; allowed origins get CORS (preflight and answers); the
  * UI's own requests work; every answer carries nosniff and X-Frame-Options, the UI its CSP. MLflow's
  * variables set the same options, and bad values stop the CLI with a message.
  */
@@ -122,13 +122,13 @@ describe('keel server: state-changing requests', () => {
     for (const [i, type] of REFUSED_TYPES.entries()) {
       const headers: Record<string, string> = type === undefined ? {} : { 'content-type': type }
       const res = await raw(`${plain.url}/api/2.0/mlflow/experiments/create`, 'POST', headers, JSON.stringify({ name: `typed-${i}` }))
-      expect(res.status, String(type)).toBe(415)
-      expect(res.json().error_code).toBe('INVALID_PARAMETER_VALUE')
+      expect(res.status, String(type)).toBe(403)
+      expect(res.json().error_code).toBe('PERMISSION_DENIED')
       expect(res.json().message).toMatch(type === undefined ? /Refused POST without a Content-Type: a state-changing request must send application\/json/ : /Refused POST with Content-Type ".*": a state-changing request must send application\/json/)
     }
     // keel's own routes and the ajax-api prefix the UI uses, too
     const monitor = await raw(`${plain.url}/ajax-api/2.0/keel/monitors/run`, 'POST', { 'content-type': 'text/plain' }, '{}')
-    expect(monitor.status).toBe(415)
+    expect(monitor.status).toBe(403)
     expect((await experimentNames(plain)).filter((n) => n.startsWith('typed-'))).toEqual([])
   })
 
@@ -281,10 +281,10 @@ describe('keel models serve: the same guard', () => {
     for (const type of REFUSED_TYPES) {
       const headers: Record<string, string> = type === undefined ? {} : { 'content-type': type }
       const scoring = await raw(`${serving.url}/invocations`, 'POST', headers, JSON.stringify(row))
-      expect(scoring.status, String(type)).toBe(415)
+      expect(scoring.status, String(type)).toBe(403)
       expect(scoring.json().message).toMatch(/must send application\/json or text\/csv/)
       const infer = await raw(`${serving.url}/v2/models/guarded/infer`, 'POST', headers, inferBody)
-      expect(infer.status, String(type)).toBe(415)
+      expect(infer.status, String(type)).toBe(403)
       expect(infer.json().error).toMatch(/must send application\/json \(/)
     }
     for (const extra of [{ origin: 'http://evil.test' }, { origin: 'http://localhost:3000' }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {

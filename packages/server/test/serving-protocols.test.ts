@@ -102,7 +102,7 @@ describe('MLflow scoring protocol', () => {
       [json({ dataframe_records: [] }), 'application/json', 400, /no rows/],
       [json({ instances: [rows[0]], params: { predict_method: 'explain' } }), 'application/json', 400, /predict_method/],
       // text/plain is what a web page can send without a CORS preflight: the browser guard refuses it.
-      [json({ instances: [rows[0]] }), 'text/plain', 415, /must send application\/json or text\/csv/],
+      [json({ instances: [rows[0]] }), 'text/plain', 403, /must send application\/json or text\/csv/],
       [json({ instances: [rows[0]] }), 'application/json; format=pandas-split', 415, /only charset=utf-8/],
       [json({ instances: [rows[0]] }), 'application/json; charset=latin-1', 415, /only charset=utf-8/],
       ['a,b\n"unclosed', 'text/csv', 400, /not CSV/],

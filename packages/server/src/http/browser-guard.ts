@@ -3,7 +3,7 @@
  * headers), as a Hono middleware over `web-security/`'s verdicts. Registered before every route.
  */
 import type { MiddlewareHandler } from 'hono'
-import { checkRequest, refusalStatus, securityHeaders } from '../web-security/check.js'
+import { checkRequest, securityHeaders } from '../web-security/check.js'
 import type { WebSecurityPolicy } from '../web-security/policy.js'
 import { TRACKING_SURFACE } from '../web-security/surfaces.js'
 import { requestHeader } from './node-request.js'
@@ -28,10 +28,7 @@ export function browserGuard(policy: WebSecurityPolicy): MiddlewareHandler {
     )
     for (const [name, value] of verdict.headers) c.header(name, value)
     if (verdict.action === 'preflight') return c.body(null, 204)
-    if (verdict.action === 'refuse') {
-      const status = refusalStatus(verdict.rule)
-      return c.json({ error_code: status === 415 ? 'INVALID_PARAMETER_VALUE' : 'PERMISSION_DENIED', message: verdict.message }, status)
-    }
+    if (verdict.action === 'refuse') return c.json({ error_code: 'PERMISSION_DENIED', message: verdict.message }, 403)
     await next()
   }
 }

@@ -100,14 +100,6 @@ export function checkRequest(policy: WebSecurityPolicy, surface: Surface, req: R
   return { action: 'continue', headers }
 }
 
-/**
- * The status of a refusal: 415 Unsupported Media Type for a body type the route does not take (a
- * script sending XML learns what to send), 403 for a foreign Host or origin.
- */
-export function refusalStatus(rule: Rule): 403 | 415 {
-  return rule === 'content-type' ? 415 : 403
-}
-
 /** `application/json` or any `+json` type. */
 function isJson(type: string): boolean {
   return type === 'application/json' || /^[a-z0-9.-]+\/[a-z0-9.!#$&^_-]+\+json$/.test(type)

@@ -3,13 +3,13 @@
  * tracking server's Hono middleware.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type Surface, checkRequest, refusalStatus, securityHeaders } from './check.js'
+import { type Surface, checkRequest, securityHeaders } from './check.js'
 import type { WebSecurityPolicy } from './policy.js'
 
-/** Checks a request; answers it (403, 415 or a preflight's 204) and returns false when it is not to be served. */
+/** Checks a request; answers it (403 or a preflight's 204) and returns false when it is not to be served. */
 export type NodeGuard = (req: IncomingMessage, res: ServerResponse) => boolean
 
-export function nodeGuard(policy: WebSecurityPolicy, surface: Surface, errorBody: (path: string, message: string, status: 403 | 415) => string): NodeGuard {
+export function nodeGuard(policy: WebSecurityPolicy, surface: Surface, errorBody: (path: string, message: string) => string): NodeGuard {
   const base = securityHeaders(policy)
   return (req, res) => {
     const url = req.url ?? '/'
@@ -38,9 +38,8 @@ export function nodeGuard(policy: WebSecurityPolicy, surface: Surface, errorBody
       res.writeHead(204).end()
       return false
     }
-    const status = refusalStatus(verdict.rule)
-    const body = errorBody(path, verdict.message, status)
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body)
+    const body = errorBody(path, verdict.message)
+    res.writeHead(403, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body)
     return false
   }
 }

@@ -33,7 +33,6 @@ export const MODEL_SERVER_SURFACE: Surface = {
 }
 
 /** A refusal in the model server's protocols: Open Inference's `{error}`, else MLflow's `{error_code, message}`. */
-export function modelServerErrorBody(path: string, message: string, status: 403 | 415): string {
-  if (path === '/v2' || path.startsWith('/v2/')) return JSON.stringify({ error: message })
-  return JSON.stringify({ error_code: status === 415 ? 'INVALID_PARAMETER_VALUE' : 'PERMISSION_DENIED', message })
+export function modelServerErrorBody(path: string, message: string): string {
+  return path === '/v2' || path.startsWith('/v2/') ? JSON.stringify({ error: message }) : JSON.stringify({ error_code: 'PERMISSION_DENIED', message })
 }
