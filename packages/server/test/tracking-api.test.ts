@@ -62,6 +62,24 @@ describe('server basics', () => {
     expect(res.json.error_code).toBe('ENDPOINT_NOT_FOUND')
   })
 
+  it('answers a method a path does not take with 405 and the Allow header, path parameters and probes included', async () => {
+    const cases: [string, string, string][] = [
+      ['PUT', '/api/2.0/mlflow/experiments/create', 'POST'],
+      ['DELETE', '/ajax-api/2.0/mlflow/runs/get', 'GET, HEAD'],
+      ['PUT', '/api/2.0/mlflow/logged-models/m-0123/tags', 'PATCH'],
+      ['POST', '/health', 'GET, HEAD'],
+      ['DELETE', '/openapi.json', 'GET, HEAD'],
+    ]
+    for (const [method, path, allow] of cases) {
+      const res = await fetch(`${server.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: '{}' })
+      expect(res.status, `${method} ${path}`).toBe(405)
+      expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow)
+      if (path.startsWith('/api') || path.startsWith('/ajax-api')) {
+        expect(((await res.json()) as { message: string }).message).toBe(`${method} is not allowed on ${path}; use ${allow.replace(', ', ' or ')}`)
+      }
+    }
+  })
+
   it('refuses malformed JSON, a wrong content type and wrong field types with 400', async () => {
     const bad = await fetch(`${server.url}/api/2.0/mlflow/experiments/create`, {
       method: 'POST',

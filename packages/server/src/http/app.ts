@@ -15,6 +15,7 @@ import type { AuditEntry } from '../auth/audit-log.js'
 import { type RouteGuard } from './access.js'
 import { accessControl, checkEveryRouteDeclared } from './access-control.js'
 import { RpcRouter } from './rpc.js'
+import { allowedMethods } from './allowed-methods.js'
 
 export interface AppOptions {
   readonly version: string
@@ -65,8 +66,14 @@ export function createApp({ version, logger, mount, webSecurity, guard, audit }:
   const openapi = buildOpenApi(router.routes, version)
   app.get('/openapi.json', (c) => c.json(openapi))
 
+  const methodsOf = allowedMethods(router.routes, { '/health': ['GET'], '/version': ['GET'], '/openapi.json': ['GET'] })
   app.notFound((c) => {
     const path = c.req.path
+    const allowed = methodsOf(path)
+    if (allowed !== undefined) {
+      c.header('Allow', allowed.join(', '))
+      return c.json({ error_code: 'METHOD_NOT_ALLOWED', message: `${c.req.method} is not allowed on ${path}; use ${allowed.join(' or ')}` }, 405)
+    }
     if (path.startsWith('/api/') || path.startsWith('/ajax-api/')) {
       return c.json({ error_code: 'ENDPOINT_NOT_FOUND', message: `No endpoint ${c.req.method} ${path}` }, 404)
     }
