@@ -25,8 +25,15 @@ export class Client {
   private readonly host: string
   private readonly port: number
 
-  /** maxSockets bounds the connections opened; all are kept alive between requests. */
-  constructor(baseUrl: string, maxSockets = 1) {
+  /**
+   * maxSockets bounds the connections opened; all are kept alive between requests. `authorization`
+   * is sent with every request (a server with authentication on).
+   */
+  constructor(
+    baseUrl: string,
+    maxSockets = 1,
+    private readonly authorization?: string,
+  ) {
     const u = new URL(baseUrl)
     this.host = u.hostname
     this.port = Number(u.port)
@@ -41,6 +48,7 @@ export class Client {
   send(method: 'GET' | 'POST', path: string, payload?: string): Promise<Timed<string>> {
     return new Promise((resolve, reject) => {
       const headers: http.OutgoingHttpHeaders = { accept: 'application/json' }
+      if (this.authorization !== undefined) headers.authorization = this.authorization
       if (payload !== undefined) {
         headers['content-type'] = 'application/json'
         headers['content-length'] = Buffer.byteLength(payload)
@@ -79,9 +87,10 @@ export class Client {
 }
 
 /** One GET on a fresh connection (readiness probes, /version); status 0 when unreachable. */
-export function getText(url: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
+export function getText(url: string, timeoutMs = 2000, authorization?: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
-    const req = http.get(url, { timeout: timeoutMs, agent: false }, (res) => {
+    const headers = authorization === undefined ? {} : { authorization }
+    const req = http.get(url, { timeout: timeoutMs, agent: false, headers }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (c: string) => (body += c))

@@ -47,6 +47,8 @@ export interface SpawnSpec {
   readonly env?: NodeJS.ProcessEnv
   /** GET path that answers 200 once the server is ready (default `/health`). */
   readonly readyPath?: string
+  /** Authorization header for `/version` (a server with authentication on). */
+  readonly authorization?: string
 }
 
 /** Starts any server process on a free port in a fresh temp folder and waits until it is ready. */
@@ -102,7 +104,7 @@ export async function startServer(spec: SpawnSpec): Promise<ServerHandle> {
     await handle.stop()
     throw new Error(`${spec.name} ${why}\n$ ${[spec.exe, ...args].join(' ')}\n--- server log (tail) ---\n${log}`)
   }
-  const version = await versionOf(url)
+  const version = await versionOf(url, spec.authorization)
   return { ...handle, version }
 }
 
@@ -135,13 +137,26 @@ function tail(path: string, lines = 30): string {
   }
 }
 
-async function versionOf(url: string): Promise<string> {
-  const r = await getText(`${url}/version`)
+async function versionOf(url: string, authorization?: string): Promise<string> {
+  const r = await getText(`${url}/version`, 2000, authorization)
   return r.status === 200 ? r.body.trim() : '?'
 }
 
-export function startKeel(): Promise<ServerHandle> {
+/** Admin credentials of a server started with authentication on (`--app-name basic-auth`). */
+export interface AuthOptions {
+  readonly adminUsername: string
+  readonly adminPassword: string
+}
+
+export const basicAuth = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
+
+export function startKeel(options: { auth?: AuthOptions } = {}): Promise<ServerHandle> {
+  const { auth } = options
   return startServer({
+    ...(auth && {
+      env: { MLFLOW_AUTH_ADMIN_USERNAME: auth.adminUsername, MLFLOW_AUTH_ADMIN_PASSWORD: auth.adminPassword },
+      authorization: basicAuth(auth.adminUsername, auth.adminPassword),
+    }),
     name: 'keel',
     exe: process.execPath,
     args: (port, dir) => [
@@ -151,14 +166,26 @@ export function startKeel(): Promise<ServerHandle> {
       ...['--backend-store-uri', `sqlite:///${join(dir, 'keel.db')}`],
       ...['--artifacts-destination', join(dir, 'art')],
       '--no-request-log',
+      ...(auth ? ['--app-name', 'basic-auth'] : []),
     ],
     readyTimeoutMs: 30_000,
   })
 }
 
-/** Stock `mlflow server` from the repo venv: one uvicorn worker, default settings otherwise. */
-export function startMlflow(venvPython: string): Promise<ServerHandle> {
+/**
+ * Stock `mlflow server` from the repo venv: one uvicorn worker, default settings otherwise. With
+ * `auth`, its basic-auth app with its shipped configuration (the admin password from
+ * MLFLOW_AUTH_ADMIN_PASSWORD, as its basic_auth.ini asks, and the Flask secret key it requires; its
+ * users database in the server's folder).
+ */
+export function startMlflow(venvPython: string, options: { auth?: AuthOptions } = {}): Promise<ServerHandle> {
+  const { auth } = options
   return startServer({
+    ...(auth && {
+      // The basic-auth app refuses to start without a secret key for its CSRF protection.
+      env: { MLFLOW_AUTH_ADMIN_PASSWORD: auth.adminPassword, MLFLOW_FLASK_SERVER_SECRET_KEY: 'keel-bench-secret-key' },
+      authorization: basicAuth(auth.adminUsername, auth.adminPassword),
+    }),
     name: 'mlflow',
     exe: join(resolve(venvPython, '..'), 'mlflow'),
     args: (port, dir) => [
@@ -167,6 +194,7 @@ export function startMlflow(venvPython: string): Promise<ServerHandle> {
       ...['--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`],
       ...['--default-artifact-root', join(dir, 'mlart')],
       ...['--workers', '1'],
+      ...(auth ? ['--app-name', 'basic-auth'] : []),
     ],
     readyTimeoutMs: 120_000,
   })

@@ -44,6 +44,8 @@ import type { OperatorConfig } from './config/operator-config.js'
 import { AccessGuard } from './auth/access-guard.js'
 import { AccessService } from './auth/access-service.js'
 import { AuditLog } from './auth/audit-log.js'
+import { CachedAuthStore } from './auth/cached-auth-store.js'
+import { rememberFound } from './auth/remember-found.js'
 import { mountAuthRoutes } from './auth/auth-routes.js'
 import { AuthService, type AuthSettings } from './auth/auth-service.js'
 import { PERMISSION_TABLE } from './auth/route-permissions.js'
@@ -117,7 +119,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     ...(config.operator && { actions: config.operator.actions, webhooks: config.operator.webhooks }),
   })
 
-  const authStore = new SqlAuthStore(database.db, database.ops)
+  // Reads cached for a second at most across processes; a write here takes effect at once (cached-auth-store.ts).
+  const authStore = new CachedAuthStore(new SqlAuthStore(database.db, database.ops))
   const auth = config.auth && new AuthService(authStore, config.auth)
   if (auth && (await auth.bootstrapAdmin()).created) logger.info({ admin: config.auth!.adminUsername }, 'created the admin user')
   const access = new AccessService(authStore, config.auth?.defaultPermission ?? 'READ')
@@ -128,8 +131,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     table: PERMISSION_TABLE,
     locate: {
       experimentIdByName: async (name) => (await store.experiments.getByName(name))?.experimentId,
-      experimentOfRun: async (runId) => (await store.runs.getInfo(runId))?.experimentId,
-      experimentOfLoggedModel: async (modelId) => (await store.loggedModels.get(modelId, { allowDeleted: true }))?.info.experimentId,
+      // Neither moves to another experiment: what was found is remembered.
+      experimentOfRun: rememberFound(async (runId) => (await store.runs.getInfo(runId))?.experimentId),
+      experimentOfLoggedModel: rememberFound(async (modelId) => (await store.loggedModels.get(modelId, { allowDeleted: true }))?.info.experimentId),
       deploymentOfMonitor: async (monitorId) => (await monitorStore.getMonitor(monitorId))?.deployment,
       deploymentsOfRequests: async (requestIds) => {
         const found = await Promise.all(requestIds.map((id) => predictionLog.get(id)))
