@@ -104,6 +104,13 @@ describe('logging and reading back', () => {
     expect(await summaryOf(d)).toMatchObject({ records: 3, dropped: 8 })
   })
 
+  it('keeps the dropped total within what JSON carries exactly: it stops at 2^53 - 1', async () => {
+    const d = unique('overflow')
+    await ok(call('POST', 'log-batch', { records: [], dropped: Number.MAX_SAFE_INTEGER, deployment: d }))
+    await ok(call('POST', 'log-batch', { records: [], dropped: Number.MAX_SAFE_INTEGER - 1, deployment: d }))
+    expect(await summaryOf(d)).toMatchObject({ records: 0, dropped: Number.MAX_SAFE_INTEGER })
+  })
+
   it('joins labels posted before and after the prediction, a later post replacing, types kept', async () => {
     const d = unique('labels')
     const early = unique('early')

@@ -161,7 +161,8 @@ export class SqlPredictionLogStore implements PredictionLogStore {
       .onConflict((oc) =>
         oc.column('deployment').doUpdateSet({
           records: sql<number>`${current('records')} + ${given('records')}`,
-          dropped: sql<number>`${current('dropped')} + ${given('dropped')}`,
+          // A total beyond 2^53 - 1 could not be read back exact (JSON numbers): it stays there.
+          dropped: sql<number>`min(${current('dropped')} + ${given('dropped')}, ${Number.MAX_SAFE_INTEGER})`,
           first_timestamp_ms: extreme('first_timestamp_ms', '<'),
           last_timestamp_ms: extreme('last_timestamp_ms', '>'),
         }),
