@@ -2,6 +2,7 @@
 import { KeelError } from '@keel/contracts'
 import Table from 'cli-table3'
 import pc from 'picocolors'
+import { credentialsHint } from './credentials-hint.js'
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
@@ -42,6 +43,7 @@ export function formatNumber(value: number): string {
 export function handleCliError(err: unknown): never {
   if (err instanceof KeelError) {
     process.stderr.write(`${pc.red('error')} ${pc.dim(err.code)} ${err.message}\n`)
+    if (err.code === 'UNAUTHENTICATED') process.stderr.write(`${pc.dim('hint')} ${credentialsHint()}\n`)
   } else if (err instanceof Error && (err as NodeJS.ErrnoException).code === 'ECONNREFUSED') {
     process.stderr.write(`${pc.red('error')} cannot reach the tracking server: ${err.message}\n`)
   } else {
