@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { RegistryClient, TrackingClient } from '@keel/sdk'
+import { AuthClient, RegistryClient, TrackingClient } from '@keel/sdk'
 
 export interface ClientFlags {
   trackingUri?: string
@@ -19,4 +19,9 @@ export function clientFor(flags: ClientFlags): TrackingClient {
 
 export function registryFor(flags: ClientFlags): RegistryClient {
   return new RegistryClient(flags.trackingUri ? { trackingUri: flags.trackingUri } : {})
+}
+
+/** Users, tokens, permissions and the audit log; credentials from MLFLOW_TRACKING_TOKEN or _USERNAME/_PASSWORD. */
+export function authFor(flags: ClientFlags): AuthClient {
+  return new AuthClient(flags.trackingUri ? { trackingUri: flags.trackingUri } : {})
 }

@@ -6,6 +6,10 @@ import { registerModelCommands } from './models-command.js'
 import { registerPredictCommand } from './predict-command.js'
 import { registerMonitorCommands } from './monitor-command.js'
 import { registerRunCommands } from './runs-command.js'
+import { registerUserCommands } from './users-command.js'
+import { registerTokenCommands } from './tokens-command.js'
+import { registerPermissionCommands } from './permissions-command.js'
+import { registerAuditCommand } from './audit-command.js'
 import { handleCliError } from './output.js'
 
 const program = new Command()
@@ -20,5 +24,9 @@ registerRunCommands(program)
 registerModelCommands(program)
 registerPredictCommand(program)
 registerMonitorCommands(program)
+registerUserCommands(program)
+registerTokenCommands(program)
+registerPermissionCommands(program)
+registerAuditCommand(program)
 
 program.parseAsync(process.argv).catch(handleCliError)
