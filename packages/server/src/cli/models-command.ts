@@ -9,6 +9,7 @@ import pc from 'picocolors'
 import { registryFor, withClientOptions, type ClientFlags } from './client-options.js'
 import { formatNumber, formatTime, printJson, printTable } from './output.js'
 import { registerServeCommand } from './serve-command.js'
+import { registerAliasProtectionCommands } from './alias-command.js'
 
 interface ListFlags extends ClientFlags {
   filter?: string
@@ -107,7 +108,7 @@ export function registerModelCommands(program: Command): void {
       printTable(VERSION_HEAD, versions.map(versionRow))
     })
 
-  const alias = models.command('alias').description("Point an alias (champion, challenger, …) at a version, or remove it")
+  const alias = models.command('alias').description('Point an alias (champion, challenger, …) at a version, or remove it; protect it and approve moves')
   withClientOptions(alias.command('set'))
     .description('Point ALIAS at VERSION (moving it from where it was)')
     .argument('<name>', 'registered model name')
@@ -131,6 +132,7 @@ export function registerModelCommands(program: Command): void {
       if (flags.json) return printJson({ name, alias: aliasName, deleted: true })
       process.stdout.write(`${pc.green('✓')} removed ${name}@${aliasName}\n`)
     })
+  registerAliasProtectionCommands(alias)
 
   withClientOptions(models.command('transition'))
     .description('Move a version to a stage: None, Staging, Production or Archived')
