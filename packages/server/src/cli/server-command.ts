@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import type { ServerConfig } from '../server.js'
 import { byteSize } from './byte-size.js'
+import { TRACKING_SERVER_EXPOSURE, refuseOpenNetworkWithoutAuth } from './network-exposure.js'
 import { closeOnSignals, superviseWorkers } from './server-lifecycle.js'
 import { type WebSecurityFlags, webSecurityFrom, webSecurityOptions } from './web-security-options.js'
 
@@ -80,7 +81,7 @@ export function registerServerCommand(program: Command): void {
     .option('--no-auth', 'allow listening beyond this machine (--host 0.0.0.0) without authentication')
     .action(async (flags: ServerFlags) => {
       const authSettings = flags.appName === 'basic-auth' ? await (await import('../auth/auth-config.js')).readAuthSettings() : undefined
-      if (!authSettings) refuseOpenNetworkWithoutAuth(flags.host, flags.auth)
+      if (!authSettings) refuseOpenNetworkWithoutAuth(flags.host, flags.auth, TRACKING_SERVER_EXPOSURE)
       // Loaded on use, so that client commands start without the server's dependencies.
       const { startServer } = await import('../server.js')
       const { openDatabase } = await import('../sql/open-database.js')
@@ -118,27 +119,4 @@ export function registerServerCommand(program: Command): void {
       closeOnSignals(async () => (await starting).close(), cluster.isWorker)
       await starting
     })
-}
-
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\]|::ffff:127(\.\d{1,3}){3})$/i
-
-/**
- * Beyond loopback, a server without authentication lets anyone who reaches the port read and
- * change everything: keel refuses to start that way unless told `--no-auth`, and then warns.
- */
-function refuseOpenNetworkWithoutAuth(host: string, auth: boolean): void {
-  if (LOOPBACK.test(host)) return
-  if (auth) {
-    process.stderr.write(
-      `error: refusing to listen on ${host} without authentication: anyone who can reach this port could read, change and delete everything.\n` +
-        '  Turn authentication on:  MLFLOW_AUTH_ADMIN_PASSWORD=... keel server --host ' +
-        host +
-        ' --app-name basic-auth\n' +
-        '  or, on a network you trust, say so:  keel server --host ' +
-        host +
-        ' --no-auth\n',
-    )
-    process.exit(2)
-  }
-  if (cluster.isPrimary) process.stderr.write(`warning: listening on ${host} WITHOUT authentication (--no-auth): anyone who can reach this port can read, change and delete everything.\n`)
 }
