@@ -12,6 +12,12 @@ import { registerPermissionCommands } from './permissions-command.js'
 import { registerAuditCommand } from './audit-command.js'
 import { handleCliError } from './output.js'
 
+// Output piped into a reader that stops early (`keel models describe m | head`): stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0)
+  throw error
+})
+
 const program = new Command()
   .name('keel')
   .description('keel: MLOps platform speaking MLflow\'s REST API')
