@@ -8,6 +8,8 @@ import type { PredictionRecord } from '@keel/contracts'
 import { createKeel, type Keel, resolveModelUri } from '@keel/sdk'
 import { DEFAULT_GRACEFUL_TIMEOUT_MS } from './http/graceful-close.js'
 import { type LogFormat, type Logger, createLogger } from './http/logger.js'
+import { ServingAuth, registeredModelsOf } from './serving/auth/serving-auth.js'
+import { TrackingAuthority } from './serving/auth/tracking-authority.js'
 import { runPrimary, worker } from './serving/cluster.js'
 import { Deployment } from './serving/deployment.js'
 import type { DeploymentSpec } from './serving/deployment-spec.js'
@@ -38,6 +40,11 @@ export interface ServeOptions {
   readonly gracefulTimeoutMs?: number
   /** `--allowed-hosts`, `--cors-allowed-origins`, `--x-frame-options`, as on `keel server`. */
   readonly webSecurity?: WebSecurityOptions
+  /**
+   * `--require-auth`: callers' credentials checked against the tracking server (USE on every
+   * served registered model to predict, READ for metadata), verdicts kept `cacheTtlMs`.
+   */
+  readonly requireAuth?: { readonly cacheTtlMs: number }
 }
 
 export interface RunningModelServer {
@@ -78,6 +85,15 @@ export async function startModelServer(options: ServeOptions, logger: Logger, me
     refreshFailed: (variant, error) => logger.warn({ variant, err: error instanceof Error ? error.message : String(error) }, 'registry check failed; serving the loaded version'),
     shadowFailed: (variant, error) => logger.warn({ variant, err: error instanceof Error ? error.message : String(error) }, 'shadow failed'),
   })
+  const auth =
+    options.requireAuth === undefined
+      ? undefined
+      : new ServingAuth({
+          authority: new TrackingAuthority(keel.trackingUri),
+          models: () => registeredModelsOf(deployment.variants),
+          cacheTtlMs: options.requireAuth.cacheTtlMs,
+          onUnavailable: (detail) => logger.warn({ err: detail }, 'cannot verify callers: the tracking server did not answer; refusing with 503'),
+        })
   const server = new ModelServer({
     deployment,
     version: VERSION,
@@ -85,10 +101,13 @@ export async function startModelServer(options: ServeOptions, logger: Logger, me
     logProbabilities: spec.predictionLog.enabled,
     onError: (error, where) => logger.error({ where, err: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'serving error'),
     guard: nodeGuard(webSecurityPolicy(options.host, options.webSecurity), MODEL_SERVER_SURFACE, modelServerErrorBody),
+    ...(auth !== undefined && { auth }),
   })
   if (cluster.isWorker) worker.serveMetrics(metrics.registry)
   try {
+    await auth?.checkTrackingServer()
     await deployment.start()
+    if (auth !== undefined) registeredModelsOf(deployment.variants) // every variant is a registered model
   } catch (error) {
     await deployment.close().catch(() => {})
     throw error

@@ -9,6 +9,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander'
 import pc from 'picocolors'
 import type { Deployment } from '../serving/deployment.js'
 import { DEFAULTS, type DeploymentSpec, defaultDeploymentName, parseDeploymentFile, validateDeployment } from '../serving/deployment-spec.js'
+import { MODEL_SERVER_EXPOSURE, refuseOpenNetworkWithoutAuth } from './network-exposure.js'
 import { type WebSecurityFlags, webSecurityFrom, webSecurityOptions } from './web-security-options.js'
 
 interface ServeFlags extends WebSecurityFlags {
@@ -29,6 +30,10 @@ interface ServeFlags extends WebSecurityFlags {
   cacheDir?: string
   gracefulTimeout?: number
   logFormat: 'text' | 'json'
+  requireAuth?: boolean
+  authCacheSeconds?: number
+  /** false with --no-auth: serve off loopback without --require-auth, knowingly. */
+  auth: boolean
 }
 
 const integer = (what: string, min: number, max: number) => (value: string): number => {
@@ -68,7 +73,7 @@ async function specFrom(flags: ServeFlags): Promise<DeploymentSpec> {
   })
 }
 
-function banner(url: string, spec: DeploymentSpec, workers: number, deployment?: Deployment): string {
+function banner(url: string, spec: DeploymentSpec, workers: number, requireAuth: boolean, deployment?: Deployment): string {
   const lines = [`${pc.green('✓')} Serving ${pc.bold(spec.name)} on ${pc.cyan(url)} with ${workers} worker${workers === 1 ? '' : 's'}`]
   const live = spec.variants.filter((v) => !v.shadow)
   const total = live.reduce((s, v) => s + v.weight, 0)
@@ -87,6 +92,7 @@ function banner(url: string, spec: DeploymentSpec, workers: number, deployment?:
     pc.dim(`  GET  ${url}/metrics                Prometheus`),
   )
   if (!spec.predictionLog.enabled) lines.push(pc.dim('  prediction log off'))
+  if (requireAuth) lines.push(pc.dim('  credentials required, checked against the tracking server (health probes open)'))
   return `${lines.join('\n')}\n`
 }
 
@@ -94,7 +100,10 @@ export function registerServeCommand(models: Command): void {
   const [allowedHosts, corsAllowedOrigins, xFrameOptions] = webSecurityOptions(false)
   models
     .command('serve')
-    .description('Serve a model over the Open Inference Protocol (v2) and MLflow scoring, with traffic splits, shadows, hot promotion, metrics and a prediction log')
+    .description(
+      'Serve a model over the Open Inference Protocol (v2) and MLflow scoring, with traffic splits, shadows, hot promotion, metrics and a prediction log. ' +
+        "Open to anyone who reaches the port unless --require-auth (as MLflow's `mlflow models serve`); beyond loopback it refuses to start without --require-auth unless --no-auth",
+    )
     .option('-m, --model-uri <uri>', 'the model: models:/NAME@ALIAS (follows the alias), models:/NAME/VERSION, runs:/RUN/model, a folder')
     .option('-d, --deployment <file>', 'a deployment file (YAML or JSON): variants with weights, shadows, sticky routing, batching')
     .option('--name <name>', 'the model name clients address (default: the registered model name)')
@@ -113,7 +122,19 @@ export function registerServeCommand(models: Command): void {
     .option('--graceful-timeout <seconds>', 'on SIGTERM/SIGINT, how long requests in progress may take to finish, then the prediction log its last write (default 10 each)', seconds)
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .addOption(allowedHosts).addOption(corsAllowedOrigins).addOption(xFrameOptions)
+    .option(
+      '--require-auth',
+      "callers need credentials of the tracking server (Authorization: Basic user:password, or Bearer with a keel token): USE on every served registered model to predict, READ for metadata and /metrics; health probes stay open. Without it, anyone who reaches the port may predict, as with MLflow's `mlflow models serve`",
+    )
+    .option(
+      '--auth-cache-seconds <seconds>',
+      'with --require-auth: how long a verified credential and its permissions are remembered (default 30): a revoked token or permission stops working within this bound',
+      integer('a number of seconds', 0, 3600),
+    )
+    .addOption(new Option('--no-auth', 'allow listening beyond this machine (--host 0.0.0.0) without --require-auth').conflicts('requireAuth'))
     .action(async (flags: ServeFlags) => {
+      if (flags.authCacheSeconds !== undefined && flags.requireAuth !== true) throw new InvalidArgumentError('--auth-cache-seconds applies only with --require-auth')
+      if (flags.requireAuth !== true) refuseOpenNetworkWithoutAuth(flags.host, flags.auth, MODEL_SERVER_EXPOSURE)
       const spec = await specFrom(flags)
       const workers = flags.workers ?? availableParallelism()
       const { serve } = await import('../serve.js')
@@ -128,8 +149,9 @@ export function registerServeCommand(models: Command): void {
           ...(flags.gracefulTimeout !== undefined && { gracefulTimeoutMs: Math.round(flags.gracefulTimeout * 1000) }),
           logFormat: flags.logFormat,
           webSecurity: webSecurityFrom(flags),
+          ...(flags.requireAuth === true && { requireAuth: { cacheTtlMs: (flags.authCacheSeconds ?? 30) * 1000 } }),
         },
-        (url, deployment) => process.stdout.write(banner(url, spec, workers, deployment)),
+        (url, deployment) => process.stdout.write(banner(url, spec, workers, flags.requireAuth === true, deployment)),
       )
       let stopping = false
       const stop = (): void => {

@@ -17,6 +17,7 @@ import type { ModelInput } from '@keel/sdk'
 import { DEFAULT_GRACEFUL_TIMEOUT_MS, type GracefulCloser, gracefulCloser } from '../http/graceful-close.js'
 import { isPlainRequestId } from '../http/request-id.js'
 import type { NodeGuard } from '../web-security/node-guard.js'
+import type { ServingAuth } from './auth/serving-auth.js'
 import type { Deployment, RequestContext } from './deployment.js'
 import { missingValueFailure, parseScoringRequest, scoringResponse } from './protocol/mlflow-scoring.js'
 import { inferResponse, inputMetadata, outputMetadata, parseInferRequest } from './protocol/open-inference.js'
@@ -45,6 +46,8 @@ export interface ModelServerOptions {
   readonly onError: (error: unknown, path: string) => void
   /** The browser guard (Host check, CORS, cross-origin writes), run before every route. */
   readonly guard?: NodeGuard
+  /** `--require-auth`: callers checked against the tracking server (`auth/`), after the guard. */
+  readonly auth?: ServingAuth
 }
 
 const JSON_TYPE = 'application/json'
@@ -139,6 +142,10 @@ export class ModelServer {
     const q = url.indexOf('?')
     const path = q < 0 ? url : url.slice(0, q)
     const method = req.method ?? 'GET'
+    if (this.options.auth !== undefined) {
+      const outcome = await this.options.auth.authorize(method, path, req.headers.authorization)
+      if (!outcome.ok) return this.refuse(req, res, path, outcome.refusal)
+    }
     if (method === 'POST') {
       if (path === '/invocations') return this.invocations(req, res)
       if (path.startsWith('/v2/models/') && path.endsWith('/infer')) return this.infer(req, res, path)
@@ -165,6 +172,15 @@ export class ModelServer {
     }
     if (path.startsWith('/v2/models/')) return this.modelMetadata(res, path)
     return this.notFoundOrMethod(res, path, method)
+  }
+
+  /** A request without the credentials it needs (401, 403, 503), in its protocol's error form, its body left unread. */
+  private refuse(req: IncomingMessage, res: ServerResponse, path: string, refusal: ProtocolError): void {
+    const protocol = path === '/v2' || path.startsWith('/v2/') ? 'v2' : 'mlflow'
+    if (req.method === 'POST') this.deployment.metrics.rejected(protocol, refusal.status)
+    req.resume()
+    const headers: Record<string, string> = refusal.status === 401 ? { 'www-authenticate': 'Basic realm="keel"' } : refusal.status === 503 ? { 'retry-after': '5' } : {}
+    send(res, refusal.status, errorBody(refusal, protocol, refusal.status), headers)
   }
 
   private async metrics(res: ServerResponse): Promise<void> {
