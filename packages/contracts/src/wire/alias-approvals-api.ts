@@ -6,6 +6,8 @@ import { z } from 'zod'
 import { ALIAS_REQUEST_STATUSES, type AliasChangeRequest, type AliasProtection } from '../alias-approvals.js'
 import { endpoint } from './endpoint.js'
 import { bool, int64, str } from './primitives.js'
+import { aliasName, maxResults, modelName, pageToken } from './documented.js'
+import { LIMITS } from '../limits.js'
 import { versionRef } from './registry-entities.js'
 import { defined } from './util.js'
 
@@ -39,21 +41,21 @@ export const aliasApprovalsApi = {
     'POST',
     '/keel/registered-models/alias-protections/set',
     'Protect an alias (MANAGE): moving it then needs MANAGE and, with require_approval, a second user’s approval',
-    z.object({ name: str, alias: str, require_approval: bool.optional(), comment: str.optional() }),
+    z.object({ name: modelName, alias: aliasName, require_approval: bool.optional(), comment: str.optional() }),
     z.object({ protection: aliasProtectionWire }),
   ),
   deleteAliasProtection: endpoint(
     'POST',
     '/keel/registered-models/alias-protections/delete',
     'Remove the protection of an alias (MANAGE)',
-    z.object({ name: str, alias: str, comment: str.optional() }),
+    z.object({ name: modelName, alias: aliasName, comment: str.optional() }),
     z.object({}),
   ),
   listAliasProtections: endpoint(
     'GET',
     '/keel/registered-models/alias-protections/list',
     'The protected aliases of a model',
-    z.object({ name: str }),
+    z.object({ name: modelName }),
     z.object({ protections: z.array(aliasProtectionWire) }),
   ),
   createAliasRequest: endpoint(
@@ -79,8 +81,8 @@ export const aliasApprovalsApi = {
     z.object({
       name: str.optional(),
       status: z.enum(ALIAS_REQUEST_STATUSES).optional(),
-      max_results: int64.optional(),
-      page_token: str.optional(),
+      max_results: maxResults(LIMITS.searchRegisteredModelsMaxResults).optional(),
+      page_token: pageToken.optional(),
     }),
     z.object({ requests: z.array(aliasRequestWire), next_page_token: str.optional() }),
   ),

@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { endpoint } from './endpoint.js'
 import { bool, int64, str } from './primitives.js'
+import { int64Within, maxResults, nameText, nonEmpty, pageToken } from './documented.js'
 
 const empty = z.object({})
 
@@ -38,7 +39,29 @@ export const userPermissionRowWire = z.object({
 })
 
 const userPermissions = z.object({ is_admin: bool, permissions: z.array(userPermissionRowWire) })
-const resourceRef = { username: str, resource_type: str, resource_id: str }
+// The rules of auth/auth-service.ts, access-service.ts and permissions.ts, as the document states them.
+/** A user name HTTP basic auth can carry: no ':' nor control characters. */
+const username = str.meta({ minLength: 1, maxLength: 256, pattern: '^[^\\x00-\\x1f\\x7f:]+$' })
+const password = str.meta({ minLength: 12, maxLength: 1024 })
+/** Per-user grants are on these resource types, with these permissions. */
+const RESOURCE_TYPES = ['experiment', 'registered_model', 'deployment']
+const RESOURCE_PERMISSIONS = ['READ', 'USE', 'EDIT', 'MANAGE', 'DENY']
+const resourceRef = {
+  username: str,
+  resource_type: str.meta({ enum: RESOURCE_TYPES }),
+  resource_id: nonEmpty,
+}
+/** keel has MLflow's default workspace only. */
+const workspace = str.meta({ enum: ['default'] })
+/** A role's name: not blank, not the '__user_' prefix of the per-user roles. */
+const roleName = nameText(256, { pattern: '^(?!__user_)[^\\x00]*[^\\s\\x00\\ufeff][^\\x00]*$' })
+/** A role grant: a permission on the resources of a type matching a pattern ('*' only for workspace). */
+const ROLE_GRANT = {
+  anyOf: [
+    { properties: { resource_type: { enum: RESOURCE_TYPES }, permission: { enum: RESOURCE_PERMISSIONS }, resource_pattern: { minLength: 1 } } },
+    { properties: { resource_type: { const: 'workspace' }, permission: { enum: ['USE', 'MANAGE'] }, resource_pattern: { const: '*' } } },
+  ],
+}
 const roleId = z.object({ role_id: int64 })
 
 export const tokenInfoWire = z.object({
@@ -67,7 +90,7 @@ export const auditRecordWire = z.object({
 export type AuditRecordWire = z.input<typeof auditRecordWire>
 
 export const authApi = {
-  createUser: endpoint('POST', '/mlflow/users/create', 'Create a user (admins)', z.object({ username: str, password: str }), z.object({ user: userWire })),
+  createUser: endpoint('POST', '/mlflow/users/create', 'Create a user (admins)', z.object({ username, password }), z.object({ user: userWire })),
   getUser: endpoint('GET', '/mlflow/users/get', 'A user (themselves, or any for admins)', z.object({ username: str }), z.object({ user: userWire })),
   listUsers: endpoint(
     'GET',
@@ -87,7 +110,7 @@ export const authApi = {
     'PATCH',
     '/mlflow/users/update-password',
     "Change a password (one's own with current_password, or any for admins)",
-    z.object({ username: str, password: str, current_password: str.optional() }),
+    z.object({ username: str, password, current_password: str.optional() }),
     empty,
   ),
   updateUserAdmin: endpoint('PATCH', '/mlflow/users/update-admin', 'Make a user an admin or not (admins)', z.object({ username: str, is_admin: bool }), empty),
@@ -105,7 +128,7 @@ export const authApi = {
     'POST',
     '/mlflow/users/permissions/grant',
     'Grant a user a permission on a resource (MANAGE on it, or admins)',
-    z.object({ ...resourceRef, permission: str }),
+    z.object({ ...resourceRef, permission: str.meta({ enum: RESOURCE_PERMISSIONS }) }),
     empty,
     3,
   ),
@@ -130,17 +153,19 @@ export const authApi = {
     'POST',
     '/mlflow/roles/create',
     'Create a role (admins)',
-    z.object({ workspace: str, name: str, description: str.nullable().optional() }),
+    z.object({ workspace, name: roleName, description: str.nullable().optional() }),
     z.object({ role: roleWire }),
     3,
   ),
   getRole: endpoint('GET', '/mlflow/roles/get', 'A role with its grants', roleId, z.object({ role: roleWire }), 3),
-  listRoles: endpoint('GET', '/mlflow/roles/list', 'Roles of the given workspaces (all: admins)', z.object({ workspace: z.array(str).optional() }), z.object({ roles: z.array(roleWire) }), 3),
+  listRoles: endpoint('GET', '/mlflow/roles/list', 'Roles of the given workspaces (all: admins)', z.object({ workspace: z.array(workspace).optional() }), z.object({ roles: z.array(roleWire) }), 3),
   updateRole: endpoint(
     'PATCH',
     '/mlflow/roles/update',
     "Rename a role or change its description (admins)",
-    z.object({ role_id: int64, name: str.optional(), description: str.optional() }),
+    z
+      .object({ role_id: int64, name: roleName.optional(), description: str.optional() })
+      .meta({ anyOf: [{ required: ['role_id', 'name'] }, { required: ['role_id', 'description'] }] }),
     z.object({ role: roleWire }),
     3,
   ),
@@ -149,7 +174,7 @@ export const authApi = {
     'POST',
     '/mlflow/roles/permissions/add',
     'Grant a role a permission on resources of a type matching a pattern (admins)',
-    z.object({ role_id: int64, resource_type: str, resource_pattern: str, permission: str }),
+    z.object({ role_id: int64, resource_type: str, resource_pattern: str, permission: str }).meta(ROLE_GRANT),
     z.object({ role_permission: rolePermissionWire }),
     3,
   ),
@@ -159,7 +184,8 @@ export const authApi = {
     'PATCH',
     '/mlflow/roles/permissions/update',
     "Change the permission of one of a role's grants (admins)",
-    z.object({ role_permission_id: int64, permission: str }),
+    // Every resource type takes USE and MANAGE; the others depend on the grant's type.
+    z.object({ role_permission_id: int64, permission: str.meta({ enum: ['USE', 'MANAGE'] }) }),
     z.object({ role_permission: rolePermissionWire }),
     3,
   ),
@@ -187,7 +213,7 @@ export const authApi = {
     'POST',
     '/keel/tokens/create',
     'Create a personal access token for the caller (MLFLOW_TRACKING_TOKEN); its secret is shown once',
-    z.object({ name: str, expires_in_days: int64.optional() }),
+    z.object({ name: nameText(256), expires_in_days: int64Within(1, 730).optional() }),
     z.object({ token: str, token_info: tokenInfoWire }),
   ),
   listTokens: endpoint(
@@ -206,8 +232,8 @@ export const authApi = {
       actor: str.optional(),
       start_time: int64.optional(),
       end_time: int64.optional(),
-      max_results: int64.optional(),
-      page_token: str.optional(),
+      max_results: maxResults(1000).optional(),
+      page_token: pageToken.optional(),
     }),
     z.object({ records: z.array(auditRecordWire), next_page_token: str.optional() }),
   ),

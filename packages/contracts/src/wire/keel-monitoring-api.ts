@@ -7,18 +7,29 @@
 import { z } from 'zod'
 import { endpoint } from './endpoint.js'
 import { str } from './primitives.js'
+import { DATA_URI, DRIFT_TEST_NAMES } from './documented.js'
 
 /** Largest request body of the drift endpoint (inline columns), in bytes; beyond it: 400. */
 export const MONITORING_MAX_INLINE_BYTES = 16 * 1024 * 1024
 
+/** A cell of an inline column. */
+const CELL = { type: ['number', 'string', 'boolean', 'null'] }
+
 export const wireDatasetSource = z
   .object({
     /** column name -> cells (number, string, boolean or null), every column the same length */
-    columns: z.record(z.string(), z.array(z.unknown())).optional(),
+    columns: z
+      .record(z.string(), z.array(z.unknown().meta(CELL)).meta({ minItems: 1 }))
+      .meta({ minProperties: 1, description: 'Every column the same length' })
+      .optional(),
     /** `mlflow-artifacts:/…` or `runs:/<run_id>/path.csv` (.csv, .tsv or .parquet) */
-    uri: z.string().optional(),
+    uri: z
+      .string()
+      .meta({ pattern: DATA_URI })
+      .optional(),
   })
   .strict()
+  .meta({ oneOf: [{ required: ['columns'] }, { required: ['uri'] }] })
 
 export type WireDatasetSource = z.output<typeof wireDatasetSource>
 
@@ -28,9 +39,9 @@ export const wireDriftReportRequest = z.object({
   /** columns to compare (default: every column of either dataset) */
   columns: z.array(str).optional(),
   /** column -> test name (Evidently's names) */
-  tests: z.record(z.string(), z.string()).optional(),
+  tests: z.record(z.string(), z.string().meta({ enum: DRIFT_TEST_NAMES })).optional(),
   /** column -> threshold */
-  thresholds: z.record(z.string(), z.number()).optional(),
+  thresholds: z.record(z.string(), z.number().meta({ minimum: 0 })).optional(),
   drift_share: z.number().min(0).max(1).optional(),
 })
 

@@ -8,10 +8,32 @@ import { z } from 'zod'
 import { ALERT_RULE_KINDS, MONITOR_STATUSES, MONITOR_TASKS, PERFORMANCE_METRICS } from '../monitors.js'
 import { endpoint } from './endpoint.js'
 import { int64, str } from './primitives.js'
+import { DATA_URI, DRIFT_TEST_NAMES, VERSION_NUMBER, int64Within, maxResults, modelName, nonNegativeInt64, pageToken } from './documented.js'
+import { LIMITS } from '../limits.js'
 
 const empty = z.object({})
 const num = z.number()
 const numRecord = z.record(z.string(), num)
+
+// What server/src/monitoring/live/monitor-validation.ts checks, as the document states it.
+/** A name, deployment, variant or column: 1 to 256 characters. */
+const label = str.meta({ minLength: 1, maxLength: LIMITS.predictionNameLength })
+const monitorId = str.meta({ minLength: 1, maxLength: 64 })
+const testsRequest = z.record(z.string(), str.meta({ enum: DRIFT_TEST_NAMES }))
+const thresholdsRequest = z.record(z.string(), num.meta({ minimum: 0, maximum: Number.MAX_VALUE }))
+const driftShareRequest = num.meta({ minimum: 0, maximum: 1 })
+const latenessRequest = num.meta({ minimum: 0, maximum: 86_400 })
+/** Which kinds need what: a column for column_drift, a threshold (a share for drift_share and quality) for the others. */
+const RULE_KINDS = {
+  allOf: [
+    { if: { properties: { kind: { const: 'column_drift' } } }, then: { required: ['column'] } },
+    {
+      if: { properties: { kind: { enum: ['drift_share', 'quality'] } } },
+      then: { required: ['threshold'], properties: { threshold: { minimum: 0, maximum: 1 } } },
+    },
+    { if: { properties: { kind: { enum: ['performance', 'estimated_performance'] } } }, then: { required: ['threshold'] } },
+  ],
+}
 
 export const alertRuleWire = z.object({
   /** default: rule-1, rule-2, … in order */
@@ -29,47 +51,62 @@ export const alertRuleWire = z.object({
 
 /** A rule as a request gives it: a `command` (a program to run) is refused by name. */
 export const alertRuleRequestWire = alertRuleWire.extend({
+  rule_id: label.optional(),
+  column: label.optional(),
+  threshold: num.meta({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE }).optional(),
+  min_labelled_rows: int64Within(1, Number.MAX_SAFE_INTEGER).optional(),
+  webhook_url: str.meta({ pattern: '^https://hooks\\.example\\.com/[A-Za-z0-9_-]{0,40}$' }).optional(),
   command: z
     .never({ error: "commands are now defined by the operator in the server's configuration (keel server --config <file>, actions.<name>.command); name one with 'action'" })
     .optional(),
-})
+}).meta(RULE_KINDS)
+
+/** At most 50 rules, each id at most once. */
+const alertRulesRequest = z.array(alertRuleRequestWire).meta({ maxItems: 50, description: 'Each rule_id at most once' })
 
 export const monitorReferenceWire = z
   .object({
-    uri: str.optional(),
-    log: z.object({ start_time: int64, end_time: int64 }).optional(),
-    model_version: z.object({ name: str, version: z.union([str, z.number().int().transform(String)]) }).optional(),
+    uri: str.meta({ maxLength: LIMITS.predictionTextLength, pattern: DATA_URI }).optional(),
+    // end_time after start_time: the document keeps them apart.
+    log: z.object({ start_time: int64Within(0, 999_999_999_999), end_time: int64Within(1_000_000_000_000, Number.MAX_SAFE_INTEGER) }).optional(),
+    model_version: z
+      .object({ name: modelName, version: z.union([label, z.number().int().transform(String)]).meta(VERSION_NUMBER) })
+      .optional(),
   })
   .strict()
+  .meta({ oneOf: [{ required: ['uri'] }, { required: ['log'] }, { required: ['model_version'] }] })
 
-export const monitorWindowSpecWire = z.object({ count: int64.optional(), seconds: num.optional() }).strict()
+export const monitorWindowSpecWire = z
+  .object({ count: int64Within(1, 100_000).optional(), seconds: num.meta({ minimum: 0.001, maximum: 366 * 86_400 }).optional() })
+  .strict()
+  .meta({ oneOf: [{ required: ['count'] }, { required: ['seconds'] }] })
 
 export const createMonitorRequest = z.object({
-  name: str,
-  deployment: str,
-  model_name: str.optional(),
-  variant: str.optional(),
+  name: label,
+  deployment: label,
+  model_name: label.optional(),
+  variant: label.optional(),
   reference: monitorReferenceWire,
   window: monitorWindowSpecWire,
-  columns: z.array(str).optional(),
-  tests: z.record(z.string(), str).optional(),
-  thresholds: numRecord.optional(),
-  drift_share: num.optional(),
+  columns: z.array(label).meta({ minItems: 1 }).optional(),
+  tests: testsRequest.optional(),
+  thresholds: thresholdsRequest.optional(),
+  drift_share: driftShareRequest.optional(),
   task: z.enum(MONITOR_TASKS).optional(),
-  prediction_column: str.optional(),
-  alert_rules: z.array(alertRuleRequestWire).optional(),
-  lateness_seconds: num.optional(),
-  start_time: int64.optional(),
+  prediction_column: label.optional(),
+  alert_rules: alertRulesRequest.optional(),
+  lateness_seconds: latenessRequest.optional(),
+  start_time: nonNegativeInt64.optional(),
 })
 
 export const updateMonitorRequest = z.object({
-  monitor_id: str,
+  monitor_id: monitorId,
   status: z.enum(MONITOR_STATUSES).optional(),
-  alert_rules: z.array(alertRuleRequestWire).optional(),
-  tests: z.record(z.string(), str).optional(),
-  thresholds: numRecord.optional(),
-  drift_share: num.optional(),
-  lateness_seconds: num.optional(),
+  alert_rules: alertRulesRequest.optional(),
+  tests: testsRequest.optional(),
+  thresholds: thresholdsRequest.optional(),
+  drift_share: driftShareRequest.optional(),
+  lateness_seconds: latenessRequest.optional(),
 })
 
 export const monitorWire = z.object({
@@ -198,24 +235,24 @@ export const monitorProfileWire = z.object({
 })
 
 const windowRange = {
-  monitor_id: str,
+  monitor_id: monitorId,
   start_time: int64.optional(),
   end_time: int64.optional(),
-  max_results: int64.optional(),
-  page_token: str.optional(),
+  max_results: maxResults(1000).optional(),
+  page_token: pageToken.optional(),
 }
 
 export const keelMonitorsApi = {
   createMonitor: endpoint('POST', '/keel/monitors/create', 'Create a live monitor on a deployment’s prediction log', createMonitorRequest, z.object({ monitor: monitorWire })),
   listMonitors: endpoint('GET', '/keel/monitors/list', 'Monitors, of one deployment or all, by name', z.object({ deployment: str.optional() }), z.object({ monitors: z.array(monitorWire) })),
-  getMonitor: endpoint('GET', '/keel/monitors/get', 'One monitor', z.object({ monitor_id: str }), z.object({ monitor: monitorWire })),
+  getMonitor: endpoint('GET', '/keel/monitors/get', 'One monitor', z.object({ monitor_id: monitorId }), z.object({ monitor: monitorWire })),
   updateMonitor: endpoint('POST', '/keel/monitors/update', 'Pause or resume a monitor; replace its alert rules, tests, thresholds or drift share', updateMonitorRequest, z.object({ monitor: monitorWire })),
-  deleteMonitor: endpoint('POST', '/keel/monitors/delete', 'Delete a monitor with its windows and alerts', z.object({ monitor_id: str }), empty),
+  deleteMonitor: endpoint('POST', '/keel/monitors/delete', 'Delete a monitor with its windows and alerts', z.object({ monitor_id: monitorId }), empty),
   runMonitor: endpoint(
     'POST',
     '/keel/monitors/run',
     'Process every complete window not processed yet, now (the server’s scheduler does the same every few seconds)',
-    z.object({ monitor_id: str }),
+    z.object({ monitor_id: monitorId }),
     z.object({ windows: z.array(monitorWindowWire), alerts: z.array(monitorAlertWire) }),
   ),
   listWindows: endpoint(
@@ -236,14 +273,15 @@ export const keelMonitorsApi = {
     'GET',
     '/keel/monitors/profile',
     'The profiles of a monitor’s windows (start_time <= start_ms < end_time) merged: every row summarised per column, and its drift against the reference’s profile',
-    z.object({ monitor_id: str, start_time: int64.optional(), end_time: int64.optional() }),
+    // end_time after start_time: the document keeps them apart.
+    z.object({ monitor_id: monitorId, start_time: int64Within(0, 999_999_999_999).optional(), end_time: int64Within(1_000_000_000_000, Number.MAX_SAFE_INTEGER).optional() }),
     z.object({ profile: monitorProfileWire }),
   ),
   listAlerts: endpoint(
     'GET',
     '/keel/monitors/alerts',
     'Fired alerts, newest first, of a monitor or a deployment, with what their webhook and action returned',
-    z.object({ monitor_id: str.optional(), deployment: str.optional(), max_results: int64.optional(), page_token: str.optional() }),
+    z.object({ monitor_id: monitorId.optional(), deployment: label.optional(), max_results: maxResults(1000).optional(), page_token: pageToken.optional() }),
     z.object({ alerts: z.array(monitorAlertWire), next_page_token: str.optional() }),
   ),
 } as const

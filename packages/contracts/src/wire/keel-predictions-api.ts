@@ -4,8 +4,10 @@
  */
 import { z } from 'zod'
 import { endpoint } from './endpoint.js'
-import { loggedPredictionWire, predictionDeploymentWire, predictionLabelWire, predictionRecordWire } from './prediction-entities.js'
-import { bool, int64, str } from './primitives.js'
+import { loggedPredictionWire, predictionDeploymentWire, predictionLabelRequest, predictionRecordRequest } from './prediction-entities.js'
+import { bool, str } from './primitives.js'
+import { int64Within, maxResults, nonNegativeInt64, pageToken } from './documented.js'
+import { LIMITS } from '../limits.js'
 
 const empty = z.object({})
 
@@ -14,7 +16,14 @@ export const keelPredictionsApi = {
     'POST',
     '/keel/predictions/log-batch',
     "Log served requests (up to 1,000 records); a record already logged for its (deployment, request_id, variant) is left as it is. `dropped`: records the model server dropped since its previous call, added to the deployment's total (`deployment`, else the records' one deployment)",
-    z.object({ records: z.array(predictionRecordWire), dropped: int64.optional(), deployment: str.optional() }),
+    z
+      .object({
+        records: z.array(predictionRecordRequest).meta({ maxItems: LIMITS.predictionRecordsPerBatch }),
+        dropped: nonNegativeInt64.optional(),
+        deployment: str.meta({ minLength: 1, maxLength: LIMITS.predictionNameLength }).optional(),
+      })
+      // A dropped count needs to say whose it is.
+      .meta({ dependentRequired: { dropped: ['deployment'] } }),
     empty,
   ),
   searchPredictions: endpoint(
@@ -27,11 +36,12 @@ export const keelPredictionsApi = {
       model_version: str.optional(),
       variant: str.optional(),
       shadow: bool.optional(),
-      start_time: int64.optional(),
-      end_time: int64.optional(),
-      max_results: int64.optional(),
-      page_token: str.optional(),
-      order: z.string().toLowerCase().pipe(z.enum(['asc', 'desc'])).optional(),
+      // end_time not before start_time: the document keeps them apart.
+      start_time: int64Within(0, 999_999_999_999).optional(),
+      end_time: int64Within(1_000_000_000_000, Number.MAX_SAFE_INTEGER).optional(),
+      max_results: maxResults(LIMITS.searchPredictionsMaxResults).optional(),
+      page_token: pageToken.optional(),
+      order: z.string().toLowerCase().meta({ enum: ['asc', 'desc'] }).pipe(z.enum(['asc', 'desc'])).optional(),
     }),
     z.object({ records: z.array(loggedPredictionWire), next_page_token: str.optional() }),
   ),
@@ -39,14 +49,14 @@ export const keelPredictionsApi = {
     'GET',
     '/keel/predictions/get',
     'Every variant logged for a request id (shadows included), with its label',
-    z.object({ request_id: str }),
+    z.object({ request_id: str.meta({ minLength: 1, maxLength: LIMITS.predictionIdLength }) }),
     z.object({ records: z.array(loggedPredictionWire) }),
   ),
   postLabels: endpoint(
     'POST',
     '/keel/predictions/labels',
     'Upsert ground-truth labels by request id (a later post replaces); a label may come before its prediction',
-    z.object({ labels: z.array(predictionLabelWire) }),
+    z.object({ labels: z.array(predictionLabelRequest).meta({ maxItems: LIMITS.predictionLabelsPerCall }) }),
     empty,
   ),
   listPredictionDeployments: endpoint(

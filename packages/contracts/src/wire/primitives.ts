@@ -6,6 +6,12 @@
 import { z } from 'zod'
 
 const INT64 = /^-?\d{1,19}$/
+/**
+ * The string form as the OpenAPI document promises it: at most 15 digits, so always within
+ * ±(2^53 − 1). The validator takes up to 19 and refuses what is beyond exact; the document stays
+ * on the side every value of which is accepted.
+ */
+const SAFE_INT64_STRING = '^-?[0-9]{1,15}$'
 
 /**
  * An int64 field: a JSON integer, or a string of digits (proto-JSON allows both). Values beyond
@@ -13,7 +19,7 @@ const INT64 = /^-?\d{1,19}$/
  * already refuses such a JSON number; the string form is checked here).
  */
 export const int64 = z
-  .union([z.number().int(), z.string().regex(INT64).transform(Number)], { error: 'expected an integer' })
+  .union([z.number().int(), z.string().regex(INT64).meta({ pattern: SAFE_INT64_STRING }).transform(Number)], { error: 'expected an integer' })
   .pipe(z.number().refine(Number.isSafeInteger, { error: `integers beyond ±${Number.MAX_SAFE_INTEGER} cannot be kept exact` }))
 
 /** A non-negative int64 (timestamps in epoch milliseconds, steps may be negative in MLflow). */
@@ -25,7 +31,10 @@ const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity
 export const double = z.union(
   [
     z.number(),
-    z.string().transform((s, ctx) => {
+    z
+      .string()
+      .meta({ pattern: '^(?:NaN|-?Infinity|-?[0-9]{1,15}(?:\\.[0-9]{1,15})?)$' })
+      .transform((s, ctx) => {
       const special = NON_FINITE[s]
       if (special !== undefined) return special
       const n = s.trim() === '' ? Number.NaN : Number(s)
@@ -54,6 +63,8 @@ export const bool = z.union([
   z
     .string()
     .toLowerCase()
+    // The document names the spellings clients send; the validator takes any case.
+    .meta({ enum: ['true', 'false', 'True', 'False'] })
     .pipe(z.enum(['true', 'false']))
     .transform((s) => s === 'true'),
 ])
@@ -65,6 +76,7 @@ export function protoEnum<const T extends readonly [string, ...string[]]>(names:
     z
       .number()
       .int()
+      .meta({ minimum: firstNumber, maximum: firstNumber + names.length - 1 })
       .transform((n, ctx) => {
         const name = names[n - firstNumber]
         if (name === undefined) {

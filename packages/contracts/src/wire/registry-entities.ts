@@ -6,9 +6,10 @@ import { z } from 'zod'
 import { MODEL_VERSION_STATUSES, REGISTRY_EVENT_KINDS } from '../registry.js'
 import { datasetInputWire, metricWire } from './entities.js'
 import { bool, int64, keyValueList, protoEnum, str } from './primitives.js'
+import { VERSION_NUMBER } from './documented.js'
 
 /** A version number: MLflow sends a string, some clients a number. */
-export const versionRef = z.union([str, z.number().int()]).transform(String)
+export const versionRef = z.union([str, z.number().int()]).meta(VERSION_NUMBER).transform(String)
 
 export const modelVersionStatus = protoEnum(MODEL_VERSION_STATUSES)
 

@@ -4,9 +4,11 @@
  */
 import { z } from 'zod'
 import { VIEW_TYPES } from '../entities.js'
+import { LIMITS } from '../limits.js'
 import { endpoint } from './endpoint.js'
 import {
   datasetInputWire,
+  datasetWire,
   experimentWire,
   fileInfoWire,
   loggedModelStatus,
@@ -18,12 +20,57 @@ import {
   runStatus,
   runWire,
 } from './entities.js'
-import { bool, double, int64, keyValueList, protoEnum, str } from './primitives.js'
+import { bool, double, int64, protoEnum, str } from './primitives.js'
+import {
+  NO_NUL,
+  artifactFolder,
+  entityKey,
+  entityKeyValues,
+  experimentSearchFilter,
+  experimentSearchOrderBy,
+  experimentTags,
+  int64Within,
+  keyValues,
+  loggedModelSearchFilter,
+  maxResults,
+  nameText,
+  nonEmpty,
+  nonNegativeInt64,
+  pageToken,
+  runSearchFilter,
+  runSearchOrderBy,
+} from './documented.js'
 
 const empty = z.object({})
 const viewType = protoEnum(VIEW_TYPES)
 /** Runs are named by `run_id`, or by the legacy `run_uuid` that the Python client also sends. */
-const runRef = { run_id: str.optional(), run_uuid: str.optional() }
+const runRef = { run_id: nonEmpty.optional(), run_uuid: nonEmpty.optional() }
+/** The document's way of saying one of run_id and run_uuid is required (the routes check it). */
+const RUN_REF_REQUIRED = { anyOf: [{ required: ['run_id'] }, { required: ['run_uuid'] }] }
+const experimentName = nameText(LIMITS.experimentNameLength)
+const runName = str.meta({ pattern: NO_NUL })
+/** A dataset as log-inputs takes it: MLflow's length limits; name and digest not empty. */
+const datasetInputRequest = datasetInputWire.extend({
+  tags: keyValues(
+    str.meta({ maxLength: LIMITS.inputTagKeyLength, pattern: NO_NUL }),
+    str.meta({ maxLength: LIMITS.inputTagValueLength }),
+  ).optional(),
+  dataset: datasetWire.extend({
+    name: str.meta({ minLength: 1, maxLength: LIMITS.datasetNameLength, pattern: NO_NUL }),
+    digest: str.meta({ minLength: 1, maxLength: LIMITS.datasetDigestLength }),
+    source: str.meta({ maxLength: LIMITS.datasetSourceLength }),
+    schema: str.meta({ maxLength: LIMITS.datasetSchemaLength }).optional(),
+    profile: str.meta({ maxLength: LIMITS.datasetProfileLength }).optional(),
+  }),
+})
+/** MLflow 2.x's model info: a JSON object with these fields (documented as one such object). */
+const modelJson = str.meta({
+  pattern: '^\\{"artifact_path": ?"[a-z]{1,10}", ?"flavors": ?\\{\\}, ?"utc_time_created": ?"[0-9: -]{0,26}", ?"run_id": ?"[0-9a-f]{32}"\\}$',
+  description: 'The MLmodel as JSON; it must hold artifact_path, flavors, utc_time_created and run_id',
+})
+const LOGGED_MODEL_ORDER_FIELD = '^(?:name|model_id|model_type|status|creation_timestamp|last_updated_timestamp|metrics\\.[a-z][a-z0-9_]{0,19})$'
+const metricRequest = metricWire.extend({ key: entityKey, timestamp: nonNegativeInt64 })
+const LOGGED_MODEL_NAME = '^[^\\x00/:.%"\']*$'
 
 export const trackingApi = {
   getExperimentByName: endpoint(
@@ -37,7 +84,12 @@ export const trackingApi = {
     'POST',
     '/mlflow/experiments/create',
     'Create an experiment',
-    z.object({ name: str, artifact_location: str.optional(), tags: keyValueList.optional() }),
+    z.object({
+      name: experimentName,
+      // Other locations are stored too, but this server lists and serves mlflow-artifacts: ones only (501)
+      artifact_location: str.meta({ pattern: '^(?:mlflow-artifacts:/[A-Za-z0-9_-]{1,40})?$' }).optional(),
+      tags: experimentTags.optional(),
+    }),
     z.object({ experiment_id: str }),
   ),
   getExperiment: endpoint(
@@ -52,10 +104,10 @@ export const trackingApi = {
     '/mlflow/experiments/search',
     'Search experiments with a filter, an order and paging',
     z.object({
-      max_results: int64.optional(),
-      page_token: str.optional(),
-      filter: str.optional(),
-      order_by: z.array(str).optional(),
+      max_results: maxResults(LIMITS.searchExperimentsMaxResults).optional(),
+      page_token: pageToken.optional(),
+      filter: experimentSearchFilter.optional(),
+      order_by: experimentSearchOrderBy.optional(),
       view_type: viewType.optional(),
     }),
     z.object({ experiments: z.array(experimentWire).optional(), next_page_token: str.optional() }),
@@ -78,14 +130,14 @@ export const trackingApi = {
     'POST',
     '/mlflow/experiments/update',
     'Rename an experiment',
-    z.object({ experiment_id: str, new_name: str.optional() }),
+    z.object({ experiment_id: str, new_name: experimentName.optional() }),
     empty,
   ),
   setExperimentTag: endpoint(
     'POST',
     '/mlflow/experiments/set-experiment-tag',
     'Set a tag on an experiment',
-    z.object({ experiment_id: str, key: str, value: str }),
+    z.object({ experiment_id: str, key: entityKey, value: str.meta({ maxLength: LIMITS.experimentTagValueLength }) }),
     empty,
   ),
   deleteExperimentTag: endpoint(
@@ -102,9 +154,9 @@ export const trackingApi = {
     z.object({
       experiment_id: str.optional(),
       user_id: str.optional(),
-      run_name: str.optional(),
+      run_name: runName.optional(),
       start_time: int64.optional(),
-      tags: keyValueList.optional(),
+      tags: entityKeyValues.optional(),
     }),
     z.object({ run: runWire }),
   ),
@@ -112,23 +164,23 @@ export const trackingApi = {
     'POST',
     '/mlflow/runs/update',
     'Update a run: status, end time, name',
-    z.object({ ...runRef, status: runStatus.optional(), end_time: int64.optional(), run_name: str.optional() }),
+    z.object({ ...runRef, status: runStatus.optional(), end_time: nonNegativeInt64.optional(), run_name: runName.optional() }).meta(RUN_REF_REQUIRED),
     z.object({ run_info: runInfoWire }),
   ),
   deleteRun: endpoint('POST', '/mlflow/runs/delete', 'Soft-delete a run', z.object({ run_id: str }), empty),
   restoreRun: endpoint('POST', '/mlflow/runs/restore', 'Restore a deleted run', z.object({ run_id: str }), empty),
-  getRun: endpoint('GET', '/mlflow/runs/get', 'Get a run', z.object(runRef), z.object({ run: runWire })),
+  getRun: endpoint('GET', '/mlflow/runs/get', 'Get a run', z.object(runRef).meta(RUN_REF_REQUIRED), z.object({ run: runWire })),
   searchRuns: endpoint(
     'POST',
     '/mlflow/runs/search',
     'Search runs with a filter, an order and paging',
     z.object({
       experiment_ids: z.array(str).optional(),
-      filter: str.optional(),
+      filter: runSearchFilter.optional(),
       run_view_type: viewType.optional(),
-      max_results: int64.optional(),
-      order_by: z.array(str).optional(),
-      page_token: str.optional(),
+      max_results: maxResults(LIMITS.searchRunsMaxResults).optional(),
+      order_by: runSearchOrderBy.optional(),
+      page_token: pageToken.optional(),
     }),
     z.object({ runs: z.array(runWire).optional(), next_page_token: str.optional() }),
   ),
@@ -136,26 +188,28 @@ export const trackingApi = {
     'POST',
     '/mlflow/runs/log-metric',
     'Log one metric value',
-    z.object({
-      ...runRef,
-      key: str,
-      value: double,
-      timestamp: int64,
-      step: int64.optional(),
-      model_id: str.optional(),
-      dataset_name: str.optional(),
-      dataset_digest: str.optional(),
-    }),
+    z
+      .object({
+        ...runRef,
+        key: entityKey,
+        value: double,
+        timestamp: nonNegativeInt64,
+        step: int64.optional(),
+        model_id: str.optional(),
+        dataset_name: str.optional(),
+        dataset_digest: str.optional(),
+      })
+      .meta(RUN_REF_REQUIRED),
     empty,
   ),
   logParam: endpoint(
     'POST',
     '/mlflow/runs/log-parameter',
     'Log a parameter (immutable once logged)',
-    z.object({ ...runRef, key: str, value: str }),
+    z.object({ ...runRef, key: entityKey, value: str }).meta(RUN_REF_REQUIRED),
     empty,
   ),
-  setTag: endpoint('POST', '/mlflow/runs/set-tag', 'Set a tag on a run', z.object({ ...runRef, key: str, value: str }), empty),
+  setTag: endpoint('POST', '/mlflow/runs/set-tag', 'Set a tag on a run', z.object({ ...runRef, key: entityKey, value: str }).meta(RUN_REF_REQUIRED), empty),
   deleteTag: endpoint('POST', '/mlflow/runs/delete-tag', 'Delete a tag of a run', z.object({ run_id: str, key: str }), empty),
   logBatch: endpoint(
     'POST',
@@ -163,9 +217,10 @@ export const trackingApi = {
     'Log metrics, params and tags in one request',
     z.object({
       run_id: str,
-      metrics: z.array(metricWire).optional(),
-      params: keyValueList.optional(),
-      tags: keyValueList.optional(),
+      // At most 1,000 entities in all (MLflow's limits: 1,000 metrics, 100 params, 100 tags).
+      metrics: z.array(metricRequest).meta({ maxItems: LIMITS.entitiesPerBatch - LIMITS.paramsPerBatch - LIMITS.tagsPerBatch }).optional(),
+      params: entityKeyValues.meta({ maxItems: LIMITS.paramsPerBatch }).optional(),
+      tags: entityKeyValues.meta({ maxItems: LIMITS.tagsPerBatch }).optional(),
     }),
     empty,
   ),
@@ -175,7 +230,7 @@ export const trackingApi = {
     'Record the datasets (and models) a run used',
     z.object({
       run_id: str,
-      datasets: z.array(datasetInputWire).optional(),
+      datasets: z.array(datasetInputRequest).meta({ maxItems: LIMITS.datasetsPerLogInputs }).optional(),
       models: z.array(modelInputWire).optional(),
     }),
     empty,
@@ -191,14 +246,16 @@ export const trackingApi = {
     'POST',
     '/mlflow/runs/log-model',
     'Record a model logged by an MLflow 2.x client (legacy)',
-    z.object({ ...runRef, model_json: str }),
+    z.object({ ...runRef, model_json: modelJson }).meta(RUN_REF_REQUIRED),
     empty,
   ),
   getMetricHistory: endpoint(
     'GET',
     '/mlflow/metrics/get-history',
     'All values of one metric of a run',
-    z.object({ ...runRef, metric_key: str, page_token: str.optional(), max_results: int64.optional() }),
+    z
+      .object({ ...runRef, metric_key: str, page_token: pageToken.optional(), max_results: int64Within(1, Number.MAX_SAFE_INTEGER).optional() })
+      .meta(RUN_REF_REQUIRED),
     z.object({ metrics: z.array(metricWire).optional(), next_page_token: str.optional() }),
   ),
   getMetricHistoryBulkInterval: endpoint(
@@ -206,11 +263,11 @@ export const trackingApi = {
     '/mlflow/metrics/get-history-bulk-interval',
     'Values of one metric over several runs, sampled over a step interval',
     z.object({
-      run_ids: z.array(str),
+      run_ids: z.array(str).meta({ minItems: 1, maxItems: LIMITS.bulkHistoryMaxRuns }),
       metric_key: str,
       start_step: int64.optional(),
       end_step: int64.optional(),
-      max_results: int64.optional(),
+      max_results: maxResults(LIMITS.metricHistoryMaxResults).optional(),
     }),
     z.object({ metrics: z.array(metricWire).optional() }),
   ),
@@ -218,7 +275,7 @@ export const trackingApi = {
     'GET',
     '/mlflow/artifacts/list',
     "List a run's artifacts",
-    z.object({ ...runRef, path: str.optional(), page_token: str.optional() }),
+    z.object({ ...runRef, path: artifactFolder.optional(), page_token: pageToken.optional() }).meta(RUN_REF_REQUIRED),
     z.object({ root_uri: str.optional(), files: z.array(fileInfoWire).optional(), next_page_token: str.optional() }),
   ),
   createLoggedModel: endpoint(
@@ -226,12 +283,12 @@ export const trackingApi = {
     '/mlflow/logged-models',
     'Create a logged model (MLflow 3 model logging)',
     z.object({
-      experiment_id: str,
-      name: str.optional(),
+      experiment_id: nonEmpty,
+      name: str.meta({ maxLength: 500, pattern: LOGGED_MODEL_NAME }).optional(),
       model_type: str.optional(),
       source_run_id: str.optional(),
-      params: keyValueList.optional(),
-      tags: keyValueList.optional(),
+      params: entityKeyValues.optional(),
+      tags: entityKeyValues.optional(),
     }),
     z.object({ model: loggedModelWire }),
   ),
@@ -239,7 +296,7 @@ export const trackingApi = {
     'PATCH',
     '/mlflow/logged-models/{model_id}',
     'Mark a logged model ready (or failed)',
-    z.object({ model_id: str, status: loggedModelStatus }),
+    z.object({ model_id: str, status: loggedModelStatus.meta({ enum: ['LOGGED_MODEL_READY', 'LOGGED_MODEL_UPLOAD_FAILED'] }) }),
     z.object({ model: loggedModelWire }),
   ),
   getLoggedModel: endpoint(
@@ -261,29 +318,29 @@ export const trackingApi = {
     '/mlflow/logged-models/search',
     'Search logged models',
     z.object({
-      experiment_ids: z.array(str).optional(),
-      filter: str.optional(),
-      datasets: z.array(z.object({ dataset_name: str, dataset_digest: str.optional() })).optional(),
-      max_results: int64.optional(),
+      experiment_ids: z.array(str).meta({ minItems: 1 }).optional(),
+      filter: loggedModelSearchFilter.optional(),
+      datasets: z.array(z.object({ dataset_name: nonEmpty, dataset_digest: str.optional() })).optional(),
+      max_results: int64Within(0, LIMITS.searchRunsMaxResults).optional(),
       order_by: z
         .array(
           z.object({
-            field_name: str,
+            field_name: str.meta({ pattern: LOGGED_MODEL_ORDER_FIELD }),
             ascending: bool.optional(),
             dataset_name: str.optional(),
             dataset_digest: str.optional(),
           }),
         )
         .optional(),
-      page_token: str.optional(),
-    }),
+      page_token: pageToken.optional(),
+    }).meta({ required: ['experiment_ids'] }),
     z.object({ models: z.array(loggedModelWire).optional(), next_page_token: str.optional() }),
   ),
   setLoggedModelTags: endpoint(
     'PATCH',
     '/mlflow/logged-models/{model_id}/tags',
     'Set tags on a logged model',
-    z.object({ model_id: str, tags: keyValueList.optional() }),
+    z.object({ model_id: str, tags: entityKeyValues.optional() }),
     z.object({ model: loggedModelWire.optional() }),
   ),
   deleteLoggedModelTag: endpoint(
@@ -297,14 +354,14 @@ export const trackingApi = {
     'POST',
     '/mlflow/logged-models/{model_id}/params',
     'Log params of a logged model',
-    z.object({ model_id: str, params: keyValueList.optional() }),
+    z.object({ model_id: str, params: entityKeyValues.optional() }),
     empty,
   ),
   listLoggedModelArtifacts: endpoint(
     'GET',
     '/mlflow/logged-models/{model_id}/artifacts/directories',
     "List a logged model's artifacts",
-    z.object({ model_id: str, artifact_directory_path: str.optional(), page_token: str.optional() }),
+    z.object({ model_id: str, artifact_directory_path: artifactFolder.optional(), page_token: pageToken.optional() }),
     z.object({ root_uri: str.optional(), files: z.array(fileInfoWire).optional(), next_page_token: str.optional() }),
   ),
   serverInfo: endpoint(
