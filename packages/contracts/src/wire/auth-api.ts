@@ -7,7 +7,7 @@
 import { z } from 'zod'
 import { endpoint } from './endpoint.js'
 import { bool, int64, str } from './primitives.js'
-import { int64Within, maxResults, nameText, nonEmpty, pageToken } from './documented.js'
+import { int64Within, maxResults, maxUnits, nameText, nonEmpty, pageToken } from './documented.js'
 
 const empty = z.object({})
 
@@ -41,8 +41,8 @@ export const userPermissionRowWire = z.object({
 const userPermissions = z.object({ is_admin: bool, permissions: z.array(userPermissionRowWire) })
 // The rules of auth/auth-service.ts, access-service.ts and permissions.ts, as the document states them.
 /** A user name HTTP basic auth can carry: no ':' nor control characters. */
-const username = str.meta({ minLength: 1, maxLength: 256, pattern: '^[^\\x00-\\x1f\\x7f:]+$' })
-const password = str.meta({ minLength: 12, maxLength: 1024 })
+const username = str.meta({ minLength: 1, ...maxUnits(256), pattern: '^[^\\x00-\\x1f\\x7f:]+$' })
+const password = str.meta({ minLength: 12, ...maxUnits(1024) })
 /** Per-user grants are on these resource types, with these permissions. */
 const RESOURCE_TYPES = ['experiment', 'registered_model', 'deployment']
 const RESOURCE_PERMISSIONS = ['READ', 'USE', 'EDIT', 'MANAGE', 'DENY']

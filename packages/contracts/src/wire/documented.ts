@@ -20,6 +20,13 @@ export const NO_NUL = '^[^\\x00]*$'
 /** Not blank (a character that JavaScript's trim keeps), and no NUL. */
 const NOT_BLANK = '^[^\\x00]*[^\\s\\x00\\ufeff][^\\x00]*$'
 
+/**
+ * At most `max` characters as the services count them: JavaScript's length, in UTF-16 code units,
+ * where a character beyond U+FFFF counts twice. JSON Schema's maxLength counts characters, so the
+ * document states half of the limit, which every string it allows meets.
+ */
+export const maxUnits = (max: number) => ({ maxLength: Math.floor(max / 2) })
+
 /** An int64 the service takes only within [minimum, maximum]: documented as a JSON integer in range. */
 export const int64Within = (minimum: number, maximum: number) => int64.meta({ type: 'integer', minimum, maximum })
 /** max_results of a search that allows up to `max`. */
@@ -37,8 +44,8 @@ export const pageToken = str.meta({
   description: 'Opaque: the next_page_token of the previous page of the same query (absent or empty for the first page)',
 })
 
-/** A name: not blank, no NUL, at most `maxLength` characters; `extra` adds keywords. */
-export const nameText = (maxLength: number, extra: JsonSchema = {}) => str.meta({ maxLength, pattern: NOT_BLANK, ...extra })
+/** A name: not blank, no NUL, at most `max` characters (see maxUnits); `extra` adds keywords. */
+export const nameText = (max: number, extra: JsonSchema = {}) => str.meta({ ...maxUnits(max), pattern: NOT_BLANK, ...extra })
 
 /**
  * A metric, param or tag key as MLflow's validate_key takes it (this is its ASCII part): letters,
@@ -53,13 +60,13 @@ export const keyValues = (key: z.ZodString, value: z.ZodString = str) =>
 
 /** Run and logged-model tags and params (values over MLflow's limits are truncated, not refused). */
 export const entityKeyValues = keyValues(entityKey)
-export const experimentTags = keyValues(entityKey, str.meta({ maxLength: LIMITS.experimentTagValueLength }))
+export const experimentTags = keyValues(entityKey, str.meta(maxUnits(LIMITS.experimentTagValueLength)))
 
 /** A registered model's name (MLflow's _validate_model_name, plus no NUL). */
-export const modelName = str.meta({ maxLength: 256, pattern: '^[^\\x00/:]*[^\\s\\x00/:\\ufeff][^\\x00/:]*$' })
+export const modelName = str.meta({ ...maxUnits(256), pattern: '^[^\\x00/:]*[^\\s\\x00/:\\ufeff][^\\x00/:]*$' })
 /** A registry tag: key of word characters and `/ . - : space`, value up to 100,000 characters. */
 export const registryTagKey = str.meta({ minLength: 1, maxLength: LIMITS.registryTagKeyLength, pattern: '^[A-Za-z0-9_/.\\- :]+$' })
-export const registryTagValue = str.meta({ maxLength: LIMITS.registryTagValueLength })
+export const registryTagValue = str.meta(maxUnits(LIMITS.registryTagValueLength))
 export const registryTags = keyValues(registryTagKey, registryTagValue)
 /** An alias: word characters and dashes; not `latest` nor `v<number>` (they name versions). */
 export const aliasName = str.meta({

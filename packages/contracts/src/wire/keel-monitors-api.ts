@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { ALERT_RULE_KINDS, MONITOR_STATUSES, MONITOR_TASKS, PERFORMANCE_METRICS } from '../monitors.js'
 import { endpoint } from './endpoint.js'
 import { int64, str } from './primitives.js'
-import { DATA_URI, DRIFT_TEST_NAMES, VERSION_NUMBER, int64Within, maxResults, modelName, nonNegativeInt64, pageToken } from './documented.js'
+import { DATA_URI, DRIFT_TEST_NAMES, VERSION_NUMBER, int64Within, maxResults, maxUnits, modelName, nonNegativeInt64, pageToken } from './documented.js'
 import { LIMITS } from '../limits.js'
 
 const empty = z.object({})
@@ -17,8 +17,8 @@ const numRecord = z.record(z.string(), num)
 
 // What server/src/monitoring/live/monitor-validation.ts checks, as the document states it.
 /** A name, deployment, variant or column: 1 to 256 characters. */
-const label = str.meta({ minLength: 1, maxLength: LIMITS.predictionNameLength })
-const monitorId = str.meta({ minLength: 1, maxLength: 64 })
+const label = str.meta({ minLength: 1, ...maxUnits(LIMITS.predictionNameLength) })
+const monitorId = str.meta({ minLength: 1, ...maxUnits(64) })
 const testsRequest = z.record(z.string(), str.meta({ enum: DRIFT_TEST_NAMES }))
 const thresholdsRequest = z.record(z.string(), num.meta({ minimum: 0, maximum: Number.MAX_VALUE }))
 const driftShareRequest = num.meta({ minimum: 0, maximum: 1 })

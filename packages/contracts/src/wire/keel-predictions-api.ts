@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { endpoint } from './endpoint.js'
 import { loggedPredictionWire, predictionDeploymentWire, predictionLabelRequest, predictionRecordRequest } from './prediction-entities.js'
 import { bool, str } from './primitives.js'
-import { int64Within, maxResults, nonNegativeInt64, pageToken } from './documented.js'
+import { int64Within, maxResults, maxUnits, nonNegativeInt64, pageToken } from './documented.js'
 import { LIMITS } from '../limits.js'
 
 const empty = z.object({})
@@ -20,7 +20,7 @@ export const keelPredictionsApi = {
       .object({
         records: z.array(predictionRecordRequest).meta({ maxItems: LIMITS.predictionRecordsPerBatch }),
         dropped: nonNegativeInt64.optional(),
-        deployment: str.meta({ minLength: 1, maxLength: LIMITS.predictionNameLength }).optional(),
+        deployment: str.meta({ minLength: 1, ...maxUnits(LIMITS.predictionNameLength) }).optional(),
       })
       // A dropped count needs to say whose it is.
       .meta({ dependentRequired: { dropped: ['deployment'] } }),
@@ -49,7 +49,7 @@ export const keelPredictionsApi = {
     'GET',
     '/keel/predictions/get',
     'Every variant logged for a request id (shadows included), with its label',
-    z.object({ request_id: str.meta({ minLength: 1, maxLength: LIMITS.predictionIdLength }) }),
+    z.object({ request_id: str.meta({ minLength: 1, ...maxUnits(LIMITS.predictionIdLength) }) }),
     z.object({ records: z.array(loggedPredictionWire) }),
   ),
   postLabels: endpoint(

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { PREDICTION_PROTOCOLS } from '../predictions.js'
 import { bool, int64, str, timestampMs } from './primitives.js'
 import { LIMITS } from '../limits.js'
+import { maxUnits } from './documented.js'
 
 /** A JSON value that may be absent or `null` (Python clients send `None`); both mean absent. */
 const absent = <S extends z.ZodType>(schema: S) => schema.nullish().transform((v) => v ?? undefined)
@@ -55,9 +56,9 @@ export const predictionRecordWire = z.object({
 })
 
 // What server/src/predictions/prediction-log-service.ts checks of a record, as the document states it.
-const id = str.meta({ minLength: 1, maxLength: LIMITS.predictionIdLength })
-const label = str.meta({ minLength: 1, maxLength: LIMITS.predictionNameLength })
-const text = str.meta({ minLength: 1, maxLength: LIMITS.predictionTextLength })
+const id = str.meta({ minLength: 1, ...maxUnits(LIMITS.predictionIdLength) })
+const label = str.meta({ minLength: 1, ...maxUnits(LIMITS.predictionNameLength) })
+const text = str.meta({ minLength: 1, ...maxUnits(LIMITS.predictionTextLength) })
 
 /** A record as log-batch takes it; one output per input row (a failed request may have none), and one row of probabilities per output. */
 export const predictionRecordRequest = predictionRecordWire.extend({
@@ -70,12 +71,12 @@ export const predictionRecordRequest = predictionRecordWire.extend({
   timestamp_ms: timestampMs.meta({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
   latency_ms: z.number().meta({ minimum: 0 }),
   status_code: z.number().int().meta({ minimum: 100, maximum: 599 }),
-  error: absent(str.meta({ maxLength: LIMITS.predictionTextLength })),
+  error: absent(str.meta(maxUnits(LIMITS.predictionTextLength))),
 })
 
 export const predictionLabelRequest = z.object({
   request_id: id,
-  label: z.union([z.number(), str.meta({ maxLength: LIMITS.predictionTextLength }), z.boolean()], { error: 'expected a number, a string or a boolean' }),
+  label: z.union([z.number(), str.meta(maxUnits(LIMITS.predictionTextLength)), z.boolean()], { error: 'expected a number, a string or a boolean' }),
   timestamp_ms: absent(timestampMs.meta({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
 })
 

@@ -33,6 +33,7 @@ import {
   keyValues,
   loggedModelSearchFilter,
   maxResults,
+  maxUnits,
   nameText,
   nonEmpty,
   nonNegativeInt64,
@@ -52,15 +53,15 @@ const runName = str.meta({ pattern: NO_NUL })
 /** A dataset as log-inputs takes it: MLflow's length limits; name and digest not empty. */
 const datasetInputRequest = datasetInputWire.extend({
   tags: keyValues(
-    str.meta({ maxLength: LIMITS.inputTagKeyLength, pattern: NO_NUL }),
-    str.meta({ maxLength: LIMITS.inputTagValueLength }),
+    str.meta({ ...maxUnits(LIMITS.inputTagKeyLength), pattern: NO_NUL }),
+    str.meta(maxUnits(LIMITS.inputTagValueLength)),
   ).optional(),
   dataset: datasetWire.extend({
-    name: str.meta({ minLength: 1, maxLength: LIMITS.datasetNameLength, pattern: NO_NUL }),
-    digest: str.meta({ minLength: 1, maxLength: LIMITS.datasetDigestLength }),
-    source: str.meta({ maxLength: LIMITS.datasetSourceLength }),
-    schema: str.meta({ maxLength: LIMITS.datasetSchemaLength }).optional(),
-    profile: str.meta({ maxLength: LIMITS.datasetProfileLength }).optional(),
+    name: str.meta({ minLength: 1, ...maxUnits(LIMITS.datasetNameLength), pattern: NO_NUL }),
+    digest: str.meta({ minLength: 1, ...maxUnits(LIMITS.datasetDigestLength) }),
+    source: str.meta(maxUnits(LIMITS.datasetSourceLength)),
+    schema: str.meta(maxUnits(LIMITS.datasetSchemaLength)).optional(),
+    profile: str.meta(maxUnits(LIMITS.datasetProfileLength)).optional(),
   }),
 })
 /** MLflow 2.x's model info: a JSON object with these fields (documented as one such object). */
@@ -137,7 +138,7 @@ export const trackingApi = {
     'POST',
     '/mlflow/experiments/set-experiment-tag',
     'Set a tag on an experiment',
-    z.object({ experiment_id: str, key: entityKey, value: str.meta({ maxLength: LIMITS.experimentTagValueLength }) }),
+    z.object({ experiment_id: str, key: entityKey, value: str.meta(maxUnits(LIMITS.experimentTagValueLength)) }),
     empty,
   ),
   deleteExperimentTag: endpoint(
@@ -284,7 +285,7 @@ export const trackingApi = {
     'Create a logged model (MLflow 3 model logging)',
     z.object({
       experiment_id: nonEmpty,
-      name: str.meta({ maxLength: 500, pattern: LOGGED_MODEL_NAME }).optional(),
+      name: str.meta({ ...maxUnits(500), pattern: LOGGED_MODEL_NAME }).optional(),
       model_type: str.optional(),
       source_run_id: str.optional(),
       params: entityKeyValues.optional(),
