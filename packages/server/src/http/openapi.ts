@@ -81,22 +81,118 @@ function asQueryValue(schema: JsonSchema): JsonSchema {
   return { ...schema, anyOf: branches.filter((b) => b.type !== 'integer') }
 }
 
+/**
+ * What a response hands to later requests, as OpenAPI links: the stateful phase of a fuzzing run
+ * follows them (create an experiment, then start a run in it, log to the run, …), and readers see
+ * where an id comes from. Each row: the producing route, the field expressions, the routes taking them.
+ */
+const LINKS: readonly { from: string; values: Record<string, string>; to: readonly string[] }[] = [
+  {
+    from: 'POST /mlflow/experiments/create',
+    values: { experiment_id: '$response.body#/experiment_id' },
+    to: ['GET /mlflow/experiments/get', 'GET /keel/experiments/keys', 'POST /mlflow/runs/create', 'POST /mlflow/experiments/set-experiment-tag', 'POST /mlflow/logged-models', 'POST /mlflow/experiments/update'],
+  },
+  {
+    from: 'POST /mlflow/runs/create',
+    values: { run_id: '$response.body#/run/info/run_id' },
+    to: [
+      'GET /mlflow/runs/get',
+      'POST /mlflow/runs/log-metric',
+      'POST /mlflow/runs/log-parameter',
+      'POST /mlflow/runs/set-tag',
+      'POST /mlflow/runs/log-batch',
+      'POST /mlflow/runs/log-inputs',
+      'POST /mlflow/runs/update',
+      'GET /mlflow/metrics/get-history',
+      'GET /mlflow/artifacts/list',
+    ],
+  },
+  {
+    from: 'POST /mlflow/logged-models',
+    values: { model_id: '$response.body#/model/info/model_id' },
+    to: ['GET /mlflow/logged-models/{model_id}', 'PATCH /mlflow/logged-models/{model_id}', 'PATCH /mlflow/logged-models/{model_id}/tags', 'POST /mlflow/logged-models/{model_id}/params'],
+  },
+  {
+    from: 'POST /mlflow/registered-models/create',
+    values: { name: '$response.body#/registered_model/name' },
+    to: [
+      'GET /mlflow/registered-models/get',
+      'PATCH /mlflow/registered-models/update',
+      'POST /mlflow/registered-models/set-tag',
+      'POST /mlflow/model-versions/create',
+      'POST /keel/registered-models/alias-protections/set',
+      'GET /keel/registered-models/alias-protections/list',
+    ],
+  },
+  {
+    from: 'POST /mlflow/model-versions/create',
+    values: { name: '$response.body#/model_version/name', version: '$response.body#/model_version/version' },
+    to: [
+      'GET /mlflow/model-versions/get',
+      'PATCH /mlflow/model-versions/update',
+      'POST /mlflow/model-versions/set-tag',
+      'POST /mlflow/model-versions/transition-stage',
+      'POST /mlflow/registered-models/alias',
+      'GET /keel/model-versions/lineage',
+    ],
+  },
+  {
+    from: 'POST /mlflow/users/create',
+    values: { username: '$response.body#/user/username' },
+    to: ['GET /mlflow/users/get', 'PATCH /mlflow/users/update-admin', 'POST /mlflow/users/permissions/grant', 'GET /mlflow/users/permissions/list'],
+  },
+  {
+    from: 'POST /mlflow/roles/create',
+    values: { role_id: '$response.body#/role/id' },
+    to: ['GET /mlflow/roles/get', 'POST /mlflow/roles/permissions/add', 'POST /mlflow/roles/assign'],
+  },
+  ...['POST /mlflow/experiments/search', 'POST /mlflow/runs/search', 'GET /mlflow/registered-models/search', 'GET /mlflow/model-versions/search'].map((search) => ({
+    from: search,
+    values: { page_token: '$response.body#/next_page_token' },
+    to: [search],
+  })),
+]
+
+/** The links of one route's 200 response, to the routes the document has. */
+function linksOf(from: string, mounted: ReadonlyMap<string, { id: string; inBody: boolean }>): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {}
+  for (const link of LINKS.filter((l) => l.from === from)) {
+    for (const to of link.to) {
+      const target = mounted.get(to)
+      if (!target) continue
+      const name = target.id.charAt(0).toUpperCase() + target.id.slice(1)
+      out[name] = target.inBody ? { operationId: target.id, requestBody: link.values } : { operationId: target.id, parameters: link.values }
+    }
+  }
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
 const operationId = (method: string, path: string) =>
   `${method.toLowerCase()}${path.replace(/[^a-zA-Z0-9]+(.)?/g, (_, c: string | undefined) => (c ?? '').toUpperCase())}`
 
 function rpcPaths(routes: readonly MountedRoute[]): Record<string, Record<string, unknown>> {
   const paths: Record<string, Record<string, unknown>> = {}
+  const mounted = new Map<string, { id: string; inBody: boolean }>()
+  for (const { endpoint, methods } of routes) {
+    const hasPathParams = endpoint.path.includes('{')
+    for (const method of methods) mounted.set(`${method} ${endpoint.path}`, { id: operationId(method, endpoint.path), inBody: method !== 'GET' && !hasPathParams })
+  }
   for (const { endpoint, methods } of routes) {
     const path = `/api/${endpoint.major}.0${endpoint.path}`
     const request = toSchema(endpoint.request, 'input')
     const props = (request.properties ?? {}) as Record<string, JsonSchema>
     const pathParams = [...endpoint.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)
     for (const method of methods) {
+      const links = linksOf(`${method} ${endpoint.path}`, mounted)
       const operation: Record<string, unknown> = {
         summary: endpoint.summary,
         operationId: operationId(method, endpoint.path),
         responses: {
-          '200': { description: 'OK', content: { 'application/json': { schema: toSchema(endpoint.response, 'input') } } },
+          '200': {
+            description: 'OK',
+            content: { 'application/json': { schema: toSchema(endpoint.response, 'input') } },
+            ...(links && { links }),
+          },
           ...RPC_ERRORS,
         },
       }
