@@ -74,6 +74,7 @@ type AuthDb = Kysely<AuthTables>
 
 /** The hidden role holding a user's direct grants (MLflow's synthetic role name). */
 export const userRoleName = (userId: number): string => `__user_${userId}__`
+const isUserRoleName = (name: string): boolean => /^__user_\d+__$/.test(name)
 
 const userOf = (r: Selectable<UsersTable>): StoredUser => ({
   id: Number(r.user_id),
@@ -203,7 +204,8 @@ export class SqlAuthStore implements AuthStore {
     if (workspaces?.length === 0) return []
     let query = this.db.selectFrom('auth_roles').selectAll().orderBy('role_id')
     if (workspaces) query = query.where('workspace', 'in', [...workspaces])
-    return this.withPermissions(await query.execute())
+    // the hidden per-user roles hold direct grants: not roles an admin manages
+    return this.withPermissions((await query.execute()).filter((r) => !isUserRoleName(r.name)))
   }
 
   private async withPermissions(rows: readonly Selectable<RolesTable>[]): Promise<Role[]> {
@@ -359,15 +361,22 @@ export class SqlAuthStore implements AuthStore {
     }
   }
 
-  /** The user's hidden role, created (and assigned) on first use. */
+  /**
+   * The user's hidden role, created on first use and assigned to them again if it was unassigned
+   * (as MLflow's _get_or_create_synthetic_user_role does), so a grant always applies.
+   */
   private async ownRole(tx: AuthDb, userId: number): Promise<number> {
     const name = userRoleName(userId)
-    const existing = await tx.selectFrom('auth_roles').select('role_id').where('workspace', '=', DEFAULT_WORKSPACE).where('name', '=', name).executeTakeFirst()
-    if (existing) return Number(existing.role_id)
-    await tx.insertInto('auth_roles').values({ name, workspace: DEFAULT_WORKSPACE, description: null }).execute()
-    const row = await tx.selectFrom('auth_roles').select('role_id').where('workspace', '=', DEFAULT_WORKSPACE).where('name', '=', name).executeTakeFirstOrThrow()
-    await tx.insertInto('auth_user_roles').values({ user_id: userId, role_id: Number(row.role_id) }).execute()
-    return Number(row.role_id)
+    const find = () => tx.selectFrom('auth_roles').select('role_id').where('workspace', '=', DEFAULT_WORKSPACE).where('name', '=', name).executeTakeFirst()
+    let role = await find()
+    if (!role) {
+      await tx.insertInto('auth_roles').values({ name, workspace: DEFAULT_WORKSPACE, description: null }).execute()
+      role = await find()
+    }
+    const roleId = Number(role!.role_id)
+    const assigned = await tx.selectFrom('auth_user_roles').select('assignment_id').where('user_id', '=', userId).where('role_id', '=', roleId).executeTakeFirst()
+    if (!assigned) await tx.insertInto('auth_user_roles').values({ user_id: userId, role_id: roleId }).execute()
+    return roleId
   }
 
   async revokeUserPermission(userId: number, resourceType: ResourceType, pattern: string): Promise<boolean> {
@@ -466,7 +475,7 @@ export class SqlAuthStore implements AuthStore {
 /** The hidden per-user roles: direct grants live there; roles an admin wrote are never rewritten. */
 async function hiddenRoleIds(tx: AuthDb): Promise<number[]> {
   const roles = await tx.selectFrom('auth_roles').select(['role_id', 'name']).where('workspace', '=', DEFAULT_WORKSPACE).where('name', 'like', '__user_%').execute()
-  return roles.filter((r) => /^__user_\d+__$/.test(r.name)).map((r) => Number(r.role_id))
+  return roles.filter((r) => isUserRoleName(r.name)).map((r) => Number(r.role_id))
 }
 
 const notFoundUser = (username: string) => KeelError.notFound(`User with username=${username} not found`)
