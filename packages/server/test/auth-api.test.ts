@@ -226,6 +226,18 @@ describe('the audit log', () => {
     expect(id).toMatch(/^\d+$/)
   })
 
+  it('stays readable after a refused write that named a 5,000-character resource', async () => {
+    const mallory = await newUser('mallory')
+    const since = Date.now() - 1
+    const long = 'z'.repeat(5000)
+    const refused = await call(authApi.grantUserPermission, { username: mallory.user, resource_type: 'experiment', resource_id: long, permission: 'MANAGE' }, mallory)
+    expect(refused.status).toBe(403)
+    const { records } = await ok(authApi.searchAudit, { actor: mallory.user, start_time: since }, admin)
+    expect(records).toHaveLength(1)
+    expect(records[0]).toMatchObject({ status: 403, path: '/api/3.0/mlflow/users/permissions/grant' })
+    expect(Object.values(records[0].resource ?? {}).every((v) => typeof v === 'string' && v.length <= 512)).toBe(true)
+  })
+
   it('pages oldest first with a token, and refuses a bad page token or size by name', async () => {
     const gina = await newUser('gina')
     const since = Date.now() - 1

@@ -53,7 +53,7 @@ export class AccessService {
     if (allows(permission, action)) return
     throw new KeelError(
       'PERMISSION_DENIED',
-      `Permission denied: ${principal.username} needs ${ACTION_NEEDS[action]} on ${LABEL[type]} '${id}' to ${action} it (has ${permission}).`,
+      `Permission denied: ${principal.username} needs ${ACTION_NEEDS[action]} on ${LABEL[type]} '${id.length > 200 ? `${id.slice(0, 200)}…` : id}' to ${action} it (has ${permission}).`,
     )
   }
 

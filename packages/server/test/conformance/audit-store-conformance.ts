@@ -110,6 +110,21 @@ export function runAuditStoreConformance(options: { name: string; newStore: () =
       expect(await store.search({ actor: 'zoe', limit: 10 })).toEqual([])
     })
 
+    it('stores what a hostile request names, clipped, and every later search still reads the log', async () => {
+      const huge = 'x'.repeat(5000)
+      const quotes = '"\\'.repeat(3000) // grows when encoded
+      await store.append(entry(1, { resource: { registered_model: huge, alias: quotes } }))
+      await store.append(entry(2, { actor: `${'a'.repeat(255)}😀tail` })) // a surrogate pair across the cut
+      await store.append(entry(3))
+      const records = await store.search({ limit: 10 })
+      expect(records.map((r) => r.requestId)).toEqual(['req-1', 'req-2', 'req-3'])
+      expect(records[0]!.resource!.registered_model).toBe('x'.repeat(512))
+      expect(records[0]!.resource!.alias!.length).toBeLessThanOrEqual(512)
+      expect(records[0]!.resource!.alias!.startsWith('"\\"\\')).toBe(true)
+      expect(records[1]!.actor).toBe('a'.repeat(255)) // not half an emoji
+      expect(records[2]).toMatchObject({ resource: { experiment: '3' } })
+    })
+
     it('is append-only: rewriting or deleting records behind the store is refused and changes nothing', async () => {
       await store.append(entry(1))
       await store.append(entry(2, { actor: 'bob' }))

@@ -24,7 +24,38 @@ interface AuditLogTable {
 
 type AuditDb = Kysely<{ audit_log: AuditLogTable }>
 
-const clip = (s: string, n: number) => (s.length > n ? s.slice(0, n) : s)
+/** At most `n` UTF-16 units, never ending in half a surrogate pair (that would store U+FFFD). */
+export function clip(s: string, n: number): string {
+  if (s.length <= n) return s
+  const code = s.charCodeAt(n - 1)
+  return s.slice(0, code >= 0xd800 && code <= 0xdbff ? n - 1 : n)
+}
+
+const MAX_RESOURCE_KEYS = 8
+const MAX_RESOURCE_VALUE = 512
+
+/**
+ * The resource a request named, as JSON that always parses: each key and value clipped before
+ * encoding (a request may name a 5,000-character id; clipping the encoded text would store JSON
+ * that breaks every later search).
+ */
+function resourceJson(resource: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(resource)
+    .slice(0, MAX_RESOURCE_KEYS)
+    .map(([key, value]) => [clip(key, 64), clip(String(value), MAX_RESOURCE_VALUE)])
+  return JSON.stringify(Object.fromEntries(entries))
+}
+
+/** A stored resource; a row written before this was clipped safely is shown as its raw text. */
+function parseResource(text: string): Record<string, string> {
+  try {
+    const parsed = JSON.parse(text) as unknown
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, string>
+  } catch {
+    // fall through
+  }
+  return { unparsed: text }
+}
 
 export class SqlAuditStore implements AuditStore {
   private readonly db: AuditDb
@@ -44,7 +75,7 @@ export class SqlAuditStore implements AuditStore {
         method: clip(e.method, 8),
         path: clip(e.path, 2048),
         action: clip(e.action, 128),
-        resource: e.resource === undefined ? null : clip(JSON.stringify(e.resource), 4096),
+        resource: e.resource === undefined ? null : resourceJson(e.resource),
         status: e.status,
         request_id: clip(e.requestId, 128),
       })
@@ -66,7 +97,7 @@ export class SqlAuditStore implements AuditStore {
       method: r.method,
       path: r.path,
       action: r.action,
-      ...(r.resource !== null && { resource: JSON.parse(r.resource) as Record<string, string> }),
+      ...(r.resource !== null && { resource: parseResource(r.resource) }),
       status: r.status,
       requestId: r.request_id,
     }))
