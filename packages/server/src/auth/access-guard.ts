@@ -147,7 +147,7 @@ export class AccessGuard {
       locate: this.options.locate,
       need: (type, id, action) => access.check(principal, type, id, action),
       needAdmin,
-      needCreate: (type) => access.checkCreate(principal, type),
+      needCreate: (type, id) => access.checkCreate(principal, type, id),
       async needWorkspaceAdmin() {
         if (principal.isAdmin || principal.userId === undefined) return
         const grants = await auth!.store.listGrants(principal.userId, [])

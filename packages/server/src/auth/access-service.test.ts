@@ -94,6 +94,13 @@ describe('AccessService resolution', () => {
     await access.checkCreate(as(ann), 'registered_model')
   })
 
+  it('refuses creating a registered model whose name is denied (__init__.validate_can_create_registered_model: _workspace_create_not_denied(type, msg.name))', async () => {
+    const access = new AccessService(store, 'READ')
+    await role('no-fraud', [['registered_model', 'fraud', 'DENY']])
+    await expect(access.checkCreate(as(ann), 'registered_model', 'fraud')).rejects.toMatchObject({ code: 'PERMISSION_DENIED' })
+    await access.checkCreate(as(ann), 'registered_model', 'churn')
+  })
+
   it('reports a user’s permission with allowed meaning USE (__init__.get_user_permission: allowed = can_use)', async () => {
     const access = new AccessService(store, 'READ')
     expect(await access.userPermission(ann, 'experiment', '1')).toEqual({ allowed: false, permission: 'READ' })

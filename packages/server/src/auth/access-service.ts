@@ -63,12 +63,17 @@ export class AccessService {
     return readableResources(await this.store.listGrants(principal.userId, [type]), type, this.defaultPermission)
   }
 
-  /** Anyone signed in may create, unless a DENY on every resource of the type says otherwise. */
-  async checkCreate(principal: Principal, type: GrantableResourceType): Promise<void> {
+  /**
+   * Anyone signed in may create, unless a DENY on every resource of the type, or on the name the
+   * request asks for (a registered model's), says otherwise: MLflow's _create_not_denied.
+   */
+  async checkCreate(principal: Principal, type: GrantableResourceType, id?: string): Promise<void> {
     if (principal.isAdmin || principal.userId === undefined) return
     const grants = await this.store.listGrants(principal.userId, [type])
     if (isWorkspaceAdmin(grants)) return
-    if (grants.some((g) => g.resourceType === type && g.resourcePattern === '*' && g.permission === 'DENY')) {
+    const denied = (g: { resourceType: string; resourcePattern: string; permission: string }) =>
+      g.resourceType === type && (g.resourcePattern === '*' || (id !== undefined && g.resourcePattern === id)) && g.permission === 'DENY'
+    if (grants.some(denied)) {
       throw new KeelError('PERMISSION_DENIED', `Permission denied: ${principal.username} may not create a ${LABEL[type]}.`)
     }
   }

@@ -33,7 +33,8 @@ export interface CheckContext {
   needWorkspaceAdmin(): Promise<void>
   /** Admins, or users holding any role (MLflow's validate_can_view_roles). */
   needRoleHolder(): Promise<void>
-  needCreate(type: GrantableResourceType): Promise<void>
+  /** Refuses when the principal is denied creating this type (or, given, the resource of that id). */
+  needCreate(type: GrantableResourceType, id?: string): Promise<void>
 }
 
 /** Follows a successful write (MLflow's after-request handlers). */

@@ -53,11 +53,15 @@ const monitor = (action: Parameters<typeof on>[1]) =>
 const search = signedIn(false, 'signed in; shows only what the caller may READ')
 
 /** The creator of a resource manages it. */
-function creates<Req, Res>(type: 'experiment' | 'registered_model', idOf: (response: Res) => string): Requirement<Req, Res> {
+function creates<Req, Res>(
+  type: 'experiment' | 'registered_model',
+  idOf: (response: Res) => string,
+  requestedId?: (request: Req) => string,
+): Requirement<Req, Res> {
   return custom<Req, Res>(
-    `signed in, not denied creating ${type === 'experiment' ? 'an experiment' : 'a registered model'}; the creator gets MANAGE`,
+    `signed in, not denied creating ${type === 'experiment' ? 'an experiment' : 'a registered model (or one of that name)'}; the creator gets MANAGE`,
     true,
-    (_r, ctx) => ctx.needCreate(type),
+    (r, ctx) => ctx.needCreate(type, requestedId?.(r)),
     { after: (_r, response, ctx) => ctx.created(type, idOf(response)) },
   )
 }
@@ -156,7 +160,7 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   row(t.serverInfo, publicRoute),
 
   // ---- registry ----
-  row(r.createRegisteredModel, creates('registered_model', (res) => res.registered_model.name)),
+  row(r.createRegisteredModel, creates('registered_model', (res) => res.registered_model.name, (req) => req.name)),
   row(r.getRegisteredModel, model('read')),
   row(
     r.renameRegisteredModel,
