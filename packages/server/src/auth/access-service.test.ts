@@ -86,6 +86,13 @@ describe('AccessService resolution', () => {
     await access.checkManageGrant(as(root), 'experiment', '*')
   })
 
+  it("lets workspace admins, not plain users, grant on every resource ('*') (__init__.validate_can_manage_resource)", async () => {
+    const access = new AccessService(store, 'READ')
+    await expect(access.checkManageGrant(as(ann), 'experiment', '*')).rejects.toMatchObject({ code: 'PERMISSION_DENIED' })
+    await role('workspace-admins', [['workspace', '*', 'MANAGE']])
+    await access.checkManageGrant(as(ann), 'experiment', '*')
+  })
+
   it("refuses creating where a DENY on every resource of the type stands (__init__._create_not_denied, resource '*')", async () => {
     const access = new AccessService(store, 'READ')
     await access.checkCreate(as(ann), 'experiment')

@@ -111,8 +111,9 @@ export class AccessService {
   async checkManageGrant(principal: Principal, resourceType: unknown, resourceId: unknown): Promise<void> {
     const { type, id } = this.grantTarget(resourceType, resourceId)
     if (id === '*') {
-      if (!principal.isAdmin) throw new KeelError('PERMISSION_DENIED', `Permission denied: only admins may grant on every ${LABEL[type]} ('*').`)
-      return
+      if (principal.isAdmin) return
+      if (principal.userId !== undefined && isWorkspaceAdmin(await this.store.listGrants(principal.userId, []))) return
+      throw new KeelError('PERMISSION_DENIED', `Permission denied: only admins and workspace admins may grant on every ${LABEL[type]} ('*').`)
     }
     await this.check(principal, type, id, 'manage')
   }

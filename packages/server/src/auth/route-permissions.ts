@@ -76,13 +76,17 @@ const roleManager = custom<unknown>('admin or workspace admin', true, (_r, ctx) 
 /** The same check on a read (not audited). */
 const roleManagerReads = custom<unknown>('admin or workspace admin', false, (_r, ctx) => ctx.needWorkspaceAdmin())
 
-/** Grants on a resource need MANAGE on it; on every resource of a type (`*`), an admin. */
+/**
+ * Grants on a resource need MANAGE on it; on every resource of a type (`*`), an admin or workspace
+ * admin, as the role API (MLflow's validate_can_manage_resource).
+ */
 const grantManager = custom<{ resource_type: string; resource_id: string; username: string }>(
-  'MANAGE on the resource (on every resource, `*`: admins)',
+  'MANAGE on the resource (on every resource, `*`: admins or workspace admins)',
   true,
   async (req, ctx) => {
     const type = parseResourceType(req.resource_type)
-    if (type === 'workspace' || req.resource_id === '*') return ctx.needAdmin()
+    if (type === 'workspace') return ctx.needAdmin()
+    if (req.resource_id === '*') return ctx.needWorkspaceAdmin()
     await ctx.need(type, req.resource_id, 'manage')
   },
   { resource: (req) => ({ user: req.username, [req.resource_type]: req.resource_id }) },
