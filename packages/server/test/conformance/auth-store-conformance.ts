@@ -246,6 +246,16 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
       expect(await store.revokeUserPermission(ann.id, 'registered_model', 'new')).toBe(false)
     })
 
+    it('moves a grant onto a name a user already held a stale grant on: the moving grant wins', async () => {
+      await store.grantUserPermission(ann.id, 'registered_model', 'old', 'MANAGE')
+      await store.grantUserPermission(ann.id, 'registered_model', 'new', 'READ') // granted while no model had the name
+      await store.grantUserPermission(bob.id, 'registered_model', 'new', 'EDIT') // bob held nothing on 'old'
+      await store.renameGrantsForResource('registered_model', 'old', 'new')
+      const on = async (userId: number) => (await store.listGrants(userId, ['registered_model'])).map((g) => `${g.resourcePattern}:${g.permission}`).sort()
+      expect(await on(ann.id)).toEqual(['new:MANAGE'])
+      expect(await on(bob.id)).toEqual(['new:EDIT'])
+    })
+
     it('lists every grant through every role, on the asked types plus the workspace slot', async () => {
       const role = await store.createRole('r', DEFAULT_WORKSPACE, null)
       await store.addRolePermission(role.id, 'workspace', '*', 'USE')

@@ -410,6 +410,20 @@ export class SqlAuthStore implements AuthStore {
     await this.write(async (tx) => {
       const hidden = await hiddenRoleIds(tx)
       if (hidden.length === 0) return
+      // A user's stale grant on the new name (granted while no model had it) gives way to the grant
+      // that moves with the model; otherwise the move would break the (role, type, pattern) key.
+      const moving = tx
+        .selectFrom('auth_role_permissions')
+        .select('role_id')
+        .where('resource_type', '=', resourceType)
+        .where('resource_pattern', '=', oldPattern)
+        .where('role_id', 'in', hidden)
+      await tx
+        .deleteFrom('auth_role_permissions')
+        .where('resource_type', '=', resourceType)
+        .where('resource_pattern', '=', newPattern)
+        .where('role_id', 'in', moving)
+        .execute()
       await tx
         .updateTable('auth_role_permissions')
         .set({ resource_pattern: newPattern })
