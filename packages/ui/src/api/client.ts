@@ -8,6 +8,12 @@ import { actingUser } from './user'
 
 export type ResponseOf<E extends Endpoint> = z.output<E['response']>
 
+/** Told of every 401 answer (the session ended): the sign-in flow listens (src/auth). */
+let unauthorizedHandler: ((error: ApiError) => void) | undefined
+export function onUnauthorized(handler: ((error: ApiError) => void) | undefined): void {
+  unauthorizedHandler = handler
+}
+
 /** An API error with MLflow's error code and the HTTP status. */
 export class ApiError extends Error {
   constructor(
@@ -63,18 +69,23 @@ export async function call<E extends Endpoint>(endpoint: E, request: RequestInpu
   }
   if (!response.ok) {
     const body = json as { error_code?: string; message?: string }
-    throw new ApiError(body.error_code ?? 'INTERNAL_ERROR', body.message ?? `${response.status} ${response.statusText}`, response.status)
+    const error = new ApiError(body.error_code ?? 'INTERNAL_ERROR', body.message ?? `${response.status} ${response.statusText}`, response.status)
+    if (response.status === 401) unauthorizedHandler?.(error)
+    throw error
   }
   const parsed = endpoint.response.safeParse(json)
   if (!parsed.success) throw new ApiError('INTERNAL_ERROR', `${endpoint.method} ${path}: unexpected response`, response.status)
   return parsed.data as ResponseOf<E>
 }
 
-/** The URL a browser downloads an artifact from (the proxied artifact store). */
+/**
+ * The URL a browser downloads an artifact from (the proxied artifact store), under the UI's
+ * `/ajax-api` prefix: a 401 there carries no WWW-Authenticate, so no browser pop-up asks for a password.
+ */
 export function artifactUrl(artifactUri: string, path: string): string | undefined {
   const prefix = 'mlflow-artifacts:'
   if (!artifactUri.startsWith(prefix)) return undefined
   const root = artifactUri.slice(prefix.length).replace(/^\/+/, '').replace(/\/+$/, '')
   const rel = [root, path].filter(Boolean).join('/')
-  return `/api/2.0/mlflow-artifacts/artifacts/${rel.split('/').map(encodeURIComponent).join('/')}`
+  return `/ajax-api/2.0/mlflow-artifacts/artifacts/${rel.split('/').map(encodeURIComponent).join('/')}`
 }

@@ -1,11 +1,20 @@
 /**
  * Who the person at this browser says they are, for the registry's audit trail ("who approved
- * this for production?"). keel has no authentication yet, so this is their word, exactly as the
+ * this for production?"), when the server runs without authentication: their word, exactly as the
  * SDK's `KEEL_USER` is; it is kept in this browser and sent as `X-Keel-User` with every request.
+ * With authentication on, the session says who they are and no name is sent.
  */
 const KEY = 'keel.user'
 
+let authEnabled = false
+
+/** The server authenticates this browser (its session cookie): the claimed name is not sent. */
+export function setAuthEnabled(on: boolean): void {
+  authEnabled = on
+}
+
 export function actingUser(): string {
+  if (authEnabled) return ''
   try {
     return window.localStorage.getItem(KEY)?.trim() ?? ''
   } catch {
