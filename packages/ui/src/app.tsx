@@ -1,5 +1,8 @@
 /** Routes: every view has a URL (filters, columns and selection in its query string). */
 import { createBrowserRouter, RouterProvider } from 'react-router'
+import { AuthProvider } from './auth/auth-context'
+import { RequireAuth } from './auth/require-auth'
+import { SignInPage } from './auth/sign-in-page'
 import { Layout } from './components/layout'
 import { Empty } from './components/states'
 import { MonitorPage } from './monitoring/monitor-page'
@@ -11,10 +14,18 @@ import { ModelVersionPage } from './pages/model-version-page'
 import { ModelsPage } from './pages/models-page'
 import { RunPage } from './pages/run-page'
 import { RunsPage } from './pages/runs-page'
+import { TokensPage } from './pages/tokens-page'
+import { UsersPage } from './pages/users-page'
 
 const router = createBrowserRouter([
+  // With authentication on (`keel server --app-name basic-auth`); ?next= is where to go back to.
+  { path: 'sign-in', element: <SignInPage /> },
   {
-    element: <Layout />,
+    element: (
+      <RequireAuth>
+        <Layout />
+      </RequireAuth>
+    ),
     children: [
       { index: true, element: <ExperimentsPage /> },
       // The runs of one experiment: columns, sort, filter, grouping and selection in the query string.
@@ -28,11 +39,18 @@ const router = createBrowserRouter([
       // ?deployment=, ?model= narrow the list; a monitor's view: ?col=, ?win=, ?range=
       { path: 'monitoring', element: <MonitoringPage /> },
       { path: 'monitoring/:monitorId', element: <MonitorPage /> },
+      // One's personal access tokens; users (admins).
+      { path: 'tokens', element: <TokensPage /> },
+      { path: 'users', element: <UsersPage /> },
       { path: '*', element: <Empty title="No such page">Check the address, or go back to the experiments.</Empty> },
     ],
   },
 ])
 
 export function App() {
-  return <RouterProvider router={router} />
+  return (
+    <AuthProvider>
+      <RouterProvider router={router} />
+    </AuthProvider>
+  )
 }

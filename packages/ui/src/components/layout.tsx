@@ -2,8 +2,11 @@
 import { useState } from 'react'
 import { NavLink, Outlet } from 'react-router'
 import { actingUser, setActingUser } from '../api/user'
+import { useAuth } from '../auth/auth-context'
+import { UserMenu } from '../auth/user-menu'
 
 export function Layout() {
+  const auth = useAuth()
   return (
     <div className="app">
       <header className="topbar">
@@ -21,7 +24,7 @@ export function Layout() {
           <NavLink to="/models">Models</NavLink>
           <NavLink to="/monitoring">Monitoring</NavLink>
         </nav>
-        <ActingAs />
+        {auth.authEnabled ? <UserMenu /> : <ActingAs />}
         <a href="/openapi.json" target="_blank" rel="noreferrer">
           API
         </a>
@@ -37,7 +40,7 @@ export function Layout() {
 function ActingAs() {
   const [name, setName] = useState(actingUser)
   return (
-    <label className="acting-as" title="Recorded in the registry's audit trail as who made a change (keel has no login yet)">
+    <label className="acting-as" title="Recorded in the registry’s audit trail as who made a change (this server runs without sign-in: keel server --app-name basic-auth turns it on)">
       Acting as
       <input
         value={name}
