@@ -8,8 +8,15 @@ import { Fragment, useState } from 'react'
 import { Link, useParams, useSearchParams } from 'react-router'
 import { call } from '../api/client'
 import { useApi } from '../api/use-api'
+import { actingUser } from '../api/user'
+import { useAuth } from '../auth/auth-context'
+import { ReadOnlyNotice } from '../auth/permission-states'
+import { PermissionsPanel } from '../auth/permissions-panel'
+import { useMyPermission } from '../auth/use-permission'
 import { Empty, ErrorBox, Loading } from '../components/states'
 import { formatAgo, formatTime } from '../format'
+import { AliasRequests, ProtectedAliases } from '../registry/alias-approvals'
+import { listPendingRequests, listProtections, protectionMap } from '../registry/alias-approvals-data'
 import { getModel, listEvents, listVersions, versionPath } from '../registry/registry-data'
 import { AliasChips, AliasForm, AuditTrail, EditableText, ProductionApproval, RegisterForm, StageBadge, StageForm } from '../registry/registry-widgets'
 import '../registry/registry.css'
@@ -26,10 +33,18 @@ export function ModelPage() {
   const model = useApi(`model|${name}`, (signal) => getModel(name, signal), { pollMs: LIVE_MS })
   const versions = useApi(`versions|${name}`, (signal) => listVersions(name, signal), { pollMs: LIVE_MS })
   const events = useApi(`events|${name}`, (signal) => listEvents(name, undefined, signal), { pollMs: LIVE_MS })
+  const protections = useApi(`protections|${name}`, (signal) => listProtections(name, signal), { pollMs: LIVE_MS })
+  const pending = useApi(`alias-requests|${name}`, (signal) => listPendingRequests(name, signal), { pollMs: LIVE_MS })
+  const auth = useAuth()
+  const mine = useMyPermission('registered_model', name, LIVE_MS)
+  const canEdit = mine.can('update')
+  const guarded = protectionMap(protections.data)
   const reloadAll = () => {
     model.reload()
     versions.reload()
     events.reload()
+    protections.reload()
+    pending.reload()
   }
 
   const update = (next: Record<string, string>) => {
@@ -78,12 +93,21 @@ export function ModelPage() {
         <Link to={`/monitoring?model=${encodeURIComponent(name)}`} className="button-link monitoring-link">
           Monitors
         </Link>
-        {!registering && (
+        {auth.authEnabled && mine.can('manage') && (
+          <button type="button" aria-expanded={params.get('permissions') === '1'} onClick={() => update({ permissions: params.get('permissions') === '1' ? '' : '1' })}>
+            Permissions
+          </button>
+        )}
+        {!registering && canEdit && (
           <button type="button" className="primary" onClick={() => update({ register: '1' })}>
             Register a new version
           </button>
         )}
       </div>
+      {mine.permission !== undefined && !canEdit && <ReadOnlyNotice what={`registered model ‘${name}’`} has={mine.permission} needs="EDIT" />}
+      {params.get('permissions') === '1' && mine.can('manage') && (
+        <PermissionsPanel type="registered_model" id={name} name={name} onClose={() => update({ permissions: '' })} />
+      )}
       {registering && (
         <RegisterForm
           defaultName={m.name}
@@ -101,6 +125,7 @@ export function ModelPage() {
           label="Description"
           value={m.description}
           empty="No description."
+          readOnly={!canEdit}
           onSave={async (text) => {
             await call(registryApi.updateRegisteredModel, { name, description: text })
             model.reload()
@@ -110,7 +135,7 @@ export function ModelPage() {
           <div>
             <dt>Aliases</dt>
             <dd>
-              <AliasChips name={name} aliases={m.aliases} onDelete={(a) => void deleteAlias(a)} />
+              <AliasChips name={name} aliases={m.aliases} protectedAliases={guarded} {...(mine.can('delete') && { onDelete: (a: string) => void deleteAlias(a) })} />
             </dd>
           </div>
           <div>
@@ -147,6 +172,13 @@ export function ModelPage() {
         )}
         {events.data && <ProductionApproval events={events.data} productionVersions={production} />}
       </div>
+      <AliasRequests
+        requests={pending.data ?? []}
+        current={new Map(m.aliases.map((a) => [a.alias, a.version]))}
+        me={auth.authEnabled ? (auth.user?.username ?? '') : actingUser() || 'unknown'}
+        canManage={mine.can('manage')}
+        onChanged={reloadAll}
+      />
 
       <h2 id="versions-title">Versions</h2>
       {versions.error && !versions.data ? (
@@ -186,7 +218,7 @@ export function ModelPage() {
                       <StageBadge stage={v.currentStage} />
                     </td>
                     <td>
-                      <AliasChips name={name} aliases={v.aliases.map((alias) => ({ alias, version: v.version }))} showVersion={false} />
+                      <AliasChips name={name} aliases={v.aliases.map((alias) => ({ alias, version: v.version }))} showVersion={false} protectedAliases={guarded} />
                     </td>
                     <td>
                       <span className={v.status === 'READY' ? 'status-ok' : v.status === 'FAILED_REGISTRATION' ? 'field-error' : 'muted'}>{v.status.toLowerCase().replace(/_/g, ' ')}</span>
@@ -198,22 +230,24 @@ export function ModelPage() {
                     </td>
                     <td className="description-cell">{v.description ?? <span className="muted">—</span>}</td>
                     <td className="actions">
-                      <button
-                        type="button"
-                        aria-expanded={open}
-                        aria-controls={`manage-${v.version}`}
-                        aria-label={`Manage version ${v.version}`}
-                        onClick={() => update({ manage: open ? '' : v.version })}
-                      >
-                        {open ? 'Close' : 'Manage'}
-                      </button>
+                      {canEdit && (
+                        <button
+                          type="button"
+                          aria-expanded={open}
+                          aria-controls={`manage-${v.version}`}
+                          aria-label={`Manage version ${v.version}`}
+                          onClick={() => update({ manage: open ? '' : v.version })}
+                        >
+                          {open ? 'Close' : 'Manage'}
+                        </button>
+                      )}
                     </td>
                   </tr>
-                  {open && (
+                  {open && canEdit && (
                     <tr className="manage-row" id={`manage-${v.version}`}>
                       <td colSpan={8}>
                         <div className="action-forms">
-                          <AliasForm name={name} version={v.version} onDone={reloadAll} />
+                          <AliasForm name={name} version={v.version} onDone={reloadAll} needsApproval={(alias) => guarded.get(alias) === true} />
                           <StageForm name={name} version={v.version} current={v.currentStage} onDone={reloadAll} />
                         </div>
                       </td>
@@ -225,6 +259,8 @@ export function ModelPage() {
           </tbody>
         </table>
       )}
+
+      {protections.data && <ProtectedAliases name={name} protections={protections.data} canManage={mine.can('manage')} onChanged={reloadAll} />}
 
       <h2 id="trail-title">Audit trail</h2>
       <p className="muted small">Who moved what, when — newest first. Moves to Production are highlighted.</p>

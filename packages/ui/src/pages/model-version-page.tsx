@@ -6,8 +6,11 @@ import { registryApi } from '@keel/contracts'
 import { Link, useParams } from 'react-router'
 import { call } from '../api/client'
 import { useApi } from '../api/use-api'
+import { ReadOnlyNotice } from '../auth/permission-states'
+import { useMyPermission } from '../auth/use-permission'
 import { Empty, ErrorBox, Loading } from '../components/states'
 import { formatAgo, formatNumber, formatTime } from '../format'
+import { listProtections, protectionMap } from '../registry/alias-approvals-data'
 import { getDownloadUri, getLineage, getVersion, listEvents, modelPath } from '../registry/registry-data'
 import { AliasChips, AliasForm, AuditTrail, EditableText, StageBadge, StageForm } from '../registry/registry-widgets'
 import '../registry/registry.css'
@@ -22,6 +25,10 @@ export function ModelVersionPage() {
   const lineage = useApi(`lineage|${key}`, (signal) => getLineage(name, version, signal))
   const download = useApi(`download|${key}`, (signal) => getDownloadUri(name, version, signal))
   const events = useApi(`events|${key}`, (signal) => listEvents(name, version, signal), { pollMs: LIVE_MS })
+  const protections = useApi(`protections|${name}`, (signal) => listProtections(name, signal), { pollMs: LIVE_MS })
+  const guarded = protectionMap(protections.data)
+  const mine = useMyPermission('registered_model', name, LIVE_MS)
+  const canEdit = mine.can('update')
   const reload = () => {
     mv.reload()
     events.reload()
@@ -55,6 +62,7 @@ export function ModelVersionPage() {
           <span className="live-dot" aria-hidden="true" /> live
         </span>
       </div>
+      {mine.permission !== undefined && !canEdit && <ReadOnlyNotice what={`registered model ‘${name}’`} has={mine.permission} needs="EDIT" />}
 
       <div className="grid-2">
         <div className="panel">
@@ -63,6 +71,7 @@ export function ModelVersionPage() {
             label="Description"
             value={v.description}
             empty="No description."
+            readOnly={!canEdit}
             onSave={async (text) => {
               await call(registryApi.updateModelVersion, { name, version, description: text })
               mv.reload()
@@ -73,7 +82,7 @@ export function ModelVersionPage() {
               <tr>
                 <th scope="row">Aliases</th>
                 <td>
-                  <AliasChips name={name} aliases={v.aliases.map((alias) => ({ alias, version: v.version }))} showVersion={false} />
+                  <AliasChips name={name} aliases={v.aliases.map((alias) => ({ alias, version: v.version }))} showVersion={false} protectedAliases={guarded} />
                 </td>
               </tr>
               <tr>
@@ -101,7 +110,7 @@ export function ModelVersionPage() {
                 <th scope="row">Logged model</th>
                 <td className="mono">
                   {v.modelId ? (
-                    <a href={`/api/2.0/mlflow/logged-models/${encodeURIComponent(v.modelId)}`} target="_blank" rel="noreferrer" title="The logged model, as the API returns it">
+                    <a href={`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(v.modelId)}`} target="_blank" rel="noreferrer" title="The logged model, as the API returns it">
                       {v.modelId}
                     </a>
                   ) : (
@@ -130,13 +139,15 @@ export function ModelVersionPage() {
           )}
         </div>
 
-        <div className="panel">
-          <h2 className="panel-title">Actions</h2>
-          <div className="action-forms stacked">
-            <AliasForm name={name} version={v.version} onDone={reload} />
-            <StageForm name={name} version={v.version} current={v.currentStage} onDone={reload} />
+        {canEdit && (
+          <div className="panel">
+            <h2 className="panel-title">Actions</h2>
+            <div className="action-forms stacked">
+              <AliasForm name={name} version={v.version} onDone={reload} needsApproval={(alias) => guarded.get(alias) === true} />
+              <StageForm name={name} version={v.version} current={v.currentStage} onDone={reload} />
+            </div>
           </div>
-        </div>
+        )}
       </div>
 
       <h2 id="lineage-title">Lineage</h2>

@@ -9,6 +9,9 @@ import { type FormEvent, useCallback, useEffect, useMemo, useRef, useState } fro
 import { Link, useParams, useSearchParams } from 'react-router'
 import { ApiError, call } from '../api/client'
 import { useApi } from '../api/use-api'
+import { useAuth } from '../auth/auth-context'
+import { PermissionsPanel } from '../auth/permissions-panel'
+import { useMyPermission } from '../auth/use-permission'
 import { Empty, ErrorBox, Loading } from '../components/states'
 import { formatTime } from '../format'
 import { ColumnPicker } from '../runs/column-picker'
@@ -36,6 +39,9 @@ export function RunsPage() {
     experimentFromWire((await call(trackingApi.getExperiment, { experiment_id: experimentId }, signal)).experiment),
   )
   const keys = useApi(`keys|${experimentId}`, (signal) => call(keelTrackingApi.getExperimentKeys, { experiment_id: experimentId }, signal))
+  const auth = useAuth()
+  const mine = useMyPermission('experiment', experimentId)
+  const [permissionsOpen, setPermissionsOpen] = useState(false)
 
   const orderBy = view.order ? orderByTerm(view.order) : undefined
   const query = useMemo(() => ({ experimentId, filter: view.filter, orderBy }), [experimentId, view.filter, orderBy])
@@ -88,7 +94,15 @@ export function RunsPage() {
       <div className="page-head">
         <h1 id="runs-title">{name ?? (experiment.error ? `Experiment ${experimentId}` : '…')}</h1>
         <span className="muted mono">ID {experimentId}</span>
+        {auth.authEnabled && mine.can('manage') && !experiment.error && (
+          <button type="button" className="permissions-toggle" aria-expanded={permissionsOpen} onClick={() => setPermissionsOpen((o) => !o)}>
+            Permissions
+          </button>
+        )}
       </div>
+      {permissionsOpen && mine.can('manage') && (
+        <PermissionsPanel type="experiment" id={experimentId} name={name ?? experimentId} onClose={() => setPermissionsOpen(false)} />
+      )}
       {experiment.error ? (
         <ErrorBox error={experiment.error} onRetry={experiment.reload} />
       ) : (

@@ -5,6 +5,8 @@ import { Link } from 'react-router'
 import { ApiError, call } from '../api/client'
 import { Empty } from '../components/states'
 import { formatAgo, formatTime } from '../format'
+import { LockIcon } from './alias-approvals'
+import { requestAliasChange } from './alias-approvals-data'
 import { parseRunModel, registerRunModel, versionPath } from './registry-data'
 
 const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : String(e))
@@ -14,55 +16,76 @@ export function StageBadge({ stage }: { stage: string }) {
   return <span className={`stage ${cls}`}>{stage === 'None' ? 'No stage' : stage}</span>
 }
 
-/** `champion → v3` chips; each links to its version and may carry a delete button. */
+/**
+ * `champion → v3` chips; each links to its version and may carry a delete button. Protected
+ * aliases (`protectedAliases`: alias → moves need approval) carry a lock, and no delete button
+ * when a move needs approval (that is a request).
+ */
 export function AliasChips({
   name,
   aliases,
   onDelete,
   showVersion = true,
+  protectedAliases,
 }: {
   name: string
   aliases: readonly { alias: string; version: string }[]
   onDelete?: (alias: string) => void
   showVersion?: boolean
+  protectedAliases?: ReadonlyMap<string, boolean>
 }) {
   if (aliases.length === 0) return <span className="muted">—</span>
   return (
     <span className="alias-chips">
-      {aliases.map((a) => (
-        <span className="alias-chip" key={a.alias}>
-          <Link to={versionPath(name, a.version)} title={`@${a.alias} points at version ${a.version}`}>
-            <span className="alias-at">@</span>
-            {a.alias}
-            {showVersion && <span className="alias-arrow"> → v{a.version}</span>}
-          </Link>
-          {onDelete && (
-            <button type="button" className="chip-remove" aria-label={`Delete alias ${a.alias}`} title={`Delete alias ${a.alias}`} onClick={() => onDelete(a.alias)}>
-              ×
-            </button>
-          )}
-        </span>
-      ))}
+      {aliases.map((a) => {
+        const approval = protectedAliases?.get(a.alias)
+        const guarded = approval === undefined ? '' : approval ? ' (protected: moves need a second user’s approval)' : ' (protected: moves need MANAGE)'
+        return (
+          <span className={approval === undefined ? 'alias-chip' : 'alias-chip alias-protected'} key={a.alias}>
+            <Link to={versionPath(name, a.version)} title={`@${a.alias} points at version ${a.version}${guarded}`}>
+              {approval !== undefined && <LockIcon title="protected" />}
+              <span className="alias-at">@</span>
+              {a.alias}
+              {showVersion && <span className="alias-arrow"> → v{a.version}</span>}
+            </Link>
+            {onDelete && approval !== true && (
+              <button type="button" className="chip-remove" aria-label={`Delete alias ${a.alias}`} title={`Delete alias ${a.alias}`} onClick={() => onDelete(a.alias)}>
+                ×
+              </button>
+            )}
+          </span>
+        )
+      })}
     </span>
   )
 }
 
-/** Set an alias on a version (moving it if it points elsewhere); the server's validation message shows next to the input. */
-export function AliasForm({ name, version, onDone }: { name: string; version: string; onDone: () => void }) {
+/**
+ * Set an alias on a version (moving it if it points elsewhere); the server's validation message
+ * shows next to the input. An alias whose moves need approval (`needsApproval`) is asked for
+ * instead: "Request change" creates a change request that another user approves.
+ */
+export function AliasForm({ name, version, onDone, needsApproval }: { name: string; version: string; onDone: () => void; needsApproval?: (alias: string) => boolean }) {
   const id = useId()
   const [alias, setAlias] = useState('')
   const [comment, setComment] = useState('')
   const [error, setError] = useState<string | undefined>()
   const [done, setDone] = useState<string | undefined>()
   const [busy, setBusy] = useState(false)
+  const request = needsApproval?.(alias.trim()) === true
   const submit = async (e: FormEvent) => {
     e.preventDefault()
     setBusy(true)
     setError(undefined)
     setDone(undefined)
     try {
-      await call(registryApi.setRegisteredModelAlias, { name, alias: alias.trim(), version, ...(comment.trim() && { comment: comment.trim() }) })
-      setDone(`@${alias.trim()} now points at v${version}`)
+      if (request) {
+        await requestAliasChange(name, alias.trim(), version, comment.trim())
+        setDone(`Requested @${alias.trim()} → v${version}: waiting for another user’s approval`)
+      } else {
+        await call(registryApi.setRegisteredModelAlias, { name, alias: alias.trim(), version, ...(comment.trim() && { comment: comment.trim() }) })
+        setDone(`@${alias.trim()} now points at v${version}`)
+      }
       setAlias('')
       setComment('')
       onDone()
@@ -88,13 +111,18 @@ export function AliasForm({ name, version, onDone }: { name: string; version: st
           aria-describedby={error ? `${id}-alias-error` : undefined}
         />
       </div>
+      {request && (
+        <p className="approval-hint" id={`${id}-alias-hint`}>
+          <LockIcon /> @{alias.trim()} is protected: moving it needs a second user’s approval. Say why; they see your comment.
+        </p>
+      )}
       <div className="field">
-        <label htmlFor={`${id}-alias-comment`}>Comment (kept in the audit trail)</label>
-        <input id={`${id}-alias-comment`} type="text" value={comment} placeholder="optional" onChange={(e) => setComment(e.target.value)} />
+        <label htmlFor={`${id}-alias-comment`}>{request ? 'Why (the approver sees it; kept in the audit trail)' : 'Comment (kept in the audit trail)'}</label>
+        <input id={`${id}-alias-comment`} type="text" value={comment} placeholder={request ? 'e.g. v2 wins the backtest' : 'optional'} onChange={(e) => setComment(e.target.value)} />
       </div>
       <div className="form-row">
         <button type="submit" className="primary" disabled={busy || alias.trim() === ''}>
-          Set alias
+          {request ? 'Request change' : 'Set alias'}
         </button>
         {error && (
           <span className="field-error" id={`${id}-alias-error`} role="alert">
@@ -188,8 +216,20 @@ export function StageForm({ name, version, current, onDone }: { name: string; ve
   )
 }
 
-/** A text (a description) shown, and edited in place on request. */
-export function EditableText({ label, value, onSave, empty }: { label: string; value: string | undefined; onSave: (text: string) => Promise<unknown>; empty: string }) {
+/** A text (a description) shown, and edited in place on request (unless `readOnly`: the viewer may not change it). */
+export function EditableText({
+  label,
+  value,
+  onSave,
+  empty,
+  readOnly = false,
+}: {
+  label: string
+  value: string | undefined
+  onSave: (text: string) => Promise<unknown>
+  empty: string
+  readOnly?: boolean
+}) {
   const id = useId()
   const [editing, setEditing] = useState(false)
   const [draft, setDraft] = useState('')
@@ -198,18 +238,20 @@ export function EditableText({ label, value, onSave, empty }: { label: string; v
     return (
       <div className="editable">
         {value ? <p className="description">{value}</p> : <p className="muted description">{empty}</p>}
-        <button
-          type="button"
-          className="link-button"
-          aria-label={`Edit ${label.toLowerCase()}`}
-          onClick={() => {
-            setDraft(value ?? '')
-            setError(undefined)
-            setEditing(true)
-          }}
-        >
-          Edit
-        </button>
+        {!readOnly && (
+          <button
+            type="button"
+            className="link-button"
+            aria-label={`Edit ${label.toLowerCase()}`}
+            onClick={() => {
+              setDraft(value ?? '')
+              setError(undefined)
+              setEditing(true)
+            }}
+          >
+            Edit
+          </button>
+        )}
       </div>
     )
   }
@@ -269,6 +311,11 @@ function change(e: RegistryEvent): ReactNode {
     )
   }
   if (e.kind === 'model_version_created' || e.kind === 'model_version_deleted') return null
+  // A change request names the version asked for (none: removing the alias); a protection, what moves need.
+  if (e.kind === 'alias_change_requested' || e.kind === 'alias_change_approved' || e.kind === 'alias_change_rejected' || e.kind === 'alias_change_cancelled') {
+    return e.to ? <>→ v{e.to}</> : <span className="muted">remove the alias</span>
+  }
+  if (e.kind === 'alias_protected' || e.kind === 'alias_unprotected') return e.to ?? null
   if (e.from === undefined && e.to === undefined) return null
   if (e.kind === 'stage_transition') {
     return (

@@ -1,0 +1,171 @@
+/**
+ * Who may do what to one experiment or registered model, for those with MANAGE on it: the grants
+ * (admins see everyone's: the API lists another user's grants to admins only), granting a user a
+ * permission (replacing their grant there) and revoking it.
+ */
+import { type FormEvent, useId, useState } from 'react'
+import { ApiError } from '../api/client'
+import { useApi } from '../api/use-api'
+import { ErrorBox, Loading } from '../components/states'
+import { useAuth } from './auth-context'
+import { GRANTABLE, type GrantableType, RESOURCE_LABEL, type ResourceGrant, grantsOn, listUsers, revokeGrant, setGrant } from './auth-data'
+import { PermissionChip } from './permission-states'
+import './auth.css'
+import '../registry/registry.css'
+
+const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : String(e))
+
+export function PermissionsPanel({ type, id, name, onClose }: { type: GrantableType; id: string; name: string; onClose: () => void }) {
+  const auth = useAuth()
+  const formId = useId()
+  const admin = auth.user?.isAdmin === true
+  const users = useApi(`users|${auth.user?.username ?? ''}`, (signal) => listUsers(signal))
+  const grants = useApi(admin ? `grants|${type}|${id}` : null, (signal) => grantsOn(type, id, signal))
+  const [who, setWho] = useState('')
+  const [permission, setPermission] = useState<string>('READ')
+  const [error, setError] = useState<string | undefined>()
+  const [done, setDone] = useState<string | undefined>()
+  const [busy, setBusy] = useState(false)
+  const label = RESOURCE_LABEL[type]
+  const what = `${label} ‘${name}’`
+
+  const act = async (fn: () => Promise<void>, said: string) => {
+    setBusy(true)
+    setError(undefined)
+    setDone(undefined)
+    try {
+      await fn()
+      setDone(said)
+      grants.reload()
+    } catch (e) {
+      setError(message(e))
+    } finally {
+      setBusy(false)
+    }
+  }
+  const grant = (e: FormEvent) => {
+    e.preventDefault()
+    if (!who) return
+    // Admins see the grants, so whether one is replaced is known; others learn it from the API.
+    const hasGrant = grants.data ? grants.data.some((g) => g.username === who && !g.role && !g.wildcard) : undefined
+    void act(() => setGrant(who, type, id, permission, hasGrant), `${who} now has ${permission} on ${what}.`)
+  }
+  const revoke = (username: string) => act(() => revokeGrant(username, type, id), `${username}’s grant on ${what} is revoked: the default applies.`)
+
+  const admins = (users.data ?? []).filter((u) => u.isAdmin)
+  return (
+    <section className="panel permissions-panel" aria-labelledby={`${formId}-title`}>
+      <div className="permissions-head">
+        <h2 id={`${formId}-title`}>Permissions</h2>
+        <span className="muted">on {what}</span>
+        <button type="button" className="link-button permissions-close" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <p className="muted small">
+        Everyone signed in has <PermissionChip permission={auth.defaultPermission ?? 'READ'} /> (the server’s default) unless granted otherwise. READ sees it, USE
+        serves it, EDIT changes it, MANAGE also deletes it and grants; DENY shuts someone out. Admins
+        {admins.length > 0 && <> ({admins.map((u) => u.username).join(', ')})</>} may do anything.
+      </p>
+
+      {admin ? (
+        grants.error ? (
+          <ErrorBox error={grants.error} onRetry={grants.reload} />
+        ) : !grants.data ? (
+          <Loading what="the grants" />
+        ) : grants.data.length === 0 ? (
+          <p className="permissions-empty">No one has a grant on this {label}: everyone has the default.</p>
+        ) : (
+          <GrantsTable grants={grants.data} busy={busy} onRevoke={(u) => void revoke(u)} />
+        )
+      ) : (
+        <p className="muted small">Only admins see everyone’s grants. You hold MANAGE here, so you may grant or revoke by user name.</p>
+      )}
+
+      <form className="grant-form" onSubmit={grant} aria-label={`Grant a permission on ${what}`}>
+        <div className="field">
+          <label htmlFor={`${formId}-user`}>User</label>
+          <select id={`${formId}-user`} value={who} onChange={(e) => setWho(e.target.value)} required>
+            <option value="">{users.data ? 'Choose a user…' : 'Loading users…'}</option>
+            {(users.data ?? [])
+              .filter((u) => !u.isAdmin)
+              .map((u) => (
+                <option key={u.username} value={u.username}>
+                  {u.username}
+                </option>
+              ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${formId}-permission`}>Permission</label>
+          <select id={`${formId}-permission`} value={permission} onChange={(e) => setPermission(e.target.value)}>
+            {GRANTABLE.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="form-row">
+          <button type="submit" className="primary" disabled={busy || !who}>
+            Grant
+          </button>
+          {!admin && (
+            <button type="button" disabled={busy || !who} onClick={() => void revoke(who)}>
+              Revoke their grant
+            </button>
+          )}
+        </div>
+      </form>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {done && (
+        <p className="field-ok" role="status">
+          {done}
+        </p>
+      )}
+    </section>
+  )
+}
+
+function GrantsTable({ grants, busy, onRevoke }: { grants: readonly ResourceGrant[]; busy: boolean; onRevoke: (username: string) => void }) {
+  return (
+    <table className="table compact grants-table">
+      <caption className="sr-only">Grants on this resource</caption>
+      <thead>
+        <tr>
+          <th scope="col">User</th>
+          <th scope="col">Permission</th>
+          <th scope="col">Granted</th>
+          <th scope="col">
+            <span className="sr-only">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {grants.map((g) => (
+          <tr key={`${g.username}|${g.role ?? ''}|${g.wildcard}`}>
+            <td className="actor">{g.username}</td>
+            <td>
+              <PermissionChip permission={g.permission} />
+            </td>
+            <td className="muted">
+              {g.role ? <>through role {g.role}</> : g.wildcard ? 'on every one (*)' : 'directly'}
+              {g.role && g.wildcard && ' (*)'}
+            </td>
+            <td className="actions">
+              {!g.role && !g.wildcard && (
+                <button type="button" className="danger" disabled={busy} aria-label={`Revoke ${g.username}’s grant`} onClick={() => onRevoke(g.username)}>
+                  Revoke
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
