@@ -9,6 +9,8 @@ The suite drives the *stock* MLflow Python client against a `keel server`.
   stock ``mlflow server`` to check that the tests themselves are right).
 * ``KEEL_REPO`` is the repo root (set by scripts/compat.mjs); it defaults to two levels up.
 * ``KEEL_NODE`` overrides the ``node`` binary.
+* The auth tests (test_auth_*.py) use a second server, with ``--app-name basic-auth``; see
+  auth_helpers.py (``KEEL_COMPAT_AUTH_URL`` targets a running one, e.g. stock MLflow's).
 """
 
 from __future__ import annotations
@@ -245,6 +247,8 @@ def is_keel_server() -> bool:
 
 @pytest.fixture(autouse=True)
 def _skip_keel_only_on_other_servers(request, tracking_uri):
+    if "auth_server" in request.fixturenames:
+        return  # an auth test: auth_helpers decides by the auth server under test
     if request.node.get_closest_marker("keel_only") and not is_keel_server():
         pytest.skip(f"keel_only: the server under test ({tracking_uri}) is not keel")
 
@@ -254,6 +258,10 @@ def experiment_id(experiment_name) -> str:
     """Creates the fresh experiment through the fluent API, makes it active, returns its id."""
     exp = mlflow.set_experiment(experiment_name)
     return exp.experiment_id
+
+
+# The auth tests' server (--app-name basic-auth) and their fixtures: auth_server, auth.
+from auth_helpers import _skip_keel_only_on_other_auth_servers, auth, auth_server  # noqa: E402,F401
 
 
 def pytest_report_header(config):
