@@ -37,6 +37,15 @@ export interface UserPermission {
   readonly permission: string
 }
 
+export interface ResourceGrant {
+  readonly username: string
+  /** The role the grant comes through; absent for the user's direct grant. */
+  readonly role?: string
+  /** The resource's id, or `*` for every resource of its type. */
+  readonly resourcePattern: string
+  readonly permission: string
+}
+
 export interface TokenInfo {
   readonly tokenId: string
   readonly name: string
@@ -147,6 +156,17 @@ export class AuthClient {
 
   async grantPermission(username: string, resourceType: string, resourceId: string, permission: string): Promise<void> {
     await this.http.call(api.grantUserPermission, { username, resource_type: resourceType, resource_id: resourceId, permission })
+  }
+
+  /** Sets a user's permission on a resource, replacing a grant they hold there, in one step. */
+  async setPermission(username: string, resourceType: string, resourceId: string, permission: string): Promise<void> {
+    await this.http.call(api.setUserPermission, { username, resource_type: resourceType, resource_id: resourceId, permission })
+  }
+
+  /** Who holds what on a resource (its id or `*`), directly (`role` undefined) or through a role. */
+  async listResourceGrants(resourceType: string, resourceId: string): Promise<ResourceGrant[]> {
+    const res = await this.http.call(api.listResourceGrants, { resource_type: resourceType, resource_id: resourceId })
+    return res.grants.map((g) => ({ username: g.username, ...(g.role_name !== undefined && { role: g.role_name }), resourcePattern: g.resource_pattern, permission: g.permission }))
   }
 
   async revokePermission(username: string, resourceType: string, resourceId: string): Promise<void> {

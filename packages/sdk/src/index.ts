@@ -25,7 +25,7 @@ export {
   type SearchRegistryOptions,
   type VersionRef,
 } from './registry-client.js'
-export { AuthClient, type AuditRecord, type Role, type RolePermission, type TokenInfo, type User, type UserPermission } from './auth-client.js'
+export { AuthClient, type AuditRecord, type ResourceGrant, type Role, type RolePermission, type TokenInfo, type User, type UserPermission } from './auth-client.js'
 export { PredictionLogClient, splitPredictionBatch, type LogPredictionsOptions } from './prediction-log-client.js'
 export type { LabelValue, LoggedPrediction, PredictionDeploymentSummary, PredictionLabel, PredictionRecord, PredictionSearchFilter } from '@keel/contracts'
 export type * from './tracking-options.js'

@@ -202,6 +202,33 @@ describe('what they may see and do', () => {
   })
 })
 
+describe("a resource's access list", () => {
+  it('shows its managers who holds what, and sets a permission in one step', async () => {
+    const owner = await newUser('list-owner')
+    const guest = await newUser('list-guest')
+    const id = (await ok(trackingApi.createExperiment, { name: unique('shared') }, owner)).experiment_id
+    // Not for a plain reader.
+    expect((await call(authApi.listResourceGrants, { resource_type: 'experiment', resource_id: id }, guest)).status).toBe(403)
+    await ok(authApi.setUserPermission, { username: guest.user, resource_type: 'experiment', resource_id: id, permission: 'READ' }, owner)
+    // A second set replaces the grant; MLflow's grant would refuse it.
+    await ok(authApi.setUserPermission, { username: guest.user, resource_type: 'experiment', resource_id: id, permission: 'EDIT' }, owner)
+    expect((await call(authApi.grantUserPermission, { username: guest.user, resource_type: 'experiment', resource_id: id, permission: 'USE' }, owner)).json.error_code).toBe(
+      'RESOURCE_ALREADY_EXISTS',
+    )
+    const { grants } = await ok(authApi.listResourceGrants, { resource_type: 'experiment', resource_id: id }, owner)
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        { username: owner.user, resource_pattern: id, permission: 'MANAGE' },
+        { username: guest.user, resource_pattern: id, permission: 'EDIT' },
+      ]),
+    )
+    expect((await call(trackingApi.createRun, { experiment_id: id }, guest)).status).toBe(200)
+    const bad = await call(authApi.setUserPermission, { username: guest.user, resource_type: 'experiment', resource_id: id, permission: 'NO_PERMISSIONS' }, owner)
+    expect(bad.status).toBe(400)
+    expect(bad.json.message).toMatch(/NO_PERMISSIONS/)
+  })
+})
+
 describe('the audit log', () => {
   it('records each write with its actor, route, resource and outcome, refused ones included, for admins only', async () => {
     const frank = await newUser('frank')

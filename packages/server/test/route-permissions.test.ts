@@ -269,6 +269,12 @@ const SAMPLES: Sample[] = [
   },
   { endpoint: a.revokeUserPermission, need: level('MANAGE'), request: (f) => ({ username: 'nobody', resource_type: 'experiment', resource_id: f.experimentId }) },
   { endpoint: a.getUserPermission, need: { kind: 'self' }, request: (f, user) => ({ username: user, resource_type: 'experiment', resource_id: f.experimentId }) },
+  {
+    endpoint: a.setUserPermission,
+    need: level('MANAGE'),
+    request: (f) => ({ username: 'nobody', resource_type: 'experiment', resource_id: f.experimentId, permission: 'READ' }),
+  },
+  { endpoint: a.listResourceGrants, need: level('MANAGE'), request: (f) => ({ resource_type: 'registered_model', resource_id: f.model }) },
   { endpoint: a.createRole, need: { kind: 'admin' }, request: () => ({ workspace: 'default', name: unique('role') }) },
   { endpoint: a.getRole, need: { kind: 'role-holder' }, request: () => ({ role_id: 1 }) },
   { endpoint: a.listRoles, need: { kind: 'role-holder' }, request: () => ({ workspace: 'default' }) },

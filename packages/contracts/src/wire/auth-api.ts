@@ -38,6 +38,10 @@ export const userPermissionRowWire = z.object({
   permission: str,
 })
 
+/** A grant on one resource: `role_name` absent for the user's direct grant. */
+export const resourceGrantWire = z.object({ username: str, role_name: str.optional(), resource_pattern: str, permission: str })
+export type ResourceGrantWire = z.input<typeof resourceGrantWire>
+
 const userPermissions = z.object({ is_admin: bool, permissions: z.array(userPermissionRowWire) })
 // The rules of auth/auth-service.ts, access-service.ts and permissions.ts, as the document states them.
 /** A user name HTTP basic auth can carry: no ':' nor control characters. */
@@ -139,6 +143,20 @@ export const authApi = {
     z.object(resourceRef),
     empty,
     3,
+  ),
+  setUserPermission: endpoint(
+    'POST',
+    '/keel/permissions/set',
+    "Set a user's permission on a resource, replacing a grant they hold there, in one step (MANAGE on it, or admins)",
+    z.object({ ...resourceRef, permission: str.meta({ enum: RESOURCE_PERMISSIONS }) }),
+    empty,
+  ),
+  listResourceGrants: endpoint(
+    'GET',
+    '/keel/permissions/resource',
+    'Who holds what on one resource, directly or through a role, `*` grants included (MANAGE on it, or admins)',
+    z.object({ resource_type: resourceRef.resource_type, resource_id: resourceRef.resource_id }),
+    z.object({ grants: z.array(resourceGrantWire) }),
   ),
   getUserPermission: endpoint(
     'GET',

@@ -5,7 +5,7 @@
  * may show, and the management of grants and roles with MLflow's rules and messages.
  */
 import { KeelError } from '@keel/contracts'
-import { DEFAULT_WORKSPACE, type AuthStore, type Role, type RolePermission, type StoredUser } from './auth-store.js'
+import { DEFAULT_WORKSPACE, type AuthStore, type ResourceGrant, type Role, type RolePermission, type StoredUser } from './auth-store.js'
 import {
   type Action,
   type GrantableResourceType,
@@ -121,6 +121,18 @@ export class AccessService {
   async grantUserPermission(user: StoredUser, resourceType: unknown, resourceId: unknown, permission: unknown): Promise<void> {
     const { type, id } = this.grantTarget(resourceType, resourceId)
     await this.store.grantUserPermission(user.id, type, id, checkGrantable(permission, type))
+  }
+
+  /** Sets a user's direct grant on a resource, replacing one they hold, in one write (keel's). */
+  async setUserPermission(user: StoredUser, resourceType: unknown, resourceId: unknown, permission: unknown): Promise<void> {
+    const { type, id } = this.grantTarget(resourceType, resourceId)
+    await this.store.grantUserPermission(user.id, type, id, checkGrantable(permission, type), true)
+  }
+
+  /** Who holds what on one resource (its id, or `*` of its type), through any role. */
+  async resourceGrants(resourceType: unknown, resourceId: unknown): Promise<ResourceGrant[]> {
+    const { type, id } = this.grantTarget(resourceType, resourceId)
+    return this.store.listResourceGrants(type, id)
   }
 
   async revokeUserPermission(user: StoredUser, resourceType: unknown, resourceId: unknown): Promise<void> {

@@ -94,6 +94,15 @@ export function mountAuthRoutes(router: RpcRouter, { auth, access, audit }: Auth
     .add(api.grantUserPermission, async (r) => (await access.grantUserPermission(await user(r.username), r.resource_type, r.resource_id, r.permission), {}))
     .add(api.revokeUserPermission, async (r) => (await access.revokeUserPermission(await user(r.username), r.resource_type, r.resource_id), {}))
     .add(api.getUserPermission, async (r) => access.userPermission(await user(r.username), r.resource_type, r.resource_id))
+    .add(api.setUserPermission, async (r) => (await access.setUserPermission(await user(r.username), r.resource_type, r.resource_id, r.permission), {}))
+    .add(api.listResourceGrants, async (r) => ({
+      grants: (await access.resourceGrants(r.resource_type, r.resource_id)).map((g) => ({
+        username: g.username,
+        ...(g.roleName !== undefined && { role_name: g.roleName }),
+        resource_pattern: g.resourcePattern,
+        permission: g.permission,
+      })),
+    }))
 
     .add(api.createRole, async (r) => ({ role: roleToWire(await access.createRole(r.name, r.workspace, r.description)) }))
     .add(api.getRole, async (r) => ({ role: roleToWire(await access.getRole(r.role_id)) }))

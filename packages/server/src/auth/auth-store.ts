@@ -31,6 +31,16 @@ export interface Role {
   readonly permissions: readonly RolePermission[]
 }
 
+/** A grant someone holds on one resource, directly or through a role (the resource's access list). */
+export interface ResourceGrant {
+  readonly username: string
+  /** The role it comes through; undefined for the user's own direct grant. */
+  readonly roleName: string | undefined
+  /** The resource's id, or `*` (every resource of the type). */
+  readonly resourcePattern: string
+  readonly permission: PermissionName
+}
+
 export interface RoleAssignment {
   readonly id: number
   readonly userId: number
@@ -99,6 +109,11 @@ export interface AuthStore {
   deleteGrantsForResource(resourceType: ResourceType, pattern: string): Promise<void>
   /** Moves every direct grant to a resource's new id (a renamed registered model). */
   renameGrantsForResource(resourceType: ResourceType, oldPattern: string, newPattern: string): Promise<void>
+  /**
+   * Who holds what on one resource: every user's grants on that id or on `*` of its type, through
+   * any role, by user name then pattern.
+   */
+  listResourceGrants(resourceType: ResourceType, resourceId: string): Promise<ResourceGrant[]>
   /** Every grant the user holds through any role, on the given types plus the workspace slot. */
   listGrants(userId: number, types: readonly ResourceType[]): Promise<Grant[]>
 

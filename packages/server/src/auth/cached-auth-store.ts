@@ -7,7 +7,7 @@
  * default), the bound MLflow's own optional credential cache documents as its staleness.
  */
 import type { Grant, PermissionName, ResourceType } from './permissions.js'
-import type { AuthStore, Role, RoleAssignment, RolePermission, StoredToken, StoredUser, TokenKind } from './auth-store.js'
+import type { AuthStore, ResourceGrant, Role, RoleAssignment, RolePermission, StoredToken, StoredUser, TokenKind } from './auth-store.js'
 
 export const DEFAULT_AUTH_CACHE_TTL_MS = 1_000
 const MAX_ENTRIES = 10_000
@@ -110,6 +110,9 @@ export class CachedAuthStore implements AuthStore {
   }
   listRoleUsers(roleId: number): Promise<RoleAssignment[]> {
     return this.inner.listRoleUsers(roleId)
+  }
+  listResourceGrants(resourceType: ResourceType, resourceId: string): Promise<ResourceGrant[]> {
+    return this.inner.listResourceGrants(resourceType, resourceId)
   }
   listTokens(userId: number, kind: TokenKind): Promise<StoredToken[]> {
     return this.inner.listTokens(userId, kind)

@@ -66,6 +66,18 @@ function creates<Req, Res>(
   )
 }
 
+/** A resource's access list is for those who may change it: MANAGE on it (on `*`: admins or workspace admins). */
+const grantViewer = custom<{ resource_type: string; resource_id: string }>(
+  'MANAGE on the resource (on every resource, `*`: admins or workspace admins)',
+  false,
+  async (req, ctx) => {
+    const type = parseResourceType(req.resource_type)
+    if (type === 'workspace') return ctx.needAdmin()
+    if (req.resource_id === '*') return ctx.needWorkspaceAdmin()
+    await ctx.need(type, req.resource_id, 'manage')
+  },
+)
+
 const selfOrAdmin = custom<{ username?: string | undefined }>('the user themselves, or an admin', false, async (r, ctx) => {
   if (r.username !== ctx.principal.username) ctx.needAdmin()
 })
@@ -323,6 +335,8 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   row(a.grantUserPermission, grantManager),
   row(a.revokeUserPermission, grantManager),
   row(a.getUserPermission, selfOrAdmin),
+  row(a.setUserPermission, grantManager),
+  row(a.listResourceGrants, grantViewer),
   row(a.createRole, roleManager),
   row(a.getRole, roleViewer),
   row(a.listRoles, roleViewer),

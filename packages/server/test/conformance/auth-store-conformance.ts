@@ -256,6 +256,29 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
       expect(await on(bob.id)).toEqual(['new:EDIT'])
     })
 
+    it("lists a resource's access list: direct grants and role grants on its id or on '*', by user", async () => {
+      const team = await store.createRole('model-team', DEFAULT_WORKSPACE, null)
+      await store.addRolePermission(team.id, 'registered_model', '*', 'READ')
+      await store.addRolePermission(team.id, 'registered_model', 'other', 'EDIT')
+      await store.assignRole(bob.id, team.id)
+      await store.grantUserPermission(ann.id, 'registered_model', 'fraud', 'MANAGE')
+      await store.grantUserPermission(bob.id, 'registered_model', 'fraud', 'USE')
+      await store.grantUserPermission(ann.id, 'experiment', 'fraud', 'EDIT') // another type
+      expect(await store.listResourceGrants('registered_model', 'fraud')).toEqual([
+        { username: 'ann', roleName: undefined, resourcePattern: 'fraud', permission: 'MANAGE' },
+        { username: 'bob', roleName: 'model-team', resourcePattern: '*', permission: 'READ' },
+        { username: 'bob', roleName: undefined, resourcePattern: 'fraud', permission: 'USE' },
+      ])
+      await store.grantUserPermission(bob.id, 'registered_model', 'fraud', 'EDIT', true) // replaced in one write
+      expect((await store.listResourceGrants('registered_model', 'fraud')).filter((g) => g.roleName === undefined).map((g) => `${g.username}:${g.permission}`)).toEqual([
+        'ann:MANAGE',
+        'bob:EDIT',
+      ])
+      expect(await store.listResourceGrants('registered_model', 'nothing-here')).toEqual([
+        { username: 'bob', roleName: 'model-team', resourcePattern: '*', permission: 'READ' },
+      ])
+    })
+
     it('lists every grant through every role, on the asked types plus the workspace slot', async () => {
       const role = await store.createRole('r', DEFAULT_WORKSPACE, null)
       await store.addRolePermission(role.id, 'workspace', '*', 'USE')

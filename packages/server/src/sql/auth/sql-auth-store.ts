@@ -8,6 +8,7 @@ import type { ColumnType, Generated, Kysely, Selectable } from 'kysely'
 import {
   DEFAULT_WORKSPACE,
   type AuthStore,
+  type ResourceGrant,
   type Role,
   type RoleAssignment,
   type RolePermission,
@@ -432,6 +433,27 @@ export class SqlAuthStore implements AuthStore {
         .where('role_id', 'in', hidden)
         .execute()
     })
+  }
+
+  async listResourceGrants(resourceType: ResourceType, resourceId: string): Promise<ResourceGrant[]> {
+    const rows = await this.db
+      .selectFrom('auth_role_permissions as p')
+      .innerJoin('auth_user_roles as a', 'a.role_id', 'p.role_id')
+      .innerJoin('auth_users as u', 'u.user_id', 'a.user_id')
+      .innerJoin('auth_roles as r', 'r.role_id', 'p.role_id')
+      .select(['u.username', 'r.name as role_name', 'p.resource_pattern', 'p.permission'])
+      .where('p.resource_type', '=', resourceType)
+      .where('p.resource_pattern', 'in', [resourceId, '*'])
+      .orderBy('u.username')
+      .orderBy('p.resource_pattern')
+      .orderBy('r.name')
+      .execute()
+    return rows.map((r) => ({
+      username: r.username,
+      roleName: isUserRoleName(r.role_name) ? undefined : r.role_name,
+      resourcePattern: r.resource_pattern,
+      permission: r.permission as PermissionName,
+    }))
   }
 
   async listGrants(userId: number, types: readonly ResourceType[]): Promise<Grant[]> {
