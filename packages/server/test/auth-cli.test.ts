@@ -146,8 +146,12 @@ describe('keel permissions and keel audit', () => {
     await fails(['experiments', 'delete', id], pat, /^error PERMISSION_DENIED .*pat needs MANAGE on experiment .* \(has READ\)/)
     expect(await ok(['permissions', 'grant', 'pat', 'experiment', id, 'edit'], ADMIN)).toContain(`pat has EDIT on experiment ${id}`)
     await fails(['experiments', 'delete', id], pat, /needs MANAGE .* \(has EDIT\)/)
-    // A second grant replaces the first (the API alone refuses it, as MLflow's does).
-    expect(await json(['permissions', 'grant', 'pat', 'experiment', id, 'MANAGE'], ADMIN)).toMatchObject({ permission: 'MANAGE', replaced: true })
+    // A second grant replaces the first, in one step.
+    expect(await json(['permissions', 'grant', 'pat', 'experiment', id, 'MANAGE'], ADMIN)).toMatchObject({ permission: 'MANAGE' })
+    expect(await json(['permissions', 'who', 'experiment', id], ADMIN)).toEqual(
+      expect.arrayContaining([{ username: 'pat', resourcePattern: id, permission: 'MANAGE' }]),
+    )
+    expect(await ok(['permissions', 'who', 'experiment', id], ADMIN)).toMatch(new RegExp(`pat\\s+│ MANAGE\\s+│ experiment ${id}\\s+│ direct grant`))
     expect(await json(['permissions', 'get', 'pat', 'experiment', id], ADMIN)).toMatchObject({ permission: 'MANAGE', allowed: true })
     expect((await json<{ permissions: object[] }>(['permissions', 'list', 'pat'], ADMIN)).permissions).toEqual([
       expect.objectContaining({ resourceType: 'experiment', resourcePattern: id, permission: 'MANAGE' }),
@@ -158,8 +162,9 @@ describe('keel permissions and keel audit', () => {
     expect(await ok(['permissions', 'revoke', 'pat', 'experiment', id], ADMIN)).toContain('revoked the grant of pat')
     expect(await ok(['permissions', 'get', 'pat', 'experiment', id], ADMIN)).toContain(`pat has READ on experiment ${id}`)
     await fails(['experiments', 'restore', id], pat, /PERMISSION_DENIED/)
+    await fails(['permissions', 'who', 'experiment', id], pat, /PERMISSION_DENIED/) // managers only
     await fails(['permissions', 'revoke', 'pat', 'experiment', id], ADMIN, /RESOURCE_DOES_NOT_EXIST/)
-    await fails(['permissions', 'grant', 'pat', 'experiment', id, 'WRITE'], ADMIN, /argument 'permission'.*expected one of READ, USE, EDIT, MANAGE, NO_PERMISSIONS/)
+    await fails(['permissions', 'grant', 'pat', 'experiment', id, 'WRITE'], ADMIN, /argument 'permission'.*expected one of READ, USE, EDIT, MANAGE, DENY/)
     await fails(['permissions', 'grant', 'pat', 'run', id, 'READ'], ADMIN, /argument 'type'.*expected one of experiment, registered_model, deployment/)
     await fails(['permissions', 'grant', 'pat', 'experiment', id, 'READ'], pat, /PERMISSION_DENIED/)
 
@@ -169,10 +174,9 @@ describe('keel permissions and keel audit', () => {
     expect(deletes.map((r) => r.status)).toEqual([403, 403, 200])
     expect(deletes.every((r) => r.actor === 'pat' && r.authenticated && r.resource?.experiment === id)).toBe(true)
     expect(records.find((r) => r.action === 'POST /mlflow/experiments/restore')).toMatchObject({ status: 403 })
-    const grants = await json<Record[]>(['audit', '--action', 'permissions/GRANT', '--since', since], ADMIN)
+    const grants = await json<Record[]>(['audit', '--action', 'permissions/SET', '--since', since], ADMIN)
     expect(grants.map((r) => [r.actor, r.status])).toEqual([
       ['admin', 200],
-      ['admin', 400], // the refused second grant the CLI replaced
       ['admin', 200],
       ['pat', 403],
     ])

@@ -1,7 +1,7 @@
 /**
  * `keel permissions`: per-user grants on experiments, registered models and deployments, as
- * MLflow's basic-auth app defines them (READ < USE < EDIT < MANAGE, NO_PERMISSIONS). Granting
- * needs MANAGE on the resource, or an admin.
+ * MLflow's basic-auth app defines them (READ < USE < EDIT < MANAGE, and DENY, which wins over any
+ * other grant). Granting needs MANAGE on the resource, or an admin.
  */
 import { Argument, type Command } from 'commander'
 import pc from 'picocolors'
@@ -10,7 +10,7 @@ import { authFor, withClientOptions, type ClientFlags } from './client-options.j
 import { printJson, printTable } from './output.js'
 
 const RESOURCE_TYPES = ['experiment', 'registered_model', 'deployment'] as const
-const PERMISSIONS = ['READ', 'USE', 'EDIT', 'MANAGE', 'NO_PERMISSIONS'] as const
+const PERMISSIONS = ['READ', 'USE', 'EDIT', 'MANAGE', 'DENY'] as const
 
 const resourceArguments = (command: Command): Command =>
   command
@@ -25,19 +25,23 @@ export function registerPermissionCommands(program: Command): void {
     .description('Give a user a permission on one resource, replacing any grant they hold on it (needs MANAGE on it, or an admin)')
     .addArgument(new Argument('<permission>', PERMISSIONS.join(' | ')).argParser(oneOf(PERMISSIONS)))
     .action(async (username: string, type: string, id: string, permission: string, flags: ClientFlags) => {
-      const auth = authFor(flags)
-      let replaced = false
-      try {
-        await auth.grantPermission(username, type, id, permission)
-      } catch (error) {
-        // The API (as MLflow's) refuses a second grant on a resource: replace the first.
-        if ((error as { code?: string }).code !== 'RESOURCE_ALREADY_EXISTS') throw error
-        await auth.revokePermission(username, type, id)
-        await auth.grantPermission(username, type, id, permission)
-        replaced = true
-      }
-      if (flags.json) return printJson({ username, resourceType: type, resourceId: id, permission, replaced })
-      process.stdout.write(`${pc.green('✓')} ${username} has ${pc.bold(permission)} on ${type} ${id}${replaced ? pc.dim(' (replacing the previous grant)') : ''}\n`)
+      // keel's set: a grant they already hold there is replaced in the same write.
+      await authFor(flags).setPermission(username, type, id, permission)
+      if (flags.json) return printJson({ username, resourceType: type, resourceId: id, permission })
+      process.stdout.write(`${pc.green('✓')} ${username} has ${pc.bold(permission)} on ${type} ${id}\n`)
+    })
+
+  withClientOptions(permissions.command('who'))
+    .description('Who holds what on one resource, directly or through a role (needs MANAGE on it, or an admin)')
+    .addArgument(new Argument('<type>', RESOURCE_TYPES.join(' | ')).argParser(oneOf(RESOURCE_TYPES)))
+    .argument('<resource-id>', 'experiment id, registered model name or deployment name')
+    .action(async (type: string, id: string, flags: ClientFlags) => {
+      const grants = await authFor(flags).listResourceGrants(type, id)
+      if (flags.json) return printJson(grants)
+      printTable(
+        ['User', 'Permission', 'On', 'Via'],
+        grants.map((g) => [g.username, g.permission, g.resourcePattern === '*' ? `every ${type}` : `${type} ${id}`, g.role === undefined ? 'direct grant' : `role ${g.role}`]),
+      )
     })
 
   withClientOptions(resourceArguments(permissions.command('revoke')))
