@@ -191,6 +191,10 @@ describe('the UI under authentication', () => {
     await expect.poll(() => carol.getByRole('button', { name: 'Register a new version' }).count()).toBe(1)
     expect(await carol.getByRole('button', { name: 'Permissions' }).count()).toBe(1)
     expect(await carol.getByRole('button', { name: 'Edit description' }).count()).toBe(1)
+    // A manager who is not an admin sees who holds what on her model too.
+    await carol.getByRole('button', { name: 'Permissions' }).click()
+    await expect.poll(() => carol.locator('.permissions-panel .grants-table').textContent()).toContain('carolMANAGEdirectly')
+    await carol.locator('.permissions-panel').getByRole('button', { name: 'Close' }).click()
 
     const adminContext = await newContext()
     await signInContext(adminContext, 'admin')

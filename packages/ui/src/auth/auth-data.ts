@@ -3,7 +3,7 @@
  * tokens, through the endpoint tables of @keel/contracts), and the pure helpers its pages share.
  */
 import { authApi } from '@keel/contracts'
-import { ApiError, call } from '../api/client'
+import { call } from '../api/client'
 
 export interface SignedInUser {
   readonly username: string
@@ -77,49 +77,20 @@ export interface ResourceGrant {
   readonly wildcard: boolean
 }
 
-const isDirect = (roleName: string) => /^__user_\d+__$/.test(roleName)
-
-/**
- * Who holds a grant on one resource (admins only: the API lists another user's grants to admins),
- * from each user's grants through every role.
- */
+/** Who holds a grant on one resource (its managers may ask), directly or through a role. */
 export async function grantsOn(type: GrantableType, id: string, signal?: AbortSignal): Promise<ResourceGrant[]> {
-  const users = await listUsers(signal)
-  const rows = await Promise.all(
-    users.map(async (u) => {
-      const res = await call(authApi.listUserPermissions, { username: u.username }, signal)
-      return res.permissions
-        .filter((p) => p.resource_type === type && (p.resource_pattern === id || p.resource_pattern === '*'))
-        .map((p) => ({
-          username: u.username,
-          permission: p.permission,
-          ...(!isDirect(p.role_name) && { role: p.role_name }),
-          wildcard: p.resource_pattern === '*',
-        }))
-    }),
-  )
-  return rows.flat()
+  const res = await call(authApi.listResourceGrants, { resource_type: type, resource_id: id }, signal)
+  return res.grants.map((g) => ({
+    username: g.username,
+    permission: g.permission,
+    ...(g.role_name !== undefined && { role: g.role_name }),
+    wildcard: g.resource_pattern === '*',
+  }))
 }
 
-/**
- * Grants a user a permission on a resource, replacing their direct grant there (the API refuses a
- * second one, so the old one is revoked first). `hasGrant`: whether they hold one, when known
- * (admins see it); unknown, a refused grant tells.
- */
-export async function setGrant(username: string, type: GrantableType, id: string, permission: string, hasGrant?: boolean): Promise<void> {
-  const grant = () => call(authApi.grantUserPermission, { username, resource_type: type, resource_id: id, permission })
-  const revoke = () => call(authApi.revokeUserPermission, { username, resource_type: type, resource_id: id })
-  if (hasGrant) {
-    await revoke()
-    return void (await grant())
-  }
-  try {
-    await grant()
-  } catch (e) {
-    if (!(hasGrant === undefined && e instanceof ApiError && e.code === 'RESOURCE_ALREADY_EXISTS')) throw e
-    await revoke()
-    await grant()
-  }
+/** Sets a user's permission on a resource, replacing their direct grant there, in one step. */
+export async function setGrant(username: string, type: GrantableType, id: string, permission: string): Promise<void> {
+  await call(authApi.setUserPermission, { username, resource_type: type, resource_id: id, permission })
 }
 
 export async function revokeGrant(username: string, type: GrantableType, id: string): Promise<void> {

@@ -1,7 +1,7 @@
 /**
- * Who may do what to one experiment or registered model, for those with MANAGE on it: the grants
- * (admins see everyone's: the API lists another user's grants to admins only), granting a user a
- * permission (replacing their grant there) and revoking it.
+ * Who may do what to one experiment or registered model, for those with MANAGE on it: its grants
+ * (direct and through roles), granting a user a permission (replacing their grant there, in one
+ * step) and revoking it.
  */
 import { type FormEvent, useId, useState } from 'react'
 import { ApiError } from '../api/client'
@@ -18,9 +18,8 @@ const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e
 export function PermissionsPanel({ type, id, name, onClose }: { type: GrantableType; id: string; name: string; onClose: () => void }) {
   const auth = useAuth()
   const formId = useId()
-  const admin = auth.user?.isAdmin === true
   const users = useApi(`users|${auth.user?.username ?? ''}`, (signal) => listUsers(signal))
-  const grants = useApi(admin ? `grants|${type}|${id}` : null, (signal) => grantsOn(type, id, signal))
+  const grants = useApi(`grants|${type}|${id}`, (signal) => grantsOn(type, id, signal))
   const [who, setWho] = useState('')
   const [permission, setPermission] = useState<string>('READ')
   const [error, setError] = useState<string | undefined>()
@@ -46,9 +45,7 @@ export function PermissionsPanel({ type, id, name, onClose }: { type: GrantableT
   const grant = (e: FormEvent) => {
     e.preventDefault()
     if (!who) return
-    // Admins see the grants, so whether one is replaced is known; others learn it from the API.
-    const hasGrant = grants.data ? grants.data.some((g) => g.username === who && !g.role && !g.wildcard) : undefined
-    void act(() => setGrant(who, type, id, permission, hasGrant), `${who} now has ${permission} on ${what}.`)
+    void act(() => setGrant(who, type, id, permission), `${who} now has ${permission} on ${what}.`)
   }
   const revoke = (username: string) => act(() => revokeGrant(username, type, id), `${username}’s grant on ${what} is revoked: the default applies.`)
 
@@ -68,18 +65,14 @@ export function PermissionsPanel({ type, id, name, onClose }: { type: GrantableT
         {admins.length > 0 && <> ({admins.map((u) => u.username).join(', ')})</>} may do anything.
       </p>
 
-      {admin ? (
-        grants.error ? (
-          <ErrorBox error={grants.error} onRetry={grants.reload} />
-        ) : !grants.data ? (
-          <Loading what="the grants" />
-        ) : grants.data.length === 0 ? (
-          <p className="permissions-empty">No one has a grant on this {label}: everyone has the default.</p>
-        ) : (
-          <GrantsTable grants={grants.data} busy={busy} onRevoke={(u) => void revoke(u)} />
-        )
+      {grants.error ? (
+        <ErrorBox error={grants.error} onRetry={grants.reload} />
+      ) : !grants.data ? (
+        <Loading what="the grants" />
+      ) : grants.data.length === 0 ? (
+        <p className="permissions-empty">No one has a grant on this {label}: everyone has the default.</p>
       ) : (
-        <p className="muted small">Only admins see everyone’s grants. You hold MANAGE here, so you may grant or revoke by user name.</p>
+        <GrantsTable grants={grants.data} busy={busy} onRevoke={(u) => void revoke(u)} />
       )}
 
       <form className="grant-form" onSubmit={grant} aria-label={`Grant a permission on ${what}`}>
@@ -110,11 +103,6 @@ export function PermissionsPanel({ type, id, name, onClose }: { type: GrantableT
           <button type="submit" className="primary" disabled={busy || !who}>
             Grant
           </button>
-          {!admin && (
-            <button type="button" disabled={busy || !who} onClick={() => void revoke(who)}>
-              Revoke their grant
-            </button>
-          )}
         </div>
       </form>
       {error && (
