@@ -50,6 +50,16 @@ describe('proxied artifacts', () => {
     expect((await fetch(artifactUrl('1/run1/artifacts/model/MLmodel'))).status).toBe(404)
   })
 
+  it('answers 400, not a 5xx, for a run whose experiment keeps artifacts where this server does not serve', async () => {
+    const post = async (path: string, body: object) =>
+      (await fetch(`${server.url}/api/2.0/mlflow${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>
+    const { experiment_id } = await post('/experiments/create', { name: `elsewhere-${Date.now()}`, artifact_location: 's3://bucket/keel' })
+    const { run } = await post('/runs/create', { experiment_id })
+    const res = await fetch(`${server.url}/api/2.0/mlflow/artifacts/list?run_id=${run.info.run_id}`)
+    expect(res.status).toBe(400)
+    expect(((await res.json()) as { message: string }).message).toMatch(/s3:\/\/bucket\/keel.* is not served by this server/)
+  })
+
   it('lists a missing folder as an empty object (the client relies on it)', async () => {
     const res = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts?path=9/none/artifacts/model`)
     expect(res.status).toBe(200)

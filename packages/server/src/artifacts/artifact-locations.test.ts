@@ -27,7 +27,7 @@ describe('ArtifactLocations', () => {
   })
 
   it('refuses schemes it does not serve', () => {
-    expect(() => new ArtifactLocations(proxied).resolve('s3://bucket/key')).toThrow(expect.objectContaining({ code: 'NOT_IMPLEMENTED' }))
+    expect(() => new ArtifactLocations(proxied).resolve('s3://bucket/key')).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/s3:\/\/bucket\/key' is not served by this server/) }))
   })
 
   it('joins paths with one slash', () => {

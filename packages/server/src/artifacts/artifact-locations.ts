@@ -50,7 +50,9 @@ export class ArtifactLocations {
       }
       return { repo: new LocalArtifactRepository(root), path: local.slice(root.length + 1) }
     }
-    throw new KeelError('NOT_IMPLEMENTED', `Artifact URI '${uri}' is not served by this server (supported: mlflow-artifacts:, file:)`)
+    // The caller's location (an experiment's artifact_location, a URI in a request), not a fault of
+    // the server: a 400 that says what this server serves, never a 5xx.
+    throw KeelError.invalid(`Artifact URI '${uri}' is not served by this server (supported: mlflow-artifacts:, file: under its artifact roots)`)
   }
 }
 
