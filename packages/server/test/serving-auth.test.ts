@@ -7,7 +7,7 @@
  * once revoked; a tracking server that cannot answer means 503, never a prediction. And the
  * loopback rule: `--host 0.0.0.0` without --require-auth or --no-auth exits 2.
  */
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,7 +15,7 @@ import { RandomForestClassifier, loadIris } from '@keel/ml'
 import { type Keel, createKeel } from '@keel/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KEEL_BIN, type KeelServer, freePort, startKeelServer } from './support/keel-server.js'
-import { type Reply, send } from './support/model-server.js'
+import { type ModelServerProcess, type Reply, send, startModelServe } from './support/model-server.js'
 
 const ADMIN = { username: 'admin', password: 'admin-password-1' }
 const PASSWORD = 'a-password-1234'
@@ -26,47 +26,11 @@ const columns = iris.featureNames
 const row = [...iris.data[0]!]
 const dir = mkdtempSync(join(tmpdir(), 'keel-serving-auth-'))
 
-interface Served {
-  readonly url: string
-  output(): string
-  stop(): Promise<void>
-}
+type Served = ModelServerProcess
 
 /** `keel models serve` with the serving process's own credentials (it loads models and logs through them). */
-async function serve(args: readonly string[], trackingUri: string, host = '127.0.0.1'): Promise<Served> {
-  const port = await freePort()
-  const child = spawn(process.execPath, [KEEL_BIN, 'models', 'serve', '--host', host, '--port', String(port), '--tracking-uri', trackingUri, '-w', '1', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', MLFLOW_TRACKING_USERNAME: ADMIN.username, MLFLOW_TRACKING_PASSWORD: ADMIN.password },
-  })
-  let log = ''
-  child.stdout!.on('data', (d: Buffer) => (log += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (log += d.toString()))
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`keel models serve exited with ${child.exitCode}:\n${log}`)
-    try {
-      if ((await fetch(`${url}/v2/health/ready`)).status === 200 && /Serving \S+ on http/.test(log)) break
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(`keel models serve did not become ready:\n${log}`)
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  return {
-    url,
-    output: () => log,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-      await exited
-    },
-  }
-}
+const serve = (args: readonly string[], trackingUri: string): Promise<Served> =>
+  startModelServe(['-w', '1', ...args], trackingUri, { MLFLOW_TRACKING_USERNAME: ADMIN.username, MLFLOW_TRACKING_PASSWORD: ADMIN.password })
 
 const basic = (username: string, password = PASSWORD) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
 const scoring = JSON.stringify({ dataframe_split: { columns, data: [row] } })
@@ -91,7 +55,7 @@ let tracking: KeelServer
 let admin: Keel
 /** The deployment `gated`: champion from models:/auth-main@champion, shadow models:/auth-shadow/1; cache 2 s. */
 let gated: Served
-/** models:/auth-main/1 on 0.0.0.0 with --require-auth and the default cache (30 s). */
+/** models:/auth-main/1 with --require-auth and the default cache (30 s). */
 let steady: Served
 let unregisteredRun: string
 
@@ -128,7 +92,7 @@ beforeAll(async () => {
   )
   ;[gated, steady] = await Promise.all([
     serve(['--deployment', file, '--require-auth', '--auth-cache-seconds', String(TTL_S)], tracking.url),
-    serve(['-m', 'models:/auth-main/1', '--name', 'gated', '--require-auth'], tracking.url, '0.0.0.0'),
+    serve(['-m', 'models:/auth-main/1', '--name', 'gated', '--require-auth'], tracking.url),
   ])
 }, 60_000)
 

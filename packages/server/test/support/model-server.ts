@@ -17,11 +17,12 @@ export interface ModelServerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>
 }
 
-export async function startModelServe(args: readonly string[], trackingUri: string): Promise<ModelServerProcess> {
+/** `env` adds to the process's environment (e.g. the model server's own credentials). */
+export async function startModelServe(args: readonly string[], trackingUri: string, env: Readonly<Record<string, string>> = {}): Promise<ModelServerProcess> {
   const port = await freePort()
   const child = spawn(process.execPath, [KEEL_BIN, 'models', 'serve', '--port', String(port), '--tracking-uri', trackingUri, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   })
   let log = ''
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()))
