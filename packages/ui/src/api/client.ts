@@ -26,6 +26,11 @@ export class ApiError extends Error {
   }
 }
 
+/** What to show for a failure: the server's message for an ApiError (or any Error), else the value. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
 function fillPath(template: string, request: Record<string, unknown>, keepInBody: boolean) {
   const rest = { ...request }
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {

@@ -4,7 +4,7 @@
  * step) and revoking it.
  */
 import { type FormEvent, useId, useState } from 'react'
-import { ApiError } from '../api/client'
+import { errorMessage } from '../api/client'
 import { useApi } from '../api/use-api'
 import { ErrorBox, Loading } from '../components/states'
 import { useAuth } from './auth-context'
@@ -13,7 +13,6 @@ import { PermissionChip } from './permission-states'
 import './auth.css'
 import '../registry/registry.css'
 
-const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : String(e))
 
 export function PermissionsPanel({ type, id, name, onClose }: { type: GrantableType; id: string; name: string; onClose: () => void }) {
   const auth = useAuth()
@@ -37,7 +36,7 @@ export function PermissionsPanel({ type, id, name, onClose }: { type: GrantableT
       setDone(said)
       grants.reload()
     } catch (e) {
-      setError(message(e))
+      setError(errorMessage(e))
     } finally {
       setBusy(false)
     }

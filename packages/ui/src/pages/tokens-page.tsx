@@ -5,7 +5,7 @@
  */
 import { authApi } from '@keel/contracts'
 import { type FormEvent, useId, useRef, useState } from 'react'
-import { ApiError, call } from '../api/client'
+import { call, errorMessage } from '../api/client'
 import { useApi } from '../api/use-api'
 import { useAuth } from '../auth/auth-context'
 import { Empty, ErrorBox, Loading } from '../components/states'
@@ -124,7 +124,7 @@ function CreateToken({ onCreated }: { onCreated: (name: string, secret: string) 
       setName('')
       onCreated(res.token_info.name, res.token)
     } catch (err) {
-      setError(err instanceof ApiError || err instanceof Error ? err.message : String(err))
+      setError(errorMessage(err))
     } finally {
       setBusy(false)
     }

@@ -5,7 +5,7 @@
  */
 import { authApi } from '@keel/contracts'
 import { type FormEvent, useId, useState } from 'react'
-import { ApiError, call } from '../api/client'
+import { call, errorMessage } from '../api/client'
 import { useApi } from '../api/use-api'
 import { useAuth } from '../auth/auth-context'
 import { type UserRow, listUsers } from '../auth/auth-data'
@@ -14,7 +14,6 @@ import { Empty, ErrorBox, Loading } from '../components/states'
 import '../auth/auth.css'
 import '../registry/registry.css'
 
-const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : String(e))
 const MIN_PASSWORD = 12
 
 export function UsersPage() {
@@ -61,7 +60,7 @@ export function UsersPage() {
       await fn()
       note(said)
     } catch (e) {
-      setActionError(message(e))
+      setActionError(errorMessage(e))
     }
   }
   const setAdmin = (u: UserRow, isAdmin: boolean) =>
@@ -193,7 +192,7 @@ function CreateUser({ onCreated }: { onCreated: (name: string) => void }) {
       setPassword('')
       onCreated(username.trim())
     } catch (err) {
-      setError(message(err))
+      setError(errorMessage(err))
     } finally {
       setBusy(false)
     }
@@ -237,7 +236,7 @@ function SetPassword({ username, onSet, onCancel }: { username: string; onSet: (
       await call(authApi.updateUserPassword, { username, password })
       onSet()
     } catch (err) {
-      setError(message(err))
+      setError(errorMessage(err))
     }
   }
   return (

@@ -5,11 +5,10 @@
  */
 import type { AliasChangeRequest, AliasProtection } from '@keel/contracts'
 import { type FormEvent, useId, useState } from 'react'
-import { ApiError } from '../api/client'
+import { errorMessage } from '../api/client'
 import { formatAgo, formatTime } from '../format'
 import { type Decision, decide, protectAlias, unprotectAlias } from './alias-approvals-data'
 
-const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : String(e))
 
 export function LockIcon({ title }: { title?: string }) {
   return (
@@ -77,7 +76,7 @@ function AliasRequestItem({
       await decide(r.requestId, decision, comment.trim())
       onChanged()
     } catch (e) {
-      setError(message(e))
+      setError(errorMessage(e))
       setBusy(false)
     }
   }
@@ -157,7 +156,7 @@ export function ProtectedAliases({
       onChanged()
       return true
     } catch (e) {
-      setError(message(e))
+      setError(errorMessage(e))
       return false
     } finally {
       setBusy(false)

@@ -2,14 +2,13 @@
 import { MODEL_VERSION_STAGES, type ModelVersionStage, type RegistryEvent, registryApi } from '@keel/contracts'
 import { type FormEvent, type ReactNode, useId, useState } from 'react'
 import { Link } from 'react-router'
-import { ApiError, call } from '../api/client'
+import { ApiError, call, errorMessage } from '../api/client'
 import { Empty } from '../components/states'
 import { formatAgo, formatTime } from '../format'
 import { LockIcon } from './alias-approvals'
 import { requestAliasChange } from './alias-approvals-data'
 import { parseRunModel, registerRunModel, versionPath } from './registry-data'
 
-const message = (e: unknown) => (e instanceof ApiError || e instanceof Error ? e.message : String(e))
 
 export function StageBadge({ stage }: { stage: string }) {
   const cls = stage === 'Production' ? 'stage-production' : stage === 'Staging' ? 'stage-staging' : stage === 'Archived' ? 'stage-archived' : 'stage-none'
@@ -90,7 +89,7 @@ export function AliasForm({ name, version, onDone, needsApproval }: { name: stri
       setComment('')
       onDone()
     } catch (err) {
-      setError(message(err))
+      setError(errorMessage(err))
     } finally {
       setBusy(false)
     }
@@ -169,7 +168,7 @@ export function StageForm({ name, version, current, onDone }: { name: string; ve
       setStage(stage === 'Production' ? 'Archived' : stage === 'Staging' ? 'Production' : 'Staging')
       onDone()
     } catch (err) {
-      setError(message(err))
+      setError(errorMessage(err))
     } finally {
       setBusy(false)
     }
@@ -262,7 +261,7 @@ export function EditableText({
         e.preventDefault()
         onSave(draft).then(
           () => setEditing(false),
-          (err: unknown) => setError(message(err)),
+          (err: unknown) => setError(errorMessage(err)),
         )
       }}
     >
@@ -429,7 +428,7 @@ export function RegisterForm({
       setRun('')
       onRegistered(v.name, v.version)
     } catch (err) {
-      setError(err instanceof ApiError && err.code === 'RESOURCE_DOES_NOT_EXIST' && /run/i.test(err.message) ? `No run with id ${parsed.runId}.` : message(err))
+      setError(err instanceof ApiError && err.code === 'RESOURCE_DOES_NOT_EXIST' && /run/i.test(err.message) ? `No run with id ${parsed.runId}.` : errorMessage(err))
     } finally {
       setBusy(false)
     }
