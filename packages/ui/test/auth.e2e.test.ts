@@ -302,7 +302,8 @@ describe('the UI under authentication', () => {
     await bob.screenshot({ path: '/tmp/ui-auth-model-pending.png', fullPage: true })
     await seen.getByRole('button', { name: 'Approve' }).click()
     await expect.poll(() => bob.locator('.model-header').textContent()).toContain('champion → v2')
-    expect(await seen.count()).toBe(0)
+    // The header and the pending list reload separately: wait for the list too.
+    await expect.poll(() => seen.count()).toBe(0)
     expect((await ok('bob', registryApi.getModelVersionByAlias, { name: MODEL, alias: 'champion' })).model_version.version).toBe('2')
     await expect.poll(() => bob.locator('.audit-trail tbody tr').first().textContent()).toMatch(/bob.*(Approved an alias change|Set alias)/)
 

@@ -93,7 +93,8 @@ describe('registry pages', () => {
     await page.getByLabel('Search models by name').fill('FRAUD')
     await page.getByRole('button', { name: 'Search' }).click()
     await expect.poll(() => page.getByRole('link', { name: 'credit-scorer', exact: true }).count()).toBe(0)
-    expect(await page.getByRole('link', { name: 'fraud-detector' }).count()).toBe(1)
+    // The list may be between answers (empty while the search loads): wait for the result, not the gap.
+    await expect.poll(() => page.getByRole('link', { name: 'fraud-detector' }).count()).toBe(1)
     expect(new URL(page.url()).searchParams.get('q')).toBe('FRAUD')
 
     const shared = await browser.newPage()
