@@ -173,7 +173,8 @@ export function startKeel(options: { auth?: AuthOptions } = {}): Promise<ServerH
 }
 
 /**
- * Stock `mlflow server` from the repo venv: one uvicorn worker, default settings otherwise. With
+ * Stock `mlflow server` from the repo venv, as a user starts it: its default settings (4 uvicorn
+ * workers; keel's default is 1 process). With
  * `auth`, its basic-auth app with its shipped configuration (the admin password from
  * MLFLOW_AUTH_ADMIN_PASSWORD, as its basic_auth.ini asks, and the Flask secret key it requires; its
  * users database in the server's folder).
@@ -193,7 +194,6 @@ export function startMlflow(venvPython: string, options: { auth?: AuthOptions } 
       ...['--host', '127.0.0.1', '--port', String(port)],
       ...['--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`],
       ...['--default-artifact-root', join(dir, 'mlart')],
-      ...['--workers', '1'],
       ...(auth ? ['--app-name', 'basic-auth'] : []),
     ],
     readyTimeoutMs: 120_000,
