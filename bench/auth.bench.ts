@@ -17,7 +17,15 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { Client } from './lib/http.js'
-import { type AuthOptions, REPO_ROOT, basicAuth, startKeel, startMlflow, stopAll, type ServerHandle } from './lib/servers.js'
+import {
+  type AuthOptions,
+  REPO_ROOT,
+  basicAuth,
+  startKeel,
+  startMlflow,
+  stopAll,
+  type ServerHandle,
+} from './lib/servers.js'
 import { round } from './lib/stats.js'
 import { fmt, fmtRatio, renderTable, type Cell } from './lib/table.js'
 import { createExperiment, ingest, logMetricRoundTrips } from './lib/tracking-workload.js'
@@ -60,7 +68,10 @@ function parseArgs(argv: readonly string[]): { targets: Target[]; repeats: numbe
 }
 
 function venvPython(): string {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/python-env.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/python-env.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const path = (r.stdout ?? '').trim().split('\n').pop() ?? ''
   if (r.status !== 0 || !path) throw new Error('scripts/python-env.mjs failed to provide the Python venv (see above)')
   return path
@@ -94,8 +105,14 @@ async function measure(target: Target, mode: Mode, python: () => string): Promis
     const one = new Client(server.url, 1, authorization)
     const rt = await logMetricRoundTrips(one, experimentId, plan.roundTrips, plan.roundTripWarmup)
     one.close()
-    const sample = { metricsPerSecond: batch.metricsPerSecond, logMetricP50Ms: rt.latencyMs.p50, logMetricP99Ms: rt.latencyMs.p99 }
-    log(`${target} auth ${mode} (${server.version}): ${fmt(sample.metricsPerSecond, 0)} metrics/s, log-metric p50 ${fmt(sample.logMetricP50Ms, 3)} ms`)
+    const sample = {
+      metricsPerSecond: batch.metricsPerSecond,
+      logMetricP50Ms: rt.latencyMs.p50,
+      logMetricP99Ms: rt.latencyMs.p99,
+    }
+    log(
+      `${target} auth ${mode} (${server.version}): ${fmt(sample.metricsPerSecond, 0)} metrics/s, log-metric p50 ${fmt(sample.logMetricP50Ms, 3)} ms`,
+    )
     return sample
   } finally {
     await server.stop()
@@ -114,11 +131,13 @@ interface Spread {
   readonly max: number
 }
 const spread = (xs: readonly number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) })
-const show = (s: Spread | undefined, digits: number): string => (s === undefined ? '-' : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`)
+const show = (s: Spread | undefined, digits: number): string =>
+  s === undefined ? '-' : `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
 
 async function main(): Promise<void> {
   const { targets, repeats } = parseArgs(process.argv.slice(2))
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void stopAll().finally(() => process.exit(130)))
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.on(sig, () => void stopAll().finally(() => process.exit(130)))
   let python: string | undefined
   const getPython = () => (python ??= venvPython())
   const samples = new Map<string, Sample[]>()
@@ -166,34 +185,93 @@ async function main(): Promise<void> {
     keelIngestCost: met(Number.isNaN(keelCost.ingest) ? undefined : keelCost.ingest <= GOALS.keelAuthCostMax),
     keelLogMetricCost: met(Number.isNaN(keelCost.logMetric) ? undefined : keelCost.logMetric <= GOALS.keelAuthCostMax),
     // Kept: within the noise the cost goal allows (a ratio 1% lower on a shared machine is the same ratio).
-    ingestRatioKept: met(Number.isNaN(ratios.ingestOn) ? undefined : ratios.ingestOn >= ratios.ingestOff * (1 - GOALS.keelAuthCostMax)),
-    logMetricRatioKept: met(Number.isNaN(ratios.logMetricOn) ? undefined : ratios.logMetricOn >= ratios.logMetricOff * (1 - GOALS.keelAuthCostMax)),
+    ingestRatioKept: met(
+      Number.isNaN(ratios.ingestOn) ? undefined : ratios.ingestOn >= ratios.ingestOff * (1 - GOALS.keelAuthCostMax),
+    ),
+    logMetricRatioKept: met(
+      Number.isNaN(ratios.logMetricOn)
+        ? undefined
+        : ratios.logMetricOn >= ratios.logMetricOff * (1 - GOALS.keelAuthCostMax),
+    ),
   }
   const rows: Cell[][] = [
-    ['log-batch ingestion, metrics/s', show(stat('keel', 'off', 'metricsPerSecond'), 0), show(stat('keel', 'on', 'metricsPerSecond'), 0), pct(keelCost.ingest), show(stat('mlflow', 'off', 'metricsPerSecond'), 0), show(stat('mlflow', 'on', 'metricsPerSecond'), 0), pct(cost('mlflow', 'metricsPerSecond', true))],
-    ['log-metric p50 (ms)', show(stat('keel', 'off', 'logMetricP50Ms'), 3), show(stat('keel', 'on', 'logMetricP50Ms'), 3), pct(keelCost.logMetric), show(stat('mlflow', 'off', 'logMetricP50Ms'), 2), show(stat('mlflow', 'on', 'logMetricP50Ms'), 2), pct(cost('mlflow', 'logMetricP50Ms', false))],
-    ['log-metric p99 (ms)', show(stat('keel', 'off', 'logMetricP99Ms'), 3), show(stat('keel', 'on', 'logMetricP99Ms'), 3), pct(cost('keel', 'logMetricP99Ms', false)), show(stat('mlflow', 'off', 'logMetricP99Ms'), 2), show(stat('mlflow', 'on', 'logMetricP99Ms'), 2), pct(cost('mlflow', 'logMetricP99Ms', false))],
+    [
+      'log-batch ingestion, metrics/s',
+      show(stat('keel', 'off', 'metricsPerSecond'), 0),
+      show(stat('keel', 'on', 'metricsPerSecond'), 0),
+      pct(keelCost.ingest),
+      show(stat('mlflow', 'off', 'metricsPerSecond'), 0),
+      show(stat('mlflow', 'on', 'metricsPerSecond'), 0),
+      pct(cost('mlflow', 'metricsPerSecond', true)),
+    ],
+    [
+      'log-metric p50 (ms)',
+      show(stat('keel', 'off', 'logMetricP50Ms'), 3),
+      show(stat('keel', 'on', 'logMetricP50Ms'), 3),
+      pct(keelCost.logMetric),
+      show(stat('mlflow', 'off', 'logMetricP50Ms'), 2),
+      show(stat('mlflow', 'on', 'logMetricP50Ms'), 2),
+      pct(cost('mlflow', 'logMetricP50Ms', false)),
+    ],
+    [
+      'log-metric p99 (ms)',
+      show(stat('keel', 'off', 'logMetricP99Ms'), 3),
+      show(stat('keel', 'on', 'logMetricP99Ms'), 3),
+      pct(cost('keel', 'logMetricP99Ms', false)),
+      show(stat('mlflow', 'off', 'logMetricP99Ms'), 2),
+      show(stat('mlflow', 'on', 'logMetricP99Ms'), 2),
+      pct(cost('mlflow', 'logMetricP99Ms', false)),
+    ],
   ]
-  console.log('\nAuth benchmark: what authentication costs, keel against MLflow (basic-auth app, shipped configuration)')
-  console.log(`${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load avg ${loadavg()[0]?.toFixed(1)}; median of ${repeats} repeats (min–max)`)
-  console.log(`\n${renderTable(['measure', 'keel off', 'keel on', 'keel cost', 'mlflow off', 'mlflow on', 'mlflow cost'], rows)}\n`)
+  console.log(
+    '\nAuth benchmark: what authentication costs, keel against MLflow (basic-auth app, shipped configuration)',
+  )
+  console.log(
+    `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load avg ${loadavg()[0]?.toFixed(1)}; median of ${repeats} repeats (min–max)`,
+  )
+  console.log(
+    `\n${renderTable(['measure', 'keel off', 'keel on', 'keel cost', 'mlflow off', 'mlflow on', 'mlflow cost'], rows)}\n`,
+  )
   console.log(
     renderTable(
       ['goal', 'value', 'status'],
       [
-        [`keel's ingestion cost of auth <= ${GOALS.keelAuthCostMax * 100}%`, pct(keelCost.ingest), goals.keelIngestCost],
-        [`keel's log-metric p50 cost of auth <= ${GOALS.keelAuthCostMax * 100}%`, pct(keelCost.logMetric), goals.keelLogMetricCost],
-        [`keel/MLflow ingestion ratio kept with auth (within ${GOALS.keelAuthCostMax * 100}%)`, `${fmtRatio(ratios.ingestOff)} off, ${fmtRatio(ratios.ingestOn)} on`, goals.ingestRatioKept],
-        [`keel/MLflow log-metric ratio kept with auth (within ${GOALS.keelAuthCostMax * 100}%)`, `${fmtRatio(ratios.logMetricOff)} off, ${fmtRatio(ratios.logMetricOn)} on`, goals.logMetricRatioKept],
+        [
+          `keel's ingestion cost of auth <= ${GOALS.keelAuthCostMax * 100}%`,
+          pct(keelCost.ingest),
+          goals.keelIngestCost,
+        ],
+        [
+          `keel's log-metric p50 cost of auth <= ${GOALS.keelAuthCostMax * 100}%`,
+          pct(keelCost.logMetric),
+          goals.keelLogMetricCost,
+        ],
+        [
+          `keel/MLflow ingestion ratio kept with auth (within ${GOALS.keelAuthCostMax * 100}%)`,
+          `${fmtRatio(ratios.ingestOff)} off, ${fmtRatio(ratios.ingestOn)} on`,
+          goals.ingestRatioKept,
+        ],
+        [
+          `keel/MLflow log-metric ratio kept with auth (within ${GOALS.keelAuthCostMax * 100}%)`,
+          `${fmtRatio(ratios.logMetricOff)} off, ${fmtRatio(ratios.logMetricOn)} on`,
+          goals.logMetricRatioKept,
+        ],
       ],
     ),
   )
-  console.log(`\nworkload: ${CLIENTS} clients x log-batch of 1000 metrics (keel ${PLAN.keel.ingestRequests}, mlflow ${PLAN.mlflow.ingestRequests} requests); sequential log-metric (keel ${PLAN.keel.roundTrips}, mlflow ${PLAN.mlflow.roundTrips}); with auth, a non-admin user with HTTP basic auth on every request`)
+  console.log(
+    `\nworkload: ${CLIENTS} clients x log-batch of 1000 metrics (keel ${PLAN.keel.ingestRequests}, mlflow ${PLAN.mlflow.ingestRequests} requests); sequential log-metric (keel ${PLAN.keel.roundTrips}, mlflow ${PLAN.mlflow.roundTrips}); with auth, a non-admin user with HTTP basic auth on every request`,
+  )
 
   const out = {
     benchmark: 'auth',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), loadavg: loadavg().map((x) => round(x, 2)), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim(),
+      loadavg: loadavg().map((x) => round(x, 2)),
+      node: process.version,
+    },
     config: { clients: CLIENTS, plan: PLAN, repeats },
     samples: Object.fromEntries(samples),
     keelCost: { ingest: round(keelCost.ingest, 4), logMetricP50: round(keelCost.logMetric, 4) },
@@ -204,7 +282,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `auth-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`)
-  console.log(`results: ${file.replace(REPO_ROOT + '/', '')}`)
+  console.log(`results: ${file.replace(`${REPO_ROOT}/`, '')}`)
 }
 
 main().catch(async (err: unknown) => {

@@ -18,7 +18,13 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
-import { closeDriftWorkers, datasetDrift, datasetDriftAsync, type DictionaryColumn, type DriftTable } from '@keel/monitoring'
+import {
+  closeDriftWorkers,
+  datasetDrift,
+  datasetDriftAsync,
+  type DictionaryColumn,
+  type DriftTable,
+} from '@keel/monitoring'
 import { REPO_ROOT } from './lib/servers.js'
 import { median } from './lib/stats.js'
 import { fmt, fmtRatio, renderTable, type Cell } from './lib/table.js'
@@ -59,7 +65,9 @@ function columnsSql(side: 'ref' | 'cur'): string {
   const categorical = CATEGORIES.map((k, j) => {
     const skew = c && (j === 1 || j === 5) ? 2 : 1.3 // c1 and c5 re-weighted
     const pick = `'c${j}_' || floor(pow(u(i, ${20 + j}), ${skew}) * ${k})::INTEGER`
-    return j === 2 || j === 6 ? `CASE WHEN u(i, ${120 + j}) < 0.01 THEN NULL ELSE ${pick} END AS c${j}` : `${pick} AS c${j}`
+    return j === 2 || j === 6
+      ? `CASE WHEN u(i, ${120 + j}) < 0.01 THEN NULL ELSE ${pick} END AS c${j}`
+      : `${pick} AS c${j}`
   })
   return [...numeric, ...categorical].join(', ')
 }
@@ -68,11 +76,15 @@ async function generate(dir: string): Promise<number> {
   const db = await DuckDBInstance.create(':memory:')
   const con = await db.connect()
   const t = performance.now()
-  await con.run(`CREATE MACRO u(i, k) AS ((hash(i * 1000 + k + ${SEED}::BIGINT * 1000000000) % 2147483629)::DOUBLE + 0.5) / 2147483629`)
+  await con.run(
+    `CREATE MACRO u(i, k) AS ((hash(i * 1000 + k + ${SEED}::BIGINT * 1000000000) % 2147483629)::DOUBLE + 0.5) / 2147483629`,
+  )
   await con.run(`CREATE MACRO nrm(i, k) AS sqrt(-2 * ln(u(i, k))) * cos(2 * pi() * u(i, k + 500))`)
   for (const side of ['ref', 'cur'] as const) {
     const offset = side === 'ref' ? 0 : 100_000_000
-    await con.run(`COPY (SELECT ${columnsSql(side)} FROM (SELECT range + ${offset} AS i FROM range(${ROWS}))) TO '${join(dir, `${side}.parquet`)}' (FORMAT parquet)`)
+    await con.run(
+      `COPY (SELECT ${columnsSql(side)} FROM (SELECT range + ${offset} AS i FROM range(${ROWS}))) TO '${join(dir, `${side}.parquet`)}' (FORMAT parquet)`,
+    )
   }
   con.closeSync()
   return performance.now() - t
@@ -117,7 +129,9 @@ async function readParquet(dir: string): Promise<{ reference: DriftTable; curren
   const both = `read_parquet(['${join(dir, 'ref.parquet')}', '${join(dir, 'cur.parquet')}'])`
   const dictionaries = new Map<string, string[]>()
   for (const c of CATEGORICAL) {
-    const values = (await con.runAndReadAll(`SELECT DISTINCT ${c} FROM ${both} WHERE ${c} IS NOT NULL ORDER BY 1`)).getRows().map((r) => String(r[0]))
+    const values = (await con.runAndReadAll(`SELECT DISTINCT ${c} FROM ${both} WHERE ${c} IS NOT NULL ORDER BY 1`))
+      .getRows()
+      .map((r) => String(r[0]))
     dictionaries.set(c, values)
     await con.run(`CREATE TYPE e_${c} AS ENUM (${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')})`)
   }
@@ -207,15 +221,27 @@ interface EvidentlyOut {
 }
 
 function runEvidently(dir: string, rows: number | undefined, timeoutS: number): EvidentlyOut | { timedOut: true } {
-  const args = [join(REPO_ROOT, 'bench/python/drift_anchor.py'), join(dir, 'ref.parquet'), join(dir, 'cur.parquet'), JSON.stringify({ numerical: NUMERIC, categorical: CATEGORICAL })]
+  const args = [
+    join(REPO_ROOT, 'bench/python/drift_anchor.py'),
+    join(dir, 'ref.parquet'),
+    join(dir, 'cur.parquet'),
+    JSON.stringify({ numerical: NUMERIC, categorical: CATEGORICAL }),
+  ]
   if (rows !== undefined) args.push(String(rows))
-  const r = spawnSync(join(REPO_ROOT, '.venv/bin/python'), args, { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 * 1024 * 1024 })
+  const r = spawnSync(join(REPO_ROOT, '.venv/bin/python'), args, {
+    encoding: 'utf8',
+    timeout: timeoutS * 1000,
+    maxBuffer: 64 * 1024 * 1024,
+  })
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { timedOut: true }
   if (r.status !== 0) throw new Error(`drift_anchor.py failed:\n${r.stderr}`)
   return JSON.parse(r.stdout) as EvidentlyOut
 }
 
-const EVIDENTLY_TEST: Record<string, string> = { 'Wasserstein distance (normed)': 'wasserstein', 'Jensen-Shannon distance': 'jensenshannon' }
+const EVIDENTLY_TEST: Record<string, string> = {
+  'Wasserstein distance (normed)': 'wasserstein',
+  'Jensen-Shannon distance': 'jensenshannon',
+}
 
 function compare(keel: Record<string, KeelColumn>, ev: EvidentlyOut): string[] {
   const problems: string[] = []
@@ -229,14 +255,18 @@ function compare(keel: Record<string, KeelColumn>, ev: EvidentlyOut): string[] {
     // both default tests here are distances: Evidently's verdict is score >= threshold
     const eDrifted = e.score >= e.threshold
     if (EVIDENTLY_TEST[e.method] !== k.test) problems.push(`${name}: test ${k.test} vs Evidently's ${e.method}`)
-    if (Math.abs(k.score - e.score) > 1e-6 * Math.abs(e.score) + 1e-12) problems.push(`${name}: score ${k.score} vs Evidently's ${e.score}`)
+    if (Math.abs(k.score - e.score) > 1e-6 * Math.abs(e.score) + 1e-12)
+      problems.push(`${name}: score ${k.score} vs Evidently's ${e.score}`)
     if (k.drifted !== eDrifted) problems.push(`${name}: drifted ${k.drifted} vs Evidently's ${eDrifted}`)
   }
   return problems
 }
 
 function spawnKeel(dir: string): KeelChild {
-  const r = spawnSync(join(REPO_ROOT, 'node_modules/.bin/tsx'), [fileURLToPath(import.meta.url), '--keel-child', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const r = spawnSync(join(REPO_ROOT, 'node_modules/.bin/tsx'), [fileURLToPath(import.meta.url), '--keel-child', dir], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
   if (r.status !== 0) throw new Error(`keel child failed:\n${r.stderr}`)
   return JSON.parse(r.stdout) as KeelChild
 }
@@ -248,10 +278,16 @@ async function main(): Promise<void> {
     const genMs = await generate(dir)
     log(`generated in ${fmt(genMs / 1000)} s; keel (child process, ${availableParallelism()} workers)`)
     const keel = spawnKeel(dir)
-    log(`keel: drift ${fmt(median(keel.warm_ms))} ms (median of ${WARM_RUNS}), CPU ${fmt(median(keel.warm_cpu_ms))} ms per report`)
+    log(
+      `keel: drift ${fmt(median(keel.warm_ms))} ms (median of ${WARM_RUNS}), CPU ${fmt(median(keel.warm_cpu_ms))} ms per report`,
+    )
     if (ONLY_KEEL) {
-      console.log(`\nkeel alone (--only keel), ${ROWS.toLocaleString('en')} + ${ROWS.toLocaleString('en')} rows × 20 columns, load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`)
-      console.log(`report ${fmt(median(keel.warm_ms))} ms (CPU ${fmt(median(keel.warm_cpu_ms))} ms), first ${fmt(keel.first_ms)} ms, single thread ${fmt(keel.sync_ms)} ms, read ${fmt(keel.read_ms)} ms, peak RSS ${fmt(keel.max_rss_mb, 0)} MB`)
+      console.log(
+        `\nkeel alone (--only keel), ${ROWS.toLocaleString('en')} + ${ROWS.toLocaleString('en')} rows × 20 columns, load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
+      )
+      console.log(
+        `report ${fmt(median(keel.warm_ms))} ms (CPU ${fmt(median(keel.warm_cpu_ms))} ms), first ${fmt(keel.first_ms)} ms, single thread ${fmt(keel.sync_ms)} ms, read ${fmt(keel.read_ms)} ms, peak RSS ${fmt(keel.max_rss_mb, 0)} MB`,
+      )
       return
     }
     log(`Evidently (timeout ${EVIDENTLY_TIMEOUT_S} s)`)
@@ -260,11 +296,18 @@ async function main(): Promise<void> {
     let small: { ev: EvidentlyOut; rows: number } | undefined
     if ('timedOut' in ev) {
       const rows = Math.round(ROWS / 10)
-      log(`Evidently did not finish within ${EVIDENTLY_TIMEOUT_S} s at ${ROWS} rows: running it at ${rows} rows and EXTRAPOLATING linearly`)
+      log(
+        `Evidently did not finish within ${EVIDENTLY_TIMEOUT_S} s at ${ROWS} rows: running it at ${rows} rows and EXTRAPOLATING linearly`,
+      )
       const e = runEvidently(dir, rows, EVIDENTLY_TIMEOUT_S)
       if ('timedOut' in e) throw new Error('Evidently timed out at a tenth of the rows too')
       small = { ev: e, rows }
-      ev = { ...e, run_s: (e.run_s * ROWS) / rows, run_cpu_s: (e.run_cpu_s * ROWS) / rows, read_s: (e.read_s * ROWS) / rows }
+      ev = {
+        ...e,
+        run_s: (e.run_s * ROWS) / rows,
+        run_cpu_s: (e.run_cpu_s * ROWS) / rows,
+        read_s: (e.read_s * ROWS) / rows,
+      }
       extrapolated = true
     }
     const problems = small ? [] : compare(keel.columns, ev)
@@ -273,28 +316,74 @@ async function main(): Promise<void> {
     const note = extrapolated ? ' (EXTRAPOLATED ×10 from 1/10 of the rows)' : ''
     const rows: Cell[][] = [
       ['drift report, data in memory', `${fmt(keelMs)} ms`, `${fmt(evMs)} ms${note}`, fmtRatio(evMs / keelMs)],
-      ['  CPU time per report (all threads)', `${fmt(median(keel.warm_cpu_ms))} ms`, `${fmt(ev.run_cpu_s * 1000)} ms${note}`, fmtRatio((ev.run_cpu_s * 1000) / median(keel.warm_cpu_ms))],
+      [
+        '  CPU time per report (all threads)',
+        `${fmt(median(keel.warm_cpu_ms))} ms`,
+        `${fmt(ev.run_cpu_s * 1000)} ms${note}`,
+        fmtRatio((ev.run_cpu_s * 1000) / median(keel.warm_cpu_ms)),
+      ],
       ['first report (workers starting)', `${fmt(keel.first_ms)} ms`, '', ''],
       ['single thread (datasetDrift)', `${fmt(keel.sync_ms)} ms`, '', fmtRatio(evMs / keel.sync_ms)],
-      ['reading the Parquet files', `${fmt(keel.read_ms)} ms`, `${fmt(ev.read_s * 1000)} ms${note}`, fmtRatio((ev.read_s * 1000) / keel.read_ms)],
-      ['read + first report', `${fmt(keel.end_to_end_ms)} ms`, `${fmt((ev.read_s + ev.run_s) * 1000)} ms${note}`, fmtRatio(((ev.read_s + ev.run_s) * 1000) / keel.end_to_end_ms)],
-      ['peak RSS (process)', `${fmt(keel.max_rss_mb, 0)} MB (${fmt(keel.max_rss_after_read_mb, 0)} MB after reading)`, `${fmt(ev.max_rss_mb, 0)} MB${extrapolated ? ' (at 1/10 of the rows)' : ''}`, ''],
+      [
+        'reading the Parquet files',
+        `${fmt(keel.read_ms)} ms`,
+        `${fmt(ev.read_s * 1000)} ms${note}`,
+        fmtRatio((ev.read_s * 1000) / keel.read_ms),
+      ],
+      [
+        'read + first report',
+        `${fmt(keel.end_to_end_ms)} ms`,
+        `${fmt((ev.read_s + ev.run_s) * 1000)} ms${note}`,
+        fmtRatio(((ev.read_s + ev.run_s) * 1000) / keel.end_to_end_ms),
+      ],
+      [
+        'peak RSS (process)',
+        `${fmt(keel.max_rss_mb, 0)} MB (${fmt(keel.max_rss_after_read_mb, 0)} MB after reading)`,
+        `${fmt(ev.max_rss_mb, 0)} MB${extrapolated ? ' (at 1/10 of the rows)' : ''}`,
+        '',
+      ],
     ]
     const load = loadavg()[0]!
-    if (load > cpus().length) console.log(`\nNOTE: load average ${load.toFixed(1)} on ${cpus().length} CPUs: wall times include waiting for other processes; the CPU time is the load-independent figure`)
-    console.log(`\nData drift, ${ROWS.toLocaleString('en')} reference + ${ROWS.toLocaleString('en')} current rows × 20 columns (${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)})`)
+    if (load > cpus().length)
+      console.log(
+        `\nNOTE: load average ${load.toFixed(1)} on ${cpus().length} CPUs: wall times include waiting for other processes; the CPU time is the load-independent figure`,
+      )
+    console.log(
+      `\nData drift, ${ROWS.toLocaleString('en')} reference + ${ROWS.toLocaleString('en')} current rows × 20 columns (${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)})`,
+    )
     console.log(renderTable(['measure', 'keel', `Evidently ${ev.versions.evidently}`, 'Evidently / keel'], rows))
     const goalTime = keelMs < 3000
     const goalRatio = evMs / keelMs >= 50
-    console.log(`goals: under 3 s ${goalTime ? 'MET' : 'NOT MET'} (${fmt(keelMs)} ms); at least 50x Evidently ${goalRatio ? 'MET' : 'NOT MET'} (${fmtRatio(evMs / keelMs)})${note}`)
-    console.log(`drifted columns: keel ${keel.drifted}, Evidently ${Object.values(ev.columns).filter((c) => c.score >= c.threshold).length}`)
+    console.log(
+      `goals: under 3 s ${goalTime ? 'MET' : 'NOT MET'} (${fmt(keelMs)} ms); at least 50x Evidently ${goalRatio ? 'MET' : 'NOT MET'} (${fmtRatio(evMs / keelMs)})${note}`,
+    )
+    console.log(
+      `drifted columns: keel ${keel.drifted}, Evidently ${Object.values(ev.columns).filter((c) => c.score >= c.threshold).length}`,
+    )
     if (small) console.log('per-column agreement not checked at full size (Evidently ran on 1/10 of the rows)')
-    else if (problems.length === 0) console.log('per-column tests, scores (1e-6 relative) and verdicts: keel and Evidently agree on all 20 columns')
+    else if (problems.length === 0)
+      console.log('per-column tests, scores (1e-6 relative) and verdicts: keel and Evidently agree on all 20 columns')
     else for (const p of problems) console.log(`DISAGREEMENT ${p}`)
     const resultsDir = join(REPO_ROOT, 'bench/results')
     mkdirSync(resultsDir, { recursive: true })
     const file = join(resultsDir, `monitoring-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-    writeFileSync(file, JSON.stringify({ rows: ROWS, generate_ms: genMs, keel, evidently: ev, evidently_small: small, extrapolated, problems, load: loadavg() }, null, 2))
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          rows: ROWS,
+          generate_ms: genMs,
+          keel,
+          evidently: ev,
+          evidently_small: small,
+          extrapolated,
+          problems,
+          load: loadavg(),
+        },
+        null,
+        2,
+      ),
+    )
     log(`saved ${file}`)
   } finally {
     rmSync(dir, { recursive: true, force: true })

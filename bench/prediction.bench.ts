@@ -51,10 +51,19 @@ function log(msg: string): void {
 }
 
 function runAnchor(dir: string): Anchor {
-  return runPythonJson<Anchor>('predict_anchor.py', [dir, String(Math.min(SINGLE_CALLS, 1000)), String(BATCH_ROWS), String(BATCH_REPEATS)])
+  return runPythonJson<Anchor>('predict_anchor.py', [
+    dir,
+    String(Math.min(SINGLE_CALLS, 1000)),
+    String(BATCH_ROWS),
+    String(BATCH_REPEATS),
+  ])
 }
 
-async function measure(model: LoadedModel, one: Record<string, number>, batch: Record<string, number>[]): Promise<Measured> {
+async function measure(
+  model: LoadedModel,
+  one: Record<string, number>,
+  batch: Record<string, number>[],
+): Promise<Measured> {
   for (let i = 0; i < Math.max(50, SINGLE_CALLS / 10); i++) await model.predict([one])
   const singles: number[] = []
   for (let i = 0; i < SINGLE_CALLS; i++) {
@@ -79,7 +88,9 @@ async function measure(model: LoadedModel, one: Record<string, number>, batch: R
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'keel-bench-predict-'))
   try {
-    log('Python anchor: training scikit-learn, exporting ONNX, timing sklearn / MLflow pyfunc / onnxruntime (about a minute)')
+    log(
+      'Python anchor: training scikit-learn, exporting ONNX, timing sklearn / MLflow pyfunc / onnxruntime (about a minute)',
+    )
     const anchor = runAnchor(work)
 
     const iris = irisData()
@@ -127,12 +138,19 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${title}\n${table}\n`)
     process.stdout.write(
       `keel: Node ${process.version}, onnxruntime-node; anchor: Python ${anchor.versions.python}, scikit-learn ${anchor.versions['scikit-learn']}, MLflow ${anchor.versions.mlflow}, onnxruntime ${anchor.versions.onnxruntime}\n` +
-        `machine: ${cpus().length} cpus, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}. In-process timings, rows as objects keyed by feature name for keel, a DataFrame for pyfunc, numpy for sklearn and ORT.\n`,
+        `machine: ${cpus().length} cpus, load ${loadavg()
+          .map((x) => x.toFixed(2))
+          .join(
+            ' ',
+          )}. In-process timings, rows as objects keyed by feature name for keel, a DataFrame for pyfunc, numpy for sklearn and ORT.\n`,
     )
     const resultsDir = join(REPO_ROOT, 'bench/results')
     mkdirSync(resultsDir, { recursive: true })
     const file = join(resultsDir, `prediction-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), ...cols, versions: anchor.versions, nativeAccuracy }, null, 2))
+    writeFileSync(
+      file,
+      JSON.stringify({ date: new Date().toISOString(), ...cols, versions: anchor.versions, nativeAccuracy }, null, 2),
+    )
     log(`results: ${file}`)
   } finally {
     rmSync(work, { recursive: true, force: true })

@@ -25,7 +25,13 @@ import { type LoadRequest, type LoadSpec, type MeasuredLoad, groupCpuSeconds, ru
 import { runPythonJson, venvPython } from './lib/python.js'
 import { REPO_ROOT, type ServerHandle, startKeel, startServer, stopAll } from './lib/servers.js'
 import { round } from './lib/stats.js'
-import { type Protocol, type V2Metadata, checkPredictions, invocationRequests, v2Requests } from './lib/serving-workload.js'
+import {
+  type Protocol,
+  type V2Metadata,
+  checkPredictions,
+  invocationRequests,
+  v2Requests,
+} from './lib/serving-workload.js'
 import { fmt, fmtRatio, renderTable } from './lib/table.js'
 
 const SECONDS = Number(process.env.KEEL_BENCH_SERVING_SECONDS ?? 10)
@@ -93,18 +99,22 @@ function targets(only: string | undefined): Target[] {
 
 /** Registers both models on the tracking server and computes the answers every server must give. */
 async function registerModels(tracking: ServerHandle): Promise<Models> {
-  log('registering the ONNX export of scikit-learn\'s forest from Python (mlflow.onnx.log_model)')
-  const py = runPythonJson<{ feature_names: string[]; rows: number[][]; sklearn_predictions: number[]; versions: Record<string, string> }>(
-    'serving_models.py',
-    [ONNX],
-    { MLFLOW_TRACKING_URI: tracking.url },
-  )
-  log('registering keel\'s native forest (RandomForestClassifier, 100 trees, depth 5) with @keel/sdk')
+  log("registering the ONNX export of scikit-learn's forest from Python (mlflow.onnx.log_model)")
+  const py = runPythonJson<{
+    feature_names: string[]
+    rows: number[][]
+    sklearn_predictions: number[]
+    versions: Record<string, string>
+  }>('serving_models.py', [ONNX], { MLFLOW_TRACKING_URI: tracking.url })
+  log("registering keel's native forest (RandomForestClassifier, 100 trees, depth 5) with @keel/sdk")
   const iris = irisData()
-  if (JSON.stringify(iris.featureNames) !== JSON.stringify(py.feature_names)) throw new Error('keel and scikit-learn name the iris columns differently')
+  if (JSON.stringify(iris.featureNames) !== JSON.stringify(py.feature_names))
+    throw new Error('keel and scikit-learn name the iris columns differently')
   const keel = createKeel({ trackingUri: tracking.url, lineage: false })
   await keel.setExperiment('serving-bench')
-  await keel.withRun({ runName: 'iris-keel' }, (run) => run.logModel(trainIrisForest(iris), { featureNames: iris.featureNames, registeredModelName: NATIVE }))
+  await keel.withRun({ runName: 'iris-keel' }, (run) =>
+    run.logModel(trainIrisForest(iris), { featureNames: iris.featureNames, registeredModelName: NATIVE }),
+  )
   const native = await keel.loadModel(`models:/${NATIVE}/1`)
   const nativePredictions = (await native.predict(iris.rows)).map(Number)
   await native.close()
@@ -126,7 +136,19 @@ function startTarget(t: Target, tracking: ServerHandle): Promise<ServerHandle> {
     return startServer({
       name: `keel-serve-${model}`,
       exe: process.execPath,
-      args: (port) => [join(REPO_ROOT, 'packages/server/bin/keel.js'), 'models', 'serve', '-m', `models:/${model}/1`, '--host', '127.0.0.1', '--port', String(port), ...workers, ...KEEL_EXTRA],
+      args: (port) => [
+        join(REPO_ROOT, 'packages/server/bin/keel.js'),
+        'models',
+        'serve',
+        '-m',
+        `models:/${model}/1`,
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        ...workers,
+        ...KEEL_EXTRA,
+      ],
       readyPath: '/v2/health/ready',
       readyTimeoutMs: 60_000,
       env,
@@ -136,7 +158,19 @@ function startTarget(t: Target, tracking: ServerHandle): Promise<ServerHandle> {
   return startServer({
     name: 'mlflow-models-serve',
     exe: join(bin, 'mlflow'),
-    args: (port) => ['models', 'serve', '-m', `models:/${model}/1`, '--env-manager', 'local', '--host', '127.0.0.1', '--port', String(port), ...workers],
+    args: (port) => [
+      'models',
+      'serve',
+      '-m',
+      `models:/${model}/1`,
+      '--env-manager',
+      'local',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      ...workers,
+    ],
     readyPath: '/ping',
     readyTimeoutMs: 180_000,
     // `mlflow models serve` execs `uvicorn`, found on PATH: the venv's.
@@ -168,14 +202,34 @@ async function benchTarget(t: Target, tracking: ServerHandle, m: Models): Promis
       const requests = await requestsFor(protocol, server, model, m)
       const expected = t.flavor === 'onnx' ? m.sklearn : m.native
       await checkPredictions(server.url, protocol, requests, expected)
-      log(`${label} ${protocol}: all ${requests.length} rows answered as expected; warm-up ${WARMUP_SECONDS}s, then 3 x ${SECONDS}s`)
+      log(
+        `${label} ${protocol}: all ${requests.length} rows answered as expected; warm-up ${WARMUP_SECONDS}s, then 3 x ${SECONDS}s`,
+      )
       const base = { url: server.url, requests, durationS: SECONDS }
       await runLoad({ ...base, mode: 'max', connections: CONNECTIONS, durationS: WARMUP_SECONDS })
       const max = await measure({ ...base, mode: 'max', connections: CONNECTIONS }, server, tracking)
-      const paced = await measure({ ...base, mode: 'paced', connections: PACED_CONNECTIONS, rate: RATE }, server, tracking)
-      const autocannonRate = await measure({ ...base, mode: 'autocannon-rate', connections: CONNECTIONS, rate: RATE }, server, tracking)
-      out.push({ server: t.server, flavor: t.flavor, workers: String(t.workers ?? (t.server === 'keel' ? `${cpus().length} (default)` : '1 (default)')), protocol, max, paced, autocannonRate })
-      log(`${label} ${protocol}: max ${fmt(max.throughput, 0)} req/s (p99 ${fmt(max.p99_ms)} ms); ${RATE}/s paced: p99 ${fmt(paced.p99_ms)} ms`)
+      const paced = await measure(
+        { ...base, mode: 'paced', connections: PACED_CONNECTIONS, rate: RATE },
+        server,
+        tracking,
+      )
+      const autocannonRate = await measure(
+        { ...base, mode: 'autocannon-rate', connections: CONNECTIONS, rate: RATE },
+        server,
+        tracking,
+      )
+      out.push({
+        server: t.server,
+        flavor: t.flavor,
+        workers: String(t.workers ?? (t.server === 'keel' ? `${cpus().length} (default)` : '1 (default)')),
+        protocol,
+        max,
+        paced,
+        autocannonRate,
+      })
+      log(
+        `${label} ${protocol}: max ${fmt(max.throughput, 0)} req/s (p99 ${fmt(max.p99_ms)} ms); ${RATE}/s paced: p99 ${fmt(paced.p99_ms)} ms`,
+      )
     }
   } finally {
     await server.stop()
@@ -183,7 +237,8 @@ async function benchTarget(t: Target, tracking: ServerHandle, m: Models): Promis
   return out
 }
 
-const sustained = (r: Measured): boolean => r.unanswered === 0 && r.non2xx === 0 && r.errors === 0 && r.throughput >= 0.99 * RATE
+const sustained = (r: Measured): boolean =>
+  r.unanswered === 0 && r.non2xx === 0 && r.errors === 0 && r.throughput >= 0.99 * RATE
 const failures = (r: Measured): string => `${r.non2xx}/${r.errors}${r.unanswered ? `/${r.unanswered} unanswered` : ''}`
 const cores = (cpuS: number, r: Measured): string => fmt(cpuS / r.durationS, 2)
 /** Server CPU milliseconds per answered request: steadier than req/s when other work shares the cores. */
@@ -192,27 +247,88 @@ const cpuPerRequest = (r: Measured): number => (r.serverCpuS * 1000) / r.ok
 function report(results: Measurement[], m: Models, tracking: ServerHandle): void {
   const name = (r: Measurement): string => `${r.server} ${r.flavor}`
   const maxTable = renderTable(
-    ['server', 'workers', 'protocol', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx/err', 'server CPU ms/req', 'server cores', 'generator cores', 'tracking cores'],
-    results.map((r) => [name(r), r.workers, r.protocol, fmt(r.max.throughput, 0), fmt(r.max.p50_ms), fmt(r.max.p99_ms), failures(r.max), fmt(cpuPerRequest(r.max), 3), cores(r.max.serverCpuS, r.max), cores(r.max.generatorCpuS, r.max), cores(r.max.trackingCpuS, r.max)]),
+    [
+      'server',
+      'workers',
+      'protocol',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'non-2xx/err',
+      'server CPU ms/req',
+      'server cores',
+      'generator cores',
+      'tracking cores',
+    ],
+    results.map((r) => [
+      name(r),
+      r.workers,
+      r.protocol,
+      fmt(r.max.throughput, 0),
+      fmt(r.max.p50_ms),
+      fmt(r.max.p99_ms),
+      failures(r.max),
+      fmt(cpuPerRequest(r.max), 3),
+      cores(r.max.serverCpuS, r.max),
+      cores(r.max.generatorCpuS, r.max),
+      cores(r.max.trackingCpuS, r.max),
+    ]),
   )
   const rateTable = renderTable(
-    ['server', 'workers', 'protocol', 'paced req/s', 'p50 ms', 'p99 ms', 'non-2xx/err', 'sustained', `p99 < ${GOAL_P99_MS} ms`, 'autocannon -R: req/s', 'p50 ms', 'p99 ms'],
+    [
+      'server',
+      'workers',
+      'protocol',
+      'paced req/s',
+      'p50 ms',
+      'p99 ms',
+      'non-2xx/err',
+      'sustained',
+      `p99 < ${GOAL_P99_MS} ms`,
+      'autocannon -R: req/s',
+      'p50 ms',
+      'p99 ms',
+    ],
     results.map((r) => [
-      name(r), r.workers, r.protocol,
-      fmt(r.paced.throughput, 0), fmt(r.paced.p50_ms), fmt(r.paced.p99_ms), failures(r.paced),
-      sustained(r.paced) ? 'yes' : 'NO', sustained(r.paced) && r.paced.p99_ms < GOAL_P99_MS ? 'MET' : 'NOT MET',
-      fmt(r.autocannonRate.throughput, 0), fmt(r.autocannonRate.p50_ms), fmt(r.autocannonRate.p99_ms),
+      name(r),
+      r.workers,
+      r.protocol,
+      fmt(r.paced.throughput, 0),
+      fmt(r.paced.p50_ms),
+      fmt(r.paced.p99_ms),
+      failures(r.paced),
+      sustained(r.paced) ? 'yes' : 'NO',
+      sustained(r.paced) && r.paced.p99_ms < GOAL_P99_MS ? 'MET' : 'NOT MET',
+      fmt(r.autocannonRate.throughput, 0),
+      fmt(r.autocannonRate.p50_ms),
+      fmt(r.autocannonRate.p99_ms),
     ]),
   )
   const anchors = results.filter((r) => r.server === 'mlflow')
   const ratioTable = renderTable(
-    ['keel', 'workers', 'protocol', 'req/s', ...anchors.map((a) => `vs MLflow w=${a.workers}`), `goal ≥ ${GOAL_RATIO}x`, 'CPU/req: MLflow w=1 / keel'],
+    [
+      'keel',
+      'workers',
+      'protocol',
+      'req/s',
+      ...anchors.map((a) => `vs MLflow w=${a.workers}`),
+      `goal ≥ ${GOAL_RATIO}x`,
+      'CPU/req: MLflow w=1 / keel',
+    ],
     results
       .filter((r) => r.server === 'keel')
       .map((r) => {
         const ratios = anchors.map((a) => r.max.throughput / a.max.throughput)
         const cpu = anchors[0] === undefined ? Number.NaN : cpuPerRequest(anchors[0].max) / cpuPerRequest(r.max)
-        return [r.flavor, r.workers, r.protocol, fmt(r.max.throughput, 0), ...ratios.map(fmtRatio), ratios[0] === undefined ? 'n/a' : ratios[0] >= GOAL_RATIO ? 'MET' : 'NOT MET', fmtRatio(cpu)]
+        return [
+          r.flavor,
+          r.workers,
+          r.protocol,
+          fmt(r.max.throughput, 0),
+          ...ratios.map(fmtRatio),
+          ratios[0] === undefined ? 'n/a' : ratios[0] >= GOAL_RATIO ? 'MET' : 'NOT MET',
+          fmtRatio(cpu),
+        ]
       }),
   )
   process.stdout.write(
@@ -223,19 +339,42 @@ function report(results: Measurement[], m: Models, tracking: ServerHandle): void
       `\nkeel / MLflow, max throughput (goal against MLflow's default single worker)\n${ratioTable}\n` +
       `\nmodels: ONNX served by keel and MLflow = scikit-learn on all ${m.sklearn.length} rows; keel's native forest = its in-process loadModel().predict on every row (agrees with scikit-learn on ${m.nativeAgreesWithSklearn}/${m.sklearn.length})\n` +
       `non-2xx/err: non-2xx answers / connection errors. server CPU ms/req: CPU time of the server's processes per answered request. cores: CPU seconds per second of the run (server process group; the load generator; the keel tracking server receiving keel's prediction log).\n` +
-      `machine: ${cpus().length} cpus (${cpus()[0]?.model.trim()}), load ${loadavg().map((x) => x.toFixed(2)).join(' ')}; Node ${process.version}; MLflow ${m.versions.mlflow}, scikit-learn ${m.versions['scikit-learn']}; tracking server ${tracking.version}\n`,
+      `machine: ${cpus().length} cpus (${cpus()[0]?.model.trim()}), load ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(
+          ' ',
+        )}; Node ${process.version}; MLflow ${m.versions.mlflow}, scikit-learn ${m.versions['scikit-learn']}; tracking server ${tracking.version}\n`,
   )
 }
 
 function json(results: Measurement[], m: Models): unknown {
-  const r3 = (x: Measured): Record<string, unknown> => Object.fromEntries(Object.entries(x).map(([k, v]) => [k, typeof v === 'number' ? round(v, 3) : v]))
+  const r3 = (x: Measured): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(x).map(([k, v]) => [k, typeof v === 'number' ? round(v, 3) : v]))
   return {
     benchmark: 'serving',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), loadavg: loadavg().map((x) => round(x, 2)), node: process.version },
-    config: { keelServeExtraArgs: KEEL_EXTRA, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, rate: RATE, pacedConnections: PACED_CONNECTIONS, goals: { p99Ms: GOAL_P99_MS, ratio: GOAL_RATIO } },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim(),
+      loadavg: loadavg().map((x) => round(x, 2)),
+      node: process.version,
+    },
+    config: {
+      keelServeExtraArgs: KEEL_EXTRA,
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      connections: CONNECTIONS,
+      rate: RATE,
+      pacedConnections: PACED_CONNECTIONS,
+      goals: { p99Ms: GOAL_P99_MS, ratio: GOAL_RATIO },
+    },
     models: { nativeAgreesWithSklearn: m.nativeAgreesWithSklearn, rows: m.sklearn.length, versions: m.versions },
-    results: results.map((r) => ({ ...r, max: r3(r.max), paced: { ...r3(r.paced), sustained: sustained(r.paced) }, autocannonRate: r3(r.autocannonRate) })),
+    results: results.map((r) => ({
+      ...r,
+      max: r3(r.max),
+      paced: { ...r3(r.paced), sustained: sustained(r.paced) },
+      autocannonRate: r3(r.autocannonRate),
+    })),
   }
 }
 
@@ -270,7 +409,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `serving-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   writeFileSync(file, `${JSON.stringify(json(results, models), null, 2)}\n`)
-  log(`results: ${file.replace(REPO_ROOT + '/', '')}`)
+  log(`results: ${file.replace(`${REPO_ROOT}/`, '')}`)
 }
 
 main().catch(async (err: unknown) => {

@@ -57,7 +57,8 @@ function parseArgs(argv: readonly string[]): { targets: Target[]; runs: number }
     }
   }
   const runs = Number(process.env.KEEL_BENCH_RUNS ?? 10_000)
-  if (!Number.isInteger(runs) || runs < 100) throw new Error(`KEEL_BENCH_RUNS must be an integer >= 100, got ${process.env.KEEL_BENCH_RUNS}`)
+  if (!Number.isInteger(runs) || runs < 100)
+    throw new Error(`KEEL_BENCH_RUNS must be an integer >= 100, got ${process.env.KEEL_BENCH_RUNS}`)
   return { targets, runs }
 }
 
@@ -127,41 +128,103 @@ function report(results: Partial<Record<Target, TargetResult>>, runs: number): R
   }
   const n = (x: number | undefined, d = 2): string => (x === undefined ? '-' : fmt(x, d))
   const rows: Cell[][] = [
-    ['log-batch ingestion, metrics/s', n(k?.ingest.metricsPerSecond), n(m?.ingest.metricsPerSecond), fmtRatio(ratios.ingest), `>= ${GOALS.ingestRatio}x`, goals.ingest],
-    ['  log-batch p50 (ms)', n(k?.ingest.latencyMs.p50), n(m?.ingest.latencyMs.p50), fmtRatio(ratios.ingestP50), '', ''],
-    ['log-metric round trip p50 (ms)', n(k?.logMetric.latencyMs.p50, 3), n(m?.logMetric.latencyMs.p50, 3), fmtRatio(ratios.logMetricP50), `keel < ${GOALS.logMetricP50Ms} ms`, goals.logMetric],
+    [
+      'log-batch ingestion, metrics/s',
+      n(k?.ingest.metricsPerSecond),
+      n(m?.ingest.metricsPerSecond),
+      fmtRatio(ratios.ingest),
+      `>= ${GOALS.ingestRatio}x`,
+      goals.ingest,
+    ],
+    [
+      '  log-batch p50 (ms)',
+      n(k?.ingest.latencyMs.p50),
+      n(m?.ingest.latencyMs.p50),
+      fmtRatio(ratios.ingestP50),
+      '',
+      '',
+    ],
+    [
+      'log-metric round trip p50 (ms)',
+      n(k?.logMetric.latencyMs.p50, 3),
+      n(m?.logMetric.latencyMs.p50, 3),
+      fmtRatio(ratios.logMetricP50),
+      `keel < ${GOALS.logMetricP50Ms} ms`,
+      goals.logMetric,
+    ],
     ['  log-metric p90 (ms)', n(k?.logMetric.latencyMs.p90, 3), n(m?.logMetric.latencyMs.p90, 3), '', '', ''],
     ['  log-metric p99 (ms)', n(k?.logMetric.latencyMs.p99, 3), n(m?.logMetric.latencyMs.p99, 3), '', '', ''],
     ['  floor: GET /health p50 (ms)', n(k?.logMetric.healthMs.p50, 3), n(m?.logMetric.healthMs.p50, 3), '', '', ''],
-    [`search_runs p50 (ms), ${runs} runs`, n(k?.search.latencyMs.p50), n(m?.search.latencyMs.p50), fmtRatio(ratios.searchP50), `>= ${GOALS.searchRatio}x`, goals.search],
+    [
+      `search_runs p50 (ms), ${runs} runs`,
+      n(k?.search.latencyMs.p50),
+      n(m?.search.latencyMs.p50),
+      fmtRatio(ratios.searchP50),
+      `>= ${GOALS.searchRatio}x`,
+      goals.search,
+    ],
     ['  search_runs p90 (ms)', n(k?.search.latencyMs.p90), n(m?.search.latencyMs.p90), '', '', ''],
     ['  seeding time (s)', n(k?.search.seedSeconds, 1), n(m?.search.seedSeconds, 1), '', '', ''],
   ]
   const title = `Tracking benchmark: keel ${k?.server.version ?? '(skipped)'} vs MLflow ${m?.server.version ?? '(skipped)'}`
   const sizes = (t: Target): string => {
     const r = results[t]
-    return r ? `${r.ingest.requests} log-batch, ${r.logMetric.latencyMs.n} log-metric, ${r.search.latencyMs.n} searches` : 'skipped'
+    return r
+      ? `${r.ingest.requests} log-batch, ${r.logMetric.latencyMs.n} log-metric, ${r.search.latencyMs.n} searches`
+      : 'skipped'
   }
   console.log(`\n${title}`)
-  console.log(`${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load avg ${loadavg()[0]?.toFixed(1)}; medians of sequential samples, ratio = keel advantage`)
+  console.log(
+    `${cpus().length} CPUs (${cpus()[0]?.model.trim() ?? '?'}), Node ${process.version}, load avg ${loadavg()[0]?.toFixed(1)}; medians of sequential samples, ratio = keel advantage`,
+  )
   console.log(`\n${renderTable(['measure', 'keel', 'mlflow', 'ratio', 'goal', 'status'], rows)}\n`)
   console.log(`samples: keel ${sizes('keel')}; mlflow ${sizes('mlflow')}`)
-  console.log(`search: filter "${SEARCH_FILTER}", order_by ${SEARCH_ORDER.join(',')}, max_results 100; ${k?.search.matching ?? m?.search.matching} of ${runs} runs match`)
-  if (m) console.log(`mlflow run as: ${m.server.command.map((a) => a.replace(REPO_ROOT + '/', '')).join(' ')}`)
-  if (k) console.log(`keel run as:   node ${k.server.command.slice(1).map((a) => a.replace(REPO_ROOT + '/', '')).join(' ')}`)
+  console.log(
+    `search: filter "${SEARCH_FILTER}", order_by ${SEARCH_ORDER.join(',')}, max_results 100; ${k?.search.matching ?? m?.search.matching} of ${runs} runs match`,
+  )
+  if (m) console.log(`mlflow run as: ${m.server.command.map((a) => a.replace(`${REPO_ROOT}/`, '')).join(' ')}`)
+  if (k)
+    console.log(
+      `keel run as:   node ${k.server.command
+        .slice(1)
+        .map((a) => a.replace(`${REPO_ROOT}/`, ''))
+        .join(' ')}`,
+    )
 
   const json = (r: TargetResult | undefined): unknown =>
     r && {
       ...r,
-      ingest: { ...r.ingest, seconds: round(r.ingest.seconds), metricsPerSecond: round(r.ingest.metricsPerSecond, 0), latencyMs: roundSummary(r.ingest.latencyMs) },
-      logMetric: { ...r.logMetric, latencyMs: roundSummary(r.logMetric.latencyMs), healthMs: roundSummary(r.logMetric.healthMs) },
+      ingest: {
+        ...r.ingest,
+        seconds: round(r.ingest.seconds),
+        metricsPerSecond: round(r.ingest.metricsPerSecond, 0),
+        latencyMs: roundSummary(r.ingest.latencyMs),
+      },
+      logMetric: {
+        ...r.logMetric,
+        latencyMs: roundSummary(r.logMetric.latencyMs),
+        healthMs: roundSummary(r.logMetric.healthMs),
+      },
       search: { ...r.search, seedSeconds: round(r.search.seedSeconds), latencyMs: roundSummary(r.search.latencyMs) },
     }
   return {
     benchmark: 'tracking',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), loadavg: loadavg().map((x) => round(x, 2)), node: process.version, platform: `${process.platform}-${process.arch}` },
-    config: { clients: CLIENTS, seedInFlight: SEED_IN_FLIGHT, runs, plan: PLAN, filter: SEARCH_FILTER, orderBy: SEARCH_ORDER },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim(),
+      loadavg: loadavg().map((x) => round(x, 2)),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+    },
+    config: {
+      clients: CLIENTS,
+      seedInFlight: SEED_IN_FLIGHT,
+      runs,
+      plan: PLAN,
+      filter: SEARCH_FILTER,
+      orderBy: SEARCH_ORDER,
+    },
     results: { keel: json(k) ?? null, mlflow: json(m) ?? null },
     ratios: Object.fromEntries(Object.entries(ratios).map(([key, v]) => [key, Number.isNaN(v) ? null : round(v, 2)])),
     goals: { targets: GOALS, status: goals },
@@ -191,7 +254,7 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `tracking-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`)
-  console.log(`results: ${file.replace(REPO_ROOT + '/', '')}`)
+  console.log(`results: ${file.replace(`${REPO_ROOT}/`, '')}`)
 }
 
 main().catch(async (err: unknown) => {

@@ -81,20 +81,30 @@ async function newContext(browser: Browser) {
     const name = new URL(route.request().url()).pathname.replace(/^\/assets\//, '')
     const file = assets && join(assets, name)
     if (!file || name.includes('..') || !existsSync(file)) return route.continue()
-    const type = name.endsWith('.js') ? 'text/javascript' : name.endsWith('.css') ? 'text/css' : 'application/octet-stream'
+    const type = name.endsWith('.js')
+      ? 'text/javascript'
+      : name.endsWith('.css')
+        ? 'text/css'
+        : 'application/octet-stream'
     return route.fulfill({ status: 200, contentType: type, body: readFileSync(file) })
   })
   return context
 }
 
-async function measure(browser: Browser, url: string, experimentId: string): Promise<Pick<SizeResult, 'firstRowsMs' | 'resortMs'>> {
+async function measure(
+  browser: Browser,
+  url: string,
+  experimentId: string,
+): Promise<Pick<SizeResult, 'firstRowsMs' | 'resortMs'>> {
   const pageUrl = `${url}/experiments/${experimentId}`
   const firstRowsMs: number[] = []
   for (let i = 0; i < SAMPLES; i++) {
     const context = await newContext(browser)
     const page = await context.newPage()
     await page.goto(pageUrl)
-    await page.waitForFunction(() => performance.getEntriesByName('keel:runs-rows-painted').length > 0, undefined, { timeout: 60_000 })
+    await page.waitForFunction(() => performance.getEntriesByName('keel:runs-rows-painted').length > 0, undefined, {
+      timeout: 60_000,
+    })
     firstRowsMs.push(await page.evaluate(() => performance.getEntriesByName('keel:runs-rows-painted')[0]!.startTime))
     await context.close()
   }
@@ -112,13 +122,16 @@ async function measure(browser: Browser, url: string, experimentId: string): Pro
       ;(globalThis as unknown as PageGlobals).__t0 = performance.now()
       ;(el as unknown as { click(): void }).click()
     })
-    await page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__keelRunsPainted?.key === k, key, { timeout: 60_000 })
+    await page.waitForFunction((k) => (globalThis as unknown as PageGlobals).__keelRunsPainted?.key === k, key, {
+      timeout: 60_000,
+    })
     const painted = await page.evaluate(() => {
       const g = globalThis as unknown as PageGlobals
       return { ...g.__keelRunsPainted!, t0: g.__t0 }
     })
     const expected = await apiFirst(url, experimentId, order)
-    if (painted.firstRunId !== expected.id) throw new Error(`re-sort ${order}: first row ${painted.firstRunId}, the API says ${expected.id}`)
+    if (painted.firstRunId !== expected.id)
+      throw new Error(`re-sort ${order}: first row ${painted.firstRunId}, the API says ${expected.id}`)
     resortMs.push(painted.at - painted.t0)
   }
   await context.close()
@@ -148,11 +161,17 @@ async function benchSize(browser: Browser, runs: number): Promise<SizeResult> {
 
 async function main(): Promise<void> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found (apt-get install chromium, or KEEL_CHROMIUM)`)
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void stopAll().finally(() => process.exit(130)))
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.on(sig, () => void stopAll().finally(() => process.exit(130)))
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
   const results: SizeResult[] = []
   try {
-    for (const runs of [RUNS, ...(CONTRAST > 0 && CONTRAST !== RUNS ? [CONTRAST] : [])]) results.push(await benchSize(browser, runs))
+    for (const runs of [RUNS, ...(CONTRAST > 0 && CONTRAST !== RUNS ? [CONTRAST] : [])])
+      results.push(await benchSize(browser, runs))
   } finally {
     await browser.close()
     await stopAll()
@@ -161,37 +180,65 @@ async function main(): Promise<void> {
   const main = results[0]!
   const status = (ms: number, goal: number) => (ms < goal ? 'MET' : 'NOT MET')
   const rows = results.flatMap((r) => [
-    [`first rows painted (navigation)`, r.runs.toLocaleString('en-US'), fmt(median(r.firstRowsMs), 0), r.firstRowsMs.map((x) => fmt(x, 0)).join(' '), r === main ? `< ${GOALS.firstRowsMs}` : '', r === main ? status(median(r.firstRowsMs), GOALS.firstRowsMs) : ''],
-    [`re-sort on metrics.${SORT_KEY}`, r.runs.toLocaleString('en-US'), fmt(median(r.resortMs), 0), r.resortMs.map((x) => fmt(x, 0)).join(' '), r === main ? `< ${GOALS.resortMs}` : '', r === main ? status(median(r.resortMs), GOALS.resortMs) : ''],
+    [
+      `first rows painted (navigation)`,
+      r.runs.toLocaleString('en-US'),
+      fmt(median(r.firstRowsMs), 0),
+      r.firstRowsMs.map((x) => fmt(x, 0)).join(' '),
+      r === main ? `< ${GOALS.firstRowsMs}` : '',
+      r === main ? status(median(r.firstRowsMs), GOALS.firstRowsMs) : '',
+    ],
+    [
+      `re-sort on metrics.${SORT_KEY}`,
+      r.runs.toLocaleString('en-US'),
+      fmt(median(r.resortMs), 0),
+      r.resortMs.map((x) => fmt(x, 0)).join(' '),
+      r === main ? `< ${GOALS.resortMs}` : '',
+      r === main ? status(median(r.resortMs), GOALS.resortMs) : '',
+    ],
   ])
   console.log('\nUI: the runs table in headless Chromium (ms; median of 5)')
   console.log(renderTable(['measure', 'runs', 'median ms', 'samples', 'goal ms', 'status'], rows))
   for (const r of results) {
-    console.log(`${r.runs.toLocaleString('en-US')} runs: seeded in ${r.seedSeconds.toFixed(1)} s through the API; runs/search (250 runs) answers in ${fmt(r.apiSearchMs.defaultOrder, 0)} ms (default order), ${fmt(r.apiSearchMs.metricOrder, 0)} ms (order by metrics.${SORT_KEY})`)
+    console.log(
+      `${r.runs.toLocaleString('en-US')} runs: seeded in ${r.seedSeconds.toFixed(1)} s through the API; runs/search (250 runs) answers in ${fmt(r.apiSearchMs.defaultOrder, 0)} ms (default order), ${fmt(r.apiSearchMs.metricOrder, 0)} ms (order by metrics.${SORT_KEY})`,
+    )
   }
 
   const out = {
     benchmark: 'ui',
     date: new Date().toISOString(),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim(), loadavg: loadavg().map((x) => round(x, 2)), node: process.version, chromium: browser.version() },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim(),
+      loadavg: loadavg().map((x) => round(x, 2)),
+      node: process.version,
+      chromium: browser.version(),
+    },
     config: { runs: RUNS, contrast: CONTRAST, samples: SAMPLES, seedInFlight: IN_FLIGHT, sortKey: SORT_KEY },
     results: results.map((r) => ({
       runs: r.runs,
       seedSeconds: round(r.seedSeconds, 1),
       firstRowsMs: { median: round(median(r.firstRowsMs), 1), samples: r.firstRowsMs.map((x) => round(x, 1)) },
       resortMs: { median: round(median(r.resortMs), 1), samples: r.resortMs.map((x) => round(x, 1)) },
-      apiSearchMs: { defaultOrder: round(r.apiSearchMs.defaultOrder, 1), metricOrder: round(r.apiSearchMs.metricOrder, 1) },
+      apiSearchMs: {
+        defaultOrder: round(r.apiSearchMs.defaultOrder, 1),
+        metricOrder: round(r.apiSearchMs.metricOrder, 1),
+      },
     })),
     goals: {
       targets: GOALS,
-      status: { firstRows: status(median(main.firstRowsMs), GOALS.firstRowsMs), resort: status(median(main.resortMs), GOALS.resortMs) },
+      status: {
+        firstRows: status(median(main.firstRowsMs), GOALS.firstRowsMs),
+        resort: status(median(main.resortMs), GOALS.resortMs),
+      },
     },
   }
   const dir = join(REPO_ROOT, 'bench/results')
   mkdirSync(dir, { recursive: true })
   const file = join(dir, `ui-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`)
-  console.log(`results: ${file.replace(REPO_ROOT + '/', '')}`)
+  console.log(`results: ${file.replace(`${REPO_ROOT}/`, '')}`)
 }
 
 main().catch(async (err: unknown) => {

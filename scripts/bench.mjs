@@ -8,42 +8,45 @@
 //   KEEL_BENCH_ONLY=serving npm run bench      (keel models serve against mlflow models serve, ~10 min)
 // Exits non-zero as soon as one benchmark fails.
 
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BENCH_DIR = join(REPO_ROOT, 'bench');
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const BENCH_DIR = join(REPO_ROOT, 'bench')
+const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx')
 
 function log(message) {
-  process.stderr.write(`[bench] ${message}\n`);
+  process.stderr.write(`[bench] ${message}\n`)
 }
 
 if (!existsSync(TSX)) {
-  log(`ERROR: ${TSX} not found; run npm install first.`);
-  process.exit(1);
+  log(`ERROR: ${TSX} not found; run npm install first.`)
+  process.exit(1)
 }
 
-const only = (process.env.KEEL_BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const only = (process.env.KEEL_BENCH_ONLY ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)
 const files = readdirSync(BENCH_DIR)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => only.length === 0 || only.includes(f.replace(/\.bench\.ts$/, '')))
-  .sort();
+  .sort()
 if (files.length === 0) {
-  log(`ERROR: no bench/*.bench.ts found${only.length ? ` matching KEEL_BENCH_ONLY=${only.join(',')}` : ''}`);
-  process.exit(1);
+  log(`ERROR: no bench/*.bench.ts found${only.length ? ` matching KEEL_BENCH_ONLY=${only.join(',')}` : ''}`)
+  process.exit(1)
 }
 
-let current = null;
-let interrupted = false;
+let current = null
+let interrupted = false
 // The benchmark stops its own servers on SIGINT/SIGTERM; pass the signal on and wait for it.
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
-    interrupted = true;
-    current?.kill(sig);
-  });
+    interrupted = true
+    current?.kill(sig)
+  })
 }
 
 function run(file) {
@@ -51,25 +54,25 @@ function run(file) {
     const child = spawn(TSX, [join(BENCH_DIR, file), ...process.argv.slice(2)], {
       cwd: REPO_ROOT,
       stdio: 'inherit',
-    });
-    current = child;
+    })
+    current = child
     child.on('error', (err) => {
-      log(`ERROR: could not run ${file}: ${err.message}`);
-      resolvePromise(1);
-    });
+      log(`ERROR: could not run ${file}: ${err.message}`)
+      resolvePromise(1)
+    })
     child.on('exit', (code, signal) => {
-      current = null;
-      resolvePromise(signal ? 1 : (code ?? 1));
-    });
-  });
+      current = null
+      resolvePromise(signal ? 1 : (code ?? 1))
+    })
+  })
 }
 
 for (const file of files) {
-  log(`running ${file}`);
-  const code = await run(file);
+  log(`running ${file}`)
+  const code = await run(file)
   if (code !== 0 || interrupted) {
-    log(`${file} ${interrupted ? 'was interrupted' : `failed (exit code ${code})`}`);
-    process.exit(code || 130);
+    log(`${file} ${interrupted ? 'was interrupted' : `failed (exit code ${code})`}`)
+    process.exit(code || 130)
   }
 }
-log(`done: ${files.length} benchmark(s)`);
+log(`done: ${files.length} benchmark(s)`)

@@ -87,7 +87,11 @@ export class Client {
 }
 
 /** One GET on a fresh connection (readiness probes, /version); status 0 when unreachable. */
-export function getText(url: string, timeoutMs = 2000, authorization?: string): Promise<{ status: number; body: string }> {
+export function getText(
+  url: string,
+  timeoutMs = 2000,
+  authorization?: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
     const headers = authorization === undefined ? {} : { authorization }
     const req = http.get(url, { timeout: timeoutMs, agent: false, headers }, (res) => {

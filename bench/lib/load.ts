@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { LoadResult, LoadSpec } from './load-child.js'
+import { type LoadResult, type LoadSpec } from './load-child.js'
 import { REPO_ROOT } from './servers.js'
 
 export type { LoadRequest, LoadResult, LoadSpec } from './load-child.js'

@@ -5,7 +5,10 @@ import { REPO_ROOT } from './servers.js'
 
 /** The venv's python executable; creates the venv first when it is missing. */
 export function venvPython(): string {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/python-env.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/python-env.mjs')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const path = (r.stdout ?? '').trim().split('\n').pop() ?? ''
   if (r.status !== 0 || !path) throw new Error('scripts/python-env.mjs failed to provide the Python venv (see above)')
   return path

@@ -148,7 +148,8 @@ export interface AuthOptions {
   readonly adminPassword: string
 }
 
-export const basicAuth = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
+export const basicAuth = (username: string, password: string): string =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
 
 export function startKeel(options: { auth?: AuthOptions } = {}): Promise<ServerHandle> {
   const { auth } = options

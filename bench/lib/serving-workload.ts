@@ -5,7 +5,7 @@
  * answers every row as expected before it is timed.
  */
 import { Client } from './http.js'
-import type { LoadRequest } from './load.js'
+import { type LoadRequest } from './load.js'
 
 export type Protocol = 'invocations' | 'v2'
 
@@ -24,13 +24,21 @@ export function invocationRequests(columns: readonly string[], data: readonly (r
 }
 
 /** One v2 infer request per row: a `[1]`-shaped tensor per column, typed as the metadata says. */
-export function v2Requests(meta: V2Metadata, columns: readonly string[], data: readonly (readonly number[])[]): LoadRequest[] {
+export function v2Requests(
+  meta: V2Metadata,
+  columns: readonly string[],
+  data: readonly (readonly number[])[],
+): LoadRequest[] {
   const types = new Map(meta.inputs.map((i) => [i.name, i.datatype]))
-  for (const c of columns) if (!types.has(c)) throw new Error(`v2 metadata of ${meta.name} has no input '${c}': ${JSON.stringify(meta.inputs)}`)
+  for (const c of columns)
+    if (!types.has(c))
+      throw new Error(`v2 metadata of ${meta.name} has no input '${c}': ${JSON.stringify(meta.inputs)}`)
   return data.map((row) => ({
     method: 'POST',
     path: `/v2/models/${encodeURIComponent(meta.name)}/infer`,
-    body: JSON.stringify({ inputs: columns.map((c, i) => ({ name: c, shape: [1], datatype: types.get(c), data: [row[i]] })) }),
+    body: JSON.stringify({
+      inputs: columns.map((c, i) => ({ name: c, shape: [1], datatype: types.get(c), data: [row[i]] })),
+    }),
   }))
 }
 
@@ -48,7 +56,8 @@ function asNumber(p: unknown): number {
 export function predictionOf(protocol: Protocol, body: string): number {
   const parsed = JSON.parse(body) as { predictions?: unknown[]; outputs?: { data?: unknown[] }[] }
   const values = protocol === 'invocations' ? parsed.predictions : parsed.outputs?.[0]?.data
-  if (!Array.isArray(values) || values.length !== 1) throw new Error(`expected one prediction, got ${body.slice(0, 200)}`)
+  if (!Array.isArray(values) || values.length !== 1)
+    throw new Error(`expected one prediction, got ${body.slice(0, 200)}`)
   return asNumber(values[0])
 }
 
@@ -56,7 +65,12 @@ export function predictionOf(protocol: Protocol, body: string): number {
  * Sends every request once, one at a time, and compares the answers with `expected` (row by row).
  * Throws naming the first rows that differ.
  */
-export async function checkPredictions(baseUrl: string, protocol: Protocol, requests: readonly LoadRequest[], expected: readonly number[]): Promise<void> {
+export async function checkPredictions(
+  baseUrl: string,
+  protocol: Protocol,
+  requests: readonly LoadRequest[],
+  expected: readonly number[],
+): Promise<void> {
   const client = new Client(baseUrl)
   try {
     const wrong: string[] = []
@@ -65,7 +79,10 @@ export async function checkPredictions(baseUrl: string, protocol: Protocol, requ
       const got = predictionOf(protocol, (await client.send(r.method, r.path, r.body)).body)
       if (got !== expected[i]) wrong.push(`row ${i}: ${got} (expected ${expected[i]})`)
     }
-    if (wrong.length > 0) throw new Error(`${baseUrl} ${protocol}: ${wrong.length} of ${requests.length} rows differ: ${wrong.slice(0, 5).join('; ')}`)
+    if (wrong.length > 0)
+      throw new Error(
+        `${baseUrl} ${protocol}: ${wrong.length} of ${requests.length} rows differ: ${wrong.slice(0, 5).join('; ')}`,
+      )
   } finally {
     client.close()
   }

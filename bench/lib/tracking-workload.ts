@@ -2,7 +2,7 @@
  * The tracking workload, as raw MLflow REST calls, run identically against keel and MLflow:
  * log-batch ingestion, single log-metric round trips, and search_runs over a seeded experiment.
  */
-import type { Client } from './http.js'
+import { type Client } from './http.js'
 import { summarize, type Summary } from './stats.js'
 import { Progress } from './table.js'
 
@@ -77,7 +77,13 @@ function batchBody(runId: string, batch: number, size: number): string {
 }
 
 /** `requests` log-batch calls of `size` metrics (distinct steps) from `clients` concurrent clients. */
-export async function ingest(c: Client, experimentId: string, requests: number, clients: number, size = 1000): Promise<IngestResult> {
+export async function ingest(
+  c: Client,
+  experimentId: string,
+  requests: number,
+  clients: number,
+  size = 1000,
+): Promise<IngestResult> {
   const runId = await createRun(c, experimentId, 'ingest')
   const warmup = clients
   // Bodies are serialised up front so client-side JSON work stays out of the measurement.
@@ -104,7 +110,12 @@ export async function ingest(c: Client, experimentId: string, requests: number, 
 }
 
 /** Sequential log-metric calls on one keep-alive connection, after `warmup` untimed ones. */
-export async function logMetricRoundTrips(c: Client, experimentId: string, count: number, warmup: number): Promise<RoundTripResult> {
+export async function logMetricRoundTrips(
+  c: Client,
+  experimentId: string,
+  count: number,
+  warmup: number,
+): Promise<RoundTripResult> {
   const runId = await createRun(c, experimentId, 'round-trip')
   const body = (step: number): string =>
     JSON.stringify({ run_id: runId, key: 'rt', value: step * 0.5, timestamp: Date.now(), step })
@@ -147,7 +158,13 @@ function seedData(runs: number): SeedRun[] {
  * times the search sequentially. Checks the answer against the seeded data so that both servers
  * are known to do the same work.
  */
-export async function searchRuns(c: Client, runs: number, inFlight: number, count: number, warmup: number): Promise<SearchResult> {
+export async function searchRuns(
+  c: Client,
+  runs: number,
+  inFlight: number,
+  count: number,
+  warmup: number,
+): Promise<SearchResult> {
   const experimentId = await createExperiment(c, 'bench-search')
   const data = seedData(runs)
   const progress = new Progress(`seeding ${runs} runs`, runs)
@@ -173,15 +190,25 @@ export async function searchRuns(c: Client, runs: number, inFlight: number, coun
   const seedSeconds = (performance.now() - seedStart) / 1000
   progress.finish()
 
-  const matches = data.filter((d) => d.accuracy > 0.5 && d.depth === '5').map((d) => d.loss).sort((a, b) => a - b)
-  const payload = JSON.stringify({ experiment_ids: [experimentId], filter: SEARCH_FILTER, order_by: SEARCH_ORDER, max_results: SEARCH_MAX })
+  const matches = data
+    .filter((d) => d.accuracy > 0.5 && d.depth === '5')
+    .map((d) => d.loss)
+    .sort((a, b) => a - b)
+  const payload = JSON.stringify({
+    experiment_ids: [experimentId],
+    filter: SEARCH_FILTER,
+    order_by: SEARCH_ORDER,
+    max_results: SEARCH_MAX,
+  })
   type Found = { runs?: { data: { metrics?: { key: string; value: number }[] } }[] }
   const check = (raw: string): number => {
     const found = (JSON.parse(raw) as Found).runs ?? []
     const expected = Math.min(SEARCH_MAX, matches.length)
     const first = found[0]?.data.metrics?.find((m) => m.key === 'loss')?.value
     if (found.length !== expected || (expected > 0 && first !== matches[0])) {
-      throw new Error(`search returned ${found.length} runs (first loss ${first}), expected ${expected} (first loss ${matches[0]})`)
+      throw new Error(
+        `search returned ${found.length} runs (first loss ${first}), expected ${expected} (first loss ${matches[0]})`,
+      )
     }
     return found.length
   }

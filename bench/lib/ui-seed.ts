@@ -2,15 +2,24 @@
  * Seeds an experiment for the UI benchmark through the public API, as clients would: per run
  * runs/create, one log-batch (params, metrics, a tag) and runs/update to FINISHED.
  */
-import type { Client } from './http.js'
+import { type Client } from './http.js'
 import { Progress } from './table.js'
 import { rng } from './tracking-workload.js'
 
 const API = '/api/2.0/mlflow'
-export const UI_METRICS = Array.from({ length: 10 }, (_, i) => ['accuracy', 'loss', 'f1', 'precision', 'recall', 'auc', 'val_loss', 'val_accuracy', 'lr_final', 'epoch_time'][i]!)
+export const UI_METRICS = Array.from(
+  { length: 10 },
+  (_, i) =>
+    ['accuracy', 'loss', 'f1', 'precision', 'recall', 'auc', 'val_loss', 'val_accuracy', 'lr_final', 'epoch_time'][i]!,
+)
 export const UI_PARAMS = ['lr', 'optimizer', 'batch_size', 'depth', 'dropout']
 
-export async function seedUiExperiment(c: Client, name: string, runs: number, inFlight: number): Promise<{ experimentId: string; seconds: number }> {
+export async function seedUiExperiment(
+  c: Client,
+  name: string,
+  runs: number,
+  inFlight: number,
+): Promise<{ experimentId: string; seconds: number }> {
   const exp = await c.post<{ experiment_id: string }>(`${API}/experiments/create`, { name })
   const experimentId = exp.body.experiment_id
   const r = rng(7)
@@ -40,7 +49,11 @@ export async function seedUiExperiment(c: Client, name: string, runs: number, in
         metrics: UI_METRICS.map((key) => ({ key, value: Math.round(r() * 1e6) / 1e6, timestamp: start, step: 0 })),
         tags: [{ key: 'team', value: ['vision', 'nlp', 'tabular'][i % 3] }],
       })
-      await c.post(`${API}/runs/update`, { run_id: runId, status: 'FINISHED', end_time: start + 1000 + Math.floor(r() * 600_000) })
+      await c.post(`${API}/runs/update`, {
+        run_id: runId,
+        status: 'FINISHED',
+        end_time: start + 1000 + Math.floor(r() * 600_000),
+      })
       progress.tick()
     }
   }

@@ -13,7 +13,9 @@ describe('parseJsonInput', () => {
       /^Invalid value for parameter 'a\.0\.0\.0[.0]*…': JSON nested more than 64 levels deep is not accepted$/,
     )
     // The path leads to the first container too deep.
-    expect(jsonValueProblem({ a: [[1]], b: 1 }, 2)).toBe("Invalid value for parameter 'a.0': JSON nested more than 2 levels deep is not accepted")
+    expect(jsonValueProblem({ a: [[1]], b: 1 }, 2)).toBe(
+      "Invalid value for parameter 'a.0': JSON nested more than 2 levels deep is not accepted",
+    )
     expect(jsonValueProblem({ a: [1], b: { c: 'd' } }, 2)).toBeUndefined()
   })
 
@@ -33,7 +35,9 @@ describe('parseJsonInput', () => {
 
   it('refuses lone surrogates in values and keys, and keeps pairs', () => {
     expect(parseJsonInput('{"name":"\\ud83d\\ude00"}')).toEqual({ name: '😀' })
-    expect(() => parseJsonInput('{"name":"a\\ud800"}')).toThrow(/the value of parameter 'name': it is not well-formed Unicode/)
+    expect(() => parseJsonInput('{"name":"a\\ud800"}')).toThrow(
+      /the value of parameter 'name': it is not well-formed Unicode/,
+    )
     expect(() => parseJsonInput('{"tags":[{"key":"k","value":"\\udc00x"}]}')).toThrow(/parameter 'tags\.0\.value'/)
     expect(() => parseJsonInput('{"params":{"\\ud800":1}}')).toThrow(/a key of 'params'/)
     expect(jsonValueProblem('\ud800')).toMatch(/'\(body\)'/)

@@ -39,7 +39,8 @@ export function jsonValueProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): str
   const found = find(value, maxDepth)
   if (found === undefined) return undefined
   const where = found.path.length === 0 ? '(body)' : shorten(found.path.join('.'))
-  if (found.kind === 'depth') return `Invalid value for parameter '${where}': JSON nested more than ${maxDepth} levels deep is not accepted`
+  if (found.kind === 'depth')
+    return `Invalid value for parameter '${where}': JSON nested more than ${maxDepth} levels deep is not accepted`
   const what = found.kind === 'key' ? `a key of '${where}'` : `the value of parameter '${where}'`
   return `Invalid string in ${what}: it is not well-formed Unicode (a lone surrogate such as \\ud800 cannot be stored)`
 }

@@ -15,7 +15,9 @@ export type MonitorReference =
   | { readonly kind: 'modelVersion'; readonly name: string; readonly version: string; readonly uri?: string }
 
 /** How the log is cut: `count` input rows per window (whole requests), or fixed `seconds` of time. */
-export type MonitorWindowSpec = { readonly kind: 'count'; readonly count: number } | { readonly kind: 'time'; readonly seconds: number }
+export type MonitorWindowSpec =
+  | { readonly kind: 'count'; readonly count: number }
+  | { readonly kind: 'time'; readonly seconds: number }
 
 export const MONITOR_TASKS = ['classification', 'regression'] as const
 export type MonitorTask = (typeof MONITOR_TASKS)[number]
@@ -23,7 +25,14 @@ export type MonitorTask = (typeof MONITOR_TASKS)[number]
 export const MONITOR_STATUSES = ['active', 'paused'] as const
 export type MonitorStatus = (typeof MONITOR_STATUSES)[number]
 
-export const ALERT_RULE_KINDS = ['drift_share', 'column_drift', 'prediction_drift', 'performance', 'estimated_performance', 'quality'] as const
+export const ALERT_RULE_KINDS = [
+  'drift_share',
+  'column_drift',
+  'prediction_drift',
+  'performance',
+  'estimated_performance',
+  'quality',
+] as const
 export type AlertRuleKind = (typeof ALERT_RULE_KINDS)[number]
 
 /** Realized metrics (from labels) and estimated ones (CBPE) a `performance` rule may name. */
@@ -117,7 +126,12 @@ export interface MonitorWindowQuality {
 
 /** Reference against current, bounded (the drift report's histograms). */
 export type MonitorHistogram =
-  | { readonly kind: 'numeric'; readonly edges: readonly number[]; readonly reference: readonly number[]; readonly current: readonly number[] }
+  | {
+      readonly kind: 'numeric'
+      readonly edges: readonly number[]
+      readonly reference: readonly number[]
+      readonly current: readonly number[]
+    }
   | {
       readonly kind: 'categorical'
       readonly categories: readonly string[]

@@ -2,7 +2,7 @@
  * keel's model-registry entities (camelCase), shared by the server's registry domain and the SDK.
  * MLflow's wire shapes are in `wire/registry-*.ts`.
  */
-import type { DatasetInput, Metric, Param, Tag } from './entities.js'
+import { type DatasetInput, type Metric, type Param, type Tag } from './entities.js'
 
 /** MLflow's legacy stages, in their canonical spelling (requests may use any case). */
 export const MODEL_VERSION_STAGES = ['None', 'Staging', 'Production', 'Archived'] as const
@@ -98,7 +98,12 @@ export interface ModelVersionLineage {
   readonly runId?: string
   readonly experimentId?: string
   readonly modelId?: string
-  readonly git?: { readonly commit?: string; readonly branch?: string; readonly repoUrl?: string; readonly dirty?: boolean }
+  readonly git?: {
+    readonly commit?: string
+    readonly branch?: string
+    readonly repoUrl?: string
+    readonly dirty?: boolean
+  }
   /** The run's entry point (`mlflow.source.name`). */
   readonly entryPoint?: string
   readonly datasets: readonly DatasetInput[]

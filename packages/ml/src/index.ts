@@ -27,7 +27,15 @@ export type {
 } from './estimators/index.js'
 export { compareLabels, uniqueLabels } from './estimators/labels.js'
 
-export { accuracy, confusionMatrix, f1, logLoss, precision, precisionRecallF1, recall } from './metrics/classification.js'
+export {
+  accuracy,
+  confusionMatrix,
+  f1,
+  logLoss,
+  precision,
+  precisionRecallF1,
+  recall,
+} from './metrics/classification.js'
 export type { Average, AverageOptions, ConfusionMatrixOptions, LogLossOptions } from './metrics/classification.js'
 export { rocAuc } from './metrics/roc-auc.js'
 export type { RocAucOptions } from './metrics/roc-auc.js'

@@ -1,6 +1,6 @@
 import { uniqueLabels } from './estimators/labels.js'
 import { createRng, shuffled } from './rng.js'
-import type { Label } from './types.js'
+import { type Label } from './types.js'
 
 export interface TrainTestSplitOptions {
   /** Fraction of rows in the test set, in (0, 1) (default 0.25), or an integer count >= 1. */
@@ -81,16 +81,21 @@ export function trainTestSplit<T, L extends Label = Label>(
   const all = Array.from({ length: n }, (_, i) => i)
 
   if (opts.stratify) {
-    if (!shuffle) throw new Error('stratify requires shuffle (scikit-learn refuses stratified splits without shuffling)')
+    if (!shuffle)
+      throw new Error('stratify requires shuffle (scikit-learn refuses stratified splits without shuffling)')
     const classes = uniqueLabels(y)
     const members = classes.map((c) => all.filter((i) => y[i] === c))
     const counts = members.map((m) => m.length)
     const smallest = Math.min(...counts)
     if (smallest < 2) {
-      throw new Error(`the least populated class in y has only ${smallest} member; each class needs at least 2 to stratify`)
+      throw new Error(
+        `the least populated class in y has only ${smallest} member; each class needs at least 2 to stratify`,
+      )
     }
-    if (nTrain < classes.length) throw new Error(`the train size ${nTrain} is smaller than the number of classes ${classes.length}`)
-    if (nTest < classes.length) throw new Error(`the test size ${nTest} is smaller than the number of classes ${classes.length}`)
+    if (nTrain < classes.length)
+      throw new Error(`the train size ${nTrain} is smaller than the number of classes ${classes.length}`)
+    if (nTest < classes.length)
+      throw new Error(`the test size ${nTest} is smaller than the number of classes ${classes.length}`)
     const trainPerClass = approximateMode(counts, nTrain, rng)
     const left = counts.map((c, i) => c - (trainPerClass[i] as number))
     const testPerClass = approximateMode(left, nTest, rng)

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { RandomForestClassifier, createRng, loadEstimator, loadIris } from '../src/index.js'
 import { leafDistribution } from '../src/estimators/cart.js'
-import type { CartTreeNode } from 'ml-cart'
+import { type CartTreeNode } from 'ml-cart'
 
 interface Internals {
   forest: { indexes: number[][]; estimators: { root: CartTreeNode }[] }
@@ -17,7 +17,11 @@ function reference(est: RandomForestClassifier, X: number[][]): number[][] {
   return X.map((row) => {
     const sum = new Array<number>(k).fill(0)
     forest.estimators.forEach((tree, t) => {
-      const dist = leafDistribution(tree.root, forest.indexes[t]!.map((j) => row[j]!), k)
+      const dist = leafDistribution(
+        tree.root,
+        forest.indexes[t]!.map((j) => row[j]!),
+        k,
+      )
       dist.forEach((v, c) => (sum[c]! += v))
     })
     return sum.map((v) => v / forest.estimators.length)

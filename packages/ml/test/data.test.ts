@@ -2,7 +2,15 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { createRng, loadIris, trainTestSplit, type Label } from '@keel/ml'
 import { runSklearn } from './support/sklearn-oracle.js'
 
-const SIZE_CASES: [number, number][] = [[10, 0.25], [150, 0.2], [101, 0.33], [7, 0.5], [30, 0.1], [1000, 0.123], [50, 5]]
+const SIZE_CASES: [number, number][] = [
+  [10, 0.25],
+  [150, 0.2],
+  [101, 0.33],
+  [7, 0.5],
+  [30, 0.1],
+  [1000, 0.123],
+  [50, 5],
+]
 /** Class counts for stratification; the oracle reports sklearn's per-class test counts. */
 const STRAT_CASES: { counts: number[]; testSize: number }[] = [
   { counts: [50, 50, 50], testSize: 0.2 },
@@ -95,7 +103,10 @@ describe('createRng (mulberry32)', () => {
   it("matches a port of Tommy Ettinger's C mulberry32 (run in Python)", () => {
     for (const [k, seed] of RNG_SEEDS.entries()) {
       const r = createRng(seed)
-      expect(Array.from({ length: 8 }, () => r() * 4294967296), `seed ${seed}`).toEqual(sk.mulberry32[k])
+      expect(
+        Array.from({ length: 8 }, () => r() * 4294967296),
+        `seed ${seed}`,
+      ).toEqual(sk.mulberry32[k])
     }
   })
 
@@ -159,7 +170,9 @@ describe('trainTestSplit', () => {
     expect(() => trainTestSplit([1, 2, 3], [1, 2], {})).toThrow(/y has 2 entries but X has 3 rows/)
     expect(() => trainTestSplit(X, y, { testSize: 1.5 })).toThrow(/testSize/)
     expect(() => trainTestSplit(X, y, { testSize: 150 })).toThrow(/no training rows/)
-    expect(() => trainTestSplit([1, 2, 3, 4], ['a', 'a', 'a', 'b'], { stratify: true, testSize: 0.5 })).toThrow(/only 1 member/)
+    expect(() => trainTestSplit([1, 2, 3, 4], ['a', 'a', 'a', 'b'], { stratify: true, testSize: 0.5 })).toThrow(
+      /only 1 member/,
+    )
     expect(() => trainTestSplit(X, y, { stratify: true, shuffle: false })).toThrow(/requires shuffle/)
   })
 })

@@ -72,7 +72,15 @@ describe('classifiers on iris (80/20 stratified, seed 42)', () => {
     expect(baseModel.estimators).toHaveLength(25)
     const perTree = baseModel.estimators.map((model, t) => {
       const columns = baseModel.indexes[t] as number[]
-      const tree = loadEstimator({ format: 'keel-estimator', formatVersion: 1, type: 'DecisionTreeClassifier', params: {}, nFeatures: columns.length, classes: [0, 1, 2], model }) as Classifier
+      const tree = loadEstimator({
+        format: 'keel-estimator',
+        formatVersion: 1,
+        type: 'DecisionTreeClassifier',
+        params: {},
+        nFeatures: columns.length,
+        classes: [0, 1, 2],
+        model,
+      }) as Classifier
       return tree.predictProba(iris.data.map((row) => columns.map((j) => row[j] as number)))
     })
     proba.forEach((row, i) => {
@@ -181,7 +189,7 @@ describe('random forest seeding and parameters', () => {
 
   it('maxFeatures sets the features per tree (1 means one feature, sqrt of 4 is 2)', () => {
     const featuresPerTree = (est: RandomForestClassifier): number[] =>
-      ((est.toJSON().model as { baseModel: { indexes: number[][] } }).baseModel.indexes).map((ix) => ix.length)
+      (est.toJSON().model as { baseModel: { indexes: number[][] } }).baseModel.indexes.map((ix) => ix.length)
     const one = new RandomForestClassifier({ nEstimators: 5, maxFeatures: 1 }).fit(split.XTrain, split.yTrain)
     expect(featuresPerTree(one)).toEqual([1, 1, 1, 1, 1])
     const sqrt = new RandomForestClassifier({ nEstimators: 5 }).fit(split.XTrain, split.yTrain)
@@ -209,7 +217,9 @@ describe('random forest seeding and parameters', () => {
 describe('errors are clear', () => {
   it('predict, predictProba, toJSON and nFeatures before fit', () => {
     const est = new RandomForestClassifier()
-    expect(() => est.predict(split.XTest)).toThrow(/RandomForestClassifier is not fitted: call fit\(X, y\) before predict/)
+    expect(() => est.predict(split.XTest)).toThrow(
+      /RandomForestClassifier is not fitted: call fit\(X, y\) before predict/,
+    )
     expect(() => est.predictProba(split.XTest)).toThrow(/not fitted/)
     expect(() => est.toJSON()).toThrow(/not fitted/)
     expect(() => est.nFeatures).toThrow(/not fitted/)
@@ -221,7 +231,9 @@ describe('errors are clear', () => {
       const est = fitted(type)
       const width = est.nFeatures
       const X = [Array.from({ length: width + 1 }, () => 1)]
-      expect(() => est.predict(X), type).toThrow(`X has ${width + 1} features, but the estimator was fitted with ${width} features`)
+      expect(() => est.predict(X), type).toThrow(
+        `X has ${width + 1} features, but the estimator was fitted with ${width} features`,
+      )
     }
   })
 
@@ -241,7 +253,9 @@ describe('errors are clear', () => {
     expect(() => createEstimator('RandomForestClassifier', { nEstimator: 5 })).toThrow(/unknown parameter 'nEstimator'/)
     expect(() => new RandomForestClassifier({ seed: 1.5 })).toThrow(/seed must be a 32-bit integer/)
     expect(() => new RandomForestClassifier({ maxFeatures: 2.5 })).toThrow(/maxFeatures/)
-    expect(() => new RandomForestClassifier({ maxFeatures: 9 }).fit(split.XTrain, split.yTrain)).toThrow(/maxFeatures is 9 but X has only 4 features/)
+    expect(() => new RandomForestClassifier({ maxFeatures: 9 }).fit(split.XTrain, split.yTrain)).toThrow(
+      /maxFeatures is 9 but X has only 4 features/,
+    )
   })
 
   it('loadEstimator on garbage says what is wrong', () => {
@@ -253,7 +267,9 @@ describe('errors are clear', () => {
     expect(() => loadEstimator({ ...good, type: 'Nope' })).toThrow(/unknown type "Nope"/)
     expect(() => loadEstimator({ ...good, nFeatures: 0 })).toThrow(/'nFeatures' must be a positive integer/)
     expect(() => loadEstimator({ ...good, model: null })).toThrow(/'model' must be an object/)
-    expect(() => loadEstimator({ ...good, model: { name: 'Other' } })).toThrow(/cannot load DecisionTreeClassifier: .*Invalid model/)
+    expect(() => loadEstimator({ ...good, model: { name: 'Other' } })).toThrow(
+      /cannot load DecisionTreeClassifier: .*Invalid model/,
+    )
     expect(() => loadEstimator({ ...good, classes: [] })).toThrow(/'classes' must be a non-empty array/)
     expect(() => loadEstimator({ ...good, params: { bogus: 1 } })).toThrow(/unknown parameter 'bogus'/)
   })

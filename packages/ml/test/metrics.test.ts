@@ -31,7 +31,14 @@ interface LabelCase {
 }
 
 /** yPred copies yTrue with probability `agree`, else a random label from `predLabels`. */
-function labelCase(name: string, n: number, labels: readonly Label[], agree: number, predLabels = labels, posLabel?: Label): LabelCase {
+function labelCase(
+  name: string,
+  n: number,
+  labels: readonly Label[],
+  agree: number,
+  predLabels = labels,
+  posLabel?: Label,
+): LabelCase {
   const yTrue = Array.from({ length: n }, () => pick(labels))
   const yPred = yTrue.map((t) => (rng() < agree && predLabels.includes(t) ? t : pick(predLabels)))
   return posLabel === undefined ? { name, yTrue, yPred } : { name, yTrue, yPred, posLabel }
@@ -109,17 +116,34 @@ const probaCases: ProbaCase[] = [
   })(),
   (() => {
     const y = idx(40, 3)
-    return { name: 'multiclass-explicit-classes', yTrue: y.map((c) => [1, 5, 9][c] as number), proba: informativeRows(y, 3), classes: [1, 5, 9] }
+    return {
+      name: 'multiclass-explicit-classes',
+      yTrue: y.map((c) => [1, 5, 9][c] as number),
+      proba: informativeRows(y, 3),
+      classes: [1, 5, 9],
+    }
   })(),
   {
     name: 'perfect-and-extreme',
     yTrue: [0, 1, 2, 0, 1, 2],
-    proba: [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1]],
+    proba: [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ],
   },
   {
     name: 'confidently-wrong (clipping)',
     yTrue: [0, 1, 1, 0],
-    proba: [[0, 1], [1, 0], [0.5, 0.5], [0.25, 0.75]],
+    proba: [
+      [0, 1],
+      [1, 0],
+      [0.5, 0.5],
+      [0.25, 0.75],
+    ],
   },
 ]
 
@@ -209,7 +233,12 @@ let sk: OracleOutput
 
 beforeAll(async () => {
   // Binary sklearn cases get 1-D scores, so the 2-column form is checked against the same oracle value.
-  sk = await runSklearn<OracleOutput>(SCRIPT, { labels: labelCases, proba: probaCases, logloss: logLossOnly, regression: regCases })
+  sk = await runSklearn<OracleOutput>(SCRIPT, {
+    labels: labelCases,
+    proba: probaCases,
+    logloss: logLossOnly,
+    regression: regCases,
+  })
 }, 180_000)
 
 function expectClose(actual: number, expected: number | undefined, what: string): void {
@@ -224,7 +253,11 @@ describe('classification metrics agree with scikit-learn', () => {
       const want = sk.labels[i] as Scores & { confusion: number[][] }
       expectClose(accuracy(c.yTrue, c.yPred), want.accuracy, `${c.name} accuracy`)
       for (const average of ['macro', 'weighted', 'micro'] as const) {
-        expectClose(precision(c.yTrue, c.yPred, { average }), want[`precision_${average}`], `${c.name} precision ${average}`)
+        expectClose(
+          precision(c.yTrue, c.yPred, { average }),
+          want[`precision_${average}`],
+          `${c.name} precision ${average}`,
+        )
         expectClose(recall(c.yTrue, c.yPred, { average }), want[`recall_${average}`], `${c.name} recall ${average}`)
         expectClose(f1(c.yTrue, c.yPred, { average }), want[`f1_${average}`], `${c.name} f1 ${average}`)
       }
@@ -254,12 +287,20 @@ describe('classification metrics agree with scikit-learn', () => {
         expectClose(rocAuc(c.yTrue, c.proba, opts), want.roc_auc, `${c.name} roc auc (2 columns)`)
       } else {
         for (const average of ['macro', 'weighted'] as const) {
-          expectClose(rocAuc(c.yTrue, c.proba, { ...opts, average }), want[`roc_auc_${average}`], `${c.name} roc auc ${average}`)
+          expectClose(
+            rocAuc(c.yTrue, c.proba, { ...opts, average }),
+            want[`roc_auc_${average}`],
+            `${c.name} roc auc ${average}`,
+          )
         }
       }
     })
     logLossOnly.forEach((c, i) => {
-      expectClose(logLoss(c.yTrue, c.proba, c.classes ? { classes: c.classes } : {}), sk.logloss[i], `${c.name} log loss`)
+      expectClose(
+        logLoss(c.yTrue, c.proba, c.classes ? { classes: c.classes } : {}),
+        sk.logloss[i],
+        `${c.name} log loss`,
+      )
     })
   })
 
@@ -275,7 +316,17 @@ describe('classification metrics agree with scikit-learn', () => {
     expect(m.f1_weighted).toBe(f1(c.yTrue, yPred, { average: 'weighted' }))
     expect(m.precision_macro).toBe(precision(c.yTrue, yPred, { average: 'macro' }))
     expect(Object.keys(m).sort()).toEqual(
-      ['accuracy', 'f1_macro', 'f1_weighted', 'log_loss', 'precision_macro', 'precision_weighted', 'recall_macro', 'recall_weighted', 'roc_auc'].sort(),
+      [
+        'accuracy',
+        'f1_macro',
+        'f1_weighted',
+        'log_loss',
+        'precision_macro',
+        'precision_weighted',
+        'recall_macro',
+        'recall_weighted',
+        'roc_auc',
+      ].sort(),
     )
   })
 })
@@ -313,14 +364,34 @@ describe('metric errors and edge cases', () => {
   it('ROC AUC is NaN when yTrue has one class; log loss refuses it without classes', () => {
     expect(rocAuc([1, 1, 1], [0.2, 0.5, 0.9])).toBeNaN()
     expect(() => logLoss([1, 1], [0.2, 0.8])).toThrow(/single label/)
-    expect(() => rocAuc([0, 1, 2], [[0.5, 0.5, 0.5], [0.2, 0.3, 0.5], [0.1, 0.1, 0.8]])).toThrow(/sum to 1/)
-    expect(() => logLoss([0, 1], [[0.5, 0.5, 0], [0.5, 0.5, 0]])).toThrow(/3 columns but there are 2 classes/)
+    expect(() =>
+      rocAuc(
+        [0, 1, 2],
+        [
+          [0.5, 0.5, 0.5],
+          [0.2, 0.3, 0.5],
+          [0.1, 0.1, 0.8],
+        ],
+      ),
+    ).toThrow(/sum to 1/)
+    expect(() =>
+      logLoss(
+        [0, 1],
+        [
+          [0.5, 0.5, 0],
+          [0.5, 0.5, 0],
+        ],
+      ),
+    ).toThrow(/3 columns but there are 2 classes/)
   })
 
   it('confusionMatrix honours explicit labels and ignores others', () => {
     expect(confusionMatrix(['a', 'b', 'c', 'a'], ['a', 'c', 'c', 'b'], { labels: ['c', 'a'] })).toEqual({
       labels: ['c', 'a'],
-      matrix: [[1, 0], [0, 1]],
+      matrix: [
+        [1, 0],
+        [0, 1],
+      ],
     })
     expect(() => confusionMatrix([1, 2], [1, 2], { labels: [3] })).toThrow(/at least one of the given labels/)
   })

@@ -19,9 +19,26 @@ describe('default tests', () => {
     expect(ok(columnDrift('x', g.normals(1001), g.normals(50))).test).toBe('wasserstein')
   })
   it('few distinct numeric values: chisquare / z below 1000 rows, jensenshannon above', () => {
-    expect(ok(columnDrift('x', g.normals(10).map((x) => (x > 0 ? 1.5 : 2.5)), [1.5, 2.5, 3.5], { featureType: 'num' })).test).toBe('chisquare')
+    expect(
+      ok(
+        columnDrift(
+          'x',
+          g.normals(10).map((x) => (x > 0 ? 1.5 : 2.5)),
+          [1.5, 2.5, 3.5],
+          { featureType: 'num' },
+        ),
+      ).test,
+    ).toBe('chisquare')
     expect(ok(columnDrift('x', [0.5, 1.5, 0.5], [1.5, 0.5], { featureType: 'num' })).test).toBe('z')
-    expect(ok(columnDrift('x', g.ints(2000, 0, 3).map((x) => x + 0.5), g.ints(100, 0, 3).map((x) => x + 0.5))).test).toBe('jensenshannon')
+    expect(
+      ok(
+        columnDrift(
+          'x',
+          g.ints(2000, 0, 3).map((x) => x + 0.5),
+          g.ints(100, 0, 3).map((x) => x + 0.5),
+        ),
+      ).test,
+    ).toBe('jensenshannon')
   })
   it('categorical: z for two values, chisquare for more, jensenshannon above 1000 rows', () => {
     expect(ok(columnDrift('c', g.pick(100, ['a', 'b']), g.pick(100, ['a', 'b']))).test).toBe('z')
@@ -74,7 +91,9 @@ describe('robustness: a result or an error per column', () => {
     const r = ok(columnDrift('x', ref, cur))
     expect(r.referenceMissing).toBe(3)
     expect(r.currentMissing).toBe(1)
-    const f = ok(columnDrift('x', Float64Array.from(ref.map((v) => (v === null ? Number.NaN : v))), Float64Array.from(cur)))
+    const f = ok(
+      columnDrift('x', Float64Array.from(ref.map((v) => (v === null ? Number.NaN : v))), Float64Array.from(cur)),
+    )
     expect(f.score).toBe(r.score)
   })
   it('a single category on both sides: z gives p = 1, no drift', () => {
@@ -92,7 +111,17 @@ describe('robustness: a result or an error per column', () => {
     expect(same.drifted).toBe(false)
     const moved = ok(columnDrift('x', Array(2000).fill(4.5), Array(300).fill(5.5), { featureType: 'num' }))
     expect(moved.drifted).toBe(true)
-    for (const test of ['ks', 'wasserstein', 'psi', 'jensenshannon', 'kl_div', 'hellinger', 'ed', 'cramer_von_mises', 'mannw'] as const) {
+    for (const test of [
+      'ks',
+      'wasserstein',
+      'psi',
+      'jensenshannon',
+      'kl_div',
+      'hellinger',
+      'ed',
+      'cramer_von_mises',
+      'mannw',
+    ] as const) {
       const r = columnDrift('x', Array(50).fill(1), Array(40).fill(1), { featureType: 'num', test })
       if (r.status === 'ok') expect(Number.isNaN(r.score), test).toBe(false)
       else expect(r.error.message.length, test).toBeGreaterThan(0)

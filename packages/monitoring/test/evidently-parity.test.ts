@@ -16,24 +16,108 @@ interface Case {
 }
 
 const g = rng(77)
-const NUM_TESTS: StatTestName[] = ['ks', 'wasserstein', 'psi', 'jensenshannon', 'kl_div', 'hellinger', 'ed', 'anderson', 'cramer_von_mises', 'mannw', 't_test']
+const NUM_TESTS: StatTestName[] = [
+  'ks',
+  'wasserstein',
+  'psi',
+  'jensenshannon',
+  'kl_div',
+  'hellinger',
+  'ed',
+  'anderson',
+  'cramer_von_mises',
+  'mannw',
+  't_test',
+]
 const CAT_TESTS: StatTestName[] = ['chisquare', 'z', 'psi', 'jensenshannon', 'kl_div', 'hellinger']
 
 const cases: Case[] = [
-  { name: 'numeric, normal vs shifted (Sturges bins)', type: 'num', ref: g.normals(800), cur: g.normals(700, 0.3), tests: NUM_TESTS },
-  { name: 'numeric, same distribution, large', type: 'num', ref: g.normals(5000), cur: g.normals(4000), tests: NUM_TESTS },
-  { name: 'numeric, <= 20 distinct reference values (one bin per value)', type: 'num', ref: g.ints(600, 0, 12), cur: g.ints(500, 2, 15), tests: NUM_TESTS },
-  { name: 'numeric, sparse tail bins (zero filling)', type: 'num', ref: g.normals(3000), cur: [...g.normals(200, 4), ...g.normals(10, -6)], tests: NUM_TESTS },
+  {
+    name: 'numeric, normal vs shifted (Sturges bins)',
+    type: 'num',
+    ref: g.normals(800),
+    cur: g.normals(700, 0.3),
+    tests: NUM_TESTS,
+  },
+  {
+    name: 'numeric, same distribution, large',
+    type: 'num',
+    ref: g.normals(5000),
+    cur: g.normals(4000),
+    tests: NUM_TESTS,
+  },
+  {
+    name: 'numeric, <= 20 distinct reference values (one bin per value)',
+    type: 'num',
+    ref: g.ints(600, 0, 12),
+    cur: g.ints(500, 2, 15),
+    tests: NUM_TESTS,
+  },
+  {
+    name: 'numeric, sparse tail bins (zero filling)',
+    type: 'num',
+    ref: g.normals(3000),
+    cur: [...g.normals(200, 4), ...g.normals(10, -6)],
+    tests: NUM_TESTS,
+  },
   // cramer_von_mises is left out here: Evidently's copy of the exact (n <= 20) p-value fails under
   // numpy 2 (uint16 casting); scipy-parity.test.ts checks ours against SciPy's exact p-value.
-  { name: 'numeric, tiny samples', type: 'num', ref: g.normals(6), cur: g.normals(7, 1), tests: NUM_TESTS.filter((t) => t !== 'cramer_von_mises') },
-  { name: 'numeric, constant reference (std floor 0.001)', type: 'num', ref: Array(50).fill(3), cur: g.normals(40, 3), tests: ['ks', 'wasserstein', 'psi', 'jensenshannon', 'kl_div', 'hellinger', 'ed', 'cramer_von_mises', 'mannw'] },
-  { name: 'categorical strings, new category in current', type: 'cat', ref: g.pick(900, ['a', 'b', 'c', 'd'], [5, 3, 2, 1]), cur: g.pick(700, ['a', 'b', 'c', 'e'], [4, 3, 2, 1]), tests: CAT_TESTS },
-  { name: 'categorical strings, same distribution', type: 'cat', ref: g.pick(2000, ['x', 'y', 'z']), cur: g.pick(1500, ['x', 'y', 'z']), tests: CAT_TESTS },
-  { name: 'binary categorical', type: 'cat', ref: g.pick(500, ['no', 'yes'], [7, 3]), cur: g.pick(400, ['no', 'yes'], [6, 4]), tests: CAT_TESTS },
-  { name: 'integer categories', type: 'cat', ref: g.ints(300, 1, 4), cur: g.ints(300, 1, 5), tests: [...CAT_TESTS, 'g_test'] },
-  { name: 'binary, equal sizes (fisher, g_test)', type: 'cat', ref: g.pick(120, ['m', 'f'], [1, 1]), cur: g.pick(120, ['m', 'f'], [2, 1]), tests: ['fisher_exact', 'g_test', 'z', 'chisquare'] },
-  { name: 'single shared category (z: p = 1)', type: 'cat', ref: Array(30).fill('k'), cur: Array(20).fill('k'), tests: ['z', 'psi', 'jensenshannon', 'kl_div', 'hellinger'] },
+  {
+    name: 'numeric, tiny samples',
+    type: 'num',
+    ref: g.normals(6),
+    cur: g.normals(7, 1),
+    tests: NUM_TESTS.filter((t) => t !== 'cramer_von_mises'),
+  },
+  {
+    name: 'numeric, constant reference (std floor 0.001)',
+    type: 'num',
+    ref: Array(50).fill(3),
+    cur: g.normals(40, 3),
+    tests: ['ks', 'wasserstein', 'psi', 'jensenshannon', 'kl_div', 'hellinger', 'ed', 'cramer_von_mises', 'mannw'],
+  },
+  {
+    name: 'categorical strings, new category in current',
+    type: 'cat',
+    ref: g.pick(900, ['a', 'b', 'c', 'd'], [5, 3, 2, 1]),
+    cur: g.pick(700, ['a', 'b', 'c', 'e'], [4, 3, 2, 1]),
+    tests: CAT_TESTS,
+  },
+  {
+    name: 'categorical strings, same distribution',
+    type: 'cat',
+    ref: g.pick(2000, ['x', 'y', 'z']),
+    cur: g.pick(1500, ['x', 'y', 'z']),
+    tests: CAT_TESTS,
+  },
+  {
+    name: 'binary categorical',
+    type: 'cat',
+    ref: g.pick(500, ['no', 'yes'], [7, 3]),
+    cur: g.pick(400, ['no', 'yes'], [6, 4]),
+    tests: CAT_TESTS,
+  },
+  {
+    name: 'integer categories',
+    type: 'cat',
+    ref: g.ints(300, 1, 4),
+    cur: g.ints(300, 1, 5),
+    tests: [...CAT_TESTS, 'g_test'],
+  },
+  {
+    name: 'binary, equal sizes (fisher, g_test)',
+    type: 'cat',
+    ref: g.pick(120, ['m', 'f'], [1, 1]),
+    cur: g.pick(120, ['m', 'f'], [2, 1]),
+    tests: ['fisher_exact', 'g_test', 'z', 'chisquare'],
+  },
+  {
+    name: 'single shared category (z: p = 1)',
+    type: 'cat',
+    ref: Array(30).fill('k'),
+    cur: Array(20).fill('k'),
+    tests: ['z', 'psi', 'jensenshannon', 'kl_div', 'hellinger'],
+  },
 ]
 
 // evidently 0.7.23's package __init__ imports pandas.core.dtypes.common.infer_dtype_from_object,
@@ -124,7 +208,9 @@ describe('drift tests match Evidently 0.7.23 (score to 1e-6 relative, same decis
   it('empirical_mmd statistic (RBF, median heuristic, unbiased MMD²)', () => {
     mmdCases.forEach((c, i) => {
       const ours = empiricalMmd(c.ref, c.cur).statistic
-      expect(close(ours, expected.mmd[i]!, 1e-6, 1e-12), `mmd ${i}: got ${ours}, Evidently ${expected.mmd[i]}`).toBe(true)
+      expect(close(ours, expected.mmd[i]!, 1e-6, 1e-12), `mmd ${i}: got ${ours}, Evidently ${expected.mmd[i]}`).toBe(
+        true,
+      )
     })
   })
 

@@ -29,7 +29,10 @@ function withNulls<T>(xs: T[], every: number): Array<T | null> {
   return xs.map((x, i) => (i % every === 3 ? null : x))
 }
 
-function encode(xs: ReadonlyArray<string | number | boolean | null>, extra: Array<string | null> = []): DictionaryColumn {
+function encode(
+  xs: ReadonlyArray<string | number | boolean | null>,
+  extra: Array<string | null> = [],
+): DictionaryColumn {
   // a dictionary in an order of its own, with unused and null entries
   const dictionary: Array<string | number | boolean | null> = [...extra, ...new Set(xs)].reverse()
   const at = new Map(dictionary.map((v, i) => [v, i]))
@@ -87,7 +90,11 @@ describe('datasetDriftAsync equals datasetDrift', () => {
   it('named tests per column and for the rest, one worker and 0 workers (inline)', async () => {
     const options = {
       test: 'psi' as const,
-      perColumn: { small: { test: 'ks' as const }, strings: { test: 'chisquare' as const, threshold: 0.01 }, dict: { test: 'hellinger' as const } },
+      perColumn: {
+        small: { test: 'ks' as const },
+        strings: { test: 'chisquare' as const, threshold: 0.01 },
+        dict: { test: 'hellinger' as const },
+      },
     }
     const sync = datasetDrift(reference, current, options)
     expect(await datasetDriftAsync(reference, current, { ...options, workers: 1 })).toStrictEqual(sync)
@@ -101,10 +108,17 @@ describe('datasetDriftAsync equals datasetDrift', () => {
     const stale = (): string[] =>
       files.filter((f) => {
         const src = statSync(`${REPO_ROOT}packages/monitoring/src/drift/${f}.ts`).mtimeMs
-        return (statSync(`${REPO_ROOT}packages/monitoring/dist/drift/${f}.js`, { throwIfNoEntry: false })?.mtimeMs ?? 0) < src
+        return (
+          (statSync(`${REPO_ROOT}packages/monitoring/dist/drift/${f}.js`, { throwIfNoEntry: false })?.mtimeMs ?? 0) <
+          src
+        )
       })
     if (stale().length > 0) {
-      const build = spawnSync(process.execPath, [`${REPO_ROOT}node_modules/typescript/bin/tsc`, '-b', 'packages/monitoring'], { cwd: REPO_ROOT, encoding: 'utf8' })
+      const build = spawnSync(
+        process.execPath,
+        [`${REPO_ROOT}node_modules/typescript/bin/tsc`, '-b', 'packages/monitoring'],
+        { cwd: REPO_ROOT, encoding: 'utf8' },
+      )
       expect(stale(), `dist is older than the sources after the build:\n${build.stdout}${build.stderr}`).toEqual([])
     }
     const script = `
@@ -115,7 +129,10 @@ describe('datasetDriftAsync equals datasetDrift', () => {
       process.stdout.write(JSON.stringify({ same: JSON.stringify(par) === JSON.stringify(datasetDrift(ref, cur)), tests: par.columns.map((c) => c.test) }))
     `
     // no closeDriftWorkers(): the idle pool must not keep the process alive
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 })
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
     expect(child.status, child.stderr).toBe(0)
     expect(JSON.parse(child.stdout)).toEqual({ same: true, tests: ['wasserstein', 'jensenshannon'] })
   }, 120_000)
@@ -141,7 +158,17 @@ describe('dictionary-encoded columns', () => {
 
 describe('radix sort', () => {
   it('orders exactly as the native Float64Array sort (−0 before +0, extremes, subnormals, ties)', () => {
-    const values = [...g.normals(50_000, 0, 1e3), ...g.ints(30_000, -50, 50), -0, 0, -0, 5e-324, -5e-324, 1.7976931348623157e308, -1.7976931348623157e308]
+    const values = [
+      ...g.normals(50_000, 0, 1e3),
+      ...g.ints(30_000, -50, 50),
+      -0,
+      0,
+      -0,
+      5e-324,
+      -5e-324,
+      1.7976931348623157e308,
+      -1.7976931348623157e308,
+    ]
     for (const a of [Float64Array.from(values), Float64Array.from(g.ints(40_000, 0, 9))]) {
       const expected = a.slice().sort()
       sortFloat64(a)
@@ -151,7 +178,15 @@ describe('radix sort', () => {
     }
   })
   it('sortedFinite: the finite values of a column, sorted as natively, the column untouched', () => {
-    const col = Float64Array.from([...g.normals(30_000, 5, 100), Number.NaN, Number.POSITIVE_INFINITY, -0, 0, Number.NEGATIVE_INFINITY, ...g.ints(5000, -3, 3)])
+    const col = Float64Array.from([
+      ...g.normals(30_000, 5, 100),
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      -0,
+      0,
+      Number.NEGATIVE_INFINITY,
+      ...g.ints(5000, -3, 3),
+    ])
     const before = col.slice()
     const { values, allIntegers } = sortedFinite(col)
     const expected = col.filter((v) => Number.isFinite(v)).sort()

@@ -104,7 +104,10 @@ describe('CBPE, binary: the fraud model of the war story', () => {
     const s = stable[0]!
     const auc = get(withLabels(s), 'roc_auc')
     expect(Math.abs(auc.estimate! - auc.realized!)).toBeLessThan(0.01)
-    const unlabelled = fitCbpe({ predictions: reference.predictions, probabilities: reference.probabilities }, { classes: [0, 1] })
+    const unlabelled = fitCbpe(
+      { predictions: reference.predictions, probabilities: reference.probabilities },
+      { classes: [0, 1] },
+    )
     expect(unlabelled.calibration.applied).toBe(false)
     expect(unlabelled.calibration.reason).toMatch(/no labels/)
     expect(unlabelled.thresholds.accuracy?.source).toBe('estimated')
@@ -118,7 +121,7 @@ describe('CBPE calibration and multiclass', () => {
   function multi(n: number, concentration: number): Stream {
     const s: Stream = { predictions: [], probabilities: [], labels: [] }
     for (let i = 0; i < n; i++) {
-      const w = [0, 1, 2].map(() => Math.pow(g.uniform(), concentration))
+      const w = [0, 1, 2].map(() => g.uniform() ** concentration)
       const sum = w[0]! + w[1]! + w[2]!
       const truth = w.map((v) => v / sum)
       const sharp = truth.map((v) => v * v)
@@ -157,7 +160,10 @@ describe('estimateRocAuc against scikit-learn', () => {
   const scores = truth.map((t) => Math.round((t * 0.8 + g.uniform()) * 20) / 20) // many ties
   let sk: number
   beforeAll(async () => {
-    sk = await runPython<number>('from sklearn.metrics import roc_auc_score\nd = read()\nwrite(roc_auc_score(d["t"], d["s"]))', { t: truth, s: scores })
+    sk = await runPython<number>(
+      'from sklearn.metrics import roc_auc_score\nd = read()\nwrite(roc_auc_score(d["t"], d["s"]))',
+      { t: truth, s: scores },
+    )
   }, 60_000)
 
   it('equals roc_auc_score, ties included', () => {
@@ -166,15 +172,24 @@ describe('estimateRocAuc against scikit-learn', () => {
 })
 
 describe('CBPE input errors name the problem', () => {
-  const ok = { predictions: [0, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1], probabilities: Array.from({ length: 12 }, (_, i) => [i % 2 ? 0.2 : 0.7, i % 2 ? 0.8 : 0.3]) }
+  const ok = {
+    predictions: [0, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1],
+    probabilities: Array.from({ length: 12 }, (_, i) => [i % 2 ? 0.2 : 0.7, i % 2 ? 0.8 : 0.3]),
+  }
   it('refuses bad classes, shapes and values', () => {
     expect(() => fitCbpe(ok, { classes: [1] })).toThrow(/at least two classes/)
     expect(() => fitCbpe(ok, { classes: [1, 0] })).toThrow(/sorted ascending/)
     expect(() => fitCbpe(ok, { classes: [0, 1], referenceChunks: 20 })).toThrow(/12 usable rows/)
-    expect(() => fitCbpe({ ...ok, probabilities: ok.probabilities.slice(1) }, { classes: [0, 1] })).toThrow(/11 rows but predictions has 12/)
-    expect(() => fitCbpe({ ...ok, predictions: [...ok.predictions.slice(1), 7] }, { classes: [0, 1] })).toThrow(/predictions\[11\] = 7 is not one of the classes/)
+    expect(() => fitCbpe({ ...ok, probabilities: ok.probabilities.slice(1) }, { classes: [0, 1] })).toThrow(
+      /11 rows but predictions has 12/,
+    )
+    expect(() => fitCbpe({ ...ok, predictions: [...ok.predictions.slice(1), 7] }, { classes: [0, 1] })).toThrow(
+      /predictions\[11\] = 7 is not one of the classes/,
+    )
     const model = fitCbpe(ok, { classes: [0, 1], referenceChunks: 2 })
-    expect(() => estimateCbpe(model, { predictions: [1], probabilities: [[0.5, Number.NaN]] })).toThrow(/probabilities\[0\]\[1\] is NaN/)
+    expect(() => estimateCbpe(model, { predictions: [1], probabilities: [[0.5, Number.NaN]] })).toThrow(
+      /probabilities\[0\]\[1\] is NaN/,
+    )
     expect(() => estimateCbpe({} as never, ok)).toThrow(/not a fitted CBPE/)
     const empty = estimateCbpe(model, { predictions: [], probabilities: [] })
     expect(empty.rows).toBe(0)

@@ -1,7 +1,13 @@
 // Realized performance metrics and the isotonic calibrator against scikit-learn (the repo's venv).
 
 import { beforeAll, describe, expect, it } from 'vitest'
-import { classificationMetrics, fitIsotonic, predictIsotonic, regressionMetrics, type MaybeLabel } from '../src/index.js'
+import {
+  classificationMetrics,
+  fitIsotonic,
+  predictIsotonic,
+  regressionMetrics,
+  type MaybeLabel,
+} from '../src/index.js'
 import { close, rng, runPython } from './support/python-oracle.js'
 
 const g = rng(8_2026)
@@ -36,7 +42,18 @@ for (let i = 0; i < nR; i += 25) yR[i] = Number.NaN
 const isoX = Array.from({ length: 500 }, () => Math.round(g.uniform() * 200) / 200)
 const isoY01 = isoX.map((x) => (g.uniform() < x * x ? 1 : 0))
 const isoYc = isoX.map((x) => x + g.normal(0, 0.3))
-const isoNew = [-0.5, 0, 0.0025, 0.1234, 0.5, 0.77777, 0.999, 1, 1.5, ...Array.from({ length: 50 }, () => g.uniform() * 1.2 - 0.1)]
+const isoNew = [
+  -0.5,
+  0,
+  0.0025,
+  0.1234,
+  0.5,
+  0.77777,
+  0.999,
+  1,
+  1.5,
+  ...Array.from({ length: 50 }, () => g.uniform() * 1.2 - 0.1),
+]
 
 const SCRIPT = `
 from sklearn import metrics as M
@@ -92,7 +109,21 @@ interface Oracle {
 
 let sk: Oracle
 beforeAll(async () => {
-  sk = await runPython<Oracle>(SCRIPT, { pB, predB, trueB, classesM, probaM, predM, trueM, yR: yR.map((v) => (Number.isNaN(v) ? null : v)), yHatR, isoX, isoY01, isoYc, isoNew })
+  sk = await runPython<Oracle>(SCRIPT, {
+    pB,
+    predB,
+    trueB,
+    classesM,
+    probaM,
+    predM,
+    trueM,
+    yR: yR.map((v) => (Number.isNaN(v) ? null : v)),
+    yHatR,
+    isoX,
+    isoY01,
+    isoYc,
+    isoNew,
+  })
 }, 60_000)
 
 const expectClose = (a: number | null | undefined, e: number, rtol = 1e-12): void => {
@@ -117,15 +148,27 @@ describe('classificationMetrics against scikit-learn', () => {
 
   it('binary with another positive class, and probability rows', () => {
     const rows = pB.map((p) => [1 - p, p])
-    const r = classificationMetrics(trueB, predB, { average: 'binary', posLabel: 0, classes: [0, 1], probabilities: rows })
+    const r = classificationMetrics(trueB, predB, {
+      average: 'binary',
+      posLabel: 0,
+      classes: [0, 1],
+      probabilities: rows,
+    })
     expectClose(r.f1, sk.binary_pos0)
     expectClose(r.rocAuc, sk.binary_auc_pos0)
   })
 
   it('booleans compare as 1 and 0 (numpy) and come back as booleans', () => {
-    const r = classificationMetrics(trueB.map((v) => (v === null ? null : v === 1)), predB, { average: 'binary', probabilities: pB })
+    const r = classificationMetrics(
+      trueB.map((v) => (v === null ? null : v === 1)),
+      predB,
+      { average: 'binary', probabilities: pB },
+    )
     expectClose(r.f1, sk.binary.binary.f1)
-    const both = classificationMetrics(trueB.map((v) => (v === null ? null : v === 1)), predB.map((v) => v === 1))
+    const both = classificationMetrics(
+      trueB.map((v) => (v === null ? null : v === 1)),
+      predB.map((v) => v === 1),
+    )
     expect(both.confusionMatrix).toEqual({ labels: [false, true], matrix: sk.binary_cm })
   })
 
@@ -150,7 +193,9 @@ describe('classificationMetrics against scikit-learn', () => {
     expect(one.accuracy).toBeCloseTo(2 / 3, 15)
     const missingPred = classificationMetrics([1, 0], [null, 0])
     expect(missingPred).toMatchObject({ n: 1, missingPredictions: 1, accuracy: 1 })
-    expect(() => classificationMetrics(['a', 'b'], [1, 0])).toThrow(/predictions\[0\] is a number .* labels\[0\] is a string/)
+    expect(() => classificationMetrics(['a', 'b'], [1, 0])).toThrow(
+      /predictions\[0\] is a number .* labels\[0\] is a string/,
+    )
     expect(() => classificationMetrics([1], [1, 0])).toThrow(/labels has 1 entries but predictions has 2/)
     expect(() => classificationMetrics([1, 0], [1, 0], { probabilities: [0.5] })).toThrow(/probabilities has 1 rows/)
     expect(() => classificationMetrics([{} as never], [1])).toThrow(/labels\[0\] is object/)

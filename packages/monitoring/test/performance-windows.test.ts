@@ -23,13 +23,27 @@ const g = rng(27_11)
 function record(t: number, unsure: boolean, labelled: boolean): LoggedPredictionLike {
   const p = unsure ? 0.3 + 0.4 * g.uniform() : g.uniform() < 0.3 ? 0.9 + 0.1 * g.uniform() : 0.1 * g.uniform()
   const label = g.uniform() < p
-  return { timestampMs: t, outputs: [p > 0.5 ? 1 : 0], probabilities: [[1 - p, p]], statusCode: 200, ...(labelled ? { label } : {}) }
+  return {
+    timestampMs: t,
+    outputs: [p > 0.5 ? 1 : 0],
+    probabilities: [[1 - p, p]],
+    statusCode: 200,
+    ...(labelled ? { label } : {}),
+  }
 }
 
 describe('predictionRows', () => {
   it('one row per prediction; failed requests skipped; a label only for single-row requests', () => {
     const out = predictionRows([
-      { timestampMs: 5, outputs: ['a', 'b'], probabilities: [[0.9, 0.1], [0.2, 0.8]], label: 'a' },
+      {
+        timestampMs: 5,
+        outputs: ['a', 'b'],
+        probabilities: [
+          [0.9, 0.1],
+          [0.2, 0.8],
+        ],
+        label: 'a',
+      },
       { timestampMs: 6, outputs: [], statusCode: 500 },
       { timestampMs: 7, outputs: ['b'], statusCode: 422 },
       { timestampMs: 8, outputs: ['b'], label: 'b' },
@@ -41,7 +55,9 @@ describe('predictionRows', () => {
       { timestampMs: 5, prediction: 'b', probabilities: [0.2, 0.8] },
       { timestampMs: 8, prediction: 'b', label: 'b' },
     ])
-    expect(() => predictionRows([{ timestampMs: Number.NaN, outputs: [1] }])).toThrow(/records\[0\]\.timestampMs is NaN/)
+    expect(() => predictionRows([{ timestampMs: Number.NaN, outputs: [1] }])).toThrow(
+      /records\[0\]\.timestampMs is NaN/,
+    )
   })
 })
 
@@ -51,7 +67,11 @@ describe('windowsByCount and windowsByTime', () => {
   it('by count: time order, the short last window kept or dropped', () => {
     const w = windowsByCount(rows, 2)
     expect(w.map((x) => x.rows.map((r) => r.timestampMs))).toEqual([[1, 3], [5, 7], [9]])
-    expect(w.map((x) => [x.index, x.startMs, x.endMs])).toEqual([[0, 1, 4], [1, 5, 8], [2, 9, 10]])
+    expect(w.map((x) => [x.index, x.startMs, x.endMs])).toEqual([
+      [0, 1, 4],
+      [1, 5, 8],
+      [2, 9, 10],
+    ])
     expect(windowsByCount(rows, 2, { incomplete: 'drop' })).toHaveLength(2)
     expect(windowsByCount([], 3)).toEqual([])
     expect(() => windowsByCount(rows, 0)).toThrow(/positive integer/)
@@ -65,7 +85,12 @@ describe('windowsByCount and windowsByTime', () => {
       [8, 12, [9]],
     ])
     const gap = windowsByTime([{ timestampMs: 1 }, { timestampMs: 13 }], 4, { originMs: 1 })
-    expect(gap.map((x) => [x.startMs, x.rows.length])).toEqual([[1, 1], [5, 0], [9, 0], [13, 1]])
+    expect(gap.map((x) => [x.startMs, x.rows.length])).toEqual([
+      [1, 1],
+      [5, 0],
+      [9, 0],
+      [13, 1],
+    ])
     expect(() => windowsByTime(rows, 0)).toThrow(/periodMs must be a positive number/)
     expect(() => windowsByTime([{ timestampMs: 0 }, { timestampMs: 1e15 }], 1)).toThrow(/choose a longer period/)
   })
@@ -77,9 +102,15 @@ describe('windowPerformance over an hourly log', () => {
   const reference = predictionRows(Array.from({ length: 4000 }, (_, i) => record(T0 - HOUR + i, false, true))).rows
   const cbpe = fitCbpe(toCbpeData(reference), { classes: [0, 1] })
   const live: LoggedPredictionLike[] = []
-  for (const h of [0, 1, 3, 4, 5]) for (let i = 0; i < 1500; i++) live.push(record(T0 + h * HOUR + i * 2000, h >= 4, i % 3 === 0))
+  for (const h of [0, 1, 3, 4, 5])
+    for (let i = 0; i < 1500; i++) live.push(record(T0 + h * HOUR + i * 2000, h >= 4, i % 3 === 0))
   const { rows } = predictionRows(live)
-  const series = windowPerformance(windowsByTime(rows, HOUR), { task: 'classification', classes: [0, 1], average: 'binary', cbpe })
+  const series = windowPerformance(windowsByTime(rows, HOUR), {
+    task: 'classification',
+    classes: [0, 1],
+    average: 'binary',
+    cbpe,
+  })
 
   it('one entry per hour, the empty hour included with null metrics', () => {
     expect(series.map((s) => [s.startMs - T0, s.rows, s.labelled])).toEqual([
@@ -95,7 +126,11 @@ describe('windowPerformance over an hourly log', () => {
 
   it('realized metrics are those of the labelled rows of the window; the estimate covers every row', () => {
     const hour1 = rows.filter((r) => r.timestampMs >= T0 + HOUR && r.timestampMs < T0 + 2 * HOUR)
-    const expected = classificationMetrics(hour1.map((r) => r.label), hour1.map((r) => r.prediction), { classes: [0, 1], average: 'binary', probabilities: hour1.map((r) => r.probabilities!) })
+    const expected = classificationMetrics(
+      hour1.map((r) => r.label),
+      hour1.map((r) => r.prediction),
+      { classes: [0, 1], average: 'binary', probabilities: hour1.map((r) => r.probabilities!) },
+    )
     expect(series[1]!.realized).toEqual(expected)
     expect(series[1]!.realized.missingLabels).toBe(1000)
     expect(series[1]!.estimated!.rows).toBe(1500)
@@ -115,13 +150,26 @@ describe('windowPerformance over an hourly log', () => {
 
 describe('windowPerformance for regression, and refused options', () => {
   it('RMSE and MAE per window of labelled rows', () => {
-    const rows = Array.from({ length: 30 }, (_, i) => ({ timestampMs: i, prediction: i * 0.5, ...(i % 2 ? { label: i * 0.5 + 1 } : {}) }))
+    const rows = Array.from({ length: 30 }, (_, i) => ({
+      timestampMs: i,
+      prediction: i * 0.5,
+      ...(i % 2 ? { label: i * 0.5 + 1 } : {}),
+    }))
     const out = windowPerformance(windowsByCount(rows, 10), { task: 'regression' })
     expect(out.map((w) => w.labelled)).toEqual([5, 5, 5])
     const w0 = rows.slice(0, 10)
-    expect(out[0]!.realized).toEqual(regressionMetrics(w0.map((r) => r.label), w0.map((r) => r.prediction)))
+    expect(out[0]!.realized).toEqual(
+      regressionMetrics(
+        w0.map((r) => r.label),
+        w0.map((r) => r.prediction),
+      ),
+    )
     expect(out[0]!.realized).toMatchObject({ rmse: 1, mae: 1, n: 5, missingLabels: 5 })
-    expect(() => windowPerformance(windowsByCount([{ timestampMs: 0, prediction: 1, label: 'x' }], 1), { task: 'regression' })).toThrow(/label 0 is "x"; regression needs numbers/)
-    expect(() => windowPerformance([], { task: 'ranking' } as never)).toThrow(/task must be 'classification' or 'regression'/)
+    expect(() =>
+      windowPerformance(windowsByCount([{ timestampMs: 0, prediction: 1, label: 'x' }], 1), { task: 'regression' }),
+    ).toThrow(/label 0 is "x"; regression needs numbers/)
+    expect(() => windowPerformance([], { task: 'ranking' } as never)).toThrow(
+      /task must be 'classification' or 'regression'/,
+    )
   })
 })

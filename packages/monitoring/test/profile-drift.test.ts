@@ -26,7 +26,9 @@ function table(n: number, seed: number, shift: number): Table {
   return {
     normal: Float64Array.from({ length: n }, () => r.normal(shift, 1)),
     lognormal: Float64Array.from({ length: n }, () => Math.exp(r.normal(shift, 1))),
-    with_missing: Array.from({ length: n }, (_, i) => (i % 17 === 0 ? null : i % 23 === 0 ? Number.NaN : i % 29 === 0 ? Infinity : r.normal(0, 1 + shift))),
+    with_missing: Array.from({ length: n }, (_, i) =>
+      i % 17 === 0 ? null : i % 23 === 0 ? Number.NaN : i % 29 === 0 ? Infinity : r.normal(0, 1 + shift),
+    ),
     ints: Array.from({ length: n }, () => Math.floor(r.uniform() * (50 + 10 * shift))),
     small_ints: Float64Array.from({ length: n }, () => Math.floor(r.uniform() * 4)),
     cat: r.pick(n, cats, [1, 2, 3, 4, 5 + 5 * shift]),
@@ -46,7 +48,14 @@ const pCur = DatasetProfile.fromTable(cur)
  * KL take logs of bin shares, and Sturges' equal-width bins put shares of 1e-5 in the tails where
  * the sketch's additive rank error (~0.5% of n) dominates: they are the least accurate.
  */
-const TOLERANCE: Partial<Record<StatTestName, number>> = { psi: 0.1, kl_div: 0.1, jensenshannon: 0.02, hellinger: 0.03, wasserstein: 0.02, ed: 0.02 }
+const TOLERANCE: Partial<Record<StatTestName, number>> = {
+  psi: 0.1,
+  kl_div: 0.1,
+  jensenshannon: 0.02,
+  hellinger: 0.03,
+  wasserstein: 0.02,
+  ed: 0.02,
+}
 
 /** Misra–Gries counts with the untracked values as one category: merging categories only lowers these distances (data processing). */
 function checkLowerBound(s: ProfileColumnDriftOk, exact: number): void {
@@ -69,38 +78,65 @@ describe('profileDrift against datasetDrift on the raw data', () => {
       const e = exact as ColumnDriftOk
       expect(s.test, s.column).toBe(e.test)
       expect(s.featureType, s.column).toBe(e.featureType)
-      expect([s.referenceRows, s.currentRows, s.referenceMissing, s.currentMissing]).toEqual([e.referenceRows, e.currentRows, e.referenceMissing, e.currentMissing])
+      expect([s.referenceRows, s.currentRows, s.referenceMissing, s.currentMissing]).toEqual([
+        e.referenceRows,
+        e.currentRows,
+        e.referenceMissing,
+        e.currentMissing,
+      ])
       if (s.approximation.exact) expect(s.score, s.column).toBeCloseTo(e.score, 9)
       else if (s.column === 'ids') checkLowerBound(s, e.score)
       else {
         expect(Math.abs(s.score - e.score), `${s.column} ${s.test}`).toBeLessThanOrEqual(TOLERANCE[s.test]!)
-        if (s.approximation.maxError !== undefined) expect(Math.abs(s.score - e.score)).toBeLessThanOrEqual(s.approximation.maxError)
+        if (s.approximation.maxError !== undefined)
+          expect(Math.abs(s.score - e.score)).toBeLessThanOrEqual(s.approximation.maxError)
       }
     }
     // which columns are exact: the categorical ones and the few-valued numeric ones; the continuous ones are sketched
-    const kinds = Object.fromEntries(profileDrift(pRef, pCur).columns.map((c) => [c.column, c.status === 'ok' && c.approximation.exact]))
-    expect(kinds).toMatchObject({ normal: false, lognormal: false, with_missing: false, ints: true, small_ints: true, cat: true, flag: true })
+    const kinds = Object.fromEntries(
+      profileDrift(pRef, pCur).columns.map((c) => [c.column, c.status === 'ok' && c.approximation.exact]),
+    )
+    expect(kinds).toMatchObject({
+      normal: false,
+      lognormal: false,
+      with_missing: false,
+      ints: true,
+      small_ints: true,
+      cat: true,
+      flag: true,
+    })
   })
 
-  it.each(['psi', 'kl_div', 'jensenshannon', 'hellinger', 'wasserstein', 'ed', 't_test', 'chisquare', 'z', 'g_test'] as StatTestName[])(
-    '%s: exact or within tolerance, or the same error as on the raw data',
-    (test) => {
-      for (const { sketch, exact } of compare(test)) {
-        if (exact.status === 'error') {
-          expect(sketch.status, `${test} ${sketch.column}`).toBe('error')
-          continue
-        }
-        expect(sketch.status, `${test} ${sketch.column}: ${JSON.stringify(sketch)}`).toBe('ok')
-        const s = sketch as ProfileColumnDriftOk
-        const tol = s.approximation.exact ? 1e-9 * Math.max(1, Math.abs(exact.score)) : (TOLERANCE[test] ?? 0)
-        if (s.approximation.source === 'frequent_items') {
-          if (['psi', 'kl_div', 'jensenshannon', 'hellinger'].includes(test)) checkLowerBound(s, exact.score)
-          continue
-        }
-        expect(Math.abs(s.score - exact.score), `${test} ${s.column} ${s.score} vs ${exact.score} (${s.approximation.source})`).toBeLessThanOrEqual(tol)
+  it.each([
+    'psi',
+    'kl_div',
+    'jensenshannon',
+    'hellinger',
+    'wasserstein',
+    'ed',
+    't_test',
+    'chisquare',
+    'z',
+    'g_test',
+  ] as StatTestName[])('%s: exact or within tolerance, or the same error as on the raw data', (test) => {
+    for (const { sketch, exact } of compare(test)) {
+      if (exact.status === 'error') {
+        expect(sketch.status, `${test} ${sketch.column}`).toBe('error')
+        continue
       }
-    },
-  )
+      expect(sketch.status, `${test} ${sketch.column}: ${JSON.stringify(sketch)}`).toBe('ok')
+      const s = sketch as ProfileColumnDriftOk
+      const tol = s.approximation.exact ? 1e-9 * Math.max(1, Math.abs(exact.score)) : (TOLERANCE[test] ?? 0)
+      if (s.approximation.source === 'frequent_items') {
+        if (['psi', 'kl_div', 'jensenshannon', 'hellinger'].includes(test)) checkLowerBound(s, exact.score)
+        continue
+      }
+      expect(
+        Math.abs(s.score - exact.score),
+        `${test} ${s.column} ${s.score} vs ${exact.score} (${s.approximation.source})`,
+      ).toBeLessThanOrEqual(tol)
+    }
+  })
 
   it('rank tests need the raw data and say so for sketched columns; on exact columns they run', () => {
     for (const test of RAW_DATA_TESTS) {
@@ -157,14 +193,26 @@ describe('profileDrift against datasetDrift on the raw data', () => {
   })
 
   it('edge cases give a result or an error per column, never a crash or NaN', () => {
-    const r = { empty: [null, null, null], constant: [1, 1, 1], only_ref: [1, 2, 3], mixed: [1, 'a', true], inf: [Infinity, -Infinity, 1] } as Table
-    const c = { empty: [null, Number.NaN], constant: [1, 1], mixed: ['a', 2], only_cur: ['x', 'y'], inf: [Number.NaN, 2] } as Table
+    const r = {
+      empty: [null, null, null],
+      constant: [1, 1, 1],
+      only_ref: [1, 2, 3],
+      mixed: [1, 'a', true],
+      inf: [Infinity, -Infinity, 1],
+    } as Table
+    const c = {
+      empty: [null, Number.NaN],
+      constant: [1, 1],
+      mixed: ['a', 2],
+      only_cur: ['x', 'y'],
+      inf: [Number.NaN, 2],
+    } as Table
     const res = profileDrift(DatasetProfile.fromTable(r), DatasetProfile.fromTable(c))
     const exact = datasetDrift(r, c)
     res.columns.forEach((col, i) => {
       expect(col.status).toBe(exact.columns[i]!.status)
       if (col.status === 'ok') expect(Number.isNaN(col.score)).toBe(false)
-      else expect((col.error.code as string)).toBe((exact.columns[i] as { error: { code: string } }).error.code)
+      else expect(col.error.code as string).toBe((exact.columns[i] as { error: { code: string } }).error.code)
     })
   })
 })
@@ -177,7 +225,10 @@ describe('profile size and format', () => {
         normal: Float64Array.from({ length: rows }, () => r.normal()),
         heavy: Float64Array.from({ length: rows }, () => Math.tan(Math.PI * (r.uniform() - 0.5))),
         ints: Float64Array.from({ length: rows }, () => Math.floor(r.uniform() * 1000)),
-        cat: { codes: Int32Array.from({ length: rows }, () => Math.floor(r.uniform() * 30)), dictionary: Array.from({ length: 30 }, (_, i) => `c${i}`) },
+        cat: {
+          codes: Int32Array.from({ length: rows }, () => Math.floor(r.uniform() * 30)),
+          dictionary: Array.from({ length: 30 }, (_, i) => `c${i}`),
+        },
       }
       return JSON.stringify(DatasetProfile.fromTable(t)).length
     })
@@ -192,8 +243,20 @@ describe('profile size and format', () => {
     const expected = [2500, 2500, 5000]
     h.counts.forEach((c, i) => expect(Math.abs(c - expected[i]!)).toBeLessThanOrEqual(h.maxCountError))
     const q = ColumnProfile.fromColumn(['x', 'y', 'x', null, 'z', 'x'])
-    expect(q.frequencies()).toMatchObject({ exact: true, n: 5, maxError: 0, items: [{ value: 'x', estimate: 3 }, { estimate: 1 }, { estimate: 1 }] })
+    expect(q.frequencies()).toMatchObject({
+      exact: true,
+      n: 5,
+      maxError: 0,
+      items: [{ value: 'x', estimate: 3 }, { estimate: 1 }, { estimate: 1 }],
+    })
     expect(q.nulls).toBe(1)
-    expect(() => DatasetProfile.fromJSON({ kind: 'dataset_profile', v: 1, rows: 1, columns: { a: { kind: 'column_profile', v: 9 } } })).toThrow(ProfileFormatError)
+    expect(() =>
+      DatasetProfile.fromJSON({
+        kind: 'dataset_profile',
+        v: 1,
+        rows: 1,
+        columns: { a: { kind: 'column_profile', v: 9 } },
+      }),
+    ).toThrow(ProfileFormatError)
   })
 })

@@ -67,7 +67,8 @@ describe('KLL quantiles at 1M values (k = 200) against NumPy', () => {
       const seq = shards.reduce((acc, s) => acc.merge(s), new KllSketch())
       const rev = [...shards].reverse().reduce((acc, s) => acc.merge(s), new KllSketch())
       let level = shards.map((s) => s.clone())
-      while (level.length > 1) level = Array.from({ length: level.length / 2 }, (_, i) => level[2 * i]!.merge(level[2 * i + 1]!))
+      while (level.length > 1)
+        level = Array.from({ length: level.length / 2 }, (_, i) => level[2 * i]!.merge(level[2 * i + 1]!))
       const tree = level[0]!
       const roundTrip = KllSketch.fromJSON(JSON.parse(JSON.stringify(one)))
       const sketches = { one, seq, rev, tree, roundTrip }
@@ -113,7 +114,7 @@ write(out)
     }
   })
 
-  it('rank(x) is within the bound of NumPy\'s share of values <= x', () => {
+  it("rank(x) is within the bound of NumPy's share of values <= x", () => {
     for (const [name, o] of Object.entries(oracle)) {
       for (const [k, e] of Object.entries(o.rErr)) expect(e, `${name} ${k}`).toBeLessThanOrEqual(EPS)
     }
@@ -128,7 +129,7 @@ write(out)
     }
   })
 
-  it('the bound is DataSketches\' 1.33% at k = 200, and a sketch stays small at 1M values', () => {
+  it("the bound is DataSketches' 1.33% at k = 200, and a sketch stays small at 1M values", () => {
     expect(EPS).toBeCloseTo(0.0133, 4)
     const s = new KllSketch()
     const r = rng(1)
@@ -138,7 +139,7 @@ write(out)
   })
 })
 
-describe('HyperLogLog (lgK = 12) against NumPy\'s distinct count', () => {
+describe("HyperLogLog (lgK = 12) against NumPy's distinct count", () => {
   it('is within 3 standard errors at 10^3..10^6 distinct numbers and strings; shards merged = one pass exactly', async () => {
     const r = rng(7)
     const inputs: Record<string, string> = {}
@@ -285,7 +286,9 @@ write(out)
     for (const [k, rows] of Object.entries(got)) {
       const e = expected[k]!
       for (const row of rows) {
-        row.forEach((v, i) => expect(Math.abs(v - e[i]!), `${k}[${i}] ${v} vs ${e[i]}`).toBeLessThanOrEqual(1e-12 * Math.abs(e[i]!)))
+        row.forEach((v, i) =>
+          expect(Math.abs(v - e[i]!), `${k}[${i}] ${v} vs ${e[i]}`).toBeLessThanOrEqual(1e-12 * Math.abs(e[i]!)),
+        )
       }
     }
   }, 60_000)
@@ -300,7 +303,9 @@ describe('serialised forms', () => {
     expect(() => KllSketch.fromJSON({ ...j, n: j.n + 1 })).toThrow(ProfileFormatError)
     expect(() => KllSketch.fromJSON({ ...j, items: 'not base64!' })).toThrow(/base64/)
     expect(() => HyperLogLog.fromJSON({ kind: 'hll', v: 1, lgK: 30, enc: 'dense', data: '' })).toThrow(/lgK/)
-    expect(() => FrequentItems.fromJSON({ kind: 'frequent_items', v: 1, k: 2, n: 1, offset: 0, items: [[null, 1]] })).toThrow(/value/)
+    expect(() =>
+      FrequentItems.fromJSON({ kind: 'frequent_items', v: 1, k: 2, n: 1, offset: 0, items: [[null, 1]] }),
+    ).toThrow(/value/)
     expect(() => Moments.fromJSON(null)).toThrow(/expected an object/)
     // an empty KLL sketch round-trips, answers NaN, merges with a full one
     const e = KllSketch.fromJSON(JSON.parse(JSON.stringify(new KllSketch())))

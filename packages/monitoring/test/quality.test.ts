@@ -50,7 +50,10 @@ interface Expected {
 
 const numericCases: { name: string; values: number[] }[] = [
   { name: 'normal', values: g.normals(5000, 3, 2) },
-  { name: 'with NaN and Infinity', values: [...g.normals(300, -1, 10), Number.NaN, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY] },
+  {
+    name: 'with NaN and Infinity',
+    values: [...g.normals(300, -1, 10), Number.NaN, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY],
+  },
   { name: 'integers', values: g.ints(999, -5, 40) },
   { name: 'one value', values: [4.25] },
   { name: 'constant', values: Array.from({ length: 50 }, () => 7) },
@@ -96,10 +99,14 @@ describe('summary statistics against pandas', async () => {
 })
 
 describe('quality checks', () => {
-  const finding = (r: ReturnType<typeof dataQuality>, check: string, column: string) => r.findings.find((f) => f.check === check && f.column === column)
+  const finding = (r: ReturnType<typeof dataQuality>, check: string, column: string) =>
+    r.findings.find((f) => f.check === check && f.column === column)
 
   it('schema: missing and unexpected columns, type changes', () => {
-    const r = dataQuality({ a: [1, 2], b: ['x', 'y'], gone: [1, 2] }, { a: ['1', '2'], b: ['x', 'y'], extra: [true, false] })
+    const r = dataQuality(
+      { a: [1, 2], b: ['x', 'y'], gone: [1, 2] },
+      { a: ['1', '2'], b: ['x', 'y'], extra: [true, false] },
+    )
     expect(r.schema.missingColumns).toEqual(['gone'])
     expect(r.schema.unexpectedColumns).toEqual(['extra'])
     expect(r.schema.typeChanges).toEqual([{ column: 'a', reference: 'numeric', current: 'string' }])
@@ -115,7 +122,9 @@ describe('quality checks', () => {
     expect(r.columns[0]!.referenceNullShare).toBe(0.02)
     expect(r.columns[0]!.currentNullShare).toBe(0.2)
     expect(finding(r, 'null_share', 'x')?.value).toBe(0.2)
-    expect(finding(dataQuality(ref, { x: Array.from({ length: 100 }, (_, i) => (i < 5 ? null : i)) }), 'null_share', 'x')).toBeUndefined()
+    expect(
+      finding(dataQuality(ref, { x: Array.from({ length: 100 }, (_, i) => (i < 5 ? null : i)) }), 'null_share', 'x'),
+    ).toBeUndefined()
   })
 
   it("out of range: current values outside the reference's [min, max], over non-missing values", () => {

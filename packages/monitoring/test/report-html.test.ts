@@ -19,10 +19,16 @@ function transactions(n: number, later: boolean): Table {
     amount: Float64Array.from(amount),
     customer_age: Float64Array.from(g.normals(n, 41, 12)),
     hour: Float64Array.from(g.ints(n, 0, 23)),
-    merchant: g.pick(n, later ? ['grocery', 'travel', 'online', 'fuel', 'crypto'] : ['grocery', 'travel', 'online', 'fuel'], later ? [4, 1, 4, 2, 2] : [4, 2, 3, 2]),
+    merchant: g.pick(
+      n,
+      later ? ['grocery', 'travel', 'online', 'fuel', 'crypto'] : ['grocery', 'travel', 'online', 'fuel'],
+      later ? [4, 1, 4, 2, 2] : [4, 2, 3, 2],
+    ),
     country: g.pick(n, ['FR', 'DE', 'ES', 'IT']),
     card_present: g.pick(n, [true, false], later ? [1, 2] : [2, 1]),
-    device_score: later ? Array.from({ length: n }, (_, i) => (i % 3 === 0 ? null : g.uniform())) : Array.from({ length: n }, () => g.uniform()),
+    device_score: later
+      ? Array.from({ length: n }, (_, i) => (i % 3 === 0 ? null : g.uniform()))
+      : Array.from({ length: n }, () => g.uniform()),
     currency: Array.from({ length: n }, () => 'EUR'),
     ...(later ? {} : { legacy_flag: Float64Array.from(g.ints(n, 0, 1)) }),
   }
@@ -38,7 +44,10 @@ describe('HTML report in Chromium', () => {
   })
 
   it('renders, filters, sorts and expands, light and dark', async () => {
-    const report = buildDriftReport(transactions(5000, false), transactions(3000, true), { referenceName: 'train.parquet', currentName: 'last-week.parquet' })
+    const report = buildDriftReport(transactions(5000, false), transactions(3000, true), {
+      referenceName: 'train.parquet',
+      currentName: 'last-week.parquet',
+    })
     const html = renderHtmlReport(report)
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|@import|url\(/) // self-contained
     const page = await browser.newPage()

@@ -36,7 +36,11 @@ function numbers(x: unknown, path = '', out: [string, number][] = []): [string, 
 describe('report contents', () => {
   const reference = mixed(3000)
   const current = mixed(2000, 3)
-  const report = buildDriftReport(reference, current, { referenceName: 'train.csv', currentName: 'week.csv', thresholds: { age: 0.2 } })
+  const report = buildDriftReport(reference, current, {
+    referenceName: 'train.csv',
+    currentName: 'week.csv',
+    thresholds: { age: 0.2 },
+  })
 
   it('holds the drift that datasetDrift computes, per column and for the dataset', () => {
     const direct = datasetDrift(reference, current, { perColumn: { age: { threshold: 0.2 } } })
@@ -104,7 +108,9 @@ describe('edge cases: a result or an error per column, never NaN', () => {
     all_null: Array.from({ length: n }, () => null),
     one_category: Array.from({ length: n }, () => 'same'),
     constant: Float64Array.from({ length: n }, () => 2.5),
-    with_inf: Float64Array.from(g.normals(n).map((v, i) => (i % 10 === 0 ? Number.POSITIVE_INFINITY : i % 7 === 0 ? Number.NaN : v))),
+    with_inf: Float64Array.from(
+      g.normals(n).map((v, i) => (i % 10 === 0 ? Number.POSITIVE_INFINITY : i % 7 === 0 ? Number.NaN : v)),
+    ),
     becomes_text: Float64Array.from(g.normals(n)),
     only_in_reference: Float64Array.from(g.normals(n)),
   }
@@ -132,9 +138,12 @@ describe('edge cases: a result or an error per column, never NaN', () => {
       const d = col(name).drift
       expect(d.status === 'ok' && !d.drifted, name).toBe(true)
     }
-    expect(report.quality.findings.filter((f) => f.check === 'constant_column').map((f) => f.column).sort()).toEqual(
-      ['constant', 'constant', 'one_category', 'one_category', 'only_in_current'],
-    )
+    expect(
+      report.quality.findings
+        .filter((f) => f.check === 'constant_column')
+        .map((f) => f.column)
+        .sort(),
+    ).toEqual(['constant', 'constant', 'one_category', 'one_category', 'only_in_current'])
   })
   it('NaN and Infinity are dropped from the test and counted', () => {
     const d = col('with_inf').drift
@@ -144,9 +153,13 @@ describe('edge cases: a result or an error per column, never NaN', () => {
     expect(col('with_inf').quality.reference!.infinite).toBe(20)
   })
   it('mismatched schemas: missing, unexpected and retyped columns', () => {
-    expect(col('only_in_reference').drift.status === 'error' && col('only_in_reference').drift).toMatchObject({ error: { code: 'missing_in_current' } })
+    expect(col('only_in_reference').drift.status === 'error' && col('only_in_reference').drift).toMatchObject({
+      error: { code: 'missing_in_current' },
+    })
     expect(col('only_in_current').drift).toMatchObject({ status: 'error', error: { code: 'missing_in_reference' } })
-    expect(report.quality.schema.typeChanges).toEqual([{ column: 'becomes_text', reference: 'numeric', current: 'string' }])
+    expect(report.quality.schema.typeChanges).toEqual([
+      { column: 'becomes_text', reference: 'numeric', current: 'string' },
+    ])
     expect(col('becomes_text').drift.status).toBe('ok') // compared as categories, as Evidently would
   })
   it('renders to HTML', () => {
@@ -174,7 +187,9 @@ describe('size', () => {
   }
   const sizes = (rows: number) => {
     const { reference, current } = wide(rows)
-    const report = buildDriftReport(reference, current, { tests: Object.fromEntries(Object.keys(reference).map((c, i) => [c, i % 4 === 3 ? 'jensenshannon' : 'psi'])) })
+    const report = buildDriftReport(reference, current, {
+      tests: Object.fromEntries(Object.keys(reference).map((c, i) => [c, i % 4 === 3 ? 'jensenshannon' : 'psi'])),
+    })
     return { json: JSON.stringify(report).length, html: renderHtmlReport(report).length }
   }
 

@@ -1,7 +1,18 @@
 // The numeric tests and the distributions against SciPy (scipy.stats) in the repo's venv.
 
 import { beforeAll, describe, expect, it } from 'vitest'
-import { anderson, chi2Sf, cramerVonMises, energyDistance, fisherExact2x2, ks, kstwoSf, mannWhitney, tTest, wasserstein } from '../src/index.js'
+import {
+  anderson,
+  chi2Sf,
+  cramerVonMises,
+  energyDistance,
+  fisherExact2x2,
+  ks,
+  kstwoSf,
+  mannWhitney,
+  tTest,
+  wasserstein,
+} from '../src/index.js'
 import { close, rng, runPython } from './support/python-oracle.js'
 
 interface NumCase {
@@ -70,7 +81,10 @@ interface Expected {
 let expected: Expected
 
 beforeAll(async () => {
-  expected = await runPython<Expected>(SCRIPT, cases.map((c) => ({ a: c.a, b: c.b })))
+  expected = await runPython<Expected>(
+    SCRIPT,
+    cases.map((c) => ({ a: c.a, b: c.b })),
+  )
 }, 120_000)
 
 function expectClose(actual: number, want: number, what: string): void {

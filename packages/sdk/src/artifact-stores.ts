@@ -9,9 +9,9 @@ import { type FileHandle, copyFile, mkdir, open, readdir, rename, rm, stat, writ
 import { dirname, extname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { type ReadableStream as WebReadableStream } from 'node:stream/web'
 import { type FileInfo, KeelError, fileInfoWire, fileInfoFromWire } from '@keel/contracts'
-import type { HttpClient } from './http.js'
+import { type HttpClient } from './http.js'
 
 /** Primitive operations on one artifact root; paths are relative to it, '/'-separated, validated. */
 export interface ArtifactStore {
@@ -94,7 +94,9 @@ export class HttpArtifactStore implements ArtifactStore {
   ) {}
 
   private url(path: string): string {
-    const full = child(this.root, path).split('/').filter((s) => s !== '')
+    const full = child(this.root, path)
+      .split('/')
+      .filter((s) => s !== '')
     return `${this.endpoint}/${full.map(encodeURIComponent).join('/')}`
   }
 
@@ -114,7 +116,10 @@ export class HttpArtifactStore implements ArtifactStore {
 
   async list(dir: string): Promise<FileInfo[]> {
     const query = new URLSearchParams({ path: child(this.root, dir) })
-    const res = await this.http.send(`${this.endpoint}?${query}`, { method: 'GET', headers: { accept: 'application/json' } })
+    const res = await this.http.send(`${this.endpoint}?${query}`, {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+    })
     const text = await res.text()
     const body = (text.trim() === '' ? {} : JSON.parse(text)) as { files?: unknown }
     const files = Array.isArray(body.files) ? body.files : []
@@ -158,7 +163,8 @@ export class LocalArtifactStore implements ArtifactStore {
     try {
       entries = await readdir(this.local(dir), { withFileTypes: true })
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return []
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+        return []
       throw error
     }
     const infos = await Promise.all(

@@ -7,7 +7,7 @@ import { basename, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type FileInfo, KeelError } from '@keel/contracts'
 import { type ArtifactStore, HttpArtifactStore, LocalArtifactStore } from './artifact-stores.js'
-import type { HttpClient } from './http.js'
+import { type HttpClient } from './http.js'
 
 const PROXY_PATH = '/api/2.0/mlflow-artifacts/artifacts'
 const CONCURRENCY = 4
@@ -50,15 +50,19 @@ export class ArtifactRepository {
 
   /** Uploads one local file as `<artifactPath>/<file name>`, streamed from disk. */
   async logArtifact(localPath: string, artifactPath?: string): Promise<void> {
-    if (!(await stat(localPath)).isFile()) throw KeelError.invalid(`'${localPath}' is not a file; use logArtifacts for a folder`)
+    if (!(await stat(localPath)).isFile())
+      throw KeelError.invalid(`'${localPath}' is not a file; use logArtifacts for a folder`)
     await this.store.putFile(localPath, joinPath(artifactPath, basename(localPath)))
   }
 
   /** Uploads the contents of a local folder, recursively, under `artifactPath` (relative paths kept). */
   async logArtifacts(localDir: string, artifactPath?: string): Promise<void> {
-    if (!(await stat(localDir)).isDirectory()) throw KeelError.invalid(`'${localDir}' is not a folder; use logArtifact for a file`)
+    if (!(await stat(localDir)).isDirectory())
+      throw KeelError.invalid(`'${localDir}' is not a folder; use logArtifact for a file`)
     const files = await localFiles(localDir)
-    await forEachLimited(files, (rel) => this.store.putFile(join(localDir, ...rel.split('/')), joinPath(artifactPath, rel)))
+    await forEachLimited(files, (rel) =>
+      this.store.putFile(join(localDir, ...rel.split('/')), joinPath(artifactPath, rel)),
+    )
   }
 
   /** Stores `text` (UTF-8) as the artifact `artifactFile`, e.g. `notes/summary.md`. */

@@ -69,22 +69,45 @@ export interface AuditRecord {
   readonly requestId: string
 }
 
-const user = (w: { id: number; username: string; is_admin: boolean }): User => ({ id: w.id, username: w.username, isAdmin: w.is_admin })
-const rolePermission = (p: { id: number; role_id: number; resource_type: string; resource_pattern: string; permission: string }): RolePermission => ({
+const user = (w: { id: number; username: string; is_admin: boolean }): User => ({
+  id: w.id,
+  username: w.username,
+  isAdmin: w.is_admin,
+})
+const rolePermission = (p: {
+  id: number
+  role_id: number
+  resource_type: string
+  resource_pattern: string
+  permission: string
+}): RolePermission => ({
   id: p.id,
   roleId: p.role_id,
   resourceType: p.resource_type,
   resourcePattern: p.resource_pattern,
   permission: p.permission,
 })
-const role = (r: { id: number; name: string; workspace: string; description?: string | null | undefined; permissions?: Parameters<typeof rolePermission>[0][] | undefined }): Role => ({
+const role = (r: {
+  id: number
+  name: string
+  workspace: string
+  description?: string | null | undefined
+  permissions?: Parameters<typeof rolePermission>[0][] | undefined
+}): Role => ({
   id: r.id,
   name: r.name,
   workspace: r.workspace,
   ...(r.description != null && { description: r.description }),
   permissions: (r.permissions ?? []).map(rolePermission),
 })
-const token = (t: { token_id: string; name: string; created_time: number; expires_time: number; last_used_time?: number | undefined; revoked_time?: number | undefined }): TokenInfo => ({
+const token = (t: {
+  token_id: string
+  name: string
+  created_time: number
+  expires_time: number
+  last_used_time?: number | undefined
+  revoked_time?: number | undefined
+}): TokenInfo => ({
   tokenId: t.token_id,
   name: t.name,
   createdTime: t.created_time,
@@ -123,7 +146,10 @@ export class AuthClient {
   }
 
   async listUsers(): Promise<(User & { roles: Role[] })[]> {
-    return (await this.http.call(api.listUsers, {})).users.map((u) => ({ ...user(u), roles: (u.roles ?? []).map(role) }))
+    return (await this.http.call(api.listUsers, {})).users.map((u) => ({
+      ...user(u),
+      roles: (u.roles ?? []).map(role),
+    }))
   }
 
   async updatePassword(username: string, password: string, currentPassword?: string): Promise<void> {
@@ -140,7 +166,10 @@ export class AuthClient {
 
   /** A user's grants through every role (their own: no username). */
   async listPermissions(username?: string): Promise<{ isAdmin: boolean; permissions: UserPermission[] }> {
-    const res = username === undefined ? await this.http.call(api.listCurrentUserPermissions, {}) : await this.http.call(api.listUserPermissions, { username })
+    const res =
+      username === undefined
+        ? await this.http.call(api.listCurrentUserPermissions, {})
+        : await this.http.call(api.listUserPermissions, { username })
     return {
       isAdmin: res.is_admin,
       permissions: res.permissions.map((p) => ({
@@ -155,18 +184,33 @@ export class AuthClient {
   }
 
   async grantPermission(username: string, resourceType: string, resourceId: string, permission: string): Promise<void> {
-    await this.http.call(api.grantUserPermission, { username, resource_type: resourceType, resource_id: resourceId, permission })
+    await this.http.call(api.grantUserPermission, {
+      username,
+      resource_type: resourceType,
+      resource_id: resourceId,
+      permission,
+    })
   }
 
   /** Sets a user's permission on a resource, replacing a grant they hold there, in one step. */
   async setPermission(username: string, resourceType: string, resourceId: string, permission: string): Promise<void> {
-    await this.http.call(api.setUserPermission, { username, resource_type: resourceType, resource_id: resourceId, permission })
+    await this.http.call(api.setUserPermission, {
+      username,
+      resource_type: resourceType,
+      resource_id: resourceId,
+      permission,
+    })
   }
 
   /** Who holds what on a resource (its id or `*`), directly (`role` undefined) or through a role. */
   async listResourceGrants(resourceType: string, resourceId: string): Promise<ResourceGrant[]> {
     const res = await this.http.call(api.listResourceGrants, { resource_type: resourceType, resource_id: resourceId })
-    return res.grants.map((g) => ({ username: g.username, ...(g.role_name !== undefined && { role: g.role_name }), resourcePattern: g.resource_pattern, permission: g.permission }))
+    return res.grants.map((g) => ({
+      username: g.username,
+      ...(g.role_name !== undefined && { role: g.role_name }),
+      resourcePattern: g.resource_pattern,
+      permission: g.permission,
+    }))
   }
 
   async revokePermission(username: string, resourceType: string, resourceId: string): Promise<void> {
@@ -174,12 +218,24 @@ export class AuthClient {
   }
 
   /** A user's effective permission on a resource; `allowed` says whether it lets them use it. */
-  async getPermission(username: string, resourceType: string, resourceId: string): Promise<{ allowed: boolean; permission: string }> {
+  async getPermission(
+    username: string,
+    resourceType: string,
+    resourceId: string,
+  ): Promise<{ allowed: boolean; permission: string }> {
     return this.http.call(api.getUserPermission, { username, resource_type: resourceType, resource_id: resourceId })
   }
 
   async createRole(name: string, options: { workspace?: string; description?: string } = {}): Promise<Role> {
-    return role((await this.http.call(api.createRole, { workspace: options.workspace ?? 'default', name, description: options.description })).role)
+    return role(
+      (
+        await this.http.call(api.createRole, {
+          workspace: options.workspace ?? 'default',
+          name,
+          description: options.description,
+        })
+      ).role,
+    )
   }
 
   async listRoles(workspace = 'default'): Promise<Role[]> {
@@ -190,9 +246,21 @@ export class AuthClient {
     await this.http.call(api.deleteRole, { role_id: roleId })
   }
 
-  async addRolePermission(roleId: number, resourceType: string, resourcePattern: string, permission: string): Promise<RolePermission> {
+  async addRolePermission(
+    roleId: number,
+    resourceType: string,
+    resourcePattern: string,
+    permission: string,
+  ): Promise<RolePermission> {
     return rolePermission(
-      (await this.http.call(api.addRolePermission, { role_id: roleId, resource_type: resourceType, resource_pattern: resourcePattern, permission })).role_permission,
+      (
+        await this.http.call(api.addRolePermission, {
+          role_id: roleId,
+          resource_type: resourceType,
+          resource_pattern: resourcePattern,
+          permission,
+        })
+      ).role_permission,
     )
   }
 

@@ -18,14 +18,19 @@ export interface AuthOptions {
 
 type Env = Readonly<Record<string, string | undefined>>
 
-const nonEmpty = (value: string | undefined): string | undefined => (value === undefined || value === '' ? undefined : value)
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value === undefined || value === '' ? undefined : value
 
 /**
  * The server's base URL, without a trailing slash: `trackingUri`, else `KEEL_TRACKING_URI`, else
  * `MLFLOW_TRACKING_URI`, else http://127.0.0.1:5000. Only http(s) servers are supported.
  */
 export function resolveTrackingUri(trackingUri?: string, env: Env = process.env): string {
-  const uri = nonEmpty(trackingUri) ?? nonEmpty(env.KEEL_TRACKING_URI) ?? nonEmpty(env.MLFLOW_TRACKING_URI) ?? DEFAULT_TRACKING_URI
+  const uri =
+    nonEmpty(trackingUri) ??
+    nonEmpty(env.KEEL_TRACKING_URI) ??
+    nonEmpty(env.MLFLOW_TRACKING_URI) ??
+    DEFAULT_TRACKING_URI
   let url: URL
   try {
     url = new URL(uri)

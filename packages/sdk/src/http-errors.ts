@@ -60,5 +60,7 @@ export function networkError(error: unknown, what: string): { error: KeelError; 
 
 /** True for errors a later attempt may not hit: rate limiting, unavailability, network failures. */
 export function isTransient(error: unknown): boolean {
-  return error instanceof KeelError && (error.code === 'TEMPORARILY_UNAVAILABLE' || error.code === 'REQUEST_LIMIT_EXCEEDED')
+  return (
+    error instanceof KeelError && (error.code === 'TEMPORARILY_UNAVAILABLE' || error.code === 'REQUEST_LIMIT_EXCEEDED')
+  )
 }

@@ -32,7 +32,9 @@ export interface SendInit {
 /** The parsed (normalised) response of an endpoint. */
 export type ResponseOutputOf<E extends Endpoint> = E['response']['_output']
 
-type Attempt = { readonly response: Response } | { readonly error: KeelError; readonly retryable: boolean; readonly retryAfter?: string | null }
+type Attempt =
+  | { readonly response: Response }
+  | { readonly error: KeelError; readonly retryable: boolean; readonly retryAfter?: string | null }
 
 export class HttpClient {
   /** The server's base URL, without a trailing slash. */
@@ -78,11 +80,17 @@ export class HttpClient {
     try {
       json = text.trim() === '' ? {} : JSON.parse(text)
     } catch {
-      throw new KeelError('INTERNAL_ERROR', `${endpoint.method} ${path} returned a body that is not JSON: ${text.slice(0, 200)}`)
+      throw new KeelError(
+        'INTERNAL_ERROR',
+        `${endpoint.method} ${path} returned a body that is not JSON: ${text.slice(0, 200)}`,
+      )
     }
     const parsed = endpoint.response.safeParse(json)
     if (!parsed.success) {
-      throw new KeelError('INTERNAL_ERROR', `${endpoint.method} ${path} returned an unexpected response: ${parsed.error.message}`)
+      throw new KeelError(
+        'INTERNAL_ERROR',
+        `${endpoint.method} ${path} returned an unexpected response: ${parsed.error.message}`,
+      )
     }
     return parsed.data as ResponseOutputOf<E>
   }
@@ -119,7 +127,11 @@ export class HttpClient {
     }
     if (response.ok) return { response }
     const error = await errorFromResponse(response, what)
-    return { error, retryable: RETRYABLE_STATUSES.has(response.status), retryAfter: response.headers.get('retry-after') }
+    return {
+      error,
+      retryable: RETRYABLE_STATUSES.has(response.status),
+      retryAfter: response.headers.get('retry-after'),
+    }
   }
 }
 
@@ -132,7 +144,8 @@ export function fillPath(
   const rest = { ...request }
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = rest[name]
-    if (value === undefined || value === null || value === '') throw KeelError.invalid(`Missing path parameter '${name}'`)
+    if (value === undefined || value === null || value === '')
+      throw KeelError.invalid(`Missing path parameter '${name}'`)
     if (!keepInBody) delete rest[name]
     return encodeURIComponent(String(value))
   })

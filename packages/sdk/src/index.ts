@@ -11,12 +11,17 @@
  * ```
  */
 import { createKeel } from './keel.js'
-import type { LoadModelOptions, LoadedModel } from './models/index.js'
+import { type LoadModelOptions, type LoadedModel } from './models/index.js'
 
 export { createKeel, Keel, type KeelOptions, type StartRunOptions } from './keel.js'
 export { ActiveRun, ERROR_TAG, type ActiveRunOptions, type RunMetricOptions } from './run.js'
 export { TrackingClient } from './tracking-client.js'
-export { MonitoringClient, type DriftReportInput, type RemoteDataset, type RemoteDriftReportInput } from './monitoring-client.js'
+export {
+  MonitoringClient,
+  type DriftReportInput,
+  type RemoteDataset,
+  type RemoteDriftReportInput,
+} from './monitoring-client.js'
 export { renderHtmlReport, type DriftReport } from '@keel/monitoring'
 export {
   RegistryClient,
@@ -25,9 +30,25 @@ export {
   type SearchRegistryOptions,
   type VersionRef,
 } from './registry-client.js'
-export { AuthClient, type AuditRecord, type ResourceGrant, type Role, type RolePermission, type TokenInfo, type User, type UserPermission } from './auth-client.js'
+export {
+  AuthClient,
+  type AuditRecord,
+  type ResourceGrant,
+  type Role,
+  type RolePermission,
+  type TokenInfo,
+  type User,
+  type UserPermission,
+} from './auth-client.js'
 export { PredictionLogClient, splitPredictionBatch, type LogPredictionsOptions } from './prediction-log-client.js'
-export type { LabelValue, LoggedPrediction, PredictionDeploymentSummary, PredictionLabel, PredictionRecord, PredictionSearchFilter } from '@keel/contracts'
+export type {
+  LabelValue,
+  LoggedPrediction,
+  PredictionDeploymentSummary,
+  PredictionLabel,
+  PredictionRecord,
+  PredictionSearchFilter,
+} from '@keel/contracts'
 export type * from './tracking-options.js'
 export type { LogBatchInput, MetricInput, ParamValue, ParamsInput, TagsInput } from './inputs.js'
 export { HttpClient, type HttpOptions, type ResponseOutputOf, type SendInit } from './http.js'
@@ -81,4 +102,10 @@ export const keel = createKeel()
 export function loadModel(uri: string, options?: LoadModelOptions): Promise<LoadedModel> {
   return keel.loadModel(uri, options)
 }
-export { MonitorClient, type AlertRuleOptions, type CreateMonitorOptions, type UpdateMonitorOptions, type WindowFilter } from './monitor-client.js'
+export {
+  MonitorClient,
+  type AlertRuleOptions,
+  type CreateMonitorOptions,
+  type UpdateMonitorOptions,
+  type WindowFilter,
+} from './monitor-client.js'

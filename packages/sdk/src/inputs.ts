@@ -1,5 +1,5 @@
 /** The lenient input shapes of the SDK's methods, and their normalisation to entities. */
-import type { KeyValue, Metric } from '@keel/contracts'
+import { type KeyValue, type Metric } from '@keel/contracts'
 
 /** Tags as a record (`{team: 'ml'}`) or as a list of `{key, value}`. */
 export type TagsInput = Readonly<Record<string, string>> | readonly KeyValue[]
@@ -8,7 +8,9 @@ export type TagsInput = Readonly<Record<string, string>> | readonly KeyValue[]
 export type ParamValue = string | number | boolean
 
 /** Params as a record (`{lr: 0.01}`) or as a list of `{key, value}`. */
-export type ParamsInput = Readonly<Record<string, ParamValue>> | readonly { readonly key: string; readonly value: ParamValue }[]
+export type ParamsInput =
+  | Readonly<Record<string, ParamValue>>
+  | readonly { readonly key: string; readonly value: ParamValue }[]
 
 /** A metric value to log; `timestamp` defaults to now and `step` to 0. */
 export interface MetricInput {

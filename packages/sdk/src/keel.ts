@@ -5,7 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type Experiment, KeelError, type ModelVersion } from '@keel/contracts'
 import { type ArtifactRepository, resolveArtifactRepository } from './artifacts.js'
-import type { HttpOptions } from './http.js'
+import { type HttpOptions } from './http.js'
 import { type TagsInput, toKeyValues } from './inputs.js'
 import { type LineageOptions, collectLineageTags } from './lineage.js'
 import { type LoadModelOptions, type LoadedModel, loadModelWith } from './models/load-model.js'
@@ -131,10 +131,13 @@ export class Keel {
    */
   async startRun(options: StartRunOptions = {}): Promise<ActiveRun> {
     const parent = options.parentRun ?? (options.nested ? this.activeRun() : undefined)
-    if (options.nested && parent === undefined) throw KeelError.invalid('nested: true needs an active run to nest under')
+    if (options.nested && parent === undefined)
+      throw KeelError.invalid('nested: true needs an active run to nest under')
     const parentId = typeof parent === 'string' ? parent : parent?.runId
     const experimentId =
-      options.experimentId ?? (typeof parent === 'object' ? parent.experimentId : undefined) ?? (await this.defaultExperimentId())
+      options.experimentId ??
+      (typeof parent === 'object' ? parent.experimentId : undefined) ??
+      (await this.defaultExperimentId())
     const tags: Record<string, string> = { ...(await this.lineageTags()) }
     for (const { key, value } of toKeyValues(options.tags)) tags[key] = value
     if (parentId !== undefined) tags['mlflow.parentRunId'] = parentId
@@ -206,7 +209,11 @@ export class Keel {
     // The server checks that a source belongs to the run or logged model it names, as MLflow does.
     const runId = /^runs:\/([^/]+)/.exec(modelUri)?.[1]
     const modelId = /^models:\/(m-[^/@]+)$/.exec(modelUri)?.[1]
-    return this.registry.createModelVersion(name, modelUri, { ...options, ...(runId && { runId }), ...(modelId && { modelId }) })
+    return this.registry.createModelVersion(name, modelUri, {
+      ...options,
+      ...(runId && { runId }),
+      ...(modelId && { modelId }),
+    })
   }
 
   private async defaultExperimentId(): Promise<string | undefined> {

@@ -42,7 +42,8 @@ export async function collectLineageTags(options: LineageOptions = {}): Promise<
       'keel.dependencies': dependencies && dependenciesJson(dependencies, LIMITS.tagValueLength),
     }
     const result: Record<string, string> = {}
-    for (const [key, value] of Object.entries(tags)) if (value !== undefined) result[key] = value.slice(0, LIMITS.tagValueLength)
+    for (const [key, value] of Object.entries(tags))
+      if (value !== undefined) result[key] = value.slice(0, LIMITS.tagValueLength)
     return result
   } catch {
     return {}
@@ -103,7 +104,8 @@ function withoutCredentials(remote: string): string {
 async function installedDependencies(dir: string): Promise<Record<string, string> | undefined> {
   const manifest = await findUp(dir, 'package.json')
   if (manifest === undefined) return undefined
-  const declared = (JSON.parse(await readFile(manifest, 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {}
+  const declared =
+    (JSON.parse(await readFile(manifest, 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {}
   const names = Object.keys(declared).sort()
   const versions = await Promise.all(names.map((name) => installedVersion(dirname(manifest), name)))
   const result: Record<string, string> = {}
@@ -117,7 +119,13 @@ async function installedDependencies(dir: string): Promise<Record<string, string
 async function findUp(dir: string, file: string): Promise<string | undefined> {
   for (let current = dir; ; current = dirname(current)) {
     const candidate = join(current, file)
-    if (await access(candidate).then(() => true, () => false)) return candidate
+    if (
+      await access(candidate).then(
+        () => true,
+        () => false,
+      )
+    )
+      return candidate
     if (dirname(current) === current) return undefined
   }
 }
@@ -126,7 +134,9 @@ async function findUp(dir: string, file: string): Promise<string | undefined> {
 async function installedVersion(fromDir: string, name: string): Promise<string | undefined> {
   for (let current = fromDir; ; current = dirname(current)) {
     try {
-      const pkg = JSON.parse(await readFile(join(current, 'node_modules', name, 'package.json'), 'utf8')) as { version?: unknown }
+      const pkg = JSON.parse(await readFile(join(current, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version?: unknown
+      }
       if (typeof pkg.version === 'string') return pkg.version
     } catch {
       // not installed at this level: look further up

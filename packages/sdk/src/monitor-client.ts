@@ -48,7 +48,10 @@ export interface CreateMonitorOptions {
   readonly modelName?: string
   readonly variant?: string
   /** an artifact URI, a time range of the log, or a model version's training data */
-  readonly reference: { readonly uri: string } | { readonly log: { readonly startTime: number; readonly endTime: number } } | { readonly modelVersion: { readonly name: string; readonly version: string } }
+  readonly reference:
+    | { readonly uri: string }
+    | { readonly log: { readonly startTime: number; readonly endTime: number } }
+    | { readonly modelVersion: { readonly name: string; readonly version: string } }
   readonly window: { readonly count: number } | { readonly seconds: number }
   readonly columns?: readonly string[]
   readonly tests?: Readonly<Record<string, string>>
@@ -87,7 +90,11 @@ export class MonitorClient {
   async create(o: CreateMonitorOptions): Promise<Monitor> {
     const ref = o.reference
     const reference =
-      'uri' in ref ? { uri: ref.uri } : 'log' in ref ? { log: { start_time: ref.log.startTime, end_time: ref.log.endTime } } : { model_version: { ...ref.modelVersion } }
+      'uri' in ref
+        ? { uri: ref.uri }
+        : 'log' in ref
+          ? { log: { start_time: ref.log.startTime, end_time: ref.log.endTime } }
+          : { model_version: { ...ref.modelVersion } }
     const res = await this.http.call(api.createMonitor, {
       name: o.name,
       deployment: o.deployment,
@@ -140,25 +147,48 @@ export class MonitorClient {
   }
 
   async windows(monitorId: string, f: WindowFilter = {}): Promise<Page<MonitorWindow>> {
-    const res = await this.http.call(api.listWindows, { monitor_id: monitorId, start_time: f.startTime, end_time: f.endTime, max_results: f.maxResults, page_token: f.pageToken })
+    const res = await this.http.call(api.listWindows, {
+      monitor_id: monitorId,
+      start_time: f.startTime,
+      end_time: f.endTime,
+      max_results: f.maxResults,
+      page_token: f.pageToken,
+    })
     const items = res.windows.map(monitorWindowFromWire)
     return res.next_page_token ? { items, nextPageToken: res.next_page_token } : { items }
   }
 
   async performance(monitorId: string, f: WindowFilter = {}): Promise<Page<MonitorPerformance>> {
-    const res = await this.http.call(api.getPerformance, { monitor_id: monitorId, start_time: f.startTime, end_time: f.endTime, max_results: f.maxResults, page_token: f.pageToken })
+    const res = await this.http.call(api.getPerformance, {
+      monitor_id: monitorId,
+      start_time: f.startTime,
+      end_time: f.endTime,
+      max_results: f.maxResults,
+      page_token: f.pageToken,
+    })
     const items = res.windows.map(monitorPerformanceFromWire)
     return res.next_page_token ? { items, nextPageToken: res.next_page_token } : { items }
   }
 
   /** The windows in range (startTime <= start < endTime) merged from their stored profiles: per column summary and drift against the reference. */
   async profile(monitorId: string, f: { startTime?: number; endTime?: number } = {}): Promise<MonitorProfile> {
-    const res = await this.http.call(api.getProfile, { monitor_id: monitorId, start_time: f.startTime, end_time: f.endTime })
+    const res = await this.http.call(api.getProfile, {
+      monitor_id: monitorId,
+      start_time: f.startTime,
+      end_time: f.endTime,
+    })
     return monitorProfileFromWire(res.profile)
   }
 
-  async alerts(f: { monitorId?: string; deployment?: string; maxResults?: number; pageToken?: string } = {}): Promise<Page<MonitorAlert>> {
-    const res = await this.http.call(api.listAlerts, { monitor_id: f.monitorId, deployment: f.deployment, max_results: f.maxResults, page_token: f.pageToken })
+  async alerts(
+    f: { monitorId?: string; deployment?: string; maxResults?: number; pageToken?: string } = {},
+  ): Promise<Page<MonitorAlert>> {
+    const res = await this.http.call(api.listAlerts, {
+      monitor_id: f.monitorId,
+      deployment: f.deployment,
+      max_results: f.maxResults,
+      page_token: f.pageToken,
+    })
     const items = res.alerts.map(monitorAlertFromWire)
     return res.next_page_token ? { items, nextPageToken: res.next_page_token } : { items }
   }

@@ -4,8 +4,14 @@
  * which can also read the data from its artifact store (`{ uri: 'runs:/<run_id>/data.csv' }`).
  */
 import { driftReportFromWire, keelMonitoringApi as api, type WireDatasetSource } from '@keel/contracts'
-import { buildDriftReport, renderHtmlReport, type DriftReport, type DriftReportOptions, type Table } from '@keel/monitoring'
-import type { HttpClient } from './http.js'
+import {
+  buildDriftReport,
+  renderHtmlReport,
+  type DriftReport,
+  type DriftReportOptions,
+  type Table,
+} from '@keel/monitoring'
+import { type HttpClient } from './http.js'
 
 export interface DriftReportInput extends DriftReportOptions {
   readonly reference: Table
@@ -24,14 +30,17 @@ export interface RemoteDriftReportInput {
   readonly driftShare?: number
 }
 
-const isUri = (d: RemoteDataset): d is { readonly uri: string } => typeof (d as { uri?: unknown }).uri === 'string' && !Array.isArray((d as { uri?: unknown }).uri)
+const isUri = (d: RemoteDataset): d is { readonly uri: string } =>
+  typeof (d as { uri?: unknown }).uri === 'string' && !Array.isArray((d as { uri?: unknown }).uri)
 
 function toWire(d: RemoteDataset): WireDatasetSource {
   if (isUri(d)) return { uri: d.uri }
   const columns: Record<string, unknown[]> = {}
   for (const [name, values] of Object.entries(d)) {
     // JSON has no NaN or Infinity: missing values travel as null
-    columns[name] = Array.from(values as ArrayLike<unknown>, (v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v ?? null))
+    columns[name] = Array.from(values as ArrayLike<unknown>, (v) =>
+      typeof v === 'number' && !Number.isFinite(v) ? null : (v ?? null),
+    )
   }
   return { columns }
 }

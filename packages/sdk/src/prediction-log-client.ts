@@ -31,7 +31,11 @@ const BODY_BUDGET = LIMITS.predictionBatchBytes - 4096
  * Splits wire records, in order, into log-batch calls of at most 1,000 records and a body under
  * the server's cap. A record too large for any call travels alone (the server then refuses it).
  */
-export function splitPredictionBatch<T extends object>(records: readonly T[], maxRecords: number = LIMITS.predictionRecordsPerBatch, maxBytes = BODY_BUDGET): T[][] {
+export function splitPredictionBatch<T extends object>(
+  records: readonly T[],
+  maxRecords: number = LIMITS.predictionRecordsPerBatch,
+  maxBytes = BODY_BUDGET,
+): T[][] {
   const chunks: T[][] = []
   let chunk: T[] = []
   let bytes = 0
@@ -61,7 +65,11 @@ export class PredictionLogClient {
    * dropped since the previous call (sent with the first call). Logging a record again is a no-op,
    * so a failed call can be retried as a whole.
    */
-  async logBatch(records: readonly PredictionRecord[], dropped = 0, options: LogPredictionsOptions = {}): Promise<void> {
+  async logBatch(
+    records: readonly PredictionRecord[],
+    dropped = 0,
+    options: LogPredictionsOptions = {},
+  ): Promise<void> {
     if (records.length === 0 && dropped === 0) return
     const chunks = splitPredictionBatch(records.map(predictionRecordToWire))
     for (const [i, chunk] of (chunks.length > 0 ? chunks : [[]]).entries()) {
@@ -92,7 +100,9 @@ export class PredictionLogClient {
   }
 
   /** Every prediction the filter matches, page after page (`maxResults` is the page size). */
-  async *searchAll(filter: Omit<PredictionSearchFilter, 'pageToken'> = {}): AsyncGenerator<LoggedPrediction, void, undefined> {
+  async *searchAll(
+    filter: Omit<PredictionSearchFilter, 'pageToken'> = {},
+  ): AsyncGenerator<LoggedPrediction, void, undefined> {
     let pageToken: string | undefined
     do {
       const page = await this.search({ ...filter, ...(pageToken !== undefined && { pageToken }) })

@@ -60,7 +60,10 @@ export class RegistryClient {
 
   // ---- registered models ----
 
-  async createRegisteredModel(name: string, options: { description?: string; tags?: TagsInput } = {}): Promise<RegisteredModel> {
+  async createRegisteredModel(
+    name: string,
+    options: { description?: string; tags?: TagsInput } = {},
+  ): Promise<RegisteredModel> {
     const tags = toKeyValues(options.tags)
     const res = await this.http.call(api.createRegisteredModel, {
       name,
@@ -110,7 +113,12 @@ export class RegistryClient {
   // ---- aliases ----
 
   /** Points `alias` at a version, moving it if it pointed elsewhere. `comment` goes to keel's audit trail. */
-  async setRegisteredModelAlias(name: string, alias: string, version: VersionRef, options: { comment?: string } = {}): Promise<void> {
+  async setRegisteredModelAlias(
+    name: string,
+    alias: string,
+    version: VersionRef,
+    options: { comment?: string } = {},
+  ): Promise<void> {
     await this.http.call(api.setRegisteredModelAlias, { name, alias, version: v(version), comment: options.comment })
   }
 
@@ -125,7 +133,11 @@ export class RegistryClient {
   // ---- model versions ----
 
   /** Registers `source` (`runs:/…`, `models:/<model_id>`, `mlflow-artifacts:/…`) as the next version of `name`. */
-  async createModelVersion(name: string, source: string, options: CreateModelVersionOptions = {}): Promise<ModelVersion> {
+  async createModelVersion(
+    name: string,
+    source: string,
+    options: CreateModelVersionOptions = {},
+  ): Promise<ModelVersion> {
     const tags = toKeyValues(options.tags)
     const res = await this.http.call(api.createModelVersion, {
       name,
@@ -140,7 +152,9 @@ export class RegistryClient {
   }
 
   async getModelVersion(name: string, version: VersionRef): Promise<ModelVersion> {
-    return modelVersionFromWire((await this.http.call(api.getModelVersion, { name, version: v(version) })).model_version)
+    return modelVersionFromWire(
+      (await this.http.call(api.getModelVersion, { name, version: v(version) })).model_version,
+    )
   }
 
   async updateModelVersion(name: string, version: VersionRef, description: string): Promise<ModelVersion> {
@@ -202,13 +216,19 @@ export class RegistryClient {
 
   /** What the version was made of, captured at registration: run, git commit, datasets, params, metrics. */
   async getModelVersionLineage(name: string, version: VersionRef): Promise<ModelVersionLineage> {
-    return modelVersionLineageFromWire((await this.http.call(api.getModelVersionLineage, { name, version: v(version) })).lineage)
+    return modelVersionLineageFromWire(
+      (await this.http.call(api.getModelVersionLineage, { name, version: v(version) })).lineage,
+    )
   }
 
   // ---- protected aliases (keel) ----
 
   /** Protects an alias: moving it needs MANAGE and, with `requireApproval` (the default), a second user's approval. */
-  async protectAlias(name: string, alias: string, options: { requireApproval?: boolean; comment?: string } = {}): Promise<AliasProtection> {
+  async protectAlias(
+    name: string,
+    alias: string,
+    options: { requireApproval?: boolean; comment?: string } = {},
+  ): Promise<AliasProtection> {
     const res = await this.http.call(aliasApprovalsApi.setAliasProtection, {
       name,
       alias,
@@ -223,11 +243,18 @@ export class RegistryClient {
   }
 
   async listAliasProtections(name: string): Promise<AliasProtection[]> {
-    return (await this.http.call(aliasApprovalsApi.listAliasProtections, { name })).protections.map(aliasProtectionFromWire)
+    return (await this.http.call(aliasApprovalsApi.listAliasProtections, { name })).protections.map(
+      aliasProtectionFromWire,
+    )
   }
 
   /** Asks to point a protected alias at a version (`undefined`: remove it); another user approves. */
-  async requestAliasChange(name: string, alias: string, version: VersionRef | undefined, options: { comment?: string } = {}): Promise<AliasChangeRequest> {
+  async requestAliasChange(
+    name: string,
+    alias: string,
+    version: VersionRef | undefined,
+    options: { comment?: string } = {},
+  ): Promise<AliasChangeRequest> {
     const res = await this.http.call(aliasApprovalsApi.createAliasRequest, {
       name,
       alias,
@@ -238,15 +265,24 @@ export class RegistryClient {
   }
 
   async approveAliasChange(requestId: string, options: { comment?: string } = {}): Promise<AliasChangeRequest> {
-    return aliasRequestFromWire((await this.http.call(aliasApprovalsApi.approveAliasRequest, { request_id: requestId, comment: options.comment })).request)
+    return aliasRequestFromWire(
+      (await this.http.call(aliasApprovalsApi.approveAliasRequest, { request_id: requestId, comment: options.comment }))
+        .request,
+    )
   }
 
   async rejectAliasChange(requestId: string, options: { comment?: string } = {}): Promise<AliasChangeRequest> {
-    return aliasRequestFromWire((await this.http.call(aliasApprovalsApi.rejectAliasRequest, { request_id: requestId, comment: options.comment })).request)
+    return aliasRequestFromWire(
+      (await this.http.call(aliasApprovalsApi.rejectAliasRequest, { request_id: requestId, comment: options.comment }))
+        .request,
+    )
   }
 
   async cancelAliasChange(requestId: string, options: { comment?: string } = {}): Promise<AliasChangeRequest> {
-    return aliasRequestFromWire((await this.http.call(aliasApprovalsApi.cancelAliasRequest, { request_id: requestId, comment: options.comment })).request)
+    return aliasRequestFromWire(
+      (await this.http.call(aliasApprovalsApi.cancelAliasRequest, { request_id: requestId, comment: options.comment }))
+        .request,
+    )
   }
 
   async listAliasChanges(

@@ -5,15 +5,15 @@
  * next call on the run (or by `end()`), and data that failed transiently stays queued for the next send.
  */
 import { type Dataset, KeelError, LIMITS, type Metric, type Run, type RunInfo, type RunStatus } from '@keel/contracts'
-import type { Estimator } from '@keel/ml'
+import { type Estimator } from '@keel/ml'
 import { type ArtifactRepository, resolveArtifactRepository } from './artifacts.js'
 import { type Batch, splitBatch } from './batch.js'
 import { isTransient } from './http-errors.js'
 import { type ParamValue, type ParamsInput, type TagsInput, toKeyValues } from './inputs.js'
 import { type LogModelOptions, type ModelInfo, logModel } from './models/log-model.js'
-import type { ModelRegistry } from './models/registry.js'
+import { type ModelRegistry } from './models/registry.js'
 import { type TrackedRun, trackRun, untrackRun } from './run-registry.js'
-import type { TrackingClient } from './tracking-client.js'
+import { type TrackingClient } from './tracking-client.js'
 
 export interface ActiveRunOptions {
   /** Period of the background flush (default 1000 ms). */
@@ -34,7 +34,8 @@ function checkMetric(key: string, value: number, step: number, timestamp: number
   if (typeof key !== 'string' || key === '') throw KeelError.invalid('A metric key must be a non-empty string')
   if (typeof value !== 'number') throw KeelError.invalid(`Metric '${key}' must be a number, got ${typeof value}`)
   if (!Number.isSafeInteger(step)) throw KeelError.invalid(`Metric '${key}': step must be an integer, got ${step}`)
-  if (!Number.isSafeInteger(timestamp)) throw KeelError.invalid(`Metric '${key}': timestamp must be an integer (epoch ms)`)
+  if (!Number.isSafeInteger(timestamp))
+    throw KeelError.invalid(`Metric '${key}': timestamp must be an integer (epoch ms)`)
 }
 
 export class ActiveRun implements AsyncDisposable, TrackedRun {
@@ -179,7 +180,8 @@ export class ActiveRun implements AsyncDisposable, TrackedRun {
    */
   async logModel(estimator: Estimator, options: LogModelOptions = {}): Promise<ModelInfo> {
     this.checkUsable()
-    const registry = options.registry ?? (options.registeredModelName === undefined ? undefined : this.modelRegistry?.())
+    const registry =
+      options.registry ?? (options.registeredModelName === undefined ? undefined : this.modelRegistry?.())
     return logModel(this.client, this, estimator, { ...options, ...(registry !== undefined && { registry }) })
   }
 

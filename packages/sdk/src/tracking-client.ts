@@ -28,17 +28,24 @@ import {
 } from '@keel/contracts'
 import { splitBatch } from './batch.js'
 import { HttpClient, type HttpOptions } from './http.js'
-import { type LogBatchInput, type ParamValue, type ParamsInput, type TagsInput, toKeyValues, toMetric } from './inputs.js'
-import type {
-  CreateLoggedModelOptions,
-  CreateRunOptions,
-  LogMetricOptions,
-  MetricHistoryIntervalOptions,
-  SearchExperimentsOptions,
-  SearchLoggedModelsOptions,
-  SearchRunsOptions,
-  ServerInfo,
-  UpdateRunOptions,
+import {
+  type LogBatchInput,
+  type ParamValue,
+  type ParamsInput,
+  type TagsInput,
+  toKeyValues,
+  toMetric,
+} from './inputs.js'
+import {
+  type CreateLoggedModelOptions,
+  type CreateRunOptions,
+  type LogMetricOptions,
+  type MetricHistoryIntervalOptions,
+  type SearchExperimentsOptions,
+  type SearchLoggedModelsOptions,
+  type SearchRunsOptions,
+  type ServerInfo,
+  type UpdateRunOptions,
 } from './tracking-options.js'
 
 const page = <W, T>(items: readonly W[] | undefined, convert: (w: W) => T, token?: string): Page<T> =>
@@ -186,8 +193,24 @@ export class TrackingClient {
   }
 
   async logMetric(runId: string, key: string, value: number, options: LogMetricOptions = {}): Promise<void> {
-    const { step, timestamp, model_id, dataset_name, dataset_digest, value: wireValue } = metricToWire(toMetric({ key, value, ...options }))
-    await this.http.call(api.logMetric, { run_id: runId, key, value: wireValue, timestamp, step, model_id, dataset_name, dataset_digest })
+    const {
+      step,
+      timestamp,
+      model_id,
+      dataset_name,
+      dataset_digest,
+      value: wireValue,
+    } = metricToWire(toMetric({ key, value, ...options }))
+    await this.http.call(api.logMetric, {
+      run_id: runId,
+      key,
+      value: wireValue,
+      timestamp,
+      step,
+      model_id,
+      dataset_name,
+      dataset_digest,
+    })
   }
 
   async logParam(runId: string, key: string, value: ParamValue): Promise<void> {
@@ -213,7 +236,10 @@ export class TrackingClient {
 
   /** Records the models a run produced. */
   async logOutputs(runId: string, models: readonly ModelOutput[]): Promise<void> {
-    await this.http.call(api.logOutputs, { run_id: runId, models: models.map((m) => ({ model_id: m.modelId, step: m.step })) })
+    await this.http.call(api.logOutputs, {
+      run_id: runId,
+      models: models.map((m) => ({ model_id: m.modelId, step: m.step })),
+    })
   }
 
   /** Records an MLflow 2.x `MLmodel` description (legacy `log-model`). */
@@ -239,7 +265,11 @@ export class TrackingClient {
   }
 
   /** Values of one metric over several runs (at most 100), sampled over a step interval. */
-  async getMetricHistoryBulkInterval(runIds: readonly string[], key: string, options: MetricHistoryIntervalOptions = {}): Promise<Metric[]> {
+  async getMetricHistoryBulkInterval(
+    runIds: readonly string[],
+    key: string,
+    options: MetricHistoryIntervalOptions = {},
+  ): Promise<Metric[]> {
     const res = await this.http.call(api.getMetricHistoryBulkInterval, {
       run_ids: [...runIds],
       metric_key: key,
@@ -252,7 +282,9 @@ export class TrackingClient {
 
   /** The artifacts of a run directly under `path` (all pages), with paths relative to the run's root. */
   async listArtifacts(runId: string, path?: string): Promise<FileInfo[]> {
-    return this.listAll((pageToken) => this.http.call(api.listArtifacts, { run_id: runId, path, page_token: pageToken }))
+    return this.listAll((pageToken) =>
+      this.http.call(api.listArtifacts, { run_id: runId, path, page_token: pageToken }),
+    )
   }
 
   // ---- logged models (MLflow 3) ----
@@ -268,7 +300,8 @@ export class TrackingClient {
       tags: toKeyValues(options.tags),
     })
     const model = loggedModelFromWire(res.model)
-    if (params.length > LIMITS.paramsPerBatch) await this.logLoggedModelParams(model.info.modelId, params.slice(LIMITS.paramsPerBatch))
+    if (params.length > LIMITS.paramsPerBatch)
+      await this.logLoggedModelParams(model.info.modelId, params.slice(LIMITS.paramsPerBatch))
     return model
   }
 
@@ -315,14 +348,21 @@ export class TrackingClient {
   async logLoggedModelParams(modelId: string, params: ParamsInput): Promise<void> {
     const all = toKeyValues(params)
     for (let i = 0; i < all.length; i += LIMITS.paramsPerBatch) {
-      await this.http.call(api.logLoggedModelParams, { model_id: modelId, params: all.slice(i, i + LIMITS.paramsPerBatch) })
+      await this.http.call(api.logLoggedModelParams, {
+        model_id: modelId,
+        params: all.slice(i, i + LIMITS.paramsPerBatch),
+      })
     }
   }
 
   /** The artifacts of a logged model directly under `path` (all pages). */
   async listLoggedModelArtifacts(modelId: string, path?: string): Promise<FileInfo[]> {
     return this.listAll((pageToken) =>
-      this.http.call(api.listLoggedModelArtifacts, { model_id: modelId, artifact_directory_path: path, page_token: pageToken }),
+      this.http.call(api.listLoggedModelArtifacts, {
+        model_id: modelId,
+        artifact_directory_path: path,
+        page_token: pageToken,
+      }),
     )
   }
 
@@ -335,7 +375,9 @@ export class TrackingClient {
   }
 
   private async listAll(
-    fetchPage: (pageToken?: string) => Promise<{ files?: Parameters<typeof fileInfoFromWire>[0][]; next_page_token?: string }>,
+    fetchPage: (
+      pageToken?: string,
+    ) => Promise<{ files?: Parameters<typeof fileInfoFromWire>[0][]; next_page_token?: string }>,
   ): Promise<FileInfo[]> {
     const files: FileInfo[] = []
     let pageToken: string | undefined

@@ -36,7 +36,8 @@ const sha256 = async (file: string) => {
 /** Writes `mib` MiB of random bytes, 1 MiB at a time. */
 async function bigFile(path: string, mib: number): Promise<void> {
   const out = createWriteStream(path)
-  for (let i = 0; i < mib; i++) if (!out.write(randomBytes(1 << 20))) await new Promise<void>((r) => out.once('drain', () => r()))
+  for (let i = 0; i < mib; i++)
+    if (!out.write(randomBytes(1 << 20))) await new Promise<void>((r) => out.once('drain', () => r()))
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())))
 }
 
@@ -60,7 +61,9 @@ describe('uploads through the artifact proxy', () => {
     expect(put?.headers['content-length']).toBeUndefined()
     expect(put?.headers['content-type']).toBe('application/octet-stream')
     expect(put?.bytes).toBe(64 << 20)
-    expect(await sha256(join(fake.artifactRoot, '0', run.runId, 'artifacts', 'weights', 'model.bin'))).toBe(await sha256(file))
+    expect(await sha256(join(fake.artifactRoot, '0', run.runId, 'artifacts', 'weights', 'model.bin'))).toBe(
+      await sha256(file),
+    )
   })
 
   it('uploads a folder recursively, keeping relative paths and encoding each segment', async () => {
@@ -68,13 +71,18 @@ describe('uploads through the artifact proxy', () => {
     await writeTree(dir, { 'index.html': '<p>', 'img/a b#1.png': 'png', 'data/x/y.csv': '1,2' })
     const repo = resolveArtifactRepository('mlflow-artifacts:/5/r1/artifacts', http)
     await repo.logArtifacts(dir, 'out')
-    const puts = fake.requests.filter((r) => r.method === 'PUT').map((r) => r.path).sort()
+    const puts = fake.requests
+      .filter((r) => r.method === 'PUT')
+      .map((r) => r.path)
+      .sort()
     expect(puts).toEqual([
       `${ARTIFACTS}/5/r1/artifacts/out/data/x/y.csv`,
       `${ARTIFACTS}/5/r1/artifacts/out/img/a%20b%231.png`,
       `${ARTIFACTS}/5/r1/artifacts/out/index.html`,
     ])
-    expect(await readFile(join(fake.artifactRoot, '5', 'r1', 'artifacts', 'out', 'img', 'a b#1.png'), 'utf8')).toBe('png')
+    expect(await readFile(join(fake.artifactRoot, '5', 'r1', 'artifacts', 'out', 'img', 'a b#1.png'), 'utf8')).toBe(
+      'png',
+    )
   })
 
   it('stores text and JSON', async () => {
@@ -82,8 +90,12 @@ describe('uploads through the artifact proxy', () => {
     await repo.logText('hello', 'notes/readme.md')
     await repo.logDict({ lr: 0.1 }, 'config.json')
     expect(await readFile(join(fake.artifactRoot, '5', 'r2', 'artifacts', 'notes', 'readme.md'), 'utf8')).toBe('hello')
-    expect(JSON.parse(await readFile(join(fake.artifactRoot, '5', 'r2', 'artifacts', 'config.json'), 'utf8'))).toEqual({ lr: 0.1 })
-    expect(fake.calls('PUT', `${ARTIFACTS}/5/r2/artifacts/config.json`)[0]?.headers['content-type']).toBe('application/json')
+    expect(JSON.parse(await readFile(join(fake.artifactRoot, '5', 'r2', 'artifacts', 'config.json'), 'utf8'))).toEqual({
+      lr: 0.1,
+    })
+    expect(fake.calls('PUT', `${ARTIFACTS}/5/r2/artifacts/config.json`)[0]?.headers['content-type']).toBe(
+      'application/json',
+    )
   })
 
   it('uses the host of a mlflow-artifacts://host:port URI, keeping the tracking URI path prefix', async () => {
@@ -96,7 +108,9 @@ describe('uploads through the artifact proxy', () => {
 
 describe('listing and downloads', () => {
   const root = () => join(fake.artifactRoot, '7', 'r9', 'artifacts')
-  beforeAll(() => writeTree(root(), { 'model/MLmodel': 'flavors', 'model/data/w.bin': 'weights', 'metrics.json': '{}' }))
+  beforeAll(() =>
+    writeTree(root(), { 'model/MLmodel': 'flavors', 'model/data/w.bin': 'weights', 'metrics.json': '{}' }),
+  )
 
   it('lists one level with paths relative to the root', async () => {
     const repo = resolveArtifactRepository('mlflow-artifacts:/7/r9/artifacts', http)
@@ -106,7 +120,10 @@ describe('listing and downloads', () => {
       { path: 'model', isDir: true },
     ])
     expect((await repo.listArtifacts('model/data')).map((e) => e.path)).toEqual(['model/data/w.bin'])
-    expect(fake.requests.map((r) => r.query)).toEqual([[['path', '7/r9/artifacts']], [['path', '7/r9/artifacts/model/data']]])
+    expect(fake.requests.map((r) => r.query)).toEqual([
+      [['path', '7/r9/artifacts']],
+      [['path', '7/r9/artifacts/model/data']],
+    ])
     expect(await repo.listArtifacts('missing')).toEqual([])
   })
 
@@ -118,7 +135,13 @@ describe('listing and downloads', () => {
     expect(await readFile(join(dst, 'model', 'MLmodel'), 'utf8')).toBe('flavors')
     expect(await repo.downloadArtifacts('metrics.json', join(tmp, 'one'))).toBe(join(tmp, 'one', 'metrics.json'))
     const all = await repo.downloadArtifacts(undefined, join(tmp, 'all'))
-    expect((await readdir(all, { recursive: true })).sort()).toEqual(['metrics.json', 'model', 'model/MLmodel', 'model/data', 'model/data/w.bin'])
+    expect((await readdir(all, { recursive: true })).sort()).toEqual([
+      'metrics.json',
+      'model',
+      'model/MLmodel',
+      'model/data',
+      'model/data/w.bin',
+    ])
     await expect(repo.downloadArtifacts('nope.txt', dst)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
   })
 
@@ -142,7 +165,10 @@ describe('local artifact roots (mlflow server --no-serve-artifacts)', () => {
     await repo.logArtifacts(src, 'run')
     await repo.logArtifact(join(src, 'a.txt'))
     await repo.logDict({ k: 1 }, 'd.json')
-    expect((await resolveArtifactRepository(store, http).listArtifacts('run')).map((e) => e.path)).toEqual(['run/a.txt', 'run/sub'])
+    expect((await resolveArtifactRepository(store, http).listArtifacts('run')).map((e) => e.path)).toEqual([
+      'run/a.txt',
+      'run/sub',
+    ])
     const out = await repo.downloadArtifacts('run', join(tmp, 'local-dl'))
     expect(await readFile(join(out, 'sub', 'b.txt'), 'utf8')).toBe('B')
     expect(await readFile(join(store, 'a.txt'), 'utf8')).toBe('A')

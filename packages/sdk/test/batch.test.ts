@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { splitBatch } from '../src/batch.js'
 
 const metrics = (n: number) => Array.from({ length: n }, (_, i) => ({ key: 'loss', value: i, timestamp: 1, step: i }))
-const kvs = (n: number, prefix: string, size = 1) => Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, value: 'v'.repeat(size) }))
+const kvs = (n: number, prefix: string, size = 1) =>
+  Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, value: 'v'.repeat(size) }))
 
 describe('splitBatch', () => {
   it('returns nothing for an empty batch', () => {
@@ -30,7 +31,8 @@ describe('splitBatch', () => {
 
   it('keeps each request body under 1 MB', () => {
     const chunks = splitBatch({ metrics: [], params: kvs(100, 'p', 6000), tags: kvs(100, 't', 8000) })
-    for (const c of chunks) expect(Buffer.byteLength(JSON.stringify({ run_id: 'x'.repeat(32), ...c }))).toBeLessThan(LIMITS.batchRequestBytes)
+    for (const c of chunks)
+      expect(Buffer.byteLength(JSON.stringify({ run_id: 'x'.repeat(32), ...c }))).toBeLessThan(LIMITS.batchRequestBytes)
     expect(chunks.flatMap((c) => c.params)).toHaveLength(100)
     expect(chunks.flatMap((c) => c.tags)).toHaveLength(100)
     expect(chunks.length).toBeGreaterThan(1)

@@ -8,7 +8,11 @@ import { collectLineageTags, dependenciesJson } from '../src/lineage.js'
 let repo: string
 let entryPoint: string
 const git = (...args: string[]) =>
-  execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: repo, encoding: 'utf8' }).trim()
+  execFileSync(
+    'git',
+    ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args],
+    { cwd: repo, encoding: 'utf8' },
+  ).trim()
 
 beforeAll(async () => {
   repo = await realpath(await mkdtemp(join(tmpdir(), 'keel-lineage-')))
@@ -16,7 +20,10 @@ beforeAll(async () => {
   await mkdir(join(repo, 'node_modules', 'left-pad'), { recursive: true })
   await mkdir(join(repo, 'node_modules', '@scope', 'pkg'), { recursive: true })
   await writeFile(join(repo, '.gitignore'), 'node_modules\n')
-  await writeFile(join(repo, 'package.json'), JSON.stringify({ dependencies: { 'left-pad': '^1.0.0', '@scope/pkg': '2.x', missing: '1' } }))
+  await writeFile(
+    join(repo, 'package.json'),
+    JSON.stringify({ dependencies: { 'left-pad': '^1.0.0', '@scope/pkg': '2.x', missing: '1' } }),
+  )
   await writeFile(join(repo, 'node_modules', 'left-pad', 'package.json'), JSON.stringify({ version: '1.3.0' }))
   await writeFile(join(repo, 'node_modules', '@scope', 'pkg', 'package.json'), JSON.stringify({ version: '2.4.1' }))
   entryPoint = join(repo, 'src', 'train.js')
@@ -74,7 +81,9 @@ describe('collectLineageTags', () => {
 
 describe('dependenciesJson', () => {
   it('keeps valid JSON within the limit and counts what was left out', () => {
-    const versions = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`package-${String(i).padStart(3, '0')}`, '1.0.0']))
+    const versions = Object.fromEntries(
+      Array.from({ length: 500 }, (_, i) => [`package-${String(i).padStart(3, '0')}`, '1.0.0']),
+    )
     const json = dependenciesJson(versions, 8000)
     expect(json.length).toBeLessThanOrEqual(8000)
     const parsed = JSON.parse(json) as Record<string, string>

@@ -2,7 +2,8 @@ import { LIMITS } from '@keel/contracts'
 import { describe, expect, it } from 'vitest'
 import { splitPredictionBatch } from '../src/prediction-log-client.js'
 
-const records = (n: number, size = 1) => Array.from({ length: n }, (_, i) => ({ request_id: `r${i}`, inputs: [{ text: 'x'.repeat(size) }] }))
+const records = (n: number, size = 1) =>
+  Array.from({ length: n }, (_, i) => ({ request_id: `r${i}`, inputs: [{ text: 'x'.repeat(size) }] }))
 const bytes = (chunk: readonly object[]) => Buffer.byteLength(JSON.stringify({ records: chunk, dropped: 1 }))
 
 describe('splitPredictionBatch', () => {

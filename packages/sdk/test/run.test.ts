@@ -15,7 +15,13 @@ afterAll(() => fake.close())
 afterEach(() => fake.reset())
 
 const keelFor = (options: KeelOptions = {}) =>
-  createKeel({ trackingUri: fake.url, lineage: false, retry: { initialDelayMs: 1, maxDelayMs: 2 }, flushIntervalMs: 60_000, ...options })
+  createKeel({
+    trackingUri: fake.url,
+    lineage: false,
+    retry: { initialDelayMs: 1, maxDelayMs: 2 },
+    flushIntervalMs: 60_000,
+    ...options,
+  })
 const statusOf = (runId: string) => fake.runs.get(runId)?.info.status
 
 describe('buffering and flushing', () => {
@@ -53,7 +59,10 @@ describe('buffering and flushing', () => {
     expect(fake.calls('POST', BATCH)[0]?.body).toEqual({
       run_id: run.runId,
       metrics: [{ key: 'loss', value: 'Infinity', timestamp: 42, step: 0 }],
-      params: [{ key: 'lr', value: '0.01' }, { key: 'layers', value: '3' }],
+      params: [
+        { key: 'lr', value: '0.01' },
+        { key: 'layers', value: '3' },
+      ],
       tags: [{ key: 'team', value: 'research' }],
     })
     expect(fake.calls('POST', UPDATE)[0]?.body).toMatchObject({ run_id: run.runId, status: 'FINISHED' })
@@ -68,7 +77,10 @@ describe('buffering and flushing', () => {
     expect(() => run.logParams({ batch: 32, lr: 0.3 })).toThrow(KeelError)
     run.logParam('batch', 64) // the refused call logged nothing
     await run.end()
-    expect(fake.calls('POST', BATCH)[0]?.body.params).toEqual([{ key: 'lr', value: '0.1' }, { key: 'batch', value: '64' }])
+    expect(fake.calls('POST', BATCH)[0]?.body.params).toEqual([
+      { key: 'lr', value: '0.1' },
+      { key: 'batch', value: '64' },
+    ])
   })
 
   it('validates metric values and steps locally', async () => {
@@ -131,10 +143,16 @@ describe('buffering and flushing', () => {
   it('logs a dataset input with its context', async () => {
     fake.script('POST', `${API}/runs/log-inputs`, { status: 200, body: {} })
     const run = await keelFor().startRun()
-    await run.logInput({ name: 'iris', digest: 'abc', sourceType: 'local', source: 'iris.csv' }, { context: 'training' })
+    await run.logInput(
+      { name: 'iris', digest: 'abc', sourceType: 'local', source: 'iris.csv' },
+      { context: 'training' },
+    )
     await run.end()
     expect(fake.calls('POST', `${API}/runs/log-inputs`)[0]?.body.datasets).toEqual([
-      { tags: [{ key: 'mlflow.data.context', value: 'training' }], dataset: { name: 'iris', digest: 'abc', source_type: 'local', source: 'iris.csv' } },
+      {
+        tags: [{ key: 'mlflow.data.context', value: 'training' }],
+        dataset: { name: 'iris', digest: 'abc', source_type: 'local', source: 'iris.csv' },
+      },
     ])
   })
 })
@@ -160,12 +178,18 @@ describe('fluent API', () => {
       }),
     ).rejects.toThrow('boom')
     expect(statusOf(runId)).toBe('FAILED')
-    expect(fake.calls('POST', BATCH)[0]?.body).toMatchObject({ metrics: [{ key: 'loss' }], tags: [{ key: 'keel.error', value: 'Error: boom' }] })
+    expect(fake.calls('POST', BATCH)[0]?.body).toMatchObject({
+      metrics: [{ key: 'loss' }],
+      tags: [{ key: 'keel.error', value: 'Error: boom' }],
+    })
   })
 
   it('nests runs under the enclosing withRun, or an explicit parent', async () => {
     const keel = keelFor()
-    const parentTag = (i: number) => fake.calls('POST', `${API}/runs/create`)[i]?.body.tags.find((t: { key: string }) => t.key === 'mlflow.parentRunId')?.value
+    const parentTag = (i: number) =>
+      fake
+        .calls('POST', `${API}/runs/create`)
+        [i]?.body.tags.find((t: { key: string }) => t.key === 'mlflow.parentRunId')?.value
     await keel.withRun({}, async (parent) => {
       const child = await keel.startRun({ nested: true, runName: 'child' })
       await child.end()
@@ -192,13 +216,23 @@ describe('fluent API', () => {
     expect(fake.calls('POST', `${API}/runs/create`)[0]?.body).toMatchObject({
       experiment_id: created.experimentId,
       run_name: 'r',
-      tags: [{ key: 'k', value: 'v' }, { key: 'mlflow.runName', value: 'r' }, { key: 'mlflow.note.content', value: 'first try' }],
+      tags: [
+        { key: 'k', value: 'v' },
+        { key: 'mlflow.runName', value: 'r' },
+        { key: 'mlflow.note.content', value: 'first try' },
+      ],
     })
   })
 
   it('setExperiment retries get-by-name when another process created it first', async () => {
-    fake.script('GET', `${API}/experiments/get-by-name`, { status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'none' } })
-    fake.script('POST', `${API}/experiments/create`, { status: 400, body: { error_code: 'RESOURCE_ALREADY_EXISTS', message: 'exists' } })
+    fake.script('GET', `${API}/experiments/get-by-name`, {
+      status: 404,
+      body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'none' },
+    })
+    fake.script('POST', `${API}/experiments/create`, {
+      status: 400,
+      body: { error_code: 'RESOURCE_ALREADY_EXISTS', message: 'exists' },
+    })
     expect((await keelFor().setExperiment('Default')).experimentId).toBe('0')
   })
 
@@ -213,7 +247,11 @@ describe('fluent API', () => {
     const keel = createKeel({ trackingUri: fake.url })
     const run = await keel.startRun({ tags: { 'mlflow.source.type': 'JOB' } })
     await run.end()
-    const tags = Object.fromEntries(fake.calls('POST', `${API}/runs/create`)[0]?.body.tags.map((t: { key: string; value: string }) => [t.key, t.value]))
+    const tags = Object.fromEntries(
+      fake
+        .calls('POST', `${API}/runs/create`)[0]
+        ?.body.tags.map((t: { key: string; value: string }) => [t.key, t.value]),
+    )
     expect(tags).toMatchObject({ 'mlflow.source.type': 'JOB', 'keel.runtime.node': process.version })
     expect(tags['mlflow.user']).toBeTruthy()
   })

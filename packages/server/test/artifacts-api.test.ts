@@ -34,8 +34,13 @@ describe('proxied artifacts', () => {
   it('uploads, lists with basenames, downloads and deletes', async () => {
     const put = await fetch(artifactUrl('1/run1/artifacts/model/MLmodel'), { method: 'PUT', body: 'flavors: {}\n' })
     expect(put.status).toBe(200)
-    await fetch(artifactUrl('1/run1/artifacts/model/data/weights.bin'), { method: 'PUT', body: new Uint8Array([1, 2, 3]) })
-    const list = (await (await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts?path=1/run1/artifacts/model`)).json()) as {
+    await fetch(artifactUrl('1/run1/artifacts/model/data/weights.bin'), {
+      method: 'PUT',
+      body: new Uint8Array([1, 2, 3]),
+    })
+    const list = (await (
+      await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts?path=1/run1/artifacts/model`)
+    ).json()) as {
       files: { path: string; is_dir: boolean; file_size?: number }[]
     }
     expect(list.files).toEqual([
@@ -52,12 +57,23 @@ describe('proxied artifacts', () => {
 
   it('answers 400, not a 5xx, for a run whose experiment keeps artifacts where this server does not serve', async () => {
     const post = async (path: string, body: object) =>
-      (await fetch(`${server.url}/api/2.0/mlflow${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>
-    const { experiment_id } = await post('/experiments/create', { name: `elsewhere-${Date.now()}`, artifact_location: 's3://bucket/keel' })
+      (
+        await fetch(`${server.url}/api/2.0/mlflow${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json() as Promise<any>
+    const { experiment_id } = await post('/experiments/create', {
+      name: `elsewhere-${Date.now()}`,
+      artifact_location: 's3://bucket/keel',
+    })
     const { run } = await post('/runs/create', { experiment_id })
     const res = await fetch(`${server.url}/api/2.0/mlflow/artifacts/list?run_id=${run.info.run_id}`)
     expect(res.status).toBe(400)
-    expect(((await res.json()) as { message: string }).message).toMatch(/s3:\/\/bucket\/keel.* is not served by this server/)
+    expect(((await res.json()) as { message: string }).message).toMatch(
+      /s3:\/\/bucket\/keel.* is not served by this server/,
+    )
   })
 
   it('lists a missing folder as an empty object (the client relies on it)', async () => {

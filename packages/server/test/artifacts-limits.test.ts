@@ -70,7 +70,9 @@ async function send(req: ClientRequest, mib: number, end = true): Promise<void> 
 
 /** Every entry under the artifact folder (temp files and empty folders included). */
 function everything(server: KeelServer): string[] {
-  return existsSync(server.artifactsDir) ? (readdirSync(server.artifactsDir, { recursive: true }) as string[]).sort() : []
+  return existsSync(server.artifactsDir)
+    ? (readdirSync(server.artifactsDir, { recursive: true }) as string[]).sort()
+    : []
 }
 
 async function poll<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
@@ -101,7 +103,9 @@ describe('--max-artifact-size', () => {
     void send(chunked.req, 50)
     const late = await chunked.reply
     expect(late.status).toBe(413)
-    expect(late.json.message).toBe(`Artifact '1/run/artifacts/chunked.bin' is too large: this server accepts at most ${MiB} bytes per artifact (keel server --max-artifact-size)`)
+    expect(late.json.message).toBe(
+      `Artifact '1/run/artifacts/chunked.bin' is too large: this server accepts at most ${MiB} bytes per artifact (keel server --max-artifact-size)`,
+    )
     expect(everything(server)).toEqual([])
 
     const exact = upload(server, '1/run/artifacts/exact.bin', MiB)
@@ -112,9 +116,14 @@ describe('--max-artifact-size', () => {
   })
 
   it('refuses at start a size it cannot read (the 1M above is one it can)', () => {
-    const run = spawnSync(process.execPath, [KEEL_BIN, 'server', '--max-artifact-size', '5X'], { encoding: 'utf8', timeout: 20_000 })
+    const run = spawnSync(process.execPath, [KEEL_BIN, 'server', '--max-artifact-size', '5X'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    })
     expect(run.status).not.toBe(0)
-    expect(run.stderr).toContain("option '--max-artifact-size <bytes>' argument '5X' is invalid. expected a size in bytes, or with a suffix: 512k, 100M, 5G")
+    expect(run.stderr).toContain(
+      "option '--max-artifact-size <bytes>' argument '5X' is invalid. expected a size in bytes, or with a suffix: 512k, 100M, 5G",
+    )
   })
 })
 
@@ -151,8 +160,15 @@ describe('an upload the client abandons', () => {
     await send(put.req, 2, false)
     await poll('the upload to be streaming', () => tempFiles(server).length === 1)
     put.req.destroy()
-    const line = await poll('the log line', () => server.output().split('\n').find((l) => l.includes('request aborted by the client')))
-    expect(line).toMatch(/WARN {2}request aborted by the client method=PUT path=\/api\/2\.0\/mlflow-artifacts\/artifacts\/3\/run\/artifacts\/model\/weights\.bin status=499/)
+    const line = await poll('the log line', () =>
+      server
+        .output()
+        .split('\n')
+        .find((l) => l.includes('request aborted by the client')),
+    )
+    expect(line).toMatch(
+      /WARN {2}request aborted by the client method=PUT path=\/api\/2\.0\/mlflow-artifacts\/artifacts\/3\/run\/artifacts\/model\/weights\.bin status=499/,
+    )
     await poll('the folders to be removed', () => everything(server).length === 0)
     expect(server.output()).not.toContain('ERROR')
     expect(server.output()).not.toMatch(/^\s+at /m)
@@ -161,14 +177,29 @@ describe('an upload the client abandons', () => {
   it('mid-JSON-body is one warning line too, and stores nothing', async () => {
     const server = await start({})
     const { hostname, port } = new URL(server.url)
-    const req = request({ host: hostname, port, method: 'POST', path: '/api/2.0/mlflow/experiments/create', headers: { 'Content-Type': 'application/json', 'Content-Length': '1000' } })
+    const req = request({
+      host: hostname,
+      port,
+      method: 'POST',
+      path: '/api/2.0/mlflow/experiments/create',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': '1000' },
+    })
     req.on('error', () => undefined)
     req.write('{"name": "half-')
-    await poll('the request to reach the server', () => req.socket?.bytesWritten !== undefined && req.socket.bytesWritten > 0)
+    await poll(
+      'the request to reach the server',
+      () => req.socket?.bytesWritten !== undefined && req.socket.bytesWritten > 0,
+    )
     req.destroy()
-    await poll('the log line', () => server.output().includes('WARN  request aborted by the client method=POST path=/api/2.0/mlflow/experiments/create status=499'))
+    await poll('the log line', () =>
+      server
+        .output()
+        .includes('WARN  request aborted by the client method=POST path=/api/2.0/mlflow/experiments/create status=499'),
+    )
     const found = await fetch(`${server.url}/api/2.0/mlflow/experiments/search?max_results=100`)
-    expect(((await found.json()) as { experiments: { name: string }[] }).experiments.map((e) => e.name)).toEqual(['Default'])
+    expect(((await found.json()) as { experiments: { name: string }[] }).experiments.map((e) => e.name)).toEqual([
+      'Default',
+    ])
     expect(server.output()).not.toContain('ERROR')
   })
 })

@@ -80,9 +80,17 @@ describe('who may call', () => {
     expect(none.status).toBe(401)
     expect(none.json.error_code).toBe('UNAUTHENTICATED')
     expect(none.headers.get('www-authenticate')).toBe('Basic realm="keel"')
-    const wrong = await call(trackingApi.searchExperiments, { max_results: 1 }, { user: ADMIN.username, password: 'not-it' })
+    const wrong = await call(
+      trackingApi.searchExperiments,
+      { max_results: 1 },
+      { user: ADMIN.username, password: 'not-it' },
+    )
     expect(wrong.status).toBe(401)
-    const unknown = await call(trackingApi.searchExperiments, { max_results: 1 }, { user: 'nobody-at-all', password: 'x' })
+    const unknown = await call(
+      trackingApi.searchExperiments,
+      { max_results: 1 },
+      { user: 'nobody-at-all', password: 'x' },
+    )
     expect(unknown.status).toBe(401)
     // The UI's prefix answers 401 without the header, so the browser shows keel's sign-in page, not its own dialog.
     const ui = await call(trackingApi.searchExperiments, { max_results: 1 }, undefined, 'ajax-api')
@@ -172,12 +180,25 @@ describe('what they may see and do', () => {
     const shown = unique('shown')
     const hiddenId = (await ok(trackingApi.createExperiment, { name: hidden }, owner)).experiment_id
     await ok(trackingApi.createExperiment, { name: shown }, owner)
-    await ok(authApi.grantUserPermission, { username: viewer.user, resource_type: 'experiment', resource_id: hiddenId, permission: 'DENY' }, admin)
+    await ok(
+      authApi.grantUserPermission,
+      { username: viewer.user, resource_type: 'experiment', resource_id: hiddenId, permission: 'DENY' },
+      admin,
+    )
 
     const names = async (who: Credentials) =>
-      ((await ok(trackingApi.searchExperiments, { max_results: 1000, filter: `name LIKE '${hidden.split('-')[0]}%' OR name LIKE '${shown.split('-')[0]}%'` }, who)).experiments ?? []).map(
-        (e: { name: string }) => e.name,
-      )
+      (
+        (
+          await ok(
+            trackingApi.searchExperiments,
+            {
+              max_results: 1000,
+              filter: `name LIKE '${hidden.split('-')[0]}%' OR name LIKE '${shown.split('-')[0]}%'`,
+            },
+            who,
+          )
+        ).experiments ?? []
+      ).map((e: { name: string }) => e.name)
     expect(await names(owner)).toEqual(expect.arrayContaining([hidden, shown]))
     const seen = await names(viewer)
     expect(seen).toContain(shown)
@@ -193,12 +214,30 @@ describe('what they may see and do', () => {
     const creator = await newUser('creator')
     const helper = await newUser('helper')
     const id = (await ok(trackingApi.createExperiment, { name: unique('exp') }, creator)).experiment_id
-    expect(await ok(authApi.getUserPermission, { username: creator.user, resource_type: 'experiment', resource_id: id }, admin)).toMatchObject({ permission: 'MANAGE' })
+    expect(
+      await ok(
+        authApi.getUserPermission,
+        { username: creator.user, resource_type: 'experiment', resource_id: id },
+        admin,
+      ),
+    ).toMatchObject({ permission: 'MANAGE' })
     expect((await call(trackingApi.createRun, { experiment_id: id }, helper)).status).toBe(403)
-    await ok(authApi.grantUserPermission, { username: helper.user, resource_type: 'experiment', resource_id: id, permission: 'EDIT' }, creator)
+    await ok(
+      authApi.grantUserPermission,
+      { username: helper.user, resource_type: 'experiment', resource_id: id, permission: 'EDIT' },
+      creator,
+    )
     expect((await call(trackingApi.createRun, { experiment_id: id }, helper)).status).toBe(200)
     // EDIT is not MANAGE: the helper cannot grant anyone.
-    expect((await call(authApi.grantUserPermission, { username: helper.user, resource_type: 'experiment', resource_id: id, permission: 'MANAGE' }, helper)).status).toBe(403)
+    expect(
+      (
+        await call(
+          authApi.grantUserPermission,
+          { username: helper.user, resource_type: 'experiment', resource_id: id, permission: 'MANAGE' },
+          helper,
+        )
+      ).status,
+    ).toBe(403)
   })
 })
 
@@ -208,13 +247,29 @@ describe("a resource's access list", () => {
     const guest = await newUser('list-guest')
     const id = (await ok(trackingApi.createExperiment, { name: unique('shared') }, owner)).experiment_id
     // Not for a plain reader.
-    expect((await call(authApi.listResourceGrants, { resource_type: 'experiment', resource_id: id }, guest)).status).toBe(403)
-    await ok(authApi.setUserPermission, { username: guest.user, resource_type: 'experiment', resource_id: id, permission: 'READ' }, owner)
-    // A second set replaces the grant; MLflow's grant would refuse it.
-    await ok(authApi.setUserPermission, { username: guest.user, resource_type: 'experiment', resource_id: id, permission: 'EDIT' }, owner)
-    expect((await call(authApi.grantUserPermission, { username: guest.user, resource_type: 'experiment', resource_id: id, permission: 'USE' }, owner)).json.error_code).toBe(
-      'RESOURCE_ALREADY_EXISTS',
+    expect(
+      (await call(authApi.listResourceGrants, { resource_type: 'experiment', resource_id: id }, guest)).status,
+    ).toBe(403)
+    await ok(
+      authApi.setUserPermission,
+      { username: guest.user, resource_type: 'experiment', resource_id: id, permission: 'READ' },
+      owner,
     )
+    // A second set replaces the grant; MLflow's grant would refuse it.
+    await ok(
+      authApi.setUserPermission,
+      { username: guest.user, resource_type: 'experiment', resource_id: id, permission: 'EDIT' },
+      owner,
+    )
+    expect(
+      (
+        await call(
+          authApi.grantUserPermission,
+          { username: guest.user, resource_type: 'experiment', resource_id: id, permission: 'USE' },
+          owner,
+        )
+      ).json.error_code,
+    ).toBe('RESOURCE_ALREADY_EXISTS')
     const { grants } = await ok(authApi.listResourceGrants, { resource_type: 'experiment', resource_id: id }, owner)
     expect(grants).toEqual(
       expect.arrayContaining([
@@ -223,7 +278,11 @@ describe("a resource's access list", () => {
       ]),
     )
     expect((await call(trackingApi.createRun, { experiment_id: id }, guest)).status).toBe(200)
-    const bad = await call(authApi.setUserPermission, { username: guest.user, resource_type: 'experiment', resource_id: id, permission: 'NO_PERMISSIONS' }, owner)
+    const bad = await call(
+      authApi.setUserPermission,
+      { username: guest.user, resource_type: 'experiment', resource_id: id, permission: 'NO_PERMISSIONS' },
+      owner,
+    )
     expect(bad.status).toBe(400)
     expect(bad.json.message).toMatch(/NO_PERMISSIONS/)
   })
@@ -242,14 +301,27 @@ describe('the audit log', () => {
     expect((await call(authApi.searchAudit, {}, frank)).status).toBe(403)
     const { records } = await ok(authApi.searchAudit, { actor: frank.user, start_time: since, max_results: 100 }, admin)
     const created = records.find((r: any) => r.path === '/api/2.0/mlflow/experiments/create')
-    expect(created).toMatchObject({ actor: frank.user, authenticated: true, method: 'POST', status: 200, address: expect.stringMatching(/127\.0\.0\.1/) })
+    expect(created).toMatchObject({
+      actor: frank.user,
+      authenticated: true,
+      method: 'POST',
+      status: 200,
+      address: expect.stringMatching(/127\.0\.0\.1/),
+    })
     expect(created.request_id).toMatch(/\S/)
     const denied = records.find((r: any) => r.path === '/api/2.0/mlflow/experiments/delete')
-    expect(denied, JSON.stringify(records)).toMatchObject({ actor: frank.user, status: 403, resource: { experiment: foreign } })
+    expect(denied, JSON.stringify(records)).toMatchObject({
+      actor: frank.user,
+      status: 403,
+      resource: { experiment: foreign },
+    })
     // Reads are not writes.
     expect(records.some((r: any) => r.method === 'GET')).toBe(false)
     const anonymous = await ok(authApi.searchAudit, { start_time: since, max_results: 100 }, admin)
-    expect(anonymous.records.find((r: any) => r.status === 401)).toMatchObject({ authenticated: false, path: '/api/2.0/mlflow/experiments/delete' })
+    expect(anonymous.records.find((r: any) => r.status === 401)).toMatchObject({
+      authenticated: false,
+      path: '/api/2.0/mlflow/experiments/delete',
+    })
     expect(id).toMatch(/^\d+$/)
   })
 
@@ -257,7 +329,11 @@ describe('the audit log', () => {
     const mallory = await newUser('mallory')
     const since = Date.now() - 1
     const long = 'z'.repeat(5000)
-    const refused = await call(authApi.grantUserPermission, { username: mallory.user, resource_type: 'experiment', resource_id: long, permission: 'MANAGE' }, mallory)
+    const refused = await call(
+      authApi.grantUserPermission,
+      { username: mallory.user, resource_type: 'experiment', resource_id: long, permission: 'MANAGE' },
+      mallory,
+    )
     expect(refused.status).toBe(403)
     const { records } = await ok(authApi.searchAudit, { actor: mallory.user, start_time: since }, admin)
     expect(records).toHaveLength(1)
@@ -271,7 +347,11 @@ describe('the audit log', () => {
     for (let i = 0; i < 5; i++) await ok(trackingApi.createExperiment, { name: unique('paged') }, gina)
     const first = await ok(authApi.searchAudit, { actor: gina.user, start_time: since, max_results: 2 }, admin)
     expect(first.records).toHaveLength(2)
-    const second = await ok(authApi.searchAudit, { actor: gina.user, start_time: since, max_results: 10, page_token: first.next_page_token }, admin)
+    const second = await ok(
+      authApi.searchAudit,
+      { actor: gina.user, start_time: since, max_results: 10, page_token: first.next_page_token },
+      admin,
+    )
     expect(second.records).toHaveLength(3)
     const seqs = [...first.records, ...second.records].map((r: any) => Number(r.seq))
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
@@ -279,7 +359,9 @@ describe('the audit log', () => {
     const badToken = await call(authApi.searchAudit, { page_token: 'not a token' }, admin)
     expect(badToken.status).toBe(400)
     expect(badToken.json.message).toMatch(/page_token/)
-    expect((await call(authApi.searchAudit, { max_results: 0 }, admin)).json.message).toMatch(/max_results must be between 1 and 1000/)
+    expect((await call(authApi.searchAudit, { max_results: 0 }, admin)).json.message).toMatch(
+      /max_results must be between 1 and 1000/,
+    )
   })
 })
 
@@ -289,7 +371,8 @@ describe('protected aliases', () => {
     const experimentId = (await ok(trackingApi.createExperiment, { name: unique('training') }, owner)).experiment_id
     const runId = (await ok(trackingApi.createRun, { experiment_id: experimentId }, owner)).run.info.run_id
     await ok(registryApi.createRegisteredModel, { name }, owner)
-    for (let v = 0; v < 2; v++) await ok(registryApi.createModelVersion, { name, source: `runs:/${runId}/model`, run_id: runId }, owner)
+    for (let v = 0; v < 2; v++)
+      await ok(registryApi.createModelVersion, { name, source: `runs:/${runId}/model`, run_id: runId }, owner)
     return name
   }
 
@@ -300,27 +383,53 @@ describe('protected aliases', () => {
     const name = await modelWithVersions(lead)
     await ok(registryApi.setRegisteredModelAlias, { name, alias: 'champion', version: '1' }, lead)
     await ok(aliasApprovalsApi.setAliasProtection, { name, alias: 'champion', require_approval: true }, lead)
-    await ok(authApi.grantUserPermission, { username: requester.user, resource_type: 'registered_model', resource_id: name, permission: 'MANAGE' }, lead)
+    await ok(
+      authApi.grantUserPermission,
+      { username: requester.user, resource_type: 'registered_model', resource_id: name, permission: 'MANAGE' },
+      lead,
+    )
 
     // Not even a manager moves it directly.
     const direct = await call(registryApi.setRegisteredModelAlias, { name, alias: 'champion', version: '2' }, requester)
     expect(direct.status).toBe(403)
     expect(direct.json.message).toMatch(/champion.*approval|approval.*champion/i)
     // A reader cannot even ask.
-    expect((await call(aliasApprovalsApi.createAliasRequest, { name, alias: 'champion', version: '2', comment: 'x' }, reader)).status).toBe(403)
+    expect(
+      (
+        await call(
+          aliasApprovalsApi.createAliasRequest,
+          { name, alias: 'champion', version: '2', comment: 'x' },
+          reader,
+        )
+      ).status,
+    ).toBe(403)
 
-    const { request } = await ok(aliasApprovalsApi.createAliasRequest, { name, alias: 'champion', version: '2', comment: 'better AUC' }, requester)
+    const { request } = await ok(
+      aliasApprovalsApi.createAliasRequest,
+      { name, alias: 'champion', version: '2', comment: 'better AUC' },
+      requester,
+    )
     expect(request).toMatchObject({ status: 'pending', requested_by: requester.user })
     const own = await call(aliasApprovalsApi.approveAliasRequest, { request_id: request.request_id }, requester)
     expect(own.status).toBe(403)
     expect(own.json.message).toMatch(/second user/i)
-    expect((await ok(registryApi.getModelVersionByAlias, { name, alias: 'champion' }, admin)).model_version.version).toBe('1')
+    expect(
+      (await ok(registryApi.getModelVersionByAlias, { name, alias: 'champion' }, admin)).model_version.version,
+    ).toBe('1')
 
-    const approved = await ok(aliasApprovalsApi.approveAliasRequest, { request_id: request.request_id, comment: 'checked' }, lead)
+    const approved = await ok(
+      aliasApprovalsApi.approveAliasRequest,
+      { request_id: request.request_id, comment: 'checked' },
+      lead,
+    )
     expect(approved.request).toMatchObject({ status: 'approved', decided_by: lead.user })
-    expect((await ok(registryApi.getModelVersionByAlias, { name, alias: 'champion' }, admin)).model_version.version).toBe('2')
+    expect(
+      (await ok(registryApi.getModelVersionByAlias, { name, alias: 'champion' }, admin)).model_version.version,
+    ).toBe('2')
     // Decided once.
-    expect((await call(aliasApprovalsApi.rejectAliasRequest, { request_id: request.request_id }, lead)).status).toBe(400)
+    expect((await call(aliasApprovalsApi.rejectAliasRequest, { request_id: request.request_id }, lead)).status).toBe(
+      400,
+    )
     const listed = await ok(aliasApprovalsApi.listAliasRequests, { name }, reader)
     expect(listed.requests).toEqual([expect.objectContaining({ request_id: request.request_id, status: 'approved' })])
     // The registry's trail, oldest last: protected, requested by one, approved and moved by the other.
@@ -357,7 +466,10 @@ describe('protected aliases', () => {
 
 describe('starting beyond loopback', () => {
   it('refuses --host 0.0.0.0 without auth, naming both ways out, and exits 2', () => {
-    const res = spawnSync(process.execPath, [KEEL_BIN, 'server', '--host', '0.0.0.0', '--port', '0'], { encoding: 'utf8', timeout: 30_000 })
+    const res = spawnSync(process.execPath, [KEEL_BIN, 'server', '--host', '0.0.0.0', '--port', '0'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    })
     expect(res.status).toBe(2)
     expect(res.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without authentication/)
     expect(res.stderr).toMatch(/--app-name basic-auth/)

@@ -12,7 +12,10 @@ import { runAuditStoreConformance } from './conformance/audit-store-conformance.
 import { runAuthStoreConformance } from './conformance/auth-store-conformance.js'
 
 /** A fresh database in a file (removed on close) or in memory, with what the suites build on it. */
-async function open<T>(where: 'file' | 'memory', build: (database: SqlDatabase) => T): Promise<T & { close(): Promise<void> }> {
+async function open<T>(
+  where: 'file' | 'memory',
+  build: (database: SqlDatabase) => T,
+): Promise<T & { close(): Promise<void> }> {
   const dir = where === 'file' ? mkdtempSync(join(tmpdir(), 'keel-auth-conf-')) : undefined
   const database = await openDatabase(dir ? `sqlite:///${join(dir, 'k.db')}` : 'sqlite:///:memory:')
   return {
@@ -44,6 +47,10 @@ for (const where of ['file', 'memory'] as const) {
 
   runAliasApprovalStoreConformance({
     name: `SQL alias approval store on SQLite (${where})`,
-    newStore: () => open(where, (d) => ({ store: new SqlAliasApprovalStore(d.db, d.ops), registry: new SqlRegistryStore(d.db, d.ops) })),
+    newStore: () =>
+      open(where, (d) => ({
+        store: new SqlAliasApprovalStore(d.db, d.ops),
+        registry: new SqlRegistryStore(d.db, d.ops),
+      })),
   })
 }

@@ -71,9 +71,19 @@ async function attackFromPage(args: { target: string; attacks: [string, unknown]
   const outcomes: string[] = []
   for (const [path, body] of args.attacks) {
     for (const type of ['text/plain', undefined]) {
-      const init: RequestInit = { method: 'POST', mode: 'no-cors', credentials: 'include', body: type === undefined ? new Blob([JSON.stringify(body)]) : JSON.stringify(body) }
+      const init: RequestInit = {
+        method: 'POST',
+        mode: 'no-cors',
+        credentials: 'include',
+        body: type === undefined ? new Blob([JSON.stringify(body)]) : JSON.stringify(body),
+      }
       if (type !== undefined) init.headers = { 'content-type': type }
-      outcomes.push(await fetch(args.target + path, init).then((r) => `${path}: ${r.type}`, (e: Error) => `${path}: ${e.message}`))
+      outcomes.push(
+        await fetch(args.target + path, init).then(
+          (r) => `${path}: ${r.type}`,
+          (e: Error) => `${path}: ${e.message}`,
+        ),
+      )
     }
   }
   return outcomes
@@ -107,11 +117,19 @@ beforeAll(async () => {
     res.end(page)
   })
   await new Promise<void>((resolve) => attacker.listen(attackerPort, '127.0.0.1', resolve))
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: these tests need Debian's chromium (node scripts/browser-env.mjs installs it), or KEEL_CHROMIUM`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} not found: these tests need Debian's chromium (node scripts/browser-env.mjs installs it), or KEEL_CHROMIUM`,
+    )
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--host-resolver-rules=MAP rebind.test 127.0.0.1, MAP attacker.test 127.0.0.1'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--host-resolver-rules=MAP rebind.test 127.0.0.1, MAP attacker.test 127.0.0.1',
+    ],
   })
 }, 60_000)
 
@@ -123,7 +141,9 @@ afterAll(async () => {
 })
 
 async function serverState() {
-  const search = (await (await fetch(`${keel.url}/api/2.0/mlflow/experiments/search?max_results=100`)).json()) as { experiments: { name: string }[] }
+  const search = (await (await fetch(`${keel.url}/api/2.0/mlflow/experiments/search?max_results=100`)).json()) as {
+    experiments: { name: string }[]
+  }
   const experiments = search.experiments.map((e) => e.name)
   const deployments = (await ok(keelCall(keel.url, 'GET', 'predictions/deployments'))).deployments ?? []
   const monitors = (await ok(keelCall(keel.url, 'GET', 'monitors/list'))).monitors ?? []
@@ -139,21 +159,31 @@ describe('a page of another origin against keel server (default flags)', () => {
       await page.goto(`http://${site}:${attackerPort}/`)
       const outcomes = await page.evaluate(attackFromPage, { target: keel.url, attacks: ATTACKS })
       // Opaque answers: the page learns nothing, but the requests were sent.
-      expect(outcomes.every((o) => o.endsWith(': opaque')), outcomes.join('\n')).toBe(true)
+      expect(
+        outcomes.every((o) => o.endsWith(': opaque')),
+        outcomes.join('\n'),
+      ).toBe(true)
       const submitted = page.waitForURL(`${keel.url}/api/2.0/mlflow/experiments/create`)
       await page.goto(`http://${site}:${attackerPort}/form?target=${encodeURIComponent(keel.url)}`)
       await submitted
-      expect(await page.textContent('body')).toMatch(/a state-changing request must send application\/json|Cross-origin request blocked/)
+      expect(await page.textContent('body')).toMatch(
+        /a state-changing request must send application\/json|Cross-origin request blocked/,
+      )
       await context.close()
 
       // Each request reached the server and was refused (the log line may come a moment after the answer).
       for (const [path] of ATTACKS) {
-        const expected = ATTACKS.filter(([p]) => p === path).length * 2 + (path === '/api/2.0/mlflow/experiments/create' ? 1 : 0)
+        const expected =
+          ATTACKS.filter(([p]) => p === path).length * 2 + (path === '/api/2.0/mlflow/experiments/create' ? 1 : 0)
         const deadline = Date.now() + 10_000
-        while (attackRequestsIn(keel.output().slice(before), path).length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+        while (attackRequestsIn(keel.output().slice(before), path).length < expected && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 20))
         const lines = attackRequestsIn(keel.output().slice(before), path)
         expect(lines, `${path}\n${keel.output().slice(before)}`).toHaveLength(expected)
-        expect(lines.every((l) => l.includes('status=403')), lines.join('\n')).toBe(true)
+        expect(
+          lines.every((l) => l.includes('status=403')),
+          lines.join('\n'),
+        ).toBe(true)
       }
     })
   }
@@ -168,7 +198,15 @@ describe('a page of another origin against keel server (default flags)', () => {
     const statuses = await page.evaluate(async (attacks) => {
       const out: number[] = [(await fetch('/api/2.0/mlflow/experiments/search')).status]
       for (const [path, body] of attacks) {
-        out.push((await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status)
+        out.push(
+          (
+            await fetch(path, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(body),
+            })
+          ).status,
+        )
       }
       return out
     }, ATTACKS)
@@ -179,7 +217,9 @@ describe('a page of another origin against keel server (default flags)', () => {
   it('cannot frame the UI (X-Frame-Options and frame-ancestors)', async () => {
     const context = await browser.newContext()
     const page = await context.newPage()
-    const refused = new Promise<string>((resolve) => page.on('console', (m) => m.text().includes('frame') && resolve(m.text())))
+    const refused = new Promise<string>((resolve) =>
+      page.on('console', (m) => m.text().includes('frame') && resolve(m.text())),
+    )
     await page.goto(`http://attacker.test:${attackerPort}/frame?target=${encodeURIComponent(keel.url)}`)
     expect(await refused).toMatch(/Framing .* violates .*frame-ancestors 'self'|Refused to display .* X-Frame-Options/)
     const framed = page.frames().find((f) => f !== page.mainFrame())
@@ -195,13 +235,17 @@ describe('a page of another origin against keel server (default flags)', () => {
     const page = await context.newPage()
     // (Browser code as strings: this package's tests are type-checked without the DOM library.)
     await page.addInitScript({
-      content: "window.violations = []; document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI))",
+      content:
+        "window.violations = []; document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI))",
     })
     for (const path of ['/', '/experiments/0', '/models', '/monitoring']) {
       await page.goto(`${keel.url}${path}`)
       await page.waitForSelector('#root > *')
       const violations = (await page.evaluate('window.violations')) as string[]
-      expect(violations.filter((v) => v !== ZOD_PROBE), path).toEqual([])
+      expect(
+        violations.filter((v) => v !== ZOD_PROBE),
+        path,
+      ).toEqual([])
     }
     const ran = (await page.evaluate(`(async () => {
       const script = document.createElement('script')
@@ -222,7 +266,11 @@ describe('a page of another origin against keel server (default flags)', () => {
 
   it('control: the same payloads from a legitimate client (JSON, no Origin) do all of it', async () => {
     for (const [path, body] of ATTACKS) {
-      const res = await fetch(`${keel.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const res = await fetch(`${keel.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
       const text = await res.text()
       // A rule's `command` is refused by the server itself (issue 11, item 1); the named action is not.
       expect(res.status, `${path}: ${text}`).toBe((body as { name?: string }).name === 'pwn-command' ? 400 : 200)

@@ -41,7 +41,13 @@ function raw(url: string, method: string, headers: Record<string, string> = {}, 
 }
 
 const JSON_TYPE = { 'content-type': 'application/json' }
-const REFUSED_TYPES: (string | undefined)[] = ['text/plain', 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined]
+const REFUSED_TYPES: (string | undefined)[] = [
+  'text/plain',
+  'text/plain;charset=UTF-8',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  undefined,
+]
 
 let plain: KeelServer // default flags
 let configured: KeelServer // --allowed-hosts, --cors-allowed-origins, --x-frame-options DENY
@@ -58,7 +64,14 @@ beforeAll(async () => {
   ;[plain, configured] = await Promise.all([
     startKeelServer(),
     startKeelServer({
-      args: ['--allowed-hosts', 'keel.example.com,*.corp.example', '--cors-allowed-origins', 'https://app.example.com,https://*.tools.example', '--x-frame-options', 'DENY'],
+      args: [
+        '--allowed-hosts',
+        'keel.example.com,*.corp.example',
+        '--cors-allowed-origins',
+        'https://app.example.com,https://*.tools.example',
+        '--x-frame-options',
+        'DENY',
+      ],
     }),
   ])
   const saved = { ...process.env }
@@ -79,7 +92,10 @@ beforeAll(async () => {
     return run.runId
   })
   await keel.registerModel(`runs:/${runId}/model`, 'guarded')
-  serving = await startModelServe(['-m', 'models:/guarded/1', '-w', '1', '--cors-allowed-origins', 'https://app.example.com', '--no-prediction-log'], plain.url)
+  serving = await startModelServe(
+    ['-m', 'models:/guarded/1', '-w', '1', '--cors-allowed-origins', 'https://app.example.com', '--no-prediction-log'],
+    plain.url,
+  )
 }, 120_000)
 
 afterAll(async () => {
@@ -89,15 +105,35 @@ afterAll(async () => {
 
 describe('keel server: Host header (DNS rebinding)', () => {
   it('answers its own names on any port and refuses any other Host with 403, the UI included', async () => {
-    for (const host of [`127.0.0.1:${port(plain)}`, `localhost:${port(plain)}`, 'localhost:8080', `[::1]:${port(plain)}`]) {
+    for (const host of [
+      `127.0.0.1:${port(plain)}`,
+      `localhost:${port(plain)}`,
+      'localhost:8080',
+      `[::1]:${port(plain)}`,
+    ]) {
       expect((await raw(`${plain.url}/api/2.0/mlflow/experiments/search`, 'GET', { host })).status, host).toBe(200)
     }
-    for (const path of ['/api/2.0/mlflow/experiments/search', '/ajax-api/2.0/mlflow/experiments/search', '/', '/experiments/0', '/version', '/openapi.json']) {
+    for (const path of [
+      '/api/2.0/mlflow/experiments/search',
+      '/ajax-api/2.0/mlflow/experiments/search',
+      '/',
+      '/experiments/0',
+      '/version',
+      '/openapi.json',
+    ]) {
       const res = await raw(`${plain.url}${path}`, 'GET', { host: `rebind.test:${port(plain)}` })
       expect(res.status, path).toBe(403)
-      expect(res.json()).toEqual({ error_code: 'PERMISSION_DENIED', message: expect.stringMatching(/Invalid Host header "rebind\.test:\d+".*DNS rebinding.*--allowed-hosts/) })
+      expect(res.json()).toEqual({
+        error_code: 'PERMISSION_DENIED',
+        message: expect.stringMatching(/Invalid Host header "rebind\.test:\d+".*DNS rebinding.*--allowed-hosts/),
+      })
     }
-    const write = await raw(`${plain.url}/api/2.0/mlflow/experiments/create`, 'POST', { host: `rebind.test:${port(plain)}`, ...JSON_TYPE }, '{"name":"rebound"}')
+    const write = await raw(
+      `${plain.url}/api/2.0/mlflow/experiments/create`,
+      'POST',
+      { host: `rebind.test:${port(plain)}`, ...JSON_TYPE },
+      '{"name":"rebound"}',
+    )
     expect(write.status).toBe(403)
     expect(await experimentNames(plain)).not.toContain('rebound')
   })
@@ -110,10 +146,21 @@ describe('keel server: Host header (DNS rebinding)', () => {
 
   it('takes --allowed-hosts (wildcards; the localhost names stay) and MLFLOW_SERVER_ALLOWED_HOSTS', async () => {
     const url = `${configured.url}/api/2.0/mlflow/experiments/search`
-    for (const host of ['keel.example.com', 'keel.example.com:443', 'a.corp.example:5000', `localhost:${port(configured)}`]) expect((await raw(url, 'GET', { host })).status, host).toBe(200)
-    for (const host of ['corp.example', 'keel.example.com.evil.test', '127.0.0.2']) expect((await raw(url, 'GET', { host })).status, host).toBe(403)
-    expect((await raw(`${fromEnv.url}/api/2.0/mlflow/experiments/search`, 'GET', { host: 'env.example.com' })).status).toBe(200)
-    expect((await raw(`${fromEnv.url}/api/2.0/mlflow/experiments/search`, 'GET', { host: 'keel.example.com' })).status).toBe(403)
+    for (const host of [
+      'keel.example.com',
+      'keel.example.com:443',
+      'a.corp.example:5000',
+      `localhost:${port(configured)}`,
+    ])
+      expect((await raw(url, 'GET', { host })).status, host).toBe(200)
+    for (const host of ['corp.example', 'keel.example.com.evil.test', '127.0.0.2'])
+      expect((await raw(url, 'GET', { host })).status, host).toBe(403)
+    expect(
+      (await raw(`${fromEnv.url}/api/2.0/mlflow/experiments/search`, 'GET', { host: 'env.example.com' })).status,
+    ).toBe(200)
+    expect(
+      (await raw(`${fromEnv.url}/api/2.0/mlflow/experiments/search`, 'GET', { host: 'keel.example.com' })).status,
+    ).toBe(403)
   })
 })
 
@@ -121,13 +168,27 @@ describe('keel server: state-changing requests', () => {
   it('refuses each body type a page can send without a preflight, naming the rule, and creates nothing', async () => {
     for (const [i, type] of REFUSED_TYPES.entries()) {
       const headers: Record<string, string> = type === undefined ? {} : { 'content-type': type }
-      const res = await raw(`${plain.url}/api/2.0/mlflow/experiments/create`, 'POST', headers, JSON.stringify({ name: `typed-${i}` }))
+      const res = await raw(
+        `${plain.url}/api/2.0/mlflow/experiments/create`,
+        'POST',
+        headers,
+        JSON.stringify({ name: `typed-${i}` }),
+      )
       expect(res.status, String(type)).toBe(403)
       expect(res.json().error_code).toBe('PERMISSION_DENIED')
-      expect(res.json().message).toMatch(type === undefined ? /Refused POST without a Content-Type: a state-changing request must send application\/json/ : /Refused POST with Content-Type ".*": a state-changing request must send application\/json/)
+      expect(res.json().message).toMatch(
+        type === undefined
+          ? /Refused POST without a Content-Type: a state-changing request must send application\/json/
+          : /Refused POST with Content-Type ".*": a state-changing request must send application\/json/,
+      )
     }
     // keel's own routes and the ajax-api prefix the UI uses, too
-    const monitor = await raw(`${plain.url}/ajax-api/2.0/keel/monitors/run`, 'POST', { 'content-type': 'text/plain' }, '{}')
+    const monitor = await raw(
+      `${plain.url}/ajax-api/2.0/keel/monitors/run`,
+      'POST',
+      { 'content-type': 'text/plain' },
+      '{}',
+    )
     expect(monitor.status).toBe(403)
     expect((await experimentNames(plain)).filter((n) => n.startsWith('typed-'))).toEqual([])
   })
@@ -153,7 +214,12 @@ describe('keel server: state-changing requests', () => {
         expect(res.headers['access-control-allow-origin']).toBeUndefined()
       }
     }
-    const put = await raw(`${plain.url}/api/2.0/mlflow-artifacts/artifacts/0/x/artifacts/evil.txt`, 'PUT', { origin: 'http://evil.test' }, 'x')
+    const put = await raw(
+      `${plain.url}/api/2.0/mlflow-artifacts/artifacts/0/x/artifacts/evil.txt`,
+      'PUT',
+      { origin: 'http://evil.test' },
+      'x',
+    )
     expect(put.status).toBe(403)
     expect((await experimentNames(plain)).filter((n) => n.startsWith('cross-'))).toEqual([])
     expect((await raw(`${plain.url}/api/2.0/mlflow/registered-models/get?name=guarded`, 'GET')).status).toBe(200)
@@ -161,18 +227,37 @@ describe('keel server: state-changing requests', () => {
 
   it('serves the UI’s own requests (same origin, JSON) and clients without an Origin', async () => {
     const own = `http://127.0.0.1:${port(plain)}`
-    const res = await raw(`${plain.url}/ajax-api/2.0/mlflow/experiments/create`, 'POST', { origin: own, 'sec-fetch-site': 'same-origin', ...JSON_TYPE }, '{"name":"from-ui"}')
+    const res = await raw(
+      `${plain.url}/ajax-api/2.0/mlflow/experiments/create`,
+      'POST',
+      { origin: own, 'sec-fetch-site': 'same-origin', ...JSON_TYPE },
+      '{"name":"from-ui"}',
+    )
     expect(res.status, res.text).toBe(200)
-    const viaLocalhost = await raw(`${plain.url}/ajax-api/2.0/mlflow/experiments/create`, 'POST', { host: `localhost:${port(plain)}`, origin: `http://localhost:${port(plain)}`, ...JSON_TYPE }, '{"name":"from-ui-2"}')
+    const viaLocalhost = await raw(
+      `${plain.url}/ajax-api/2.0/mlflow/experiments/create`,
+      'POST',
+      { host: `localhost:${port(plain)}`, origin: `http://localhost:${port(plain)}`, ...JSON_TYPE },
+      '{"name":"from-ui-2"}',
+    )
     expect(viaLocalhost.status, viaLocalhost.text).toBe(200)
-    const script = await raw(`${plain.url}/api/2.0/mlflow/experiments/create`, 'POST', { 'content-type': 'application/json; charset=utf-8' }, '{"name":"from-script"}')
+    const script = await raw(
+      `${plain.url}/api/2.0/mlflow/experiments/create`,
+      'POST',
+      { 'content-type': 'application/json; charset=utf-8' },
+      '{"name":"from-script"}',
+    )
     expect(script.status, script.text).toBe(200)
     expect(await experimentNames(plain)).toEqual(expect.arrayContaining(['from-ui', 'from-ui-2', 'from-script']))
   })
 
   it('accepts artifact uploads in any type, as MLflow’s client sends them, and deletes without a body', async () => {
     const base = `${plain.url}/api/2.0/mlflow-artifacts/artifacts/0/guard/artifacts`
-    for (const [file, type] of [['a.txt', 'text/plain'], ['b.png', 'image/png'], ['c.bin', undefined]] as const) {
+    for (const [file, type] of [
+      ['a.txt', 'text/plain'],
+      ['b.png', 'image/png'],
+      ['c.bin', undefined],
+    ] as const) {
       const res = await raw(`${base}/${file}`, 'PUT', type === undefined ? {} : { 'content-type': type }, 'bytes')
       expect(res.status, `${file}: ${res.text}`).toBe(200)
     }
@@ -200,27 +285,54 @@ describe('keel server: CORS for allowed origins', () => {
   })
 
   it('lets an allowed origin write and read its answers; refuses others, and preflights from them', async () => {
-    const ok = await raw(create(configured), 'POST', { host: 'keel.example.com', origin: 'https://x.tools.example', ...JSON_TYPE }, '{"name":"from-app"}')
+    const ok = await raw(
+      create(configured),
+      'POST',
+      { host: 'keel.example.com', origin: 'https://x.tools.example', ...JSON_TYPE },
+      '{"name":"from-app"}',
+    )
     expect(ok.status, ok.text).toBe(200)
     expect(ok.headers['access-control-allow-origin']).toBe('https://x.tools.example')
     expect(ok.headers['access-control-expose-headers']).toMatch(/X-Request-Id/)
-    const error = await raw(create(configured), 'POST', { host: 'keel.example.com', origin: 'https://app.example.com', ...JSON_TYPE }, '{"name":"from-app"}')
+    const error = await raw(
+      create(configured),
+      'POST',
+      { host: 'keel.example.com', origin: 'https://app.example.com', ...JSON_TYPE },
+      '{"name":"from-app"}',
+    )
     expect(error.status).toBe(400) // already exists: the page can read why
     expect(error.headers['access-control-allow-origin']).toBe('https://app.example.com')
-    const read = await raw(`${configured.url}/api/2.0/mlflow/experiments/search`, 'GET', { origin: 'https://app.example.com' })
+    const read = await raw(`${configured.url}/api/2.0/mlflow/experiments/search`, 'GET', {
+      origin: 'https://app.example.com',
+    })
     expect(read.headers['access-control-allow-origin']).toBe('https://app.example.com')
 
-    const denied = await raw(create(configured), 'OPTIONS', { origin: 'https://evil.test', 'access-control-request-method': 'POST' })
+    const denied = await raw(create(configured), 'OPTIONS', {
+      origin: 'https://evil.test',
+      'access-control-request-method': 'POST',
+    })
     expect(denied.status).toBe(403)
     expect(denied.headers['access-control-allow-origin']).toBeUndefined()
     expect(denied.json().message).toMatch(/CORS preflight refused: origin "https:\/\/evil.test"/)
-    expect((await raw(create(configured), 'POST', { origin: 'https://evil.test', ...JSON_TYPE }, '{"name":"evil"}')).status).toBe(403)
+    expect(
+      (await raw(create(configured), 'POST', { origin: 'https://evil.test', ...JSON_TYPE }, '{"name":"evil"}')).status,
+    ).toBe(403)
     // no origin is trusted by default, localhost's other ports included
-    expect((await raw(create(plain), 'OPTIONS', { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' })).status).toBe(403)
+    expect(
+      (
+        await raw(create(plain), 'OPTIONS', {
+          origin: 'http://localhost:3000',
+          'access-control-request-method': 'POST',
+        })
+      ).status,
+    ).toBe(403)
   })
 
   it('takes MLFLOW_SERVER_CORS_ALLOWED_ORIGINS', async () => {
-    const res = await raw(create(fromEnv), 'OPTIONS', { origin: 'https://env-app.example.com', 'access-control-request-method': 'POST' })
+    const res = await raw(create(fromEnv), 'OPTIONS', {
+      origin: 'https://env-app.example.com',
+      'access-control-request-method': 'POST',
+    })
     expect(res.status).toBe(204)
     expect(res.headers['access-control-allow-origin']).toBe('https://env-app.example.com')
   })
@@ -250,31 +362,55 @@ describe('keel server: security headers', () => {
       expect(res.status, path).toBe(200)
       expect(res.headers['content-type']).toMatch(/text\/html/)
       const csp = String(res.headers['content-security-policy'])
-      for (const directive of ["script-src 'self'", "object-src 'none'", "base-uri 'self'", "connect-src 'self'", "img-src 'self' data: blob:", "frame-ancestors 'self'"]) {
+      for (const directive of [
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "connect-src 'self'",
+        "img-src 'self' data: blob:",
+        "frame-ancestors 'self'",
+      ]) {
         expect(csp, `${path}: ${directive}`).toContain(directive)
       }
       expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/)
     }
-    expect((await raw(`${configured.url}/`, 'GET', { host: 'keel.example.com' })).headers['content-security-policy']).toContain("frame-ancestors 'none'")
+    expect(
+      (await raw(`${configured.url}/`, 'GET', { host: 'keel.example.com' })).headers['content-security-policy'],
+    ).toContain("frame-ancestors 'none'")
     expect((await raw(`${fromEnv.url}/`, 'GET')).headers['content-security-policy']).not.toContain('frame-ancestors')
   })
 })
 
 describe('keel models serve: the same guard', () => {
   const row = { instances: [[5.1, 3.5, 1.4, 0.2]] }
-  const inferBody = JSON.stringify({ inputs: [{ name: 'input-0', shape: [1, 4], datatype: 'FP64', data: [5.1, 3.5, 1.4, 0.2] }] })
+  const inferBody = JSON.stringify({
+    inputs: [{ name: 'input-0', shape: [1, 4], datatype: 'FP64', data: [5.1, 3.5, 1.4, 0.2] }],
+  })
 
   it('refuses a foreign Host except on its health probes', async () => {
     const host = { host: `rebind.test:${serving.port}` }
     const scoring = await raw(`${serving.url}/invocations`, 'POST', { ...host, ...JSON_TYPE }, JSON.stringify(row))
     expect(scoring.status).toBe(403)
-    expect(scoring.json()).toEqual({ error_code: 'PERMISSION_DENIED', message: expect.stringMatching(/Invalid Host header/) })
+    expect(scoring.json()).toEqual({
+      error_code: 'PERMISSION_DENIED',
+      message: expect.stringMatching(/Invalid Host header/),
+    })
     const v2 = await raw(`${serving.url}/v2/models/guarded`, 'GET', host)
     expect(v2.status).toBe(403)
     expect(v2.json().error).toMatch(/Invalid Host header/)
     expect((await raw(`${serving.url}/metrics`, 'GET', host)).status).toBe(403)
-    for (const path of ['/ping', '/health', '/v2/health/live', '/v2/health/ready']) expect((await raw(`${serving.url}${path}`, 'GET', host)).status, path).toBe(200)
-    expect((await raw(`${serving.url}/invocations`, 'POST', { host: `localhost:${serving.port}`, ...JSON_TYPE }, JSON.stringify(row))).status).toBe(200)
+    for (const path of ['/ping', '/health', '/v2/health/live', '/v2/health/ready'])
+      expect((await raw(`${serving.url}${path}`, 'GET', host)).status, path).toBe(200)
+    expect(
+      (
+        await raw(
+          `${serving.url}/invocations`,
+          'POST',
+          { host: `localhost:${serving.port}`, ...JSON_TYPE },
+          JSON.stringify(row),
+        )
+      ).status,
+    ).toBe(200)
   })
 
   it('refuses the body types a page can send freely, and writes from other origins', async () => {
@@ -287,12 +423,18 @@ describe('keel models serve: the same guard', () => {
       expect(infer.status, String(type)).toBe(403)
       expect(infer.json().error).toMatch(/must send application\/json \(/)
     }
-    for (const extra of [{ origin: 'http://evil.test' }, { origin: 'http://localhost:3000' }, { 'sec-fetch-site': 'cross-site' }] as Record<string, string>[]) {
+    for (const extra of [
+      { origin: 'http://evil.test' },
+      { origin: 'http://localhost:3000' },
+      { 'sec-fetch-site': 'cross-site' },
+    ] as Record<string, string>[]) {
       const res = await raw(`${serving.url}/invocations`, 'POST', { ...JSON_TYPE, ...extra }, JSON.stringify(row))
       expect(res.status, JSON.stringify(extra)).toBe(403)
       expect(res.json().message).toMatch(/^Cross-(origin|site) request blocked/)
     }
-    const csvBody = `${loadIris().featureNames.map((c) => `"${c}"`).join(',')}\n5.1,3.5,1.4,0.2\n`
+    const csvBody = `${loadIris()
+      .featureNames.map((c) => `"${c}"`)
+      .join(',')}\n5.1,3.5,1.4,0.2\n`
     const csv = await raw(`${serving.url}/invocations`, 'POST', { 'content-type': 'text/csv' }, csvBody)
     expect(csv.status, csv.text).toBe(200)
     const ok = await raw(`${serving.url}/v2/models/guarded/infer`, 'POST', JSON_TYPE, inferBody)
@@ -310,11 +452,23 @@ describe('keel models serve: the same guard', () => {
     expect(pre.status).toBe(204)
     expect(pre.headers['access-control-allow-origin']).toBe('https://app.example.com')
     expect(pre.headers['access-control-allow-headers']).toMatch(/authorization.*content-type.*x-user-id/)
-    const res = await raw(`${serving.url}/invocations`, 'POST', { origin: 'https://app.example.com', ...JSON_TYPE }, JSON.stringify(row))
+    const res = await raw(
+      `${serving.url}/invocations`,
+      'POST',
+      { origin: 'https://app.example.com', ...JSON_TYPE },
+      JSON.stringify(row),
+    )
     expect(res.status).toBe(200)
     expect(res.headers['access-control-allow-origin']).toBe('https://app.example.com')
     expect(res.headers['access-control-expose-headers']).toMatch(/X-Keel-Model-Version/)
-    expect((await raw(`${serving.url}/invocations`, 'OPTIONS', { origin: 'https://evil.test', 'access-control-request-method': 'POST' })).status).toBe(403)
+    expect(
+      (
+        await raw(`${serving.url}/invocations`, 'OPTIONS', {
+          origin: 'https://evil.test',
+          'access-control-request-method': 'POST',
+        })
+      ).status,
+    ).toBe(403)
   })
 })
 

@@ -20,8 +20,14 @@ beforeAll(async () => {
   server = await startKeelServer()
   await keel('experiments', 'create', 'cli-demo')
   const exp = await api(server.url, 'GET', '/experiments/get-by-name', { experiment_name: 'cli-demo' })
-  for (const [depth, acc] of [[3, 0.91], [5, 0.95]] as const) {
-    const run = await api(server.url, 'POST', '/runs/create', { experiment_id: exp.json.experiment.experiment_id, run_name: `depth-${depth}` })
+  for (const [depth, acc] of [
+    [3, 0.91],
+    [5, 0.95],
+  ] as const) {
+    const run = await api(server.url, 'POST', '/runs/create', {
+      experiment_id: exp.json.experiment.experiment_id,
+      run_name: `depth-${depth}`,
+    })
     runId = run.json.run.info.run_id
     await api(server.url, 'POST', '/runs/log-batch', {
       run_id: runId,
@@ -39,7 +45,9 @@ describe('keel CLI', () => {
     const root = new URL('../../../', import.meta.url)
     // --no: never fetch a package named keel from the registry; the workspace's bin must be linked.
     const { stdout } = await exec('npm', ['exec', '--no', '--', 'keel', '--version'], { cwd: root })
-    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string
+    }
     expect(stdout.trim()).toBe(version)
   })
 

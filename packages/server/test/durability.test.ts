@@ -36,7 +36,13 @@ describe('concurrency', () => {
           }))
           const res = await api(server.url, 'POST', '/runs/log-batch', { run_id: runId, metrics })
           if (res.status !== 200) failures.push(JSON.stringify(res.json))
-          const single = await api(server.url, 'POST', '/runs/log-metric', { run_id: runId, key: `single${c}`, value: b, timestamp: 1, step: b })
+          const single = await api(server.url, 'POST', '/runs/log-metric', {
+            run_id: runId,
+            key: `single${c}`,
+            value: b,
+            timestamp: 1,
+            step: b,
+          })
           if (single.status !== 200) failures.push(JSON.stringify(single.json))
         }
       }),
@@ -62,7 +68,13 @@ describe('durability', () => {
       for (let i = 0; !stop; i++) {
         const step = w * 1_000_000 + i
         try {
-          const res = await api(first.url, 'POST', '/runs/log-metric', { run_id: runId, key: 'm', value: step, timestamp: 1, step })
+          const res = await api(first.url, 'POST', '/runs/log-metric', {
+            run_id: runId,
+            key: 'm',
+            value: step,
+            timestamp: 1,
+            step,
+          })
           if (res.status === 200) acknowledged.push(step)
         } catch {
           return // the server died mid-request: that write was never acknowledged
@@ -93,10 +105,19 @@ describe('registry durability', () => {
     const name = 'crash-model'
     await api(first.url, 'POST', '/registered-models/create', { name })
     for (let i = 0; i < 2; i++) {
-      const created = await api(first.url, 'POST', '/model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId })
+      const created = await api(first.url, 'POST', '/model-versions/create', {
+        name,
+        source: `runs:/${runId}/model`,
+        run_id: runId,
+      })
       expect(created.status, JSON.stringify(created.json)).toBe(200)
     }
-    await api(first.url, 'POST', '/model-versions/transition-stage', { name, version: '1', stage: 'Production', archive_existing_versions: false })
+    await api(first.url, 'POST', '/model-versions/transition-stage', {
+      name,
+      version: '1',
+      stage: 'Production',
+      archive_existing_versions: false,
+    })
     await api(first.url, 'POST', '/registered-models/alias', { name, alias: 'champion', version: '1' })
     // the writes under test: acknowledged, then the process dies at once
     const moved = await api(first.url, 'POST', '/registered-models/alias', { name, alias: 'champion', version: '2' })

@@ -13,11 +13,16 @@ afterAll(async () => {
   await server?.close()
 })
 
-const call = (method: 'GET' | 'POST' | 'PATCH', path: string, body?: Record<string, unknown>) => api(server.url, method, path, body)
+const call = (method: 'GET' | 'POST' | 'PATCH', path: string, body?: Record<string, unknown>) =>
+  api(server.url, method, path, body)
 
 /** POSTs `body` exactly as given (a string or raw bytes) to an MLflow route. */
 async function postRaw(path: string, body: string | Uint8Array): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${server.url}/api/2.0/mlflow${path}`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } })
+  const res = await fetch(`${server.url}/api/2.0/mlflow${path}`, {
+    method: 'POST',
+    body,
+    headers: { 'Content-Type': 'application/json' },
+  })
   return { status: res.status, json: await res.json() }
 }
 
@@ -69,10 +74,22 @@ describe('duplicate keys in one request', () => {
     const run = await call('POST', '/runs/create', { experiment_id: experimentId })
     const runId = run.json.run.info.run_id
     const source = `${run.json.run.info.artifact_uri}/model`
-    expectInvalid(await call('POST', '/model-versions/create', { name, source, run_id: runId, tags: dupTags }), "['team']")
-    expectInvalid(await call('POST', '/logged-models', { experiment_id: experimentId, tags: dupTags }), "Duplicate tag keys have been submitted: ['team']")
     expectInvalid(
-      await call('POST', '/logged-models', { experiment_id: experimentId, params: [{ key: 'p', value: '1' }, { key: 'p', value: '2' }] }),
+      await call('POST', '/model-versions/create', { name, source, run_id: runId, tags: dupTags }),
+      "['team']",
+    )
+    expectInvalid(
+      await call('POST', '/logged-models', { experiment_id: experimentId, tags: dupTags }),
+      "Duplicate tag keys have been submitted: ['team']",
+    )
+    expectInvalid(
+      await call('POST', '/logged-models', {
+        experiment_id: experimentId,
+        params: [
+          { key: 'p', value: '1' },
+          { key: 'p', value: '2' },
+        ],
+      }),
       "Duplicate parameter keys have been submitted: ['p']",
     )
   })
@@ -80,9 +97,21 @@ describe('duplicate keys in one request', () => {
   it('log-batch keeps MLflow rules: duplicate params refused, duplicate tags set in order (last wins)', async () => {
     const experimentId = await newExperiment()
     const runId = (await call('POST', '/runs/create', { experiment_id: experimentId })).json.run.info.run_id
-    expectInvalid(await call('POST', '/runs/log-batch', { run_id: runId, params: [{ key: 'p', value: '1' }, { key: 'p', value: '2' }] }), "['p']")
+    expectInvalid(
+      await call('POST', '/runs/log-batch', {
+        run_id: runId,
+        params: [
+          { key: 'p', value: '1' },
+          { key: 'p', value: '2' },
+        ],
+      }),
+      "['p']",
+    )
     expect((await call('POST', '/runs/log-batch', { run_id: runId, tags: dupTags })).status).toBe(200)
-    const tags = (await call('GET', '/runs/get', { run_id: runId })).json.run.data.tags as { key: string; value: string }[]
+    const tags = (await call('GET', '/runs/get', { run_id: runId })).json.run.data.tags as {
+      key: string
+      value: string
+    }[]
     expect(tags.filter((t) => t.key === 'team')).toEqual([{ key: 'team', value: 'b' }])
   })
 })
@@ -93,7 +122,10 @@ describe('JSON nested too deep', () => {
   it('50,000 levels inside a value: 400 naming the field (was a 500), on every JSON route', async () => {
     const name = unique('deep')
     const res = await postRaw('/experiments/create', `{"name":"${name}","tags":[{"key":"k","value":${deep(50_000)}}]}`)
-    expectInvalid(res, /^Invalid value for parameter 'tags\.0\.value\.0\.0[.0]*…': JSON nested more than 64 levels deep is not accepted$/)
+    expectInvalid(
+      res,
+      /^Invalid value for parameter 'tags\.0\.value\.0\.0[.0]*…': JSON nested more than 64 levels deep is not accepted$/,
+    )
     expect((await call('GET', '/experiments/get-by-name', { experiment_name: name })).status).toBe(404)
     const keel = await fetch(`${server.url}/api/2.0/keel/monitoring/drift`, {
       method: 'POST',
@@ -101,7 +133,9 @@ describe('JSON nested too deep', () => {
       body: `{"reference":{"columns":{"a":${deep(50_000)}}}}`,
     })
     expect(keel.status).toBe(400)
-    expect(((await keel.json()) as { message: string }).message).toMatch(/'reference\.columns\.a\.0[.0]*…': JSON nested more than 64 levels/)
+    expect(((await keel.json()) as { message: string }).message).toMatch(
+      /'reference\.columns\.a\.0[.0]*…': JSON nested more than 64 levels/,
+    )
   })
 
   it("accepts the MLflow client's log-inputs payload, whose dataset schema is a JSON string", async () => {
@@ -113,7 +147,14 @@ describe('JSON nested too deep', () => {
       datasets: [
         {
           tags: [{ key: 'mlflow.data.context', value: 'training' }],
-          dataset: { name: 'iris', digest: 'a1b2c3d4', source_type: 'local', source: '{"uri": "/data/iris.csv"}', schema, profile },
+          dataset: {
+            name: 'iris',
+            digest: 'a1b2c3d4',
+            source_type: 'local',
+            source: '{"uri": "/data/iris.csv"}',
+            schema,
+            profile,
+          },
         },
       ],
     })
@@ -124,13 +165,20 @@ describe('JSON nested too deep', () => {
 describe('integers beyond 2^53', () => {
   it('refuses them quoted or not, naming the field, and keeps 2^53 - 1 exact', async () => {
     const experimentId = await newExperiment()
-    expectInvalid(await postRaw('/runs/create', `{"experiment_id":"${experimentId}","start_time":"7189775249786127392"}`), /'start_time'.*cannot be kept exact/)
-    expectInvalid(await postRaw('/runs/create', `{"experiment_id":"${experimentId}","start_time":7189775249786127392}`), /'start_time'.*<=9007199254740991/)
+    expectInvalid(
+      await postRaw('/runs/create', `{"experiment_id":"${experimentId}","start_time":"7189775249786127392"}`),
+      /'start_time'.*cannot be kept exact/,
+    )
+    expectInvalid(
+      await postRaw('/runs/create', `{"experiment_id":"${experimentId}","start_time":7189775249786127392}`),
+      /'start_time'.*<=9007199254740991/,
+    )
     expect(await runsOf(experimentId)).toEqual([])
     const max = await postRaw('/runs/create', `{"experiment_id":"${experimentId}","start_time":"9007199254740991"}`)
     expect(max.json.run.info.start_time).toBe(9007199254740991)
     const runId = max.json.run.info.run_id
-    const metric = (step: string, value = '1') => `{"run_id":"${runId}","metrics":[{"key":"m","value":${value},"timestamp":1,"step":${step}}]}`
+    const metric = (step: string, value = '1') =>
+      `{"run_id":"${runId}","metrics":[{"key":"m","value":${value},"timestamp":1,"step":${step}}]}`
     expectInvalid(await postRaw('/runs/log-batch', metric('"9007199254740993"')), /'metrics\.0\.step'/)
     // A metric's value is a double, not an int64: large values are numbers like any other.
     expect((await postRaw('/runs/log-batch', metric('0', '7189775249786127392'))).status).toBe(200)
@@ -142,17 +190,33 @@ describe('text that is not well-formed', () => {
     const name = unique('bytes')
     const body = Buffer.concat([Buffer.from(`{"name":"${name}`), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])
     expectInvalid(await postRaw('/experiments/create', body), 'The request body is not valid UTF-8')
-    const all = (await call('POST', '/experiments/search', { max_results: 1000 })).json.experiments as { name: string }[]
+    const all = (await call('POST', '/experiments/search', { max_results: 1000 })).json.experiments as {
+      name: string
+    }[]
     expect(all.filter((e) => e.name.startsWith(name))).toEqual([])
   })
 
   it('refuses lone surrogates anywhere in the body, naming where, and keeps real pairs', async () => {
-    expectInvalid(await postRaw('/experiments/create', '{"name":"x\\ud800"}'), /value of parameter 'name': it is not well-formed Unicode/)
+    expectInvalid(
+      await postRaw('/experiments/create', '{"name":"x\\ud800"}'),
+      /value of parameter 'name': it is not well-formed Unicode/,
+    )
     const runId = (await call('POST', '/runs/create', { experiment_id: await newExperiment() })).json.run.info.run_id
-    expectInvalid(await postRaw('/runs/set-tag', `{"run_id":"${runId}","key":"k","value":"a\\udc00b"}`), "parameter 'value'")
-    expectInvalid(await postRaw('/runs/log-batch', `{"run_id":"${runId}","params":[{"key":"p","value":"\\ud800"}]}`), "parameter 'params.0.value'")
-    expect((await postRaw('/runs/set-tag', `{"run_id":"${runId}","key":"k","value":"\\ud83d\\ude00"}`)).status).toBe(200)
-    const tags = (await call('GET', '/runs/get', { run_id: runId })).json.run.data.tags as { key: string; value: string }[]
+    expectInvalid(
+      await postRaw('/runs/set-tag', `{"run_id":"${runId}","key":"k","value":"a\\udc00b"}`),
+      "parameter 'value'",
+    )
+    expectInvalid(
+      await postRaw('/runs/log-batch', `{"run_id":"${runId}","params":[{"key":"p","value":"\\ud800"}]}`),
+      "parameter 'params.0.value'",
+    )
+    expect((await postRaw('/runs/set-tag', `{"run_id":"${runId}","key":"k","value":"\\ud83d\\ude00"}`)).status).toBe(
+      200,
+    )
+    const tags = (await call('GET', '/runs/get', { run_id: runId })).json.run.data.tags as {
+      key: string
+      value: string
+    }[]
     expect(tags.find((t) => t.key === 'k')?.value).toBe('😀')
     expect(tags.some((t) => t.key === 'p')).toBe(false)
   })
@@ -162,12 +226,25 @@ describe('text that is not well-formed', () => {
     const nulName = /a name or key cannot contain the NUL character/
     expectInvalid(await call('POST', '/experiments/create', { name: nul }), /parameter 'name'.*NUL/)
     const experimentId = await newExperiment()
-    expectInvalid(await call('POST', '/experiments/update', { experiment_id: experimentId, new_name: nul }), /'new_name'.*NUL/)
+    expectInvalid(
+      await call('POST', '/experiments/update', { experiment_id: experimentId, new_name: nul }),
+      /'new_name'.*NUL/,
+    )
     expectInvalid(await call('POST', '/runs/create', { experiment_id: experimentId, run_name: nul }), /'run_name'.*NUL/)
-    expectInvalid(await call('POST', '/runs/create', { experiment_id: experimentId, tags: [{ key: 'mlflow.runName', value: nul }] }), nulName)
+    expectInvalid(
+      await call('POST', '/runs/create', {
+        experiment_id: experimentId,
+        tags: [{ key: 'mlflow.runName', value: nul }],
+      }),
+      nulName,
+    )
     const runId = (await call('POST', '/runs/create', { experiment_id: experimentId })).json.run.info.run_id
     expectInvalid(await call('POST', '/runs/update', { run_id: runId, run_name: nul }), /'run_name'.*NUL/)
-    for (const batch of [{ tags: [{ key: nul, value: 'v' }] }, { params: [{ key: nul, value: 'v' }] }, { metrics: [{ key: nul, value: 1, timestamp: 1 }] }]) {
+    for (const batch of [
+      { tags: [{ key: nul, value: 'v' }] },
+      { params: [{ key: nul, value: 'v' }] },
+      { metrics: [{ key: nul, value: 1, timestamp: 1 }] },
+    ]) {
       expect((await call('POST', '/runs/log-batch', { run_id: runId, ...batch })).status).toBe(400)
     }
     expectInvalid(await call('POST', '/registered-models/create', { name: nul }), /'name'.*NUL/)

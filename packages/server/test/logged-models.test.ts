@@ -13,7 +13,7 @@ import { ExperimentService } from '../src/tracking/experiment-service.js'
 import { mountLoggedModelRoutes } from '../src/tracking/logged-model-routes.js'
 import { LoggedModelService, type LoggedModelSearch } from '../src/tracking/logged-model-service.js'
 import { RunService } from '../src/tracking/run-service.js'
-import type { TrackingStore } from '../src/tracking/tracking-store.js'
+import { type TrackingStore } from '../src/tracking/tracking-store.js'
 import { openGuard } from './support/open-guard.js'
 
 let dir: string
@@ -92,13 +92,28 @@ describe('create and get', () => {
     for (const name of ['a/b', 'a:b', 'model.pkl', '50%', 'say "hi"', "it's"]) {
       await expectError(models.create({ experimentId, name }), 'INVALID_PARAMETER_VALUE', /Invalid model name/)
     }
-    await expectError(models.create({ experimentId: '999' }), 'RESOURCE_DOES_NOT_EXIST', 'No Experiment with id=999 exists')
-    await expectError(models.create({ experimentId, sourceRunId: 'f'.repeat(32) }), 'RESOURCE_DOES_NOT_EXIST', /Run with id=f+ not found/)
-    const params = [{ key: 'p', value: '1' }, { key: 'p', value: '2' }]
+    await expectError(
+      models.create({ experimentId: '999' }),
+      'RESOURCE_DOES_NOT_EXIST',
+      'No Experiment with id=999 exists',
+    )
+    await expectError(
+      models.create({ experimentId, sourceRunId: 'f'.repeat(32) }),
+      'RESOURCE_DOES_NOT_EXIST',
+      /Run with id=f+ not found/,
+    )
+    const params = [
+      { key: 'p', value: '1' },
+      { key: 'p', value: '2' },
+    ]
     await expectError(models.create({ experimentId, params }), 'INVALID_PARAMETER_VALUE', /Duplicate parameter keys/)
     await expectError(models.create({ experimentId, params: [{ key: '../x', value: '1' }] }), 'INVALID_PARAMETER_VALUE')
     await experiments.delete(experimentId)
-    await expectError(models.create({ experimentId, name: 'm' }), 'INVALID_PARAMETER_VALUE', /must be in the 'active' state/)
+    await expectError(
+      models.create({ experimentId, name: 'm' }),
+      'INVALID_PARAMETER_VALUE',
+      /must be in the 'active' state/,
+    )
   })
 
   it('answers RESOURCE_DOES_NOT_EXIST for an unknown id, on reads and writes', async () => {
@@ -120,7 +135,9 @@ describe('updates', () => {
     const ready = await models.finalize(info.modelId, 'LOGGED_MODEL_READY')
     expect(ready.info.status).toBe('LOGGED_MODEL_READY')
     expect(ready.info.lastUpdatedTimestampMs).toBeGreaterThan(info.creationTimestampMs)
-    expect((await models.finalize(info.modelId, 'LOGGED_MODEL_UPLOAD_FAILED')).info.status).toBe('LOGGED_MODEL_UPLOAD_FAILED')
+    expect((await models.finalize(info.modelId, 'LOGGED_MODEL_UPLOAD_FAILED')).info.status).toBe(
+      'LOGGED_MODEL_UPLOAD_FAILED',
+    )
   })
 
   it('upserts tags and params and deletes tags', async () => {
@@ -137,7 +154,10 @@ describe('updates', () => {
     await models.deleteTag(info.modelId, 'a')
     await expectError(models.deleteTag(info.modelId, 'a'), 'RESOURCE_DOES_NOT_EXIST', /No tag with key 'a'/)
     await models.logParams(info.modelId, [{ key: 'lr', value: '0.1' }])
-    await models.logParams(info.modelId, [{ key: 'lr', value: '0.2' }, { key: 'depth', value: 'x'.repeat(7000) }])
+    await models.logParams(info.modelId, [
+      { key: 'lr', value: '0.2' },
+      { key: 'depth', value: 'x'.repeat(7000) },
+    ])
     const model = await models.get(info.modelId)
     expect(model.info.tags).toEqual([{ key: 'b', value: '4' }])
     expect(model.data.params).toEqual([
@@ -158,7 +178,11 @@ describe('updates', () => {
     const run = await runs.create({ experimentId })
     const { info } = await models.create({ experimentId, name: 'm', sourceRunId: run.info.runId })
     await runs.logBatch(run.info.runId, {
-      metrics: [metric('acc', 0.5, info.modelId, { step: 1 }), metric('acc', 0.7, info.modelId, { step: 2 }), metric('loss', Number.NaN, info.modelId)],
+      metrics: [
+        metric('acc', 0.5, info.modelId, { step: 1 }),
+        metric('acc', 0.7, info.modelId, { step: 2 }),
+        metric('loss', Number.NaN, info.modelId),
+      ],
       params: [],
       tags: [],
     })
@@ -176,9 +200,25 @@ describe('search', () => {
   async function seed() {
     const run = await runs.create({ experimentId })
     const other = await runs.create({ experimentId })
-    const a = await models.create({ experimentId, name: 'a', sourceRunId: run.info.runId, params: [{ key: 'lr', value: '0.1' }], tags: [{ key: 'team', value: 'x' }] })
-    const b = await models.create({ experimentId, name: 'b', sourceRunId: run.info.runId, params: [{ key: 'lr', value: '0.2' }] })
-    const c = await models.create({ experimentId, name: 'c', sourceRunId: other.info.runId, tags: [{ key: 'team', value: 'y' }] })
+    const a = await models.create({
+      experimentId,
+      name: 'a',
+      sourceRunId: run.info.runId,
+      params: [{ key: 'lr', value: '0.1' }],
+      tags: [{ key: 'team', value: 'x' }],
+    })
+    const b = await models.create({
+      experimentId,
+      name: 'b',
+      sourceRunId: run.info.runId,
+      params: [{ key: 'lr', value: '0.2' }],
+    })
+    const c = await models.create({
+      experimentId,
+      name: 'c',
+      sourceRunId: other.info.runId,
+      tags: [{ key: 'team', value: 'y' }],
+    })
     await runs.logBatch(run.info.runId, {
       metrics: [
         metric('acc', 0.9, a.info.modelId, { datasetName: 'test', datasetDigest: 'd1' }),
@@ -201,7 +241,10 @@ describe('search', () => {
     expect(ids(await search({ filter: "params.lr = '0.2'" }))).toEqual(['b'])
     expect(ids(await search({ filter: "tags.team = 'x' OR tags.team = 'y'" }))).toEqual(['c', 'a'])
     expect(ids(await search({ filter: "status = 'READY'" }))).toEqual(['a'])
-    expect(ids(await search({ filter: "attributes.status = 'LOGGED_MODEL_PENDING' AND name LIKE '%'" }))).toEqual(['c', 'b'])
+    expect(ids(await search({ filter: "attributes.status = 'LOGGED_MODEL_PENDING' AND name LIKE '%'" }))).toEqual([
+      'c',
+      'b',
+    ])
     expect(ids(await search({ filter: `creation_timestamp > ${clock}` }))).toEqual([])
   })
 
@@ -237,7 +280,11 @@ describe('search', () => {
 
   it('refuses bad order_by fields, filters, tokens and limits', async () => {
     await expectError(search({ orderBy: [{ fieldName: 'params.lr' }] }), 'INVALID_PARAMETER_VALUE', /Only metrics/)
-    await expectError(search({ orderBy: [{ fieldName: 'colour' }] }), 'INVALID_PARAMETER_VALUE', /Invalid order by field name: colour/)
+    await expectError(
+      search({ orderBy: [{ fieldName: 'colour' }] }),
+      'INVALID_PARAMETER_VALUE',
+      /Invalid order by field name: colour/,
+    )
     await expectError(search({ filter: 'metrics.acc > ' }), 'INVALID_PARAMETER_VALUE')
     await expectError(search({ filter: "dataset.name = 'x'" }), 'INVALID_PARAMETER_VALUE')
     await expectError(search({ pageToken: 'garbage' }), 'INVALID_PARAMETER_VALUE', /page token/)
@@ -261,13 +308,20 @@ describe('artifacts', () => {
       { path: 'MLmodel', isDir: false, fileSize: 11 },
       { path: 'data', isDir: true },
     ])
-    expect((await models.listArtifacts(info.modelId, 'data')).files).toEqual([{ path: 'data/model.pkl', isDir: false, fileSize: 6 }])
+    expect((await models.listArtifacts(info.modelId, 'data')).files).toEqual([
+      { path: 'data/model.pkl', isDir: false, fileSize: 6 },
+    ])
   })
 })
 
 describe('routes', () => {
   it('speaks MLflow JSON: create, finalize, set tags, search, get, delete', async () => {
-    const app = createApp({ version: 'test', logger: silentLogger, guard: openGuard(), mount: (_app, router) => mountLoggedModelRoutes(router, models) })
+    const app = createApp({
+      version: 'test',
+      logger: silentLogger,
+      guard: openGuard(),
+      mount: (_app, router) => mountLoggedModelRoutes(router, models),
+    })
     const call = async (method: string, url: string, body?: unknown) => {
       const res = await app.request(`/api/2.0/mlflow${url}`, {
         method,
@@ -275,20 +329,37 @@ describe('routes', () => {
       })
       return { status: res.status, body: (await res.json()) as Record<string, any> }
     }
-    const created = await call('POST', '/logged-models', { experiment_id: experimentId, name: 'model', params: [{ key: 'a', value: '1' }] })
+    const created = await call('POST', '/logged-models', {
+      experiment_id: experimentId,
+      name: 'model',
+      params: [{ key: 'a', value: '1' }],
+    })
     expect(created.status).toBe(200)
     const mid = created.body.model.info.model_id as string
-    expect(created.body.model.info).toMatchObject({ name: 'model', status: 'LOGGED_MODEL_PENDING', tags: [], registrations: [] })
+    expect(created.body.model.info).toMatchObject({
+      name: 'model',
+      status: 'LOGGED_MODEL_PENDING',
+      tags: [],
+      registrations: [],
+    })
     expect(created.body.model.data).toEqual({ params: [{ key: 'a', value: '1' }], metrics: [] })
     const finalized = await call('PATCH', `/logged-models/${mid}`, { model_id: mid, status: 'LOGGED_MODEL_READY' })
     expect(finalized.body.model.info.status).toBe('LOGGED_MODEL_READY')
-    const tagged = await call('PATCH', `/logged-models/${mid}/tags`, { tags: [{ key: 'mlflow.modelVersions', value: '[]' }] })
+    const tagged = await call('PATCH', `/logged-models/${mid}/tags`, {
+      tags: [{ key: 'mlflow.modelVersions', value: '[]' }],
+    })
     expect(tagged.body.model.info.tags).toEqual([{ key: 'mlflow.modelVersions', value: '[]' }])
-    const found = await call('POST', '/logged-models/search', { experiment_ids: [experimentId], filter: "name = 'model'" })
+    const found = await call('POST', '/logged-models/search', {
+      experiment_ids: [experimentId],
+      filter: "name = 'model'",
+    })
     expect(found.body.models.map((m: any) => m.info.model_id)).toEqual([mid])
     expect((await call('DELETE', `/logged-models/${mid}`, { model_id: mid })).status).toBe(200)
     const missing = await call('GET', `/logged-models/${mid}`)
-    expect(missing).toEqual({ status: 404, body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: `Logged model with ID '${mid}' not found.` } })
+    expect(missing).toEqual({
+      status: 404,
+      body: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: `Logged model with ID '${mid}' not found.` },
+    })
     expect((await call('GET', `/logged-models/${mid}?allow_deleted=true`)).body.model.info.model_id).toBe(mid)
   })
 })

@@ -64,13 +64,31 @@ describe('the operator configuration', () => {
 
   it('refuses a bad file naming the file, the key and the problem', async () => {
     const cases: [string, RegExp][] = [
-      ['actions:\n  retrain:\n    command: "npx tsx train.ts"\n', /bad\.yaml: actions\.retrain\.command: expected a list of strings.*without a shell/],
+      [
+        'actions:\n  retrain:\n    command: "npx tsx train.ts"\n',
+        /bad\.yaml: actions\.retrain\.command: expected a list of strings.*without a shell/,
+      ],
       ['actions:\n  retrain:\n    command: []\n', /actions\.retrain\.command: expected at least the program/],
-      ['actions:\n  retrain:\n    command: ["", "x"]\n', /actions\.retrain\.command: the program \(first item\) is empty/],
-      ['actions:\n  retrain:\n    command: [npx]\n    timeout_seconds: ten\n', /actions\.retrain\.timeout_seconds: expected a number of seconds/],
-      ['actions:\n  retrain:\n    command: [npx]\n    timeout_seconds: 0\n', /actions\.retrain\.timeout_seconds: expected a number of seconds above 0/],
-      ['actions:\n  retrain:\n    command: [npx]\n    shell: true\n', /actions\.retrain\.shell: unknown key \(expected command, timeout_seconds, env\)/],
-      ['actions:\n  retrain:\n    command: [npx]\n    env: { "1BAD": x }\n', /actions\.retrain\.env\.1BAD: not an environment variable name/],
+      [
+        'actions:\n  retrain:\n    command: ["", "x"]\n',
+        /actions\.retrain\.command: the program \(first item\) is empty/,
+      ],
+      [
+        'actions:\n  retrain:\n    command: [npx]\n    timeout_seconds: ten\n',
+        /actions\.retrain\.timeout_seconds: expected a number of seconds/,
+      ],
+      [
+        'actions:\n  retrain:\n    command: [npx]\n    timeout_seconds: 0\n',
+        /actions\.retrain\.timeout_seconds: expected a number of seconds above 0/,
+      ],
+      [
+        'actions:\n  retrain:\n    command: [npx]\n    shell: true\n',
+        /actions\.retrain\.shell: unknown key \(expected command, timeout_seconds, env\)/,
+      ],
+      [
+        'actions:\n  retrain:\n    command: [npx]\n    env: { "1BAD": x }\n',
+        /actions\.retrain\.env\.1BAD: not an environment variable name/,
+      ],
       ['actions:\n  "re train":\n    command: [npx]\n', /actions\.re train: not an action name/],
       ['actions:\n  retrain: npx train.ts\n', /actions\.retrain: expected a mapping with command/],
       ['actions: [retrain]\n', /actions: expected a mapping of action names to actions/],
@@ -86,14 +104,24 @@ describe('the operator configuration', () => {
       expect(() => parseOperatorConfig(text, 'bad.yaml'), text).toThrow(pattern)
       expect(() => parseOperatorConfig(text, 'bad.yaml'), text).toThrow(/^invalid --config bad\.yaml: /)
     }
-    await expect(loadOperatorConfig(join(dir, 'missing.yaml'))).rejects.toThrow(/missing\.yaml: cannot be read \(ENOENT\)/)
+    await expect(loadOperatorConfig(join(dir, 'missing.yaml'))).rejects.toThrow(
+      /missing\.yaml: cannot be read \(ENOENT\)/,
+    )
   })
 
-  it('an action runs its argv without a shell, with its env and the caller\'s, and is killed at its timeout', async () => {
+  it("an action runs its argv without a shell, with its env and the caller's, and is killed at its timeout", async () => {
     const config = parseOperatorConfig(
       JSON.stringify({
         actions: {
-          echo: { command: [process.execPath, '-e', 'console.log(process.env.A, process.env.KEEL_ALERT, process.argv[1]); process.exit(4)', '$HOME;x'], env: { A: 'from-config' } },
+          echo: {
+            command: [
+              process.execPath,
+              '-e',
+              'console.log(process.env.A, process.env.KEEL_ALERT, process.argv[1]); process.exit(4)',
+              '$HOME;x',
+            ],
+            env: { A: 'from-config' },
+          },
           slow: { command: [process.execPath, '-e', 'setTimeout(() => {}, 60000)'], timeout_seconds: 0.3 },
           missing: { command: [join(dir, 'no-such-program')] },
         },
@@ -115,10 +143,23 @@ describe('keel server --config', () => {
   async function serverWith(config: string): Promise<{ code: number; stderr: string }> {
     const port = await freePort()
     try {
-      await exec(process.execPath, [KEEL_BIN, 'server', '--port', String(port), '--backend-store-uri', `sqlite:///${join(dir, 'never.db')}`, '--config', config], {
-        env: { ...process.env, NO_COLOR: '1' },
-        timeout: 20_000,
-      })
+      await exec(
+        process.execPath,
+        [
+          KEEL_BIN,
+          'server',
+          '--port',
+          String(port),
+          '--backend-store-uri',
+          `sqlite:///${join(dir, 'never.db')}`,
+          '--config',
+          config,
+        ],
+        {
+          env: { ...process.env, NO_COLOR: '1' },
+          timeout: 20_000,
+        },
+      )
       return { code: 0, stderr: '' }
     } catch (error) {
       const e = error as { code: number; stderr: string }

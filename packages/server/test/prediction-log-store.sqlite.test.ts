@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { CompiledQuery, Kysely, Migrator, SqliteDialect, type KyselyPlugin, type QueryId, type RootOperationNode } from 'kysely'
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  SqliteDialect,
+  type KyselyPlugin,
+  type QueryId,
+  type RootOperationNode,
+} from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { dialectOps } from '../src/sql/dialect.js'
 import { allMigrations } from '../src/sql/migrations/index.js'
@@ -39,7 +47,10 @@ describe('SQL prediction log on SQLite', () => {
     const uri = `sqlite:///${join(dir, 'k.db')}`
     try {
       let database = await openDatabase(uri)
-      await new SqlPredictionLogStore(database.db, database.ops).logBatch([record('a'), record('b')], { deployment: 'iris', count: 2 })
+      await new SqlPredictionLogStore(database.db, database.ops).logBatch([record('a'), record('b')], {
+        deployment: 'iris',
+        count: 2,
+      })
       await database.close()
       database = await openDatabase(uri)
       const store = new SqlPredictionLogStore(database.db, database.ops)
@@ -63,10 +74,21 @@ describe('SQL prediction log on SQLite', () => {
       const store = new SqlPredictionLogStore(database.db.withPlugin(capture), database.ops)
       await store.logBatch(Array.from({ length: 50 }, (_, i) => record(`r${i}`, { timestampMs: 1000 + i })))
       captured.length = 0
-      const page = await store.search({ deployment: 'iris', startTime: 1010, endTime: 1040, after: { timestampMs: 1012, seq: 13 }, order: 'desc', limit: 5 })
+      const page = await store.search({
+        deployment: 'iris',
+        startTime: 1010,
+        endTime: 1040,
+        after: { timestampMs: 1012, seq: 13 },
+        order: 'desc',
+        limit: 5,
+      })
       expect(page.items.map((p) => p.timestampMs)).toEqual([1011, 1010])
-      const select = captured.map((c) => database.db.getExecutor().compileQuery(c.node, c.queryId)).find((q) => /^select/i.test(q.sql))!
-      const plan = await database.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${select.sql}`, [...select.parameters]))
+      const select = captured
+        .map((c) => database.db.getExecutor().compileQuery(c.node, c.queryId))
+        .find((q) => /^select/i.test(q.sql))!
+      const plan = await database.db.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`EXPLAIN QUERY PLAN ${select.sql}`, [...select.parameters]),
+      )
       const details = plan.rows.map((r) => r.detail).join(' | ')
       expect(details).toMatch(/SEARCH p USING INDEX predictions_deployment_time/)
       expect(details).not.toMatch(/TEMP B-TREE/)
@@ -87,11 +109,26 @@ describe('SQL prediction log on SQLite', () => {
       await store.logBatch(Array.from({ length: 50 }, (_, i) => record(`r${i}`, { timestampMs: 1000 + i })))
       captured.length = 0
       expect((await store.get('r7')).map((p) => p.timestampMs)).toEqual([1007])
-      const select = captured.map((c) => database.db.getExecutor().compileQuery(c.node, c.queryId)).find((q) => /^select/i.test(q.sql))!
-      const plan = await database.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${select.sql}`, [...select.parameters]))
-      expect(plan.rows.map((r) => r.detail).join(' | ')).toMatch(/SEARCH p USING INDEX predictions_key \(request_id=\?\)/)
-      const indexes = await database.db.executeQuery<{ name: string }>(CompiledQuery.raw("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'predictions' AND sql IS NOT NULL ORDER BY name"))
-      expect(indexes.rows.map((r) => r.name)).toEqual(['predictions_deployment_time', 'predictions_key', 'predictions_model_time', 'predictions_time'])
+      const select = captured
+        .map((c) => database.db.getExecutor().compileQuery(c.node, c.queryId))
+        .find((q) => /^select/i.test(q.sql))!
+      const plan = await database.db.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`EXPLAIN QUERY PLAN ${select.sql}`, [...select.parameters]),
+      )
+      expect(plan.rows.map((r) => r.detail).join(' | ')).toMatch(
+        /SEARCH p USING INDEX predictions_key \(request_id=\?\)/,
+      )
+      const indexes = await database.db.executeQuery<{ name: string }>(
+        CompiledQuery.raw(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'predictions' AND sql IS NOT NULL ORDER BY name",
+        ),
+      )
+      expect(indexes.rows.map((r) => r.name)).toEqual([
+        'predictions_deployment_time',
+        'predictions_key',
+        'predictions_model_time',
+        'predictions_time',
+      ])
     } finally {
       await database.close()
     }
@@ -104,18 +141,40 @@ describe('SQL prediction log on SQLite', () => {
       // The schema as 0001-0004 left it, with a record in it.
       const old = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) })
       // Only the migrations before 0005 (later ones, such as 0006, must not run before it).
-      const migrations = Object.fromEntries(Object.entries(allMigrations(dialectOps('sqlite'))).filter(([name]) => name < '0005'))
-      expect((await new Migrator({ db: old, provider: { getMigrations: async () => migrations } }).migrateToLatest()).error).toBeUndefined()
+      const migrations = Object.fromEntries(
+        Object.entries(allMigrations(dialectOps('sqlite'))).filter(([name]) => name < '0005'),
+      )
+      expect(
+        (await new Migrator({ db: old, provider: { getMigrations: async () => migrations } }).migrateToLatest()).error,
+      ).toBeUndefined()
       await old
         .insertInto('predictions')
-        .values({ deployment: 'iris', request_id: 'before', variant: 'champion', shadow: 0, model_name: 'm', model_version: '1', model_uri: 'models:/m/1', timestamp_ms: 5, latency_ms: 1, protocol: 'v2', inputs: '[{"a":1}]', outputs: '[0]', probabilities: null, status_code: 200, error: null })
+        .values({
+          deployment: 'iris',
+          request_id: 'before',
+          variant: 'champion',
+          shadow: 0,
+          model_name: 'm',
+          model_version: '1',
+          model_uri: 'models:/m/1',
+          timestamp_ms: 5,
+          latency_ms: 1,
+          protocol: 'v2',
+          inputs: '[{"a":1}]',
+          outputs: '[0]',
+          probabilities: null,
+          status_code: 200,
+          error: null,
+        })
         .execute()
       await old.destroy()
       const database = await openDatabase(`sqlite:///${file}`)
       try {
         const store = new SqlPredictionLogStore(database.db, database.ops)
         expect((await store.get('before')).map((p) => p.inputs)).toEqual([[{ a: 1 }]])
-        expect(await store.logBatch([record('before', { timestampMs: 99, variant: 'champion' }), record('after')])).toBe(1)
+        expect(
+          await store.logBatch([record('before', { timestampMs: 99, variant: 'champion' }), record('after')]),
+        ).toBe(1)
         expect((await store.get('before')).map((p) => p.timestampMs)).toEqual([5])
       } finally {
         await database.close()

@@ -67,16 +67,34 @@ describe('logging and reading back', () => {
   it('logs a batch, answers {}, and reads it back by search, get and the summary (also under /ajax-api)', async () => {
     const d = unique('iris')
     const champion = wire('req-1', d)
-    const shadow = wire('req-1', d, { variant: 'challenger', shadow: true, model_version: '4', outputs: [2], probabilities: [[0.1, 0.2, 0.7]], timestamp_ms: T0 + 1 })
-    const failed = wire('req-2', d, { outputs: [], probabilities: undefined, status_code: 500, error: 'model crashed', timestamp_ms: T0 + 2, protocol: 'mlflow' })
+    const shadow = wire('req-1', d, {
+      variant: 'challenger',
+      shadow: true,
+      model_version: '4',
+      outputs: [2],
+      probabilities: [[0.1, 0.2, 0.7]],
+      timestamp_ms: T0 + 1,
+    })
+    const failed = wire('req-2', d, {
+      outputs: [],
+      probabilities: undefined,
+      status_code: 500,
+      error: 'model crashed',
+      timestamp_ms: T0 + 2,
+      protocol: 'mlflow',
+    })
     delete failed.probabilities
     expect(await ok(call('POST', 'log-batch', { records: [champion, shadow, failed], dropped: 2 }))).toEqual({})
 
     const found = await ok(call('GET', 'search', { deployment: d }))
     expect(found).toEqual({ records: [champion, shadow, failed] })
     expect(await ok(call('GET', 'search', { deployment: d, shadow: 'true' }))).toEqual({ records: [shadow] })
-    expect(await ok(call('GET', 'search', { deployment: d, variant: 'champion', model_version: '3' }))).toEqual({ records: [champion, failed] })
-    expect(await ok(call('GET', 'get', { request_id: 'req-1' }, '/ajax-api/2.0'))).toEqual({ records: [champion, shadow] })
+    expect(await ok(call('GET', 'search', { deployment: d, variant: 'champion', model_version: '3' }))).toEqual({
+      records: [champion, failed],
+    })
+    expect(await ok(call('GET', 'get', { request_id: 'req-1' }, '/ajax-api/2.0'))).toEqual({
+      records: [champion, shadow],
+    })
     expect(await summaryOf(d)).toEqual({
       deployment: d,
       records: 3,
@@ -87,7 +105,10 @@ describe('logging and reading back', () => {
       model_versions: ['3', '4'],
     })
     const unknown = await call('GET', 'get', { request_id: unique('never') })
-    expect({ status: unknown.status, code: unknown.json.error_code }).toEqual({ status: 404, code: 'RESOURCE_DOES_NOT_EXIST' })
+    expect({ status: unknown.status, code: unknown.json.error_code }).toEqual({
+      status: 404,
+      code: 'RESOURCE_DOES_NOT_EXIST',
+    })
   })
 
   it('treats a retried batch as a no-op: same records, same dropped total, the first write kept', async () => {
@@ -116,7 +137,15 @@ describe('logging and reading back', () => {
     const early = unique('early')
     const late = unique('late')
     await ok(call('POST', 'labels', { labels: [{ request_id: early, label: 'setosa', timestamp_ms: T0 - 10 }] }))
-    await ok(call('POST', 'log-batch', { records: [wire(early, d), wire(late, d, { timestamp_ms: T0 + 1 }), wire(late, d, { variant: 'challenger', shadow: true, timestamp_ms: T0 + 1 })] }))
+    await ok(
+      call('POST', 'log-batch', {
+        records: [
+          wire(early, d),
+          wire(late, d, { timestamp_ms: T0 + 1 }),
+          wire(late, d, { variant: 'challenger', shadow: true, timestamp_ms: T0 + 1 }),
+        ],
+      }),
+    )
     const before = Date.now()
     await ok(call('POST', 'labels', { labels: [{ request_id: late, label: 1 }] }))
     let records = (await ok(call('GET', 'search', { deployment: d }))).records
@@ -142,13 +171,18 @@ describe('paging through time windows', () => {
     // 90 records over 9 seconds, four per timestamp (ties), logged in three shuffled batches.
     const all = Array.from({ length: 90 }, (_, i) => wire(`p${i}`, d, { timestamp_ms: T0 + Math.floor(i / 4) * 400 }))
     let state = 42
-    const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31)
-    const shuffled = all.map((r) => ({ r, k: random() })).sort((a, b) => a.k - b.k).map(({ r }) => r)
+    const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
+    const shuffled = all
+      .map((r) => ({ r, k: random() }))
+      .sort((a, b) => a.k - b.k)
+      .map(({ r }) => r)
     const batches = [shuffled.slice(0, 30), shuffled.slice(30, 60), shuffled.slice(60)]
     for (const records of batches) await ok(call('POST', 'log-batch', { records }))
     // What the server must answer: by timestamp, ties in the order they arrived.
     const arrival = batches.flat().map((r) => r.request_id)
-    const expected = [...batches.flat()].sort((a, b) => a.timestamp_ms - b.timestamp_ms || arrival.indexOf(a.request_id) - arrival.indexOf(b.request_id))
+    const expected = [...batches.flat()].sort(
+      (a, b) => a.timestamp_ms - b.timestamp_ms || arrival.indexOf(a.request_id) - arrival.indexOf(b.request_id),
+    )
 
     for (const order of ['asc', 'desc'] as const) {
       const seen: any[] = []
@@ -157,7 +191,16 @@ describe('paging through time windows', () => {
         let token: string | undefined
         let pages = 0
         do {
-          const page = await ok(call('GET', 'search', { deployment: d, start_time: String(start), end_time: String(start + 3000), max_results: '7', order, ...(token && { page_token: token }) }))
+          const page = await ok(
+            call('GET', 'search', {
+              deployment: d,
+              start_time: String(start),
+              end_time: String(start + 3000),
+              max_results: '7',
+              order,
+              ...(token && { page_token: token }),
+            }),
+          )
           expect(page.records.length).toBeLessThanOrEqual(7)
           window.push(...page.records)
           token = page.next_page_token
@@ -173,7 +216,11 @@ describe('paging through time windows', () => {
 
   it('defaults to 1,000 per page and refuses a token from the other order', async () => {
     const d = unique('default-page')
-    await ok(call('POST', 'log-batch', { records: Array.from({ length: 1000 }, (_, i) => wire(`q${i}`, d, { timestamp_ms: T0 + i })) }))
+    await ok(
+      call('POST', 'log-batch', {
+        records: Array.from({ length: 1000 }, (_, i) => wire(`q${i}`, d, { timestamp_ms: T0 + i })),
+      }),
+    )
     await ok(call('POST', 'log-batch', { records: [wire('q1000', d, { timestamp_ms: T0 + 1000 })] }))
     const first = await ok(call('GET', 'search', { deployment: d }))
     expect(first.records.length).toBe(1000)
@@ -205,16 +252,36 @@ describe('bad input is 400 INVALID_PARAMETER_VALUE naming the field, and logs no
     ['an input row that is null', { records: [wire('r', d, { inputs: [null] })] }, "'records.0.inputs.0'"],
     ['inputs not a list', { records: [wire('r', d, { inputs: { a: 1 } })] }, "'records.0.inputs'"],
     ['an output that is a boolean', { records: [wire('r', d, { outputs: [true] })] }, "'records.0.outputs.0'"],
-    ['a probability that is text', { records: [wire('r', d, { probabilities: [[0.5, '0.5']] })] }, "'records.0.probabilities.0'"],
+    [
+      'a probability that is text',
+      { records: [wire('r', d, { probabilities: [[0.5, '0.5']] })] },
+      "'records.0.probabilities.0'",
+    ],
     ['probabilities not rows', { records: [wire('r', d, { probabilities: [0.5] })] }, "'records.0.probabilities.0'"],
     ['one output for two rows', { records: [wire('r', d, { inputs: [{ a: 1 }, { a: 2 }] })] }, "'records.0.outputs'"],
-    ['probabilities for no row', { records: [wire('r', d, { probabilities: [[0.5], [0.5]] })] }, "'records.0.probabilities'"],
+    [
+      'probabilities for no row',
+      { records: [wire('r', d, { probabilities: [[0.5], [0.5]] })] },
+      "'records.0.probabilities'",
+    ],
     ['status code 42', { records: [wire('r', d, { status_code: 42 })] }, "'records.0.status_code'"],
     ['oversize inputs', { records: [wire('r', d, { inputs: [{ text: big }] })] }, "'records.0.inputs'"],
-    ['the second record bad', { records: [wire('fine', d), wire('r', d, { model_name: 7 })] }, "'records.1.model_name'"],
+    [
+      'the second record bad',
+      { records: [wire('fine', d), wire('r', d, { model_name: 7 })] },
+      "'records.1.model_name'",
+    ],
     ['records not a list', { records: { 0: wire('r', d) } }, "'records'"],
     ['missing records', { dropped: 1, deployment: d }, "'records'"],
-    ['too many records', { records: Array.from({ length: 1001 }, (_, i) => wire(`r${i}`, d, { inputs: [], outputs: [], status_code: 500, probabilities: undefined })) }, "'records'"],
+    [
+      'too many records',
+      {
+        records: Array.from({ length: 1001 }, (_, i) =>
+          wire(`r${i}`, d, { inputs: [], outputs: [], status_code: 500, probabilities: undefined }),
+        ),
+      },
+      "'records'",
+    ],
     ['negative dropped', { records: [wire('r', d)], dropped: -1 }, "'dropped'"],
     ['dropped as text', { records: [wire('r', d)], dropped: 'some' }, "'dropped'"],
     ['dropped for nobody', { records: [], dropped: 3 }, "'dropped'"],
@@ -222,7 +289,10 @@ describe('bad input is 400 INVALID_PARAMETER_VALUE naming the field, and logs no
   ]
   it.each(cases)('log-batch: %s', async (_, body, field) => {
     const res = await call('POST', 'log-batch', body)
-    expect([res.status, res.json.error_code], JSON.stringify(res.json).slice(0, 300)).toEqual([400, 'INVALID_PARAMETER_VALUE'])
+    expect([res.status, res.json.error_code], JSON.stringify(res.json).slice(0, 300)).toEqual([
+      400,
+      'INVALID_PARAMETER_VALUE',
+    ])
     expect(res.json.message).toContain(field)
   })
 
@@ -239,7 +309,9 @@ describe('bad input is 400 INVALID_PARAMETER_VALUE naming the field, and logs no
     expect([bytes(exact), bytes(over)]).toEqual([limit, limit + 1])
     const at = unique('limit')
     await ok(call('POST', 'log-batch', { records: [wire(`${at}-fits`, at, { inputs: exact })] }))
-    const refused = await call('POST', 'log-batch', { records: [wire(`${at}-over`, at, { outputs: [], status_code: 500, probabilities: undefined, inputs: over })] })
+    const refused = await call('POST', 'log-batch', {
+      records: [wire(`${at}-over`, at, { outputs: [], status_code: 500, probabilities: undefined, inputs: over })],
+    })
     expect([refused.status, refused.json.error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE'])
     expect(refused.json.message).toContain(`'records.0.inputs': it is ${limit + 1} bytes of JSON`)
     const [logged] = (await ok(call('GET', 'get', { request_id: `${at}-fits` }))).records
@@ -272,14 +344,25 @@ describe('bad input is 400 INVALID_PARAMETER_VALUE naming the field, and logs no
     ['a missing label', { labels: [{ request_id: 'r' }] }, "'labels.0.label'"],
     ['a label that is an object', { labels: [{ request_id: 'r', label: { y: 1 } }] }, "'labels.0.label'"],
     ['a missing request_id', { labels: [{ label: 1 }] }, "'labels.0.request_id'"],
-    ['a request_id over 128 characters', { labels: [{ request_id: 'r'.repeat(129), label: 1 }] }, "'labels.0.request_id'"],
+    [
+      'a request_id over 128 characters',
+      { labels: [{ request_id: 'r'.repeat(129), label: 1 }] },
+      "'labels.0.request_id'",
+    ],
     ['a negative timestamp', { labels: [{ request_id: 'r', label: 1, timestamp_ms: -5 }] }, "'labels.0.timestamp_ms'"],
-    ['too many labels', { labels: Array.from({ length: 1001 }, (_, i) => ({ request_id: `r${i}`, label: 1 })) }, "'labels'"],
+    [
+      'too many labels',
+      { labels: Array.from({ length: 1001 }, (_, i) => ({ request_id: `r${i}`, label: 1 })) },
+      "'labels'",
+    ],
     ['labels missing', {}, "'labels'"],
   ]
   it.each(labels)('labels: %s', async (_, body, field) => {
     const res = await call('POST', 'labels', body)
-    expect([res.status, res.json.error_code], JSON.stringify(res.json).slice(0, 300)).toEqual([400, 'INVALID_PARAMETER_VALUE'])
+    expect([res.status, res.json.error_code], JSON.stringify(res.json).slice(0, 300)).toEqual([
+      400,
+      'INVALID_PARAMETER_VALUE',
+    ])
     expect(res.json.message).toContain(field)
   })
 
@@ -323,7 +406,9 @@ describe('PredictionLogClient (keel.predictions)', () => {
     expect(page.items.map((p) => p.requestId)).toEqual(['s2499', 's2497'])
     expect(page.nextPageToken).toEqual(expect.any(String))
 
-    await keel.predictions.postLabels(records.slice(0, 1200).map((r, i) => ({ requestId: r.requestId, label: i % 3, timestampMs: T0 + 5000 })))
+    await keel.predictions.postLabels(
+      records.slice(0, 1200).map((r, i) => ({ requestId: r.requestId, label: i % 3, timestampMs: T0 + 5000 })),
+    )
     const got = await keel.predictions.get('s7')
     expect(got).toEqual([{ ...records[7], label: 1, labelTimestampMs: T0 + 5000 }])
     const window = await keel.predictions.search({ deployment, startTime: T0 + 399, endTime: T0 + 400 })
@@ -348,10 +433,30 @@ describe('PredictionLogClient (keel.predictions)', () => {
 })
 
 describe('hostile values inside records, labels and searches', () => {
-  const ODD: unknown[] = [null, true, -1, 2 ** 63, 1.5, 1e308, '', ' ', 'NaN', '\u0000', '\ud800', 'é'.repeat(300), 'x'.repeat(70_000), '9'.repeat(19), [], {}, [1, [2]], { a: { b: null } }, Number.MAX_SAFE_INTEGER]
+  const ODD: unknown[] = [
+    null,
+    true,
+    -1,
+    2 ** 63,
+    1.5,
+    1e308,
+    '',
+    ' ',
+    'NaN',
+    '\u0000',
+    '\ud800',
+    'é'.repeat(300),
+    'x'.repeat(70_000),
+    '9'.repeat(19),
+    [],
+    {},
+    [1, [2]],
+    { a: { b: null } },
+    Number.MAX_SAFE_INTEGER,
+  ]
   /** A small deterministic PRNG, so a failure replays. */
   let s = 20261127
-  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32)
+  const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32
   const odd = () => ODD[Math.floor(rand() * ODD.length)]
 
   it('never answers 5xx, and what it accepts reads back', async () => {
@@ -366,22 +471,46 @@ describe('hostile values inside records, labels and searches', () => {
         if (field === 'inputs' && rand() < 0.5) r.inputs = [{ [String(odd())]: odd() }]
         else r[field] = odd()
       }
-      const body = rand() < 0.3 ? { records: [r], dropped: odd(), deployment: rand() < 0.5 ? d : odd() } : { records: [r] }
+      const body =
+        rand() < 0.3 ? { records: [r], dropped: odd(), deployment: rand() < 0.5 ? d : odd() } : { records: [r] }
       const res = await call('POST', 'log-batch', body)
       if (res.status >= 500 || (res.status !== 200 && res.json.error_code !== 'INVALID_PARAMETER_VALUE')) {
-        failures.push(`${res.status} ${JSON.stringify(res.json).slice(0, 200)} <- ${JSON.stringify(body).slice(0, 300)}`)
+        failures.push(
+          `${res.status} ${JSON.stringify(res.json).slice(0, 200)} <- ${JSON.stringify(body).slice(0, 300)}`,
+        )
       }
       if (res.status === 200) accepted++
     }
     for (let i = 0; i < 60; i++) {
-      const label = { request_id: rand() < 0.5 ? `f${i}` : odd(), label: odd(), ...(rand() < 0.5 && { timestamp_ms: odd() }) }
+      const label = {
+        request_id: rand() < 0.5 ? `f${i}` : odd(),
+        label: odd(),
+        ...(rand() < 0.5 && { timestamp_ms: odd() }),
+      }
       const res = await call('POST', 'labels', { labels: [label] })
-      if (res.status >= 500) failures.push(`labels ${res.status} ${JSON.stringify(res.json).slice(0, 200)} <- ${JSON.stringify(label).slice(0, 200)}`)
-      const params = ['deployment', 'model_name', 'model_version', 'variant', 'shadow', 'start_time', 'end_time', 'max_results', 'page_token', 'order']
+      if (res.status >= 500)
+        failures.push(
+          `labels ${res.status} ${JSON.stringify(res.json).slice(0, 200)} <- ${JSON.stringify(label).slice(0, 200)}`,
+        )
+      const params = [
+        'deployment',
+        'model_name',
+        'model_version',
+        'variant',
+        'shadow',
+        'start_time',
+        'end_time',
+        'max_results',
+        'page_token',
+        'order',
+      ]
       const query: Record<string, string> = {}
       for (const p of params) if (rand() < 0.3) query[p] = String(odd()).slice(0, 2000)
       const found = await call('GET', 'search', query)
-      if (found.status >= 500) failures.push(`search ${found.status} ${JSON.stringify(found.json).slice(0, 200)} <- ${JSON.stringify(query).slice(0, 200)}`)
+      if (found.status >= 500)
+        failures.push(
+          `search ${found.status} ${JSON.stringify(found.json).slice(0, 200)} <- ${JSON.stringify(query).slice(0, 200)}`,
+        )
     }
     expect(failures).toEqual([])
     // Whatever was accepted is readable, and the summary counts exactly that.
@@ -406,7 +535,9 @@ describe('concurrent writers and a crash', () => {
           for (let b = 0; b < 5; b++) {
             const own = Array.from({ length: 25 }, (_, i) => c * 125 + b * 25 + i)
             const neighbour = Array.from({ length: 10 }, (_, i) => ((c + 1) % 8) * 125 + b * 25 + i)
-            const records = [...own, ...neighbour].map((n) => wire(`c${n}`, d, { timestamp_ms: T0 + n, variant: n % 2 ? 'challenger' : 'champion' }))
+            const records = [...own, ...neighbour].map((n) =>
+              wire(`c${n}`, d, { timestamp_ms: T0 + n, variant: n % 2 ? 'challenger' : 'champion' }),
+            )
             const res = await fetch(`${first.url}/api/2.0/keel/predictions/log-batch`, {
               method: 'POST',
               headers: { 'content-type': 'application/json' },
@@ -420,11 +551,17 @@ describe('concurrent writers and a crash', () => {
       await first.stop('SIGKILL')
       const second = await startKeelServer({ dataDir: first.dataDir })
       try {
-        const got = (await fetch(`${second.url}/api/2.0/keel/predictions/search?deployment=${d}&max_results=10000`).then((r) => r.json())) as { records: { request_id: string }[] }
+        const got = (await fetch(
+          `${second.url}/api/2.0/keel/predictions/search?deployment=${d}&max_results=10000`,
+        ).then((r) => r.json())) as { records: { request_id: string }[] }
         const ids = got.records.map((r) => r.request_id)
         expect(new Set(ids).size).toBe(ids.length)
         expect(ids).toEqual(Array.from({ length: 1000 }, (_, n) => `c${n}`))
-        const summary = ((await fetch(`${second.url}/api/2.0/keel/predictions/deployments`).then((r) => r.json())) as { deployments: unknown[] }).deployments[0]
+        const summary = (
+          (await fetch(`${second.url}/api/2.0/keel/predictions/deployments`).then((r) => r.json())) as {
+            deployments: unknown[]
+          }
+        ).deployments[0]
         // Every batch brought records no one else sent, so each of the 40 dropped counts counts.
         expect(summary).toEqual({
           deployment: d,

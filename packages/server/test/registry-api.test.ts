@@ -38,12 +38,22 @@ async function newModel(name = uniqueName(), extra: Record<string, unknown> = {}
 
 /** A version of the shared run's model: a runs:/ source names its run as run_id (as MLflow requires). */
 async function newVersion(name: string, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
-  const res = await call('POST', '/model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId, ...extra })
+  const res = await call('POST', '/model-versions/create', {
+    name,
+    source: `runs:/${runId}/model`,
+    run_id: runId,
+    ...extra,
+  })
   expect(res.status, JSON.stringify(res.json)).toBe(200)
   return res.json.model_version
 }
 
-async function expectError(res: Promise<{ status: number; json: any }>, status: number, code: string, message?: string | RegExp) {
+async function expectError(
+  res: Promise<{ status: number; json: any }>,
+  status: number,
+  code: string,
+  message?: string | RegExp,
+) {
   const { status: got, json } = await res
   expect({ status: got, code: json.error_code }, JSON.stringify(json)).toEqual({ status, code })
   if (message !== undefined) expect(json.message).toMatch(message)
@@ -57,7 +67,11 @@ async function newRun(): Promise<{ run_id: string; artifact_uri: string }> {
 }
 
 async function newLoggedModel(name: string, sourceRunId?: string): Promise<{ model_id: string; artifact_uri: string }> {
-  const res = await call('POST', '/logged-models', { experiment_id: experimentId, name, ...(sourceRunId && { source_run_id: sourceRunId }) })
+  const res = await call('POST', '/logged-models', {
+    experiment_id: experimentId,
+    name,
+    ...(sourceRunId && { source_run_id: sourceRunId }),
+  })
   expect(res.status, JSON.stringify(res.json)).toBe(200)
   return res.json.model.info
 }
@@ -71,11 +85,20 @@ describe('registered models', () => {
       tags: [{ key: 'team', value: 'risk' }],
     })
     expect(created.status).toBe(200)
-    expect(created.json.registered_model).toMatchObject({ name, description: 'fraud detector', tags: [{ key: 'team', value: 'risk' }] })
+    expect(created.json.registered_model).toMatchObject({
+      name,
+      description: 'fraud detector',
+      tags: [{ key: 'team', value: 'risk' }],
+    })
     expect(typeof created.json.registered_model.creation_timestamp).toBe('number')
     const got = await call('GET', '/registered-models/get', { name })
     expect(got.json.registered_model).toEqual(created.json.registered_model)
-    await expectError(call('POST', '/registered-models/create', { name }), 400, 'RESOURCE_ALREADY_EXISTS', `Registered Model (name=${name}) already exists`)
+    await expectError(
+      call('POST', '/registered-models/create', { name }),
+      400,
+      'RESOURCE_ALREADY_EXISTS',
+      `Registered Model (name=${name}) already exists`,
+    )
     await expectError(call('GET', '/registered-models/get', { name: 'never-was' }), 404, 'RESOURCE_DOES_NOT_EXIST')
   })
 
@@ -89,33 +112,66 @@ describe('registered models', () => {
     expect(renamed.json.registered_model.latest_versions).toMatchObject([{ name: newName, version: '1' }])
     await expectError(call('GET', '/registered-models/get', { name }), 404, 'RESOURCE_DOES_NOT_EXIST')
     const taken = await newModel()
-    await expectError(call('POST', '/registered-models/rename', { name: newName, new_name: taken }), 400, 'RESOURCE_ALREADY_EXISTS')
-    await expectError(call('POST', '/registered-models/rename', { name: newName, new_name: 'a/b' }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(
+      call('POST', '/registered-models/rename', { name: newName, new_name: taken }),
+      400,
+      'RESOURCE_ALREADY_EXISTS',
+    )
+    await expectError(
+      call('POST', '/registered-models/rename', { name: newName, new_name: 'a/b' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
 
     const updated = await call('PATCH', '/registered-models/update', { name: newName, description: 'v2' })
     expect(updated.json.registered_model.description).toBe('v2')
-    await expectError(call('PATCH', '/registered-models/update', { name: 'ghost-model', description: 'x' }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    await expectError(
+      call('PATCH', '/registered-models/update', { name: 'ghost-model', description: 'x' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
 
     const deleted = await call('DELETE', '/registered-models/delete', { name: newName })
     expect(deleted).toEqual({ status: 200, json: {} })
     await expectError(call('GET', '/registered-models/get', { name: newName }), 404, 'RESOURCE_DOES_NOT_EXIST')
-    await expectError(call('GET', '/model-versions/get', { name: newName, version: '1' }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    await expectError(
+      call('GET', '/model-versions/get', { name: newName, version: '1' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
     await expectError(call('DELETE', '/registered-models/delete', { name: newName }), 404, 'RESOURCE_DOES_NOT_EXIST')
   })
 
   it('sets and deletes model tags', async () => {
     const name = await newModel()
     expect((await call('POST', '/registered-models/set-tag', { name, key: 'k', value: 'v' })).status).toBe(200)
-    expect((await call('GET', '/registered-models/get', { name })).json.registered_model.tags).toEqual([{ key: 'k', value: 'v' }])
+    expect((await call('GET', '/registered-models/get', { name })).json.registered_model.tags).toEqual([
+      { key: 'k', value: 'v' },
+    ])
     expect((await call('DELETE', '/registered-models/delete-tag', { name, key: 'k' })).status).toBe(200)
     expect((await call('GET', '/registered-models/get', { name })).json.registered_model.tags ?? []).toEqual([])
     // deleting a tag that is not set (any more, or never) is a no-op, as in MLflow
     expect(await call('DELETE', '/registered-models/delete-tag', { name, key: 'k' })).toEqual({ status: 200, json: {} })
-    expect(await call('DELETE', '/registered-models/delete-tag', { name, key: 'never-set' })).toEqual({ status: 200, json: {} })
+    expect(await call('DELETE', '/registered-models/delete-tag', { name, key: 'never-set' })).toEqual({
+      status: 200,
+      json: {},
+    })
     // an unknown model is still not found
-    await expectError(call('DELETE', '/registered-models/delete-tag', { name: 'ghost-model', key: 'k' }), 404, 'RESOURCE_DOES_NOT_EXIST')
-    await expectError(call('POST', '/registered-models/set-tag', { name: 'ghost-model', key: 'k', value: 'v' }), 404, 'RESOURCE_DOES_NOT_EXIST')
-    await expectError(call('POST', '/registered-models/set-tag', { name, key: 'bad key!', value: 'v' }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(
+      call('DELETE', '/registered-models/delete-tag', { name: 'ghost-model', key: 'k' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
+    await expectError(
+      call('POST', '/registered-models/set-tag', { name: 'ghost-model', key: 'k', value: 'v' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
+    await expectError(
+      call('POST', '/registered-models/set-tag', { name, key: 'bad key!', value: 'v' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
   })
 
   it('searches with a filter, an order and pages', async () => {
@@ -134,9 +190,16 @@ describe('registered models', () => {
       token = res.json.next_page_token
     } while (token)
     expect(seen).toEqual(['a', 'b', 'c', 'd'].map((n) => `${prefix}-${n}`))
-    const desc = await call('GET', '/registered-models/search', { filter: `name LIKE '${prefix}-%'`, order_by: ['name DESC'] })
-    expect(desc.json.registered_models.map((m: { name: string }) => m.name)).toEqual(['d', 'c', 'b', 'a'].map((n) => `${prefix}-${n}`))
-    const byTag = await call('GET', '/registered-models/search', { filter: `tags.letter = 'b' AND name LIKE '${prefix}%'` })
+    const desc = await call('GET', '/registered-models/search', {
+      filter: `name LIKE '${prefix}-%'`,
+      order_by: ['name DESC'],
+    })
+    expect(desc.json.registered_models.map((m: { name: string }) => m.name)).toEqual(
+      ['d', 'c', 'b', 'a'].map((n) => `${prefix}-${n}`),
+    )
+    const byTag = await call('GET', '/registered-models/search', {
+      filter: `tags.letter = 'b' AND name LIKE '${prefix}%'`,
+    })
     expect(byTag.json.registered_models.map((m: { name: string }) => m.name)).toEqual([`${prefix}-b`])
     // MLflow's client hides prompts with this clause: models without the tag must stay
     const notPrompt = await call('GET', '/registered-models/search', {
@@ -145,7 +208,11 @@ describe('registered models', () => {
     expect(notPrompt.json.registered_models).toHaveLength(4)
     await expectError(call('GET', '/registered-models/search', { filter: 'name = ' }), 400, 'INVALID_PARAMETER_VALUE')
     await expectError(call('GET', '/registered-models/search', { max_results: 1001 }), 400, 'INVALID_PARAMETER_VALUE')
-    await expectError(call('GET', '/registered-models/search', { order_by: ['bogus ASC'] }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(
+      call('GET', '/registered-models/search', { order_by: ['bogus ASC'] }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
   })
 })
 
@@ -157,15 +224,31 @@ describe('tag filters: != needs the tag, except mlflow.prompt.is_prompt', () => 
     await newModel(`${p}-a`, { tags: [{ key: 'team', value: 'a' }] })
     await newModel(`${p}-b`, { tags: [{ key: 'team', value: 'b' }] })
     await newModel(`${p}-none`)
-    await newModel(`${p}-prompt`, { tags: [{ key: 'team', value: 'b' }, { key: 'mlflow.prompt.is_prompt', value: 'true' }] })
-    const search = (filter: string) => call('GET', '/registered-models/search', { filter: `name LIKE '${p}-%' AND ${filter}` })
+    await newModel(`${p}-prompt`, {
+      tags: [
+        { key: 'team', value: 'b' },
+        { key: 'mlflow.prompt.is_prompt', value: 'true' },
+      ],
+    })
+    const search = (filter: string) =>
+      call('GET', '/registered-models/search', { filter: `name LIKE '${p}-%' AND ${filter}` })
     expect(names(await search("tags.team != 'a'"), 'registered_models')).toEqual([`${p}-b`, `${p}-prompt`])
     expect(names(await search("tags.team = 'b'"), 'registered_models')).toEqual([`${p}-b`, `${p}-prompt`])
-    expect(names(await search("tags.`mlflow.prompt.is_prompt` != 'true'"), 'registered_models')).toEqual([`${p}-a`, `${p}-b`, `${p}-none`])
-    expect(names(await search("tags.`mlflow.prompt.is_prompt` = 'false'"), 'registered_models')).toEqual([`${p}-a`, `${p}-b`, `${p}-none`])
+    expect(names(await search("tags.`mlflow.prompt.is_prompt` != 'true'"), 'registered_models')).toEqual([
+      `${p}-a`,
+      `${p}-b`,
+      `${p}-none`,
+    ])
+    expect(names(await search("tags.`mlflow.prompt.is_prompt` = 'false'"), 'registered_models')).toEqual([
+      `${p}-a`,
+      `${p}-b`,
+      `${p}-none`,
+    ])
     expect(names(await search("tags.`mlflow.prompt.is_prompt` = 'true'"), 'registered_models')).toEqual([`${p}-prompt`])
     // what MLflow's client sends for search_registered_models("tags.team != 'a'")
-    expect(names(await search("tags.team != 'a' AND tags.`mlflow.prompt.is_prompt` != 'true'"), 'registered_models')).toEqual([`${p}-b`])
+    expect(
+      names(await search("tags.team != 'a' AND tags.`mlflow.prompt.is_prompt` != 'true'"), 'registered_models'),
+    ).toEqual([`${p}-b`])
   })
 
   it("model versions: tags.team != 'a' leaves out versions without a team; is_prompt != 'true' keeps them", async () => {
@@ -189,7 +272,11 @@ describe('tag filters: != needs the tag, except mlflow.prompt.is_prompt', () => 
 describe('model versions', () => {
   it('creates READY versions 1, 2 with MLflow wire shapes; get, update, get-download-uri', async () => {
     const name = await newModel()
-    const v1 = await newVersion(name, { description: 'first', tags: [{ key: 'k', value: 'v' }], run_link: 'http://ci/1' })
+    const v1 = await newVersion(name, {
+      description: 'first',
+      tags: [{ key: 'k', value: 'v' }],
+      run_link: 'http://ci/1',
+    })
     expect(v1).toMatchObject({
       name,
       version: '1',
@@ -212,9 +299,21 @@ describe('model versions', () => {
     expect(uri).toEqual({ status: 200, json: { artifact_uri: `${runArtifactUri}/model` } })
 
     await expectError(call('GET', '/model-versions/get', { name, version: '3' }), 404, 'RESOURCE_DOES_NOT_EXIST')
-    await expectError(call('GET', '/model-versions/get', { name: 'ghost-model', version: '1' }), 404, 'RESOURCE_DOES_NOT_EXIST')
-    await expectError(call('GET', '/model-versions/get-download-uri', { name, version: '9' }), 404, 'RESOURCE_DOES_NOT_EXIST')
-    await expectError(call('POST', '/model-versions/create', { name: 'ghost-model', source: `runs:/${runId}/model`, run_id: runId }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    await expectError(
+      call('GET', '/model-versions/get', { name: 'ghost-model', version: '1' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
+    await expectError(
+      call('GET', '/model-versions/get-download-uri', { name, version: '9' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
+    await expectError(
+      call('POST', '/model-versions/create', { name: 'ghost-model', source: `runs:/${runId}/model`, run_id: runId }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
   })
 
   it('refuses non-integer versions with 400', async () => {
@@ -223,22 +322,47 @@ describe('model versions', () => {
     for (const version of ['abc', '1.5', '-1', '1e3', '']) {
       await expectError(call('GET', '/model-versions/get', { name, version }), 400, 'INVALID_PARAMETER_VALUE')
     }
-    await expectError(call('POST', '/model-versions/transition-stage', { name, version: 'x', stage: 'Staging' }), 400, 'INVALID_PARAMETER_VALUE')
-    await expectError(call('POST', '/registered-models/alias', { name, alias: 'a', version: 'one' }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(
+      call('POST', '/model-versions/transition-stage', { name, version: 'x', stage: 'Staging' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
+    await expectError(
+      call('POST', '/registered-models/alias', { name, alias: 'a', version: 'one' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
   })
 
   it('transitions stages (case-insensitive), archives existing versions, refuses an invalid stage', async () => {
     const name = await newModel()
     await newVersion(name)
     await newVersion(name)
-    const t1 = await call('POST', '/model-versions/transition-stage', { name, version: '1', stage: 'production', archive_existing_versions: false })
+    const t1 = await call('POST', '/model-versions/transition-stage', {
+      name,
+      version: '1',
+      stage: 'production',
+      archive_existing_versions: false,
+    })
     expect(t1.status).toBe(200)
     expect(t1.json.model_version).toMatchObject({ version: '1', current_stage: 'Production' })
-    const t2 = await call('POST', '/model-versions/transition-stage', { name, version: '2', stage: 'Production', archive_existing_versions: true })
+    const t2 = await call('POST', '/model-versions/transition-stage', {
+      name,
+      version: '2',
+      stage: 'Production',
+      archive_existing_versions: true,
+    })
     expect(t2.json.model_version.current_stage).toBe('Production')
-    expect((await call('GET', '/model-versions/get', { name, version: '1' })).json.model_version.current_stage).toBe('Archived')
+    expect((await call('GET', '/model-versions/get', { name, version: '1' })).json.model_version.current_stage).toBe(
+      'Archived',
+    )
     await expectError(
-      call('POST', '/model-versions/transition-stage', { name, version: '1', stage: 'Prod', archive_existing_versions: false }),
+      call('POST', '/model-versions/transition-stage', {
+        name,
+        version: '1',
+        stage: 'Prod',
+        archive_existing_versions: false,
+      }),
       400,
       'INVALID_PARAMETER_VALUE',
       /Invalid Model Version stage/,
@@ -246,15 +370,27 @@ describe('model versions', () => {
     // as in MLflow, archiving the others only makes sense for Staging and Production
     for (const stage of ['None', 'archived']) {
       await expectError(
-        call('POST', '/model-versions/transition-stage', { name, version: '2', stage, archive_existing_versions: true }),
+        call('POST', '/model-versions/transition-stage', {
+          name,
+          version: '2',
+          stage,
+          archive_existing_versions: true,
+        }),
         400,
         'INVALID_PARAMETER_VALUE',
         /not an Active stage/,
       )
     }
-    expect((await call('GET', '/model-versions/get', { name, version: '2' })).json.model_version.current_stage).toBe('Production')
+    expect((await call('GET', '/model-versions/get', { name, version: '2' })).json.model_version.current_stage).toBe(
+      'Production',
+    )
     await expectError(
-      call('POST', '/model-versions/transition-stage', { name, version: '7', stage: 'Staging', archive_existing_versions: false }),
+      call('POST', '/model-versions/transition-stage', {
+        name,
+        version: '7',
+        stage: 'Staging',
+        archive_existing_versions: false,
+      }),
       404,
       'RESOURCE_DOES_NOT_EXIST',
     )
@@ -263,8 +399,18 @@ describe('model versions', () => {
   it('get-latest-versions over POST and GET, with and without stages; latest_versions on the model', async () => {
     const name = await newModel()
     for (let i = 0; i < 4; i++) await newVersion(name)
-    await call('POST', '/model-versions/transition-stage', { name, version: '1', stage: 'Staging', archive_existing_versions: false })
-    await call('POST', '/model-versions/transition-stage', { name, version: '2', stage: 'Production', archive_existing_versions: false })
+    await call('POST', '/model-versions/transition-stage', {
+      name,
+      version: '1',
+      stage: 'Staging',
+      archive_existing_versions: false,
+    })
+    await call('POST', '/model-versions/transition-stage', {
+      name,
+      version: '2',
+      stage: 'Production',
+      archive_existing_versions: false,
+    })
     const byStage = (list: { current_stage: string; version: string }[]) =>
       Object.fromEntries(list.map((v) => [v.current_stage, v.version]))
     const post = await call('POST', '/registered-models/get-latest-versions', { name })
@@ -277,26 +423,60 @@ describe('model versions', () => {
     expect(byStage(getStages.json.model_versions)).toEqual({ Staging: '1', None: '4' })
     const model = await call('GET', '/registered-models/get', { name })
     expect(byStage(model.json.registered_model.latest_versions)).toEqual({ Staging: '1', Production: '2', None: '4' })
-    await expectError(call('POST', '/registered-models/get-latest-versions', { name, stages: ['Nope'] }), 400, 'INVALID_PARAMETER_VALUE')
-    await expectError(call('POST', '/registered-models/get-latest-versions', { name: 'ghost-model' }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    await expectError(
+      call('POST', '/registered-models/get-latest-versions', { name, stages: ['Nope'] }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
+    await expectError(
+      call('POST', '/registered-models/get-latest-versions', { name: 'ghost-model' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
   })
 
   it('sets and deletes version tags; deletes a version (DELETE with a JSON body) without reusing its number', async () => {
     const name = await newModel()
     await newVersion(name)
     await newVersion(name)
-    expect((await call('POST', '/model-versions/set-tag', { name, version: '2', key: 'q', value: 'ok' })).status).toBe(200)
-    expect((await call('GET', '/model-versions/get', { name, version: '2' })).json.model_version.tags).toEqual([{ key: 'q', value: 'ok' }])
-    expect((await call('POST', '/model-versions/set-tag', { name, version: '2', key: 'keep', value: 'me' })).status).toBe(200)
+    expect((await call('POST', '/model-versions/set-tag', { name, version: '2', key: 'q', value: 'ok' })).status).toBe(
+      200,
+    )
+    expect((await call('GET', '/model-versions/get', { name, version: '2' })).json.model_version.tags).toEqual([
+      { key: 'q', value: 'ok' },
+    ])
+    expect(
+      (await call('POST', '/model-versions/set-tag', { name, version: '2', key: 'keep', value: 'me' })).status,
+    ).toBe(200)
     expect((await call('DELETE', '/model-versions/delete-tag', { name, version: '2', key: 'q' })).status).toBe(200)
     // deleting a tag that is not set (any more, or never) is a no-op, as in MLflow
-    expect(await call('DELETE', '/model-versions/delete-tag', { name, version: '2', key: 'q' })).toEqual({ status: 200, json: {} })
-    expect(await call('DELETE', '/model-versions/delete-tag', { name, version: '2', key: 'never-set' })).toEqual({ status: 200, json: {} })
-    expect((await call('GET', '/model-versions/get', { name, version: '2' })).json.model_version.tags).toEqual([{ key: 'keep', value: 'me' }])
+    expect(await call('DELETE', '/model-versions/delete-tag', { name, version: '2', key: 'q' })).toEqual({
+      status: 200,
+      json: {},
+    })
+    expect(await call('DELETE', '/model-versions/delete-tag', { name, version: '2', key: 'never-set' })).toEqual({
+      status: 200,
+      json: {},
+    })
+    expect((await call('GET', '/model-versions/get', { name, version: '2' })).json.model_version.tags).toEqual([
+      { key: 'keep', value: 'me' },
+    ])
     // an unknown version or model is still not found
-    await expectError(call('DELETE', '/model-versions/delete-tag', { name, version: '5', key: 'q' }), 404, 'RESOURCE_DOES_NOT_EXIST')
-    await expectError(call('DELETE', '/model-versions/delete-tag', { name: 'ghost-model', version: '1', key: 'q' }), 404, 'RESOURCE_DOES_NOT_EXIST')
-    await expectError(call('POST', '/model-versions/set-tag', { name, version: '5', key: 'q', value: 'x' }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    await expectError(
+      call('DELETE', '/model-versions/delete-tag', { name, version: '5', key: 'q' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
+    await expectError(
+      call('DELETE', '/model-versions/delete-tag', { name: 'ghost-model', version: '1', key: 'q' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
+    await expectError(
+      call('POST', '/model-versions/set-tag', { name, version: '5', key: 'q', value: 'x' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
 
     expect(await call('DELETE', '/model-versions/delete', { name, version: '2' })).toEqual({ status: 200, json: {} })
     await expectError(call('GET', '/model-versions/get', { name, version: '2' }), 404, 'RESOURCE_DOES_NOT_EXIST')
@@ -325,9 +505,15 @@ describe('model versions', () => {
     expect(seen).toEqual(['1', '2', '3', '4', '5'])
     const ranged = await call('GET', '/model-versions/search', { filter: `name = '${name}' AND version_number > 3` })
     expect(ranged.json.model_versions.map((v: { version: string }) => v.version).sort()).toEqual(['4', '5'])
-    const byRun = await call('GET', '/model-versions/search', { filter: `run_id IN ('${runId}', 'other') AND name = '${name}'` })
+    const byRun = await call('GET', '/model-versions/search', {
+      filter: `run_id IN ('${runId}', 'other') AND name = '${name}'`,
+    })
     expect(byRun.json.model_versions).toHaveLength(5)
-    await expectError(call('GET', '/model-versions/search', { filter: 'version_number = abc' }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(
+      call('GET', '/model-versions/search', { filter: 'version_number = abc' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
   })
 })
 
@@ -336,36 +522,73 @@ describe('aliases', () => {
     const name = await newModel()
     await newVersion(name)
     await newVersion(name)
-    expect(await call('POST', '/registered-models/alias', { name, alias: 'champion', version: '1' })).toEqual({ status: 200, json: {} })
-    expect((await call('GET', '/model-versions/get', { name, version: '1' })).json.model_version.aliases).toEqual(['champion'])
+    expect(await call('POST', '/registered-models/alias', { name, alias: 'champion', version: '1' })).toEqual({
+      status: 200,
+      json: {},
+    })
+    expect((await call('GET', '/model-versions/get', { name, version: '1' })).json.model_version.aliases).toEqual([
+      'champion',
+    ])
     // a numeric version is accepted too
     expect((await call('POST', '/registered-models/alias', { name, alias: 'champion', version: 2 })).status).toBe(200)
     const byAlias = await call('GET', '/registered-models/alias', { name, alias: 'champion' })
     expect(byAlias.json.model_version).toMatchObject({ name, version: '2', aliases: ['champion'] })
-    expect((await call('GET', '/model-versions/get', { name, version: '1' })).json.model_version.aliases ?? []).toEqual([])
-    expect((await call('GET', '/registered-models/get', { name })).json.registered_model.aliases).toEqual([{ alias: 'champion', version: '2' }])
+    expect((await call('GET', '/model-versions/get', { name, version: '1' })).json.model_version.aliases ?? []).toEqual(
+      [],
+    )
+    expect((await call('GET', '/registered-models/get', { name })).json.registered_model.aliases).toEqual([
+      { alias: 'champion', version: '2' },
+    ])
 
     expect((await call('DELETE', '/registered-models/alias', { name, alias: 'champion' })).status).toBe(200)
     // an unset alias of an existing model: MLflow's 400 INVALID_PARAMETER_VALUE and message
-    const unset = await expectError(call('GET', '/registered-models/alias', { name, alias: 'champion' }), 400, 'INVALID_PARAMETER_VALUE')
+    const unset = await expectError(
+      call('GET', '/registered-models/alias', { name, alias: 'champion' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
     expect(unset.message).toBe('Registered model alias champion not found.')
-    await expectError(call('GET', '/registered-models/alias', { name: 'ghost-model', alias: 'champion' }), 404, 'RESOURCE_DOES_NOT_EXIST')
-    await expectError(call('DELETE', '/registered-models/alias', { name: 'ghost-model', alias: 'champion' }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    await expectError(
+      call('GET', '/registered-models/alias', { name: 'ghost-model', alias: 'champion' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
+    await expectError(
+      call('DELETE', '/registered-models/alias', { name: 'ghost-model', alias: 'champion' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
   })
 
   it('refuses an alias on a missing version, reserved names and bad characters', async () => {
     const name = await newModel()
     await newVersion(name)
     // RESOURCE_DOES_NOT_EXIST as stock MLflow 3.17 answers (python/compat/test_registry_errors.py checks it there).
-    await expectError(call('POST', '/registered-models/alias', { name, alias: 'champion', version: '9' }), 404, 'RESOURCE_DOES_NOT_EXIST')
-    await expectError(call('POST', '/registered-models/alias', { name: 'ghost-model', alias: 'champion', version: '1' }), 404, 'RESOURCE_DOES_NOT_EXIST')
+    await expectError(
+      call('POST', '/registered-models/alias', { name, alias: 'champion', version: '9' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
+    await expectError(
+      call('POST', '/registered-models/alias', { name: 'ghost-model', alias: 'champion', version: '1' }),
+      404,
+      'RESOURCE_DOES_NOT_EXIST',
+    )
     for (const alias of ['latest', 'LATEST', 'v1', 'V12', 'a b', 'a/b', 'a.b', 'x'.repeat(256), '']) {
-      await expectError(call('POST', '/registered-models/alias', { name, alias, version: '1' }), 400, 'INVALID_PARAMETER_VALUE')
+      await expectError(
+        call('POST', '/registered-models/alias', { name, alias, version: '1' }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+      )
     }
     expect((await call('GET', '/registered-models/get', { name })).json.registered_model.aliases ?? []).toEqual([])
     // names that merely start like a reserved one are fine
-    expect((await call('POST', '/registered-models/alias', { name, alias: 'v1-candidate', version: '1' })).status).toBe(200)
-    expect((await call('POST', '/registered-models/alias', { name, alias: 'latest_good', version: '1' })).status).toBe(200)
+    expect((await call('POST', '/registered-models/alias', { name, alias: 'v1-candidate', version: '1' })).status).toBe(
+      200,
+    )
+    expect((await call('POST', '/registered-models/alias', { name, alias: 'latest_good', version: '1' })).status).toBe(
+      200,
+    )
   })
 
   it('deleting a version removes the aliases pointing at it', async () => {
@@ -375,8 +598,15 @@ describe('aliases', () => {
     await call('POST', '/registered-models/alias', { name, alias: 'a', version: '1' })
     await call('POST', '/registered-models/alias', { name, alias: 'b', version: '2' })
     await call('DELETE', '/model-versions/delete', { name, version: '1' })
-    await expectError(call('GET', '/registered-models/alias', { name, alias: 'a' }), 400, 'INVALID_PARAMETER_VALUE', /alias a not found/)
-    expect((await call('GET', '/registered-models/get', { name })).json.registered_model.aliases).toEqual([{ alias: 'b', version: '2' }])
+    await expectError(
+      call('GET', '/registered-models/alias', { name, alias: 'a' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      /alias a not found/,
+    )
+    expect((await call('GET', '/registered-models/get', { name })).json.registered_model.aliases).toEqual([
+      { alias: 'b', version: '2' },
+    ])
   })
 })
 
@@ -386,7 +616,11 @@ describe('input validation: 400 naming the field, never a 5xx', () => {
       await expectError(call('POST', '/registered-models/create', { name }), 400, 'INVALID_PARAMETER_VALUE')
     }
     await expectError(call('POST', '/registered-models/create', {}), 400, 'INVALID_PARAMETER_VALUE', /'name'/)
-    await expectError(call('POST', '/registered-models/create', { name: 'x'.repeat(257) }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(
+      call('POST', '/registered-models/create', { name: 'x'.repeat(257) }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
   })
 
   it('refuses malformed JSON and wrong field types, naming the field', async () => {
@@ -399,17 +633,42 @@ describe('input validation: 400 naming the field, never a 5xx', () => {
     expect(((await bad.json()) as { error_code: string }).error_code).toBe('INVALID_PARAMETER_VALUE')
     const name = await newModel()
     await expectError(call('POST', '/registered-models/create', { name: 31 }), 400, 'INVALID_PARAMETER_VALUE', /'name'/)
-    await expectError(call('POST', '/registered-models/create', { name: uniqueName(), tags: 'x' }), 400, 'INVALID_PARAMETER_VALUE', /'tags'/)
-    await expectError(call('POST', '/model-versions/create', { name, source: 5 }), 400, 'INVALID_PARAMETER_VALUE', /'source'/)
+    await expectError(
+      call('POST', '/registered-models/create', { name: uniqueName(), tags: 'x' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      /'tags'/,
+    )
+    await expectError(
+      call('POST', '/model-versions/create', { name, source: 5 }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      /'source'/,
+    )
     await expectError(call('POST', '/model-versions/create', { name }), 400, 'INVALID_PARAMETER_VALUE', /'source'/)
     await expectError(
-      call('POST', '/model-versions/transition-stage', { name, version: '1', stage: 'Staging', archive_existing_versions: 'maybe' }),
+      call('POST', '/model-versions/transition-stage', {
+        name,
+        version: '1',
+        stage: 'Staging',
+        archive_existing_versions: 'maybe',
+      }),
       400,
       'INVALID_PARAMETER_VALUE',
       /archive_existing_versions/,
     )
-    await expectError(call('POST', '/registered-models/alias', { name, alias: ['x'], version: '1' }), 400, 'INVALID_PARAMETER_VALUE', /'alias'/)
-    await expectError(call('POST', '/registered-models/alias', { name, alias: 'x', version: 1.5 }), 400, 'INVALID_PARAMETER_VALUE', /'version'/)
+    await expectError(
+      call('POST', '/registered-models/alias', { name, alias: ['x'], version: '1' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      /'alias'/,
+    )
+    await expectError(
+      call('POST', '/registered-models/alias', { name, alias: 'x', version: 1.5 }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      /'version'/,
+    )
   })
 
   it('refuses duplicate tag keys in one create request with 400, not a 5xx or a misleading code', async () => {
@@ -421,7 +680,12 @@ describe('input validation: 400 naming the field, never a 5xx', () => {
     await expectError(call('POST', '/registered-models/create', { name, tags }), 400, 'INVALID_PARAMETER_VALUE', /k/)
     await expectError(call('GET', '/registered-models/get', { name }), 404, 'RESOURCE_DOES_NOT_EXIST')
     await newModel(name)
-    await expectError(call('POST', '/model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId, tags }), 400, 'INVALID_PARAMETER_VALUE', /k/)
+    await expectError(
+      call('POST', '/model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId, tags }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      /k/,
+    )
     await expectError(call('GET', '/model-versions/get', { name, version: '1' }), 404, 'RESOURCE_DOES_NOT_EXIST')
   })
 })
@@ -457,7 +721,11 @@ describe('source confinement', () => {
     for (const source of hostile) {
       // refused with no run given, and with the run whose artifacts they try to escape
       await expectError(call('POST', '/model-versions/create', { name, source }), 400, 'INVALID_PARAMETER_VALUE')
-      await expectError(call('POST', '/model-versions/create', { name, source, run_id: runId }), 400, 'INVALID_PARAMETER_VALUE')
+      await expectError(
+        call('POST', '/model-versions/create', { name, source, run_id: runId }),
+        400,
+        'INVALID_PARAMETER_VALUE',
+      )
     }
     const listed = await call('GET', '/model-versions/search', { filter: `name = '${name}'` })
     expect(listed.json.model_versions ?? []).toEqual([])
@@ -504,39 +772,59 @@ describe('source confinement', () => {
     // another path of the same run stays under the run's artifacts
     const other = await newVersion(name, { source: `runs:/${ownRun}/elsewhere`, run_id: ownRun })
     expect(other.model_id).toBeUndefined()
-    expect((await call('GET', '/model-versions/get-download-uri', { name, version: other.version })).json.artifact_uri).toBe(
-      `${run.json.run.info.artifact_uri}/elsewhere`,
-    )
+    expect(
+      (await call('GET', '/model-versions/get-download-uri', { name, version: other.version })).json.artifact_uri,
+    ).toBe(`${run.json.run.info.artifact_uri}/elsewhere`)
   })
 
-  it("<run artifact_uri>/model with its run_id and models:/<name>/<version> are accepted", async () => {
+  it('<run artifact_uri>/model with its run_id and models:/<name>/<version> are accepted', async () => {
     const name = await newModel()
     const run = await newRun()
     expect(run.artifact_uri).toMatch(/^mlflow-artifacts:\//)
     const source = `${run.artifact_uri}/model`
     const v = await newVersion(name, { source, run_id: run.run_id })
     expect(v).toMatchObject({ source, run_id: run.run_id })
-    expect((await call('GET', '/model-versions/get-download-uri', { name, version: v.version })).json.artifact_uri).toBe(source)
+    expect(
+      (await call('GET', '/model-versions/get-download-uri', { name, version: v.version })).json.artifact_uri,
+    ).toBe(source)
     // the run's artifact root itself is inside
     expect((await newVersion(name, { source: run.artifact_uri, run_id: run.run_id })).source).toBe(run.artifact_uri)
     const copy = await newVersion(name, { source: `models:/${name}/${v.version}`, run_id: undefined })
     expect(copy.run_id).toBe(run.run_id)
-    expect((await call('GET', '/model-versions/get-download-uri', { name, version: copy.version })).json.artifact_uri).toBe(source)
+    expect(
+      (await call('GET', '/model-versions/get-download-uri', { name, version: copy.version })).json.artifact_uri,
+    ).toBe(source)
   })
 
   it('runs:/<X>/<path> needs run_id X: refused without run_id or with another run', async () => {
     const name = await newModel()
     const other = await newRun()
     const source = `runs:/${runId}/model`
-    await expectError(call('POST', '/model-versions/create', { name, source }), 400, 'INVALID_PARAMETER_VALUE', /run_id/)
-    await expectError(call('POST', '/model-versions/create', { name, source, run_id: other.run_id }), 400, 'INVALID_PARAMETER_VALUE', /run_id/)
-    await expectError(call('POST', '/model-versions/create', { name, source, run_id: '' }), 400, 'INVALID_PARAMETER_VALUE')
-    expect((await call('GET', '/model-versions/search', { filter: `name = '${name}'` })).json.model_versions ?? []).toEqual([])
+    await expectError(
+      call('POST', '/model-versions/create', { name, source }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      /run_id/,
+    )
+    await expectError(
+      call('POST', '/model-versions/create', { name, source, run_id: other.run_id }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+      /run_id/,
+    )
+    await expectError(
+      call('POST', '/model-versions/create', { name, source, run_id: '' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
+    expect(
+      (await call('GET', '/model-versions/search', { filter: `name = '${name}'` })).json.model_versions ?? [],
+    ).toEqual([])
     // with its run it is accepted
     expect((await newVersion(name, { source, run_id: runId })).version).toBe('1')
   })
 
-  it("an artifact-store source must lie inside the artifacts of the run_id or model_id given", async () => {
+  it('an artifact-store source must lie inside the artifacts of the run_id or model_id given', async () => {
     const name = await newModel()
     const own = await newRun()
     const other = await newRun()
@@ -546,23 +834,55 @@ describe('source confinement', () => {
     await expectError(create({ source: inOwn }), 400, 'INVALID_PARAMETER_VALUE', /run_id|model_id/)
     // another run's artifacts, a made-up run folder, a sibling whose name starts like the run's
     await expectError(create({ source: inOwn, run_id: other.run_id }), 400, 'INVALID_PARAMETER_VALUE')
-    await expectError(create({ source: `${other.artifact_uri}/model`, run_id: own.run_id }), 400, 'INVALID_PARAMETER_VALUE')
-    await expectError(create({ source: 'mlflow-artifacts:/0/x/artifacts/model', run_id: own.run_id }), 400, 'INVALID_PARAMETER_VALUE')
-    await expectError(create({ source: `${own.artifact_uri}x/model`, run_id: own.run_id }), 400, 'INVALID_PARAMETER_VALUE')
-    await expectError(create({ source: `${own.artifact_uri.replace(/\/artifacts$/, '')}/other/model`, run_id: own.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(
+      create({ source: `${other.artifact_uri}/model`, run_id: own.run_id }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
+    await expectError(
+      create({ source: 'mlflow-artifacts:/0/x/artifacts/model', run_id: own.run_id }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
+    await expectError(
+      create({ source: `${own.artifact_uri}x/model`, run_id: own.run_id }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
+    await expectError(
+      create({ source: `${own.artifact_uri.replace(/\/artifacts$/, '')}/other/model`, run_id: own.run_id }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
     // escaping the run's folder with .. is refused too
-    await expectError(create({ source: `${own.artifact_uri}/../../${other.run_id}/artifacts/model`, run_id: own.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+    await expectError(
+      create({ source: `${own.artifact_uri}/../../${other.run_id}/artifacts/model`, run_id: own.run_id }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
     // a run_id that does not exist owns nothing
-    await expectError(create({ source: inOwn, run_id: '0123456789abcdef0123456789abcdef' }), 400, 'INVALID_PARAMETER_VALUE')
-    expect((await call('GET', '/model-versions/search', { filter: `name = '${name}'` })).json.model_versions ?? []).toEqual([])
+    await expectError(
+      create({ source: inOwn, run_id: '0123456789abcdef0123456789abcdef' }),
+      400,
+      'INVALID_PARAMETER_VALUE',
+    )
+    expect(
+      (await call('GET', '/model-versions/search', { filter: `name = '${name}'` })).json.model_versions ?? [],
+    ).toEqual([])
 
     // inside: accepted with the run, and with a logged model for its own files
-    expect(await newVersion(name, { source: inOwn, run_id: own.run_id })).toMatchObject({ version: '1', source: inOwn, run_id: own.run_id })
+    expect(await newVersion(name, { source: inOwn, run_id: own.run_id })).toMatchObject({
+      version: '1',
+      source: inOwn,
+      run_id: own.run_id,
+    })
     const logged = await newLoggedModel('owned')
     const inModel = `${logged.artifact_uri}/MLmodel`
     const byModel = await newVersion(name, { source: inModel, run_id: undefined, model_id: logged.model_id })
     expect(byModel).toMatchObject({ version: '2', source: inModel, model_id: logged.model_id })
-    expect((await call('GET', '/model-versions/get-download-uri', { name, version: '2' })).json.artifact_uri).toBe(inModel)
+    expect((await call('GET', '/model-versions/get-download-uri', { name, version: '2' })).json.artifact_uri).toBe(
+      inModel,
+    )
     // a logged model does not own a run's files, nor a run the logged model's
     await expectError(create({ source: inOwn, model_id: logged.model_id }), 400, 'INVALID_PARAMETER_VALUE')
     await expectError(create({ source: inModel, run_id: own.run_id }), 400, 'INVALID_PARAMETER_VALUE')
@@ -574,13 +894,19 @@ describe('source confinement', () => {
     const path = run.artifact_uri.slice('mlflow-artifacts:'.length).replace(/^\/+/, '')
     for (const host of ['host', 'localhost', new URL(server.url).host, '']) {
       await expectError(
-        call('POST', '/model-versions/create', { name, source: `mlflow-artifacts://${host}/${path}/model`, run_id: run.run_id }),
+        call('POST', '/model-versions/create', {
+          name,
+          source: `mlflow-artifacts://${host}/${path}/model`,
+          run_id: run.run_id,
+        }),
         400,
         'INVALID_PARAMETER_VALUE',
       )
     }
     // the same path without an authority is accepted
-    expect((await newVersion(name, { source: `mlflow-artifacts:/${path}/model`, run_id: run.run_id })).version).toBe('1')
+    expect((await newVersion(name, { source: `mlflow-artifacts:/${path}/model`, run_id: run.run_id })).version).toBe(
+      '1',
+    )
   })
 
   it('models:/<model_id> with a different model_id is refused; with the same or none, accepted', async () => {
@@ -594,10 +920,19 @@ describe('source confinement', () => {
       'INVALID_PARAMETER_VALUE',
       /model_id/,
     )
-    expect((await call('GET', '/model-versions/search', { filter: `name = '${name}'` })).json.model_versions ?? []).toEqual([])
-    expect(await newVersion(name, { source, run_id: undefined, model_id: logged.model_id })).toMatchObject({ version: '1', model_id: logged.model_id })
+    expect(
+      (await call('GET', '/model-versions/search', { filter: `name = '${name}'` })).json.model_versions ?? [],
+    ).toEqual([])
+    expect(await newVersion(name, { source, run_id: undefined, model_id: logged.model_id })).toMatchObject({
+      version: '1',
+      model_id: logged.model_id,
+    })
     // without model_id it is derived from the source, with the logged model's run
-    expect(await newVersion(name, { source, run_id: undefined })).toMatchObject({ version: '2', model_id: logged.model_id, run_id: runId })
+    expect(await newVersion(name, { source, run_id: undefined })).toMatchObject({
+      version: '2',
+      model_id: logged.model_id,
+      run_id: runId,
+    })
   })
 })
 
@@ -618,14 +953,29 @@ describe('source confinement with a local artifact root', () => {
       for (const source of [`file://${run.artifact_uri}/model`, `${run.artifact_uri}/model`]) {
         const ok = await at('POST', '/model-versions/create', { name, source, run_id: run.run_id })
         expect(ok.status, JSON.stringify(ok.json)).toBe(200)
-        const uri = await at('GET', '/model-versions/get-download-uri', { name, version: ok.json.model_version.version })
+        const uri = await at('GET', '/model-versions/get-download-uri', {
+          name,
+          version: ok.json.model_version.version,
+        })
         expect(uri.json.artifact_uri).toBe(source)
         // inside the root but not given its run, or given another run: refused
         await expectError(at('POST', '/model-versions/create', { name, source }), 400, 'INVALID_PARAMETER_VALUE')
-        await expectError(at('POST', '/model-versions/create', { name, source, run_id: other.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+        await expectError(
+          at('POST', '/model-versions/create', { name, source, run_id: other.run_id }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+        )
       }
-      for (const source of [`file://${root}/0/run/artifacts/model`, `${root}/0/run/artifacts/model`, `${run.artifact_uri}-x/model`]) {
-        await expectError(at('POST', '/model-versions/create', { name, source, run_id: run.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+      for (const source of [
+        `file://${root}/0/run/artifacts/model`,
+        `${root}/0/run/artifacts/model`,
+        `${run.artifact_uri}-x/model`,
+      ]) {
+        await expectError(
+          at('POST', '/model-versions/create', { name, source, run_id: run.run_id }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+        )
       }
       for (const source of [
         `file://${root}/../etc`,
@@ -640,9 +990,15 @@ describe('source confinement with a local artifact root', () => {
         `${run.artifact_uri}/../${other.run_id}/artifacts/model`,
       ]) {
         await expectError(at('POST', '/model-versions/create', { name, source }), 400, 'INVALID_PARAMETER_VALUE')
-        await expectError(at('POST', '/model-versions/create', { name, source, run_id: run.run_id }), 400, 'INVALID_PARAMETER_VALUE')
+        await expectError(
+          at('POST', '/model-versions/create', { name, source, run_id: run.run_id }),
+          400,
+          'INVALID_PARAMETER_VALUE',
+        )
       }
-      expect((await at('GET', '/model-versions/search', { filter: `name = '${name}'` })).json.model_versions).toHaveLength(2)
+      expect(
+        (await at('GET', '/model-versions/search', { filter: `name = '${name}'` })).json.model_versions,
+      ).toHaveLength(2)
     } finally {
       await local.close()
       rmSync(root, { recursive: true, force: true })
@@ -657,16 +1013,26 @@ describe('registry under several worker processes', () => {
       const at = (method: Method, path: string, body?: Record<string, unknown>) => api(multi.url, method, path, body)
       const exp = await at('POST', '/experiments/create', { name: 'workers' })
       const run = await at('POST', '/runs/create', { experiment_id: exp.json.experiment_id })
-      const logged = await at('POST', '/logged-models', { experiment_id: exp.json.experiment_id, name: 'shared', source_run_id: run.json.run.info.run_id })
+      const logged = await at('POST', '/logged-models', {
+        experiment_id: exp.json.experiment_id,
+        name: 'shared',
+        source_run_id: run.json.run.info.run_id,
+      })
       const modelId: string = logged.json.model.info.model_id
       const name = 'shared-model'
       await at('POST', '/registered-models/create', { name })
-      const created = await Promise.all(Array.from({ length: 40 }, () => at('POST', '/model-versions/create', { name, source: `models:/${modelId}` })))
+      const created = await Promise.all(
+        Array.from({ length: 40 }, () => at('POST', '/model-versions/create', { name, source: `models:/${modelId}` })),
+      )
       expect(created.map((r) => r.status)).toEqual(Array(40).fill(200))
-      expect(created.map((r) => Number(r.json.model_version.version)).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+      expect(created.map((r) => Number(r.json.model_version.version)).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 40 }, (_, i) => i + 1),
+      )
       const model = await at('GET', `/logged-models/${modelId}`)
       const tag = model.json.model.info.tags.find((t: { key: string }) => t.key === 'mlflow.modelVersions')
-      const listed = (JSON.parse(tag.value) as { version: string }[]).map((r) => Number(r.version)).sort((a, b) => a - b)
+      const listed = (JSON.parse(tag.value) as { version: string }[])
+        .map((r) => Number(r.version))
+        .sort((a, b) => a - b)
       expect(listed).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
     } finally {
       await multi.close()

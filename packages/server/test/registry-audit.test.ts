@@ -51,12 +51,15 @@ async function eventsOf(name: string, version?: string): Promise<any[]> {
 
 let seq = 0
 const uniqueName = (prefix = 'audited') => `${prefix}-${Date.now().toString(36)}-${seq++}`
-const basic = (user: string, password = 'pw') => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` })
+const basic = (user: string, password = 'pw') => ({
+  Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+})
 
 async function modelWithVersions(count: number, headers: Record<string, string> = {}): Promise<string> {
   const name = uniqueName()
   await as(headers, 'POST', '/registered-models/create', { name })
-  for (let i = 0; i < count; i++) await as(headers, 'POST', '/model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId })
+  for (let i = 0; i < count; i++)
+    await as(headers, 'POST', '/model-versions/create', { name, source: `runs:/${runId}/model`, run_id: runId })
   return name
 }
 
@@ -100,7 +103,9 @@ describe('audit trail', () => {
     await call('POST', '/registered-models/alias', { name, alias: 'champion', version: '2', comment: 'promoted' })
     await call('DELETE', '/registered-models/alias', { name, alias: 'champion', comment: 'rollback plan' })
     const trail = await eventsOf(name)
-    expect(trail.slice(0, 4).map((e) => ({ kind: e.kind, from: e.from, to: e.to, comment: e.comment, alias: e.alias }))).toEqual([
+    expect(
+      trail.slice(0, 4).map((e) => ({ kind: e.kind, from: e.from, to: e.to, comment: e.comment, alias: e.alias })),
+    ).toEqual([
       { kind: 'alias_deleted', from: '2', to: undefined, comment: 'rollback plan', alias: 'champion' },
       { kind: 'alias_set', from: '1', to: '2', comment: 'promoted', alias: 'champion' },
       { kind: 'alias_set', from: undefined, to: '1', comment: 'baseline', alias: 'champion' },
@@ -111,9 +116,19 @@ describe('audit trail', () => {
   it('archive_existing_versions records an event for each archived version', async () => {
     const name = await modelWithVersions(4)
     for (const version of ['1', '2']) {
-      await call('POST', '/model-versions/transition-stage', { name, version, stage: 'Production', archive_existing_versions: false })
+      await call('POST', '/model-versions/transition-stage', {
+        name,
+        version,
+        stage: 'Production',
+        archive_existing_versions: false,
+      })
     }
-    await call('POST', '/model-versions/transition-stage', { name, version: '3', stage: 'Staging', archive_existing_versions: false })
+    await call('POST', '/model-versions/transition-stage', {
+      name,
+      version: '3',
+      stage: 'Staging',
+      archive_existing_versions: false,
+    })
     await as(basic('release-bot'), 'POST', '/model-versions/transition-stage', {
       name,
       version: '4',
@@ -132,7 +147,11 @@ describe('audit trail', () => {
     await call('POST', '/registered-models/rename', { name, new_name: renamed })
     expect(await eventsOf(name)).toEqual([])
     const trail = await eventsOf(renamed)
-    expect(trail.map((e) => e.kind)).toEqual(['registered_model_renamed', 'model_version_created', 'registered_model_created'])
+    expect(trail.map((e) => e.kind)).toEqual([
+      'registered_model_renamed',
+      'model_version_created',
+      'registered_model_created',
+    ])
     expect(trail[0]).toMatchObject({ from: name, to: renamed })
 
     await as({ 'X-Keel-User': 'dora' }, 'DELETE', '/registered-models/delete', { name: renamed })
@@ -148,13 +167,21 @@ describe('audit trail', () => {
     await call('POST', '/registered-models/create', { name })
     const renamed = uniqueName('renamed')
     await call('POST', '/registered-models/rename', { name, new_name: renamed })
-    expect((await eventsOf(renamed)).map((e) => e.kind)).toEqual(['registered_model_renamed', 'registered_model_created'])
+    expect((await eventsOf(renamed)).map((e) => e.kind)).toEqual([
+      'registered_model_renamed',
+      'registered_model_created',
+    ])
     expect((await eventsOf(name)).map((e) => e.kind)).toEqual(['registered_model_deleted', 'registered_model_created'])
   })
 
   it('filters by name and version; a version without a name is refused', async () => {
     const name = await modelWithVersions(2)
-    await call('POST', '/model-versions/transition-stage', { name, version: '2', stage: 'Staging', archive_existing_versions: false })
+    await call('POST', '/model-versions/transition-stage', {
+      name,
+      version: '2',
+      stage: 'Staging',
+      archive_existing_versions: false,
+    })
     const v2 = await eventsOf(name, '2')
     expect(v2.map((e) => e.kind)).toEqual(['stage_transition', 'model_version_created'])
     for (const e of v2) expect(e).toMatchObject({ name, version: '2' })
@@ -169,7 +196,12 @@ describe('audit trail', () => {
   it('pages newest first, every event exactly once', async () => {
     const name = await modelWithVersions(5)
     for (const version of ['1', '2', '3']) {
-      await call('POST', '/model-versions/transition-stage', { name, version, stage: 'Staging', archive_existing_versions: false })
+      await call('POST', '/model-versions/transition-stage', {
+        name,
+        version,
+        stage: 'Staging',
+        archive_existing_versions: false,
+      })
     }
     const all = await eventsOf(name)
     expect(all).toHaveLength(9)
@@ -205,8 +237,20 @@ describe('lineage', () => {
     const lineageRun: string = run.run.info.run_id
     await call('POST', '/runs/log-parameter', { run_id: lineageRun, key: 'alpha', value: '0.5' })
     await call('POST', '/runs/log-parameter', { run_id: lineageRun, key: 'depth', value: '7' })
-    await call('POST', '/runs/log-metric', { run_id: lineageRun, key: 'accuracy', value: 0.91, timestamp: 1000, step: 0 })
-    await call('POST', '/runs/log-metric', { run_id: lineageRun, key: 'accuracy', value: 0.93, timestamp: 2000, step: 1 })
+    await call('POST', '/runs/log-metric', {
+      run_id: lineageRun,
+      key: 'accuracy',
+      value: 0.91,
+      timestamp: 1000,
+      step: 0,
+    })
+    await call('POST', '/runs/log-metric', {
+      run_id: lineageRun,
+      key: 'accuracy',
+      value: 0.93,
+      timestamp: 2000,
+      step: 1,
+    })
     await call('POST', '/runs/log-inputs', {
       run_id: lineageRun,
       datasets: [
@@ -218,7 +262,9 @@ describe('lineage', () => {
     })
     const name = uniqueName('lineage')
     await call('POST', '/registered-models/create', { name })
-    const version = (await call('POST', '/model-versions/create', { name, source: `runs:/${lineageRun}/model`, run_id: lineageRun })).model_version
+    const version = (
+      await call('POST', '/model-versions/create', { name, source: `runs:/${lineageRun}/model`, run_id: lineageRun })
+    ).model_version
 
     const res = await keel('/model-versions/lineage', { name, version: version.version })
     expect(res.status, JSON.stringify(res.json)).toBe(200)
@@ -247,7 +293,13 @@ describe('lineage', () => {
     expect(lineage.metrics[0]).toMatchObject({ key: 'accuracy', value: 0.93, step: 1 })
 
     // later changes to the run do not rewrite the captured lineage
-    await call('POST', '/runs/log-metric', { run_id: lineageRun, key: 'accuracy', value: 0.5, timestamp: 3000, step: 2 })
+    await call('POST', '/runs/log-metric', {
+      run_id: lineageRun,
+      key: 'accuracy',
+      value: 0.5,
+      timestamp: 3000,
+      step: 2,
+    })
     await call('POST', '/runs/log-metric', { run_id: lineageRun, key: 'loss', value: 1.2, timestamp: 3000, step: 2 })
     await call('POST', '/runs/set-tag', { run_id: lineageRun, key: 'mlflow.source.git.commit', value: 'ffff0000' })
     const later = await keel('/model-versions/lineage', { name, version: '1' })
@@ -256,11 +308,15 @@ describe('lineage', () => {
     await call('POST', '/model-versions/create', { name, source: `runs:/${lineageRun}/model`, run_id: lineageRun })
     const second = (await keel('/model-versions/lineage', { name, version: '2' })).json.lineage
     expect(second.git.commit).toBe('ffff0000')
-    expect(Object.fromEntries(second.metrics.map((m: { key: string; value: number }) => [m.key, m.value]))).toEqual({ accuracy: 0.5, loss: 1.2 })
+    expect(Object.fromEntries(second.metrics.map((m: { key: string; value: number }) => [m.key, m.value]))).toEqual({
+      accuracy: 0.5,
+      loss: 1.2,
+    })
   })
 
   it("params are the run's only when the version has a run; the logged model's when it has none", async () => {
-    const run = (await call('POST', '/runs/create', { experiment_id: experimentId, start_time: Date.now() })).run.info.run_id as string
+    const run = (await call('POST', '/runs/create', { experiment_id: experimentId, start_time: Date.now() })).run.info
+      .run_id as string
     await call('POST', '/runs/log-parameter', { run_id: run, key: 'alpha', value: '0.5' })
     await call('POST', '/runs/log-parameter', { run_id: run, key: 'seed', value: '42' })
     const withRun = (
@@ -297,7 +353,11 @@ describe('lineage', () => {
       { key: 'seed', value: '42' },
     ]
     // the logged model of a run: the run's params, not merged with (nor overridden by) the model's
-    expect(await lineageOf({ source: `models:/${withRun}` })).toMatchObject({ run_id: run, model_id: withRun, params: runParams })
+    expect(await lineageOf({ source: `models:/${withRun}` })).toMatchObject({
+      run_id: run,
+      model_id: withRun,
+      params: runParams,
+    })
     // a runs:/ source: the run's params
     expect((await lineageOf({ source: `runs:/${run}/model`, run_id: run })).params).toEqual(runParams)
     // a logged model without a run: its own params

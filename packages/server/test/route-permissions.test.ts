@@ -8,7 +8,17 @@
  */
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Endpoint, aliasApprovalsApi, authApi, keelMonitoringApi, keelMonitorsApi, keelPredictionsApi, keelTrackingApi, registryApi, trackingApi } from '@keel/contracts'
+import {
+  type Endpoint,
+  aliasApprovalsApi,
+  authApi,
+  keelMonitoringApi,
+  keelMonitorsApi,
+  keelPredictionsApi,
+  keelTrackingApi,
+  registryApi,
+  trackingApi,
+} from '@keel/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROUTE_PERMISSIONS } from '../src/auth/route-permissions.js'
 import { type KeelServer, startKeelServer } from './support/keel-server.js'
@@ -99,7 +109,9 @@ async function fixture(): Promise<Fixture> {
   await asAdmin(registryApi.setRegisteredModelTag, { name: model, key: 'k', value: 'v' })
   const deployment = unique('deploy')
   const requestId = unique('req')
-  await asAdmin(keelPredictionsApi.logPredictions, { records: [record(requestId, deployment, T0), record(unique('req'), deployment, T0 + 1)] })
+  await asAdmin(keelPredictionsApi.logPredictions, {
+    records: [record(requestId, deployment, T0), record(unique('req'), deployment, T0 + 1)],
+  })
   const { monitor } = await asAdmin(keelMonitorsApi.createMonitor, {
     name: 'watch',
     deployment,
@@ -107,7 +119,11 @@ async function fixture(): Promise<Fixture> {
     window: { count: 10 },
   })
   await asAdmin(aliasApprovalsApi.setAliasProtection, { name: model, alias: 'champion', require_approval: true })
-  const asked = await call(aliasApprovalsApi.createAliasRequest, { name: model, alias: 'champion', version: '1', comment: 'ship it' }, 'requester')
+  const asked = await call(
+    aliasApprovalsApi.createAliasRequest,
+    { name: model, alias: 'champion', version: '1', comment: 'ship it' },
+    'requester',
+  )
   expect(asked.status, JSON.stringify(asked.json)).toBe(200)
   return {
     experimentId,
@@ -172,41 +188,85 @@ const SAMPLES: Sample[] = [
   { endpoint: t.deleteRun, need: level('MANAGE'), request: run },
   { endpoint: t.restoreRun, need: level('MANAGE'), request: run },
   { endpoint: t.searchRuns, need: { kind: 'signed-in' }, request: (f) => ({ experiment_ids: [f.experimentId] }) },
-  { endpoint: t.logMetric, need: level('EDIT'), request: (f) => ({ ...run(f), key: 'm', value: 2, timestamp: 2, step: 1 }) },
+  {
+    endpoint: t.logMetric,
+    need: level('EDIT'),
+    request: (f) => ({ ...run(f), key: 'm', value: 2, timestamp: 2, step: 1 }),
+  },
   { endpoint: t.logParam, need: level('EDIT'), request: (f) => ({ ...run(f), key: 'p', value: '1' }) },
   { endpoint: t.setTag, need: level('EDIT'), request: (f) => ({ ...run(f), key: 't', value: 'v' }) },
   { endpoint: t.deleteTag, need: level('EDIT'), request: (f) => ({ ...run(f), key: 't' }) },
-  { endpoint: t.logBatch, need: level('EDIT'), request: (f) => ({ ...run(f), metrics: [{ key: 'b', value: 1, timestamp: 1, step: 0 }] }) },
+  {
+    endpoint: t.logBatch,
+    need: level('EDIT'),
+    request: (f) => ({ ...run(f), metrics: [{ key: 'b', value: 1, timestamp: 1, step: 0 }] }),
+  },
   { endpoint: t.logInputs, need: level('EDIT'), request: (f) => ({ ...run(f), datasets: [] }) },
   { endpoint: t.logOutputs, need: level('EDIT'), request: (f) => ({ ...run(f), models: [] }) },
-  { endpoint: t.logModel, need: level('EDIT'), request: (f) => ({ ...run(f), model_json: '{"artifact_path": "model", "flavors": {}}' }) },
+  {
+    endpoint: t.logModel,
+    need: level('EDIT'),
+    request: (f) => ({ ...run(f), model_json: '{"artifact_path": "model", "flavors": {}}' }),
+  },
   { endpoint: t.getMetricHistory, need: level('READ'), request: (f) => ({ ...run(f), metric_key: 'm' }) },
-  { endpoint: t.getMetricHistoryBulkInterval, need: level('READ'), request: (f) => ({ run_ids: [f.runId], metric_key: 'm' }) },
+  {
+    endpoint: t.getMetricHistoryBulkInterval,
+    need: level('READ'),
+    request: (f) => ({ run_ids: [f.runId], metric_key: 'm' }),
+  },
   { endpoint: t.listArtifacts, need: level('READ'), request: run },
   { endpoint: t.createLoggedModel, need: level('EDIT'), request: exp },
   { endpoint: t.getLoggedModel, need: level('READ'), request: lm },
   { endpoint: t.listLoggedModelArtifacts, need: level('READ'), request: lm },
-  { endpoint: t.finalizeLoggedModel, need: level('EDIT'), request: (f) => ({ ...lm(f), status: 'LOGGED_MODEL_READY' }) },
-  { endpoint: t.setLoggedModelTags, need: level('EDIT'), request: (f) => ({ ...lm(f), tags: [{ key: 'k', value: 'v' }] }) },
-  { endpoint: t.logLoggedModelParams, need: level('EDIT'), request: (f) => ({ ...lm(f), params: [{ key: 'p', value: '1' }] }) },
+  {
+    endpoint: t.finalizeLoggedModel,
+    need: level('EDIT'),
+    request: (f) => ({ ...lm(f), status: 'LOGGED_MODEL_READY' }),
+  },
+  {
+    endpoint: t.setLoggedModelTags,
+    need: level('EDIT'),
+    request: (f) => ({ ...lm(f), tags: [{ key: 'k', value: 'v' }] }),
+  },
+  {
+    endpoint: t.logLoggedModelParams,
+    need: level('EDIT'),
+    request: (f) => ({ ...lm(f), params: [{ key: 'p', value: '1' }] }),
+  },
   { endpoint: t.deleteLoggedModel, need: level('MANAGE'), request: lm },
   { endpoint: t.deleteLoggedModelTag, need: level('MANAGE'), request: (f) => ({ ...lm(f), tag_key: 'k' }) },
-  { endpoint: t.searchLoggedModels, need: { kind: 'signed-in' }, request: (f) => ({ experiment_ids: [f.experimentId] }) },
+  {
+    endpoint: t.searchLoggedModels,
+    need: { kind: 'signed-in' },
+    request: (f) => ({ experiment_ids: [f.experimentId] }),
+  },
   { endpoint: t.serverInfo, need: { kind: 'public' }, request: () => ({}) },
 
   { endpoint: r.createRegisteredModel, need: { kind: 'signed-in' }, request: () => ({ name: unique('created') }) },
   { endpoint: r.getRegisteredModel, need: level('READ'), request: rm },
-  { endpoint: r.renameRegisteredModel, need: level('EDIT'), request: (f) => ({ ...rm(f), new_name: unique('renamed') }) },
+  {
+    endpoint: r.renameRegisteredModel,
+    need: level('EDIT'),
+    request: (f) => ({ ...rm(f), new_name: unique('renamed') }),
+  },
   { endpoint: r.updateRegisteredModel, need: level('EDIT'), request: (f) => ({ ...rm(f), description: 'd' }) },
   { endpoint: r.deleteRegisteredModel, need: level('MANAGE'), request: rm },
   { endpoint: r.searchRegisteredModels, need: { kind: 'signed-in' }, request: () => ({}) },
   { endpoint: r.getLatestVersions, need: level('READ'), request: rm },
   { endpoint: r.setRegisteredModelTag, need: level('EDIT'), request: (f) => ({ ...rm(f), key: 'k2', value: 'v' }) },
   { endpoint: r.deleteRegisteredModelTag, need: level('EDIT'), request: (f) => ({ ...rm(f), key: 'k' }) },
-  { endpoint: r.setRegisteredModelAlias, need: level('EDIT'), request: (f) => ({ ...rm(f), alias: 'b', version: '1' }) },
+  {
+    endpoint: r.setRegisteredModelAlias,
+    need: level('EDIT'),
+    request: (f) => ({ ...rm(f), alias: 'b', version: '1' }),
+  },
   { endpoint: r.deleteRegisteredModelAlias, need: level('MANAGE'), request: (f) => ({ ...rm(f), alias: 'a' }) },
   { endpoint: r.getModelVersionByAlias, need: level('READ'), request: (f) => ({ ...rm(f), alias: 'a' }) },
-  { endpoint: r.createModelVersion, need: level('EDIT'), request: (f) => ({ ...rm(f), source: `runs:/${f.runId}/model`, run_id: f.runId }) },
+  {
+    endpoint: r.createModelVersion,
+    need: level('EDIT'),
+    request: (f) => ({ ...rm(f), source: `runs:/${f.runId}/model`, run_id: f.runId }),
+  },
   { endpoint: r.getModelVersion, need: level('READ'), request: mv },
   { endpoint: r.getModelVersionDownloadUri, need: level('READ'), request: mv },
   { endpoint: r.updateModelVersion, need: level('EDIT'), request: (f) => ({ ...mv(f), description: 'd' }) },
@@ -217,7 +277,11 @@ const SAMPLES: Sample[] = [
   { endpoint: r.searchModelVersions, need: { kind: 'signed-in' }, request: () => ({}) },
   { endpoint: r.searchRegistryEvents, need: { kind: 'signed-in' }, request: () => ({}) },
   { endpoint: r.getModelVersionLineage, need: level('READ'), request: mv },
-  { endpoint: aa.setAliasProtection, need: level('MANAGE'), request: (f) => ({ ...rm(f), alias: 'a', require_approval: false }) },
+  {
+    endpoint: aa.setAliasProtection,
+    need: level('MANAGE'),
+    request: (f) => ({ ...rm(f), alias: 'a', require_approval: false }),
+  },
   { endpoint: aa.deleteAliasProtection, need: level('MANAGE'), request: (f) => ({ ...rm(f), alias: 'champion' }) },
   { endpoint: aa.listAliasProtections, need: level('READ'), request: rm },
   { endpoint: aa.createAliasRequest, need: level('MANAGE'), request: (f) => ({ ...rm(f), alias: 'a', version: '1' }) },
@@ -226,10 +290,18 @@ const SAMPLES: Sample[] = [
   { endpoint: aa.cancelAliasRequest, need: { kind: 'requester' }, request: (f) => ({ request_id: f.aliasRequestId }) },
   { endpoint: aa.listAliasRequests, need: level('READ'), request: rm },
 
-  { endpoint: p.logPredictions, need: level('EDIT'), request: (f) => ({ records: [record(unique('req'), f.deployment, T0 + 5)] }) },
+  {
+    endpoint: p.logPredictions,
+    need: level('EDIT'),
+    request: (f) => ({ records: [record(unique('req'), f.deployment, T0 + 5)] }),
+  },
   { endpoint: p.searchPredictions, need: level('READ'), request: (f) => ({ deployment: f.deployment }) },
   { endpoint: p.getPrediction, need: { kind: 'signed-in' }, request: (f) => ({ request_id: f.requestId }) },
-  { endpoint: p.postLabels, need: level('EDIT'), request: (f) => ({ labels: [{ request_id: f.requestId, label: 1 }] }) },
+  {
+    endpoint: p.postLabels,
+    need: level('EDIT'),
+    request: (f) => ({ labels: [{ request_id: f.requestId, label: 1 }] }),
+  },
   { endpoint: p.listPredictionDeployments, need: { kind: 'signed-in' }, request: () => ({}) },
 
   {
@@ -240,7 +312,12 @@ const SAMPLES: Sample[] = [
   {
     endpoint: m.createMonitor,
     need: level('EDIT'),
-    request: (f) => ({ name: unique('mon'), deployment: f.deployment, reference: { log: { start_time: T0, end_time: T0 + 1 } }, window: { count: 10 } }),
+    request: (f) => ({
+      name: unique('mon'),
+      deployment: f.deployment,
+      reference: { log: { start_time: T0, end_time: T0 + 1 } },
+      window: { count: 10 },
+    }),
   },
   { endpoint: m.listMonitors, need: level('READ'), request: (f) => ({ deployment: f.deployment }) },
   { endpoint: m.getMonitor, need: level('READ'), request: mon },
@@ -257,7 +334,11 @@ const SAMPLES: Sample[] = [
   { endpoint: a.listUsers, need: { kind: 'signed-in' }, request: () => ({}) },
   { endpoint: a.currentUser, need: { kind: 'signed-in' }, request: () => ({}) },
   // A wrong current password: past the check, refused by the rule behind it (nobody's password changes).
-  { endpoint: a.updateUserPassword, need: { kind: 'self' }, request: (_f, user) => ({ username: user, password: 'another-password-1', current_password: 'not-it-at-all' }) },
+  {
+    endpoint: a.updateUserPassword,
+    need: { kind: 'self' },
+    request: (_f, user) => ({ username: user, password: 'another-password-1', current_password: 'not-it-at-all' }),
+  },
   { endpoint: a.updateUserAdmin, need: { kind: 'admin' }, request: () => ({ username: 'nobody', is_admin: false }) },
   { endpoint: a.deleteUser, need: { kind: 'admin' }, request: () => ({ username: 'no-such-user' }) },
   { endpoint: a.listCurrentUserPermissions, need: { kind: 'signed-in' }, request: () => ({}) },
@@ -265,25 +346,55 @@ const SAMPLES: Sample[] = [
   {
     endpoint: a.grantUserPermission,
     need: level('MANAGE'),
-    request: (f) => ({ username: 'nobody', resource_type: 'experiment', resource_id: f.experimentId, permission: 'READ' }),
+    request: (f) => ({
+      username: 'nobody',
+      resource_type: 'experiment',
+      resource_id: f.experimentId,
+      permission: 'READ',
+    }),
   },
-  { endpoint: a.revokeUserPermission, need: level('MANAGE'), request: (f) => ({ username: 'nobody', resource_type: 'experiment', resource_id: f.experimentId }) },
-  { endpoint: a.getUserPermission, need: { kind: 'self' }, request: (f, user) => ({ username: user, resource_type: 'experiment', resource_id: f.experimentId }) },
+  {
+    endpoint: a.revokeUserPermission,
+    need: level('MANAGE'),
+    request: (f) => ({ username: 'nobody', resource_type: 'experiment', resource_id: f.experimentId }),
+  },
+  {
+    endpoint: a.getUserPermission,
+    need: { kind: 'self' },
+    request: (f, user) => ({ username: user, resource_type: 'experiment', resource_id: f.experimentId }),
+  },
   {
     endpoint: a.setUserPermission,
     need: level('MANAGE'),
-    request: (f) => ({ username: 'nobody', resource_type: 'experiment', resource_id: f.experimentId, permission: 'READ' }),
+    request: (f) => ({
+      username: 'nobody',
+      resource_type: 'experiment',
+      resource_id: f.experimentId,
+      permission: 'READ',
+    }),
   },
-  { endpoint: a.listResourceGrants, need: level('MANAGE'), request: (f) => ({ resource_type: 'registered_model', resource_id: f.model }) },
+  {
+    endpoint: a.listResourceGrants,
+    need: level('MANAGE'),
+    request: (f) => ({ resource_type: 'registered_model', resource_id: f.model }),
+  },
   { endpoint: a.createRole, need: { kind: 'admin' }, request: () => ({ workspace: 'default', name: unique('role') }) },
   { endpoint: a.getRole, need: { kind: 'role-holder' }, request: () => ({ role_id: 1 }) },
   { endpoint: a.listRoles, need: { kind: 'role-holder' }, request: () => ({ workspace: 'default' }) },
   { endpoint: a.updateRole, need: { kind: 'admin' }, request: () => ({ role_id: 999, description: 'd' }) },
   { endpoint: a.deleteRole, need: { kind: 'admin' }, request: () => ({ role_id: 999 }) },
-  { endpoint: a.addRolePermission, need: { kind: 'admin' }, request: () => ({ role_id: 999, resource_type: 'experiment', resource_pattern: '*', permission: 'READ' }) },
+  {
+    endpoint: a.addRolePermission,
+    need: { kind: 'admin' },
+    request: () => ({ role_id: 999, resource_type: 'experiment', resource_pattern: '*', permission: 'READ' }),
+  },
   { endpoint: a.removeRolePermission, need: { kind: 'admin' }, request: () => ({ role_permission_id: 999 }) },
   { endpoint: a.listRolePermissions, need: { kind: 'role-holder' }, request: () => ({ role_id: 1 }) },
-  { endpoint: a.updateRolePermission, need: { kind: 'admin' }, request: () => ({ role_permission_id: 999, permission: 'READ' }) },
+  {
+    endpoint: a.updateRolePermission,
+    need: { kind: 'admin' },
+    request: () => ({ role_permission_id: 999, permission: 'READ' }),
+  },
   { endpoint: a.assignRole, need: { kind: 'admin' }, request: () => ({ username: 'nobody', role_id: 999 }) },
   { endpoint: a.unassignRole, need: { kind: 'admin' }, request: () => ({ username: 'nobody', role_id: 999 }) },
   { endpoint: a.listUserRoles, need: { kind: 'self' }, request: (_f, user) => ({ username: user }) },
@@ -304,11 +415,17 @@ beforeAll(async () => {
     args: ['--app-name', 'basic-auth', '--monitor-interval', '0'],
     env: { MLFLOW_AUTH_ADMIN_PASSWORD: ADMIN.password, MLFLOW_AUTH_CONFIG_PATH: dir },
   })
-  for (const user of ['nobody', 'stranger', 'reader', 'editor', 'manager', 'requester']) await asAdmin(a.createUser, { username: user, password: PASSWORD })
+  for (const user of ['nobody', 'stranger', 'reader', 'editor', 'manager', 'requester'])
+    await asAdmin(a.createUser, { username: user, password: PASSWORD })
   for (const l of ['READ', 'EDIT', 'MANAGE'] as const) {
     const { role } = await asAdmin(a.createRole, { workspace: 'default', name: `${l.toLowerCase()}-everything` })
     for (const type of ['experiment', 'registered_model', 'deployment']) {
-      await asAdmin(a.addRolePermission, { role_id: role.id, resource_type: type, resource_pattern: '*', permission: l })
+      await asAdmin(a.addRolePermission, {
+        role_id: role.id,
+        resource_type: type,
+        resource_pattern: '*',
+        permission: l,
+      })
     }
     await asAdmin(a.assignRole, { username: LEVEL_USERS[l], role_id: role.id })
     if (l === 'MANAGE') await asAdmin(a.assignRole, { username: 'requester', role_id: role.id })

@@ -23,11 +23,18 @@ interface FuzzScript {
   SCHEMATHESIS: string
   FUZZ_ADMIN: { username: string; password: string }
   missingSchemathesis(): string
-  schemathesisCommand(options: { schema: string; seed: number; examples: number; auth?: { username: string; password: string } }): Command
+  schemathesisCommand(options: {
+    schema: string
+    seed: number
+    examples: number
+    auth?: { username: string; password: string }
+  }): Command
   run(command: Command, options: { cwd: string }): Promise<{ code: number; output: string }>
 }
 
-const script = (await import(pathToFileURL(join(import.meta.dirname, '../../../scripts/fuzz-api.mjs')).href)) as FuzzScript
+const script = (await import(
+  pathToFileURL(join(import.meta.dirname, '../../../scripts/fuzz-api.mjs')).href
+)) as FuzzScript
 
 /** Seeded and bounded: each run takes about 25 s on two cores. */
 const SEED = 20261207
@@ -44,10 +51,18 @@ afterAll(() => {
 
 async function fuzz(server: KeelServer, auth?: { username: string; password: string }): Promise<void> {
   if (!existsSync(script.SCHEMATHESIS)) throw new Error(script.missingSchemathesis())
-  const command = script.schemathesisCommand({ schema: `${server.url}/openapi.json`, seed: SEED, examples: EXAMPLES, ...(auth && { auth }) })
+  const command = script.schemathesisCommand({
+    schema: `${server.url}/openapi.json`,
+    seed: SEED,
+    examples: EXAMPLES,
+    ...(auth && { auth }),
+  })
   const { code, output } = await script.run(command, { cwd: scratch })
   // The whole report on failure: what failed, the request that did it, and a curl to replay it.
-  expect(code, `schemathesis failed (${command.command} ${command.args.join(' ')}):\n${output}\nserver:\n${server.output().slice(-4000)}`).toBe(0)
+  expect(
+    code,
+    `schemathesis failed (${command.command} ${command.args.join(' ')}):\n${output}\nserver:\n${server.output().slice(-4000)}`,
+  ).toBe(0)
   expect(output).toMatch(/\d+ generated, \d+ passed/)
 }
 
@@ -80,11 +95,16 @@ describe('the document', () => {
   type Response = { $ref?: string; content?: Record<string, { schema?: { $ref?: string } }> }
   let document: {
     paths: Record<string, Record<string, { responses: Record<string, Response> }>>
-    components: { responses: Record<string, Response>; schemas: Record<string, { properties?: Record<string, unknown> }> }
+    components: {
+      responses: Record<string, Response>
+      schemas: Record<string, { properties?: Record<string, unknown> }>
+    }
   }
   /** The properties of the error body a response points at. */
   const errorFields = (response: Response | undefined): string[] => {
-    const resolved = response?.$ref ? document.components.responses[response.$ref.replace('#/components/responses/', '')] : response
+    const resolved = response?.$ref
+      ? document.components.responses[response.$ref.replace('#/components/responses/', '')]
+      : response
     const ref = resolved?.content?.['application/json']?.schema?.$ref
     return Object.keys((ref && document.components.schemas[ref.replace('#/components/schemas/', '')]?.properties) ?? {})
   }
@@ -101,7 +121,10 @@ describe('the document', () => {
       if (!path.startsWith('/api/')) continue
       for (const [method, operation] of Object.entries(item)) {
         for (const status of ['400', '401', '403', '404']) {
-          expect(errorFields(operation.responses[status]), `${method.toUpperCase()} ${path} ${status}`).toEqual(['error_code', 'message'])
+          expect(errorFields(operation.responses[status]), `${method.toUpperCase()} ${path} ${status}`).toEqual([
+            'error_code',
+            'message',
+          ])
         }
       }
     }

@@ -64,15 +64,25 @@ describe('@keel/sdk under auth', () => {
     const experimentId = await admin.client.createExperiment('sdk-models')
     const run = await admin.client.createRun({ experimentId })
     await admin.registry.createRegisteredModel('sdk-iris')
-    for (let i = 0; i < 2; i++) await admin.registry.createModelVersion('sdk-iris', `runs:/${run.info.runId}/model`, { runId: run.info.runId })
+    for (let i = 0; i < 2; i++)
+      await admin.registry.createModelVersion('sdk-iris', `runs:/${run.info.runId}/model`, { runId: run.info.runId })
     await admin.registry.setRegisteredModelAlias('sdk-iris', 'champion', '1')
     await admin.registry.protectAlias('sdk-iris', 'champion', { requireApproval: true })
     await admin.auth.grantPermission('sdk-cy', 'registered_model', 'sdk-iris', 'MANAGE')
-    expect(await cy.registry.listAliasProtections('sdk-iris')).toEqual([expect.objectContaining({ alias: 'champion', requireApproval: true })])
+    expect(await cy.registry.listAliasProtections('sdk-iris')).toEqual([
+      expect.objectContaining({ alias: 'champion', requireApproval: true }),
+    ])
 
-    await expect(cy.registry.setRegisteredModelAlias('sdk-iris', 'champion', '2')).rejects.toMatchObject({ code: 'PERMISSION_DENIED' })
+    await expect(cy.registry.setRegisteredModelAlias('sdk-iris', 'champion', '2')).rejects.toMatchObject({
+      code: 'PERMISSION_DENIED',
+    })
     const request = await cy.registry.requestAliasChange('sdk-iris', 'champion', '2', { comment: 'v2 wins offline' })
-    expect(request).toMatchObject({ status: 'pending', requestedBy: 'sdk-cy', version: '2', comment: 'v2 wins offline' })
+    expect(request).toMatchObject({
+      status: 'pending',
+      requestedBy: 'sdk-cy',
+      version: '2',
+      comment: 'v2 wins offline',
+    })
     await expect(cy.registry.approveAliasChange(request.requestId)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' })
     const approved = await admin.registry.approveAliasChange(request.requestId, { comment: 'ok' })
     expect(approved).toMatchObject({ status: 'approved', decidedBy: 'admin', decisionComment: 'ok' })

@@ -87,7 +87,7 @@ describe('@keel/sdk against keel server', () => {
     const experiment = await keel.client.getExperimentByName('sdk-search')
     const best = await keel.client.searchRuns({
       experimentIds: [experiment!.experimentId],
-      filter: "tags.mlflow.parentRunId IS NULL",
+      filter: 'tags.mlflow.parentRunId IS NULL',
       orderBy: ['metrics.accuracy DESC'],
       maxResults: 1,
     })

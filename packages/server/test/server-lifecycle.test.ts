@@ -41,7 +41,12 @@ async function idleKeepAlive(server: KeelServer): Promise<Socket> {
 
 /** An upload whose body arrives a piece at a time, for as long as the test keeps writing. */
 function slowUpload(server: KeelServer, path: string, size: number) {
-  const req: ClientRequest = request({ ...address(server), method: 'PUT', path: `/api/2.0/mlflow-artifacts/artifacts/${path}`, headers: { 'Content-Length': String(size) } })
+  const req: ClientRequest = request({
+    ...address(server),
+    method: 'PUT',
+    path: `/api/2.0/mlflow-artifacts/artifacts/${path}`,
+    headers: { 'Content-Length': String(size) },
+  })
   const outcome = new Promise<{ status: number } | { error: string }>((resolve) => {
     req.on('response', (res) => {
       res.resume()

@@ -30,15 +30,24 @@ type Served = ModelServerProcess
 
 /** `keel models serve` with the serving process's own credentials (it loads models and logs through them). */
 const serve = (args: readonly string[], trackingUri: string): Promise<Served> =>
-  startModelServe(['-w', '1', ...args], trackingUri, { MLFLOW_TRACKING_USERNAME: ADMIN.username, MLFLOW_TRACKING_PASSWORD: ADMIN.password })
+  startModelServe(['-w', '1', ...args], trackingUri, {
+    MLFLOW_TRACKING_USERNAME: ADMIN.username,
+    MLFLOW_TRACKING_PASSWORD: ADMIN.password,
+  })
 
-const basic = (username: string, password = PASSWORD) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
+const basic = (username: string, password = PASSWORD) =>
+  `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
 const scoring = JSON.stringify({ dataframe_split: { columns, data: [row] } })
-const tensors = JSON.stringify({ inputs: columns.map((name, j) => ({ name, shape: [1], datatype: 'FP64', data: [row[j]] })) })
+const tensors = JSON.stringify({
+  inputs: columns.map((name, j) => ({ name, shape: [1], datatype: 'FP64', data: [row[j]] })),
+})
 const auth = (authorization?: string): Record<string, string> => (authorization === undefined ? {} : { authorization })
-const invocations = (s: Served, authorization?: string) => send(`${s.url}/invocations`, 'POST', scoring, auth(authorization))
-const infer = (s: Served, authorization?: string) => send(`${s.url}/v2/models/gated/infer`, 'POST', tensors, auth(authorization))
-const get = (s: Served, path: string, authorization?: string) => send(`${s.url}${path}`, 'GET', undefined, auth(authorization))
+const invocations = (s: Served, authorization?: string) =>
+  send(`${s.url}/invocations`, 'POST', scoring, auth(authorization))
+const infer = (s: Served, authorization?: string) =>
+  send(`${s.url}/v2/models/gated/infer`, 'POST', tensors, auth(authorization))
+const get = (s: Served, path: string, authorization?: string) =>
+  send(`${s.url}${path}`, 'GET', undefined, auth(authorization))
 
 /** Polls until `reply()` answers `status`; returns how long that took. */
 async function until(status: number, reply: () => Promise<Reply>, withinMs: number): Promise<number> {
@@ -88,7 +97,12 @@ beforeAll(async () => {
   const file = join(dir, 'deployment.yaml')
   writeFileSync(
     file,
-    ['name: gated', 'variants:', '  - { name: champion, model: "models:/auth-main@champion", weight: 1 }', '  - { name: shadow, model: "models:/auth-shadow/1", shadow: true }'].join('\n'),
+    [
+      'name: gated',
+      'variants:',
+      '  - { name: champion, model: "models:/auth-main@champion", weight: 1 }',
+      '  - { name: shadow, model: "models:/auth-shadow/1", shadow: true }',
+    ].join('\n'),
   )
   ;[gated, steady] = await Promise.all([
     serve(['--deployment', file, '--require-auth', '--auth-cache-seconds', String(TTL_S)], tracking.url),
@@ -104,32 +118,63 @@ afterAll(async () => {
 
 describe('keel models serve --require-auth', () => {
   it('answers 401 with WWW-Authenticate, in each protocol’s form, to a caller without valid credentials; health probes stay open', async () => {
-    for (const authorization of [undefined, basic('reader', 'wrong-password'), basic('nobody'), 'Bearer keel_0000000000000000_forged', 'Digest username="reader"', 'Basic']) {
+    for (const authorization of [
+      undefined,
+      basic('reader', 'wrong-password'),
+      basic('nobody'),
+      'Bearer keel_0000000000000000_forged',
+      'Digest username="reader"',
+      'Basic',
+    ]) {
       const scored = await invocations(gated, authorization)
       expect(scored.status, `${authorization}: ${scored.text}`).toBe(401)
       expect(scored.headers['www-authenticate']).toBe('Basic realm="keel"')
-      expect(scored.json()).toMatchObject({ error_code: 'UNAUTHENTICATED', message: expect.stringMatching(/^(Authentication required|Unsupported or malformed|The tracking server refused)/) })
+      expect(scored.json()).toMatchObject({
+        error_code: 'UNAUTHENTICATED',
+        message: expect.stringMatching(
+          /^(Authentication required|Unsupported or malformed|The tracking server refused)/,
+        ),
+      })
       const inferred = await infer(gated, authorization)
       expect(inferred.status).toBe(401)
       expect(inferred.headers['www-authenticate']).toBe('Basic realm="keel"')
       expect(Object.keys(inferred.json())).toEqual(['error'])
     }
-    expect((await invocations(gated)).json().message).toMatch(/Authorization: Basic .* or Bearer \(a keel personal access token\)/)
-    expect((await invocations(gated, 'Digest username="reader"')).json().message).toMatch(/^Unsupported or malformed Authorization header/)
-    expect((await invocations(gated, basic('reader', 'wrong-password'))).json().message).toMatch(/refused these credentials/)
+    expect((await invocations(gated)).json().message).toMatch(
+      /Authorization: Basic .* or Bearer \(a keel personal access token\)/,
+    )
+    expect((await invocations(gated, 'Digest username="reader"')).json().message).toMatch(
+      /^Unsupported or malformed Authorization header/,
+    )
+    expect((await invocations(gated, basic('reader', 'wrong-password'))).json().message).toMatch(
+      /refused these credentials/,
+    )
     // Metadata and other models' paths are closed too (the deployment's name is not given away).
-    for (const path of ['/v2/models/gated', '/v2/models/gated/ready', '/v2/models/gated/versions/1', '/v2/models/other', '/metrics', '/keel/deployment', '/version', '/v2']) {
+    for (const path of [
+      '/v2/models/gated',
+      '/v2/models/gated/ready',
+      '/v2/models/gated/versions/1',
+      '/v2/models/other',
+      '/metrics',
+      '/keel/deployment',
+      '/version',
+      '/v2',
+    ]) {
       expect((await get(gated, path)).status, path).toBe(401)
     }
     expect((await send(`${gated.url}/v2/models/other/infer`, 'POST', tensors)).status).toBe(401)
-    for (const path of ['/ping', '/health', '/v2/health/live', '/v2/health/ready']) expect((await get(gated, path)).status, path).toBe(200)
+    for (const path of ['/ping', '/health', '/v2/health/live', '/v2/health/ready'])
+      expect((await get(gated, path)).status, path).toBe(200)
   })
 
   it('lets a user with READ only read the metadata, and refuses predictions with 403', async () => {
     const reader = basic('reader')
     const scored = await invocations(gated, reader)
     expect(scored.status).toBe(403)
-    expect(scored.json()).toEqual({ error_code: 'PERMISSION_DENIED', message: "Permission denied: reader needs USE on registered model 'auth-main' to predict with it (has READ)" })
+    expect(scored.json()).toEqual({
+      error_code: 'PERMISSION_DENIED',
+      message: "Permission denied: reader needs USE on registered model 'auth-main' to predict with it (has READ)",
+    })
     const inferred = await infer(gated, reader)
     expect(inferred.status).toBe(403)
     expect(inferred.json()).toEqual({ error: expect.stringMatching(/reader needs USE on registered model/) })
@@ -148,7 +193,9 @@ describe('keel models serve --require-auth', () => {
     expect((await infer(gated, basic('user'))).status).toBe(200)
     const half = await invocations(gated, basic('half'))
     expect(half.status).toBe(403)
-    expect(half.json().message).toBe("Permission denied: half needs USE on registered model 'auth-shadow' to predict with it (has READ)")
+    expect(half.json().message).toBe(
+      "Permission denied: half needs USE on registered model 'auth-shadow' to predict with it (has READ)",
+    )
     // The single-model server needs only auth-main.
     expect((await invocations(steady, basic('half'))).status).toBe(200)
   })
@@ -176,7 +223,9 @@ describe('keel models serve --require-auth', () => {
   it('refuses to serve a model that is not a registered version, there being no permission to check', async () => {
     const res = await runServe(['-m', `runs:/${unregisteredRun}/model`, '--require-auth'], tracking.url)
     expect(res.status).toBe(1)
-    expect(res.stderr).toMatch(/--require-auth checks callers' permissions on registered models, but variant 'default' serves 'runs:\/\w+\/model'/)
+    expect(res.stderr).toMatch(
+      /--require-auth checks callers' permissions on registered models, but variant 'default' serves 'runs:\/\w+\/model'/,
+    )
   })
 })
 
@@ -184,7 +233,9 @@ describe('starting the model server', () => {
   it('refuses --host 0.0.0.0 without --require-auth or --no-auth, exit code 2, naming both ways out', async () => {
     const res = await runServe(['-m', 'models:/auth-main/1', '--host', '0.0.0.0'], 'http://127.0.0.1:1')
     expect(res.status).toBe(2)
-    expect(res.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without authentication: anyone who can reach this port could call the model/)
+    expect(res.stderr).toMatch(
+      /refusing to listen on 0\.0\.0\.0 without authentication: anyone who can reach this port could call the model/,
+    )
     expect(res.stderr).toMatch(/--require-auth/)
     expect(res.stderr).toMatch(/keel models serve -m MODEL --host 0\.0\.0\.0 --no-auth/)
   })
@@ -203,7 +254,9 @@ describe('starting the model server', () => {
     try {
       const res = await runServe(['-m', 'models:/auth-main/1', '--require-auth'], open.url)
       expect(res.status).toBe(1)
-      expect(res.stderr).toContain(`--require-auth checks callers against the tracking server, but ${open.url} does not ask for credentials`)
+      expect(res.stderr).toContain(
+        `--require-auth checks callers against the tracking server, but ${open.url} does not ask for credentials`,
+      )
     } finally {
       await open.close()
     }
@@ -221,7 +274,10 @@ describe('when the tracking server cannot answer', () => {
     expect((await invocations(steady, user)).status).toBe(200)
     const fresh = await invocations(steady, basic('reader'))
     expect(fresh.status).toBe(503)
-    expect(fresh.json()).toEqual({ error_code: 'TEMPORARILY_UNAVAILABLE', message: 'Cannot verify the credentials: the tracking server is unreachable; try again later' })
+    expect(fresh.json()).toEqual({
+      error_code: 'TEMPORARILY_UNAVAILABLE',
+      message: 'Cannot verify the credentials: the tracking server is unreachable; try again later',
+    })
     expect(fresh.headers['retry-after']).toBe('5')
     const inferred = await infer(steady, basic('revoked'))
     expect(inferred.status).toBe(503)
@@ -234,12 +290,24 @@ describe('when the tracking server cannot answer', () => {
 })
 
 /** `keel models serve` expected to exit: its status and stderr. */
-async function runServe(args: readonly string[], trackingUri: string): Promise<{ status: number | null; stderr: string }> {
+async function runServe(
+  args: readonly string[],
+  trackingUri: string,
+): Promise<{ status: number | null; stderr: string }> {
   const port = await freePort()
-  const res = spawnSync(process.execPath, [KEEL_BIN, 'models', 'serve', '--port', String(port), '--tracking-uri', trackingUri, '-w', '1', ...args], {
-    encoding: 'utf8',
-    timeout: 30_000,
-    env: { ...process.env, NO_COLOR: '1', MLFLOW_TRACKING_USERNAME: ADMIN.username, MLFLOW_TRACKING_PASSWORD: ADMIN.password },
-  })
+  const res = spawnSync(
+    process.execPath,
+    [KEEL_BIN, 'models', 'serve', '--port', String(port), '--tracking-uri', trackingUri, '-w', '1', ...args],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        MLFLOW_TRACKING_USERNAME: ADMIN.username,
+        MLFLOW_TRACKING_PASSWORD: ADMIN.password,
+      },
+    },
+  )
   return { status: res.status, stderr: res.stderr }
 }

@@ -19,9 +19,12 @@ let tracking: KeelServer
 let serving: ModelServerProcess
 
 const json = (value: unknown) => JSON.stringify(value)
-const invocations = (body: string, contentType = 'application/json') => send(`${serving.url}/invocations`, 'POST', body, { 'content-type': contentType })
-const infer = (body: unknown) => send(`${serving.url}/v2/models/iris-hard/infer`, 'POST', typeof body === 'string' ? body : json(body))
-const perColumn = (data: number[][]) => columns.map((name, j) => ({ name, shape: [data.length], datatype: 'FP64', data: data.map((r) => r[j]) }))
+const invocations = (body: string, contentType = 'application/json') =>
+  send(`${serving.url}/invocations`, 'POST', body, { 'content-type': contentType })
+const infer = (body: unknown) =>
+  send(`${serving.url}/v2/models/iris-hard/infer`, 'POST', typeof body === 'string' ? body : json(body))
+const perColumn = (data: number[][]) =>
+  columns.map((name, j) => ({ name, shape: [data.length], datatype: 'FP64', data: data.map((r) => r[j]) }))
 /** A JSON text with `literal` (a number JSON.parse turns into ±Infinity) in place of the value 0.5. */
 const withLiteral = (value: unknown, literal: string) => json(value).replace('0.5', literal)
 
@@ -52,9 +55,27 @@ describe('numbers a double cannot hold', () => {
   it('refuses 1e400 and -1e400 in an Open Inference tensor with a 400 naming the input and position', async () => {
     const inputs = perColumn(rows.slice(0, 2))
     inputs[2] = { ...inputs[2]!, data: [1, 0.5] }
-    expectRefused(await infer(withLiteral({ inputs }, '1e400')), /Input 'petal length \(cm\)': data\[1\] is not a finite number/)
-    expectRefused(await infer(withLiteral({ inputs }, '-1e400')), /Input 'petal length \(cm\)': data\[1\] is not a finite number/)
-    const nested = { inputs: [{ name: 'x', shape: [2, 4], datatype: 'FP64', data: [[1, 2, 3, 4], [5, 6, 0.5, 8]] }] }
+    expectRefused(
+      await infer(withLiteral({ inputs }, '1e400')),
+      /Input 'petal length \(cm\)': data\[1\] is not a finite number/,
+    )
+    expectRefused(
+      await infer(withLiteral({ inputs }, '-1e400')),
+      /Input 'petal length \(cm\)': data\[1\] is not a finite number/,
+    )
+    const nested = {
+      inputs: [
+        {
+          name: 'x',
+          shape: [2, 4],
+          datatype: 'FP64',
+          data: [
+            [1, 2, 3, 4],
+            [5, 6, 0.5, 8],
+          ],
+        },
+      ],
+    }
     expectRefused(await infer(withLiteral(nested, '1e999')), /Input 'x': data\[1\]\[2\] is not a finite number/)
   })
 
@@ -72,7 +93,10 @@ describe('numbers a double cannot hold', () => {
       [withLiteral({ dataframe_split: { columns, data: [row] } }, '1e400'), /row 0, column 'petal length \(cm\)'/],
       [withLiteral({ dataframe_records: [record] }, '1e400'), /row 0, column 'petal length \(cm\)'/],
       [withLiteral({ instances: [row] }, '-1e400'), /row 0, value 2/],
-      [withLiteral({ inputs: Object.fromEntries(columns.map((c, j) => [c, [row[j]]])) }, '1e400'), /row 0, column 'petal length \(cm\)'/],
+      [
+        withLiteral({ inputs: Object.fromEntries(columns.map((c, j) => [c, [row[j]]])) }, '1e400'),
+        /row 0, column 'petal length \(cm\)'/,
+      ],
     ]
     for (const [body, where] of bodies) {
       const reply = await invocations(body)
@@ -87,7 +111,10 @@ describe('numbers a double cannot hold', () => {
     // NaN is a missing value in CSV, as pandas reads it: it reaches the model, and keel's forest
     // refuses it; that is a 400 naming the value (MLflow answers 400 when the model fails), not a 500.
     const missing = await invocations(`${columns.join(',')}\n5.1,3.5,NaN,0.2\n`, 'text/csv')
-    expectRefused(missing, /cannot predict with the missing value \(null or NaN\) at row 0, column 'petal length \(cm\)'/)
+    expectRefused(
+      missing,
+      /cannot predict with the missing value \(null or NaN\) at row 0, column 'petal length \(cm\)'/,
+    )
   })
 })
 
@@ -124,7 +151,9 @@ describe('request ids', () => {
   })
 
   it('ignores an X-Request-Id header that is not short and plain', async () => {
-    const reply = await send(`${serving.url}/invocations`, 'POST', json({ instances: [rows[0]] }), { 'x-request-id': 'y'.repeat(129) })
+    const reply = await send(`${serving.url}/invocations`, 'POST', json({ instances: [rows[0]] }), {
+      'x-request-id': 'y'.repeat(129),
+    })
     expect(reply.status).toBe(200)
     expect(reply.headers['x-request-id']).not.toBe('y'.repeat(129))
     expect(reply.headers['x-request-id']).toMatch(/^[\w\-=.]{1,128}$/)
@@ -132,13 +161,35 @@ describe('request ids', () => {
 })
 
 describe('tensors that do not match their shape or the signature', () => {
-  const tensor = (shape: number[], data: unknown, datatype = 'FP64', name = 'x') => ({ inputs: [{ name, shape, datatype, data }] })
+  const tensor = (shape: number[], data: unknown, datatype = 'FP64', name = 'x') => ({
+    inputs: [{ name, shape, datatype, data }],
+  })
 
   it('refuses data of the wrong length, ragged data and nesting that is not the shape', async () => {
     const cases: [unknown, RegExp][] = [
       [tensor([1, 2, 2], [1, 2, 3]), /shape \[1, 2, 2\] holds 4 values, but data has 3/],
-      [tensor([2, 4], [[1, 2, 3, 4], [5, 6]]), /Input 'x': data\[1\] has 2 values, but shape \[2, 4\] needs 4/],
-      [tensor([2, 4], [[1, 2], [3, 4], [5, 6], [7, 8]]), /Input 'x': data has 4 values, but shape \[2, 4\] needs 2/],
+      [
+        tensor(
+          [2, 4],
+          [
+            [1, 2, 3, 4],
+            [5, 6],
+          ],
+        ),
+        /Input 'x': data\[1\] has 2 values, but shape \[2, 4\] needs 4/,
+      ],
+      [
+        tensor(
+          [2, 4],
+          [
+            [1, 2],
+            [3, 4],
+            [5, 6],
+            [7, 8],
+          ],
+        ),
+        /Input 'x': data has 4 values, but shape \[2, 4\] needs 2/,
+      ],
       [tensor([2, 4], [[1, 2, 3, 4], 5]), /Input 'x': data\[1\] is not an array/],
       [tensor([2, 4], [1, 2, 3, 4, 5, 6, 7, [8]]), /Input 'x': data\[7\] is an array/],
       [tensor([1, 4], [[[1], [2], [3], [4]]]), /Input 'x': data\[0\]\[0\] is an array/],
@@ -147,8 +198,24 @@ describe('tensors that do not match their shape or the signature', () => {
   })
 
   it('refuses a single tensor that is not [rows, 4]', async () => {
-    expectRefused(await infer(tensor([1, 2, 2], [1, 2, 3, 4])), /Input 'x' must have shape \[rows, 4\].*got \[1, 2, 2\]/)
-    expectRefused(await infer(tensor([1, 2, 2], [[[1, 2], [3, 4]]])), /Input 'x' must have shape \[rows, 4\]/)
+    expectRefused(
+      await infer(tensor([1, 2, 2], [1, 2, 3, 4])),
+      /Input 'x' must have shape \[rows, 4\].*got \[1, 2, 2\]/,
+    )
+    expectRefused(
+      await infer(
+        tensor(
+          [1, 2, 2],
+          [
+            [
+              [1, 2],
+              [3, 4],
+            ],
+          ],
+        ),
+      ),
+      /Input 'x' must have shape \[rows, 4\]/,
+    )
     expectRefused(await infer(tensor([4], [1, 2, 3, 4])), /Input 'x' must have shape \[rows, 4\]/)
     expectRefused(await infer(tensor([2, 2], [1, 2, 3, 4])), /Input 'x' must have shape \[rows, 4\]/)
   })
@@ -156,7 +223,10 @@ describe('tensors that do not match their shape or the signature', () => {
   it('refuses a per-column tensor that is not [rows] or [rows, 1]', async () => {
     const inputs = perColumn(rows.slice(0, 2))
     inputs[1] = { ...inputs[1]!, shape: [1, 2] }
-    expectRefused(await infer({ inputs }), /Input 'sepal width \(cm\)' must have shape \[rows\] or \[rows, 1\].*got \[1, 2\]/)
+    expectRefused(
+      await infer({ inputs }),
+      /Input 'sepal width \(cm\)' must have shape \[rows\] or \[rows, 1\].*got \[1, 2\]/,
+    )
     inputs[1] = { ...inputs[1]!, shape: [2, 1, 1], data: [[[1]], [[2]]] as never }
     expectRefused(await infer({ inputs }), /Input 'sepal width \(cm\)' must have shape \[rows\] or \[rows, 1\]/)
   })
@@ -164,8 +234,14 @@ describe('tensors that do not match their shape or the signature', () => {
   it('refuses datatypes the signature does not take', async () => {
     const inputs = perColumn(rows.slice(0, 1))
     const bytes = { inputs: inputs.map((t, j) => (j === 0 ? { ...t, datatype: 'BYTES', data: ['5.1'] } : t)) }
-    expectRefused(await infer(bytes), /Input 'sepal length \(cm\)' is BYTES, but the signature's column 'sepal length \(cm\)' is double/)
-    expectRefused(await infer(tensor([1, 4], [true, false, true, false], 'BOOL')), /Input 'x' is BOOL, but the signature's column 'sepal length \(cm\)' is double/)
+    expectRefused(
+      await infer(bytes),
+      /Input 'sepal length \(cm\)' is BYTES, but the signature's column 'sepal length \(cm\)' is double/,
+    )
+    expectRefused(
+      await infer(tensor([1, 4], [true, false, true, false], 'BOOL')),
+      /Input 'x' is BOOL, but the signature's column 'sepal length \(cm\)' is double/,
+    )
   })
 
   it('accepts the shapes the protocol allows: flat or natural nesting, [rows] or [rows, 1] columns, integers for doubles', async () => {
@@ -175,7 +251,14 @@ describe('tensors that do not match their shape or the signature', () => {
       tensor([2, 4], two),
       { inputs: perColumn(two).map((t) => ({ ...t, shape: [2, 1], data: t.data.map((v) => [v]) })) },
       { inputs: perColumn(two).map((t) => ({ ...t, shape: [2, 1] })) },
-      tensor([2, 4], [[5, 3, 1, 0], [6, 3, 4, 1]], 'INT64'),
+      tensor(
+        [2, 4],
+        [
+          [5, 3, 1, 0],
+          [6, 3, 4, 1],
+        ],
+        'INT64',
+      ),
     ]
     const first = (await infer(ok[0])).json().outputs
     for (const body of ok) {
@@ -211,7 +294,9 @@ describe('clients that go away', () => {
     for (let i = 0; i < 3; i++) {
       await new Promise<void>((resolve, reject) => {
         const socket = connect(serving.port, '127.0.0.1', () => {
-          socket.write(`POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"instances": [`)
+          socket.write(
+            `POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"instances": [`,
+          )
           // Gone mid-body once the server has had the headers.
           setImmediate(() => socket.destroy())
           socket.once('close', () => resolve())

@@ -170,7 +170,10 @@ afterAll(() => {
 describe.each([1, 2])('SIGTERM with %i worker(s)', (workers) => {
   it('stops accepting, closes idle connections, finishes the request in progress, writes its log record and exits promptly', async () => {
     const tracking = await fakeTracking()
-    const serving = await startModelServe(['-m', modelDir, '--name', 'iris-life', '-w', String(workers), '--graceful-timeout', '20'], tracking.url)
+    const serving = await startModelServe(
+      ['-m', modelDir, '--name', 'iris-life', '-w', String(workers), '--graceful-timeout', '20'],
+      tracking.url,
+    )
     try {
       const idle = await idleKeepAlive(serving)
       const busy = await inFlight(serving, `in-flight-${workers}`)
@@ -197,11 +200,16 @@ describe.each([1, 2])('SIGTERM with %i worker(s)', (workers) => {
 
   it('exits within its bounds when a request never finishes and the tracking server never answers', async () => {
     const tracking = await fakeTracking()
-    const serving = await startModelServe(['-m', modelDir, '--name', 'iris-life', '-w', String(workers), '--graceful-timeout', '1'], tracking.url)
+    const serving = await startModelServe(
+      ['-m', modelDir, '--name', 'iris-life', '-w', String(workers), '--graceful-timeout', '1'],
+      tracking.url,
+    )
     try {
       tracking.hang = true
       const done = await Connection.open(serving.port)
-      done.write(`POST /invocations HTTP/1.1\r\n${host(serving.port)}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(row)}\r\n\r\n${row}`)
+      done.write(
+        `POST /invocations HTTP/1.1\r\n${host(serving.port)}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(row)}\r\n\r\n${row}`,
+      )
       expect((await done.responses(1))[0]!.status).toBe(200) // its log record is queued, and cannot be written
       await inFlight(serving, 'never-finished') // its body never comes
       const signalled = Date.now()

@@ -13,7 +13,10 @@ let serving: ModelServerProcess
 beforeAll(async () => {
   python = await pythonModels()
   // A local folder needs no tracking server; the prediction log is off so nothing is sent to one.
-  serving = await startModelServe(['-m', python.path('onnx'), '--name', 'iris-onnx', '-w', '1', '--no-prediction-log'], 'http://127.0.0.1:9')
+  serving = await startModelServe(
+    ['-m', python.path('onnx'), '--name', 'iris-onnx', '-w', '1', '--no-prediction-log'],
+    'http://127.0.0.1:9',
+  )
 }, 180_000)
 afterAll(async () => {
   await serving?.stop()
@@ -22,13 +25,25 @@ afterAll(async () => {
 describe('serving an ONNX model', () => {
   it("answers scikit-learn's labels over MLflow scoring and the Open Inference Protocol", async () => {
     const { columns, rows, labels } = python.expected
-    const scoring = await send(`${serving.url}/invocations`, 'POST', JSON.stringify({ dataframe_split: { columns, data: rows } }))
+    const scoring = await send(
+      `${serving.url}/invocations`,
+      'POST',
+      JSON.stringify({ dataframe_split: { columns, data: rows } }),
+    )
     expect(scoring.status, scoring.text).toBe(200)
     expect(scoring.json().predictions).toEqual(labels)
-    const inputs = columns.map((name, j) => ({ name, shape: [rows.length], datatype: 'FP32', data: rows.map((r) => r[j]) }))
+    const inputs = columns.map((name, j) => ({
+      name,
+      shape: [rows.length],
+      datatype: 'FP32',
+      data: rows.map((r) => r[j]),
+    }))
     const v2 = await send(`${serving.url}/v2/models/iris-onnx/infer`, 'POST', JSON.stringify({ inputs }))
     expect(v2.status, v2.text).toBe(200)
-    expect(v2.json()).toMatchObject({ model_name: 'iris-onnx', outputs: [{ name: 'predict', shape: [150], data: labels }] })
+    expect(v2.json()).toMatchObject({
+      model_name: 'iris-onnx',
+      outputs: [{ name: 'predict', shape: [150], data: labels }],
+    })
   })
 
   it('describes itself as an ONNX model', async () => {

@@ -35,7 +35,10 @@ beforeAll(async () => {
     await loaded.close()
   }
   await sdk.registry.setRegisteredModelAlias('iris-promo', 'champion', '1')
-  serving = await startModelServe(['-m', 'models:/iris-promo@champion', '-w', '1', '--poll-interval', '100'], tracking.url)
+  serving = await startModelServe(
+    ['-m', 'models:/iris-promo@champion', '-w', '1', '--poll-interval', '100'],
+    tracking.url,
+  )
 })
 afterAll(async () => {
   await serving?.stop()

@@ -21,8 +21,10 @@ let expected: (number | string)[]
 let expectedProba: number[][]
 
 const json = (value: unknown) => JSON.stringify(value)
-const invocations = (body: string, contentType = 'application/json') => send(`${serving.url}/invocations`, 'POST', body, { 'content-type': contentType })
-const infer = (body: unknown, path = '/v2/models/iris-serve/infer') => send(`${serving.url}${path}`, 'POST', typeof body === 'string' ? body : json(body))
+const invocations = (body: string, contentType = 'application/json') =>
+  send(`${serving.url}/invocations`, 'POST', body, { 'content-type': contentType })
+const infer = (body: unknown, path = '/v2/models/iris-serve/infer') =>
+  send(`${serving.url}${path}`, 'POST', typeof body === 'string' ? body : json(body))
 const perColumn = (data: number[][]) => ({
   inputs: columns.map((name, j) => ({ name, shape: [data.length], datatype: 'FP64', data: data.map((r) => r[j]) })),
 })
@@ -41,7 +43,10 @@ beforeAll(async () => {
   model = await keel.loadModel('models:/iris-serve@champion')
   expected = (await model.predict(rows)) as (number | string)[]
   expectedProba = await model.predictProba!(rows)
-  serving = await startModelServe(['-m', 'models:/iris-serve@champion', '-w', '1', '--max-body-bytes', '65536'], tracking.url)
+  serving = await startModelServe(
+    ['-m', 'models:/iris-serve@champion', '-w', '1', '--max-body-bytes', '65536'],
+    tracking.url,
+  )
 })
 afterAll(async () => {
   await serving?.stop()
@@ -80,13 +85,17 @@ describe('MLflow scoring protocol', () => {
   })
 
   it('returns class probabilities with params.predict_method = predict_proba', async () => {
-    const reply = await invocations(json({ dataframe_split: { columns, data: rows.slice(0, 5) }, params: { predict_method: 'predict_proba' } }))
+    const reply = await invocations(
+      json({ dataframe_split: { columns, data: rows.slice(0, 5) }, params: { predict_method: 'predict_proba' } }),
+    )
     expect(reply.status, reply.text).toBe(200)
     expect(reply.json().predictions).toEqual(expectedProba.slice(0, 5))
   })
 
   it('keeps a caller-given X-Request-Id', async () => {
-    const reply = await send(`${serving.url}/invocations`, 'POST', json({ instances: [rows[0]] }), { 'x-request-id': 'req-42' })
+    const reply = await send(`${serving.url}/invocations`, 'POST', json({ instances: [rows[0]] }), {
+      'x-request-id': 'req-42',
+    })
     expect(reply.headers['x-request-id']).toBe('req-42')
   })
 
@@ -95,12 +104,37 @@ describe('MLflow scoring protocol', () => {
       ['{"dataframe_split": ', 'application/json', 400, /not valid JSON/],
       ['[1, 2]', 'application/json', 400, /JSON object/],
       ['{}', 'application/json', 400, /exactly one of the keys/],
-      [json({ instances: rows, inputs: rows }), 'application/json', 400, /exactly one of the keys.*'instances', 'inputs'/],
-      [json({ dataframe_split: { columns: columns.slice(0, 3), data: rows.map((r) => r.slice(0, 3)) } }), 'application/json', 400, /petal width \(cm\)' is required/],
-      [json({ dataframe_records: [{ ...Object.fromEntries(columns.map((c) => [c, 1])), [columns[0]!]: 'big' }] }), 'application/json', 400, /sepal length \(cm\)' must be a number/],
-      [json({ dataframe_split: { columns, data: [[1, 2, 3]] } }), 'application/json', 400, /row 0 must be an array of 4 values/],
+      [
+        json({ instances: rows, inputs: rows }),
+        'application/json',
+        400,
+        /exactly one of the keys.*'instances', 'inputs'/,
+      ],
+      [
+        json({ dataframe_split: { columns: columns.slice(0, 3), data: rows.map((r) => r.slice(0, 3)) } }),
+        'application/json',
+        400,
+        /petal width \(cm\)' is required/,
+      ],
+      [
+        json({ dataframe_records: [{ ...Object.fromEntries(columns.map((c) => [c, 1])), [columns[0]!]: 'big' }] }),
+        'application/json',
+        400,
+        /sepal length \(cm\)' must be a number/,
+      ],
+      [
+        json({ dataframe_split: { columns, data: [[1, 2, 3]] } }),
+        'application/json',
+        400,
+        /row 0 must be an array of 4 values/,
+      ],
       [json({ dataframe_records: [] }), 'application/json', 400, /no rows/],
-      [json({ instances: [rows[0]], params: { predict_method: 'explain' } }), 'application/json', 400, /predict_method/],
+      [
+        json({ instances: [rows[0]], params: { predict_method: 'explain' } }),
+        'application/json',
+        400,
+        /predict_method/,
+      ],
       // text/plain is what a web page can send without a CORS preflight: the browser guard refuses it.
       [json({ instances: [rows[0]] }), 'text/plain', 403, /must send application\/json or text\/csv/],
       [json({ instances: [rows[0]] }), 'application/json; format=pandas-split', 415, /only charset=utf-8/],
@@ -139,7 +173,10 @@ describe('Open Inference Protocol v2', () => {
     const server = (await send(`${serving.url}/v2`, 'GET')).json()
     expect(server).toMatchObject({ name: 'keel', extensions: [] })
     expect(server.version).toMatch(/^\d+\./)
-    expect((await send(`${serving.url}/v2/models/iris-serve/ready`, 'GET')).json()).toEqual({ name: 'iris-serve', ready: true })
+    expect((await send(`${serving.url}/v2/models/iris-serve/ready`, 'GET')).json()).toEqual({
+      name: 'iris-serve',
+      ready: true,
+    })
     expect((await send(`${serving.url}/v2/models/iris-serve/versions/1/ready`, 'GET')).status).toBe(200)
   })
 
@@ -167,7 +204,10 @@ describe('Open Inference Protocol v2', () => {
       outputs: [{ name: 'predict', shape: [150], datatype: 'INT64', data: expected }],
     })
     expect(a.headers['x-request-id']).toBe('batch-1')
-    const b = await infer({ inputs: [{ name: 'input-0', shape: [150, 4], datatype: 'FP32', data: rows }] }, '/v2/models/iris-serve/versions/1/infer')
+    const b = await infer(
+      { inputs: [{ name: 'input-0', shape: [150, 4], datatype: 'FP32', data: rows }] },
+      '/v2/models/iris-serve/versions/1/infer',
+    )
     expect(b.status, b.text).toBe(200)
     expect(b.json().outputs[0].data).toEqual(expected)
     expect(b.json().id).toMatch(/\S/)
@@ -176,7 +216,9 @@ describe('Open Inference Protocol v2', () => {
   it('returns the outputs asked for', async () => {
     const reply = await infer({ ...perColumn(rows.slice(0, 3)), outputs: [{ name: 'predict_proba' }] })
     expect(reply.status, reply.text).toBe(200)
-    expect(reply.json().outputs).toEqual([{ name: 'predict_proba', shape: [3, 3], datatype: 'FP64', data: expectedProba.slice(0, 3).flat() }])
+    expect(reply.json().outputs).toEqual([
+      { name: 'predict_proba', shape: [3, 3], datatype: 'FP64', data: expectedProba.slice(0, 3).flat() },
+    ])
   })
 
   it('answers bad tensors with a 4xx naming the problem', async () => {
@@ -184,12 +226,32 @@ describe('Open Inference Protocol v2', () => {
     const cases: [unknown, number, RegExp, string?][] = [
       ['{"inputs": [', 400, /not valid JSON/],
       [{}, 400, /'inputs' must be a non-empty array/],
-      [{ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP99', data: [1, 2, 3, 4] }] }, 400, /datatype must be one of/],
-      [{ inputs: [{ name: 'x', shape: [2, 4], datatype: 'FP64', data: [1, 2, 3, 4] }] }, 400, /holds 8 values, but data has 4/],
-      [{ inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP64', data: [1, 2, 3] }] }, 400, /must have shape \[rows, 4\]/],
+      [
+        { inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP99', data: [1, 2, 3, 4] }] },
+        400,
+        /datatype must be one of/,
+      ],
+      [
+        { inputs: [{ name: 'x', shape: [2, 4], datatype: 'FP64', data: [1, 2, 3, 4] }] },
+        400,
+        /holds 8 values, but data has 4/,
+      ],
+      [
+        { inputs: [{ name: 'x', shape: [1, 3], datatype: 'FP64', data: [1, 2, 3] }] },
+        400,
+        /must have shape \[rows, 4\]/,
+      ],
       [{ inputs: [{ name: 'x', shape: [1, 4], datatype: 'INT32', data: [1.5, 2, 3, 4] }] }, 400, /must be integers/],
-      [{ inputs: [{ name: 'x', shape: [1, 4], datatype: 'BYTES', data: ['a', 'b', 'c', 'd'] }] }, 400, /is BYTES, but the signature's column 'sepal length \(cm\)' is double/],
-      [{ inputs: [{ name: 'x', shape: [-1, 4], datatype: 'FP64', data: [1, 2, 3, 4] }] }, 400, /shape must be an array of non-negative integers/],
+      [
+        { inputs: [{ name: 'x', shape: [1, 4], datatype: 'BYTES', data: ['a', 'b', 'c', 'd'] }] },
+        400,
+        /is BYTES, but the signature's column 'sepal length \(cm\)' is double/,
+      ],
+      [
+        { inputs: [{ name: 'x', shape: [-1, 4], datatype: 'FP64', data: [1, 2, 3, 4] }] },
+        400,
+        /shape must be an array of non-negative integers/,
+      ],
       [{ inputs: one.slice(0, 3) }, 400, /petal width \(cm\)' is required/],
       [{ inputs: [...one, { name: 'extra', shape: [1], datatype: 'FP64', data: [1] }] }, 400, /Unknown input 'extra'/],
       [{ inputs: [one[0], { ...one[1]!, shape: [2], data: [1, 2] }, one[2], one[3]] }, 400, /differ in batch size/],
@@ -210,15 +272,24 @@ describe('Open Inference Protocol v2', () => {
 describe('metrics and the prediction log', () => {
   it('counts requests by status and records latency in Prometheus text', async () => {
     const text = (await send(`${serving.url}/metrics`, 'GET')).text
-    expect(text).toMatch(/keel_serving_requests_total\{model="iris-serve",version="1",variant="default",protocol="mlflow",code="200",deployment="iris-serve"\} \d+/)
+    expect(text).toMatch(
+      /keel_serving_requests_total\{model="iris-serve",version="1",variant="default",protocol="mlflow",code="200",deployment="iris-serve"\} \d+/,
+    )
     expect(text).toMatch(/keel_serving_requests_total\{[^}]*protocol="v2",code="400"[^}]*\} \d+/)
-    expect(text).toMatch(/keel_serving_request_duration_seconds_bucket\{le="0.005",[^}]*model="iris-serve"[^}]*\} [1-9]/)
+    expect(text).toMatch(
+      /keel_serving_request_duration_seconds_bucket\{le="0.005",[^}]*model="iris-serve"[^}]*\} [1-9]/,
+    )
     expect(text).toMatch(/process_cpu_seconds_total\{deployment="iris-serve"\}/)
     expect(text).toMatch(/process_resident_memory_bytes\{deployment="iris-serve"\} \d+/)
   })
 
   it('logs each request with its inputs, outputs, version, variant and request id', async () => {
-    const reply = await send(`${serving.url}/invocations`, 'POST', json({ dataframe_split: { columns, data: rows.slice(0, 2) } }), { 'x-request-id': 'logged-1' })
+    const reply = await send(
+      `${serving.url}/invocations`,
+      'POST',
+      json({ dataframe_split: { columns, data: rows.slice(0, 2) } }),
+      { 'x-request-id': 'logged-1' },
+    )
     expect(reply.status).toBe(200)
     let records: any[] = []
     for (let i = 0; i < 100 && records.length === 0; i++) {

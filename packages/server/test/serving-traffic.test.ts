@@ -75,10 +75,22 @@ routing: { sticky_header: X-User-Id }
     })
     const share = seen.filter((v) => v === '2').length / seen.length
     expect(Math.abs(share - 0.3)).toBeLessThan(0.02)
-    const again = await pool(500, 16, async (i) => (await send(`${server.url}/invocations`, 'POST', body(i), { 'x-user-id': `user-${i}` })).headers['x-keel-model-version'])
+    const again = await pool(
+      500,
+      16,
+      async (i) =>
+        (await send(`${server.url}/invocations`, 'POST', body(i), { 'x-user-id': `user-${i}` })).headers[
+          'x-keel-model-version'
+        ],
+    )
     expect(again).toEqual(seen.slice(0, 500))
     const metrics = (await send(`${server.url}/metrics`, 'GET')).text
-    const count = (variant: string) => Number(new RegExp(`keel_serving_requests_total\\{[^}]*variant="${variant}"[^}]*code="200"[^}]*\\} (\\d+)`).exec(metrics)?.[1])
+    const count = (variant: string) =>
+      Number(
+        new RegExp(`keel_serving_requests_total\\{[^}]*variant="${variant}"[^}]*code="200"[^}]*\\} (\\d+)`).exec(
+          metrics,
+        )?.[1],
+      )
     expect(count('champion') + count('challenger')).toBe(10_500)
     expect(count('challenger')).toBe(seen.filter((v) => v === '2').length + again.filter((v) => v === '2').length)
   })
@@ -89,7 +101,11 @@ variants:
   - { name: stable, model: "models:/iris-ab/1", weight: 90 }
   - { name: canary, model: "models:/iris-ab/2", weight: 10 }
 `)
-    const seen = await pool(2_000, 16, async (i) => (await send(`${server.url}/invocations`, 'POST', body(i))).headers['x-keel-variant'])
+    const seen = await pool(
+      2_000,
+      16,
+      async (i) => (await send(`${server.url}/invocations`, 'POST', body(i))).headers['x-keel-variant'],
+    )
     const share = seen.filter((v) => v === 'canary').length / seen.length
     expect(share).toBeGreaterThan(0.07)
     expect(share).toBeLessThan(0.13)
@@ -123,7 +139,11 @@ prediction_log: { flush_ms: 100 }
     expect(byVariant.live).toMatchObject({ shadow: false, outputs: [predictions['1'][i]] })
     expect(byVariant.dark).toMatchObject({ shadow: true, outputs: [predictions['2'][i]] })
     const metrics = (await send(`${server.url}/metrics`, 'GET')).text
-    expect(metrics).toMatch(new RegExp(`keel_serving_shadow_requests_total\\{[^}]*variant="dark"[^}]*outcome="ok"[^}]*\\} ${differing.length}\\b`))
+    expect(metrics).toMatch(
+      new RegExp(
+        `keel_serving_shadow_requests_total\\{[^}]*variant="dark"[^}]*outcome="ok"[^}]*\\} ${differing.length}\\b`,
+      ),
+    )
     expect(metrics).not.toMatch(/keel_serving_requests_total\{[^}]*variant="dark"/)
   })
 })
@@ -138,7 +158,11 @@ max_concurrency: 8
     // 8 requests fit: they wait together for one batch and each gets its own predictions.
     const admitted = await pool(8, 8, async (i) => {
       const data = [rows[i * 3], rows[i * 3 + 1]]
-      const reply = await send(`${server.url}/invocations`, 'POST', JSON.stringify({ dataframe_split: { columns, data } }))
+      const reply = await send(
+        `${server.url}/invocations`,
+        'POST',
+        JSON.stringify({ dataframe_split: { columns, data } }),
+      )
       return { reply, i }
     })
     for (const { reply, i } of admitted) {
@@ -155,14 +179,18 @@ max_concurrency: 8
     // and it recovers
     const after = await send(`${server.url}/invocations`, 'POST', body(0))
     expect(after.status).toBe(200)
-    expect((await send(`${server.url}/metrics`, 'GET')).text).toMatch(/keel_serving_shed_total\{[^}]*reason="concurrency"[^}]*\} 12/)
+    expect((await send(`${server.url}/metrics`, 'GET')).text).toMatch(
+      /keel_serving_shed_total\{[^}]*reason="concurrency"[^}]*\} 12/,
+    )
   })
 })
 
 describe('a cluster of workers', () => {
   it('serves from two workers and sums their metrics', async () => {
     const server = await serveFile('variants: [{ name: only, model: "models:/iris-ab/1" }]\n', ['-w', '2'])
-    const replies = await pool(400, 16, (i) => send(`${server.url}/invocations`, 'POST', body(i), { connection: i % 2 === 0 ? 'close' : 'keep-alive' }))
+    const replies = await pool(400, 16, (i) =>
+      send(`${server.url}/invocations`, 'POST', body(i), { connection: i % 2 === 0 ? 'close' : 'keep-alive' }),
+    )
     expect(replies.every((r) => r.status === 200)).toBe(true)
     const metrics = (await send(`${server.url}/metrics`, 'GET')).text
     expect(metrics, server.output()).toMatch(/keel_serving_requests_total\{[^}]*code="200"[^}]*\} 400\b/)

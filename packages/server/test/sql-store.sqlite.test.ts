@@ -7,7 +7,8 @@ import { runTrackingStoreConformance } from './conformance/tracking-store-confor
 
 runTrackingStoreConformance({
   name: 'SQL store on SQLite (file)',
-  newStore: async () => createSqlTrackingStore(await openDatabase(`sqlite:///${join(mkdtempSync(join(tmpdir(), 'keel-conf-')), 'k.db')}`)),
+  newStore: async () =>
+    createSqlTrackingStore(await openDatabase(`sqlite:///${join(mkdtempSync(join(tmpdir(), 'keel-conf-')), 'k.db')}`)),
 })
 
 runTrackingStoreConformance({

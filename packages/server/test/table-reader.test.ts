@@ -8,7 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { datasetDrift, isDictionaryColumn, type DictionaryColumn, type DriftColumn, type RawValue } from '@keel/monitoring'
+import {
+  datasetDrift,
+  isDictionaryColumn,
+  type DictionaryColumn,
+  type DriftColumn,
+  type RawValue,
+} from '@keel/monitoring'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { readerTuning, readTable } from '../src/monitoring/table-reader.js'
 
@@ -51,7 +57,7 @@ async function withDuckDB<T>(work: (con: Awaited<ReturnType<DuckDBInstance['conn
 }
 
 beforeAll(async () => {
-  writeFileSync(file('edge.csv'), EDGE_CSV + '\n')
+  writeFileSync(file('edge.csv'), `${EDGE_CSV}\n`)
   writeFileSync(file('header-only.csv'), 'a,b\n')
   writeFileSync(file('empty.csv'), '')
   writeFileSync(file('data.json'), '{}')
@@ -60,7 +66,10 @@ beforeAll(async () => {
   writeFileSync(file('late-error.csv'), `a,b\n${lines((i) => `${i},x${i % 5}`)}\noops,y\n`)
   writeFileSync(file('late-error-numbers.csv'), `a,b,c\n${lines((i) => `${i},${i % 5},${i}.5`)}\noops,1,2\n`)
   writeFileSync(file('broken.parquet'), 'this is not parquet')
-  writeFileSync(file('numbers.csv'), `a,b\n${Array.from({ length: 40_000 }, (_, i) => `${i},${i % 9 === 0 ? '' : i / 4}`).join('\n')}\n`)
+  writeFileSync(
+    file('numbers.csv'),
+    `a,b\n${Array.from({ length: 40_000 }, (_, i) => `${i},${i % 9 === 0 ? '' : i / 4}`).join('\n')}\n`,
+  )
   await withDuckDB(async (con) => {
     await con.run(`COPY (${BIG_SELECT}) TO '${file('big.parquet')}' (FORMAT parquet)`)
     await con.run(`COPY (${BIG_SELECT}) TO '${file('big.csv')}' (HEADER)`)
@@ -79,9 +88,17 @@ async function referenceRead(path: string, source: string): Promise<Record<strin
   return withDuckDB(async (con) => {
     const described = (await con.runAndReadAll(`DESCRIBE SELECT * FROM ${source}('${path}')`)).getRowObjectsJS()
     const numeric = (t: string) => /^(BIGINT|INTEGER|DOUBLE|UBIGINT|DECIMAL\(\d+,\d+\))$/.test(t)
-    const select = described.map((r) => `CAST("${String(r.column_name)}" AS ${numeric(String(r.column_type)) ? 'DOUBLE' : String(r.column_type) === 'BOOLEAN' ? 'BOOLEAN' : 'VARCHAR'})`)
+    const select = described.map(
+      (r) =>
+        `CAST("${String(r.column_name)}" AS ${numeric(String(r.column_type)) ? 'DOUBLE' : String(r.column_type) === 'BOOLEAN' ? 'BOOLEAN' : 'VARCHAR'})`,
+    )
     const columns = (await con.runAndReadAll(`SELECT ${select.join(', ')} FROM ${source}('${path}')`)).getColumnsJS()
-    return Object.fromEntries(described.map((r, i) => [String(r.column_name), columns[i]!.map((v) => (numeric(String(r.column_type)) && v === null ? Number.NaN : v) as RawValue)]))
+    return Object.fromEntries(
+      described.map((r, i) => [
+        String(r.column_name),
+        columns[i]!.map((v) => (numeric(String(r.column_type)) && v === null ? Number.NaN : v) as RawValue),
+      ]),
+    )
   })
 }
 
@@ -101,7 +118,13 @@ describe('readTable', () => {
     expect(t.mixed).toEqual(['a', '1', 'b', '2', 'c'])
     expect(t['we"ird name']).toEqual(['x', 'y', null, 'x', 'z'])
     expect(read.featureTypes).toEqual({ price: 'num', weird: 'num', numtext: 'num' })
-    expect(read.sqlTypes).toMatchObject({ id: 'BIGINT', price: 'DOUBLE', flag: 'BOOLEAN', day: 'DATE', city: 'VARCHAR' })
+    expect(read.sqlTypes).toMatchObject({
+      id: 'BIGINT',
+      price: 'DOUBLE',
+      flag: 'BOOLEAN',
+      day: 'DATE',
+      city: 'VARCHAR',
+    })
   })
 
   it('dictionaries: true gives { codes, dictionary } columns that expand to the arrays', async () => {
@@ -146,7 +169,8 @@ describe('readTable', () => {
     readerTuning.hashShift = 62 // 2 hash bits: every column with more than 4 values collides
     try {
       const slow = await readTable(file('big.parquet'), { dictionaries: true })
-      for (const column of Object.keys(fast.table)) expect(plain(slow.table[column]), column).toEqual(plain(fast.table[column]))
+      for (const column of Object.keys(fast.table))
+        expect(plain(slow.table[column]), column).toEqual(plain(fast.table[column]))
       const csv = await readTable(file('edge.csv'))
       expect(csv.table.city).toEqual(['Zürich', '東京', '😀 emoji', 'quoted, comma', null])
     } finally {
@@ -156,10 +180,22 @@ describe('readTable', () => {
 
   it('dictionary columns give the drift that arrays give', async () => {
     const arrays = await readTable(file('big.parquet'), { columns: ['low_card', 'high_card', 'bool_col'] })
-    const dicts = await readTable(file('big.parquet'), { columns: ['low_card', 'high_card', 'bool_col'], dictionaries: true })
+    const dicts = await readTable(file('big.parquet'), {
+      columns: ['low_card', 'high_card', 'bool_col'],
+      dictionaries: true,
+    })
     const half = (t: Record<string, DriftColumn>, from: number) =>
-      Object.fromEntries(Object.entries(t).map(([k, v]) => [k, isDictionaryColumn(v) ? { codes: v.codes.subarray(from, from + 25_000), dictionary: v.dictionary } : (v as RawValue[]).slice(from, from + 25_000)]))
-    expect(datasetDrift(half(dicts.table, 0), half(dicts.table, 25_000))).toEqual(datasetDrift(half(arrays.table, 0), half(arrays.table, 25_000)))
+      Object.fromEntries(
+        Object.entries(t).map(([k, v]) => [
+          k,
+          isDictionaryColumn(v)
+            ? { codes: v.codes.subarray(from, from + 25_000), dictionary: v.dictionary }
+            : (v as RawValue[]).slice(from, from + 25_000),
+        ]),
+      )
+    expect(datasetDrift(half(dicts.table, 0), half(dicts.table, 25_000))).toEqual(
+      datasetDrift(half(arrays.table, 0), half(arrays.table, 25_000)),
+    )
   })
 
   it('a CSV of numbers only, longer than the first buffer; only the requested columns', async () => {
@@ -187,7 +223,10 @@ describe('readTable', () => {
     ['late-error.csv', /^Cannot read 'late-error.csv': Conversion Error: CSV Error on Line: 60002/],
     ['late-error-numbers.csv', /^Cannot read 'late-error-numbers.csv': Conversion Error: CSV Error on Line: 60002/],
   ])('errors name the file (%s)', async (name, message) => {
-    await expect(readTable(file(name), { label: name })).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(message) })
+    await expect(readTable(file(name), { label: name })).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER_VALUE',
+      message: expect.stringMatching(message),
+    })
   })
 })
 

@@ -29,7 +29,10 @@ describe('server basics', () => {
   it('answers /health, /version and /openapi.json', async () => {
     expect(await (await fetch(`${server.url}/health`)).text()).toBe('OK')
     expect(await (await fetch(`${server.url}/version`)).text()).toMatch(/^\d+\.\d+\.\d+/)
-    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> }
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      openapi: string
+      paths: Record<string, unknown>
+    }
     expect(doc.openapi).toBe('3.1.0')
     expect(Object.keys(doc.paths)).toContain('/api/2.0/mlflow/runs/log-batch')
     expect(Object.keys(doc.paths)).toContain('/api/2.0/mlflow-artifacts/artifacts/{path}')
@@ -71,11 +74,17 @@ describe('server basics', () => {
       ['DELETE', '/openapi.json', 'GET, HEAD'],
     ]
     for (const [method, path, allow] of cases) {
-      const res = await fetch(`${server.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: '{}' })
+      const res = await fetch(`${server.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
       expect(res.status, `${method} ${path}`).toBe(405)
       expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow)
       if (path.startsWith('/api') || path.startsWith('/ajax-api')) {
-        expect(((await res.json()) as { message: string }).message).toBe(`${method} is not allowed on ${path}; use ${allow.replace(', ', ' or ')}`)
+        expect(((await res.json()) as { message: string }).message).toBe(
+          `${method} is not allowed on ${path}; use ${allow.replace(', ', ' or ')}`,
+        )
       }
     }
   })
@@ -95,7 +104,9 @@ describe('server basics', () => {
     })
     // The browser guard's answer (issue 11): a write in a type a page could send is refused before parsing.
     expect(xml.status).toBe(403)
-    expect(((await xml.json()) as { message: string }).message).toContain('Refused POST with Content-Type "application/xml"')
+    expect(((await xml.json()) as { message: string }).message).toContain(
+      'Refused POST with Content-Type "application/xml"',
+    )
     const typed = await call('POST', '/experiments/create', { name: 31 })
     expect(typed.status).toBe(400)
     expect(typed.json.message).toContain("Invalid value 31 for parameter 'name' supplied")
@@ -154,13 +165,29 @@ describe('runs', () => {
     const exp = await newExperiment()
     const runId = await newRun(exp, { run_name: 'first', tags: [{ key: 'team', value: 'ml' }] })
     await call('POST', '/runs/log-parameter', { run_id: runId, key: 'alpha', value: '0.5' })
-    for (const [step, value] of [[0, 0.5], [1, 0.7], [2, 0.6]] as const) {
-      const res = await call('POST', '/runs/log-metric', { run_id: runId, key: 'acc', value, timestamp: 1000 + step, step })
+    for (const [step, value] of [
+      [0, 0.5],
+      [1, 0.7],
+      [2, 0.6],
+    ] as const) {
+      const res = await call('POST', '/runs/log-metric', {
+        run_id: runId,
+        key: 'acc',
+        value,
+        timestamp: 1000 + step,
+        step,
+      })
       expect(res.status).toBe(200)
     }
     await call('POST', '/runs/set-tag', { run_id: runId, key: 'note', value: 'hello' })
     const run = (await call('GET', '/runs/get', { run_id: runId })).json.run
-    expect(run.info).toMatchObject({ run_id: runId, run_uuid: runId, run_name: 'first', status: 'RUNNING', experiment_id: exp })
+    expect(run.info).toMatchObject({
+      run_id: runId,
+      run_uuid: runId,
+      run_name: 'first',
+      status: 'RUNNING',
+      experiment_id: exp,
+    })
     expect(run.info.artifact_uri).toBe(`mlflow-artifacts:/${exp}/${runId}/artifacts`)
     expect(run.data.params).toEqual([{ key: 'alpha', value: '0.5' }])
     // the latest value is the one with the largest step
@@ -191,18 +218,28 @@ describe('runs', () => {
     expect(write.status).toBe(400)
     expect(write.json.error_code).toBe('INVALID_PARAMETER_VALUE')
     await call('POST', '/runs/restore', { run_id: runId })
-    expect((await call('POST', '/runs/log-metric', { run_id: runId, key: 'm', value: 1, timestamp: 1 })).status).toBe(200)
+    expect((await call('POST', '/runs/log-metric', { run_id: runId, key: 'm', value: 1, timestamp: 1 })).status).toBe(
+      200,
+    )
   })
 
   it('answers an unknown run with 404 RESOURCE_DOES_NOT_EXIST', async () => {
     const res = await call('GET', '/runs/get', { run_id: 'f'.repeat(32) })
     expect(res.status).toBe(404)
-    expect(res.json).toEqual({ error_code: 'RESOURCE_DOES_NOT_EXIST', message: `Run with id=${'f'.repeat(32)} not found` })
+    expect(res.json).toEqual({
+      error_code: 'RESOURCE_DOES_NOT_EXIST',
+      message: `Run with id=${'f'.repeat(32)} not found`,
+    })
   })
 
   it('enforces log-batch limits and is idempotent under retries', async () => {
     const runId = await newRun(await newExperiment())
-    const metrics = Array.from({ length: 1000 }, (_, i) => ({ key: 'loss', value: 1 / (i + 1), timestamp: 5000 + i, step: i }))
+    const metrics = Array.from({ length: 1000 }, (_, i) => ({
+      key: 'loss',
+      value: 1 / (i + 1),
+      timestamp: 5000 + i,
+      step: i,
+    }))
     expect((await call('POST', '/runs/log-batch', { run_id: runId, metrics })).status).toBe(200)
     // a retry of the same request changes nothing
     expect((await call('POST', '/runs/log-batch', { run_id: runId, metrics })).status).toBe(200)
@@ -215,8 +252,16 @@ describe('runs', () => {
     expect(tooMany.status).toBe(400)
     expect(tooMany.json.message).toContain('at most 1000 metrics')
     const params = Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: 'v' }))
-    expect((await call('POST', '/runs/log-batch', { run_id: runId, params })).json.message).toContain('at most 100 params')
-    const dupes = await call('POST', '/runs/log-batch', { run_id: runId, params: [{ key: 'a', value: '1' }, { key: 'a', value: '1' }] })
+    expect((await call('POST', '/runs/log-batch', { run_id: runId, params })).json.message).toContain(
+      'at most 100 params',
+    )
+    const dupes = await call('POST', '/runs/log-batch', {
+      run_id: runId,
+      params: [
+        { key: 'a', value: '1' },
+        { key: 'a', value: '1' },
+      ],
+    })
     expect(dupes.json.message).toContain('Duplicate parameter keys')
     const badKey = await call('POST', '/runs/log-batch', { run_id: runId, tags: [{ key: '../etc', value: 'x' }] })
     expect(badKey.status).toBe(400)
@@ -257,25 +302,47 @@ describe('runs', () => {
       })
     }
     const search = (body: Record<string, unknown>) => call('POST', '/runs/search', { experiment_ids: [exp], ...body })
-    const names = (res: { json: { runs?: { info: { run_name: string } }[] } }) => (res.json.runs ?? []).map((r) => r.info.run_name)
+    const names = (res: { json: { runs?: { info: { run_name: string } }[] } }) =>
+      (res.json.runs ?? []).map((r) => r.info.run_name)
 
     expect(names(await search({ order_by: ['metrics.accuracy DESC'] }))).toEqual(['r1', 'r3', 'r0', 'r2'])
     expect(names(await search({ order_by: ['metrics.accuracy ASC'] }))).toEqual(['r0', 'r3', 'r1', 'r2'])
-    expect(names(await search({ filter: 'metrics.accuracy > 0.75', order_by: ['metrics.accuracy DESC'] }))).toEqual(['r1', 'r3'])
+    expect(names(await search({ filter: 'metrics.accuracy > 0.75', order_by: ['metrics.accuracy DESC'] }))).toEqual([
+      'r1',
+      'r3',
+    ])
     expect(names(await search({ filter: "params.depth = '2'" }))).toEqual(['r2'])
-    expect(names(await search({ filter: "tags.kind = 'odd'", order_by: ['attributes.run_name'] }))).toEqual(['r1', 'r3'])
+    expect(names(await search({ filter: "tags.kind = 'odd'", order_by: ['attributes.run_name'] }))).toEqual([
+      'r1',
+      'r3',
+    ])
     expect(names(await search({ filter: "tags.kind LIKE 'OD%'" }))).toEqual([])
     expect(names(await search({ filter: "tags.kind ILIKE 'OD%'", order_by: ['run_name'] }))).toEqual(['r1', 'r3'])
-    expect(names(await search({ filter: `attributes.run_id IN ('${ids[0]}', '${ids[2]}')`, order_by: ['start_time'] }))).toEqual(['r0', 'r2'])
-    expect(names(await search({ filter: "attributes.status = 'RUNNING' and params.depth != '0'", order_by: ['params.depth DESC'] }))).toEqual(['r3', 'r2', 'r1'])
+    expect(
+      names(await search({ filter: `attributes.run_id IN ('${ids[0]}', '${ids[2]}')`, order_by: ['start_time'] })),
+    ).toEqual(['r0', 'r2'])
+    expect(
+      names(
+        await search({
+          filter: "attributes.status = 'RUNNING' and params.depth != '0'",
+          order_by: ['params.depth DESC'],
+        }),
+      ),
+    ).toEqual(['r3', 'r2', 'r1'])
     // default order: newest first
     expect(names(await search({}))).toEqual(['r3', 'r2', 'r1', 'r0'])
     // keel extension: OR with parentheses
-    expect(names(await search({ filter: "(params.depth = '0' OR params.depth = '3') AND tags.kind = 'odd'" }))).toEqual(['r3'])
+    expect(names(await search({ filter: "(params.depth = '0' OR params.depth = '3') AND tags.kind = 'odd'" }))).toEqual(
+      ['r3'],
+    )
 
     const paged = await search({ max_results: 3, order_by: ['attributes.run_name'] })
     expect(names(paged)).toEqual(['r0', 'r1', 'r2'])
-    expect(names(await search({ max_results: 3, order_by: ['attributes.run_name'], page_token: paged.json.next_page_token }))).toEqual(['r3'])
+    expect(
+      names(
+        await search({ max_results: 3, order_by: ['attributes.run_name'], page_token: paged.json.next_page_token }),
+      ),
+    ).toEqual(['r3'])
 
     const bad = await search({ filter: 'metrics.accuracy > "high"' })
     expect(bad.status).toBe(400)
@@ -295,14 +362,23 @@ describe('runs', () => {
       datasets: [
         {
           tags: [{ key: 'mlflow.data.context', value: 'training' }],
-          dataset: { name: 'iris', digest: 'abc123', source_type: 'local', source: '{"uri": "iris.csv"}', schema: '{}' },
+          dataset: {
+            name: 'iris',
+            digest: 'abc123',
+            source_type: 'local',
+            source: '{"uri": "iris.csv"}',
+            schema: '{}',
+          },
         },
       ],
     })
     expect(res.status).toBe(200)
     const run = (await call('GET', '/runs/get', { run_id: runId })).json.run
     expect(run.inputs.dataset_inputs[0]).toMatchObject({ dataset: { name: 'iris', digest: 'abc123' } })
-    const found = await call('POST', '/runs/search', { experiment_ids: [exp], filter: "datasets.context = 'training' and datasets.name = 'iris'" })
+    const found = await call('POST', '/runs/search', {
+      experiment_ids: [exp],
+      filter: "datasets.context = 'training' and datasets.name = 'iris'",
+    })
     expect(found.json.runs).toHaveLength(1)
   })
 
@@ -321,7 +397,10 @@ describe('keel extensions', () => {
     const runId = await newRun(id, { tags: [{ key: 'team', value: 'a' }] })
     const batch = await call('POST', '/runs/log-batch', {
       run_id: runId,
-      metrics: [{ key: 'loss', value: 0.5, timestamp: 1, step: 0 }, { key: 'acc', value: 0.9, timestamp: 1, step: 0 }],
+      metrics: [
+        { key: 'loss', value: 0.5, timestamp: 1, step: 0 },
+        { key: 'acc', value: 0.9, timestamp: 1, step: 0 },
+      ],
       params: [{ key: 'lr', value: '0.1' }],
     })
     expect(batch.status).toBe(200)

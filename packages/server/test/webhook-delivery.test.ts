@@ -71,7 +71,8 @@ describe('the address policy', () => {
       ['64:ff9b::10.0.0.1', /IPv6 form of a private/],
     ]
     for (const [address, reason] of refused) expect(strict.refusal(address), address).toMatch(reason)
-    for (const address of ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) expect(strict.refusal(address), address).toBeUndefined()
+    for (const address of ['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])
+      expect(strict.refusal(address), address).toBeUndefined()
     expect(forbiddenRange('not-an-ip')).toBe('not an IP address')
     expect(embeddedIPv4('2001:db8::1')).toBeUndefined()
   })
@@ -94,7 +95,11 @@ describe('the address policy', () => {
 
 describe('checking a target', () => {
   it('literal addresses and names resolving to forbidden addresses are refused; other schemes too', async () => {
-    const dns = fakeDns({ 'evil.test': ['93.184.216.34', '127.0.0.1'], 'meta.test': ['169.254.169.254'], 'good.test': ['93.184.216.34'] })
+    const dns = fakeDns({
+      'evil.test': ['93.184.216.34', '127.0.0.1'],
+      'meta.test': ['169.254.169.254'],
+      'good.test': ['93.184.216.34'],
+    })
     const refused: [string, RegExp][] = [
       ['http://127.0.0.1:8080/x', /^127\.0\.0\.1 is a loopback address.*webhooks\.allow/],
       ['http://[::1]/x', /^::1 is a loopback/],
@@ -116,7 +121,10 @@ describe('checking a target', () => {
     }
     const good = await checkTarget('https://good.test/hook', strict, dns.resolve)
     expect(good).toMatchObject({ ok: true, host: 'good.test', addresses: [{ address: '93.184.216.34', family: 4 }] })
-    expect(await checkTarget('http://unknown.test/', strict, dns.resolve)).toMatchObject({ ok: false, unresolved: true })
+    expect(await checkTarget('http://unknown.test/', strict, dns.resolve)).toMatchObject({
+      ok: false,
+      unresolved: true,
+    })
   })
 })
 
@@ -124,7 +132,11 @@ describe('delivering', () => {
   it('connects to the address it checked: a name resolved once, the request pinned to it', async () => {
     hits.length = 0
     const dns = fakeDns({ 'hook.test': ['127.0.0.1'] })
-    const result = await postJson(`http://hook.test:${port}/alerts`, '{"a":1}', { policy: local, timeoutMs: 5_000, resolve: dns.resolve })
+    const result = await postJson(`http://hook.test:${port}/alerts`, '{"a":1}', {
+      policy: local,
+      timeoutMs: 5_000,
+      resolve: dns.resolve,
+    })
     expect(result).toEqual({ status: 204 })
     expect(hits).toEqual([{ url: '/alerts', host: `hook.test:${port}`, body: '{"a":1}' }])
     expect(dns.calls).toEqual(['hook.test'])
@@ -137,14 +149,25 @@ describe('delivering', () => {
     const dns = fakeDns({ 'rebind.test': () => answers })
     expect((await checkTarget(`http://rebind.test:${port}/`, strict, dns.resolve)).ok).toBe(true)
     answers = ['127.0.0.1']
-    const result = await postJson(`http://rebind.test:${port}/alerts`, '{}', { policy: strict, timeoutMs: 5_000, resolve: dns.resolve })
-    expect(result).toEqual({ error: "refused: host 'rebind.test' resolves to a loopback address (127.0.0.0/8); allow it in the server's --config under webhooks.allow", refused: true })
+    const result = await postJson(`http://rebind.test:${port}/alerts`, '{}', {
+      policy: strict,
+      timeoutMs: 5_000,
+      resolve: dns.resolve,
+    })
+    expect(result).toEqual({
+      error:
+        "refused: host 'rebind.test' resolves to a loopback address (127.0.0.0/8); allow it in the server's --config under webhooks.allow",
+      refused: true,
+    })
     const literal = await postJson(`http://127.0.0.1:${port}/alerts`, '{}', { policy: strict, timeoutMs: 5_000 })
-    expect(literal).toMatchObject({ refused: true, error: expect.stringMatching(/^refused: 127\.0\.0\.1 is a loopback address/) })
+    expect(literal).toMatchObject({
+      refused: true,
+      error: expect.stringMatching(/^refused: 127\.0\.0\.1 is a loopback address/),
+    })
     expect(hits).toEqual([])
   })
 
-  it('records the status or our own words, never the target\'s body; redirects are not followed', async () => {
+  it("records the status or our own words, never the target's body; redirects are not followed", async () => {
     hits.length = 0
     const secret = 'SECRET-internal-answer'
     answer = (req, res) => {
@@ -169,14 +192,18 @@ describe('delivering', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()))
     const closedPort = (closed.address() as { port: number }).port
     await new Promise<void>((r) => closed.close(() => r()))
-    expect(await postJson(`http://127.0.0.1:${closedPort}/`, '{}', { policy: local, timeoutMs: 5_000 })).toEqual({ error: 'connection refused' })
+    expect(await postJson(`http://127.0.0.1:${closedPort}/`, '{}', { policy: local, timeoutMs: 5_000 })).toEqual({
+      error: 'connection refused',
+    })
   })
 
   it('gives up after its timeout when the target does not answer', async () => {
     answer = () => {} // never answers
     try {
       const started = Date.now()
-      expect(await postJson(`http://127.0.0.1:${port}/slow`, '{}', { policy: local, timeoutMs: 300 })).toEqual({ error: 'no answer within 300 ms' })
+      expect(await postJson(`http://127.0.0.1:${port}/slow`, '{}', { policy: local, timeoutMs: 300 })).toEqual({
+        error: 'no answer within 300 ms',
+      })
       expect(Date.now() - started).toBeLessThan(5_000)
     } finally {
       answer = (_req, res) => res.writeHead(204).end()

@@ -36,7 +36,10 @@ async function rest(who: { user: string } | { bearer: string }, endpoint: Endpoi
   const path = endpoint.path.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(String(rest[k])))
   let url = `${server.url}/api/${endpoint.major}.0${path}`
   const headers: Record<string, string> = {
-    authorization: 'user' in who ? `Basic ${Buffer.from(`${who.user}:${PASSWORDS[who.user]}`).toString('base64')}` : `Bearer ${who.bearer}`,
+    authorization:
+      'user' in who
+        ? `Basic ${Buffer.from(`${who.user}:${PASSWORDS[who.user]}`).toString('base64')}`
+        : `Bearer ${who.bearer}`,
   }
   const init: RequestInit = { method: endpoint.method, headers }
   if (endpoint.method === 'GET') url += `?${new URLSearchParams(rest as Record<string, string>)}`
@@ -67,7 +70,9 @@ async function newContext(): Promise<BrowserContext> {
 
 /** Signs a context in through the API the sign-in page uses (the session cookie lands in the context). */
 async function signInContext(context: BrowserContext, user: string): Promise<void> {
-  const res = await context.request.post(`${server.url}/ajax-api/2.0/keel/auth/sign-in`, { data: { username: user, password: PASSWORDS[user] } })
+  const res = await context.request.post(`${server.url}/ajax-api/2.0/keel/auth/sign-in`, {
+    data: { username: user, password: PASSWORDS[user] },
+  })
   expect(res.status()).toBe(200)
 }
 
@@ -77,8 +82,11 @@ const signedInName = (page: Page) => page.getByTestId('signed-in-user').textCont
 
 /** A run with a READY logged model named `model`, registered as a new version of `name`. */
 async function registerVersion(name: string): Promise<void> {
-  const run = (await ok('admin', trackingApi.createRun, { experiment_id: experimentId, start_time: Date.now() })).run.info.run_id as string
-  const model = (await ok('admin', trackingApi.createLoggedModel, { experiment_id: experimentId, name: 'model', source_run_id: run })).model.info.model_id
+  const run = (await ok('admin', trackingApi.createRun, { experiment_id: experimentId, start_time: Date.now() })).run
+    .info.run_id as string
+  const model = (
+    await ok('admin', trackingApi.createLoggedModel, { experiment_id: experimentId, name: 'model', source_run_id: run })
+  ).model.info.model_id
   await ok('admin', trackingApi.finalizeLoggedModel, { model_id: model, status: 'LOGGED_MODEL_READY' })
   await ok('admin', registryApi.createModelVersion, { name, source: `runs:/${run}/model`, run_id: run })
 }
@@ -88,8 +96,13 @@ beforeAll(async () => {
     args: ['--app-name', 'basic-auth', '--monitor-interval', '0'],
     env: { MLFLOW_AUTH_ADMIN_USERNAME: 'admin', MLFLOW_AUTH_ADMIN_PASSWORD: PASSWORDS.admin! },
   })
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
-  for (const user of ['alice', 'bob', 'carol']) await ok('admin', authApi.createUser, { username: user, password: PASSWORDS[user] })
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  })
+  for (const user of ['alice', 'bob', 'carol'])
+    await ok('admin', authApi.createUser, { username: user, password: PASSWORDS[user] })
   experimentId = (await ok('admin', trackingApi.createExperiment, { name: 'credit-risk' })).experiment_id
   await ok('admin', registryApi.createRegisteredModel, { name: MODEL, description: 'Scores loan applications.' })
   await registerVersion(MODEL)
@@ -97,7 +110,12 @@ beforeAll(async () => {
   await ok('admin', registryApi.setRegisteredModelAlias, { name: MODEL, alias: 'champion', version: '1' })
   await ok('admin', aliasApprovalsApi.setAliasProtection, { name: MODEL, alias: 'champion', require_approval: true })
   for (const user of ['alice', 'bob']) {
-    await ok('admin', authApi.grantUserPermission, { username: user, resource_type: 'registered_model', resource_id: MODEL, permission: 'MANAGE' })
+    await ok('admin', authApi.grantUserPermission, {
+      username: user,
+      resource_type: 'registered_model',
+      resource_id: MODEL,
+      permission: 'MANAGE',
+    })
   }
 })
 
@@ -116,7 +134,9 @@ describe('the UI under authentication', () => {
     alice = await context.newPage()
     const errors = watchErrors(alice)
     await alice.goto(`${server.url}/models/${MODEL}?manage=2`)
-    await expect.poll(() => alice.url()).toBe(`${server.url}/sign-in?next=${encodeURIComponent(`/models/${MODEL}?manage=2`)}`)
+    await expect
+      .poll(() => alice.url())
+      .toBe(`${server.url}/sign-in?next=${encodeURIComponent(`/models/${MODEL}?manage=2`)}`)
     expect(await alice.getByLabel('Acting as').count()).toBe(0)
     await alice.getByLabel('User name').fill('alice')
     await alice.getByLabel('Password').fill('not-her-password')
@@ -193,7 +213,9 @@ describe('the UI under authentication', () => {
     expect(await carol.getByRole('button', { name: 'Edit description' }).count()).toBe(1)
     // A manager who is not an admin sees who holds what on her model too.
     await carol.getByRole('button', { name: 'Permissions' }).click()
-    await expect.poll(() => carol.locator('.permissions-panel .grants-table').textContent()).toContain('carolMANAGEdirectly')
+    await expect
+      .poll(() => carol.locator('.permissions-panel .grants-table').textContent())
+      .toContain('carolMANAGEdirectly')
     await carol.locator('.permissions-panel').getByRole('button', { name: 'Close' }).click()
 
     const adminContext = await newContext()
@@ -208,18 +230,27 @@ describe('the UI under authentication', () => {
     await panel.getByLabel('User', { exact: true }).selectOption('carol')
     await panel.getByLabel('Permission', { exact: true }).selectOption('READ')
     await panel.getByRole('button', { name: 'Grant', exact: true }).click()
-    await expect.poll(() => panel.getByRole('status').textContent()).toBe('carol now has READ on registered model ‘carol-model’.')
+    await expect
+      .poll(() => panel.getByRole('status').textContent())
+      .toBe('carol now has READ on registered model ‘carol-model’.')
     await expect.poll(() => panel.locator('.grants-table').textContent()).toContain('carolREADdirectly')
     await admin.screenshot({ path: '/tmp/ui-auth-permissions-panel.png', fullPage: true })
 
     // carol's open page follows (it re-reads her permission as it refreshes).
-    await expect.poll(() => carol.getByRole('button', { name: 'Register a new version' }).count(), { timeout: 12_000 }).toBe(0)
+    await expect
+      .poll(() => carol.getByRole('button', { name: 'Register a new version' }).count(), { timeout: 12_000 })
+      .toBe(0)
     const notice = carol.getByRole('note', { name: 'Your permission' })
-    await expect.poll(() => notice.textContent()).toContain('You have READ on registered model ‘carol-model’; changing it needs EDIT')
+    await expect
+      .poll(() => notice.textContent())
+      .toContain('You have READ on registered model ‘carol-model’; changing it needs EDIT')
     expect(await carol.getByRole('button', { name: 'Edit description' }).count()).toBe(0)
     expect(await carol.getByRole('button', { name: 'Permissions' }).count()).toBe(0)
     // The server refuses what the hidden controls would do.
-    expect((await rest({ user: 'carol' }, registryApi.updateRegisteredModel, { name: 'carol-model', description: 'x' })).status).toBe(403)
+    expect(
+      (await rest({ user: 'carol' }, registryApi.updateRegisteredModel, { name: 'carol-model', description: 'x' }))
+        .status,
+    ).toBe(403)
     await carol.screenshot({ path: '/tmp/ui-auth-read-only.png', fullPage: true })
 
     // The experiment's own Permissions panel: DENY shuts carol out, and her page says so.
@@ -233,7 +264,9 @@ describe('the UI under authentication', () => {
     await carol.goto(`${server.url}/experiments/${experimentId}`)
     const denied = carol.locator('.state-denied')
     await expect.poll(() => denied.textContent()).toContain('You don’t have permission')
-    expect(await denied.textContent()).toContain(`carol needs READ on experiment '${experimentId}' to read it (has DENY)`)
+    expect(await denied.textContent()).toContain(
+      `carol needs READ on experiment '${experimentId}' to read it (has DENY)`,
+    )
     await carol.screenshot({ path: '/tmp/ui-auth-denied.png', fullPage: true })
     // Users are the admins' page: carol gets the state, not a broken page.
     await carol.goto(`${server.url}/users`)
@@ -248,7 +281,9 @@ describe('the UI under authentication', () => {
     await admin.getByLabel('User name').fill('dave')
     await admin.getByLabel('Password (at least 12 characters)').fill('too-short')
     await admin.getByRole('button', { name: 'Create user' }).click()
-    await expect.poll(() => admin.locator('.user-form [role=alert]').textContent()).toBe('A password has at least 12 characters.')
+    await expect
+      .poll(() => admin.locator('.user-form [role=alert]').textContent())
+      .toBe('A password has at least 12 characters.')
     await admin.getByLabel('Password (at least 12 characters)').fill(PASSWORDS.dave!)
     await admin.getByRole('button', { name: 'Create user' }).click()
     const daveRow = admin.locator('.users-table tbody tr', { hasText: 'dave' })
@@ -287,7 +322,9 @@ describe('the UI under authentication', () => {
     expect(await request.getByRole('button', { name: 'Approve' }).count()).toBe(0)
     const pending = await ok('alice', aliasApprovalsApi.listAliasRequests, { name: MODEL, status: 'pending' })
     const requestId = pending.requests[0].request_id as string
-    expect((await rest({ user: 'alice' }, aliasApprovalsApi.approveAliasRequest, { request_id: requestId })).status).toBe(403)
+    expect(
+      (await rest({ user: 'alice' }, aliasApprovalsApi.approveAliasRequest, { request_id: requestId })).status,
+    ).toBe(403)
     await alice.screenshot({ path: '/tmp/ui-auth-model-pending-requester.png', fullPage: true })
 
     const bobContext = await newContext()
@@ -304,11 +341,17 @@ describe('the UI under authentication', () => {
     await expect.poll(() => bob.locator('.model-header').textContent()).toContain('champion → v2')
     // The header and the pending list reload separately: wait for the list too.
     await expect.poll(() => seen.count()).toBe(0)
-    expect((await ok('bob', registryApi.getModelVersionByAlias, { name: MODEL, alias: 'champion' })).model_version.version).toBe('2')
-    await expect.poll(() => bob.locator('.audit-trail tbody tr').first().textContent()).toMatch(/bob.*(Approved an alias change|Set alias)/)
+    expect(
+      (await ok('bob', registryApi.getModelVersionByAlias, { name: MODEL, alias: 'champion' })).model_version.version,
+    ).toBe('2')
+    await expect
+      .poll(() => bob.locator('.audit-trail tbody tr').first().textContent())
+      .toMatch(/bob.*(Approved an alias change|Set alias)/)
 
     // alice's page follows: the alias moved and her request is gone.
-    await expect.poll(() => alice.locator('.model-header').textContent(), { timeout: 12_000 }).toContain('champion → v2')
+    await expect
+      .poll(() => alice.locator('.model-header').textContent(), { timeout: 12_000 })
+      .toContain('champion → v2')
     await expect.poll(() => request.count()).toBe(0)
     expect(unexpected(errors)).toEqual([])
     expect(unexpected(bobErrors)).toEqual([])
@@ -320,7 +363,9 @@ describe('the UI under authentication', () => {
     await expect.poll(() => signedInName(alice)).toBe('alice')
     // The session ends (the cookie is gone): the page's next refresh is refused with 401.
     await context.clearCookies()
-    await expect.poll(() => alice.url(), { timeout: 12_000 }).toBe(`${server.url}/sign-in?next=${encodeURIComponent(`/models/${MODEL}?manage=1`)}`)
+    await expect
+      .poll(() => alice.url(), { timeout: 12_000 })
+      .toBe(`${server.url}/sign-in?next=${encodeURIComponent(`/models/${MODEL}?manage=1`)}`)
     expect(await alice.getByRole('status').textContent()).toContain('Your session has ended')
     await alice.getByLabel('User name').fill('alice')
     await alice.getByLabel('Password').fill(PASSWORDS.alice!)

@@ -38,7 +38,10 @@ describe('ema (TensorBoard smoothing)', () => {
 
 describe('alignSeries', () => {
   it('keeps a single series as is (sorted)', () => {
-    expect(alignSeries([{ xs: [2, 0, 1], ys: [20, 0, 10] }])).toEqual([[0, 1, 2], [0, 10, 20]])
+    expect(alignSeries([{ xs: [2, 0, 1], ys: [20, 0, 10] }])).toEqual([
+      [0, 1, 2],
+      [0, 10, 20],
+    ])
   })
   it('puts series logged at different steps on the union of their steps, null where absent', () => {
     const out = alignSeries([
@@ -56,10 +59,18 @@ describe('alignSeries', () => {
   })
   it('handles empty input and empty series', () => {
     expect(alignSeries([])).toEqual([[]])
-    expect(alignSeries([{ xs: [], ys: [] }, { xs: [5], ys: [1] }])).toEqual([[5], [null], [1]])
+    expect(
+      alignSeries([
+        { xs: [], ys: [] },
+        { xs: [5], ys: [1] },
+      ]),
+    ).toEqual([[5], [null], [1]])
   })
   it('aligns 3 series of 100k points in well under a second', () => {
-    const mk = (offset: number) => ({ xs: Array.from({ length: 100_000 }, (_, i) => i * 2 + offset), ys: Array.from({ length: 100_000 }, (_, i) => i) })
+    const mk = (offset: number) => ({
+      xs: Array.from({ length: 100_000 }, (_, i) => i * 2 + offset),
+      ys: Array.from({ length: 100_000 }, (_, i) => i),
+    })
     const t0 = performance.now()
     const out = alignSeries([mk(0), mk(1), mk(0)])
     expect(out[0]).toHaveLength(200_000)

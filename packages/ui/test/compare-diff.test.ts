@@ -1,17 +1,40 @@
 /** The compare page's pure parts: the diff table, best values, axes and scales. */
 import { describe, expect, it } from 'vitest'
-import { type ComparedRun, axisRef, bestOf, diffRows, differingParams, lowerIsBetter, parseAxis } from '../src/compare/diff.js'
+import {
+  type ComparedRun,
+  axisRef,
+  bestOf,
+  diffRows,
+  differingParams,
+  lowerIsBetter,
+  parseAxis,
+} from '../src/compare/diff.js'
 import { makeScale, niceTicks, rampColor } from '../src/compare/scale.js'
 
-const run = (id: string, params: Record<string, string>, metrics: Record<string, number>, tags: Record<string, string> = {}): ComparedRun => ({ id, name: id, params, metrics, tags })
+const run = (
+  id: string,
+  params: Record<string, string>,
+  metrics: Record<string, number>,
+  tags: Record<string, string> = {},
+): ComparedRun => ({ id, name: id, params, metrics, tags })
 
 describe('diffRows', () => {
-  const runs = [run('a', { lr: '0.1', depth: '3' }, { loss: 0.5, acc: 0.8 }, { team: 'x' }), run('b', { lr: '0.01', depth: '3' }, { loss: 0.3, acc: 0.9 }, { team: 'x' }), run('c', { lr: '0.1' }, { loss: 0.4 })]
+  const runs = [
+    run('a', { lr: '0.1', depth: '3' }, { loss: 0.5, acc: 0.8 }, { team: 'x' }),
+    run('b', { lr: '0.01', depth: '3' }, { loss: 0.3, acc: 0.9 }, { team: 'x' }),
+    run('c', { lr: '0.1' }, { loss: 0.4 }),
+  ]
   const rows = diffRows(runs)
   const row = (kind: string, key: string) => rows.find((r) => r.kind === kind && r.key === key)!
 
   it('has one row per param, metric and tag key, in that order', () => {
-    expect(rows.map((r) => `${r.kind}:${r.key}`)).toEqual(['param:depth', 'param:lr', 'metric:acc', 'metric:loss', 'tag:team'])
+    expect(rows.map((r) => `${r.kind}:${r.key}`)).toEqual([
+      'param:depth',
+      'param:lr',
+      'metric:acc',
+      'metric:loss',
+      'tag:team',
+    ])
   })
   it('marks rows whose values differ (a missing value differs)', () => {
     expect(row('param', 'lr').differs).toBe(true)

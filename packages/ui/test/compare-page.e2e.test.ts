@@ -20,8 +20,19 @@ beforeAll(async () => {
   browser = await launchBrowser()
   const exp = await createExperiment(server.url, 'lr-sweep')
   for (const [i, s] of SWEEP.entries()) {
-    const run = await createRun(server.url, exp, s.name, { params: { lr: s.lr, optimizer: s.optimizer, depth: '18' }, tags: { sweep: 'lr', seed: String(i) } })
-    await logCurves(server.url, run.runId, { val_loss: (step) => s.final + 2 * Math.exp(-step / (200 + i * 150)), accuracy: (step) => s.acc * (1 - Math.exp(-step / 300)) }, 2000 + i * 500)
+    const run = await createRun(server.url, exp, s.name, {
+      params: { lr: s.lr, optimizer: s.optimizer, depth: '18' },
+      tags: { sweep: 'lr', seed: String(i) },
+    })
+    await logCurves(
+      server.url,
+      run.runId,
+      {
+        val_loss: (step) => s.final + 2 * Math.exp(-step / (200 + i * 150)),
+        accuracy: (step) => s.acc * (1 - Math.exp(-step / 300)),
+      },
+      2000 + i * 500,
+    )
     await finish(server.url, run.runId)
     ids.push(run.runId)
   }
@@ -46,7 +57,9 @@ describe('compare page', () => {
     expect(await list.locator('.swatch').count()).toBe(3)
 
     // Metric curves: one series per run, drawn on the canvas.
-    await expect.poll(() => page.locator('.line-chart .legend-label').allTextContents()).toEqual(SWEEP.map((s) => s.name))
+    await expect
+      .poll(() => page.locator('.line-chart .legend-label').allTextContents())
+      .toEqual(SWEEP.map((s) => s.name))
     const inked = () =>
       page.evaluate(() => {
         const c = document.querySelector<HTMLCanvasElement>('.chart-canvas canvas')!
@@ -61,7 +74,9 @@ describe('compare page', () => {
     const pc = page.locator('.pcoords svg')
     expect(await pc.locator('.axis-title').allTextContents()).toEqual(['lr', 'optimizer', 'val_loss'])
     expect(await pc.locator('.pc-run').count()).toBe(3)
-    expect(await pc.locator('.pc-run path').first().getAttribute('d')).toMatch(/^M[\d.]+,[\d.]+L[\d.]+,[\d.]+L[\d.]+,[\d.]+$/)
+    expect(await pc.locator('.pc-run path').first().getAttribute('d')).toMatch(
+      /^M[\d.]+,[\d.]+L[\d.]+,[\d.]+L[\d.]+,[\d.]+$/,
+    )
 
     // Scatter: default lr × val_loss; pick other axes, stored in the URL.
     const scatter = page.locator('.scatter svg')
@@ -71,7 +86,9 @@ describe('compare page', () => {
     // The URL (and what it drives) updates a tick after each pick: poll, don't read once.
     await expect.poll(() => new URL(page.url()).searchParams.get('sx')).toBe('metric:accuracy')
     await expect.poll(() => new URL(page.url()).searchParams.get('sy')).toBe('param:optimizer')
-    await expect.poll(() => scatter.locator('.axis-title').allTextContents()).toEqual(['accuracy (metric)', 'optimizer (param)'])
+    await expect
+      .poll(() => scatter.locator('.axis-title').allTextContents())
+      .toEqual(['accuracy (metric)', 'optimizer (param)'])
     expect(await scatter.locator('circle').count()).toBe(3)
 
     // Diff table: differing rows highlighted, best value per metric marked.
@@ -105,7 +122,9 @@ describe('compare page', () => {
   it('restores the view from a shared URL', async () => {
     const page = await browser.newPage()
     const errors = watchErrors(page)
-    await page.goto(`${server.url}/compare?runs=${ids.join(',')}&metric=accuracy&sx=param%3Alr&sy=metric%3Aval_loss&diff=only&smooth=0.6`)
+    await page.goto(
+      `${server.url}/compare?runs=${ids.join(',')}&metric=accuracy&sx=param%3Alr&sy=metric%3Aval_loss&diff=only&smooth=0.6`,
+    )
     await expect.poll(() => page.locator('.line-chart .legend-label').count()).toBe(3)
     expect(await page.getByLabel('Metric', { exact: true }).inputValue()).toBe('accuracy')
     expect(await page.getByLabel('Scatter X axis').inputValue()).toBe('param:lr')
@@ -117,8 +136,11 @@ describe('compare page', () => {
   })
 
   it('updates running runs live and removes runs from the comparison', async () => {
-    const exp = (await api(server.url, 'GET', '/experiments/get-by-name', { experiment_name: 'lr-sweep' })).json.experiment.experiment_id
-    const live = await createRun(server.url, exp, 'live-sweep', { params: { lr: '0.05', optimizer: 'sgd', depth: '18' } })
+    const exp = (await api(server.url, 'GET', '/experiments/get-by-name', { experiment_name: 'lr-sweep' })).json
+      .experiment.experiment_id
+    const live = await createRun(server.url, exp, 'live-sweep', {
+      params: { lr: '0.05', optimizer: 'sgd', depth: '18' },
+    })
     await logCurves(server.url, live.runId, { val_loss: (s) => 1 / (1 + s) }, 50)
     const page = await browser.newPage()
     const errors = watchErrors(page)
@@ -128,7 +150,13 @@ describe('compare page', () => {
     await logCurves(server.url, live.runId, { val_loss: () => 0.0123 }, 10, { from: 50 })
     await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toBe('0.0123')
     await page.mouse.move(2, 2)
-    await expect.poll(() => page.locator('.line-chart .legend-item', { hasText: 'live-sweep' }).locator('.legend-value').textContent(), { timeout: 10_000 }).toBe('0.0123')
+    await expect
+      .poll(
+        () =>
+          page.locator('.line-chart .legend-item', { hasText: 'live-sweep' }).locator('.legend-value').textContent(),
+        { timeout: 10_000 },
+      )
+      .toBe('0.0123')
 
     await page.getByRole('button', { name: 'Remove live-sweep from the comparison' }).click()
     await expect.poll(() => new URL(page.url()).searchParams.get('runs')).toBe(ids[0])

@@ -9,7 +9,8 @@ let browser: Browser
 beforeAll(async () => {
   server = await startKeelServer()
   browser = await launchBrowser()
-  for (const name of ['iris-classifier', 'fraud-detection', 'churn']) await api(server.url, 'POST', '/experiments/create', { name })
+  for (const name of ['iris-classifier', 'fraud-detection', 'churn'])
+    await api(server.url, 'POST', '/experiments/create', { name })
 })
 afterAll(async () => {
   await browser?.close()
@@ -60,11 +61,18 @@ describe('experiments page', () => {
     await page.getByRole('button', { name: 'Delete ui-renamed' }).click()
     await expect.poll(() => page.getByRole('link', { name: 'ui-renamed' }).count()).toBe(0)
     const id = made.json.experiment.experiment_id
-    expect((await api(server.url, 'GET', '/experiments/get', { experiment_id: id })).json.experiment.lifecycle_stage).toBe('deleted')
+    expect(
+      (await api(server.url, 'GET', '/experiments/get', { experiment_id: id })).json.experiment.lifecycle_stage,
+    ).toBe('deleted')
 
     await page.getByLabel('Show').selectOption('DELETED_ONLY')
     await page.getByRole('button', { name: 'Restore' }).click()
-    await expect.poll(async () => (await api(server.url, 'GET', '/experiments/get', { experiment_id: id })).json.experiment.lifecycle_stage).toBe('active')
+    await expect
+      .poll(
+        async () =>
+          (await api(server.url, 'GET', '/experiments/get', { experiment_id: id })).json.experiment.lifecycle_stage,
+      )
+      .toBe('active')
     await screenshot(page, 'experiments-restored')
     expect(errors).toEqual([])
   })

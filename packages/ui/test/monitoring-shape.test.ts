@@ -1,10 +1,30 @@
 /** The monitoring pages' data shaping: heatmap matrix and severity, chart series, histogram bars, incremental windows, URL state. */
-import type { MonitorColumnDrift, MonitorPerformance, MonitorWindow } from '@keel/contracts'
+import { type MonitorColumnDrift, type MonitorPerformance, type MonitorWindow } from '@keel/contracts'
 import { describe, expect, it } from 'vitest'
-import { cellColor, driftShareSeries, heatmapMatrix, histogramBars, inferTask, labelledSeries, mergeWindows, performanceMetrics, performanceSeries, scoreKind, severity } from '../src/monitoring/shape.js'
+import {
+  cellColor,
+  driftShareSeries,
+  heatmapMatrix,
+  histogramBars,
+  inferTask,
+  labelledSeries,
+  mergeWindows,
+  performanceMetrics,
+  performanceSeries,
+  scoreKind,
+  severity,
+} from '../src/monitoring/shape.js'
 import { effectiveSelection, rangeStart, readMonitorView, writeMonitorView } from '../src/monitoring/view-state.js'
 
-const col = (column: string, score: number, drifted: boolean, test = 'ks', threshold = 0.05): MonitorColumnDrift => ({ column, featureType: 'num', test, statistic: 0, score, threshold, drifted })
+const col = (column: string, score: number, drifted: boolean, test = 'ks', threshold = 0.05): MonitorColumnDrift => ({
+  column,
+  featureType: 'num',
+  test,
+  statistic: 0,
+  score,
+  threshold,
+  drifted,
+})
 
 function win(windowId: number, columns: MonitorColumnDrift[], extra: Partial<MonitorWindow> = {}): MonitorWindow {
   const drifted = columns.filter((c) => c.drifted).map((c) => c.column)
@@ -52,9 +72,17 @@ describe('severity: one scale for p-values and distances', () => {
 
 describe('heatmapMatrix', () => {
   const windows = [
-    win(2, [col('x1', 1e-9, true), col('x2', 0.6, false)], { predictionDrift: { ...col('prediction', 1e-4, true), featureType: 'cat', test: 'chisquare' } }),
-    win(1, [col('x1', 0.4, false), col('x2', 0.7, false)], { predictionDrift: { ...col('prediction', 0.5, false), featureType: 'cat', test: 'chisquare' } }),
-    win(3, [col('x2', 0.3, false), col('kind', 0.01, true), { column: 'x1', drifted: false, error: 'every value is null' }]),
+    win(2, [col('x1', 1e-9, true), col('x2', 0.6, false)], {
+      predictionDrift: { ...col('prediction', 1e-4, true), featureType: 'cat', test: 'chisquare' },
+    }),
+    win(1, [col('x1', 0.4, false), col('x2', 0.7, false)], {
+      predictionDrift: { ...col('prediction', 0.5, false), featureType: 'cat', test: 'chisquare' },
+    }),
+    win(3, [
+      col('x2', 0.3, false),
+      col('kind', 0.01, true),
+      { column: 'x1', drifted: false, error: 'every value is null' },
+    ]),
   ]
   const m = heatmapMatrix(windows)
 
@@ -66,7 +94,8 @@ describe('heatmapMatrix', () => {
     for (const row of m.cells) expect(row).toHaveLength(3)
   })
   it('each cell is its column in its window, with its state', () => {
-    const at = (column: string, windowId: number) => m.cells[m.columns.indexOf(column)]![m.windows.findIndex((w) => w.windowId === windowId)]!
+    const at = (column: string, windowId: number) =>
+      m.cells[m.columns.indexOf(column)]![m.windows.findIndex((w) => w.windowId === windowId)]!
     expect(at('x1', 1)).toMatchObject({ state: 'ok', drift: { score: 0.4 } })
     expect(at('x1', 2)).toMatchObject({ state: 'drifted', drift: { score: 1e-9 } })
     expect(at('x1', 3)).toMatchObject({ state: 'error' })
@@ -96,8 +125,11 @@ describe('heatmapMatrix', () => {
 })
 
 describe('effectiveSelection', () => {
-  const m = heatmapMatrix([win(1, [col('x1', 0.4, false), col('x2', 0.7, false)]), win(2, [col('x1', 0.01, true), col('x2', 1e-6, true)])])
-  it("defaults to the newest window and its most drifted column", () => {
+  const m = heatmapMatrix([
+    win(1, [col('x1', 0.4, false), col('x2', 0.7, false)]),
+    win(2, [col('x1', 0.01, true), col('x2', 1e-6, true)]),
+  ])
+  it('defaults to the newest window and its most drifted column', () => {
     expect(effectiveSelection(m, { range: 'all' })).toEqual({ column: 'x2', windowId: 2 })
   })
   it("keeps the URL's column and window when the matrix has them", () => {
@@ -113,12 +145,20 @@ describe('effectiveSelection', () => {
 
 describe('series', () => {
   it('drift share per window at its end, and the threshold as a flat line', () => {
-    const s = driftShareSeries([win(2, [col('a', 0.01, true), col('b', 0.5, false)]), win(1, [col('a', 0.5, false), col('b', 0.5, false)])], 0.5)
+    const s = driftShareSeries(
+      [win(2, [col('a', 0.01, true), col('b', 0.5, false)]), win(1, [col('a', 0.5, false), col('b', 0.5, false)])],
+      0.5,
+    )
     expect(s[0]).toEqual({ label: 'drift share', xs: [2000, 3000], ys: [0, 0.5] })
     expect(s[1]).toEqual({ label: 'threshold (0.5)', xs: [2000, 3000], ys: [0.5, 0.5] })
   })
 
-  const perf = (windowId: number, labelledRows: number, metrics: MonitorPerformance['metrics'], estimated?: MonitorPerformance['estimated']): MonitorPerformance => ({
+  const perf = (
+    windowId: number,
+    labelledRows: number,
+    metrics: MonitorPerformance['metrics'],
+    estimated?: MonitorPerformance['estimated'],
+  ): MonitorPerformance => ({
     windowId,
     startMs: windowId * 1000,
     endMs: windowId * 1000 + 1000,
@@ -128,8 +168,17 @@ describe('series', () => {
     ...(estimated && { estimated }),
   })
   it('realized metrics only where labels gave them; the CBPE estimate with its band; one metric at a time', () => {
-    const est = (a: number, lo: number, hi: number) => ({ method: 'cbpe', metrics: { accuracy: a, roc_auc: a }, lower: { accuracy: lo, roc_auc: lo }, upper: { accuracy: hi, roc_auc: hi } })
-    const p = [perf(3, 50, { accuracy: 0.6, f1_macro: 0.55 }), perf(1, 200, { accuracy: 0.95, f1_macro: 0.94 }, est(0.9, 0.85, 0.95)), perf(2, 0, {}, est(0.7, 0.64, 0.76))]
+    const est = (a: number, lo: number, hi: number) => ({
+      method: 'cbpe',
+      metrics: { accuracy: a, roc_auc: a },
+      lower: { accuracy: lo, roc_auc: lo },
+      upper: { accuracy: hi, roc_auc: hi },
+    })
+    const p = [
+      perf(3, 50, { accuracy: 0.6, f1_macro: 0.55 }),
+      perf(1, 200, { accuracy: 0.95, f1_macro: 0.94 }, est(0.9, 0.85, 0.95)),
+      perf(2, 0, {}, est(0.7, 0.64, 0.76)),
+    ]
     expect(performanceMetrics(p, 'classification')).toEqual(['accuracy', 'f1_macro', 'roc_auc'])
     const s = performanceSeries(p, 'classification')
     expect(s.map((x) => x.label)).toEqual(['accuracy', 'accuracy (cbpe estimate)', 'accuracy lower', 'accuracy upper'])
@@ -137,8 +186,14 @@ describe('series', () => {
     expect(s[1]).toEqual({ label: 'accuracy (cbpe estimate)', xs: [2000, 3000], ys: [0.9, 0.7] })
     expect(s[2]!.ys).toEqual([0.85, 0.64])
     expect(s[3]!.ys).toEqual([0.95, 0.76])
-    expect(performanceSeries(p, 'classification', 'f1_macro')).toEqual([{ label: 'f1_macro', xs: [2000, 4000], ys: [0.94, 0.55] }])
-    expect(performanceSeries(p, 'classification', 'roc_auc').map((x) => x.label)).toEqual(['roc_auc (cbpe estimate)', 'roc_auc lower', 'roc_auc upper'])
+    expect(performanceSeries(p, 'classification', 'f1_macro')).toEqual([
+      { label: 'f1_macro', xs: [2000, 4000], ys: [0.94, 0.55] },
+    ])
+    expect(performanceSeries(p, 'classification', 'roc_auc').map((x) => x.label)).toEqual([
+      'roc_auc (cbpe estimate)',
+      'roc_auc lower',
+      'roc_auc upper',
+    ])
     expect(labelledSeries(p)[1]).toEqual({ label: 'labelled rows', xs: [2000, 3000, 4000], ys: [200, 0, 50] })
   })
   it('regression metrics when the task says so or the windows have them; nothing without labels', () => {
@@ -159,11 +214,27 @@ describe('histogramBars', () => {
     expect([b.referenceTotal, b.currentTotal]).toEqual([100, 50])
   })
   it('categorical: categories then `other` when either side has some', () => {
-    const b = histogramBars({ kind: 'categorical', categories: ['a', 'b'], reference: [3, 1], current: [0, 2], referenceOther: 0, currentOther: 2 })
+    const b = histogramBars({
+      kind: 'categorical',
+      categories: ['a', 'b'],
+      reference: [3, 1],
+      current: [0, 2],
+      referenceOther: 0,
+      currentOther: 2,
+    })
     expect(b.labels).toEqual(['a', 'b', 'other'])
     expect(b.reference).toEqual([0.75, 0.25, 0])
     expect(b.current).toEqual([0, 0.5, 0.5])
-    expect(histogramBars({ kind: 'categorical', categories: ['a'], reference: [1], current: [1], referenceOther: 0, currentOther: 0 }).labels).toEqual(['a'])
+    expect(
+      histogramBars({
+        kind: 'categorical',
+        categories: ['a'],
+        reference: [1],
+        current: [1],
+        referenceOther: 0,
+        currentOther: 0,
+      }).labels,
+    ).toEqual(['a'])
   })
   it('an empty side gives zero shares, not NaN', () => {
     const b = histogramBars({ kind: 'numeric', edges: [0, 1], reference: [4], current: [0] })
@@ -186,11 +257,23 @@ describe('mergeWindows (incremental polling)', () => {
 
 describe('URL state', () => {
   it('reads and writes col, win and range, and survives a round trip', () => {
-    const p = writeMonitorView(new URLSearchParams('other=1'), { column: 'x 1', windowId: 5, range: '24h', metric: 'f1_macro' })
+    const p = writeMonitorView(new URLSearchParams('other=1'), {
+      column: 'x 1',
+      windowId: 5,
+      range: '24h',
+      metric: 'f1_macro',
+    })
     expect(p.toString()).toBe('other=1&col=x+1&win=5&range=24h&metric=f1_macro')
-    expect(readMonitorView(new URLSearchParams(p.toString()))).toEqual({ column: 'x 1', windowId: 5, range: '24h', metric: 'f1_macro' })
+    expect(readMonitorView(new URLSearchParams(p.toString()))).toEqual({
+      column: 'x 1',
+      windowId: 5,
+      range: '24h',
+      metric: 'f1_macro',
+    })
     expect(writeMonitorView(p, { metric: undefined }).get('metric')).toBeNull()
-    expect(writeMonitorView(p, { windowId: undefined, range: 'all' }).toString()).toBe('other=1&col=x+1&metric=f1_macro')
+    expect(writeMonitorView(p, { windowId: undefined, range: 'all' }).toString()).toBe(
+      'other=1&col=x+1&metric=f1_macro',
+    )
   })
   it('ignores bad values', () => {
     expect(readMonitorView(new URLSearchParams('win=abc&range=forever&col='))).toEqual({ range: 'all' })

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { Page } from 'playwright-core'
+import { type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelServer, startKeelServer } from '../../server/test/support/keel-server.js'
 import { type Browser, launchBrowser, screenshot, watchErrors } from './support/browser.js'
@@ -98,15 +98,24 @@ beforeAll(async () => {
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()))
   hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/alerts`
   const config = join(configDir, 'keel.json')
-  writeFileSync(config, JSON.stringify({ actions: { retrain: { command: [process.execPath, '-e', 'process.exit(3)'] } }, webhooks: { allow: ['127.0.0.1'] } }))
+  writeFileSync(
+    config,
+    JSON.stringify({
+      actions: { retrain: { command: [process.execPath, '-e', 'process.exit(3)'] } },
+      webhooks: { allow: ['127.0.0.1'] },
+    }),
+  )
   server = await startKeelServer({ args: ['--monitor-interval', '0', '--config', config] })
   browser = await launchBrowser()
   browser.context.setDefaultTimeout(10_000)
   await keel('POST', 'mlflow/registered-models/create', { name: 'fraud-model' })
-  for (let i = 0; i < logged.length; i += 500) await keel('POST', 'keel/predictions/log-batch', { records: logged.slice(i, i + 500).map(record) })
+  for (let i = 0; i < logged.length; i += 500)
+    await keel('POST', 'keel/predictions/log-batch', { records: logged.slice(i, i + 500).map(record) })
   // The reference rows' labels (the model right 95% of the time): CBPE calibrates on them.
   const truth = (r: Row, wrong: number) => (random() < wrong ? 1 - r.out : r.out)
-  await keel('POST', 'keel/predictions/labels', { labels: rows.slice(0, REFERENCE).map((r) => ({ request_id: r.id, label: truth(r, 0.05) })) })
+  await keel('POST', 'keel/predictions/labels', {
+    labels: rows.slice(0, REFERENCE).map((r) => ({ request_id: r.id, label: truth(r, 0.05) })),
+  })
   const { monitor } = await keel('POST', 'keel/monitors/create', {
     name: 'fraud-live',
     deployment: 'fraud',
@@ -128,8 +137,10 @@ afterAll(async () => {
   rmSync(configDir, { recursive: true, force: true })
 })
 
-const cell = (page: Page, column: string, windowId: number) => page.locator(`.heatmap-cell[data-column="${column}"][data-window="${windowId}"]`)
-const cellState = async (page: Page, column: string, windowId: number) => (await cell(page, column, windowId).getAttribute('class'))?.match(/heatmap-(ok|drifted|error|missing)/)?.[1]
+const cell = (page: Page, column: string, windowId: number) =>
+  page.locator(`.heatmap-cell[data-column="${column}"][data-window="${windowId}"]`)
+const cellState = async (page: Page, column: string, windowId: number) =>
+  (await cell(page, column, windowId).getAttribute('class'))?.match(/heatmap-(ok|drifted|error|missing)/)?.[1]
 const monitorUrl = () => `${server.url}/monitoring/${monitorId}`
 
 describe('monitoring pages', () => {
@@ -144,7 +155,9 @@ describe('monitoring pages', () => {
     const run = await keel('POST', 'keel/monitors/run', { monitor_id: monitorId })
     expect(run.windows.map((w: any) => w.window_id)).toEqual([1, 2, 3, 4, 5, 6])
     // Labels arrive late: the stable windows' model is right 95% of the time, the shifted ones' 60%.
-    const labels = [1, 2, 3, 4, 5, 6].flatMap((k) => windowRows(k).map((r) => ({ request_id: r.id, label: random() < (k > STABLE ? 0.4 : 0.05) ? 1 - r.out : r.out })))
+    const labels = [1, 2, 3, 4, 5, 6].flatMap((k) =>
+      windowRows(k).map((r) => ({ request_id: r.id, label: random() < (k > STABLE ? 0.4 : 0.05) ? 1 - r.out : r.out })),
+    )
     await keel('POST', 'keel/predictions/labels', { labels })
     await expect.poll(() => page.locator('.heatmap-cell').count(), { timeout: 15_000 }).toBe(4 * 6)
     expect(errors).toEqual([])
@@ -172,7 +185,9 @@ describe('monitoring pages', () => {
     expect(await page.locator('.facts').textContent()).toContain('every 100 rows')
     expect(await page.locator('.section-head').first().textContent()).toMatch(/Latest window #6:\s*drift/)
     expect(await page.getByRole('img', { name: /Share of drifted columns per window/ }).count()).toBe(1)
-    await expect.poll(() => page.getByRole('img', { name: /Performance per window/ }).count(), { timeout: 20_000 }).toBe(1)
+    await expect
+      .poll(() => page.getByRole('img', { name: /Performance per window/ }).count(), { timeout: 20_000 })
+      .toBe(1)
     const legend = await page.getByLabel('Legend of Performance per window').textContent()
     expect(legend).toMatch(/^accuracy\s*0\.\d+/)
     // The CBPE estimate (calibrated on the labelled reference) with its band, as the API gives it.
@@ -183,7 +198,9 @@ describe('monitoring pages', () => {
     if (perf[0].estimated.lower) expect(legend).toContain(`${estimated[0]} lower`)
     // Another metric, from the picker (kept in the URL).
     await page.getByLabel('Metric', { exact: true }).selectOption('f1_macro')
-    await expect.poll(() => page.getByLabel('Legend of Performance per window').textContent()).toMatch(/^f1_macro\s*0\.\d+/)
+    await expect
+      .poll(() => page.getByLabel('Legend of Performance per window').textContent())
+      .toMatch(/^f1_macro\s*0\.\d+/)
     expect(new URL(page.url()).searchParams.get('metric')).toBe('f1_macro')
     // The newest window drifted most in some column: it is selected by default.
     expect(await page.locator('#distribution-title').textContent()).toMatch(/in window #6/)
@@ -206,9 +223,13 @@ describe('monitoring pages', () => {
       const title = await page.locator(`.histogram-group[data-label="${c}"] title`).textContent()
       const ref = share(rows.slice(0, REFERENCE), c)
       const cur = share(windowRows(5), c)
-      expect(title).toBe(`${c}: reference ${ref * 100 >= 10 || ref === 0 ? pct(ref) : `${(ref * 100).toFixed(1)}%`}, current ${cur * 100 >= 10 || cur === 0 ? pct(cur) : `${(cur * 100).toFixed(1)}%`}`)
+      expect(title).toBe(
+        `${c}: reference ${ref * 100 >= 10 || ref === 0 ? pct(ref) : `${(ref * 100).toFixed(1)}%`}, current ${cur * 100 >= 10 || cur === 0 ? pct(cur) : `${(cur * 100).toFixed(1)}%`}`,
+      )
     }
-    expect(await page.locator('.histogram .chart-legend').textContent()).toMatch(/reference\s*300 rows.*current window\s*100 rows/)
+    expect(await page.locator('.histogram .chart-legend').textContent()).toMatch(
+      /reference\s*300 rows.*current window\s*100 rows/,
+    )
     await screenshot(page, 'monitoring-distribution-categorical')
 
     await cell(page, 'x1', 2).click()
@@ -220,7 +241,7 @@ describe('monitoring pages', () => {
     expect(errors).toEqual([])
   })
 
-  it('the alerts table shows the fired alerts with their webhook status and the action\'s exit code', async () => {
+  it("the alerts table shows the fired alerts with their webhook status and the action's exit code", async () => {
     const page = await browser.newPage()
     const errors = watchErrors(page)
     await page.goto(monitorUrl())
@@ -257,7 +278,9 @@ describe('monitoring pages', () => {
 
     await keel('POST', 'keel/predictions/log-batch', { records: windowRows(7).map(record) })
     await page.getByRole('button', { name: 'Run now' }).click()
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Ran:' }).textContent()).toContain('1 new window')
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Ran:' }).textContent())
+      .toContain('1 new window')
     await expect.poll(() => page.locator('.heatmap-cell[data-window="7"]').count()).toBe(4)
     expect(errors).toEqual([])
   })
@@ -268,7 +291,9 @@ describe('monitoring pages', () => {
     await page.goto(`${server.url}/monitoring/no-such-monitor`)
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^Not found/)
     expect(await page.getByRole('alert').textContent()).toContain('RESOURCE_DOES_NOT_EXIST')
-    expect(await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'Monitoring' }).count()).toBe(1)
+    expect(
+      await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'Monitoring' }).count(),
+    ).toBe(1)
     expect(errors.filter((e) => !/status of 404/.test(e))).toEqual([])
   })
 

@@ -1,5 +1,5 @@
 /** The registry pages (models, a model, a version) in a real browser against a real keel server seeded through its REST API. */
-import type { Page } from 'playwright-core'
+import { type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelServer, api, startKeelServer } from '../../server/test/support/keel-server.js'
 import { type Browser, launchBrowser, screenshot, watchErrors } from './support/browser.js'
@@ -16,7 +16,9 @@ async function ok(method: 'GET' | 'POST' | 'PATCH', path: string, body: Record<s
 
 /** A run with params, metrics, git tags, a dataset and a READY logged model named `model`. */
 async function seedRun(experimentId: string, name: string, lr: string, auc: number, commit: string): Promise<string> {
-  const run = (await ok('POST', '/runs/create', { experiment_id: experimentId, run_name: name, start_time: Date.now() })).run.info.run_id as string
+  const run = (
+    await ok('POST', '/runs/create', { experiment_id: experimentId, run_name: name, start_time: Date.now() })
+  ).run.info.run_id as string
   await ok('POST', '/runs/log-batch', {
     run_id: run,
     params: [
@@ -43,12 +45,14 @@ async function seedRun(experimentId: string, name: string, lr: string, auc: numb
       },
     ],
   })
-  const model = (await ok('POST', '/logged-models', { experiment_id: experimentId, name: 'model', source_run_id: run })).model.info.model_id as string
+  const model = (await ok('POST', '/logged-models', { experiment_id: experimentId, name: 'model', source_run_id: run }))
+    .model.info.model_id as string
   await ok('PATCH', `/logged-models/${model}`, { model_id: model, status: 'LOGGED_MODEL_READY' })
   return run
 }
 
-const register = (name: string, run: string) => ok('POST', '/model-versions/create', { name, source: `runs:/${run}/model`, run_id: run })
+const register = (name: string, run: string) =>
+  ok('POST', '/model-versions/create', { name, source: `runs:/${run}/model`, run_id: run })
 
 beforeAll(async () => {
   server = await startKeelServer()
@@ -59,7 +63,10 @@ beforeAll(async () => {
   runs.b = await seedRun(experiment, 'xgb-tuned', '0.05', 0.87, '2222222bbbbbbb')
   runs.c = await seedRun(experiment, 'xgb-more-data', '0.05', 0.89, '3333333ccccccc')
   runs.d = await seedRun(experiment, 'lgbm', '0.2', 0.84, '4444444ddddddd')
-  await ok('POST', '/registered-models/create', { name: 'credit-scorer', description: 'Scores loan applications (probability of default).' })
+  await ok('POST', '/registered-models/create', {
+    name: 'credit-scorer',
+    description: 'Scores loan applications (probability of default).',
+  })
   await register('credit-scorer', runs.a)
   await register('credit-scorer', runs.b)
   await ok('POST', '/registered-models/create', { name: 'fraud-detector' })
@@ -75,7 +82,8 @@ afterAll(async () => {
 const newestEvent = (page: Page) => page.locator('.audit-trail tbody tr').first().textContent()
 /** The page's errors, less the failed requests a test provokes on purpose (a refused alias, an unknown run). */
 const unexpected = (errors: string[]) => errors.filter((e) => !/responded with a status of 40[04]/.test(e))
-const versionOf = async (name: string, version: string) => (await ok('GET', '/model-versions/get', { name, version })).model_version
+const versionOf = async (name: string, version: string) =>
+  (await ok('GET', '/model-versions/get', { name, version })).model_version
 
 describe('registry pages', () => {
   it('lists the registered models and searches them through the URL', async () => {
@@ -87,7 +95,9 @@ describe('registry pages', () => {
     const row = page.locator('tr', { has: page.getByRole('link', { name: 'credit-scorer', exact: true }) })
     expect(await row.textContent()).toContain('v2')
     expect(await row.textContent()).toContain('probability of default')
-    expect(await page.locator('tr', { has: page.getByRole('link', { name: 'empty-model' }) }).textContent()).toContain('no versions')
+    expect(await page.locator('tr', { has: page.getByRole('link', { name: 'empty-model' }) }).textContent()).toContain(
+      'no versions',
+    )
     await screenshot(page, 'registry-models')
 
     await page.getByLabel('Search models by name').fill('FRAUD')
@@ -117,7 +127,9 @@ describe('registry pages', () => {
     await page.getByLabel('Registered model name').fill('credit-scorer')
     await screenshot(page, 'registry-register-form')
     await page.getByRole('button', { name: 'Register', exact: true }).click()
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Registered' }).textContent()).toContain('credit-scorer v3')
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Registered' }).textContent())
+      .toContain('credit-scorer v3')
     const v3 = await versionOf('credit-scorer', '3')
     expect(v3.run_id).toBe(runs.c)
     expect(v3.model_id).toBeTruthy()
@@ -173,7 +185,9 @@ describe('registry pages', () => {
     expect(moved.find((e) => e.kind === 'alias_set' && e.to === '2')?.actor).toBe('dana')
     expect(moved.find((e) => e.kind === 'alias_set' && e.to === '1')?.actor).toBe('unknown')
     await page.getByLabel('Acting as').fill('')
-    expect((await ok('GET', '/registered-models/alias', { name: 'credit-scorer', alias: 'champion' })).model_version.version).toBe('2')
+    expect(
+      (await ok('GET', '/registered-models/alias', { name: 'credit-scorer', alias: 'champion' })).model_version.version,
+    ).toBe('2')
 
     // A reserved alias: the server's message next to the input.
     await v2.getByLabel('Alias').fill('latest')
@@ -215,7 +229,14 @@ describe('registry pages', () => {
     const production = page.locator('.audit-trail tr.event-production')
     await expect.poll(() => production.count()).toBe(2)
     expect(await production.first().textContent()).toContain('RISK-42')
-    await expect.poll(() => page.locator('tr', { has: page.getByRole('link', { name: 'v1', exact: true }) }).first().textContent()).toContain('Archived')
+    await expect
+      .poll(() =>
+        page
+          .locator('tr', { has: page.getByRole('link', { name: 'v1', exact: true }) })
+          .first()
+          .textContent(),
+      )
+      .toContain('Archived')
     await page.getByRole('button', { name: 'Manage version 2' }).click()
     expect(new URL(page.url()).searchParams.get('manage')).toBeNull()
     await screenshot(page, 'registry-model')
@@ -262,7 +283,9 @@ describe('registry pages', () => {
     expect(lineage).toContain('train.py')
     expect(lineage).toContain('loans-2024')
     expect(lineage).toContain('d41d8cd9')
-    expect(await page.getByRole('table', { name: 'Params at registration' }).textContent()).toContain('learning_rate0.05')
+    expect(await page.getByRole('table', { name: 'Params at registration' }).textContent()).toContain(
+      'learning_rate0.05',
+    )
     expect(await page.getByRole('table', { name: 'Metrics at registration' }).textContent()).toContain('0.87')
     await expect.poll(() => page.locator('.kv').first().textContent()).toContain('mlflow-artifacts:')
     await expect.poll(() => page.locator('.audit-trail').textContent()).toContain('RISK-42')
@@ -289,7 +312,9 @@ describe('registry pages', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Not found/)
     await page.goto(`${server.url}/models/credit-scorer/versions/99`)
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/Not found/)
-    expect(await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'credit-scorer' }).count()).toBe(1)
+    expect(
+      await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link', { name: 'credit-scorer' }).count(),
+    ).toBe(1)
     await screenshot(page, 'registry-version-not-found')
     await page.goto(`${server.url}/models/empty-model`)
     await expect.poll(() => page.getByText('No versions yet').count()).toBe(1)

@@ -7,13 +7,23 @@ import { commitUrl } from '../src/run/source.js'
 
 describe('parseCsv', () => {
   it('parses plain rows, CRLF and a missing final newline', () => {
-    expect(parseCsv('a,b\r\n1,2\r\n3,4').rows).toEqual([['a', 'b'], ['1', '2'], ['3', '4']])
+    expect(parseCsv('a,b\r\n1,2\r\n3,4').rows).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+      ['3', '4'],
+    ])
   })
   it('handles quotes, escaped quotes, delimiters and newlines inside quotes', () => {
-    expect(parseCsv('name,note\n"x, y","say ""hi""\nthere"\n').rows).toEqual([['name', 'note'], ['x, y', 'say "hi"\nthere']])
+    expect(parseCsv('name,note\n"x, y","say ""hi""\nthere"\n').rows).toEqual([
+      ['name', 'note'],
+      ['x, y', 'say "hi"\nthere'],
+    ])
   })
   it('keeps empty fields, skips blank lines and a BOM', () => {
-    expect(parseCsv('\ufeffa,,c\n\n,2,\n').rows).toEqual([['a', '', 'c'], ['', '2', '']])
+    expect(parseCsv('\ufeffa,,c\n\n,2,\n').rows).toEqual([
+      ['a', '', 'c'],
+      ['', '2', ''],
+    ])
   })
   it('stops at maxRows and says so', () => {
     const text = Array.from({ length: 1000 }, (_, i) => `${i},${i * 2}`).join('\n')
@@ -23,7 +33,10 @@ describe('parseCsv', () => {
     expect(parseCsv('a\nb\n', { maxRows: 2 }).complete).toBe(true)
   })
   it('reads TSV', () => {
-    expect(parseCsv('a\tb\n1\t2', { delimiter: '\t' }).rows).toEqual([['a', 'b'], ['1', '2']])
+    expect(parseCsv('a\tb\n1\t2', { delimiter: '\t' }).rows).toEqual([
+      ['a', 'b'],
+      ['1', '2'],
+    ])
   })
   it('drops the partial line of a cut file', () => {
     expect(dropPartialLine('a,b\n1,2\n3,')).toBe('a,b\n1,2\n')
@@ -46,7 +59,7 @@ describe('preview kinds', () => {
     expect(looksLikeText(new TextEncoder().encode('héllo wörld'))).toBe(true)
     expect(looksLikeText(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 1]))).toBe(false)
     // a cut in the middle of a multi-byte character is still text
-    const bytes = new TextEncoder().encode('x'.repeat(8191) + 'é')
+    const bytes = new TextEncoder().encode(`${'x'.repeat(8191)}é`)
     expect(looksLikeText(bytes.subarray(0, 8192))).toBe(true)
   })
   it('formats sizes and lists parent folders', () => {

@@ -1,5 +1,5 @@
 /** The run page in a real browser against a real keel server seeded through its REST API. */
-import type { Page } from 'playwright-core'
+import { type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelServer, api, startKeelServer } from '../../server/test/support/keel-server.js'
 import { type Browser, launchBrowser, screenshot, watchErrors } from './support/browser.js'
@@ -53,7 +53,12 @@ describe('run page', () => {
     expect(await params.getByRole('row', { name: /optimizer adam/ }).count()).toBe(1)
     const lr = await page.locator('#metrics td[data-metric="loss"]').textContent()
     expect(Number(lr)).toBeCloseTo(2.5 * Math.exp(-2999 / 600) + 0.05 + 0.04 * Math.sin(2999 / 7), 4)
-    expect(await page.locator('#metrics').getByRole('row', { name: /accuracy/ }).textContent()).toMatch(/2999/)
+    expect(
+      await page
+        .locator('#metrics')
+        .getByRole('row', { name: /accuracy/ })
+        .textContent(),
+    ).toMatch(/2999/)
 
     // User tags shown; system tags collapsed behind a summary.
     const tags = page.locator('#tags')
@@ -66,13 +71,19 @@ describe('run page', () => {
     // Lineage: source, datasets, the logged model and its registry version.
     const lineage = page.locator('#lineage')
     const commit = lineage.getByRole('link', { name: '3f9c2a7d81b6' })
-    expect(await commit.getAttribute('href')).toBe('https://github.com/acme/vision/commit/3f9c2a7d81b64e0c9a5d2f1e7b8c6a4d3e2f1a0b')
+    expect(await commit.getAttribute('href')).toBe(
+      'https://github.com/acme/vision/commit/3f9c2a7d81b64e0c9a5d2f1e7b8c6a4d3e2f1a0b',
+    )
     expect(await lineage.textContent()).toMatch(/uncommitted changes/)
     expect(await lineage.textContent()).toMatch(/train\.py/)
-    expect(await lineage.getByRole('row', { name: /imagenet-mini a1b2c3d4 training/ }).textContent()).toMatch(/s3:\/\/acme-data\/imagenet-mini\/train/)
+    expect(await lineage.getByRole('row', { name: /imagenet-mini a1b2c3d4 training/ }).textContent()).toMatch(
+      /s3:\/\/acme-data\/imagenet-mini\/train/,
+    )
     expect(await lineage.getByRole('row', { name: /imagenet-mini-val/ }).textContent()).toMatch(/eval/)
     await expect.poll(() => lineage.getByRole('link', { name: 'vision-classifier v1' }).count()).toBe(1)
-    expect(await lineage.getByRole('link', { name: 'vision-classifier v1' }).getAttribute('href')).toBe('/models/vision-classifier/versions/1')
+    expect(await lineage.getByRole('link', { name: 'vision-classifier v1' }).getAttribute('href')).toBe(
+      '/models/vision-classifier/versions/1',
+    )
     expect(await lineage.getByRole('row', { name: /resnet50/ }).textContent()).toContain(full.modelId)
     expect(await lineage.getByRole('row', { name: /resnet50/ }).textContent()).toMatch(/ready/)
     await screenshot(page, 'run-page-overview')
@@ -83,7 +94,9 @@ describe('run page', () => {
     const { page, errors } = await open(`/runs/${full.runId}#charts`)
     const charts = page.locator('#charts')
     // With nothing in the URL the first metric (by name) is charted.
-    await expect.poll(() => charts.locator('.legend-item').allTextContents()).toEqual([expect.stringMatching(/^accuracy/)])
+    await expect
+      .poll(() => charts.locator('.legend-item').allTextContents())
+      .toEqual([expect.stringMatching(/^accuracy/)])
     await expect.poll(() => inkedPixels(page)).toBeGreaterThan(2000)
 
     await charts.getByLabel('Add metric').selectOption('loss')
@@ -154,15 +167,22 @@ describe('run page', () => {
     expect(await download.text()).toMatch(/Baseline run/)
 
     await box.getByRole('button', { name: /metrics\.json/ }).click()
-    await expect.poll(() => preview.locator('pre[data-kind="json"]').textContent()).toMatch(/\{\n {2}"accuracy": 0\.94,\n/)
+    await expect
+      .poll(() => preview.locator('pre[data-kind="json"]').textContent())
+      .toMatch(/\{\n {2}"accuracy": 0\.94,\n/)
 
     await box.getByRole('button', { name: 'model/' }).click()
     await box.getByRole('button', { name: /MLmodel/ }).click()
-    await expect.poll(() => preview.locator('pre[data-kind="yaml"]').textContent()).toMatch(/flavors:\n {2}python_function:/)
+    await expect
+      .poll(() => preview.locator('pre[data-kind="yaml"]').textContent())
+      .toMatch(/flavors:\n {2}python_function:/)
     await screenshot(page, 'run-page-artifact-mlmodel')
     await box.getByRole('button', { name: /model\.pkl/ }).click()
     await expect.poll(() => preview.textContent()).toMatch(/No preview for this file type/)
-    expect((await fetch(`${server.url}${await preview.getByRole('link', { name: 'Download' }).getAttribute('href')}`)).status).toBe(200)
+    expect(
+      (await fetch(`${server.url}${await preview.getByRole('link', { name: 'Download' }).getAttribute('href')}`))
+        .status,
+    ).toBe(200)
 
     await box.getByRole('button', { name: 'eval/' }).click()
     await box.getByRole('button', { name: /predictions\.csv/ }).click()
@@ -181,13 +201,17 @@ describe('run page', () => {
 
     await box.getByRole('button', { name: 'logs/' }).click()
     await box.getByRole('button', { name: /big\.log/ }).click()
-    await expect.poll(() => preview.getByRole('note').textContent()).toMatch(/Large file: previewing the first 1\.0 MB of 1\.2 MB/)
+    await expect
+      .poll(() => preview.getByRole('note').textContent())
+      .toMatch(/Large file: previewing the first 1\.0 MB of 1\.2 MB/)
     expect(((await preview.locator('pre').textContent()) ?? '').length).toBeLessThanOrEqual(1024 * 1024)
     expect(errors).toEqual([])
   })
 
   it('restores the whole view from a shared URL', async () => {
-    const { page, errors } = await open(`/runs/${full.runId}?metric=loss&metric=val_loss&x=time&log=1&smooth=0.5&artifact=model%2FMLmodel`)
+    const { page, errors } = await open(
+      `/runs/${full.runId}?metric=loss&metric=val_loss&x=time&log=1&smooth=0.5&artifact=model%2FMLmodel`,
+    )
     const charts = page.locator('#charts')
     await expect.poll(() => charts.locator('.legend-label').allTextContents()).toEqual(['loss', 'val_loss'])
     expect(await charts.getByLabel('Log scale').isChecked()).toBe(true)
@@ -196,17 +220,24 @@ describe('run page', () => {
     // The artifact's folder is opened and the file previewed.
     await expect.poll(() => page.locator('#artifacts pre[data-kind="yaml"]').textContent()).toMatch(/flavors:/)
     expect(await page.locator('#artifacts [aria-current="true"]').textContent()).toMatch(/MLmodel/)
-    expect(await page.locator('#artifacts').getByRole('button', { name: 'model/' }).getAttribute('aria-expanded')).toBe('true')
+    expect(await page.locator('#artifacts').getByRole('button', { name: 'model/' }).getAttribute('aria-expanded')).toBe(
+      'true',
+    )
     expect(errors).toEqual([])
   })
 
   it('updates a RUNNING run live, keeping the chart zoom and the artifact selection', async () => {
-    const run = await createRun(server.url, experimentId, 'live-run', { params: { lr: '0.01' }, startTime: Date.now() - 120_000 })
+    const run = await createRun(server.url, experimentId, 'live-run', {
+      params: { lr: '0.01' },
+      startTime: Date.now() - 120_000,
+    })
     const t0 = Date.now() - 100_000
     await logCurves(server.url, run.runId, { loss: (s) => 1 / (1 + s) }, 100, { t0 })
     await putArtifact(server.url, run.artifactUri, 'progress.txt', 'epoch 1\n')
     const { page, errors } = await open(`/runs/${run.runId}?metric=loss&artifact=progress.txt`)
-    await expect.poll(() => page.locator('#metrics td[data-metric="loss"]').textContent()).toBe(String(Number((1 / 100).toPrecision(6))))
+    await expect
+      .poll(() => page.locator('#metrics td[data-metric="loss"]').textContent())
+      .toBe(String(Number((1 / 100).toPrecision(6))))
     expect(await page.locator('.run-title-row').textContent()).toMatch(/running.*live/)
     await expect.poll(() => page.locator('#artifacts pre').textContent()).toMatch(/epoch 1/)
 
@@ -222,7 +253,9 @@ describe('run page', () => {
 
     await page.mouse.move(5, 5) // the legend shows the values under the cursor; away from it, the last ones
     await logCurves(server.url, run.runId, { loss: () => 0.123456 }, 50, { from: 100, t0 })
-    await expect.poll(() => page.locator('#metrics td[data-metric="loss"]').textContent(), { timeout: 10_000 }).toBe('0.123456')
+    await expect
+      .poll(() => page.locator('#metrics td[data-metric="loss"]').textContent(), { timeout: 10_000 })
+      .toBe('0.123456')
     // The chart got the new points (its legend shows the last value) and kept its zoom.
     await expect.poll(() => page.locator('#charts .legend-value').textContent(), { timeout: 10_000 }).toBe('0.123456')
     expect(await page.getByRole('button', { name: 'Reset zoom' }).count()).toBe(1)
@@ -231,16 +264,25 @@ describe('run page', () => {
     await screenshot(page, 'run-page-live')
 
     await api(server.url, 'POST', '/runs/update', { run_id: run.runId, status: 'FINISHED', end_time: Date.now() })
-    await expect.poll(() => page.locator('.run-title-row .badge').first().textContent(), { timeout: 10_000 }).toBe('finished')
+    await expect
+      .poll(() => page.locator('.run-title-row .badge').first().textContent(), { timeout: 10_000 })
+      .toBe('finished')
     expect(errors).toEqual([])
   })
 
   it('draws a 100k-point history without stalling', async () => {
     const run = await createRun(server.url, experimentId, 'long-run')
-    await logCurves(server.url, run.runId, { 'train/loss': (s) => 1 / Math.sqrt(1 + s) + 0.05 * Math.sin(s / 50) }, 100_000)
+    await logCurves(
+      server.url,
+      run.runId,
+      { 'train/loss': (s) => 1 / Math.sqrt(1 + s) + 0.05 * Math.sin(s / 50) },
+      100_000,
+    )
     const { page, errors } = await open(`/runs/${run.runId}?smooth=0.9`)
     const started = Date.now()
-    await expect.poll(() => page.locator('#charts .legend-label').allTextContents(), { timeout: 20_000 }).toEqual(['train/loss'])
+    await expect
+      .poll(() => page.locator('#charts .legend-label').allTextContents(), { timeout: 20_000 })
+      .toEqual(['train/loss'])
     await expect.poll(() => inkedPixels(page), { timeout: 20_000 }).toBeGreaterThan(2000)
     const loaded = Date.now() - started
     // The page stays responsive: a long task would delay this round trip.

@@ -73,9 +73,17 @@ export async function finish(base: string, runId: string, status = 'FINISHED'): 
   await ok(api(base, 'POST', '/runs/update', { run_id: runId, status, end_time: Date.now() - 60_000 }))
 }
 
-export async function putArtifact(base: string, artifactUri: string, path: string, body: string | Uint8Array): Promise<void> {
+export async function putArtifact(
+  base: string,
+  artifactUri: string,
+  path: string,
+  body: string | Uint8Array,
+): Promise<void> {
   const root = artifactUri.replace(/^mlflow-artifacts:\/*/, '')
-  const res = await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${root}/${path}`, { method: 'PUT', body: body as BodyInit })
+  const res = await fetch(`${base}/api/2.0/mlflow-artifacts/artifacts/${root}/${path}`, {
+    method: 'PUT',
+    body: body as BodyInit,
+  })
   if (!res.ok) throw new Error(`upload of ${path} failed: ${res.status} ${await res.text()}`)
 }
 
@@ -114,7 +122,12 @@ export function makePng(w = 96, h = 64): Uint8Array {
       raw[row + 3 + x * 3] = 160
     }
   }
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', new Uint8Array())])
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', new Uint8Array()),
+  ])
 }
 
 export const MLMODEL = `artifact_path: model
@@ -169,32 +182,74 @@ export async function seedFullRun(base: string, experimentId: string): Promise<S
       datasets: [
         {
           tags: [{ key: 'mlflow.data.context', value: 'training' }],
-          dataset: { name: 'imagenet-mini', digest: 'a1b2c3d4', source_type: 's3', source: '{"uri": "s3://acme-data/imagenet-mini/train"}' },
+          dataset: {
+            name: 'imagenet-mini',
+            digest: 'a1b2c3d4',
+            source_type: 's3',
+            source: '{"uri": "s3://acme-data/imagenet-mini/train"}',
+          },
         },
         {
           tags: [{ key: 'mlflow.data.context', value: 'eval' }],
-          dataset: { name: 'imagenet-mini-val', digest: 'e5f6a7b8', source_type: 'local', source: '{"uri": "/data/val"}' },
+          dataset: {
+            name: 'imagenet-mini-val',
+            digest: 'e5f6a7b8',
+            source_type: 'local',
+            source: '{"uri": "/data/val"}',
+          },
         },
       ],
     }),
   )
   const uri = run.artifactUri
   await putArtifact(base, uri, 'notes.txt', 'Baseline run.\nTrained on imagenet-mini with Adam.\n')
-  await putArtifact(base, uri, 'metrics.json', JSON.stringify({ accuracy: 0.94, loss: 0.07, per_class: { cat: 0.95, dog: 0.93 } }))
+  await putArtifact(
+    base,
+    uri,
+    'metrics.json',
+    JSON.stringify({ accuracy: 0.94, loss: 0.07, per_class: { cat: 0.95, dog: 0.93 } }),
+  )
   await putArtifact(base, uri, 'model/MLmodel', MLMODEL)
-  await putArtifact(base, uri, 'model/conda.yaml', 'name: env\ndependencies:\n  - python=3.11\n  - pip:\n    - scikit-learn==1.5.1\n')
+  await putArtifact(
+    base,
+    uri,
+    'model/conda.yaml',
+    'name: env\ndependencies:\n  - python=3.11\n  - pip:\n    - scikit-learn==1.5.1\n',
+  )
   await putArtifact(base, uri, 'model/model.pkl', new Uint8Array([0x80, 0x04, 0x95, 0, 1, 2, 3, 0, 0, 0xff]))
-  const csv = ['id,label,score,comment', ...Array.from({ length: 800 }, (_, i) => `${i},${i % 2 ? 'dog' : 'cat'},${(i / 800).toFixed(4)},"row ${i}, quoted"`)].join('\n')
+  const csv = [
+    'id,label,score,comment',
+    ...Array.from(
+      { length: 800 },
+      (_, i) => `${i},${i % 2 ? 'dog' : 'cat'},${(i / 800).toFixed(4)},"row ${i}, quoted"`,
+    ),
+  ].join('\n')
   await putArtifact(base, uri, 'eval/predictions.csv', csv)
   await putArtifact(base, uri, 'plots/gradient.png', makePng())
   await putArtifact(base, uri, 'logs/big.log', 'log line with some padding to make it long enough\n'.repeat(26_000))
 
-  const model = (await ok(api(base, 'POST', '/logged-models', { experiment_id: experimentId, name: 'resnet50', model_type: 'sklearn', source_run_id: run.runId }))).model
+  const model = (
+    await ok(
+      api(base, 'POST', '/logged-models', {
+        experiment_id: experimentId,
+        name: 'resnet50',
+        model_type: 'sklearn',
+        source_run_id: run.runId,
+      }),
+    )
+  ).model
   const modelId = model.info.model_id as string
   await ok(api(base, 'PATCH', `/logged-models/${modelId}`, { model_id: modelId, status: 'LOGGED_MODEL_READY' }))
   await ok(api(base, 'POST', '/runs/outputs', { run_id: run.runId, models: [{ model_id: modelId, step: 2999 }] }))
   await ok(api(base, 'POST', '/registered-models/create', { name: 'vision-classifier' }))
-  await ok(api(base, 'POST', '/model-versions/create', { name: 'vision-classifier', source: `models:/${modelId}`, run_id: run.runId, model_id: modelId }))
+  await ok(
+    api(base, 'POST', '/model-versions/create', {
+      name: 'vision-classifier',
+      source: `models:/${modelId}`,
+      run_id: run.runId,
+      model_id: modelId,
+    }),
+  )
   await finish(base, run.runId)
   return { ...run, modelId }
 }

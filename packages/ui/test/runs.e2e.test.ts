@@ -1,5 +1,5 @@
 /** The runs page in a real browser against a real keel server seeded through the REST API. */
-import type { Page } from 'playwright-core'
+import { type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelServer, api, startKeelServer } from '../../server/test/support/keel-server.js'
 import { type Browser, launchBrowser, screenshot, watchErrors } from './support/browser.js'
@@ -11,9 +11,17 @@ let big: string
 let running: string
 const runIds: string[] = []
 
-async function seedRun(experimentId: string, i: number, extra: { running?: boolean; metrics?: Record<string, number>; params?: Record<string, string> }) {
+async function seedRun(
+  experimentId: string,
+  i: number,
+  extra: { running?: boolean; metrics?: Record<string, number>; params?: Record<string, string> },
+) {
   const start = 1_700_000_000_000 + i * 60_000
-  const created = await api(server.url, 'POST', '/runs/create', { experiment_id: experimentId, run_name: `run-${String(i).padStart(4, '0')}`, start_time: start })
+  const created = await api(server.url, 'POST', '/runs/create', {
+    experiment_id: experimentId,
+    run_name: `run-${String(i).padStart(4, '0')}`,
+    start_time: start,
+  })
   const runId = created.json.run.info.run_id as string
   const res = await api(server.url, 'POST', '/runs/log-batch', {
     run_id: runId,
@@ -22,19 +30,26 @@ async function seedRun(experimentId: string, i: number, extra: { running?: boole
     tags: [{ key: 'team', value: i % 2 ? 'vision' : 'nlp' }],
   })
   expect(res.status).toBe(200)
-  if (!extra.running) await api(server.url, 'POST', '/runs/update', { run_id: runId, status: 'FINISHED', end_time: start + 1000 * (30 + i) })
+  if (!extra.running)
+    await api(server.url, 'POST', '/runs/update', {
+      run_id: runId,
+      status: 'FINISHED',
+      end_time: start + 1000 * (30 + i),
+    })
   return runId
 }
 
 async function pool<T>(n: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = []
   let next = 0
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      const i = next++
-      out[i] = await fn(i)
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++
+        out[i] = await fn(i)
+      }
+    }),
+  )
   return out
 }
 
@@ -42,7 +57,10 @@ async function pool<T>(n: number, concurrency: number, fn: (i: number) => Promis
 async function rowIds(page: Page): Promise<string[]> {
   return page.$$eval('[role=row][data-run-id]', (rows) =>
     rows
-      .map((r) => ({ id: r.getAttribute('data-run-id')!, y: Number(/translateY\(([\d.]+)px\)/.exec((r as HTMLElement).style.transform)?.[1] ?? 0) }))
+      .map((r) => ({
+        id: r.getAttribute('data-run-id')!,
+        y: Number(/translateY\(([\d.]+)px\)/.exec((r as HTMLElement).style.transform)?.[1] ?? 0),
+      }))
       .sort((a, b) => a.y - b.y)
       .map((r) => r.id),
   )
@@ -58,7 +76,11 @@ async function groups(page: Page): Promise<string[]> {
 }
 
 async function apiOrder(experimentId: string, body: Record<string, unknown>): Promise<string[]> {
-  const res = await api(server.url, 'POST', '/runs/search', { experiment_ids: [experimentId], max_results: 1000, ...body })
+  const res = await api(server.url, 'POST', '/runs/search', {
+    experiment_ids: [experimentId],
+    max_results: 1000,
+    ...body,
+  })
   return (res.json.runs ?? []).map((r: { info: { run_id: string } }) => r.info.run_id)
 }
 
@@ -73,13 +95,19 @@ beforeAll(async () => {
     runIds.push(
       await seedRun(small, i, {
         running: i === 11,
-        metrics: { accuracy: acc, loss: Math.round((1 - acc) * 1000) / 1000, f1_score: Math.round(acc * 0.97 * 1000) / 1000 },
+        metrics: {
+          accuracy: acc,
+          loss: Math.round((1 - acc) * 1000) / 1000,
+          f1_score: Math.round(acc * 0.97 * 1000) / 1000,
+        },
         params: { lr: lrs[i % 3]!, optimizer: i % 2 ? 'adam' : 'sgd', batch_size: String(32 * (1 + (i % 4))) },
       }),
     )
   }
   running = runIds[11]!
-  await pool(1200, 8, (i) => seedRun(big, i, { metrics: { score: (i * 7919) % 1000 }, params: { seed: String(i % 10) } }))
+  await pool(1200, 8, (i) =>
+    seedRun(big, i, { metrics: { score: (i * 7919) % 1000 }, params: { seed: String(i % 10) } }),
+  )
 }, 180_000)
 afterAll(async () => {
   await browser?.close()
@@ -98,7 +126,9 @@ describe('runs page', () => {
     const { page, errors } = await open(`/experiments/${small}`)
     await expect.poll(() => page.locator('[role=row][data-run-id]').count()).toBe(12)
     expect(await page.getByRole('heading', { name: 'image-classifier' }).count()).toBe(1)
-    expect(await headers(page)).toEqual(expect.arrayContaining(['Run name', 'Status', 'Started', 'Duration', 'Maccuracy', 'Mf1_score', 'Mloss']))
+    expect(await headers(page)).toEqual(
+      expect.arrayContaining(['Run name', 'Status', 'Started', 'Duration', 'Maccuracy', 'Mf1_score', 'Mloss']),
+    )
     // Newest first (the API's default order).
     expect(await rowIds(page)).toEqual(await apiOrder(small, {}))
     expect(await page.getByTestId('runs-loaded').textContent()).toMatch(/12 runs \(all loaded\)/)
@@ -122,8 +152,14 @@ describe('runs page', () => {
   })
 
   it('picks columns among the experiment keys, with search', async () => {
-    const keys = (await (await fetch(`${server.url}/api/2.0/keel/experiments/keys?experiment_id=${small}`)).json()) as Record<string, string[]>
-    expect(keys).toEqual({ params: ['batch_size', 'lr', 'optimizer'], metrics: ['accuracy', 'f1_score', 'loss'], tags: expect.arrayContaining(['team']) })
+    const keys = (await (
+      await fetch(`${server.url}/api/2.0/keel/experiments/keys?experiment_id=${small}`)
+    ).json()) as Record<string, string[]>
+    expect(keys).toEqual({
+      params: ['batch_size', 'lr', 'optimizer'],
+      metrics: ['accuracy', 'f1_score', 'loss'],
+      tags: expect.arrayContaining(['team']),
+    })
     const { page, errors } = await open(`/experiments/${small}`)
     await page.getByRole('button', { name: /^Columns/ }).click()
     await page.getByLabel('Search columns').fill('opt')
@@ -140,7 +176,9 @@ describe('runs page', () => {
     await toggle('Tag team', true)
     await screenshot(page, 'runs-column-picker')
     await page.keyboard.press('Escape')
-    expect(new URL(page.url()).searchParams.get('cols')).toBe('attributes.status,attributes.start_time,attributes.duration,metrics.accuracy,metrics.f1_score,params.optimizer,tags.team')
+    expect(new URL(page.url()).searchParams.get('cols')).toBe(
+      'attributes.status,attributes.start_time,attributes.duration,metrics.accuracy,metrics.f1_score,params.optimizer,tags.team',
+    )
     await expect.poll(() => headers(page)).toContain('Poptimizer')
     expect(await headers(page)).not.toContain('Mloss')
     expect(await page.locator(`[data-run-id="${runIds[1]}"]`).textContent()).toMatch(/adam.*vision/)
@@ -158,7 +196,10 @@ describe('runs page', () => {
 
     await page.getByLabel('Filter runs').fill('metrics.accuracy >> 0.7')
     await page.getByRole('button', { name: 'Filter', exact: true }).click()
-    const bad = await api(server.url, 'POST', '/runs/search', { experiment_ids: [small], filter: 'metrics.accuracy >> 0.7' })
+    const bad = await api(server.url, 'POST', '/runs/search', {
+      experiment_ids: [small],
+      filter: 'metrics.accuracy >> 0.7',
+    })
     expect(bad.status).toBe(400)
     const alert = page.locator('#runs-filter-error')
     await expect.poll(() => alert.textContent()).toBe(bad.json.message)
@@ -255,7 +296,10 @@ describe('runs page', () => {
     await expect.poll(() => row.count()).toBe(1)
     await row.locator('input[type=checkbox]').click()
     await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true))
-    const res = await api(server.url, 'POST', '/runs/log-batch', { run_id: running, metrics: [{ key: 'accuracy', value: 0.987654, timestamp: Date.now(), step: 5 }] })
+    const res = await api(server.url, 'POST', '/runs/log-batch', {
+      run_id: running,
+      metrics: [{ key: 'accuracy', value: 0.987654, timestamp: Date.now(), step: 5 }],
+    })
     expect(res.status).toBe(200)
     await expect.poll(() => row.textContent(), { timeout: 15_000, interval: 250 }).toMatch(/0\.987654/)
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true)

@@ -72,8 +72,20 @@ export const aliasApprovalsApi = {
     decision,
     request,
   ),
-  rejectAliasRequest: endpoint('POST', '/keel/registered-models/alias-requests/reject', 'Reject a pending request (MANAGE, not its requester)', decision, request),
-  cancelAliasRequest: endpoint('POST', '/keel/registered-models/alias-requests/cancel', 'Withdraw one’s own pending request', decision, request),
+  rejectAliasRequest: endpoint(
+    'POST',
+    '/keel/registered-models/alias-requests/reject',
+    'Reject a pending request (MANAGE, not its requester)',
+    decision,
+    request,
+  ),
+  cancelAliasRequest: endpoint(
+    'POST',
+    '/keel/registered-models/alias-requests/cancel',
+    'Withdraw one’s own pending request',
+    decision,
+    request,
+  ),
   listAliasRequests: endpoint(
     'GET',
     '/keel/registered-models/alias-requests/list',
@@ -89,11 +101,23 @@ export const aliasApprovalsApi = {
 } as const
 
 export function aliasProtectionToWire(p: AliasProtection) {
-  return { name: p.name, alias: p.alias, require_approval: p.requireApproval, protected_by: p.protectedBy, protected_time: p.protectedTime }
+  return {
+    name: p.name,
+    alias: p.alias,
+    require_approval: p.requireApproval,
+    protected_by: p.protectedBy,
+    protected_time: p.protectedTime,
+  }
 }
 
 export function aliasProtectionFromWire(w: z.output<typeof aliasProtectionWire>): AliasProtection {
-  return { name: w.name, alias: w.alias, requireApproval: w.require_approval, protectedBy: w.protected_by, protectedTime: w.protected_time }
+  return {
+    name: w.name,
+    alias: w.alias,
+    requireApproval: w.require_approval,
+    protectedBy: w.protected_by,
+    protectedTime: w.protected_time,
+  }
 }
 
 export function aliasRequestToWire(r: AliasChangeRequest) {

@@ -14,7 +14,13 @@ const empty = z.object({})
 export const userWire = z.object({ id: int64, username: str, is_admin: bool })
 export type UserWire = z.input<typeof userWire>
 
-export const rolePermissionWire = z.object({ id: int64, role_id: int64, resource_type: str, resource_pattern: str, permission: str })
+export const rolePermissionWire = z.object({
+  id: int64,
+  role_id: int64,
+  resource_type: str,
+  resource_pattern: str,
+  permission: str,
+})
 export type RolePermissionWire = z.input<typeof rolePermissionWire>
 
 export const roleWire = z.object({
@@ -39,7 +45,12 @@ export const userPermissionRowWire = z.object({
 })
 
 /** A grant on one resource: `role_name` absent for the user's direct grant. */
-export const resourceGrantWire = z.object({ username: str, role_name: str.optional(), resource_pattern: str, permission: str })
+export const resourceGrantWire = z.object({
+  username: str,
+  role_name: str.optional(),
+  resource_pattern: str,
+  permission: str,
+})
 export type ResourceGrantWire = z.input<typeof resourceGrantWire>
 
 const userPermissions = z.object({ is_admin: bool, permissions: z.array(userPermissionRowWire) })
@@ -62,8 +73,20 @@ const roleName = nameText(256, { pattern: '^(?!__user_)[^\\x00]*[^\\s\\x00\\ufef
 /** A role grant: a permission on the resources of a type matching a pattern ('*' only for workspace). */
 const ROLE_GRANT = {
   anyOf: [
-    { properties: { resource_type: { enum: RESOURCE_TYPES }, permission: { enum: RESOURCE_PERMISSIONS }, resource_pattern: { minLength: 1 } } },
-    { properties: { resource_type: { const: 'workspace' }, permission: { enum: ['USE', 'MANAGE'] }, resource_pattern: { const: '*' } } },
+    {
+      properties: {
+        resource_type: { enum: RESOURCE_TYPES },
+        permission: { enum: RESOURCE_PERMISSIONS },
+        resource_pattern: { minLength: 1 },
+      },
+    },
+    {
+      properties: {
+        resource_type: { const: 'workspace' },
+        permission: { enum: ['USE', 'MANAGE'] },
+        resource_pattern: { const: '*' },
+      },
+    },
   ],
 }
 const roleId = z.object({ role_id: int64 })
@@ -94,8 +117,20 @@ export const auditRecordWire = z.object({
 export type AuditRecordWire = z.input<typeof auditRecordWire>
 
 export const authApi = {
-  createUser: endpoint('POST', '/mlflow/users/create', 'Create a user (admins)', z.object({ username, password }), z.object({ user: userWire })),
-  getUser: endpoint('GET', '/mlflow/users/get', 'A user (themselves, or any for admins)', z.object({ username: str }), z.object({ user: userWire })),
+  createUser: endpoint(
+    'POST',
+    '/mlflow/users/create',
+    'Create a user (admins)',
+    z.object({ username, password }),
+    z.object({ user: userWire }),
+  ),
+  getUser: endpoint(
+    'GET',
+    '/mlflow/users/get',
+    'A user (themselves, or any for admins)',
+    z.object({ username: str }),
+    z.object({ user: userWire }),
+  ),
   listUsers: endpoint(
     'GET',
     '/mlflow/users/list',
@@ -117,8 +152,20 @@ export const authApi = {
     z.object({ username: str, password, current_password: str.optional() }),
     empty,
   ),
-  updateUserAdmin: endpoint('PATCH', '/mlflow/users/update-admin', 'Make a user an admin or not (admins)', z.object({ username: str, is_admin: bool }), empty),
-  deleteUser: endpoint('DELETE', '/mlflow/users/delete', 'Delete a user with their grants and tokens (admins)', z.object({ username: str }), empty),
+  updateUserAdmin: endpoint(
+    'PATCH',
+    '/mlflow/users/update-admin',
+    'Make a user an admin or not (admins)',
+    z.object({ username: str, is_admin: bool }),
+    empty,
+  ),
+  deleteUser: endpoint(
+    'DELETE',
+    '/mlflow/users/delete',
+    'Delete a user with their grants and tokens (admins)',
+    z.object({ username: str }),
+    empty,
+  ),
   listCurrentUserPermissions: endpoint(
     'GET',
     '/mlflow/users/current/permissions',
@@ -127,7 +174,14 @@ export const authApi = {
     userPermissions,
     3,
   ),
-  listUserPermissions: endpoint('GET', '/mlflow/users/permissions/list', "A user's grants, through every role", z.object({ username: str }), userPermissions, 3),
+  listUserPermissions: endpoint(
+    'GET',
+    '/mlflow/users/permissions/list',
+    "A user's grants, through every role",
+    z.object({ username: str }),
+    userPermissions,
+    3,
+  ),
   grantUserPermission: endpoint(
     'POST',
     '/mlflow/users/permissions/grant',
@@ -176,18 +230,32 @@ export const authApi = {
     3,
   ),
   getRole: endpoint('GET', '/mlflow/roles/get', 'A role with its grants', roleId, z.object({ role: roleWire }), 3),
-  listRoles: endpoint('GET', '/mlflow/roles/list', 'Roles of the given workspaces (all: admins)', z.object({ workspace: z.array(workspace).optional() }), z.object({ roles: z.array(roleWire) }), 3),
+  listRoles: endpoint(
+    'GET',
+    '/mlflow/roles/list',
+    'Roles of the given workspaces (all: admins)',
+    z.object({ workspace: z.array(workspace).optional() }),
+    z.object({ roles: z.array(roleWire) }),
+    3,
+  ),
   updateRole: endpoint(
     'PATCH',
     '/mlflow/roles/update',
-    "Rename a role or change its description (admins)",
+    'Rename a role or change its description (admins)',
     z
       .object({ role_id: int64, name: roleName.optional(), description: str.optional() })
       .meta({ anyOf: [{ required: ['role_id', 'name'] }, { required: ['role_id', 'description'] }] }),
     z.object({ role: roleWire }),
     3,
   ),
-  deleteRole: endpoint('DELETE', '/mlflow/roles/delete', 'Delete a role with its grants and assignments (admins)', roleId, empty, 3),
+  deleteRole: endpoint(
+    'DELETE',
+    '/mlflow/roles/delete',
+    'Delete a role with its grants and assignments (admins)',
+    roleId,
+    empty,
+    3,
+  ),
   addRolePermission: endpoint(
     'POST',
     '/mlflow/roles/permissions/add',
@@ -196,8 +264,22 @@ export const authApi = {
     z.object({ role_permission: rolePermissionWire }),
     3,
   ),
-  removeRolePermission: endpoint('DELETE', '/mlflow/roles/permissions/remove', "Remove one of a role's grants (admins)", z.object({ role_permission_id: int64 }), empty, 3),
-  listRolePermissions: endpoint('GET', '/mlflow/roles/permissions/list', "A role's grants", roleId, z.object({ role_permissions: z.array(rolePermissionWire) }), 3),
+  removeRolePermission: endpoint(
+    'DELETE',
+    '/mlflow/roles/permissions/remove',
+    "Remove one of a role's grants (admins)",
+    z.object({ role_permission_id: int64 }),
+    empty,
+    3,
+  ),
+  listRolePermissions: endpoint(
+    'GET',
+    '/mlflow/roles/permissions/list',
+    "A role's grants",
+    roleId,
+    z.object({ role_permissions: z.array(rolePermissionWire) }),
+    3,
+  ),
   updateRolePermission: endpoint(
     'PATCH',
     '/mlflow/roles/permissions/update',
@@ -207,10 +289,38 @@ export const authApi = {
     z.object({ role_permission: rolePermissionWire }),
     3,
   ),
-  assignRole: endpoint('POST', '/mlflow/roles/assign', 'Give a user a role (admins)', z.object({ username: str, role_id: int64 }), z.object({ assignment: roleAssignmentWire }), 3),
-  unassignRole: endpoint('DELETE', '/mlflow/roles/unassign', 'Take a role from a user (admins)', z.object({ username: str, role_id: int64 }), empty, 3),
-  listUserRoles: endpoint('GET', '/mlflow/users/roles/list', "A user's roles", z.object({ username: str }), z.object({ roles: z.array(roleWire) }), 3),
-  listRoleUsers: endpoint('GET', '/mlflow/roles/users/list', "A role's users (admins)", roleId, z.object({ assignments: z.array(roleAssignmentWire) }), 3),
+  assignRole: endpoint(
+    'POST',
+    '/mlflow/roles/assign',
+    'Give a user a role (admins)',
+    z.object({ username: str, role_id: int64 }),
+    z.object({ assignment: roleAssignmentWire }),
+    3,
+  ),
+  unassignRole: endpoint(
+    'DELETE',
+    '/mlflow/roles/unassign',
+    'Take a role from a user (admins)',
+    z.object({ username: str, role_id: int64 }),
+    empty,
+    3,
+  ),
+  listUserRoles: endpoint(
+    'GET',
+    '/mlflow/users/roles/list',
+    "A user's roles",
+    z.object({ username: str }),
+    z.object({ roles: z.array(roleWire) }),
+    3,
+  ),
+  listRoleUsers: endpoint(
+    'GET',
+    '/mlflow/roles/users/list',
+    "A role's users (admins)",
+    roleId,
+    z.object({ assignments: z.array(roleAssignmentWire) }),
+    3,
+  ),
 
   whoAmI: endpoint(
     'GET',
@@ -241,7 +351,13 @@ export const authApi = {
     z.object({ username: str.optional() }),
     z.object({ tokens: z.array(tokenInfoWire) }),
   ),
-  revokeToken: endpoint('POST', '/keel/tokens/revoke', "Revoke one of the caller's tokens (any, for admins)", z.object({ token_id: str }), empty),
+  revokeToken: endpoint(
+    'POST',
+    '/keel/tokens/revoke',
+    "Revoke one of the caller's tokens (any, for admins)",
+    z.object({ token_id: str }),
+    empty,
+  ),
   searchAudit: endpoint(
     'GET',
     '/keel/audit/search',

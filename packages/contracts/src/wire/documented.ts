@@ -41,18 +41,24 @@ export const nonEmpty = str.meta({ minLength: 1 })
 export const PAGE_TOKEN_FORMAT = 'keel-page-token'
 export const pageToken = str.meta({
   format: PAGE_TOKEN_FORMAT,
-  description: 'Opaque: the next_page_token of the previous page of the same query (absent or empty for the first page)',
+  description:
+    'Opaque: the next_page_token of the previous page of the same query (absent or empty for the first page)',
 })
 
 /** A name: not blank, no NUL, at most `max` characters (see maxUnits); `extra` adds keywords. */
-export const nameText = (max: number, extra: JsonSchema = {}) => str.meta({ ...maxUnits(max), pattern: NOT_BLANK, ...extra })
+export const nameText = (max: number, extra: JsonSchema = {}) =>
+  str.meta({ ...maxUnits(max), pattern: NOT_BLANK, ...extra })
 
 /**
  * A metric, param or tag key as MLflow's validate_key takes it (this is its ASCII part): letters,
  * digits, `_ . - : space`, segments split by `/`, none empty, `.` or `..`.
  */
 const KEY_SEGMENT = String.raw`(?!\.\.?(?:/|$))[A-Za-z0-9_.\- :]+`
-export const entityKey = str.meta({ minLength: 1, maxLength: LIMITS.entityKeyLength, pattern: `^${KEY_SEGMENT}(?:/${KEY_SEGMENT})*$` })
+export const entityKey = str.meta({
+  minLength: 1,
+  maxLength: LIMITS.entityKeyLength,
+  pattern: `^${KEY_SEGMENT}(?:/${KEY_SEGMENT})*$`,
+})
 
 /** A list of key/value pairs with the given key and value schemas; keys are unique within a request. */
 export const keyValues = (key: z.ZodString, value: z.ZodString = str) =>
@@ -65,7 +71,11 @@ export const experimentTags = keyValues(entityKey, str.meta(maxUnits(LIMITS.expe
 /** A registered model's name (MLflow's _validate_model_name, plus no NUL). */
 export const modelName = str.meta({ ...maxUnits(256), pattern: '^[^\\x00/:]*[^\\s\\x00/:\\ufeff][^\\x00/:]*$' })
 /** A registry tag: key of word characters and `/ . - : space`, value up to 100,000 characters. */
-export const registryTagKey = str.meta({ minLength: 1, maxLength: LIMITS.registryTagKeyLength, pattern: '^[A-Za-z0-9_/.\\- :]+$' })
+export const registryTagKey = str.meta({
+  minLength: 1,
+  maxLength: LIMITS.registryTagKeyLength,
+  pattern: '^[A-Za-z0-9_/.\\- :]+$',
+})
 export const registryTagValue = str.meta(maxUnits(LIMITS.registryTagValueLength))
 export const registryTags = keyValues(registryTagKey, registryTagValue)
 /** An alias: word characters and dashes; not `latest` nor `v<number>` (they name versions). */
@@ -97,8 +107,23 @@ export const artifactFolder = str.meta({ pattern: `^$|${ARTIFACT_FOLDER}` })
 
 /** The drift tests by Evidently's names (@keel/monitoring's STAT_TESTS; a test checks they agree). */
 export const DRIFT_TEST_NAMES = [
-  'ks', 'chisquare', 'z', 'wasserstein', 'psi', 'jensenshannon', 'kl_div', 'hellinger', 'ed', 'anderson',
-  'cramer_von_mises', 'mannw', 't_test', 'fisher_exact', 'g_test', 'TVD', 'empirical_mmd',
+  'ks',
+  'chisquare',
+  'z',
+  'wasserstein',
+  'psi',
+  'jensenshannon',
+  'kl_div',
+  'hellinger',
+  'ed',
+  'anderson',
+  'cramer_von_mises',
+  'mannw',
+  't_test',
+  'fisher_exact',
+  'g_test',
+  'TVD',
+  'empirical_mmd',
 ]
 
 // ---- search filters and order_by (a plain part of MLflow's grammar; search-grammar.ts has it all) ----
@@ -109,7 +134,11 @@ const NUMBER_OP = '(?:=|!=|>|>=|<|<=)'
 const KEY = '`[a-z][a-z0-9_]{0,19}`'
 
 /** `<clause> [AND <clause>]…` over the given string and number attributes (and tags, where `tags`). */
-function filterPattern(strings: readonly string[], numbers: readonly string[], options: { tags?: boolean; metrics?: boolean } = {}): string {
+function filterPattern(
+  strings: readonly string[],
+  numbers: readonly string[],
+  options: { tags?: boolean; metrics?: boolean } = {},
+): string {
   const clauses = [
     `(?:${strings.join('|')}) ${STRING_OP} ${LITERAL}`,
     ...(numbers.length > 0 ? [`(?:${numbers.join('|')}) ${NUMBER_OP} -?[0-9]{1,12}`] : []),
@@ -121,19 +150,49 @@ function filterPattern(strings: readonly string[], numbers: readonly string[], o
 }
 
 const filter = (pattern: string) =>
-  str.meta({ pattern, maxLength: 1000, description: "A search filter in MLflow's syntax (the pattern shows a plain part of it)" })
+  str.meta({
+    pattern,
+    maxLength: 1000,
+    description: "A search filter in MLflow's syntax (the pattern shows a plain part of it)",
+  })
 /** One order_by clause: one of the attributes (or `metrics.<key>` where allowed), ASC or DESC. */
 const orderBy = (attributes: readonly string[], options: { metrics?: boolean } = {}) =>
-  z.array(str.meta({ pattern: `^(?:${[...attributes, ...(options.metrics ? [`metrics\\.${KEY}`] : [])].join('|')})(?: (?:ASC|DESC))?$` })).meta({
-    description: 'Each field at most once',
-  })
+  z
+    .array(
+      str.meta({
+        pattern: `^(?:${[...attributes, ...(options.metrics ? [`metrics\\.${KEY}`] : [])].join('|')})(?: (?:ASC|DESC))?$`,
+      }),
+    )
+    .meta({
+      description: 'Each field at most once',
+    })
 
-export const runSearchFilter = filter(filterPattern(['attributes\\.run_name', 'attributes\\.status', 'attributes\\.user_id'], ['attributes\\.start_time', 'attributes\\.end_time'], { tags: true, metrics: true }))
-export const runSearchOrderBy = orderBy(['attributes\\.start_time', 'attributes\\.end_time', 'attributes\\.run_name', 'attributes\\.status'], { metrics: true })
-export const experimentSearchFilter = filter(filterPattern(['name'], ['creation_time', 'last_update_time'], { tags: true }))
+export const runSearchFilter = filter(
+  filterPattern(
+    ['attributes\\.run_name', 'attributes\\.status', 'attributes\\.user_id'],
+    ['attributes\\.start_time', 'attributes\\.end_time'],
+    { tags: true, metrics: true },
+  ),
+)
+export const runSearchOrderBy = orderBy(
+  ['attributes\\.start_time', 'attributes\\.end_time', 'attributes\\.run_name', 'attributes\\.status'],
+  { metrics: true },
+)
+export const experimentSearchFilter = filter(
+  filterPattern(['name'], ['creation_time', 'last_update_time'], { tags: true }),
+)
 export const experimentSearchOrderBy = orderBy(['name', 'experiment_id', 'creation_time', 'last_update_time'])
-export const loggedModelSearchFilter = filter(filterPattern(['name', 'model_type', 'source_run_id'], ['creation_timestamp', 'last_updated_timestamp'], { metrics: true }))
+export const loggedModelSearchFilter = filter(
+  filterPattern(['name', 'model_type', 'source_run_id'], ['creation_timestamp', 'last_updated_timestamp'], {
+    metrics: true,
+  }),
+)
 export const registeredModelSearchFilter = filter(filterPattern(['name'], [], { tags: true }))
 export const registeredModelSearchOrderBy = orderBy(['name', 'creation_timestamp', 'last_updated_timestamp'])
 export const modelVersionSearchFilter = filter(filterPattern(['name', 'run_id'], [], { tags: true }))
-export const modelVersionSearchOrderBy = orderBy(['name', 'version_number', 'creation_timestamp', 'last_updated_timestamp'])
+export const modelVersionSearchOrderBy = orderBy([
+  'name',
+  'version_number',
+  'creation_timestamp',
+  'last_updated_timestamp',
+])

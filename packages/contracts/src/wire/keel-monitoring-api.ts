@@ -23,10 +23,7 @@ export const wireDatasetSource = z
       .meta({ minProperties: 1, description: 'Every column the same length' })
       .optional(),
     /** `mlflow-artifacts:/…` or `runs:/<run_id>/path.csv` (.csv, .tsv or .parquet) */
-    uri: z
-      .string()
-      .meta({ pattern: DATA_URI })
-      .optional(),
+    uri: z.string().meta({ pattern: DATA_URI }).optional(),
   })
   .strict()
   .meta({ oneOf: [{ required: ['columns'] }, { required: ['uri'] }] })
@@ -66,13 +63,27 @@ export const keelMonitoringApi = {
   ),
 } as const
 
-const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY }
+const NON_FINITE: Record<string, number> = {
+  NaN: Number.NaN,
+  Infinity: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY,
+}
 
 const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())
 
 /** Fields whose strings are data (names, categories, messages), never encoded numbers. */
-const TEXT_FIELDS = new Set(['categories', 'values', 'value', 'column', 'name', 'message', 'columns', 'missing_columns', 'unexpected_columns'])
+const TEXT_FIELDS = new Set([
+  'categories',
+  'values',
+  'value',
+  'column',
+  'name',
+  'message',
+  'columns',
+  'missing_columns',
+  'unexpected_columns',
+])
 
 function mapDeep(value: unknown, key: (k: string) => string, leaf: (v: unknown) => unknown, field = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => mapDeep(v, key, leaf, field))
@@ -86,7 +97,10 @@ function mapDeep(value: unknown, key: (k: string) => string, leaf: (v: unknown) 
 
 /** A report (camelCase, numbers) as it travels: snake_case keys, non-finite numbers as strings. */
 export function driftReportToWire(report: unknown): Record<string, unknown> {
-  return mapDeep(report, snake, (v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) as Record<string, unknown>
+  return mapDeep(report, snake, (v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) as Record<
+    string,
+    unknown
+  >
 }
 
 /** The inverse of driftReportToWire. */

@@ -8,7 +8,17 @@ import { z } from 'zod'
 import { ALERT_RULE_KINDS, MONITOR_STATUSES, MONITOR_TASKS, PERFORMANCE_METRICS } from '../monitors.js'
 import { endpoint } from './endpoint.js'
 import { int64, str } from './primitives.js'
-import { DATA_URI, DRIFT_TEST_NAMES, VERSION_NUMBER, int64Within, maxResults, maxUnits, modelName, nonNegativeInt64, pageToken } from './documented.js'
+import {
+  DATA_URI,
+  DRIFT_TEST_NAMES,
+  VERSION_NUMBER,
+  int64Within,
+  maxResults,
+  maxUnits,
+  modelName,
+  nonNegativeInt64,
+  pageToken,
+} from './documented.js'
 import { LIMITS } from '../limits.js'
 
 const empty = z.object({})
@@ -31,7 +41,10 @@ const RULE_KINDS = {
       if: { properties: { kind: { enum: ['drift_share', 'quality'] } } },
       then: { required: ['threshold'], properties: { threshold: { minimum: 0, maximum: 1 } } },
     },
-    { if: { properties: { kind: { enum: ['performance', 'estimated_performance'] } } }, then: { required: ['threshold'] } },
+    {
+      if: { properties: { kind: { enum: ['performance', 'estimated_performance'] } } },
+      then: { required: ['threshold'] },
+    },
   ],
 }
 
@@ -50,16 +63,21 @@ export const alertRuleWire = z.object({
 })
 
 /** A rule as a request gives it: a `command` (a program to run) is refused by name. */
-export const alertRuleRequestWire = alertRuleWire.extend({
-  rule_id: label.optional(),
-  column: label.optional(),
-  threshold: num.meta({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE }).optional(),
-  min_labelled_rows: int64Within(1, Number.MAX_SAFE_INTEGER).optional(),
-  webhook_url: str.meta({ pattern: '^https://hooks\\.example\\.com/[A-Za-z0-9_-]{0,40}$' }).optional(),
-  command: z
-    .never({ error: "commands are now defined by the operator in the server's configuration (keel server --config <file>, actions.<name>.command); name one with 'action'" })
-    .optional(),
-}).meta(RULE_KINDS)
+export const alertRuleRequestWire = alertRuleWire
+  .extend({
+    rule_id: label.optional(),
+    column: label.optional(),
+    threshold: num.meta({ minimum: -Number.MAX_VALUE, maximum: Number.MAX_VALUE }).optional(),
+    min_labelled_rows: int64Within(1, Number.MAX_SAFE_INTEGER).optional(),
+    webhook_url: str.meta({ pattern: '^https://hooks\\.example\\.com/[A-Za-z0-9_-]{0,40}$' }).optional(),
+    command: z
+      .never({
+        error:
+          "commands are now defined by the operator in the server's configuration (keel server --config <file>, actions.<name>.command); name one with 'action'",
+      })
+      .optional(),
+  })
+  .meta(RULE_KINDS)
 
 /** At most 50 rules, each id at most once. */
 const alertRulesRequest = z.array(alertRuleRequestWire).meta({ maxItems: 50, description: 'Each rule_id at most once' })
@@ -68,7 +86,12 @@ export const monitorReferenceWire = z
   .object({
     uri: str.meta({ maxLength: LIMITS.predictionTextLength, pattern: DATA_URI }).optional(),
     // end_time after start_time: the document keeps them apart.
-    log: z.object({ start_time: int64Within(0, 999_999_999_999), end_time: int64Within(1_000_000_000_000, Number.MAX_SAFE_INTEGER) }).optional(),
+    log: z
+      .object({
+        start_time: int64Within(0, 999_999_999_999),
+        end_time: int64Within(1_000_000_000_000, Number.MAX_SAFE_INTEGER),
+      })
+      .optional(),
     model_version: z
       .object({ name: modelName, version: z.union([label, z.number().int().transform(String)]).meta(VERSION_NUMBER) })
       .optional(),
@@ -77,7 +100,10 @@ export const monitorReferenceWire = z
   .meta({ oneOf: [{ required: ['uri'] }, { required: ['log'] }, { required: ['model_version'] }] })
 
 export const monitorWindowSpecWire = z
-  .object({ count: int64Within(1, 100_000).optional(), seconds: num.meta({ minimum: 0.001, maximum: 366 * 86_400 }).optional() })
+  .object({
+    count: int64Within(1, 100_000).optional(),
+    seconds: num.meta({ minimum: 0.001, maximum: 366 * 86_400 }).optional(),
+  })
   .strict()
   .meta({ oneOf: [{ required: ['count'] }, { required: ['seconds'] }] })
 
@@ -161,7 +187,12 @@ export const histogramWire = z.union([
   }),
 ])
 
-const estimatedWire = z.object({ method: str, metrics: numRecord, lower: numRecord.optional(), upper: numRecord.optional() })
+const estimatedWire = z.object({
+  method: str,
+  metrics: numRecord,
+  lower: numRecord.optional(),
+  upper: numRecord.optional(),
+})
 
 export const monitorWindowWire = z.object({
   monitor_id: str,
@@ -176,7 +207,15 @@ export const monitorWindowWire = z.object({
   columns: z.array(columnDriftWire),
   prediction_drift: columnDriftWire.optional(),
   quality: z.object({
-    findings: z.array(z.object({ check: str, column: str, severity: z.enum(['error', 'warning']), message: str, value: num.optional() })),
+    findings: z.array(
+      z.object({
+        check: str,
+        column: str,
+        severity: z.enum(['error', 'warning']),
+        message: str,
+        value: num.optional(),
+      }),
+    ),
     null_shares: numRecord,
   }),
   histograms: z.record(z.string(), histogramWire),
@@ -231,7 +270,12 @@ export const monitorProfileWire = z.object({
       top_items: z.array(z.object({ value: str, count: num })),
     }),
   ),
-  drift: z.object({ dataset_drift: z.boolean(), drift_share: num, drifted_columns: z.array(str), columns: z.array(columnDriftWire) }),
+  drift: z.object({
+    dataset_drift: z.boolean(),
+    drift_share: num,
+    drifted_columns: z.array(str),
+    columns: z.array(columnDriftWire),
+  }),
 })
 
 const windowRange = {
@@ -243,11 +287,41 @@ const windowRange = {
 }
 
 export const keelMonitorsApi = {
-  createMonitor: endpoint('POST', '/keel/monitors/create', 'Create a live monitor on a deployment’s prediction log', createMonitorRequest, z.object({ monitor: monitorWire })),
-  listMonitors: endpoint('GET', '/keel/monitors/list', 'Monitors, of one deployment or all, by name', z.object({ deployment: str.optional() }), z.object({ monitors: z.array(monitorWire) })),
-  getMonitor: endpoint('GET', '/keel/monitors/get', 'One monitor', z.object({ monitor_id: monitorId }), z.object({ monitor: monitorWire })),
-  updateMonitor: endpoint('POST', '/keel/monitors/update', 'Pause or resume a monitor; replace its alert rules, tests, thresholds or drift share', updateMonitorRequest, z.object({ monitor: monitorWire })),
-  deleteMonitor: endpoint('POST', '/keel/monitors/delete', 'Delete a monitor with its windows and alerts', z.object({ monitor_id: monitorId }), empty),
+  createMonitor: endpoint(
+    'POST',
+    '/keel/monitors/create',
+    'Create a live monitor on a deployment’s prediction log',
+    createMonitorRequest,
+    z.object({ monitor: monitorWire }),
+  ),
+  listMonitors: endpoint(
+    'GET',
+    '/keel/monitors/list',
+    'Monitors, of one deployment or all, by name',
+    z.object({ deployment: str.optional() }),
+    z.object({ monitors: z.array(monitorWire) }),
+  ),
+  getMonitor: endpoint(
+    'GET',
+    '/keel/monitors/get',
+    'One monitor',
+    z.object({ monitor_id: monitorId }),
+    z.object({ monitor: monitorWire }),
+  ),
+  updateMonitor: endpoint(
+    'POST',
+    '/keel/monitors/update',
+    'Pause or resume a monitor; replace its alert rules, tests, thresholds or drift share',
+    updateMonitorRequest,
+    z.object({ monitor: monitorWire }),
+  ),
+  deleteMonitor: endpoint(
+    'POST',
+    '/keel/monitors/delete',
+    'Delete a monitor with its windows and alerts',
+    z.object({ monitor_id: monitorId }),
+    empty,
+  ),
   runMonitor: endpoint(
     'POST',
     '/keel/monitors/run',
@@ -274,14 +348,23 @@ export const keelMonitorsApi = {
     '/keel/monitors/profile',
     'The profiles of a monitor’s windows (start_time <= start_ms < end_time) merged: every row summarised per column, and its drift against the reference’s profile',
     // end_time after start_time: the document keeps them apart.
-    z.object({ monitor_id: monitorId, start_time: int64Within(0, 999_999_999_999).optional(), end_time: int64Within(1_000_000_000_000, Number.MAX_SAFE_INTEGER).optional() }),
+    z.object({
+      monitor_id: monitorId,
+      start_time: int64Within(0, 999_999_999_999).optional(),
+      end_time: int64Within(1_000_000_000_000, Number.MAX_SAFE_INTEGER).optional(),
+    }),
     z.object({ profile: monitorProfileWire }),
   ),
   listAlerts: endpoint(
     'GET',
     '/keel/monitors/alerts',
     'Fired alerts, newest first, of a monitor or a deployment, with what their webhook and action returned',
-    z.object({ monitor_id: monitorId.optional(), deployment: label.optional(), max_results: maxResults(1000).optional(), page_token: pageToken.optional() }),
+    z.object({
+      monitor_id: monitorId.optional(),
+      deployment: label.optional(),
+      max_results: maxResults(1000).optional(),
+      page_token: pageToken.optional(),
+    }),
     z.object({ alerts: z.array(monitorAlertWire), next_page_token: str.optional() }),
   ),
 } as const

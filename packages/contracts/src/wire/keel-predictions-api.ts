@@ -4,7 +4,12 @@
  */
 import { z } from 'zod'
 import { endpoint } from './endpoint.js'
-import { loggedPredictionWire, predictionDeploymentWire, predictionLabelRequest, predictionRecordRequest } from './prediction-entities.js'
+import {
+  loggedPredictionWire,
+  predictionDeploymentWire,
+  predictionLabelRequest,
+  predictionRecordRequest,
+} from './prediction-entities.js'
 import { bool, str } from './primitives.js'
 import { int64Within, maxResults, maxUnits, nonNegativeInt64, pageToken } from './documented.js'
 import { LIMITS } from '../limits.js'
@@ -41,7 +46,12 @@ export const keelPredictionsApi = {
       end_time: int64Within(1_000_000_000_000, Number.MAX_SAFE_INTEGER).optional(),
       max_results: maxResults(LIMITS.searchPredictionsMaxResults).optional(),
       page_token: pageToken.optional(),
-      order: z.string().toLowerCase().meta({ enum: ['asc', 'desc'] }).pipe(z.enum(['asc', 'desc'])).optional(),
+      order: z
+        .string()
+        .toLowerCase()
+        .meta({ enum: ['asc', 'desc'] })
+        .pipe(z.enum(['asc', 'desc']))
+        .optional(),
     }),
     z.object({ records: z.array(loggedPredictionWire), next_page_token: str.optional() }),
   ),

@@ -2,30 +2,30 @@
  * Live monitors between entities (`../monitors.ts`, camelCase) and the wire (`keel-monitors-api.ts`,
  * snake_case), both ways.
  */
-import type { z } from 'zod'
-import type {
-  AlertRule,
-  EstimatedPerformance,
-  Monitor,
-  MonitorAlert,
-  MonitorColumnDrift,
-  MonitorColumnProfile,
-  MonitorHistogram,
-  MonitorPerformance,
-  MonitorProfile,
-  MonitorReference,
-  MonitorWindow,
+import { type z } from 'zod'
+import {
+  type AlertRule,
+  type EstimatedPerformance,
+  type Monitor,
+  type MonitorAlert,
+  type MonitorColumnDrift,
+  type MonitorColumnProfile,
+  type MonitorHistogram,
+  type MonitorPerformance,
+  type MonitorProfile,
+  type MonitorReference,
+  type MonitorWindow,
 } from '../monitors.js'
-import type {
-  columnDriftWire,
-  createMonitorRequest,
-  histogramWire,
-  monitorAlertWire,
-  monitorPerformanceWire,
-  monitorProfileWire,
-  monitorWindowWire,
-  monitorWire,
-  updateMonitorRequest,
+import {
+  type columnDriftWire,
+  type createMonitorRequest,
+  type histogramWire,
+  type monitorAlertWire,
+  type monitorPerformanceWire,
+  type monitorProfileWire,
+  type monitorWindowWire,
+  type monitorWire,
+  type updateMonitorRequest,
 } from './keel-monitors-api.js'
 import { defined } from './util.js'
 
@@ -38,7 +38,19 @@ export type MonitorAlertWire = z.input<typeof monitorAlertWire>
 export type MonitorProfileWire = z.input<typeof monitorProfileWire>
 
 const columnProfileToWire = (c: MonitorColumnProfile) =>
-  defined({ column: c.column, count: c.count, nulls: c.nulls, mean: c.mean, std: c.std, min: c.min, max: c.max, quantiles: c.quantiles && { ...c.quantiles }, distinct: c.distinct, distinct_exact: c.distinctExact, top_items: c.topItems.map((t) => ({ ...t })) })
+  defined({
+    column: c.column,
+    count: c.count,
+    nulls: c.nulls,
+    mean: c.mean,
+    std: c.std,
+    min: c.min,
+    max: c.max,
+    quantiles: c.quantiles && { ...c.quantiles },
+    distinct: c.distinct,
+    distinct_exact: c.distinctExact,
+    top_items: c.topItems.map((t) => ({ ...t })),
+  })
 
 export function monitorProfileToWire(p: MonitorProfile): MonitorProfileWire {
   return {
@@ -47,7 +59,12 @@ export function monitorProfileToWire(p: MonitorProfile): MonitorProfileWire {
     windows_without_profile: p.windowsWithoutProfile,
     rows: p.rows,
     columns: p.columns.map(columnProfileToWire),
-    drift: { dataset_drift: p.drift.datasetDrift, drift_share: p.drift.driftShare, drifted_columns: [...p.drift.driftedColumns], columns: p.drift.columns.map(columnDriftToWire) },
+    drift: {
+      dataset_drift: p.drift.datasetDrift,
+      drift_share: p.drift.driftShare,
+      drifted_columns: [...p.drift.driftedColumns],
+      columns: p.drift.columns.map(columnDriftToWire),
+    },
   }
 }
 
@@ -58,16 +75,35 @@ export function monitorProfileFromWire(p: z.output<typeof monitorProfileWire>): 
     windowsWithoutProfile: p.windows_without_profile,
     rows: p.rows,
     columns: p.columns.map((c) =>
-      defined({ column: c.column, count: c.count, nulls: c.nulls, mean: c.mean, std: c.std, min: c.min, max: c.max, quantiles: c.quantiles, distinct: c.distinct, distinctExact: c.distinct_exact, topItems: c.top_items }),
+      defined({
+        column: c.column,
+        count: c.count,
+        nulls: c.nulls,
+        mean: c.mean,
+        std: c.std,
+        min: c.min,
+        max: c.max,
+        quantiles: c.quantiles,
+        distinct: c.distinct,
+        distinctExact: c.distinct_exact,
+        topItems: c.top_items,
+      }),
     ),
-    drift: { datasetDrift: p.drift.dataset_drift, driftShare: p.drift.drift_share, driftedColumns: p.drift.drifted_columns, columns: p.drift.columns.map(columnDriftFromWire) },
+    drift: {
+      datasetDrift: p.drift.dataset_drift,
+      driftShare: p.drift.drift_share,
+      driftedColumns: p.drift.drifted_columns,
+      columns: p.drift.columns.map(columnDriftFromWire),
+    },
   }
 }
 
 // ---- converters ----
 
 /** A rule to the wire; a rule being created may leave its id and threshold to the server's defaults. */
-export function alertRuleToWire(r: Omit<AlertRule, 'ruleId' | 'threshold'> & Partial<Pick<AlertRule, 'ruleId' | 'threshold'>>) {
+export function alertRuleToWire(
+  r: Omit<AlertRule, 'ruleId' | 'threshold'> & Partial<Pick<AlertRule, 'ruleId' | 'threshold'>>,
+) {
   return defined({
     rule_id: r.ruleId,
     kind: r.kind,
@@ -114,22 +150,61 @@ export function monitorToWire(m: Monitor): MonitorWire {
 }
 
 const columnDriftToWire = (c: MonitorColumnDrift) =>
-  defined({ column: c.column, feature_type: c.featureType, test: c.test, statistic: c.statistic, score: c.score, threshold: c.threshold, drifted: c.drifted, error: c.error })
+  defined({
+    column: c.column,
+    feature_type: c.featureType,
+    test: c.test,
+    statistic: c.statistic,
+    score: c.score,
+    threshold: c.threshold,
+    drifted: c.drifted,
+    error: c.error,
+  })
 
 const columnDriftFromWire = (c: z.output<typeof columnDriftWire>): MonitorColumnDrift =>
-  defined({ column: c.column, featureType: c.feature_type, test: c.test, statistic: c.statistic, score: c.score, threshold: c.threshold, drifted: c.drifted, error: c.error })
+  defined({
+    column: c.column,
+    featureType: c.feature_type,
+    test: c.test,
+    statistic: c.statistic,
+    score: c.score,
+    threshold: c.threshold,
+    drifted: c.drifted,
+    error: c.error,
+  })
 
 function histogramToWire(h: MonitorHistogram): z.input<typeof histogramWire> {
-  if (h.kind === 'numeric') return { kind: 'numeric', edges: [...h.edges], reference: [...h.reference], current: [...h.current] }
-  return { kind: 'categorical', categories: [...h.categories], reference: [...h.reference], current: [...h.current], reference_other: h.referenceOther, current_other: h.currentOther }
+  if (h.kind === 'numeric')
+    return { kind: 'numeric', edges: [...h.edges], reference: [...h.reference], current: [...h.current] }
+  return {
+    kind: 'categorical',
+    categories: [...h.categories],
+    reference: [...h.reference],
+    current: [...h.current],
+    reference_other: h.referenceOther,
+    current_other: h.currentOther,
+  }
 }
 
 function histogramFromWire(h: z.output<typeof histogramWire>): MonitorHistogram {
   if (h.kind === 'numeric') return h
-  return { kind: 'categorical', categories: h.categories, reference: h.reference, current: h.current, referenceOther: h.reference_other, currentOther: h.current_other }
+  return {
+    kind: 'categorical',
+    categories: h.categories,
+    reference: h.reference,
+    current: h.current,
+    referenceOther: h.reference_other,
+    currentOther: h.current_other,
+  }
 }
 
-const estimatedToWire = (e: EstimatedPerformance) => defined({ method: e.method, metrics: { ...e.metrics }, lower: e.lower && { ...e.lower }, upper: e.upper && { ...e.upper } })
+const estimatedToWire = (e: EstimatedPerformance) =>
+  defined({
+    method: e.method,
+    metrics: { ...e.metrics },
+    lower: e.lower && { ...e.lower },
+    upper: e.upper && { ...e.upper },
+  })
 
 export function monitorWindowToWire(w: MonitorWindow): MonitorWindowWire {
   const histograms: Record<string, z.input<typeof histogramWire>> = {}
@@ -200,7 +275,14 @@ export function monitorAlertToWire(a: MonitorAlert): MonitorAlertWire {
     value: a.value,
     threshold: a.threshold,
     webhook: a.webhook && defined({ ...a.webhook }),
-    action: a.action && defined({ name: a.action.name, exit_code: a.action.exitCode, output_tail: a.action.outputTail, error: a.action.error }),
+    action:
+      a.action &&
+      defined({
+        name: a.action.name,
+        exit_code: a.action.exitCode,
+        output_tail: a.action.outputTail,
+        error: a.action.error,
+      }),
   })
 }
 
@@ -217,17 +299,30 @@ export function monitorAlertFromWire(a: z.output<typeof monitorAlertWire>): Moni
     value: a.value,
     threshold: a.threshold,
     webhook: a.webhook,
-    action: a.action && defined({ name: a.action.name, exitCode: a.action.exit_code, outputTail: a.action.output_tail, error: a.action.error }),
+    action:
+      a.action &&
+      defined({
+        name: a.action.name,
+        exitCode: a.action.exit_code,
+        outputTail: a.action.output_tail,
+        error: a.action.error,
+      }),
   })
 }
 
 export function monitorFromWire(w: z.output<typeof monitorWire>): Monitor {
   const r = w.reference
-  const reference: MonitorReference = r.uri !== undefined
-    ? { kind: 'uri', uri: r.uri }
-    : r.log
-      ? { kind: 'log', startTime: r.log.start_time, endTime: r.log.end_time }
-      : defined({ kind: 'modelVersion' as const, name: r.model_version!.name, version: r.model_version!.version, uri: r.model_version!.uri })
+  const reference: MonitorReference =
+    r.uri !== undefined
+      ? { kind: 'uri', uri: r.uri }
+      : r.log
+        ? { kind: 'log', startTime: r.log.start_time, endTime: r.log.end_time }
+        : defined({
+            kind: 'modelVersion' as const,
+            name: r.model_version!.name,
+            version: r.model_version!.version,
+            uri: r.model_version!.uri,
+          })
   return defined({
     monitorId: w.monitor_id,
     name: w.name,
@@ -235,7 +330,10 @@ export function monitorFromWire(w: z.output<typeof monitorWire>): Monitor {
     modelName: w.model_name,
     variant: w.variant,
     reference,
-    window: w.window.count !== undefined ? { kind: 'count' as const, count: w.window.count } : { kind: 'time' as const, seconds: w.window.seconds ?? 0 },
+    window:
+      w.window.count !== undefined
+        ? { kind: 'count' as const, count: w.window.count }
+        : { kind: 'time' as const, seconds: w.window.seconds ?? 0 },
     columns: w.columns,
     tests: w.tests,
     thresholds: w.thresholds,
@@ -243,7 +341,16 @@ export function monitorFromWire(w: z.output<typeof monitorWire>): Monitor {
     task: w.task,
     predictionColumn: w.prediction_column,
     alertRules: w.alert_rules.map((r) =>
-      defined({ ruleId: r.rule_id, kind: r.kind, column: r.column, metric: r.metric, threshold: r.threshold, minLabelledRows: r.min_labelled_rows, webhookUrl: r.webhook_url, action: r.action }),
+      defined({
+        ruleId: r.rule_id,
+        kind: r.kind,
+        column: r.column,
+        metric: r.metric,
+        threshold: r.threshold,
+        minLabelledRows: r.min_labelled_rows,
+        webhookUrl: r.webhook_url,
+        action: r.action,
+      }),
     ),
     status: w.status,
     latenessMs: Math.round(w.lateness_seconds * 1000),

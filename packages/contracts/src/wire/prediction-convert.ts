@@ -1,7 +1,18 @@
 /** Converters between the prediction log's entities and its wire JSON, both directions. */
-import type { z } from 'zod'
-import type { LoggedPrediction, PredictionDeploymentSummary, PredictionLabel, PredictionRecord, PredictionValue } from '../predictions.js'
-import type { loggedPredictionWire, predictionDeploymentWire, predictionLabelWire, predictionRecordWire } from './prediction-entities.js'
+import { type z } from 'zod'
+import {
+  type LoggedPrediction,
+  type PredictionDeploymentSummary,
+  type PredictionLabel,
+  type PredictionRecord,
+  type PredictionValue,
+} from '../predictions.js'
+import {
+  type loggedPredictionWire,
+  type predictionDeploymentWire,
+  type predictionLabelWire,
+  type predictionRecordWire,
+} from './prediction-entities.js'
 import { defined } from './util.js'
 
 type Out<S extends z.ZodType> = z.output<S>
@@ -53,14 +64,20 @@ export function predictionRecordFromWire(w: Out<typeof predictionRecordWire>): P
 
 export function loggedPredictionToWire(p: LoggedPrediction) {
   const wire = predictionRecordToWire(p)
-  return p.label === undefined ? wire : { ...wire, label: p.label, ...(p.labelTimestampMs !== undefined && { label_timestamp_ms: p.labelTimestampMs }) }
+  return p.label === undefined
+    ? wire
+    : { ...wire, label: p.label, ...(p.labelTimestampMs !== undefined && { label_timestamp_ms: p.labelTimestampMs }) }
 }
 
 export function loggedPredictionFromWire(w: Out<typeof loggedPredictionWire>): LoggedPrediction {
   const record = predictionRecordFromWire(w)
   return w.label === undefined
     ? record
-    : { ...record, label: w.label, ...(w.label_timestamp_ms !== undefined && { labelTimestampMs: w.label_timestamp_ms }) }
+    : {
+        ...record,
+        label: w.label,
+        ...(w.label_timestamp_ms !== undefined && { labelTimestampMs: w.label_timestamp_ms }),
+      }
 }
 
 export function predictionLabelToWire(l: PredictionLabel) {

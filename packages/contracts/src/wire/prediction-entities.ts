@@ -18,7 +18,8 @@ const absent = <S extends z.ZodType>(schema: S) => schema.nullish().transform((v
  * OpenAPI document comes from the metadata.
  */
 const isRow = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-const isValue = (v: unknown): v is number | string => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))
+const isValue = (v: unknown): v is number | string =>
+  typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))
 function isNumbers(v: unknown): v is number[] {
   if (!Array.isArray(v)) return false
   for (const x of v) if (typeof x !== 'number' || !Number.isFinite(x)) return false
@@ -29,12 +30,16 @@ function isNumbers(v: unknown): v is number[] {
 export const predictionRowWire = z
   .custom<Record<string, unknown>>(isRow, { error: 'expected an object of column values' })
   .meta({ type: 'object', additionalProperties: {} })
-export const predictionValueWire = z.custom<number | string>(isValue, { error: 'expected a number or a string' }).meta({ type: ['number', 'string'] })
+export const predictionValueWire = z
+  .custom<number | string>(isValue, { error: 'expected a number or a string' })
+  .meta({ type: ['number', 'string'] })
 /** One output's class probabilities. */
 export const probabilitiesRowWire = z
   .custom<number[]>(isNumbers, { error: 'expected an array of numbers' })
   .meta({ type: 'array', items: { type: 'number' } })
-export const labelValueWire = z.union([z.number(), z.string(), z.boolean()], { error: 'expected a number, a string or a boolean' })
+export const labelValueWire = z.union([z.number(), z.string(), z.boolean()], {
+  error: 'expected a number, a string or a boolean',
+})
 
 export const predictionRecordWire = z.object({
   request_id: str,
@@ -76,7 +81,9 @@ export const predictionRecordRequest = predictionRecordWire.extend({
 
 export const predictionLabelRequest = z.object({
   request_id: id,
-  label: z.union([z.number(), str.meta(maxUnits(LIMITS.predictionTextLength)), z.boolean()], { error: 'expected a number, a string or a boolean' }),
+  label: z.union([z.number(), str.meta(maxUnits(LIMITS.predictionTextLength)), z.boolean()], {
+    error: 'expected a number, a string or a boolean',
+  }),
   timestamp_ms: absent(timestampMs.meta({ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
 })
 

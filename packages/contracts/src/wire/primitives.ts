@@ -19,8 +19,14 @@ const SAFE_INT64_STRING = '^-?[0-9]{1,15}$'
  * already refuses such a JSON number; the string form is checked here).
  */
 export const int64 = z
-  .union([z.number().int(), z.string().regex(INT64).meta({ pattern: SAFE_INT64_STRING }).transform(Number)], { error: 'expected an integer' })
-  .pipe(z.number().refine(Number.isSafeInteger, { error: `integers beyond ±${Number.MAX_SAFE_INTEGER} cannot be kept exact` }))
+  .union([z.number().int(), z.string().regex(INT64).meta({ pattern: SAFE_INT64_STRING }).transform(Number)], {
+    error: 'expected an integer',
+  })
+  .pipe(
+    z
+      .number()
+      .refine(Number.isSafeInteger, { error: `integers beyond ±${Number.MAX_SAFE_INTEGER} cannot be kept exact` }),
+  )
 
 /** A non-negative int64 (timestamps in epoch milliseconds, steps may be negative in MLflow). */
 export const timestampMs = int64.pipe(z.number().nonnegative({ error: 'expected a non-negative integer' }))
@@ -35,15 +41,15 @@ export const double = z.union(
       .string()
       .meta({ pattern: '^(?:NaN|-?Infinity|-?[0-9]{1,15}(?:\\.[0-9]{1,15})?)$' })
       .transform((s, ctx) => {
-      const special = NON_FINITE[s]
-      if (special !== undefined) return special
-      const n = s.trim() === '' ? Number.NaN : Number(s)
-      if (Number.isNaN(n)) {
-        ctx.issues.push({ code: 'custom', message: 'expected a number', input: s })
-        return z.NEVER
-      }
-      return n
-    }),
+        const special = NON_FINITE[s]
+        if (special !== undefined) return special
+        const n = s.trim() === '' ? Number.NaN : Number(s)
+        if (Number.isNaN(n)) {
+          ctx.issues.push({ code: 'custom', message: 'expected a number', input: s })
+          return z.NEVER
+        }
+        return n
+      }),
   ],
   { error: 'expected a number' },
 )

@@ -45,7 +45,13 @@ export const registryApi = {
     z.object({ name: modelName, tags: registryTags.optional(), description: str.optional() }),
     registeredModel,
   ),
-  getRegisteredModel: endpoint('GET', '/mlflow/registered-models/get', 'Get a registered model', z.object(modelRef), registeredModel),
+  getRegisteredModel: endpoint(
+    'GET',
+    '/mlflow/registered-models/get',
+    'Get a registered model',
+    z.object(modelRef),
+    registeredModel,
+  ),
   renameRegisteredModel: endpoint(
     'POST',
     '/mlflow/registered-models/rename',
@@ -137,7 +143,13 @@ export const registryApi = {
     }),
     modelVersion,
   ),
-  getModelVersion: endpoint('GET', '/mlflow/model-versions/get', 'Get a model version', z.object(versionKey), modelVersion),
+  getModelVersion: endpoint(
+    'GET',
+    '/mlflow/model-versions/get',
+    'Get a model version',
+    z.object(versionKey),
+    modelVersion,
+  ),
   updateModelVersion: endpoint(
     'PATCH',
     '/mlflow/model-versions/update',

@@ -66,10 +66,12 @@ const datasetInputRequest = datasetInputWire.extend({
 })
 /** MLflow 2.x's model info: a JSON object with these fields (documented as one such object). */
 const modelJson = str.meta({
-  pattern: '^\\{"artifact_path": ?"[a-z]{1,10}", ?"flavors": ?\\{\\}, ?"utc_time_created": ?"[0-9: -]{0,26}", ?"run_id": ?"[0-9a-f]{32}"\\}$',
+  pattern:
+    '^\\{"artifact_path": ?"[a-z]{1,10}", ?"flavors": ?\\{\\}, ?"utc_time_created": ?"[0-9: -]{0,26}", ?"run_id": ?"[0-9a-f]{32}"\\}$',
   description: 'The MLmodel as JSON; it must hold artifact_path, flavors, utc_time_created and run_id',
 })
-const LOGGED_MODEL_ORDER_FIELD = '^(?:name|model_id|model_type|status|creation_timestamp|last_updated_timestamp|metrics\\.[a-z][a-z0-9_]{0,19})$'
+const LOGGED_MODEL_ORDER_FIELD =
+  '^(?:name|model_id|model_type|status|creation_timestamp|last_updated_timestamp|metrics\\.[a-z][a-z0-9_]{0,19})$'
 const metricRequest = metricWire.extend({ key: entityKey, timestamp: nonNegativeInt64 })
 const LOGGED_MODEL_NAME = '^[^\\x00/:.%"\']*$'
 
@@ -165,12 +167,25 @@ export const trackingApi = {
     'POST',
     '/mlflow/runs/update',
     'Update a run: status, end time, name',
-    z.object({ ...runRef, status: runStatus.optional(), end_time: nonNegativeInt64.optional(), run_name: runName.optional() }).meta(RUN_REF_REQUIRED),
+    z
+      .object({
+        ...runRef,
+        status: runStatus.optional(),
+        end_time: nonNegativeInt64.optional(),
+        run_name: runName.optional(),
+      })
+      .meta(RUN_REF_REQUIRED),
     z.object({ run_info: runInfoWire }),
   ),
   deleteRun: endpoint('POST', '/mlflow/runs/delete', 'Soft-delete a run', z.object({ run_id: str }), empty),
   restoreRun: endpoint('POST', '/mlflow/runs/restore', 'Restore a deleted run', z.object({ run_id: str }), empty),
-  getRun: endpoint('GET', '/mlflow/runs/get', 'Get a run', z.object(runRef).meta(RUN_REF_REQUIRED), z.object({ run: runWire })),
+  getRun: endpoint(
+    'GET',
+    '/mlflow/runs/get',
+    'Get a run',
+    z.object(runRef).meta(RUN_REF_REQUIRED),
+    z.object({ run: runWire }),
+  ),
   searchRuns: endpoint(
     'POST',
     '/mlflow/runs/search',
@@ -210,8 +225,20 @@ export const trackingApi = {
     z.object({ ...runRef, key: entityKey, value: str }).meta(RUN_REF_REQUIRED),
     empty,
   ),
-  setTag: endpoint('POST', '/mlflow/runs/set-tag', 'Set a tag on a run', z.object({ ...runRef, key: entityKey, value: str }).meta(RUN_REF_REQUIRED), empty),
-  deleteTag: endpoint('POST', '/mlflow/runs/delete-tag', 'Delete a tag of a run', z.object({ run_id: str, key: str }), empty),
+  setTag: endpoint(
+    'POST',
+    '/mlflow/runs/set-tag',
+    'Set a tag on a run',
+    z.object({ ...runRef, key: entityKey, value: str }).meta(RUN_REF_REQUIRED),
+    empty,
+  ),
+  deleteTag: endpoint(
+    'POST',
+    '/mlflow/runs/delete-tag',
+    'Delete a tag of a run',
+    z.object({ run_id: str, key: str }),
+    empty,
+  ),
   logBatch: endpoint(
     'POST',
     '/mlflow/runs/log-batch',
@@ -219,7 +246,10 @@ export const trackingApi = {
     z.object({
       run_id: str,
       // At most 1,000 entities in all (MLflow's limits: 1,000 metrics, 100 params, 100 tags).
-      metrics: z.array(metricRequest).meta({ maxItems: LIMITS.entitiesPerBatch - LIMITS.paramsPerBatch - LIMITS.tagsPerBatch }).optional(),
+      metrics: z
+        .array(metricRequest)
+        .meta({ maxItems: LIMITS.entitiesPerBatch - LIMITS.paramsPerBatch - LIMITS.tagsPerBatch })
+        .optional(),
       params: entityKeyValues.meta({ maxItems: LIMITS.paramsPerBatch }).optional(),
       tags: entityKeyValues.meta({ maxItems: LIMITS.tagsPerBatch }).optional(),
     }),
@@ -255,7 +285,12 @@ export const trackingApi = {
     '/mlflow/metrics/get-history',
     'All values of one metric of a run',
     z
-      .object({ ...runRef, metric_key: str, page_token: pageToken.optional(), max_results: int64Within(1, Number.MAX_SAFE_INTEGER).optional() })
+      .object({
+        ...runRef,
+        metric_key: str,
+        page_token: pageToken.optional(),
+        max_results: int64Within(1, Number.MAX_SAFE_INTEGER).optional(),
+      })
       .meta(RUN_REF_REQUIRED),
     z.object({ metrics: z.array(metricWire).optional(), next_page_token: str.optional() }),
   ),
@@ -297,7 +332,10 @@ export const trackingApi = {
     'PATCH',
     '/mlflow/logged-models/{model_id}',
     'Mark a logged model ready (or failed)',
-    z.object({ model_id: str, status: loggedModelStatus.meta({ enum: ['LOGGED_MODEL_READY', 'LOGGED_MODEL_UPLOAD_FAILED'] }) }),
+    z.object({
+      model_id: str,
+      status: loggedModelStatus.meta({ enum: ['LOGGED_MODEL_READY', 'LOGGED_MODEL_UPLOAD_FAILED'] }),
+    }),
     z.object({ model: loggedModelWire }),
   ),
   getLoggedModel: endpoint(
@@ -318,23 +356,25 @@ export const trackingApi = {
     'POST',
     '/mlflow/logged-models/search',
     'Search logged models',
-    z.object({
-      experiment_ids: z.array(str).meta({ minItems: 1 }).optional(),
-      filter: loggedModelSearchFilter.optional(),
-      datasets: z.array(z.object({ dataset_name: nonEmpty, dataset_digest: str.optional() })).optional(),
-      max_results: int64Within(0, LIMITS.searchRunsMaxResults).optional(),
-      order_by: z
-        .array(
-          z.object({
-            field_name: str.meta({ pattern: LOGGED_MODEL_ORDER_FIELD }),
-            ascending: bool.optional(),
-            dataset_name: str.optional(),
-            dataset_digest: str.optional(),
-          }),
-        )
-        .optional(),
-      page_token: pageToken.optional(),
-    }).meta({ required: ['experiment_ids'] }),
+    z
+      .object({
+        experiment_ids: z.array(str).meta({ minItems: 1 }).optional(),
+        filter: loggedModelSearchFilter.optional(),
+        datasets: z.array(z.object({ dataset_name: nonEmpty, dataset_digest: str.optional() })).optional(),
+        max_results: int64Within(0, LIMITS.searchRunsMaxResults).optional(),
+        order_by: z
+          .array(
+            z.object({
+              field_name: str.meta({ pattern: LOGGED_MODEL_ORDER_FIELD }),
+              ascending: bool.optional(),
+              dataset_name: str.optional(),
+              dataset_digest: str.optional(),
+            }),
+          )
+          .optional(),
+        page_token: pageToken.optional(),
+      })
+      .meta({ required: ['experiment_ids'] }),
     z.object({ models: z.array(loggedModelWire).optional(), next_page_token: str.optional() }),
   ),
   setLoggedModelTags: endpoint(

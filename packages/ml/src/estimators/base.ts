@@ -1,4 +1,11 @@
-import type { Classifier, EstimatorState, EstimatorType, Label, Matrix, Regressor } from '../types.js'
+import {
+  type Classifier,
+  type EstimatorState,
+  type EstimatorType,
+  type Label,
+  type Matrix,
+  type Regressor,
+} from '../types.js'
 import { checkLabels, checkLength, checkMatrix, checkPredictMatrix, checkTargets } from '../validate.js'
 import { argmax, LabelEncoder } from './labels.js'
 
@@ -54,7 +61,11 @@ export abstract class ClassifierBase implements Classifier {
     checkLength(X.length, y)
     checkLabels(y)
     const encoder = LabelEncoder.fit(y)
-    this.fitEncoded(X.map((r) => [...r]), encoder.encode(y), encoder.classes.length)
+    this.fitEncoded(
+      X.map((r) => [...r]),
+      encoder.encode(y),
+      encoder.classes.length,
+    )
     this.encoder = encoder
     this.fittedFeatures = width
     return this
@@ -70,7 +81,8 @@ export abstract class ClassifierBase implements Classifier {
     checkPredictMatrix(X, this.nFeatures)
     const k = encoder.classes.length
     return this.probaEncoded(X.map((r) => [...r])).map((row) => {
-      if (row.length !== k) throw new Error(`${this.type}: internal error, ${row.length} probabilities for ${k} classes`)
+      if (row.length !== k)
+        throw new Error(`${this.type}: internal error, ${row.length} probabilities for ${k} classes`)
       return row
     })
   }
@@ -128,7 +140,10 @@ export abstract class RegressorBase implements Regressor {
     const width = checkMatrix(X)
     checkLength(X.length, y)
     checkTargets(y)
-    this.fitRows(X.map((r) => [...r]), [...y])
+    this.fitRows(
+      X.map((r) => [...r]),
+      [...y],
+    )
     this.fittedFeatures = width
     return this
   }

@@ -6,7 +6,7 @@
  * NaN included, goes right), and leaves hold the normalised class distribution `leafDistribution`
  * computes; test/compiled-forest.test.ts checks both paths agree.
  */
-import type { CartTreeNode } from 'ml-cart'
+import { type CartTreeNode } from 'ml-cart'
 import { leafDistribution } from './cart.js'
 
 interface RawNode {
@@ -72,7 +72,8 @@ export function compileForest(
         const base = i * nClasses
         for (let t = 0; t < nTrees; t++) {
           let n = rootIds[t] as number
-          while ((l[n] as number) >= 0) n = (row[f[n] as number] as number) < (th[n] as number) ? (l[n] as number) : (r[n] as number)
+          while ((l[n] as number) >= 0)
+            n = (row[f[n] as number] as number) < (th[n] as number) ? (l[n] as number) : (r[n] as number)
           const leaf = (-2 - (l[n] as number)) * nClasses
           for (let c = 0; c < nClasses; c++) out[base + c] = (out[base + c] as number) + (values[leaf + c] as number)
         }

@@ -1,4 +1,4 @@
-import type { Label } from '../types.js'
+import { type Label } from '../types.js'
 
 /** Orders labels like numpy: numbers ascending; strings by UTF-16 code units. Mixed kinds: numbers first. */
 export function compareLabels(a: Label, b: Label): number {
@@ -33,7 +33,10 @@ export class LabelEncoder {
   encode(y: readonly Label[], what = 'y'): number[] {
     return y.map((v, i) => {
       const k = this.index.get(v)
-      if (k === undefined) throw new Error(`${what}[${i}] = ${JSON.stringify(v)} is not one of the classes ${JSON.stringify(this.classes)}`)
+      if (k === undefined)
+        throw new Error(
+          `${what}[${i}] = ${JSON.stringify(v)} is not one of the classes ${JSON.stringify(this.classes)}`,
+        )
       return k
     })
   }

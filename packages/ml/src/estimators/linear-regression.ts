@@ -1,5 +1,5 @@
 import MultivariateLinearRegression from 'ml-regression-multivariate-linear'
-import type { EstimatorState } from '../types.js'
+import { type EstimatorState } from '../types.js'
 import { checkParamNames, plainJSON, RegressorBase } from './base.js'
 
 export interface LinearRegressionParams {
@@ -52,10 +52,14 @@ export class LinearRegression extends RegressorBase {
   }
 
   protected fitRows(X: number[][], y: number[]): void {
-    const lib = new MultivariateLinearRegression(X, y.map((v) => [v]), {
-      intercept: this.params.fitIntercept !== false,
-      statistics: false,
-    })
+    const lib = new MultivariateLinearRegression(
+      X,
+      y.map((v) => [v]),
+      {
+        intercept: this.params.fitIntercept !== false,
+        statistics: false,
+      },
+    )
     const { name, weights, inputs, outputs, intercept } = plainJSON<SavedModel>(lib.toJSON())
     this.saved = { name, weights, inputs, outputs, intercept }
     this.lib = lib
@@ -73,7 +77,12 @@ export class LinearRegression extends RegressorBase {
   static fromState(state: EstimatorState): LinearRegression {
     const est = new LinearRegression(state.params as LinearRegressionParams)
     const saved = plainJSON<SavedModel>(state.model)
-    if (saved === null || typeof saved !== 'object' || !Array.isArray(saved.weights) || saved.inputs !== state.nFeatures) {
+    if (
+      saved === null ||
+      typeof saved !== 'object' ||
+      !Array.isArray(saved.weights) ||
+      saved.inputs !== state.nFeatures
+    ) {
       throw new Error(`model must hold 'weights' for ${state.nFeatures} inputs`)
     }
     est.lib = MultivariateLinearRegression.load(saved)

@@ -1,6 +1,6 @@
 import LibLogisticRegression from 'ml-logistic-regression'
 import { Matrix as MlMatrix } from 'ml-matrix'
-import type { EstimatorState } from '../types.js'
+import { type EstimatorState } from '../types.js'
 import { checkParamNames, checkPositiveInt, ClassifierBase, plainJSON } from './base.js'
 import { applyScaler, fitScaler, type Scaler } from './standardize.js'
 
@@ -45,11 +45,17 @@ export class LogisticRegression extends ClassifierBase {
     super()
     checkParamNames(this.type, { ...params }, PARAMS)
     checkPositiveInt(this.type, 'numSteps', params.numSteps)
-    if (params.learningRate !== undefined && !(typeof params.learningRate === 'number' && params.learningRate > 0 && Number.isFinite(params.learningRate))) {
-      throw new Error(`${this.type}: learningRate must be a positive number, got ${JSON.stringify(params.learningRate)}`)
+    if (
+      params.learningRate !== undefined &&
+      !(typeof params.learningRate === 'number' && params.learningRate > 0 && Number.isFinite(params.learningRate))
+    ) {
+      throw new Error(
+        `${this.type}: learningRate must be a positive number, got ${JSON.stringify(params.learningRate)}`,
+      )
     }
     for (const name of ['standardize', 'fitIntercept'] as const) {
-      if (params[name] !== undefined && typeof params[name] !== 'boolean') throw new Error(`${this.type}: ${name} must be a boolean`)
+      if (params[name] !== undefined && typeof params[name] !== 'boolean')
+        throw new Error(`${this.type}: ${name} must be a boolean`)
     }
     this.params = { ...params }
   }

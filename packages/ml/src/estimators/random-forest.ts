@@ -1,10 +1,13 @@
-import type { CartTreeNode } from 'ml-cart'
-import { RandomForestClassifier as MlForestClassifier, RandomForestRegression as MlForestRegression } from 'ml-random-forest'
-import type { EstimatorState, EstimatorType } from '../types.js'
+import { type CartTreeNode } from 'ml-cart'
+import {
+  RandomForestClassifier as MlForestClassifier,
+  RandomForestRegression as MlForestRegression,
+} from 'ml-random-forest'
+import { type EstimatorState, type EstimatorType } from '../types.js'
 import { checkParamNames, checkPositiveInt, ClassifierBase, plainJSON, RegressorBase } from './base.js'
 import { cartOptions, checkTreeParams } from './cart.js'
 import { type CompiledForest, compileForest } from './compiled-forest.js'
-import type { TreeParams } from './tree-params.js'
+import { type TreeParams } from './tree-params.js'
 
 /** Features each tree sees: a count (integer >= 1), a fraction in (0, 1), or a rule. */
 export type MaxFeatures = number | 'sqrt' | 'log2' | 'all'
@@ -33,7 +36,15 @@ export interface RandomForestRegressorParams extends Omit<ForestParams, 'gainThr
   selectionMethod?: 'mean' | 'median'
 }
 
-const COMMON = ['nEstimators', 'seed', 'maxFeatures', 'replacement', 'useSampleBagging', 'maxDepth', 'minNumSamples'] as const
+const COMMON = [
+  'nEstimators',
+  'seed',
+  'maxFeatures',
+  'replacement',
+  'useSampleBagging',
+  'maxDepth',
+  'minNumSamples',
+] as const
 
 /** What keel reads from a trained ml-random-forest (public fields of its saved form). */
 interface ForestInternals {
@@ -50,7 +61,9 @@ function checkForestParams(type: EstimatorType, p: ForestParams): void {
   const mf = p.maxFeatures
   if (mf !== undefined && mf !== 'sqrt' && mf !== 'log2' && mf !== 'all') {
     if (typeof mf !== 'number' || !(mf > 0) || (mf >= 1 && !Number.isInteger(mf))) {
-      throw new Error(`${type}: maxFeatures must be 'sqrt', 'log2', 'all', an integer >= 1 or a fraction in (0, 1), got ${JSON.stringify(mf)}`)
+      throw new Error(
+        `${type}: maxFeatures must be 'sqrt', 'log2', 'all', an integer >= 1 or a fraction in (0, 1), got ${JSON.stringify(mf)}`,
+      )
     }
   }
   for (const name of ['replacement', 'useSampleBagging'] as const) {
@@ -78,7 +91,13 @@ function libraryMaxFeatures(k: number, d: number): number {
   return k === d ? 1.0 : (k + 0.5) / d
 }
 
-function forestOptions(p: ForestParams, defaultMaxFeatures: MaxFeatures, type: EstimatorType, d: number, classifier: boolean) {
+function forestOptions(
+  p: ForestParams,
+  defaultMaxFeatures: MaxFeatures,
+  type: EstimatorType,
+  d: number,
+  classifier: boolean,
+) {
   const k = resolveMaxFeatures(type, p.maxFeatures ?? defaultMaxFeatures, d)
   return {
     nEstimators: p.nEstimators ?? 50,
@@ -152,8 +171,14 @@ export class RandomForestRegressor extends RegressorBase {
     super()
     checkParamNames(this.type, { ...params }, [...COMMON, 'selectionMethod'])
     checkForestParams(this.type, params)
-    if (params.selectionMethod !== undefined && params.selectionMethod !== 'mean' && params.selectionMethod !== 'median') {
-      throw new Error(`${this.type}: selectionMethod must be 'mean' or 'median', got ${JSON.stringify(params.selectionMethod)}`)
+    if (
+      params.selectionMethod !== undefined &&
+      params.selectionMethod !== 'mean' &&
+      params.selectionMethod !== 'median'
+    ) {
+      throw new Error(
+        `${this.type}: selectionMethod must be 'mean' or 'median', got ${JSON.stringify(params.selectionMethod)}`,
+      )
     }
     this.params = { ...params }
   }

@@ -1,4 +1,4 @@
-import type { Estimator, EstimatorState, EstimatorType } from '../types.js'
+import { type Estimator, type EstimatorState, type EstimatorType } from '../types.js'
 import { STATE_FORMAT, STATE_FORMAT_VERSION } from './base.js'
 import { DecisionTreeClassifier, DecisionTreeRegressor } from './decision-tree.js'
 import { LinearRegression } from './linear-regression.js'
@@ -11,10 +11,22 @@ interface Entry {
 }
 
 const REGISTRY: Readonly<Record<EstimatorType, Entry>> = {
-  RandomForestClassifier: { create: (p) => new RandomForestClassifier(p), load: (s) => RandomForestClassifier.fromState(s) },
-  RandomForestRegressor: { create: (p) => new RandomForestRegressor(p), load: (s) => RandomForestRegressor.fromState(s) },
-  DecisionTreeClassifier: { create: (p) => new DecisionTreeClassifier(p), load: (s) => DecisionTreeClassifier.fromState(s) },
-  DecisionTreeRegressor: { create: (p) => new DecisionTreeRegressor(p), load: (s) => DecisionTreeRegressor.fromState(s) },
+  RandomForestClassifier: {
+    create: (p) => new RandomForestClassifier(p),
+    load: (s) => RandomForestClassifier.fromState(s),
+  },
+  RandomForestRegressor: {
+    create: (p) => new RandomForestRegressor(p),
+    load: (s) => RandomForestRegressor.fromState(s),
+  },
+  DecisionTreeClassifier: {
+    create: (p) => new DecisionTreeClassifier(p),
+    load: (s) => DecisionTreeClassifier.fromState(s),
+  },
+  DecisionTreeRegressor: {
+    create: (p) => new DecisionTreeRegressor(p),
+    load: (s) => DecisionTreeRegressor.fromState(s),
+  },
   LogisticRegression: { create: (p) => new LogisticRegression(p), load: (s) => LogisticRegression.fromState(s) },
   LinearRegression: { create: (p) => new LinearRegression(p), load: (s) => LinearRegression.fromState(s) },
 }
@@ -41,17 +53,23 @@ export function createEstimator(type: EstimatorType, params: Record<string, unkn
  */
 export function loadEstimator(state: unknown): Estimator {
   if (state === null || typeof state !== 'object' || Array.isArray(state)) {
-    throw new Error(`cannot load estimator: expected an object, got ${state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state}`)
+    throw new Error(
+      `cannot load estimator: expected an object, got ${state === null ? 'null' : Array.isArray(state) ? 'an array' : typeof state}`,
+    )
   }
   const s = state as Record<string, unknown>
   if (s.format !== STATE_FORMAT) {
     throw new Error(`cannot load estimator: 'format' must be '${STATE_FORMAT}', got ${JSON.stringify(s.format)}`)
   }
   if (s.formatVersion !== STATE_FORMAT_VERSION) {
-    throw new Error(`cannot load estimator: unsupported formatVersion ${JSON.stringify(s.formatVersion)} (this version reads ${STATE_FORMAT_VERSION})`)
+    throw new Error(
+      `cannot load estimator: unsupported formatVersion ${JSON.stringify(s.formatVersion)} (this version reads ${STATE_FORMAT_VERSION})`,
+    )
   }
   if (!isEstimatorType(s.type)) {
-    throw new Error(`cannot load estimator: unknown type ${JSON.stringify(s.type)}; expected one of ${ESTIMATOR_TYPES.join(', ')}`)
+    throw new Error(
+      `cannot load estimator: unknown type ${JSON.stringify(s.type)}; expected one of ${ESTIMATOR_TYPES.join(', ')}`,
+    )
   }
   const type = s.type
   if (s.params === null || typeof s.params !== 'object' || Array.isArray(s.params)) {

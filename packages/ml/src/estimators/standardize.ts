@@ -10,7 +10,8 @@ export function fitScaler(X: readonly (readonly number[])[]): Scaler {
   const mean = new Array<number>(d).fill(0)
   const scale = new Array<number>(d).fill(0)
   for (const row of X) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (row[j] as number) / n
-  for (const row of X) for (let j = 0; j < d; j++) scale[j] = (scale[j] as number) + ((row[j] as number) - (mean[j] as number)) ** 2 / n
+  for (const row of X)
+    for (let j = 0; j < d; j++) scale[j] = (scale[j] as number) + ((row[j] as number) - (mean[j] as number)) ** 2 / n
   return { mean, scale: scale.map((v) => (v > 0 ? Math.sqrt(v) : 1)) }
 }
 

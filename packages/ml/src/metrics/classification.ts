@@ -1,5 +1,5 @@
 import { uniqueLabels } from '../estimators/labels.js'
-import type { Label } from '../types.js'
+import { type Label } from '../types.js'
 import { checkLabelPair, checkProbaRows } from './check.js'
 
 /** Fraction of exact matches (sklearn's accuracy_score). */
@@ -76,11 +76,15 @@ export function precisionRecallF1(yTrue: readonly Label[], yPred: readonly Label
   let labels = uniqueLabels(yTrue, yPred)
   if (average === 'binary') {
     if (labels.length > 2) {
-      throw new Error(`target is multiclass (${labels.length} labels) but average is 'binary'; choose 'macro', 'weighted' or 'micro'`)
+      throw new Error(
+        `target is multiclass (${labels.length} labels) but average is 'binary'; choose 'macro', 'weighted' or 'micro'`,
+      )
     }
     const pos = opts.posLabel ?? 1
     if (!labels.includes(pos) && labels.length >= 2) {
-      throw new Error(`posLabel=${JSON.stringify(pos)} is not a valid label: it should be one of ${JSON.stringify(labels)}`)
+      throw new Error(
+        `posLabel=${JSON.stringify(pos)} is not a valid label: it should be one of ${JSON.stringify(labels)}`,
+      )
     }
     labels = [pos]
   }
@@ -108,7 +112,8 @@ export function precisionRecallF1(yTrue: readonly Label[], yPred: readonly Label
   const f1 = tp.map((v, i) => divide(2 * v, (predicted[i] as number) + (support[i] as number)))
   if (average === 'weighted') {
     const total = support.reduce((a, b) => a + b, 0)
-    const w = (a: number[]): number => (total === 0 ? zd : a.reduce((s, v, i) => s + v * (support[i] as number), 0) / total)
+    const w = (a: number[]): number =>
+      total === 0 ? zd : a.reduce((s, v, i) => s + v * (support[i] as number), 0) / total
     return { precision: w(precision), recall: w(recall), f1: w(f1) }
   }
   const mean = (a: number[]): number => a.reduce((s, v) => s + v, 0) / a.length
@@ -153,7 +158,11 @@ export function logLoss(
   if (!Array.isArray(yTrue) || yTrue.length === 0) throw new Error('yTrue must be a non-empty array')
   checkLabelPair(yTrue, yTrue)
   const rows: (readonly number[])[] =
-    typeof proba[0] === 'number' ? (proba as readonly number[]).map((p) => [1 - p, p]) : (proba as readonly (readonly number[])[]).map((r) => (r.length === 1 ? [1 - (r[0] as number), r[0] as number] : r))
+    typeof proba[0] === 'number'
+      ? (proba as readonly number[]).map((p) => [1 - p, p])
+      : (proba as readonly (readonly number[])[]).map((r) =>
+          r.length === 1 ? [1 - (r[0] as number), r[0] as number] : r,
+        )
   const width = checkProbaRows(rows, yTrue.length)
   for (const row of rows) {
     for (const v of row) {
@@ -163,7 +172,9 @@ export function logLoss(
   }
   const classes = uniqueLabels(opts.classes ?? yTrue)
   if (classes.length < 2) {
-    throw new Error(`${opts.classes ? 'classes' : 'yTrue'} holds a single label (${JSON.stringify(classes[0])}); pass all classes with the 'classes' option`)
+    throw new Error(
+      `${opts.classes ? 'classes' : 'yTrue'} holds a single label (${JSON.stringify(classes[0])}); pass all classes with the 'classes' option`,
+    )
   }
   if (classes.length !== width) {
     throw new Error(`proba has ${width} columns but there are ${classes.length} classes (${JSON.stringify(classes)})`)
@@ -173,7 +184,8 @@ export function logLoss(
   let total = 0
   for (let i = 0; i < yTrue.length; i++) {
     const c = index.get(yTrue[i] as Label)
-    if (c === undefined) throw new Error(`yTrue[${i}] = ${JSON.stringify(yTrue[i])} is not one of the classes ${JSON.stringify(classes)}`)
+    if (c === undefined)
+      throw new Error(`yTrue[${i}] = ${JSON.stringify(yTrue[i])} is not one of the classes ${JSON.stringify(classes)}`)
     const p = Math.min(Math.max((rows[i] as readonly number[])[c] as number, eps), 1 - eps)
     total -= Math.log(p)
   }

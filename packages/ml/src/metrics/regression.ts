@@ -2,9 +2,13 @@ function checkPair(yTrue: readonly number[], yPred: readonly number[]): void {
   if (!Array.isArray(yTrue) || !Array.isArray(yPred)) throw new TypeError('yTrue and yPred must be arrays')
   if (yTrue.length === 0) throw new Error('yTrue is empty')
   if (yTrue.length !== yPred.length) throw new Error(`yTrue has ${yTrue.length} entries but yPred has ${yPred.length}`)
-  for (const [name, a] of [['yTrue', yTrue], ['yPred', yPred]] as const) {
+  for (const [name, a] of [
+    ['yTrue', yTrue],
+    ['yPred', yPred],
+  ] as const) {
     a.forEach((v, i) => {
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${name}[${i}] is ${String(v)}; expected a finite number`)
+      if (typeof v !== 'number' || !Number.isFinite(v))
+        throw new Error(`${name}[${i}] is ${String(v)}; expected a finite number`)
     })
   }
 }

@@ -1,5 +1,5 @@
 import { compareLabels, uniqueLabels } from '../estimators/labels.js'
-import type { Label } from '../types.js'
+import { type Label } from '../types.js'
 import { checkLabelPair, checkProbaRows } from './check.js'
 
 export interface RocAucOptions {
@@ -51,17 +51,21 @@ export function rocAuc(
 ): number {
   checkLabelPair(yTrue, yTrue)
   if (!Array.isArray(proba) || proba.length !== yTrue.length) {
-    throw new Error(`proba has ${Array.isArray(proba) ? proba.length : 'no'} rows but yTrue has ${yTrue.length} entries`)
+    throw new Error(
+      `proba has ${Array.isArray(proba) ? proba.length : 'no'} rows but yTrue has ${yTrue.length} entries`,
+    )
   }
   if (opts.classes) {
     const sorted = uniqueLabels(opts.classes)
     if (sorted.length !== opts.classes.length) throw new Error('classes must be unique')
-    if (sorted.some((c, i) => compareLabels(c, opts.classes?.[i] as Label) !== 0)) throw new Error('classes must be sorted ascending')
+    if (sorted.some((c, i) => compareLabels(c, opts.classes?.[i] as Label) !== 0))
+      throw new Error('classes must be sorted ascending')
   }
   const classes = opts.classes ? [...opts.classes] : uniqueLabels(yTrue)
   const known = new Set(classes)
   yTrue.forEach((v, i) => {
-    if (!known.has(v)) throw new Error(`yTrue[${i}] = ${JSON.stringify(v)} is not one of the classes ${JSON.stringify(classes)}`)
+    if (!known.has(v))
+      throw new Error(`yTrue[${i}] = ${JSON.stringify(v)} is not one of the classes ${JSON.stringify(classes)}`)
   })
 
   if (typeof proba[0] === 'number') {
@@ -69,19 +73,32 @@ export function rocAuc(
     scores.forEach((v, i) => {
       if (typeof v !== 'number' || Number.isNaN(v)) throw new Error(`proba[${i}] is ${String(v)}; expected a number`)
     })
-    if (classes.length > 2) throw new Error(`yTrue has ${classes.length} classes; multiclass ROC AUC needs one probability column per class`)
+    if (classes.length > 2)
+      throw new Error(`yTrue has ${classes.length} classes; multiclass ROC AUC needs one probability column per class`)
     const pos = classes[classes.length - 1] as Label
-    return classes.length < 2 ? Number.NaN : binaryRocAuc(yTrue.map((v) => v === pos), scores)
+    return classes.length < 2
+      ? Number.NaN
+      : binaryRocAuc(
+          yTrue.map((v) => v === pos),
+          scores,
+        )
   }
 
   const rows = proba as readonly (readonly number[])[]
   const width = checkProbaRows(rows, yTrue.length)
   if (width === 2 && classes.length <= 2) {
     const pos = classes[1]
-    return pos === undefined ? Number.NaN : binaryRocAuc(yTrue.map((v) => v === pos), rows.map((r) => r[1] as number))
+    return pos === undefined
+      ? Number.NaN
+      : binaryRocAuc(
+          yTrue.map((v) => v === pos),
+          rows.map((r) => r[1] as number),
+        )
   }
   if (width !== classes.length) {
-    throw new Error(`proba has ${width} columns but there are ${classes.length} classes (${JSON.stringify(classes)}); pass 'classes' for the columns`)
+    throw new Error(
+      `proba has ${width} columns but there are ${classes.length} classes (${JSON.stringify(classes)}); pass 'classes' for the columns`,
+    )
   }
   rows.forEach((row, i) => {
     const s = row.reduce((a, b) => a + b, 0)
@@ -90,12 +107,16 @@ export function rocAuc(
     }
   })
   const average = opts.average ?? 'macro'
-  if (average !== 'macro' && average !== 'weighted') throw new Error(`average must be 'macro' or 'weighted', got ${JSON.stringify(average)}`)
+  if (average !== 'macro' && average !== 'weighted')
+    throw new Error(`average must be 'macro' or 'weighted', got ${JSON.stringify(average)}`)
   let num = 0
   let den = 0
   classes.forEach((c, k) => {
     const positive = yTrue.map((v) => v === c)
-    const auc = binaryRocAuc(positive, rows.map((r) => r[k] as number))
+    const auc = binaryRocAuc(
+      positive,
+      rows.map((r) => r[k] as number),
+    )
     const w = average === 'macro' ? 1 : positive.filter(Boolean).length
     num += auc * w
     den += w

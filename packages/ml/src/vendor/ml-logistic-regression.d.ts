@@ -14,7 +14,13 @@ declare module 'ml-logistic-regression' {
     /** One-vs-rest gradient ascent; Y is a column vector of class indices 0..k-1. */
     train(X: Matrix, Y: Matrix): void
     predict(X: Matrix): number[]
-    toJSON(): { name: 'LogisticRegression'; numSteps: number; learningRate: number; numberClasses: number; classifiers: unknown[] }
+    toJSON(): {
+      name: 'LogisticRegression'
+      numSteps: number
+      learningRate: number
+      numberClasses: number
+      classifiers: unknown[]
+    }
     static load(model: unknown): LogisticRegression
   }
 

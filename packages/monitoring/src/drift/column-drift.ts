@@ -12,7 +12,15 @@
 import { CategoryCountSample, countSorted } from '../stats/binning.js'
 import { runStatTest, STAT_TESTS, isStatTestName } from '../stats/registry.js'
 import { StatTestError, type Category, type FeatureType, type StatTestName } from '../stats/types.js'
-import { columnLength, InvalidColumnError, prepareColumn, type DriftColumn, type DriftTable, type PreparedColumn, type RawValue } from './columns.js'
+import {
+  columnLength,
+  InvalidColumnError,
+  prepareColumn,
+  type DriftColumn,
+  type DriftTable,
+  type PreparedColumn,
+  type RawValue,
+} from './columns.js'
 
 export type { RawValue } from './columns.js'
 
@@ -160,7 +168,11 @@ export function columnDrift(
     referenceMissing: 0,
     currentMissing: 0,
   }
-  const fail = (code: ColumnDriftErrorCode, message: string, extra: Partial<ColumnDriftError> = {}): ColumnDriftError => ({
+  const fail = (
+    code: ColumnDriftErrorCode,
+    message: string,
+    extra: Partial<ColumnDriftError> = {},
+  ): ColumnDriftError => ({
     column,
     status: 'error',
     ...counts,
@@ -170,7 +182,10 @@ export function columnDrift(
   if (reference === undefined) return fail('missing_in_reference', `column '${column}' is not in the reference dataset`)
   if (current === undefined) return fail('missing_in_current', `column '${column}' is not in the current dataset`)
   if (options.test !== undefined && !isStatTestName(options.test)) {
-    return fail('unknown_test', `unknown drift test '${String(options.test)}' (known: ${Object.keys(STAT_TESTS).join(', ')})`)
+    return fail(
+      'unknown_test',
+      `unknown drift test '${String(options.test)}' (known: ${Object.keys(STAT_TESTS).join(', ')})`,
+    )
   }
   let r: PreparedColumn
   let c: PreparedColumn
@@ -187,10 +202,18 @@ export function columnDrift(
   const nRef = present(r)
   const nCur = present(c)
   if (nRef === 0) {
-    return fail('empty_reference', `column '${column}' has no values in the reference dataset (all ${r.rows} rows are missing)`, { featureType })
+    return fail(
+      'empty_reference',
+      `column '${column}' has no values in the reference dataset (all ${r.rows} rows are missing)`,
+      { featureType },
+    )
   }
   if (nCur === 0) {
-    return fail('empty_current', `column '${column}' has no values in the current dataset (all ${c.rows} rows are missing)`, { featureType })
+    return fail(
+      'empty_current',
+      `column '${column}' has no values in the current dataset (all ${c.rows} rows are missing)`,
+      { featureType },
+    )
   }
   let refSample: Float64Array | CategoryCountSample
   let curSample: Float64Array | CategoryCountSample
@@ -213,10 +236,14 @@ export function columnDrift(
   // Evidently checks the type only for a test named by the user: its default selection runs
   // chisquare or z on numerical columns with at most 5 distinct values.
   if (!defaultTest && !meta.featureTypes.includes(featureType)) {
-    return fail('test_not_applicable', `${test} does not apply to ${featureType === 'num' ? 'numerical' : 'categorical'} column '${column}'`, {
-      featureType,
-      test,
-    })
+    return fail(
+      'test_not_applicable',
+      `${test} does not apply to ${featureType === 'num' ? 'numerical' : 'categorical'} column '${column}'`,
+      {
+        featureType,
+        test,
+      },
+    )
   }
   try {
     const res = runStatTest(test, refSample, curSample, featureType, options.threshold, defaultTest)
@@ -239,7 +266,10 @@ export function columnDrift(
     if (res.distance !== undefined) out.distance = res.distance
     return out
   } catch (err) {
-    const message = err instanceof StatTestError ? `column '${column}': ${err.message}` : `column '${column}': ${(err as Error).message}`
+    const message =
+      err instanceof StatTestError
+        ? `column '${column}': ${err.message}`
+        : `column '${column}': ${(err as Error).message}`
     return fail('test_failed', message, { featureType, test })
   }
 }
@@ -270,7 +300,11 @@ export interface DatasetDriftResult {
 }
 
 /** The columns datasetDrift compares, in its order. */
-export function driftColumnNames(reference: DriftTable, current: DriftTable, options: DatasetDriftOptions = {}): string[] {
+export function driftColumnNames(
+  reference: DriftTable,
+  current: DriftTable,
+  options: DatasetDriftOptions = {},
+): string[] {
   return options.columns ? [...options.columns] : [...new Set([...Object.keys(reference), ...Object.keys(current)])]
 }
 
@@ -286,11 +320,15 @@ export function columnOptions(name: string, options: DatasetDriftOptions = {}): 
 
 /** A table's column `name`, or undefined when it has none (own properties only). */
 export function tableColumn(table: DriftTable, name: string): DriftColumn | undefined {
-  return Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined
+  return Object.hasOwn(table, name) ? table[name] : undefined
 }
 
 /** Per-column drift and Evidently's dataset drift (share of drifted columns >= 0.5). */
-export function datasetDrift(reference: DriftTable, current: DriftTable, options: DatasetDriftOptions = {}): DatasetDriftResult {
+export function datasetDrift(
+  reference: DriftTable,
+  current: DriftTable,
+  options: DatasetDriftOptions = {},
+): DatasetDriftResult {
   const columns = driftColumnNames(reference, current, options).map((name) =>
     columnDrift(name, tableColumn(reference, name), tableColumn(current, name), columnOptions(name, options)),
   )

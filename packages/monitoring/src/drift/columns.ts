@@ -16,7 +16,7 @@
 // in the order the values first appear (what the categorical tests read).
 
 import { markSorted, sortedFinite, sortFloat64 } from '../stats/sample.js'
-import type { Category } from '../stats/types.js'
+import { type Category } from '../stats/types.js'
 
 /** A cell: numbers, strings and booleans are values; null, undefined, NaN and ±Infinity are missing. */
 export type RawValue = number | string | boolean | null | undefined
@@ -36,7 +36,14 @@ export type DriftColumn = ReadonlyArray<RawValue> | Float64Array | DictionaryCol
 export type DriftTable = Readonly<Record<string, DriftColumn>>
 
 export function isDictionaryColumn(col: unknown): col is DictionaryColumn {
-  return typeof col === 'object' && col !== null && !Array.isArray(col) && !ArrayBuffer.isView(col) && 'codes' in col && 'dictionary' in col
+  return (
+    typeof col === 'object' &&
+    col !== null &&
+    !Array.isArray(col) &&
+    !ArrayBuffer.isView(col) &&
+    'codes' in col &&
+    'dictionary' in col
+  )
 }
 
 /** Rows in a column of any form. */
@@ -115,7 +122,8 @@ function fromArray(col: ReadonlyArray<RawValue>): PreparedColumn {
 
 function fromDictionary(col: DictionaryColumn): PreparedColumn {
   const { codes, dictionary } = col
-  if (!(codes instanceof Int32Array)) throw new InvalidColumnError('a dictionary column needs its codes as an Int32Array')
+  if (!(codes instanceof Int32Array))
+    throw new InvalidColumnError('a dictionary column needs its codes as an Int32Array')
   const d = dictionary.length
   const perCode = new Float64Array(d)
   const order: number[] = []

@@ -29,7 +29,7 @@ import {
   type DatasetDriftResult,
 } from './column-drift.js'
 import { isDictionaryColumn, isMissing, type DriftColumn, type DriftTable, type RawValue } from './columns.js'
-import type { WireColumn, WorkerReply, WorkerTask } from './worker.js'
+import { type WireColumn, type WorkerReply, type WorkerTask } from './worker.js'
 
 export interface DatasetDriftAsyncOptions extends DatasetDriftOptions {
   /** worker threads to use (default os.availableParallelism()); 0 computes on the calling thread */
@@ -200,7 +200,13 @@ export async function datasetDriftAsync(
         columns[i] = columnDrift(name, ref, cur, opts)
         continue
       }
-      const task: WorkerTask = { id: nextId++, column: name, reference: toWire(ref), current: toWire(cur), options: opts }
+      const task: WorkerTask = {
+        id: nextId++,
+        column: name,
+        reference: toWire(ref),
+        current: toWire(cur),
+        options: opts,
+      }
       columns[i] = await run(task, lanes)
     }
   }

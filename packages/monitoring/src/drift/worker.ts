@@ -4,7 +4,7 @@
 
 import { parentPort } from 'node:worker_threads'
 import { columnDrift, type ColumnDriftOptions, type ColumnDriftResult } from './column-drift.js'
-import type { DriftColumn, RawValue } from './columns.js'
+import { type DriftColumn, type RawValue } from './columns.js'
 
 /** A column as it crosses to a worker: typed arrays over shared memory, plus the (small) dictionary. */
 export type WireColumn =
@@ -32,7 +32,10 @@ if (port) {
   port.on('message', (task: WorkerTask) => {
     let reply: WorkerReply
     try {
-      reply = { id: task.id, result: columnDrift(task.column, fromWire(task.reference), fromWire(task.current), task.options) }
+      reply = {
+        id: task.id,
+        result: columnDrift(task.column, fromWire(task.reference), fromWire(task.current), task.options),
+      }
     } catch (err) {
       reply = { id: task.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }
     }

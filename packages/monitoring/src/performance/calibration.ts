@@ -45,7 +45,12 @@ export function expectedCalibrationError(truth: readonly number[], scores: reado
 }
 
 /** Stratified shuffle split: for each class, a seeded shuffle, ~10% of its rows held out. */
-function stratifiedSplits(truth: readonly number[], splits: number, testShare: number, seed: number): { train: number[]; test: number[] }[] {
+function stratifiedSplits(
+  truth: readonly number[],
+  splits: number,
+  testShare: number,
+  seed: number,
+): { train: number[]; test: number[] }[] {
   const rng = createRng(seed)
   const byClass = [0, 1].map((c) => truth.flatMap((t, i) => (t === c ? [i] : [])))
   const out: { train: number[]; test: number[] }[] = []
@@ -78,15 +83,20 @@ export interface CalibrationDecision {
 /** NannyML's needs_calibration for one class: `truth` is 1 where the label is the class, else 0. */
 export function needsCalibration(truth: readonly number[], scores: readonly number[]): CalibrationDecision {
   const positives = truth.reduce((a, b) => a + b, 0)
-  if (positives === 0 || positives === truth.length) return { calibrate: false, reason: 'the reference labels hold a single class' }
+  if (positives === 0 || positives === truth.length)
+    return { calibrate: false, reason: 'the reference labels hold a single class' }
   const auc = rocAuc(truth, scores, { classes: [0, 1] })
   if (auc > 0.999) return { calibrate: false, reason: `the reference ROC AUC is ${auc.toFixed(4)} (> 0.999)` }
-  if (truth.length < 40) return { calibrate: false, reason: `too few labelled reference rows (${truth.length}) to test calibration` }
+  if (truth.length < 40)
+    return { calibrate: false, reason: `too few labelled reference rows (${truth.length}) to test calibration` }
   const heldTruth: number[] = []
   const before: number[] = []
   const after: number[] = []
   for (const { train, test } of stratifiedSplits(truth, 10, 0.1, 42)) {
-    const fit = fitIsotonic(train.map((i) => scores[i] as number), train.map((i) => truth[i] as number))
+    const fit = fitIsotonic(
+      train.map((i) => scores[i] as number),
+      train.map((i) => truth[i] as number),
+    )
     const testScores = test.map((i) => scores[i] as number)
     heldTruth.push(...test.map((i) => truth[i] as number))
     before.push(...testScores)
@@ -97,7 +107,9 @@ export function needsCalibration(truth: readonly number[], scores: readonly numb
   const calibrate = eceBefore > eceAfter
   return {
     calibrate,
-    reason: calibrate ? 'isotonic calibration lowers the expected calibration error on held-out reference rows' : 'isotonic calibration does not lower the expected calibration error on held-out reference rows',
+    reason: calibrate
+      ? 'isotonic calibration lowers the expected calibration error on held-out reference rows'
+      : 'isotonic calibration does not lower the expected calibration error on held-out reference rows',
     eceBefore,
     eceAfter,
   }

@@ -18,7 +18,11 @@ export interface ExpectedConfusion {
 }
 
 /** E[TP], E[FP], E[FN], E[TN] of class c from calibrated probabilities and predicted class indices. */
-export function expectedConfusion(calibrated: readonly (readonly number[])[], predicted: readonly number[], c: number): ExpectedConfusion {
+export function expectedConfusion(
+  calibrated: readonly (readonly number[])[],
+  predicted: readonly number[],
+  c: number,
+): ExpectedConfusion {
   const e: ExpectedConfusion = { tp: 0, fp: 0, fn: 0, tn: 0 }
   for (let i = 0; i < predicted.length; i++) {
     const p = (calibrated[i] as readonly number[])[c] as number
@@ -72,7 +76,9 @@ export function estimateRocAuc(calibrated: readonly number[], scores: readonly n
   if (tpTotal <= 0 || fpTotal <= 0) return Number.NaN
   let area = 0
   for (let k = 1; k < tps.length; k++) {
-    area += (((fps[k] as number) - (fps[k - 1] as number)) / fpTotal) * (((tps[k] as number) + (tps[k - 1] as number)) / (2 * tpTotal))
+    area +=
+      (((fps[k] as number) - (fps[k - 1] as number)) / fpTotal) *
+      (((tps[k] as number) + (tps[k - 1] as number)) / (2 * tpTotal))
   }
   return area
 }
@@ -101,7 +107,10 @@ export function estimateMetric(
   for (const c of classes) {
     sum +=
       metric === 'roc_auc'
-        ? estimateRocAuc(calibrated.map((r) => r[c] as number), scores.map((r) => r[c] as number))
+        ? estimateRocAuc(
+            calibrated.map((r) => r[c] as number),
+            scores.map((r) => r[c] as number),
+          )
         : classMetric(metric, expectedConfusion(calibrated, predicted, c))
   }
   return sum / classes.length

@@ -15,7 +15,13 @@ import { CBPE_METRICS, estimateMetric, type CbpeMetric } from './cbpe-estimate.j
 import { fitIsotonic, predictIsotonic, type IsotonicFit } from './isotonic.js'
 import { isMissing, toLabel, type MaybeLabel, type MetricLabel } from './labels.js'
 import { classificationMetrics } from './metrics.js'
-import { accuracyComponents, classComponents, SAMPLING_ERROR_RANGE, samplingError, type SamplingErrorComponents } from './sampling-error.js'
+import {
+  accuracyComponents,
+  classComponents,
+  SAMPLING_ERROR_RANGE,
+  samplingError,
+  type SamplingErrorComponents,
+} from './sampling-error.js'
 
 /** Rows of one window (or the reference): predicted class, class probabilities, and labels where known. */
 export interface CbpeData {
@@ -55,7 +61,11 @@ export interface CbpeModel {
   /** Index of the positive class (average 'binary'). */
   positive?: number
   metrics: CbpeMetric[]
-  calibration: { applied: boolean; reason: string; classes: { class: MetricLabel; calibrate: boolean; reason: string; fit?: IsotonicFit }[] }
+  calibration: {
+    applied: boolean
+    reason: string
+    classes: { class: MetricLabel; calibrate: boolean; reason: string; fit?: IsotonicFit }[]
+  }
   /** null when the reference has no labels (no band then). */
   samplingError: Partial<Record<CbpeMetric, SamplingErrorComponents>>
   thresholds: Partial<Record<CbpeMetric, CbpeThreshold>>
@@ -95,15 +105,20 @@ interface Encoded {
 
 function encode(data: CbpeData, classes: readonly Label[], what: string): Encoded {
   const { predictions, probabilities, labels } = data
-  if (!Array.isArray(predictions) || !Array.isArray(probabilities)) throw new TypeError(`${what}: predictions and probabilities must be arrays`)
-  if (probabilities.length !== predictions.length) throw new Error(`${what}: probabilities has ${probabilities.length} rows but predictions has ${predictions.length}`)
+  if (!Array.isArray(predictions) || !Array.isArray(probabilities))
+    throw new TypeError(`${what}: predictions and probabilities must be arrays`)
+  if (probabilities.length !== predictions.length)
+    throw new Error(`${what}: probabilities has ${probabilities.length} rows but predictions has ${predictions.length}`)
   if (labels !== undefined && (!Array.isArray(labels) || labels.length !== predictions.length)) {
-    throw new Error(`${what}: labels has ${Array.isArray(labels) ? labels.length : 'no'} entries but predictions has ${predictions.length}`)
+    throw new Error(
+      `${what}: labels has ${Array.isArray(labels) ? labels.length : 'no'} entries but predictions has ${predictions.length}`,
+    )
   }
   const index = new Map(classes.map((c, i) => [c, i]))
   const classOf = (v: MetricLabel, name: string): number => {
     const k = index.get(toLabel(v, name))
-    if (k === undefined) throw new Error(`${name} = ${JSON.stringify(v)} is not one of the classes ${JSON.stringify(classes)}`)
+    if (k === undefined)
+      throw new Error(`${name} = ${JSON.stringify(v)} is not one of the classes ${JSON.stringify(classes)}`)
     return k
   }
   const out: Encoded = { predicted: [], scores: [], truth: [], skipped: 0 }
@@ -115,10 +130,13 @@ function encode(data: CbpeData, classes: readonly Label[], what: string): Encode
     }
     const row = probabilities[i]
     if (!Array.isArray(row) || row.length !== classes.length) {
-      throw new Error(`${what}: probabilities[${i}] has ${Array.isArray(row) ? row.length : 'no'} columns but there are ${classes.length} classes`)
+      throw new Error(
+        `${what}: probabilities[${i}] has ${Array.isArray(row) ? row.length : 'no'} columns but there are ${classes.length} classes`,
+      )
     }
     row.forEach((v, j) => {
-      if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new Error(`${what}: probabilities[${i}][${j}] is ${String(v)}; expected a probability in [0, 1]`)
+      if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+        throw new Error(`${what}: probabilities[${i}][${j}] is ${String(v)}; expected a probability in [0, 1]`)
     })
     out.predicted.push(classOf(p, `${what}: predictions[${i}]`))
     out.scores.push([...row])
@@ -129,10 +147,12 @@ function encode(data: CbpeData, classes: readonly Label[], what: string): Encode
 }
 
 function checkClasses(opts: CbpeOptions): Label[] {
-  if (!Array.isArray(opts.classes) || opts.classes.length < 2) throw new Error('classes must list at least two classes (the probability columns)')
+  if (!Array.isArray(opts.classes) || opts.classes.length < 2)
+    throw new Error('classes must list at least two classes (the probability columns)')
   const classes = opts.classes.map((c, i) => toLabel(c, `classes[${i}]`))
   if (new Set(classes).size !== classes.length) throw new Error('classes must be distinct')
-  if (classes.some((c, i) => i > 0 && compareLabels(classes[i - 1] as Label, c) > 0)) throw new Error('classes must be sorted ascending (the order of the probability columns)')
+  if (classes.some((c, i) => i > 0 && compareLabels(classes[i - 1] as Label, c) > 0))
+    throw new Error('classes must be sorted ascending (the order of the probability columns)')
   return classes
 }
 
@@ -183,32 +203,61 @@ export function fitCbpe(reference: CbpeData, opts: CbpeOptions): CbpeModel {
   const classes = checkClasses(opts)
   const k = classes.length
   const average = k === 2 ? (opts.average ?? 'binary') : 'macro'
-  if (opts.average !== undefined && opts.average !== 'binary' && opts.average !== 'macro') throw new Error(`average must be 'binary' or 'macro', got ${JSON.stringify(opts.average)}`)
-  const positive = average === 'binary' ? (opts.posLabel === undefined ? 1 : classes.indexOf(toLabel(opts.posLabel, 'posLabel'))) : undefined
-  if (positive === -1) throw new Error(`posLabel ${JSON.stringify(opts.posLabel)} is not one of the classes ${JSON.stringify(classes)}`)
+  if (opts.average !== undefined && opts.average !== 'binary' && opts.average !== 'macro')
+    throw new Error(`average must be 'binary' or 'macro', got ${JSON.stringify(opts.average)}`)
+  const positive =
+    average === 'binary'
+      ? opts.posLabel === undefined
+        ? 1
+        : classes.indexOf(toLabel(opts.posLabel, 'posLabel'))
+      : undefined
+  if (positive === -1)
+    throw new Error(`posLabel ${JSON.stringify(opts.posLabel)} is not one of the classes ${JSON.stringify(classes)}`)
   const metrics = [...(opts.metrics ?? CBPE_METRICS)]
-  for (const m of metrics) if (!CBPE_METRICS.includes(m)) throw new Error(`unknown CBPE metric ${JSON.stringify(m)}; expected one of ${CBPE_METRICS.join(', ')}`)
+  for (const m of metrics)
+    if (!CBPE_METRICS.includes(m))
+      throw new Error(`unknown CBPE metric ${JSON.stringify(m)}; expected one of ${CBPE_METRICS.join(', ')}`)
   const mode = opts.calibration ?? 'auto'
-  if (!['auto', 'isotonic', 'none'].includes(mode)) throw new Error(`calibration must be 'auto', 'isotonic' or 'none', got ${JSON.stringify(mode)}`)
+  if (!['auto', 'isotonic', 'none'].includes(mode))
+    throw new Error(`calibration must be 'auto', 'isotonic' or 'none', got ${JSON.stringify(mode)}`)
   const nChunks = opts.referenceChunks ?? 10
-  if (!Number.isInteger(nChunks) || nChunks < 2) throw new Error(`referenceChunks must be an integer >= 2, got ${String(nChunks)}`)
+  if (!Number.isInteger(nChunks) || nChunks < 2)
+    throw new Error(`referenceChunks must be an integer >= 2, got ${String(nChunks)}`)
 
   const enc = encode(reference, classes, 'reference')
   const rows = enc.predicted.length
-  if (rows < nChunks) throw new Error(`the reference has ${rows} usable rows; at least referenceChunks (${nChunks}) are needed`)
+  if (rows < nChunks)
+    throw new Error(`the reference has ${rows} usable rows; at least referenceChunks (${nChunks}) are needed`)
   const lab = enc.truth.flatMap((t, i) => (t >= 0 ? [i] : []))
-  const ref = { truth: lab.map((i) => enc.truth[i] as number), predicted: lab.map((i) => enc.predicted[i] as number), scores: lab.map((i) => enc.scores[i] as number[]) }
+  const ref = {
+    truth: lab.map((i) => enc.truth[i] as number),
+    predicted: lab.map((i) => enc.predicted[i] as number),
+    scores: lab.map((i) => enc.scores[i] as number[]),
+  }
 
   const perClass: CbpeModel['calibration']['classes'] = classes.map((c, j) => {
     const cls = opts.classes[j] as MetricLabel
     const skip = k === 2 && j !== (positive ?? 1)
-    if (skip) return { class: cls, calibrate: false, reason: 'binary model: the other class is the complement of the positive one' }
+    if (skip)
+      return {
+        class: cls,
+        calibrate: false,
+        reason: 'binary model: the other class is the complement of the positive one',
+      }
     if (mode === 'none') return { class: cls, calibrate: false, reason: "calibration: 'none'" }
-    if (lab.length === 0) return { class: cls, calibrate: false, reason: 'the reference has no labels: probabilities are used as the model gives them' }
+    if (lab.length === 0)
+      return {
+        class: cls,
+        calibrate: false,
+        reason: 'the reference has no labels: probabilities are used as the model gives them',
+      }
     const truth = ref.truth.map((t) => (t === j ? 1 : 0))
     const scores = ref.scores.map((r) => r[j] as number)
-    const decision = mode === 'isotonic' ? { calibrate: true, reason: "calibration: 'isotonic'" } : needsCalibration(truth, scores)
-    return decision.calibrate ? { class: cls, calibrate: true, reason: decision.reason, fit: fitIsotonic(scores, truth) } : { class: cls, calibrate: false, reason: decision.reason }
+    const decision =
+      mode === 'isotonic' ? { calibrate: true, reason: "calibration: 'isotonic'" } : needsCalibration(truth, scores)
+    return decision.calibrate
+      ? { class: cls, calibrate: true, reason: decision.reason, fit: fitIsotonic(scores, truth) }
+      : { class: cls, calibrate: false, reason: decision.reason }
   })
   const applied = perClass.some((c) => c.calibrate)
   const model: CbpeModel = {
@@ -218,14 +267,21 @@ export function fitCbpe(reference: CbpeData, opts: CbpeOptions): CbpeModel {
     average,
     ...(positive !== undefined ? { positive } : {}),
     metrics,
-    calibration: { applied, reason: applied ? 'isotonic calibration fitted on the labelled reference' : (perClass.find((c) => !c.reason.startsWith('binary'))?.reason ?? 'not calibrated'), classes: perClass },
+    calibration: {
+      applied,
+      reason: applied
+        ? 'isotonic calibration fitted on the labelled reference'
+        : (perClass.find((c) => !c.reason.startsWith('binary'))?.reason ?? 'not calibrated'),
+      classes: perClass,
+    },
     samplingError: {},
     thresholds: {},
     reference: { rows, labelled: lab.length, chunks: nChunks },
   }
 
   if (lab.length > 0) {
-    for (const m of metrics) model.samplingError[m] = m === 'accuracy' ? accuracyComponents(ref) : classComponents(m, ref, k, positive)
+    for (const m of metrics)
+      model.samplingError[m] = m === 'accuracy' ? accuracyComponents(ref) : classComponents(m, ref, k, positive)
   }
   // Thresholds: mean ± 3 std (ddof 0) of the metric over reference chunks, clipped to [0, 1].
   const calibrated = calibrate(model, enc.scores)
@@ -233,13 +289,25 @@ export function fitCbpe(reference: CbpeData, opts: CbpeOptions): CbpeModel {
   const source = lab.length > 0 ? 'realized' : 'estimated'
   const chunks = Array.from({ length: nChunks }, (_, c) => {
     const [lo, hi] = [bounds[c] as number, bounds[c + 1] as number]
-    const part: Encoded = { predicted: enc.predicted.slice(lo, hi), scores: enc.scores.slice(lo, hi), truth: enc.truth.slice(lo, hi), skipped: 0 }
-    return { part, calibrated: calibrated.slice(lo, hi), realized: source === 'realized' ? realized(model, part) : null }
+    const part: Encoded = {
+      predicted: enc.predicted.slice(lo, hi),
+      scores: enc.scores.slice(lo, hi),
+      truth: enc.truth.slice(lo, hi),
+      skipped: 0,
+    }
+    return {
+      part,
+      calibrated: calibrated.slice(lo, hi),
+      realized: source === 'realized' ? realized(model, part) : null,
+    }
   })
   for (const m of metrics) {
     const values: number[] = []
     for (const c of chunks) {
-      const v = source === 'realized' ? (c.realized?.[m] ?? null) : finite(estimateMetric(m, c.calibrated, c.part.scores, c.part.predicted, k, positive))
+      const v =
+        source === 'realized'
+          ? (c.realized?.[m] ?? null)
+          : finite(estimateMetric(m, c.calibrated, c.part.scores, c.part.predicted, k, positive))
       if (v !== null) values.push(v)
     }
     if (values.length < 2) continue
@@ -252,7 +320,8 @@ export function fitCbpe(reference: CbpeData, opts: CbpeOptions): CbpeModel {
 
 /** CBPE's estimate of each metric for one window, with its band, the realized value where labels exist, and the alert. */
 export function estimateCbpe(model: CbpeModel, window: CbpeData): CbpeWindowResult {
-  if (model?.format !== 'keel-cbpe' || model.formatVersion !== 1) throw new Error('model is not a fitted CBPE (fitCbpe) model')
+  if (model?.format !== 'keel-cbpe' || model.formatVersion !== 1)
+    throw new Error('model is not a fitted CBPE (fitCbpe) model')
   const classes = model.classes.map((c, i) => toLabel(c, `classes[${i}]`))
   const enc = encode(window, classes, 'window')
   const calibrated = calibrate(model, enc.scores)
@@ -260,7 +329,9 @@ export function estimateCbpe(model: CbpeModel, window: CbpeData): CbpeWindowResu
   const labelled = enc.truth.filter((t) => t >= 0).length
   const real = realized(model, enc)
   const results = model.metrics.map((metric): CbpeMetricResult => {
-    const estimate = finite(estimateMetric(metric, calibrated, enc.scores, enc.predicted, classes.length, model.positive))
+    const estimate = finite(
+      estimateMetric(metric, calibrated, enc.scores, enc.predicted, classes.length, model.positive),
+    )
     const comps = model.samplingError[metric]
     const se = comps && estimate !== null ? finite(samplingError(comps, n)) : null
     const threshold = model.thresholds[metric] ?? null

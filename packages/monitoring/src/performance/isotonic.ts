@@ -45,10 +45,14 @@ export function fitIsotonic(x: readonly number[], y: readonly number[]): Isotoni
   if (x.length === 0) throw new Error('isotonic regression needs at least one point')
   if (x.length !== y.length) throw new Error(`x has ${x.length} entries but y has ${y.length}`)
   for (let i = 0; i < x.length; i++) {
-    if (typeof x[i] !== 'number' || !Number.isFinite(x[i])) throw new Error(`x[${i}] is ${String(x[i])}; expected a finite number`)
-    if (typeof y[i] !== 'number' || !Number.isFinite(y[i])) throw new Error(`y[${i}] is ${String(y[i])}; expected a finite number`)
+    if (typeof x[i] !== 'number' || !Number.isFinite(x[i]))
+      throw new Error(`x[${i}] is ${String(x[i])}; expected a finite number`)
+    if (typeof y[i] !== 'number' || !Number.isFinite(y[i]))
+      throw new Error(`y[${i}] is ${String(y[i])}; expected a finite number`)
   }
-  const order = Array.from(x, (_, i) => i).sort((a, b) => (x[a] as number) - (x[b] as number) || (y[a] as number) - (y[b] as number))
+  const order = Array.from(x, (_, i) => i).sort(
+    (a, b) => (x[a] as number) - (x[b] as number) || (y[a] as number) - (y[b] as number),
+  )
   // Equal x pooled into the mean of their y (scikit-learn's _make_unique: a new value starts
   // when it exceeds the group's first x by at least float64's resolution, 1e-15).
   const ux: number[] = []

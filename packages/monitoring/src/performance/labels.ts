@@ -2,7 +2,7 @@
 // missing. @keel/ml's metrics take numbers or strings of one kind (scikit-learn's rule); this module
 // turns logged values into that form and back.
 
-import type { Label } from '@keel/ml'
+import { type Label } from '@keel/ml'
 
 /** A class label or prediction as logged: a number, a string or a boolean. */
 export type MetricLabel = number | string | boolean
@@ -46,11 +46,19 @@ export interface LabelPairs {
  * offending value, as scikit-learn refuses "a mix of label input types".
  */
 export function pairLabels(labels: readonly MaybeLabel[], predictions: readonly MaybeLabel[]): LabelPairs {
-  if (!Array.isArray(labels) || !Array.isArray(predictions)) throw new TypeError('labels and predictions must be arrays')
+  if (!Array.isArray(labels) || !Array.isArray(predictions))
+    throw new TypeError('labels and predictions must be arrays')
   if (labels.length !== predictions.length) {
     throw new Error(`labels has ${labels.length} entries but predictions has ${predictions.length}`)
   }
-  const out: LabelPairs = { labels: [], predictions: [], rows: [], missingLabels: 0, missingPredictions: 0, allBoolean: true }
+  const out: LabelPairs = {
+    labels: [],
+    predictions: [],
+    rows: [],
+    missingLabels: 0,
+    missingPredictions: 0,
+    allBoolean: true,
+  }
   let kind: { type: 'number' | 'string'; what: string } | undefined
   const convert = (v: MetricLabel, what: string): Label => {
     if (typeof v !== 'boolean') out.allBoolean = false
@@ -58,7 +66,9 @@ export function pairLabels(labels: readonly MaybeLabel[], predictions: readonly 
     const type = typeof l === 'number' ? 'number' : 'string'
     if (kind === undefined) kind = { type, what }
     else if (kind.type !== type) {
-      throw new Error(`${what} is a ${type} (${JSON.stringify(v)}) but ${kind.what} is a ${kind.type}; labels and predictions must all be numbers (or booleans) or all be strings`)
+      throw new Error(
+        `${what} is a ${type} (${JSON.stringify(v)}) but ${kind.what} is a ${kind.type}; labels and predictions must all be numbers (or booleans) or all be strings`,
+      )
     }
     return l
   }

@@ -58,9 +58,15 @@ export interface ClassificationMetricsResult {
 
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null)
 
-function keptProbabilities(probabilities: Probabilities, rows: readonly number[], total: number): number[] | number[][] {
+function keptProbabilities(
+  probabilities: Probabilities,
+  rows: readonly number[],
+  total: number,
+): number[] | number[][] {
   if (!Array.isArray(probabilities) || probabilities.length !== total) {
-    throw new Error(`probabilities has ${Array.isArray(probabilities) ? probabilities.length : 'no'} rows but labels has ${total} entries`)
+    throw new Error(
+      `probabilities has ${Array.isArray(probabilities) ? probabilities.length : 'no'} rows but labels has ${total} entries`,
+    )
   }
   return rows.map((i) => {
     const p = probabilities[i] as number | readonly number[]
@@ -114,8 +120,17 @@ export function classificationMetrics(
     const probaClasses = classes ?? uniqueLabels(y, yHat)
     if (typeof proba[0] === 'number' || probaClasses.length <= 2) {
       // Binary: the positive class's score against "label is the positive class".
-      const scores = typeof proba[0] === 'number' ? (proba as number[]) : (proba as number[][]).map((r) => columnOf(r, probaClasses, posLabel))
-      out.rocAuc = finiteOrNull(rocAuc(y.map((v) => (v === posLabel ? 1 : 0)), scores, { classes: [0, 1] }))
+      const scores =
+        typeof proba[0] === 'number'
+          ? (proba as number[])
+          : (proba as number[][]).map((r) => columnOf(r, probaClasses, posLabel))
+      out.rocAuc = finiteOrNull(
+        rocAuc(
+          y.map((v) => (v === posLabel ? 1 : 0)),
+          scores,
+          { classes: [0, 1] },
+        ),
+      )
     } else {
       out.rocAuc = finiteOrNull(rocAuc(y, proba as number[][], { classes: probaClasses }))
     }
@@ -127,7 +142,10 @@ function columnOf(row: readonly number[], classes: readonly Label[], pos: Label)
   if (row.length === 1) return row[0] as number
   const k = classes.indexOf(pos)
   if (k < 0) throw new Error(`posLabel ${JSON.stringify(pos)} is not one of the classes ${JSON.stringify(classes)}`)
-  if (row.length !== classes.length) throw new Error(`a probability row has ${row.length} columns but there are ${classes.length} classes; pass 'classes'`)
+  if (row.length !== classes.length)
+    throw new Error(
+      `a probability row has ${row.length} columns but there are ${classes.length} classes; pass 'classes'`,
+    )
   return row[k] as number
 }
 
@@ -147,9 +165,14 @@ export interface RegressionMetricsResult {
 }
 
 /** RMSE, MAE, MSE, R² and MAPE (scikit-learn's); missing labels or predictions skipped and counted. */
-export function regressionMetrics(labels: readonly (number | null | undefined)[], predictions: readonly (number | null | undefined)[]): RegressionMetricsResult {
-  if (!Array.isArray(labels) || !Array.isArray(predictions)) throw new TypeError('labels and predictions must be arrays')
-  if (labels.length !== predictions.length) throw new Error(`labels has ${labels.length} entries but predictions has ${predictions.length}`)
+export function regressionMetrics(
+  labels: readonly (number | null | undefined)[],
+  predictions: readonly (number | null | undefined)[],
+): RegressionMetricsResult {
+  if (!Array.isArray(labels) || !Array.isArray(predictions))
+    throw new TypeError('labels and predictions must be arrays')
+  if (labels.length !== predictions.length)
+    throw new Error(`labels has ${labels.length} entries but predictions has ${predictions.length}`)
   const y: number[] = []
   const yHat: number[] = []
   let missingLabels = 0
@@ -160,20 +183,35 @@ export function regressionMetrics(labels: readonly (number | null | undefined)[]
     if (isMissing(t)) missingLabels++
     else if (isMissing(p)) missingPredictions++
     else {
-      if (typeof t !== 'number' || !Number.isFinite(t)) throw new Error(`labels[${i}] is ${JSON.stringify(t) ?? String(t)}; regression labels must be finite numbers`)
-      if (typeof p !== 'number' || !Number.isFinite(p)) throw new Error(`predictions[${i}] is ${JSON.stringify(p) ?? String(p)}; regression predictions must be finite numbers`)
+      if (typeof t !== 'number' || !Number.isFinite(t))
+        throw new Error(`labels[${i}] is ${JSON.stringify(t) ?? String(t)}; regression labels must be finite numbers`)
+      if (typeof p !== 'number' || !Number.isFinite(p))
+        throw new Error(
+          `predictions[${i}] is ${JSON.stringify(p) ?? String(p)}; regression predictions must be finite numbers`,
+        )
       y.push(t)
       yHat.push(p)
     }
   }
-  const out: RegressionMetricsResult = { task: 'regression', n: y.length, missingLabels, missingPredictions, rmse: null, mae: null, mse: null, r2: null, mape: null }
+  const out: RegressionMetricsResult = {
+    task: 'regression',
+    n: y.length,
+    missingLabels,
+    missingPredictions,
+    rmse: null,
+    mae: null,
+    mse: null,
+    r2: null,
+    mape: null,
+  }
   if (y.length === 0) return out
   out.mse = meanSquaredError(y, yHat)
   out.rmse = Math.sqrt(out.mse)
   out.mae = meanAbsoluteError(y, yHat)
   out.r2 = y.length < 2 ? null : r2Score(y, yHat)
   let ape = 0
-  for (let i = 0; i < y.length; i++) ape += Math.abs((y[i] as number) - (yHat[i] as number)) / Math.max(Number.EPSILON, Math.abs(y[i] as number))
+  for (let i = 0; i < y.length; i++)
+    ape += Math.abs((y[i] as number) - (yHat[i] as number)) / Math.max(Number.EPSILON, Math.abs(y[i] as number))
   out.mape = finiteOrNull(ape / y.length)
   return out
 }

@@ -37,7 +37,10 @@ export interface ReferenceRows {
 }
 
 export function accuracyComponents(r: ReferenceRows): SamplingErrorComponents {
-  return { classes: [{ variance: variance(r.truth.map((t, i) => (t === r.predicted[i] ? 1 : 0))), fraction: 1 }], factor: 1 }
+  return {
+    classes: [{ variance: variance(r.truth.map((t, i) => (t === r.predicted[i] ? 1 : 0))), fraction: 1 }],
+    factor: 1,
+  }
 }
 
 type ClassComponent = (r: ReferenceRows, c: number, corrected: boolean) => { variance: number; fraction: number }
@@ -91,13 +94,23 @@ const aucOf: ClassComponent = (r, c) => {
   return { variance: variance(obs), fraction: nPos / truth.length }
 }
 
-const OF: Record<'precision' | 'recall' | 'f1' | 'roc_auc', ClassComponent> = { precision: precisionOf, recall: recallOf, f1: f1Of, roc_auc: aucOf }
+const OF: Record<'precision' | 'recall' | 'f1' | 'roc_auc', ClassComponent> = {
+  precision: precisionOf,
+  recall: recallOf,
+  f1: f1Of,
+  roc_auc: aucOf,
+}
 
 /**
  * Components of a class-wise metric: of the positive class only (`positive` given: NannyML's binary
  * formulas), or of every class for a macro average (NannyML's multiclass formulas).
  */
-export function classComponents(metric: 'precision' | 'recall' | 'f1' | 'roc_auc', r: ReferenceRows, k: number, positive?: number): SamplingErrorComponents {
+export function classComponents(
+  metric: 'precision' | 'recall' | 'f1' | 'roc_auc',
+  r: ReferenceRows,
+  k: number,
+  positive?: number,
+): SamplingErrorComponents {
   const of = OF[metric]
   if (positive !== undefined) return { classes: [of(r, positive, true)], factor: 1 }
   return { classes: Array.from({ length: k }, (_, c) => of(r, c, false)), factor: metric === 'roc_auc' ? 1.2 : 1 }

@@ -8,8 +8,14 @@
 //   const series = windowPerformance(windows, { task: 'classification', classes, cbpe })
 
 import { estimateCbpe, type CbpeData, type CbpeModel, type CbpeWindowResult } from './cbpe.js'
-import type { MaybeLabel, MetricLabel } from './labels.js'
-import { classificationMetrics, regressionMetrics, type Average, type ClassificationMetricsResult, type RegressionMetricsResult } from './metrics.js'
+import { type MaybeLabel, type MetricLabel } from './labels.js'
+import {
+  classificationMetrics,
+  regressionMetrics,
+  type Average,
+  type ClassificationMetricsResult,
+  type RegressionMetricsResult,
+} from './metrics.js'
 
 /** The fields of a logged prediction (`LoggedPrediction` in @keel/contracts) that performance reads. */
 export interface LoggedPredictionLike {
@@ -44,7 +50,8 @@ export function predictionRows(records: readonly LoggedPredictionLike[]): Predic
   if (!Array.isArray(records)) throw new TypeError('records must be an array of logged predictions')
   const out: PredictionRows = { rows: [], failedRequests: 0, unusableLabels: 0 }
   records.forEach((r, i) => {
-    if (typeof r?.timestampMs !== 'number' || !Number.isFinite(r.timestampMs)) throw new Error(`records[${i}].timestampMs is ${String(r?.timestampMs)}; expected epoch milliseconds`)
+    if (typeof r?.timestampMs !== 'number' || !Number.isFinite(r.timestampMs))
+      throw new Error(`records[${i}].timestampMs is ${String(r?.timestampMs)}; expected epoch milliseconds`)
     if (!Array.isArray(r.outputs) || r.outputs.length === 0 || (r.statusCode !== undefined && r.statusCode >= 400)) {
       out.failedRequests++
       return
@@ -70,21 +77,32 @@ export interface Window<T> {
   rows: T[]
 }
 
-const byTime = <T extends { timestampMs: number }>(rows: readonly T[]): T[] => [...rows].sort((a, b) => a.timestampMs - b.timestampMs)
+const byTime = <T extends { timestampMs: number }>(rows: readonly T[]): T[] =>
+  [...rows].sort((a, b) => a.timestampMs - b.timestampMs)
 
 /**
  * Consecutive windows of `size` rows in time order (NannyML's SizeBasedChunker). The last, shorter
  * window is kept (`incomplete: 'keep'`, default) or dropped (`'drop'`). `endMs` is the last row's
  * timestamp + 1.
  */
-export function windowsByCount<T extends { timestampMs: number }>(rows: readonly T[], size: number, opts: { incomplete?: 'keep' | 'drop' } = {}): Window<T>[] {
-  if (!Number.isInteger(size) || size < 1) throw new Error(`window size must be a positive integer, got ${String(size)}`)
+export function windowsByCount<T extends { timestampMs: number }>(
+  rows: readonly T[],
+  size: number,
+  opts: { incomplete?: 'keep' | 'drop' } = {},
+): Window<T>[] {
+  if (!Number.isInteger(size) || size < 1)
+    throw new Error(`window size must be a positive integer, got ${String(size)}`)
   const sorted = byTime(rows)
   const out: Window<T>[] = []
   for (let lo = 0; lo < sorted.length; lo += size) {
     const part = sorted.slice(lo, lo + size)
     if (part.length < size && opts.incomplete === 'drop') break
-    out.push({ index: out.length, startMs: (part[0] as T).timestampMs, endMs: (part[part.length - 1] as T).timestampMs + 1, rows: part })
+    out.push({
+      index: out.length,
+      startMs: (part[0] as T).timestampMs,
+      endMs: (part[part.length - 1] as T).timestampMs + 1,
+      rows: part,
+    })
   }
   return out
 }
@@ -94,15 +112,21 @@ export function windowsByCount<T extends { timestampMs: number }>(rows: readonly
  * from the first row's period to the last row's; periods without rows are included, empty, so gaps
  * show in the series.
  */
-export function windowsByTime<T extends { timestampMs: number }>(rows: readonly T[], periodMs: number, opts: { originMs?: number } = {}): Window<T>[] {
-  if (typeof periodMs !== 'number' || !Number.isFinite(periodMs) || periodMs <= 0) throw new Error(`periodMs must be a positive number of milliseconds, got ${String(periodMs)}`)
+export function windowsByTime<T extends { timestampMs: number }>(
+  rows: readonly T[],
+  periodMs: number,
+  opts: { originMs?: number } = {},
+): Window<T>[] {
+  if (typeof periodMs !== 'number' || !Number.isFinite(periodMs) || periodMs <= 0)
+    throw new Error(`periodMs must be a positive number of milliseconds, got ${String(periodMs)}`)
   const origin = opts.originMs ?? 0
   const sorted = byTime(rows)
   if (sorted.length === 0) return []
   const slot = (t: number): number => Math.floor((t - origin) / periodMs)
   const first = slot((sorted[0] as T).timestampMs)
   const last = slot((sorted[sorted.length - 1] as T).timestampMs)
-  if (last - first >= 1_000_000) throw new Error(`${last - first + 1} windows of ${periodMs} ms: choose a longer period`)
+  if (last - first >= 1_000_000)
+    throw new Error(`${last - first + 1} windows of ${periodMs} ms: choose a longer period`)
   const out: Window<T>[] = Array.from({ length: last - first + 1 }, (_, k) => ({
     index: k,
     startMs: origin + (first + k) * periodMs,
@@ -149,12 +173,22 @@ export interface WindowPerformance {
 }
 
 /** Realized metrics and CBPE estimates for each window. */
-export function windowPerformance(windows: readonly Window<PerformanceRow>[], opts: WindowPerformanceOptions): WindowPerformance[] {
+export function windowPerformance(
+  windows: readonly Window<PerformanceRow>[],
+  opts: WindowPerformanceOptions,
+): WindowPerformance[] {
   const task: unknown = opts?.task
-  if (task !== 'classification' && task !== 'regression') throw new Error(`task must be 'classification' or 'regression', got ${JSON.stringify(task)}`)
+  if (task !== 'classification' && task !== 'regression')
+    throw new Error(`task must be 'classification' or 'regression', got ${JSON.stringify(task)}`)
   return windows.map((w) => {
     const labels = w.rows.map((r): MaybeLabel => r.label)
-    const base = { index: w.index, startMs: w.startMs, endMs: w.endMs, rows: w.rows.length, labelled: w.rows.filter((r) => r.label !== undefined && r.label !== null).length }
+    const base = {
+      index: w.index,
+      startMs: w.startMs,
+      endMs: w.endMs,
+      rows: w.rows.length,
+      labelled: w.rows.filter((r) => r.label !== undefined && r.label !== null).length,
+    }
     if (opts.task === 'regression') {
       const toNumber = (v: unknown, what: string): number | null | undefined => {
         if (v === undefined || v === null || typeof v === 'number') return v
@@ -169,12 +203,16 @@ export function windowPerformance(windows: readonly Window<PerformanceRow>[], op
       }
     }
     const allProba = w.rows.length > 0 && w.rows.every((r) => r.probabilities !== undefined)
-    const realized = classificationMetrics(labels, w.rows.map((r) => r.prediction), {
-      ...(opts.classes ? { classes: opts.classes } : {}),
-      ...(opts.average ? { average: opts.average } : {}),
-      ...(opts.posLabel !== undefined ? { posLabel: opts.posLabel } : {}),
-      ...(allProba && opts.classes ? { probabilities: w.rows.map((r) => r.probabilities as readonly number[]) } : {}),
-    })
+    const realized = classificationMetrics(
+      labels,
+      w.rows.map((r) => r.prediction),
+      {
+        ...(opts.classes ? { classes: opts.classes } : {}),
+        ...(opts.average ? { average: opts.average } : {}),
+        ...(opts.posLabel !== undefined ? { posLabel: opts.posLabel } : {}),
+        ...(allProba && opts.classes ? { probabilities: w.rows.map((r) => r.probabilities as readonly number[]) } : {}),
+      },
+    )
     const out: WindowPerformance = { ...base, realized }
     if (opts.cbpe) {
       const data = toCbpeData(w.rows)

@@ -12,8 +12,15 @@
 // Memory and JSON size are bounded by the options, not by the rows.
 
 import { isDictionaryColumn, isMissing, type DriftColumn } from '../drift/columns.js'
-import type { Category } from '../stats/types.js'
-import { base64ToFloat64, checkCount, checkObject, checkVersion, float64ToBase64, ProfileFormatError } from './encoding.js'
+import { type Category } from '../stats/types.js'
+import {
+  base64ToFloat64,
+  checkCount,
+  checkObject,
+  checkVersion,
+  float64ToBase64,
+  ProfileFormatError,
+} from './encoding.js'
 import { FrequentItems, FREQUENT_ITEMS_DEFAULT_K, type FrequentItem, type FrequentItemsJson } from './frequent-items.js'
 import { HLL_DEFAULT_LG_K, HyperLogLog, type HllJson } from './hll.js'
 import { KLL_DEFAULT_K, kllRankError, KllSketch, type KllJson } from './kll.js'
@@ -39,8 +46,14 @@ interface ResolvedOptions {
 
 function resolve(o: ProfileOptions = {}): ResolvedOptions {
   const exactLimit = o.exactLimit ?? 1000
-  if (!Number.isInteger(exactLimit) || exactLimit < 0 || exactLimit > 1_000_000) throw new RangeError(`exactLimit must be an integer in 0..1000000, got ${exactLimit}`)
-  return { kllK: o.kllK ?? KLL_DEFAULT_K, hllLgK: o.hllLgK ?? HLL_DEFAULT_LG_K, frequentItemsK: o.frequentItemsK ?? FREQUENT_ITEMS_DEFAULT_K, exactLimit }
+  if (!Number.isInteger(exactLimit) || exactLimit < 0 || exactLimit > 1_000_000)
+    throw new RangeError(`exactLimit must be an integer in 0..1000000, got ${exactLimit}`)
+  return {
+    kllK: o.kllK ?? KLL_DEFAULT_K,
+    hllLgK: o.hllLgK ?? HLL_DEFAULT_LG_K,
+    frequentItemsK: o.frequentItemsK ?? FREQUENT_ITEMS_DEFAULT_K,
+    exactLimit,
+  }
 }
 
 export interface ColumnProfileJson {
@@ -216,7 +229,10 @@ export class ColumnProfile {
         cats.set(v, (cats.get(v) ?? 0) + 1)
         if (cats.size >= CHUNK) this.flushCategories(cats)
       } else if (v === null || v === undefined) this.nulls++
-      else throw new TypeError(`a column cell must be a number, string, boolean, null or undefined (row ${i} is ${typeof v})`)
+      else
+        throw new TypeError(
+          `a column cell must be a number, string, boolean, null or undefined (row ${i} is ${typeof v})`,
+        )
     }
     this.flushNumbers(buf, m)
     this.flushCategories(cats)
@@ -229,7 +245,8 @@ export class ColumnProfile {
     for (let i = 0; i < codes.length; i++) {
       const c = codes[i]!
       if (c < 0) this.nulls++
-      else if (c >= dictionary.length) throw new RangeError(`code ${c} at row ${i} is outside its dictionary of ${dictionary.length} values`)
+      else if (c >= dictionary.length)
+        throw new RangeError(`code ${c} at row ${i} is outside its dictionary of ${dictionary.length} values`)
       else perCode[c]!++
     }
     const cats = new Map<Category, number>()
@@ -259,7 +276,12 @@ export class ColumnProfile {
   merge(other: ColumnProfile): this {
     const a = this.options
     const b = other.options
-    if (a.kllK !== b.kllK || a.hllLgK !== b.hllLgK || a.frequentItemsK !== b.frequentItemsK || a.exactLimit !== b.exactLimit) {
+    if (
+      a.kllK !== b.kllK ||
+      a.hllLgK !== b.hllLgK ||
+      a.frequentItemsK !== b.frequentItemsK ||
+      a.exactLimit !== b.exactLimit
+    ) {
       throw new RangeError('cannot merge column profiles built with different options')
     }
     this.rows += other.rows
@@ -294,7 +316,7 @@ export class ColumnProfile {
   /** Estimated distinct non-missing values (exact when the frequent items are exact). */
   distinct(): { estimate: number; lower: number; upper: number; exact: boolean } {
     const fi = this.frequentItems
-    if (fi !== null && fi.exact) {
+    if (fi?.exact) {
       const n = fi.counts.size
       return { estimate: n, lower: n, upper: n, exact: true }
     }
@@ -312,7 +334,8 @@ export class ColumnProfile {
   histogram(edges: ArrayLike<number>): ProfileHistogram {
     const k = edges.length - 1
     if (k < 1) throw new RangeError('histogram needs at least 2 edges')
-    for (let i = 0; i < k; i++) if (!(edges[i]! < edges[i + 1]!)) throw new RangeError('histogram edges must be finite and strictly increasing')
+    for (let i = 0; i < k; i++)
+      if (!(edges[i]! < edges[i + 1]!)) throw new RangeError('histogram edges must be finite and strictly increasing')
     const counts = new Float64Array(k)
     const bin = (x: number): number => {
       if (x < edges[0]! || x > edges[k]!) return -1
@@ -334,7 +357,7 @@ export class ColumnProfile {
       return { counts, exact: true, maxCountError: 0 }
     }
     const fi = this.frequentItems
-    if (fi !== null && fi.exact && this.isNumeric) {
+    if (fi?.exact && this.isNumeric) {
       for (const [v, c] of fi.counts) {
         const b = bin(v as number)
         if (b >= 0) counts[b]! += c
@@ -403,10 +426,13 @@ export class ColumnProfile {
     p.strings = checkCount(types.string, 'types.string')
     p.booleans = checkCount(types.boolean, 'types.boolean')
     const numbers = p.integers + p.fractionals
-    if (p.missing + numbers + p.strings + p.booleans !== p.rows) throw new ProfileFormatError('column_profile: counts and types do not add up to rows')
+    if (p.missing + numbers + p.strings + p.booleans !== p.rows)
+      throw new ProfileFormatError('column_profile: counts and types do not add up to rows')
     const m = Moments.fromJSON(o.moments)
-    if (m.n !== numbers || kll.n !== numbers) throw new ProfileFormatError('column_profile: moments and quantiles must count every finite number')
-    if (fi !== null && fi.n !== p.present) throw new ProfileFormatError('column_profile: frequent items must count every non-missing value')
+    if (m.n !== numbers || kll.n !== numbers)
+      throw new ProfileFormatError('column_profile: moments and quantiles must count every finite number')
+    if (fi !== null && fi.n !== p.present)
+      throw new ProfileFormatError('column_profile: frequent items must count every non-missing value')
     p.moments.merge(m)
     p.kll.merge(kll)
     p.hll.merge(hll)
@@ -415,7 +441,8 @@ export class ColumnProfile {
     if (o.exactValues === null) p.exactValues = null
     else {
       const v = base64ToFloat64(o.exactValues, 'column_profile.exactValues')
-      if (v.length !== numbers || v.length > p.options.exactLimit) throw new ProfileFormatError('column_profile: exactValues must hold every finite number, at most exactLimit')
+      if (v.length !== numbers || v.length > p.options.exactLimit)
+        throw new ProfileFormatError('column_profile: exactValues must hold every finite number, at most exactLimit')
       p.exactValues = v
       p.exactCount = v.length
     }

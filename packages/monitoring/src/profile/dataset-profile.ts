@@ -2,7 +2,7 @@
 // prediction log or shards of a big file are profiled separately and merged; drift is then
 // computed from two profiles (profile-drift.ts) when the raw data is gone.
 
-import type { DriftTable } from '../drift/columns.js'
+import { type DriftTable } from '../drift/columns.js'
 import { ColumnProfile, type ColumnProfileJson, type ProfileOptions } from './column-profile.js'
 import { checkCount, checkObject, checkVersion, ProfileFormatError } from './encoding.js'
 
@@ -33,7 +33,10 @@ export class DatasetProfile {
     let rows: number | undefined
     for (const name of names) {
       const col = table[name]!
-      const len = 'codes' in col && !Array.isArray(col) && !(col instanceof Float64Array) ? col.codes.length : (col as ArrayLike<unknown>).length
+      const len =
+        'codes' in col && !Array.isArray(col) && !(col instanceof Float64Array)
+          ? col.codes.length
+          : (col as ArrayLike<unknown>).length
       if (rows === undefined) rows = len
       else if (len !== rows) throw new RangeError(`column '${name}' has ${len} rows, expected ${rows}`)
     }
@@ -49,7 +52,7 @@ export class DatasetProfile {
       p.update(table[name]!)
     }
     for (const [name, p] of this.columns) {
-      if (!Object.prototype.hasOwnProperty.call(table, name)) {
+      if (!Object.hasOwn(table, name)) {
         p.rows += n
         p.nulls += n
       }
@@ -102,7 +105,8 @@ export class DatasetProfile {
     const d = new DatasetProfile()
     for (const name of Object.keys(cols)) {
       const p = ColumnProfile.fromJSON(cols[name])
-      if (p.rows !== rows) throw new ProfileFormatError(`dataset_profile: column '${name}' has ${p.rows} rows, the profile ${rows}`)
+      if (p.rows !== rows)
+        throw new ProfileFormatError(`dataset_profile: column '${name}' has ${p.rows} rows, the profile ${rows}`)
       options ??= p.options
       d.columns.set(name, p)
     }

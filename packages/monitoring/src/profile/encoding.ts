@@ -23,10 +23,10 @@ export function bytesToBase64(bytes: Uint8Array): string {
   const rest = bytes.length - i
   if (rest === 1) {
     const v = bytes[i]! << 16
-    out += ALPHABET[v >>> 18]! + ALPHABET[(v >>> 12) & 63]! + '=='
+    out += `${ALPHABET[v >>> 18]! + ALPHABET[(v >>> 12) & 63]!}==`
   } else if (rest === 2) {
     const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
-    out += ALPHABET[v >>> 18]! + ALPHABET[(v >>> 12) & 63]! + ALPHABET[(v >>> 6) & 63]! + '='
+    out += `${ALPHABET[v >>> 18]! + ALPHABET[(v >>> 12) & 63]! + ALPHABET[(v >>> 6) & 63]!}=`
   }
   return out
 }
@@ -71,17 +71,22 @@ export function base64ToFloat64(s: unknown, what: string): Float64Array {
 }
 
 export function checkObject(x: unknown, what: string): Record<string, unknown> {
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new ProfileFormatError(`${what}: expected an object`)
+  if (typeof x !== 'object' || x === null || Array.isArray(x))
+    throw new ProfileFormatError(`${what}: expected an object`)
   return x as Record<string, unknown>
 }
 
 export function checkVersion(o: Record<string, unknown>, kind: string, version: number): void {
   if (o.kind !== kind) throw new ProfileFormatError(`expected a serialised ${kind}, got kind ${JSON.stringify(o.kind)}`)
-  if (o.v !== version) throw new ProfileFormatError(`${kind}: unsupported format version ${JSON.stringify(o.v)} (this reader knows ${version})`)
+  if (o.v !== version)
+    throw new ProfileFormatError(
+      `${kind}: unsupported format version ${JSON.stringify(o.v)} (this reader knows ${version})`,
+    )
 }
 
 export function checkCount(x: unknown, what: string): number {
-  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) throw new ProfileFormatError(`${what}: expected a non-negative integer`)
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0)
+    throw new ProfileFormatError(`${what}: expected a non-negative integer`)
   return x
 }
 

@@ -14,7 +14,7 @@
 // Serialised as { kind: 'frequent_items', v: 1, k, n, offset, items: [[value, count], ...] }, the
 // values as JSON strings, numbers and booleans (1, "1" and true stay distinct).
 
-import type { Category } from '../stats/types.js'
+import { type Category } from '../stats/types.js'
 import { checkCount, checkObject, checkVersion, ProfileFormatError } from './encoding.js'
 
 export const FREQUENT_ITEMS_DEFAULT_K = 128
@@ -43,7 +43,8 @@ export class FrequentItems {
   readonly counts = new Map<Category, number>()
 
   constructor(k = FREQUENT_ITEMS_DEFAULT_K) {
-    if (!Number.isInteger(k) || k < 1 || k > 1 << 20) throw new RangeError(`frequent items k must be an integer in 1..${1 << 20}, got ${k}`)
+    if (!Number.isInteger(k) || k < 1 || k > 1 << 20)
+      throw new RangeError(`frequent items k must be an integer in 1..${1 << 20}, got ${k}`)
     this.k = k
   }
 
@@ -124,15 +125,19 @@ export class FrequentItems {
     const f = new FrequentItems(k)
     f.n = checkCount(o.n, 'frequent_items.n')
     f.offset = checkCount(o.offset, 'frequent_items.offset')
-    if (!Array.isArray(o.items) || o.items.length > 2 * k) throw new ProfileFormatError('frequent_items.items: expected at most 2k [value, count] pairs')
+    if (!Array.isArray(o.items) || o.items.length > 2 * k)
+      throw new ProfileFormatError('frequent_items.items: expected at most 2k [value, count] pairs')
     let total = 0
     for (const it of o.items as unknown[]) {
-      if (!Array.isArray(it) || it.length !== 2) throw new ProfileFormatError('frequent_items.items: expected [value, count] pairs')
+      if (!Array.isArray(it) || it.length !== 2)
+        throw new ProfileFormatError('frequent_items.items: expected [value, count] pairs')
       const [v, c] = it as [unknown, unknown]
       const isNum = typeof v === 'number' && Number.isFinite(v)
-      if (!(isNum || typeof v === 'string' || typeof v === 'boolean')) throw new ProfileFormatError('frequent_items: a value must be a string, a finite number or a boolean')
+      if (!(isNum || typeof v === 'string' || typeof v === 'boolean'))
+        throw new ProfileFormatError('frequent_items: a value must be a string, a finite number or a boolean')
       const count = checkCount(c, 'frequent_items count')
-      if (count === 0 || f.counts.has(v as Category)) throw new ProfileFormatError('frequent_items: counts must be positive and values distinct')
+      if (count === 0 || f.counts.has(v as Category))
+        throw new ProfileFormatError('frequent_items: counts must be positive and values distinct')
       f.counts.set(v as Category, count)
       total += count
     }

@@ -32,7 +32,8 @@ export class HyperLogLog {
   readonly registers: Uint8Array
 
   constructor(lgK = HLL_DEFAULT_LG_K) {
-    if (!Number.isInteger(lgK) || lgK < 4 || lgK > 16) throw new RangeError(`HyperLogLog lgK must be an integer in 4..16, got ${lgK}`)
+    if (!Number.isInteger(lgK) || lgK < 4 || lgK > 16)
+      throw new RangeError(`HyperLogLog lgK must be an integer in 4..16, got ${lgK}`)
     this.lgK = lgK
     this.registers = new Uint8Array(1 << lgK)
   }
@@ -79,7 +80,8 @@ export class HyperLogLog {
   }
 
   merge(other: HyperLogLog): this {
-    if (other.lgK !== this.lgK) throw new RangeError(`cannot merge HyperLogLog sketches of lgK ${this.lgK} and ${other.lgK}`)
+    if (other.lgK !== this.lgK)
+      throw new RangeError(`cannot merge HyperLogLog sketches of lgK ${this.lgK} and ${other.lgK}`)
     const r = this.registers
     const o = other.registers
     for (let i = 0; i < r.length; i++) if (o[i]! > r[i]!) r[i] = o[i]!
@@ -102,7 +104,7 @@ export class HyperLogLog {
     let z = m * tau(1 - C[q + 1]! / m)
     for (let k = q; k >= 1; k--) z = 0.5 * (z + C[k]!)
     z += m * sigma(C[0]! / m)
-    return m * m / (2 * Math.LN2 * z)
+    return (m * m) / (2 * Math.LN2 * z)
   }
 
   /** The estimate ± `stdDevs` standard errors. */
@@ -154,7 +156,8 @@ export class HyperLogLog {
     const o = checkObject(json, 'hll')
     checkVersion(o, 'hll', 1)
     const lgK = o.lgK
-    if (typeof lgK !== 'number' || !Number.isInteger(lgK) || lgK < 4 || lgK > 16) throw new ProfileFormatError('hll: lgK must be an integer in 4..16')
+    if (typeof lgK !== 'number' || !Number.isInteger(lgK) || lgK < 4 || lgK > 16)
+      throw new ProfileFormatError('hll: lgK must be an integer in 4..16')
     const h = new HyperLogLog(lgK)
     const r = h.registers
     const bytes = base64ToBytes(o.data, 'hll data')
@@ -168,7 +171,8 @@ export class HyperLogLog {
       for (let k = 0; k < bytes.length; k += 3) setReg((bytes[k]! << 8) | bytes[k + 1]!, bytes[k + 2]!)
     } else if (o.enc === 'dense') {
       const half = r.length >>> 1
-      if (bytes.length < 1 + half || (bytes.length - 1 - half) % 3 !== 0) throw new ProfileFormatError('hll: dense data has the wrong length')
+      if (bytes.length < 1 + half || (bytes.length - 1 - half) % 3 !== 0)
+        throw new ProfileFormatError('hll: dense data has the wrong length')
       const min = bytes[0]!
       for (let i = 0; i < r.length; i++) {
         const b = bytes[1 + (i >>> 1)]!

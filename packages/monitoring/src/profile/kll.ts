@@ -17,7 +17,15 @@
 // Serialised as { kind: 'kll', v: 1, k, n, min, max, levels: [items per level], items: base64 of
 // the float64 items level by level } — about 600 items (≈ 6.5 KB) at k = 200, whatever n.
 
-import { base64ToFloat64, checkCount, checkNumber, checkObject, checkVersion, float64ToBase64, ProfileFormatError } from './encoding.js'
+import {
+  base64ToFloat64,
+  checkCount,
+  checkNumber,
+  checkObject,
+  checkVersion,
+  float64ToBase64,
+  ProfileFormatError,
+} from './encoding.js'
 
 export const KLL_DEFAULT_K = 200
 const MIN_WIDTH = 8
@@ -51,7 +59,8 @@ export class KllSketch {
   private view: { values: Float64Array; cum: Float64Array } | undefined
 
   constructor(k = KLL_DEFAULT_K) {
-    if (!Number.isInteger(k) || k < MIN_WIDTH || k > 65535) throw new RangeError(`KLL k must be an integer in ${MIN_WIDTH}..65535, got ${k}`)
+    if (!Number.isInteger(k) || k < MIN_WIDTH || k > 65535)
+      throw new RangeError(`KLL k must be an integer in ${MIN_WIDTH}..65535, got ${k}`)
     this.k = k
     this.seed = 0x2545f491
     this.setCapacities()
@@ -300,7 +309,8 @@ export class KllSketch {
     if (k < MIN_WIDTH || k > 65535) throw new ProfileFormatError(`kll.k must be in ${MIN_WIDTH}..65535`)
     const s = new KllSketch(k)
     const n = checkCount(o.n, 'kll.n')
-    if (!Array.isArray(o.levels) || o.levels.length === 0 || o.levels.length > 64) throw new ProfileFormatError('kll.levels: expected 1..64 level sizes')
+    if (!Array.isArray(o.levels) || o.levels.length === 0 || o.levels.length > 64)
+      throw new ProfileFormatError('kll.levels: expected 1..64 level sizes')
     const sizes = o.levels.map((x, i) => checkCount(x, `kll.levels[${i}]`))
     const items = base64ToFloat64(o.items, 'kll.items')
     let total = 0
@@ -309,9 +319,11 @@ export class KllSketch {
       total += m
       weight += m * 2 ** h
     })
-    if (total !== items.length) throw new ProfileFormatError(`kll: ${items.length} items for level sizes totalling ${total}`)
+    if (total !== items.length)
+      throw new ProfileFormatError(`kll: ${items.length} items for level sizes totalling ${total}`)
     if (weight !== n) throw new ProfileFormatError(`kll: items weigh ${weight}, expected n = ${n}`)
-    for (let i = 0; i < items.length; i++) if (!Number.isFinite(items[i]!)) throw new ProfileFormatError('kll: items must be finite')
+    for (let i = 0; i < items.length; i++)
+      if (!Number.isFinite(items[i]!)) throw new ProfileFormatError('kll: items must be finite')
     while (s.levels.length < sizes.length) s.grow()
     let off = 0
     sizes.forEach((m, h) => {

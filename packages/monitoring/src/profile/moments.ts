@@ -147,7 +147,16 @@ export class Moments {
   toJSON(): MomentsJson {
     this.flush()
     const e = this._n === 0
-    return { kind: 'moments', v: 1, n: this._n, mean: this.hi, meanLo: this.lo, m2: this._m2, min: e ? null : this.min, max: e ? null : this.max }
+    return {
+      kind: 'moments',
+      v: 1,
+      n: this._n,
+      mean: this.hi,
+      meanLo: this.lo,
+      m2: this._m2,
+      min: e ? null : this.min,
+      max: e ? null : this.max,
+    }
   }
 
   static fromJSON(json: unknown): Moments {
@@ -159,7 +168,8 @@ export class Moments {
     m.lo = checkNumber(o.meanLo, 'moments.meanLo')
     m._m2 = checkNumber(o.m2, 'moments.m2')
     if (m._n > 0) {
-      if (!(m._m2 >= 0) || !Number.isFinite(m.hi) || !Number.isFinite(m.lo)) throw new ProfileFormatError('moments: mean must be finite and m2 >= 0')
+      if (!(m._m2 >= 0) || !Number.isFinite(m.hi) || !Number.isFinite(m.lo))
+        throw new ProfileFormatError('moments: mean must be finite and m2 >= 0')
       m.min = checkNumber(o.min, 'moments.min')
       m.max = checkNumber(o.max, 'moments.max')
     }

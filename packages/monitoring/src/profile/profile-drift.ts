@@ -28,14 +28,22 @@ import {
   type DatasetDriftOptions,
   type DatasetDriftResult,
 } from '../drift/column-drift.js'
-import type { DictionaryColumn, DriftColumn } from '../drift/columns.js'
+import { type DictionaryColumn, type DriftColumn } from '../drift/columns.js'
 import { CategoryCountSample, sturgesEdges } from '../stats/binning.js'
 import { studentTTwoSided } from '../stats/distributions.js'
 import { jensenShannonDistance } from '../stats/histogram-tests.js'
 import { isStatTestName, runStatTest, STAT_TESTS } from '../stats/registry.js'
-import { distanceResult, pValueResult, StatTestError, type Category, type FeatureType, type StatTestName, type StatTestResult } from '../stats/types.js'
-import type { ColumnProfile } from './column-profile.js'
-import type { DatasetProfile } from './dataset-profile.js'
+import {
+  distanceResult,
+  pValueResult,
+  StatTestError,
+  type Category,
+  type FeatureType,
+  type StatTestName,
+  type StatTestResult,
+} from '../stats/types.js'
+import { type ColumnProfile } from './column-profile.js'
+import { type DatasetProfile } from './dataset-profile.js'
 import { kllRankError } from './kll.js'
 
 /** Tests that need every raw value: not computable from sketches. */
@@ -117,7 +125,7 @@ function cdfOf(p: ColumnProfile): { values: Float64Array; cum: Float64Array; n: 
     return { values, cum, n: values.length, eps: 0 }
   }
   const f = p.frequencies()
-  if (f !== null && f.exact && p.isNumeric) {
+  if (f?.exact && p.isNumeric) {
     const items = f.items.map((x) => [x.value as number, x.estimate] as const).sort((a, b) => a[0] - b[0])
     const values = Float64Array.from(items, (x) => x[0])
     const cum = new Float64Array(items.length)
@@ -138,7 +146,8 @@ function cdfIntegral(a: ReturnType<typeof cdfOf>, b: ReturnType<typeof cdfOf>, p
   let prev = Number.NaN
   let sum = 0
   while (i < a.values.length || j < b.values.length) {
-    const x = j >= b.values.length || (i < a.values.length && a.values[i]! <= b.values[j]!) ? a.values[i]! : b.values[j]!
+    const x =
+      j >= b.values.length || (i < a.values.length && a.values[i]! <= b.values[j]!) ? a.values[i]! : b.values[j]!
     if (i + j > 0) {
       const d = Math.abs(fa - fb)
       sum += (power === 1 ? d : d * d) * (x - prev)
@@ -161,7 +170,12 @@ function fillZeroShares(p: Float64Array): void {
   for (let i = 0; i < p.length; i++) if (p[i] === 0) p[i] = fill
 }
 
-function histogramScore(test: 'psi' | 'kl_div' | 'jensenshannon' | 'hellinger', r: Float64Array, c: Float64Array, threshold: number): StatTestResult {
+function histogramScore(
+  test: 'psi' | 'kl_div' | 'jensenshannon' | 'hellinger',
+  r: Float64Array,
+  c: Float64Array,
+  threshold: number,
+): StatTestResult {
   if (test === 'jensenshannon') return distanceResult(test, jensenShannonDistance(r, c), threshold, '>=')
   if (test === 'hellinger') {
     let bc = 0
@@ -187,13 +201,22 @@ function histogramScore(test: 'psi' | 'kl_div' | 'jensenshannon' | 'hellinger', 
 type Outcome = { res: StatTestResult; approximation: SketchApproximation } | { raw: string }
 
 /** A numeric test from the two profiles' sketches (the column is numerical, both sides numeric). */
-function numericFromSketches(test: StatTestName, ref: ColumnProfile, cur: ColumnProfile, threshold: number, nUniqueUnion: number | undefined): Outcome {
+function numericFromSketches(
+  test: StatTestName,
+  ref: ColumnProfile,
+  cur: ColumnProfile,
+  threshold: number,
+  nUniqueUnion: number | undefined,
+): Outcome {
   const nr = ref.present
   const nc = cur.present
   const min = Math.min(ref.moments.min, cur.moments.min)
   const max = Math.max(ref.moments.max, cur.moments.max)
   if (test === 'psi' || test === 'kl_div' || test === 'jensenshannon' || test === 'hellinger') {
-    const bins = test === 'hellinger' ? Math.max(1, nUniqueUnion ?? Math.round(ref.hll.clone().merge(cur.hll).estimate())) : nr + nc
+    const bins =
+      test === 'hellinger'
+        ? Math.max(1, nUniqueUnion ?? Math.round(ref.hll.clone().merge(cur.hll).estimate()))
+        : nr + nc
     const edges = sturgesEdges(min, max, bins)
     const hr = ref.histogram(edges)
     const hc = cur.histogram(edges)
@@ -221,11 +244,26 @@ function numericFromSketches(test: StatTestName, ref: ColumnProfile, cur: Column
       const norm = Math.max(ref.moments.std, 0.001)
       const res = distanceResult(test, cdfIntegral(a, b, 1) / norm, threshold, '>=')
       const maxError = (epsSum * span) / norm
-      return { res, approximation: epsSum === 0 ? { exact: true, source: 'values' } : { exact: false, source: 'quantile_sketch', maxError, note: '∫|F_ref − F_cur| from the KLL CDFs; bound (ε_ref + ε_cur)·(max − min)/std' } }
+      return {
+        res,
+        approximation:
+          epsSum === 0
+            ? { exact: true, source: 'values' }
+            : {
+                exact: false,
+                source: 'quantile_sketch',
+                maxError,
+                note: '∫|F_ref − F_cur| from the KLL CDFs; bound (ε_ref + ε_cur)·(max − min)/std',
+              },
+      }
     }
     const res = distanceResult(test, Math.SQRT2 * Math.sqrt(cdfIntegral(a, b, 2)), threshold, '>')
     const maxError = Math.SQRT2 * Math.sqrt(epsSum * epsSum * span)
-    return { res, approximation: epsSum === 0 ? { exact: true, source: 'values' } : { exact: false, source: 'quantile_sketch', maxError } }
+    return {
+      res,
+      approximation:
+        epsSum === 0 ? { exact: true, source: 'values' } : { exact: false, source: 'quantile_sketch', maxError },
+    }
   }
   if (test === 't_test') {
     const n1 = ref.moments.n
@@ -234,8 +272,12 @@ function numericFromSketches(test: StatTestName, ref: ColumnProfile, cur: Column
     const df = n1 + n2 - 2
     const svar = (ref.moments.m2 + cur.moments.m2) / df
     const t = (ref.moments.mean - cur.moments.mean) / Math.sqrt(svar * (1 / n1 + 1 / n2))
-    if (Number.isNaN(t)) throw new StatTestError('t_test', 'the statistic is undefined: both samples are constant and equal')
-    return { res: pValueResult('t_test', t, studentTTwoSided(t, df), threshold, '<'), approximation: { exact: true, source: 'moments' } }
+    if (Number.isNaN(t))
+      throw new StatTestError('t_test', 'the statistic is undefined: both samples are constant and equal')
+    return {
+      res: pValueResult('t_test', t, studentTTwoSided(t, df), threshold, '<'),
+      approximation: { exact: true, source: 'moments' },
+    }
   }
   return { raw: `${test} needs the raw values (it ranks every value or compares every pair); profiles keep sketches` }
 }
@@ -254,7 +296,11 @@ export function profileColumnDrift(
     referenceMissing: reference?.missing ?? 0,
     currentMissing: current?.missing ?? 0,
   }
-  const fail = (code: ProfileColumnDriftError['error']['code'], message: string, extra: Partial<ProfileColumnDriftError> = {}): ProfileColumnDriftError => ({
+  const fail = (
+    code: ProfileColumnDriftError['error']['code'],
+    message: string,
+    extra: Partial<ProfileColumnDriftError> = {},
+  ): ProfileColumnDriftError => ({
     column,
     status: 'error',
     ...counts,
@@ -264,7 +310,10 @@ export function profileColumnDrift(
   if (reference === undefined) return fail('missing_in_reference', `column '${column}' is not in the reference profile`)
   if (current === undefined) return fail('missing_in_current', `column '${column}' is not in the current profile`)
   if (options.test !== undefined && !isStatTestName(options.test)) {
-    return fail('unknown_test', `unknown drift test '${String(options.test)}' (known: ${Object.keys(STAT_TESTS).join(', ')})`)
+    return fail(
+      'unknown_test',
+      `unknown drift test '${String(options.test)}' (known: ${Object.keys(STAT_TESTS).join(', ')})`,
+    )
   }
   // 1. every value is still there
   if (reference.rows + current.rows <= rawLimit) {
@@ -289,24 +338,49 @@ export function profileColumnDrift(
     const refDistinct = cr?.exact ? cr.counts.size : Number.POSITIVE_INFINITY
     featureType = integerTyped && refDistinct <= 5 ? 'cat' : 'num'
   }
-  if (nr === 0) return fail('empty_reference', `column '${column}' has no values in the reference profile (all ${reference.rows} rows are missing)`, { featureType })
-  if (nc === 0) return fail('empty_current', `column '${column}' has no values in the current profile (all ${current.rows} rows are missing)`, { featureType })
-  if (featureType === 'num' && !bothNumeric) return fail('not_numeric', `column '${column}' is numerical but holds non-numeric values`, { featureType })
+  if (nr === 0)
+    return fail(
+      'empty_reference',
+      `column '${column}' has no values in the reference profile (all ${reference.rows} rows are missing)`,
+      { featureType },
+    )
+  if (nc === 0)
+    return fail(
+      'empty_current',
+      `column '${column}' has no values in the current profile (all ${current.rows} rows are missing)`,
+      { featureType },
+    )
+  if (featureType === 'num' && !bothNumeric)
+    return fail('not_numeric', `column '${column}' is numerical but holds non-numeric values`, { featureType })
   let nUnique: number | undefined
   if (exactCounts) nUnique = new Set([...cr.counts.keys(), ...cc.counts.keys()]).size
   const defaultTest = options.test === undefined
   const test = options.test ?? defaultStatTest(featureType, nr, nUnique ?? Number.POSITIVE_INFINITY)
   const meta = STAT_TESTS[test]
   if (!defaultTest && !meta.featureTypes.includes(featureType)) {
-    return fail('test_not_applicable', `${test} does not apply to ${featureType === 'num' ? 'numerical' : 'categorical'} column '${column}'`, { featureType, test })
+    return fail(
+      'test_not_applicable',
+      `${test} does not apply to ${featureType === 'num' ? 'numerical' : 'categorical'} column '${column}'`,
+      { featureType, test },
+    )
   }
   const threshold = options.threshold ?? meta.defaultThreshold
   let out: Outcome
   try {
     if (featureType === 'cat' || !meta.featureTypes.includes('num')) {
-      if (cr === undefined || cc === undefined) out = { raw: `${test} needs value counts, and a profile keeps none for a column of more than ${2 * reference.options.frequentItemsK} distinct fractional values` }
+      if (cr === undefined || cc === undefined)
+        out = {
+          raw: `${test} needs value counts, and a profile keeps none for a column of more than ${2 * reference.options.frequentItemsK} distinct fractional values`,
+        }
       else {
-        const res = runStatTest(test, new CategoryCountSample(cr.counts), new CategoryCountSample(cc.counts), featureType, threshold, defaultTest)
+        const res = runStatTest(
+          test,
+          new CategoryCountSample(cr.counts),
+          new CategoryCountSample(cc.counts),
+          featureType,
+          threshold,
+          defaultTest,
+        )
         out = {
           res,
           approximation: exactCounts
@@ -320,12 +394,16 @@ export function profileColumnDrift(
       }
     } else out = numericFromSketches(test, reference, current, threshold, nUnique)
   } catch (err) {
-    const message = err instanceof StatTestError ? `column '${column}': ${err.message}` : `column '${column}': ${(err as Error).message}`
+    const message =
+      err instanceof StatTestError
+        ? `column '${column}': ${err.message}`
+        : `column '${column}': ${(err as Error).message}`
     return fail('test_failed', message, { featureType, test })
   }
   if ('raw' in out) return fail('needs_raw_data', `column '${column}': ${out.raw}`, { featureType, test })
   const { res, approximation } = out
-  if (Number.isNaN(res.score)) return fail('test_failed', `${test} gave an undefined result (NaN) for column '${column}'`, { featureType, test })
+  if (Number.isNaN(res.score))
+    return fail('test_failed', `${test} gave an undefined result (NaN) for column '${column}'`, { featureType, test })
   const ok: ProfileColumnDriftOk = {
     column,
     status: 'ok',
@@ -345,10 +423,22 @@ export function profileColumnDrift(
 }
 
 /** datasetDrift from two profiles: the same options and result shape, each column with its `approximation`. */
-export function profileDrift(reference: DatasetProfile, current: DatasetProfile, options: ProfileDriftOptions = {}): ProfileDriftResult {
-  const names = options.columns ? [...options.columns] : [...new Set([...reference.columns.keys(), ...current.columns.keys()])]
+export function profileDrift(
+  reference: DatasetProfile,
+  current: DatasetProfile,
+  options: ProfileDriftOptions = {},
+): ProfileDriftResult {
+  const names = options.columns
+    ? [...options.columns]
+    : [...new Set([...reference.columns.keys(), ...current.columns.keys()])]
   const columns = names.map((name) =>
-    profileColumnDrift(name, reference.column(name), current.column(name), columnOptions(name, options), options.rawLimit),
+    profileColumnDrift(
+      name,
+      reference.column(name),
+      current.column(name),
+      columnOptions(name, options),
+      options.rawLimit,
+    ),
   )
   return { ...summarizeDrift(columns as unknown as ColumnDriftResult[], options), columns }
 }

@@ -3,7 +3,7 @@
 // constant and all-null columns, and the summary statistics side by side.
 
 import { inferFeatureType, type ColumnValues, type Table } from '../drift/column-drift.js'
-import type { FeatureType } from '../stats/types.js'
+import { type FeatureType } from '../stats/types.js'
 import { dataTypeOf, summarizeColumn, valueCounts, type ColumnSummary, type DataType } from './summary.js'
 
 export type QualityCheck =
@@ -102,7 +102,11 @@ function outOfRange(ref: ColumnSummary, current: ColumnValues): ColumnQuality['o
   return { count: out, share: n === 0 ? 0 : out / n, referenceMin: ref.min, referenceMax: ref.max }
 }
 
-function categoryDiff(a: Map<string | number | boolean, number>, b: Map<string | number | boolean, number>, maxListed: number): CategoryDiff {
+function categoryDiff(
+  a: Map<string | number | boolean, number>,
+  b: Map<string | number | boolean, number>,
+  maxListed: number,
+): CategoryDiff {
   const only = [...a.entries()].filter(([k]) => !b.has(k)).sort((x, y) => y[1] - x[1])
   let total = 0
   for (const c of a.values()) total += c
@@ -111,16 +115,26 @@ function categoryDiff(a: Map<string | number | boolean, number>, b: Map<string |
     const s = String(k)
     return s.length > 60 ? `${s.slice(0, 59)}…` : s
   }
-  return { count: only.length, share: total === 0 ? 0 : rows / total, values: only.slice(0, maxListed).map(([k]) => label(k)) }
+  return {
+    count: only.length,
+    share: total === 0 ? 0 : rows / total,
+    values: only.slice(0, maxListed).map(([k]) => label(k)),
+  }
 }
 
-function columnQuality(name: string, ref: ColumnValues | undefined, cur: ColumnValues | undefined, options: DataQualityOptions): ColumnQuality {
+function columnQuality(
+  name: string,
+  ref: ColumnValues | undefined,
+  cur: ColumnValues | undefined,
+  options: DataQualityOptions,
+): ColumnQuality {
   const q: ColumnQuality = { column: name, inReference: ref !== undefined, inCurrent: cur !== undefined }
   const featureType = ref && cur ? (options.featureTypes?.[name] ?? inferFeatureType(ref, cur)) : undefined
   if (featureType) q.featureType = featureType
   const topK = options.topK ?? 10
   // categorical columns: one count of each value per dataset, for the summary and the category diff
-  const countsOf = (v: ColumnValues) => (featureType === 'cat' || dataTypeOf(v) !== 'numeric' ? valueCounts(v) : undefined)
+  const countsOf = (v: ColumnValues) =>
+    featureType === 'cat' || dataTypeOf(v) !== 'numeric' ? valueCounts(v) : undefined
   const refCounts = ref && countsOf(ref)
   const curCounts = cur && countsOf(cur)
   const summarize = (v: ColumnValues, counts: Map<string | number | boolean, number> | undefined) =>
@@ -157,41 +171,110 @@ function findingsOf(q: ColumnQuality, tolerance: number): QualityFinding[] {
   const out: QualityFinding[] = []
   const c = q.column
   const add = (f: Omit<QualityFinding, 'column'>) => out.push({ column: c, ...f })
-  if (!q.inCurrent) add({ check: 'missing_column', dataset: 'current', severity: 'error', message: `column '${c}' is in the reference but not in the current dataset` })
-  if (!q.inReference) add({ check: 'unexpected_column', dataset: 'current', severity: 'warning', message: `column '${c}' is in the current dataset but not in the reference` })
-  const changed = q.referenceType && q.currentType && q.referenceType !== 'empty' && q.currentType !== 'empty' && q.referenceType !== q.currentType
-  if (changed) add({ check: 'type_change', dataset: 'current', severity: 'error', message: `column '${c}' holds ${q.referenceType} values in the reference but ${q.currentType} values in current` })
-  for (const [dataset, s] of [['reference', q.reference], ['current', q.current]] as const) {
+  if (!q.inCurrent)
+    add({
+      check: 'missing_column',
+      dataset: 'current',
+      severity: 'error',
+      message: `column '${c}' is in the reference but not in the current dataset`,
+    })
+  if (!q.inReference)
+    add({
+      check: 'unexpected_column',
+      dataset: 'current',
+      severity: 'warning',
+      message: `column '${c}' is in the current dataset but not in the reference`,
+    })
+  const changed =
+    q.referenceType &&
+    q.currentType &&
+    q.referenceType !== 'empty' &&
+    q.currentType !== 'empty' &&
+    q.referenceType !== q.currentType
+  if (changed)
+    add({
+      check: 'type_change',
+      dataset: 'current',
+      severity: 'error',
+      message: `column '${c}' holds ${q.referenceType} values in the reference but ${q.currentType} values in current`,
+    })
+  for (const [dataset, s] of [
+    ['reference', q.reference],
+    ['current', q.current],
+  ] as const) {
     if (!s || s.rows === 0) continue
-    if (s.count === 0) add({ check: 'all_null', dataset, severity: 'error', message: `column '${c}' is empty (all ${s.rows} values missing) in the ${dataset} dataset`, value: 1 })
-    else if (s.distinct === 1) add({ check: 'constant_column', dataset, severity: 'warning', message: `column '${c}' is constant in the ${dataset} dataset (one value: ${s.top?.[0]?.value ?? (s.min === null ? '' : short(s.min))})`, value: 1 })
+    if (s.count === 0)
+      add({
+        check: 'all_null',
+        dataset,
+        severity: 'error',
+        message: `column '${c}' is empty (all ${s.rows} values missing) in the ${dataset} dataset`,
+        value: 1,
+      })
+    else if (s.distinct === 1)
+      add({
+        check: 'constant_column',
+        dataset,
+        severity: 'warning',
+        message: `column '${c}' is constant in the ${dataset} dataset (one value: ${s.top?.[0]?.value ?? (s.min === null ? '' : short(s.min))})`,
+        value: 1,
+      })
   }
   const rn = q.referenceNullShare
   const cn = q.currentNullShare
   if (typeof rn === 'number' && typeof cn === 'number' && q.current && q.current.count > 0 && cn > rn + tolerance) {
-    add({ check: 'null_share', dataset: 'current', severity: 'warning', message: `column '${c}': ${pct(cn)} of current values are missing (reference: ${pct(rn)})`, value: cn })
+    add({
+      check: 'null_share',
+      dataset: 'current',
+      severity: 'warning',
+      message: `column '${c}': ${pct(cn)} of current values are missing (reference: ${pct(rn)})`,
+      value: cn,
+    })
   }
   if (q.outOfRange && q.outOfRange.count > 0) {
     const r = q.outOfRange
-    add({ check: 'out_of_range', dataset: 'current', severity: 'warning', message: `column '${c}': ${r.count} current values (${pct(r.share)}) outside the reference range [${short(r.referenceMin)}, ${short(r.referenceMax)}]`, value: r.share })
+    add({
+      check: 'out_of_range',
+      dataset: 'current',
+      severity: 'warning',
+      message: `column '${c}': ${r.count} current values (${pct(r.share)}) outside the reference range [${short(r.referenceMin)}, ${short(r.referenceMax)}]`,
+      value: r.share,
+    })
   }
   if (q.newCategories && q.newCategories.count > 0) {
     const n = q.newCategories
-    add({ check: 'new_categories', dataset: 'current', severity: 'warning', message: `column '${c}': ${n.count} new ${n.count === 1 ? 'category' : 'categories'} in current (${pct(n.share)} of rows): ${n.values.slice(0, 3).join(', ')}${n.count > 3 ? ', …' : ''}`, value: n.count })
+    add({
+      check: 'new_categories',
+      dataset: 'current',
+      severity: 'warning',
+      message: `column '${c}': ${n.count} new ${n.count === 1 ? 'category' : 'categories'} in current (${pct(n.share)} of rows): ${n.values.slice(0, 3).join(', ')}${n.count > 3 ? ', …' : ''}`,
+      value: n.count,
+    })
   }
   if (q.missingCategories && q.missingCategories.count > 0) {
     const m = q.missingCategories
-    add({ check: 'missing_categories', dataset: 'current', severity: 'warning', message: `column '${c}': ${m.count} reference ${m.count === 1 ? 'category' : 'categories'} absent from current (${pct(m.share)} of reference rows): ${m.values.slice(0, 3).join(', ')}${m.count > 3 ? ', …' : ''}`, value: m.count })
+    add({
+      check: 'missing_categories',
+      dataset: 'current',
+      severity: 'warning',
+      message: `column '${c}': ${m.count} reference ${m.count === 1 ? 'category' : 'categories'} absent from current (${pct(m.share)} of reference rows): ${m.values.slice(0, 3).join(', ')}${m.count > 3 ? ', …' : ''}`,
+      value: m.count,
+    })
   }
   return out
 }
 
 /** Data quality of `current` against `reference`. Never throws on data. */
 export function dataQuality(reference: Table, current: Table, options: DataQualityOptions = {}): DataQualityResult {
-  const has = (t: Table, name: string) => Object.prototype.hasOwnProperty.call(t, name)
+  const has = (t: Table, name: string) => Object.hasOwn(t, name)
   const names = options.columns ?? [...new Set([...Object.keys(reference), ...Object.keys(current)])]
   const columns = names.map((name) =>
-    columnQuality(name, has(reference, name) ? reference[name] : undefined, has(current, name) ? current[name] : undefined, options),
+    columnQuality(
+      name,
+      has(reference, name) ? reference[name] : undefined,
+      has(current, name) ? current[name] : undefined,
+      options,
+    ),
   )
   const schema: SchemaDiff = {
     missingColumns: names.filter((n) => has(reference, n) && !has(current, n)),
@@ -199,7 +282,13 @@ export function dataQuality(reference: Table, current: Table, options: DataQuali
     typeChanges: [],
   }
   for (const q of columns) {
-    if (q.referenceType && q.currentType && q.referenceType !== 'empty' && q.currentType !== 'empty' && q.referenceType !== q.currentType) {
+    if (
+      q.referenceType &&
+      q.currentType &&
+      q.referenceType !== 'empty' &&
+      q.currentType !== 'empty' &&
+      q.referenceType !== q.currentType
+    ) {
       schema.typeChanges.push({ column: q.column, reference: q.referenceType, current: q.currentType })
     }
   }

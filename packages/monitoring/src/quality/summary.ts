@@ -2,7 +2,7 @@
 // std with ddof=1, quartiles by linear interpolation (numpy's 'linear' method, same rounding).
 // Missing = null, undefined and NaN; ±Infinity is counted apart and left out of the statistics.
 
-import type { ColumnValues, RawValue } from '../drift/column-drift.js'
+import { type ColumnValues, type RawValue } from '../drift/column-drift.js'
 
 /** What a column holds once missing values are dropped. */
 export type DataType = 'numeric' | 'boolean' | 'string' | 'mixed' | 'empty'
@@ -113,7 +113,9 @@ export function isSortedNaNLast(a: Float64Array): boolean {
   return true
 }
 
-function numericStats(sorted: Float64Array): Pick<ColumnSummary, 'mean' | 'std' | 'min' | 'q25' | 'median' | 'q75' | 'max'> {
+function numericStats(
+  sorted: Float64Array,
+): Pick<ColumnSummary, 'mean' | 'std' | 'min' | 'q25' | 'median' | 'q75' | 'max'> {
   const n = sorted.length
   if (n === 0) return { mean: null, std: null, min: null, q25: null, median: null, q75: null, max: null }
   let s = 0

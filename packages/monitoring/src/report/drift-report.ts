@@ -11,7 +11,7 @@ import {
 } from '../drift/column-drift.js'
 import { dataQuality, type ColumnQuality, type QualityFinding, type SchemaDiff } from '../quality/checks.js'
 import { isStatTestName, STAT_TESTS } from '../stats/registry.js'
-import type { FeatureType, StatTestName } from '../stats/types.js'
+import { type FeatureType, type StatTestName } from '../stats/types.js'
 import { categoricalHistogram, numericHistogram, type Histogram, type HistogramOptions } from './histograms.js'
 
 export const DRIFT_REPORT_VERSION = 1
@@ -55,7 +55,12 @@ export interface DriftReport {
   createdAt: string
   reference: DatasetInfo
   current: DatasetInfo
-  options: { driftShare: number; columns?: string[]; tests: { column: string; test: StatTestName }[]; thresholds: { column: string; threshold: number }[] }
+  options: {
+    driftShare: number
+    columns?: string[]
+    tests: { column: string; test: StatTestName }[]
+    thresholds: { column: string; threshold: number }[]
+  }
   drift: Omit<DatasetDriftResult, 'columns'>
   columns: ReportColumn[]
   quality: { schema: SchemaDiff; findings: QualityFinding[] }
@@ -75,7 +80,9 @@ function rowsOf(table: Table, label: string): number {
   const rows = table[names[0]!]!.length
   for (const n of names) {
     if (table[n]!.length !== rows) {
-      throw new DriftReportInputError(`the ${label} dataset's columns differ in length: '${names[0]}' has ${rows} values, '${n}' has ${table[n]!.length}`)
+      throw new DriftReportInputError(
+        `the ${label} dataset's columns differ in length: '${names[0]}' has ${rows} values, '${n}' has ${table[n]!.length}`,
+      )
     }
   }
   if (rows === 0) throw new DriftReportInputError(`the ${label} dataset is empty (no rows)`)
@@ -84,28 +91,35 @@ function rowsOf(table: Table, label: string): number {
 
 function sortedNumbers(table: Table): Table {
   const out: Record<string, Table[string]> = {}
-  for (const [name, values] of Object.entries(table)) out[name] = values instanceof Float64Array ? Float64Array.from(values).sort() : values
+  for (const [name, values] of Object.entries(table))
+    out[name] = values instanceof Float64Array ? Float64Array.from(values).sort() : values
   return out
 }
 
 function checkOptions(reference: Table, current: Table, o: DriftReportOptions): void {
-  const known = (c: string) => Object.prototype.hasOwnProperty.call(reference, c) || Object.prototype.hasOwnProperty.call(current, c)
-  const unknownColumn = (c: string, where: string) => new DriftReportInputError(`unknown column '${c}' in ${where}: it is in neither dataset`)
+  const known = (c: string) => Object.hasOwn(reference, c) || Object.hasOwn(current, c)
+  const unknownColumn = (c: string, where: string) =>
+    new DriftReportInputError(`unknown column '${c}' in ${where}: it is in neither dataset`)
   for (const c of o.columns ?? []) if (!known(c)) throw unknownColumn(c, 'columns')
   for (const [c, t] of Object.entries(o.tests ?? {})) {
     if (!known(c)) throw unknownColumn(c, 'tests')
-    if (!isStatTestName(t)) throw new DriftReportInputError(`unknown drift test '${t}' for column '${c}' (known: ${Object.keys(STAT_TESTS).join(', ')})`)
+    if (!isStatTestName(t))
+      throw new DriftReportInputError(
+        `unknown drift test '${t}' for column '${c}' (known: ${Object.keys(STAT_TESTS).join(', ')})`,
+      )
   }
   for (const [c, t] of Object.entries(o.thresholds ?? {})) {
     if (!known(c)) throw unknownColumn(c, 'thresholds')
-    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new DriftReportInputError(`threshold for column '${c}' must be a finite number >= 0, got ${String(t)}`)
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0)
+      throw new DriftReportInputError(`threshold for column '${c}' must be a finite number >= 0, got ${String(t)}`)
   }
   const share = o.driftShare
   if (share !== undefined && (typeof share !== 'number' || !(share >= 0 && share <= 1))) {
     throw new DriftReportInputError(`drift_share must be a number between 0 and 1, got ${String(share)}`)
   }
   for (const [c, t] of Object.entries(o.featureTypes ?? {})) {
-    if (t !== 'num' && t !== 'cat') throw new DriftReportInputError(`feature type of column '${c}' must be 'num' or 'cat', got '${String(t)}'`)
+    if (t !== 'num' && t !== 'cat')
+      throw new DriftReportInputError(`feature type of column '${c}' must be 'num' or 'cat', got '${String(t)}'`)
   }
 }
 
@@ -114,7 +128,11 @@ function checkOptions(reference: Table, current: Table, o: DriftReportOptions): 
  * input no report can come from (unknown columns or tests, a test that does not apply to its
  * column's type, empty datasets); any other problem is a per-column error inside the report.
  */
-export function buildDriftReport(referenceInput: Table, currentInput: Table, options: DriftReportOptions = {}): DriftReport {
+export function buildDriftReport(
+  referenceInput: Table,
+  currentInput: Table,
+  options: DriftReportOptions = {},
+): DriftReport {
   const referenceRows = rowsOf(referenceInput, 'reference')
   const currentRows = rowsOf(currentInput, 'current')
   checkOptions(referenceInput, currentInput, options)
@@ -132,14 +150,19 @@ export function buildDriftReport(referenceInput: Table, currentInput: Table, opt
     perColumn,
     ...(options.driftShare !== undefined && { driftShare: options.driftShare }),
   })
-  const misfit = drift.columns.find((c) => c.status === 'error' && (c.error.code === 'test_not_applicable' || c.error.code === 'unknown_test'))
+  const misfit = drift.columns.find(
+    (c) => c.status === 'error' && (c.error.code === 'test_not_applicable' || c.error.code === 'unknown_test'),
+  )
   if (misfit && misfit.status === 'error') throw new DriftReportInputError(misfit.error.message)
 
   const featureTypes: Record<string, FeatureType> = {}
   for (const c of drift.columns) if (c.featureType) featureTypes[c.column] = c.featureType
   const names = drift.columns.map((c) => c.column)
-  const quality = dataQuality(reference, current, { columns: names, featureTypes: { ...featureTypes, ...options.featureTypes } })
-  const has = (t: Table, n: string) => Object.prototype.hasOwnProperty.call(t, n)
+  const quality = dataQuality(reference, current, {
+    columns: names,
+    featureTypes: { ...featureTypes, ...options.featureTypes },
+  })
+  const has = (t: Table, n: string) => Object.hasOwn(t, n)
   const columns: ReportColumn[] = drift.columns.map((d, i) => {
     const q = quality.columns[i]!
     const out: ReportColumn = { column: d.column, drift: d, quality: q }
@@ -153,7 +176,11 @@ export function buildDriftReport(referenceInput: Table, currentInput: Table, opt
     return out
   })
   const { columns: _omit, ...summary } = drift
-  const info = (name: string | undefined, rows: number, table: Table): DatasetInfo => ({ ...(name !== undefined && { name }), rows, columns: Object.keys(table).length })
+  const info = (name: string | undefined, rows: number, table: Table): DatasetInfo => ({
+    ...(name !== undefined && { name }),
+    rows,
+    columns: Object.keys(table).length,
+  })
   return {
     kind: 'keel.drift_report',
     version: DRIFT_REPORT_VERSION,

@@ -2,7 +2,7 @@
 // number of distinct values: numeric columns get at most `maxBins` bins on shared edges, categorical
 // columns their `topK` most frequent categories plus one "other" count.
 
-import type { ColumnValues } from '../drift/column-drift.js'
+import { type ColumnValues } from '../drift/column-drift.js'
 import { valueCounts } from '../quality/summary.js'
 
 export interface NumericHistogram {
@@ -70,7 +70,11 @@ function countInto(values: ColumnValues, edges: number[], counts: number[]): voi
 }
 
 /** A numeric histogram of both samples on shared equal-width edges over their finite values. */
-export function numericHistogram(reference: ColumnValues, current: ColumnValues, options: HistogramOptions = {}): NumericHistogram | undefined {
+export function numericHistogram(
+  reference: ColumnValues,
+  current: ColumnValues,
+  options: HistogramOptions = {},
+): NumericHistogram | undefined {
   const r = finiteRange(reference)
   const c = finiteRange(current)
   const n = r.n + c.n
@@ -88,7 +92,11 @@ export function numericHistogram(reference: ColumnValues, current: ColumnValues,
 }
 
 /** The top-k categories of both samples together (by combined share), and the rest as "other". */
-export function categoricalHistogram(reference: ColumnValues, current: ColumnValues, options: HistogramOptions = {}): CategoricalHistogram {
+export function categoricalHistogram(
+  reference: ColumnValues,
+  current: ColumnValues,
+  options: HistogramOptions = {},
+): CategoricalHistogram {
   const rc = valueCounts(reference)
   const cc = valueCounts(current)
   let rn = 0
@@ -97,7 +105,10 @@ export function categoricalHistogram(reference: ColumnValues, current: ColumnVal
   for (const v of cc.values()) cn += v
   const keys = new Set([...rc.keys(), ...cc.keys()])
   const weight = (k: string | number | boolean) => (rn ? (rc.get(k) ?? 0) / rn : 0) + (cn ? (cc.get(k) ?? 0) / cn : 0)
-  const top = [...keys].map((k) => ({ k, w: weight(k) })).sort((a, b) => b.w - a.w).slice(0, Math.max(1, options.topK ?? 20))
+  const top = [...keys]
+    .map((k) => ({ k, w: weight(k) }))
+    .sort((a, b) => b.w - a.w)
+    .slice(0, Math.max(1, options.topK ?? 20))
   const maxLen = options.maxLabelLength ?? 80
   const label = (k: string | number | boolean) => {
     const s = String(k)

@@ -2,8 +2,8 @@
 // script for sorting, filtering and expanding rows; no external scripts, fonts or images. Light
 // and dark follow the reader's system setting. Its size follows the number of columns only.
 
-import type { ColumnSummary } from '../quality/summary.js'
-import type { DriftReport, ReportColumn } from './drift-report.js'
+import { type ColumnSummary } from '../quality/summary.js'
+import { type DriftReport, type ReportColumn } from './drift-report.js'
 import { escapeHtml as e, formatNumber as num, formatPercent as pct } from './format.js'
 import { histogramSvg } from './svg.js'
 
@@ -76,10 +76,17 @@ function statsTable(c: ReportColumn): string {
   const r = c.quality.reference
   const u = c.quality.current
   const numeric = (r?.mean ?? u?.mean) !== undefined && (r?.mean !== null || u?.mean !== null)
-  const rows = STAT_ROWS.filter(([k]) => numeric || !['mean', 'std', 'min', '25%', '50%', '75%', 'max', 'infinite'].includes(k))
-  let html = '<table class="stats"><thead><tr><th></th><th class="n">reference</th><th class="n">current</th></tr></thead><tbody>'
+  const rows = STAT_ROWS.filter(
+    ([k]) => numeric || !['mean', 'std', 'min', '25%', '50%', '75%', 'max', 'infinite'].includes(k),
+  )
+  let html =
+    '<table class="stats"><thead><tr><th></th><th class="n">reference</th><th class="n">current</th></tr></thead><tbody>'
   for (const [k, f] of rows) html += `<tr><td>${k}<td>${r ? f(r) : '—'}<td>${u ? f(u) : '—'}</tr>`
-  const top = (s: ColumnSummary | undefined) => (s?.top ?? []).slice(0, 3).map((t) => `${e(cut(t.value, 30))} (${num(t.count)})`).join(', ') || '—'
+  const top = (s: ColumnSummary | undefined) =>
+    (s?.top ?? [])
+      .slice(0, 3)
+      .map((t) => `${e(cut(t.value, 30))} (${num(t.count)})`)
+      .join(', ') || '—'
   if (r?.top || u?.top) html += `<tr><td>top values<td class="t">${top(r)}<td class="t">${top(u)}</tr>`
   return `${html}</tbody></table>`
 }
@@ -91,13 +98,20 @@ function columnBody(c: ReportColumn, findings: DriftReport['quality']['findings'
   const score = d.status === 'ok' ? d.score : ''
   const stat = d.status === 'ok' && Number.isFinite(d.statistic) ? d.statistic : ''
   const dataType = c.quality.referenceType ?? c.quality.currentType
-  const typeLabel = d.featureType === 'num' || (!d.featureType && dataType === 'numeric') ? 'numerical' : d.featureType === 'cat' || (dataType && dataType !== 'empty') ? 'categorical' : '—'
+  const typeLabel =
+    d.featureType === 'num' || (!d.featureType && dataType === 'numeric')
+      ? 'numerical'
+      : d.featureType === 'cat' || (dataType && dataType !== 'empty')
+        ? 'categorical'
+        : '—'
   const attrs = `data-name="${e(c.column)}" data-type="${e(typeLabel)}" data-test="${e(d.test ?? '')}" data-stat="${stat}" data-score="${score}" data-drifted="${d.status === 'ok' && d.drifted ? 1 : 0}" data-issues="${mine.length}"`
   const plot = c.histogram
     ? `<div><div class="legend"><span class="sw" style="background:var(--ref)"></span>reference<span class="sw" style="background:var(--cur)"></span>current</div>${histogramSvg(c.histogram)}</div>`
     : '<div class="empty">No values to plot.</div>'
   const errorLine = d.status === 'error' ? `<p class="err-msg">${e(d.error.message)}</p>` : ''
-  const list = mine.length ? `<ul class="findings">${mine.map((f) => `<li class="${f.severity === 'error' ? 'bad' : 'warn'}">${e(f.message)}</li>`).join('')}</ul>` : ''
+  const list = mine.length
+    ? `<ul class="findings">${mine.map((f) => `<li class="${f.severity === 'error' ? 'bad' : 'warn'}">${e(f.message)}</li>`).join('')}</ul>`
+    : ''
   return (
     `<tbody class="col" ${attrs}><tr class="row" tabindex="0" aria-expanded="false"><td><span class="tog">▸</span> <span class="name">${e(c.column)}</span></td><td>${e(typeLabel)}</td>${driftCells(c)}` +
     `<td class="n ${worst}">${mine.length || ''}</td></tr>` +
@@ -110,12 +124,17 @@ export function renderHtmlReport(report: DriftReport): string {
   const d = report.drift
   const findings = report.quality.findings
   const errors = findings.filter((f) => f.severity === 'error').length
-  const verdict = d.datasetDrift ? '<span class="bad">Drift detected</span>' : '<span class="ok">No dataset drift</span>'
-  const ds = (label: string, x: DriftReport['reference']) => `${label}: ${x.name ? `<b>${e(x.name)}</b> ` : ''}${num(x.rows)} rows × ${num(x.columns)} columns`
+  const verdict = d.datasetDrift
+    ? '<span class="bad">Drift detected</span>'
+    : '<span class="ok">No dataset drift</span>'
+  const ds = (label: string, x: DriftReport['reference']) =>
+    `${label}: ${x.name ? `<b>${e(x.name)}</b> ` : ''}${num(x.rows)} rows × ${num(x.columns)} columns`
   const head = ['Column', 'Type', 'Test', 'Statistic', 'p-value / distance', 'Threshold', 'Drift', 'Issues']
   const keys = ['name', 'type', 'test', 'stat', 'score', '', 'drifted', 'issues']
   const numeric = new Set([3, 4, 5, 7])
-  const th = head.map((h, i) => `<th${keys[i] ? ` data-key="${keys[i]}"` : ''}${numeric.has(i) ? ' class="n"' : ''}>${h}</th>`).join('')
+  const th = head
+    .map((h, i) => `<th${keys[i] ? ` data-key="${keys[i]}"` : ''}${numeric.has(i) ? ' class="n"' : ''}>${h}</th>`)
+    .join('')
   const schema = report.quality.schema
   const schemaLines = [
     schema.missingColumns.length ? `Missing in current: ${schema.missingColumns.map(e).join(', ')}` : '',

@@ -1,7 +1,7 @@
 // Inline SVG plots of a report column: reference against current, as shares of each dataset's
 // non-missing values. Compact paths (one per dataset), so a plot is a few KB at most.
 
-import type { CategoricalHistogram, Histogram, NumericHistogram } from './histograms.js'
+import { type CategoricalHistogram, type Histogram, type NumericHistogram } from './histograms.js'
 import { escapeHtml, formatNumber } from './format.js'
 
 const r1 = (x: number) => Math.round(x * 10) / 10
@@ -34,9 +34,19 @@ function numericSvg(h: NumericHistogram): string {
   }
   const lo = h.edges[0]!
   const hi = h.edges[h.edges.length - 1]!
-  const ticks = lo === hi ? [[left + pw / 2, lo]] : [[left, lo], [left + pw / 2, (lo + hi) / 2], [left + pw, hi]]
+  const ticks =
+    lo === hi
+      ? [[left + pw / 2, lo]]
+      : [
+          [left, lo],
+          [left + pw / 2, (lo + hi) / 2],
+          [left + pw, hi],
+        ]
   const xLabels = ticks
-    .map(([x, v], i) => `<text x="${r1(x!)}" y="${H - 8}" text-anchor="${ticks.length === 1 ? 'middle' : ['start', 'middle', 'end'][i]}">${escapeHtml(formatNumber(v!))}</text>`)
+    .map(
+      ([x, v], i) =>
+        `<text x="${r1(x!)}" y="${H - 8}" text-anchor="${ticks.length === 1 ? 'middle' : ['start', 'middle', 'end'][i]}">${escapeHtml(formatNumber(v!))}</text>`,
+    )
     .join('')
   return (
     `<svg class="plot" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="histogram of reference and current">` +

@@ -1,7 +1,7 @@
 // Evidently's binning for the histogram tests (stattests/utils.py::get_binned_data) and NumPy's
 // pieces it relies on: np.histogram_bin_edges(bins="sturges") and np.histogram over given edges.
 
-import type { Category, FeatureType } from './types.js'
+import { type Category, type FeatureType } from './types.js'
 import { distinctSorted, lowerBound, sortedSample, upperBound } from './sample.js'
 
 /**
@@ -31,7 +31,7 @@ export function linspace(start: number, stop: number, num: number): Float64Array
   const div = num - 1
   const delta = stop - start
   const step = delta / div
-  for (let i = 0; i < num; i++) out[i] = step === 0 ? ((i / div) * delta) + start : i * step + start
+  for (let i = 0; i < num; i++) out[i] = step === 0 ? (i / div) * delta + start : i * step + start
   if (num > 1) out[num - 1] = stop
   return out
 }

@@ -19,10 +19,15 @@ function nonEmpty(test: StatTestName, r: BinnableSample, c: BinnableSample): voi
  * to the current size; scipy.stats.chisquare(observed=current counts, expected). A category seen
  * only in current makes the statistic infinite (p = 0). Drift when p < 0.05.
  */
-export function chiSquare(reference: BinnableSample, current: BinnableSample, opts: CategoricalTestOptions = {}): StatTestResult {
+export function chiSquare(
+  reference: BinnableSample,
+  current: BinnableSample,
+  opts: CategoricalTestOptions = {},
+): StatTestResult {
   nonEmpty('chisquare', reference, current)
   const al = alignCounts(categoryCounts(reference), categoryCounts(current))
-  if (al.keys.length < 2) throw new StatTestError('chisquare', 'needs at least 2 categories across both samples (found 1)')
+  if (al.keys.length < 2)
+    throw new StatTestError('chisquare', 'needs at least 2 categories across both samples (found 1)')
   const kNorm = current.length / reference.length
   let stat = 0
   for (let i = 0; i < al.keys.length; i++) {
@@ -47,7 +52,11 @@ function compareCategories(a: Category, b: Category): number {
  * sorted order against all others, two-proportion z with the pooled proportion,
  * p = 2·(1 − Φ(|z|)). Drift when p < 0.05.
  */
-export function zTest(reference: BinnableSample, current: BinnableSample, opts: CategoricalTestOptions = {}): StatTestResult {
+export function zTest(
+  reference: BinnableSample,
+  current: BinnableSample,
+  opts: CategoricalTestOptions = {},
+): StatTestResult {
   nonEmpty('z', reference, current)
   const rc = categoryCounts(reference)
   const cc = categoryCounts(current)
@@ -74,7 +83,11 @@ export function zTest(reference: BinnableSample, current: BinnableSample, opts: 
  * (and therefore Evidently) rejects samples whose sizes differ by more than a relative 1e-8.
  * Drift when p < 0.1.
  */
-export function gTest(reference: BinnableSample, current: BinnableSample, opts: CategoricalTestOptions = {}): StatTestResult {
+export function gTest(
+  reference: BinnableSample,
+  current: BinnableSample,
+  opts: CategoricalTestOptions = {},
+): StatTestResult {
   nonEmpty('g_test', reference, current)
   const al = alignCounts(categoryCounts(reference), categoryCounts(current))
   const sumObs = current.length
@@ -131,16 +144,25 @@ export function fisherExact2x2(a: number, b: number, c: number, d: number): { od
  * Evidently's fisher_exact: binary data of equal-size samples; table
  * [[cur ones, cur zeros], [ref ones, ref zeros]]. Drift when p < 0.1.
  */
-export function fisherExact(reference: BinnableSample, current: BinnableSample, opts: CategoricalTestOptions = {}): StatTestResult {
+export function fisherExact(
+  reference: BinnableSample,
+  current: BinnableSample,
+  opts: CategoricalTestOptions = {},
+): StatTestResult {
   nonEmpty('fisher_exact', reference, current)
   if (reference.length !== current.length) {
-    throw new StatTestError('fisher_exact', `Evidently requires samples of equal length (reference ${reference.length}, current ${current.length})`)
+    throw new StatTestError(
+      'fisher_exact',
+      `Evidently requires samples of equal length (reference ${reference.length}, current ${current.length})`,
+    )
   }
   const rc = categoryCounts(reference)
   const cc = categoryCounts(current)
-  if (rc.size > 2 || cc.size > 2) throw new StatTestError('fisher_exact', 'expects binary data, found more than 2 categories')
+  if (rc.size > 2 || cc.size > 2)
+    throw new StatTestError('fisher_exact', 'expects binary data, found more than 2 categories')
   const keys = [...new Set([...rc.keys(), ...cc.keys()])]
-  if (keys.length > 2) throw new StatTestError('fisher_exact', 'expects binary data, found more than 2 categories in the union')
+  if (keys.length > 2)
+    throw new StatTestError('fisher_exact', 'expects binary data, found more than 2 categories in the union')
   const one = keys[1]
   const oneRef = one === undefined ? 0 : (rc.get(one) ?? 0)
   const oneCur = one === undefined ? 0 : (cc.get(one) ?? 0)

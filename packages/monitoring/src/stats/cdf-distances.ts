@@ -30,7 +30,11 @@ export function cdfDistanceIntegral(u: Float64Array, v: Float64Array, p: 1 | 2):
 }
 
 /** Wasserstein-1 distance normed by the reference's population std (floored at 0.001); drift when >= 0.1. */
-export function wasserstein(reference: ArrayLike<number>, current: ArrayLike<number>, opts: NumericTestOptions = {}): StatTestResult {
+export function wasserstein(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  opts: NumericTestOptions = {},
+): StatTestResult {
   const { r, c } = prepare('wasserstein', reference, current)
   const norm = Math.max(meanStd(r).std, 0.001)
   const w = cdfDistanceIntegral(r, c, 1)
@@ -38,7 +42,11 @@ export function wasserstein(reference: ArrayLike<number>, current: ArrayLike<num
 }
 
 /** Energy distance scipy.stats.energy_distance = sqrt(2·∫(F_ref − F_cur)²); drift when > 0.1. */
-export function energyDistance(reference: ArrayLike<number>, current: ArrayLike<number>, opts: NumericTestOptions = {}): StatTestResult {
+export function energyDistance(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  opts: NumericTestOptions = {},
+): StatTestResult {
   const { r, c } = prepare('ed', reference, current)
   const d = Math.SQRT2 * Math.sqrt(cdfDistanceIntegral(r, c, 2))
   return distanceResult('ed', d, opts.threshold ?? 0.1, '>')

@@ -56,7 +56,7 @@ const STIRLING = [
 ]
 
 function clip01(p: number): number {
-  return p < 0 ? 0 : p > 1 ? 1 : p
+  return p < 0 ? 0 : Math.min(p, 1)
 }
 
 function logNFactorialDivNPowN(n: number): number {
@@ -85,13 +85,13 @@ export function smirnov(n: number, x: number): number {
     alpha = 0
   }
   if (nxfl === 0 || (nxfl === 1 && alpha === 0)) {
-    const t = Math.pow(1 + x, n - 1)
+    const t = (1 + x) ** (n - 1)
     return 1 - x * t
   }
   if (-2 * n * x * x < -708.3964185322641) return 0
-  if (nxfl >= n - 1) return Math.pow(1 - x, n)
+  if (nxfl >= n - 1) return (1 - x) ** n
   if (n > 1_000_000) {
-    const logp = -Math.pow(6 * n * x + 1, 2) / 18 / n
+    const logp = -((6 * n * x + 1) ** 2) / 18 / n
     return logp < -Math.LN2 ? Math.exp(logp) : 1 + Math.expm1(logp)
   }
   let n1mxfl = n - nxfl - (alpha === 0 ? 0 : 1)
@@ -303,7 +303,7 @@ function kolmognPelzGood(n: number, x: number): number {
     const m2 = m * m
     const m4 = m2 * m2
     const m6 = m4 * m2
-    const qp = Math.pow(q, 8 * k)
+    const qp = q ** (8 * k)
     const coeffs = [1, k1a + k1b * m2, k2a + k2b * m2 + k2c * m4, k3a + k3b * m2 + k3c * m4 + k3d * m6]
     for (let i = 0; i < 4; i++) K[i] = K[i]! * qp + coeffs[i]!
   }
@@ -323,7 +323,7 @@ function kolmognPelzGood(n: number, x: number): number {
   K[2] = K[2]! + (k2extra * PI2 * SQRT2PI) / (-36 * z3)
   K[3] = K[3]! + (k3extra * PI2 * SQRT2PI) / (216 * z6)
   let sum = 0
-  for (let i = 0; i < 4; i++) sum += K[i]! / Math.pow(n, i / 2)
+  for (let i = 0; i < 4; i++) sum += K[i]! / n ** (i / 2)
   return sum
 }
 

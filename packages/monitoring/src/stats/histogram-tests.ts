@@ -1,6 +1,13 @@
 // Distance tests over Evidently's histograms: psi, kl_div, jensenshannon, hellinger.
 
-import { alignCounts, binnedPercents, categoryCounts, histogramSorted, sturgesEdges, type BinnableSample } from './binning.js'
+import {
+  alignCounts,
+  binnedPercents,
+  categoryCounts,
+  histogramSorted,
+  sturgesEdges,
+  type BinnableSample,
+} from './binning.js'
 import { sortedSample } from './sample.js'
 import { distanceResult, StatTestError, type FeatureType, type StatTestName, type StatTestResult } from './types.js'
 
@@ -15,7 +22,11 @@ function checkNonEmpty(test: StatTestName, r: BinnableSample, c: BinnableSample)
 }
 
 /** Population Stability Index, Σ (ref − cur)·ln(ref / cur) over zero-filled bins; drift when >= 0.1. */
-export function psi(reference: BinnableSample, current: BinnableSample, opts: HistogramTestOptions = {}): StatTestResult {
+export function psi(
+  reference: BinnableSample,
+  current: BinnableSample,
+  opts: HistogramTestOptions = {},
+): StatTestResult {
   checkNonEmpty('psi', reference, current)
   const { reference: r, current: c } = binnedPercents(reference, current, opts.featureType ?? 'num', true)
   let s = 0
@@ -31,7 +42,11 @@ function xlogy_rel(p: number, q: number): number {
 }
 
 /** Kullback–Leibler divergence scipy.stats.entropy(ref, cur) over zero-filled bins; drift when >= 0.1. */
-export function klDiv(reference: BinnableSample, current: BinnableSample, opts: HistogramTestOptions = {}): StatTestResult {
+export function klDiv(
+  reference: BinnableSample,
+  current: BinnableSample,
+  opts: HistogramTestOptions = {},
+): StatTestResult {
   checkNonEmpty('kl_div', reference, current)
   const { reference: r, current: c } = binnedPercents(reference, current, opts.featureType ?? 'num', true)
   let sr = 0
@@ -82,7 +97,11 @@ export function jensenShannonDistance(p: Float64Array, q: Float64Array): number 
  * over the categories. Numerical: Sturges edges over the union of the distinct values, density
  * histograms, BC = Σ sqrt(h_ref·h_cur)·bin_width. Drift when >= 0.1.
  */
-export function hellinger(reference: BinnableSample, current: BinnableSample, opts: HistogramTestOptions = {}): StatTestResult {
+export function hellinger(
+  reference: BinnableSample,
+  current: BinnableSample,
+  opts: HistogramTestOptions = {},
+): StatTestResult {
   checkNonEmpty('hellinger', reference, current)
   let bc = 0
   if ((opts.featureType ?? 'num') === 'cat') {

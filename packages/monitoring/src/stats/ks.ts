@@ -87,7 +87,11 @@ export function ksPValue(d: number, n1: number, n2: number): { d: number; pValue
 }
 
 /** Two-sample Kolmogorov–Smirnov (scipy.stats.ks_2samp, two-sided, method='auto'); drift when p <= 0.05. */
-export function ks(reference: ArrayLike<number>, current: ArrayLike<number>, opts: NumericTestOptions = {}): StatTestResult {
+export function ks(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  opts: NumericTestOptions = {},
+): StatTestResult {
   const { r, c } = prepare('ks', reference, current)
   const res = ksPValue(ksStatistic(r, c), r.length, c.length)
   return pValueResult('ks', res.d, res.pValue, opts.threshold ?? 0.05, '<=')

@@ -48,7 +48,11 @@ export interface MmdOptions extends NumericTestOptions {
  * median of the reference's squared distances, unbiased MMD², permutation p-value over
  * `permutations` (100) shuffles of a seeded PRNG (Evidently's is unseeded); drift when p < 0.1.
  */
-export function empiricalMmd(reference: ArrayLike<number>, current: ArrayLike<number>, opts: MmdOptions = {}): StatTestResult {
+export function empiricalMmd(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  opts: MmdOptions = {},
+): StatTestResult {
   const x = Float64Array.from(reference)
   const y = Float64Array.from(current)
   const nx = x.length
@@ -56,9 +60,15 @@ export function empiricalMmd(reference: ArrayLike<number>, current: ArrayLike<nu
   if (nx < 2 || ny < 2) throw new StatTestError('empirical_mmd', 'needs at least 2 values in each sample')
   const N = nx + ny
   const maxN = opts.maxPooledSize ?? 3000
-  if (N > maxN) throw new StatTestError('empirical_mmd', `builds an N×N kernel matrix; sample the data to at most ${maxN} values in total (got ${N})`)
-  for (const v of x) if (!Number.isFinite(v)) throw new StatTestError('empirical_mmd', 'the samples contain NaN or ±Infinity')
-  for (const v of y) if (!Number.isFinite(v)) throw new StatTestError('empirical_mmd', 'the samples contain NaN or ±Infinity')
+  if (N > maxN)
+    throw new StatTestError(
+      'empirical_mmd',
+      `builds an N×N kernel matrix; sample the data to at most ${maxN} values in total (got ${N})`,
+    )
+  for (const v of x)
+    if (!Number.isFinite(v)) throw new StatTestError('empirical_mmd', 'the samples contain NaN or ±Infinity')
+  for (const v of y)
+    if (!Number.isFinite(v)) throw new StatTestError('empirical_mmd', 'the samples contain NaN or ±Infinity')
   const dist = (a: number, b: number): number => b * b - 2 * (a * b) + a * a
   const dxx = new Float64Array(nx * nx)
   for (let i = 0; i < nx; i++) for (let j = 0; j < nx; j++) dxx[i * nx + j] = dist(x[i]!, x[j]!)
@@ -75,7 +85,14 @@ export function empiricalMmd(reference: ArrayLike<number>, current: ArrayLike<nu
     for (let j = 0; j < N; j++) {
       if (i === j) continue
       // rbf(x, y) evaluates dist(row sample value, column sample value)
-      const d = i < nx && j < nx ? dxx[i * nx + j]! : i < nx ? dist(pool[i]!, pool[j]!) : j < nx ? dist(pool[j]!, pool[i]!) : dist(pool[i]!, pool[j]!)
+      const d =
+        i < nx && j < nx
+          ? dxx[i * nx + j]!
+          : i < nx
+            ? dist(pool[i]!, pool[j]!)
+            : j < nx
+              ? dist(pool[j]!, pool[i]!)
+              : dist(pool[i]!, pool[j]!)
       K[i * N + j] = Math.exp(-gamma * d)
     }
   const A = 1 / (nx * (nx - 1))

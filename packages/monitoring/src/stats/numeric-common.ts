@@ -12,10 +12,21 @@ export interface NumericTestOptions {
 export function prepare(test: StatTestName, reference: ArrayLike<number>, current: ArrayLike<number>, min = 1) {
   const r = sortedSample(reference)
   const c = sortedSample(current)
-  if (r.length < min) throw new StatTestError(test, min === 1 ? 'the reference sample is empty' : `needs at least ${min} reference values`)
-  if (c.length < min) throw new StatTestError(test, min === 1 ? 'the current sample is empty' : `needs at least ${min} current values`)
-  if (Number.isNaN(r[r.length - 1]!) || Number.isNaN(c[c.length - 1]!)) throw new StatTestError(test, 'the samples contain NaN')
-  if (!Number.isFinite(r[0]!) || !Number.isFinite(r[r.length - 1]!) || !Number.isFinite(c[0]!) || !Number.isFinite(c[c.length - 1]!))
+  if (r.length < min)
+    throw new StatTestError(
+      test,
+      min === 1 ? 'the reference sample is empty' : `needs at least ${min} reference values`,
+    )
+  if (c.length < min)
+    throw new StatTestError(test, min === 1 ? 'the current sample is empty' : `needs at least ${min} current values`)
+  if (Number.isNaN(r[r.length - 1]!) || Number.isNaN(c[c.length - 1]!))
+    throw new StatTestError(test, 'the samples contain NaN')
+  if (
+    !Number.isFinite(r[0]!) ||
+    !Number.isFinite(r[r.length - 1]!) ||
+    !Number.isFinite(c[0]!) ||
+    !Number.isFinite(c[c.length - 1]!)
+  )
     throw new StatTestError(test, 'the samples contain ±Infinity')
   return { r, c }
 }

@@ -55,7 +55,11 @@ function polyfit2(x: number[], y: number[]): [number, number, number] {
  * standardized statistic and SciPy's p-value, interpolated from Scholz & Stephens' table and
  * capped to [0.001, 0.25]. Drift when p < 0.1.
  */
-export function anderson(reference: ArrayLike<number>, current: ArrayLike<number>, opts: NumericTestOptions = {}): StatTestResult {
+export function anderson(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  opts: NumericTestOptions = {},
+): StatTestResult {
   const { r, c } = prepare('anderson', reference, current)
   const n = [r.length, c.length]
   const N = n[0]! + n[1]!
@@ -108,7 +112,8 @@ export function anderson(reference: ArrayLike<number>, current: ArrayLike<number
     const [p2, p1, p0] = polyfit2(critical, AD_SIG.map(Math.log))
     p = Math.exp((p2 * A2 + p1) * A2 + p0)
   }
-  if (!Number.isFinite(A2)) throw new StatTestError('anderson', 'the statistic is undefined for these samples (too few values)')
+  if (!Number.isFinite(A2))
+    throw new StatTestError('anderson', 'the statistic is undefined for these samples (too few values)')
   return pValueResult('anderson', A2, p, opts.threshold ?? 0.1, '<')
 }
 
@@ -160,7 +165,11 @@ function cvmExactPValue(s: number, m: number, n: number): number {
 }
 
 /** Two-sample Cramér–von Mises (exact when both sizes <= 20, else asymptotic); drift when p <= 0.1. */
-export function cramerVonMises(reference: ArrayLike<number>, current: ArrayLike<number>, opts: NumericTestOptions = {}): StatTestResult {
+export function cramerVonMises(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  opts: NumericTestOptions = {},
+): StatTestResult {
   const { r, c } = prepare('cramer_von_mises', reference, current, 2)
   const nx = r.length
   const ny = c.length
@@ -239,7 +248,11 @@ export interface MannWhitneyOptions extends NumericTestOptions {
 }
 
 /** Mann–Whitney U with Evidently's alternative="less" by default; statistic = U of the reference; drift when p < 0.05. */
-export function mannWhitney(reference: ArrayLike<number>, current: ArrayLike<number>, opts: MannWhitneyOptions = {}): StatTestResult {
+export function mannWhitney(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  opts: MannWhitneyOptions = {},
+): StatTestResult {
   const { r, c } = prepare('mannw', reference, current)
   const n1 = r.length
   const n2 = c.length
@@ -281,7 +294,11 @@ export interface TTestOptions extends NumericTestOptions {
 }
 
 /** Two-sample t-test (pooled variance by default, as Evidently); drift when p < 0.05. */
-export function tTest(reference: ArrayLike<number>, current: ArrayLike<number>, opts: TTestOptions = {}): StatTestResult {
+export function tTest(
+  reference: ArrayLike<number>,
+  current: ArrayLike<number>,
+  opts: TTestOptions = {},
+): StatTestResult {
   const { r, c } = prepare('t_test', reference, current, 2)
   const n1 = r.length
   const n2 = c.length
@@ -302,7 +319,8 @@ export function tTest(reference: ArrayLike<number>, current: ArrayLike<number>, 
     denom = Math.sqrt(svar * (1 / n1 + 1 / n2))
   }
   const t = (a.mean - b.mean) / denom
-  if (Number.isNaN(t)) throw new StatTestError('t_test', 'the statistic is undefined: both samples are constant and equal')
+  if (Number.isNaN(t))
+    throw new StatTestError('t_test', 'the statistic is undefined: both samples are constant and equal')
   const p = studentTTwoSided(t, df)
   return pValueResult('t_test', t, p, opts.threshold ?? 0.05, '<')
 }

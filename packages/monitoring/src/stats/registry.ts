@@ -1,10 +1,19 @@
 // The registry of drift tests by Evidently's names: allowed column types, default thresholds,
 // and one entry point that runs any of them.
 
-import type { BinnableSample } from './binning.js'
+import { type BinnableSample } from './binning.js'
 import { chiSquare, fisherExact, gTest, tvd, zTest } from './categorical-tests.js'
 import { hellinger, jensenShannon, klDiv, psi } from './histogram-tests.js'
-import { anderson, cramerVonMises, empiricalMmd, energyDistance, ks, mannWhitney, tTest, wasserstein } from './numeric-tests.js'
+import {
+  anderson,
+  cramerVonMises,
+  empiricalMmd,
+  energyDistance,
+  ks,
+  mannWhitney,
+  tTest,
+  wasserstein,
+} from './numeric-tests.js'
 import { StatTestError, type FeatureType, type StatTestName, type StatTestResult } from './types.js'
 
 export interface StatTestInfo {
@@ -45,7 +54,7 @@ export const STAT_TESTS: Readonly<Record<StatTestName, StatTestInfo>> = {
 }
 
 export function isStatTestName(name: string): name is StatTestName {
-  return Object.prototype.hasOwnProperty.call(STAT_TESTS, name)
+  return Object.hasOwn(STAT_TESTS, name)
 }
 
 /**
@@ -64,27 +73,47 @@ export function runStatTest(
   const meta = STAT_TESTS[name]
   if (!meta) throw new Error(`unknown drift test '${String(name)}'`)
   if (!skipTypeCheck && !meta.featureTypes.includes(featureType)) {
-    throw new StatTestError(name, `does not apply to ${featureType === 'num' ? 'numerical' : 'categorical'} columns (allowed: ${meta.featureTypes.join(', ')})`)
+    throw new StatTestError(
+      name,
+      `does not apply to ${featureType === 'num' ? 'numerical' : 'categorical'} columns (allowed: ${meta.featureTypes.join(', ')})`,
+    )
   }
   const t = threshold ?? meta.defaultThreshold
   const num = (x: BinnableSample) => x as ArrayLike<number>
   switch (name) {
-    case 'ks': return ks(num(reference), num(current), { threshold: t })
-    case 'wasserstein': return wasserstein(num(reference), num(current), { threshold: t })
-    case 'ed': return energyDistance(num(reference), num(current), { threshold: t })
-    case 'anderson': return anderson(num(reference), num(current), { threshold: t })
-    case 'cramer_von_mises': return cramerVonMises(num(reference), num(current), { threshold: t })
-    case 'mannw': return mannWhitney(num(reference), num(current), { threshold: t })
-    case 't_test': return tTest(num(reference), num(current), { threshold: t })
-    case 'empirical_mmd': return empiricalMmd(num(reference), num(current), { threshold: t })
-    case 'psi': return psi(reference, current, { featureType, threshold: t })
-    case 'kl_div': return klDiv(reference, current, { featureType, threshold: t })
-    case 'jensenshannon': return jensenShannon(reference, current, { featureType, threshold: t })
-    case 'hellinger': return hellinger(reference, current, { featureType, threshold: t })
-    case 'chisquare': return chiSquare(reference, current, { threshold: t })
-    case 'z': return zTest(reference, current, { threshold: t })
-    case 'fisher_exact': return fisherExact(reference, current, { threshold: t })
-    case 'g_test': return gTest(reference, current, { threshold: t })
-    case 'TVD': return tvd(reference, current, { threshold: t })
+    case 'ks':
+      return ks(num(reference), num(current), { threshold: t })
+    case 'wasserstein':
+      return wasserstein(num(reference), num(current), { threshold: t })
+    case 'ed':
+      return energyDistance(num(reference), num(current), { threshold: t })
+    case 'anderson':
+      return anderson(num(reference), num(current), { threshold: t })
+    case 'cramer_von_mises':
+      return cramerVonMises(num(reference), num(current), { threshold: t })
+    case 'mannw':
+      return mannWhitney(num(reference), num(current), { threshold: t })
+    case 't_test':
+      return tTest(num(reference), num(current), { threshold: t })
+    case 'empirical_mmd':
+      return empiricalMmd(num(reference), num(current), { threshold: t })
+    case 'psi':
+      return psi(reference, current, { featureType, threshold: t })
+    case 'kl_div':
+      return klDiv(reference, current, { featureType, threshold: t })
+    case 'jensenshannon':
+      return jensenShannon(reference, current, { featureType, threshold: t })
+    case 'hellinger':
+      return hellinger(reference, current, { featureType, threshold: t })
+    case 'chisquare':
+      return chiSquare(reference, current, { threshold: t })
+    case 'z':
+      return zTest(reference, current, { threshold: t })
+    case 'fisher_exact':
+      return fisherExact(reference, current, { threshold: t })
+    case 'g_test':
+      return gTest(reference, current, { threshold: t })
+    case 'TVD':
+      return tvd(reference, current, { threshold: t })
   }
 }

@@ -65,7 +65,12 @@ export function pValueResult(
   return { test, statistic, pValue, score: pValue, threshold, drifted }
 }
 
-export function distanceResult(test: StatTestName, distance: number, threshold: number, rule: '>=' | '>'): StatTestResult {
+export function distanceResult(
+  test: StatTestName,
+  distance: number,
+  threshold: number,
+  rule: '>=' | '>',
+): StatTestResult {
   const drifted = rule === '>=' ? distance >= threshold : distance > threshold
   return { test, statistic: distance, distance, score: distance, threshold, drifted }
 }

@@ -51,7 +51,11 @@ def write(x):
     json.dump(_clean(x), sys.stdout)
 `
 
-const SPECIAL: Record<string, number> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY }
+const SPECIAL: Record<string, number> = {
+  NaN: Number.NaN,
+  Infinity: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY,
+}
 
 /** Runs `script` (after the prelude) with `input` as JSON on stdin; returns its JSON output. */
 export async function runPython<T>(script: string, input: unknown): Promise<T> {
@@ -83,12 +87,14 @@ export function rng(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
-  const normal = (mu = 0, sd = 1): number => mu + sd * Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform())
+  const normal = (mu = 0, sd = 1): number =>
+    mu + sd * Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform())
   return {
     uniform,
     normal,
     normals: (n: number, mu = 0, sd = 1): number[] => Array.from({ length: n }, () => normal(mu, sd)),
-    ints: (n: number, lo: number, hi: number): number[] => Array.from({ length: n }, () => lo + Math.floor(uniform() * (hi - lo + 1))),
+    ints: (n: number, lo: number, hi: number): number[] =>
+      Array.from({ length: n }, () => lo + Math.floor(uniform() * (hi - lo + 1))),
     pick: <T>(n: number, items: T[], weights?: number[]): T[] => {
       const w = weights ?? items.map(() => 1)
       const tot = w.reduce((a, b) => a + b, 0)

@@ -23,8 +23,20 @@ export type ModelInput = readonly Row[] | Readonly<Record<string, readonly unkno
 
 /** One input field of a batch: `width` values per row, row-major. */
 export type FeatureColumn =
-  | { readonly name: string; readonly kind: 'number'; readonly dtype: string; readonly width: number; readonly values: Float64Array }
-  | { readonly name: string; readonly kind: 'object'; readonly dtype: string; readonly width: number; readonly values: unknown[] }
+  | {
+      readonly name: string
+      readonly kind: 'number'
+      readonly dtype: string
+      readonly width: number
+      readonly values: Float64Array
+    }
+  | {
+      readonly name: string
+      readonly kind: 'object'
+      readonly dtype: string
+      readonly width: number
+      readonly values: unknown[]
+    }
 
 export interface FeatureBatch {
   readonly length: number
@@ -83,7 +95,8 @@ function describe(value: unknown): string {
 const fieldError = (row: number, name: string, message: string): KeelError =>
   KeelError.invalid(`Row ${row}: column '${name}' ${message}`)
 
-const missing = (row: number, name: string): KeelError => fieldError(row, name, 'is required by the model signature but missing')
+const missing = (row: number, name: string): KeelError =>
+  fieldError(row, name, 'is required by the model signature but missing')
 
 /** The reader of one numeric value of a field: checks its type, returns it as a number. */
 function numberReader(name: string, dtype: string, required: boolean): NumberReader | undefined {
@@ -106,7 +119,8 @@ function numberReader(name: string, dtype: string, required: boolean): NumberRea
       return Number.isInteger(n) && n >= min && n <= max ? n : wrong(v, row, `${what} in [${min}, ${max}]`)
     }
   }
-  if (dtype === 'boolean' || dtype === 'bool') return (v, row) => (v === true ? 1 : v === false ? 0 : wrong(v, row, 'a boolean'))
+  if (dtype === 'boolean' || dtype === 'bool')
+    return (v, row) => (v === true ? 1 : v === false ? 0 : wrong(v, row, 'a boolean'))
   if (dtype === 'datetime') {
     return (v, row) => {
       const t = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : Number.NaN
@@ -117,10 +131,11 @@ function numberReader(name: string, dtype: string, required: boolean): NumberRea
 }
 
 function objectReader(name: string, dtype: string, required: boolean): ObjectReader | undefined {
-  const check =
-    STRINGS.has(dtype) ? (v: unknown) => typeof v === 'string'
-    : dtype === 'binary' || dtype === 'bytes' ? (v: unknown) => typeof v === 'string' || v instanceof Uint8Array
-    : undefined
+  const check = STRINGS.has(dtype)
+    ? (v: unknown) => typeof v === 'string'
+    : dtype === 'binary' || dtype === 'bytes'
+      ? (v: unknown) => typeof v === 'string' || v instanceof Uint8Array
+      : undefined
   if (check === undefined) return undefined
   return (v, row) => {
     if (check(v)) return v
@@ -128,7 +143,11 @@ function objectReader(name: string, dtype: string, required: boolean): ObjectRea
       if (required) throw missing(row, name)
       return null
     }
-    throw fieldError(row, name, `must be a ${dtype === 'binary' || dtype === 'bytes' ? 'string or Uint8Array' : 'string'} (${dtype}), got ${describe(v)}`)
+    throw fieldError(
+      row,
+      name,
+      `must be a ${dtype === 'binary' || dtype === 'bytes' ? 'string or Uint8Array' : 'string'} (${dtype}), got ${describe(v)}`,
+    )
   }
 }
 
@@ -143,12 +162,16 @@ function compileField(field: SchemaField, index: number): CompiledField {
   if (isTensorSpec(field)) {
     const inner = field.shape.slice(1)
     if (inner.some((d) => d < 0)) {
-      throw new KeelError('NOT_IMPLEMENTED', `Tensor '${name}' has a variable inner dimension (shape [${field.shape.join(', ')}]): keel takes fixed-size rows only`)
+      throw new KeelError(
+        'NOT_IMPLEMENTED',
+        `Tensor '${name}' has a variable inner dimension (shape [${field.shape.join(', ')}]): keel takes fixed-size rows only`,
+      )
     }
     const width = inner.reduce((a, b) => a * b, 1)
     const num = numberReader(name, field.dtype, true)
     const obj = num === undefined ? objectReader(name, field.dtype, true) : undefined
-    if (num === undefined && obj === undefined) throw new KeelError('NOT_IMPLEMENTED', `Tensor '${name}' has dtype '${field.dtype}', which keel cannot feed`)
+    if (num === undefined && obj === undefined)
+      throw new KeelError('NOT_IMPLEMENTED', `Tensor '${name}' has dtype '${field.dtype}', which keel cannot feed`)
     const read: (v: unknown, row: number) => unknown = num ?? obj!
     return {
       name,
@@ -164,16 +187,28 @@ function compileField(field: SchemaField, index: number): CompiledField {
         }
         if (!Array.isArray(value)) {
           if (value === undefined || value === null) throw missing(row, name)
-          throw fieldError(row, name, `must be an array of ${width} values (shape [${field.shape.join(', ')}]), got ${describe(value)}`)
+          throw fieldError(
+            row,
+            name,
+            `must be an array of ${width} values (shape [${field.shape.join(', ')}]), got ${describe(value)}`,
+          )
         }
         const flat: readonly unknown[] = inner.length > 1 && Array.isArray(value[0]) ? value.flat(inner.length) : value
-        if (flat.length !== width) throw fieldError(row, name, `must hold ${width} values (shape [${field.shape.join(', ')}]), got ${flat.length}`)
+        if (flat.length !== width)
+          throw fieldError(
+            row,
+            name,
+            `must hold ${width} values (shape [${field.shape.join(', ')}]), got ${flat.length}`,
+          )
         for (let j = 0; j < width; j++) out[base + j] = read(flat[j], row) as never
       },
     }
   }
   if (field.type === 'array' || field.type === 'object' || field.type === 'map' || field.type === 'any') {
-    throw new KeelError('NOT_IMPLEMENTED', `Column '${name}' has type '${field.type}', which keel cannot enforce or feed to a model`)
+    throw new KeelError(
+      'NOT_IMPLEMENTED',
+      `Column '${name}' has type '${field.type}', which keel cannot enforce or feed to a model`,
+    )
   }
   const num = numberReader(name, field.type, field.required)
   if (num !== undefined) {
@@ -216,7 +251,9 @@ export function compileInputSchema(schema: Schema): InputConverter {
 
   const batch = (n: number, out: (Float64Array | unknown[])[]): FeatureBatch => ({
     length: n,
-    columns: fields.map((f, j) => ({ name: f.name, kind: f.kind, dtype: f.dtype, width: f.width, values: out[j] }) as FeatureColumn),
+    columns: fields.map(
+      (f, j) => ({ name: f.name, kind: f.kind, dtype: f.dtype, width: f.width, values: out[j] }) as FeatureColumn,
+    ),
   })
 
   function convertRows(rows: readonly Row[]): FeatureBatch {
@@ -230,7 +267,9 @@ export function compileInputSchema(schema: Schema): InputConverter {
           continue
         }
         if (row.length > k) {
-          throw KeelError.invalid(`Row ${i}: has ${row.length} values but the model signature has ${k} columns (${list})`)
+          throw KeelError.invalid(
+            `Row ${i}: has ${row.length} values but the model signature has ${k} columns (${list})`,
+          )
         }
         for (let j = 0; j < k; j++) fields[j]!.write(row[j], i, out[j]!)
       } else if (typeof row === 'object' && row !== null) {
@@ -247,7 +286,9 @@ export function compileInputSchema(schema: Schema): InputConverter {
           for (const key in record) if (!known.has(key)) throw unexpected(i, key)
         }
       } else {
-        throw KeelError.invalid(`Row ${i}: must be an object keyed by column name or an array of values, got ${describe(row)}`)
+        throw KeelError.invalid(
+          `Row ${i}: must be an object keyed by column name or an array of values, got ${describe(row)}`,
+        )
       }
     }
     return batch(n, out)
@@ -259,8 +300,10 @@ export function compileInputSchema(schema: Schema): InputConverter {
     for (const f of fields) {
       const values = columns[f.name]
       if (values === undefined) continue
-      if (!Array.isArray(values)) throw KeelError.invalid(`Column '${f.name}' must be an array of values (one per row), got ${describe(values)}`)
-      if (n !== undefined && values.length !== n) throw KeelError.invalid(`Column '${f.name}' has ${values.length} values, other columns ${n}`)
+      if (!Array.isArray(values))
+        throw KeelError.invalid(`Column '${f.name}' must be an array of values (one per row), got ${describe(values)}`)
+      if (n !== undefined && values.length !== n)
+        throw KeelError.invalid(`Column '${f.name}' has ${values.length} values, other columns ${n}`)
       n = values.length
     }
     if (n === undefined) throw KeelError.invalid(`The input has none of the model signature's columns (${list})`)
@@ -280,7 +323,8 @@ export function compileInputSchema(schema: Schema): InputConverter {
     width,
     convert(input) {
       if (Array.isArray(input)) return convertRows(input as readonly Row[])
-      if (typeof input === 'object' && input !== null) return convertColumns(input as Readonly<Record<string, readonly unknown[]>>)
+      if (typeof input === 'object' && input !== null)
+        return convertColumns(input as Readonly<Record<string, readonly unknown[]>>)
       throw KeelError.invalid(`A model input must be an array of rows or an object of columns, got ${describe(input)}`)
     },
   }
@@ -291,7 +335,8 @@ export function toMatrix(batch: FeatureBatch): number[][] {
   const { length: n, columns } = batch
   const rows: number[][] = new Array<number[]>(n)
   const numeric = columns.map((c) => {
-    if (c.kind !== 'number') throw KeelError.invalid(`Column '${c.name}' (${c.dtype}) is not numeric: this model takes numbers only`)
+    if (c.kind !== 'number')
+      throw KeelError.invalid(`Column '${c.name}' (${c.dtype}) is not numeric: this model takes numbers only`)
     return c.values
   })
   const width = columns.reduce((sum, c) => sum + c.width, 0)

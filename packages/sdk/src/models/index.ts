@@ -21,7 +21,15 @@ export {
   signatureFromDict,
   signatureToDict,
 } from './signature.js'
-export { type FeatureBatch, type FeatureColumn, type InputConverter, type InputField, type ModelInput, compileInputSchema, toMatrix } from './enforce.js'
+export {
+  type FeatureBatch,
+  type FeatureColumn,
+  type InputConverter,
+  type InputField,
+  type ModelInput,
+  compileInputSchema,
+  toMatrix,
+} from './enforce.js'
 export {
   type FlavorConfig,
   type InputExampleInfo,

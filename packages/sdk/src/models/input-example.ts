@@ -7,9 +7,9 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { KeelError } from '@keel/contracts'
-import type { ModelInput } from './enforce.js'
-import type { InputExampleInfo } from './mlmodel.js'
-import type { Row } from './signature.js'
+import { type ModelInput } from './enforce.js'
+import { type InputExampleInfo } from './mlmodel.js'
+import { type Row } from './signature.js'
 
 export const INPUT_EXAMPLE_FILE = 'input_example.json'
 export const SERVING_INPUT_EXAMPLE_FILE = 'serving_input_example.json'
@@ -17,13 +17,22 @@ export const SERVING_INPUT_EXAMPLE_FILE = 'serving_input_example.json'
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
-const toJson = (value: unknown): unknown => (value instanceof Date ? value.toISOString() : value instanceof Uint8Array ? Buffer.from(value).toString('base64') : value)
+const toJson = (value: unknown): unknown =>
+  value instanceof Date
+    ? value.toISOString()
+    : value instanceof Uint8Array
+      ? Buffer.from(value).toString('base64')
+      : value
 
 /**
  * Writes the example rows: object rows (or array rows with `columns`) as a dataframe, array rows
  * without column names as an ndarray. Returns the `saved_input_example_info` to put in `MLmodel`.
  */
-export async function writeInputExample(dir: string, rows: readonly Row[], columns?: readonly string[]): Promise<InputExampleInfo> {
+export async function writeInputExample(
+  dir: string,
+  rows: readonly Row[],
+  columns?: readonly string[],
+): Promise<InputExampleInfo> {
   if (rows.length === 0) throw KeelError.invalid('The input example has no rows')
   const info = { artifact_path: INPUT_EXAMPLE_FILE, serving_input_path: SERVING_INPUT_EXAMPLE_FILE }
   if (rows.every((r) => Array.isArray(r)) && columns === undefined) {
@@ -35,7 +44,8 @@ export async function writeInputExample(dir: string, rows: readonly Row[], colum
   const names = columns ?? [...new Set(rows.flatMap((r) => Object.keys(r as Record<string, unknown>)))]
   const data = rows.map((r, i) => {
     if (Array.isArray(r)) {
-      if (r.length !== names.length) throw KeelError.invalid(`Input example row ${i} has ${r.length} values for ${names.length} columns`)
+      if (r.length !== names.length)
+        throw KeelError.invalid(`Input example row ${i} has ${r.length} values for ${names.length} columns`)
       return r.map(toJson)
     }
     if (!isRecord(r)) throw KeelError.invalid(`Input example row ${i} is neither an object nor an array`)

@@ -9,16 +9,16 @@ import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KeelError } from '@keel/contracts'
-import type { Label } from '@keel/ml'
+import { type Label } from '@keel/ml'
 import { resolveArtifactRepository } from '../artifacts.js'
-import type { TrackingClient } from '../tracking-client.js'
-import type { ModelInput } from './enforce.js'
+import { type TrackingClient } from '../tracking-client.js'
+import { type ModelInput } from './enforce.js'
 import { type FlavorName, pickFlavor } from './flavors/index.js'
 import { readInputExample } from './input-example.js'
 import { MLMODEL_FILE, type MLmodel, readMLmodel } from './mlmodel.js'
 import { type ResolvedModel, resolveModelUri } from './model-uri.js'
-import type { ModelRegistry, ModelVersionRef } from './registry.js'
-import type { ModelSignature, Schema } from './signature.js'
+import { type ModelRegistry, type ModelVersionRef } from './registry.js'
+import { type ModelSignature, type Schema } from './signature.js'
 
 /** A model ready to predict, whatever its flavor. */
 export interface LoadedModel {
@@ -108,7 +108,8 @@ export async function loadModelDir(dir: string, uri: string = dir, resolved: Res
   const mlmodel = await readMLmodel(dir)
   const flavor = pickFlavor(mlmodel, `'${uri}'`)
   const model = await flavor.load(dir, mlmodel, mlmodel.flavors[flavor.name]!)
-  const inputExample = mlmodel.savedInputExampleInfo === undefined ? undefined : await readInputExample(dir, mlmodel.savedInputExampleInfo)
+  const inputExample =
+    mlmodel.savedInputExampleInfo === undefined ? undefined : await readInputExample(dir, mlmodel.savedInputExampleInfo)
   const { input } = model
   const predictProba = model.predictProba?.bind(model)
   let closed = false
@@ -153,7 +154,8 @@ export async function loadModelDir(dir: string, uri: string = dir, resolved: Res
 export async function loadModelWith(uri: string, context: LoadContext): Promise<LoadedModel> {
   const resolved = await resolveModelUri(uri, context)
   if (resolved.localDir !== undefined) {
-    if (!existsSync(resolved.localDir)) throw KeelError.notFound(`Cannot load model '${uri}': '${resolved.localDir}' does not exist`)
+    if (!existsSync(resolved.localDir))
+      throw KeelError.notFound(`Cannot load model '${uri}': '${resolved.localDir}' does not exist`)
     return loadModelDir(resolved.localDir, uri, resolved)
   }
   const { dir, temporary } = await download(resolved, context)

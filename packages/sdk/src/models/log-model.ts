@@ -8,12 +8,12 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KeelError } from '@keel/contracts'
-import type { Estimator } from '@keel/ml'
+import { type Estimator } from '@keel/ml'
 import { resolveArtifactRepository } from '../artifacts.js'
-import type { ParamsInput, TagsInput } from '../inputs.js'
-import type { TrackingClient } from '../tracking-client.js'
-import type { MLmodel } from './mlmodel.js'
-import type { ModelRegistry, ModelVersionRef } from './registry.js'
+import { type ParamsInput, type TagsInput } from '../inputs.js'
+import { type TrackingClient } from '../tracking-client.js'
+import { type MLmodel } from './mlmodel.js'
+import { type ModelRegistry, type ModelVersionRef } from './registry.js'
 import { type SaveModelOptions, saveModel } from './save-model.js'
 
 export interface LogModelOptions extends Omit<SaveModelOptions, 'runId' | 'modelId' | 'artifactPath'> {
@@ -54,7 +54,12 @@ function estimatorParams(estimator: Estimator): Record<string, string | number |
   return params
 }
 
-async function register(registry: ModelRegistry, name: string, modelId: string, runId: string): Promise<ModelVersionRef> {
+async function register(
+  registry: ModelRegistry,
+  name: string,
+  modelId: string,
+  runId: string,
+): Promise<ModelVersionRef> {
   try {
     await registry.createRegisteredModel(name)
   } catch (error) {
@@ -72,7 +77,10 @@ export async function logModel(
 ): Promise<ModelInfo> {
   const { name = 'model', registeredModelName, registry, step = 0, params, tags, ...save } = options
   if (registeredModelName !== undefined && registry === undefined) {
-    throw new KeelError('INVALID_STATE', `Registering '${registeredModelName}' needs a model registry client: pass 'registry' in the options`)
+    throw new KeelError(
+      'INVALID_STATE',
+      `Registering '${registeredModelName}' needs a model registry client: pass 'registry' in the options`,
+    )
   }
   const logged = await client.createLoggedModel(run.experimentId, {
     name,
@@ -96,7 +104,15 @@ export async function logModel(
   }
   await client.finalizeLoggedModel(modelId, 'LOGGED_MODEL_READY')
   await client.logOutputs(run.runId, [{ modelId, step }])
-  const info: ModelInfo = { modelId, modelUri: `models:/${modelId}`, name, artifactUri, runId: run.runId, experimentId: run.experimentId, mlmodel }
+  const info: ModelInfo = {
+    modelId,
+    modelUri: `models:/${modelId}`,
+    name,
+    artifactUri,
+    runId: run.runId,
+    experimentId: run.experimentId,
+    mlmodel,
+  }
   if (registeredModelName === undefined) return info
   return { ...info, registeredModelVersion: await register(registry!, registeredModelName, modelId, run.runId) }
 }

@@ -65,7 +65,8 @@ function optionalString(raw: Record<string, unknown>, key: string): string | und
   const value = raw[key]
   if (value === undefined || value === null) return undefined
   if (value instanceof Date) return utcTimeCreated(value)
-  if (typeof value !== 'string' && typeof value !== 'number') throw KeelError.invalid(`MLmodel: '${key}' must be a string`)
+  if (typeof value !== 'string' && typeof value !== 'number')
+    throw KeelError.invalid(`MLmodel: '${key}' must be a string`)
   return String(value)
 }
 
@@ -93,7 +94,8 @@ export function parseMLmodel(text: string, source = MLMODEL_FILE): MLmodel {
   }
   if (!isRecord(raw)) throw KeelError.invalid(`${source} must be a YAML mapping`)
   const flavors = raw.flavors
-  if (!isRecord(flavors) || Object.keys(flavors).length === 0) throw KeelError.invalid(`${source} has no 'flavors': it does not describe a model`)
+  if (!isRecord(flavors) || Object.keys(flavors).length === 0)
+    throw KeelError.invalid(`${source} has no 'flavors': it does not describe a model`)
   for (const [name, config] of Object.entries(flavors)) {
     if (!isRecord(config)) throw KeelError.invalid(`${source}: flavor '${name}' must be a mapping`)
   }
@@ -108,9 +110,11 @@ export function parseMLmodel(text: string, source = MLMODEL_FILE): MLmodel {
     throw KeelError.invalid(`${source}: 'saved_input_example_info' must be a mapping with an 'artifact_path'`)
   }
   const size = raw.model_size_bytes
-  if (size !== undefined && size !== null && typeof size !== 'number') throw KeelError.invalid(`${source}: 'model_size_bytes' must be a number`)
+  if (size !== undefined && size !== null && typeof size !== 'number')
+    throw KeelError.invalid(`${source}: 'model_size_bytes' must be a number`)
   const metadata = raw.metadata
-  if (metadata !== undefined && metadata !== null && !isRecord(metadata)) throw KeelError.invalid(`${source}: 'metadata' must be a mapping`)
+  if (metadata !== undefined && metadata !== null && !isRecord(metadata))
+    throw KeelError.invalid(`${source}: 'metadata' must be a mapping`)
   const extra = Object.fromEntries(Object.entries(raw).filter(([key]) => !KNOWN.has(key)))
   const fields = {
     artifactPath: optionalString(raw, 'artifact_path'),
@@ -163,7 +167,8 @@ export async function readMLmodel(dir: string): Promise<MLmodel> {
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw KeelError.notFound(`No ${MLMODEL_FILE} file in '${dir}': it is not a model directory`)
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw KeelError.notFound(`No ${MLMODEL_FILE} file in '${dir}': it is not a model directory`)
     throw error
   }
   return parseMLmodel(text, path)

@@ -13,9 +13,9 @@ import { resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { KeelError } from '@keel/contracts'
 import { normalizeArtifactPath, resolveArtifactRepository } from '../artifacts.js'
-import type { TrackingClient } from '../tracking-client.js'
+import { type TrackingClient } from '../tracking-client.js'
 import { MLMODEL_FILE } from './mlmodel.js'
-import type { ModelRegistry, ModelVersionRef } from './registry.js'
+import { type ModelRegistry, type ModelVersionRef } from './registry.js'
 
 export type ParsedModelUri =
   | { readonly kind: 'version'; readonly name: string; readonly version: string }
@@ -28,7 +28,12 @@ export type ParsedModelUri =
   | { readonly kind: 'local'; readonly path: string }
 
 /** MLflow's stages, by lower-case name (stages are matched case-insensitively, as MLflow does). */
-const STAGES: Readonly<Record<string, string>> = { none: 'None', staging: 'Staging', production: 'Production', archived: 'Archived' }
+const STAGES: Readonly<Record<string, string>> = {
+  none: 'None',
+  staging: 'Staging',
+  production: 'Production',
+  archived: 'Archived',
+}
 
 const invalid = (uri: string, why: string): KeelError =>
   KeelError.invalid(
@@ -85,7 +90,8 @@ export function parseModelUri(uri: string): ParsedModelUri {
     }
   }
   if (uri.startsWith('mlflow-artifacts:') || /^https?:\/\//.test(uri)) return { kind: 'artifacts', artifactUri: uri }
-  if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(uri)) throw invalid(uri, `keel does not read '${uri.slice(0, uri.indexOf(':'))}:' URIs`)
+  if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(uri))
+    throw invalid(uri, `keel does not read '${uri.slice(0, uri.indexOf(':'))}:' URIs`)
   return { kind: 'local', path: resolvePath(uri) }
 }
 
@@ -119,7 +125,10 @@ const MODEL_ID_SOURCE = /^models:\/(m-[^/]+)$/
 async function resolveVersion(uri: string, parsed: ParsedModelUri, context: ResolveContext): Promise<ResolvedModel> {
   const registry = context.registry?.()
   if (registry === undefined) {
-    throw new KeelError('INVALID_STATE', `Cannot load model '${uri}': resolving a registered model needs a model registry client`)
+    throw new KeelError(
+      'INVALID_STATE',
+      `Cannot load model '${uri}': resolving a registered model needs a model registry client`,
+    )
   }
   let version: ModelVersionRef
   switch (parsed.kind) {
@@ -135,7 +144,9 @@ async function resolveVersion(uri: string, parsed: ParsedModelUri, context: Reso
       const versions = await registry.getLatestVersions(parsed.name, stages)
       const latest = [...versions].sort((a, b) => Number(b.version) - Number(a.version))[0]
       if (latest === undefined) {
-        throw KeelError.notFound(`Registered model '${parsed.name}' has no versions${stages === undefined ? '' : ` in stage '${stages[0]}'`}`)
+        throw KeelError.notFound(
+          `Registered model '${parsed.name}' has no versions${stages === undefined ? '' : ` in stage '${stages[0]}'`}`,
+        )
       }
       version = latest
       break

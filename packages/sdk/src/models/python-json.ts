@@ -10,7 +10,8 @@ export function pythonJsonDumps(value: unknown): string {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined)
     return `{${entries.map(([k, v]) => `${escapeAscii(JSON.stringify(k))}: ${pythonJsonDumps(v)}`).join(', ')}}`
   }
-  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity'
   return escapeAscii(JSON.stringify(value) ?? 'null')
 }
 

@@ -11,14 +11,21 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { KeelError } from '@keel/contracts'
-import type { Estimator } from '@keel/ml'
+import { type Estimator } from '@keel/ml'
 import { SDK_VERSION } from '../version.js'
 import { compileInputSchema } from './enforce.js'
 import { ENVIRONMENT_FILE, currentEnvironment } from './environment.js'
 import { KEEL_FLAVOR, KEEL_MODEL_FILE, type KeelFlavorConfig, featureSchema } from './flavors/keel.js'
 import { writeInputExample } from './input-example.js'
 import { type MLmodel, newMLmodel, writeMLmodel } from './mlmodel.js'
-import { type ModelSignature, type Row, type Schema, inferOutputSchema, inferSchema, isTensorSchema } from './signature.js'
+import {
+  type ModelSignature,
+  type Row,
+  type Schema,
+  inferOutputSchema,
+  inferSchema,
+  isTensorSchema,
+} from './signature.js'
 
 export interface SaveModelOptions {
   /** The name of each feature, in the order of the training matrix's columns: the signature's input columns (double). */
@@ -51,13 +58,15 @@ async function sizeOf(dir: string): Promise<number> {
 /** Creates `dir`, refusing a non-empty one (as MLflow's `save_model` refuses an existing path). */
 async function prepareDir(dir: string): Promise<void> {
   await mkdir(dir, { recursive: true })
-  if ((await readdir(dir)).length > 0) throw KeelError.alreadyExists(`Cannot save a model to '${dir}': the folder is not empty`)
+  if ((await readdir(dir)).length > 0)
+    throw KeelError.alreadyExists(`Cannot save a model to '${dir}': the folder is not empty`)
 }
 
 function defaultInputs(estimator: Estimator, options: SaveModelOptions): Schema {
   if (options.featureNames !== undefined) return featureSchema(estimator.nFeatures, options.featureNames)
   const example = options.inputExample
-  if (example !== undefined && example.length > 0 && example.every((r) => !Array.isArray(r))) return inferSchema(example, 'input example')
+  if (example !== undefined && example.length > 0 && example.every((r) => !Array.isArray(r)))
+    return inferSchema(example, 'input example')
   return featureSchema(estimator.nFeatures)
 }
 
@@ -75,7 +84,9 @@ export async function saveModel(estimator: Estimator, dir: string, options: Save
   const { featureNames } = options
   if (featureNames !== undefined) {
     if (featureNames.length !== estimator.nFeatures) {
-      throw KeelError.invalid(`featureNames has ${featureNames.length} names but the estimator was fitted on ${estimator.nFeatures} features`)
+      throw KeelError.invalid(
+        `featureNames has ${featureNames.length} names but the estimator was fitted on ${estimator.nFeatures} features`,
+      )
     }
     if (new Set(featureNames).size !== featureNames.length) throw KeelError.invalid('featureNames has a name twice')
   }
@@ -85,7 +96,9 @@ export async function saveModel(estimator: Estimator, dir: string, options: Save
   }
   const input = compileInputSchema(signature.inputs)
   if (input.width !== estimator.nFeatures) {
-    throw KeelError.invalid(`The signature has ${input.width} input values per row but the estimator was fitted on ${estimator.nFeatures} features`)
+    throw KeelError.invalid(
+      `The signature has ${input.width} input values per row but the estimator was fitted on ${estimator.nFeatures} features`,
+    )
   }
   if (options.inputExample !== undefined) input.convert(options.inputExample) // fails early, naming the column
 
@@ -94,7 +107,8 @@ export async function saveModel(estimator: Estimator, dir: string, options: Save
   const environment = currentEnvironment()
   await writeFile(join(dir, ENVIRONMENT_FILE), `${JSON.stringify(environment, null, 2)}\n`)
   const columns = isTensorSchema(signature.inputs) ? undefined : input.fields.map((f) => f.name)
-  const exampleInfo = options.inputExample === undefined ? undefined : await writeInputExample(dir, options.inputExample, columns)
+  const exampleInfo =
+    options.inputExample === undefined ? undefined : await writeInputExample(dir, options.inputExample, columns)
 
   const names = featureNames ?? (columns !== undefined && columns.length === estimator.nFeatures ? columns : undefined)
   const flavor: KeelFlavorConfig = {

@@ -56,7 +56,8 @@ export interface SignatureDict {
 }
 
 export const isTensorSpec = (field: SchemaField): field is TensorSpec => field.type === 'tensor'
-export const isTensorSchema = (schema: Schema): schema is readonly TensorSpec[] => schema.length > 0 && isTensorSpec(schema[0]!)
+export const isTensorSchema = (schema: Schema): schema is readonly TensorSpec[] =>
+  schema.length > 0 && isTensorSpec(schema[0]!)
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -64,19 +65,28 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
 const COMPOSITE = new Set<string>(['array', 'object', 'map', 'any'])
 
 function parseField(raw: unknown, where: string): SchemaField {
-  if (!isRecord(raw) || typeof raw.type !== 'string') throw KeelError.invalid(`${where}: expected an object with a 'type', got ${JSON.stringify(raw)}`)
+  if (!isRecord(raw) || typeof raw.type !== 'string')
+    throw KeelError.invalid(`${where}: expected an object with a 'type', got ${JSON.stringify(raw)}`)
   const { type, name, required, ...details } = raw
-  if (name !== undefined && name !== null && typeof name !== 'string') throw KeelError.invalid(`${where}: 'name' must be a string`)
+  if (name !== undefined && name !== null && typeof name !== 'string')
+    throw KeelError.invalid(`${where}: 'name' must be a string`)
   const named = typeof name === 'string' ? { name } : {}
   if (type === 'tensor') {
     const spec = raw['tensor-spec']
-    if (!isRecord(spec) || typeof spec.dtype !== 'string' || !Array.isArray(spec.shape) || !spec.shape.every(Number.isInteger)) {
+    if (
+      !isRecord(spec) ||
+      typeof spec.dtype !== 'string' ||
+      !Array.isArray(spec.shape) ||
+      !spec.shape.every(Number.isInteger)
+    ) {
       throw KeelError.invalid(`${where}: a tensor needs "tensor-spec": {"dtype": string, "shape": [integers]}`)
     }
     return { type: 'tensor', ...named, dtype: spec.dtype, shape: spec.shape as number[] }
   }
   if (!(COLUMN_TYPES as readonly string[]).includes(type) && !COMPOSITE.has(type)) {
-    throw KeelError.invalid(`${where}: unknown column type '${type}' (MLflow's types: ${[...COLUMN_TYPES, ...COMPOSITE].join(', ')}, tensor)`)
+    throw KeelError.invalid(
+      `${where}: unknown column type '${type}' (MLflow's types: ${[...COLUMN_TYPES, ...COMPOSITE].join(', ')}, tensor)`,
+    )
   }
   return {
     type: type as ColumnSpec['type'],
@@ -115,7 +125,11 @@ export function parseSchema(json: string | unknown, what = 'schema'): Schema {
 export function schemaToJSON(schema: Schema): Record<string, unknown>[] {
   return schema.map((f: SchemaField) =>
     isTensorSpec(f)
-      ? { ...(f.name !== undefined && { name: f.name }), type: 'tensor', 'tensor-spec': { dtype: f.dtype, shape: [...f.shape] } }
+      ? {
+          ...(f.name !== undefined && { name: f.name }),
+          type: 'tensor',
+          'tensor-spec': { dtype: f.dtype, shape: [...f.shape] },
+        }
       : { type: f.type, ...f.details, ...(f.name !== undefined && { name: f.name }), required: f.required },
   )
 }
@@ -134,11 +148,13 @@ export function signatureFromDict(raw: unknown): ModelSignature | undefined {
   if (raw === undefined || raw === null) return undefined
   if (!isRecord(raw)) throw KeelError.invalid(`MLmodel's 'signature' must be a mapping`)
   if (raw.inputs === undefined || raw.inputs === null) return undefined
-  const outputs = raw.outputs === undefined || raw.outputs === null ? undefined : parseSchema(raw.outputs, 'signature outputs')
+  const outputs =
+    raw.outputs === undefined || raw.outputs === null ? undefined : parseSchema(raw.outputs, 'signature outputs')
   let params: ParamSpec[] | undefined
   if (raw.params !== undefined && raw.params !== null) {
     const parsed: unknown = typeof raw.params === 'string' ? JSON.parse(raw.params) : raw.params
-    if (!Array.isArray(parsed) || !parsed.every(isRecord)) throw KeelError.invalid(`The signature params must be a JSON array of objects`)
+    if (!Array.isArray(parsed) || !parsed.every(isRecord))
+      throw KeelError.invalid(`The signature params must be a JSON array of objects`)
     params = parsed
   }
   return {
@@ -191,13 +207,16 @@ export function inferSchema(rows: readonly Row[], what = 'input'): Schema {
   const seen = new Map<string, number>()
   rows.forEach((row, i) => {
     if (Array.isArray(row) || typeof row !== 'object' || row === null) {
-      throw KeelError.invalid(`Cannot infer a schema: ${what} row ${i} is not an object (rows are all objects or all arrays)`)
+      throw KeelError.invalid(
+        `Cannot infer a schema: ${what} row ${i} is not an object (rows are all objects or all arrays)`,
+      )
     }
     for (const [name, value] of Object.entries(row)) {
       if (!types.has(name)) types.set(name, undefined)
       if (value === null || value === undefined) continue
       const type = typeOfValue(value)
-      if (type === undefined) throw KeelError.invalid(`Cannot infer a type for column '${name}' from ${what} row ${i}: ${String(value)}`)
+      if (type === undefined)
+        throw KeelError.invalid(`Cannot infer a type for column '${name}' from ${what} row ${i}: ${String(value)}`)
       types.set(name, unify(types.get(name), type, name))
       seen.set(name, (seen.get(name) ?? 0) + 1)
     }
@@ -210,7 +229,8 @@ export function inferSchema(rows: readonly Row[], what = 'input'): Schema {
 
 /** The output schema of predictions: one unnamed column (labels or values), or a float64 tensor for rows of numbers. */
 export function inferOutputSchema(predictions: readonly unknown[]): Schema {
-  if (predictions.length > 0 && predictions.every((p) => Array.isArray(p))) return inferSchema(predictions as readonly Row[], 'output')
+  if (predictions.length > 0 && predictions.every((p) => Array.isArray(p)))
+    return inferSchema(predictions as readonly Row[], 'output')
   let type: ColumnType | undefined
   predictions.forEach((value, i) => {
     const t = typeOfValue(value)

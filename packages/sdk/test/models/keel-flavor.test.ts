@@ -3,7 +3,6 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { KeelError } from '@keel/contracts'
 import { LinearRegression, RandomForestClassifier, loadIris } from '@keel/ml'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadModelDir } from '../../src/models/load-model.js'
@@ -34,7 +33,11 @@ describe('saveModel / loadModelDir with the keel flavor', () => {
 
   it("writes MLflow's layout: MLmodel, model.json, environment.json, the input example files", async () => {
     const dir = join(tmp(), 'model')
-    const written = await saveModel(forest, dir, { featureNames: iris.featureNames, inputExample: rows.slice(0, 2), metadata: { team: 'ml' } })
+    const written = await saveModel(forest, dir, {
+      featureNames: iris.featureNames,
+      inputExample: rows.slice(0, 2),
+      metadata: { team: 'ml' },
+    })
     const mlmodel = await readMLmodel(dir)
     expect(mlmodel).toEqual(written)
     expect(mlmodel.flavors.keel).toMatchObject({
@@ -58,7 +61,10 @@ describe('saveModel / loadModelDir with the keel flavor', () => {
       serving_input_path: 'serving_input_example.json',
       type: 'dataframe',
     })
-    expect(JSON.parse(readFileSync(join(dir, 'input_example.json'), 'utf8'))).toEqual({ columns: iris.featureNames, data: iris.data.slice(0, 2) })
+    expect(JSON.parse(readFileSync(join(dir, 'input_example.json'), 'utf8'))).toEqual({
+      columns: iris.featureNames,
+      data: iris.data.slice(0, 2),
+    })
     expect(JSON.parse(readFileSync(join(dir, 'serving_input_example.json'), 'utf8'))).toEqual({
       dataframe_split: { columns: iris.featureNames, data: iris.data.slice(0, 2) },
     })
@@ -81,7 +87,9 @@ describe('saveModel / loadModelDir with the keel flavor', () => {
     expect(model.inputExample).toEqual([[5.1, 3.5, 1.4]])
     expect(await model.predict([[5.1, 3.5, 1.4]])).toEqual(reg.predict([[5.1, 3.5, 1.4]]))
     expect(model.predictProba).toBeUndefined()
-    expect(JSON.parse(readFileSync(join(dir, 'serving_input_example.json'), 'utf8'))).toEqual({ inputs: [[5.1, 3.5, 1.4]] })
+    expect(JSON.parse(readFileSync(join(dir, 'serving_input_example.json'), 'utf8'))).toEqual({
+      inputs: [[5.1, 3.5, 1.4]],
+    })
   })
 
   it('infers the signature from an input example of objects', async () => {
@@ -98,22 +106,34 @@ describe('saveModel / loadModelDir with the keel flavor', () => {
     await saveModel(forest, dir, { featureNames: iris.featureNames })
     const model = await loadModelDir(dir)
     const { 'sepal width (cm)': _, ...missing } = rows[0]!
-    expect((await rejection(model.predict([missing]))).message).toBe("Row 0: column 'sepal width (cm)' is required by the model signature but missing")
+    expect((await rejection(model.predict([missing]))).message).toBe(
+      "Row 0: column 'sepal width (cm)' is required by the model signature but missing",
+    )
     expect((await rejection(model.predict([rows[0]!, { ...rows[1], 'petal length (cm)': '1.4' }]))).message).toContain(
       "Row 1: column 'petal length (cm)' must be a number",
     )
-    expect((await rejection(model.predict([{ ...rows[0], extra: 1 }]))).message).toContain("Row 0: column 'extra' is not in the model signature")
+    expect((await rejection(model.predict([{ ...rows[0], extra: 1 }]))).message).toContain(
+      "Row 0: column 'extra' is not in the model signature",
+    )
   })
 
   it('refuses what it cannot save', async () => {
     const dir = tmp()
     writeFileSync(join(dir, 'x'), '')
     expect((await rejection(saveModel(forest, dir))).code).toBe('RESOURCE_ALREADY_EXISTS')
-    expect((await rejection(saveModel(forest, join(tmp(), 'm'), { featureNames: ['a'] }))).message).toContain('featureNames has 1 names')
-    expect((await rejection(saveModel(new RandomForestClassifier(), join(tmp(), 'm')))).message).toContain('fit it first')
-    const badExample = await rejection(saveModel(forest, join(tmp(), 'm'), { featureNames: iris.featureNames, inputExample: [{ a: 1 }] }))
+    expect((await rejection(saveModel(forest, join(tmp(), 'm'), { featureNames: ['a'] }))).message).toContain(
+      'featureNames has 1 names',
+    )
+    expect((await rejection(saveModel(new RandomForestClassifier(), join(tmp(), 'm')))).message).toContain(
+      'fit it first',
+    )
+    const badExample = await rejection(
+      saveModel(forest, join(tmp(), 'm'), { featureNames: iris.featureNames, inputExample: [{ a: 1 }] }),
+    )
     expect(badExample.message).toContain("column 'sepal length (cm)' is required")
-    const badSignature = await rejection(saveModel(forest, join(tmp(), 'm'), { signature: { inputs: [{ type: 'double', name: 'x', required: true }] } }))
+    const badSignature = await rejection(
+      saveModel(forest, join(tmp(), 'm'), { signature: { inputs: [{ type: 'double', name: 'x', required: true }] } }),
+    )
     expect(badSignature.message).toContain('1 input values per row but the estimator was fitted on 4 features')
   })
 

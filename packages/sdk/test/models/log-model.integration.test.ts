@@ -39,17 +39,33 @@ describe('run.logModel and loadModel against keel server', () => {
     expect(info.modelId).toMatch(/^m-/)
 
     const logged = await keel.client.getLoggedModel(info.modelId)
-    expect(logged.info).toMatchObject({ status: 'LOGGED_MODEL_READY', sourceRunId: runId, name: 'model', modelType: 'RandomForestClassifier' })
+    expect(logged.info).toMatchObject({
+      status: 'LOGGED_MODEL_READY',
+      sourceRunId: runId,
+      name: 'model',
+      modelType: 'RandomForestClassifier',
+    })
     expect(logged.data.params).toEqual(expect.arrayContaining([{ key: 'nEstimators', value: '10' }]))
     const run = await keel.client.getRun(runId)
     expect(run.outputs.modelOutputs).toEqual([{ modelId: info.modelId, step: 0 }])
     const files = (await keel.client.listLoggedModelArtifacts(info.modelId)).map((f) => f.path).sort()
-    expect(files).toEqual(['MLmodel', 'environment.json', 'input_example.json', 'model.json', 'serving_input_example.json'])
+    expect(files).toEqual([
+      'MLmodel',
+      'environment.json',
+      'input_example.json',
+      'model.json',
+      'serving_input_example.json',
+    ])
 
     for (const uri of [`runs:/${runId}/model`, info.modelUri]) {
       const model = await keel.loadModel(uri)
       expect(model).toMatchObject({ uri, flavor: 'keel', modelId: info.modelId, runId })
-      expect(model.metadata).toMatchObject({ modelId: info.modelId, modelUuid: info.modelId, runId, artifactPath: logged.info.artifactUri })
+      expect(model.metadata).toMatchObject({
+        modelId: info.modelId,
+        modelUuid: info.modelId,
+        runId,
+        artifactPath: logged.info.artifactUri,
+      })
       expect(await model.predict(rows)).toEqual(forest.predict(iris.data))
     }
   })

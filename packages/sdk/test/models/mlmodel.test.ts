@@ -12,7 +12,9 @@ beforeAll(async () => {
 
 const model: MLmodel = {
   artifactPath: 'mlflow-artifacts:/1/models/m-0123/artifacts',
-  flavors: { keel: { data: 'model.json', estimator_type: 'RandomForestClassifier', task: 'classification', classes: [0, 1, 2] } },
+  flavors: {
+    keel: { data: 'model.json', estimator_type: 'RandomForestClassifier', task: 'classification', classes: [0, 1, 2] },
+  },
   modelUuid: 'm-0123',
   modelId: 'm-0123',
   runId: 'abc',
@@ -24,7 +26,12 @@ const model: MLmodel = {
     ],
     outputs: [{ type: 'long', required: true }],
   },
-  savedInputExampleInfo: { artifact_path: 'input_example.json', type: 'dataframe', pandas_orient: 'split', serving_input_path: 'serving_input_example.json' },
+  savedInputExampleInfo: {
+    artifact_path: 'input_example.json',
+    type: 'dataframe',
+    pandas_orient: 'split',
+    serving_input_path: 'serving_input_example.json',
+  },
   modelSizeBytes: 1234,
   metadata: { owner: 'ml' },
 }
@@ -36,7 +43,10 @@ describe('MLmodel', () => {
 
   it('writes YAML as MLflow does: sorted keys, signature as JSON strings, the timestamp quoted', () => {
     const text = serializeMLmodel(model)
-    const keys = text.split('\n').filter((l) => /^\w/.test(l)).map((l) => l.slice(0, l.indexOf(':')))
+    const keys = text
+      .split('\n')
+      .filter((l) => /^\w/.test(l))
+      .map((l) => l.slice(0, l.indexOf(':')))
     expect(keys).toEqual([...keys].sort())
     expect(keys).toEqual([
       'artifact_path',
@@ -96,7 +106,10 @@ describe('MLmodel', () => {
     ['- a\n- b\n', 'must be a YAML mapping'],
     ['model_uuid: x\n', "no 'flavors'"],
     ['flavors:\n  keel: 3\n', "flavor 'keel' must be a mapping"],
-    ["flavors:\n  keel: {}\nsignature:\n  inputs: '[{\"type\": \"nope\"}]'\n", "invalid signature: signature inputs[0]: unknown column type 'nope'"],
+    [
+      'flavors:\n  keel: {}\nsignature:\n  inputs: \'[{"type": "nope"}]\'\n',
+      "invalid signature: signature inputs[0]: unknown column type 'nope'",
+    ],
     ['flavors:\n  keel: {}\nsaved_input_example_info: 3\n', 'saved_input_example_info'],
     ['flavors:\n  keel: {}\nmodel_size_bytes: big\n', 'model_size_bytes'],
   ])('refuses %j with a clear error', (text, message) => {

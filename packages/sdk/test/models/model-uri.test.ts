@@ -5,8 +5,8 @@ import { pathToFileURL } from 'node:url'
 import { KeelError, type LoggedModel, type Run } from '@keel/contracts'
 import { describe, expect, it } from 'vitest'
 import { parseModelUri, resolveModelUri, type ResolveContext } from '../../src/models/model-uri.js'
-import type { ModelRegistry, ModelVersionRef } from '../../src/models/registry.js'
-import type { TrackingClient } from '../../src/tracking-client.js'
+import { type ModelRegistry, type ModelVersionRef } from '../../src/models/registry.js'
+import { type TrackingClient } from '../../src/tracking-client.js'
 import { errorOf, rejection } from './support/keel-errors.js'
 
 describe('parseModelUri', () => {
@@ -22,7 +22,10 @@ describe('parseModelUri', () => {
     ['runs:/abc123/model', { kind: 'run', runId: 'abc123', path: 'model' }],
     ['runs:/abc123/models/rf/', { kind: 'run', runId: 'abc123', path: 'models/rf' }],
     ['runs:/abc123', { kind: 'run', runId: 'abc123', path: '' }],
-    ['mlflow-artifacts:/1/models/m-1/artifacts', { kind: 'artifacts', artifactUri: 'mlflow-artifacts:/1/models/m-1/artifacts' }],
+    [
+      'mlflow-artifacts:/1/models/m-1/artifacts',
+      { kind: 'artifacts', artifactUri: 'mlflow-artifacts:/1/models/m-1/artifacts' },
+    ],
     ['/tmp/model', { kind: 'local', path: '/tmp/model' }],
     ['file:///tmp/model', { kind: 'local', path: '/tmp/model' }],
     ['./model', { kind: 'local', path: resolve('model') }],
@@ -40,8 +43,8 @@ describe('parseModelUri', () => {
     ['models:/@alias', 'models:/<name>@<alias>'],
     ['models:/iris@', 'models:/<name>@<alias>'],
     ['models:/iris@a/1', 'with nothing after it'],
-    ['runs:/', "runs:/<run_id>/<path>"],
-    ['runs://abc/model', "runs:/<run_id>/<path>"],
+    ['runs:/', 'runs:/<run_id>/<path>'],
+    ['runs://abc/model', 'runs:/<run_id>/<path>'],
     ['runs:/abc/../other', "'..'"],
     ['s3://bucket/model', "keel does not read 's3:' URIs"],
   ])('refuses %j', (uri, message) => {
@@ -54,9 +57,17 @@ describe('parseModelUri', () => {
 
 // ---- resolution, against fakes of the tracking client and the registry ----
 
-const version = (v: string, extra: Partial<ModelVersionRef> = {}): ModelVersionRef => ({ name: 'iris', version: v, source: `models:/m-v${v}`, ...extra })
+const version = (v: string, extra: Partial<ModelVersionRef> = {}): ModelVersionRef => ({
+  name: 'iris',
+  version: v,
+  source: `models:/m-v${v}`,
+  ...extra,
+})
 
-function fakeRegistry(versions: ModelVersionRef[], aliases: Record<string, string> = {}): ModelRegistry & { calls: string[] } {
+function fakeRegistry(
+  versions: ModelVersionRef[],
+  aliases: Record<string, string> = {},
+): ModelRegistry & { calls: string[] } {
   const calls: string[] = []
   const find = (v: string) => {
     const found = versions.find((mv) => mv.version === v)
@@ -107,7 +118,9 @@ function loggedModel(modelId: string, extra: Partial<LoggedModel['info']> = {}):
   }
 }
 
-function fakeClient(options: { runArtifacts?: string; outputs?: { modelId: string; step: number }[]; logged?: LoggedModel[] } = {}): {
+function fakeClient(
+  options: { runArtifacts?: string; outputs?: { modelId: string; step: number }[]; logged?: LoggedModel[] } = {},
+): {
   client: TrackingClient
   filters: string[]
 } {
@@ -155,7 +168,12 @@ describe('resolveModelUri', () => {
   it('a version registered from a logged model resolves to its artifact location', async () => {
     const registry = fakeRegistry([version('1'), version('2', { runId: 'run1' })])
     const resolved = await resolveModelUri('models:/iris/2', context(fakeClient().client, registry))
-    expect(resolved).toMatchObject({ artifactUri: 'mlflow-artifacts:/1/models/m-v2/artifacts', path: '', modelId: 'm-v2', runId: 'run1' })
+    expect(resolved).toMatchObject({
+      artifactUri: 'mlflow-artifacts:/1/models/m-v2/artifacts',
+      path: '',
+      modelId: 'm-v2',
+      runId: 'run1',
+    })
     expect(resolved.modelVersion?.version).toBe('2')
   })
 
@@ -166,7 +184,9 @@ describe('resolveModelUri', () => {
     )
     const { client } = fakeClient()
     expect((await resolveModelUri('models:/iris/latest', context(client, registry))).modelVersion?.version).toBe('10')
-    expect((await resolveModelUri('models:/iris/production', context(client, registry))).modelVersion?.version).toBe('2')
+    expect((await resolveModelUri('models:/iris/production', context(client, registry))).modelVersion?.version).toBe(
+      '2',
+    )
     expect((await resolveModelUri('models:/iris@champion', context(client, registry))).modelId).toBe('m-v9')
     expect(registry.calls).toEqual(['latest iris *', 'latest iris Production', 'alias iris champion'])
   })
@@ -196,7 +216,11 @@ describe('resolveModelUri', () => {
     mkdirSync(join(artifacts, 'model'))
     writeFileSync(join(artifacts, 'model', 'MLmodel'), 'flavors: {keel: {}}\n')
     const { client, filters } = fakeClient({ runArtifacts: artifacts })
-    expect(await resolveModelUri('runs:/run1/model', context(client))).toEqual({ artifactUri: artifacts, path: 'model', runId: 'run1' })
+    expect(await resolveModelUri('runs:/run1/model', context(client))).toEqual({
+      artifactUri: artifacts,
+      path: 'model',
+      runId: 'run1',
+    })
     expect(filters).toEqual([])
   })
 
@@ -224,12 +248,17 @@ describe('resolveModelUri', () => {
     const { client } = fakeClient({ runArtifacts: mkdtempSync(join(tmpdir(), 'keel-run-art-')) })
     const error = await rejection(resolveModelUri('runs:/run1/model', context(client)))
     expect(error.code).toBe('RESOURCE_DOES_NOT_EXIST')
-    expect(error.message).toBe("Cannot load model 'runs:/run1/model': Run run1 has no artifact 'model/MLmodel' and no logged model named 'model'")
+    expect(error.message).toBe(
+      "Cannot load model 'runs:/run1/model': Run run1 has no artifact 'model/MLmodel' and no logged model named 'model'",
+    )
   })
 
   it('models:/<model_id> and local paths', async () => {
     const { client } = fakeClient()
-    expect(await resolveModelUri('models:/m-xyz', context(client))).toMatchObject({ artifactUri: 'mlflow-artifacts:/1/models/m-xyz/artifacts', modelId: 'm-xyz' })
+    expect(await resolveModelUri('models:/m-xyz', context(client))).toMatchObject({
+      artifactUri: 'mlflow-artifacts:/1/models/m-xyz/artifacts',
+      modelId: 'm-xyz',
+    })
     expect(await resolveModelUri(pathToFileURL('/tmp/m').href, context(client))).toEqual({ localDir: '/tmp/m' })
   })
 })

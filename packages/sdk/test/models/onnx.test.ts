@@ -2,7 +2,6 @@
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { KeelError } from '@keel/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type LoadedModel, loadModelDir } from '../../src/models/load-model.js'
 import { type PythonModels, pythonModels } from './support/python-models.js'
@@ -57,8 +56,12 @@ describe('onnx flavor (skl2onnx, zipmap=False)', () => {
     const model = await load('onnx')
     const [row] = objects(python.expected.columns, [python.expected.rows[0]!])
     const { 'petal width (cm)': _, ...missing } = row!
-    expect((await rejection(model.predict([missing]))).message).toContain("Row 0: column 'petal width (cm)' is required")
-    expect((await rejection(model.predict([{ ...row, 'sepal length (cm)': 'wide' }]))).message).toContain("column 'sepal length (cm)' must be a number")
+    expect((await rejection(model.predict([missing]))).message).toContain(
+      "Row 0: column 'petal width (cm)' is required",
+    )
+    expect((await rejection(model.predict([{ ...row, 'sepal length (cm)': 'wide' }]))).message).toContain(
+      "column 'sepal length (cm)' must be a number",
+    )
     const extra = await rejection(model.predict([row!, { ...row, species: 'setosa' }]))
     expect(extra.code).toBe('INVALID_PARAMETER_VALUE')
     expect(extra.message).toContain("Row 1: column 'species' is not in the model signature")
@@ -89,7 +92,9 @@ describe('onnx flavor, other exports', () => {
     const model = await load('onnx-columns')
     const { columnRows, columnLabels } = python.expected
     expect(await model.predict(columnRows)).toEqual(columnLabels)
-    expect((await rejection(model.predict([{ ...columnRows[0], size: 3 }]))).message).toContain("column 'size' must be a string")
+    expect((await rejection(model.predict([{ ...columnRows[0], size: 3 }]))).message).toContain(
+      "column 'size' must be a string",
+    )
   })
 
   it('runs a regressor without a signature, from the graph inputs', async () => {
@@ -106,7 +111,9 @@ describe('onnx flavor, other exports', () => {
   it('refuses a signature that does not fit the graph, at load time', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keel-onnx-'))
     cpSync(python.path('onnx'), dir, { recursive: true })
-    const mlmodel = readFileSync(join(dir, 'MLmodel'), 'utf8').replace(/\{"type": "float", "name": "petal width\s+\(cm\)", "required": true\}/, '').replace(', ]', ']')
+    const mlmodel = readFileSync(join(dir, 'MLmodel'), 'utf8')
+      .replace(/\{"type": "float", "name": "petal width\s+\(cm\)", "required": true\}/, '')
+      .replace(', ]', ']')
     writeFileSync(join(dir, 'MLmodel'), mlmodel)
     const error = await rejection(loadModelDir(dir))
     expect(error.message).toContain("ONNX input 'X' takes 4 values per row")

@@ -7,7 +7,6 @@
  * KEEL_MODELS_TEST_URI (e.g. a stock `mlflow server ... --artifacts-destination ...`).
  */
 import { execFileSync } from 'node:child_process'
-import { KeelError } from '@keel/contracts'
 import { RandomForestClassifier, loadIris } from '@keel/ml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelServer, startKeelServer } from '../../../server/test/support/keel-server.js'
@@ -31,7 +30,8 @@ afterAll(async () => {
 
 const iris = loadIris()
 const rows = iris.data.map((r) => Object.fromEntries(iris.featureNames.map((n, j) => [n, r[j]])))
-const train = (seed: number) => new RandomForestClassifier({ nEstimators: 8, maxDepth: 3, seed }).fit(iris.data, iris.target)
+const train = (seed: number) =>
+  new RandomForestClassifier({ nEstimators: 8, maxDepth: 3, seed }).fit(iris.data, iris.target)
 
 describe('keel models in the registry', () => {
   it('logModel registers versions from models:/<model_id>; loadModel resolves version, latest, alias and stage', async () => {
@@ -39,9 +39,18 @@ describe('keel models in the registry', () => {
     await keel.setExperiment(name('registry'))
     const v1Forest = train(1)
     const v2Forest = train(2)
-    const v1 = await keel.withRun({}, (run) => run.logModel(v1Forest, { featureNames: iris.featureNames, registeredModelName: model }))
-    const v2 = await keel.withRun({}, (run) => run.logModel(v2Forest, { featureNames: iris.featureNames, registeredModelName: model }))
-    expect(v1.registeredModelVersion).toMatchObject({ name: model, version: '1', source: `models:/${v1.modelId}`, runId: v1.runId })
+    const v1 = await keel.withRun({}, (run) =>
+      run.logModel(v1Forest, { featureNames: iris.featureNames, registeredModelName: model }),
+    )
+    const v2 = await keel.withRun({}, (run) =>
+      run.logModel(v2Forest, { featureNames: iris.featureNames, registeredModelName: model }),
+    )
+    expect(v1.registeredModelVersion).toMatchObject({
+      name: model,
+      version: '1',
+      source: `models:/${v1.modelId}`,
+      runId: v1.runId,
+    })
     expect(v2.registeredModelVersion).toMatchObject({ version: '2', source: `models:/${v2.modelId}` })
 
     await keel.registry.setRegisteredModelAlias(model, 'champion', 1)
@@ -62,11 +71,16 @@ describe('keel models in the registry', () => {
 
   it('names the URI when the registry has no such model, version, alias or stage', async () => {
     const model = name('lonely')
-    await keel.withRun({}, (run) => run.logModel(train(3), { featureNames: iris.featureNames, registeredModelName: model }))
+    await keel.withRun({}, (run) =>
+      run.logModel(train(3), { featureNames: iris.featureNames, registeredModelName: model }),
+    )
     for (const uri of [`models:/${name('nope')}/1`, `models:/${model}/7`, `models:/${model}@ghost`]) {
       const error = await rejection(keel.loadModel(uri))
       // MLflow answers an unknown alias with INVALID_PARAMETER_VALUE, keel with RESOURCE_DOES_NOT_EXIST
-      expect(uri.endsWith('@ghost') ? ['RESOURCE_DOES_NOT_EXIST', 'INVALID_PARAMETER_VALUE'] : ['RESOURCE_DOES_NOT_EXIST'], uri).toContain(error.code)
+      expect(
+        uri.endsWith('@ghost') ? ['RESOURCE_DOES_NOT_EXIST', 'INVALID_PARAMETER_VALUE'] : ['RESOURCE_DOES_NOT_EXIST'],
+        uri,
+      ).toContain(error.code)
       expect(error.message).toContain(`Cannot load model '${uri}'`)
     }
     expect((await rejection(keel.loadModel(`models:/${model}/Staging`))).message).toContain('has no versions in stage')
@@ -94,7 +108,10 @@ with mlflow.start_run():
         registered_model_name="iris-sklearn-" + sys.argv[3], pip_requirements=["mlflow"])
 print(json.dumps({"onnx": "iris-onnx-" + sys.argv[3], "sklearn": "iris-sklearn-" + sys.argv[3]}))
 `
-    const out = execFileSync(await venvPython(), ['-c', script, trackingUri, python.dir, suffix], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+    const out = execFileSync(await venvPython(), ['-c', script, trackingUri, python.dir, suffix], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     logged = JSON.parse(out.trim().split('\n').at(-1)!)
   }, 180_000)
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
@@ -27,7 +27,12 @@ export interface RecordedRequest {
 
 /** A scripted answer: a status with a JSON body (after `delayMs`), or `'reset'` to drop the connection. */
 export type Scripted =
-  | { readonly status: number; readonly body?: unknown; readonly headers?: Record<string, string>; readonly delayMs?: number }
+  | {
+      readonly status: number
+      readonly body?: unknown
+      readonly headers?: Record<string, string>
+      readonly delayMs?: number
+    }
   | 'reset'
 
 type Json = Record<string, any>
@@ -53,7 +58,10 @@ const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts'
 
 type Reply = Exclude<Scripted, 'reset'>
 
-const error = (status: number, code: string, message: string): Reply => ({ status, body: { error_code: code, message } })
+const error = (status: number, code: string, message: string): Reply => ({
+  status,
+  body: { error_code: code, message },
+})
 
 export async function startFakeMlflow(): Promise<FakeMlflow> {
   const artifactRoot = await mkdtemp(join(tmpdir(), 'keel-fake-artifacts-'))
@@ -63,7 +71,15 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
   const runs: FakeMlflow['runs'] = new Map()
   const now = Date.now()
   const addExperiment = (id: string, name: string): Json => {
-    const e = { experiment_id: id, name, artifact_location: `mlflow-artifacts:/${id}`, lifecycle_stage: 'active', creation_time: now, last_update_time: now, tags: [] }
+    const e = {
+      experiment_id: id,
+      name,
+      artifact_location: `mlflow-artifacts:/${id}`,
+      lifecycle_stage: 'active',
+      creation_time: now,
+      last_update_time: now,
+      tags: [],
+    }
     experiments.set(id, e)
     return e
   }
@@ -75,10 +91,13 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     switch (`${method} ${path}`) {
       case 'GET /experiments/get-by-name': {
         const e = [...experiments.values()].find((x) => x.name === req.experiment_name)
-        return e ? { status: 200, body: { experiment: e } } : error(404, 'RESOURCE_DOES_NOT_EXIST', `Could not find experiment with name '${req.experiment_name}'`)
+        return e
+          ? { status: 200, body: { experiment: e } }
+          : error(404, 'RESOURCE_DOES_NOT_EXIST', `Could not find experiment with name '${req.experiment_name}'`)
       }
       case 'POST /experiments/create': {
-        if ([...experiments.values()].some((x) => x.name === req.name)) return error(400, 'RESOURCE_ALREADY_EXISTS', `Experiment '${req.name}' already exists.`)
+        if ([...experiments.values()].some((x) => x.name === req.name))
+          return error(400, 'RESOURCE_ALREADY_EXISTS', `Experiment '${req.name}' already exists.`)
         return { status: 200, body: { experiment_id: addExperiment(String(experiments.size), req.name).experiment_id } }
       }
       case 'GET /experiments/get': {
@@ -94,8 +113,15 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
         const id = randomBytes(16).toString('hex')
         const exp = req.experiment_id ?? '0'
         const info = {
-          run_id: id, run_uuid: id, run_name: req.run_name ?? 'fake-run', experiment_id: exp, user_id: req.user_id ?? 'unknown',
-          status: 'RUNNING', start_time: req.start_time, artifact_uri: `mlflow-artifacts:/${exp}/${id}/artifacts`, lifecycle_stage: 'active',
+          run_id: id,
+          run_uuid: id,
+          run_name: req.run_name ?? 'fake-run',
+          experiment_id: exp,
+          user_id: req.user_id ?? 'unknown',
+          status: 'RUNNING',
+          start_time: req.start_time,
+          artifact_uri: `mlflow-artifacts:/${exp}/${id}/artifacts`,
+          lifecycle_stage: 'active',
         }
         runs.set(id, { info, data: { metrics: [], params: [], tags: [...(req.tags ?? [])] } })
         return { status: 200, body: { run: { info, data: { tags: req.tags ?? [] } } } }
@@ -115,7 +141,11 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
         if (!r) return noRun(req.run_id)
         const [m, p, t] = [req.metrics ?? [], req.params ?? [], req.tags ?? []]
         if (m.length > 1000 || p.length > 100 || t.length > 100 || m.length + p.length + t.length > 1000) {
-          return error(400, 'INVALID_PARAMETER_VALUE', 'A batch logging request can contain at most 1000 metrics, 100 params, 100 tags and 1000 entities')
+          return error(
+            400,
+            'INVALID_PARAMETER_VALUE',
+            'A batch logging request can contain at most 1000 metrics, 100 params, 100 tags and 1000 entities',
+          )
         }
         r.data.metrics.push(...m)
         r.data.params.push(...p)
@@ -128,24 +158,38 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
         const r = run(req.run_id)
         if (!r) return noRun(req.run_id)
         const { run_id: _, ...entity } = req
-        const list = path === '/runs/log-metric' ? r.data.metrics : path === '/runs/set-tag' ? r.data.tags : r.data.params
+        const list =
+          path === '/runs/log-metric' ? r.data.metrics : path === '/runs/set-tag' ? r.data.tags : r.data.params
         list.push(entity)
         return { status: 200, body: {} }
       }
       case 'GET /metrics/get-history': {
         const r = run(req.run_id)
-        return r ? { status: 200, body: { metrics: r.data.metrics.filter((x) => x.key === req.metric_key) } } : noRun(req.run_id)
+        return r
+          ? { status: 200, body: { metrics: r.data.metrics.filter((x) => x.key === req.metric_key) } }
+          : noRun(req.run_id)
       }
       case 'POST /runs/search':
-        return { status: 200, body: { runs: [...runs.values()].filter((r) => (req.experiment_ids ?? []).includes(r.info.experiment_id)) } }
+        return {
+          status: 200,
+          body: { runs: [...runs.values()].filter((r) => (req.experiment_ids ?? []).includes(r.info.experiment_id)) },
+        }
       default:
         return error(404, 'ENDPOINT_NOT_FOUND', `No fake for ${method} ${path}`)
     }
   }
 
   /** The artifact proxy; `record(bytes)` is called before the answer is sent. */
-  const artifacts = async (req: IncomingMessage, res: ServerResponse, url: URL, record: (bytes: number) => void): Promise<void> => {
-    const rel = url.pathname.slice(ARTIFACTS.length + 1).split('/').map(decodeURIComponent)
+  const artifacts = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    record: (bytes: number) => void,
+  ): Promise<void> => {
+    const rel = url.pathname
+      .slice(ARTIFACTS.length + 1)
+      .split('/')
+      .map(decodeURIComponent)
     const file = join(artifactRoot, ...rel)
     if (req.method === 'PUT') {
       await mkdir(dirname(file), { recursive: true })
@@ -158,11 +202,16 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       const dir = join(artifactRoot, ...(url.searchParams.get('path') ?? '').split('/').filter(Boolean))
       const entries = await readdir(dir, { withFileTypes: true }).catch(() => [])
       const files = await Promise.all(
-        entries.map(async (e) => (e.isDirectory() ? { path: e.name, is_dir: true } : { path: e.name, is_dir: false, file_size: (await stat(join(dir, e.name))).size })),
+        entries.map(async (e) =>
+          e.isDirectory()
+            ? { path: e.name, is_dir: true }
+            : { path: e.name, is_dir: false, file_size: (await stat(join(dir, e.name))).size },
+        ),
       )
       return json(res, { status: 200, body: files.length > 0 ? { files } : {} })
     }
-    if (!(await stat(file).catch(() => undefined))?.isFile()) return json(res, error(404, 'RESOURCE_DOES_NOT_EXIST', 'No such artifact'))
+    if (!(await stat(file).catch(() => undefined))?.isFile())
+      return json(res, error(404, 'RESOURCE_DOES_NOT_EXIST', 'No such artifact'))
     res.writeHead(200, { 'content-type': 'application/octet-stream' })
     await pipeline(createReadStream(file), res)
   }
@@ -171,19 +220,33 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://fake')
       const record = (body: unknown, bytes: number) =>
-        requests.push({ method: req.method ?? '', path: url.pathname, query: [...url.searchParams], headers: req.headers, body, bytes })
+        requests.push({
+          method: req.method ?? '',
+          path: url.pathname,
+          query: [...url.searchParams],
+          headers: req.headers,
+          body,
+          bytes,
+        })
       const scripted = scripts.get(`${req.method} ${url.pathname}`)?.shift()
-      if (url.pathname.startsWith(ARTIFACTS) && scripted === undefined) return artifacts(req, res, url, (bytes) => record(undefined, bytes))
+      if (url.pathname.startsWith(ARTIFACTS) && scripted === undefined)
+        return artifacts(req, res, url, (bytes) => record(undefined, bytes))
       const chunks: Buffer[] = []
       for await (const chunk of req) chunks.push(chunk as Buffer)
       const raw = Buffer.concat(chunks)
-      const body = req.headers['content-type']?.includes('json') && raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined
+      const body =
+        req.headers['content-type']?.includes('json') && raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined
       record(body, raw.length)
       if (scripted === 'reset') return req.socket.destroy()
       if (scripted?.delayMs) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs))
       if (scripted !== undefined) return json(res, scripted)
       const request = req.method === 'GET' ? Object.fromEntries(url.searchParams) : (body ?? {})
-      json(res, url.pathname.startsWith(API) ? mlflow(req.method ?? '', url.pathname.slice(API.length), request) : error(404, 'ENDPOINT_NOT_FOUND', url.pathname))
+      json(
+        res,
+        url.pathname.startsWith(API)
+          ? mlflow(req.method ?? '', url.pathname.slice(API.length), request)
+          : error(404, 'ENDPOINT_NOT_FOUND', url.pathname),
+      )
     })().catch((err: unknown) => json(res, error(500, 'INTERNAL_ERROR', String(err))))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

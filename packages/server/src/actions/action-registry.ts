@@ -37,7 +37,9 @@ export class ActionRegistry {
   /** "defined: a, b" or "none is defined", for messages. */
   describe(): string {
     const names = this.names()
-    return names.length === 0 ? "none is defined (the operator defines them in keel server --config <file>, under 'actions')" : `defined: ${names.join(', ')}`
+    return names.length === 0
+      ? "none is defined (the operator defines them in keel server --config <file>, under 'actions')"
+      : `defined: ${names.join(', ')}`
   }
 
   /** Runs the named action with extra environment; undefined when no action has that name. */

@@ -4,7 +4,7 @@
  * The exit code and the last few KB of its output are what comes back.
  */
 import { spawn } from 'node:child_process'
-import type { ActionDefinition } from './action-registry.js'
+import { type ActionDefinition } from './action-registry.js'
 
 const OUTPUT_TAIL = 4096
 
@@ -17,7 +17,10 @@ export interface ActionRunResult {
   readonly durationMs: number
 }
 
-export function runAction(action: ActionDefinition, env: Readonly<Record<string, string>> = {}): Promise<ActionRunResult> {
+export function runAction(
+  action: ActionDefinition,
+  env: Readonly<Record<string, string>> = {},
+): Promise<ActionRunResult> {
   const started = Date.now()
   return new Promise((resolve) => {
     let tail = ''
@@ -34,7 +37,12 @@ export function runAction(action: ActionDefinition, env: Readonly<Record<string,
         killSignal: 'SIGKILL',
       })
     } catch (error) {
-      resolve({ exitCode: null, outputTail: '', error: `could not start: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, durationMs: Date.now() - started })
+      resolve({
+        exitCode: null,
+        outputTail: '',
+        error: `could not start: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        durationMs: Date.now() - started,
+      })
       return
     }
     child.stdout.on('data', keep)
@@ -42,9 +50,18 @@ export function runAction(action: ActionDefinition, env: Readonly<Record<string,
     let failed: string | undefined
     child.on('error', (error: NodeJS.ErrnoException) => (failed = `could not start: ${error.code ?? error.message}`))
     child.on('close', (code, signal) => {
-      const error = failed ?? (signal ? `killed by ${signal}${signal === 'SIGKILL' ? ` (timeout ${action.timeoutMs / 1000} s)` : ''}` : undefined)
+      const error =
+        failed ??
+        (signal
+          ? `killed by ${signal}${signal === 'SIGKILL' ? ` (timeout ${action.timeoutMs / 1000} s)` : ''}`
+          : undefined)
       // A program that could not start closes with a negative errno, not an exit code.
-      resolve({ exitCode: failed === undefined ? code : null, outputTail: tail, ...(error !== undefined && { error }), durationMs: Date.now() - started })
+      resolve({
+        exitCode: failed === undefined ? code : null,
+        outputTail: tail,
+        ...(error !== undefined && { error }),
+        durationMs: Date.now() - started,
+      })
     })
   })
 }

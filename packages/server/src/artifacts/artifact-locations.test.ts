@@ -11,7 +11,10 @@ describe('ArtifactLocations', () => {
   it('maps mlflow-artifacts URIs (with or without a host) into the proxied store', () => {
     const locations = new ArtifactLocations(proxied)
     expect(locations.resolve('mlflow-artifacts:/1/abc/artifacts')).toEqual({ repo: proxied, path: '1/abc/artifacts' })
-    expect(locations.resolve('mlflow-artifacts://host:5000/1/abc/artifacts')).toEqual({ repo: proxied, path: '1/abc/artifacts' })
+    expect(locations.resolve('mlflow-artifacts://host:5000/1/abc/artifacts')).toEqual({
+      repo: proxied,
+      path: '1/abc/artifacts',
+    })
   })
 
   it('serves local URIs only inside a configured root, whatever a client stored as a location', () => {
@@ -27,7 +30,12 @@ describe('ArtifactLocations', () => {
   })
 
   it('refuses schemes it does not serve', () => {
-    expect(() => new ArtifactLocations(proxied).resolve('s3://bucket/key')).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(/s3:\/\/bucket\/key' is not served by this server/) }))
+    expect(() => new ArtifactLocations(proxied).resolve('s3://bucket/key')).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_PARAMETER_VALUE',
+        message: expect.stringMatching(/s3:\/\/bucket\/key' is not served by this server/),
+      }),
+    )
   })
 
   it('joins paths with one slash', () => {

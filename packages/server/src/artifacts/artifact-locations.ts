@@ -8,7 +8,7 @@
 import { resolve as resolvePath, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { KeelError } from '@keel/contracts'
-import type { ArtifactRepository } from './artifact-repository.js'
+import { type ArtifactRepository } from './artifact-repository.js'
 import { LocalArtifactRepository } from './local-artifact-repository.js'
 
 export const PROXIED_SCHEME = 'mlflow-artifacts:'
@@ -52,7 +52,9 @@ export class ArtifactLocations {
     }
     // The caller's location (an experiment's artifact_location, a URI in a request), not a fault of
     // the server: a 400 that says what this server serves, never a 5xx.
-    throw KeelError.invalid(`Artifact URI '${uri}' is not served by this server (supported: mlflow-artifacts:, file: under its artifact roots)`)
+    throw KeelError.invalid(
+      `Artifact URI '${uri}' is not served by this server (supported: mlflow-artifacts:, file: under its artifact roots)`,
+    )
   }
 }
 

@@ -3,10 +3,10 @@
  * downloads, listing with basename paths. Bodies never sit whole in memory.
  */
 import { KeelError } from '@keel/contracts'
-import type { Context, Hono } from 'hono'
+import { type Context, type Hono } from 'hono'
 import { stream } from 'hono/streaming'
 import { discardRestOfBody, requestBody, requestHeader } from '../http/node-request.js'
-import type { ArtifactRepository } from './artifact-repository.js'
+import { type ArtifactRepository } from './artifact-repository.js'
 import { ArtifactLimitError } from './upload-limits.js'
 
 const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts']
@@ -69,7 +69,9 @@ export function mountArtifactRoutes(app: Hono, repo: ArtifactRepository, options
       const files = await repo.list(dir)
       if (files.length === 0) return c.json({})
       return c.json({
-        files: files.map((f) => (f.isDir ? { path: f.path, is_dir: true } : { path: f.path, is_dir: false, file_size: f.fileSize })),
+        files: files.map((f) =>
+          f.isDir ? { path: f.path, is_dir: true } : { path: f.path, is_dir: false, file_size: f.fileSize },
+        ),
       })
     })
     app.get(`${prefix}/artifacts/*`, async (c) => {
@@ -77,7 +79,10 @@ export function mountArtifactRoutes(app: Hono, repo: ArtifactRepository, options
       const file = await repo.get(path)
       c.header('Content-Type', contentTypeOf(path))
       c.header('Content-Length', String(file.size))
-      c.header('Content-Disposition', `attachment; filename="${encodeURIComponent(path.split('/').pop() ?? 'artifact')}"`)
+      c.header(
+        'Content-Disposition',
+        `attachment; filename="${encodeURIComponent(path.split('/').pop() ?? 'artifact')}"`,
+      )
       c.header('X-Content-Type-Options', 'nosniff')
       return stream(c, async (out) => {
         out.onAbort(() => {

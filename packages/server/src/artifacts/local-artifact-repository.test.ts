@@ -4,7 +4,7 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { ArtifactFileInfo } from './artifact-repository.js'
+import { type ArtifactFileInfo } from './artifact-repository.js'
 import { LocalArtifactRepository } from './local-artifact-repository.js'
 
 async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
@@ -56,7 +56,9 @@ describe('LocalArtifactRepository', () => {
   })
 
   it('round-trips put, get, list, walk and delete through nested folders', async () => {
-    expect(await repo.put('1/run/artifacts/model/MLmodel', chunks('flavors:', '\n  python: {}\n'))).toEqual({ size: 22 })
+    expect(await repo.put('1/run/artifacts/model/MLmodel', chunks('flavors:', '\n  python: {}\n'))).toEqual({
+      size: 22,
+    })
     await repo.put('1/run/artifacts/model/weights.bin', Readable.from([Buffer.alloc(1000, 7)]))
     await repo.put('1/run/artifacts/metrics.json', chunks('{}'))
 
@@ -120,7 +122,10 @@ describe('LocalArtifactRepository', () => {
 
   it('refuses to write over a folder, below a file, or to the root', async () => {
     await repo.put('dir/f.txt', chunks('f'))
-    await expect(repo.put('dir', chunks('x'))).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE', message: /is a folder/ })
+    await expect(repo.put('dir', chunks('x'))).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER_VALUE',
+      message: /is a folder/,
+    })
     await expect(repo.put('dir/f.txt/g', chunks('x'))).rejects.toMatchObject({ message: /parent .* is a file/ })
     await expect(repo.put('', chunks('x'))).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' })
     expect(await everything(root)).toEqual(['dir', 'dir/f.txt'])
@@ -159,11 +164,14 @@ describe('LocalArtifactRepository', () => {
     await repo.put('model.bin', chunks('old'))
     let release!: () => void
     const gate = new Promise<void>((resolve) => (release = resolve))
-    const upload = repo.put('model.bin', (async function* () {
-      yield Buffer.from('new, first half ')
-      await gate
-      yield Buffer.from('second half')
-    })())
+    const upload = repo.put(
+      'model.bin',
+      (async function* () {
+        yield Buffer.from('new, first half ')
+        await gate
+        yield Buffer.from('second half')
+      })(),
+    )
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(await content('model.bin')).toBe('old')
     expect(await repo.list('')).toEqual([{ path: 'model.bin', isDir: false, fileSize: 3 }])
@@ -198,7 +206,9 @@ describe('LocalArtifactRepository', () => {
   })
 
   it('refuses a declared size over maxBytes before creating anything', async () => {
-    await expect(repo.put('1/run/artifacts/big.bin', chunks('never read'), { maxBytes: 5, expectedBytes: 6 })).rejects.toThrow(
+    await expect(
+      repo.put('1/run/artifacts/big.bin', chunks('never read'), { maxBytes: 5, expectedBytes: 6 }),
+    ).rejects.toThrow(
       "Artifact '1/run/artifacts/big.bin' is too large: it is 6 bytes, and this server accepts at most 5 bytes",
     )
     await expect(readdir(root)).rejects.toMatchObject({ code: 'ENOENT' })
@@ -206,8 +216,12 @@ describe('LocalArtifactRepository', () => {
 
   it('removes the folders a failed upload created, and only those', async () => {
     await repo.put('1/run/artifacts/kept.txt', chunks('kept'))
-    await expect(repo.put('1/run/artifacts/model/data/w.bin', brokenUpload('partial'))).rejects.toThrow('client went away')
-    await expect(repo.put('2/run/artifacts/x.bin', chunks('123456'), { maxBytes: 5 })).rejects.toMatchObject({ limit: 'size' })
+    await expect(repo.put('1/run/artifacts/model/data/w.bin', brokenUpload('partial'))).rejects.toThrow(
+      'client went away',
+    )
+    await expect(repo.put('2/run/artifacts/x.bin', chunks('123456'), { maxBytes: 5 })).rejects.toMatchObject({
+      limit: 'size',
+    })
     expect(await everything(root)).toEqual(['1', '1/run', '1/run/artifacts', '1/run/artifacts/kept.txt'])
   })
 
@@ -228,22 +242,30 @@ describe('LocalArtifactRepository', () => {
 
     it('refuses from the declared size what would leave less than the reserve, writing nothing', async () => {
       const { repo, probes } = volume(100 * MiB)
-      await expect(repo.put('1/r/a.bin', megabytes(1), { expectedBytes: 60 * MiB, minFreeBytes: 50 * MiB })).rejects.toMatchObject({
+      await expect(
+        repo.put('1/r/a.bin', megabytes(1), { expectedBytes: 60 * MiB, minFreeBytes: 50 * MiB }),
+      ).rejects.toMatchObject({
         limit: 'disk',
         code: 'TEMPORARILY_UNAVAILABLE',
       })
-      await expect(repo.put('1/r/a.bin', megabytes(1), { expectedBytes: 60 * MiB, minFreeBytes: 50 * MiB })).rejects.toThrow(
+      await expect(
+        repo.put('1/r/a.bin', megabytes(1), { expectedBytes: 60 * MiB, minFreeBytes: 50 * MiB }),
+      ).rejects.toThrow(
         `Not enough free disk space for artifact '1/r/a.bin': the artifact volume has ${100 * MiB} bytes free and keeps at least ${50 * MiB} free (keel server --min-free-disk)`,
       )
       expect(probes[0]).toBe(path.join(root, '1', 'r'))
       await expect(readdir(root)).rejects.toMatchObject({ code: 'ENOENT' })
-      expect(await repo.put('1/r/b.bin', megabytes(1), { expectedBytes: MiB, minFreeBytes: 50 * MiB })).toEqual({ size: MiB })
+      expect(await repo.put('1/r/b.bin', megabytes(1), { expectedBytes: MiB, minFreeBytes: 50 * MiB })).toEqual({
+        size: MiB,
+      })
     })
 
     it('stops a chunked upload when the volume fills up while it streams, leaving nothing', async () => {
       // Enough at the start; someone else fills the disk while 20 MiB stream in.
       const { repo, probes } = volume(200 * MiB, 52 * MiB)
-      await expect(repo.put('1/r/big.bin', megabytes(20), { minFreeBytes: 50 * MiB })).rejects.toMatchObject({ limit: 'disk' })
+      await expect(repo.put('1/r/big.bin', megabytes(20), { minFreeBytes: 50 * MiB })).rejects.toMatchObject({
+        limit: 'disk',
+      })
       expect(probes).toHaveLength(2) // before the first byte, then after 8 MiB
       await expect(readdir(root)).rejects.toMatchObject({ code: 'ENOENT' })
     })
@@ -260,7 +282,10 @@ describe('LocalArtifactRepository', () => {
 
     it('removes temp files untouched for an hour, and the folders that held only them', async () => {
       await repo.put('1/live/artifacts/kept.txt', chunks('kept'))
-      const stale = [path.join(root, '1', 'dead', 'artifacts', 'model', '.w.bin.0123456789ab.tmp'), path.join(root, '1', 'live', 'artifacts', '.x.bin.00000000000a.tmp')]
+      const stale = [
+        path.join(root, '1', 'dead', 'artifacts', 'model', '.w.bin.0123456789ab.tmp'),
+        path.join(root, '1', 'live', 'artifacts', '.x.bin.00000000000a.tmp'),
+      ]
       const young = path.join(root, '2', 'busy', '.y.bin.abcdefabcdef.tmp')
       const lookalike = path.join(root, '1', 'live', 'artifacts', '.notes.tmp')
       for (const file of [...stale, young, lookalike]) {

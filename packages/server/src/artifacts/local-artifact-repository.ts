@@ -4,16 +4,27 @@
  * reader sees the old file or the complete new one. Symbolic links are never created, listed or
  * walked; the safe-path gate refuses any that would lead outside the root.
  */
-import type { Dirent } from 'node:fs'
+import { type Dirent } from 'node:fs'
 import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
-import type { Readable } from 'node:stream'
+import { type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { KeelError } from '@keel/contracts'
 import { hasErrnoCode } from './errno.js'
-import type { ArtifactBody, ArtifactFileInfo, ArtifactRepository, PutOptions } from './artifact-repository.js'
+import {
+  type ArtifactBody,
+  type ArtifactFileInfo,
+  type ArtifactRepository,
+  type PutOptions,
+} from './artifact-repository.js'
 import { normalizeArtifactPath, resolveInside } from './safe-path.js'
-import { checkDeclaredSize, meteredBody, statfsFreeBytes, type FreeSpaceProbe, type UploadLimits } from './upload-limits.js'
+import {
+  checkDeclaredSize,
+  meteredBody,
+  statfsFreeBytes,
+  type FreeSpaceProbe,
+  type UploadLimits,
+} from './upload-limits.js'
 import { removeEmptyFolders, sweepStaleUploads, tempFileName, TEMP_FILE } from './upload-temp-files.js'
 
 export interface LocalRepositoryOptions {
@@ -69,7 +80,8 @@ export class LocalArtifactRepository implements ArtifactRepository {
     let created: string | undefined
     const makeFolder = async () => {
       const first = await mkdir(folder, { recursive: true }).catch((error: unknown) => {
-        if (hasErrnoCode(error, 'EEXIST', 'ENOTDIR')) throw KeelError.invalid(`A parent of artifact '${relative}' is a file`)
+        if (hasErrnoCode(error, 'EEXIST', 'ENOTDIR'))
+          throw KeelError.invalid(`A parent of artifact '${relative}' is a file`)
         throw error
       })
       created ??= first
@@ -163,7 +175,9 @@ export class LocalArtifactRepository implements ArtifactRepository {
   private gate(raw: string): string {
     const relative = normalizeArtifactPath(raw)
     if (TEMP_FILE.test(path.posix.basename(relative))) {
-      throw KeelError.invalid(`Invalid artifact path ${JSON.stringify(raw)}: the name is reserved for uploads in progress`)
+      throw KeelError.invalid(
+        `Invalid artifact path ${JSON.stringify(raw)}: the name is reserved for uploads in progress`,
+      )
     }
     return relative
   }
@@ -179,9 +193,7 @@ async function visibleEntries(folder: string): Promise<Dirent[]> {
     if (hasErrnoCode(error, 'ENOENT', 'ENOTDIR')) return []
     throw error
   })
-  return entries
-    .filter((entry) => (entry.isFile() && !TEMP_FILE.test(entry.name)) || entry.isDirectory())
-    .sort(byName)
+  return entries.filter((entry) => (entry.isFile() && !TEMP_FILE.test(entry.name)) || entry.isDirectory()).sort(byName)
 }
 
 async function* walkFolder(folder: string, prefix: string): AsyncGenerator<ArtifactFileInfo> {

@@ -98,7 +98,6 @@ function isWithin(base: string, candidate: string): boolean {
   return candidate === base || candidate.startsWith(prefix)
 }
 
-
 /** The realpath of `target`, or undefined if it does not exist (ENOENT, or a parent is a file). */
 async function realpathIfExists(target: string, relative: string): Promise<string | undefined> {
   try {

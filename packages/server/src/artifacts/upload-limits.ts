@@ -57,12 +57,16 @@ const PROBE_EVERY = 8 * 1024 * 1024
 
 export function tooLarge(limits: UploadLimits, size: number | undefined): ArtifactLimitError {
   const got = size === undefined ? '' : `it is ${size} bytes, and `
-  return new ArtifactLimitError('size', `Artifact '${limits.name}' is too large: ${got}this server accepts at most ${limits.maxBytes} bytes per artifact (keel server --max-artifact-size)`)
+  return new ArtifactLimitError(
+    'size',
+    `Artifact '${limits.name}' is too large: ${got}this server accepts at most ${limits.maxBytes} bytes per artifact (keel server --max-artifact-size)`,
+  )
 }
 
 /** Checks the declared size against both limits; throws before anything is written. */
 export async function checkDeclaredSize(limits: UploadLimits): Promise<void> {
-  if (limits.expectedBytes !== undefined && limits.expectedBytes > limits.maxBytes) throw tooLarge(limits, limits.expectedBytes)
+  if (limits.expectedBytes !== undefined && limits.expectedBytes > limits.maxBytes)
+    throw tooLarge(limits, limits.expectedBytes)
   await checkFreeSpace(limits, limits.expectedBytes ?? 0)
 }
 
@@ -78,7 +82,10 @@ async function checkFreeSpace(limits: UploadLimits, stillToWrite: number): Promi
 }
 
 /** Passes `source` through, refusing it once it exceeds the size limit or the disk's reserve. */
-export async function* meteredBody(source: AsyncIterable<Uint8Array | string>, limits: UploadLimits): AsyncGenerator<Uint8Array> {
+export async function* meteredBody(
+  source: AsyncIterable<Uint8Array | string>,
+  limits: UploadLimits,
+): AsyncGenerator<Uint8Array> {
   let size = 0
   let nextProbe = PROBE_EVERY
   for await (const chunk of source) {

@@ -38,7 +38,11 @@ export async function removeEmptyFolders(folder: string, stop: string): Promise<
  * Deletes the temp files under `root` unmodified for `olderThanMs`, and the folders that held
  * nothing else. Returns how many files it removed. Symbolic links are never followed.
  */
-export async function sweepStaleUploads(root: string, olderThanMs = STALE_UPLOAD_MS, now = Date.now()): Promise<number> {
+export async function sweepStaleUploads(
+  root: string,
+  olderThanMs = STALE_UPLOAD_MS,
+  now = Date.now(),
+): Promise<number> {
   let removed = 0
   const visit = async (folder: string): Promise<void> => {
     const entries = await readdir(folder, { withFileTypes: true }).catch((error: unknown) => {

@@ -5,11 +5,11 @@
  * claim, so the checks pass, but creators still become owners and writes are still audited.
  */
 import { KeelError, type Endpoint } from '@keel/contracts'
-import type { AccessService } from './access-service.js'
-import type { AuthService } from './auth-service.js'
-import type { GrantableResourceType, Visibility } from './permissions.js'
+import { type AccessService } from './access-service.js'
+import { type AuthService } from './auth-service.js'
+import { type GrantableResourceType, type Visibility } from './permissions.js'
 import { type Principal, unauthenticatedPrincipal } from './principal.js'
-import type { AfterContext, CheckContext, Requirement, ResourceLocator } from './requirements.js'
+import { type AfterContext, type CheckContext, type Requirement, type ResourceLocator } from './requirements.js'
 import { rawRouteOf } from './route-permissions.js'
 
 export const SESSION_COOKIE = 'keel_session'
@@ -62,7 +62,10 @@ export class AccessGuard {
   /** The row of an endpoint; a route without one is a programming error caught at start-up. */
   requirementOf(endpoint: Endpoint): Requirement {
     const requirement = this.options.table.get(endpoint)
-    if (!requirement) throw new Error(`Route ${endpoint.method} ${endpoint.path} declares no permission: add its row to auth/route-permissions.ts`)
+    if (!requirement)
+      throw new Error(
+        `Route ${endpoint.method} ${endpoint.path} declares no permission: add its row to auth/route-permissions.ts`,
+      )
     return requirement
   }
 
@@ -83,7 +86,9 @@ export class AccessGuard {
         }
         const colon = decoded.indexOf(':')
         if (colon < 0) return INVALID_CREDENTIALS
-        return (await auth.authenticatePassword(decoded.slice(0, colon), decoded.slice(colon + 1))) ?? INVALID_CREDENTIALS
+        return (
+          (await auth.authenticatePassword(decoded.slice(0, colon), decoded.slice(colon + 1))) ?? INVALID_CREDENTIALS
+        )
       }
       if (scheme === 'bearer') return (await auth.authenticateToken(value, 'token')) ?? INVALID_CREDENTIALS
       return INVALID_CREDENTIALS
@@ -122,13 +127,24 @@ export class AccessGuard {
    * A request to a route outside the endpoint tables: its raw row decides; a route with no row
    * (a new one nobody declared) is refused.
    */
-  async checkRaw(method: string, path: string, query: URLSearchParams, authentication: Authentication): Promise<Principal> {
+  async checkRaw(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    authentication: Authentication,
+  ): Promise<Principal> {
     const matched = rawRouteOf(method === 'HEAD' ? 'HEAD' : method, path)
     if (!matched) throw new KeelError('PERMISSION_DENIED', `Route ${method} ${path} declares no permission`)
     const { route, target } = matched
-    const principal = this.principalFor({ describe: route.describe, write: false, ...(route.public && { public: true }), check: async () => {} }, authentication)
+    const principal = this.principalFor(
+      { describe: route.describe, write: false, ...(route.public && { public: true }), check: async () => {} },
+      authentication,
+    )
     if (route.public || principal.isAdmin || !route.check) return principal
-    await route.check(route.targetFromQuery ? (query.get(route.targetFromQuery) ?? '') : target, this.checkContext(principal))
+    await route.check(
+      route.targetFromQuery ? (query.get(route.targetFromQuery) ?? '') : target,
+      this.checkContext(principal),
+    )
     return principal
   }
 
@@ -140,7 +156,11 @@ export class AccessGuard {
     const access = this.options.access
     const auth = this.options.auth
     const needAdmin = () => {
-      if (!principal.isAdmin) throw new KeelError('PERMISSION_DENIED', `Permission denied: only admins may do this (${principal.username} is not an admin).`)
+      if (!principal.isAdmin)
+        throw new KeelError(
+          'PERMISSION_DENIED',
+          `Permission denied: only admins may do this (${principal.username} is not an admin).`,
+        )
     }
     return {
       principal,

@@ -9,14 +9,19 @@ import { openDatabase } from '../sql/open-database.js'
 import { SqlAuthStore } from '../sql/auth/sql-auth-store.js'
 import { AccessService } from './access-service.js'
 import { DEFAULT_WORKSPACE, type StoredUser } from './auth-store.js'
-import type { Principal } from './principal.js'
+import { type Principal } from './principal.js'
 
 let close: () => Promise<void>
 let store: SqlAuthStore
 let ann: StoredUser
 let root: StoredUser
 
-const as = (u: StoredUser): Principal => ({ username: u.username, userId: u.id, isAdmin: u.isAdmin, authenticated: true })
+const as = (u: StoredUser): Principal => ({
+  username: u.username,
+  userId: u.id,
+  isAdmin: u.isAdmin,
+  authenticated: true,
+})
 
 beforeEach(async () => {
   const database = await openDatabase('sqlite:///:memory:')
@@ -27,7 +32,14 @@ beforeEach(async () => {
 })
 afterEach(async () => close())
 
-async function role(name: string, grants: [Parameters<SqlAuthStore['addRolePermission']>[1], string, Parameters<SqlAuthStore['addRolePermission']>[3]][]) {
+async function role(
+  name: string,
+  grants: [
+    Parameters<SqlAuthStore['addRolePermission']>[1],
+    string,
+    Parameters<SqlAuthStore['addRolePermission']>[3],
+  ][],
+) {
   const r = await store.createRole(name, DEFAULT_WORKSPACE, null)
   for (const [type, pattern, permission] of grants) await store.addRolePermission(r.id, type, pattern, permission)
   await store.assignRole(ann.id, r.id)
@@ -36,7 +48,9 @@ async function role(name: string, grants: [Parameters<SqlAuthStore['addRolePermi
 describe('AccessService resolution', () => {
   it('applies the default permission where no grant matches (__init__._get_role_permission_or_default)', async () => {
     expect(await new AccessService(store, 'READ').permission(as(ann), 'experiment', '1')).toBe('READ')
-    expect(await new AccessService(store, 'NO_PERMISSIONS').permission(as(ann), 'experiment', '1')).toBe('NO_PERMISSIONS')
+    expect(await new AccessService(store, 'NO_PERMISSIONS').permission(as(ann), 'experiment', '1')).toBe(
+      'NO_PERMISSIONS',
+    )
   })
 
   it("folds role patterns ('*' and exact) with direct grants; DENY from any role wins (requirements.fold_grants_for_key)", async () => {
@@ -63,12 +77,18 @@ describe('AccessService resolution', () => {
     await access.check(as(ann), 'experiment', '1', 'update')
     const error = await access.check(as(ann), 'experiment', '1', 'delete').catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KeelError)
-    expect(error).toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringMatching(/needs MANAGE on experiment '1'.*has EDIT/) })
+    expect(error).toMatchObject({
+      code: 'PERMISSION_DENIED',
+      message: expect.stringMatching(/needs MANAGE on experiment '1'.*has EDIT/),
+    })
   })
 
   it('gives a workspace MANAGE holder everything, DENY notwithstanding (__init__.resolve_permissions, requirements.is_workspace_admin_grant)', async () => {
     const access = new AccessService(store, 'NO_PERMISSIONS')
-    await role('workspace-admins', [['workspace', '*', 'MANAGE'], ['experiment', '1', 'DENY']])
+    await role('workspace-admins', [
+      ['workspace', '*', 'MANAGE'],
+      ['experiment', '1', 'DENY'],
+    ])
     expect(await access.permission(as(ann), 'experiment', '1')).toBe('MANAGE')
     expect(await access.permission(as(ann), 'deployment', 'iris')).toBe('MANAGE')
     await access.check(as(ann), 'registered_model', 'anything', 'manage')
@@ -88,7 +108,9 @@ describe('AccessService resolution', () => {
 
   it("lets workspace admins, not plain users, grant on every resource ('*') (__init__.validate_can_manage_resource)", async () => {
     const access = new AccessService(store, 'READ')
-    await expect(access.checkManageGrant(as(ann), 'experiment', '*')).rejects.toMatchObject({ code: 'PERMISSION_DENIED' })
+    await expect(access.checkManageGrant(as(ann), 'experiment', '*')).rejects.toMatchObject({
+      code: 'PERMISSION_DENIED',
+    })
     await role('workspace-admins', [['workspace', '*', 'MANAGE']])
     await access.checkManageGrant(as(ann), 'experiment', '*')
   })
@@ -104,7 +126,9 @@ describe('AccessService resolution', () => {
   it('refuses creating a registered model whose name is denied (__init__.validate_can_create_registered_model: _workspace_create_not_denied(type, msg.name))', async () => {
     const access = new AccessService(store, 'READ')
     await role('no-fraud', [['registered_model', 'fraud', 'DENY']])
-    await expect(access.checkCreate(as(ann), 'registered_model', 'fraud')).rejects.toMatchObject({ code: 'PERMISSION_DENIED' })
+    await expect(access.checkCreate(as(ann), 'registered_model', 'fraud')).rejects.toMatchObject({
+      code: 'PERMISSION_DENIED',
+    })
     await access.checkCreate(as(ann), 'registered_model', 'churn')
   })
 
@@ -113,6 +137,8 @@ describe('AccessService resolution', () => {
     expect(await access.userPermission(ann, 'experiment', '1')).toEqual({ allowed: false, permission: 'READ' })
     await store.grantUserPermission(ann.id, 'experiment', '1', 'USE')
     expect(await access.userPermission(ann, 'experiment', '1')).toEqual({ allowed: true, permission: 'USE' })
-    await expect(access.userPermission(ann, 'workspace', '*')).rejects.toMatchObject({ code: 'INVALID_PARAMETER_VALUE' })
+    await expect(access.userPermission(ann, 'workspace', '*')).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER_VALUE',
+    })
   })
 })

@@ -5,7 +5,14 @@
  * may show, and the management of grants and roles with MLflow's rules and messages.
  */
 import { KeelError } from '@keel/contracts'
-import { DEFAULT_WORKSPACE, type AuthStore, type ResourceGrant, type Role, type RolePermission, type StoredUser } from './auth-store.js'
+import {
+  DEFAULT_WORKSPACE,
+  type AuthStore,
+  type ResourceGrant,
+  type Role,
+  type RolePermission,
+  type StoredUser,
+} from './auth-store.js'
 import {
   type Action,
   type GrantableResourceType,
@@ -20,11 +27,21 @@ import {
   parseResourceType,
   readableResources,
 } from './permissions.js'
-import type { Principal } from './principal.js'
+import { type Principal } from './principal.js'
 
-const ACTION_NEEDS: Record<Action, PermissionName> = { read: 'READ', use: 'USE', update: 'EDIT', delete: 'MANAGE', manage: 'MANAGE' }
+const ACTION_NEEDS: Record<Action, PermissionName> = {
+  read: 'READ',
+  use: 'USE',
+  update: 'EDIT',
+  delete: 'MANAGE',
+  manage: 'MANAGE',
+}
 
-const LABEL: Record<GrantableResourceType, string> = { experiment: 'experiment', registered_model: 'registered model', deployment: 'deployment' }
+const LABEL: Record<GrantableResourceType, string> = {
+  experiment: 'experiment',
+  registered_model: 'registered model',
+  deployment: 'deployment',
+}
 
 export interface UserPermissionRow {
   readonly roleId: number
@@ -72,9 +89,14 @@ export class AccessService {
     const grants = await this.store.listGrants(principal.userId, [type])
     if (isWorkspaceAdmin(grants)) return
     const denied = (g: { resourceType: string; resourcePattern: string; permission: string }) =>
-      g.resourceType === type && (g.resourcePattern === '*' || (id !== undefined && g.resourcePattern === id)) && g.permission === 'DENY'
+      g.resourceType === type &&
+      (g.resourcePattern === '*' || (id !== undefined && g.resourcePattern === id)) &&
+      g.permission === 'DENY'
     if (grants.some(denied)) {
-      throw new KeelError('PERMISSION_DENIED', `Permission denied: ${principal.username} may not create a ${LABEL[type]}.`)
+      throw new KeelError(
+        'PERMISSION_DENIED',
+        `Permission denied: ${principal.username} may not create a ${LABEL[type]}.`,
+      )
     }
   }
 
@@ -113,18 +135,31 @@ export class AccessService {
     if (id === '*') {
       if (principal.isAdmin) return
       if (principal.userId !== undefined && isWorkspaceAdmin(await this.store.listGrants(principal.userId, []))) return
-      throw new KeelError('PERMISSION_DENIED', `Permission denied: only admins and workspace admins may grant on every ${LABEL[type]} ('*').`)
+      throw new KeelError(
+        'PERMISSION_DENIED',
+        `Permission denied: only admins and workspace admins may grant on every ${LABEL[type]} ('*').`,
+      )
     }
     await this.check(principal, type, id, 'manage')
   }
 
-  async grantUserPermission(user: StoredUser, resourceType: unknown, resourceId: unknown, permission: unknown): Promise<void> {
+  async grantUserPermission(
+    user: StoredUser,
+    resourceType: unknown,
+    resourceId: unknown,
+    permission: unknown,
+  ): Promise<void> {
     const { type, id } = this.grantTarget(resourceType, resourceId)
     await this.store.grantUserPermission(user.id, type, id, checkGrantable(permission, type))
   }
 
   /** Sets a user's direct grant on a resource, replacing one they hold, in one write (keel's). */
-  async setUserPermission(user: StoredUser, resourceType: unknown, resourceId: unknown, permission: unknown): Promise<void> {
+  async setUserPermission(
+    user: StoredUser,
+    resourceType: unknown,
+    resourceId: unknown,
+    permission: unknown,
+  ): Promise<void> {
     const { type, id } = this.grantTarget(resourceType, resourceId)
     await this.store.grantUserPermission(user.id, type, id, checkGrantable(permission, type), true)
   }
@@ -138,14 +173,24 @@ export class AccessService {
   async revokeUserPermission(user: StoredUser, resourceType: unknown, resourceId: unknown): Promise<void> {
     const { type, id } = this.grantTarget(resourceType, resourceId)
     if (!(await this.store.revokeUserPermission(user.id, type, id))) {
-      throw KeelError.notFound(`Permission for user=${user.username} on resource_type=${type}, resource_id=${id} not found.`)
+      throw KeelError.notFound(
+        `Permission for user=${user.username} on resource_type=${type}, resource_id=${id} not found.`,
+      )
     }
   }
 
   /** A user's effective permission, as a request of theirs would resolve it. */
-  async userPermission(user: StoredUser, resourceType: unknown, resourceId: unknown): Promise<{ allowed: boolean; permission: PermissionName }> {
+  async userPermission(
+    user: StoredUser,
+    resourceType: unknown,
+    resourceId: unknown,
+  ): Promise<{ allowed: boolean; permission: PermissionName }> {
     const { type, id } = this.grantTarget(resourceType, resourceId)
-    const permission = await this.permission({ username: user.username, userId: user.id, isAdmin: user.isAdmin, authenticated: true }, type, id)
+    const permission = await this.permission(
+      { username: user.username, userId: user.id, isAdmin: user.isAdmin, authenticated: true },
+      type,
+      id,
+    )
     return { allowed: allows(permission, 'use'), permission }
   }
 
@@ -169,7 +214,8 @@ export class AccessService {
     const roleName = checkRoleName(name)
     if (typeof workspace !== 'string' || workspace.trim() === '') throw KeelError.invalid('Workspace cannot be empty.')
     checkWorkspace(workspace)
-    if (description !== undefined && description !== null && typeof description !== 'string') throw KeelError.invalid('Role description must be a string or null.')
+    if (description !== undefined && description !== null && typeof description !== 'string')
+      throw KeelError.invalid('Role description must be a string or null.')
     return this.store.createRole(roleName, workspace, (description as string | null | undefined) ?? null)
   }
 
@@ -180,7 +226,8 @@ export class AccessService {
   }
 
   async listRoles(workspaces: readonly string[] | undefined): Promise<Role[]> {
-    for (const w of workspaces ?? []) if (w.trim() === '') throw KeelError.invalid("Parameter 'workspace' must be a non-empty string when provided.")
+    for (const w of workspaces ?? [])
+      if (w.trim() === '') throw KeelError.invalid("Parameter 'workspace' must be a non-empty string when provided.")
     return this.store.listRoles(workspaces)
   }
 
@@ -188,7 +235,10 @@ export class AccessService {
     if (name === undefined && description === undefined) {
       throw KeelError.invalid("At least one of 'name' or 'description' must be provided to update a role.")
     }
-    return this.store.updateRole(id, { ...(name !== undefined && { name: checkRoleName(name) }), ...(description !== undefined && { description }) })
+    return this.store.updateRole(id, {
+      ...(name !== undefined && { name: checkRoleName(name) }),
+      ...(description !== undefined && { description }),
+    })
   }
 
   async deleteRole(id: number): Promise<void> {
@@ -196,7 +246,12 @@ export class AccessService {
     await this.store.deleteRole(id)
   }
 
-  async addRolePermission(roleId: number, resourceType: unknown, pattern: unknown, permission: unknown): Promise<RolePermission> {
+  async addRolePermission(
+    roleId: number,
+    resourceType: unknown,
+    pattern: unknown,
+    permission: unknown,
+  ): Promise<RolePermission> {
     const type = parseResourceType(resourceType)
     const granted = checkGrantable(permission, type)
     return this.store.addRolePermission(roleId, type, checkPattern(pattern, type), granted)
@@ -239,7 +294,9 @@ export class AccessService {
 function checkRoleName(name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '') throw KeelError.invalid('Role name cannot be empty.')
   if (name.startsWith('__user_')) {
-    throw KeelError.invalid(`Role name '${name}' uses the reserved '__user_' prefix, which is held for the per-user permission representation. Choose a different name.`)
+    throw KeelError.invalid(
+      `Role name '${name}' uses the reserved '__user_' prefix, which is held for the per-user permission representation. Choose a different name.`,
+    )
   }
   if (name.length > 256) throw KeelError.invalid('Role name is longer than 256 characters.')
   return name
@@ -248,7 +305,9 @@ function checkRoleName(name: unknown): string {
 /** keel has one workspace, MLflow's default; a role elsewhere could never apply. */
 function checkWorkspace(workspace: string): void {
   if (workspace !== DEFAULT_WORKSPACE) {
-    throw KeelError.invalid(`keel has no workspaces yet: roles live in MLflow's default workspace '${DEFAULT_WORKSPACE}' (got '${workspace}').`)
+    throw KeelError.invalid(
+      `keel has no workspaces yet: roles live in MLflow's default workspace '${DEFAULT_WORKSPACE}' (got '${workspace}').`,
+    )
   }
 }
 

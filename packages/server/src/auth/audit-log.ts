@@ -46,7 +46,13 @@ export class AuditLog {
     return this.store.append(entry)
   }
 
-  async search(query: { actor?: string; startTime?: number; endTime?: number; maxResults?: number; pageToken?: string }) {
+  async search(query: {
+    actor?: string
+    startTime?: number
+    endTime?: number
+    maxResults?: number
+    pageToken?: string
+  }) {
     const limit = query.maxResults ?? 100
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RESULTS) {
       throw KeelError.invalid(`max_results must be between 1 and ${MAX_RESULTS}; got ${limit}`)
@@ -54,7 +60,8 @@ export class AuditLog {
     let afterSeq: number | undefined
     if (query.pageToken !== undefined) {
       afterSeq = Number(Buffer.from(query.pageToken, 'base64url').toString('utf8'))
-      if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw KeelError.invalid(`Invalid page_token '${query.pageToken.slice(0, 100)}'`)
+      if (!Number.isSafeInteger(afterSeq) || afterSeq < 0)
+        throw KeelError.invalid(`Invalid page_token '${query.pageToken.slice(0, 100)}'`)
     }
     const records = await this.store.search({
       ...(query.actor !== undefined && { actor: query.actor }),
@@ -64,7 +71,8 @@ export class AuditLog {
       limit: limit + 1,
     })
     const page = records.slice(0, limit)
-    const next = records.length > limit ? Buffer.from(String(page[page.length - 1]!.seq)).toString('base64url') : undefined
+    const next =
+      records.length > limit ? Buffer.from(String(page[page.length - 1]!.seq)).toString('base64url') : undefined
     return { records: page, ...(next !== undefined && { nextPageToken: next }) }
   }
 }

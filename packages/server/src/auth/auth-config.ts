@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { KeelError } from '@keel/contracts'
-import type { AuthSettings } from './auth-service.js'
+import { type AuthSettings } from './auth-service.js'
 import { isPermissionName } from './permissions.js'
 
 /** configparser's basics: [sections], `key = value` or `key: value`, `#` and `;` comment lines. */
@@ -22,7 +22,8 @@ export function parseIni(text: string): Record<string, Record<string, string>> {
       continue
     }
     const sep = line.search(/[=:]/)
-    if (sep <= 0 || current === undefined) throw KeelError.invalid(`line ${index + 1}: expected [section] or key = value, got '${line.slice(0, 80)}'`)
+    if (sep <= 0 || current === undefined)
+      throw KeelError.invalid(`line ${index + 1}: expected [section] or key = value, got '${line.slice(0, 80)}'`)
     current[line.slice(0, sep).trim().toLowerCase()] = line.slice(sep + 1).trim()
   }
   return sections
@@ -36,7 +37,9 @@ export async function readAuthSettings(env: NodeJS.ProcessEnv = process.env): Pr
     try {
       text = await readFile(path, 'utf8')
     } catch (error) {
-      throw KeelError.invalid(`Cannot read the auth configuration MLFLOW_AUTH_CONFIG_PATH=${path}: ${(error as Error).message}`)
+      throw KeelError.invalid(
+        `Cannot read the auth configuration MLFLOW_AUTH_CONFIG_PATH=${path}: ${(error as Error).message}`,
+      )
     }
     try {
       ini = parseIni(text).mlflow ?? {}
@@ -46,10 +49,14 @@ export async function readAuthSettings(env: NodeJS.ProcessEnv = process.env): Pr
   }
   const defaultPermission = (ini.default_permission ?? 'READ').toUpperCase()
   if (!isPermissionName(defaultPermission) || defaultPermission === 'DENY') {
-    throw KeelError.invalid(`${path ?? 'auth configuration'}: default_permission '${ini.default_permission}' is not one of READ, USE, EDIT, MANAGE, NO_PERMISSIONS`)
+    throw KeelError.invalid(
+      `${path ?? 'auth configuration'}: default_permission '${ini.default_permission}' is not one of READ, USE, EDIT, MANAGE, NO_PERMISSIONS`,
+    )
   }
   // As MLflow: an environment variable that is set wins even when empty.
-  const adminUsername = ('MLFLOW_AUTH_ADMIN_USERNAME' in env ? env.MLFLOW_AUTH_ADMIN_USERNAME : ini.admin_username) || 'admin'
-  const adminPassword = ('MLFLOW_AUTH_ADMIN_PASSWORD' in env ? env.MLFLOW_AUTH_ADMIN_PASSWORD : ini.admin_password) || undefined
+  const adminUsername =
+    ('MLFLOW_AUTH_ADMIN_USERNAME' in env ? env.MLFLOW_AUTH_ADMIN_USERNAME : ini.admin_username) || 'admin'
+  const adminPassword =
+    ('MLFLOW_AUTH_ADMIN_PASSWORD' in env ? env.MLFLOW_AUTH_ADMIN_PASSWORD : ini.admin_password) || undefined
   return { defaultPermission, adminUsername, ...(adminPassword !== undefined && { adminPassword }) }
 }

@@ -5,12 +5,12 @@
  * change, what a non-admin sees of other users' roles).
  */
 import { KeelError, authApi as api, type RoleWire, type TokenInfoWire, type UserWire } from '@keel/contracts'
-import type { RequestContext, RpcRouter } from '../http/rpc.js'
-import type { AccessService } from './access-service.js'
+import { type RequestContext, type RpcRouter } from '../http/rpc.js'
+import { type AccessService } from './access-service.js'
 import { SESSION_COOKIE } from './access-guard.js'
-import type { AuditLog, AuditRecord } from './audit-log.js'
-import type { AuthService } from './auth-service.js'
-import type { Role, StoredToken, StoredUser } from './auth-store.js'
+import { type AuditLog, type AuditRecord } from './audit-log.js'
+import { type AuthService } from './auth-service.js'
+import { type Role, type StoredToken, type StoredUser } from './auth-store.js'
 
 export interface AuthRouteServices {
   /** Undefined: authentication is off (the identity routes then say so, and manage nothing). */
@@ -64,7 +64,11 @@ function sessionCookie(value: string, maxAgeSeconds: number, secure: boolean): s
 
 export function mountAuthRoutes(router: RpcRouter, { auth, access, audit }: AuthRouteServices): void {
   const identities = (): AuthService => {
-    if (!auth) throw new KeelError('ENDPOINT_NOT_FOUND', 'Authentication is off on this server: start it with `keel server --app-name basic-auth` to manage users and tokens.')
+    if (!auth)
+      throw new KeelError(
+        'ENDPOINT_NOT_FOUND',
+        'Authentication is off on this server: start it with `keel server --app-name basic-auth` to manage users and tokens.',
+      )
     return auth
   }
   const me = async (c: RequestContext): Promise<StoredUser> => identities().getUserById(c.principal.userId!)
@@ -80,21 +84,42 @@ export function mountAuthRoutes(router: RpcRouter, { auth, access, audit }: Auth
           users.map(async (u) => ({
             ...userToWire(u),
             // Roles are an admin's business, or the user's own.
-            roles: c.principal.isAdmin || u.username === c.principal.username ? (await access.listUserRoles(u)).map(roleToWire) : [],
+            roles:
+              c.principal.isAdmin || u.username === c.principal.username
+                ? (await access.listUserRoles(u)).map(roleToWire)
+                : [],
           })),
         ),
       }
     })
     .add(api.currentUser, async (_r, c) => ({ user: userToWire(await me(c)), is_basic_auth: true }))
-    .add(api.updateUserPassword, async (r, c) => (await identities().updatePassword(c.principal, r.username, r.password, r.current_password), {}))
+    .add(
+      api.updateUserPassword,
+      async (r, c) => (await identities().updatePassword(c.principal, r.username, r.password, r.current_password), {}),
+    )
     .add(api.updateUserAdmin, async (r) => (await identities().updateAdmin(r.username, r.is_admin), {}))
     .add(api.deleteUser, async (r, c) => (await identities().deleteUser(c.principal, r.username), {}))
     .add(api.listCurrentUserPermissions, async (_r, c) => permissionsOf(await me(c)))
     .add(api.listUserPermissions, async (r) => permissionsOf(await user(r.username)))
-    .add(api.grantUserPermission, async (r) => (await access.grantUserPermission(await user(r.username), r.resource_type, r.resource_id, r.permission), {}))
-    .add(api.revokeUserPermission, async (r) => (await access.revokeUserPermission(await user(r.username), r.resource_type, r.resource_id), {}))
-    .add(api.getUserPermission, async (r) => access.userPermission(await user(r.username), r.resource_type, r.resource_id))
-    .add(api.setUserPermission, async (r) => (await access.setUserPermission(await user(r.username), r.resource_type, r.resource_id, r.permission), {}))
+    .add(
+      api.grantUserPermission,
+      async (r) => (
+        await access.grantUserPermission(await user(r.username), r.resource_type, r.resource_id, r.permission), {}
+      ),
+    )
+    .add(
+      api.revokeUserPermission,
+      async (r) => (await access.revokeUserPermission(await user(r.username), r.resource_type, r.resource_id), {}),
+    )
+    .add(api.getUserPermission, async (r) =>
+      access.userPermission(await user(r.username), r.resource_type, r.resource_id),
+    )
+    .add(
+      api.setUserPermission,
+      async (r) => (
+        await access.setUserPermission(await user(r.username), r.resource_type, r.resource_id, r.permission), {}
+      ),
+    )
     .add(api.listResourceGrants, async (r) => ({
       grants: (await access.resourceGrants(r.resource_type, r.resource_id)).map((g) => ({
         username: g.username,
@@ -104,41 +129,66 @@ export function mountAuthRoutes(router: RpcRouter, { auth, access, audit }: Auth
       })),
     }))
 
-    .add(api.createRole, async (r) => ({ role: roleToWire(await access.createRole(r.name, r.workspace, r.description)) }))
+    .add(api.createRole, async (r) => ({
+      role: roleToWire(await access.createRole(r.name, r.workspace, r.description)),
+    }))
     .add(api.getRole, async (r) => ({ role: roleToWire(await access.getRole(r.role_id)) }))
     .add(api.listRoles, async (r, c) => {
-      if (r.workspace === undefined && !c.principal.isAdmin) throw new KeelError('PERMISSION_DENIED', 'Permission denied: listing the roles of every workspace is for admins; name a workspace.')
+      if (r.workspace === undefined && !c.principal.isAdmin)
+        throw new KeelError(
+          'PERMISSION_DENIED',
+          'Permission denied: listing the roles of every workspace is for admins; name a workspace.',
+        )
       return { roles: (await access.listRoles(r.workspace)).map(roleToWire) }
     })
     .add(api.updateRole, async (r) => ({ role: roleToWire(await access.updateRole(r.role_id, r.name, r.description)) }))
     .add(api.deleteRole, async (r) => (await access.deleteRole(r.role_id), {}))
     .add(api.addRolePermission, async (r) => ({
-      role_permission: permissionToWire(await access.addRolePermission(r.role_id, r.resource_type, r.resource_pattern, r.permission)),
+      role_permission: permissionToWire(
+        await access.addRolePermission(r.role_id, r.resource_type, r.resource_pattern, r.permission),
+      ),
     }))
     .add(api.removeRolePermission, async (r) => (await access.removeRolePermission(r.role_permission_id), {}))
-    .add(api.listRolePermissions, async (r) => ({ role_permissions: (await access.listRolePermissions(r.role_id)).map(permissionToWire) }))
-    .add(api.updateRolePermission, async (r) => ({ role_permission: permissionToWire(await access.updateRolePermission(r.role_permission_id, r.permission)) }))
+    .add(api.listRolePermissions, async (r) => ({
+      role_permissions: (await access.listRolePermissions(r.role_id)).map(permissionToWire),
+    }))
+    .add(api.updateRolePermission, async (r) => ({
+      role_permission: permissionToWire(await access.updateRolePermission(r.role_permission_id, r.permission)),
+    }))
     .add(api.assignRole, async (r) => {
       const a = await access.assignRole(await user(r.username), r.role_id)
       return { assignment: { id: a.id, user_id: a.userId, role_id: a.roleId } }
     })
     .add(api.unassignRole, async (r) => (await access.unassignRole(await user(r.username), r.role_id), {}))
-    .add(api.listUserRoles, async (r) => ({ roles: (await access.listUserRoles(await user(r.username))).map(roleToWire) }))
+    .add(api.listUserRoles, async (r) => ({
+      roles: (await access.listUserRoles(await user(r.username))).map(roleToWire),
+    }))
     .add(api.listRoleUsers, async (r) => ({
-      assignments: (await access.listRoleUsers(r.role_id)).map((a) => ({ id: a.id, user_id: a.userId, role_id: a.roleId })),
+      assignments: (await access.listRoleUsers(r.role_id)).map((a) => ({
+        id: a.id,
+        user_id: a.userId,
+        role_id: a.roleId,
+      })),
     }))
 
     .add(api.whoAmI, async (_r, c) => {
       if (!auth) return { auth_enabled: false, user: { id: 0, username: c.principal.username, is_admin: true } }
       const signedIn = c.principal.userId !== undefined ? await auth.store.getUserById(c.principal.userId) : undefined
-      return { auth_enabled: true, default_permission: access.defaultPermission, ...(signedIn && { user: userToWire(signedIn) }) }
+      return {
+        auth_enabled: true,
+        default_permission: access.defaultPermission,
+        ...(signedIn && { user: userToWire(signedIn) }),
+      }
     })
     .add(api.signIn, async (r, c) => {
       const service = identities()
       const principal = await service.authenticatePassword(r.username, r.password)
       if (!principal) throw new KeelError('UNAUTHENTICATED', 'Wrong user name or password.')
       const { token, info } = await service.createSession(principal.userId!, c.header('user-agent'))
-      c.setHeader('Set-Cookie', sessionCookie(token, Math.floor((info.expiresTime - info.createdTime) / 1000), isHttps(c)))
+      c.setHeader(
+        'Set-Cookie',
+        sessionCookie(token, Math.floor((info.expiresTime - info.createdTime) / 1000), isHttps(c)),
+      )
       return { user: userToWire(await service.getUserById(principal.userId!)) }
     })
     .add(api.signOut, async (_r, c) => {
@@ -163,7 +213,10 @@ export function mountAuthRoutes(router: RpcRouter, { auth, access, audit }: Auth
         ...(r.max_results !== undefined && { maxResults: r.max_results }),
         ...(r.page_token !== undefined && { pageToken: r.page_token }),
       })
-      return { records: page.records.map(auditToWire), ...(page.nextPageToken !== undefined && { next_page_token: page.nextPageToken }) }
+      return {
+        records: page.records.map(auditToWire),
+        ...(page.nextPageToken !== undefined && { next_page_token: page.nextPageToken }),
+      }
     })
 
   async function permissionsOf(u: StoredUser) {

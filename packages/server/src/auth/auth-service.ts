@@ -4,10 +4,10 @@
  * has them (password length, self-service password change, admins not deleting themselves).
  */
 import { KeelError } from '@keel/contracts'
-import type { AuthStore, StoredToken, StoredUser, TokenKind } from './auth-store.js'
+import { type AuthStore, type StoredToken, type StoredUser, type TokenKind } from './auth-store.js'
 import { VerifiedCredentials, hashPassword, verifyPassword } from './passwords.js'
-import type { PermissionName } from './permissions.js'
-import type { Principal } from './principal.js'
+import { type PermissionName } from './permissions.js'
+import { type Principal } from './principal.js'
 import { issueToken, parseToken, secretMatches } from './tokens.js'
 
 export interface AuthSettings {
@@ -30,13 +30,16 @@ export function checkUsername(username: string): string {
   if (username === '') throw KeelError.invalid('Username cannot be empty.')
   if (username.length > 256) throw KeelError.invalid('Username is longer than 256 characters.')
   if (/[\u0000-\u001f\u007f:]/.test(username)) {
-    throw KeelError.invalid(`Username '${username.replace(/[\u0000-\u001f\u007f]/g, '?')}' may not contain ':' or control characters (HTTP basic auth could not carry it).`)
+    throw KeelError.invalid(
+      `Username '${username.replace(/[\u0000-\u001f\u007f]/g, '?')}' may not contain ':' or control characters (HTTP basic auth could not carry it).`,
+    )
   }
   return username
 }
 
 export function checkPassword(password: string): string {
-  if (password.length < MIN_PASSWORD_LENGTH) throw KeelError.invalid(`Password must be at least ${MIN_PASSWORD_LENGTH} characters.`)
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw KeelError.invalid(`Password must be at least ${MIN_PASSWORD_LENGTH} characters.`)
   if (password.length > 1024) throw KeelError.invalid('Password must be at most 1024 characters.')
   return password
 }
@@ -77,7 +80,9 @@ export class AuthService {
     try {
       checkPassword(password)
     } catch (error) {
-      throw KeelError.invalid(`The configured password for the admin user '${username}' is invalid: ${(error as Error).message}`)
+      throw KeelError.invalid(
+        `The configured password for the admin user '${username}' is invalid: ${(error as Error).message}`,
+      )
     }
     try {
       await this.store.createUser(username, await hashPassword(password), true, this.now())
@@ -110,7 +115,8 @@ export class AuthService {
     const parsed = parseToken(token)
     if (!parsed) return undefined
     const stored = await this.store.getToken(parsed.tokenId)
-    if (!stored || stored.kind !== kind || !secretMatches(parsed.secret, stored.secretHash) || !this.isLive(stored)) return undefined
+    if (!stored || stored.kind !== kind || !secretMatches(parsed.secret, stored.secretHash) || !this.isLive(stored))
+      return undefined
     const user = await this.store.getUserById(stored.userId)
     if (!user) return undefined
     await this.touch(stored.tokenId)
@@ -155,11 +161,17 @@ export class AuthService {
   }
 
   /** A user changing their own password must give the current one (MLflow's self-service rule). */
-  async updatePassword(requester: Principal, username: string, password: string, currentPassword: string | undefined): Promise<void> {
+  async updatePassword(
+    requester: Principal,
+    username: string,
+    password: string,
+    currentPassword: string | undefined,
+  ): Promise<void> {
     const user = await this.getUser(username)
     if (requester.username === username) {
       if (!currentPassword) throw KeelError.invalid('Current password is required when changing your own password.')
-      if (!(await verifyPassword(currentPassword, user.passwordHash))) throw KeelError.invalid('Current password does not match.')
+      if (!(await verifyPassword(currentPassword, user.passwordHash)))
+        throw KeelError.invalid('Current password does not match.')
       if (password === currentPassword) throw KeelError.invalid('New password must differ from the current password.')
     }
     checkPassword(password)
@@ -172,7 +184,10 @@ export class AuthService {
 
   async deleteUser(requester: Principal, username: string): Promise<void> {
     if (requester.username === username) {
-      throw new KeelError('BAD_REQUEST', 'Users cannot delete their own account. Ask another admin to delete this user instead.')
+      throw new KeelError(
+        'BAD_REQUEST',
+        'Users cannot delete their own account. Ask another admin to delete this user instead.',
+      )
     }
     await this.getUser(username)
     await this.store.deleteUser(username)
@@ -180,19 +195,36 @@ export class AuthService {
 
   // ---- tokens and sessions ----
 
-  async createToken(userId: number, name: string, expiresInDays = DEFAULT_TOKEN_DAYS): Promise<{ token: string; info: StoredToken }> {
-    if (name.trim() === '' || name.length > 256) throw KeelError.invalid('A token needs a name of 1 to 256 characters (what it is for).')
+  async createToken(
+    userId: number,
+    name: string,
+    expiresInDays = DEFAULT_TOKEN_DAYS,
+  ): Promise<{ token: string; info: StoredToken }> {
+    if (name.trim() === '' || name.length > 256)
+      throw KeelError.invalid('A token needs a name of 1 to 256 characters (what it is for).')
     if (!Number.isInteger(expiresInDays) || expiresInDays < 1 || expiresInDays > MAX_TOKEN_DAYS) {
-      throw KeelError.invalid(`expires_in_days must be a whole number of days from 1 to ${MAX_TOKEN_DAYS}; got ${expiresInDays}`)
+      throw KeelError.invalid(
+        `expires_in_days must be a whole number of days from 1 to ${MAX_TOKEN_DAYS}; got ${expiresInDays}`,
+      )
     }
     return this.issue(userId, 'token', name.trim(), expiresInDays * 86_400_000)
   }
 
   createSession(userId: number, userAgent: string | undefined): Promise<{ token: string; info: StoredToken }> {
-    return this.issue(userId, 'session', (userAgent ?? 'browser').slice(0, 256), this.settings.sessionMs ?? DEFAULT_SESSION_MS)
+    return this.issue(
+      userId,
+      'session',
+      (userAgent ?? 'browser').slice(0, 256),
+      this.settings.sessionMs ?? DEFAULT_SESSION_MS,
+    )
   }
 
-  private async issue(userId: number, kind: TokenKind, name: string, lifetimeMs: number): Promise<{ token: string; info: StoredToken }> {
+  private async issue(
+    userId: number,
+    kind: TokenKind,
+    name: string,
+    lifetimeMs: number,
+  ): Promise<{ token: string; info: StoredToken }> {
     const issued = issueToken()
     const createdTime = this.now()
     const info: StoredToken = {
@@ -217,10 +249,11 @@ export class AuthService {
   /** Owners revoke their own tokens; admins any. */
   async revokeToken(requester: Principal, tokenId: string): Promise<void> {
     const token = await this.store.getToken(tokenId)
-    if (!token || token.kind !== 'token' || (!requester.isAdmin && token.userId !== requester.userId)) {
+    if (token?.kind !== 'token' || (!requester.isAdmin && token.userId !== requester.userId)) {
       throw KeelError.notFound(`No token with id '${tokenId}' among your tokens`)
     }
-    if (!(await this.store.revokeToken(tokenId, this.now()))) throw KeelError.invalid(`Token '${tokenId}' is already revoked`)
+    if (!(await this.store.revokeToken(tokenId, this.now())))
+      throw KeelError.invalid(`Token '${tokenId}' is already revoked`)
   }
 
   async endSession(tokenId: string): Promise<void> {

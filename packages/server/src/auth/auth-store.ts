@@ -5,7 +5,7 @@
  * keep unique what must be; validation and MLflow's rules live in the services. Every
  * implementation runs test/conformance/auth-store-conformance.ts.
  */
-import type { Grant, PermissionName, ResourceType } from './permissions.js'
+import { type Grant, type PermissionName, type ResourceType } from './permissions.js'
 
 export interface StoredUser {
   readonly id: number
@@ -73,7 +73,10 @@ export interface AuthStore {
   getUserById(id: number): Promise<StoredUser | undefined>
   listUsers(): Promise<StoredUser[]>
   /** Throws RESOURCE_DOES_NOT_EXIST for an unknown user. */
-  updateUser(username: string, change: { readonly passwordHash?: string; readonly isAdmin?: boolean }): Promise<StoredUser>
+  updateUser(
+    username: string,
+    change: { readonly passwordHash?: string; readonly isAdmin?: boolean },
+  ): Promise<StoredUser>
   /** Deletes the user, their direct grants, role assignments and tokens. */
   deleteUser(username: string): Promise<void>
 
@@ -86,7 +89,12 @@ export interface AuthStore {
   /** Deletes the role with its grants and assignments. */
   deleteRole(id: number): Promise<void>
   /** Throws RESOURCE_ALREADY_EXISTS when the role already has a grant on that type and pattern. */
-  addRolePermission(roleId: number, resourceType: ResourceType, pattern: string, permission: PermissionName): Promise<RolePermission>
+  addRolePermission(
+    roleId: number,
+    resourceType: ResourceType,
+    pattern: string,
+    permission: PermissionName,
+  ): Promise<RolePermission>
   getRolePermission(id: number): Promise<RolePermission | undefined>
   updateRolePermission(id: number, permission: PermissionName): Promise<RolePermission>
   removeRolePermission(id: number): Promise<void>
@@ -102,7 +110,13 @@ export interface AuthStore {
    * A direct grant on the user's hidden role. An existing grant on that resource is replaced with
    * `upsert` (a creator's MANAGE), else refused with RESOURCE_ALREADY_EXISTS.
    */
-  grantUserPermission(userId: number, resourceType: ResourceType, pattern: string, permission: PermissionName, upsert?: boolean): Promise<void>
+  grantUserPermission(
+    userId: number,
+    resourceType: ResourceType,
+    pattern: string,
+    permission: PermissionName,
+    upsert?: boolean,
+  ): Promise<void>
   /** Returns false when the user had no direct grant on that resource. */
   revokeUserPermission(userId: number, resourceType: ResourceType, pattern: string): Promise<boolean>
   /** Removes every direct grant on a resource (a deleted registered model: its name may come back). */

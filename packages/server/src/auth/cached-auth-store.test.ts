@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../sql/open-database.js'
 import { SqlAuthStore } from '../sql/auth/sql-auth-store.js'
-import type { AuthStore } from './auth-store.js'
+import { type AuthStore } from './auth-store.js'
 import { CachedAuthStore } from './cached-auth-store.js'
 
 let close: () => Promise<void>
@@ -39,11 +39,21 @@ describe('CachedAuthStore', () => {
 
     expect(await cached.listGrants(ann.id, ['experiment'])).toEqual([])
     await cached.grantUserPermission(ann.id, 'experiment', '7', 'EDIT')
-    expect((await cached.listGrants(ann.id, ['experiment'])).map((g) => [g.resourcePattern, g.permission])).toEqual([['7', 'EDIT']])
+    expect((await cached.listGrants(ann.id, ['experiment'])).map((g) => [g.resourcePattern, g.permission])).toEqual([
+      ['7', 'EDIT'],
+    ])
     await cached.revokeUserPermission(ann.id, 'experiment', '7')
     expect(await cached.listGrants(ann.id, ['experiment'])).toEqual([])
 
-    await cached.createToken({ tokenId: 't1', userId: ann.id, kind: 'token', name: 'ci', secretHash: 'h', createdTime: 1, expiresTime: 10 ** 13 })
+    await cached.createToken({
+      tokenId: 't1',
+      userId: ann.id,
+      kind: 'token',
+      name: 'ci',
+      secretHash: 'h',
+      createdTime: 1,
+      expiresTime: 10 ** 13,
+    })
     expect((await cached.getToken('t1'))?.revokedTime).toBeNull()
     await cached.revokeToken('t1', 5)
     expect((await cached.getToken('t1'))?.revokedTime).toBe(5)

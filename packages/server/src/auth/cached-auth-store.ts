@@ -6,8 +6,17 @@
  * processes of the same database (`keel server --workers N`) see it within `ttlMs` (1 s by
  * default), the bound MLflow's own optional credential cache documents as its staleness.
  */
-import type { Grant, PermissionName, ResourceType } from './permissions.js'
-import type { AuthStore, ResourceGrant, Role, RoleAssignment, RolePermission, StoredToken, StoredUser, TokenKind } from './auth-store.js'
+import { type Grant, type PermissionName, type ResourceType } from './permissions.js'
+import {
+  type AuthStore,
+  type ResourceGrant,
+  type Role,
+  type RoleAssignment,
+  type RolePermission,
+  type StoredToken,
+  type StoredUser,
+  type TokenKind,
+} from './auth-store.js'
 
 export const DEFAULT_AUTH_CACHE_TTL_MS = 1_000
 const MAX_ENTRIES = 10_000
@@ -84,7 +93,11 @@ export class CachedAuthStore implements AuthStore {
 
   async listGrants(userId: number, types: readonly ResourceType[]): Promise<Grant[]> {
     // Callers get their own array: the cached one must not be changed through it.
-    return [...(await this.grants.get(`${userId}:${[...types].sort().join(',')}`, () => this.inner.listGrants(userId, types)))]
+    return [
+      ...(await this.grants.get(`${userId}:${[...types].sort().join(',')}`, () =>
+        this.inner.listGrants(userId, types),
+      )),
+    ]
   }
 
   getToken(tokenId: string): Promise<StoredToken | undefined> {
@@ -123,7 +136,10 @@ export class CachedAuthStore implements AuthStore {
   createUser(username: string, passwordHash: string, isAdmin: boolean, time: number): Promise<StoredUser> {
     return this.write(() => this.inner.createUser(username, passwordHash, isAdmin, time))
   }
-  updateUser(username: string, change: { readonly passwordHash?: string; readonly isAdmin?: boolean }): Promise<StoredUser> {
+  updateUser(
+    username: string,
+    change: { readonly passwordHash?: string; readonly isAdmin?: boolean },
+  ): Promise<StoredUser> {
     return this.write(() => this.inner.updateUser(username, change))
   }
   deleteUser(username: string): Promise<void> {
@@ -138,7 +154,12 @@ export class CachedAuthStore implements AuthStore {
   deleteRole(id: number): Promise<void> {
     return this.write(() => this.inner.deleteRole(id))
   }
-  addRolePermission(roleId: number, resourceType: ResourceType, pattern: string, permission: PermissionName): Promise<RolePermission> {
+  addRolePermission(
+    roleId: number,
+    resourceType: ResourceType,
+    pattern: string,
+    permission: PermissionName,
+  ): Promise<RolePermission> {
     return this.write(() => this.inner.addRolePermission(roleId, resourceType, pattern, permission))
   }
   updateRolePermission(id: number, permission: PermissionName): Promise<RolePermission> {
@@ -153,7 +174,13 @@ export class CachedAuthStore implements AuthStore {
   unassignRole(userId: number, roleId: number): Promise<boolean> {
     return this.write(() => this.inner.unassignRole(userId, roleId))
   }
-  grantUserPermission(userId: number, resourceType: ResourceType, pattern: string, permission: PermissionName, upsert?: boolean): Promise<void> {
+  grantUserPermission(
+    userId: number,
+    resourceType: ResourceType,
+    pattern: string,
+    permission: PermissionName,
+    upsert?: boolean,
+  ): Promise<void> {
     return this.write(() => this.inner.grantUserPermission(userId, resourceType, pattern, permission, upsert))
   }
   revokeUserPermission(userId: number, resourceType: ResourceType, pattern: string): Promise<boolean> {

@@ -15,8 +15,12 @@ const MAX_MEMORY = 256 * N * R
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number, keyLength: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, keyLength, { N: n, r, p, maxmem: Math.max(MAX_MEMORY, 256 * n * r) }, (error, key) =>
-      error ? reject(error) : resolve(key),
+    scrypt(
+      password.normalize('NFC'),
+      salt,
+      keyLength,
+      { N: n, r, p, maxmem: Math.max(MAX_MEMORY, 256 * n * r) },
+      (error, key) => (error ? reject(error) : resolve(key)),
     )
   })
 }

@@ -12,13 +12,17 @@ describe('docs/permissions.md', () => {
   it('lists every route of the table, each with what it needs', () => {
     const page = renderPermissionsDoc()
     for (const [endpoint, requirement] of ROUTE_PERMISSIONS) {
-      expect(page).toContain(`| ${endpoint.method} | \`/api/${endpoint.major}.0${endpoint.path}\` | ${requirement.describe.replaceAll('|', '\\|')} |`)
+      expect(page).toContain(
+        `| ${endpoint.method} | \`/api/${endpoint.major}.0${endpoint.path}\` | ${requirement.describe.replaceAll('|', '\\|')} |`,
+      )
     }
     expect(page).not.toContain('no row')
   })
 
   it('audits no read: no GET route is marked a write', () => {
-    const getWrites = ROUTE_PERMISSIONS.filter(([endpoint, requirement]) => endpoint.method === 'GET' && requirement.write).map(([e]) => e.path)
+    const getWrites = ROUTE_PERMISSIONS.filter(
+      ([endpoint, requirement]) => endpoint.method === 'GET' && requirement.write,
+    ).map(([e]) => e.path)
     expect(getWrites).toEqual([])
   })
 })

@@ -41,7 +41,7 @@ export function renderPermissionsDoc(): string {
     "The levels are MLflow's: `READ` < `USE` < `EDIT` < `MANAGE`. Every user holds the server's default permission (`READ` unless",
     'configured) on every resource, a grant on a resource raises it (never below the default), a `DENY` grant (or `NO_PERMISSIONS`',
     'as a default) refuses it whatever else the user holds, and admins may do everything. Runs and logged models follow their',
-    "experiment; versions, aliases and lineage their registered model; prediction logs and monitors their deployment. Searches",
+    'experiment; versions, aliases and lineage their registered model; prediction logs and monitors their deployment. Searches',
     'answer only what the caller may read. Without credentials a route answers 401; one level short, 403 `PERMISSION_DENIED`.',
     '',
     'Writes (every route marked *write*) are recorded in the audit log, refused ones included (`keel audit`).',
@@ -60,7 +60,7 @@ export function renderPermissionsDoc(): string {
   lines.push(
     '## Other routes',
     '',
-    'Paths under `/api/` are also served under `/ajax-api/` (the web UI\'s prefix) with the same permissions.',
+    "Paths under `/api/` are also served under `/ajax-api/` (the web UI's prefix) with the same permissions.",
     '',
     '| Method | Path | Needs |',
     '| --- | --- | --- |',

@@ -19,11 +19,16 @@ import {
   readableResources,
 } from './permissions.js'
 
-const g = (resourceType: Grant['resourceType'], resourcePattern: string, permission: PermissionName): Grant => ({ resourceType, resourcePattern, permission })
+const g = (resourceType: Grant['resourceType'], resourcePattern: string, permission: PermissionName): Grant => ({
+  resourceType,
+  resourcePattern,
+  permission,
+})
 
 describe('permission levels', () => {
   it('allow what MLflow’s Permission objects can do (permissions.READ … DENY, NO_PERMISSIONS)', () => {
-    const can = (p: PermissionName) => (['read', 'use', 'update', 'delete', 'manage'] as const).filter((a) => allows(p, a))
+    const can = (p: PermissionName) =>
+      (['read', 'use', 'update', 'delete', 'manage'] as const).filter((a) => allows(p, a))
     expect(can('READ')).toEqual(['read'])
     expect(can('USE')).toEqual(['read', 'use'])
     expect(can('EDIT')).toEqual(['read', 'use', 'update'])
@@ -42,17 +47,35 @@ describe('permission levels', () => {
 
 describe('folding the grants on one resource (requirements.fold_grants_for_key)', () => {
   it('DENY wins over any positive grant, from any role', () => {
-    expect(foldGrants([g('experiment', '1', 'MANAGE'), g('experiment', '1', 'DENY'), g('experiment', '*', 'EDIT')], 'experiment', '1')).toBe('DENY')
+    expect(
+      foldGrants(
+        [g('experiment', '1', 'MANAGE'), g('experiment', '1', 'DENY'), g('experiment', '*', 'EDIT')],
+        'experiment',
+        '1',
+      ),
+    ).toBe('DENY')
     expect(foldGrants([g('experiment', '*', 'DENY'), g('experiment', '1', 'MANAGE')], 'experiment', '1')).toBe('DENY')
   })
 
   it('otherwise the highest matching grant; a legacy NO_PERMISSIONS row is not a veto', () => {
-    expect(foldGrants([g('experiment', '*', 'READ'), g('experiment', '1', 'EDIT'), g('experiment', '1', 'USE')], 'experiment', '1')).toBe('EDIT')
-    expect(foldGrants([g('experiment', '1', 'NO_PERMISSIONS'), g('experiment', '*', 'READ')], 'experiment', '1')).toBe('READ')
+    expect(
+      foldGrants(
+        [g('experiment', '*', 'READ'), g('experiment', '1', 'EDIT'), g('experiment', '1', 'USE')],
+        'experiment',
+        '1',
+      ),
+    ).toBe('EDIT')
+    expect(foldGrants([g('experiment', '1', 'NO_PERMISSIONS'), g('experiment', '*', 'READ')], 'experiment', '1')).toBe(
+      'READ',
+    )
   })
 
   it("a pattern matches its exact id or everything with '*', nothing else (permissions.matches)", () => {
-    const grants = [g('registered_model', 'fraud', 'EDIT'), g('registered_model', 'fraud*', 'MANAGE'), g('registered_model', '%', 'MANAGE')]
+    const grants = [
+      g('registered_model', 'fraud', 'EDIT'),
+      g('registered_model', 'fraud*', 'MANAGE'),
+      g('registered_model', '%', 'MANAGE'),
+    ]
     expect(foldGrants(grants, 'registered_model', 'fraud')).toBe('EDIT')
     expect(foldGrants(grants, 'registered_model', 'fraud-v2')).toBeUndefined()
     expect(foldGrants(grants, 'registered_model', 'FRAUD')).toBeUndefined()
@@ -69,7 +92,9 @@ describe('folding the grants on one resource (requirements.fold_grants_for_key)'
 describe('a user’s permission on a resource', () => {
   it('is the default when no grant matches (__init__._get_role_permission_or_default, None → default_permission)', () => {
     expect(effectivePermission([], 'experiment', '1', 'READ')).toBe('READ')
-    expect(effectivePermission([g('experiment', '2', 'MANAGE')], 'experiment', '1', 'NO_PERMISSIONS')).toBe('NO_PERMISSIONS')
+    expect(effectivePermission([g('experiment', '2', 'MANAGE')], 'experiment', '1', 'NO_PERMISSIONS')).toBe(
+      'NO_PERMISSIONS',
+    )
   })
 
   it('is never below the default for a positive grant (requirements.floor_positive_permission)', () => {
@@ -79,8 +104,12 @@ describe('a user’s permission on a resource', () => {
 
   it('stays DENY, or a lone legacy NO_PERMISSIONS, whatever the default (floor_positive_permission exempts both)', () => {
     expect(effectivePermission([g('experiment', '1', 'DENY')], 'experiment', '1', 'MANAGE')).toBe('DENY')
-    expect(effectivePermission([g('experiment', '*', 'DENY'), g('experiment', '1', 'MANAGE')], 'experiment', '1', 'READ')).toBe('DENY')
-    expect(effectivePermission([g('experiment', '1', 'NO_PERMISSIONS')], 'experiment', '1', 'READ')).toBe('NO_PERMISSIONS')
+    expect(
+      effectivePermission([g('experiment', '*', 'DENY'), g('experiment', '1', 'MANAGE')], 'experiment', '1', 'READ'),
+    ).toBe('DENY')
+    expect(effectivePermission([g('experiment', '1', 'NO_PERMISSIONS')], 'experiment', '1', 'READ')).toBe(
+      'NO_PERMISSIONS',
+    )
   })
 
   it('is MANAGE everywhere with workspace MANAGE, even over DENY (__init__.resolve_permissions: "Admins are not restrictable")', () => {
@@ -99,11 +128,19 @@ describe('a user’s permission on a resource', () => {
 
 describe('what a search may show (the same resolution, per resource)', () => {
   it('hides DENY’d resources when the default reads, and lists the readable ones when it does not', () => {
-    expect(readableResources([g('experiment', '2', 'DENY'), g('experiment', '3', 'EDIT')], 'experiment', 'READ')).toEqual({ except: ['2'] })
+    expect(
+      readableResources([g('experiment', '2', 'DENY'), g('experiment', '3', 'EDIT')], 'experiment', 'READ'),
+    ).toEqual({ except: ['2'] })
     expect(readableResources([g('experiment', '3', 'EDIT')], 'experiment', 'READ')).toBeUndefined()
-    expect(readableResources([g('experiment', '2', 'DENY'), g('experiment', '3', 'USE')], 'experiment', 'NO_PERMISSIONS')).toEqual({ only: ['3'], except: [] })
-    expect(readableResources([g('experiment', '*', 'READ'), g('experiment', '2', 'DENY')], 'experiment', 'NO_PERMISSIONS')).toEqual({ except: ['2'] })
-    expect(readableResources([g('experiment', '*', 'DENY'), g('experiment', '3', 'MANAGE')], 'experiment', 'READ')).toEqual({ only: [], except: [] })
+    expect(
+      readableResources([g('experiment', '2', 'DENY'), g('experiment', '3', 'USE')], 'experiment', 'NO_PERMISSIONS'),
+    ).toEqual({ only: ['3'], except: [] })
+    expect(
+      readableResources([g('experiment', '*', 'READ'), g('experiment', '2', 'DENY')], 'experiment', 'NO_PERMISSIONS'),
+    ).toEqual({ except: ['2'] })
+    expect(
+      readableResources([g('experiment', '*', 'DENY'), g('experiment', '3', 'MANAGE')], 'experiment', 'READ'),
+    ).toEqual({ only: [], except: [] })
   })
 })
 
@@ -111,7 +148,8 @@ describe('what may be granted (permissions._validate_permission_for_resource_typ
   it('workspace-wide: USE or MANAGE on * only', () => {
     expect(checkGrantable('USE', 'workspace')).toBe('USE')
     expect(checkGrantable('MANAGE', 'workspace')).toBe('MANAGE')
-    for (const p of ['READ', 'EDIT', 'DENY', 'NO_PERMISSIONS']) expect(() => checkGrantable(p, 'workspace')).toThrow(/Workspace-wide grants accept only/)
+    for (const p of ['READ', 'EDIT', 'DENY', 'NO_PERMISSIONS'])
+      expect(() => checkGrantable(p, 'workspace')).toThrow(/Workspace-wide grants accept only/)
     expect(checkPattern('*', 'workspace')).toBe('*')
     expect(() => checkPattern('default', 'workspace')).toThrow(/only wildcard/)
   })

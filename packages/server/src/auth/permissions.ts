@@ -71,7 +71,9 @@ export function parseResourceType(value: unknown): ResourceType {
       `Resource type '${value}' is MLflow's but keel has no such resources: grant on 'experiment' (its runs and logged models follow it), 'registered_model' (its versions follow it) or 'deployment'.`,
     )
   }
-  throw KeelError.invalid(`Invalid resource type '${String(value)}'. Valid resource types are: ${RESOURCE_TYPES.join(', ')}`)
+  throw KeelError.invalid(
+    `Invalid resource type '${String(value)}'. Valid resource types are: ${RESOURCE_TYPES.join(', ')}`,
+  )
 }
 
 /** A grant as the store returns it: a permission on every resource of a type matching the pattern. */
@@ -85,11 +87,15 @@ export interface Grant {
 /** Checks a permission may be granted on the type (MLflow's _validate_permission_for_resource_type). */
 export function checkGrantable(permission: unknown, resourceType: ResourceType): PermissionName {
   if (!isPermissionName(permission)) {
-    throw KeelError.invalid(`Invalid permission '${String(permission)}'. Valid permissions are: (${PERMISSION_NAMES.map((p) => `'${p}'`).join(', ')})`)
+    throw KeelError.invalid(
+      `Invalid permission '${String(permission)}'. Valid permissions are: (${PERMISSION_NAMES.map((p) => `'${p}'`).join(', ')})`,
+    )
   }
   if (resourceType === 'workspace') {
     if (permission !== 'USE' && permission !== 'MANAGE') {
-      throw KeelError.invalid(`Invalid permission '${permission}' for resource_type='workspace'. Workspace-wide grants accept only: ('MANAGE', 'USE').`)
+      throw KeelError.invalid(
+        `Invalid permission '${permission}' for resource_type='workspace'. Workspace-wide grants accept only: ('MANAGE', 'USE').`,
+      )
     }
     return permission
   }
@@ -102,9 +108,12 @@ export function checkGrantable(permission: unknown, resourceType: ResourceType):
 }
 
 export function checkPattern(pattern: unknown, resourceType: ResourceType): string {
-  if (typeof pattern !== 'string' || pattern === '') throw KeelError.invalid('The resource id (or pattern) must be a non-empty string')
+  if (typeof pattern !== 'string' || pattern === '')
+    throw KeelError.invalid('The resource id (or pattern) must be a non-empty string')
   if (resourceType === 'workspace' && pattern !== '*') {
-    throw KeelError.invalid(`Invalid resource_pattern '${pattern}' for resource_type='workspace'. This resource type supports only wildcard ('*') grants.`)
+    throw KeelError.invalid(
+      `Invalid resource_pattern '${pattern}' for resource_type='workspace'. This resource type supports only wildcard ('*') grants.`,
+    )
   }
   return pattern
 }
@@ -134,7 +143,12 @@ export function foldGrants(grants: readonly Grant[], type: ResourceType, id: str
  * grants, where a positive grant never resolves below the default permission (MLflow's
  * floor_positive_permission) and DENY stays DENY; the default when no grant matches.
  */
-export function effectivePermission(grants: readonly Grant[], type: GrantableResourceType, id: string, defaultPermission: PermissionName): PermissionName {
+export function effectivePermission(
+  grants: readonly Grant[],
+  type: GrantableResourceType,
+  id: string,
+  defaultPermission: PermissionName,
+): PermissionName {
   if (isWorkspaceAdmin(grants)) return 'MANAGE'
   const folded = foldGrants(grants, type, id)
   if (folded === undefined) return defaultPermission
@@ -151,12 +165,19 @@ export interface Visibility {
   readonly except: readonly string[]
 }
 
-export function readableResources(grants: readonly Grant[], type: GrantableResourceType, defaultPermission: PermissionName): Visibility | undefined {
+export function readableResources(
+  grants: readonly Grant[],
+  type: GrantableResourceType,
+  defaultPermission: PermissionName,
+): Visibility | undefined {
   if (isWorkspaceAdmin(grants)) return undefined
   const mine = grants.filter((g) => g.resourceType === type)
   const ids = [...new Set(mine.map((g) => g.resourcePattern).filter((p) => p !== '*'))]
   const readable = (id: string) => allows(effectivePermission(mine, type, id, defaultPermission), 'read')
-  const allByDefault = allows(effectivePermission(mine, type, '\u0000no such resource\u0000', defaultPermission), 'read')
+  const allByDefault = allows(
+    effectivePermission(mine, type, '\u0000no such resource\u0000', defaultPermission),
+    'read',
+  )
   if (allByDefault) {
     const except = ids.filter((id) => !readable(id))
     return except.length === 0 ? undefined : { except }

@@ -19,6 +19,9 @@ const MAX_CLAIMED_NAME = 256
 
 /** The principal of a request to a server without authentication. */
 export function unauthenticatedPrincipal(claimedName: string | undefined): Principal {
-  const name = claimedName?.trim().replace(/[\u0000-\u001f\u007f]/g, '').slice(0, MAX_CLAIMED_NAME)
+  const name = claimedName
+    ?.trim()
+    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .slice(0, MAX_CLAIMED_NAME)
   return { username: name || 'unknown', userId: undefined, isAdmin: true, authenticated: false }
 }

@@ -3,7 +3,10 @@
  * experiment of a run or of a logged model: neither moves). A miss is not remembered (the run may
  * be created next); the memory is bounded.
  */
-export function rememberFound<V>(lookup: (key: string) => Promise<V | undefined>, maxEntries = 100_000): (key: string) => Promise<V | undefined> {
+export function rememberFound<V>(
+  lookup: (key: string) => Promise<V | undefined>,
+  maxEntries = 100_000,
+): (key: string) => Promise<V | undefined> {
   const found = new Map<string, V>()
   return async (key) => {
     const hit = found.get(key)

@@ -5,8 +5,8 @@
  * resource manages it). The route table (route-permissions.ts) is made of these; the guard
  * evaluates them; the docs are generated from their descriptions.
  */
-import type { Action, GrantableResourceType } from './permissions.js'
-import type { Principal } from './principal.js'
+import { type Action, type GrantableResourceType } from './permissions.js'
+import { type Principal } from './principal.js'
 
 /** Finds the resources a request names, where the request names them indirectly. */
 export interface ResourceLocator {
@@ -60,7 +60,11 @@ export interface Requirement<Req = any, Res = any> {
 }
 
 const LEVEL: Record<Action, string> = { read: 'READ', use: 'USE', update: 'EDIT', delete: 'MANAGE', manage: 'MANAGE' }
-const TYPE_WORD: Record<GrantableResourceType, string> = { experiment: 'experiment', registered_model: 'registered model', deployment: 'deployment' }
+const TYPE_WORD: Record<GrantableResourceType, string> = {
+  experiment: 'experiment',
+  registered_model: 'registered model',
+  deployment: 'deployment',
+}
 
 export const publicRoute: Requirement = { describe: 'public', public: true, write: false, check: async () => {} }
 

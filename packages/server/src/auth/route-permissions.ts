@@ -22,7 +22,17 @@ import {
 } from '@keel/contracts'
 import { normalizeArtifactPath } from '../artifacts/safe-path.js'
 import { parseResourceType } from './permissions.js'
-import { type CheckContext, type Requirement, type ResourceLocator, admin, allOf, custom, on, publicRoute, signedIn } from './requirements.js'
+import {
+  type CheckContext,
+  type Requirement,
+  type ResourceLocator,
+  admin,
+  allOf,
+  custom,
+  on,
+  publicRoute,
+  signedIn,
+} from './requirements.js'
 
 type Row = readonly [Endpoint, Requirement]
 
@@ -33,21 +43,37 @@ function row<E extends Endpoint>(endpoint: E, requirement: Requirement<RequestOf
 const runIdOf = (r: { run_id?: string | undefined; run_uuid?: string | undefined }) => r.run_id || r.run_uuid
 const experimentOfRun = (r: { run_id?: string | undefined; run_uuid?: string | undefined }, locate: ResourceLocator) =>
   runIdOf(r) === undefined ? [] : locate.experimentOfRun(runIdOf(r)!).then((id) => [id])
-const experimentOfModel = (r: { model_id: string }, locate: ResourceLocator) => locate.experimentOfLoggedModel(r.model_id).then((id) => [id])
-const deploymentOfMonitor = (r: { monitor_id: string }, locate: ResourceLocator) => locate.deploymentOfMonitor(r.monitor_id).then((d) => [d])
+const experimentOfModel = (r: { model_id: string }, locate: ResourceLocator) =>
+  locate.experimentOfLoggedModel(r.model_id).then((id) => [id])
+const deploymentOfMonitor = (r: { monitor_id: string }, locate: ResourceLocator) =>
+  locate.deploymentOfMonitor(r.monitor_id).then((d) => [d])
 
 const experiment = (action: Parameters<typeof on>[1]) =>
-  on<{ experiment_id: string }>('experiment', action, "the {type}", (r) => [r.experiment_id], { resource: (r) => ({ experiment: r.experiment_id }) })
-const run = (action: Parameters<typeof on>[1]) =>
-  on<{ run_id?: string | undefined; run_uuid?: string | undefined }>('experiment', action, "the run's {type}", experimentOfRun, {
-    resource: (r) => (runIdOf(r) ? { run: runIdOf(r)! } : undefined),
+  on<{ experiment_id: string }>('experiment', action, 'the {type}', (r) => [r.experiment_id], {
+    resource: (r) => ({ experiment: r.experiment_id }),
   })
+const run = (action: Parameters<typeof on>[1]) =>
+  on<{ run_id?: string | undefined; run_uuid?: string | undefined }>(
+    'experiment',
+    action,
+    "the run's {type}",
+    experimentOfRun,
+    {
+      resource: (r) => (runIdOf(r) ? { run: runIdOf(r)! } : undefined),
+    },
+  )
 const loggedModel = (action: Parameters<typeof on>[1]) =>
-  on<{ model_id: string }>('experiment', action, "the logged model's {type}", experimentOfModel, { resource: (r) => ({ logged_model: r.model_id }) })
+  on<{ model_id: string }>('experiment', action, "the logged model's {type}", experimentOfModel, {
+    resource: (r) => ({ logged_model: r.model_id }),
+  })
 const model = (action: Parameters<typeof on>[1]) =>
-  on<{ name: string }>('registered_model', action, 'the {type}', (r) => [r.name], { resource: (r) => ({ registered_model: r.name }) })
+  on<{ name: string }>('registered_model', action, 'the {type}', (r) => [r.name], {
+    resource: (r) => ({ registered_model: r.name }),
+  })
 const monitor = (action: Parameters<typeof on>[1]) =>
-  on<{ monitor_id: string }>('deployment', action, "the monitor's {type}", deploymentOfMonitor, { resource: (r) => ({ monitor: r.monitor_id }) })
+  on<{ monitor_id: string }>('deployment', action, "the monitor's {type}", deploymentOfMonitor, {
+    resource: (r) => ({ monitor: r.monitor_id }),
+  })
 
 /** Searches run for any signed-in user and show only what the caller may read. */
 const search = signedIn(false, 'signed in; shows only what the caller may READ')
@@ -78,9 +104,13 @@ const grantViewer = custom<{ resource_type: string; resource_id: string }>(
   },
 )
 
-const selfOrAdmin = custom<{ username?: string | undefined }>('the user themselves, or an admin', false, async (r, ctx) => {
-  if (r.username !== ctx.principal.username) ctx.needAdmin()
-})
+const selfOrAdmin = custom<{ username?: string | undefined }>(
+  'the user themselves, or an admin',
+  false,
+  async (r, ctx) => {
+    if (r.username !== ctx.principal.username) ctx.needAdmin()
+  },
+)
 
 /** MLflow's validate_can_view_roles: admins, workspace admins, or users holding a role. */
 const roleViewer = custom<unknown>('admin, or a holder of a role', false, (_r, ctx) => ctx.needRoleHolder())
@@ -122,13 +152,22 @@ const a = authApi
 
 export const ROUTE_PERMISSIONS: readonly Row[] = [
   // ---- experiments ----
-  row(t.createExperiment, creates('experiment', (res) => res.experiment_id)),
+  row(
+    t.createExperiment,
+    creates('experiment', (res) => res.experiment_id),
+  ),
   row(t.getExperiment, experiment('read')),
   row(
     t.getExperimentByName,
-    on('experiment', 'read', 'the {type}', async (req, locate) => [await locate.experimentIdByName(req.experiment_name)], {
-      resource: (req) => ({ experiment_name: req.experiment_name }),
-    }),
+    on(
+      'experiment',
+      'read',
+      'the {type}',
+      async (req, locate) => [await locate.experimentIdByName(req.experiment_name)],
+      {
+        resource: (req) => ({ experiment_name: req.experiment_name }),
+      },
+    ),
   ),
   row(t.searchExperiments, search),
   row(t.deleteExperiment, experiment('delete')),
@@ -141,7 +180,9 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   // ---- runs ----
   row(
     t.createRun,
-    on('experiment', 'update', 'the {type}', (req) => [req.experiment_id ?? '0'], { resource: (req) => ({ experiment: req.experiment_id ?? '0' }) }),
+    on('experiment', 'update', 'the {type}', (req) => [req.experiment_id ?? '0'], {
+      resource: (req) => ({ experiment: req.experiment_id ?? '0' }),
+    }),
   ),
   row(t.getRun, run('read')),
   row(t.updateRun, run('update')),
@@ -159,7 +200,9 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   row(t.getMetricHistory, run('read')),
   row(
     t.getMetricHistoryBulkInterval,
-    on('experiment', 'read', "each run's {type}", (req, locate) => Promise.all(req.run_ids.map((id) => locate.experimentOfRun(id)))),
+    on('experiment', 'read', "each run's {type}", (req, locate) =>
+      Promise.all(req.run_ids.map((id) => locate.experimentOfRun(id))),
+    ),
   ),
   row(t.listArtifacts, run('read')),
 
@@ -176,14 +219,23 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   row(t.serverInfo, publicRoute),
 
   // ---- registry ----
-  row(r.createRegisteredModel, creates('registered_model', (res) => res.registered_model.name, (req) => req.name)),
+  row(
+    r.createRegisteredModel,
+    creates(
+      'registered_model',
+      (res) => res.registered_model.name,
+      (req) => req.name,
+    ),
+  ),
   row(r.getRegisteredModel, model('read')),
   row(
     r.renameRegisteredModel,
     allOf<{ name: string; new_name: string }>(
       'EDIT on the registered model; its grants follow the new name',
       model('update'),
-      custom('', true, async () => {}, { after: (req, _res, ctx) => ctx.renamed('registered_model', req.name, req.new_name) }),
+      custom('', true, async () => {}, {
+        after: (req, _res, ctx) => ctx.renamed('registered_model', req.name, req.new_name),
+      }),
     ),
   ),
   row(r.updateRegisteredModel, model('update')),
@@ -204,7 +256,12 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
     custom<{ name: string; alias: string }>(
       'EDIT on the registered model; MANAGE when the alias is protected',
       true,
-      async (req, ctx) => ctx.need('registered_model', req.name, (await ctx.locate.isProtectedAlias(req.name, req.alias)) ? 'manage' : 'update'),
+      async (req, ctx) =>
+        ctx.need(
+          'registered_model',
+          req.name,
+          (await ctx.locate.isProtectedAlias(req.name, req.alias)) ? 'manage' : 'update',
+        ),
       { resource: (req) => ({ registered_model: req.name, alias: req.alias }) },
     ),
   ),
@@ -215,7 +272,9 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
     allOf<{ name: string; run_id?: string | undefined }>(
       "EDIT on the registered model, and READ on the source run's experiment",
       model('update'),
-      on('experiment', 'read', '', async (req, locate) => (req.run_id ? [await locate.experimentOfRun(req.run_id)] : [])),
+      on('experiment', 'read', '', async (req, locate) =>
+        req.run_id ? [await locate.experimentOfRun(req.run_id)] : [],
+      ),
     ),
   ),
   row(r.getModelVersion, model('read')),
@@ -237,9 +296,13 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   row(aa.cancelAliasRequest, signedIn(true, 'the requester')),
   row(
     aa.listAliasRequests,
-    custom<{ name?: string | undefined }>('READ on the registered model; without one, shows only readable models', false, async (req, ctx) => {
-      if (req.name !== undefined) await ctx.need('registered_model', req.name, 'read')
-    }),
+    custom<{ name?: string | undefined }>(
+      'READ on the registered model; without one, shows only readable models',
+      false,
+      async (req, ctx) => {
+        if (req.name !== undefined) await ctx.need('registered_model', req.name, 'read')
+      },
+    ),
   ),
 
   // ---- the prediction log ----
@@ -249,24 +312,35 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
       'deployment',
       'update',
       "each record's {type}",
-      (req) => [...new Set([...(req.deployment === undefined ? [] : [req.deployment]), ...req.records.map((x) => x.deployment)])],
+      (req) => [
+        ...new Set([
+          ...(req.deployment === undefined ? [] : [req.deployment]),
+          ...req.records.map((x) => x.deployment),
+        ]),
+      ],
     ),
   ),
   row(
     p.searchPredictions,
-    custom<{ deployment?: string | undefined }>('READ on the deployment (naming one is required unless every deployment is readable)', false, async (req, ctx) => {
-      if (req.deployment !== undefined) await ctx.need('deployment', req.deployment, 'read')
-      else await ctx.need('deployment', '*', 'read')
-    }),
+    custom<{ deployment?: string | undefined }>(
+      'READ on the deployment (naming one is required unless every deployment is readable)',
+      false,
+      async (req, ctx) => {
+        if (req.deployment !== undefined) await ctx.need('deployment', req.deployment, 'read')
+        else await ctx.need('deployment', '*', 'read')
+      },
+    ),
   ),
-  row(p.getPrediction, signedIn(false, "signed in; shows only the records of deployments the caller may READ")),
+  row(p.getPrediction, signedIn(false, 'signed in; shows only the records of deployments the caller may READ')),
   row(
     p.postLabels,
     custom<{ labels: readonly { request_id: string }[] }>(
       'EDIT on the deployments that logged the labelled requests (on every deployment, for requests not logged yet)',
       true,
       async (req, ctx) => {
-        const { deployments, unknown } = await ctx.locate.deploymentsOfRequests([...new Set(req.labels.map((l) => l.request_id))])
+        const { deployments, unknown } = await ctx.locate.deploymentsOfRequests([
+          ...new Set(req.labels.map((l) => l.request_id)),
+        ])
         for (const d of deployments) await ctx.need('deployment', d, 'update')
         if (unknown > 0) await ctx.need('deployment', '*', 'update')
       },
@@ -284,7 +358,10 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
         for (const uri of [req.reference.uri, req.current.uri]) {
           if (uri === undefined) continue
           const runId = /^runs:\/([^/]+)\//.exec(uri)?.[1]
-          const experimentId = runId !== undefined ? await ctx.locate.experimentOfRun(runId) : /^mlflow-artifacts:\/*(\d+)\//.exec(uri)?.[1]
+          const experimentId =
+            runId !== undefined
+              ? await ctx.locate.experimentOfRun(runId)
+              : /^mlflow-artifacts:\/*(\d+)\//.exec(uri)?.[1]
           if (experimentId !== undefined) await ctx.need('experiment', experimentId, 'read')
           else if (runId === undefined) ctx.needAdmin()
         }
@@ -293,13 +370,19 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   ),
   row(
     m.createMonitor,
-    on<{ deployment: string }>('deployment', 'update', 'the {type}', (req) => [req.deployment], { resource: (req) => ({ deployment: req.deployment }) }),
+    on<{ deployment: string }>('deployment', 'update', 'the {type}', (req) => [req.deployment], {
+      resource: (req) => ({ deployment: req.deployment }),
+    }),
   ),
   row(
     m.listMonitors,
-    custom<{ deployment?: string | undefined }>('READ on the deployment; without one, shows only readable deployments', false, async (req, ctx) => {
-      if (req.deployment !== undefined) await ctx.need('deployment', req.deployment, 'read')
-    }),
+    custom<{ deployment?: string | undefined }>(
+      'READ on the deployment; without one, shows only readable deployments',
+      false,
+      async (req, ctx) => {
+        if (req.deployment !== undefined) await ctx.need('deployment', req.deployment, 'read')
+      },
+    ),
   ),
   row(m.getMonitor, monitor('read')),
   row(m.updateMonitor, monitor('update')),
@@ -310,14 +393,18 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   row(m.getProfile, monitor('read')),
   row(
     m.listAlerts,
-    custom<{ monitor_id?: string | undefined; deployment?: string | undefined }>('READ on the deployment (of the monitor)', false, async (req, ctx) => {
-      if (req.monitor_id !== undefined) {
-        const deployment = await ctx.locate.deploymentOfMonitor(req.monitor_id)
-        if (deployment !== undefined) await ctx.need('deployment', deployment, 'read')
-      }
-      if (req.deployment !== undefined) await ctx.need('deployment', req.deployment, 'read')
-      if (req.monitor_id === undefined && req.deployment === undefined) await ctx.need('deployment', '*', 'read')
-    }),
+    custom<{ monitor_id?: string | undefined; deployment?: string | undefined }>(
+      'READ on the deployment (of the monitor)',
+      false,
+      async (req, ctx) => {
+        if (req.monitor_id !== undefined) {
+          const deployment = await ctx.locate.deploymentOfMonitor(req.monitor_id)
+          if (deployment !== undefined) await ctx.need('deployment', deployment, 'read')
+        }
+        if (req.deployment !== undefined) await ctx.need('deployment', req.deployment, 'read')
+        if (req.monitor_id === undefined && req.deployment === undefined) await ctx.need('deployment', '*', 'read')
+      },
+    ),
   ),
 
   // ---- users, permissions and roles (MLflow's basic-auth API) ----
@@ -325,9 +412,16 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   row(a.getUser, selfOrAdmin),
   row(a.listUsers, signedIn(false)),
   row(a.currentUser, signedIn(false)),
-  row(a.updateUserPassword, custom<{ username: string }>('the user themselves (with the current password), or an admin', true, async (req, ctx) => {
-    if (req.username !== ctx.principal.username) ctx.needAdmin()
-  })),
+  row(
+    a.updateUserPassword,
+    custom<{ username: string }>(
+      'the user themselves (with the current password), or an admin',
+      true,
+      async (req, ctx) => {
+        if (req.username !== ctx.principal.username) ctx.needAdmin()
+      },
+    ),
+  ),
   row(a.updateUserAdmin, admin),
   row(a.deleteUser, admin),
   row(a.listCurrentUserPermissions, signedIn(false)),
@@ -356,9 +450,16 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   row(a.signIn, { ...publicRoute, describe: 'public (checks the password)', write: true }),
   row(a.signOut, signedIn(true)),
   row(a.createToken, signedIn(true, 'signed in (a token for themselves)')),
-  row(a.listTokens, custom<{ username?: string | undefined }>("signed in (their own tokens; another user's: admins)", false, async (req, ctx) => {
-    if (req.username !== undefined && req.username !== ctx.principal.username) ctx.needAdmin()
-  })),
+  row(
+    a.listTokens,
+    custom<{ username?: string | undefined }>(
+      "signed in (their own tokens; another user's: admins)",
+      false,
+      async (req, ctx) => {
+        if (req.username !== undefined && req.username !== ctx.principal.username) ctx.needAdmin()
+      },
+    ),
+  ),
   row(a.revokeToken, signedIn(true, 'signed in (their own tokens; any: admins)')),
   row(a.searchAudit, { ...admin, write: false }),
 ]
@@ -408,13 +509,45 @@ const artifacts = (prefix: string): RawRoute[] => [
     targetFromQuery: 'path',
     check: artifactAccess('read'),
   },
-  { method: 'GET', path: `${prefix}/mlflow-artifacts/artifacts/*`, describe: "READ on the artifact's experiment", check: artifactAccess('read') },
-  { method: 'HEAD', path: `${prefix}/mlflow-artifacts/artifacts/*`, describe: "READ on the artifact's experiment", check: artifactAccess('read') },
-  { method: 'PUT', path: `${prefix}/mlflow-artifacts/artifacts/*`, describe: "EDIT on the artifact's experiment", check: artifactAccess('update') },
-  { method: 'DELETE', path: `${prefix}/mlflow-artifacts/artifacts/*`, describe: "MANAGE on the artifact's experiment", check: artifactAccess('delete') },
-  { method: '*', path: `${prefix}/mlflow-artifacts/mpu/*`, describe: 'signed in (answers 501: multipart uploads are not supported)' },
-  { method: 'GET', path: `${prefix}/mlflow-artifacts/presigned/*`, describe: 'signed in (answers 501: presigned downloads are not supported)' },
-  { method: '*', path: `${prefix}/mlflow-artifacts/*`, describe: 'signed in (anything else: 404, or 503 with --no-serve-artifacts)' },
+  {
+    method: 'GET',
+    path: `${prefix}/mlflow-artifacts/artifacts/*`,
+    describe: "READ on the artifact's experiment",
+    check: artifactAccess('read'),
+  },
+  {
+    method: 'HEAD',
+    path: `${prefix}/mlflow-artifacts/artifacts/*`,
+    describe: "READ on the artifact's experiment",
+    check: artifactAccess('read'),
+  },
+  {
+    method: 'PUT',
+    path: `${prefix}/mlflow-artifacts/artifacts/*`,
+    describe: "EDIT on the artifact's experiment",
+    check: artifactAccess('update'),
+  },
+  {
+    method: 'DELETE',
+    path: `${prefix}/mlflow-artifacts/artifacts/*`,
+    describe: "MANAGE on the artifact's experiment",
+    check: artifactAccess('delete'),
+  },
+  {
+    method: '*',
+    path: `${prefix}/mlflow-artifacts/mpu/*`,
+    describe: 'signed in (answers 501: multipart uploads are not supported)',
+  },
+  {
+    method: 'GET',
+    path: `${prefix}/mlflow-artifacts/presigned/*`,
+    describe: 'signed in (answers 501: presigned downloads are not supported)',
+  },
+  {
+    method: '*',
+    path: `${prefix}/mlflow-artifacts/*`,
+    describe: 'signed in (anything else: 404, or 503 with --no-serve-artifacts)',
+  },
 ]
 
 export const RAW_ROUTES: readonly RawRoute[] = [

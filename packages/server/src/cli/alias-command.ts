@@ -4,7 +4,7 @@
  * asks for it, a request that a second user with MANAGE approves (the move happens then).
  */
 import { ALIAS_REQUEST_STATUSES, type AliasChangeRequest, type AliasRequestStatus } from '@keel/contracts'
-import type { Command } from 'commander'
+import { type Command } from 'commander'
 import pc from 'picocolors'
 import { oneOf, positiveInt } from './arg-parsers.js'
 import { registryFor, withClientOptions, type ClientFlags } from './client-options.js'
@@ -12,7 +12,8 @@ import { formatTime, printJson, printTable } from './output.js'
 
 type CommentFlags = ClientFlags & { comment?: string }
 const comment = (flags: CommentFlags) => (flags.comment !== undefined ? { comment: flags.comment } : {})
-const target = (r: AliasChangeRequest) => `${r.name}@${r.alias} → ${r.version === undefined ? 'removed' : `v${r.version}`}`
+const target = (r: AliasChangeRequest) =>
+  `${r.name}@${r.alias} → ${r.version === undefined ? 'removed' : `v${r.version}`}`
 
 /** Adds the protection commands to the `keel models alias` group. */
 export function registerAliasProtectionCommands(alias: Command): void {
@@ -23,7 +24,10 @@ export function registerAliasProtectionCommands(alias: Command): void {
     .option('--require-approval', 'moves go through `request` and another user’s `approve`')
     .option('-m, --comment <text>', 'why, for the audit trail')
     .action(async (model: string, aliasName: string, flags: CommentFlags & { requireApproval?: boolean }) => {
-      const protection = await registryFor(flags).protectAlias(model, aliasName, { requireApproval: flags.requireApproval === true, ...comment(flags) })
+      const protection = await registryFor(flags).protectAlias(model, aliasName, {
+        requireApproval: flags.requireApproval === true,
+        ...comment(flags),
+      })
       if (flags.json) return printJson(protection)
       const how = protection.requireApproval ? 'a move needs a second user’s approval' : 'a move needs MANAGE'
       process.stdout.write(`${pc.green('✓')} ${model}@${aliasName} is protected: ${how}\n`)
@@ -59,12 +63,22 @@ export function registerAliasProtectionCommands(alias: Command): void {
     .argument('[version]', 'version number')
     .option('--remove', 'ask to remove the alias instead')
     .option('-m, --comment <text>', 'why, for the approver and the audit trail')
-    .action(async (model: string, aliasName: string, version: string | undefined, flags: CommentFlags & { remove?: boolean }) => {
-      if ((version === undefined) === (flags.remove !== true)) throw new Error('give either a version to move the alias to, or --remove')
-      const request = await registryFor(flags).requestAliasChange(model, aliasName, version, comment(flags))
-      if (flags.json) return printJson(request)
-      process.stdout.write(`${pc.green('✓')} request ${pc.bold(`#${request.requestId}`)}: ${target(request)}, waiting for another user's approval\n`)
-    })
+    .action(
+      async (
+        model: string,
+        aliasName: string,
+        version: string | undefined,
+        flags: CommentFlags & { remove?: boolean },
+      ) => {
+        if ((version === undefined) === (flags.remove !== true))
+          throw new Error('give either a version to move the alias to, or --remove')
+        const request = await registryFor(flags).requestAliasChange(model, aliasName, version, comment(flags))
+        if (flags.json) return printJson(request)
+        process.stdout.write(
+          `${pc.green('✓')} request ${pc.bold(`#${request.requestId}`)}: ${target(request)}, waiting for another user's approval\n`,
+        )
+      },
+    )
 
   const decide = (name: 'approve' | 'reject' | 'cancel', description: string, verb: string) =>
     withClientOptions(alias.command(name))
@@ -73,7 +87,11 @@ export function registerAliasProtectionCommands(alias: Command): void {
       .option('-m, --comment <text>', 'why, for the audit trail')
       .action(async (requestId: string, flags: CommentFlags) => {
         const registry = registryFor(flags)
-        const call = { approve: registry.approveAliasChange, reject: registry.rejectAliasChange, cancel: registry.cancelAliasChange }[name]
+        const call = {
+          approve: registry.approveAliasChange,
+          reject: registry.rejectAliasChange,
+          cancel: registry.cancelAliasChange,
+        }[name]
         const request = await call.call(registry, requestId, comment(flags))
         if (flags.json) return printJson(request)
         process.stdout.write(`${pc.green('✓')} ${verb} request #${request.requestId}: ${target(request)}\n`)

@@ -3,7 +3,8 @@ import { InvalidArgumentError } from 'commander'
 
 export function positiveInt(value: string): number {
   const n = Number(value)
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.')
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('expected a whole number of at least 1.')
   return n
 }
 
@@ -16,7 +17,8 @@ export function parseBoolean(value: string): boolean {
 /** An ISO 8601 date or time (2024-05-01, 2024-05-01T12:00:00Z) as epoch milliseconds. */
 export function parseTime(value: string): number {
   const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN
-  if (Number.isNaN(ms)) throw new InvalidArgumentError('expected an ISO 8601 date or time, e.g. 2024-05-01 or 2024-05-01T12:00:00Z.')
+  if (Number.isNaN(ms))
+    throw new InvalidArgumentError('expected an ISO 8601 date or time, e.g. 2024-05-01 or 2024-05-01T12:00:00Z.')
   return ms
 }
 

@@ -2,8 +2,8 @@
  * `keel audit`: the server's append-only log of writes, refused ones included (admins), oldest
  * first: who (and whether proven), from which address, what, on which resource, and the status.
  */
-import type { AuditRecord } from '@keel/sdk'
-import type { Command } from 'commander'
+import { type AuditRecord } from '@keel/sdk'
+import { type Command } from 'commander'
 import pc from 'picocolors'
 import { parseTime, positiveInt } from './arg-parsers.js'
 import { authFor, withClientOptions, type ClientFlags } from './client-options.js'
@@ -62,7 +62,9 @@ async function search(flags: AuditFlags): Promise<{ records: AuditRecord[]; more
       maxResults: action === undefined ? Math.min(PAGE, flags.limit - records.length + 1) : PAGE,
       ...(pageToken !== undefined && { pageToken }),
     })
-    records.push(...(action === undefined ? page.records : page.records.filter((r) => r.action.toLowerCase().includes(action))))
+    records.push(
+      ...(action === undefined ? page.records : page.records.filter((r) => r.action.toLowerCase().includes(action))),
+    )
     pageToken = page.nextPageToken
     if (records.length > flags.limit) return { records: records.slice(0, flags.limit), more: true }
     if (pageToken === undefined) return { records, more: false }

@@ -1,4 +1,4 @@
-import type { Command } from 'commander'
+import { type Command } from 'commander'
 import { AuthClient, RegistryClient, TrackingClient } from '@keel/sdk'
 
 export interface ClientFlags {
@@ -9,7 +9,10 @@ export interface ClientFlags {
 /** Options every client command takes: where the server is, and machine-readable output. */
 export function withClientOptions(command: Command): Command {
   return command
-    .option('--tracking-uri <url>', 'tracking server (default: $KEEL_TRACKING_URI, $MLFLOW_TRACKING_URI, http://127.0.0.1:5000)')
+    .option(
+      '--tracking-uri <url>',
+      'tracking server (default: $KEEL_TRACKING_URI, $MLFLOW_TRACKING_URI, http://127.0.0.1:5000)',
+    )
     .option('--json', 'print JSON instead of a table')
 }
 

@@ -1,5 +1,5 @@
-import type { Experiment, ViewType } from '@keel/contracts'
-import { Command, Option } from 'commander'
+import { type Experiment, type ViewType } from '@keel/contracts'
+import { type Command, Option } from 'commander'
 import pc from 'picocolors'
 import { clientFor, withClientOptions, type ClientFlags } from './client-options.js'
 import { formatTime, printJson, printTable } from './output.js'
@@ -12,14 +12,16 @@ interface ListFlags extends ClientFlags {
 }
 
 const viewOption = () =>
-  new Option('--view <type>', 'which experiments').choices(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']).default('ACTIVE_ONLY')
+  new Option('--view <type>', 'which experiments')
+    .choices(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'])
+    .default('ACTIVE_ONLY')
 
 export function registerExperimentCommands(program: Command): void {
   const experiments = program.command('experiments').description('List, create and delete experiments')
 
   withClientOptions(experiments.command('list'))
     .description('List experiments (filter and order as in the REST API)')
-    .option('-f, --filter <filter>', "e.g. \"name LIKE 'iris%'\"")
+    .option('-f, --filter <filter>', 'e.g. "name LIKE \'iris%\'"')
     .option('-o, --order-by <clause...>', "e.g. 'creation_time DESC'")
     .option('-n, --max-results <n>', 'how many to show', (v) => Number(v), 100)
     .addOption(viewOption())
@@ -50,7 +52,10 @@ export function registerExperimentCommands(program: Command): void {
     .argument('<name>', 'experiment name')
     .option('--artifact-location <uri>', 'where its artifacts go (default: the server decides)')
     .action(async (name: string, flags: ClientFlags & { artifactLocation?: string }) => {
-      const id = await clientFor(flags).createExperiment(name, flags.artifactLocation ? { artifactLocation: flags.artifactLocation } : {})
+      const id = await clientFor(flags).createExperiment(
+        name,
+        flags.artifactLocation ? { artifactLocation: flags.artifactLocation } : {},
+      )
       if (flags.json) return printJson({ experiment_id: id, name })
       process.stdout.write(`${pc.green('created')} experiment ${pc.bold(name)} with id ${id}\n`)
     })

@@ -4,7 +4,7 @@ import { registerServerCommand } from './server-command.js'
 import { registerExperimentCommands } from './experiments-command.js'
 import { registerModelCommands } from './models-command.js'
 import { registerPredictCommand } from './predict-command.js'
-import { registerMonitorCommands } from './monitor-command.js'
+import { registerMonitorCommands } from './drift-command.js'
 import { registerRunCommands } from './runs-command.js'
 import { registerUserCommands } from './users-command.js'
 import { registerTokenCommands } from './tokens-command.js'
@@ -20,7 +20,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const program = new Command()
   .name('keel')
-  .description('keel: MLOps platform speaking MLflow\'s REST API')
+  .description("keel: MLOps platform speaking MLflow's REST API")
   .version(VERSION)
   .showHelpAfterError()
 

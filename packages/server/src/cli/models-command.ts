@@ -3,8 +3,8 @@
  * lineage, move aliases and stages (with a comment for the audit trail), and read the trail: the
  * answer to "who approved this for production?".
  */
-import type { ModelVersion, RegisteredModel, RegistryEvent } from '@keel/contracts'
-import { Command } from 'commander'
+import { type ModelVersion, type RegisteredModel, type RegistryEvent } from '@keel/contracts'
+import { type Command } from 'commander'
 import pc from 'picocolors'
 import { registryFor, withClientOptions, type ClientFlags } from './client-options.js'
 import { formatNumber, formatTime, printJson, printTable } from './output.js'
@@ -20,12 +20,14 @@ interface ListFlags extends ClientFlags {
 const int = (v: string) => Number(v)
 
 export function registerModelCommands(program: Command): void {
-  const models = program.command('models').description('Registered models: versions, aliases, stages and their audit trail; serving')
+  const models = program
+    .command('models')
+    .description('Registered models: versions, aliases, stages and their audit trail; serving')
   registerServeCommand(models)
 
   withClientOptions(models.command('list'))
     .description('List registered models')
-    .option('-f, --filter <filter>', "e.g. \"name LIKE 'iris%'\"")
+    .option('-f, --filter <filter>', 'e.g. "name LIKE \'iris%\'"')
     .option('-o, --order-by <clause...>', "e.g. 'last_updated_timestamp DESC'")
     .option('-n, --max-results <n>', 'how many to show', int, 100)
     .action(async (flags: ListFlags) => {
@@ -41,7 +43,10 @@ export function registerModelCommands(program: Command): void {
           m.name,
           latest(m),
           m.aliases.map((a) => `${a.alias}→v${a.version}`).join(' '),
-          m.latestVersions.filter((v) => v.currentStage !== 'None').map((v) => `${v.currentStage}:v${v.version}`).join(' '),
+          m.latestVersions
+            .filter((v) => v.currentStage !== 'None')
+            .map((v) => `${v.currentStage}:v${v.version}`)
+            .join(' '),
           formatTime(m.lastUpdatedTimestamp),
           truncate(m.description ?? '', 40),
         ]),
@@ -78,10 +83,26 @@ export function registerModelCommands(program: Command): void {
             ['entry point', lineage.entryPoint ?? ''],
           ],
         )
-        section('Datasets', ['Name', 'Digest', 'Source'], lineage.datasets.map((d) => [d.dataset.name, d.dataset.digest, truncate(d.dataset.source, 60)]))
-        section('Params', ['Key', 'Value'], lineage.params.map((p) => [p.key, p.value]))
-        section('Metrics (at registration)', ['Key', 'Value'], lineage.metrics.map((m) => [m.key, formatNumber(m.value)]))
-        section('Tags', ['Key', 'Value'], version.tags.map((t) => [t.key, truncate(t.value, 80)]))
+        section(
+          'Datasets',
+          ['Name', 'Digest', 'Source'],
+          lineage.datasets.map((d) => [d.dataset.name, d.dataset.digest, truncate(d.dataset.source, 60)]),
+        )
+        section(
+          'Params',
+          ['Key', 'Value'],
+          lineage.params.map((p) => [p.key, p.value]),
+        )
+        section(
+          'Metrics (at registration)',
+          ['Key', 'Value'],
+          lineage.metrics.map((m) => [m.key, formatNumber(m.value)]),
+        )
+        section(
+          'Tags',
+          ['Key', 'Value'],
+          version.tags.map((t) => [t.key, truncate(t.value, 80)]),
+        )
         return
       }
       const [model, versions] = await Promise.all([registry.getRegisteredModel(name), allVersions(flags, name)])
@@ -108,7 +129,9 @@ export function registerModelCommands(program: Command): void {
       printTable(VERSION_HEAD, versions.map(versionRow))
     })
 
-  const alias = models.command('alias').description('Point an alias (champion, challenger, …) at a version, or remove it; protect it and approve moves')
+  const alias = models
+    .command('alias')
+    .description('Point an alias (champion, challenger, …) at a version, or remove it; protect it and approve moves')
   withClientOptions(alias.command('set'))
     .description('Point ALIAS at VERSION (moving it from where it was)')
     .argument('<name>', 'registered model name')
@@ -117,7 +140,9 @@ export function registerModelCommands(program: Command): void {
     .option('-m, --comment <text>', 'why, for the audit trail')
     .action(async (name: string, aliasName: string, version: string, flags: ClientFlags & { comment?: string }) => {
       const registry = registryFor(flags)
-      await registry.setRegisteredModelAlias(name, aliasName, version, { ...(flags.comment && { comment: flags.comment }) })
+      await registry.setRegisteredModelAlias(name, aliasName, version, {
+        ...(flags.comment && { comment: flags.comment }),
+      })
       const moved = await registry.getModelVersionByAlias(name, aliasName)
       if (flags.json) return printJson(moved)
       process.stdout.write(`${pc.green('✓')} ${name}@${aliasName} → v${moved.version}\n`)
@@ -128,7 +153,9 @@ export function registerModelCommands(program: Command): void {
     .argument('<alias>', 'alias')
     .option('-m, --comment <text>', 'why, for the audit trail')
     .action(async (name: string, aliasName: string, flags: ClientFlags & { comment?: string }) => {
-      await registryFor(flags).deleteRegisteredModelAlias(name, aliasName, { ...(flags.comment && { comment: flags.comment }) })
+      await registryFor(flags).deleteRegisteredModelAlias(name, aliasName, {
+        ...(flags.comment && { comment: flags.comment }),
+      })
       if (flags.json) return printJson({ name, alias: aliasName, deleted: true })
       process.stdout.write(`${pc.green('✓')} removed ${name}@${aliasName}\n`)
     })
@@ -141,14 +168,21 @@ export function registerModelCommands(program: Command): void {
     .argument('<stage>', 'None | Staging | Production | Archived')
     .option('--archive-existing', 'archive the versions now in that stage')
     .option('-m, --comment <text>', 'why, for the audit trail (e.g. "approved after A/B test #42")')
-    .action(async (name: string, version: string, target: string, flags: ClientFlags & { archiveExisting?: boolean; comment?: string }) => {
-      const moved = await registryFor(flags).transitionModelVersionStage(name, version, target, {
-        archiveExistingVersions: flags.archiveExisting === true,
-        ...(flags.comment && { comment: flags.comment }),
-      })
-      if (flags.json) return printJson(moved)
-      process.stdout.write(`${pc.green('✓')} ${name} v${moved.version} is now ${stage(moved.currentStage)}\n`)
-    })
+    .action(
+      async (
+        name: string,
+        version: string,
+        target: string,
+        flags: ClientFlags & { archiveExisting?: boolean; comment?: string },
+      ) => {
+        const moved = await registryFor(flags).transitionModelVersionStage(name, version, target, {
+          archiveExistingVersions: flags.archiveExisting === true,
+          ...(flags.comment && { comment: flags.comment }),
+        })
+        if (flags.json) return printJson(moved)
+        process.stdout.write(`${pc.green('✓')} ${name} v${moved.version} is now ${stage(moved.currentStage)}\n`)
+      },
+    )
 
   withClientOptions(models.command('history'))
     .description('The audit trail: who registered, moved or removed what, when and why (newest first)')
@@ -173,23 +207,28 @@ export function registerModelCommands(program: Command): void {
     .option('-d, --description <text>', 'version description')
     .option('--run-id <id>', 'the run the files belong to (taken from a runs:/ source)')
     .option('--model-id <id>', 'the logged model the files belong to (taken from a models:/ source)')
-    .action(async (source: string, flags: ClientFlags & { name: string; description?: string; runId?: string; modelId?: string }) => {
-      const registry = registryFor(flags)
-      try {
-        await registry.createRegisteredModel(flags.name)
-      } catch (error) {
-        if ((error as { code?: string }).code !== 'RESOURCE_ALREADY_EXISTS') throw error
-      }
-      const runId = flags.runId ?? /^runs:\/([^/]+)/.exec(source)?.[1]
-      const modelId = flags.modelId ?? /^models:\/(m-[^/@]+)$/.exec(source)?.[1]
-      const version = await registry.createModelVersion(flags.name, source, {
-        ...(flags.description && { description: flags.description }),
-        ...(runId && { runId }),
-        ...(modelId && { modelId }),
-      })
-      if (flags.json) return printJson(version)
-      process.stdout.write(`${pc.green('✓')} registered ${flags.name} v${version.version} from ${source}\n`)
-    })
+    .action(
+      async (
+        source: string,
+        flags: ClientFlags & { name: string; description?: string; runId?: string; modelId?: string },
+      ) => {
+        const registry = registryFor(flags)
+        try {
+          await registry.createRegisteredModel(flags.name)
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'RESOURCE_ALREADY_EXISTS') throw error
+        }
+        const runId = flags.runId ?? /^runs:\/([^/]+)/.exec(source)?.[1]
+        const modelId = flags.modelId ?? /^models:\/(m-[^/@]+)$/.exec(source)?.[1]
+        const version = await registry.createModelVersion(flags.name, source, {
+          ...(flags.description && { description: flags.description }),
+          ...(runId && { runId }),
+          ...(modelId && { modelId }),
+        })
+        if (flags.json) return printJson(version)
+        process.stdout.write(`${pc.green('✓')} registered ${flags.name} v${version.version} from ${source}\n`)
+      },
+    )
 }
 
 const VERSION_HEAD = ['Version', 'Stage', 'Aliases', 'Status', 'Run', 'Registered', 'By', 'Description']

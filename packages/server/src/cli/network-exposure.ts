@@ -27,7 +27,8 @@ export const TRACKING_SERVER_EXPOSURE: Exposure = {
 /** `keel models serve`: open, like MLflow's `mlflow models serve`. */
 export const MODEL_SERVER_EXPOSURE: Exposure = {
   risk: 'call the model, read its metadata and metrics, and fill the prediction log',
-  turnOn: (host) => `keel models serve -m MODEL --host ${host} --require-auth   (callers then need credentials the tracking server accepts)`,
+  turnOn: (host) =>
+    `keel models serve -m MODEL --host ${host} --require-auth   (callers then need credentials the tracking server accepts)`,
   noAuth: (host) => `keel models serve -m MODEL --host ${host} --no-auth`,
 }
 
@@ -47,5 +48,8 @@ export function refuseOpenNetworkWithoutAuth(host: string, auth: boolean, exposu
     )
     process.exit(2)
   }
-  if (cluster.isPrimary) process.stderr.write(`warning: listening on ${host} WITHOUT authentication (--no-auth): anyone who can reach this port can ${exposure.risk}.\n`)
+  if (cluster.isPrimary)
+    process.stderr.write(
+      `warning: listening on ${host} WITHOUT authentication (--no-auth): anyone who can reach this port can ${exposure.risk}.\n`,
+    )
 }

@@ -11,10 +11,16 @@ export interface PasswordFlags {
  * `count` passwords, in order: the lines of stdin with `--password-stdin`, else typed at the
  * terminal (each prompt in `prompts`; a new password is asked twice when `confirmLast`).
  */
-export async function readPasswords(flags: PasswordFlags, prompts: readonly string[], confirmLast = true): Promise<string[]> {
+export async function readPasswords(
+  flags: PasswordFlags,
+  prompts: readonly string[],
+  confirmLast = true,
+): Promise<string[]> {
   if (flags.passwordStdin) return passwordsFromStdin(prompts.length)
   if (!process.stdin.isTTY) {
-    throw new Error('no terminal to type the password in: pipe it with --password-stdin (it is never taken as an argument)')
+    throw new Error(
+      'no terminal to type the password in: pipe it with --password-stdin (it is never taken as an argument)',
+    )
   }
   const out: string[] = []
   for (const prompt of prompts) {
@@ -22,7 +28,8 @@ export async function readPasswords(flags: PasswordFlags, prompts: readonly stri
     if (password === '') throw new Error('the password is empty; nothing was changed')
     out.push(password)
   }
-  if (confirmLast && (await promptHidden('Repeat it: ')) !== out[out.length - 1]) throw new Error('the two passwords typed differ; nothing was changed')
+  if (confirmLast && (await promptHidden('Repeat it: ')) !== out[out.length - 1])
+    throw new Error('the two passwords typed differ; nothing was changed')
   return out
 }
 
@@ -31,7 +38,8 @@ async function passwordsFromStdin(count: number): Promise<string[]> {
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
   const lines = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop()
-  const what = count === 1 ? 'the password alone on one line' : `${count} lines (the current password, then the new one)`
+  const what =
+    count === 1 ? 'the password alone on one line' : `${count} lines (the current password, then the new one)`
   if (lines.length !== count) throw new Error(`--password-stdin: stdin holds ${lines.length} line(s); expected ${what}`)
   if (lines.some((line) => line === '')) throw new Error('--password-stdin: a password read from stdin is empty')
   return lines
@@ -63,7 +71,8 @@ function promptHidden(prompt: string): Promise<string> {
           return reject(new Error('cancelled; nothing was changed'))
         }
         if (ch === '\u007f' || ch === '\b') value = Array.from(value).slice(0, -1).join('')
-        else if (ch === '\u001b') break // an escape sequence (arrow keys): ignore the rest of it
+        else if (ch === '\u001b')
+          break // an escape sequence (arrow keys): ignore the rest of it
         else if (ch >= ' ') value += ch
       }
     }

@@ -19,10 +19,14 @@ const resourceArguments = (command: Command): Command =>
     .argument('<resource-id>', 'experiment id, registered model name or deployment name')
 
 export function registerPermissionCommands(program: Command): void {
-  const permissions = program.command('permissions').description("Users' permissions on experiments, registered models and deployments")
+  const permissions = program
+    .command('permissions')
+    .description("Users' permissions on experiments, registered models and deployments")
 
   withClientOptions(resourceArguments(permissions.command('grant')))
-    .description('Give a user a permission on one resource, replacing any grant they hold on it (needs MANAGE on it, or an admin)')
+    .description(
+      'Give a user a permission on one resource, replacing any grant they hold on it (needs MANAGE on it, or an admin)',
+    )
     .addArgument(new Argument('<permission>', PERMISSIONS.join(' | ')).argParser(oneOf(PERMISSIONS)))
     .action(async (username: string, type: string, id: string, permission: string, flags: ClientFlags) => {
       // keel's set: a grant they already hold there is replaced in the same write.
@@ -40,7 +44,12 @@ export function registerPermissionCommands(program: Command): void {
       if (flags.json) return printJson(grants)
       printTable(
         ['User', 'Permission', 'On', 'Via'],
-        grants.map((g) => [g.username, g.permission, g.resourcePattern === '*' ? `every ${type}` : `${type} ${id}`, g.role === undefined ? 'direct grant' : `role ${g.role}`]),
+        grants.map((g) => [
+          g.username,
+          g.permission,
+          g.resourcePattern === '*' ? `every ${type}` : `${type} ${id}`,
+          g.role === undefined ? 'direct grant' : `role ${g.role}`,
+        ]),
       )
     })
 
@@ -57,7 +66,9 @@ export function registerPermissionCommands(program: Command): void {
     .action(async (username: string, type: string, id: string, flags: ClientFlags) => {
       const found = await authFor(flags).getPermission(username, type, id)
       if (flags.json) return printJson({ username, resourceType: type, resourceId: id, ...found })
-      process.stdout.write(`${username} has ${pc.bold(found.permission)} on ${type} ${id}${found.allowed ? '' : pc.dim(' (no access)')}\n`)
+      process.stdout.write(
+        `${username} has ${pc.bold(found.permission)} on ${type} ${id}${found.allowed ? '' : pc.dim(' (no access)')}\n`,
+      )
     })
 
   withClientOptions(permissions.command('list'))
@@ -66,10 +77,18 @@ export function registerPermissionCommands(program: Command): void {
     .action(async (username: string | undefined, flags: ClientFlags) => {
       const found = await authFor(flags).listPermissions(username)
       if (flags.json) return printJson(found)
-      if (found.isAdmin) process.stdout.write(`${pc.bold(username ?? 'you')} ${username ? 'is' : 'are'} an admin: every permission on everything\n`)
+      if (found.isAdmin)
+        process.stdout.write(
+          `${pc.bold(username ?? 'you')} ${username ? 'is' : 'are'} an admin: every permission on everything\n`,
+        )
       printTable(
         ['Type', 'Resource', 'Permission', 'Via'],
-        found.permissions.map((p) => [p.resourceType, p.resourcePattern, p.permission, /^__user_\d+__$/.test(p.roleName) ? 'direct grant' : `role ${p.roleName}`]),
+        found.permissions.map((p) => [
+          p.resourceType,
+          p.resourcePattern,
+          p.permission,
+          /^__user_\d+__$/.test(p.roleName) ? 'direct grant' : `role ${p.roleName}`,
+        ]),
       )
     })
 }

@@ -4,7 +4,7 @@
  * predictions, checked against the model's signature.
  */
 import { createKeel } from '@keel/sdk'
-import { Command } from 'commander'
+import { type Command } from 'commander'
 import pc from 'picocolors'
 import { withClientOptions, type ClientFlags } from './client-options.js'
 import { formatNumber, printJson, printTable } from './output.js'
@@ -18,9 +18,14 @@ interface PredictFlags extends ClientFlags {
 
 export function registerPredictCommand(program: Command): void {
   withClientOptions(program.command('predict'))
-    .description('Predict with a model: models:/NAME@ALIAS, models:/NAME/3, models:/NAME/latest, runs:/RUN/model or a folder')
+    .description(
+      'Predict with a model: models:/NAME@ALIAS, models:/NAME/3, models:/NAME/latest, runs:/RUN/model or a folder',
+    )
     .requiredOption('-m, --model-uri <uri>', 'the model to load')
-    .requiredOption('-i, --input <file>', 'rows: a .csv with a header, or .json (rows, columns or an MLflow payload); - for stdin')
+    .requiredOption(
+      '-i, --input <file>',
+      'rows: a .csv with a header, or .json (rows, columns or an MLflow payload); - for stdin',
+    )
     .option('--proba', 'also print class probabilities (classifiers)')
     .action(async (flags: PredictFlags) => {
       const keel = createKeel(flags.trackingUri ? { trackingUri: flags.trackingUri } : {})
@@ -34,7 +39,11 @@ export function registerPredictCommand(program: Command): void {
         const classes = (model.classes ?? []).map(String)
         printTable(
           ['Row', 'Prediction', ...(probabilities ? classes.map((c) => `P(${c})`) : [])],
-          predictions.map((p, i) => [i, typeof p === 'number' ? formatNumber(p) : p, ...(probabilities?.[i] ?? []).map((x) => x.toFixed(4))]),
+          predictions.map((p, i) => [
+            i,
+            typeof p === 'number' ? formatNumber(p) : p,
+            ...(probabilities?.[i] ?? []).map((x) => x.toFixed(4)),
+          ]),
         )
         process.stdout.write(pc.dim(`${predictions.length} rows · ${model.flavor} flavor · ${flags.modelUri}\n`))
       } finally {

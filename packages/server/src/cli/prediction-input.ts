@@ -7,13 +7,17 @@ import { readFile } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { parse } from 'csv-parse/sync'
 
-export type Rows = readonly (readonly unknown[])[] | readonly Readonly<Record<string, unknown>>[] | Readonly<Record<string, readonly unknown[]>>
+export type Rows =
+  | readonly (readonly unknown[])[]
+  | readonly Readonly<Record<string, unknown>>[]
+  | Readonly<Record<string, readonly unknown[]>>
 
 export async function readPredictionInput(path: string): Promise<Rows> {
   const text = path === '-' ? await readStdin() : await readFile(path, 'utf8')
   const trimmed = text.trimStart()
   const looksJson = trimmed.startsWith('{') || trimmed.startsWith('[')
-  if (extname(path).toLowerCase() === '.csv' || (!looksJson && extname(path).toLowerCase() !== '.json')) return parseCsv(text, path)
+  if (extname(path).toLowerCase() === '.csv' || (!looksJson && extname(path).toLowerCase() !== '.json'))
+    return parseCsv(text, path)
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -26,7 +30,12 @@ export async function readPredictionInput(path: string): Promise<Rows> {
 function parseCsv(text: string, path: string): Rows {
   try {
     // Numbers become numbers; everything else stays a string. The model's signature checks types.
-    return parse(text, { columns: true, cast: (value, ctx) => (ctx.header ? value : castCell(value)), skip_empty_lines: true, trim: true }) as Record<string, unknown>[]
+    return parse(text, {
+      columns: true,
+      cast: (value, ctx) => (ctx.header ? value : castCell(value)),
+      skip_empty_lines: true,
+      trim: true,
+    }) as Record<string, unknown>[]
   } catch (error) {
     throw new Error(`${path} is not a CSV file with a header row: ${(error as Error).message}`)
   }
@@ -58,7 +67,9 @@ export function rowsFromJson(value: unknown, what = 'input'): Rows {
   if ('instances' in o) return rowsFromJson(o.instances, `${what}.instances`)
   if ('inputs' in o) return rowsFromJson(o.inputs, `${what}.inputs`)
   if (Object.values(o).every((v) => Array.isArray(v))) return o as Record<string, unknown[]>
-  throw new Error(`${what}: expected rows, columns ({"col": [...]}) or an MLflow payload (dataframe_split, dataframe_records, instances, inputs)`)
+  throw new Error(
+    `${what}: expected rows, columns ({"col": [...]}) or an MLflow payload (dataframe_split, dataframe_records, instances, inputs)`,
+  )
 }
 
 async function readStdin(): Promise<string> {

@@ -1,5 +1,5 @@
-import type { Run, ViewType } from '@keel/contracts'
-import { Command, Option } from 'commander'
+import { type Run, type ViewType } from '@keel/contracts'
+import { type Command, Option } from 'commander'
 import pc from 'picocolors'
 import { clientFor, withClientOptions, type ClientFlags } from './client-options.js'
 import { formatDuration, formatNumber, formatTime, printJson, printTable } from './output.js'
@@ -21,11 +21,16 @@ export function registerRunCommands(program: Command): void {
     .description('List runs of experiments (filter and order as in the REST API)')
     .option('-e, --experiment-id <id...>', 'experiment ids (default: 0)')
     .option('--experiment-name <name>', 'experiment name instead of ids')
-    .option('-f, --filter <filter>', "e.g. \"metrics.accuracy > 0.9 and params.max_depth = '5'\"")
+    .option('-f, --filter <filter>', 'e.g. "metrics.accuracy > 0.9 and params.max_depth = \'5\'"')
     .option('-o, --order-by <clause...>', "e.g. 'metrics.accuracy DESC'")
     .option('-n, --max-results <n>', 'how many to show', (v) => Number(v), 50)
-    .option('-c, --columns <key...>', 'metrics/params to show, e.g. metrics.accuracy params.max_depth (default: all metrics)')
-    .addOption(new Option('--view <type>', 'which runs').choices(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']).default('ACTIVE_ONLY'))
+    .option(
+      '-c, --columns <key...>',
+      'metrics/params to show, e.g. metrics.accuracy params.max_depth (default: all metrics)',
+    )
+    .addOption(
+      new Option('--view <type>', 'which runs').choices(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']).default('ACTIVE_ONLY'),
+    )
     .action(async (flags: ListFlags) => {
       const client = clientFor(flags)
       let experimentIds = flags.experimentId ?? ['0']
@@ -42,7 +47,8 @@ export function registerRunCommands(program: Command): void {
         maxResults: flags.maxResults,
       })
       if (flags.json) return printJson(page.items)
-      const columns = flags.columns ?? [...new Set(page.items.flatMap((r) => r.data.metrics.map((m) => `metrics.${m.key}`)))].sort()
+      const columns =
+        flags.columns ?? [...new Set(page.items.flatMap((r) => r.data.metrics.map((m) => `metrics.${m.key}`)))].sort()
       printTable(
         ['Run ID', 'Name', 'Status', 'Started', 'Duration', ...columns],
         page.items.map((r) => [
@@ -78,9 +84,21 @@ export function registerRunCommands(program: Command): void {
           ['artifacts', i.artifactUri],
         ],
       )
-      section('Params', ['Key', 'Value'], run.data.params.map((p) => [p.key, p.value]))
-      section('Metrics', ['Key', 'Value', 'Step'], run.data.metrics.map((m) => [m.key, formatNumber(m.value), m.step]))
-      section('Tags', ['Key', 'Value'], run.data.tags.map((t) => [t.key, t.value.length > 80 ? `${t.value.slice(0, 77)}...` : t.value]))
+      section(
+        'Params',
+        ['Key', 'Value'],
+        run.data.params.map((p) => [p.key, p.value]),
+      )
+      section(
+        'Metrics',
+        ['Key', 'Value', 'Step'],
+        run.data.metrics.map((m) => [m.key, formatNumber(m.value), m.step]),
+      )
+      section(
+        'Tags',
+        ['Key', 'Value'],
+        run.data.tags.map((t) => [t.key, t.value.length > 80 ? `${t.value.slice(0, 77)}...` : t.value]),
+      )
       section(
         'Dataset inputs',
         ['Name', 'Digest', 'Source type', 'Context'],

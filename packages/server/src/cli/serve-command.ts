@@ -7,8 +7,14 @@ import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import pc from 'picocolors'
-import type { Deployment } from '../serving/deployment.js'
-import { DEFAULTS, type DeploymentSpec, defaultDeploymentName, parseDeploymentFile, validateDeployment } from '../serving/deployment-spec.js'
+import { type Deployment } from '../serving/deployment.js'
+import {
+  DEFAULTS,
+  type DeploymentSpec,
+  defaultDeploymentName,
+  parseDeploymentFile,
+  validateDeployment,
+} from '../serving/deployment-spec.js'
 import { MODEL_SERVER_EXPOSURE, refuseOpenNetworkWithoutAuth } from './network-exposure.js'
 import { type WebSecurityFlags, webSecurityFrom, webSecurityOptions } from './web-security-options.js'
 
@@ -36,11 +42,13 @@ interface ServeFlags extends WebSecurityFlags {
   auth: boolean
 }
 
-const integer = (what: string, min: number, max: number) => (value: string): number => {
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${what} (${min}-${max})`)
-  return n
-}
+const integer =
+  (what: string, min: number, max: number) =>
+  (value: string): number => {
+    const n = Number(value)
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected ${what} (${min}-${max})`)
+    return n
+  }
 
 const seconds = (value: string): number => {
   const n = Number(value)
@@ -55,13 +63,22 @@ async function specFrom(flags: ServeFlags): Promise<DeploymentSpec> {
     ...(flags.pollInterval !== undefined && { pollIntervalMs: flags.pollInterval }),
     ...(flags.maxConcurrency !== undefined && { maxConcurrency: flags.maxConcurrency }),
     ...(flags.maxBodyBytes !== undefined && { maxBodyBytes: flags.maxBodyBytes }),
-    ...(flags.maxBatchSize !== undefined && { batching: { maxBatchSize: flags.maxBatchSize, maxWaitMs: flags.maxBatchWaitMs ?? 2 } }),
+    ...(flags.maxBatchSize !== undefined && {
+      batching: { maxBatchSize: flags.maxBatchSize, maxWaitMs: flags.maxBatchWaitMs ?? 2 },
+    }),
   }
   if (flags.deployment !== undefined) {
-    const spec = parseDeploymentFile(await readFile(flags.deployment, 'utf8'), flags.deployment, overrides as Partial<DeploymentSpec>)
-    return flags.predictionLog ? spec : validateDeployment({ ...spec, predictionLog: { ...spec.predictionLog, enabled: false } })
+    const spec = parseDeploymentFile(
+      await readFile(flags.deployment, 'utf8'),
+      flags.deployment,
+      overrides as Partial<DeploymentSpec>,
+    )
+    return flags.predictionLog
+      ? spec
+      : validateDeployment({ ...spec, predictionLog: { ...spec.predictionLog, enabled: false } })
   }
-  if (flags.modelUri === undefined) throw new InvalidArgumentError('give a model (-m models:/NAME@ALIAS) or a deployment file (--deployment FILE)')
+  if (flags.modelUri === undefined)
+    throw new InvalidArgumentError('give a model (-m models:/NAME@ALIAS) or a deployment file (--deployment FILE)')
   return validateDeployment({
     name: defaultDeploymentName(flags.modelUri),
     variants: [{ name: 'default', modelUri: flags.modelUri, weight: 1, shadow: false }],
@@ -73,8 +90,16 @@ async function specFrom(flags: ServeFlags): Promise<DeploymentSpec> {
   })
 }
 
-function banner(url: string, spec: DeploymentSpec, workers: number, requireAuth: boolean, deployment?: Deployment): string {
-  const lines = [`${pc.green('✓')} Serving ${pc.bold(spec.name)} on ${pc.cyan(url)} with ${workers} worker${workers === 1 ? '' : 's'}`]
+function banner(
+  url: string,
+  spec: DeploymentSpec,
+  workers: number,
+  requireAuth: boolean,
+  deployment?: Deployment,
+): string {
+  const lines = [
+    `${pc.green('✓')} Serving ${pc.bold(spec.name)} on ${pc.cyan(url)} with ${workers} worker${workers === 1 ? '' : 's'}`,
+  ]
   const live = spec.variants.filter((v) => !v.shadow)
   const total = live.reduce((s, v) => s + v.weight, 0)
   for (const v of spec.variants) {
@@ -87,12 +112,15 @@ function banner(url: string, spec: DeploymentSpec, workers: number, requireAuth:
   if (spec.stickyHeader !== undefined) lines.push(`  sticky on header ${spec.stickyHeader}`)
   if (spec.stickyField !== undefined) lines.push(`  sticky on input field ${spec.stickyField}`)
   lines.push(
-    pc.dim(`  POST ${url}/invocations            MLflow scoring (dataframe_split, dataframe_records, instances, inputs, text/csv)`),
+    pc.dim(
+      `  POST ${url}/invocations            MLflow scoring (dataframe_split, dataframe_records, instances, inputs, text/csv)`,
+    ),
     pc.dim(`  POST ${url}/v2/models/${spec.name}/infer   Open Inference Protocol v2`),
     pc.dim(`  GET  ${url}/metrics                Prometheus`),
   )
   if (!spec.predictionLog.enabled) lines.push(pc.dim('  prediction log off'))
-  if (requireAuth) lines.push(pc.dim('  credentials required, checked against the tracking server (health probes open)'))
+  if (requireAuth)
+    lines.push(pc.dim('  credentials required, checked against the tracking server (health probes open)'))
   return `${lines.join('\n')}\n`
 }
 
@@ -104,24 +132,68 @@ export function registerServeCommand(models: Command): void {
       'Serve a model over the Open Inference Protocol (v2) and MLflow scoring, with traffic splits, shadows, hot promotion, metrics and a prediction log. ' +
         "Open to anyone who reaches the port unless --require-auth (as MLflow's `mlflow models serve`); beyond loopback it refuses to start without --require-auth unless --no-auth",
     )
-    .option('-m, --model-uri <uri>', 'the model: models:/NAME@ALIAS (follows the alias), models:/NAME/VERSION, runs:/RUN/model, a folder')
-    .option('-d, --deployment <file>', 'a deployment file (YAML or JSON): variants with weights, shadows, sticky routing, batching')
+    .option(
+      '-m, --model-uri <uri>',
+      'the model: models:/NAME@ALIAS (follows the alias), models:/NAME/VERSION, runs:/RUN/model, a folder',
+    )
+    .option(
+      '-d, --deployment <file>',
+      'a deployment file (YAML or JSON): variants with weights, shadows, sticky routing, batching',
+    )
     .option('--name <name>', 'the model name clients address (default: the registered model name)')
     .option('-h, --host <host>', 'address to listen on', '127.0.0.1')
     .option('-p, --port <port>', 'port to listen on', integer('a port number', 0, 65535), 5000)
-    .option('-w, --workers <n>', 'processes sharing the port (default: one per core)', integer('a number of workers', 1, 64))
-    .option('--tracking-uri <url>', 'tracking server (default: $KEEL_TRACKING_URI, $MLFLOW_TRACKING_URI, http://127.0.0.1:5000)')
-    .addOption(new Option('--env-manager <manager>', "accepted for MLflow's command lines: keel runs models in this process").choices(['local', 'virtualenv', 'uv', 'conda']))
-    .option('--poll-interval <ms>', 'how often aliases and stages are checked in the registry', integer('milliseconds', 50, 3_600_000))
-    .option('--max-batch-size <rows>', 'micro-batch requests up to this many rows (off by default)', integer('a number of rows', 1, 100_000))
-    .option('--max-batch-wait-ms <ms>', 'longest a request waits for its micro-batch', integer('milliseconds', 0, 10_000))
-    .option('--max-concurrency <n>', `requests in progress per worker before shedding with 503 (default ${DEFAULTS.maxConcurrency})`, integer('a number', 1, 1_000_000))
-    .option('--max-body-bytes <n>', `largest request body (default ${DEFAULTS.maxBodyBytes})`, integer('bytes', 1024, 2 ** 31))
+    .option(
+      '-w, --workers <n>',
+      'processes sharing the port (default: one per core)',
+      integer('a number of workers', 1, 64),
+    )
+    .option(
+      '--tracking-uri <url>',
+      'tracking server (default: $KEEL_TRACKING_URI, $MLFLOW_TRACKING_URI, http://127.0.0.1:5000)',
+    )
+    .addOption(
+      new Option(
+        '--env-manager <manager>',
+        "accepted for MLflow's command lines: keel runs models in this process",
+      ).choices(['local', 'virtualenv', 'uv', 'conda']),
+    )
+    .option(
+      '--poll-interval <ms>',
+      'how often aliases and stages are checked in the registry',
+      integer('milliseconds', 50, 3_600_000),
+    )
+    .option(
+      '--max-batch-size <rows>',
+      'micro-batch requests up to this many rows (off by default)',
+      integer('a number of rows', 1, 100_000),
+    )
+    .option(
+      '--max-batch-wait-ms <ms>',
+      'longest a request waits for its micro-batch',
+      integer('milliseconds', 0, 10_000),
+    )
+    .option(
+      '--max-concurrency <n>',
+      `requests in progress per worker before shedding with 503 (default ${DEFAULTS.maxConcurrency})`,
+      integer('a number', 1, 1_000_000),
+    )
+    .option(
+      '--max-body-bytes <n>',
+      `largest request body (default ${DEFAULTS.maxBodyBytes})`,
+      integer('bytes', 1024, 2 ** 31),
+    )
     .option('--no-prediction-log', 'do not log requests to the tracking server')
     .option('--cache-dir <dir>', 'keep downloaded models here and reuse them')
-    .option('--graceful-timeout <seconds>', 'on SIGTERM/SIGINT, how long requests in progress may take to finish, then the prediction log its last write (default 10 each)', seconds)
+    .option(
+      '--graceful-timeout <seconds>',
+      'on SIGTERM/SIGINT, how long requests in progress may take to finish, then the prediction log its last write (default 10 each)',
+      seconds,
+    )
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
-    .addOption(allowedHosts).addOption(corsAllowedOrigins).addOption(xFrameOptions)
+    .addOption(allowedHosts)
+    .addOption(corsAllowedOrigins)
+    .addOption(xFrameOptions)
     .option(
       '--require-auth',
       "callers need credentials of the tracking server (Authorization: Basic user:password, or Bearer with a keel token): USE on every served registered model to predict, READ for metadata and /metrics; health probes stay open. Without it, anyone who reaches the port may predict, as with MLflow's `mlflow models serve`",
@@ -131,13 +203,18 @@ export function registerServeCommand(models: Command): void {
       'with --require-auth: how long a verified credential and its permissions are remembered (default 30): a revoked token or permission stops working within this bound',
       integer('a number of seconds', 0, 3600),
     )
-    .addOption(new Option('--no-auth', 'allow listening beyond this machine (--host 0.0.0.0) without --require-auth').conflicts('requireAuth'))
+    .addOption(
+      new Option('--no-auth', 'allow listening beyond this machine (--host 0.0.0.0) without --require-auth').conflicts(
+        'requireAuth',
+      ),
+    )
     .action(async (flags: ServeFlags) => {
-      if (flags.authCacheSeconds !== undefined && flags.requireAuth !== true) throw new InvalidArgumentError('--auth-cache-seconds applies only with --require-auth')
+      if (flags.authCacheSeconds !== undefined && flags.requireAuth !== true)
+        throw new InvalidArgumentError('--auth-cache-seconds applies only with --require-auth')
       if (flags.requireAuth !== true) refuseOpenNetworkWithoutAuth(flags.host, flags.auth, MODEL_SERVER_EXPOSURE)
       const spec = await specFrom(flags)
       const workers = flags.workers ?? availableParallelism()
-      const { serve } = await import('../serve.js')
+      const { serve } = await import('../composition/start-model-server.js')
       const running = await serve(
         {
           spec,

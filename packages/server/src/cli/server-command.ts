@@ -1,7 +1,7 @@
 import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
-import { Command, InvalidArgumentError, Option } from 'commander'
-import type { ServerConfig } from '../server.js'
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import { type ServerConfig } from '../composition/start-keel-server.js'
 import { byteSize } from './byte-size.js'
 import { TRACKING_SERVER_EXPOSURE, refuseOpenNetworkWithoutAuth } from './network-exposure.js'
 import { closeOnSignals, superviseWorkers } from './server-lifecycle.js'
@@ -60,30 +60,64 @@ export function registerServerCommand(program: Command): void {
     .description('Run the tracking server (REST API; UI later) on an embedded SQLite store')
     .option('-h, --host <host>', 'address to listen on', DEFAULTS.host)
     .option('-p, --port <port>', 'port to listen on', port, DEFAULTS.port)
-    .option('--backend-store-uri <uri>', 'SQL store: sqlite:///relative.db or sqlite:////absolute.db', DEFAULTS.backendStoreUri)
+    .option(
+      '--backend-store-uri <uri>',
+      'SQL store: sqlite:///relative.db or sqlite:////absolute.db',
+      DEFAULTS.backendStoreUri,
+    )
     .option('--artifacts-destination <dir>', 'folder where proxied artifacts are stored', DEFAULTS.artifactsDestination)
-    .option('--default-artifact-root <uri>', 'artifact root of new experiments (default: mlflow-artifacts:, served by this server)')
+    .option(
+      '--default-artifact-root <uri>',
+      'artifact root of new experiments (default: mlflow-artifacts:, served by this server)',
+    )
     .option('--no-serve-artifacts', 'do not serve artifacts (clients write to the artifact root themselves)')
     .option('-w, --workers <n>', 'processes sharing the port (SQLite serialises writes across them)', workers, 1)
     .addOption(new Option('--log-format <format>', 'request log format').choices(['text', 'json']).default('text'))
     .option('--no-request-log', 'do not log one line per request')
-    .option('--monitor-interval <seconds>', 'run live monitors every this many seconds (0: only on request)', seconds, 10)
-    .option('--max-artifact-size <bytes>', 'largest proxied artifact upload (k/M/G/T suffixes; default 5G)', byteSize, 5 * 1024 ** 3)
-    .option('--min-free-disk <bytes>', 'refuse uploads that would leave less free space on the artifact volume (default 1G; 0: off)', byteSize, 1024 ** 3)
-    .option('--graceful-timeout <seconds>', 'on SIGTERM/SIGINT, how long requests in flight may take to finish', seconds, 10)
-    .addOption(allowedHosts).addOption(corsAllowedOrigins).addOption(xFrameOptions)
-    .option('--config <file>', "the operator's configuration (YAML or JSON): named actions alert rules may run, private webhook targets allowed")
+    .option(
+      '--monitor-interval <seconds>',
+      'run live monitors every this many seconds (0: only on request)',
+      seconds,
+      10,
+    )
+    .option(
+      '--max-artifact-size <bytes>',
+      'largest proxied artifact upload (k/M/G/T suffixes; default 5G)',
+      byteSize,
+      5 * 1024 ** 3,
+    )
+    .option(
+      '--min-free-disk <bytes>',
+      'refuse uploads that would leave less free space on the artifact volume (default 1G; 0: off)',
+      byteSize,
+      1024 ** 3,
+    )
+    .option(
+      '--graceful-timeout <seconds>',
+      'on SIGTERM/SIGINT, how long requests in flight may take to finish',
+      seconds,
+      10,
+    )
+    .addOption(allowedHosts)
+    .addOption(corsAllowedOrigins)
+    .addOption(xFrameOptions)
+    .option(
+      '--config <file>',
+      "the operator's configuration (YAML or JSON): named actions alert rules may run, private webhook targets allowed",
+    )
     .addOption(
-      new Option('--app-name <name>', 'basic-auth: users, tokens and permissions as MLflow\'s basic-auth app (admin from MLFLOW_AUTH_ADMIN_PASSWORD or MLFLOW_AUTH_CONFIG_PATH)').choices([
-        'basic-auth',
-      ]),
+      new Option(
+        '--app-name <name>',
+        "basic-auth: users, tokens and permissions as MLflow's basic-auth app (admin from MLFLOW_AUTH_ADMIN_PASSWORD or MLFLOW_AUTH_CONFIG_PATH)",
+      ).choices(['basic-auth']),
     )
     .option('--no-auth', 'allow listening beyond this machine (--host 0.0.0.0) without authentication')
     .action(async (flags: ServerFlags) => {
-      const authSettings = flags.appName === 'basic-auth' ? await (await import('../auth/auth-config.js')).readAuthSettings() : undefined
+      const authSettings =
+        flags.appName === 'basic-auth' ? await (await import('../auth/auth-config.js')).readAuthSettings() : undefined
       if (!authSettings) refuseOpenNetworkWithoutAuth(flags.host, flags.auth, TRACKING_SERVER_EXPOSURE)
       // Loaded on use, so that client commands start without the server's dependencies.
-      const { startServer } = await import('../server.js')
+      const { startServer } = await import('../composition/start-keel-server.js')
       const { openDatabase } = await import('../sql/open-database.js')
       const { loadOperatorConfig } = await import('../config/operator-config.js')
       // Before anything starts: an invalid configuration stops the server with its message.
@@ -93,7 +127,8 @@ export function registerServerCommand(program: Command): void {
         port: flags.port,
         backendStoreUri: flags.backendStoreUri,
         artifactsDestination: flags.artifactsDestination,
-        defaultArtifactRoot: flags.defaultArtifactRoot ?? (flags.serveArtifacts ? 'mlflow-artifacts:' : flags.artifactsDestination),
+        defaultArtifactRoot:
+          flags.defaultArtifactRoot ?? (flags.serveArtifacts ? 'mlflow-artifacts:' : flags.artifactsDestination),
         serveArtifacts: flags.serveArtifacts,
         logFormat: flags.logFormat,
         requestLog: flags.requestLog,

@@ -46,7 +46,8 @@ export function superviseWorkers(count: number, gracefulTimeoutMs: number): void
   cluster.on('listening', (worker) => listening.add(worker))
   cluster.on('exit', (worker, code, signal) => {
     live.delete(worker)
-    const clean = (code === 0 && signal === null) || (stopping !== undefined && signal === stopping && !listening.has(worker))
+    const clean =
+      (code === 0 && signal === null) || (stopping !== undefined && signal === stopping && !listening.has(worker))
     if (!stopping) {
       if (!clean) console.error(`keel worker ${worker.process.pid} exited with ${signal ?? `code ${code}`}`)
       return

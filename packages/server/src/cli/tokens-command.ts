@@ -2,8 +2,8 @@
  * `keel tokens`: personal access tokens for scripts and CI (MLFLOW_TRACKING_TOKEN). The secret is
  * printed once, when created; the server keeps only its hash.
  */
-import type { TokenInfo } from '@keel/sdk'
-import type { Command } from 'commander'
+import { type TokenInfo } from '@keel/sdk'
+import { type Command } from 'commander'
 import pc from 'picocolors'
 import { positiveInt } from './arg-parsers.js'
 import { authFor, withClientOptions, type ClientFlags } from './client-options.js'
@@ -19,9 +19,13 @@ export function registerTokenCommands(program: Command): void {
     .action(async (name: string, flags: ClientFlags & { expiresInDays?: number }) => {
       const created = await authFor(flags).createToken(name, flags.expiresInDays)
       if (flags.json) return printJson(created)
-      process.stdout.write(`${pc.green('✓')} created token ${pc.bold(created.info.name)} (id ${created.info.tokenId}, expires ${formatTime(created.info.expiresTime)} UTC)\n\n`)
+      process.stdout.write(
+        `${pc.green('✓')} created token ${pc.bold(created.info.name)} (id ${created.info.tokenId}, expires ${formatTime(created.info.expiresTime)} UTC)\n\n`,
+      )
       process.stdout.write(`  ${created.token}\n\n`)
-      process.stdout.write(`${pc.yellow('Copy it now: it cannot be shown again.')} Use it as MLFLOW_TRACKING_TOKEN=<token>.\n`)
+      process.stdout.write(
+        `${pc.yellow('Copy it now: it cannot be shown again.')} Use it as MLFLOW_TRACKING_TOKEN=<token>.\n`,
+      )
     })
 
   withClientOptions(tokens.command('list'))
@@ -33,7 +37,14 @@ export function registerTokenCommands(program: Command): void {
       const now = Date.now()
       printTable(
         ['ID', 'Name', 'Status', 'Created', 'Expires', 'Last used'],
-        list.map((t) => [t.tokenId, t.name, status(t, now), formatTime(t.createdTime), formatTime(t.expiresTime), formatTime(t.lastUsedTime)]),
+        list.map((t) => [
+          t.tokenId,
+          t.name,
+          status(t, now),
+          formatTime(t.createdTime),
+          formatTime(t.expiresTime),
+          formatTime(t.lastUsedTime),
+        ]),
       )
     })
 

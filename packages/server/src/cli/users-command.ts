@@ -3,7 +3,7 @@
  * list, delete and promote users; anyone changes their own password. Passwords are typed without
  * echo or piped with `--password-stdin`, never given as arguments.
  */
-import type { Command } from 'commander'
+import { type Command } from 'commander'
 import pc from 'picocolors'
 import { parseBoolean } from './arg-parsers.js'
 import { credentialsHint } from './credentials-hint.js'
@@ -14,7 +14,11 @@ import { readPasswords, type PasswordFlags } from './password-input.js'
 const STDIN_HELP = 'read the password from stdin, one line (changing your own: the current one, then the new one)'
 
 export function registerUserCommands(program: Command): void {
-  const users = program.command('users').description('Users of a server with authentication on: admins create, delete and promote them; anyone lists them and changes their own password')
+  const users = program
+    .command('users')
+    .description(
+      'Users of a server with authentication on: admins create, delete and promote them; anyone lists them and changes their own password',
+    )
 
   withClientOptions(users.command('create'))
     .description('Create a user; the password is typed without echo, or read with --password-stdin')
@@ -64,7 +68,10 @@ export function registerUserCommands(program: Command): void {
     .action(async (username: string, flags: ClientFlags & PasswordFlags) => {
       const auth = authFor(flags)
       const own = (await auth.whoAmI()).user?.username === username
-      const [first, second] = await readPasswords(flags, own ? ['Current password: ', 'New password: '] : [`New password for ${username}: `])
+      const [first, second] = await readPasswords(
+        flags,
+        own ? ['Current password: ', 'New password: '] : [`New password for ${username}: `],
+      )
       if (own) await auth.updatePassword(username, second!, first!)
       else await auth.updatePassword(username, first!)
       if (flags.json) return printJson({ username, passwordChanged: true })

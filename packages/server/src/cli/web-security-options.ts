@@ -31,14 +31,17 @@ export function webSecurityOptions(mlflowEnv: boolean): [hosts: Option, origins:
   const hosts = new Option(
     '--allowed-hosts <hosts>',
     'Host names this server answers to besides localhost, comma-separated; * as a wildcard, * alone for any ' +
-      '(default: the bound address; on 0.0.0.0 or ::, the machine\'s addresses and name). Others get 403 (DNS rebinding)',
+      "(default: the bound address; on 0.0.0.0 or ::, the machine's addresses and name). Others get 403 (DNS rebinding)",
   ).argParser(list(invalidHostEntry))
   const origins = new Option(
     '--cors-allowed-origins <origins>',
     'origins whose pages may call this server (CORS, with credentials), comma-separated, e.g. https://app.example.com; ' +
       '* for any origin without credentials (default: none, same-origin only)',
   ).argParser(list(invalidOriginEntry))
-  const frames = new Option('--x-frame-options <value>', 'X-Frame-Options: SAMEORIGIN (default), DENY, or NONE to send none').argParser((value) => {
+  const frames = new Option(
+    '--x-frame-options <value>',
+    'X-Frame-Options: SAMEORIGIN (default), DENY, or NONE to send none',
+  ).argParser((value) => {
     try {
       return parseFrameOptions(value)
     } catch (error) {

@@ -17,7 +17,12 @@
 import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
-import { ACTION_NAME, ActionRegistry, DEFAULT_ACTION_TIMEOUT_MS, type ActionDefinition } from '../actions/action-registry.js'
+import {
+  ACTION_NAME,
+  ActionRegistry,
+  DEFAULT_ACTION_TIMEOUT_MS,
+  type ActionDefinition,
+} from '../actions/action-registry.js'
 import { AddressPolicy, parseAllowEntry } from '../webhooks/address-policy.js'
 
 export interface OperatorConfig {
@@ -32,15 +37,22 @@ export class OperatorConfigError extends Error {
 }
 
 /** No actions; webhooks reach public addresses only. */
-export const defaultOperatorConfig = (): OperatorConfig => ({ actions: new ActionRegistry(), webhooks: new AddressPolicy() })
+export const defaultOperatorConfig = (): OperatorConfig => ({
+  actions: new ActionRegistry(),
+  webhooks: new AddressPolicy(),
+})
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 const MAX_TIMEOUT_SECONDS = 7 * 86400
 
 const argv = z
-  .array(z.string({ error: 'expected a string' }).refine((s) => !s.includes('\0'), 'an argument holds a NUL character'), {
-    error: 'expected a list of strings: the program and its arguments, run without a shell, e.g. ["npx", "tsx", "train.ts"]',
-  })
+  .array(
+    z.string({ error: 'expected a string' }).refine((s) => !s.includes('\0'), 'an argument holds a NUL character'),
+    {
+      error:
+        'expected a list of strings: the program and its arguments, run without a shell, e.g. ["npx", "tsx", "train.ts"]',
+    },
+  )
   .min(1, 'expected at least the program')
   .max(100, 'at most 100 arguments')
   .refine((a) => a.length === 0 || a[0] !== '', 'the program (first item) is empty')
@@ -55,7 +67,9 @@ const action = z.strictObject(
       .optional(),
     env: z
       .record(
-        z.string().regex(ENV_NAME, 'not an environment variable name (letters, digits and _, not starting with a digit)'),
+        z
+          .string()
+          .regex(ENV_NAME, 'not an environment variable name (letters, digits and _, not starting with a digit)'),
         z.union([z.string(), z.number(), z.boolean()], { error: 'expected a string value' }).transform(String),
         { error: 'expected a mapping of variable names to values' },
       )
@@ -67,17 +81,34 @@ const action = z.strictObject(
 const schema = z.strictObject(
   {
     actions: z
-      .record(z.string().regex(ACTION_NAME, 'not an action name (letters, digits, ".", "_" and "-", at most 64, starting with a letter or digit)'), action, {
-        error: 'expected a mapping of action names to actions',
-      })
+      .record(
+        z
+          .string()
+          .regex(
+            ACTION_NAME,
+            'not an action name (letters, digits, ".", "_" and "-", at most 64, starting with a letter or digit)',
+          ),
+        action,
+        {
+          error: 'expected a mapping of action names to actions',
+        },
+      )
       .nullish(),
     webhooks: z
       .strictObject(
         {
           allow: z
-            .array(z.string({ error: 'expected a string' }).refine((e) => parseAllowEntry(e) !== undefined, 'not a CIDR (10.1.2.0/24), an IP address or a host name'), {
-              error: 'expected a list of CIDRs, IP addresses or host names',
-            })
+            .array(
+              z
+                .string({ error: 'expected a string' })
+                .refine(
+                  (e) => parseAllowEntry(e) !== undefined,
+                  'not a CIDR (10.1.2.0/24), an IP address or a host name',
+                ),
+              {
+                error: 'expected a list of CIDRs, IP addresses or host names',
+              },
+            )
             .nullish(),
         },
         { error: 'expected a mapping with allow' },
@@ -87,7 +118,11 @@ const schema = z.strictObject(
   { error: 'expected a mapping with actions and/or webhooks' },
 )
 
-const KNOWN_KEYS: Record<string, string> = { '': 'actions, webhooks', actions: 'command, timeout_seconds, env', webhooks: 'allow' }
+const KNOWN_KEYS: Record<string, string> = {
+  '': 'actions, webhooks',
+  actions: 'command, timeout_seconds, env',
+  webhooks: 'allow',
+}
 
 function describeIssue(issue: z.core.$ZodIssue): { key: string; problem: string } {
   const path = issue.path.map(String)
@@ -125,7 +160,9 @@ export function parseOperatorConfig(text: string, file: string): OperatorConfig 
   try {
     value = parseYaml(text)
   } catch (error) {
-    throw new OperatorConfigError(`invalid --config ${file}: not valid YAML or JSON: ${(error as Error).message.split('\n')[0]!.replace(/:$/, '')}`)
+    throw new OperatorConfigError(
+      `invalid --config ${file}: not valid YAML or JSON: ${(error as Error).message.split('\n')[0]!.replace(/:$/, '')}`,
+    )
   }
   return operatorConfigFrom(value, file)
 }
@@ -135,7 +172,9 @@ export async function loadOperatorConfig(file: string): Promise<OperatorConfig> 
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    throw new OperatorConfigError(`--config ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    throw new OperatorConfigError(
+      `--config ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    )
   }
   return parseOperatorConfig(text, file)
 }

@@ -3,19 +3,30 @@
  * the UI's session cookie), checks the routes outside the endpoint tables against their raw rows
  * (the RPC router checks its own), and appends every write to the audit log with its outcome.
  */
-import type { Context, Hono, MiddlewareHandler } from 'hono'
-import type { AuditEntry } from '../auth/audit-log.js'
+import { type Context, type Hono, type MiddlewareHandler } from 'hono'
+import { type AuditEntry } from '../auth/audit-log.js'
 import { INVALID_CREDENTIALS } from '../auth/access-guard.js'
 import { unauthenticatedPrincipal } from '../auth/principal.js'
 import { rawRouteOf } from '../auth/route-permissions.js'
-import { type RouteGuard, authenticationOf, credentialsOf, routeInfoOf, setAuthentication, setRouteInfo } from './access.js'
-import type { Logger } from './logger.js'
+import {
+  type RouteGuard,
+  authenticationOf,
+  credentialsOf,
+  routeInfoOf,
+  setAuthentication,
+  setRouteInfo,
+} from './access.js'
+import { type Logger } from './logger.js'
 import { remoteAddress, requestHeader } from './node-request.js'
-import type { RpcRouter } from './rpc.js'
+import { type RpcRouter } from './rpc.js'
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
-export function accessControl(guard: RouteGuard, logger: Logger, audit?: (entry: AuditEntry) => Promise<void>): MiddlewareHandler {
+export function accessControl(
+  guard: RouteGuard,
+  logger: Logger,
+  audit?: (entry: AuditEntry) => Promise<void>,
+): MiddlewareHandler {
   return async (c, next) => {
     const authentication = await guard.authenticate(credentialsOf(c))
     setAuthentication(c, authentication)
@@ -23,7 +34,11 @@ export function accessControl(guard: RouteGuard, logger: Logger, audit?: (entry:
       const path = c.req.path
       if (rawRouteOf(c.req.method, path)) {
         const principal = await guard.checkRaw(c.req.method, path, new URL(c.req.url).searchParams, authentication)
-        setRouteInfo(c, { action: `${c.req.method} ${path.replace(/(mlflow-artifacts\/artifacts)\/.*/, '$1/*')}`, write: !READS.has(c.req.method), principal })
+        setRouteInfo(c, {
+          action: `${c.req.method} ${path.replace(/(mlflow-artifacts\/artifacts)\/.*/, '$1/*')}`,
+          write: !READS.has(c.req.method),
+          principal,
+        })
       }
       await next()
     } finally {
@@ -38,7 +53,10 @@ async function record(c: Context, audit: (entry: AuditEntry) => Promise<void>, l
   if (!route?.write && !attemptedWrite) return
   const authentication = authenticationOf(c)
   const principal =
-    route?.principal ?? (authentication !== undefined && authentication !== INVALID_CREDENTIALS ? authentication : unauthenticatedPrincipal(requestHeader(c, 'x-keel-user')))
+    route?.principal ??
+    (authentication !== undefined && authentication !== INVALID_CREDENTIALS
+      ? authentication
+      : unauthenticatedPrincipal(requestHeader(c, 'x-keel-user')))
   const entry: AuditEntry = {
     timestampMs: Date.now(),
     actor: principal.username,
@@ -63,14 +81,21 @@ async function record(c: Context, audit: (entry: AuditEntry) => Promise<void>, l
  * domain adds without declaring who may call it stops the server at start-up.
  */
 export function checkEveryRouteDeclared(app: Hono, router: RpcRouter): void {
-  const rpcPaths = new Set(router.routes.flatMap(({ endpoint }) => ['/api', '/ajax-api'].map((p) => `${p}/${endpoint.major}.0${endpoint.path.replace(/\{(\w+)\}/g, ':$1')}`)))
+  const rpcPaths = new Set(
+    router.routes.flatMap(({ endpoint }) =>
+      ['/api', '/ajax-api'].map((p) => `${p}/${endpoint.major}.0${endpoint.path.replace(/\{(\w+)\}/g, ':$1')}`),
+    ),
+  )
   for (const route of app.routes) {
     if (route.method === 'ALL' && route.path === '/*') continue // middleware
     if (rpcPaths.has(route.path)) continue
     const probe = route.path.replace(/:\w+/g, 'x').replace(/\*$/, 'probe')
     const methods = route.method === 'ALL' ? ['GET', 'POST', 'PUT', 'DELETE'] : [route.method]
     for (const method of methods) {
-      if (!rawRouteOf(method, probe)) throw new Error(`Route ${method} ${route.path} declares no permission: add it to RAW_ROUTES in auth/route-permissions.ts`)
+      if (!rawRouteOf(method, probe))
+        throw new Error(
+          `Route ${method} ${route.path} declares no permission: add it to RAW_ROUTES in auth/route-permissions.ts`,
+        )
     }
   }
 }

@@ -3,14 +3,17 @@
  * `Allow` header), as HTTP asks and as MLflow's Flask server answers, instead of a 404 that would
  * say the path does not exist.
  */
-import type { MountedRoute } from './rpc.js'
+import { type MountedRoute } from './rpc.js'
 
 export type AllowedMethods = (path: string) => readonly string[] | undefined
 
 const escape = (s: string) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')
 
 /** Builds the lookup from the mounted RPC routes and the app's fixed routes (`GET /health`, …). */
-export function allowedMethods(routes: readonly MountedRoute[], fixed: Readonly<Record<string, readonly string[]>>): AllowedMethods {
+export function allowedMethods(
+  routes: readonly MountedRoute[],
+  fixed: Readonly<Record<string, readonly string[]>>,
+): AllowedMethods {
   const exact = new Map<string, Set<string>>()
   const patterns: { re: RegExp; methods: Set<string> }[] = []
   const add = (path: string, methods: readonly string[]) => {

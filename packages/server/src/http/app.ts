@@ -4,14 +4,14 @@
 import { randomUUID } from 'node:crypto'
 import { KeelError } from '@keel/contracts'
 import { Hono } from 'hono'
-import type { WebSecurityPolicy } from '../web-security/policy.js'
+import { type WebSecurityPolicy } from '../web-security/policy.js'
 import { browserGuard } from './browser-guard.js'
 import { errorBody, statusOf } from './errors.js'
-import type { Logger } from './logger.js'
+import { type Logger } from './logger.js'
 import { CLIENT_CLOSED_REQUEST, clientAborted, requestHeader } from './node-request.js'
 import { buildOpenApi } from './openapi.js'
 import { isPlainRequestId } from './request-id.js'
-import type { AuditEntry } from '../auth/audit-log.js'
+import { type AuditEntry } from '../auth/audit-log.js'
 import { type RouteGuard } from './access.js'
 import { accessControl, checkEveryRouteDeclared } from './access-control.js'
 import { RpcRouter } from './rpc.js'
@@ -22,7 +22,7 @@ export interface AppOptions {
   readonly logger: Logger
   /** Registers the domain routes (tracking, artifacts, …) on the app and its RPC router. */
   readonly mount: (app: Hono, router: RpcRouter) => void
-  /** The browser guard's policy (Host check, CORS, cross-origin writes); `server.ts` always passes one. */
+  /** The browser guard's policy (Host check, CORS, cross-origin writes); `composition/start-keel-server.ts` always passes one. */
   readonly webSecurity?: WebSecurityPolicy
   /** Who is calling and what each route needs (auth/access-guard.ts). */
   readonly guard: RouteGuard
@@ -72,7 +72,13 @@ export function createApp({ version, logger, mount, webSecurity, guard, audit }:
     const allowed = methodsOf(path)
     if (allowed !== undefined) {
       c.header('Allow', allowed.join(', '))
-      return c.json({ error_code: 'METHOD_NOT_ALLOWED', message: `${c.req.method} is not allowed on ${path}; use ${allowed.join(' or ')}` }, 405)
+      return c.json(
+        {
+          error_code: 'METHOD_NOT_ALLOWED',
+          message: `${c.req.method} is not allowed on ${path}; use ${allowed.join(' or ')}`,
+        },
+        405,
+      )
     }
     if (path.startsWith('/api/') || path.startsWith('/ajax-api/')) {
       return c.json({ error_code: 'ENDPOINT_NOT_FOUND', message: `No endpoint ${c.req.method} ${path}` }, 404)
@@ -84,11 +90,15 @@ export function createApp({ version, logger, mount, webSecurity, guard, audit }:
     if (err instanceof KeelError) {
       // MLflow's answer to a missing login; not on the UI's own calls (the browser would pop up its
       // basic-auth dialog over keel's sign-in page).
-      if (err.code === 'UNAUTHENTICATED' && c.req.path.startsWith('/api/')) c.header('WWW-Authenticate', 'Basic realm="keel"')
+      if (err.code === 'UNAUTHENTICATED' && c.req.path.startsWith('/api/'))
+        c.header('WWW-Authenticate', 'Basic realm="keel"')
       return c.json(errorBody(err), statusOf(err))
     }
     if (clientAborted(c)) return new Response(null, { status: CLIENT_CLOSED_REQUEST })
-    logger.error({ method: c.req.method, path: c.req.path, err: String((err as Error).stack ?? err) }, 'unhandled error')
+    logger.error(
+      { method: c.req.method, path: c.req.path, err: String((err as Error).stack ?? err) },
+      'unhandled error',
+    )
     return c.json({ error_code: 'INTERNAL_ERROR', message: 'Internal server error' }, 500)
   })
 

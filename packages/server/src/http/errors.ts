@@ -2,8 +2,8 @@
  * The one place where error codes become HTTP statuses: MLflow's ERROR_CODE_TO_HTTP_STATUS, so
  * MLflow clients see what they expect (RESOURCE_ALREADY_EXISTS is 400, not 409).
  */
-import { KeelError, type ErrorCode } from '@keel/contracts'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
+import { type KeelError, type ErrorCode } from '@keel/contracts'
+import { type ContentfulStatusCode } from 'hono/utils/http-status'
 
 export const HTTP_STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_PARAMETER_VALUE: 400,

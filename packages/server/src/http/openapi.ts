@@ -7,7 +7,7 @@
  */
 import { ARTIFACT_FILE, ARTIFACT_FOLDER, ERROR_CODES } from '@keel/contracts'
 import { z } from 'zod'
-import type { MountedRoute } from './rpc.js'
+import { type MountedRoute } from './rpc.js'
 
 type JsonSchema = Record<string, unknown>
 
@@ -20,13 +20,17 @@ const toSchema = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
 const errorSchema = {
   type: 'object',
   required: ['error_code', 'message'],
-  properties: { error_code: { type: 'string', enum: [...ERROR_CODES, 'METHOD_NOT_ALLOWED'] }, message: { type: 'string' } },
+  properties: {
+    error_code: { type: 'string', enum: [...ERROR_CODES, 'METHOD_NOT_ALLOWED'] },
+    message: { type: 'string' },
+  },
 }
 
 const ERROR_STATUSES = {
   '400': 'Invalid request: the message names the parameter and the rule',
   '401': 'No credentials, or wrong ones (with --app-name basic-auth); carries WWW-Authenticate on /api',
-  '403': "Permission denied; or refused by the browser guard (a Host or Origin this server does not answer to, a write in a body type any page can send)",
+  '403':
+    'Permission denied; or refused by the browser guard (a Host or Origin this server does not answer to, a write in a body type any page can send)',
   '404': 'No such resource (with authentication off, also the user and token routes)',
   '413': 'The upload is larger than --max-artifact-size',
   '503': 'Artifacts are not served (--no-serve-artifacts)',
@@ -90,7 +94,14 @@ const LINKS: readonly { from: string; values: Record<string, string>; to: readon
   {
     from: 'POST /mlflow/experiments/create',
     values: { experiment_id: '$response.body#/experiment_id' },
-    to: ['GET /mlflow/experiments/get', 'GET /keel/experiments/keys', 'POST /mlflow/runs/create', 'POST /mlflow/experiments/set-experiment-tag', 'POST /mlflow/logged-models', 'POST /mlflow/experiments/update'],
+    to: [
+      'GET /mlflow/experiments/get',
+      'GET /keel/experiments/keys',
+      'POST /mlflow/runs/create',
+      'POST /mlflow/experiments/set-experiment-tag',
+      'POST /mlflow/logged-models',
+      'POST /mlflow/experiments/update',
+    ],
   },
   {
     from: 'POST /mlflow/runs/create',
@@ -110,7 +121,12 @@ const LINKS: readonly { from: string; values: Record<string, string>; to: readon
   {
     from: 'POST /mlflow/logged-models',
     values: { model_id: '$response.body#/model/info/model_id' },
-    to: ['GET /mlflow/logged-models/{model_id}', 'PATCH /mlflow/logged-models/{model_id}', 'PATCH /mlflow/logged-models/{model_id}/tags', 'POST /mlflow/logged-models/{model_id}/params'],
+    to: [
+      'GET /mlflow/logged-models/{model_id}',
+      'PATCH /mlflow/logged-models/{model_id}',
+      'PATCH /mlflow/logged-models/{model_id}/tags',
+      'POST /mlflow/logged-models/{model_id}/params',
+    ],
   },
   {
     from: 'POST /mlflow/registered-models/create',
@@ -139,14 +155,24 @@ const LINKS: readonly { from: string; values: Record<string, string>; to: readon
   {
     from: 'POST /mlflow/users/create',
     values: { username: '$response.body#/user/username' },
-    to: ['GET /mlflow/users/get', 'PATCH /mlflow/users/update-admin', 'POST /mlflow/users/permissions/grant', 'GET /mlflow/users/permissions/list'],
+    to: [
+      'GET /mlflow/users/get',
+      'PATCH /mlflow/users/update-admin',
+      'POST /mlflow/users/permissions/grant',
+      'GET /mlflow/users/permissions/list',
+    ],
   },
   {
     from: 'POST /mlflow/roles/create',
     values: { role_id: '$response.body#/role/id' },
     to: ['GET /mlflow/roles/get', 'POST /mlflow/roles/permissions/add', 'POST /mlflow/roles/assign'],
   },
-  ...['POST /mlflow/experiments/search', 'POST /mlflow/runs/search', 'GET /mlflow/registered-models/search', 'GET /mlflow/model-versions/search'].map((search) => ({
+  ...[
+    'POST /mlflow/experiments/search',
+    'POST /mlflow/runs/search',
+    'GET /mlflow/registered-models/search',
+    'GET /mlflow/model-versions/search',
+  ].map((search) => ({
     from: search,
     values: { page_token: '$response.body#/next_page_token' },
     to: [search],
@@ -154,14 +180,19 @@ const LINKS: readonly { from: string; values: Record<string, string>; to: readon
 ]
 
 /** The links of one route's 200 response, to the routes the document has. */
-function linksOf(from: string, mounted: ReadonlyMap<string, { id: string; inBody: boolean }>): Record<string, unknown> | undefined {
+function linksOf(
+  from: string,
+  mounted: ReadonlyMap<string, { id: string; inBody: boolean }>,
+): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {}
   for (const link of LINKS.filter((l) => l.from === from)) {
     for (const to of link.to) {
       const target = mounted.get(to)
       if (!target) continue
       const name = target.id.charAt(0).toUpperCase() + target.id.slice(1)
-      out[name] = target.inBody ? { operationId: target.id, requestBody: link.values } : { operationId: target.id, parameters: link.values }
+      out[name] = target.inBody
+        ? { operationId: target.id, requestBody: link.values }
+        : { operationId: target.id, parameters: link.values }
     }
   }
   return Object.keys(out).length > 0 ? out : undefined
@@ -175,7 +206,11 @@ function rpcPaths(routes: readonly MountedRoute[]): Record<string, Record<string
   const mounted = new Map<string, { id: string; inBody: boolean }>()
   for (const { endpoint, methods } of routes) {
     const hasPathParams = endpoint.path.includes('{')
-    for (const method of methods) mounted.set(`${method} ${endpoint.path}`, { id: operationId(method, endpoint.path), inBody: method !== 'GET' && !hasPathParams })
+    for (const method of methods)
+      mounted.set(`${method} ${endpoint.path}`, {
+        id: operationId(method, endpoint.path),
+        inBody: method !== 'GET' && !hasPathParams,
+      })
   }
   for (const { endpoint, methods } of routes) {
     const path = `/api/${endpoint.major}.0${endpoint.path}`
@@ -205,8 +240,12 @@ function rpcPaths(routes: readonly MountedRoute[]): Record<string, Record<string
       if (method === 'GET') {
         parameters.push(...(queryParameters(request, pathParams) as typeof parameters))
       } else {
-        const body: JsonSchema = { ...request, properties: Object.fromEntries(Object.entries(props).filter(([name]) => !pathParams.includes(name))) }
-        if (Array.isArray(body.required)) body.required = (body.required as string[]).filter((name) => !pathParams.includes(name))
+        const body: JsonSchema = {
+          ...request,
+          properties: Object.fromEntries(Object.entries(props).filter(([name]) => !pathParams.includes(name))),
+        }
+        if (Array.isArray(body.required))
+          body.required = (body.required as string[]).filter((name) => !pathParams.includes(name))
         operation.requestBody = { required: true, content: { 'application/json': { schema: body } } }
       }
       if (parameters.length > 0) operation.parameters = parameters
@@ -229,7 +268,10 @@ const DOWNLOAD_TYPES = [
 
 function artifactPaths(): Record<string, Record<string, unknown>> {
   const pathParam = [{ name: 'path', in: 'path', required: true, schema: { type: 'string', pattern: ARTIFACT_FILE } }]
-  const empty = { description: 'Done', content: { 'application/json': { schema: { type: 'object', additionalProperties: false } } } }
+  const empty = {
+    description: 'Done',
+    content: { 'application/json': { schema: { type: 'object', additionalProperties: false } } },
+  }
   const fileInfo = {
     type: 'object',
     required: ['path', 'is_dir'],
@@ -243,7 +285,12 @@ function artifactPaths(): Record<string, Record<string, unknown>> {
         operationId: 'getArtifact',
         parameters: pathParam,
         responses: {
-          '200': { description: 'The file', content: Object.fromEntries(DOWNLOAD_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }])) },
+          '200': {
+            description: 'The file',
+            content: Object.fromEntries(
+              DOWNLOAD_TYPES.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+            ),
+          },
           ...artifactErrors,
         },
       },
@@ -251,7 +298,10 @@ function artifactPaths(): Record<string, Record<string, unknown>> {
         summary: 'Upload an artifact (streamed)',
         operationId: 'putArtifact',
         parameters: pathParam,
-        requestBody: { required: true, content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+        requestBody: {
+          required: true,
+          content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+        },
         responses: { '200': empty, ...artifactErrors, ...errors('413', '507') },
       },
       delete: {
@@ -265,11 +315,21 @@ function artifactPaths(): Record<string, Record<string, unknown>> {
       get: {
         summary: 'List a folder of artifacts (basename paths)',
         operationId: 'listArtifactFolder',
-        parameters: [{ name: 'path', in: 'query', required: false, schema: { type: 'string', pattern: ARTIFACT_FOLDER } }],
+        parameters: [
+          { name: 'path', in: 'query', required: false, schema: { type: 'string', pattern: ARTIFACT_FOLDER } },
+        ],
         responses: {
           '200': {
             description: 'Files (no files: an empty object)',
-            content: { 'application/json': { schema: { type: 'object', additionalProperties: false, properties: { files: { type: 'array', items: fileInfo } } } } },
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: { files: { type: 'array', items: fileInfo } },
+                },
+              },
+            },
           },
           ...artifactErrors,
         },
@@ -279,16 +339,31 @@ function artifactPaths(): Record<string, Record<string, unknown>> {
 }
 
 export function buildOpenApi(routes: readonly MountedRoute[], version: string): Record<string, unknown> {
-  const text = (description: string) => ({ description, content: { 'text/plain; charset=UTF-8': { schema: { type: 'string' } } } })
+  const text = (description: string) => ({
+    description,
+    content: { 'text/plain; charset=UTF-8': { schema: { type: 'string' } } },
+  })
   const paths = {
     ...rpcPaths(routes),
     ...artifactPaths(),
-    '/health': { get: { summary: 'Liveness', operationId: 'getHealth', responses: { '200': text('OK'), ...errors('403') } } },
-    '/version': { get: { summary: 'Server version', operationId: 'getVersion', responses: { '200': text('Version'), ...errors('403') } } },
+    '/health': {
+      get: { summary: 'Liveness', operationId: 'getHealth', responses: { '200': text('OK'), ...errors('403') } },
+    },
+    '/version': {
+      get: {
+        summary: 'Server version',
+        operationId: 'getVersion',
+        responses: { '200': text('Version'), ...errors('403') },
+      },
+    },
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'keel', version, description: "keel's REST API: MLflow's tracking protocol and keel's own routes (also served under /ajax-api)" },
+    info: {
+      title: 'keel',
+      version,
+      description: "keel's REST API: MLflow's tracking protocol and keel's own routes (also served under /ajax-api)",
+    },
     paths,
     components,
   }

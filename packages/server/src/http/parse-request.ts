@@ -4,7 +4,7 @@
  * path parameters. Validation failures become MLflow's messages.
  */
 import { KeelError, decodeUtf8, parseJsonInput } from '@keel/contracts'
-import type { z } from 'zod'
+import { type z } from 'zod'
 
 /** Field names whose schema is an array (through optional/default wrappers). */
 export function arrayFields(schema: z.ZodType): ReadonlySet<string> {
@@ -23,7 +23,10 @@ function unwrap(schema: z.ZodType): string {
   return def.type
 }
 
-export function queryToObject(params: Iterable<readonly [string, string]>, arrays: ReadonlySet<string>): Record<string, unknown> {
+export function queryToObject(
+  params: Iterable<readonly [string, string]>,
+  arrays: ReadonlySet<string>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, value] of params) {
     const list = arrays.has(key) ? (out[key] as string[] | undefined) : undefined
@@ -79,9 +82,14 @@ export function validateRequest<S extends z.ZodType>(schema: S, input: Record<st
   if (result.success) return result.data
   const issue = result.error.issues[0]!
   const field = issue.path.map(String).join('.') || '(body)'
-  const value = issue.path.reduce<unknown>((v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey], input)
+  const value = issue.path.reduce<unknown>(
+    (v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey],
+    input,
+  )
   if (value === undefined) {
-    throw KeelError.invalid(`Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`)
+    throw KeelError.invalid(
+      `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`,
+    )
   }
   const shown = typeof value === 'string' ? value : JSON.stringify(value)
   throw KeelError.invalid(

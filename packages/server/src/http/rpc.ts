@@ -4,9 +4,9 @@
  * schema, handlers returning the response object.
  */
 import { KeelError, type Endpoint, type RequestOf, type ResponseOf } from '@keel/contracts'
-import type { Context, Hono } from 'hono'
-import type { GrantableResourceType, Visibility } from '../auth/permissions.js'
-import type { Principal } from '../auth/principal.js'
+import { type Context, type Hono } from 'hono'
+import { type GrantableResourceType, type Visibility } from '../auth/permissions.js'
+import { type Principal } from '../auth/principal.js'
 import { type RouteGuard, authenticationOf, setRouteInfo } from './access.js'
 import { remoteAddress, requestBody, requestHeader } from './node-request.js'
 import { arrayFields, parseJsonBody, parseQueryString, queryToObject, validateRequest } from './parse-request.js'
@@ -63,7 +63,8 @@ export class RpcRouter {
       const action = `${endpoint.method} ${endpoint.path}`
       setRouteInfo(c, { action, write: requirement.write })
       const principal = guard.principalFor(requirement, authenticationOf(c))
-      const input = c.req.method === 'GET' ? queryToObject(parseQueryString(rawQuery(c)), arrays) : await readJson(c, maxBody)
+      const input =
+        c.req.method === 'GET' ? queryToObject(parseQueryString(rawQuery(c)), arrays) : await readJson(c, maxBody)
       Object.assign(input, c.req.param())
       const request = validateRequest(endpoint.request, input) as RequestOf<E>
       setRouteInfo(c, { action, write: requirement.write, resource: requirement.resource?.(request), principal })
@@ -91,7 +92,11 @@ async function readJson(c: Context, maxBytes: number): Promise<Record<string, un
   const type = requestHeader(c, 'content-type')
   // JSON only (MLflow's server also parses text/plain, which any web page may send across sites
   // without a CORS preflight); a body without a type is parsed as JSON.
-  if (type !== undefined && type.trim() !== '' && !/^\s*(application\/json|[\w.-]+\/[\w.+-]+\+json)\s*(;|$)/i.test(type)) {
+  if (
+    type !== undefined &&
+    type.trim() !== '' &&
+    !/^\s*(application\/json|[\w.-]+\/[\w.+-]+\+json)\s*(;|$)/i.test(type)
+  ) {
     throw KeelError.invalid(`Unsupported Content-Type '${type}': send the request body as application/json`)
   }
   const length = Number(requestHeader(c, 'content-length') ?? 'NaN')

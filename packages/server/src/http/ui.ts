@@ -8,10 +8,18 @@ import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { serveStatic } from '@hono/node-server/serve-static'
-import type { Context, Hono } from 'hono'
+import { type Context, type Hono } from 'hono'
 import { uiContentSecurityPolicy } from '../web-security/policy.js'
 
-const API_PREFIXES = ['/api/', '/ajax-api/', '/health', '/version', '/openapi.json', '/get-artifact', '/model-versions/get-artifact']
+const API_PREFIXES = [
+  '/api/',
+  '/ajax-api/',
+  '/health',
+  '/version',
+  '/openapi.json',
+  '/get-artifact',
+  '/model-versions/get-artifact',
+]
 
 /** The folder of the built UI, or undefined when it has not been built. */
 export function findUiRoot(): string | undefined {
@@ -24,10 +32,15 @@ export function findUiRoot(): string | undefined {
   }
 }
 
-const isApi = (path: string) => API_PREFIXES.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p || path.startsWith(`${p}/`)))
+const isApi = (path: string) =>
+  API_PREFIXES.some((p) => (p.endsWith('/') ? path.startsWith(p) : path === p || path.startsWith(`${p}/`)))
 
 /** Mounts the UI; `contentSecurityPolicy` is sent with its pages (framing as `--x-frame-options` says). */
-export function mountUi(app: Hono, root: string | undefined, contentSecurityPolicy = uiContentSecurityPolicy('SAMEORIGIN')): void {
+export function mountUi(
+  app: Hono,
+  root: string | undefined,
+  contentSecurityPolicy = uiContentSecurityPolicy('SAMEORIGIN'),
+): void {
   if (root === undefined) {
     app.get('/', (c) =>
       c.html(
@@ -42,7 +55,10 @@ export function mountUi(app: Hono, root: string | undefined, contentSecurityPoli
   const index = readFileSync(join(root, 'index.html'))
   const serveIndex = (c: Context) => {
     c.header('Cache-Control', 'no-cache')
-    return c.body(index, 200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': contentSecurityPolicy })
+    return c.body(index, 200, {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': contentSecurityPolicy,
+    })
   }
   const assets = serveStatic({ root })
   app.on(['GET', 'HEAD'], '*', async (c, next) => {

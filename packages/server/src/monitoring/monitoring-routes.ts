@@ -2,12 +2,17 @@
  * The edge of the monitoring domain: `POST /api/2.0/keel/monitoring/drift` answers the report as
  * snake_case JSON, or, with `?format=html` or `Accept: text/html`, as the self-contained HTML page.
  */
-import { driftReportFromWire, driftReportToWire, keelMonitoringApi as api, MONITORING_MAX_INLINE_BYTES } from '@keel/contracts'
+import {
+  driftReportFromWire,
+  driftReportToWire,
+  keelMonitoringApi as api,
+  MONITORING_MAX_INLINE_BYTES,
+} from '@keel/contracts'
 import { renderHtmlReport, type DriftReport } from '@keel/monitoring'
-import type { Context, Hono, Next } from 'hono'
+import { type Context, type Hono, type Next } from 'hono'
 import { requestHeader } from '../http/node-request.js'
-import type { RpcRouter } from '../http/rpc.js'
-import type { MonitoringService } from './monitoring-service.js'
+import { type RpcRouter } from '../http/rpc.js'
+import { type MonitoringService } from './monitoring-service.js'
 
 function wantsHtml(c: Context): boolean {
   const format = new URL(c.req.url).searchParams.get('format')
@@ -25,9 +30,13 @@ export function mountMonitoringRoutes(app: Hono, router: RpcRouter, service: Mon
     if (c.res.status !== 200) return
     const report = driftReportFromWire(await c.res.json()) as DriftReport
     // c.res is final once the route answered: replace it (its other headers, X-Request-Id, are kept)
-    c.res = new Response(renderHtmlReport(report), { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } })
+    c.res = new Response(renderHtmlReport(report), {
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+    })
   }
-  for (const prefix of ['/api', '/ajax-api']) app.post(`${prefix}/${api.driftReport.major}.0${api.driftReport.path}`, html)
+  for (const prefix of ['/api', '/ajax-api'])
+    app.post(`${prefix}/${api.driftReport.major}.0${api.driftReport.path}`, html)
 
   router.add(
     api.driftReport,

@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { KeelError } from '@keel/contracts'
-import { buildDriftReport, DriftReportInputError, type DriftReport, type FeatureType, type RawValue, type Table } from '@keel/monitoring'
+import {
+  buildDriftReport,
+  DriftReportInputError,
+  type DriftReport,
+  type FeatureType,
+  type RawValue,
+  type Table,
+} from '@keel/monitoring'
 import { joinArtifactPath, PROXIED_SCHEME, type ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { normalizeArtifactPath } from '../artifacts/safe-path.js'
 import { formatOf, readTable } from './table-reader.js'
@@ -51,7 +58,9 @@ function inlineTable(label: string, columns: Readonly<Record<string, readonly un
     for (let i = 0; i < cells.length; i++) {
       const v = cells[i]
       if (v !== null && typeof v !== 'number' && typeof v !== 'string' && typeof v !== 'boolean') {
-        throw invalid(`${label}.columns.${name}[${i}] must be a number, string, boolean or null, got ${Array.isArray(v) ? 'a list' : typeof v}`)
+        throw invalid(
+          `${label}.columns.${name}[${i}] must be a number, string, boolean or null, got ${Array.isArray(v) ? 'a list' : typeof v}`,
+        )
       }
     }
     table[name] = cells as RawValue[]
@@ -88,10 +97,17 @@ export class MonitoringService {
     return this.load(label, { uri }, undefined)
   }
 
-  private async load(label: string, source: DatasetSource, columns: readonly string[] | undefined): Promise<LoadedDataset> {
+  private async load(
+    label: string,
+    source: DatasetSource,
+    columns: readonly string[] | undefined,
+  ): Promise<LoadedDataset> {
     const inline = source.columns !== undefined
     const byUri = source.uri !== undefined
-    if (inline === byUri) throw invalid(`${label} must give either 'columns' (inline data) or 'uri' (an artifact on this server), not ${inline ? 'both' : 'neither'}`)
+    if (inline === byUri)
+      throw invalid(
+        `${label} must give either 'columns' (inline data) or 'uri' (an artifact on this server), not ${inline ? 'both' : 'neither'}`,
+      )
     if (inline) return { table: inlineTable(label, source.columns!), featureTypes: {} }
     const uri = source.uri!
     const location = await this.resolve(label, uri)
@@ -103,7 +119,8 @@ export class MonitoringService {
       try {
         file = await location.repo.get(location.path)
       } catch (error) {
-        if (error instanceof KeelError && error.code === 'RESOURCE_DOES_NOT_EXIST') throw invalid(`${label}.uri '${uri}': no such artifact`)
+        if (error instanceof KeelError && error.code === 'RESOURCE_DOES_NOT_EXIST')
+          throw invalid(`${label}.uri '${uri}': no such artifact`)
         throw error
       }
       const local = join(folder, `data.${format}`)
@@ -130,7 +147,7 @@ export class MonitoringService {
       if (rest.startsWith('//')) throw refuse('an mlflow-artifacts: URI may not name another host')
       artifactUri = `${PROXIED_SCHEME}/${safe(rest.replace(/^\/+/, ''), refuse)}`
     } else {
-      throw refuse("data must be an artifact of this server: mlflow-artifacts:/<path> or runs:/<run_id>/<path>")
+      throw refuse('data must be an artifact of this server: mlflow-artifacts:/<path> or runs:/<run_id>/<path>')
     }
     try {
       const location = this.deps.locations.resolve(artifactUri)

@@ -12,7 +12,7 @@
  * text instead.
  */
 import { DuckDBDoubleVector, type DuckDBVector } from '@duckdb/node-api'
-import type { DictionaryColumn, RawValue } from '@keel/monitoring'
+import { type DictionaryColumn, type RawValue } from '@keel/monitoring'
 
 /** The vector's Float64 buffer when DuckDB gave one (a DOUBLE vector), else undefined. */
 export function float64Items(vector: DuckDBVector): Float64Array | undefined {
@@ -144,7 +144,15 @@ export function expand(column: DictionaryColumn): RawValue[] {
   return out
 }
 
-const SPECIAL: Record<string, number> = { inf: Infinity, '+inf': Infinity, '-inf': -Infinity, infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity, nan: Number.NaN }
+const SPECIAL: Record<string, number> = {
+  inf: Infinity,
+  '+inf': Infinity,
+  '-inf': -Infinity,
+  infinity: Infinity,
+  '+infinity': Infinity,
+  '-infinity': -Infinity,
+  nan: Number.NaN,
+}
 
 /** A text cell as a number (numbers, inf, nan as pandas reads them), else undefined. */
 function numberOf(v: RawValue): number | undefined {

@@ -17,7 +17,7 @@ import { availableParallelism } from 'node:os'
 import { stat } from 'node:fs/promises'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { KeelError } from '@keel/contracts'
-import type { DictionaryColumn, DriftTable, FeatureType, RawValue, Table } from '@keel/monitoring'
+import { type DictionaryColumn, type DriftTable, type FeatureType, type RawValue, type Table } from '@keel/monitoring'
 import { CodeTable, copyDoubles, expand, GrowingCodes, GrowingFloat64, numericText } from './table-reader-columns.js'
 
 export type TableFormat = 'csv' | 'parquet'
@@ -45,7 +45,8 @@ export interface ReadTableResult<T extends DriftTable = Table> {
 }
 
 // whole types only: a list or array of numbers (BIGINT[], DOUBLE[3]) is read as text
-const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$/i
+const NUMERIC =
+  /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$/i
 const FLOATING = /^(FLOAT|DOUBLE|REAL|DECIMAL(\(\d+,\s*\d+\))?)$/i
 
 /** csv or parquet from the file name; undefined when the name does not say. */
@@ -64,8 +65,14 @@ function unreadable(label: string, why: string): KeelError {
 }
 
 /** Reads `path` (CSV or Parquet) into columns. Throws INVALID_PARAMETER_VALUE naming the file. */
-export function readTable(path: string, options: ReadTableOptions & { readonly dictionaries: true }): Promise<ReadTableResult<DriftTable>>
-export function readTable(path: string, options?: ReadTableOptions & { readonly dictionaries?: false }): Promise<ReadTableResult>
+export function readTable(
+  path: string,
+  options: ReadTableOptions & { readonly dictionaries: true },
+): Promise<ReadTableResult<DriftTable>>
+export function readTable(
+  path: string,
+  options?: ReadTableOptions & { readonly dictionaries?: false },
+): Promise<ReadTableResult>
 export async function readTable(path: string, options: ReadTableOptions = {}): Promise<ReadTableResult<DriftTable>> {
   const label = options.label ?? path
   const info = await stat(path).catch(() => undefined)
@@ -124,11 +131,21 @@ function textOf(c: Column): string {
 
 const BOOLEAN_DICTIONARY: readonly boolean[] = [false, true]
 
-async function readColumns(instance: DuckDBInstance, connection: DuckDBConnection, source: string, format: TableFormat, options: ReadTableOptions): Promise<ReadTableResult<DriftTable>> {
+async function readColumns(
+  instance: DuckDBInstance,
+  connection: DuckDBConnection,
+  source: string,
+  format: TableFormat,
+  options: ReadTableOptions,
+): Promise<ReadTableResult<DriftTable>> {
   const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)
   let schema: Column[] = described.getRowObjectsJS().map((r) => {
     const type = String(r.column_type)
-    return { name: String(r.column_name), type, kind: NUMERIC.test(type) ? 'number' : /^BOOLEAN$/i.test(type) ? 'boolean' : 'text' }
+    return {
+      name: String(r.column_name),
+      type,
+      kind: NUMERIC.test(type) ? 'number' : /^BOOLEAN$/i.test(type) ? 'boolean' : 'text',
+    }
   })
   if (options.columns) {
     const wanted = new Set(options.columns)
@@ -151,8 +168,13 @@ async function readColumns(instance: DuckDBInstance, connection: DuckDBConnectio
   let data: { columns: Map<string, GrowingFloat64>; rows: number }
   let dictionaries: Map<string, Dictionary>
   try {
-    const pending = side ? readDictionaries(side, source, texts, options.dictionaries === true) : Promise.resolve(new Map<string, Dictionary>())
-    const settled = await Promise.allSettled([readDoubles(connection, source, schema, expected, options.onProgress), pending])
+    const pending = side
+      ? readDictionaries(side, source, texts, options.dictionaries === true)
+      : Promise.resolve(new Map<string, Dictionary>())
+    const settled = await Promise.allSettled([
+      readDoubles(connection, source, schema, expected, options.onProgress),
+      pending,
+    ])
     for (const s of settled) if (s.status === 'rejected') throw s.reason
     data = (settled[0] as PromiseFulfilledResult<typeof data>).value
     dictionaries = (settled[1] as PromiseFulfilledResult<typeof dictionaries>).value
@@ -176,7 +198,8 @@ async function readColumns(instance: DuckDBInstance, connection: DuckDBConnectio
     codeTable.encode(data.columns.get(c.name)!.view(), codes, 0)
     coded.set(c.name, { codes, dictionary: dictionary?.values ?? BOOLEAN_DICTIONARY })
   }
-  if (collided.length > 0) for (const [name, column] of await readAsText(connection, source, collided, data.rows)) coded.set(name, column)
+  if (collided.length > 0)
+    for (const [name, column] of await readAsText(connection, source, collided, data.rows)) coded.set(name, column)
 
   const table: Record<string, Float64Array | RawValue[] | DictionaryColumn> = {}
   for (const c of schema) {
@@ -249,7 +272,12 @@ interface Dictionary {
  * particular order; `sorted` sorts them (by UTF-16 code units) so dictionary columns come out the
  * same on every read, which arrays of cells do not need.
  */
-async function readDictionaries(connection: DuckDBConnection, from: string, texts: readonly Column[], sorted: boolean): Promise<Map<string, Dictionary>> {
+async function readDictionaries(
+  connection: DuckDBConnection,
+  from: string,
+  texts: readonly Column[],
+  sorted: boolean,
+): Promise<Map<string, Dictionary>> {
   const out = new Map<string, Dictionary>()
   if (texts.length === 0) return out
   const lists = texts.map((c, i) => {
@@ -257,13 +285,17 @@ async function readDictionaries(connection: DuckDBConnection, from: string, text
     return `list(DISTINCT ${text}) FILTER (WHERE ${text} IS NOT NULL) AS l${i}`
   })
   const hashed = texts.map((_, i) => `l${i}, list_transform(l${i}, x -> ${hashOf('x')})`)
-  const result = await connection.runAndReadAll(`SELECT ${hashed.join(', ')} FROM (SELECT ${lists.join(', ')} FROM ${from})`)
+  const result = await connection.runAndReadAll(
+    `SELECT ${hashed.join(', ')} FROM (SELECT ${lists.join(', ')} FROM ${from})`,
+  )
   const row = result.getRowsJS()[0] ?? []
   texts.forEach((c, i) => {
     const values = (row[2 * i] ?? []) as string[]
     const hashes = (row[2 * i + 1] ?? []) as number[]
     if (sorted) {
-      const order = values.map((_, k) => k).sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0))
+      const order = values
+        .map((_, k) => k)
+        .sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0))
       out.set(c.name, { values: order.map((k) => values[k]!), hashes: order.map((k) => hashes[k]!) })
     } else out.set(c.name, { values, hashes })
   })
@@ -271,7 +303,12 @@ async function readDictionaries(connection: DuckDBConnection, from: string, text
 }
 
 /** The slow path: columns read as text, value by value, into dictionary columns. */
-async function readAsText(connection: DuckDBConnection, from: string, columns: readonly Column[], expected: number): Promise<Map<string, DictionaryColumn>> {
+async function readAsText(
+  connection: DuckDBConnection,
+  from: string,
+  columns: readonly Column[],
+  expected: number,
+): Promise<Map<string, DictionaryColumn>> {
   const sql = `SELECT ${columns.map((c) => (c.kind === 'boolean' ? quoteIdent(c.name) : textOf(c))).join(', ')} FROM ${from}`
   const result = await connection.stream(sql)
   const codes = columns.map(() => new GrowingCodes(1 << 14))

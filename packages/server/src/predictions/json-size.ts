@@ -27,11 +27,11 @@ export function jsonByteBound(value: unknown, depth = 0): number {
       const proto: unknown = Object.getPrototypeOf(value)
       if (proto !== Object.prototype && proto !== null) return Infinity
       let n = 2
-      for (const key of Object.keys(value)) n += 4 + 6 * key.length + jsonByteBound((value as Record<string, unknown>)[key], depth + 1)
+      for (const key of Object.keys(value))
+        n += 4 + 6 * key.length + jsonByteBound((value as Record<string, unknown>)[key], depth + 1)
       return n
     }
     default:
       return Infinity
   }
 }
-

@@ -14,9 +14,10 @@ import {
   type PredictionSearchFilter,
 } from '@keel/contracts'
 import { jsonByteBound } from './json-size.js'
-import type { PredictionCursor, PredictionLogStore, StoredPrediction } from './prediction-log-store.js'
+import { type PredictionCursor, type PredictionLogStore, type StoredPrediction } from './prediction-log-store.js'
 
-const invalid = (field: string, problem: string) => KeelError.invalid(`Invalid value for parameter '${field}': ${problem}`)
+const invalid = (field: string, problem: string) =>
+  KeelError.invalid(`Invalid value for parameter '${field}': ${problem}`)
 
 function text(value: string | undefined, field: string, max: number, required = true): void {
   if (value === undefined) return
@@ -40,8 +41,10 @@ function validateRecord(r: PredictionRecord, at: string): void {
   text(r.modelUri, `${at}.model_uri`, LIMITS.predictionTextLength)
   text(r.variant, `${at}.variant`, LIMITS.predictionNameLength)
   text(r.error, `${at}.error`, LIMITS.predictionTextLength, false)
-  if (!Number.isSafeInteger(r.timestampMs) || r.timestampMs < 0) throw invalid(`${at}.timestamp_ms`, 'expected epoch milliseconds')
-  if (!Number.isFinite(r.latencyMs) || r.latencyMs < 0) throw invalid(`${at}.latency_ms`, 'expected a non-negative number')
+  if (!Number.isSafeInteger(r.timestampMs) || r.timestampMs < 0)
+    throw invalid(`${at}.timestamp_ms`, 'expected epoch milliseconds')
+  if (!Number.isFinite(r.latencyMs) || r.latencyMs < 0)
+    throw invalid(`${at}.latency_ms`, 'expected a non-negative number')
   if (!Number.isInteger(r.statusCode) || r.statusCode < 100 || r.statusCode > 599) {
     throw invalid(`${at}.status_code`, `${r.statusCode} is not an HTTP status`)
   }
@@ -49,15 +52,22 @@ function validateRecord(r: PredictionRecord, at: string): void {
   jsonBytes(r.outputs, `${at}.outputs`)
   const failed = r.statusCode < 200 || r.statusCode > 299
   if (r.outputs.length !== r.inputs.length && !(failed && r.outputs.length === 0)) {
-    throw invalid(`${at}.outputs`, `${r.outputs.length} outputs for ${r.inputs.length} input rows; expected one per row`)
+    throw invalid(
+      `${at}.outputs`,
+      `${r.outputs.length} outputs for ${r.inputs.length} input rows; expected one per row`,
+    )
   }
   r.outputs.forEach((o, i) => {
-    if (typeof o === 'number' && !Number.isFinite(o)) throw invalid(`${at}.outputs.${i}`, 'expected a finite number or a string')
+    if (typeof o === 'number' && !Number.isFinite(o))
+      throw invalid(`${at}.outputs.${i}`, 'expected a finite number or a string')
   })
   if (r.probabilities !== undefined) {
     jsonBytes(r.probabilities, `${at}.probabilities`)
     if (r.probabilities.length !== r.outputs.length) {
-      throw invalid(`${at}.probabilities`, `${r.probabilities.length} rows of probabilities for ${r.outputs.length} outputs; expected one per output`)
+      throw invalid(
+        `${at}.probabilities`,
+        `${r.probabilities.length} rows of probabilities for ${r.outputs.length} outputs; expected one per output`,
+      )
     }
     r.probabilities.forEach((row, i) => {
       if (row.some((p) => !Number.isFinite(p))) throw invalid(`${at}.probabilities.${i}`, 'expected finite numbers')
@@ -118,7 +128,10 @@ export class PredictionLogService {
   /** Logs a batch; `dropped` records were dropped by the model server since its previous call. */
   async logBatch(records: readonly PredictionRecord[], dropped = 0, deployment?: string): Promise<void> {
     if (records.length > LIMITS.predictionRecordsPerBatch) {
-      throw invalid('records', `${records.length} records in one call; the limit is ${LIMITS.predictionRecordsPerBatch}`)
+      throw invalid(
+        'records',
+        `${records.length} records in one call; the limit is ${LIMITS.predictionRecordsPerBatch}`,
+      )
     }
     if (!Number.isSafeInteger(dropped) || dropped < 0) throw invalid('dropped', 'expected a non-negative integer')
     records.forEach((r, i) => validateRecord(r, `records.${i}`))
@@ -133,8 +146,12 @@ export class PredictionLogService {
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > LIMITS.searchPredictionsMaxResults) {
       throw invalid('max_results', `${String(maxResults)} is not between 1 and ${LIMITS.searchPredictionsMaxResults}`)
     }
-    for (const [field, value] of [['start_time', startTime], ['end_time', endTime]] as const) {
-      if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw invalid(field, 'expected epoch milliseconds')
+    for (const [field, value] of [
+      ['start_time', startTime],
+      ['end_time', endTime],
+    ] as const) {
+      if (value !== undefined && (!Number.isSafeInteger(value) || value < 0))
+        throw invalid(field, 'expected epoch milliseconds')
     }
     if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
       throw invalid('end_time', `${endTime} is before start_time ${startTime}`)
@@ -154,7 +171,9 @@ export class PredictionLogService {
     })
     const items = page.items.map(entity)
     const last = page.items.at(-1)
-    return page.hasMore && last ? { items, nextPageToken: encodeToken({ timestampMs: last.timestampMs, seq: last.seq, order }) } : { items }
+    return page.hasMore && last
+      ? { items, nextPageToken: encodeToken({ timestampMs: last.timestampMs, seq: last.seq, order }) }
+      : { items }
   }
 
   async get(requestId: string): Promise<LoggedPrediction[]> {
@@ -172,9 +191,11 @@ export class PredictionLogService {
     const stored = labels.map((l, i) => {
       text(l.requestId, `labels.${i}.request_id`, LIMITS.predictionIdLength)
       if (typeof l.label === 'string') text(l.label, `labels.${i}.label`, LIMITS.predictionTextLength, false)
-      if (typeof l.label === 'number' && !Number.isFinite(l.label)) throw invalid(`labels.${i}.label`, 'expected a finite number')
+      if (typeof l.label === 'number' && !Number.isFinite(l.label))
+        throw invalid(`labels.${i}.label`, 'expected a finite number')
       const timestampMs = l.timestampMs ?? now
-      if (!Number.isSafeInteger(timestampMs) || timestampMs < 0) throw invalid(`labels.${i}.timestamp_ms`, 'expected epoch milliseconds')
+      if (!Number.isSafeInteger(timestampMs) || timestampMs < 0)
+        throw invalid(`labels.${i}.timestamp_ms`, 'expected epoch milliseconds')
       return { requestId: l.requestId, label: l.label, timestampMs }
     })
     if (stored.length > 0) await this.store.upsertLabels(stored)

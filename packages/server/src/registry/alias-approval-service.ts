@@ -4,13 +4,19 @@
  * user approves, the requester never approving their own; the audit trail records the request,
  * the decision and the move, each with who, when and why.
  */
-import { KeelError, type AliasChangeRequest, type AliasProtection, type AliasRequestStatus, LIMITS } from '@keel/contracts'
-import type { Page } from '@keel/contracts'
-import type { Readable } from '../search/index.js'
+import {
+  KeelError,
+  type AliasChangeRequest,
+  type AliasProtection,
+  type AliasRequestStatus,
+  LIMITS,
+} from '@keel/contracts'
+import { type Page } from '@keel/contracts'
+import { type Readable } from '../search/index.js'
 import { decodePageToken, toPage } from '../tracking/page-token.js'
 import { validateMaxResults } from '../tracking/validation.js'
-import type { AliasApprovalStore } from './alias-approval-store.js'
-import type { Actor } from './registered-model-service.js'
+import { type AliasApprovalStore } from './alias-approval-store.js'
+import { type Actor } from './registered-model-service.js'
 import { validateAlias, validateModelName } from './registry-validation.js'
 
 export class AliasApprovalService {
@@ -50,10 +56,17 @@ export class AliasApprovalService {
     return this.store.createRequest(name, alias, version, this.audit(actor))
   }
 
-  async decide(requestId: string, decision: Exclude<AliasRequestStatus, 'pending'>, actor: Actor): Promise<AliasChangeRequest> {
+  async decide(
+    requestId: string,
+    decision: Exclude<AliasRequestStatus, 'pending'>,
+    actor: Actor,
+  ): Promise<AliasChangeRequest> {
     const request = await this.get(requestId)
     if (decision === 'cancelled' && request.requestedBy !== actor.actor) {
-      throw new KeelError('PERMISSION_DENIED', `Only ${request.requestedBy}, who asked, may withdraw request #${requestId}; others approve or reject it.`)
+      throw new KeelError(
+        'PERMISSION_DENIED',
+        `Only ${request.requestedBy}, who asked, may withdraw request #${requestId}; others approve or reject it.`,
+      )
     }
     if (decision !== 'cancelled' && request.requestedBy === actor.actor) {
       throw new KeelError(

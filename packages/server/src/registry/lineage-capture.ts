@@ -4,9 +4,9 @@
  * and the logged model's own metrics. Stored with the version, so later edits to the run
  * do not rewrite history.
  */
-import type { Metric, ModelVersionLineage, Param } from '@keel/contracts'
-import type { TrackingStore } from '../tracking/tracking-store.js'
-import type { NewModelVersion } from './registry-store.js'
+import { type Metric, type ModelVersionLineage, type Param } from '@keel/contracts'
+import { type TrackingStore } from '../tracking/tracking-store.js'
+import { type NewModelVersion } from './registry-store.js'
 
 type Lineage = NewModelVersion['lineage']
 
@@ -19,7 +19,9 @@ export async function captureLineage(
   const runId = ids.runId ?? model?.info.sourceRunId
   const run = runId ? await tracking.runs.get(runId) : undefined
   const tags = new Map((run?.data.tags ?? []).map((t) => [t.key, t.value]))
-  const git: { -readonly [K in keyof NonNullable<ModelVersionLineage['git']>]: NonNullable<ModelVersionLineage['git']>[K] } = {}
+  const git: {
+    -readonly [K in keyof NonNullable<ModelVersionLineage['git']>]: NonNullable<ModelVersionLineage['git']>[K]
+  } = {}
   const commit = tags.get('mlflow.source.git.commit')
   const branch = tags.get('mlflow.source.git.branch')
   const repoUrl = tags.get('mlflow.source.git.repoURL') ?? tags.get('mlflow.gitRepoURL')

@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url'
 import { KeelError } from '@keel/contracts'
 import { PROXIED_SCHEME, type ArtifactLocations, joinArtifactPath } from '../artifacts/artifact-locations.js'
 import { normalizeArtifactPath } from '../artifacts/safe-path.js'
-import type { Comparison } from '../search/index.js'
-import type { TrackingStore } from '../tracking/tracking-store.js'
-import type { RegistryStore } from './registry-store.js'
+import { type Comparison } from '../search/index.js'
+import { type TrackingStore } from '../tracking/tracking-store.js'
+import { type RegistryStore } from './registry-store.js'
 
 export interface ResolvedSource {
   readonly storageLocation: string
@@ -21,7 +21,8 @@ export interface ResolvedSource {
   readonly modelId?: string
 }
 
-const refuse = (source: string, why: string) => KeelError.invalid(`Invalid model version source '${source.slice(0, 300)}': ${why}`)
+const refuse = (source: string, why: string) =>
+  KeelError.invalid(`Invalid model version source '${source.slice(0, 300)}': ${why}`)
 
 /** A relative artifact path, checked by the artifact store's path gate; '' is the root. */
 function safeRelative(source: string, path: string): string {
@@ -77,8 +78,12 @@ export async function resolveModelSource(
       return model.info.sourceRunId ? { ...found, runId: model.info.sourceRunId } : found
     }
     const at = ref.lastIndexOf('@')
-    const [name, selector] = at >= 0 ? [ref.slice(0, at), ref.slice(at + 1)] : [ref.slice(0, ref.lastIndexOf('/')), ref.slice(ref.lastIndexOf('/') + 1)]
-    const version = at >= 0 ? await deps.registry.getVersionByAlias(name, selector) : await deps.registry.getVersion(name, selector)
+    const [name, selector] =
+      at >= 0
+        ? [ref.slice(0, at), ref.slice(at + 1)]
+        : [ref.slice(0, ref.lastIndexOf('/')), ref.slice(ref.lastIndexOf('/') + 1)]
+    const version =
+      at >= 0 ? await deps.registry.getVersionByAlias(name, selector) : await deps.registry.getVersion(name, selector)
     if (!version) throw refuse(source, `no model version ${at >= 0 ? 'with alias' : ''} '${selector}' of '${name}'`)
     return {
       storageLocation: version.storageLocation,
@@ -111,7 +116,10 @@ export async function resolveModelSource(
     return { storageLocation: source }
   }
 
-  throw refuse(source, "keel registers models from its artifact store only (runs:/, models:/, mlflow-artifacts:/ or a path inside the server's artifact root)")
+  throw refuse(
+    source,
+    "keel registers models from its artifact store only (runs:/, models:/, mlflow-artifacts:/ or a path inside the server's artifact root)",
+  )
 }
 
 function localPath(uri: string): string | undefined {
@@ -141,17 +149,27 @@ async function requireOwner(
     if (model) roots.push(model.info.artifactUri)
   }
   if (roots.length === 0) {
-    throw refuse(source, 'a source inside the artifact store must belong to the run (run_id) or logged model (model_id) given with it')
+    throw refuse(
+      source,
+      'a source inside the artifact store must belong to the run (run_id) or logged model (model_id) given with it',
+    )
   }
   const inside = roots.some((uri) => {
     const root = normalize(uri)
     return root !== undefined && (path === root || path.startsWith(`${root}/`))
   })
-  if (!inside) throw refuse(source, "it is outside the artifacts of the run or logged model given with it")
+  if (!inside) throw refuse(source, 'it is outside the artifacts of the run or logged model given with it')
 }
 
 async function findRunModel(tracking: TrackingStore, experimentId: string, runId: string, name: string) {
-  const equals = (key: string, value: string): Comparison => ({ kind: 'comparison', entity: 'attribute', key, op: '=', value, position: 0 })
+  const equals = (key: string, value: string): Comparison => ({
+    kind: 'comparison',
+    entity: 'attribute',
+    key,
+    op: '=',
+    value,
+    position: 0,
+  })
   const page = await tracking.loggedModels.search({
     experimentIds: [experimentId],
     datasets: [],

@@ -11,16 +11,23 @@ import {
   type Page,
   type RegistryEvent,
 } from '@keel/contracts'
-import type { ArtifactLocations } from '../artifacts/artifact-locations.js'
+import { type ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { MODEL_VERSION_SEARCH, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
 import { decodePageToken, toPage } from '../tracking/page-token.js'
-import type { TrackingStore } from '../tracking/tracking-store.js'
+import { type TrackingStore } from '../tracking/tracking-store.js'
 import { validateMaxResults } from '../tracking/validation.js'
 import { captureLineage } from './lineage-capture.js'
 import { resolveModelSource } from './model-source.js'
-import type { Actor, RegistrySearch } from './registered-model-service.js'
-import type { Audit, RegistryStore, StoredModelVersion } from './registry-store.js'
-import { validateAlias, validateModelName, validateRegistryTag, validateRegistryTags, validateStage, validateVersion } from './registry-validation.js'
+import { type Actor, type RegistrySearch } from './registered-model-service.js'
+import { type Audit, type RegistryStore, type StoredModelVersion } from './registry-store.js'
+import {
+  validateAlias,
+  validateModelName,
+  validateRegistryTag,
+  validateRegistryTags,
+  validateStage,
+  validateVersion,
+} from './registry-validation.js'
 
 export interface NewVersionRequest {
   readonly name: string
@@ -50,7 +57,10 @@ export class ModelVersionService {
     if (!(await this.registry.getModel(request.name))) {
       throw KeelError.notFound(`Registered Model with name=${request.name} not found`)
     }
-    const claimed = { ...(request.runId && { runId: request.runId }), ...(request.modelId && { modelId: request.modelId }) }
+    const claimed = {
+      ...(request.runId && { runId: request.runId }),
+      ...(request.modelId && { modelId: request.modelId }),
+    }
     const resolved = await resolveModelSource(request.source, claimed, {
       tracking: this.tracking,
       registry: this.registry,
@@ -62,7 +72,10 @@ export class ModelVersionService {
     if (modelId && !(await this.tracking.loggedModels.get(modelId, { allowDeleted: true }))) {
       throw KeelError.notFound(`Logged model with ID '${modelId}' not found.`)
     }
-    const lineage = await captureLineage(this.tracking, request.source, { ...(runId && { runId }), ...(modelId && { modelId }) })
+    const lineage = await captureLineage(this.tracking, request.source, {
+      ...(runId && { runId }),
+      ...(modelId && { modelId }),
+    })
     const version = await this.registry.createVersion(
       {
         name: request.name,
@@ -93,7 +106,13 @@ export class ModelVersionService {
     return this.get(name, v)
   }
 
-  async transition(name: string, version: string, stage: string, archiveExisting: boolean, actor: Actor): Promise<StoredModelVersion> {
+  async transition(
+    name: string,
+    version: string,
+    stage: string,
+    archiveExisting: boolean,
+    actor: Actor,
+  ): Promise<StoredModelVersion> {
     const target = validateStage(stage)
     if (archiveExisting && target !== 'Staging' && target !== 'Production') {
       // MLflow refuses rather than ignores the flag (model_registry stores, is_active_stage).
@@ -112,7 +131,11 @@ export class ModelVersionService {
   }
 
   async search(query: RegistrySearch): Promise<Page<StoredModelVersion>> {
-    const limit = validateMaxResults(query.maxResults, LIMITS.searchModelVersionsDefaultMaxResults, LIMITS.searchModelVersionsMaxResults)
+    const limit = validateMaxResults(
+      query.maxResults,
+      LIMITS.searchModelVersionsDefaultMaxResults,
+      LIMITS.searchModelVersionsMaxResults,
+    )
     const offset = decodePageToken(query.pageToken)
     const filter = restrictFilter(parseFilter(query.filter, MODEL_VERSION_SEARCH), 'name', query.readable)
     if (filter === 'none') return { items: [] }
@@ -163,7 +186,8 @@ export class ModelVersionService {
     validateModelName(name)
     const found = await this.registry.getVersionByAlias(name, alias)
     if (!found) {
-      if (!(await this.registry.getModel(name))) throw KeelError.notFound(`Registered Model with name=${name} not found`)
+      if (!(await this.registry.getModel(name)))
+        throw KeelError.notFound(`Registered Model with name=${name} not found`)
       // MLflow answers an unset alias of an existing model with INVALID_PARAMETER_VALUE (400), and
       // clients match on that code and message to tell "no such alias" from other failures.
       throw KeelError.invalid(`Registered model alias ${alias} not found.`)
@@ -173,8 +197,17 @@ export class ModelVersionService {
 
   // ---- audit trail and lineage ----
 
-  async events(query: { name?: string; version?: string; maxResults?: number; pageToken?: string }): Promise<Page<RegistryEvent>> {
-    const limit = validateMaxResults(query.maxResults, LIMITS.registryEventsDefaultMaxResults, LIMITS.registryEventsMaxResults)
+  async events(query: {
+    name?: string
+    version?: string
+    maxResults?: number
+    pageToken?: string
+  }): Promise<Page<RegistryEvent>> {
+    const limit = validateMaxResults(
+      query.maxResults,
+      LIMITS.registryEventsDefaultMaxResults,
+      LIMITS.registryEventsMaxResults,
+    )
     const offset = decodePageToken(query.pageToken)
     if (query.version !== undefined && query.name === undefined) {
       throw KeelError.invalid("Parameter 'version' needs 'name': versions are numbered per registered model")

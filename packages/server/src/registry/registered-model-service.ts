@@ -3,7 +3,7 @@ import { KeelError, LIMITS, type KeyValue, type Page, type RegisteredModel } fro
 import { REGISTERED_MODEL_SEARCH, type Readable, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
 import { decodePageToken, toPage } from '../tracking/page-token.js'
 import { validateMaxResults } from '../tracking/validation.js'
-import type { Audit, RegistryStore } from './registry-store.js'
+import { type Audit, type RegistryStore } from './registry-store.js'
 import { validateModelName, validateRegistryTag, validateRegistryTags } from './registry-validation.js'
 
 /** Who is acting and, optionally, why; the service stamps the time. */
@@ -31,7 +31,11 @@ export class RegisteredModelService {
     return { ...actor, time: this.now() }
   }
 
-  async create(name: string | undefined, options: { description?: string; tags?: readonly KeyValue[] }, actor: Actor): Promise<RegisteredModel> {
+  async create(
+    name: string | undefined,
+    options: { description?: string; tags?: readonly KeyValue[] },
+    actor: Actor,
+  ): Promise<RegisteredModel> {
     validateModelName(name)
     const tags = validateRegistryTags(options.tags ?? [])
     return this.store.createModel(

@@ -11,11 +11,11 @@ import {
   registryApi as api,
   registryEventToWire,
 } from '@keel/contracts'
-import type { RequestContext, RpcRouter } from '../http/rpc.js'
+import { type RequestContext, type RpcRouter } from '../http/rpc.js'
 import { readableIds } from '../search/index.js'
-import type { ModelVersionService } from './model-version-service.js'
-import type { Actor, RegisteredModelService } from './registered-model-service.js'
-import type { StoredModelVersion } from './registry-store.js'
+import { type ModelVersionService } from './model-version-service.js'
+import { type Actor, type RegisteredModelService } from './registered-model-service.js'
+import { type StoredModelVersion } from './registry-store.js'
 
 /**
  * Who is acting: the signed-in user; with authentication off, the name the client gives
@@ -31,11 +31,19 @@ const version = (v: StoredModelVersion) => {
   return modelVersionToWire(entity)
 }
 
-export function mountRegistryRoutes(router: RpcRouter, models: RegisteredModelService, versions: ModelVersionService): void {
+export function mountRegistryRoutes(
+  router: RpcRouter,
+  models: RegisteredModelService,
+  versions: ModelVersionService,
+): void {
   router
     .add(api.createRegisteredModel, async (r, c) => ({
       registered_model: registeredModelToWire(
-        await models.create(r.name, { ...(r.description !== undefined && { description: r.description }), tags: r.tags ?? [] }, actorOf(c)),
+        await models.create(
+          r.name,
+          { ...(r.description !== undefined && { description: r.description }), tags: r.tags ?? [] },
+          actorOf(c),
+        ),
       ),
     }))
     .add(api.getRegisteredModel, async (r) => ({ registered_model: registeredModelToWire(await models.get(r.name)) }))
@@ -64,8 +72,14 @@ export function mountRegistryRoutes(router: RpcRouter, models: RegisteredModelSe
     )
     .add(api.setRegisteredModelTag, async (r) => (await models.setTag(r.name, { key: r.key, value: r.value }), {}))
     .add(api.deleteRegisteredModelTag, async (r) => (await models.deleteTag(r.name, r.key), {}))
-    .add(api.setRegisteredModelAlias, async (r, c) => (await versions.setAlias(r.name, r.alias, r.version, actorOf(c, r.comment)), {}))
-    .add(api.deleteRegisteredModelAlias, async (r, c) => (await versions.deleteAlias(r.name, r.alias, actorOf(c, r.comment)), {}))
+    .add(
+      api.setRegisteredModelAlias,
+      async (r, c) => (await versions.setAlias(r.name, r.alias, r.version, actorOf(c, r.comment)), {}),
+    )
+    .add(
+      api.deleteRegisteredModelAlias,
+      async (r, c) => (await versions.deleteAlias(r.name, r.alias, actorOf(c, r.comment)), {}),
+    )
     .add(api.getModelVersionByAlias, async (r) => ({ model_version: version(await versions.byAlias(r.name, r.alias)) }))
     .add(api.createModelVersion, async (r, c) => ({
       model_version: version(
@@ -89,7 +103,13 @@ export function mountRegistryRoutes(router: RpcRouter, models: RegisteredModelSe
     }))
     .add(api.transitionModelVersionStage, async (r, c) => ({
       model_version: version(
-        await versions.transition(r.name, r.version, r.stage, r.archive_existing_versions === true, actorOf(c, r.comment)),
+        await versions.transition(
+          r.name,
+          r.version,
+          r.stage,
+          r.archive_existing_versions === true,
+          actorOf(c, r.comment),
+        ),
       ),
     }))
     .add(api.deleteModelVersion, async (r, c) => (await versions.delete(r.name, r.version, actorOf(c)), {}))
@@ -105,12 +125,18 @@ export function mountRegistryRoutes(router: RpcRouter, models: RegisteredModelSe
       return { model_versions: page.items.map(version), next_page_token: page.nextPageToken }
     })
     .add(api.getModelVersionDownloadUri, async (r) => ({ artifact_uri: await versions.downloadUri(r.name, r.version) }))
-    .add(api.setModelVersionTag, async (r) => (await versions.setTag(r.name, r.version, { key: r.key, value: r.value }), {}))
+    .add(
+      api.setModelVersionTag,
+      async (r) => (await versions.setTag(r.name, r.version, { key: r.key, value: r.value }), {}),
+    )
     .add(api.deleteModelVersionTag, async (r) => (await versions.deleteTag(r.name, r.version, r.key), {}))
     .add(api.searchRegistryEvents, async (r, c) => {
       const readable = await c.visible('registered_model')
       if (r.name !== undefined && readable && readableIds([r.name], readable).length === 0) {
-        throw new KeelError('PERMISSION_DENIED', `Permission denied: ${c.principal.username} needs READ on registered model '${r.name}'.`)
+        throw new KeelError(
+          'PERMISSION_DENIED',
+          `Permission denied: ${c.principal.username} needs READ on registered model '${r.name}'.`,
+        )
       }
       const page = await versions.events({
         ...(r.name !== undefined && { name: r.name }),
@@ -122,5 +148,7 @@ export function mountRegistryRoutes(router: RpcRouter, models: RegisteredModelSe
       const events = readable ? page.items.filter((e) => readableIds([e.name], readable).length > 0) : page.items
       return { events: events.map(registryEventToWire), next_page_token: page.nextPageToken }
     })
-    .add(api.getModelVersionLineage, async (r) => ({ lineage: modelVersionLineageToWire(await versions.lineage(r.name, r.version)) }))
+    .add(api.getModelVersionLineage, async (r) => ({
+      lineage: modelVersionLineageToWire(await versions.lineage(r.name, r.version)),
+    }))
 }

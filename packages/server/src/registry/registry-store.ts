@@ -5,16 +5,16 @@
  * event); validation and MLflow's rules live in the services. Every implementation runs
  * test/conformance/registry-store-conformance.ts.
  */
-import type {
-  ModelVersion,
-  ModelVersionLineage,
-  ModelVersionStage,
-  RegisteredModel,
-  RegistryEvent,
-  Tag,
+import {
+  type ModelVersion,
+  type ModelVersionLineage,
+  type ModelVersionStage,
+  type RegisteredModel,
+  type RegistryEvent,
+  type Tag,
 } from '@keel/contracts'
-import type { FilterExpr, OrderByClause } from '../search/index.js'
-import type { PageRequest, PageResult } from '../tracking/tracking-store.js'
+import { type FilterExpr, type OrderByClause } from '../search/index.js'
+import { type PageRequest, type PageResult } from '../tracking/tracking-store.js'
 
 /** Who made a change and why; every change the audit trail records carries one. */
 export interface Audit {
@@ -85,7 +85,13 @@ export interface RegistryStore {
    * Moves a version to `stage`; with `archiveExisting` (and a target of Staging or Production) the
    * other versions in that stage move to Archived. One audit event per version that moved.
    */
-  transitionStage(name: string, version: string, stage: ModelVersionStage, archiveExisting: boolean, audit: Audit): Promise<void>
+  transitionStage(
+    name: string,
+    version: string,
+    stage: ModelVersionStage,
+    archiveExisting: boolean,
+    audit: Audit,
+  ): Promise<void>
   /** Marks the version deleted (its number is never reused) and removes the aliases pointing at it. */
   deleteVersion(name: string, version: string, audit: Audit): Promise<void>
   searchVersions(query: RegistrySearchQuery): Promise<PageResult<StoredModelVersion>>

@@ -1,5 +1,12 @@
 /** MLflow's input rules for the registry (mlflow/utils/validation.py), with its messages. */
-import { KeelError, LIMITS, type KeyValue, type ModelVersionStage, MODEL_VERSION_STAGES, canonicalStage } from '@keel/contracts'
+import {
+  KeelError,
+  LIMITS,
+  type KeyValue,
+  type ModelVersionStage,
+  MODEL_VERSION_STAGES,
+  canonicalStage,
+} from '@keel/contracts'
 import { validateNoNul, validateUniqueKeys } from '../tracking/validation.js'
 
 export function validateModelName(name: string | undefined, field = 'name'): string {
@@ -10,7 +17,8 @@ export function validateModelName(name: string | undefined, field = 'name'): str
   if (name.includes('/') || name.includes(':')) {
     throw KeelError.invalid(`Invalid registered model name '${name}': names cannot contain '/' or ':'.`)
   }
-  if (name.length > 256) throw KeelError.invalid(`Registered model name '${name.slice(0, 64)}…' exceeds the maximum length of 256`)
+  if (name.length > 256)
+    throw KeelError.invalid(`Registered model name '${name.slice(0, 64)}…' exceeds the maximum length of 256`)
   return name
 }
 
@@ -28,10 +36,14 @@ export function validateAlias(alias: string): string {
     throw KeelError.invalid(`Alias name exceeds the maximum length of ${LIMITS.aliasLength} characters.`)
   }
   if (!/^[\w-]*$/.test(alias)) {
-    throw KeelError.invalid(`Invalid alias name: '${alias}'. Aliases may only contain alphanumerics, underscores and dashes.`)
+    throw KeelError.invalid(
+      `Invalid alias name: '${alias}'. Aliases may only contain alphanumerics, underscores and dashes.`,
+    )
   }
   if (alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias)) {
-    throw KeelError.invalid(`'${alias}' is a reserved alias name: 'latest' and 'v<number>' name versions already. Use another alias.`)
+    throw KeelError.invalid(
+      `'${alias}' is a reserved alias name: 'latest' and 'v<number>' name versions already. Use another alias.`,
+    )
   }
   return alias
 }
@@ -39,7 +51,9 @@ export function validateAlias(alias: string): string {
 export function validateStage(stage: string): ModelVersionStage {
   const canonical = canonicalStage(stage.trim())
   if (!canonical) {
-    throw KeelError.invalid(`Invalid Model Version stage: ${stage}. Value must be one of ${MODEL_VERSION_STAGES.join(', ')}.`)
+    throw KeelError.invalid(
+      `Invalid Model Version stage: ${stage}. Value must be one of ${MODEL_VERSION_STAGES.join(', ')}.`,
+    )
   }
   return canonical
 }
@@ -47,7 +61,9 @@ export function validateStage(stage: string): ModelVersionStage {
 export function validateRegistryTag(tag: KeyValue): KeyValue {
   if (tag.key === '') throw KeelError.invalid('Tag key cannot be empty.')
   if (tag.key.length > LIMITS.registryTagKeyLength) {
-    throw KeelError.invalid(`Tag key '${tag.key.slice(0, 64)}…' exceeds the maximum length of ${LIMITS.registryTagKeyLength}`)
+    throw KeelError.invalid(
+      `Tag key '${tag.key.slice(0, 64)}…' exceeds the maximum length of ${LIMITS.registryTagKeyLength}`,
+    )
   }
   if (!/^[/\w.\- :]*$/.test(tag.key)) {
     throw KeelError.invalid(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { FilterExpr } from './filter-ast.js'
+import { type FilterExpr } from './filter-ast.js'
 import { MAX_FILTER_DEPTH, parseFilter } from './filter-parser.js'
 import { RUN_SEARCH } from './search-grammar.js'
 
@@ -33,15 +33,21 @@ describe('parseFilter: AND, OR and parentheses', () => {
   })
 
   it('groups with parentheses', () => {
-    expect(shape('(metrics.a = 1 OR metrics.b = 2) AND metrics.c = 3')).toEqual({ and: [{ or: ['a=1', 'b=2'] }, 'c=3'] })
-    expect(shape('metrics.a = 1 AND (metrics.b = 2 OR metrics.c = 3)')).toEqual({ and: ['a=1', { or: ['b=2', 'c=3'] }] })
+    expect(shape('(metrics.a = 1 OR metrics.b = 2) AND metrics.c = 3')).toEqual({
+      and: [{ or: ['a=1', 'b=2'] }, 'c=3'],
+    })
+    expect(shape('metrics.a = 1 AND (metrics.b = 2 OR metrics.c = 3)')).toEqual({
+      and: ['a=1', { or: ['b=2', 'c=3'] }],
+    })
   })
 
   it('drops redundant parentheses and flattens nested groups of the same kind', () => {
     expect(shape('((metrics.a = 1))')).toEqual('a=1')
     expect(shape('metrics.a = 1 AND (metrics.b = 2 AND metrics.c = 3)')).toEqual({ and: ['a=1', 'b=2', 'c=3'] })
     expect(shape('(metrics.a = 1 OR metrics.b = 2) OR metrics.c = 3')).toEqual({ or: ['a=1', 'b=2', 'c=3'] })
-    expect(shape('(metrics.a = 1 AND metrics.b = 2) OR (metrics.c = 3)')).toEqual({ or: [{ and: ['a=1', 'b=2'] }, 'c=3'] })
+    expect(shape('(metrics.a = 1 AND metrics.b = 2) OR (metrics.c = 3)')).toEqual({
+      or: [{ and: ['a=1', 'b=2'] }, 'c=3'],
+    })
   })
 
   it('tells an IN list from a group', () => {

@@ -36,11 +36,15 @@ describe('parseFilter errors: names', () => {
   it('rejects unknown attribute and dataset keys at the key', () => {
     const attribute = failure(`attributes.foo = 'x'`)
     expect(attribute.position).toBe(11)
-    expect(attribute.message).toContain("Invalid attribute key 'foo' specified. Valid keys are ['run_id', 'run_name', 'run name',")
+    expect(attribute.message).toContain(
+      "Invalid attribute key 'foo' specified. Valid keys are ['run_id', 'run_name', 'run name',",
+    )
     expect(failure(`Status = 'x'`).message).toContain("Invalid attribute key 'Status' specified")
     const dataset = failure(`datasets.size = 'x'`)
     expect(dataset.position).toBe(9)
-    expect(dataset.message).toContain("Invalid dataset key 'size' specified. Valid keys are ['name', 'digest', 'context']")
+    expect(dataset.message).toContain(
+      "Invalid dataset key 'size' specified. Valid keys are ['name', 'digest', 'context']",
+    )
   })
 
   it('rejects a key that is not directly after the dot, or is single-quoted', () => {
@@ -82,10 +86,13 @@ describe('parseFilter errors: comparators', () => {
     expect(failure(text)).toMatchObject({ position, message: expect.stringContaining(message) })
   })
 
-  it.each([`status IN ('a')`, `run_name NOT IN ('a')`, `user_id in ('a', 'b')`])('allows lists only for run_id: %s', (text) => {
-    const { message } = failure(text)
-    expect(message).toContain("Only the 'run_id' attribute supports comparison with a list of quoted string values.")
-  })
+  it.each([`status IN ('a')`, `run_name NOT IN ('a')`, `user_id in ('a', 'b')`])(
+    'allows lists only for run_id: %s',
+    (text) => {
+      const { message } = failure(text)
+      expect(message).toContain("Only the 'run_id' attribute supports comparison with a list of quoted string values.")
+    },
+  )
 
   it.each([
     [`run_id NOT LIKE 'a'`, 11, "expected IN after NOT, found 'LIKE'"],
@@ -113,8 +120,16 @@ describe('parseFilter errors: values', () => {
     ['params.p = NULL', 11, 'Expected a quoted string value for parameter'],
     ['run_name = 5', 11, 'Expected a quoted string value for attributes. Got value 5'],
     ['datasets.name = 5', 16, 'Expected a quoted string value for dataset attributes. Got value 5'],
-    ['params.p = abc', 11, 'Parameter value is either not quoted or unidentified quote types used for string value abc.'],
-    ['tags.t = `abc`', 9, 'Parameter value is either not quoted or unidentified quote types used for string value `abc`.'],
+    [
+      'params.p = abc',
+      11,
+      'Parameter value is either not quoted or unidentified quote types used for string value abc.',
+    ],
+    [
+      'tags.t = `abc`',
+      9,
+      'Parameter value is either not quoted or unidentified quote types used for string value `abc`.',
+    ],
   ])('rejects the value in %s', (text, position, message) => {
     expect(failure(text)).toMatchObject({ position, message: expect.stringContaining(message) })
   })

@@ -1,6 +1,12 @@
 import { KeelError } from '@keel/contracts'
 import { describe, expect, it } from 'vitest'
-import type { Comparator, Comparison, FilterEntity, FilterExpr, OrderByClause } from './filter-ast.js'
+import {
+  type Comparator,
+  type Comparison,
+  type FilterEntity,
+  type FilterExpr,
+  type OrderByClause,
+} from './filter-ast.js'
 import { parseFilter } from './filter-parser.js'
 import { parseOrderBy } from './order-by.js'
 import {
@@ -107,7 +113,10 @@ class FilterWriter {
       field = keyRule
     }
     const op = random.pick(field.comparators)
-    this.text += ` ${op.split(' ').map((word) => (/[A-Z]/.test(word) ? random.anyCase(word) : word)).join(random.pick([' ', '  ', '\n']))}`
+    this.text += ` ${op
+      .split(' ')
+      .map((word) => (/[A-Z]/.test(word) ? random.anyCase(word) : word))
+      .join(random.pick([' ', '  ', '\n']))}`
     const value = this.value(op, field)
     return { kind: 'comparison', entity, key, op, value, position }
   }
@@ -176,7 +185,9 @@ function writeOrderBy(random: Random, grammar: SearchGrammar): { clause: string;
   const { attributes, anyKeyEntities } = grammar.orderBy
   const ascending = random.chance(0.5)
   const direction = random.pick([ascending ? '' : ' desc', ascending ? ' ASC' : ' DESC', ascending ? ' aSc' : ' Desc'])
-  const entity = random.chance(0.5) ? random.pick(anyKeyEntities.length > 0 ? anyKeyEntities : ['attribute' as const]) : 'attribute'
+  const entity = random.chance(0.5)
+    ? random.pick(anyKeyEntities.length > 0 ? anyKeyEntities : ['attribute' as const])
+    : 'attribute'
   if (entity === 'attribute') {
     const written = random.pick(Object.keys(attributes))
     return { clause: `${written}${direction}`, expected: { entity, key: attributes[written] ?? '', ascending } }
@@ -199,14 +210,17 @@ function expectOnlyKeelErrors(text: string, parse: () => unknown): void {
 }
 
 describe('property: well-formed filters', () => {
-  it.each(Object.entries(GRAMMARS))('every filter written from %s parses to the AST it was written from', (_, grammar) => {
-    const random = new Random(0x5eed + grammarSeed(grammar))
-    for (let run = 0; run < 400; run += 1) {
-      const writer = new FilterWriter(random, grammar)
-      const expected = writer.expr(1 + random.int(4), false)
-      expect(parseFilter(writer.text, grammar), writer.text).toEqual(expected)
-    }
-  })
+  it.each(Object.entries(GRAMMARS))(
+    'every filter written from %s parses to the AST it was written from',
+    (_, grammar) => {
+      const random = new Random(0x5eed + grammarSeed(grammar))
+      for (let run = 0; run < 400; run += 1) {
+        const writer = new FilterWriter(random, grammar)
+        const expected = writer.expr(1 + random.int(4), false)
+        expect(parseFilter(writer.text, grammar), writer.text).toEqual(expected)
+      }
+    },
+  )
 
   it.each(Object.entries(GRAMMARS))('every order_by clause written from %s parses', (_, grammar) => {
     const random = new Random(0x0bd + grammarSeed(grammar))
@@ -219,8 +233,42 @@ describe('property: well-formed filters', () => {
 
 describe('property: hostile input only ever fails with KeelError', () => {
   const PIECES = [
-    'metrics', 'params', 'tags', 'run_id', 'acc', '.', '`', '"', "'", '(', ')', ',', ' ', '\n', 'AND', 'or', 'IN', 'not',
-    'is', 'NULL', 'like', '=', '!=', '<>', '>', '<=', '-', '1', '1e', '.5', '\\', 'é', '\u0000', '\ud800', '😀', ';',
+    'metrics',
+    'params',
+    'tags',
+    'run_id',
+    'acc',
+    '.',
+    '`',
+    '"',
+    "'",
+    '(',
+    ')',
+    ',',
+    ' ',
+    '\n',
+    'AND',
+    'or',
+    'IN',
+    'not',
+    'is',
+    'NULL',
+    'like',
+    '=',
+    '!=',
+    '<>',
+    '>',
+    '<=',
+    '-',
+    '1',
+    '1e',
+    '.5',
+    '\\',
+    'é',
+    '\u0000',
+    '\ud800',
+    '😀',
+    ';',
   ]
 
   it('random sequences of filter pieces and code units', () => {

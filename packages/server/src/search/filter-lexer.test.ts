@@ -23,13 +23,31 @@ describe('tokenize', () => {
   })
 
   it('reads parentheses, commas and dots', () => {
-    expect(kinds("(a,b).c")).toEqual(['lparen', 'identifier', 'comma', 'identifier', 'rparen', 'dot', 'identifier', 'eof'])
+    expect(kinds('(a,b).c')).toEqual([
+      'lparen',
+      'identifier',
+      'comma',
+      'identifier',
+      'rparen',
+      'dot',
+      'identifier',
+      'eof',
+    ])
   })
 
   it('recognises reserved words in any case and upper-cases their value', () => {
     const tokens = lex('and Or nOt in IS null Like ilike')
     expect(tokens.slice(0, -1).every((token) => token.kind === 'keyword')).toBe(true)
-    expect(tokens.map((token) => token.value).slice(0, -1)).toEqual(['AND', 'OR', 'NOT', 'IN', 'IS', 'NULL', 'LIKE', 'ILIKE'])
+    expect(tokens.map((token) => token.value).slice(0, -1)).toEqual([
+      'AND',
+      'OR',
+      'NOT',
+      'IN',
+      'IS',
+      'NULL',
+      'LIKE',
+      'ILIKE',
+    ])
   })
 
   it('keeps ASC, DESC and words that only upper-case to a keyword as identifiers', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { BoolExpr, Comparison } from './filter-ast.js'
+import { type BoolExpr, type Comparison } from './filter-ast.js'
 import { parseFilter } from './filter-parser.js'
 import { RUN_SEARCH } from './search-grammar.js'
 
@@ -40,11 +40,14 @@ describe('parseFilter: runs, per entity and comparator', () => {
     expect(comparison(`tags.team ${op}`)).toEqual(cmp('tag', 'team', op, null))
   })
 
-  it.each(['run_id', 'run_name', 'user_id', 'status', 'artifact_uri'])('string attribute %s with = != LIKE ILIKE', (key) => {
-    for (const op of ['=', '!=', 'LIKE', 'ILIKE'] as const) {
-      expect(comparison(`attributes.${key} ${op} 'x'`)).toEqual(cmp('attribute', key, op, 'x'))
-    }
-  })
+  it.each(['run_id', 'run_name', 'user_id', 'status', 'artifact_uri'])(
+    'string attribute %s with = != LIKE ILIKE',
+    (key) => {
+      for (const op of ['=', '!=', 'LIKE', 'ILIKE'] as const) {
+        expect(comparison(`attributes.${key} ${op} 'x'`)).toEqual(cmp('attribute', key, op, 'x'))
+      }
+    },
+  )
 
   it.each(['IN', 'NOT IN'] as const)('run_id with %s', (op) => {
     expect(comparison(`attributes.run_id ${op} ('a1', 'b2')`)).toEqual(cmp('attribute', 'run_id', op, ['a1', 'b2']))
@@ -113,7 +116,9 @@ describe('parseFilter: prefixes, keys and aliases', () => {
 
   it('reads an unquoted dotted key after the prefix', () => {
     expect(comparison(`tags.mlflow.runName = 'r'`)).toEqual(cmp('tag', 'mlflow.runName', '=', 'r'))
-    expect(comparison(`tags.mlflow.source.git.commit = 'abc'`)).toEqual(cmp('tag', 'mlflow.source.git.commit', '=', 'abc'))
+    expect(comparison(`tags.mlflow.source.git.commit = 'abc'`)).toEqual(
+      cmp('tag', 'mlflow.source.git.commit', '=', 'abc'),
+    )
   })
 
   it('reads keys that are reserved words or start with digits', () => {

@@ -24,7 +24,10 @@ describe('parseOrderBy', () => {
 
   it('parses the documented forms', () => {
     expect(
-      parseOrderBy(['metrics.accuracy DESC', 'params.`max depth` ASC', 'start_time', 'attributes.run_name desc'], RUN_SEARCH),
+      parseOrderBy(
+        ['metrics.accuracy DESC', 'params.`max depth` ASC', 'start_time', 'attributes.run_name desc'],
+        RUN_SEARCH,
+      ),
     ).toEqual([
       { entity: 'metric', key: 'accuracy', ascending: false },
       { entity: 'param', key: 'max depth', ascending: true },
@@ -34,11 +37,9 @@ describe('parseOrderBy', () => {
   })
 
   it('reads the direction in any case and with any spacing', () => {
-    expect(parseOrderBy(['  metrics.a   Desc  ', 'metrics.b aSc', 'metrics.c\tDESC'], RUN_SEARCH).map((c) => c.ascending)).toEqual([
-      false,
-      true,
-      false,
-    ])
+    expect(
+      parseOrderBy(['  metrics.a   Desc  ', 'metrics.b aSc', 'metrics.c\tDESC'], RUN_SEARCH).map((c) => c.ascending),
+    ).toEqual([false, true, false])
   })
 
   it.each([
@@ -79,7 +80,11 @@ describe('parseOrderBy', () => {
     ['foo', 0, "Invalid attribute key 'foo' specified. Valid keys are ['run_id', 'run_name', 'user_id',"],
     ['attributes.`run name`', 11, "Invalid attribute key 'run name' specified"],
     ['experiment_id', 0, "Invalid attribute key 'experiment_id'"],
-    ['datasets.name', 0, "Invalid order_by entity: dataset. Valid entities are ['attribute', 'metric', 'param', 'tag']"],
+    [
+      'datasets.name',
+      0,
+      "Invalid order_by entity: dataset. Valid entities are ['attribute', 'metric', 'param', 'tag']",
+    ],
     ['foo.bar', 0, "Invalid entity type 'foo'. Valid values are ['metric',"],
     ['metrics.a DOWN', 10, "Invalid ordering key: expected ASC or DESC after metrics.a, found 'DOWN'"],
     ['metrics.a ASC DESC', 14, "expected the end of the clause after ASC, found 'DESC'"],
@@ -107,6 +112,8 @@ describe('parseOrderBy', () => {
 
   it('rejects an overlong clause', () => {
     const clause = `tags.\`${'k'.repeat(MAX_FILTER_LENGTH)}\``
-    expect(failure([clause]).message).toContain(`it is ${clause.length} characters long; the limit is ${MAX_FILTER_LENGTH}`)
+    expect(failure([clause]).message).toContain(
+      `it is ${clause.length} characters long; the limit is ${MAX_FILTER_LENGTH}`,
+    )
   })
 })

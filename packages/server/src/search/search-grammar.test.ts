@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Comparison } from './filter-ast.js'
+import { type Comparison } from './filter-ast.js'
 import { parseFilter } from './filter-parser.js'
 import { parseOrderBy } from './order-by.js'
 import {
@@ -36,7 +36,12 @@ describe('grammars', () => {
 
 describe('EXPERIMENT_SEARCH', () => {
   it('accepts name, creation_time, last_update_time and tags', () => {
-    expect(one(`name LIKE 'exp%'`, EXPERIMENT_SEARCH)).toEqual({ entity: 'attribute', key: 'name', op: 'LIKE', value: 'exp%' })
+    expect(one(`name LIKE 'exp%'`, EXPERIMENT_SEARCH)).toEqual({
+      entity: 'attribute',
+      key: 'name',
+      op: 'LIKE',
+      value: 'exp%',
+    })
     expect(one(`attribute.name ILIKE 'E%'`, EXPERIMENT_SEARCH).op).toBe('ILIKE')
     expect(one('creation_time >= 5', EXPERIMENT_SEARCH)).toMatchObject({ key: 'creation_time', value: 5 })
     expect(one('last_update_time < 5', EXPERIMENT_SEARCH)).toMatchObject({ key: 'last_update_time', op: '<' })
@@ -57,17 +62,24 @@ describe('EXPERIMENT_SEARCH', () => {
   })
 
   it('orders by the four experiment attributes only', () => {
-    expect(parseOrderBy(['name', 'experiment_id DESC', 'creation_time', 'last_update_time asc'], EXPERIMENT_SEARCH)).toHaveLength(4)
-    expect(() => parseOrderBy(['tags.x'], EXPERIMENT_SEARCH)).toThrow("Invalid order_by entity: tag. Valid entities are ['attribute']")
+    expect(
+      parseOrderBy(['name', 'experiment_id DESC', 'creation_time', 'last_update_time asc'], EXPERIMENT_SEARCH),
+    ).toHaveLength(4)
+    expect(() => parseOrderBy(['tags.x'], EXPERIMENT_SEARCH)).toThrow(
+      "Invalid order_by entity: tag. Valid entities are ['attribute']",
+    )
   })
 })
 
 describe('LOGGED_MODEL_SEARCH', () => {
-  it.each(['name', 'model_id', 'model_type', 'status', 'source_run_id'])('accepts %s with string and list comparators', (key) => {
-    expect(one(`${key} = 'x'`, LOGGED_MODEL_SEARCH)).toMatchObject({ key, op: '=' })
-    expect(one(`attributes.${key} IN ('x', 'y')`, LOGGED_MODEL_SEARCH)).toMatchObject({ key, value: ['x', 'y'] })
-    expect(one(`${key} NOT IN ('x')`, LOGGED_MODEL_SEARCH)).toMatchObject({ key, op: 'NOT IN' })
-  })
+  it.each(['name', 'model_id', 'model_type', 'status', 'source_run_id'])(
+    'accepts %s with string and list comparators',
+    (key) => {
+      expect(one(`${key} = 'x'`, LOGGED_MODEL_SEARCH)).toMatchObject({ key, op: '=' })
+      expect(one(`attributes.${key} IN ('x', 'y')`, LOGGED_MODEL_SEARCH)).toMatchObject({ key, value: ['x', 'y'] })
+      expect(one(`${key} NOT IN ('x')`, LOGGED_MODEL_SEARCH)).toMatchObject({ key, op: 'NOT IN' })
+    },
+  )
 
   it('resolves the numeric aliases and accepts metrics, params and tags', () => {
     expect(one('creation_time > 1', LOGGED_MODEL_SEARCH).key).toBe('creation_timestamp')
@@ -95,13 +107,20 @@ describe('LOGGED_MODEL_SEARCH', () => {
 describe('REGISTERED_MODEL_SEARCH', () => {
   it('accepts name and tags with = != LIKE ILIKE', () => {
     for (const op of ['=', '!=', 'LIKE', 'ILIKE'] as const) {
-      expect(one(`name ${op} 'm'`, REGISTERED_MODEL_SEARCH)).toEqual({ entity: 'attribute', key: 'name', op, value: 'm' })
+      expect(one(`name ${op} 'm'`, REGISTERED_MODEL_SEARCH)).toEqual({
+        entity: 'attribute',
+        key: 'name',
+        op,
+        value: 'm',
+      })
       expect(one(`tags.\`k\` ${op} 'v'`, REGISTERED_MODEL_SEARCH)).toEqual({ entity: 'tag', key: 'k', op, value: 'v' })
     }
   })
 
   it('rejects other attributes, IS NULL and lists', () => {
-    expect(() => parseFilter(`run_id = 'x'`, REGISTERED_MODEL_SEARCH)).toThrow("Invalid attribute key 'run_id' specified. Valid keys are ['name']")
+    expect(() => parseFilter(`run_id = 'x'`, REGISTERED_MODEL_SEARCH)).toThrow(
+      "Invalid attribute key 'run_id' specified. Valid keys are ['name']",
+    )
     expect(() => parseFilter('tags.k IS NULL', REGISTERED_MODEL_SEARCH)).toThrow("Invalid comparator 'IS NULL'")
     expect(() => parseFilter(`name IN ('a')`, REGISTERED_MODEL_SEARCH)).toThrow("Invalid comparator 'IN'")
   })
@@ -132,7 +151,9 @@ describe('MODEL_VERSION_SEARCH', () => {
     expect(() => parseFilter(`name IN ('m')`, MODEL_VERSION_SEARCH)).toThrow(
       "Only the 'run_id' attribute supports comparison with a list of quoted string values.",
     )
-    expect(() => parseFilter(`version_number = '3'`, MODEL_VERSION_SEARCH)).toThrow('Expected numeric value type for numeric attribute')
+    expect(() => parseFilter(`version_number = '3'`, MODEL_VERSION_SEARCH)).toThrow(
+      'Expected numeric value type for numeric attribute',
+    )
     expect(() => parseFilter(`source = 'x'`, MODEL_VERSION_SEARCH)).toThrow("Invalid attribute key 'source'")
   })
 

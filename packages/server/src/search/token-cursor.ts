@@ -1,5 +1,5 @@
 import { clip, pyList, syntaxError } from './filter-error.js'
-import type { Token } from './filter-lexer.js'
+import { type Token } from './filter-lexer.js'
 import { entityForPrefix, entityPrefixes, type ResolvedEntity, type SearchGrammar } from './search-grammar.js'
 
 /** A position in a token list, with the error reporting of the text being parsed. */
@@ -113,7 +113,5 @@ function isQuotedKey(token: Token): boolean {
 
 /** An unquoted piece of a dotted key: a word, a reserved word (`tags.in`), or digits (`metrics.1`). */
 function isKeySegment(token: Token): boolean {
-  return (
-    token.kind === 'identifier' || token.kind === 'keyword' || (token.kind === 'number' && /^\d/.test(token.text))
-  )
+  return token.kind === 'identifier' || token.kind === 'keyword' || (token.kind === 'number' && /^\d/.test(token.text))
 }

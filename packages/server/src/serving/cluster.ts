@@ -29,13 +29,15 @@ interface Message {
 
 /** Asks every live worker for its metrics and sums them. */
 function collect(): Promise<string> {
-  const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected())
+  const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w?.isConnected() === true)
   const id = nextId++
   return new Promise((resolve, reject) => {
     const parts: WorkerMetrics[] = []
     const timer = setTimeout(() => {
       cluster.off('message', onCollected)
-      reject(new Error(`${workers.length - parts.length} of ${workers.length} workers did not report their metrics in time`))
+      reject(
+        new Error(`${workers.length - parts.length} of ${workers.length} workers did not report their metrics in time`),
+      )
     }, TIMEOUT_MS)
     const onCollected = (_worker: Worker, message: Message): void => {
       if (message.type !== COLLECTED || message.id !== id) return

@@ -37,11 +37,20 @@ prediction_log: { queue_size: 100 }
       ['variants: [{ model: "models:/m/1", weight: "ten" }]', /weight must be a number/],
       ['variants: [{ model: "s3://bucket/m" }]', /keel does not read 's3:' URIs/],
       ['variants: [{ model: "models:/m/1", shadow: true }]', /every variant is a shadow/],
-      ['variants: [{ model: "models:/m/1", shadow: true, weight: 3 }, { model: "models:/m/2" }]', /a shadow takes no live traffic/],
-      ['variants: [{ name: a, model: "models:/m/1" }, { name: a, model: "models:/m/2" }]', /two variants are named 'a'/],
+      [
+        'variants: [{ model: "models:/m/1", shadow: true, weight: 3 }, { model: "models:/m/2" }]',
+        /a shadow takes no live traffic/,
+      ],
+      [
+        'variants: [{ name: a, model: "models:/m/1" }, { name: a, model: "models:/m/2" }]',
+        /two variants are named 'a'/,
+      ],
       ['variants: [{ model: "models:/m/1", weight: 0 }]', /weights sum to 0/],
       ['variants: [{ model: "models:/m/1" }]\nrouting: { sticky_header: a, sticky_field: b }', /not both/],
-      ['variants: [{ model: "models:/m/1" }]\nbatching: { max_batch_size: 0 }', /max_batch_size must be an integer >= 1/],
+      [
+        'variants: [{ model: "models:/m/1" }]\nbatching: { max_batch_size: 0 }',
+        /max_batch_size must be an integer >= 1/,
+      ],
       ['variants: [{ model: "models:/m/1" }]\nreplicas: 3', /unknown key replicas/],
     ]
     for (const [text, message] of cases) expect(() => parseDeploymentFile(text, 'd.yaml'), text).toThrow(message)

@@ -77,7 +77,8 @@ export function validateDeployment(spec: DeploymentSpec): DeploymentSpec {
   const invalid = (why: string): never => {
     throw KeelError.invalid(`Deployment '${spec.name}': ${why}`)
   }
-  if (!NAME.test(spec.name)) invalid('the name must be 1-128 letters, digits, _ . or -, starting with a letter or digit')
+  if (!NAME.test(spec.name))
+    invalid('the name must be 1-128 letters, digits, _ . or -, starting with a letter or digit')
   if (spec.variants.length === 0) invalid('it needs at least one variant')
   const names = new Set<string>()
   for (const v of spec.variants) {
@@ -90,18 +91,29 @@ export function validateDeployment(spec: DeploymentSpec): DeploymentSpec {
   }
   const live = spec.variants.filter((v) => !v.shadow)
   if (live.length === 0) invalid('every variant is a shadow: at least one must answer requests')
-  if (live.reduce((s, v) => s + v.weight, 0) <= 0) invalid('the live variants\' weights sum to 0')
-  if (spec.stickyHeader !== undefined && spec.stickyField !== undefined) invalid('route on sticky_header or sticky_field, not both')
+  if (live.reduce((s, v) => s + v.weight, 0) <= 0) invalid("the live variants' weights sum to 0")
+  if (spec.stickyHeader !== undefined && spec.stickyField !== undefined)
+    invalid('route on sticky_header or sticky_field, not both')
   if (spec.batching !== undefined) {
     const { maxBatchSize, maxWaitMs } = spec.batching
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) invalid('batching.max_batch_size must be an integer >= 1')
-    if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0 || maxWaitMs > 10_000) invalid('batching.max_wait_ms must be between 0 and 10000')
+    if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0 || maxWaitMs > 10_000)
+      invalid('batching.max_wait_ms must be between 0 and 10000')
   }
-  if (!Number.isInteger(spec.pollIntervalMs) || spec.pollIntervalMs < 50) invalid('the poll interval must be at least 50 ms')
-  if (!Number.isInteger(spec.maxBodyBytes) || spec.maxBodyBytes < 1024) invalid('the body limit must be at least 1024 bytes')
-  if (!Number.isInteger(spec.maxConcurrency) || spec.maxConcurrency < 1) invalid('max concurrency must be an integer >= 1')
+  if (!Number.isInteger(spec.pollIntervalMs) || spec.pollIntervalMs < 50)
+    invalid('the poll interval must be at least 50 ms')
+  if (!Number.isInteger(spec.maxBodyBytes) || spec.maxBodyBytes < 1024)
+    invalid('the body limit must be at least 1024 bytes')
+  if (!Number.isInteger(spec.maxConcurrency) || spec.maxConcurrency < 1)
+    invalid('max concurrency must be an integer >= 1')
   const log = spec.predictionLog
-  if (!Number.isInteger(log.queueSize) || log.queueSize < 1 || !Number.isInteger(log.batchSize) || log.batchSize < 1 || log.batchSize > 1000) {
+  if (
+    !Number.isInteger(log.queueSize) ||
+    log.queueSize < 1 ||
+    !Number.isInteger(log.batchSize) ||
+    log.batchSize < 1 ||
+    log.batchSize > 1000
+  ) {
     invalid('prediction_log.queue_size must be >= 1 and prediction_log.batch_size between 1 and 1000')
   }
   return spec
@@ -126,7 +138,11 @@ function str(raw: Raw, key: string, where: string): string | undefined {
 }
 
 /** Reads a deployment file's text (YAML or JSON); `overrides` are the CLI's flags, which win. */
-export function parseDeploymentFile(text: string, file: string, overrides: Partial<DeploymentSpec> = {}): DeploymentSpec {
+export function parseDeploymentFile(
+  text: string,
+  file: string,
+  overrides: Partial<DeploymentSpec> = {},
+): DeploymentSpec {
   let raw: unknown
   try {
     raw = parseYaml(text)
@@ -134,10 +150,21 @@ export function parseDeploymentFile(text: string, file: string, overrides: Parti
     throw KeelError.invalid(`${file} is not valid YAML or JSON: ${(error as Error).message}`)
   }
   if (!isObject(raw)) throw KeelError.invalid(`${file} must hold a mapping with 'variants'`)
-  const known = new Set(['name', 'variants', 'routing', 'batching', 'poll_interval_ms', 'max_body_bytes', 'max_concurrency', 'prediction_log'])
+  const known = new Set([
+    'name',
+    'variants',
+    'routing',
+    'batching',
+    'poll_interval_ms',
+    'max_body_bytes',
+    'max_concurrency',
+    'prediction_log',
+  ])
   const unknown = Object.keys(raw).filter((k) => !known.has(k))
-  if (unknown.length > 0) throw KeelError.invalid(`${file}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`)
-  if (!Array.isArray(raw.variants)) throw KeelError.invalid(`${file}: 'variants' must be a list of {name, model, weight | shadow}`)
+  if (unknown.length > 0)
+    throw KeelError.invalid(`${file}: unknown key${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`)
+  if (!Array.isArray(raw.variants))
+    throw KeelError.invalid(`${file}: 'variants' must be a list of {name, model, weight | shadow}`)
   const variants = raw.variants.map((v: unknown, i): VariantSpec => {
     const where = `${file}: variants[${i}]`
     if (!isObject(v)) throw KeelError.invalid(`${where} must be a mapping {name, model, weight}`)
@@ -145,7 +172,12 @@ export function parseDeploymentFile(text: string, file: string, overrides: Parti
     if (model === undefined) throw KeelError.invalid(`${where}.model is required (a model URI)`)
     const shadow = v.shadow === undefined ? false : v.shadow === true ? true : v.shadow === false ? false : undefined
     if (shadow === undefined) throw KeelError.invalid(`${where}.shadow must be true or false`)
-    return { name: str(v, 'name', where) ?? `v${i + 1}`, modelUri: model, weight: num(v, 'weight', shadow ? 0 : 1, where), shadow }
+    return {
+      name: str(v, 'name', where) ?? `v${i + 1}`,
+      modelUri: model,
+      weight: num(v, 'weight', shadow ? 0 : 1, where),
+      shadow,
+    }
   })
   const routing = raw.routing === undefined ? {} : raw.routing
   if (!isObject(routing)) throw KeelError.invalid(`${file}: 'routing' must be a mapping`)
@@ -161,7 +193,10 @@ export function parseDeploymentFile(text: string, file: string, overrides: Parti
     ...(stickyHeader !== undefined && { stickyHeader: stickyHeader.toLowerCase() }),
     ...(stickyField !== undefined && { stickyField }),
     ...(batching !== undefined && {
-      batching: { maxBatchSize: num(batching, 'max_batch_size', 32, `${file}: batching`), maxWaitMs: num(batching, 'max_wait_ms', 2, `${file}: batching`) },
+      batching: {
+        maxBatchSize: num(batching, 'max_batch_size', 32, `${file}: batching`),
+        maxWaitMs: num(batching, 'max_wait_ms', 2, `${file}: batching`),
+      },
     }),
     pollIntervalMs: num(raw, 'poll_interval_ms', DEFAULTS.pollIntervalMs, file),
     maxBodyBytes: num(raw, 'max_body_bytes', DEFAULTS.maxBodyBytes, file),

@@ -4,10 +4,10 @@
  * behind (metrics and a prediction-log record). The wire protocols are in `protocol/`, the HTTP
  * edge in `model-server.ts`.
  */
-import type { ModelInput } from '@keel/sdk'
-import type { DeploymentSpec } from './deployment-spec.js'
-import type { PredictionLog } from './prediction-log.js'
-import type { RequestLabels, ServingMetrics } from './serving-metrics.js'
+import { type ModelInput } from '@keel/sdk'
+import { type DeploymentSpec } from './deployment-spec.js'
+import { type PredictionLog } from './prediction-log.js'
+import { type RequestLabels, type ServingMetrics } from './serving-metrics.js'
 import { TrafficPolicy } from './traffic.js'
 import { type ModelSource, type Prediction, Variant, type VersionSwitch } from './variant.js'
 
@@ -132,7 +132,12 @@ export class Deployment {
    * Runs a request on a live variant and records it; shadows get a copy afterwards. The answer
    * names the version that computed it (a switch may land while a request is in flight).
    */
-  async run(variant: Variant, input: ModelInput, rows: number, ctx: RequestContext): Promise<Prediction & { readonly version?: string }> {
+  async run(
+    variant: Variant,
+    input: ModelInput,
+    rows: number,
+    ctx: RequestContext,
+  ): Promise<Prediction & { readonly version?: string }> {
     const version = variant.version
     const result = await variant.predict(input, rows, ctx.proba) // a failure is recorded by the edge, with its status
     const latency = performance.now() - ctx.started
@@ -148,7 +153,17 @@ export class Deployment {
     if (input !== undefined) this.queue(variant, variant.version, input, ctx, status, undefined, error)
   }
 
-  private queue(variant: Variant, version: string | undefined, input: ModelInput, ctx: RequestContext, status: number, result?: Prediction, error?: unknown, latency = performance.now() - ctx.started, shadow = false): void {
+  private queue(
+    variant: Variant,
+    version: string | undefined,
+    input: ModelInput,
+    ctx: RequestContext,
+    status: number,
+    result?: Prediction,
+    error?: unknown,
+    latency = performance.now() - ctx.started,
+    shadow = false,
+  ): void {
     if (this.log === undefined) return
     this.log.push({
       requestId: ctx.requestId,

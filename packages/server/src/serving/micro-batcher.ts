@@ -4,7 +4,7 @@
  * `maxWaitMs`; each caller gets its own slice of the answer. Requests are grouped by input form
  * (rows or columns), because those concatenate differently.
  */
-import type { ModelInput } from '@keel/sdk'
+import { type ModelInput } from '@keel/sdk'
 
 export type BatchPredict<T> = (input: ModelInput) => Promise<T[]>
 
@@ -53,7 +53,10 @@ export class MicroBatcher<T> {
     if (columnsForm.length > 0) void this.run(columnsForm, concatColumns)
   }
 
-  private async run(batch: readonly Pending<T>[], concat: (inputs: readonly ModelInput[]) => ModelInput): Promise<void> {
+  private async run(
+    batch: readonly Pending<T>[],
+    concat: (inputs: readonly ModelInput[]) => ModelInput,
+  ): Promise<void> {
     let out: T[]
     try {
       out = await this.predict(batch.length === 1 ? batch[0]!.input : concat(batch.map((p) => p.input)))

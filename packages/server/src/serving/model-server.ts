@@ -13,17 +13,24 @@
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import { decodeUtf8 } from '@keel/contracts'
-import type { ModelInput } from '@keel/sdk'
+import { type ModelInput } from '@keel/sdk'
 import { DEFAULT_GRACEFUL_TIMEOUT_MS, type GracefulCloser, gracefulCloser } from '../http/graceful-close.js'
 import { isPlainRequestId } from '../http/request-id.js'
-import type { NodeGuard } from '../web-security/node-guard.js'
-import type { ServingAuth } from './auth/serving-auth.js'
-import type { Deployment, RequestContext } from './deployment.js'
+import { type NodeGuard } from '../web-security/node-guard.js'
+import { type ServingAuth } from './auth/serving-auth.js'
+import { type Deployment, type RequestContext } from './deployment.js'
 import { missingValueFailure, parseScoringRequest, scoringResponse } from './protocol/mlflow-scoring.js'
 import { inferResponse, inputMetadata, outputMetadata, parseInferRequest } from './protocol/open-inference.js'
-import { ProtocolError, badRequest, notFound, overloaded, statusOfServingError, tooLarge } from './protocol/protocol-error.js'
+import {
+  ProtocolError,
+  badRequest,
+  notFound,
+  overloaded,
+  statusOfServingError,
+  tooLarge,
+} from './protocol/protocol-error.js'
 import { uuidv7 } from './request-id.js'
-import type { Prediction, Variant } from './variant.js'
+import { type Prediction, type Variant } from './variant.js'
 
 /** What a protocol makes of a request body: the rows, who answers, and how to encode the answer. */
 interface Planned {
@@ -52,7 +59,13 @@ export interface ModelServerOptions {
 
 const JSON_TYPE = 'application/json'
 
-function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}, type = JSON_TYPE): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+  type = JSON_TYPE,
+): void {
   res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers })
   res.end(body)
 }
@@ -104,9 +117,17 @@ function pathSegment(raw: string): string {
 }
 
 function errorBody(error: unknown, protocol: 'v2' | 'mlflow', status: number): string {
-  const message = status >= 500 && !(error instanceof ProtocolError) && status !== 503 ? 'Internal error while predicting' : error instanceof Error ? error.message : String(error)
+  const message =
+    status >= 500 && !(error instanceof ProtocolError) && status !== 503
+      ? 'Internal error while predicting'
+      : error instanceof Error
+        ? error.message
+        : String(error)
   if (protocol === 'v2') return JSON.stringify({ error: message })
-  const code = error instanceof ProtocolError || (error as { code?: unknown })?.code !== undefined ? (error as { code: string }).code : 'INTERNAL_ERROR'
+  const code =
+    error instanceof ProtocolError || (error as { code?: unknown })?.code !== undefined
+      ? (error as { code: string }).code
+      : 'INTERNAL_ERROR'
   return JSON.stringify({ error_code: code, message })
 }
 
@@ -179,7 +200,12 @@ export class ModelServer {
     const protocol = path === '/v2' || path.startsWith('/v2/') ? 'v2' : 'mlflow'
     if (req.method === 'POST') this.deployment.metrics.rejected(protocol, refusal.status)
     req.resume()
-    const headers: Record<string, string> = refusal.status === 401 ? { 'www-authenticate': 'Basic realm="keel"' } : refusal.status === 503 ? { 'retry-after': '5' } : {}
+    const headers: Record<string, string> =
+      refusal.status === 401
+        ? { 'www-authenticate': 'Basic realm="keel"' }
+        : refusal.status === 503
+          ? { 'retry-after': '5' }
+          : {}
     send(res, refusal.status, errorBody(refusal, protocol, refusal.status), headers)
   }
 
@@ -188,13 +214,28 @@ export class ModelServer {
     try {
       text = await this.options.metricsText()
     } catch (error) {
-      return send(res, 503, JSON.stringify({ error: `Metrics unavailable: ${error instanceof Error ? error.message : String(error)}` }), { 'retry-after': '1' })
+      return send(
+        res,
+        503,
+        JSON.stringify({ error: `Metrics unavailable: ${error instanceof Error ? error.message : String(error)}` }),
+        { 'retry-after': '1' },
+      )
     }
     send(res, 200, text, {}, 'text/plain; version=0.0.4; charset=utf-8')
   }
 
   private notFoundOrMethod(res: ServerResponse, path: string, method: string): void {
-    const known = ['/invocations', '/ping', '/health', '/version', '/metrics', '/v2', '/v2/health/live', '/v2/health/ready', '/keel/deployment']
+    const known = [
+      '/invocations',
+      '/ping',
+      '/health',
+      '/version',
+      '/metrics',
+      '/v2',
+      '/v2/health/live',
+      '/v2/health/ready',
+      '/keel/deployment',
+    ]
     if (known.includes(path) || path.startsWith('/v2/models/')) {
       return send(res, 405, JSON.stringify({ error: `Method ${method} is not allowed on ${path}` }))
     }
@@ -206,7 +247,11 @@ export class ModelServer {
     const rest = path.slice('/v2/models/'.length, path.length - suffix.length)
     const [rawName = '', versionsWord, rawVersion, ...more] = rest.split('/')
     const name = pathSegment(rawName)
-    if (name !== this.deployment.name || more.length > 0 || (versionsWord !== undefined && (versionsWord !== 'versions' || !rawVersion))) {
+    if (
+      name !== this.deployment.name ||
+      more.length > 0 ||
+      (versionsWord !== undefined && (versionsWord !== 'versions' || !rawVersion))
+    ) {
       throw notFound(`Model '${name}' is not served here; this server serves '${this.deployment.name}'`)
     }
     if (rawVersion === undefined) return {}
@@ -230,7 +275,9 @@ export class ModelServer {
       }
       if (!this.deployment.ready) throw overloaded(`Model '${this.deployment.name}' is loading`)
       const v = variant ?? this.deployment.live[0]!
-      const versions = [...new Set(this.deployment.variants.map((x) => x.version).filter((x): x is string => x !== undefined))]
+      const versions = [
+        ...new Set(this.deployment.variants.map((x) => x.version).filter((x): x is string => x !== undefined)),
+      ]
       send(
         res,
         200,
@@ -250,7 +297,13 @@ export class ModelServer {
   /** Admits an inference request, or sheds it; returns false when it answered. */
   private admit(res: ServerResponse, protocol: 'v2' | 'mlflow'): boolean {
     const d = this.deployment
-    const refusal = this.draining ? 'The server is shutting down' : !d.ready ? 'The model is loading' : d.inflight >= d.spec.maxConcurrency ? 'The server is at its concurrency limit; retry shortly' : undefined
+    const refusal = this.draining
+      ? 'The server is shutting down'
+      : !d.ready
+        ? 'The model is loading'
+        : d.inflight >= d.spec.maxConcurrency
+          ? 'The server is at its concurrency limit; retry shortly'
+          : undefined
     if (refusal === undefined) return true
     d.metrics.shedRequest(this.draining || !d.ready ? 'draining' : 'concurrency')
     d.metrics.rejected(protocol, 503)
@@ -265,7 +318,12 @@ export class ModelServer {
   }
 
   /** Admits, reads and answers one inference request; `plan` is the protocol's part (parse, route, encode). */
-  private async inference(req: IncomingMessage, res: ServerResponse, protocol: 'v2' | 'mlflow', plan: (body: string) => Planned): Promise<void> {
+  private async inference(
+    req: IncomingMessage,
+    res: ServerResponse,
+    protocol: 'v2' | 'mlflow',
+    plan: (body: string) => Planned,
+  ): Promise<void> {
     if (!this.admit(res, protocol)) {
       req.resume()
       return
@@ -276,11 +334,21 @@ export class ModelServer {
     let planned: Planned | undefined
     try {
       planned = plan(await readBody(req, d.spec.maxBodyBytes))
-      const ctx: RequestContext = { requestId: planned.requestId, protocol, started, proba: planned.wantProba || this.options.logProbabilities }
+      const ctx: RequestContext = {
+        requestId: planned.requestId,
+        protocol,
+        started,
+        proba: planned.wantProba || this.options.logProbabilities,
+      }
       const result = await d.run(planned.variant, planned.input, planned.rows, ctx)
       send(res, 200, planned.answer(result), this.variantHeaders(ctx.requestId, planned.variant, result.version))
     } catch (error) {
-      const ctx: RequestContext = { requestId: planned?.requestId ?? this.requestId(req), protocol, started, proba: false }
+      const ctx: RequestContext = {
+        requestId: planned?.requestId ?? this.requestId(req),
+        protocol,
+        started,
+        proba: false,
+      }
       const failure = planned !== undefined && protocol === 'mlflow' ? missingValueFailure(error, planned.input) : error
       this.failed(res, protocol, failure, planned?.variant, planned?.input, ctx)
     } finally {
@@ -294,7 +362,11 @@ export class ModelServer {
       const parsed = parseScoringRequest(body, req.headers['content-type'])
       const method = parsed.params?.predict_method
       if (method !== undefined && method !== 'predict' && method !== 'predict_proba') {
-        throw new ProtocolError(400, 'BAD_REQUEST', `params.predict_method must be 'predict' or 'predict_proba', got ${JSON.stringify(method)}`)
+        throw new ProtocolError(
+          400,
+          'BAD_REQUEST',
+          `params.predict_method must be 'predict' or 'predict_proba', got ${JSON.stringify(method)}`,
+        )
       }
       const variant = d.choose(d.stickyKey(parsed.input, this.stickyHeader(req)))
       const wantProba = method === 'predict_proba'
@@ -328,7 +400,8 @@ export class ModelServer {
         variant,
         wantProba: parsed.outputs?.includes('predict_proba') === true,
         requestId,
-        answer: (result) => inferResponse(variant.shape, d.name, result.version, parsed.id ?? requestId, result, parsed.outputs),
+        answer: (result) =>
+          inferResponse(variant.shape, d.name, result.version, parsed.id ?? requestId, result, parsed.outputs),
       }
     })
   }
@@ -344,7 +417,14 @@ export class ModelServer {
     return { 'x-request-id': requestId, 'x-keel-variant': variant.name, 'x-keel-model-version': version ?? '' }
   }
 
-  private failed(res: ServerResponse, protocol: 'v2' | 'mlflow', error: unknown, variant: Variant | undefined, input: ModelInput | undefined, ctx: RequestContext): void {
+  private failed(
+    res: ServerResponse,
+    protocol: 'v2' | 'mlflow',
+    error: unknown,
+    variant: Variant | undefined,
+    input: ModelInput | undefined,
+    ctx: RequestContext,
+  ): void {
     if (error instanceof ClientGone) {
       // Nobody to answer, and nothing went wrong here: counted apart from errors, not logged.
       this.deployment.metrics.rejected(protocol, CLIENT_CLOSED)
@@ -355,7 +435,8 @@ export class ModelServer {
     if (variant !== undefined) this.deployment.fail(variant, input, ctx, status, error)
     else this.deployment.metrics.rejected(protocol, status)
     const headers: Record<string, string> = { 'x-request-id': ctx.requestId }
-    if (variant !== undefined) Object.assign(headers, { 'x-keel-variant': variant.name, 'x-keel-model-version': variant.version ?? '' })
+    if (variant !== undefined)
+      Object.assign(headers, { 'x-keel-variant': variant.name, 'x-keel-model-version': variant.version ?? '' })
     if (status === 413) headers.connection = 'close'
     if (!res.headersSent) send(res, status, errorBody(error, protocol, status), headers)
   }
@@ -366,7 +447,12 @@ export class ModelServer {
     return {
       name: d.name,
       ready: d.ready,
-      routing: d.spec.stickyHeader !== undefined ? { sticky_header: d.spec.stickyHeader } : d.spec.stickyField !== undefined ? { sticky_field: d.spec.stickyField } : { random: true },
+      routing:
+        d.spec.stickyHeader !== undefined
+          ? { sticky_header: d.spec.stickyHeader }
+          : d.spec.stickyField !== undefined
+            ? { sticky_field: d.spec.stickyField }
+            : { random: true },
       variants: d.variants.map((v) => ({
         name: v.name,
         model_uri: v.spec.modelUri,
@@ -377,7 +463,9 @@ export class ModelServer {
         follows: v.follows,
         flavor: d.ready ? v.model.flavor : null,
       })),
-      ...(d.spec.batching !== undefined && { batching: { max_batch_size: d.spec.batching.maxBatchSize, max_wait_ms: d.spec.batching.maxWaitMs } }),
+      ...(d.spec.batching !== undefined && {
+        batching: { max_batch_size: d.spec.batching.maxBatchSize, max_wait_ms: d.spec.batching.maxWaitMs },
+      }),
     }
   }
 

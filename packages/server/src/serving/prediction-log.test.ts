@@ -27,14 +27,22 @@ describe('the prediction log writer', () => {
   it('turns inputs into rows keyed by column, whatever their form', () => {
     expect(inputRows([[1, 2]], ['a', 'b'])).toEqual([{ a: 1, b: 2 }])
     expect(inputRows([{ a: 1 }], ['a'])).toEqual([{ a: 1 }])
-    expect(inputRows({ a: [1, 2], b: [3, 4] }, ['a', 'b'])).toEqual([{ a: 1, b: 3 }, { a: 2, b: 4 }])
+    expect(inputRows({ a: [1, 2], b: [3, 4] }, ['a', 'b'])).toEqual([
+      { a: 1, b: 3 },
+      { a: 2, b: 4 },
+    ])
   })
 
   it('drops and counts what overflows the queue instead of blocking', async () => {
     const written: PredictionRecord[] = []
     const droppedReported: number[] = []
     const metrics = new ServingMetrics('d')
-    const log = new PredictionLog({ logBatch: async (r, d = 0) => void (written.push(...r), droppedReported.push(d)) }, { ...spec, queueSize: 10, batchSize: 100 }, metrics, () => {})
+    const log = new PredictionLog(
+      { logBatch: async (r, d = 0) => void (written.push(...r), droppedReported.push(d)) },
+      { ...spec, queueSize: 10, batchSize: 100 },
+      metrics,
+      () => {},
+    )
     const accepted = Array.from({ length: 15 }, (_, i) => log.push(record(i)))
     expect(accepted.filter(Boolean)).toHaveLength(10)
     await log.close()
@@ -50,7 +58,7 @@ describe('the prediction log writer', () => {
     const sink = {
       logBatch: async (records: readonly PredictionRecord[]) => {
         calls++
-        if (records.some((r) => r.requestId === 'r21')) throw KeelError.invalid("records.3.inputs: larger than 256 KiB")
+        if (records.some((r) => r.requestId === 'r21')) throw KeelError.invalid('records.3.inputs: larger than 256 KiB')
         written.push(...records.map((r) => r.requestId))
       },
     }
@@ -59,7 +67,11 @@ describe('the prediction log writer', () => {
     const log = new PredictionLog(sink, spec, metrics, (e) => errors.push(e))
     for (let i = 0; i < 40; i++) log.push(record(i))
     await log.close()
-    expect(written.sort()).toEqual(Array.from({ length: 40 }, (_, i) => `r${i}`).filter((r) => r !== 'r21').sort())
+    expect(written.sort()).toEqual(
+      Array.from({ length: 40 }, (_, i) => `r${i}`)
+        .filter((r) => r !== 'r21')
+        .sort(),
+    )
     expect(errors).toHaveLength(1)
     expect(calls).toBeLessThan(20) // by halves, not one call per record
     expect(await counter(metrics, 'keel_prediction_log_dropped_total')).toBe(1)

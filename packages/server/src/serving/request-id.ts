@@ -22,10 +22,25 @@ export function uuidv7(now = Date.now()): string {
   const hi = Math.floor(ms / 0x10000) // the top 32 bits of the 48-bit timestamp
   const lo = ms % 0x10000
   return (
-    HEX[(hi >>> 24) & 0xff]! + HEX[(hi >>> 16) & 0xff]! + HEX[(hi >>> 8) & 0xff]! + HEX[hi & 0xff]! + '-' +
-    HEX[(lo >>> 8) & 0xff]! + HEX[lo & 0xff]! + '-' +
-    HEX[0x70 | (p[r]! & 0x0f)]! + HEX[p[r + 1]!]! + '-' +
-    HEX[0x80 | (p[r + 2]! & 0x3f)]! + HEX[p[r + 3]!]! + '-' +
-    HEX[p[r + 4]!]! + HEX[p[r + 5]!]! + HEX[p[r + 6]!]! + HEX[p[r + 7]!]! + HEX[p[r + 8]!]! + HEX[p[r + 9]!]!
+    HEX[(hi >>> 24) & 0xff]! +
+    HEX[(hi >>> 16) & 0xff]! +
+    HEX[(hi >>> 8) & 0xff]! +
+    HEX[hi & 0xff]! +
+    '-' +
+    HEX[(lo >>> 8) & 0xff]! +
+    HEX[lo & 0xff]! +
+    '-' +
+    HEX[0x70 | (p[r]! & 0x0f)]! +
+    HEX[p[r + 1]!]! +
+    '-' +
+    HEX[0x80 | (p[r + 2]! & 0x3f)]! +
+    HEX[p[r + 3]!]! +
+    '-' +
+    HEX[p[r + 4]!]! +
+    HEX[p[r + 5]!]! +
+    HEX[p[r + 6]!]! +
+    HEX[p[r + 7]!]! +
+    HEX[p[r + 8]!]! +
+    HEX[p[r + 9]!]!
   )
 }

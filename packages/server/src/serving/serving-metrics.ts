@@ -34,7 +34,12 @@ export class ServingMetrics {
     registry.setDefaultLabels({ deployment })
     collectDefaultMetrics({ register: registry })
     const labelNames = ['model', 'version', 'variant', 'protocol']
-    this.requests = new Counter({ name: 'keel_serving_requests_total', help: 'Inference requests answered, by HTTP status code', labelNames: [...labelNames, 'code'], registers: [registry] })
+    this.requests = new Counter({
+      name: 'keel_serving_requests_total',
+      help: 'Inference requests answered, by HTTP status code',
+      labelNames: [...labelNames, 'code'],
+      registers: [registry],
+    })
     this.latency = new Histogram({
       name: 'keel_serving_request_duration_seconds',
       help: 'Inference latency, from the request reaching the handler to its answer',
@@ -42,13 +47,44 @@ export class ServingMetrics {
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     })
-    this.shadowRequests = new Counter({ name: 'keel_serving_shadow_requests_total', help: 'Copies of requests run by shadow variants, by outcome', labelNames: [...labelNames, 'outcome'], registers: [registry] })
-    this.shed = new Counter({ name: 'keel_serving_shed_total', help: 'Requests refused with 503 to protect latency, by reason', labelNames: ['reason'], registers: [registry] })
-    this.switches = new Counter({ name: 'keel_serving_version_switches_total', help: 'Switches of a variant to another registered version', labelNames: ['variant', 'from', 'to'], registers: [registry] })
-    this.logWritten = new Counter({ name: 'keel_prediction_log_written_total', help: 'Prediction records written to the store', registers: [registry] })
-    this.logDropped = new Counter({ name: 'keel_prediction_log_dropped_total', help: 'Prediction records dropped because the queue was full', registers: [registry] })
-    this.logFailures = new Counter({ name: 'keel_prediction_log_write_failures_total', help: 'Failed attempts to write a batch of prediction records', registers: [registry] })
-    this.inflight = new Gauge({ name: 'keel_serving_inflight_requests', help: 'Requests in progress', registers: [registry] })
+    this.shadowRequests = new Counter({
+      name: 'keel_serving_shadow_requests_total',
+      help: 'Copies of requests run by shadow variants, by outcome',
+      labelNames: [...labelNames, 'outcome'],
+      registers: [registry],
+    })
+    this.shed = new Counter({
+      name: 'keel_serving_shed_total',
+      help: 'Requests refused with 503 to protect latency, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    })
+    this.switches = new Counter({
+      name: 'keel_serving_version_switches_total',
+      help: 'Switches of a variant to another registered version',
+      labelNames: ['variant', 'from', 'to'],
+      registers: [registry],
+    })
+    this.logWritten = new Counter({
+      name: 'keel_prediction_log_written_total',
+      help: 'Prediction records written to the store',
+      registers: [registry],
+    })
+    this.logDropped = new Counter({
+      name: 'keel_prediction_log_dropped_total',
+      help: 'Prediction records dropped because the queue was full',
+      registers: [registry],
+    })
+    this.logFailures = new Counter({
+      name: 'keel_prediction_log_write_failures_total',
+      help: 'Failed attempts to write a batch of prediction records',
+      registers: [registry],
+    })
+    this.inflight = new Gauge({
+      name: 'keel_serving_inflight_requests',
+      help: 'Requests in progress',
+      registers: [registry],
+    })
   }
 
   private child(l: RequestLabels): { ok: Counter.Internal; latency: Histogram.Internal<string> } {
@@ -66,7 +102,14 @@ export class ServingMetrics {
   observe(labels: RequestLabels, status: number, seconds: number): void {
     const c = this.child(labels)
     if (status === 200) c.ok.inc()
-    else this.requests.inc({ model: labels.model, version: labels.version, variant: labels.variant, protocol: labels.protocol, code: String(status) })
+    else
+      this.requests.inc({
+        model: labels.model,
+        version: labels.version,
+        variant: labels.variant,
+        protocol: labels.protocol,
+        code: String(status),
+      })
     c.latency.observe(seconds)
   }
 
@@ -76,7 +119,13 @@ export class ServingMetrics {
   }
 
   shadow(labels: RequestLabels, outcome: 'ok' | 'error' | 'skipped'): void {
-    this.shadowRequests.inc({ model: labels.model, version: labels.version, variant: labels.variant, protocol: labels.protocol, outcome })
+    this.shadowRequests.inc({
+      model: labels.model,
+      version: labels.version,
+      variant: labels.variant,
+      protocol: labels.protocol,
+      outcome,
+    })
   }
 
   shedRequest(reason: 'concurrency' | 'draining'): void {

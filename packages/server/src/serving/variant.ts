@@ -5,11 +5,11 @@
  * is closed once its last in-flight request has finished, so a switch never fails a request.
  * Moving the alias back is the rollback.
  */
-import type { Label } from '@keel/ml'
+import { type Label } from '@keel/ml'
 import { type LoadedModel, type ModelInput, type ModelVersionRef, parseModelUri } from '@keel/sdk'
-import type { BatchingSpec, VariantSpec } from './deployment-spec.js'
+import { type BatchingSpec, type VariantSpec } from './deployment-spec.js'
 import { MicroBatcher } from './micro-batcher.js'
-import type { ModelShape } from './protocol/open-inference.js'
+import { type ModelShape } from './protocol/open-inference.js'
 
 /** Where models come from: the registry and the model loader (the SDK's, in production). */
 export interface ModelSource {
@@ -37,8 +37,17 @@ class Generation {
     batching: BatchingSpec | undefined,
   ) {
     if (batching !== undefined) {
-      this.batcher = new MicroBatcher<unknown>((input) => model.predict(input) as Promise<unknown[]>, batching.maxBatchSize, batching.maxWaitMs)
-      if (model.predictProba !== undefined) this.probaBatcher = new MicroBatcher((input) => model.predictProba!(input), batching.maxBatchSize, batching.maxWaitMs)
+      this.batcher = new MicroBatcher<unknown>(
+        (input) => model.predict(input) as Promise<unknown[]>,
+        batching.maxBatchSize,
+        batching.maxWaitMs,
+      )
+      if (model.predictProba !== undefined)
+        this.probaBatcher = new MicroBatcher(
+          (input) => model.predictProba!(input),
+          batching.maxBatchSize,
+          batching.maxWaitMs,
+        )
     }
   }
 

@@ -5,7 +5,10 @@ describe('parseStoreUri (read as MLflow and SQLAlchemy read it)', () => {
   it('reads three slashes as relative to the working directory and four as absolute', () => {
     expect(parseStoreUri('sqlite:///keel.db', '/work')).toEqual({ dialect: 'sqlite', path: '/work/keel.db' })
     expect(parseStoreUri('sqlite:///data/keel.db', '/work')).toEqual({ dialect: 'sqlite', path: '/work/data/keel.db' })
-    expect(parseStoreUri('sqlite:////var/lib/keel.db', '/work')).toEqual({ dialect: 'sqlite', path: '/var/lib/keel.db' })
+    expect(parseStoreUri('sqlite:////var/lib/keel.db', '/work')).toEqual({
+      dialect: 'sqlite',
+      path: '/var/lib/keel.db',
+    })
   })
   it('reads in-memory forms', () => {
     expect(parseStoreUri('sqlite://')).toEqual({ dialect: 'sqlite', path: ':memory:' })

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { Kysely, Migrator, SqliteDialect } from 'kysely'
 import { KeelError } from '@keel/contracts'
-import type { Database } from './database.js'
+import { type Database } from './database.js'
 import { dialectOps, type DialectOps } from './dialect.js'
 import { allMigrations } from './migrations/index.js'
 import { withStatementCache } from './statement-cache.js'
@@ -40,7 +40,9 @@ export function parseStoreUri(uri: string, cwd = process.cwd()): StoreLocation {
   if (scheme === 'postgresql' || scheme === 'postgres' || scheme.startsWith('postgresql+')) {
     return { dialect: 'postgres', url: uri }
   }
-  throw KeelError.invalid(`Unsupported backend store URI scheme '${scheme}': keel supports sqlite:// (postgresql:// is planned)`)
+  throw KeelError.invalid(
+    `Unsupported backend store URI scheme '${scheme}': keel supports sqlite:// (postgresql:// is planned)`,
+  )
 }
 
 export async function openDatabase(uri: string): Promise<SqlDatabase> {
@@ -74,8 +76,12 @@ async function migrate(db: Kysely<Database>, ops: DialectOps): Promise<void> {
   const { error, results } = await migrator.migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error) {
-    throw new KeelError('INTERNAL_ERROR', `Database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, {
-      cause: error,
-    })
+    throw new KeelError(
+      'INTERNAL_ERROR',
+      `Database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`,
+      {
+        cause: error,
+      },
+    )
   }
 }

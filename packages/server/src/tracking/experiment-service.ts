@@ -1,8 +1,14 @@
 import { KeelError, LIMITS, type Experiment, type Page, type Tag, type ViewType } from '@keel/contracts'
 import { EXPERIMENT_SEARCH, type Readable, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
 import { decodePageToken, toPage } from './page-token.js'
-import type { ExperimentKeys, TrackingStore } from './tracking-store.js'
-import { requireId, validateExperimentName, validateExperimentTag, validateMaxResults, validateUniqueKeys } from './validation.js'
+import { type ExperimentKeys, type TrackingStore } from './tracking-store.js'
+import {
+  requireId,
+  validateExperimentName,
+  validateExperimentTag,
+  validateMaxResults,
+  validateUniqueKeys,
+} from './validation.js'
 
 export interface ExperimentSearch {
   readonly filter?: string
@@ -41,7 +47,7 @@ export class ExperimentService {
     validateUniqueKeys(tags, 'tag')
     const root = this.defaultArtifactRoot.replace(/\/+$/, '')
     const location = options.artifactLocation
-    if (location !== undefined && location.includes('..')) {
+    if (location?.includes('..')) {
       throw KeelError.invalid(`Invalid artifact_location '${location}': it must not contain '..'`)
     }
     return this.store.experiments.create({
@@ -71,7 +77,11 @@ export class ExperimentService {
   }
 
   async search(query: ExperimentSearch): Promise<Page<Experiment>> {
-    const limit = validateMaxResults(query.maxResults, LIMITS.searchRunsDefaultMaxResults, LIMITS.searchExperimentsMaxResults)
+    const limit = validateMaxResults(
+      query.maxResults,
+      LIMITS.searchRunsDefaultMaxResults,
+      LIMITS.searchExperimentsMaxResults,
+    )
     const offset = decodePageToken(query.pageToken)
     const filter = restrictFilter(parseFilter(query.filter, EXPERIMENT_SEARCH), 'experiment_id', query.readable)
     if (filter === 'none') return { items: [] }

@@ -3,8 +3,8 @@
  * Like tracking-routes.ts, this file converts snake_case to entities and back, and nothing else.
  */
 import { fileInfoToWire, loggedModelToWire, trackingApi as api } from '@keel/contracts'
-import type { RpcRouter } from '../http/rpc.js'
-import type { LoggedModelService } from './logged-model-service.js'
+import { type RpcRouter } from '../http/rpc.js'
+import { type LoggedModelService } from './logged-model-service.js'
 
 export function mountLoggedModelRoutes(router: RpcRouter, service: LoggedModelService): void {
   router
@@ -20,7 +20,9 @@ export function mountLoggedModelRoutes(router: RpcRouter, service: LoggedModelSe
         }),
       ),
     }))
-    .add(api.finalizeLoggedModel, async (r) => ({ model: loggedModelToWire(await service.finalize(r.model_id, r.status)) }))
+    .add(api.finalizeLoggedModel, async (r) => ({
+      model: loggedModelToWire(await service.finalize(r.model_id, r.status)),
+    }))
     .add(api.getLoggedModel, async (r) => ({
       model: loggedModelToWire(await service.get(r.model_id, { allowDeleted: r.allow_deleted === true })),
     }))
@@ -50,7 +52,9 @@ export function mountLoggedModelRoutes(router: RpcRouter, service: LoggedModelSe
       }
     })
     // MLflow answers {} and its client ignores the body; the proto declares the model, so keel sends it.
-    .add(api.setLoggedModelTags, async (r) => ({ model: loggedModelToWire(await service.setTags(r.model_id, r.tags ?? [])) }))
+    .add(api.setLoggedModelTags, async (r) => ({
+      model: loggedModelToWire(await service.setTags(r.model_id, r.tags ?? [])),
+    }))
     .add(api.deleteLoggedModelTag, async (r) => (await service.deleteTag(r.model_id, r.tag_key), {}))
     .add(api.logLoggedModelParams, async (r) => (await service.logParams(r.model_id, r.params ?? []), {}))
     .add(api.listLoggedModelArtifacts, async (r) => {

@@ -18,8 +18,16 @@ import { LOGGED_MODEL_SEARCH, parseFilter, readableIds, type FilterExpr, type Re
 import { requireActiveExperiment } from './experiment-service.js'
 import { decodePageToken, toPage } from './page-token.js'
 import { generateRunName } from './run-names.js'
-import type { LoggedModelOrderByClause, TrackingStore } from './tracking-store.js'
-import { fitValue, requireId, validateKey, validateMaxResults, validateNoNul, validateUniqueKeys, validateUniqueParamKeys } from './validation.js'
+import { type LoggedModelOrderByClause, type TrackingStore } from './tracking-store.js'
+import {
+  fitValue,
+  requireId,
+  validateKey,
+  validateMaxResults,
+  validateNoNul,
+  validateUniqueKeys,
+  validateUniqueParamKeys,
+} from './validation.js'
 
 export interface NewLoggedModelRequest {
   readonly experimentId: string
@@ -183,7 +191,9 @@ function validateModelName(name: string): void {
     )
   }
   if (name.length > MODEL_NAME_MAX_LENGTH) {
-    throw KeelError.invalid(`Model name had length ${name.length}, which exceeded length limit of ${MODEL_NAME_MAX_LENGTH}`)
+    throw KeelError.invalid(
+      `Model name had length ${name.length}, which exceeded length limit of ${MODEL_NAME_MAX_LENGTH}`,
+    )
   }
 }
 

@@ -19,7 +19,7 @@ import { RUN_SEARCH, type Readable, parseFilter, parseOrderBy, readableIds } fro
 import { requireActiveExperiment } from './experiment-service.js'
 import { decodePageToken, toPage } from './page-token.js'
 import { generateRunName } from './run-names.js'
-import type { RunBatch, TrackingStore } from './tracking-store.js'
+import { type RunBatch, type TrackingStore } from './tracking-store.js'
 import {
   fitValue,
   validateBatchLimits,
@@ -74,7 +74,9 @@ export class RunService {
     if (request.runName) validateNoNul(request.runName, 'run_name')
     const tagName = tags.find((t) => t.key === RUN_NAME_TAG)?.value
     if (request.runName && tagName && request.runName !== tagName) {
-      throw KeelError.invalid(`Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${request.runName}', mlflow.runName='${tagName}').`)
+      throw KeelError.invalid(
+        `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='${request.runName}', mlflow.runName='${tagName}').`,
+      )
     }
     const name = request.runName || tagName || generateRunName()
     const userId = request.userId || tags.find((t) => t.key === USER_TAG)?.value || 'unknown'
@@ -105,7 +107,9 @@ export class RunService {
   async update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<RunInfo> {
     if (changes.runName !== undefined) validateNoNul(changes.runName, 'run_name')
     if (changes.endTime !== undefined && changes.endTime < 0) {
-      throw KeelError.invalid(`Invalid value ${changes.endTime} for parameter 'end_time' supplied: it must be non-negative`)
+      throw KeelError.invalid(
+        `Invalid value ${changes.endTime} for parameter 'end_time' supplied: it must be non-negative`,
+      )
     }
     return this.store.runs.update(runId, changes)
   }
@@ -149,7 +153,9 @@ export class RunService {
 
   async logInputs(runId: string, datasets: readonly DatasetInputRequest[], modelIds: readonly string[]): Promise<void> {
     if (datasets.length > LIMITS.datasetsPerLogInputs) {
-      throw KeelError.invalid(`Minimum number of datasets exceeded: at most ${LIMITS.datasetsPerLogInputs} per request, got ${datasets.length}`)
+      throw KeelError.invalid(
+        `Minimum number of datasets exceeded: at most ${LIMITS.datasetsPerLogInputs} per request, got ${datasets.length}`,
+      )
     }
     for (const { dataset, tags } of datasets) validateDatasetInput(dataset, tags)
     await this.store.runs.logInputs(runId, datasets, modelIds)
@@ -177,10 +183,17 @@ export class RunService {
     await this.setTag(runId, { key: LOG_MODEL_HISTORY_TAG, value: JSON.stringify(list) })
   }
 
-  async metricHistory(runId: string, key: string, options: { maxResults?: number; pageToken?: string }): Promise<Page<Metric>> {
+  async metricHistory(
+    runId: string,
+    key: string,
+    options: { maxResults?: number; pageToken?: string },
+  ): Promise<Page<Metric>> {
     await this.getInfo(runId)
     const offset = decodePageToken(options.pageToken)
-    const limit = options.maxResults === undefined ? Number.MAX_SAFE_INTEGER : validateMaxResults(options.maxResults, 0, Number.MAX_SAFE_INTEGER)
+    const limit =
+      options.maxResults === undefined
+        ? Number.MAX_SAFE_INTEGER
+        : validateMaxResults(options.maxResults, 0, Number.MAX_SAFE_INTEGER)
     const result = await this.store.runs.metricHistory(runId, key, { offset, limit: Math.min(limit, 1_000_000_000) })
     return toPage(result.items, offset, result.hasMore)
   }
@@ -193,7 +206,9 @@ export class RunService {
   ): Promise<Metric[]> {
     if (runIds.length === 0) throw KeelError.invalid("Missing value for required parameter 'run_ids'.")
     if (runIds.length > LIMITS.bulkHistoryMaxRuns) {
-      throw KeelError.invalid(`GetMetricHistoryBulkInterval request must specify at most ${LIMITS.bulkHistoryMaxRuns} run_ids. Received ${runIds.length} run_ids.`)
+      throw KeelError.invalid(
+        `GetMetricHistoryBulkInterval request must specify at most ${LIMITS.bulkHistoryMaxRuns} run_ids. Received ${runIds.length} run_ids.`,
+      )
     }
     const maxResults = validateMaxResults(range.maxResults, 320, LIMITS.metricHistoryMaxResults)
     const points = await this.store.runs.metricHistoryByStep(runIds, key, range)
@@ -260,7 +275,9 @@ function validateDatasetInput(dataset: Dataset, tags: readonly Tag[]): void {
   for (const t of tags) {
     validateNoNul(t.key, 'datasets.tags.key')
     if (t.key.length > LIMITS.inputTagKeyLength || t.value.length > LIMITS.inputTagValueLength) {
-      throw KeelError.invalid(`Dataset input tag '${t.key.slice(0, 40)}' exceeds the limits (key ${LIMITS.inputTagKeyLength}, value ${LIMITS.inputTagValueLength})`)
+      throw KeelError.invalid(
+        `Dataset input tag '${t.key.slice(0, 40)}' exceeds the limits (key ${LIMITS.inputTagKeyLength}, value ${LIMITS.inputTagValueLength})`,
+      )
     }
   }
 }

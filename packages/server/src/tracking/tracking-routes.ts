@@ -12,9 +12,9 @@ import {
   trackingApi as api,
   type Metric,
 } from '@keel/contracts'
-import type { RpcRouter } from '../http/rpc.js'
-import type { ExperimentService } from './experiment-service.js'
-import type { RunService } from './run-service.js'
+import { type RpcRouter } from '../http/rpc.js'
+import { type ExperimentService } from './experiment-service.js'
+import { type RunService } from './run-service.js'
 import { requireId } from './validation.js'
 
 export interface TrackingServices {
@@ -70,14 +70,20 @@ export function mountTrackingRoutes(router: RpcRouter, { experiments, runs, stor
           ...(r.max_results !== undefined ? { maxResults: r.max_results } : {}),
           ...(r.page_token ? { pageToken: r.page_token } : {}),
         })
-        return { experiments: page.items.map(experimentToWire), ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}) }
+        return {
+          experiments: page.items.map(experimentToWire),
+          ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+        }
       },
       { alsoGet: true },
     )
     .add(api.deleteExperiment, async (r) => (await experiments.delete(r.experiment_id), {}))
     .add(api.restoreExperiment, async (r) => (await experiments.restore(r.experiment_id), {}))
     .add(api.updateExperiment, async (r) => (await experiments.rename(r.experiment_id, r.new_name), {}))
-    .add(api.setExperimentTag, async (r) => (await experiments.setTag(r.experiment_id, { key: r.key, value: r.value }), {}))
+    .add(
+      api.setExperimentTag,
+      async (r) => (await experiments.setTag(r.experiment_id, { key: r.key, value: r.value }), {}),
+    )
     .add(api.deleteExperimentTag, async (r) => (await experiments.deleteTag(r.experiment_id, r.key), {}))
     .add(api.createRun, async (r) => ({
       run: runToWire(
@@ -143,19 +149,33 @@ export function mountTrackingRoutes(router: RpcRouter, { experiments, runs, stor
           ...(d.dataset.profile !== undefined ? { profile: d.dataset.profile } : {}),
         },
       }))
-      await runs.logInputs(r.run_id, datasets, (r.models ?? []).map((m) => m.model_id))
+      await runs.logInputs(
+        r.run_id,
+        datasets,
+        (r.models ?? []).map((m) => m.model_id),
+      )
       return {}
     })
-    .add(api.logOutputs, async (r) => (
-      await runs.logOutputs(r.run_id, (r.models ?? []).map((m) => ({ modelId: m.model_id, step: m.step }))), {}
-    ))
+    .add(
+      api.logOutputs,
+      async (r) => (
+        await runs.logOutputs(
+          r.run_id,
+          (r.models ?? []).map((m) => ({ modelId: m.model_id, step: m.step })),
+        ),
+        {}
+      ),
+    )
     .add(api.logModel, async (r) => (await runs.logModel(runIdOf(r), r.model_json), {}))
     .add(api.getMetricHistory, async (r) => {
       const page = await runs.metricHistory(runIdOf(r), r.metric_key, {
         ...(r.max_results !== undefined ? { maxResults: r.max_results } : {}),
         ...(r.page_token ? { pageToken: r.page_token } : {}),
       })
-      return { metrics: page.items.map(metricToWire), ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}) }
+      return {
+        metrics: page.items.map(metricToWire),
+        ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}),
+      }
     })
     .add(api.getMetricHistoryBulkInterval, async (r) => {
       const metrics = await runs.metricHistoryBulkInterval(r.run_ids, r.metric_key, {

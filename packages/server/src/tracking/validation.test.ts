@@ -11,7 +11,9 @@ import {
 } from './validation.js'
 
 const invalid = (fn: () => unknown, message: string | RegExp) =>
-  expect(fn).toThrow(expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(message) }))
+  expect(fn).toThrow(
+    expect.objectContaining({ code: 'INVALID_PARAMETER_VALUE', message: expect.stringMatching(message) }),
+  )
 
 describe('validateKey', () => {
   it.each(['acc', 'train/loss', 'a.b-c d:e', 'x'.repeat(250), 'déjà_vu'])('accepts %s', (key) => {
@@ -54,8 +56,20 @@ describe('batch limits', () => {
     invalid(() => validateBatchLimits(900, 100, 1), /at most 1000 total/)
   })
   it('refuses duplicate param keys in one request', () => {
-    expect(() => validateUniqueParamKeys([{ key: 'a', value: '1' }, { key: 'b', value: '1' }])).not.toThrow()
-    invalid(() => validateUniqueParamKeys([{ key: 'a', value: '1' }, { key: 'a', value: '1' }]), /Duplicate parameter keys .*'a'/)
+    expect(() =>
+      validateUniqueParamKeys([
+        { key: 'a', value: '1' },
+        { key: 'b', value: '1' },
+      ]),
+    ).not.toThrow()
+    invalid(
+      () =>
+        validateUniqueParamKeys([
+          { key: 'a', value: '1' },
+          { key: 'a', value: '1' },
+        ]),
+      /Duplicate parameter keys .*'a'/,
+    )
   })
 })
 
@@ -81,8 +95,10 @@ describe('page tokens', () => {
     expect(nextPageToken(100, 50, true)).toBe(encodePageToken(150))
     expect(nextPageToken(100, 50, false)).toBeUndefined()
   })
-  it.each(['garbage', encodePageToken(-1), Buffer.from('{"offset":"7"}').toString('base64url'), Buffer.from('[]').toString('base64url')])(
-    'refuses a token it did not make: %s',
-    (token) => invalid(() => decodePageToken(token), /Invalid page token/),
-  )
+  it.each([
+    'garbage',
+    encodePageToken(-1),
+    Buffer.from('{"offset":"7"}').toString('base64url'),
+    Buffer.from('[]').toString('base64url'),
+  ])('refuses a token it did not make: %s', (token) => invalid(() => decodePageToken(token), /Invalid page token/))
 })

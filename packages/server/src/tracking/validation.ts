@@ -10,7 +10,9 @@ const KEY_PATTERN = /^[/\p{L}\p{N}\p{M}_.\- :]*$/u
 export function validateKey(key: string, kind: 'metric' | 'param' | 'tag'): void {
   if (key.length === 0) throw KeelError.invalid(`Invalid ${kind} name: '' (a name cannot be empty)`)
   if (key.length > LIMITS.entityKeyLength) {
-    throw KeelError.invalid(`${kind} name '${key.slice(0, 40)}…' had length ${key.length}, which exceeded length limit of ${LIMITS.entityKeyLength}`)
+    throw KeelError.invalid(
+      `${kind} name '${key.slice(0, 40)}…' had length ${key.length}, which exceeded length limit of ${LIMITS.entityKeyLength}`,
+    )
   }
   if (!KEY_PATTERN.test(key)) {
     throw KeelError.invalid(
@@ -19,7 +21,9 @@ export function validateKey(key: string, kind: 'metric' | 'param' | 'tag'): void
     )
   }
   if (!isUniquePath(key)) {
-    throw KeelError.invalid(`Invalid value "${key}" for parameter 'key' supplied: Names cannot be a path that normalizes differently (such as '.', '..', 'a//b' or a leading '/')`)
+    throw KeelError.invalid(
+      `Invalid value "${key}" for parameter 'key' supplied: Names cannot be a path that normalizes differently (such as '.', '..', 'a//b' or a leading '/')`,
+    )
   }
 }
 
@@ -38,24 +42,35 @@ export function fitValue(value: string, limit: number): string {
 export function validateMetric(m: Metric): void {
   validateKey(m.key, 'metric')
   if (!Number.isSafeInteger(m.timestamp) || m.timestamp < 0) {
-    throw KeelError.invalid(`Metric '${m.key}' has an invalid timestamp ${m.timestamp}: expected a non-negative integer`)
+    throw KeelError.invalid(
+      `Metric '${m.key}' has an invalid timestamp ${m.timestamp}: expected a non-negative integer`,
+    )
   }
-  if (!Number.isSafeInteger(m.step)) throw KeelError.invalid(`Metric '${m.key}' has an invalid step ${m.step}: expected an integer`)
+  if (!Number.isSafeInteger(m.step))
+    throw KeelError.invalid(`Metric '${m.key}' has an invalid step ${m.step}: expected an integer`)
 }
 
 export function validateBatchLimits(metrics: number, params: number, tags: number): void {
   if (metrics > LIMITS.metricsPerBatch) {
-    throw KeelError.invalid(`A batch logging request can contain at most ${LIMITS.metricsPerBatch} metrics. Got ${metrics} metrics. Please split up metrics across multiple requests and try again.`)
+    throw KeelError.invalid(
+      `A batch logging request can contain at most ${LIMITS.metricsPerBatch} metrics. Got ${metrics} metrics. Please split up metrics across multiple requests and try again.`,
+    )
   }
   if (params > LIMITS.paramsPerBatch) {
-    throw KeelError.invalid(`A batch logging request can contain at most ${LIMITS.paramsPerBatch} params. Got ${params} params. Please split up params across multiple requests and try again.`)
+    throw KeelError.invalid(
+      `A batch logging request can contain at most ${LIMITS.paramsPerBatch} params. Got ${params} params. Please split up params across multiple requests and try again.`,
+    )
   }
   if (tags > LIMITS.tagsPerBatch) {
-    throw KeelError.invalid(`A batch logging request can contain at most ${LIMITS.tagsPerBatch} tags. Got ${tags} tags. Please split up tags across multiple requests and try again.`)
+    throw KeelError.invalid(
+      `A batch logging request can contain at most ${LIMITS.tagsPerBatch} tags. Got ${tags} tags. Please split up tags across multiple requests and try again.`,
+    )
   }
   const total = metrics + params + tags
   if (total > LIMITS.entitiesPerBatch) {
-    throw KeelError.invalid(`A batch logging request can contain at most ${LIMITS.entitiesPerBatch} total metrics, params and tags. Got ${total}. Please split up across multiple requests and try again.`)
+    throw KeelError.invalid(
+      `A batch logging request can contain at most ${LIMITS.entitiesPerBatch} total metrics, params and tags. Got ${total}. Please split up across multiple requests and try again.`,
+    )
   }
 }
 
@@ -69,7 +84,9 @@ export function validateUniqueKeys(items: readonly { readonly key: string }[], k
   for (const item of items) (seen.has(item.key) ? dupes : seen).add(item.key)
   if (dupes.size > 0) {
     const noun = kind === 'param' ? 'parameter' : 'tag'
-    throw KeelError.invalid(`Duplicate ${noun} keys have been submitted: [${[...dupes].map((d) => `'${d}'`).join(', ')}]. Please ensure the request contains only one ${kind} value per ${kind} key.`)
+    throw KeelError.invalid(
+      `Duplicate ${noun} keys have been submitted: [${[...dupes].map((d) => `'${d}'`).join(', ')}]. Please ensure the request contains only one ${kind} value per ${kind} key.`,
+    )
   }
 }
 
@@ -83,29 +100,38 @@ export function validateUniqueParamKeys(params: readonly KeyValue[]): void {
  */
 export function validateNoNul(value: string, field: string): void {
   if (value.includes('\0')) {
-    throw KeelError.invalid(`Invalid value for parameter '${field}': a name or key cannot contain the NUL character (\\u0000)`)
+    throw KeelError.invalid(
+      `Invalid value for parameter '${field}': a name or key cannot contain the NUL character (\\u0000)`,
+    )
   }
 }
 
 export function validateExperimentName(name: string, field = 'name'): void {
-  if (name.trim() === '') throw KeelError.invalid("Invalid experiment name: ''. An experiment name must be a non-empty string.")
+  if (name.trim() === '')
+    throw KeelError.invalid("Invalid experiment name: ''. An experiment name must be a non-empty string.")
   validateNoNul(name, field)
   if (name.length > LIMITS.experimentNameLength) {
-    throw KeelError.invalid(`Experiment name had length ${name.length}, which exceeded length limit of ${LIMITS.experimentNameLength}`)
+    throw KeelError.invalid(
+      `Experiment name had length ${name.length}, which exceeded length limit of ${LIMITS.experimentNameLength}`,
+    )
   }
 }
 
 export function validateExperimentTag(tag: KeyValue): void {
   validateKey(tag.key, 'tag')
   if (tag.value.length > LIMITS.experimentTagValueLength) {
-    throw KeelError.invalid(`Experiment tag '${tag.key}' value had length ${tag.value.length}, which exceeded length limit of ${LIMITS.experimentTagValueLength}`)
+    throw KeelError.invalid(
+      `Experiment tag '${tag.key}' value had length ${tag.value.length}, which exceeded length limit of ${LIMITS.experimentTagValueLength}`,
+    )
   }
 }
 
 export function validateMaxResults(value: number | undefined, fallback: number, max: number): number {
   if (value === undefined) return fallback
   if (!Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw KeelError.invalid(`Invalid value ${value} for parameter 'max_results' supplied. It must be between 1 and ${max}.`)
+    throw KeelError.invalid(
+      `Invalid value ${value} for parameter 'max_results' supplied. It must be between 1 and ${max}.`,
+    )
   }
   return value
 }
@@ -113,7 +139,9 @@ export function validateMaxResults(value: number | undefined, fallback: number, 
 /** `mlflow.runName` and friends are how MLflow clients name things; nothing else is reserved. */
 export function requireId(value: string | undefined, field: string): string {
   if (value === undefined || value === '') {
-    throw KeelError.invalid(`Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`)
+    throw KeelError.invalid(
+      `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`,
+    )
   }
   return value
 }

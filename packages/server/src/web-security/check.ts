@@ -14,7 +14,7 @@
  */
 import { isAllowedHost, parseHostHeader } from './hosts.js'
 import { type OriginGrant, grantOf, isOwnOrigin } from './origins.js'
-import type { WebSecurityPolicy } from './policy.js'
+import { type WebSecurityPolicy } from './policy.js'
 
 export interface RequestFacts {
   readonly method: string
@@ -63,9 +63,18 @@ export function securityHeaders(policy: WebSecurityPolicy): Header[] {
   return headers
 }
 
-export function checkRequest(policy: WebSecurityPolicy, surface: Surface, req: RequestFacts, base: readonly Header[] = securityHeaders(policy)): Verdict {
+export function checkRequest(
+  policy: WebSecurityPolicy,
+  surface: Surface,
+  req: RequestFacts,
+  base: readonly Header[] = securityHeaders(policy),
+): Verdict {
   const host = parseHostHeader(req.host)
-  if (!surface.hostExempt(req.path) && !policy.hosts.any && (host === undefined || !isAllowedHost(policy.hosts, host))) {
+  if (
+    !surface.hostExempt(req.path) &&
+    !policy.hosts.any &&
+    (host === undefined || !isAllowedHost(policy.hosts, host))
+  ) {
     return refuse('host', hostMessage(req.host), base)
   }
   const method = req.method.toUpperCase()
@@ -77,18 +86,30 @@ export function checkRequest(policy: WebSecurityPolicy, surface: Surface, req: R
   if (method === 'OPTIONS' && origin !== undefined && req.preflightMethod !== undefined) {
     if (own) return { action: 'preflight', headers }
     if (grant === undefined) {
-      return refuse('origin', `CORS preflight refused: origin ${quote(origin)} is not allowed to call this server (its operator can allow it with --cors-allowed-origins)`, base)
+      return refuse(
+        'origin',
+        `CORS preflight refused: origin ${quote(origin)} is not allowed to call this server (its operator can allow it with --cors-allowed-origins)`,
+        base,
+      )
     }
     return { action: 'preflight', headers: [...headers, ...preflightHeaders(req.preflightHeaders)] }
   }
   if (!STATE_CHANGING.has(method)) return { action: 'continue', headers }
 
   if (origin !== undefined && !own && grant === undefined) {
-    return refuse('origin', `Cross-origin request blocked: ${method} from origin ${quote(origin)}; this server accepts writes from its own pages and from the origins in --cors-allowed-origins`, base)
+    return refuse(
+      'origin',
+      `Cross-origin request blocked: ${method} from origin ${quote(origin)}; this server accepts writes from its own pages and from the origins in --cors-allowed-origins`,
+      base,
+    )
   }
   const site = req.fetchSite?.toLowerCase()
   if (origin === undefined && (site === 'cross-site' || site === 'same-site')) {
-    return refuse('origin', `Cross-site request blocked: ${method} sent by a page of another site (Sec-Fetch-Site: ${site})`, base)
+    return refuse(
+      'origin',
+      `Cross-site request blocked: ${method} sent by a page of another site (Sec-Fetch-Site: ${site})`,
+      base,
+    )
   }
   if (grant !== 'listed') {
     const type = mediaType(req.contentType)
@@ -114,7 +135,11 @@ export function mediaType(contentType: string | undefined): string {
 
 function corsHeaders(origin: string, grant: 'listed' | 'any'): Header[] {
   // `*` never carries credentials: a page allowed only by `*` cannot send this server's cookies or HTTP auth.
-  if (grant === 'any') return [['Access-Control-Allow-Origin', '*'], ['Access-Control-Expose-Headers', EXPOSE_HEADERS]]
+  if (grant === 'any')
+    return [
+      ['Access-Control-Allow-Origin', '*'],
+      ['Access-Control-Expose-Headers', EXPOSE_HEADERS],
+    ]
   return [
     ['Access-Control-Allow-Origin', origin],
     ['Access-Control-Allow-Credentials', 'true'],
@@ -140,7 +165,8 @@ function refuse(rule: Rule, message: string, headers: readonly Header[]): Verdic
 }
 
 function hostMessage(host: string | undefined): string {
-  if (host === undefined || host.trim() === '') return 'Missing Host header: this server answers only requests that name it'
+  if (host === undefined || host.trim() === '')
+    return 'Missing Host header: this server answers only requests that name it'
   return (
     `Invalid Host header ${quote(host)}: this server does not answer to that name ` +
     '(a guard against DNS rebinding); its operator can allow it with --allowed-hosts'
@@ -148,7 +174,10 @@ function hostMessage(host: string | undefined): string {
 }
 
 function typeMessage(method: string, contentType: string | undefined, others: readonly string[]): string {
-  const got = contentType === undefined || contentType.trim() === '' ? 'without a Content-Type' : `with Content-Type ${quote(contentType)}`
+  const got =
+    contentType === undefined || contentType.trim() === ''
+      ? 'without a Content-Type'
+      : `with Content-Type ${quote(contentType)}`
   const accepted = ['application/json', ...others.map((t) => (t === '' ? 'no body type' : t))].join(' or ')
   return (
     `Refused ${method} ${got}: a state-changing request must send ${accepted} ` +

@@ -55,7 +55,8 @@ export function isAllowedHost(allowed: AllowedHosts, host: HostHeader): boolean 
 export function invalidHostEntry(entry: string): string | undefined {
   const e = entry.trim()
   if (e === '') return 'an empty host name'
-  if (/[\s/?#@,]/.test(e) || /^[a-z][a-z0-9+.-]*:\/\//i.test(e)) return `'${e}' is not a host name (give names like keel.example.com, 10.0.0.5, [::1] or *.example.com, without a scheme or path)`
+  if (/[\s/?#@,]/.test(e) || /^[a-z][a-z0-9+.-]*:\/\//i.test(e))
+    return `'${e}' is not a host name (give names like keel.example.com, 10.0.0.5, [::1] or *.example.com, without a scheme or path)`
   return undefined
 }
 

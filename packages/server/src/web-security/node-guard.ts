@@ -2,14 +2,18 @@
  * The browser guard on a plain `node:http` server (the model server): the same verdicts as the
  * tracking server's Hono middleware.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
+import { type IncomingMessage, type ServerResponse } from 'node:http'
 import { type Surface, checkRequest, securityHeaders } from './check.js'
-import type { WebSecurityPolicy } from './policy.js'
+import { type WebSecurityPolicy } from './policy.js'
 
 /** Checks a request; answers it (403 or a preflight's 204) and returns false when it is not to be served. */
 export type NodeGuard = (req: IncomingMessage, res: ServerResponse) => boolean
 
-export function nodeGuard(policy: WebSecurityPolicy, surface: Surface, errorBody: (path: string, message: string) => string): NodeGuard {
+export function nodeGuard(
+  policy: WebSecurityPolicy,
+  surface: Surface,
+  errorBody: (path: string, message: string) => string,
+): NodeGuard {
   const base = securityHeaders(policy)
   return (req, res) => {
     const url = req.url ?? '/'

@@ -23,8 +23,10 @@ export function invalidOriginEntry(entry: string): string | undefined {
   const e = normaliseOriginEntry(entry)
   if (e === '*') return undefined
   if (e === '') return 'an empty origin'
-  if (e === 'null') return "'null' cannot be allowed: it is the origin of sandboxed frames and local files, shared by every page"
-  if (!ORIGIN.test(e)) return `'${entry.trim()}' is not an origin (give scheme://host[:port], e.g. https://app.example.com, without a path)`
+  if (e === 'null')
+    return "'null' cannot be allowed: it is the origin of sandboxed frames and local files, shared by every page"
+  if (!ORIGIN.test(e))
+    return `'${entry.trim()}' is not an origin (give scheme://host[:port], e.g. https://app.example.com, without a path)`
   return undefined
 }
 

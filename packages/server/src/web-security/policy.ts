@@ -4,7 +4,14 @@
  * each request.
  */
 import { hostname, networkInterfaces } from 'node:os'
-import { type AllowedHosts, LOCALHOST_NAMES, type Machine, compileAllowedHosts, defaultAllowedHosts, invalidHostEntry } from './hosts.js'
+import {
+  type AllowedHosts,
+  LOCALHOST_NAMES,
+  type Machine,
+  compileAllowedHosts,
+  defaultAllowedHosts,
+  invalidHostEntry,
+} from './hosts.js'
 import { type AllowedOrigins, compileAllowedOrigins, invalidOriginEntry } from './origins.js'
 
 /** `X-Frame-Options`: who may show the UI in a frame. `NONE` sends no header (any page may). */
@@ -32,8 +39,15 @@ export function localMachine(): Machine {
 }
 
 /** The policy of a server listening on `bindHost`. Throws with a readable message on a bad entry. */
-export function webSecurityPolicy(bindHost: string, options: WebSecurityOptions = {}, machine: Machine = localMachine()): WebSecurityPolicy {
-  const hosts = options.allowedHosts === undefined ? defaultAllowedHosts(bindHost, machine) : [...LOCALHOST_NAMES, ...options.allowedHosts]
+export function webSecurityPolicy(
+  bindHost: string,
+  options: WebSecurityOptions = {},
+  machine: Machine = localMachine(),
+): WebSecurityPolicy {
+  const hosts =
+    options.allowedHosts === undefined
+      ? defaultAllowedHosts(bindHost, machine)
+      : [...LOCALHOST_NAMES, ...options.allowedHosts]
   for (const entry of options.allowedHosts ?? []) {
     const problem = invalidHostEntry(entry)
     if (problem !== undefined) throw new Error(`--allowed-hosts: ${problem}`)

@@ -2,7 +2,7 @@
  * The two servers' surfaces for the browser guard: which paths health probes use, and which
  * bodies other than JSON a state-changing route takes.
  */
-import type { Surface } from './check.js'
+import { type Surface } from './check.js'
 
 const NO_TYPES: readonly string[] = []
 const NO_BODY: readonly string[] = ['']
@@ -34,5 +34,7 @@ export const MODEL_SERVER_SURFACE: Surface = {
 
 /** A refusal in the model server's protocols: Open Inference's `{error}`, else MLflow's `{error_code, message}`. */
 export function modelServerErrorBody(path: string, message: string): string {
-  return path === '/v2' || path.startsWith('/v2/') ? JSON.stringify({ error: message }) : JSON.stringify({ error_code: 'PERMISSION_DENIED', message })
+  return path === '/v2' || path.startsWith('/v2/')
+    ? JSON.stringify({ error: message })
+    : JSON.stringify({ error_code: 'PERMISSION_DENIED', message })
 }

@@ -88,7 +88,12 @@ export function forbiddenRange(address: string): string | undefined {
 }
 
 /** What an allow entry is: a CIDR, an address or a host name; undefined when it is none of them. */
-export function parseAllowEntry(entry: string): { kind: 'subnet'; network: string; prefix: number; family: 'ipv4' | 'ipv6' } | { kind: 'host'; host: string } | undefined {
+export function parseAllowEntry(
+  entry: string,
+):
+  | { kind: 'subnet'; network: string; prefix: number; family: 'ipv4' | 'ipv6' }
+  | { kind: 'host'; host: string }
+  | undefined {
   const slash = entry.indexOf('/')
   const address = (slash < 0 ? entry : entry.slice(0, slash)).replace(/^\[(.*)\]$/, '$1')
   const family = isIP(address)
@@ -99,7 +104,12 @@ export function parseAllowEntry(entry: string): { kind: 'subnet'; network: strin
     return { kind: 'subnet', network: address, prefix: Number(prefixText), family: family === 4 ? 'ipv4' : 'ipv6' }
   }
   const host = normalizeHost(entry)
-  if (slash >= 0 || host.length > 253 || !host.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label))) return undefined
+  if (
+    slash >= 0 ||
+    host.length > 253 ||
+    !host.split('.').every((label) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(label))
+  )
+    return undefined
   return { kind: 'host', host }
 }
 

@@ -6,8 +6,8 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import type { LookupFunction } from 'node:net'
-import type { AddressPolicy } from './address-policy.js'
+import { type LookupFunction } from 'node:net'
+import { type AddressPolicy } from './address-policy.js'
 import { checkTarget, systemResolver, type ResolvedAddress, type Resolver } from './webhook-target.js'
 
 export interface PostOptions {
@@ -29,12 +29,17 @@ export interface PostResult {
 /** A lookup that answers with the already checked addresses, whatever DNS says now. */
 function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
   return (_host, options, callback) => {
-    const usable = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses
+    const usable =
+      options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses
     if (usable.length === 0) {
       callback(Object.assign(new Error('no checked address of that family'), { code: 'ENOTFOUND' }), '', 0)
       return
     }
-    if (options.all) callback(null, usable.map((a) => ({ address: a.address, family: a.family })))
+    if (options.all)
+      callback(
+        null,
+        usable.map((a) => ({ address: a.address, family: a.family })),
+      )
     else callback(null, usable[0]!.address, usable[0]!.family)
   }
 }
@@ -63,7 +68,8 @@ export async function postJson(url: string, body: string, o: PostOptions): Promi
   const noAnswer = { error: `no answer within ${o.timeoutMs} ms` }
   const target = await timeout(o.timeoutMs, checkTarget(url, o.policy, o.resolve ?? systemResolver))
   if (target === 'timeout') return noAnswer
-  if (!target.ok) return target.unresolved ? { error: 'host not found' } : { error: `refused: ${target.reason}`, refused: true }
+  if (!target.ok)
+    return target.unresolved ? { error: 'host not found' } : { error: `refused: ${target.reason}`, refused: true }
   const left = Math.max(1, o.timeoutMs - (Date.now() - started))
   const send = target.url.protocol === 'https:' ? httpsRequest : httpRequest
   const options: RequestOptions = {

@@ -6,7 +6,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
-import type { AddressPolicy } from './address-policy.js'
+import { type AddressPolicy } from './address-policy.js'
 
 export interface ResolvedAddress {
   readonly address: string
@@ -35,18 +35,25 @@ export const hostOf = (url: URL) => url.hostname.replace(/^\[(.*)\]$/, '$1')
  * the operator allows as is, or else every address the name resolves to. `addresses` are the
  * checked ones to connect to (absent for a literal address or an allowed name).
  */
-export async function checkTarget(raw: string, policy: AddressPolicy, resolve: Resolver = systemResolver): Promise<TargetCheck> {
+export async function checkTarget(
+  raw: string,
+  policy: AddressPolicy,
+  resolve: Resolver = systemResolver,
+): Promise<TargetCheck> {
   let url: URL
   try {
     url = new URL(raw)
   } catch {
     return { ok: false, reason: `'${raw.slice(0, 200)}' is not a URL` }
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: `expected an http or https URL, not ${url.protocol.replace(/:$/, '')}` }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return { ok: false, reason: `expected an http or https URL, not ${url.protocol.replace(/:$/, '')}` }
   const host = hostOf(url)
   if (isIP(host) !== 0) {
     const refused = policy.refusal(host)
-    return refused === undefined ? { ok: true, url, host } : { ok: false, reason: `${host} is ${refused}; ${ALLOW_HINT}` }
+    return refused === undefined
+      ? { ok: true, url, host }
+      : { ok: false, reason: `${host} is ${refused}; ${ALLOW_HINT}` }
   }
   if (policy.hostAllowed(host)) return { ok: true, url, host }
   let addresses: readonly ResolvedAddress[]

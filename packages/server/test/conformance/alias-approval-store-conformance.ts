@@ -3,10 +3,10 @@
  * Every implementation calls `runAliasApprovalStoreConformance` with a factory for a fresh, empty
  * store and the registry store of the same database (the models, versions, aliases and events).
  */
-import type { RegistryEvent } from '@keel/contracts'
+import { type RegistryEvent } from '@keel/contracts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { AliasApprovalStore } from '../../src/registry/alias-approval-store.js'
-import type { Audit, RegistryStore } from '../../src/registry/registry-store.js'
+import { type AliasApprovalStore } from '../../src/registry/alias-approval-store.js'
+import { type Audit, type RegistryStore } from '../../src/registry/registry-store.js'
 import { refused } from './refused.js'
 
 export interface AliasApprovalStoreHandle {
@@ -16,25 +16,42 @@ export interface AliasApprovalStoreHandle {
   close(): Promise<void>
 }
 
-export function runAliasApprovalStoreConformance(options: { name: string; newStore: () => Promise<AliasApprovalStoreHandle> }): void {
+export function runAliasApprovalStoreConformance(options: {
+  name: string
+  newStore: () => Promise<AliasApprovalStoreHandle>
+}): void {
   describe(`AliasApprovalStore conformance: ${options.name}`, () => {
     let handle: AliasApprovalStoreHandle
     let store: AliasApprovalStore
     let registry: RegistryStore
     let clock: number
     /** A fresh audit stamp, one millisecond after the previous. */
-    const by = (actor: string, comment?: string): Audit => ({ actor, time: ++clock, ...(comment !== undefined && { comment }) })
+    const by = (actor: string, comment?: string): Audit => ({
+      actor,
+      time: ++clock,
+      ...(comment !== undefined && { comment }),
+    })
 
     /** A model with `versions` versions, `champion` on version 1. */
     async function model(name: string, versions = 2): Promise<void> {
       await registry.createModel({ name, tags: [] }, by('owner'))
       for (let i = 0; i < versions; i++) {
         const source = `mlflow-artifacts:/0/r${i}/artifacts/model`
-        await registry.createVersion({ name, source, storageLocation: source, tags: [], lineage: { source, datasets: [], params: [], metrics: [] } }, by('owner'))
+        await registry.createVersion(
+          {
+            name,
+            source,
+            storageLocation: source,
+            tags: [],
+            lineage: { source, datasets: [], params: [], metrics: [] },
+          },
+          by('owner'),
+        )
       }
       await registry.setAlias(name, 'champion', '1', by('owner'))
     }
-    const events = async (name: string): Promise<readonly RegistryEvent[]> => (await registry.searchEvents({ name, offset: 0, limit: 1000 })).items
+    const events = async (name: string): Promise<readonly RegistryEvent[]> =>
+      (await registry.searchEvents({ name, offset: 0, limit: 1000 })).items
     const aliasVersion = async (name: string, alias: string) => (await registry.getVersionByAlias(name, alias))?.version
 
     beforeEach(async () => {
@@ -50,13 +67,28 @@ export function runAliasApprovalStoreConformance(options: { name: string; newSto
 
     it('protects an alias of an existing model, changes and lists protections, unprotects once; each change an event', async () => {
       const p = await store.setProtection('fraud', 'champion', true, by('ann'))
-      expect(p).toEqual({ name: 'fraud', alias: 'champion', requireApproval: true, protectedBy: 'ann', protectedTime: clock })
+      expect(p).toEqual({
+        name: 'fraud',
+        alias: 'champion',
+        requireApproval: true,
+        protectedBy: 'ann',
+        protectedTime: clock,
+      })
       expect(await store.getProtection('fraud', 'champion')).toEqual(p)
       const changed = await store.setProtection('fraud', 'champion', false, by('bob'))
-      expect(changed).toEqual({ name: 'fraud', alias: 'champion', requireApproval: false, protectedBy: 'bob', protectedTime: clock })
+      expect(changed).toEqual({
+        name: 'fraud',
+        alias: 'champion',
+        requireApproval: false,
+        protectedBy: 'bob',
+        protectedTime: clock,
+      })
       // an alias not set yet may be protected ahead of time
       const later = await store.setProtection('fraud', 'backup', true, by('ann'))
-      expect((await store.listProtections('fraud')).sort((a, b) => a.alias.localeCompare(b.alias))).toEqual([later, changed])
+      expect((await store.listProtections('fraud')).sort((a, b) => a.alias.localeCompare(b.alias))).toEqual([
+        later,
+        changed,
+      ])
       expect(await store.listProtections('other')).toEqual([])
       expect(await store.getProtection('fraud', 'nope')).toBeUndefined()
       await refused(store.setProtection('ghost', 'champion', true, by('ann')), 'RESOURCE_DOES_NOT_EXIST', /ghost/)
@@ -65,7 +97,9 @@ export function runAliasApprovalStoreConformance(options: { name: string; newSto
       expect(await store.deleteProtection('fraud', 'champion', by('carol'))).toBe(false)
       expect(await store.deleteProtection('ghost', 'champion', by('carol'))).toBe(false)
       expect(await store.getProtection('fraud', 'champion')).toBeUndefined()
-      const trail = (await events('fraud')).filter((e) => e.kind === 'alias_protected' || e.kind === 'alias_unprotected').reverse()
+      const trail = (await events('fraud'))
+        .filter((e) => e.kind === 'alias_protected' || e.kind === 'alias_unprotected')
+        .reverse()
       expect(trail.map((e) => [e.kind, e.alias, e.actor])).toEqual([
         ['alias_protected', 'champion', 'ann'],
         ['alias_protected', 'champion', 'bob'],
@@ -79,12 +113,32 @@ export function runAliasApprovalStoreConformance(options: { name: string; newSto
 
     it('creates a pending request with its event; one pending request per alias; unknown models and versions refused', async () => {
       const r = await store.createRequest('fraud', 'champion', '2', by('ann', 'better recall'))
-      expect(r).toEqual({ requestId: r.requestId, name: 'fraud', alias: 'champion', version: '2', requestedBy: 'ann', requestedTime: clock, comment: 'better recall', status: 'pending' })
+      expect(r).toEqual({
+        requestId: r.requestId,
+        name: 'fraud',
+        alias: 'champion',
+        version: '2',
+        requestedBy: 'ann',
+        requestedTime: clock,
+        comment: 'better recall',
+        status: 'pending',
+      })
       expect(await store.getRequest(r.requestId)).toEqual(r)
       const [event] = (await events('fraud')).filter((e) => e.kind === 'alias_change_requested')
-      expect(event).toMatchObject({ actor: 'ann', alias: 'champion', version: '2', to: '2', requestId: r.requestId, comment: 'better recall' })
+      expect(event).toMatchObject({
+        actor: 'ann',
+        alias: 'champion',
+        version: '2',
+        to: '2',
+        requestId: r.requestId,
+        comment: 'better recall',
+      })
 
-      await refused(store.createRequest('fraud', 'champion', '1', by('bob')), 'INVALID_PARAMETER_VALUE', new RegExp(`#${r.requestId}.*pending`))
+      await refused(
+        store.createRequest('fraud', 'champion', '1', by('bob')),
+        'INVALID_PARAMETER_VALUE',
+        new RegExp(`#${r.requestId}.*pending`),
+      )
       const removal = await store.createRequest('fraud', 'backup', undefined, by('bob'))
       expect(removal).not.toHaveProperty('version')
       expect(removal).not.toHaveProperty('comment')
@@ -106,16 +160,26 @@ export function runAliasApprovalStoreConformance(options: { name: string; newSto
       const ids = (page: { items: readonly { requestId: string }[] }) => page.items.map((r) => r.requestId)
       expect(ids(await store.listRequests({ offset: 0, limit: 10 }))).toEqual([c.requestId, b.requestId, a.requestId])
       expect(ids(await store.listRequests({ name: 'fraud', offset: 0, limit: 10 }))).toEqual([c.requestId, a.requestId])
-      expect(ids(await store.listRequests({ status: 'pending', offset: 0, limit: 10 }))).toEqual([c.requestId, b.requestId])
-      expect(ids(await store.listRequests({ status: 'rejected', name: 'fraud', offset: 0, limit: 10 }))).toEqual([a.requestId])
+      expect(ids(await store.listRequests({ status: 'pending', offset: 0, limit: 10 }))).toEqual([
+        c.requestId,
+        b.requestId,
+      ])
+      expect(ids(await store.listRequests({ status: 'rejected', name: 'fraud', offset: 0, limit: 10 }))).toEqual([
+        a.requestId,
+      ])
       expect(ids(await store.listRequests({ status: 'approved', offset: 0, limit: 10 }))).toEqual([])
       const first = await store.listRequests({ offset: 0, limit: 2 })
       expect([ids(first), first.hasMore]).toEqual([[c.requestId, b.requestId], true])
       const second = await store.listRequests({ offset: 2, limit: 2 })
       expect([ids(second), second.hasMore]).toEqual([[a.requestId], false])
       // restricted to the models the caller may read
-      expect(ids(await store.listRequests({ readable: { only: ['churn'], except: [] }, offset: 0, limit: 10 }))).toEqual([b.requestId])
-      expect(ids(await store.listRequests({ readable: { except: ['churn'] }, offset: 0, limit: 10 }))).toEqual([c.requestId, a.requestId])
+      expect(
+        ids(await store.listRequests({ readable: { only: ['churn'], except: [] }, offset: 0, limit: 10 })),
+      ).toEqual([b.requestId])
+      expect(ids(await store.listRequests({ readable: { except: ['churn'] }, offset: 0, limit: 10 }))).toEqual([
+        c.requestId,
+        a.requestId,
+      ])
       expect(ids(await store.listRequests({ readable: { only: [], except: [] }, offset: 0, limit: 10 }))).toEqual([])
     })
 
@@ -125,11 +189,23 @@ export function runAliasApprovalStoreConformance(options: { name: string; newSto
       await store.setProtection('fraud', 'champion', true, by('owner'))
       const r = await store.createRequest('fraud', 'champion', '2', by('ann', 'better recall'))
       const approved = await store.decideRequest(r.requestId, 'approved', by('bob', 'looks good'))
-      expect(approved).toEqual({ ...r, status: 'approved', decidedBy: 'bob', decidedTime: clock, decisionComment: 'looks good' })
+      expect(approved).toEqual({
+        ...r,
+        status: 'approved',
+        decidedBy: 'bob',
+        decidedTime: clock,
+        decisionComment: 'looks good',
+      })
       expect(await store.getRequest(r.requestId)).toEqual(approved)
       expect(await aliasVersion('fraud', 'champion')).toBe('2')
       const trail = await events('fraud')
-      expect(trail.find((e) => e.kind === 'alias_change_approved')).toMatchObject({ actor: 'bob', alias: 'champion', version: '2', requestId: r.requestId, comment: 'looks good' })
+      expect(trail.find((e) => e.kind === 'alias_change_approved')).toMatchObject({
+        actor: 'bob',
+        alias: 'champion',
+        version: '2',
+        requestId: r.requestId,
+        comment: 'looks good',
+      })
       const move = trail.find((e) => e.kind === 'alias_set' && e.requestId === r.requestId)
       expect(move).toMatchObject({ actor: 'bob', alias: 'champion', from: '1', to: '2', timestamp: clock })
       expect(move?.comment).toContain('ann')
@@ -145,15 +221,29 @@ export function runAliasApprovalStoreConformance(options: { name: string; newSto
       const removal = await store.createRequest('fraud', 'champion', undefined, by('ann'))
       await store.decideRequest(removal.requestId, 'approved', by('bob'))
       expect(await aliasVersion('fraud', 'champion')).toBeUndefined()
-      expect((await events('fraud')).find((e) => e.kind === 'alias_deleted')).toMatchObject({ alias: 'champion', from: '1', requestId: removal.requestId })
+      expect((await events('fraud')).find((e) => e.kind === 'alias_deleted')).toMatchObject({
+        alias: 'champion',
+        from: '1',
+        requestId: removal.requestId,
+      })
 
       await registry.setAlias('fraud', 'champion', '1', by('owner'))
       const rejected = await store.createRequest('fraud', 'champion', '2', by('ann'))
-      expect(await store.decideRequest(rejected.requestId, 'rejected', by('bob', 'not yet'))).toMatchObject({ status: 'rejected', decidedBy: 'bob', decisionComment: 'not yet' })
+      expect(await store.decideRequest(rejected.requestId, 'rejected', by('bob', 'not yet'))).toMatchObject({
+        status: 'rejected',
+        decidedBy: 'bob',
+        decisionComment: 'not yet',
+      })
       const cancelled = await store.createRequest('fraud', 'champion', '2', by('ann'))
-      expect(await store.decideRequest(cancelled.requestId, 'cancelled', by('ann'))).toMatchObject({ status: 'cancelled', decidedBy: 'ann' })
+      expect(await store.decideRequest(cancelled.requestId, 'cancelled', by('ann'))).toMatchObject({
+        status: 'cancelled',
+        decidedBy: 'ann',
+      })
       expect(await aliasVersion('fraud', 'champion')).toBe('1')
-      const kinds = (await events('fraud')).filter((e) => e.requestId !== undefined).map((e) => `${e.kind}#${e.requestId}`).reverse()
+      const kinds = (await events('fraud'))
+        .filter((e) => e.requestId !== undefined)
+        .map((e) => `${e.kind}#${e.requestId}`)
+        .reverse()
       expect(kinds).toEqual([
         `alias_change_requested#${removal.requestId}`,
         `alias_change_approved#${removal.requestId}`,
@@ -163,7 +253,11 @@ export function runAliasApprovalStoreConformance(options: { name: string; newSto
         `alias_change_requested#${cancelled.requestId}`,
         `alias_change_cancelled#${cancelled.requestId}`,
       ])
-      await refused(store.decideRequest(cancelled.requestId, 'approved', by('bob')), 'INVALID_PARAMETER_VALUE', /cancelled/)
+      await refused(
+        store.decideRequest(cancelled.requestId, 'approved', by('bob')),
+        'INVALID_PARAMETER_VALUE',
+        /cancelled/,
+      )
       await refused(store.decideRequest('999999', 'approved', by('bob')), 'RESOURCE_DOES_NOT_EXIST')
       await refused(store.decideRequest('nope', 'approved', by('bob')), 'RESOURCE_DOES_NOT_EXIST')
     })

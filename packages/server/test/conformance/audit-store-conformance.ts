@@ -5,7 +5,7 @@
  * UPDATE and DELETE statements); the log is append-only, so both must be refused.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { AuditEntry, AuditRecord, AuditStore } from '../../src/auth/audit-log.js'
+import { type AuditEntry, type AuditRecord, type AuditStore } from '../../src/auth/audit-log.js'
 
 export interface AuditStoreHandle {
   readonly store: AuditStore
@@ -53,7 +53,14 @@ export function runAuditStoreConformance(options: { name: string; newStore: () =
       expect(await store.search({ limit: 10 })).toEqual([])
       const written = [
         entry(1),
-        entry(2, { actor: 'bob', authenticated: false, address: '::1', method: 'DELETE', status: 403, resource: undefined }),
+        entry(2, {
+          actor: 'bob',
+          authenticated: false,
+          address: '::1',
+          method: 'DELETE',
+          status: 403,
+          resource: undefined,
+        }),
         entry(3, { status: 401, requestId: '' }),
       ]
       for (const e of written) await store.append(e)
@@ -78,7 +85,11 @@ export function runAuditStoreConformance(options: { name: string; newStore: () =
       const ids = (records: readonly AuditRecord[]) => records.map((r) => r.requestId)
       expect(ids(await store.search({ actor: 'bob', limit: 100 }))).toEqual(['req-2', 'req-4', 'req-6'])
       expect(await store.search({ actor: 'Bob', limit: 100 })).toEqual([])
-      expect(ids(await store.search({ startTime: T0 + 2000, endTime: T0 + 5000, limit: 100 }))).toEqual(['req-2', 'req-3', 'req-4'])
+      expect(ids(await store.search({ startTime: T0 + 2000, endTime: T0 + 5000, limit: 100 }))).toEqual([
+        'req-2',
+        'req-3',
+        'req-4',
+      ])
       expect(ids(await store.search({ actor: 'ann', startTime: T0 + 2000, limit: 100 }))).toEqual(['req-3', 'req-5'])
       expect(ids(await store.search({ endTime: T0 + 1000, limit: 100 }))).toEqual([])
       expect(ids(await store.search({ limit: 2 }))).toEqual(['req-1', 'req-2'])
@@ -97,7 +108,12 @@ export function runAuditStoreConformance(options: { name: string; newStore: () =
     })
 
     it('round-trips resource maps and unicode actors', async () => {
-      const resource = { registered_model: 'fraud/détecteur "v2"', alias: 'champion', user: '山田', 'key with spaces': '{"not": "json"}' }
+      const resource = {
+        registered_model: 'fraud/détecteur "v2"',
+        alias: 'champion',
+        user: '山田',
+        'key with spaces': '{"not": "json"}',
+      }
       await store.append(entry(1, { actor: 'zoë', resource }))
       await store.append(entry(2, { actor: '山田太郎', resource: {} }))
       await store.append(entry(3, { actor: '🦄 admin', path: '/api/2.0/mlflow/registered-models/rename?x=ü' }))

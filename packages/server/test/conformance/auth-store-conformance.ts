@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_WORKSPACE, type AuthStore, type StoredToken, type StoredUser } from '../../src/auth/auth-store.js'
-import type { Grant } from '../../src/auth/permissions.js'
+import { type Grant } from '../../src/auth/permissions.js'
 import { refused } from './refused.js'
 
 export interface AuthStoreHandle {
@@ -26,7 +26,8 @@ const token = (tokenId: string, userId: number, over: Partial<StoredToken> = {})
   ...over,
 })
 
-const sorted = (grants: readonly Grant[]) => [...grants].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
+const sorted = (grants: readonly Grant[]) =>
+  [...grants].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))
 
 export function runAuthStoreConformance(options: { name: string; newStore: () => Promise<AuthStoreHandle> }): void {
   describe(`AuthStore conformance: ${options.name}`, () => {
@@ -62,8 +63,15 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
 
     it('updates a password hash and the admin flag; an unknown user is RESOURCE_DOES_NOT_EXIST', async () => {
       expect(await store.updateUser('ann', { passwordHash: 'hash-2' })).toEqual({ ...ann, passwordHash: 'hash-2' })
-      expect(await store.updateUser('ann', { isAdmin: true })).toEqual({ ...ann, passwordHash: 'hash-2', isAdmin: true })
-      expect(await store.updateUser('ann', { isAdmin: false, passwordHash: 'hash-3' })).toEqual({ ...ann, passwordHash: 'hash-3' })
+      expect(await store.updateUser('ann', { isAdmin: true })).toEqual({
+        ...ann,
+        passwordHash: 'hash-2',
+        isAdmin: true,
+      })
+      expect(await store.updateUser('ann', { isAdmin: false, passwordHash: 'hash-3' })).toEqual({
+        ...ann,
+        passwordHash: 'hash-3',
+      })
       expect(await store.getUser('ann')).toEqual({ ...ann, passwordHash: 'hash-3' })
       expect(await store.getUser('bob')).toEqual(bob)
       await refused(store.updateUser('nobody', { isAdmin: true }), 'RESOURCE_DOES_NOT_EXIST')
@@ -109,14 +117,21 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
 
     it('creates roles unique per workspace, lists them by workspace without the hidden per-user roles', async () => {
       const readers = await store.createRole('readers', DEFAULT_WORKSPACE, 'may read')
-      expect(readers).toEqual({ id: readers.id, name: 'readers', workspace: DEFAULT_WORKSPACE, description: 'may read', permissions: [] })
+      expect(readers).toEqual({
+        id: readers.id,
+        name: 'readers',
+        workspace: DEFAULT_WORKSPACE,
+        description: 'may read',
+        permissions: [],
+      })
       expect(await store.getRole(readers.id)).toEqual(readers)
       expect(await store.getRole(readers.id + 1000)).toBeUndefined()
       await refused(store.createRole('readers', DEFAULT_WORKSPACE, null), 'RESOURCE_ALREADY_EXISTS', /readers/)
       const elsewhere = await store.createRole('readers', 'team-b', null)
       // a direct grant creates ann's hidden role, which no listing shows
       await store.grantUserPermission(ann.id, 'experiment', '1', 'READ')
-      const names = (roles: readonly { name: string; workspace: string }[]) => roles.map((r) => `${r.workspace}/${r.name}`).sort()
+      const names = (roles: readonly { name: string; workspace: string }[]) =>
+        roles.map((r) => `${r.workspace}/${r.name}`).sort()
       expect(names(await store.listRoles())).toEqual(['default/readers', 'team-b/readers'])
       expect(await store.listRoles([DEFAULT_WORKSPACE])).toEqual([readers])
       expect(await store.listRoles(['team-b', 'nowhere'])).toEqual([elsewhere])
@@ -153,7 +168,13 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
     it("adds, reads, updates and removes a role's permissions; a second grant on one type and pattern is refused", async () => {
       const role = await store.createRole('r', DEFAULT_WORKSPACE, null)
       const p = await store.addRolePermission(role.id, 'experiment', '7', 'READ')
-      expect(p).toEqual({ id: p.id, roleId: role.id, resourceType: 'experiment', resourcePattern: '7', permission: 'READ' })
+      expect(p).toEqual({
+        id: p.id,
+        roleId: role.id,
+        resourceType: 'experiment',
+        resourcePattern: '7',
+        permission: 'READ',
+      })
       expect(await store.getRolePermission(p.id)).toEqual(p)
       await refused(store.addRolePermission(role.id, 'experiment', '7', 'EDIT'), 'RESOURCE_ALREADY_EXISTS')
       const other = await store.addRolePermission(role.id, 'registered_model', '7', 'DENY')
@@ -198,7 +219,9 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
       expect(await store.revokeUserPermission(ann.id, 'experiment', '1')).toBe(false)
       await store.grantUserPermission(ann.id, 'experiment', '1', 'READ')
       await refused(store.grantUserPermission(ann.id, 'experiment', '1', 'EDIT'), 'RESOURCE_ALREADY_EXISTS')
-      expect(await store.listGrants(ann.id, ['experiment'])).toEqual([{ resourceType: 'experiment', resourcePattern: '1', permission: 'READ' }])
+      expect(await store.listGrants(ann.id, ['experiment'])).toEqual([
+        { resourceType: 'experiment', resourcePattern: '1', permission: 'READ' },
+      ])
       await store.grantUserPermission(ann.id, 'experiment', '1', 'MANAGE', true)
       await store.grantUserPermission(ann.id, 'experiment', '2', 'DENY', true)
       expect(sorted(await store.listGrants(ann.id, ['experiment']))).toEqual(
@@ -210,9 +233,14 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
       expect(await store.revokeUserPermission(ann.id, 'experiment', '1')).toBe(true)
       expect(await store.revokeUserPermission(ann.id, 'experiment', '1')).toBe(false)
       expect(await store.revokeUserPermission(ann.id, 'registered_model', '2')).toBe(false)
-      expect(await store.listGrants(ann.id, ['experiment'])).toEqual([{ resourceType: 'experiment', resourcePattern: '2', permission: 'DENY' }])
+      expect(await store.listGrants(ann.id, ['experiment'])).toEqual([
+        { resourceType: 'experiment', resourcePattern: '2', permission: 'DENY' },
+      ])
       expect(await store.listGrants(bob.id, ['experiment'])).toEqual([])
-      await refused(store.grantUserPermission(ann.id + bob.id + 100, 'experiment', '1', 'READ'), 'RESOURCE_DOES_NOT_EXIST')
+      await refused(
+        store.grantUserPermission(ann.id + bob.id + 100, 'experiment', '1', 'READ'),
+        'RESOURCE_DOES_NOT_EXIST',
+      )
     })
 
     it('a direct grant holds even after the hidden role was unassigned (it is assigned again)', async () => {
@@ -233,15 +261,24 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
       await store.grantUserPermission(ann.id, 'registered_model', 'other', 'USE')
 
       await store.renameGrantsForResource('registered_model', 'old', 'new')
-      const patterns = async (userId: number) => (await store.listGrants(userId, ['registered_model', 'experiment'])).map((g) => `${g.resourceType}:${g.resourcePattern}:${g.permission}`).sort()
-      expect(await patterns(ann.id)).toEqual(['experiment:old:EDIT', 'registered_model:new:MANAGE', 'registered_model:other:USE'])
+      const patterns = async (userId: number) =>
+        (await store.listGrants(userId, ['registered_model', 'experiment']))
+          .map((g) => `${g.resourceType}:${g.resourcePattern}:${g.permission}`)
+          .sort()
+      expect(await patterns(ann.id)).toEqual([
+        'experiment:old:EDIT',
+        'registered_model:new:MANAGE',
+        'registered_model:other:USE',
+      ])
       expect(await patterns(bob.id)).toEqual(['registered_model:new:EDIT', 'registered_model:old:READ'])
 
       await store.deleteGrantsForResource('registered_model', 'new')
       expect(await patterns(ann.id)).toEqual(['experiment:old:EDIT', 'registered_model:other:USE'])
       expect(await patterns(bob.id)).toEqual(['registered_model:old:READ'])
       await store.deleteGrantsForResource('registered_model', 'old')
-      expect((await store.getRole(role.id))?.permissions).toMatchObject([{ resourcePattern: 'old', permission: 'READ' }])
+      expect((await store.getRole(role.id))?.permissions).toMatchObject([
+        { resourcePattern: 'old', permission: 'READ' },
+      ])
       // nothing of ann's is left on the deleted name
       expect(await store.revokeUserPermission(ann.id, 'registered_model', 'new')).toBe(false)
     })
@@ -251,7 +288,8 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
       await store.grantUserPermission(ann.id, 'registered_model', 'new', 'READ') // granted while no model had the name
       await store.grantUserPermission(bob.id, 'registered_model', 'new', 'EDIT') // bob held nothing on 'old'
       await store.renameGrantsForResource('registered_model', 'old', 'new')
-      const on = async (userId: number) => (await store.listGrants(userId, ['registered_model'])).map((g) => `${g.resourcePattern}:${g.permission}`).sort()
+      const on = async (userId: number) =>
+        (await store.listGrants(userId, ['registered_model'])).map((g) => `${g.resourcePattern}:${g.permission}`).sort()
       expect(await on(ann.id)).toEqual(['new:MANAGE'])
       expect(await on(bob.id)).toEqual(['new:EDIT'])
     })
@@ -270,10 +308,11 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
         { username: 'bob', roleName: undefined, resourcePattern: 'fraud', permission: 'USE' },
       ])
       await store.grantUserPermission(bob.id, 'registered_model', 'fraud', 'EDIT', true) // replaced in one write
-      expect((await store.listResourceGrants('registered_model', 'fraud')).filter((g) => g.roleName === undefined).map((g) => `${g.username}:${g.permission}`)).toEqual([
-        'ann:MANAGE',
-        'bob:EDIT',
-      ])
+      expect(
+        (await store.listResourceGrants('registered_model', 'fraud'))
+          .filter((g) => g.roleName === undefined)
+          .map((g) => `${g.username}:${g.permission}`),
+      ).toEqual(['ann:MANAGE', 'bob:EDIT'])
       expect(await store.listResourceGrants('registered_model', 'nothing-here')).toEqual([
         { username: 'bob', roleName: 'model-team', resourcePattern: '*', permission: 'READ' },
       ])
@@ -304,7 +343,11 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
         ]),
       )
       expect(sorted(await store.listGrants(ann.id, ['registered_model', 'deployment']))).toEqual(
-        sorted([...ws, { resourceType: 'registered_model', resourcePattern: 'm', permission: 'MANAGE' }, { resourceType: 'deployment', resourcePattern: 'iris', permission: 'USE' }]),
+        sorted([
+          ...ws,
+          { resourceType: 'registered_model', resourcePattern: 'm', permission: 'MANAGE' },
+          { resourceType: 'deployment', resourcePattern: 'iris', permission: 'USE' },
+        ]),
       )
       expect(sorted(await store.listGrants(ann.id, []))).toEqual(sorted(ws))
       expect(await store.listGrants(bob.id, ['experiment', 'registered_model', 'deployment'])).toEqual([])
@@ -317,7 +360,11 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
       await store.createToken(token('t2', ann.id, { createdTime: T0 + 2, name: 'ci 🚀' }))
       await store.createToken(token('s1', ann.id, { kind: 'session', name: 'browser' }))
       await store.createToken(token('t3', bob.id))
-      expect(await store.getToken('t2')).toEqual({ ...token('t2', ann.id, { createdTime: T0 + 2, name: 'ci 🚀' }), lastUsedTime: null, revokedTime: null })
+      expect(await store.getToken('t2')).toEqual({
+        ...token('t2', ann.id, { createdTime: T0 + 2, name: 'ci 🚀' }),
+        lastUsedTime: null,
+        revokedTime: null,
+      })
       expect(await store.getToken('nope')).toBeUndefined()
       expect((await store.listTokens(ann.id, 'token')).map((t) => t.tokenId).sort()).toEqual(['t1', 't2'])
       expect((await store.listTokens(ann.id, 'session')).map((t) => t.tokenId)).toEqual(['s1'])

@@ -2,9 +2,9 @@
  * The contract of MonitorStore (src/monitoring/live/monitor-store.ts) as executable tests. Every
  * implementation calls `runMonitorStoreConformance` with a factory for a fresh, empty store.
  */
-import type { Monitor, MonitorAlert } from '@keel/contracts'
+import { type Monitor, type MonitorAlert } from '@keel/contracts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { MonitorStore, StoredWindow } from '../../src/monitoring/live/monitor-store.js'
+import { type MonitorStore, type StoredWindow } from '../../src/monitoring/live/monitor-store.js'
 
 export interface MonitorStoreHandle {
   readonly store: MonitorStore
@@ -44,8 +44,13 @@ export function window(monitorId: string, windowId: number): StoredWindow {
     datasetDrift: windowId % 2 === 0,
     driftShare: 0.25,
     driftedColumns: ['x'],
-    columns: [{ column: 'x', featureType: 'num', test: 'ks', statistic: 0.3, score: 0.01, threshold: 0.05, drifted: true }],
-    quality: { findings: [{ check: 'null_share', column: 'x', severity: 'warning', message: 'x is 10% missing', value: 0.1 }], nullShares: { x: 0.1 } },
+    columns: [
+      { column: 'x', featureType: 'num', test: 'ks', statistic: 0.3, score: 0.01, threshold: 0.05, drifted: true },
+    ],
+    quality: {
+      findings: [{ check: 'null_share', column: 'x', severity: 'warning', message: 'x is 10% missing', value: 0.1 }],
+      nullShares: { x: 0.1 },
+    },
     histograms: { x: { kind: 'numeric', edges: [0, 1, 2], reference: [3, 4], current: [5, 6] } },
     createdMs: start + 2000,
     after: { timestampMs: start - 1, seq: windowId * 10 },
@@ -54,10 +59,24 @@ export function window(monitorId: string, windowId: number): StoredWindow {
 }
 
 export function alert(monitorId: string, windowId: number, ruleId = 'r1', firedMs = T0 + windowId): MonitorAlert {
-  return { alertId: `${monitorId}-${ruleId}-${windowId}`, monitorId, deployment: 'iris', ruleId, windowId, firedMs, kind: 'drift_share', message: 'drifted', value: 0.5, threshold: 0.3 }
+  return {
+    alertId: `${monitorId}-${ruleId}-${windowId}`,
+    monitorId,
+    deployment: 'iris',
+    ruleId,
+    windowId,
+    firedMs,
+    kind: 'drift_share',
+    message: 'drifted',
+    value: 0.5,
+    threshold: 0.3,
+  }
 }
 
-export function runMonitorStoreConformance(options: { name: string; newStore: () => Promise<MonitorStoreHandle> }): void {
+export function runMonitorStoreConformance(options: {
+  name: string
+  newStore: () => Promise<MonitorStoreHandle>
+}): void {
   describe(`MonitorStore conformance: ${options.name}`, () => {
     let handle: MonitorStoreHandle
     let store: MonitorStore
@@ -75,7 +94,9 @@ export function runMonitorStoreConformance(options: { name: string; newStore: ()
       expect(await store.getMonitor('nope')).toBeUndefined()
       expect((await store.listMonitors()).map((m) => m.monitorId)).toEqual(['c', 'b', 'a'])
       expect((await store.listMonitors('iris')).map((m) => m.monitorId)).toEqual(['c', 'b'])
-      await expect(store.createMonitor(monitor('d', { name: 'm-b' }))).rejects.toMatchObject({ code: 'RESOURCE_ALREADY_EXISTS' })
+      await expect(store.createMonitor(monitor('d', { name: 'm-b' }))).rejects.toMatchObject({
+        code: 'RESOURCE_ALREADY_EXISTS',
+      })
       await store.createMonitor(monitor('e', { name: 'm-b', deployment: 'other' }))
     })
 
@@ -84,7 +105,12 @@ export function runMonitorStoreConformance(options: { name: string; newStore: ()
       await store.appendWindow(window('a', 1), [])
       await store.updateMonitor(monitor('a', { status: 'paused', driftShare: 0.2, updatedMs: T0 + 5 }))
       await store.setLastError('a', 'cannot read the reference')
-      expect(await store.getMonitor('a')).toEqual({ ...monitor('a', { status: 'paused', driftShare: 0.2, updatedMs: T0 + 5 }), lastWindowId: 1, lastWindowEndMs: window('a', 1).endMs, lastError: 'cannot read the reference' })
+      expect(await store.getMonitor('a')).toEqual({
+        ...monitor('a', { status: 'paused', driftShare: 0.2, updatedMs: T0 + 5 }),
+        lastWindowId: 1,
+        lastWindowEndMs: window('a', 1).endMs,
+        lastError: 'cannot read the reference',
+      })
       await store.setLastError('a', undefined)
       expect((await store.getMonitor('a'))!.lastError).toBeUndefined()
     })
@@ -114,13 +140,23 @@ export function runMonitorStoreConformance(options: { name: string; newStore: ()
       const page = await store.listWindows({ monitorId: 'a', limit: 2, afterWindowId: 2 })
       expect(page.items.map((w) => w.windowId)).toEqual([3, 4])
       expect(page.hasMore).toBe(true)
-      const timed = await store.listWindows({ monitorId: 'a', startTime: window('a', 2).startMs, endTime: window('a', 4).startMs, limit: 10 })
+      const timed = await store.listWindows({
+        monitorId: 'a',
+        startTime: window('a', 2).startMs,
+        endTime: window('a', 4).startMs,
+        limit: 10,
+      })
       expect(timed.items.map((w) => w.windowId)).toEqual([2, 3])
     })
 
     it('keeps a window’s profile JSON, read only when asked for; a window without one has none', async () => {
       await store.createMonitor(monitor('a'))
-      const profile = JSON.stringify({ kind: 'dataset_profile', v: 1, rows: 2, columns: { x: { note: 'é'.repeat(50_000) } } })
+      const profile = JSON.stringify({
+        kind: 'dataset_profile',
+        v: 1,
+        rows: 2,
+        columns: { x: { note: 'é'.repeat(50_000) } },
+      })
       await store.appendWindow({ ...window('a', 1), profile }, [])
       await store.appendWindow(window('a', 2), [])
       const withProfiles = await store.listWindows({ monitorId: 'a', limit: 10, withProfiles: true })
@@ -138,16 +174,28 @@ export function runMonitorStoreConformance(options: { name: string; newStore: ()
       expect(await store.addAlert({ ...alert('a', 1, 'perf'), alertId: 'other-id' })).toBe(false)
       expect(await store.hasAlert('a', 'perf', 1)).toBe(true)
       await store.appendWindow(window('b', 1), [{ ...alert('b', 1, 'r1', T0 + 20), deployment: 'other' }])
-      await store.recordDelivery('a-perf-1', { url: 'http://x/', status: 204 }, { name: 'retrain', exitCode: 3, outputTail: 'done' })
+      await store.recordDelivery(
+        'a-perf-1',
+        { url: 'http://x/', status: 204 },
+        { name: 'retrain', exitCode: 3, outputTail: 'done' },
+      )
       const byMonitor = await store.listAlerts({ monitorId: 'a', limit: 10 })
       expect(byMonitor.items.map((x) => x.alertId)).toEqual(['a-perf-1', 'a-r1-1'])
-      expect(byMonitor.items[0]).toMatchObject({ webhook: { url: 'http://x/', status: 204 }, action: { name: 'retrain', exitCode: 3, outputTail: 'done' } })
+      expect(byMonitor.items[0]).toMatchObject({
+        webhook: { url: 'http://x/', status: 204 },
+        action: { name: 'retrain', exitCode: 3, outputTail: 'done' },
+      })
       const all = await store.listAlerts({ limit: 2 })
       expect(all.items.map((x) => x.alertId)).toEqual(['a-perf-1', 'b-r1-1'])
       expect(all.hasMore).toBe(true)
-      const rest = await store.listAlerts({ limit: 2, before: { firedMs: all.items[1]!.firedMs, alertId: all.items[1]!.alertId } })
+      const rest = await store.listAlerts({
+        limit: 2,
+        before: { firedMs: all.items[1]!.firedMs, alertId: all.items[1]!.alertId },
+      })
       expect(rest.items.map((x) => x.alertId)).toEqual(['a-r1-1'])
-      expect((await store.listAlerts({ deployment: 'other', limit: 10 })).items.map((x) => x.alertId)).toEqual(['b-r1-1'])
+      expect((await store.listAlerts({ deployment: 'other', limit: 10 })).items.map((x) => x.alertId)).toEqual([
+        'b-r1-1',
+      ])
     })
 
     it('deletes a monitor with its windows and alerts', async () => {

@@ -3,9 +3,13 @@
  * tests. Every implementation calls `runPredictionLogStoreConformance` with a factory for a fresh,
  * empty store.
  */
-import type { PredictionRecord } from '@keel/contracts'
+import { type PredictionRecord } from '@keel/contracts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { PredictionLogStore, PredictionQuery, StoredPrediction } from '../../src/predictions/prediction-log-store.js'
+import {
+  type PredictionLogStore,
+  type PredictionQuery,
+  type StoredPrediction,
+} from '../../src/predictions/prediction-log-store.js'
 
 export interface PredictionLogStoreHandle {
   readonly store: PredictionLogStore
@@ -69,7 +73,12 @@ export function runPredictionLogStoreConformance({ name, newStore }: PredictionL
         statusCode: 200,
         latencyMs: 12.25,
       })
-      const { modelVersion: _, ...noVersion } = record('bare', { inputs: [], outputs: [], statusCode: 500, error: 'model crashed' })
+      const { modelVersion: _, ...noVersion } = record('bare', {
+        inputs: [],
+        outputs: [],
+        statusCode: 500,
+        error: 'model crashed',
+      })
       expect(await store.logBatch([full, noVersion])).toBe(2)
       const got = (await search()).items.map(strip)
       expect(got).toEqual([full, noVersion])
@@ -79,7 +88,11 @@ export function runPredictionLogStoreConformance({ name, newStore }: PredictionL
     })
 
     it('orders by timestamp then arrival, both ways', async () => {
-      await store.logBatch([record('b', { timestampMs: T0 + 5 }), record('a', { timestampMs: T0 + 1 }), record('c', { timestampMs: T0 + 5 })])
+      await store.logBatch([
+        record('b', { timestampMs: T0 + 5 }),
+        record('a', { timestampMs: T0 + 1 }),
+        record('c', { timestampMs: T0 + 5 }),
+      ])
       await store.logBatch([record('d', { timestampMs: T0 + 5 }), record('e', { timestampMs: T0 })])
       expect(await ids()).toEqual(['e', 'a', 'b', 'c', 'd'])
       expect(await ids({ order: 'desc' })).toEqual(['d', 'c', 'b', 'a', 'e'])
@@ -88,7 +101,11 @@ export function runPredictionLogStoreConformance({ name, newStore }: PredictionL
     })
 
     it('keeps one record per (deployment, request id, variant): retries and duplicates are no-ops, the first write wins', async () => {
-      const batch = [record('r1'), record('r1', { variant: 'challenger', shadow: true }), record('r1', { deployment: 'other' })]
+      const batch = [
+        record('r1'),
+        record('r1', { variant: 'challenger', shadow: true }),
+        record('r1', { deployment: 'other' }),
+      ]
       expect(await store.logBatch(batch)).toBe(3)
       expect(await store.logBatch(batch)).toBe(0)
       expect(await store.logBatch([record('r1', { outputs: [2], latencyMs: 99 }), record('r2'), record('r2')])).toBe(1)
@@ -99,7 +116,9 @@ export function runPredictionLogStoreConformance({ name, newStore }: PredictionL
         'iris/r2/champion',
         'other/r1/champion',
       ])
-      const champion = all.items.find((p) => p.deployment === 'iris' && p.requestId === 'r1' && p.variant === 'champion')!
+      const champion = all.items.find(
+        (p) => p.deployment === 'iris' && p.requestId === 'r1' && p.variant === 'champion',
+      )!
       expect(champion.outputs).toEqual([0])
       expect(champion.latencyMs).toBe(0.42)
     })
@@ -131,7 +150,11 @@ export function runPredictionLogStoreConformance({ name, newStore }: PredictionL
         const seen: string[] = []
         let after: StoredPrediction | undefined
         for (let pages = 0; pages < 20; pages++) {
-          const page = await search({ order, limit: 5, ...(after && { after: { timestampMs: after.timestampMs, seq: after.seq } }) })
+          const page = await search({
+            order,
+            limit: 5,
+            ...(after && { after: { timestampMs: after.timestampMs, seq: after.seq } }),
+          })
           seen.push(...page.items.map((p) => p.requestId))
           after = page.items.at(-1)
           if (!page.hasMore) break
@@ -146,7 +169,12 @@ export function runPredictionLogStoreConformance({ name, newStore }: PredictionL
 
     it('joins labels by request id: before or after the prediction, on every variant, a later post replacing', async () => {
       await store.upsertLabels([{ requestId: 'early', label: 'setosa', timestampMs: T0 - 1 }])
-      await store.logBatch([record('early'), record('late'), record('late', { variant: 'challenger', shadow: true }), record('none')])
+      await store.logBatch([
+        record('early'),
+        record('late'),
+        record('late', { variant: 'challenger', shadow: true }),
+        record('none'),
+      ])
       await store.upsertLabels([{ requestId: 'late', label: 1, timestampMs: T0 + 100 }])
       const byId = async () => new Map((await search()).items.map((p) => [`${p.requestId}/${p.variant}`, p]))
       let got = await byId()
@@ -175,7 +203,11 @@ export function runPredictionLogStoreConformance({ name, newStore }: PredictionL
       ])
       await store.upsertLabels([{ requestId: 'x', label: 2, timestampMs: T0 + 9 }])
       const got = await store.get('x')
-      expect(got.map((p) => `${p.deployment}/${p.variant}`)).toEqual(['iris/champion', 'iris/challenger', 'canary/champion'])
+      expect(got.map((p) => `${p.deployment}/${p.variant}`)).toEqual([
+        'iris/champion',
+        'iris/challenger',
+        'canary/champion',
+      ])
       expect(got.every((p) => p.label === 2)).toBe(true)
       expect(await store.get('never')).toEqual([])
     })
@@ -188,13 +220,24 @@ export function runPredictionLogStoreConformance({ name, newStore }: PredictionL
       ]
       await store.logBatch(batch, { deployment: 'iris', count: 4 })
       await store.logBatch(batch, { deployment: 'iris', count: 4 }) // the same batch retried
-      await store.logBatch([record('c', { timestampMs: T0 + 99 }), record('b', { timestampMs: T0 })], { deployment: 'iris', count: 1 })
+      await store.logBatch([record('c', { timestampMs: T0 + 99 }), record('b', { timestampMs: T0 })], {
+        deployment: 'iris',
+        count: 1,
+      })
       const { modelVersion: _, ...unversioned } = record('z', { deployment: 'fraud', timestampMs: T0 + 5 })
       await store.logBatch([unversioned])
       await store.logBatch([], { deployment: 'quiet', count: 7 })
       await store.logBatch([], { deployment: 'quiet', count: 2 })
       expect(await store.deployments()).toEqual([
-        { deployment: 'fraud', records: 1, dropped: 0, firstTimestampMs: T0 + 5, lastTimestampMs: T0 + 5, variants: ['champion'], modelVersions: [] },
+        {
+          deployment: 'fraud',
+          records: 1,
+          dropped: 0,
+          firstTimestampMs: T0 + 5,
+          lastTimestampMs: T0 + 5,
+          variants: ['champion'],
+          modelVersions: [],
+        },
         {
           deployment: 'iris',
           records: 4,
@@ -223,10 +266,15 @@ export function runPredictionLogStoreConformance({ name, newStore }: PredictionL
     })
 
     it('logs 1,000 records of one batch and reads them back in pages', async () => {
-      const batch = Array.from({ length: 1000 }, (_, i) => record(`bulk-${i}`, { timestampMs: T0 + (i % 97), outputs: [i % 3] }))
+      const batch = Array.from({ length: 1000 }, (_, i) =>
+        record(`bulk-${i}`, { timestampMs: T0 + (i % 97), outputs: [i % 3] }),
+      )
       expect(await store.logBatch(batch)).toBe(1000)
       const first = await search({ limit: 600 })
-      const second = await search({ limit: 600, after: { timestampMs: first.items.at(-1)!.timestampMs, seq: first.items.at(-1)!.seq } })
+      const second = await search({
+        limit: 600,
+        after: { timestampMs: first.items.at(-1)!.timestampMs, seq: first.items.at(-1)!.seq },
+      })
       expect(first.hasMore).toBe(true)
       expect(second.hasMore).toBe(false)
       expect(new Set([...first.items, ...second.items].map((p) => p.requestId)).size).toBe(1000)

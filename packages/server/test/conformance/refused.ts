@@ -7,7 +7,8 @@ export async function refused(call: Promise<unknown>, code: ErrorCode, message?:
     (value: unknown) => ({ value }),
     (error: unknown) => ({ error }),
   )
-  if (!('error' in outcome)) throw new Error(`expected a ${code} KeelError, got the value ${JSON.stringify(outcome.value)}`)
+  if (!('error' in outcome))
+    throw new Error(`expected a ${code} KeelError, got the value ${JSON.stringify(outcome.value)}`)
   expect(outcome.error).toBeInstanceOf(KeelError)
   const error = outcome.error as KeelError
   expect(error.code).toBe(code)

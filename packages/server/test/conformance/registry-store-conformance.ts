@@ -2,9 +2,14 @@
  * The contract of RegistryStore (src/registry/registry-store.ts) as executable tests. Every
  * implementation calls `runRegistryStoreConformance` with a factory for a fresh, empty store.
  */
-import type { ModelVersionStage, Tag } from '@keel/contracts'
+import { type ModelVersionStage, type Tag } from '@keel/contracts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Audit, NewModelVersion, RegistryStore, StoredModelVersion } from '../../src/registry/registry-store.js'
+import {
+  type Audit,
+  type NewModelVersion,
+  type RegistryStore,
+  type StoredModelVersion,
+} from '../../src/registry/registry-store.js'
 import { MODEL_VERSION_SEARCH, REGISTERED_MODEL_SEARCH, parseFilter, parseOrderBy } from '../../src/search/index.js'
 
 export interface RegistryStoreHandle {
@@ -32,7 +37,11 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
     })
 
     /** A fresh audit stamp, one millisecond after the previous. */
-    const by = (actor = 'alice', comment?: string): Audit => ({ actor, time: ++clock, ...(comment !== undefined && { comment }) })
+    const by = (actor = 'alice', comment?: string): Audit => ({
+      actor,
+      time: ++clock,
+      ...(comment !== undefined && { comment }),
+    })
 
     const model = (n: string, tags: Tag[] = [], description?: string) =>
       store.createModel({ name: n, tags, ...(description !== undefined && { description }) }, by())
@@ -44,7 +53,12 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
           source: extra.source ?? 'mlflow-artifacts:/0/x/artifacts/model',
           storageLocation: extra.storageLocation ?? 'mlflow-artifacts:/0/x/artifacts/model',
           tags: extra.tags ?? [],
-          lineage: extra.lineage ?? { source: extra.source ?? 'mlflow-artifacts:/0/x/artifacts/model', datasets: [], params: [], metrics: [] },
+          lineage: extra.lineage ?? {
+            source: extra.source ?? 'mlflow-artifacts:/0/x/artifacts/model',
+            datasets: [],
+            params: [],
+            metrics: [],
+          },
           ...(extra.runId !== undefined && { runId: extra.runId }),
           ...(extra.modelId !== undefined && { modelId: extra.modelId }),
           ...(extra.description !== undefined && { description: extra.description }),
@@ -62,7 +76,8 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
         limit: q.limit ?? 100,
       })
     }
-    const modelNames = async (q: Parameters<typeof searchModels>[0] = {}) => (await searchModels(q)).items.map((m) => m.name)
+    const modelNames = async (q: Parameters<typeof searchModels>[0] = {}) =>
+      (await searchModels(q)).items.map((m) => m.name)
 
     const searchVersions = (q: { filter?: string; orderBy?: string[]; limit?: number; offset?: number } = {}) => {
       const filter = parseFilter(q.filter, MODEL_VERSION_SEARCH)
@@ -77,7 +92,14 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       (await searchVersions(q)).items.map((v) => `${v.name}/${v.version}`)
 
     const events = async (q: { name?: string; version?: string; limit?: number; offset?: number } = {}) =>
-      (await store.searchEvents({ offset: q.offset ?? 0, limit: q.limit ?? 1000, ...(q.name !== undefined && { name: q.name }), ...(q.version !== undefined && { version: q.version }) })).items
+      (
+        await store.searchEvents({
+          offset: q.offset ?? 0,
+          limit: q.limit ?? 1000,
+          ...(q.name !== undefined && { name: q.name }),
+          ...(q.version !== undefined && { version: q.version }),
+        })
+      ).items
 
     // ---- registered models ----
 
@@ -104,7 +126,9 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       await model('m')
       await store.updateModelDescription('m', 'new words', 42)
       expect(await store.getModel('m')).toMatchObject({ description: 'new words', lastUpdatedTimestamp: 42 })
-      await expect(store.updateModelDescription('ghost', 'x', 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      await expect(store.updateModelDescription('ghost', 'x', 1)).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
     })
 
     it('renames a model: versions, tags, aliases and events follow; a taken name is refused', async () => {
@@ -116,18 +140,37 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
 
       await expect(store.renameModel('old', 'taken', by())).rejects.toMatchObject({ code: 'RESOURCE_ALREADY_EXISTS' })
       expect(await store.getModel('old')).toBeDefined()
-      await expect(store.renameModel('ghost', 'whatever', by())).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      await expect(store.renameModel('ghost', 'whatever', by())).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
 
       await store.renameModel('old', 'new', by('bob'))
       expect(await store.getModel('old')).toBeUndefined()
       const renamed = await store.getModel('new')
-      expect(renamed).toMatchObject({ name: 'new', tags: [{ key: 'k', value: 'v' }], aliases: [{ alias: 'champion', version: '2' }] })
+      expect(renamed).toMatchObject({
+        name: 'new',
+        tags: [{ key: 'k', value: 'v' }],
+        aliases: [{ alias: 'champion', version: '2' }],
+      })
       expect(renamed!.latestVersions.map((v) => [v.name, v.version])).toEqual([['new', '2']])
       expect(await store.getVersion('old', '1')).toBeUndefined()
-      expect(await store.getVersion('new', '1')).toMatchObject({ name: 'new', version: '1', tags: [{ key: 'vt', value: '1' }] })
+      expect(await store.getVersion('new', '1')).toMatchObject({
+        name: 'new',
+        version: '1',
+        tags: [{ key: 'vt', value: '1' }],
+      })
       expect((await store.getVersionByAlias('new', 'champion'))?.version).toBe('2')
       expect(await store.getVersionByAlias('old', 'champion')).toBeUndefined()
-      expect((await store.searchVersions({ orderBy: [], offset: 0, limit: 10, filter: parseFilter("name = 'old'", MODEL_VERSION_SEARCH)! })).items).toEqual([])
+      expect(
+        (
+          await store.searchVersions({
+            orderBy: [],
+            offset: 0,
+            limit: 10,
+            filter: parseFilter("name = 'old'", MODEL_VERSION_SEARCH)!,
+          })
+        ).items,
+      ).toEqual([])
 
       const trail = await events({ name: 'new' })
       expect(trail.map((e) => e.kind)).toEqual([
@@ -143,7 +186,7 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect((await version('new')).version).toBe('3')
     })
 
-    it('a rename carries only this model\'s trail, not that of an earlier, deleted model of the same name', async () => {
+    it("a rename carries only this model's trail, not that of an earlier, deleted model of the same name", async () => {
       await model('reused')
       await store.deleteModel('reused', by())
       await model('reused')
@@ -156,7 +199,10 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
         'registered_model_renamed',
         'registered_model_created',
       ])
-      expect((await events({ name: 'reused' })).map((e) => e.kind)).toEqual(['registered_model_deleted', 'registered_model_created'])
+      expect((await events({ name: 'reused' })).map((e) => e.kind)).toEqual([
+        'registered_model_deleted',
+        'registered_model_created',
+      ])
       expect(await events({ name: 'moved' })).toEqual([])
     })
 
@@ -194,14 +240,22 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       await store.setModelTag('t', { key: 'a', value: '1' }, 10)
       await store.setModelTag('t', { key: 'a', value: '2' }, 11)
       await store.setModelTag('t', { key: 'b', value: '3' }, 12)
-      expect(await store.getModel('t')).toMatchObject({ tags: [{ key: 'a', value: '2' }, { key: 'b', value: '3' }], lastUpdatedTimestamp: 12 })
+      expect(await store.getModel('t')).toMatchObject({
+        tags: [
+          { key: 'a', value: '2' },
+          { key: 'b', value: '3' },
+        ],
+        lastUpdatedTimestamp: 12,
+      })
       await store.deleteModelTag('t', 'a', 13)
       expect((await store.getModel('t'))!.tags).toEqual([{ key: 'b', value: '3' }])
       // a tag that is not set (any more, or never): a no-op that leaves the other tags alone, as in MLflow
       await expect(store.deleteModelTag('t', 'a', 14)).resolves.toBeUndefined()
       await expect(store.deleteModelTag('t', 'never-set', 15)).resolves.toBeUndefined()
       expect((await store.getModel('t'))!.tags).toEqual([{ key: 'b', value: '3' }])
-      await expect(store.setModelTag('ghost', { key: 'a', value: '1' }, 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      await expect(store.setModelTag('ghost', { key: 'a', value: '1' }, 1)).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
       await expect(store.deleteModelTag('ghost', 'a', 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
     })
 
@@ -242,7 +296,9 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       await model('u')
       const v = await version('u')
       expect((await store.getModel('u'))!.lastUpdatedTimestamp).toBe(v.creationTimestamp)
-      expect((await events({ name: 'u', version: '1' }))).toMatchObject([{ kind: 'model_version_created', version: '1', actor: 'alice' }])
+      expect(await events({ name: 'u', version: '1' })).toMatchObject([
+        { kind: 'model_version_created', version: '1', actor: 'alice' },
+      ])
     })
 
     it('hides deleted versions from get, search, latest, aliases and tag writes', async () => {
@@ -254,11 +310,17 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect(await store.getVersion('h', '2')).toBeUndefined()
       expect(await versionKeys({ filter: "name = 'h'" })).toEqual(['h/1'])
       expect((await store.latestVersions('h')).map((v) => v.version)).toEqual(['1'])
-      expect((await store.latestVersions('h', ['Production']))).toEqual([])
+      expect(await store.latestVersions('h', ['Production'])).toEqual([])
       expect((await store.getModel('h'))!.latestVersions.map((v) => v.version)).toEqual(['1'])
-      await expect(store.setVersionTag('h', '2', { key: 'a', value: 'b' }, 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
-      await expect(store.updateVersionDescription('h', '2', 'x', 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
-      await expect(store.transitionStage('h', '2', 'Staging', false, by())).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      await expect(store.setVersionTag('h', '2', { key: 'a', value: 'b' }, 1)).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
+      await expect(store.updateVersionDescription('h', '2', 'x', 1)).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
+      await expect(store.transitionStage('h', '2', 'Staging', false, by())).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
       await expect(store.deleteVersion('h', '2', by())).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
       await expect(store.setAlias('h', 'a', '2', by())).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
       await expect(store.deleteVersionTag('h', '2', 'a', 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
@@ -271,8 +333,12 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       await store.updateVersionDescription('d', '1', 'hello', 777_000)
       expect(await store.getVersion('d', '1')).toMatchObject({ description: 'hello', lastUpdatedTimestamp: 777_000 })
       expect((await store.getModel('d'))!.lastUpdatedTimestamp).toBe(777_000)
-      await expect(store.updateVersionDescription('d', '9', 'x', 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
-      await expect(store.updateVersionDescription('d', 'one', 'x', 1)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      await expect(store.updateVersionDescription('d', '9', 'x', 1)).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
+      await expect(store.updateVersionDescription('d', 'one', 'x', 1)).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
     })
 
     it('transitions a stage without archiving the others', async () => {
@@ -284,7 +350,13 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect((await store.getVersion('s', '1'))!.currentStage).toBe('Production')
       expect((await store.getVersion('s', '2'))!.currentStage).toBe('Production')
       const trail = await events({ name: 's', version: '1' })
-      expect(trail[0]).toMatchObject({ kind: 'stage_transition', from: 'None', to: 'Production', actor: 'ann', comment: 'ship it' })
+      expect(trail[0]).toMatchObject({
+        kind: 'stage_transition',
+        from: 'None',
+        to: 'Production',
+        actor: 'ann',
+        comment: 'ship it',
+      })
       expect((await events({ name: 's' })).filter((e) => e.kind === 'stage_transition')).toHaveLength(2)
     })
 
@@ -295,7 +367,9 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       await store.transitionStage('a', '2', 'Production', false, by())
       await store.transitionStage('a', '3', 'Staging', false, by())
       await store.transitionStage('a', '4', 'Production', true, by('ops'))
-      const stages = await Promise.all(['1', '2', '3', '4'].map(async (v) => (await store.getVersion('a', v))!.currentStage))
+      const stages = await Promise.all(
+        ['1', '2', '3', '4'].map(async (v) => (await store.getVersion('a', v))!.currentStage),
+      )
       expect(stages).toEqual(['Archived', 'Archived', 'Staging', 'Production'])
       const archived = (await events({ name: 'a' })).filter((e) => e.kind === 'stage_transition' && e.to === 'Archived')
       expect(archived.map((e) => e.version).sort()).toEqual(['1', '2'])
@@ -313,7 +387,9 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       await store.transitionStage('z', '3', 'None', true, by())
       await version('z')
       await store.transitionStage('z', '4', 'None', true, by())
-      const stages = await Promise.all(['1', '2', '3', '4'].map(async (v) => (await store.getVersion('z', v))!.currentStage))
+      const stages = await Promise.all(
+        ['1', '2', '3', '4'].map(async (v) => (await store.getVersion('z', v))!.currentStage),
+      )
       expect(stages).toEqual(['Archived', 'Archived', 'None', 'None'])
       expect((await events({ name: 'z' })).filter((e) => e.kind === 'stage_transition')).toHaveLength(4)
     })
@@ -321,10 +397,20 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
     it('latestVersions: the newest version per stage, or of the stages asked for', async () => {
       await model('l')
       for (let i = 0; i < 6; i++) await version('l')
-      const moves: [string, ModelVersionStage][] = [['1', 'Production'], ['2', 'Production'], ['3', 'Staging'], ['4', 'Archived']]
+      const moves: [string, ModelVersionStage][] = [
+        ['1', 'Production'],
+        ['2', 'Production'],
+        ['3', 'Staging'],
+        ['4', 'Archived'],
+      ]
       for (const [v, stage] of moves) await store.transitionStage('l', v, stage, false, by())
       const latest = await store.latestVersions('l')
-      expect(Object.fromEntries(latest.map((v) => [v.currentStage, v.version]))).toEqual({ Production: '2', Staging: '3', Archived: '4', None: '6' })
+      expect(Object.fromEntries(latest.map((v) => [v.currentStage, v.version]))).toEqual({
+        Production: '2',
+        Staging: '3',
+        Archived: '4',
+        None: '6',
+      })
       expect(latest).toHaveLength(4)
       expect((await store.latestVersions('l', ['Production'])).map((v) => v.version)).toEqual(['2'])
       expect((await store.latestVersions('l', ['Staging', 'None'])).map((v) => v.version).sort()).toEqual(['3', '6'])
@@ -340,18 +426,27 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       await store.setVersionTag('vt', '1', { key: 'k', value: '1' }, 5)
       await store.setVersionTag('vt', '1', { key: 'k', value: '2' }, 6)
       await store.setVersionTag('vt', '1', { key: 'a', value: 'x' }, 7)
-      expect((await store.getVersion('vt', '1'))!.tags).toEqual([{ key: 'a', value: 'x' }, { key: 'k', value: '2' }])
+      expect((await store.getVersion('vt', '1'))!.tags).toEqual([
+        { key: 'a', value: 'x' },
+        { key: 'k', value: '2' },
+      ])
       await store.deleteVersionTag('vt', '1', 'k', 8)
       expect((await store.getVersion('vt', '1'))!.tags).toEqual([{ key: 'a', value: 'x' }])
       // a tag that is not set (any more, or never): a no-op that leaves the other tags alone, as in MLflow
       await expect(store.deleteVersionTag('vt', '1', 'k', 9)).resolves.toBeUndefined()
       await expect(store.deleteVersionTag('vt', '1', 'never-set', 9)).resolves.toBeUndefined()
       expect((await store.getVersion('vt', '1'))!.tags).toEqual([{ key: 'a', value: 'x' }])
-      await expect(store.setVersionTag('vt', '2', { key: 'k', value: '1' }, 9)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
-      await expect(store.setVersionTag('ghost', '1', { key: 'k', value: '1' }, 9)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      await expect(store.setVersionTag('vt', '2', { key: 'k', value: '1' }, 9)).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
+      await expect(store.setVersionTag('ghost', '1', { key: 'k', value: '1' }, 9)).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
       // an unknown version or model is still not found
       await expect(store.deleteVersionTag('vt', '2', 'a', 9)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
-      await expect(store.deleteVersionTag('ghost', '1', 'a', 9)).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
+      await expect(store.deleteVersionTag('ghost', '1', 'a', 9)).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
       expect((await store.getVersion('vt', '1'))!.tags).toEqual([{ key: 'a', value: 'x' }])
     })
 
@@ -444,13 +539,25 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect(await modelNames({ filter: "tags.env != 'nope'" })).toEqual(['m-dev', 'm-prod'])
       expect(await modelNames({ filter: "tags.env LIKE '%e%'" })).toEqual(['m-dev'])
       expect(await modelNames({ filter: "tags.env ILIKE 'PR%'" })).toEqual(['m-prod'])
-      expect(await modelNames({ filter: "tags.`mlflow.prompt.is_prompt` != 'true'" })).toEqual(['m-dev', 'm-none', 'm-notprompt', 'm-prod'])
-      expect(await modelNames({ filter: "tags.`mlflow.prompt.is_prompt` = 'false'" })).toEqual(['m-dev', 'm-none', 'm-notprompt', 'm-prod'])
+      expect(await modelNames({ filter: "tags.`mlflow.prompt.is_prompt` != 'true'" })).toEqual([
+        'm-dev',
+        'm-none',
+        'm-notprompt',
+        'm-prod',
+      ])
+      expect(await modelNames({ filter: "tags.`mlflow.prompt.is_prompt` = 'false'" })).toEqual([
+        'm-dev',
+        'm-none',
+        'm-notprompt',
+        'm-prod',
+      ])
       expect(await modelNames({ filter: "tags.`mlflow.prompt.is_prompt` = 'true'" })).toEqual(['m-prompt'])
       // the exception is for is_prompt only; other values of it need the tag as usual
       expect(await modelNames({ filter: "tags.`mlflow.prompt.is_prompt` != 'false'" })).toEqual(['m-prompt'])
       // MLflow's client appends the is_prompt clause to a user's filter: models lacking `env` stay out
-      expect(await modelNames({ filter: "tags.env != 'prod' AND tags.`mlflow.prompt.is_prompt` != 'true'" })).toEqual(['m-dev'])
+      expect(await modelNames({ filter: "tags.env != 'prod' AND tags.`mlflow.prompt.is_prompt` != 'true'" })).toEqual([
+        'm-dev',
+      ])
       expect(await modelNames({ filter: "tags.env = 'prod' AND name LIKE 'm-%'" })).toEqual(['m-prod'])
     })
 
@@ -508,7 +615,10 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect(await keys("name = 'sv' AND tags.q != 'good'")).toEqual(['sv/3'])
       expect(await keys("name = 'sv' AND tags.q != 'other'")).toEqual(['sv/1', 'sv/3'])
       // except is_prompt: versions without it are not prompts
-      expect(await keys("name = 'sv' AND tags.q != 'other' AND tags.`mlflow.prompt.is_prompt` != 'true'")).toEqual(['sv/1', 'sv/3'])
+      expect(await keys("name = 'sv' AND tags.q != 'other' AND tags.`mlflow.prompt.is_prompt` != 'true'")).toEqual([
+        'sv/1',
+        'sv/3',
+      ])
       expect(await keys("name = 'sv' AND tags.`mlflow.prompt.is_prompt` = 'false'")).toHaveLength(10)
       expect(await keys("tags.q LIKE 'b%'")).toEqual(['sv/3'])
     })
@@ -518,14 +628,29 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       await model('a')
       const at = (time: number) => ({ actor: 'a', time })
       const mk = (n: string, time: number) =>
-        store.createVersion({ name: n, source: 's', storageLocation: 's', tags: [], lineage: { source: 's', datasets: [], params: [], metrics: [] } }, at(time))
+        store.createVersion(
+          {
+            name: n,
+            source: 's',
+            storageLocation: 's',
+            tags: [],
+            lineage: { source: 's', datasets: [], params: [], metrics: [] },
+          },
+          at(time),
+        )
       await mk('b', 100) // b/1
       await mk('a', 100) // a/1
       await mk('a', 100) // a/2
       await mk('b', 50) // b/2
       await mk('a', 200) // a/3
       expect(await versionKeys()).toEqual(['a/3', 'a/2', 'a/1', 'b/1', 'b/2'])
-      expect(await versionKeys({ orderBy: ['name ASC', 'version_number ASC'] })).toEqual(['a/1', 'a/2', 'a/3', 'b/1', 'b/2'])
+      expect(await versionKeys({ orderBy: ['name ASC', 'version_number ASC'] })).toEqual([
+        'a/1',
+        'a/2',
+        'a/3',
+        'b/1',
+        'b/2',
+      ])
       expect(await versionKeys({ orderBy: ['version_number DESC'] })).toEqual(['a/3', 'a/2', 'b/2', 'a/1', 'b/1'])
       expect(await versionKeys({ orderBy: ['creation_timestamp ASC'] })).toEqual(['b/2', 'a/2', 'a/1', 'b/1', 'a/3'])
       // touching a version moves it first in the default order
@@ -577,8 +702,14 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect([...ids].sort((a, b) => b - a)).toEqual(ids)
       const times = all.map((e) => e.timestamp)
       expect([...times].sort((a, b) => b - a)).toEqual(times)
-      expect((await events({ name: 'e2' })).map((e) => e.kind)).toEqual(['model_version_created', 'registered_model_created'])
-      expect((await events({ name: 'e1', version: '2' })).map((e) => e.kind)).toEqual(['stage_transition', 'model_version_created'])
+      expect((await events({ name: 'e2' })).map((e) => e.kind)).toEqual([
+        'model_version_created',
+        'registered_model_created',
+      ])
+      expect((await events({ name: 'e1', version: '2' })).map((e) => e.kind)).toEqual([
+        'stage_transition',
+        'model_version_created',
+      ])
       expect(await events({ name: 'e1', version: '7' })).toEqual([])
       const paged: string[] = []
       for (let offset = 0; ; offset += 4) {
@@ -598,12 +729,22 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
         modelId: 'm-1',
         git: { commit: 'deadbeef', branch: 'main', repoUrl: 'https://git/x', dirty: false },
         entryPoint: 'train.py',
-        datasets: [{ tags: [{ key: 'mlflow.data.context', value: 'train' }], dataset: { name: 'ds', digest: 'd1', sourceType: 'local', source: '{}' } }],
+        datasets: [
+          {
+            tags: [{ key: 'mlflow.data.context', value: 'train' }],
+            dataset: { name: 'ds', digest: 'd1', sourceType: 'local', source: '{}' },
+          },
+        ],
         params: [{ key: 'alpha', value: '0.5' }],
         metrics: [{ key: 'acc', value: 0.93, timestamp: 5, step: 2 }],
       }
       const v = await version('lin', { lineage, source: 'runs:/abc/model' })
-      expect(await store.getLineage('lin', '1')).toEqual({ name: 'lin', version: '1', capturedAt: v.creationTimestamp, ...lineage })
+      expect(await store.getLineage('lin', '1')).toEqual({
+        name: 'lin',
+        version: '1',
+        capturedAt: v.creationTimestamp,
+        ...lineage,
+      })
       expect(await store.getLineage('lin', '2')).toBeUndefined()
       expect(await store.getLineage('lin', 'x')).toBeUndefined()
       await store.renameModel('lin', 'lin2', by())

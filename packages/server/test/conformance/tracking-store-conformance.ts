@@ -2,10 +2,10 @@
  * The contract of TrackingStore as executable tests. Every implementation (SQLite today,
  * PostgreSQL next) calls `runTrackingStoreConformance` with a factory for a fresh, empty store.
  */
-import type { Metric } from '@keel/contracts'
+import { type Metric } from '@keel/contracts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { RUN_SEARCH, parseFilter, parseOrderBy } from '../../src/search/index.js'
-import type { RunSearchQuery, TrackingStore } from '../../src/tracking/tracking-store.js'
+import { type RunSearchQuery, type TrackingStore } from '../../src/tracking/tracking-store.js'
 
 export interface ConformanceOptions {
   readonly name: string
@@ -45,7 +45,10 @@ export function runTrackingStoreConformance({ name, newStore }: ConformanceOptio
       return runId
     }
 
-    const search = (experimentId: string, q: { filter?: string; orderBy?: string[]; limit?: number; offset?: number } = {}) => {
+    const search = (
+      experimentId: string,
+      q: { filter?: string; orderBy?: string[]; limit?: number; offset?: number } = {},
+    ) => {
       const filter = parseFilter(q.filter, RUN_SEARCH)
       const query: RunSearchQuery = {
         experimentIds: [experimentId],
@@ -124,12 +127,16 @@ export function runTrackingStoreConformance({ name, newStore }: ConformanceOptio
     })
 
     it('refuses writes to a missing or deleted run', async () => {
-      await expect(store.runs.logBatch(uid(), { metrics: [metric('m', 1)], params: [], tags: [] })).rejects.toMatchObject({
+      await expect(
+        store.runs.logBatch(uid(), { metrics: [metric('m', 1)], params: [], tags: [] }),
+      ).rejects.toMatchObject({
         code: 'RESOURCE_DOES_NOT_EXIST',
       })
       const runId = await run(await experiment())
       await store.runs.setLifecycle(runId, 'deleted', 1)
-      await expect(store.runs.logBatch(runId, { metrics: [metric('m', 1)], params: [], tags: [] })).rejects.toMatchObject({
+      await expect(
+        store.runs.logBatch(runId, { metrics: [metric('m', 1)], params: [], tags: [] }),
+      ).rejects.toMatchObject({
         code: 'INVALID_PARAMETER_VALUE',
       })
     })
@@ -163,8 +170,10 @@ export function runTrackingStoreConformance({ name, newStore }: ConformanceOptio
       expect(await names({ orderBy: ['metrics.acc ASC'] })).toEqual(['a', 'e', 'b', 'd', 'c'])
       expect(await names({})).toEqual(['e', 'd', 'c', 'b', 'a'])
       expect(await names({ filter: 'metrics.acc >= 0.7', orderBy: ['params.letter'] })).toEqual(['b', 'e'])
-      expect(await names({ filter: "tags.group = 'x' AND params.letter != 'a'", orderBy: ['params.letter DESC'] })).toEqual(['e', 'c'])
-      expect(await names({ filter: "params.letter IS NULL" })).toEqual([])
+      expect(
+        await names({ filter: "tags.group = 'x' AND params.letter != 'a'", orderBy: ['params.letter DESC'] }),
+      ).toEqual(['e', 'c'])
+      expect(await names({ filter: 'params.letter IS NULL' })).toEqual([])
       expect(await names({ filter: "params.letter LIKE 'A%'" })).toEqual([])
       expect(await names({ filter: "params.letter ILIKE 'A%'" })).toEqual(['a'])
       expect(await names({ filter: "run_name LIKE '_'", orderBy: ['run_name'], limit: 2 })).toEqual(['a', 'b'])
@@ -185,9 +194,17 @@ export function runTrackingStoreConformance({ name, newStore }: ConformanceOptio
         const name = `r${i}`
         names.push(name)
         const id = await run(exp, { name, startTime: 100 + i })
-        await store.runs.logBatch(id, { metrics: acc === undefined ? [] : [metric('acc', acc)], params: [], tags: [{ key: 'odd', value: String(i % 2) }] })
+        await store.runs.logBatch(id, {
+          metrics: acc === undefined ? [] : [metric('acc', acc)],
+          params: [],
+          tags: [{ key: 'odd', value: String(i % 2) }],
+        })
       }
-      await store.runs.logBatch(await run(other, { name: 'elsewhere' }), { metrics: [metric('acc', 5)], params: [], tags: [] })
+      await store.runs.logBatch(await run(other, { name: 'elsewhere' }), {
+        metrics: [metric('acc', 5)],
+        params: [],
+        tags: [],
+      })
       const runNames = async (q: Parameters<typeof search>[1]) => {
         const page = await search(exp, q)
         return { names: page.items.map((r) => r.info.runName), hasMore: page.hasMore }
@@ -196,7 +213,10 @@ export function runTrackingStoreConformance({ name, newStore }: ConformanceOptio
       const asc = ['r9', 'r8', 'r0', 'r4', 'r5', 'r1', 'r7', 'r3', 'r6', 'r2']
       expect((await runNames({ orderBy: ['metrics.acc DESC'], limit: 100 })).names).toEqual(desc)
       expect((await runNames({ orderBy: ['metrics.acc ASC'], limit: 100 })).names).toEqual(asc)
-      for (const [order, full] of [['metrics.acc DESC', desc], ['metrics.acc ASC', asc]] as const) {
+      for (const [order, full] of [
+        ['metrics.acc DESC', desc],
+        ['metrics.acc ASC', asc],
+      ] as const) {
         for (let limit = 1; limit <= 4; limit++) {
           for (let offset = 0; offset <= full.length + 1; offset++) {
             const page = await runNames({ orderBy: [order], limit, offset })
@@ -225,14 +245,26 @@ export function runTrackingStoreConformance({ name, newStore }: ConformanceOptio
         })
       }
       const gone = await run(a)
-      await store.runs.logBatch(gone, { metrics: [metric('gone_metric', 1)], params: [{ key: 'gone_param', value: '1' }], tags: [] })
+      await store.runs.logBatch(gone, {
+        metrics: [metric('gone_metric', 1)],
+        params: [{ key: 'gone_param', value: '1' }],
+        tags: [],
+      })
       await store.runs.setLifecycle(gone, 'deleted', 5)
       // Another experiment's keys, one of them on many runs.
       for (let i = 0; i < 260; i++) {
         const id = await run(b)
-        await store.runs.logBatch(id, { metrics: [metric('b_metric', i)], params: [{ key: 'b_param', value: '1' }], tags: [] })
+        await store.runs.logBatch(id, {
+          metrics: [metric('b_metric', i)],
+          params: [{ key: 'b_param', value: '1' }],
+          tags: [],
+        })
       }
-      expect(await store.experiments.keys(a)).toEqual({ params: ['lr'], metrics: ['acc', 'rare_metric'], tags: ['team'] })
+      expect(await store.experiments.keys(a)).toEqual({
+        params: ['lr'],
+        metrics: ['acc', 'rare_metric'],
+        tags: ['team'],
+      })
       expect(await store.experiments.keys(b)).toEqual({ params: ['b_param'], metrics: ['b_metric'], tags: [] })
       expect(await store.experiments.keys(empty)).toEqual({ params: [], metrics: [], tags: [] })
       await expect(store.experiments.keys('98765')).rejects.toMatchObject({ code: 'RESOURCE_DOES_NOT_EXIST' })
@@ -242,11 +274,20 @@ export function runTrackingStoreConformance({ name, newStore }: ConformanceOptio
       const exp = await experiment()
       const [r1, r2] = [await run(exp), await run(exp)]
       for (const id of [r1, r2]) {
-        await store.runs.logBatch(id, { metrics: [0, 1, 2, 3].map((s) => metric('loss', 1 / (s + 1), s, s)), params: [], tags: [] })
+        await store.runs.logBatch(id, {
+          metrics: [0, 1, 2, 3].map((s) => metric('loss', 1 / (s + 1), s, s)),
+          params: [],
+          tags: [],
+        })
       }
       const points = await store.runs.metricHistoryByStep([r1, r2], 'loss', { startStep: 1, endStep: 2 })
       expect(points.map((p) => [p.runId === r1 ? 'r1' : 'r2', p.step])).toEqual(
-        [[r1, 1], [r1, 2], [r2, 1], [r2, 2]].map(([id, s]) => [id === r1 ? 'r1' : 'r2', s]),
+        [
+          [r1, 1],
+          [r1, 2],
+          [r2, 1],
+          [r2, 2],
+        ].map(([id, s]) => [id === r1 ? 'r1' : 'r2', s]),
       )
     })
   })

@@ -6,7 +6,12 @@ import { expect } from 'vitest'
 
 export type KeelReply = { status: number; json: any }
 
-export async function keelCall(base: string, method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<KeelReply> {
+export async function keelCall(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: Record<string, unknown>,
+): Promise<KeelReply> {
   let url = `${base}/api/2.0/keel/${path}`
   const init: RequestInit = { method }
   if (method === 'GET' && body) url += `?${new URLSearchParams(body as Record<string, string>)}`

@@ -18,16 +18,26 @@ export interface ModelServerProcess {
 }
 
 /** `env` adds to the process's environment (e.g. the model server's own credentials). */
-export async function startModelServe(args: readonly string[], trackingUri: string, env: Readonly<Record<string, string>> = {}): Promise<ModelServerProcess> {
+export async function startModelServe(
+  args: readonly string[],
+  trackingUri: string,
+  env: Readonly<Record<string, string>> = {},
+): Promise<ModelServerProcess> {
   const port = await freePort()
-  const child = spawn(process.execPath, [KEEL_BIN, 'models', 'serve', '--port', String(port), '--tracking-uri', trackingUri, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', ...env },
-  })
+  const child = spawn(
+    process.execPath,
+    [KEEL_BIN, 'models', 'serve', '--port', String(port), '--tracking-uri', trackingUri, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1', ...env },
+    },
+  )
   let log = ''
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 30_000
   for (;;) {
@@ -70,7 +80,10 @@ const agent = new Agent({ keepAlive: true, maxSockets: 32 })
 export function send(url: string, method: string, body?: string, headers: Record<string, string> = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     // Content-Length always: Node's client sends a DELETE's body without one (unframed).
-    const framing = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }
+    const framing =
+      body === undefined
+        ? {}
+        : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }
     const req = request(url, { method, agent, headers: { ...framing, ...headers } }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))

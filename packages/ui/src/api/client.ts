@@ -2,8 +2,8 @@
  * The UI's only way to data: keel's public REST API, through the same endpoint tables and wire
  * converters as the SDK (`@keel/contracts`). Same origin; MLflow's `/ajax-api` prefix.
  */
-import type { Endpoint, RequestInputOf } from '@keel/contracts'
-import type { z } from 'zod'
+import { type Endpoint, type RequestInputOf } from '@keel/contracts'
+import { type z } from 'zod'
 import { actingUser } from './user'
 
 export type ResponseOf<E extends Endpoint> = z.output<E['response']>
@@ -52,7 +52,11 @@ function query(request: Record<string, unknown>): string {
   return s === '' ? '' : `?${s}`
 }
 
-export async function call<E extends Endpoint>(endpoint: E, request: RequestInputOf<E>, signal?: AbortSignal): Promise<ResponseOf<E>> {
+export async function call<E extends Endpoint>(
+  endpoint: E,
+  request: RequestInputOf<E>,
+  signal?: AbortSignal,
+): Promise<ResponseOf<E>> {
   const { path, rest } = fillPath(endpoint.path, request as Record<string, unknown>, endpoint.method !== 'GET')
   const base = `/ajax-api/${endpoint.major}.0${path}`
   const user = actingUser()
@@ -70,16 +74,25 @@ export async function call<E extends Endpoint>(endpoint: E, request: RequestInpu
   try {
     json = text.trim() === '' ? {} : JSON.parse(text)
   } catch {
-    throw new ApiError('INTERNAL_ERROR', `${endpoint.method} ${path} answered ${response.status} with a body that is not JSON`, response.status)
+    throw new ApiError(
+      'INTERNAL_ERROR',
+      `${endpoint.method} ${path} answered ${response.status} with a body that is not JSON`,
+      response.status,
+    )
   }
   if (!response.ok) {
     const body = json as { error_code?: string; message?: string }
-    const error = new ApiError(body.error_code ?? 'INTERNAL_ERROR', body.message ?? `${response.status} ${response.statusText}`, response.status)
+    const error = new ApiError(
+      body.error_code ?? 'INTERNAL_ERROR',
+      body.message ?? `${response.status} ${response.statusText}`,
+      response.status,
+    )
     if (response.status === 401) unauthorizedHandler?.(error)
     throw error
   }
   const parsed = endpoint.response.safeParse(json)
-  if (!parsed.success) throw new ApiError('INTERNAL_ERROR', `${endpoint.method} ${path}: unexpected response`, response.status)
+  if (!parsed.success)
+    throw new ApiError('INTERNAL_ERROR', `${endpoint.method} ${path}: unexpected response`, response.status)
   return parsed.data as ResponseOf<E>
 }
 

@@ -11,7 +11,11 @@ export interface ApiState<T> {
   reload(): void
 }
 
-export function useApi<T>(key: string | null, load: (signal: AbortSignal) => Promise<T>, options: { pollMs?: number } = {}): ApiState<T> {
+export function useApi<T>(
+  key: string | null,
+  load: (signal: AbortSignal) => Promise<T>,
+  options: { pollMs?: number } = {},
+): ApiState<T> {
   const [data, setData] = useState<T | undefined>(undefined)
   const [error, setError] = useState<Error | undefined>(undefined)
   const [loading, setLoading] = useState(key !== null)

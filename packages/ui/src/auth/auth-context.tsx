@@ -80,7 +80,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [])
 
   const value = useMemo<Auth | undefined>(
-    () => who && { authEnabled: who.authEnabled, user, defaultPermission: who.defaultPermission, reason, signedIn, signOut },
+    () =>
+      who && {
+        authEnabled: who.authEnabled,
+        user,
+        defaultPermission: who.defaultPermission,
+        reason,
+        signedIn,
+        signOut,
+      },
     [who, user, reason, signedIn, signOut],
   )
 

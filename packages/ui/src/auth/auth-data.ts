@@ -47,14 +47,25 @@ const ALLOWS: Record<string, readonly string[]> = {
   MANAGE: ['read', 'use', 'update', 'delete', 'manage'],
 }
 /** Whether a permission (MLflow's names) lets its holder read, use, update, delete or manage. */
-export const allows = (permission: string, action: 'read' | 'use' | 'update' | 'delete' | 'manage') => (ALLOWS[permission] ?? []).includes(action)
+export const allows = (permission: string, action: 'read' | 'use' | 'update' | 'delete' | 'manage') =>
+  (ALLOWS[permission] ?? []).includes(action)
 
-export const RESOURCE_LABEL: Record<GrantableType, string> = { experiment: 'experiment', registered_model: 'registered model' }
+export const RESOURCE_LABEL: Record<GrantableType, string> = {
+  experiment: 'experiment',
+  registered_model: 'registered model',
+}
 
 /** The caller's effective permission on a resource (MANAGE for admins, who may do anything). */
-export async function myPermission(me: SignedInUser, type: GrantableType, id: string, signal?: AbortSignal): Promise<string> {
+export async function myPermission(
+  me: SignedInUser,
+  type: GrantableType,
+  id: string,
+  signal?: AbortSignal,
+): Promise<string> {
   if (me.isAdmin) return 'MANAGE'
-  return (await call(authApi.getUserPermission, { username: me.username, resource_type: type, resource_id: id }, signal)).permission
+  return (
+    await call(authApi.getUserPermission, { username: me.username, resource_type: type, resource_id: id }, signal)
+  ).permission
 }
 
 export interface UserRow {
@@ -64,7 +75,9 @@ export interface UserRow {
 
 export async function listUsers(signal?: AbortSignal): Promise<UserRow[]> {
   const res = await call(authApi.listUsers, {}, signal)
-  return res.users.map((u) => ({ username: u.username, isAdmin: u.is_admin })).sort((a, b) => a.username.localeCompare(b.username))
+  return res.users
+    .map((u) => ({ username: u.username, isAdmin: u.is_admin }))
+    .sort((a, b) => a.username.localeCompare(b.username))
 }
 
 /** A grant someone holds on a resource: directly (their own hidden role) or through a named role. */

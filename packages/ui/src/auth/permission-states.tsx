@@ -2,7 +2,7 @@
  * The designed states of missing permissions: a 403 in place of a page (what was needed, said by
  * the server), and the notice on a page one may read but not change (its write controls hidden).
  */
-import type { ReactNode } from 'react'
+import { type ReactNode } from 'react'
 import './auth.css'
 
 function Lock() {
@@ -36,13 +36,23 @@ export function PermissionDenied({ message, onRetry }: { message: string; onRetr
  * On a page one may read but not change: which permission they have, and which the hidden actions
  * need. `children` adds what still works.
  */
-export function ReadOnlyNotice({ what, has, needs, children }: { what: string; has: string; needs: string; children?: ReactNode }) {
+export function ReadOnlyNotice({
+  what,
+  has,
+  needs,
+  children,
+}: {
+  what: string
+  has: string
+  needs: string
+  children?: ReactNode
+}) {
   return (
     <div className="notice-readonly" role="note" aria-label="Your permission">
       <Lock />
       <div>
-        <strong>Read-only.</strong> You have <span className="perm">{has}</span> on {what}; changing it needs <span className="perm">{needs}</span>. Ask an admin, or
-        someone with MANAGE on it, to grant you more.
+        <strong>Read-only.</strong> You have <span className="perm">{has}</span> on {what}; changing it needs{' '}
+        <span className="perm">{needs}</span>. Ask an admin, or someone with MANAGE on it, to grant you more.
         {children && <div className="muted small">{children}</div>}
       </div>
     </div>

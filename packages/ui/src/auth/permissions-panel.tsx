@@ -8,13 +8,31 @@ import { errorMessage } from '../api/client'
 import { useApi } from '../api/use-api'
 import { ErrorBox, Loading } from '../components/states'
 import { useAuth } from './auth-context'
-import { GRANTABLE, type GrantableType, RESOURCE_LABEL, type ResourceGrant, grantsOn, listUsers, revokeGrant, setGrant } from './auth-data'
+import {
+  GRANTABLE,
+  type GrantableType,
+  RESOURCE_LABEL,
+  type ResourceGrant,
+  grantsOn,
+  listUsers,
+  revokeGrant,
+  setGrant,
+} from './auth-data'
 import { PermissionChip } from './permission-states'
 import './auth.css'
 import '../registry/registry.css'
 
-
-export function PermissionsPanel({ type, id, name, onClose }: { type: GrantableType; id: string; name: string; onClose: () => void }) {
+export function PermissionsPanel({
+  type,
+  id,
+  name,
+  onClose,
+}: {
+  type: GrantableType
+  id: string
+  name: string
+  onClose: () => void
+}) {
   const auth = useAuth()
   const formId = useId()
   const users = useApi(`users|${auth.user?.username ?? ''}`, (signal) => listUsers(signal))
@@ -46,7 +64,8 @@ export function PermissionsPanel({ type, id, name, onClose }: { type: GrantableT
     if (!who) return
     void act(() => setGrant(who, type, id, permission), `${who} now has ${permission} on ${what}.`)
   }
-  const revoke = (username: string) => act(() => revokeGrant(username, type, id), `${username}’s grant on ${what} is revoked: the default applies.`)
+  const revoke = (username: string) =>
+    act(() => revokeGrant(username, type, id), `${username}’s grant on ${what} is revoked: the default applies.`)
 
   const admins = (users.data ?? []).filter((u) => u.isAdmin)
   return (
@@ -59,8 +78,9 @@ export function PermissionsPanel({ type, id, name, onClose }: { type: GrantableT
         </button>
       </div>
       <p className="muted small">
-        Everyone signed in has <PermissionChip permission={auth.defaultPermission ?? 'READ'} /> (the server’s default) unless granted otherwise. READ sees it, USE
-        serves it, EDIT changes it, MANAGE also deletes it and grants; DENY shuts someone out. Admins
+        Everyone signed in has <PermissionChip permission={auth.defaultPermission ?? 'READ'} /> (the server’s default)
+        unless granted otherwise. READ sees it, USE serves it, EDIT changes it, MANAGE also deletes it and grants; DENY
+        shuts someone out. Admins
         {admins.length > 0 && <> ({admins.map((u) => u.username).join(', ')})</>} may do anything.
       </p>
 
@@ -118,7 +138,15 @@ export function PermissionsPanel({ type, id, name, onClose }: { type: GrantableT
   )
 }
 
-function GrantsTable({ grants, busy, onRevoke }: { grants: readonly ResourceGrant[]; busy: boolean; onRevoke: (username: string) => void }) {
+function GrantsTable({
+  grants,
+  busy,
+  onRevoke,
+}: {
+  grants: readonly ResourceGrant[]
+  busy: boolean
+  onRevoke: (username: string) => void
+}) {
   return (
     <table className="table compact grants-table">
       <caption className="sr-only">Grants on this resource</caption>
@@ -145,7 +173,13 @@ function GrantsTable({ grants, busy, onRevoke }: { grants: readonly ResourceGran
             </td>
             <td className="actions">
               {!g.role && !g.wildcard && (
-                <button type="button" className="danger" disabled={busy} aria-label={`Revoke ${g.username}’s grant`} onClick={() => onRevoke(g.username)}>
+                <button
+                  type="button"
+                  className="danger"
+                  disabled={busy}
+                  aria-label={`Revoke ${g.username}’s grant`}
+                  onClick={() => onRevoke(g.username)}
+                >
                   Revoke
                 </button>
               )}

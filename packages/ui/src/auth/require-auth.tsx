@@ -1,11 +1,11 @@
 /** The gate in front of every page: with authentication on and no one signed in, the sign-in page, keeping the address to return to. */
-import type { ReactNode } from 'react'
+import { type ReactNode } from 'react'
 import { Navigate, useLocation } from 'react-router'
 import { useAuth } from './auth-context'
 
 /** Where sign-in returns to: a path of this app only (never another origin, `//host` or `/\host`). */
 export function safeNext(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/'
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/'
   return next.startsWith('/sign-in') ? '/' : next
 }
 

@@ -105,12 +105,17 @@ export function SignInPage() {
               {error}
             </p>
           )}
-          <button type="submit" className="primary sign-in-submit" disabled={busy || username.trim() === '' || password === ''}>
+          <button
+            type="submit"
+            className="primary sign-in-submit"
+            disabled={busy || username.trim() === '' || password === ''}
+          >
             {busy ? 'Signing in…' : 'Sign in'}
           </button>
           <p className="muted small sign-in-help">
-            Scripts and the MLflow client use a personal access token (<code>MLFLOW_TRACKING_TOKEN</code>), created here after signing in, or{' '}
-            <code>MLFLOW_TRACKING_USERNAME</code> and <code>MLFLOW_TRACKING_PASSWORD</code>. Forgot your password? An admin can set a new one.
+            Scripts and the MLflow client use a personal access token (<code>MLFLOW_TRACKING_TOKEN</code>), created here
+            after signing in, or <code>MLFLOW_TRACKING_USERNAME</code> and <code>MLFLOW_TRACKING_PASSWORD</code>. Forgot
+            your password? An admin can set a new one.
           </p>
         </form>
       </main>

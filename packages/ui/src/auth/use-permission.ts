@@ -18,7 +18,11 @@ export interface MyPermission {
 export function useMyPermission(type: GrantableType, id: string, pollMs?: number): MyPermission {
   const auth = useAuth()
   const user = auth.authEnabled ? auth.user : undefined
-  const state = useApi(user ? `perm|${user.username}|${type}|${id}` : null, (signal) => myPermission(user!, type, id, signal), pollMs ? { pollMs } : {})
+  const state = useApi(
+    user ? `perm|${user.username}|${type}|${id}` : null,
+    (signal) => myPermission(user!, type, id, signal),
+    pollMs ? { pollMs } : {},
+  )
   if (!auth.authEnabled) return { permission: undefined, can: () => true }
   const permission = state.data
   return {

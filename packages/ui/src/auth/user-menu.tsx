@@ -11,7 +11,10 @@ export function UserMenu() {
   if (!user) return null
   return (
     <div className="user-menu" role="group" aria-label="Your account">
-      <span className="user-name" title={`Signed in as ${user.username}${user.isAdmin ? ' (an admin: may do anything)' : ''}`}>
+      <span
+        className="user-name"
+        title={`Signed in as ${user.username}${user.isAdmin ? ' (an admin: may do anything)' : ''}`}
+      >
         <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
           <circle cx="8" cy="5" r="3" fill="currentColor" />
           <path d="M2 15c0-3.3 2.7-5.5 6-5.5s6 2.2 6 5.5z" fill="currentColor" />

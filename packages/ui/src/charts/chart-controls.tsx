@@ -1,6 +1,6 @@
 /** The controls shared by the run and compare charts: x axis, log scale, smoothing. */
 import { useId } from 'react'
-import type { XAxis } from './line-chart'
+import { type XAxis } from './line-chart'
 
 export interface ChartSettings {
   readonly x: XAxis
@@ -8,7 +8,13 @@ export interface ChartSettings {
   readonly smoothing: number
 }
 
-export function ChartControls({ value, onChange }: { value: ChartSettings; onChange: (next: Partial<ChartSettings>) => void }) {
+export function ChartControls({
+  value,
+  onChange,
+}: {
+  value: ChartSettings
+  onChange: (next: Partial<ChartSettings>) => void
+}) {
   const id = useId()
   return (
     <>
@@ -54,5 +60,6 @@ export function readChartSettings(params: URLSearchParams): ChartSettings {
 export function writeChartSettings(params: URLSearchParams, next: Partial<ChartSettings>): void {
   if (next.x !== undefined) next.x === 'step' ? params.delete('x') : params.set('x', next.x)
   if (next.logY !== undefined) next.logY ? params.set('log', '1') : params.delete('log')
-  if (next.smoothing !== undefined) next.smoothing > 0 ? params.set('smooth', String(next.smoothing)) : params.delete('smooth')
+  if (next.smoothing !== undefined)
+    next.smoothing > 0 ? params.set('smooth', String(next.smoothing)) : params.delete('smooth')
 }

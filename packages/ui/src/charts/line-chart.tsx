@@ -73,11 +73,22 @@ export function LineChart({ series, x, logY = false, smoothing = 0, height = 320
     for (const s of series) {
       const show = !hidden.has(s.label)
       if (smooth) {
-        specs.push({ label: `${s.label} (raw)`, stroke: fade(s.color), width: 1, spanGaps: true, show, points: { show: false } })
+        specs.push({
+          label: `${s.label} (raw)`,
+          stroke: fade(s.color),
+          width: 1,
+          spanGaps: true,
+          show,
+          points: { show: false },
+        })
         specs.push({ label: s.label, stroke: s.color, width: 2, spanGaps: true, show })
       } else specs.push({ label: s.label, stroke: s.color, width: 1.5, spanGaps: true, show })
     }
-    const axisStyle = { stroke: '#57606a', grid: { stroke: '#e6e9ed', width: 1 }, ticks: { stroke: '#d0d7de', width: 1 } }
+    const axisStyle = {
+      stroke: '#57606a',
+      grid: { stroke: '#e6e9ed', width: 1 },
+      ticks: { stroke: '#d0d7de', width: 1 },
+    }
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth),
       height,
@@ -87,8 +98,15 @@ export function LineChart({ series, x, logY = false, smoothing = 0, height = 320
       scales: { x: { time: x === 'time' }, y: logY ? { distr: 3 } : {} },
       axes: [
         // Time labels are two rows wide (e.g. "10:45pm" over a date): give them room so they never overlap.
-        { ...axisStyle, space: x === 'time' ? 90 : 50, ...(x === 'step' && { values: (_u, ticks) => ticks.map((t) => formatNumber(t)) }) },
-        { ...axisStyle, size: 64, values: (_u, ticks) => {
+        {
+          ...axisStyle,
+          space: x === 'time' ? 90 : 50,
+          ...(x === 'step' && { values: (_u, ticks) => ticks.map((t) => formatNumber(t)) }),
+        },
+        {
+          ...axisStyle,
+          size: 64,
+          values: (_u, ticks) => {
             const labels = ticks.map((t) => yTick(t, logY))
             // A zoom inside one decade has fewer than two powers of ten: label every tick then.
             return logY && labels.filter(Boolean).length < 2 ? ticks.map((t) => yTick(t, false)) : labels
@@ -193,7 +211,12 @@ export function LineChart({ series, x, logY = false, smoothing = 0, height = 320
           </button>
         )}
       </div>
-      <div className="chart-canvas" ref={holder} role="img" aria-label={`${label}: ${series.length} series, ${points} points. Drag to zoom, double-click to reset.`} />
+      <div
+        className="chart-canvas"
+        ref={holder}
+        role="img"
+        aria-label={`${label}: ${series.length} series, ${points} points. Drag to zoom, double-click to reset.`}
+      />
       <figcaption className="sr-only">{label}</figcaption>
     </figure>
   )

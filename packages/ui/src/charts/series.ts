@@ -114,7 +114,18 @@ export function finiteOrNull(ys: readonly (number | null)[]): (number | null)[] 
  * Colours for series and runs: distinct, readable on white (each at least 3:1 against it), in the
  * order of Tableau 10 darkened where it was too light.
  */
-export const PALETTE = ['#1f5fa8', '#d9480f', '#2b8a3e', '#c92a2a', '#7048e8', '#8c564b', '#c2255c', '#5c636a', '#868e00', '#0b7285'] as const
+export const PALETTE = [
+  '#1f5fa8',
+  '#d9480f',
+  '#2b8a3e',
+  '#c92a2a',
+  '#7048e8',
+  '#8c564b',
+  '#c2255c',
+  '#5c636a',
+  '#868e00',
+  '#0b7285',
+] as const
 
 export function colorAt(i: number): string {
   return PALETTE[((i % PALETTE.length) + PALETTE.length) % PALETTE.length]!

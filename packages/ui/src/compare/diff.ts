@@ -27,7 +27,11 @@ export function lowerIsBetter(key: string): boolean {
 
 function sameValues(values: readonly (string | number | undefined)[]): boolean {
   const first = values[0]
-  return values.every((v) => (typeof v === 'number' && typeof first === 'number' ? v === first || (Number.isNaN(v) && Number.isNaN(first)) : v === first))
+  return values.every((v) =>
+    typeof v === 'number' && typeof first === 'number'
+      ? v === first || (Number.isNaN(v) && Number.isNaN(first))
+      : v === first,
+  )
 }
 
 export function bestOf(values: readonly (number | undefined)[], lower: boolean): number[] {
@@ -43,7 +47,8 @@ export function bestOf(values: readonly (number | undefined)[], lower: boolean):
 }
 
 export function diffRows(runs: readonly ComparedRun[]): DiffRow[] {
-  const keys = (pick: (r: ComparedRun) => Readonly<Record<string, unknown>>) => [...new Set(runs.flatMap((r) => Object.keys(pick(r))))].sort()
+  const keys = (pick: (r: ComparedRun) => Readonly<Record<string, unknown>>) =>
+    [...new Set(runs.flatMap((r) => Object.keys(pick(r))))].sort()
   const rows: DiffRow[] = []
   for (const key of keys((r) => r.params)) {
     const values = runs.map((r) => r.params[key])

@@ -42,7 +42,8 @@ export function makeScale(values: readonly (string | number | undefined)[], form
         return n === undefined || n <= 0 ? undefined : (Math.log10(n) - a) / (b - a)
       }
       const ticks: { value: string; pos: number }[] = []
-      for (let e = Math.ceil(a - 1e-9); e <= Math.floor(b + 1e-9); e++) ticks.push({ value: format(10 ** e), pos: (e - a) / (b - a) })
+      for (let e = Math.ceil(a - 1e-9); e <= Math.floor(b + 1e-9); e++)
+        ticks.push({ value: format(10 ** e), pos: (e - a) / (b - a) })
       return { kind: 'numeric', log: true, at, ticks }
     }
     let min = Math.min(...(numbers as number[]))
@@ -56,7 +57,12 @@ export function makeScale(values: readonly (string | number | undefined)[], form
       const n = asNumber(v)
       return n === undefined ? undefined : (n - min) / (max - min)
     }
-    return { kind: 'numeric', log: false, at, ticks: niceTicks(min, max).map((t) => ({ value: format(t), pos: (t - min) / (max - min) })) }
+    return {
+      kind: 'numeric',
+      log: false,
+      at,
+      ticks: niceTicks(min, max).map((t) => ({ value: format(t), pos: (t - min) / (max - min) })),
+    }
   }
   const cats = [...new Set(present.map(String))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
   const pos = (i: number) => (cats.length === 1 ? 0.5 : i / (cats.length - 1))

@@ -40,7 +40,10 @@ export function Layout() {
 function ActingAs() {
   const [name, setName] = useState(actingUser)
   return (
-    <label className="acting-as" title="Recorded in the registry’s audit trail as who made a change (this server runs without sign-in: keel server --app-name basic-auth turns it on)">
+    <label
+      className="acting-as"
+      title="Recorded in the registry’s audit trail as who made a change (this server runs without sign-in: keel server --app-name basic-auth turns it on)"
+    >
       Acting as
       <input
         value={name}

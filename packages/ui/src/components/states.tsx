@@ -1,5 +1,5 @@
 /** Loading, empty and error states: designed, never a blank page. */
-import type { ReactNode } from 'react'
+import { type ReactNode } from 'react'
 import { ApiError } from '../api/client'
 import { PermissionDenied } from '../auth/permission-states'
 
@@ -22,7 +22,8 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
 
 export function ErrorBox({ error, onRetry }: { error: Error; onRetry?: () => void }) {
   const code = error instanceof ApiError ? error.code : undefined
-  if (error instanceof ApiError && error.status === 403) return <PermissionDenied message={error.message} onRetry={onRetry} />
+  if (error instanceof ApiError && error.status === 403)
+    return <PermissionDenied message={error.message} onRetry={onRetry} />
   return (
     <div className="state state-error" role="alert">
       <strong>{code === 'RESOURCE_DOES_NOT_EXIST' ? 'Not found' : 'Something went wrong'}</strong>

@@ -1,8 +1,14 @@
 /** A monitor's fired alerts, newest first: when, rule, message, value against threshold, what the webhook and the operator's action returned. */
-import type { MonitorAlert } from '@keel/contracts'
+import { type MonitorAlert } from '@keel/contracts'
 import { formatAgo, formatNumber, formatTime } from '../format'
 
-export function AlertsTable({ alerts, onWindow }: { alerts: readonly MonitorAlert[]; onWindow: (windowId: number) => void }) {
+export function AlertsTable({
+  alerts,
+  onWindow,
+}: {
+  alerts: readonly MonitorAlert[]
+  onWindow: (windowId: number) => void
+}) {
   return (
     <table className="table alerts-table" aria-labelledby="alerts-title">
       <thead>
@@ -33,7 +39,12 @@ export function AlertsTable({ alerts, onWindow }: { alerts: readonly MonitorAler
               <div className="muted small">{a.kind.replace(/_/g, ' ')}</div>
             </td>
             <td>
-              <button type="button" className="link-button" onClick={() => onWindow(a.windowId)} title={`Show window #${a.windowId} above`}>
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => onWindow(a.windowId)}
+                title={`Show window #${a.windowId} above`}
+              >
                 #{a.windowId}
               </button>
             </td>
@@ -74,7 +85,9 @@ function Action({ alert: a }: { alert: MonitorAlert }) {
   return (
     <details className="command-result">
       <summary>
-        <span className={`badge ${ok ? 'badge-ok' : pending ? '' : 'badge-danger'} flush`}>{c.exitCode !== null ? `exit ${c.exitCode}` : pending ? 'running' : 'not run / killed'}</span>{' '}
+        <span className={`badge ${ok ? 'badge-ok' : pending ? '' : 'badge-danger'} flush`}>
+          {c.exitCode !== null ? `exit ${c.exitCode}` : pending ? 'running' : 'not run / killed'}
+        </span>{' '}
         <span className="mono small">{c.name}</span>
       </summary>
       {c.error && <div className="field-error small">{c.error}</div>}

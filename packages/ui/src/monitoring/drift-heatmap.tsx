@@ -20,7 +20,15 @@ export interface Selection {
   readonly windowId?: number
 }
 
-export function DriftHeatmap({ matrix, selected, onSelect }: { matrix: HeatmapMatrix; selected: Selection; onSelect: (s: { column: string; windowId: number }) => void }) {
+export function DriftHeatmap({
+  matrix,
+  selected,
+  onSelect,
+}: {
+  matrix: HeatmapMatrix
+  selected: Selection
+  onSelect: (s: { column: string; windowId: number }) => void
+}) {
   const holder = useRef<HTMLDivElement>(null)
   const W = Math.max(360, useWidth(holder, 960))
   const plotW = W - LABEL - RIGHT
@@ -28,7 +36,10 @@ export function DriftHeatmap({ matrix, selected, onSelect }: { matrix: HeatmapMa
   const total = matrix.windows.length
   const selectedIndex = matrix.windows.findIndex((w) => w.windowId === selected.windowId)
   // The newest windows that fit; further back when the selected window is older than those.
-  const end = total <= fit || selectedIndex < 0 || selectedIndex >= total - fit ? total : Math.min(total, selectedIndex + Math.ceil(fit / 2))
+  const end =
+    total <= fit || selectedIndex < 0 || selectedIndex >= total - fit
+      ? total
+      : Math.min(total, selectedIndex + Math.ceil(fit / 2))
   const start = Math.max(0, end - fit)
   const shown = matrix.windows.slice(start, end)
   const cell = plotW / Math.max(1, shown.length)
@@ -37,11 +48,16 @@ export function DriftHeatmap({ matrix, selected, onSelect }: { matrix: HeatmapMa
   const rowIndex = selected.column === undefined ? -1 : matrix.columns.indexOf(selected.column)
 
   const onKey = (e: KeyboardEvent) => {
-    const moves: Record<string, [number, number]> = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }
+    const moves: Record<string, [number, number]> = {
+      ArrowLeft: [0, -1],
+      ArrowRight: [0, 1],
+      ArrowUp: [-1, 0],
+      ArrowDown: [1, 0],
+    }
     const move = moves[e.key]
     if (!move || total === 0) return
     e.preventDefault()
-    const r = Math.min(matrix.columns.length - 1, Math.max(0, (rowIndex < 0 ? 0 : rowIndex) + move[0]))
+    const r = Math.min(matrix.columns.length - 1, Math.max(0, Math.max(rowIndex, 0) + move[0]))
     const c = Math.min(total - 1, Math.max(0, (selectedIndex < 0 ? total - 1 : selectedIndex) + move[1]))
     onSelect({ column: matrix.columns[r]!, windowId: matrix.windows[c]!.windowId })
   }
@@ -63,7 +79,12 @@ export function DriftHeatmap({ matrix, selected, onSelect }: { matrix: HeatmapMa
           return (
             <g key={column} role="row" aria-label={column}>
               {isPrediction && <line className="heatmap-sep" x1={0} x2={W - RIGHT} y1={y - 1} y2={y - 1} />}
-              <text x={LABEL - 10} y={y + ROW / 2 + 4} textAnchor="end" className={`heatmap-label${r === rowIndex ? ' heatmap-label-selected' : ''}`}>
+              <text
+                x={LABEL - 10}
+                y={y + ROW / 2 + 4}
+                textAnchor="end"
+                className={`heatmap-label${r === rowIndex ? ' heatmap-label-selected' : ''}`}
+              >
                 {truncate(column, 20)}
                 {isPrediction ? ' (output)' : ''}
               </text>
@@ -83,7 +104,13 @@ export function DriftHeatmap({ matrix, selected, onSelect }: { matrix: HeatmapMa
         })}
         {shown.map((w, i) =>
           (shown.length - 1 - i) % labelEvery === 0 ? (
-            <text key={w.windowId} x={LABEL + (i + 0.5) * cell} y={TOP + matrix.columns.length * ROW + 16} textAnchor="middle" className={w.windowId === selected.windowId ? 'heatmap-label-selected' : undefined}>
+            <text
+              key={w.windowId}
+              x={LABEL + (i + 0.5) * cell}
+              y={TOP + matrix.columns.length * ROW + 16}
+              textAnchor="middle"
+              className={w.windowId === selected.windowId ? 'heatmap-label-selected' : undefined}
+            >
               #{w.windowId}
             </text>
           ) : null,
@@ -109,7 +136,8 @@ export function DriftHeatmap({ matrix, selected, onSelect }: { matrix: HeatmapMa
         </span>
         {start > 0 || end < total ? (
           <span>
-            Showing windows #{shown[0]!.windowId}–#{shown.at(-1)!.windowId} of {total}; pick a window below or a shorter time range to see others.
+            Showing windows #{shown[0]!.windowId}–#{shown.at(-1)!.windowId} of {total}; pick a window below or a shorter
+            time range to see others.
           </span>
         ) : null}
       </div>
@@ -117,13 +145,29 @@ export function DriftHeatmap({ matrix, selected, onSelect }: { matrix: HeatmapMa
   )
 }
 
-function Cell({ cell, x, y, width, selected, onSelect }: { cell: HeatmapCell; x: number; y: number; width: number; selected: boolean; onSelect: (s: { column: string; windowId: number }) => void }) {
+function Cell({
+  cell,
+  x,
+  y,
+  width,
+  selected,
+  onSelect,
+}: {
+  cell: HeatmapCell
+  x: number
+  y: number
+  width: number
+  selected: boolean
+  onSelect: (s: { column: string; windowId: number }) => void
+}) {
   const d = cell.drift
   const title =
     cell.state === 'missing'
       ? `${cell.column}, window #${cell.windowId}: not compared`
       : `${cell.column}, window #${cell.windowId}: ${cell.state === 'drifted' ? 'drifted' : cell.state === 'error' ? 'no result' : 'no drift'}` +
-        (d?.test ? ` — ${d.test} ${scoreKind(d.test) === 'distance' ? 'distance' : 'p-value'} ${formatNumber(d.score)} (threshold ${formatNumber(d.threshold)})` : '') +
+        (d?.test
+          ? ` — ${d.test} ${scoreKind(d.test) === 'distance' ? 'distance' : 'p-value'} ${formatNumber(d.score)} (threshold ${formatNumber(d.threshold)})`
+          : '') +
         (d?.error ? ` — ${d.error}` : '')
   const pad = width > 4 ? 1 : 0
   const showText = width >= 46 && d?.score !== undefined
@@ -138,15 +182,39 @@ function Cell({ cell, x, y, width, selected, onSelect }: { cell: HeatmapCell; x:
       onClick={() => onSelect({ column: cell.column, windowId: cell.windowId })}
     >
       <title>{title}</title>
-      <rect x={x + pad / 2} y={y + 1} width={Math.max(1, width - pad)} height={ROW - 2} fill={cellColor(cell)} stroke={cell.state === 'missing' ? '#d0d7de' : 'none'} strokeDasharray={cell.state === 'missing' ? '2 2' : undefined} />
-      {cell.state === 'drifted' && width >= 8 && !showText && <circle cx={x + width / 2} cy={y + ROW / 2} r={Math.min(3, width / 4)} fill="#fff" />}
+      <rect
+        x={x + pad / 2}
+        y={y + 1}
+        width={Math.max(1, width - pad)}
+        height={ROW - 2}
+        fill={cellColor(cell)}
+        stroke={cell.state === 'missing' ? '#d0d7de' : 'none'}
+        strokeDasharray={cell.state === 'missing' ? '2 2' : undefined}
+      />
+      {cell.state === 'drifted' && width >= 8 && !showText && (
+        <circle cx={x + width / 2} cy={y + ROW / 2} r={Math.min(3, width / 4)} fill="#fff" />
+      )}
       {showText && (
-        <text x={x + width / 2} y={y + ROW / 2 + 4} textAnchor="middle" className={cell.state === 'drifted' ? 'cell-text cell-text-drifted' : 'cell-text'}>
+        <text
+          x={x + width / 2}
+          y={y + ROW / 2 + 4}
+          textAnchor="middle"
+          className={cell.state === 'drifted' ? 'cell-text cell-text-drifted' : 'cell-text'}
+        >
           {cell.state === 'drifted' ? '● ' : ''}
           {short(d!.score!)}
         </text>
       )}
-      {selected && <rect className="heatmap-selected" x={x + 0.5} y={y + 0.5} width={Math.max(2, width - 1)} height={ROW - 1} fill="none" />}
+      {selected && (
+        <rect
+          className="heatmap-selected"
+          x={x + 0.5}
+          y={y + 0.5}
+          width={Math.max(2, width - 1)}
+          height={ROW - 1}
+          fill="none"
+        />
+      )}
     </g>
   )
 }

@@ -3,7 +3,7 @@
  * of rows, numeric bins on an axis of their edges, categories (and `other`) by name.
  */
 import { useRef } from 'react'
-import type { MonitorHistogram } from '@keel/contracts'
+import { type MonitorHistogram } from '@keel/contracts'
 import { useWidth } from '../compare/use-width'
 import { formatNumber } from '../format'
 import { histogramBars } from './shape'
@@ -41,10 +41,12 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
     <div ref={holder} className="histogram">
       <div className="chart-legend">
         <span className="legend-item static">
-          <span className="swatch" style={{ background: REFERENCE_COLOR }} aria-hidden="true" /> reference <span className="legend-value">{formatNumber(bars.referenceTotal)} rows</span>
+          <span className="swatch" style={{ background: REFERENCE_COLOR }} aria-hidden="true" /> reference{' '}
+          <span className="legend-value">{formatNumber(bars.referenceTotal)} rows</span>
         </span>
         <span className="legend-item static">
-          <span className="swatch" style={{ background: CURRENT_COLOR }} aria-hidden="true" /> current window <span className="legend-value">{formatNumber(bars.currentTotal)} rows</span>
+          <span className="swatch" style={{ background: CURRENT_COLOR }} aria-hidden="true" /> current window{' '}
+          <span className="legend-value">{formatNumber(bars.currentTotal)} rows</span>
         </span>
       </div>
       {n === 0 ? (
@@ -64,8 +66,22 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
             return (
               <g key={`${i}-${label}`} className="histogram-group" data-label={label}>
                 <title>{`${label}: reference ${percent(bars.reference[i]!)}, current ${percent(bars.current[i]!)}`}</title>
-                <rect x={x0} y={y(bars.reference[i]!)} width={barW} height={TOP + plotH - y(bars.reference[i]!)} fill={REFERENCE_COLOR} className="bar-reference" />
-                <rect x={x0 + barW} y={y(bars.current[i]!)} width={barW} height={TOP + plotH - y(bars.current[i]!)} fill={CURRENT_COLOR} className="bar-current" />
+                <rect
+                  x={x0}
+                  y={y(bars.reference[i]!)}
+                  width={barW}
+                  height={TOP + plotH - y(bars.reference[i]!)}
+                  fill={REFERENCE_COLOR}
+                  className="bar-reference"
+                />
+                <rect
+                  x={x0 + barW}
+                  y={y(bars.current[i]!)}
+                  width={barW}
+                  height={TOP + plotH - y(bars.current[i]!)}
+                  fill={CURRENT_COLOR}
+                  className="bar-current"
+                />
               </g>
             )
           })}
@@ -82,7 +98,11 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
                 i % every === 0 ? (
                   <text
                     key={i}
-                    transform={rotate ? `translate(${LEFT + (i + 0.5) * group} ${TOP + plotH + 12}) rotate(30)` : `translate(${LEFT + (i + 0.5) * group} ${TOP + plotH + 16})`}
+                    transform={
+                      rotate
+                        ? `translate(${LEFT + (i + 0.5) * group} ${TOP + plotH + 12}) rotate(30)`
+                        : `translate(${LEFT + (i + 0.5) * group} ${TOP + plotH + 16})`
+                    }
                     textAnchor={rotate ? 'start' : 'middle'}
                     className={label === 'other' && i === n - 1 ? 'muted-text' : undefined}
                   >

@@ -1,12 +1,20 @@
 /** The monitor page's header: what it watches and how, its status with pause/resume, and "Run now". */
-import type { Monitor } from '@keel/contracts'
+import { type Monitor } from '@keel/contracts'
 import { useState } from 'react'
 import { Link } from 'react-router'
 import { formatAgo, formatNumber, formatTime } from '../format'
 import { describeReference, describeWindow, monitorModel, runMonitor, updateMonitorStatus } from './monitoring-data'
 import { MonitorStatus } from './monitors-table'
 
-export function MonitorHeader({ monitor: m, refreshFailed, onChanged }: { monitor: Monitor; refreshFailed: boolean; onChanged: () => void }) {
+export function MonitorHeader({
+  monitor: m,
+  refreshFailed,
+  onChanged,
+}: {
+  monitor: Monitor
+  refreshFailed: boolean
+  onChanged: () => void
+}) {
   const [busy, setBusy] = useState<'status' | 'run' | undefined>()
   const [note, setNote] = useState<{ ok: boolean; text: string } | undefined>()
   const model = monitorModel(m)
@@ -18,12 +26,18 @@ export function MonitorHeader({ monitor: m, refreshFailed, onChanged }: { monito
     try {
       if (what === 'status') {
         const next = await updateMonitorStatus(m.monitorId, paused ? 'active' : 'paused')
-        setNote({ ok: true, text: next.status === 'paused' ? 'Paused: no window is processed until it is resumed.' : 'Resumed.' })
+        setNote({
+          ok: true,
+          text: next.status === 'paused' ? 'Paused: no window is processed until it is resumed.' : 'Resumed.',
+        })
       } else {
         const r = await runMonitor(m.monitorId)
         setNote({
           ok: true,
-          text: r.windows === 0 ? 'Ran: no complete window to process yet.' : `Ran: ${r.windows} new window${r.windows === 1 ? '' : 's'}, ${r.alerts} alert${r.alerts === 1 ? '' : 's'} fired.`,
+          text:
+            r.windows === 0
+              ? 'Ran: no complete window to process yet.'
+              : `Ran: ${r.windows} new window${r.windows === 1 ? '' : 's'}, ${r.alerts} alert${r.alerts === 1 ? '' : 's'} fired.`,
         })
       }
       onChanged()
@@ -37,7 +51,8 @@ export function MonitorHeader({ monitor: m, refreshFailed, onChanged }: { monito
   return (
     <>
       <nav className="breadcrumbs" aria-label="Breadcrumbs">
-        <Link to="/monitoring">Monitoring</Link> / <Link to={`/monitoring?deployment=${encodeURIComponent(m.deployment)}`}>{m.deployment}</Link> / {m.name}
+        <Link to="/monitoring">Monitoring</Link> /{' '}
+        <Link to={`/monitoring?deployment=${encodeURIComponent(m.deployment)}`}>{m.deployment}</Link> / {m.name}
       </nav>
       <div className="page-head">
         <h1 id="monitor-title">
@@ -51,7 +66,13 @@ export function MonitorHeader({ monitor: m, refreshFailed, onChanged }: { monito
           <button type="button" disabled={busy !== undefined} onClick={() => void act('status')}>
             {paused ? 'Resume' : 'Pause'}
           </button>
-          <button type="button" className="primary" disabled={busy !== undefined || paused} title={paused ? 'Resume the monitor to run it' : 'Process every complete window now'} onClick={() => void act('run')}>
+          <button
+            type="button"
+            className="primary"
+            disabled={busy !== undefined || paused}
+            title={paused ? 'Resume the monitor to run it' : 'Process every complete window now'}
+            onClick={() => void act('run')}
+          >
             {busy === 'run' ? 'Running…' : 'Run now'}
           </button>
         </div>
@@ -72,7 +93,13 @@ export function MonitorHeader({ monitor: m, refreshFailed, onChanged }: { monito
           </div>
           <div>
             <dt>Model</dt>
-            <dd>{model ? <Link to={`/models/${encodeURIComponent(model)}`}>{model}</Link> : <span className="muted">—</span>}</dd>
+            <dd>
+              {model ? (
+                <Link to={`/models/${encodeURIComponent(model)}`}>{model}</Link>
+              ) : (
+                <span className="muted">—</span>
+              )}
+            </dd>
           </div>
           <div className="fact-wide">
             <dt>Reference</dt>
@@ -94,13 +121,30 @@ export function MonitorHeader({ monitor: m, refreshFailed, onChanged }: { monito
           )}
           <div>
             <dt>Alert rules</dt>
-            <dd title={m.alertRules.map((r) => `${r.ruleId}: ${r.kind}${r.column ? ` ${r.column}` : ''}${r.metric ? ` ${r.metric}` : ''} ${r.threshold}${r.action ? `, action ${r.action}` : ''}`).join('\n')}>
-              {m.alertRules.length === 0 ? <span className="muted">none</span> : m.alertRules.map((r) => r.ruleId).join(', ')}
+            <dd
+              title={m.alertRules
+                .map(
+                  (r) =>
+                    `${r.ruleId}: ${r.kind}${r.column ? ` ${r.column}` : ''}${r.metric ? ` ${r.metric}` : ''} ${r.threshold}${r.action ? `, action ${r.action}` : ''}`,
+                )
+                .join('\n')}
+            >
+              {m.alertRules.length === 0 ? (
+                <span className="muted">none</span>
+              ) : (
+                m.alertRules.map((r) => r.ruleId).join(', ')
+              )}
             </dd>
           </div>
           <div>
             <dt>Last window</dt>
-            <dd title={formatTime(m.lastWindowEndMs)}>{m.lastWindowId === undefined ? <span className="muted">none yet</span> : `#${m.lastWindowId}, ended ${formatAgo(m.lastWindowEndMs)}`}</dd>
+            <dd title={formatTime(m.lastWindowEndMs)}>
+              {m.lastWindowId === undefined ? (
+                <span className="muted">none yet</span>
+              ) : (
+                `#${m.lastWindowId}, ended ${formatAgo(m.lastWindowEndMs)}`
+              )}
+            </dd>
           </div>
         </dl>
         {m.lastError && (

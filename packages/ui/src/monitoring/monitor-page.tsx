@@ -15,7 +15,15 @@ import { Distributions, DriftOverTime, PerformanceOverTime } from './monitor-sec
 import { describeWindow, getMonitor, listAlerts, listPerformance } from './monitoring-data'
 import { heatmapMatrix } from './shape'
 import { MAX_WINDOWS, useMonitorWindows } from './use-monitor-windows'
-import { type MonitorView, RANGES, type RangeValue, effectiveSelection, rangeStart, readMonitorView, writeMonitorView } from './view-state'
+import {
+  type MonitorView,
+  RANGES,
+  type RangeValue,
+  effectiveSelection,
+  rangeStart,
+  readMonitorView,
+  writeMonitorView,
+} from './view-state'
 import '../registry/registry.css'
 import './monitoring.css'
 
@@ -31,7 +39,11 @@ export function MonitorPage() {
 
   const monitor = useApi(`monitor|${monitorId}`, (signal) => getMonitor(monitorId, signal), { pollMs: LIVE_MS })
   const windows = useMonitorWindows(monitorId, view.range, LIVE_MS)
-  const perf = useApi(`perf|${monitorId}|${view.range}`, (signal) => listPerformance(monitorId, rangeStart(view.range, Date.now()), 3, signal), { pollMs: PERFORMANCE_MS })
+  const perf = useApi(
+    `perf|${monitorId}|${view.range}`,
+    (signal) => listPerformance(monitorId, rangeStart(view.range, Date.now()), 3, signal),
+    { pollMs: PERFORMANCE_MS },
+  )
   const alerts = useApi(`alerts|${monitorId}`, (signal) => listAlerts(monitorId, signal), { pollMs: LIVE_MS })
   const reloadAll = () => {
     monitor.reload()
@@ -68,7 +80,11 @@ export function MonitorPage() {
       <div className="toolbar range-bar">
         <label>
           Time range{' '}
-          <select value={view.range} onChange={(e) => setView({ range: e.target.value as RangeValue })} aria-label="Time range">
+          <select
+            value={view.range}
+            onChange={(e) => setView({ range: e.target.value as RangeValue })}
+            aria-label="Time range"
+          >
             {RANGES.map((r) => (
               <option key={r.value} value={r.value}>
                 {r.label}
@@ -80,7 +96,8 @@ export function MonitorPage() {
           <span className="muted small">
             {formatNumber(ws.length)} window{ws.length === 1 ? '' : 's'}
             {windows.data?.more && ' (loading more…)'}
-            {ws.length >= MAX_WINDOWS && ` — the newest ${formatNumber(MAX_WINDOWS)} are kept; pick a shorter range for earlier ones`}
+            {ws.length >= MAX_WINDOWS &&
+              ` — the newest ${formatNumber(MAX_WINDOWS)} are kept; pick a shorter range for earlier ones`}
           </span>
         )}
       </div>
@@ -97,15 +114,23 @@ export function MonitorPage() {
             <>The monitor is paused: resume it to process windows.</>
           ) : (
             <>
-              The server runs monitors every few seconds (<code>keel server --monitor-interval</code>, 10 s by default) and keeps a window once it is complete:{' '}
-              {describeWindow(m.window)} of the <code>{m.deployment}</code> log{m.latenessMs > 0 ? `, ${formatNumber(m.latenessMs / 1000)} s after its end` : ''}. “Run now” processes what is complete at once.
+              The server runs monitors every few seconds (<code>keel server --monitor-interval</code>, 10 s by default)
+              and keeps a window once it is complete: {describeWindow(m.window)} of the <code>{m.deployment}</code> log
+              {m.latenessMs > 0 ? `, ${formatNumber(m.latenessMs / 1000)} s after its end` : ''}. “Run now” processes
+              what is complete at once.
             </>
           )}
         </Empty>
       ) : (
         <>
           <DriftOverTime monitor={m} windows={ws} matrix={matrix} selected={selection} onSelect={(s) => setView(s)} />
-          <Distributions windows={ws} matrix={matrix} column={selection.column} windowId={selection.windowId} onSelect={(s) => setView(s)} />
+          <Distributions
+            windows={ws}
+            matrix={matrix}
+            column={selection.column}
+            windowId={selection.windowId}
+            onSelect={(s) => setView(s)}
+          />
         </>
       )}
 
@@ -115,7 +140,12 @@ export function MonitorPage() {
           <ErrorBox error={perf.error} onRetry={perf.reload} />
         </>
       ) : perf.data && perf.data.windows.length > 0 ? (
-        <PerformanceOverTime monitor={m} perf={perf.data.windows} metric={view.metric} onMetric={(metric) => setView({ metric })} />
+        <PerformanceOverTime
+          monitor={m}
+          perf={perf.data.windows}
+          metric={view.metric}
+          onMetric={(metric) => setView({ metric })}
+        />
       ) : null}
 
       <h2 id="alerts-title">Alerts</h2>
@@ -125,7 +155,9 @@ export function MonitorPage() {
         <Loading what="alerts" />
       ) : shownAlerts.length === 0 ? (
         <Empty title="No alert fired">
-          {m.alertRules.length === 0 ? 'This monitor has no alert rule.' : `Rules: ${m.alertRules.map((r) => `${r.ruleId} (${r.kind.replace(/_/g, ' ')})`).join(', ')}.`}
+          {m.alertRules.length === 0
+            ? 'This monitor has no alert rule.'
+            : `Rules: ${m.alertRules.map((r) => `${r.ruleId} (${r.kind.replace(/_/g, ' ')})`).join(', ')}.`}
         </Empty>
       ) : (
         <AlertsTable alerts={shownAlerts} onWindow={(windowId) => setView({ windowId })} />

@@ -26,11 +26,15 @@ import { formatNumber } from '../format'
 const PAGE = 1000
 
 export async function listDeployments(signal: AbortSignal): Promise<PredictionDeploymentSummary[]> {
-  return (await call(keelPredictionsApi.listPredictionDeployments, {}, signal)).deployments.map(predictionDeploymentFromWire)
+  return (await call(keelPredictionsApi.listPredictionDeployments, {}, signal)).deployments.map(
+    predictionDeploymentFromWire,
+  )
 }
 
 export async function listMonitors(signal: AbortSignal, deployment?: string): Promise<Monitor[]> {
-  return (await call(keelMonitorsApi.listMonitors, deployment ? { deployment } : {}, signal)).monitors.map(monitorFromWire)
+  return (await call(keelMonitorsApi.listMonitors, deployment ? { deployment } : {}, signal)).monitors.map(
+    monitorFromWire,
+  )
 }
 
 export async function getMonitor(monitorId: string, signal: AbortSignal): Promise<Monitor> {
@@ -47,13 +51,23 @@ export async function runMonitor(monitorId: string): Promise<{ windows: number; 
 }
 
 /** Windows from `startTime` on, in order, at most `maxPages` pages; `more` when the server has more. */
-export async function listWindows(monitorId: string, startTime: number | undefined, maxPages: number, signal: AbortSignal): Promise<{ windows: MonitorWindow[]; more: boolean }> {
+export async function listWindows(
+  monitorId: string,
+  startTime: number | undefined,
+  maxPages: number,
+  signal: AbortSignal,
+): Promise<{ windows: MonitorWindow[]; more: boolean }> {
   const windows: MonitorWindow[] = []
   let token: string | undefined
   for (let page = 0; page < maxPages; page++) {
     const res = await call(
       keelMonitorsApi.listWindows,
-      { monitor_id: monitorId, max_results: PAGE, ...(startTime !== undefined && { start_time: Math.floor(startTime) }), ...(token && { page_token: token }) },
+      {
+        monitor_id: monitorId,
+        max_results: PAGE,
+        ...(startTime !== undefined && { start_time: Math.floor(startTime) }),
+        ...(token && { page_token: token }),
+      },
       signal,
     )
     windows.push(...res.windows.map(monitorWindowFromWire))
@@ -64,13 +78,23 @@ export async function listWindows(monitorId: string, startTime: number | undefin
 }
 
 /** Realized performance (computed by the server when read) from `startTime` on. */
-export async function listPerformance(monitorId: string, startTime: number | undefined, maxPages: number, signal: AbortSignal): Promise<{ windows: MonitorPerformance[]; more: boolean }> {
+export async function listPerformance(
+  monitorId: string,
+  startTime: number | undefined,
+  maxPages: number,
+  signal: AbortSignal,
+): Promise<{ windows: MonitorPerformance[]; more: boolean }> {
   const windows: MonitorPerformance[] = []
   let token: string | undefined
   for (let page = 0; page < maxPages; page++) {
     const res = await call(
       keelMonitorsApi.getPerformance,
-      { monitor_id: monitorId, max_results: PAGE, ...(startTime !== undefined && { start_time: Math.floor(startTime) }), ...(token && { page_token: token }) },
+      {
+        monitor_id: monitorId,
+        max_results: PAGE,
+        ...(startTime !== undefined && { start_time: Math.floor(startTime) }),
+        ...(token && { page_token: token }),
+      },
       signal,
     )
     windows.push(...res.windows.map(monitorPerformanceFromWire))
@@ -81,7 +105,11 @@ export async function listPerformance(monitorId: string, startTime: number | und
 }
 
 /** A monitor's alerts, newest first (one page). */
-export async function listAlerts(monitorId: string, signal: AbortSignal, maxResults = 500): Promise<{ alerts: MonitorAlert[]; more: boolean }> {
+export async function listAlerts(
+  monitorId: string,
+  signal: AbortSignal,
+  maxResults = 500,
+): Promise<{ alerts: MonitorAlert[]; more: boolean }> {
   const res = await call(keelMonitorsApi.listAlerts, { monitor_id: monitorId, max_results: maxResults }, signal)
   return { alerts: res.alerts.map(monitorAlertFromWire), more: Boolean(res.next_page_token) }
 }
@@ -94,7 +122,12 @@ export async function lastWindow(m: Monitor, signal: AbortSignal): Promise<Monit
   if (m.lastWindowId === undefined || m.lastWindowEndMs === undefined) return undefined
   const spans = m.window.kind === 'time' ? [m.window.seconds * 1000] : [3_600_000, undefined]
   for (const span of spans) {
-    const { windows } = await listWindows(m.monitorId, span === undefined ? undefined : m.lastWindowEndMs - span, 50, signal)
+    const { windows } = await listWindows(
+      m.monitorId,
+      span === undefined ? undefined : m.lastWindowEndMs - span,
+      50,
+      signal,
+    )
     const last = windows.find((w) => w.windowId === m.lastWindowId) ?? windows.at(-1)
     if (last) return last
   }

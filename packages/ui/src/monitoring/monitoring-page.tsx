@@ -21,9 +21,13 @@ export function MonitoringPage() {
   const deployments = useApi('deployments', listDeployments, { pollMs: LIVE_MS })
   const monitors = useApi('monitors', (signal) => listMonitors(signal), { pollMs: LIVE_MS })
 
-  const shownMonitors = (monitors.data ?? []).filter((m) => (!deployment || m.deployment === deployment) && (!model || monitorModel(m) === model))
+  const shownMonitors = (monitors.data ?? []).filter(
+    (m) => (!deployment || m.deployment === deployment) && (!model || monitorModel(m) === model),
+  )
   const watched = new Set(shownMonitors.map((m) => m.deployment))
-  const shownDeployments = (deployments.data ?? []).filter((d) => (deployment ? d.deployment === deployment : !model || watched.has(d.deployment)))
+  const shownDeployments = (deployments.data ?? []).filter((d) =>
+    deployment ? d.deployment === deployment : !model || watched.has(d.deployment),
+  )
   const monitorCount = (name: string) => (monitors.data ?? []).filter((m) => m.deployment === name).length
   const filtered = Boolean(deployment || model)
 
@@ -35,7 +39,9 @@ export function MonitoringPage() {
         </nav>
       )}
       <div className="page-head">
-        <h1 id="monitoring-title">{deployment ? `Monitoring ${deployment}` : model ? `Monitors of ${model}` : 'Monitoring'}</h1>
+        <h1 id="monitoring-title">
+          {deployment ? `Monitoring ${deployment}` : model ? `Monitors of ${model}` : 'Monitoring'}
+        </h1>
         <span className="live muted" title="This page refreshes every 5 seconds">
           <span className="live-dot" aria-hidden="true" /> live
           {(deployments.error ?? monitors.error) && <span className="field-error"> — refresh failed, retrying</span>}
@@ -63,7 +69,8 @@ export function MonitoringPage() {
         <Loading what="deployments" />
       ) : shownDeployments.length === 0 ? (
         <Empty title="Nothing logged yet">
-          {deployment ? `Deployment ${deployment} has logged no prediction. ` : ''}A model server started with <code>keel serve</code> logs every request it answers here.
+          {deployment ? `Deployment ${deployment} has logged no prediction. ` : ''}A model server started with{' '}
+          <code>keel serve</code> logs every request it answers here.
         </Empty>
       ) : (
         <table className="table" aria-labelledby="deployments-title">
@@ -93,12 +100,41 @@ export function MonitoringPage() {
                   </Link>
                 </td>
                 <td className="num">{formatNumber(d.records)}</td>
-                <td className={`num${d.dropped > 0 ? ' field-error' : ''}`} title={d.dropped > 0 ? 'The model server’s log queue was full: these requests were served but not logged' : undefined}>
+                <td
+                  className={`num${d.dropped > 0 ? ' field-error' : ''}`}
+                  title={
+                    d.dropped > 0
+                      ? 'The model server’s log queue was full: these requests were served but not logged'
+                      : undefined
+                  }
+                >
                   {formatNumber(d.dropped)}
                 </td>
-                <td>{d.variants.length ? d.variants.map((v) => <span className="tag" key={v}>{v}</span>) : <span className="muted">—</span>}</td>
-                <td>{d.modelVersions.length ? d.modelVersions.map((v) => <span className="tag" key={v}>v{v}</span>) : <span className="muted">—</span>}</td>
-                <td title={formatTime(d.lastTimestampMs)}>{d.lastTimestampMs ? formatAgo(d.lastTimestampMs) : <span className="muted">—</span>}</td>
+                <td>
+                  {d.variants.length ? (
+                    d.variants.map((v) => (
+                      <span className="tag" key={v}>
+                        {v}
+                      </span>
+                    ))
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
+                <td>
+                  {d.modelVersions.length ? (
+                    d.modelVersions.map((v) => (
+                      <span className="tag" key={v}>
+                        v{v}
+                      </span>
+                    ))
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
+                <td title={formatTime(d.lastTimestampMs)}>
+                  {d.lastTimestampMs ? formatAgo(d.lastTimestampMs) : <span className="muted">—</span>}
+                </td>
                 <td className="num">{monitorCount(d.deployment) || <span className="muted">0</span>}</td>
               </tr>
             ))}

@@ -1,5 +1,5 @@
 /** The monitors table of the overview: each row loads its newest window and its alerts, live. */
-import type { Monitor } from '@keel/contracts'
+import { type Monitor } from '@keel/contracts'
 import { Link } from 'react-router'
 import { useApi } from '../api/use-api'
 import { formatAgo, formatNumber, formatTime } from '../format'
@@ -49,7 +49,9 @@ function MonitorRow({ monitor: m, showDeployment }: { monitor: Monitor; showDepl
           <Link to={`/monitoring?deployment=${encodeURIComponent(m.deployment)}`}>{m.deployment}</Link>
         </td>
       )}
-      <td>{model ? <Link to={`/models/${encodeURIComponent(model)}`}>{model}</Link> : <span className="muted">—</span>}</td>
+      <td>
+        {model ? <Link to={`/models/${encodeURIComponent(model)}`}>{model}</Link> : <span className="muted">—</span>}
+      </td>
       <td>
         <MonitorStatus monitor={m} />
       </td>
@@ -108,7 +110,15 @@ export function MonitorStatus({ monitor: m }: { monitor: Monitor }) {
   )
 }
 
-export function DriftVerdict({ drifted, share, columns }: { drifted: boolean; share: number; columns: readonly string[] }) {
+export function DriftVerdict({
+  drifted,
+  share,
+  columns,
+}: {
+  drifted: boolean
+  share: number
+  columns: readonly string[]
+}) {
   return (
     <span className="drift-verdict">
       <span className={`badge ${drifted ? 'badge-danger' : 'badge-ok'}`}>{drifted ? 'drift' : 'no drift'}</span>{' '}

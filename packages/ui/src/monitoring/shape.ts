@@ -3,7 +3,14 @@
  * (columns × windows), a cell's severity on one scale whatever the test, the series of the charts,
  * reference-against-current histogram bars, and merging windows fetched incrementally.
  */
-import type { EstimatedPerformance, MonitorColumnDrift, MonitorHistogram, MonitorPerformance, MonitorTask, MonitorWindow } from '@keel/contracts'
+import {
+  type EstimatedPerformance,
+  type MonitorColumnDrift,
+  type MonitorHistogram,
+  type MonitorPerformance,
+  type MonitorTask,
+  type MonitorWindow,
+} from '@keel/contracts'
 
 /** Evidently's distance tests (drifted when score >= threshold); every other test gives a p-value (drifted when score < threshold). */
 const DISTANCE_TESTS = new Set(['wasserstein', 'psi', 'jensenshannon', 'kl_div', 'hellinger', 'ed'])
@@ -43,7 +50,10 @@ export interface HeatmapMatrix {
   readonly columns: readonly string[]
   /** the prediction row's label, when there is one (always the last row) */
   readonly predictionColumn?: string
-  readonly windows: readonly Pick<MonitorWindow, 'windowId' | 'startMs' | 'endMs' | 'rows' | 'driftShare' | 'datasetDrift'>[]
+  readonly windows: readonly Pick<
+    MonitorWindow,
+    'windowId' | 'startMs' | 'endMs' | 'rows' | 'driftShare' | 'datasetDrift'
+  >[]
   /** cells[row][col]: row = column, col = window (in the windows' order) */
   readonly cells: readonly (readonly HeatmapCell[])[]
 }
@@ -53,7 +63,11 @@ export interface HeatmapMatrix {
  * columns, else the order they first appear in), the prediction drift as a last row, one column
  * per window in window order. A column a window did not compare is a `missing` cell.
  */
-export function heatmapMatrix(windows: readonly MonitorWindow[], columnOrder?: readonly string[], predictionLabel = 'prediction'): HeatmapMatrix {
+export function heatmapMatrix(
+  windows: readonly MonitorWindow[],
+  columnOrder?: readonly string[],
+  predictionLabel = 'prediction',
+): HeatmapMatrix {
   const sorted = [...windows].sort((a, b) => a.windowId - b.windowId)
   const columns: string[] = [...(columnOrder ?? [])]
   const seen = new Set(columns)
@@ -66,7 +80,9 @@ export function heatmapMatrix(windows: readonly MonitorWindow[], columnOrder?: r
     }
   }
   const hasPrediction = sorted.some((w) => w.predictionDrift)
-  const predictionColumn = hasPrediction ? (sorted.find((w) => w.predictionDrift)!.predictionDrift!.column || predictionLabel) : undefined
+  const predictionColumn = hasPrediction
+    ? sorted.find((w) => w.predictionDrift)!.predictionDrift!.column || predictionLabel
+    : undefined
   const rows = predictionColumn !== undefined && !seen.has(predictionColumn) ? [...columns, predictionColumn] : columns
   const cells = rows.map((column, r) =>
     sorted.map((w): HeatmapCell => {
@@ -74,14 +90,22 @@ export function heatmapMatrix(windows: readonly MonitorWindow[], columnOrder?: r
       const drift = isPrediction ? w.predictionDrift : w.columns.find((c) => c.column === column)
       if (!drift) return { column, windowId: w.windowId, state: 'missing' }
       const s = severity(drift)
-      const state: CellState = drift.error !== undefined && drift.score === undefined ? 'error' : drift.drifted ? 'drifted' : 'ok'
+      const state: CellState =
+        drift.error !== undefined && drift.score === undefined ? 'error' : drift.drifted ? 'drifted' : 'ok'
       return { column, windowId: w.windowId, state, ...(s !== undefined && { severity: s }), drift }
     }),
   )
   return {
     columns: rows,
     ...(predictionColumn !== undefined && rows.length > columns.length && { predictionColumn }),
-    windows: sorted.map(({ windowId, startMs, endMs, rows: n, driftShare, datasetDrift }) => ({ windowId, startMs, endMs, rows: n, driftShare, datasetDrift })),
+    windows: sorted.map(({ windowId, startMs, endMs, rows: n, driftShare, datasetDrift }) => ({
+      windowId,
+      startMs,
+      endMs,
+      rows: n,
+      driftShare,
+      datasetDrift,
+    })),
     cells,
   }
 }
@@ -100,7 +124,13 @@ export function cellColor(cell: HeatmapCell): string {
 function mix(a: string, b: string, t: number): string {
   const pa = [1, 3, 5].map((i) => parseInt(a.slice(i, i + 2), 16))
   const pb = [1, 3, 5].map((i) => parseInt(b.slice(i, i + 2), 16))
-  return `#${pa.map((v, i) => Math.round(v + (pb[i]! - v) * t).toString(16).padStart(2, '0')).join('')}`
+  return `#${pa
+    .map((v, i) =>
+      Math.round(v + (pb[i]! - v) * t)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`
 }
 
 export interface XYSeries {
@@ -142,14 +172,25 @@ export function performanceMetrics(perf: readonly MonitorPerformance[], task?: M
  * `performanceMetrics`): realized on the windows whose labels gave it (labels arrive late, so some
  * have none), then the CBPE estimate with its lower and upper band.
  */
-export function performanceSeries(perf: readonly MonitorPerformance[], task?: MonitorTask, metric?: string): XYSeries[] {
+export function performanceSeries(
+  perf: readonly MonitorPerformance[],
+  task?: MonitorTask,
+  metric?: string,
+): XYSeries[] {
   const sorted = [...perf].sort((a, b) => a.windowId - b.windowId)
   const name = metric ?? performanceMetrics(sorted, task)[0]
   if (name === undefined) return []
   const out: XYSeries[] = []
   const realized = sorted.filter((p) => (p.metrics as Record<string, number | undefined>)[name] !== undefined)
-  if (realized.length > 0) out.push({ label: name, xs: realized.map((p) => p.endMs), ys: realized.map((p) => (p.metrics as Record<string, number>)[name]!) })
-  const estimated = sorted.filter((p): p is MonitorPerformance & { estimated: EstimatedPerformance } => p.estimated !== undefined)
+  if (realized.length > 0)
+    out.push({
+      label: name,
+      xs: realized.map((p) => p.endMs),
+      ys: realized.map((p) => (p.metrics as Record<string, number>)[name]!),
+    })
+  const estimated = sorted.filter(
+    (p): p is MonitorPerformance & { estimated: EstimatedPerformance } => p.estimated !== undefined,
+  )
   const series = (label: string, pick: (e: EstimatedPerformance) => number | undefined) => {
     const have = estimated.filter((p) => pick(p.estimated) !== undefined)
     if (have.length > 0) out.push({ label, xs: have.map((p) => p.endMs), ys: have.map((p) => pick(p.estimated)!) })
@@ -220,10 +261,17 @@ export function histogramBars(h: MonitorHistogram, format: (v: number) => string
  * wins), in window order, without those that started before `since` (a relative time range moves
  * on), keeping the newest `cap`.
  */
-export function mergeWindows<T extends { windowId: number; startMs: number }>(held: readonly T[], fetched: readonly T[], since: number | undefined, cap: number): T[] {
+export function mergeWindows<T extends { windowId: number; startMs: number }>(
+  held: readonly T[],
+  fetched: readonly T[],
+  since: number | undefined,
+  cap: number,
+): T[] {
   const byId = new Map<number, T>()
   for (const w of held) byId.set(w.windowId, w)
   for (const w of fetched) byId.set(w.windowId, w)
-  const all = [...byId.values()].filter((w) => since === undefined || w.startMs >= since).sort((a, b) => a.windowId - b.windowId)
+  const all = [...byId.values()]
+    .filter((w) => since === undefined || w.startMs >= since)
+    .sort((a, b) => a.windowId - b.windowId)
   return all.length > cap ? all.slice(all.length - cap) : all
 }

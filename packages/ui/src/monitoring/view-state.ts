@@ -3,7 +3,7 @@
  * `range` (how far back the page looks) and `metric` (the performance chart's), so a reload or a
  * shared link shows the same view.
  */
-import type { HeatmapMatrix } from './shape'
+import { type HeatmapMatrix } from './shape'
 
 export const RANGES = [
   { value: 'all', label: 'All windows', ms: undefined },
@@ -28,7 +28,12 @@ export function readMonitorView(params: URLSearchParams): MonitorView {
   const win = Number(params.get('win'))
   const range = RANGES.find((r) => r.value === params.get('range'))?.value ?? 'all'
   const metric = params.get('metric') ?? undefined
-  return { ...(col && { column: col }), ...(Number.isSafeInteger(win) && win > 0 && { windowId: win }), range, ...(metric && { metric }) }
+  return {
+    ...(col && { column: col }),
+    ...(Number.isSafeInteger(win) && win > 0 && { windowId: win }),
+    range,
+    ...(metric && { metric }),
+  }
 }
 
 export function writeMonitorView(params: URLSearchParams, next: Partial<MonitorView>): URLSearchParams {
@@ -59,7 +64,8 @@ export function effectiveSelection(m: HeatmapMatrix, view: MonitorView): { colum
   let best: { column: string; severity: number } | undefined
   for (const row of m.cells) {
     const cell = row[wi]!
-    if (cell.state === 'drifted' && (best === undefined || (cell.severity ?? 0) > best.severity)) best = { column: cell.column, severity: cell.severity ?? 0 }
+    if (cell.state === 'drifted' && (best === undefined || (cell.severity ?? 0) > best.severity))
+      best = { column: cell.column, severity: cell.severity ?? 0 }
   }
   return { column: best?.column ?? m.columns[0]!, windowId }
 }

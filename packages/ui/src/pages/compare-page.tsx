@@ -12,7 +12,15 @@ import { useApi } from '../api/use-api'
 import { ChartControls, readChartSettings, writeChartSettings } from '../charts/chart-controls'
 import { LineChart, type LineSeries } from '../charts/line-chart'
 import { colorAt } from '../charts/series'
-import { type AxisRef, type ComparedRun, axisRef, diffRows, differingParams, lowerIsBetter, parseAxis } from '../compare/diff'
+import {
+  type AxisRef,
+  type ComparedRun,
+  axisRef,
+  diffRows,
+  differingParams,
+  lowerIsBetter,
+  parseAxis,
+} from '../compare/diff'
 import { ParallelCoordinates } from '../compare/parallel-coords'
 import { ScatterPlot } from '../compare/scatter-plot'
 import { useCompareCurves } from '../compare/use-compare-curves'
@@ -24,13 +32,28 @@ import '../run/run.css'
 
 const LIVE_POLL_MS = 3000
 /** System tags worth comparing (which code made the run); the rest stay on the run page. */
-const COMPARED_SYSTEM_TAGS = ['mlflow.source.git.commit', 'mlflow.source.git.branch', 'mlflow.source.name', 'keel.source.git.dirty']
+const COMPARED_SYSTEM_TAGS = [
+  'mlflow.source.git.commit',
+  'mlflow.source.git.branch',
+  'mlflow.source.name',
+  'keel.source.git.dirty',
+]
 
 type Loaded = { id: string; run: Run } | { id: string; error: Error }
 
 export function ComparePage() {
   const [params, setParams] = useSearchParams()
-  const ids = useMemo(() => [...new Set((params.get('runs') ?? '').split(',').map((s) => s.trim()).filter(Boolean))], [params])
+  const ids = useMemo(
+    () => [
+      ...new Set(
+        (params.get('runs') ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ],
+    [params],
+  )
   const update = (fn: (p: URLSearchParams) => void) => {
     const p = new URLSearchParams(params)
     fn(p)
@@ -62,7 +85,11 @@ export function ComparePage() {
         name: r.info.runName || r.info.runId.slice(0, 8),
         params: Object.fromEntries(r.data.params.map((p) => [p.key, p.value])),
         metrics: Object.fromEntries(r.data.metrics.map((m) => [m.key, m.value])),
-        tags: Object.fromEntries(r.data.tags.filter((t) => !isSystemTag(t.key) || COMPARED_SYSTEM_TAGS.includes(t.key)).map((t) => [t.key, t.value])),
+        tags: Object.fromEntries(
+          r.data.tags
+            .filter((t) => !isSystemTag(t.key) || COMPARED_SYSTEM_TAGS.includes(t.key))
+            .map((t) => [t.key, t.value]),
+        ),
       })),
     [runs],
   )
@@ -78,8 +105,15 @@ export function ComparePage() {
       ? urlMetric
       : (metricKeys.find((k) => runs.every((r) => r.data.metrics.some((m) => m.key === k))) ?? metricKeys[0])
   const settings = readChartSettings(params)
-  const version = runs.map((r) => r.data.metrics.find((m) => m.key === metric)).map((m) => (m ? `${m.step}|${m.timestamp}` : '-')).join(',')
-  const { curves, error: curvesError, retry } = useCompareCurves(
+  const version = runs
+    .map((r) => r.data.metrics.find((m) => m.key === metric))
+    .map((m) => (m ? `${m.step}|${m.timestamp}` : '-'))
+    .join(',')
+  const {
+    curves,
+    error: curvesError,
+    retry,
+  } = useCompareCurves(
     runs.map((r) => r.info.runId),
     metric,
     version,
@@ -90,13 +124,27 @@ export function ComparePage() {
         ? []
         : compared.map((r, i) => {
             const points = curves.byRun.get(r.id) ?? []
-            return { label: r.name, color: colorAt(i), xs: points.map((p) => (settings.x === 'time' ? p.timestamp : p.step)), ys: points.map((p) => p.value) }
+            return {
+              label: r.name,
+              color: colorAt(i),
+              xs: points.map((p) => (settings.x === 'time' ? p.timestamp : p.step)),
+              ys: points.map((p) => p.value),
+            }
           }),
     [curves, compared, settings.x],
   )
 
-  const axisChoices: AxisRef[] = [...paramKeys.map((key) => ({ kind: 'param' as const, key })), ...metricKeys.map((key) => ({ kind: 'metric' as const, key }))]
-  const sx = parseAxis(params.get('sx')) ?? (differing[0] ?? paramKeys[0] ? { kind: 'param' as const, key: (differing[0] ?? paramKeys[0])! } : metricKeys[1] ? { kind: 'metric' as const, key: metricKeys[1] } : undefined)
+  const axisChoices: AxisRef[] = [
+    ...paramKeys.map((key) => ({ kind: 'param' as const, key })),
+    ...metricKeys.map((key) => ({ kind: 'metric' as const, key })),
+  ]
+  const sx =
+    parseAxis(params.get('sx')) ??
+    ((differing[0] ?? paramKeys[0])
+      ? { kind: 'param' as const, key: (differing[0] ?? paramKeys[0])! }
+      : metricKeys[1]
+        ? { kind: 'metric' as const, key: metricKeys[1] }
+        : undefined)
   const sy = parseAxis(params.get('sy')) ?? (metric ? { kind: 'metric' as const, key: metric } : undefined)
   const onlyDiff = params.get('diff') === 'only'
   const rows = useMemo(() => diffRows(compared), [compared])
@@ -107,7 +155,8 @@ export function ComparePage() {
       <section aria-labelledby="compare-title">
         <h1 id="compare-title">Compare runs</h1>
         <Empty title="No runs chosen">
-          Select runs in an experiment's run table and press Compare, or open <code>/compare?runs=&lt;id&gt;,&lt;id&gt;</code>.
+          Select runs in an experiment's run table and press Compare, or open{' '}
+          <code>/compare?runs=&lt;id&gt;,&lt;id&gt;</code>.
         </Empty>
       </section>
     )
@@ -179,7 +228,12 @@ export function ComparePage() {
                 <td>{formatTime(runs[i]!.info.startTime)}</td>
                 <td className="num mono">{metric ? formatNumber(r.metrics[metric]) : ''}</td>
                 <td className="actions">
-                  <button type="button" className="small" aria-label={`Remove ${r.name} from the comparison`} onClick={() => remove(r.id)}>
+                  <button
+                    type="button"
+                    className="small"
+                    aria-label={`Remove ${r.name} from the comparison`}
+                    onClick={() => remove(r.id)}
+                  >
                     Remove
                   </button>
                 </td>
@@ -187,7 +241,9 @@ export function ComparePage() {
             ))}
           </tbody>
         </table>
-        {runs.length < 2 && <p className="muted">Add another run to compare: open this page with two or more run ids in ?runs=.</p>}
+        {runs.length < 2 && (
+          <p className="muted">Add another run to compare: open this page with two or more run ids in ?runs=.</p>
+        )}
       </section>
 
       <section className="panel" aria-labelledby="curves-title">
@@ -195,7 +251,12 @@ export function ComparePage() {
           <h2 id="curves-title">Metric curves</h2>
           <label>
             Metric
-            <select aria-label="Metric" value={metric ?? ''} onChange={(e) => update((p) => p.set('metric', e.target.value))} disabled={metricKeys.length === 0}>
+            <select
+              aria-label="Metric"
+              value={metric ?? ''}
+              onChange={(e) => update((p) => p.set('metric', e.target.value))}
+              disabled={metricKeys.length === 0}
+            >
               {metricKeys.map((k) => (
                 <option key={k} value={k}>
                   {k}
@@ -212,7 +273,13 @@ export function ComparePage() {
         ) : !curves ? (
           <Loading what={`${metric} curves`} />
         ) : (
-          <LineChart series={series} x={settings.x} logY={settings.logY} smoothing={settings.smoothing} label={`${metric} of ${runs.length} runs`} />
+          <LineChart
+            series={series}
+            x={settings.x}
+            logY={settings.logY}
+            smoothing={settings.smoothing}
+            label={`${metric} of ${runs.length} runs`}
+          />
         )}
       </section>
 
@@ -221,8 +288,14 @@ export function ComparePage() {
           <div className="panel-head">
             <h2 id="pc-title">Parameters → {metric ?? 'metric'}</h2>
           </div>
-          <p className="muted chart-note">Axes: the params that differ between these runs, then the metric chosen above. Lines are coloured by it.</p>
-          <ParallelCoordinates runs={compared} axes={differing.map((key) => ({ kind: 'param', key }))} metric={metric} />
+          <p className="muted chart-note">
+            Axes: the params that differ between these runs, then the metric chosen above. Lines are coloured by it.
+          </p>
+          <ParallelCoordinates
+            runs={compared}
+            axes={differing.map((key) => ({ kind: 'param', key }))}
+            metric={metric}
+          />
         </section>
 
         <section className="panel" aria-labelledby="scatter-title">
@@ -231,7 +304,11 @@ export function ComparePage() {
             <AxisSelect label="X" value={sx} choices={axisChoices} onChange={(v) => setAxis('sx', v)} />
             <AxisSelect label="Y" value={sy} choices={axisChoices} onChange={(v) => setAxis('sy', v)} />
           </div>
-          {sx && sy ? <ScatterPlot runs={compared} colors={colors} xAxis={sx} yAxis={sy} /> : <Empty title="Nothing to plot">These runs have no params or metrics.</Empty>}
+          {sx && sy ? (
+            <ScatterPlot runs={compared} colors={colors} xAxis={sx} yAxis={sy} />
+          ) : (
+            <Empty title="Nothing to plot">These runs have no params or metrics.</Empty>
+          )}
         </section>
       </div>
 
@@ -249,12 +326,20 @@ export function ComparePage() {
             </span>
           </span>
           <label>
-            <input type="checkbox" checked={onlyDiff} onChange={(e) => update((p) => (e.target.checked ? p.set('diff', 'only') : p.delete('diff')))} />
+            <input
+              type="checkbox"
+              checked={onlyDiff}
+              onChange={(e) => update((p) => (e.target.checked ? p.set('diff', 'only') : p.delete('diff')))}
+            />
             Only differences
           </label>
         </div>
         {shownRows.length === 0 ? (
-          <Empty title={onlyDiff ? 'No differences' : 'Nothing to compare'}>{onlyDiff ? 'These runs share every param, metric and tag value.' : 'These runs logged no params, metrics or tags.'}</Empty>
+          <Empty title={onlyDiff ? 'No differences' : 'Nothing to compare'}>
+            {onlyDiff
+              ? 'These runs share every param, metric and tag value.'
+              : 'These runs logged no params, metrics or tags.'}
+          </Empty>
         ) : (
           <div style={{ overflowX: 'auto' }}>
             <table className="table diff-table">
@@ -263,7 +348,11 @@ export function ComparePage() {
                   <th scope="col">Key</th>
                   {compared.map((r, i) => (
                     <th key={r.id} scope="col" className="run-col">
-                      <span className="swatch" style={{ background: colors[i], marginRight: 6, verticalAlign: -1 }} aria-hidden="true" />
+                      <span
+                        className="swatch"
+                        style={{ background: colors[i], marginRight: 6, verticalAlign: -1 }}
+                        aria-hidden="true"
+                      />
                       {r.name}
                     </th>
                   ))}
@@ -280,17 +369,31 @@ export function ComparePage() {
                       </th>
                     </tr>
                     {group.map((row) => (
-                      <tr key={`${kind}:${row.key}`} className={row.differs ? 'row-differs' : undefined} data-differs={row.differs}>
+                      <tr
+                        key={`${kind}:${row.key}`}
+                        className={row.differs ? 'row-differs' : undefined}
+                        data-differs={row.differs}
+                      >
                         <td className="key-cell">
                           {row.key}
                           {row.differs && <span className="sr-only"> (differs)</span>}
-                          {kind === 'metric' && <span className="dir">{lowerIsBetter(row.key) ? '↓ lower is better' : '↑ higher is better'}</span>}
+                          {kind === 'metric' && (
+                            <span className="dir">
+                              {lowerIsBetter(row.key) ? '↓ lower is better' : '↑ higher is better'}
+                            </span>
+                          )}
                         </td>
                         {row.values.map((v, i) => {
                           const best = row.best.includes(i)
                           return (
                             <td key={i} className={best ? 'best' : undefined}>
-                              {v === undefined ? <span className="muted">–</span> : typeof v === 'number' ? formatNumber(v) : v}
+                              {v === undefined ? (
+                                <span className="muted">–</span>
+                              ) : typeof v === 'number' ? (
+                                formatNumber(v)
+                              ) : (
+                                v
+                              )}
                               {best && <span className="best-mark">best</span>}
                             </td>
                           )
@@ -308,7 +411,17 @@ export function ComparePage() {
   )
 }
 
-function AxisSelect({ label, value, choices, onChange }: { label: string; value: AxisRef | undefined; choices: readonly AxisRef[]; onChange(v: string): void }) {
+function AxisSelect({
+  label,
+  value,
+  choices,
+  onChange,
+}: {
+  label: string
+  value: AxisRef | undefined
+  choices: readonly AxisRef[]
+  onChange(v: string): void
+}) {
   const current = value ? axisRef(value) : ''
   const has = choices.some((c) => axisRef(c) === current)
   return (

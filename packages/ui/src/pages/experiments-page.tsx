@@ -18,7 +18,11 @@ export function ExperimentsPage() {
 
   const experiments = useApi(`${view}|${q}`, async (signal) => {
     const filter = q ? `name ILIKE '%${q.replace(/'/g, "\\'")}%'` : undefined
-    const res = await call(trackingApi.searchExperiments, { max_results: 1000, view_type: view, ...(filter && { filter }) }, signal)
+    const res = await call(
+      trackingApi.searchExperiments,
+      { max_results: 1000, view_type: view, ...(filter && { filter }) },
+      signal,
+    )
     return (res.experiments ?? []).map(experimentFromWire)
   })
 
@@ -55,12 +59,21 @@ export function ExperimentsPage() {
           <label className="sr-only" htmlFor="experiment-search">
             Search experiments by name
           </label>
-          <input id="experiment-search" type="search" placeholder="Search by name" value={draft} onChange={(e) => setDraft(e.target.value)} />
+          <input
+            id="experiment-search"
+            type="search"
+            placeholder="Search by name"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+          />
           <button type="submit">Search</button>
         </form>
         <label>
           Show{' '}
-          <select value={view} onChange={(e) => update({ view: e.target.value === 'ACTIVE_ONLY' ? '' : e.target.value })}>
+          <select
+            value={view}
+            onChange={(e) => update({ view: e.target.value === 'ACTIVE_ONLY' ? '' : e.target.value })}
+          >
             <option value="ACTIVE_ONLY">active</option>
             <option value="DELETED_ONLY">deleted</option>
             <option value="ALL">all</option>
@@ -74,7 +87,8 @@ export function ExperimentsPage() {
         <Loading what="experiments" />
       ) : experiments.data.length === 0 ? (
         <Empty title={q ? `No experiment matches “${q}”` : 'No experiments yet'}>
-          Create one above, or log a run: <code>mlflow.set_experiment("name")</code> / <code>keel.setExperiment('name')</code>.
+          Create one above, or log a run: <code>mlflow.set_experiment("name")</code> /{' '}
+          <code>keel.setExperiment('name')</code>.
         </Empty>
       ) : (
         <table className="table">
@@ -100,7 +114,13 @@ export function ExperimentsPage() {
   )
 }
 
-function ExperimentRow({ experiment: e, act }: { experiment: Experiment; act: (fn: () => Promise<unknown>) => Promise<void> }) {
+function ExperimentRow({
+  experiment: e,
+  act,
+}: {
+  experiment: Experiment
+  act: (fn: () => Promise<unknown>) => Promise<void>
+}) {
   const [renaming, setRenaming] = useState(false)
   const [name, setName] = useState(e.name)
   const deleted = e.lifecycleStage === 'deleted'
@@ -112,7 +132,9 @@ function ExperimentRow({ experiment: e, act }: { experiment: Experiment; act: (f
             className="inline-form"
             onSubmit={(ev) => {
               ev.preventDefault()
-              void act(() => call(trackingApi.updateExperiment, { experiment_id: e.experimentId, new_name: name })).then(() => setRenaming(false))
+              void act(() =>
+                call(trackingApi.updateExperiment, { experiment_id: e.experimentId, new_name: name }),
+              ).then(() => setRenaming(false))
             }}
           >
             <label className="sr-only" htmlFor={`rename-${e.experimentId}`}>
@@ -134,7 +156,10 @@ function ExperimentRow({ experiment: e, act }: { experiment: Experiment; act: (f
       <td title={formatTime(e.lastUpdateTime)}>{formatAgo(e.lastUpdateTime)}</td>
       <td className="actions">
         {deleted ? (
-          <button type="button" onClick={() => void act(() => call(trackingApi.restoreExperiment, { experiment_id: e.experimentId }))}>
+          <button
+            type="button"
+            onClick={() => void act(() => call(trackingApi.restoreExperiment, { experiment_id: e.experimentId }))}
+          >
             Restore
           </button>
         ) : (

@@ -18,7 +18,16 @@ import { formatAgo, formatTime } from '../format'
 import { AliasRequests, ProtectedAliases } from '../registry/alias-approvals'
 import { listPendingRequests, listProtections, protectionMap } from '../registry/alias-approvals-data'
 import { getModel, listEvents, listVersions, versionPath } from '../registry/registry-data'
-import { AliasChips, AliasForm, AuditTrail, EditableText, ProductionApproval, RegisterForm, StageBadge, StageForm } from '../registry/registry-widgets'
+import {
+  AliasChips,
+  AliasForm,
+  AuditTrail,
+  EditableText,
+  ProductionApproval,
+  RegisterForm,
+  StageBadge,
+  StageForm,
+} from '../registry/registry-widgets'
 import '../registry/registry.css'
 
 const LIVE_MS = 5000
@@ -54,7 +63,8 @@ export function ModelPage() {
   }
 
   const deleteAlias = async (alias: string) => {
-    if (!window.confirm(`Delete alias @${alias} of ${name}? Code loading models:/${name}@${alias} will stop working.`)) return
+    if (!window.confirm(`Delete alias @${alias} of ${name}? Code loading models:/${name}@${alias} will stop working.`))
+      return
     setActionError(undefined)
     try {
       await call(registryApi.deleteRegisteredModelAlias, { name, alias })
@@ -88,13 +98,19 @@ export function ModelPage() {
         <h1 id="model-title">{m.name}</h1>
         <span className="live muted" title="This page refreshes every 5 seconds">
           <span className="live-dot" aria-hidden="true" /> live
-          {(model.error ?? versions.error ?? events.error) && <span className="field-error"> — refresh failed, retrying</span>}
+          {(model.error ?? versions.error ?? events.error) && (
+            <span className="field-error"> — refresh failed, retrying</span>
+          )}
         </span>
         <Link to={`/monitoring?model=${encodeURIComponent(name)}`} className="button-link monitoring-link">
           Monitors
         </Link>
         {auth.authEnabled && mine.can('manage') && (
-          <button type="button" aria-expanded={params.get('permissions') === '1'} onClick={() => update({ permissions: params.get('permissions') === '1' ? '' : '1' })}>
+          <button
+            type="button"
+            aria-expanded={params.get('permissions') === '1'}
+            onClick={() => update({ permissions: params.get('permissions') === '1' ? '' : '1' })}
+          >
             Permissions
           </button>
         )}
@@ -104,7 +120,9 @@ export function ModelPage() {
           </button>
         )}
       </div>
-      {mine.permission !== undefined && !canEdit && <ReadOnlyNotice what={`registered model ‘${name}’`} has={mine.permission} needs="EDIT" />}
+      {mine.permission !== undefined && !canEdit && (
+        <ReadOnlyNotice what={`registered model ‘${name}’`} has={mine.permission} needs="EDIT" />
+      )}
       {params.get('permissions') === '1' && mine.can('manage') && (
         <PermissionsPanel type="registered_model" id={name} name={name} onClose={() => update({ permissions: '' })} />
       )}
@@ -135,7 +153,12 @@ export function ModelPage() {
           <div>
             <dt>Aliases</dt>
             <dd>
-              <AliasChips name={name} aliases={m.aliases} protectedAliases={guarded} {...(mine.can('delete') && { onDelete: (a: string) => void deleteAlias(a) })} />
+              <AliasChips
+                name={name}
+                aliases={m.aliases}
+                protectedAliases={guarded}
+                {...(mine.can('delete') && { onDelete: (a: string) => void deleteAlias(a) })}
+              />
             </dd>
           </div>
           <div>
@@ -218,12 +241,33 @@ export function ModelPage() {
                       <StageBadge stage={v.currentStage} />
                     </td>
                     <td>
-                      <AliasChips name={name} aliases={v.aliases.map((alias) => ({ alias, version: v.version }))} showVersion={false} protectedAliases={guarded} />
+                      <AliasChips
+                        name={name}
+                        aliases={v.aliases.map((alias) => ({ alias, version: v.version }))}
+                        showVersion={false}
+                        protectedAliases={guarded}
+                      />
                     </td>
                     <td>
-                      <span className={v.status === 'READY' ? 'status-ok' : v.status === 'FAILED_REGISTRATION' ? 'field-error' : 'muted'}>{v.status.toLowerCase().replace(/_/g, ' ')}</span>
+                      <span
+                        className={
+                          v.status === 'READY'
+                            ? 'status-ok'
+                            : v.status === 'FAILED_REGISTRATION'
+                              ? 'field-error'
+                              : 'muted'
+                        }
+                      >
+                        {v.status.toLowerCase().replace(/_/g, ' ')}
+                      </span>
                     </td>
-                    <td className="mono">{v.runId ? <Link to={`/runs/${v.runId}`}>{v.runId.slice(0, 12)}</Link> : <span className="muted">—</span>}</td>
+                    <td className="mono">
+                      {v.runId ? (
+                        <Link to={`/runs/${v.runId}`}>{v.runId.slice(0, 12)}</Link>
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
+                    </td>
                     <td title={formatTime(v.creationTimestamp)}>
                       {formatAgo(v.creationTimestamp)}
                       <div className="muted small">{v.userId ?? 'unknown'}</div>
@@ -247,7 +291,12 @@ export function ModelPage() {
                     <tr className="manage-row" id={`manage-${v.version}`}>
                       <td colSpan={8}>
                         <div className="action-forms">
-                          <AliasForm name={name} version={v.version} onDone={reloadAll} needsApproval={(alias) => guarded.get(alias) === true} />
+                          <AliasForm
+                            name={name}
+                            version={v.version}
+                            onDone={reloadAll}
+                            needsApproval={(alias) => guarded.get(alias) === true}
+                          />
                           <StageForm name={name} version={v.version} current={v.currentStage} onDone={reloadAll} />
                         </div>
                       </td>
@@ -260,7 +309,14 @@ export function ModelPage() {
         </table>
       )}
 
-      {protections.data && <ProtectedAliases name={name} protections={protections.data} canManage={mine.can('manage')} onChanged={reloadAll} />}
+      {protections.data && (
+        <ProtectedAliases
+          name={name}
+          protections={protections.data}
+          canManage={mine.can('manage')}
+          onChanged={reloadAll}
+        />
+      )}
 
       <h2 id="trail-title">Audit trail</h2>
       <p className="muted small">Who moved what, when — newest first. Moves to Production are highlighted.</p>

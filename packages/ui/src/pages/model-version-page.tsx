@@ -62,7 +62,9 @@ export function ModelVersionPage() {
           <span className="live-dot" aria-hidden="true" /> live
         </span>
       </div>
-      {mine.permission !== undefined && !canEdit && <ReadOnlyNotice what={`registered model ‘${name}’`} has={mine.permission} needs="EDIT" />}
+      {mine.permission !== undefined && !canEdit && (
+        <ReadOnlyNotice what={`registered model ‘${name}’`} has={mine.permission} needs="EDIT" />
+      )}
 
       <div className="grid-2">
         <div className="panel">
@@ -82,7 +84,12 @@ export function ModelVersionPage() {
               <tr>
                 <th scope="row">Aliases</th>
                 <td>
-                  <AliasChips name={name} aliases={v.aliases.map((alias) => ({ alias, version: v.version }))} showVersion={false} protectedAliases={guarded} />
+                  <AliasChips
+                    name={name}
+                    aliases={v.aliases.map((alias) => ({ alias, version: v.version }))}
+                    showVersion={false}
+                    protectedAliases={guarded}
+                  />
                 </td>
               </tr>
               <tr>
@@ -95,7 +102,8 @@ export function ModelVersionPage() {
               <tr>
                 <th scope="row">Registered</th>
                 <td>
-                  {formatTime(v.creationTimestamp)} <span className="muted">({formatAgo(v.creationTimestamp)})</span> by {v.userId ?? 'unknown'}
+                  {formatTime(v.creationTimestamp)} <span className="muted">({formatAgo(v.creationTimestamp)})</span> by{' '}
+                  {v.userId ?? 'unknown'}
                 </td>
               </tr>
               <tr>
@@ -104,13 +112,20 @@ export function ModelVersionPage() {
               </tr>
               <tr>
                 <th scope="row">Source run</th>
-                <td className="mono">{v.runId ? <Link to={`/runs/${v.runId}`}>{v.runId}</Link> : <span className="muted">—</span>}</td>
+                <td className="mono">
+                  {v.runId ? <Link to={`/runs/${v.runId}`}>{v.runId}</Link> : <span className="muted">—</span>}
+                </td>
               </tr>
               <tr>
                 <th scope="row">Logged model</th>
                 <td className="mono">
                   {v.modelId ? (
-                    <a href={`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(v.modelId)}`} target="_blank" rel="noreferrer" title="The logged model, as the API returns it">
+                    <a
+                      href={`/ajax-api/2.0/mlflow/logged-models/${encodeURIComponent(v.modelId)}`}
+                      target="_blank"
+                      rel="noreferrer"
+                      title="The logged model, as the API returns it"
+                    >
                       {v.modelId}
                     </a>
                   ) : (
@@ -120,12 +135,17 @@ export function ModelVersionPage() {
               </tr>
               <tr>
                 <th scope="row">Download URI</th>
-                <td className="mono">{download.data ?? (download.error ? <span className="field-error">{download.error.message}</span> : '…')}</td>
+                <td className="mono">
+                  {download.data ??
+                    (download.error ? <span className="field-error">{download.error.message}</span> : '…')}
+                </td>
               </tr>
               <tr>
                 <th scope="row">Load it</th>
                 <td>
-                  <code>mlflow.pyfunc.load_model("models:/{name}/{v.version}")</code>
+                  <code>
+                    mlflow.pyfunc.load_model("models:/{name}/{v.version}")
+                  </code>
                 </td>
               </tr>
             </tbody>
@@ -143,7 +163,12 @@ export function ModelVersionPage() {
           <div className="panel">
             <h2 className="panel-title">Actions</h2>
             <div className="action-forms stacked">
-              <AliasForm name={name} version={v.version} onDone={reload} needsApproval={(alias) => guarded.get(alias) === true} />
+              <AliasForm
+                name={name}
+                version={v.version}
+                onDone={reload}
+                needsApproval={(alias) => guarded.get(alias) === true}
+              />
               <StageForm name={name} version={v.version} current={v.currentStage} onDone={reload} />
             </div>
           </div>
@@ -151,7 +176,10 @@ export function ModelVersionPage() {
       </div>
 
       <h2 id="lineage-title">Lineage</h2>
-      <p className="muted small">What this version was made of, captured when it was registered{l && <> ({formatTime(l.capturedAt)})</>}; later edits to the run do not change it.</p>
+      <p className="muted small">
+        What this version was made of, captured when it was registered{l && <> ({formatTime(l.capturedAt)})</>}; later
+        edits to the run do not change it.
+      </p>
       {lineage.error ? (
         <ErrorBox error={lineage.error} onRetry={lineage.reload} />
       ) : !l ? (
@@ -165,11 +193,19 @@ export function ModelVersionPage() {
                 <tbody>
                   <tr>
                     <th scope="row">Run</th>
-                    <td className="mono">{l.runId ? <Link to={`/runs/${l.runId}`}>{l.runId}</Link> : <span className="muted">—</span>}</td>
+                    <td className="mono">
+                      {l.runId ? <Link to={`/runs/${l.runId}`}>{l.runId}</Link> : <span className="muted">—</span>}
+                    </td>
                   </tr>
                   <tr>
                     <th scope="row">Experiment</th>
-                    <td className="mono">{l.experimentId ? <Link to={`/experiments/${l.experimentId}`}>{l.experimentId}</Link> : <span className="muted">—</span>}</td>
+                    <td className="mono">
+                      {l.experimentId ? (
+                        <Link to={`/experiments/${l.experimentId}`}>{l.experimentId}</Link>
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
+                    </td>
                   </tr>
                   <tr>
                     <th scope="row">Git commit</th>

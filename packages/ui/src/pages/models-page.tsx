@@ -63,7 +63,13 @@ export function ModelsPage() {
           <label className="sr-only" htmlFor="model-search">
             Search models by name
           </label>
-          <input id="model-search" type="search" placeholder="Search by name" value={draft} onChange={(e) => setDraft(e.target.value)} />
+          <input
+            id="model-search"
+            type="search"
+            placeholder="Search by name"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+          />
           <button type="submit">Search</button>
         </form>
         {models.data && (
@@ -83,7 +89,8 @@ export function ModelsPage() {
             'Try another part of the name.'
           ) : (
             <>
-              Register a run’s model with the button above, or from code: <code>mlflow.register_model("runs:/&lt;run&gt;/model", "name")</code>.
+              Register a run’s model with the button above, or from code:{' '}
+              <code>mlflow.register_model("runs:/&lt;run&gt;/model", "name")</code>.
             </>
           )}
         </Empty>
@@ -110,7 +117,13 @@ export function ModelsPage() {
                       {m.name}
                     </Link>
                   </td>
-                  <td>{latest ? <Link to={versionPath(m.name, latest)}>v{latest}</Link> : <span className="muted">no versions</span>}</td>
+                  <td>
+                    {latest ? (
+                      <Link to={versionPath(m.name, latest)}>v{latest}</Link>
+                    ) : (
+                      <span className="muted">no versions</span>
+                    )}
+                  </td>
                   <td>
                     <AliasChips name={m.name} aliases={m.aliases} />
                   </td>

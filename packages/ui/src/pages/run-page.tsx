@@ -22,13 +22,21 @@ export const LIVE_POLL_MS = 3000
 export function RunPage() {
   const { runId = '' } = useParams()
   const [params, setParams] = useSearchParams()
-  const run = useApi<Run>(`run|${runId}`, async (signal) => runFromWire((await call(trackingApi.getRun, { run_id: runId }, signal)).run), {
-    pollMs: undefined,
-  })
+  const run = useApi<Run>(
+    `run|${runId}`,
+    async (signal) => runFromWire((await call(trackingApi.getRun, { run_id: runId }, signal)).run),
+    {
+      pollMs: undefined,
+    },
+  )
   const live = run.data?.info.status === 'RUNNING'
-  const polled = useApi<Run>(live ? `live|${runId}` : null, async (signal) => runFromWire((await call(trackingApi.getRun, { run_id: runId }, signal)).run), {
-    pollMs: LIVE_POLL_MS,
-  })
+  const polled = useApi<Run>(
+    live ? `live|${runId}` : null,
+    async (signal) => runFromWire((await call(trackingApi.getRun, { run_id: runId }, signal)).run),
+    {
+      pollMs: LIVE_POLL_MS,
+    },
+  )
   // The freshest of the first load and the live polls.
   const current = polled.data ?? run.data
   const expId = current?.info.experimentId
@@ -63,7 +71,10 @@ export function RunPage() {
     <article className="run-page" aria-labelledby="run-title">
       <div className="breadcrumbs">
         <Link to="/">Experiments</Link> /{' '}
-        <Link to={`/experiments/${info.experimentId}`}>{experiment.data?.name ?? `experiment ${info.experimentId}`}</Link> / run
+        <Link to={`/experiments/${info.experimentId}`}>
+          {experiment.data?.name ?? `experiment ${info.experimentId}`}
+        </Link>{' '}
+        / run
       </div>
       <header className="run-head">
         <div className="run-title-row">
@@ -95,7 +106,15 @@ export function RunPage() {
           </div>
           <div>
             <dt>Duration</dt>
-            <dd>{info.endTime ? formatDuration(info.startTime, info.endTime) : live ? <LiveDuration start={info.startTime} /> : '–'}</dd>
+            <dd>
+              {info.endTime ? (
+                formatDuration(info.startTime, info.endTime)
+              ) : live ? (
+                <LiveDuration start={info.startTime} />
+              ) : (
+                '–'
+              )}
+            </dd>
           </div>
           <div>
             <dt>User</dt>
@@ -167,7 +186,8 @@ export function RunPage() {
                           aria-pressed={keys.includes(m.key)}
                           onClick={() => {
                             setKeys(keys.includes(m.key) ? keys.filter((k) => k !== m.key) : [...keys, m.key])
-                            if (!keys.includes(m.key)) document.getElementById('charts')?.scrollIntoView({ behavior: 'smooth' })
+                            if (!keys.includes(m.key))
+                              document.getElementById('charts')?.scrollIntoView({ behavior: 'smooth' })
                           }}
                         >
                           {m.key}

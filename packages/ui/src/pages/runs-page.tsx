@@ -38,7 +38,9 @@ export function RunsPage() {
   const experiment = useApi(`exp|${experimentId}`, async (signal) =>
     experimentFromWire((await call(trackingApi.getExperiment, { experiment_id: experimentId }, signal)).experiment),
   )
-  const keys = useApi(`keys|${experimentId}`, (signal) => call(keelTrackingApi.getExperimentKeys, { experiment_id: experimentId }, signal))
+  const keys = useApi(`keys|${experimentId}`, (signal) =>
+    call(keelTrackingApi.getExperimentKeys, { experiment_id: experimentId }, signal),
+  )
   const auth = useAuth()
   const mine = useMyPermission('experiment', experimentId)
   const [permissionsOpen, setPermissionsOpen] = useState(false)
@@ -65,7 +67,8 @@ export function RunsPage() {
       if (document.visibilityState !== 'visible') return
       const ids = new Set(visible.current)
       const onScreen = runsRef.current.filter((r) => ids.has(r.info.runId))
-      if (view.live || onScreen.some((r) => r.info.status === 'RUNNING')) void refresh(onScreen.map((r) => r.info.runId)).catch(() => {})
+      if (view.live || onScreen.some((r) => r.info.status === 'RUNNING'))
+        void refresh(onScreen.map((r) => r.info.runId)).catch(() => {})
     }, LIVE_POLL_MS)
     return () => clearInterval(timer)
   }, [view.live, anyRunning, refresh])
@@ -74,7 +77,9 @@ export function RunsPage() {
     (col: ColumnDef) => {
       const current = view.order
       const same = current && current.column.entity === col.id.entity && current.column.key === col.id.key
-      const ascending = same ? !current.ascending : !(col.id.entity === 'metrics' || col.id.key === 'start_time' || col.id.key === 'end_time')
+      const ascending = same
+        ? !current.ascending
+        : !(col.id.entity === 'metrics' || col.id.key === 'start_time' || col.id.key === 'end_time')
       setView({ order: { column: col.id, ascending } }, true)
     },
     [view.order, setView],
@@ -95,13 +100,23 @@ export function RunsPage() {
         <h1 id="runs-title">{name ?? (experiment.error ? `Experiment ${experimentId}` : '…')}</h1>
         <span className="muted mono">ID {experimentId}</span>
         {auth.authEnabled && mine.can('manage') && !experiment.error && (
-          <button type="button" className="permissions-toggle" aria-expanded={permissionsOpen} onClick={() => setPermissionsOpen((o) => !o)}>
+          <button
+            type="button"
+            className="permissions-toggle"
+            aria-expanded={permissionsOpen}
+            onClick={() => setPermissionsOpen((o) => !o)}
+          >
             Permissions
           </button>
         )}
       </div>
       {permissionsOpen && mine.can('manage') && (
-        <PermissionsPanel type="experiment" id={experimentId} name={name ?? experimentId} onClose={() => setPermissionsOpen(false)} />
+        <PermissionsPanel
+          type="experiment"
+          id={experimentId}
+          name={name ?? experimentId}
+          onClose={() => setPermissionsOpen(false)}
+        />
       )}
       {experiment.error ? (
         <ErrorBox error={experiment.error} onRetry={experiment.reload} />
@@ -112,7 +127,10 @@ export function RunsPage() {
             <div className="runs-controls">
               <label>
                 Group by
-                <select value={view.group ?? ''} onChange={(e) => setView({ group: e.target.value || undefined }, true)}>
+                <select
+                  value={view.group ?? ''}
+                  onChange={(e) => setView({ group: e.target.value || undefined }, true)}
+                >
                   <option value="">no grouping</option>
                   {(keys.data?.params ?? []).map((k) => (
                     <option key={k} value={k}>
@@ -121,7 +139,12 @@ export function RunsPage() {
                   ))}
                 </select>
               </label>
-              <ColumnPicker keys={keys.data} columns={columnIds} onChange={(columns) => setView({ columns })} onReset={() => setView({ columns: undefined })} />
+              <ColumnPicker
+                keys={keys.data}
+                columns={columnIds}
+                onChange={(columns) => setView({ columns })}
+                onReset={() => setView({ columns: undefined })}
+              />
               <label title="Refresh the runs on screen every 5 seconds (always on while a run on screen is running)">
                 <input type="checkbox" checked={view.live} onChange={(e) => setView({ live: e.target.checked })} /> Live
               </label>
@@ -145,7 +168,9 @@ export function RunsPage() {
           {pages.error && !filterError ? (
             <ErrorBox error={pages.error} onRetry={pages.reload} />
           ) : filterError ? (
-            <Empty title="The filter could not be read">Fix it where the caret points, or clear it to see every run.</Empty>
+            <Empty title="The filter could not be read">
+              Fix it where the caret points, or clear it to see every run.
+            </Empty>
           ) : pages.loadedKey === undefined ? (
             <Loading what="runs" />
           ) : pages.runs.length === 0 && !pages.stale ? (
@@ -155,7 +180,8 @@ export function RunsPage() {
               </Empty>
             ) : (
               <Empty title="No runs in this experiment yet">
-                Log one: <code>mlflow.set_experiment("{name}")</code> then <code>mlflow.start_run()</code>, or <code>keel runs create</code>.
+                Log one: <code>mlflow.set_experiment("{name}")</code> then <code>mlflow.start_run()</code>, or{' '}
+                <code>keel runs create</code>.
               </Empty>
             )
           ) : (
@@ -179,18 +205,28 @@ export function RunsPage() {
   )
 }
 
-function StatusLine({ pages, live, selected }: { pages: ReturnType<typeof useRunPages>; live: boolean; selected: number }) {
+function StatusLine({
+  pages,
+  live,
+  selected,
+}: {
+  pages: ReturnType<typeof useRunPages>
+  live: boolean
+  selected: number
+}) {
   const n = pages.runs.length
   return (
     <div className="runs-status-line" aria-live="polite">
       {pages.loadedKey !== undefined && !pages.stale && !pages.error && (
         <span data-testid="runs-loaded">
-          {n.toLocaleString()} {n === 1 ? 'run' : 'runs'} {pages.done ? (n > 0 ? '(all loaded)' : '') : 'loaded, more as you scroll'}
+          {n.toLocaleString()} {n === 1 ? 'run' : 'runs'}{' '}
+          {pages.done ? (n > 0 ? '(all loaded)' : '') : 'loaded, more as you scroll'}
         </span>
       )}
       {pages.loading && (
         <span>
-          <span className="spinner" aria-hidden="true" /> {pages.stale || pages.loadedKey === undefined ? 'Searching…' : 'Loading more…'}
+          <span className="spinner" aria-hidden="true" />{' '}
+          {pages.stale || pages.loadedKey === undefined ? 'Searching…' : 'Loading more…'}
         </span>
       )}
       {selected > 0 && <span>{selected} selected</span>}
@@ -204,7 +240,15 @@ function StatusLine({ pages, live, selected }: { pages: ReturnType<typeof useRun
   )
 }
 
-function FilterBox({ value, error, onApply }: { value: string; error: ApiError | undefined; onApply: (filter: string) => void }) {
+function FilterBox({
+  value,
+  error,
+  onApply,
+}: {
+  value: string
+  error: ApiError | undefined
+  onApply: (filter: string) => void
+}) {
   const [draft, setDraft] = useState(value)
   useEffect(() => setDraft(value), [value])
   const submit = (e: FormEvent) => {
@@ -240,7 +284,8 @@ function FilterBox({ value, error, onApply }: { value: string; error: ApiError |
         </pre>
       ) : (
         <span className="filter-help" id="runs-filter-help">
-          MLflow's filter language: <code>metrics.</code>, <code>params.</code>, <code>tags.</code>, <code>attributes.</code>; <code>and</code>, <code>or</code>, <code>like</code>, <code>in</code>.
+          MLflow's filter language: <code>metrics.</code>, <code>params.</code>, <code>tags.</code>,{' '}
+          <code>attributes.</code>; <code>and</code>, <code>or</code>, <code>like</code>, <code>in</code>.
         </span>
       )}
     </form>
@@ -257,12 +302,19 @@ function groupRuns(runs: readonly Run[], group: string | undefined): { items: It
     if (!bucket) buckets.set(value, (bucket = []))
     bucket.push(run)
   }
-  const values = [...buckets.keys()].sort((a, b) => (a === '\u0000' ? 1 : b === '\u0000' ? -1 : a.localeCompare(b, undefined, { numeric: true })))
+  const values = [...buckets.keys()].sort((a, b) =>
+    a === '\u0000' ? 1 : b === '\u0000' ? -1 : a.localeCompare(b, undefined, { numeric: true }),
+  )
   const items: Item[] = []
   const ordered: Run[] = []
   for (const value of values) {
     const bucket = buckets.get(value)!
-    items.push({ kind: 'group', value, count: bucket.length, label: value === '\u0000' ? `${group} not set` : `${group} = ${value}` })
+    items.push({
+      kind: 'group',
+      value,
+      count: bucket.length,
+      label: value === '\u0000' ? `${group} not set` : `${group} = ${value}`,
+    })
     for (const run of bucket) items.push({ kind: 'run', run, index: ordered.push(run) - 1 })
   }
   return { items, ordered }

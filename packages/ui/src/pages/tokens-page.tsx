@@ -80,8 +80,10 @@ export function TokensPage() {
         <h1 id="tokens-title">Access tokens</h1>
       </div>
       <p className="muted page-intro">
-        Personal access tokens let scripts, CI jobs and the MLflow client act as you (<strong>{auth.user?.username}</strong>) without your password: set{' '}
-        <code>MLFLOW_TRACKING_TOKEN</code>, or send <code>Authorization: Bearer &lt;token&gt;</code>. A token can do what you can, until it expires or you revoke it.
+        Personal access tokens let scripts, CI jobs and the MLflow client act as you (
+        <strong>{auth.user?.username}</strong>) without your password: set <code>MLFLOW_TRACKING_TOKEN</code>, or send{' '}
+        <code>Authorization: Bearer &lt;token&gt;</code>. A token can do what you can, until it expires or you revoke
+        it.
       </p>
       {fresh ? (
         <FreshToken name={fresh.name} secret={fresh.secret} onDone={() => setFresh(undefined)} />
@@ -101,7 +103,9 @@ export function TokensPage() {
       ) : !tokens.data ? (
         <Loading what="your tokens" />
       ) : tokens.data.length === 0 ? (
-        <Empty title="No tokens yet">Create one above for each script or machine, so that each can be revoked on its own.</Empty>
+        <Empty title="No tokens yet">
+          Create one above for each script or machine, so that each can be revoked on its own.
+        </Empty>
       ) : (
         <TokenTable tokens={tokens.data} onRevoke={(t) => void revoke(t)} />
       )}
@@ -137,7 +141,15 @@ function CreateToken({ onCreated }: { onCreated: (name: string, secret: string) 
       <div className="token-form-grid">
         <div className="field">
           <label htmlFor={`${id}-name`}>Name (what it is for)</label>
-          <input id={`${id}-name`} type="text" value={name} maxLength={256} placeholder="e.g. nightly-training on ci-runner-2" onChange={(e) => setName(e.target.value)} required />
+          <input
+            id={`${id}-name`}
+            type="text"
+            value={name}
+            maxLength={256}
+            placeholder="e.g. nightly-training on ci-runner-2"
+            onChange={(e) => setName(e.target.value)}
+            required
+          />
         </div>
         <div className="field">
           <label htmlFor={`${id}-expiry`}>Expires after</label>
@@ -186,13 +198,23 @@ function FreshToken({ name, secret, onDone }: { name: string; secret: string; on
         Token “{name}” created
       </h2>
       <p className="token-warning">
-        <strong>Copy it now: it won’t be shown again.</strong> keel keeps only a hash of it; if it is lost, revoke it and create another.
+        <strong>Copy it now: it won’t be shown again.</strong> keel keeps only a hash of it; if it is lost, revoke it
+        and create another.
       </p>
       <div className="secret-row">
         <label className="sr-only" htmlFor={`${id}-secret`}>
           The new token
         </label>
-        <input id={`${id}-secret`} ref={input} className="mono secret" type="text" readOnly value={secret} onFocus={(e) => e.currentTarget.select()} spellCheck={false} />
+        <input
+          id={`${id}-secret`}
+          ref={input}
+          className="mono secret"
+          type="text"
+          readOnly
+          value={secret}
+          onFocus={(e) => e.currentTarget.select()}
+          spellCheck={false}
+        />
         <button type="button" className="primary" onClick={() => void copy()}>
           Copy
         </button>
@@ -237,15 +259,28 @@ function TokenTable({ tokens, onRevoke }: { tokens: readonly Token[]; onRevoke: 
               <td className="token-name">{t.name}</td>
               <td className="mono">{t.id}</td>
               <td title={formatTime(t.created)}>{formatAgo(t.created, now)}</td>
-              <td title={formatTime(t.expires)}>{status === 'active' ? `in ${inDays(t.expires - now)}` : formatTime(t.expires).slice(0, 10)}</td>
-              <td title={formatTime(t.lastUsed)}>{t.lastUsed ? formatAgo(t.lastUsed, now) : <span className="muted">never</span>}</td>
+              <td title={formatTime(t.expires)}>
+                {status === 'active' ? `in ${inDays(t.expires - now)}` : formatTime(t.expires).slice(0, 10)}
+              </td>
+              <td title={formatTime(t.lastUsed)}>
+                {t.lastUsed ? formatAgo(t.lastUsed, now) : <span className="muted">never</span>}
+              </td>
               <td>
-                <span className={`badge ${status === 'active' ? 'badge-ok' : status === 'revoked' ? 'badge-danger' : 'badge-muted'}`}>{status}</span>
+                <span
+                  className={`badge ${status === 'active' ? 'badge-ok' : status === 'revoked' ? 'badge-danger' : 'badge-muted'}`}
+                >
+                  {status}
+                </span>
                 {t.revoked !== undefined && <div className="muted small">{formatAgo(t.revoked, now)}</div>}
               </td>
               <td className="actions">
                 {status === 'active' && (
-                  <button type="button" className="danger" aria-label={`Revoke token ${t.name}`} onClick={() => onRevoke(t)}>
+                  <button
+                    type="button"
+                    className="danger"
+                    aria-label={`Revoke token ${t.name}`}
+                    onClick={() => onRevoke(t)}
+                  >
                     Revoke
                   </button>
                 )}

@@ -64,9 +64,15 @@ export function UsersPage() {
     }
   }
   const setAdmin = (u: UserRow, isAdmin: boolean) =>
-    act(() => call(authApi.updateUserAdmin, { username: u.username, is_admin: isAdmin }), isAdmin ? `${u.username} is now an admin.` : `${u.username} is no longer an admin.`)
+    act(
+      () => call(authApi.updateUserAdmin, { username: u.username, is_admin: isAdmin }),
+      isAdmin ? `${u.username} is now an admin.` : `${u.username} is no longer an admin.`,
+    )
   const remove = (u: UserRow) => {
-    if (!window.confirm(`Delete the user ${u.username}? Their grants and tokens go with them; what they created stays.`)) return
+    if (
+      !window.confirm(`Delete the user ${u.username}? Their grants and tokens go with them; what they created stays.`)
+    )
+      return
     void act(() => call(authApi.deleteUser, { username: u.username }), `${u.username} is deleted.`)
   }
 
@@ -74,8 +80,9 @@ export function UsersPage() {
     <section aria-labelledby="users-title" className="users-page">
       {head}
       <p className="muted page-intro">
-        Admins may do anything. Everyone else has <PermissionChip permission={auth.defaultPermission ?? 'READ'} /> on every experiment and model unless granted more
-        (or less) on its page, under Permissions; whoever creates one gets MANAGE on it.
+        Admins may do anything. Everyone else has <PermissionChip permission={auth.defaultPermission ?? 'READ'} /> on
+        every experiment and model unless granted more (or less) on its page, under Permissions; whoever creates one
+        gets MANAGE on it.
       </p>
       <CreateUser onCreated={(name) => note(`${name} can sign in now.`)} />
       {actionError && (
@@ -114,8 +121,16 @@ export function UsersPage() {
                     {u.username}
                     {self && <span className="badge badge-muted">you</span>}
                   </td>
-                  <td>{u.isAdmin ? <span className="badge badge-admin-light">admin</span> : <span className="muted">user</span>}</td>
-                  <td>{u.isAdmin ? <span className="muted">everything</span> : <UserGrants username={u.username} />}</td>
+                  <td>
+                    {u.isAdmin ? (
+                      <span className="badge badge-admin-light">admin</span>
+                    ) : (
+                      <span className="muted">user</span>
+                    )}
+                  </td>
+                  <td>
+                    {u.isAdmin ? <span className="muted">everything</span> : <UserGrants username={u.username} />}
+                  </td>
                   <td className="actions">
                     {passwordFor === u.username ? (
                       <SetPassword
@@ -129,17 +144,30 @@ export function UsersPage() {
                     ) : (
                       <>
                         {!self && (
-                          <button type="button" onClick={() => void setAdmin(u, !u.isAdmin)} aria-label={u.isAdmin ? `Remove admin from ${u.username}` : `Make ${u.username} an admin`}>
+                          <button
+                            type="button"
+                            onClick={() => void setAdmin(u, !u.isAdmin)}
+                            aria-label={u.isAdmin ? `Remove admin from ${u.username}` : `Make ${u.username} an admin`}
+                          >
                             {u.isAdmin ? 'Remove admin' : 'Make admin'}
                           </button>
                         )}
                         {!self && (
-                          <button type="button" onClick={() => setPasswordFor(u.username)} aria-label={`Set a new password for ${u.username}`}>
+                          <button
+                            type="button"
+                            onClick={() => setPasswordFor(u.username)}
+                            aria-label={`Set a new password for ${u.username}`}
+                          >
                             Set password
                           </button>
                         )}
                         {!self && (
-                          <button type="button" className="danger" onClick={() => remove(u)} aria-label={`Delete ${u.username}`}>
+                          <button
+                            type="button"
+                            className="danger"
+                            onClick={() => remove(u)}
+                            aria-label={`Delete ${u.username}`}
+                          >
                             Delete
                           </button>
                         )}
@@ -167,7 +195,8 @@ function UserGrants({ username }: { username: string }) {
     <ul className="grant-list">
       {rows.map((p, i) => (
         <li key={i}>
-          <span className="muted">{p.resource_type.replace('_', ' ')}</span> <span className="mono">{p.resource_pattern}</span> <PermissionChip permission={p.permission} />
+          <span className="muted">{p.resource_type.replace('_', ' ')}</span>{' '}
+          <span className="mono">{p.resource_pattern}</span> <PermissionChip permission={p.permission} />
           {!/^__user_\d+__$/.test(p.role_name) && <span className="muted small"> via {p.role_name}</span>}
         </li>
       ))}
@@ -205,11 +234,25 @@ function CreateUser({ onCreated }: { onCreated: (name: string) => void }) {
       <div className="token-form-grid">
         <div className="field">
           <label htmlFor={`${id}-name`}>User name</label>
-          <input id={`${id}-name`} type="text" autoComplete="off" value={username} onChange={(e) => setUsername(e.target.value)} required />
+          <input
+            id={`${id}-name`}
+            type="text"
+            autoComplete="off"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            required
+          />
         </div>
         <div className="field">
           <label htmlFor={`${id}-password`}>Password (at least {MIN_PASSWORD} characters)</label>
-          <input id={`${id}-password`} type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          <input
+            id={`${id}-password`}
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
         </div>
         <div className="field token-form-submit">
           <button type="submit" className="primary" disabled={busy || username.trim() === '' || password === ''}>
@@ -244,7 +287,15 @@ function SetPassword({ username, onSet, onCancel }: { username: string; onSet: (
       <label className="sr-only" htmlFor={`password-${username}`}>
         New password for {username}
       </label>
-      <input id={`password-${username}`} type="password" autoComplete="new-password" placeholder="new password" value={password} onChange={(e) => setPassword(e.target.value)} autoFocus />
+      <input
+        id={`password-${username}`}
+        type="password"
+        autoComplete="new-password"
+        placeholder="new password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+        autoFocus
+      />
       <button type="submit" className="primary">
         Save
       </button>

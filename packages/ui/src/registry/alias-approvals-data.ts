@@ -1,5 +1,11 @@
 /** Protected aliases and their change requests, over keel's registry extension (`/keel/registered-models/alias-*`). */
-import { type AliasChangeRequest, type AliasProtection, aliasApprovalsApi, aliasProtectionFromWire, aliasRequestFromWire } from '@keel/contracts'
+import {
+  type AliasChangeRequest,
+  type AliasProtection,
+  aliasApprovalsApi,
+  aliasProtectionFromWire,
+  aliasRequestFromWire,
+} from '@keel/contracts'
 import { call } from '../api/client'
 
 export async function listProtections(name: string, signal: AbortSignal): Promise<AliasProtection[]> {
@@ -7,11 +13,23 @@ export async function listProtections(name: string, signal: AbortSignal): Promis
 }
 
 export async function listPendingRequests(name: string, signal: AbortSignal): Promise<AliasChangeRequest[]> {
-  return (await call(aliasApprovalsApi.listAliasRequests, { name, status: 'pending', max_results: 100 }, signal)).requests.map(aliasRequestFromWire)
+  return (
+    await call(aliasApprovalsApi.listAliasRequests, { name, status: 'pending', max_results: 100 }, signal)
+  ).requests.map(aliasRequestFromWire)
 }
 
-export async function requestAliasChange(name: string, alias: string, version: string | undefined, comment: string): Promise<AliasChangeRequest> {
-  const res = await call(aliasApprovalsApi.createAliasRequest, { name, alias, ...(version !== undefined && { version }), ...(comment && { comment }) })
+export async function requestAliasChange(
+  name: string,
+  alias: string,
+  version: string | undefined,
+  comment: string,
+): Promise<AliasChangeRequest> {
+  const res = await call(aliasApprovalsApi.createAliasRequest, {
+    name,
+    alias,
+    ...(version !== undefined && { version }),
+    ...(comment && { comment }),
+  })
   return aliasRequestFromWire(res.request)
 }
 
@@ -19,7 +37,11 @@ export type Decision = 'approve' | 'reject' | 'cancel'
 
 export async function decide(requestId: string, decision: Decision, comment: string): Promise<void> {
   const endpoint =
-    decision === 'approve' ? aliasApprovalsApi.approveAliasRequest : decision === 'reject' ? aliasApprovalsApi.rejectAliasRequest : aliasApprovalsApi.cancelAliasRequest
+    decision === 'approve'
+      ? aliasApprovalsApi.approveAliasRequest
+      : decision === 'reject'
+        ? aliasApprovalsApi.rejectAliasRequest
+        : aliasApprovalsApi.cancelAliasRequest
   await call(endpoint, { request_id: requestId, ...(comment && { comment }) })
 }
 

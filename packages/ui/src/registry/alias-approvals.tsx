@@ -3,16 +3,23 @@
  * when someone else asked and one holds MANAGE; withdraw one's own), and the list of protections
  * with protect / unprotect for MANAGE holders. The audit trail records each step.
  */
-import type { AliasChangeRequest, AliasProtection } from '@keel/contracts'
+import { type AliasChangeRequest, type AliasProtection } from '@keel/contracts'
 import { type FormEvent, useId, useState } from 'react'
 import { errorMessage } from '../api/client'
 import { formatAgo, formatTime } from '../format'
 import { type Decision, decide, protectAlias, unprotectAlias } from './alias-approvals-data'
 
-
 export function LockIcon({ title }: { title?: string }) {
   return (
-    <svg className="alias-lock" viewBox="0 0 16 16" width="11" height="11" role={title ? 'img' : undefined} aria-hidden={title ? undefined : true} aria-label={title}>
+    <svg
+      className="alias-lock"
+      viewBox="0 0 16 16"
+      width="11"
+      height="11"
+      role={title ? 'img' : undefined}
+      aria-hidden={title ? undefined : true}
+      aria-label={title}
+    >
       <rect x="2.5" y="7" width="11" height="8" rx="1.5" fill="currentColor" />
       <path d="M5 7V5a3 3 0 0 1 6 0v2" fill="none" stroke="currentColor" strokeWidth="1.8" />
     </svg>
@@ -45,7 +52,14 @@ export function AliasRequests({
       </h2>
       <ul className="request-list">
         {requests.map((r) => (
-          <AliasRequestItem key={r.requestId} request={r} from={current.get(r.alias)} mine={r.requestedBy === me} canManage={canManage} onChanged={onChanged} />
+          <AliasRequestItem
+            key={r.requestId}
+            request={r}
+            from={current.get(r.alias)}
+            mine={r.requestedBy === me}
+            canManage={canManage}
+            onChanged={onChanged}
+          />
         ))}
       </ul>
     </section>
@@ -87,7 +101,8 @@ function AliasRequestItem({
         <LockIcon />
         <span className="alias-name">@{r.alias}</span>{' '}
         <span className="request-move">
-          {from ? `v${from}` : <span className="muted">none</span>} → <strong>{r.version !== undefined ? `v${r.version}` : 'remove the alias'}</strong>
+          {from ? `v${from}` : <span className="muted">none</span>} →{' '}
+          <strong>{r.version !== undefined ? `v${r.version}` : 'remove the alias'}</strong>
         </span>
       </div>
       <div className="request-who">
@@ -95,7 +110,11 @@ function AliasRequestItem({
         <span className="muted" title={formatTime(r.requestedTime)}>
           {formatAgo(r.requestedTime)}
         </span>
-        {r.comment ? <span className="request-comment"> — “{r.comment}”</span> : <span className="muted"> — no comment</span>}
+        {r.comment ? (
+          <span className="request-comment"> — “{r.comment}”</span>
+        ) : (
+          <span className="muted"> — no comment</span>
+        )}
       </div>
       <div className="request-actions">
         {mine ? (
@@ -110,7 +129,14 @@ function AliasRequestItem({
             <label className="sr-only" htmlFor={`${id}-comment`}>
               Comment on the decision
             </label>
-            <input id={`${id}-comment`} type="text" className="decision-comment" placeholder="comment (optional)" value={comment} onChange={(e) => setComment(e.target.value)} />
+            <input
+              id={`${id}-comment`}
+              type="text"
+              className="decision-comment"
+              placeholder="comment (optional)"
+              value={comment}
+              onChange={(e) => setComment(e.target.value)}
+            />
             <button type="button" className="primary" disabled={busy} onClick={() => void act('approve')}>
               Approve
             </button>
@@ -170,7 +196,9 @@ export function ProtectedAliases({
   return (
     <section aria-labelledby={`${id}-title`} className="protected-aliases">
       <h2 id={`${id}-title`}>Protected aliases</h2>
-      <p className="muted small">Moving a protected alias needs MANAGE on the model; with approval, a second user with MANAGE approves each move.</p>
+      <p className="muted small">
+        Moving a protected alias needs MANAGE on the model; with approval, a second user with MANAGE approves each move.
+      </p>
       {protections.length === 0 ? (
         <p className="muted">No alias of this model is protected.</p>
       ) : (
@@ -194,13 +222,25 @@ export function ProtectedAliases({
                 <td>
                   <LockIcon /> <span className="alias-name">@{p.alias}</span>
                 </td>
-                <td>{p.requireApproval ? <span className="badge badge-warn">a second user’s approval</span> : <span className="badge badge-muted">MANAGE</span>}</td>
+                <td>
+                  {p.requireApproval ? (
+                    <span className="badge badge-warn">a second user’s approval</span>
+                  ) : (
+                    <span className="badge badge-muted">MANAGE</span>
+                  )}
+                </td>
                 <td title={formatTime(p.protectedTime)}>
-                  by <span className="actor">{p.protectedBy}</span> <span className="muted">{formatAgo(p.protectedTime)}</span>
+                  by <span className="actor">{p.protectedBy}</span>{' '}
+                  <span className="muted">{formatAgo(p.protectedTime)}</span>
                 </td>
                 {canManage && (
                   <td className="actions">
-                    <button type="button" disabled={busy} aria-label={`Unprotect @${p.alias}`} onClick={() => void run(() => unprotectAlias(name, p.alias))}>
+                    <button
+                      type="button"
+                      disabled={busy}
+                      aria-label={`Unprotect @${p.alias}`}
+                      onClick={() => void run(() => unprotectAlias(name, p.alias))}
+                    >
                       Unprotect
                     </button>
                   </td>
@@ -213,9 +253,16 @@ export function ProtectedAliases({
       {canManage && (
         <form className="inline-form protect-form" onSubmit={submit} aria-label="Protect an alias">
           <label htmlFor={`${id}-alias`}>Protect alias</label>
-          <input id={`${id}-alias`} type="text" value={alias} placeholder="champion" onChange={(e) => setAlias(e.target.value)} />
+          <input
+            id={`${id}-alias`}
+            type="text"
+            value={alias}
+            placeholder="champion"
+            onChange={(e) => setAlias(e.target.value)}
+          />
           <label className="check">
-            <input type="checkbox" checked={approval} onChange={(e) => setApproval(e.target.checked)} /> moves need a second user’s approval
+            <input type="checkbox" checked={approval} onChange={(e) => setApproval(e.target.checked)} /> moves need a
+            second user’s approval
           </label>
           <button type="submit" disabled={busy || alias.trim() === ''}>
             Protect

@@ -49,13 +49,23 @@ export async function getVersion(name: string, version: string, signal: AbortSig
 }
 
 /** The audit trail of a model (or of one version), newest first. */
-export async function listEvents(name: string, version: string | undefined, signal: AbortSignal): Promise<RegistryEvent[]> {
-  const res = await call(registryApi.searchRegistryEvents, { name, max_results: 500, ...(version && { version }) }, signal)
+export async function listEvents(
+  name: string,
+  version: string | undefined,
+  signal: AbortSignal,
+): Promise<RegistryEvent[]> {
+  const res = await call(
+    registryApi.searchRegistryEvents,
+    { name, max_results: 500, ...(version && { version }) },
+    signal,
+  )
   return (res.events ?? []).map(registryEventFromWire)
 }
 
 export async function getLineage(name: string, version: string, signal: AbortSignal) {
-  return modelVersionLineageFromWire((await call(registryApi.getModelVersionLineage, { name, version }, signal)).lineage)
+  return modelVersionLineageFromWire(
+    (await call(registryApi.getModelVersionLineage, { name, version }, signal)).lineage,
+  )
 }
 
 export async function getDownloadUri(name: string, version: string, signal: AbortSignal): Promise<string> {
@@ -119,4 +129,5 @@ export function latestVersion(model: RegisteredModel): string | undefined {
 }
 
 export const modelPath = (name: string) => `/models/${encodeURIComponent(name)}`
-export const versionPath = (name: string, version: string) => `${modelPath(name)}/versions/${encodeURIComponent(version)}`
+export const versionPath = (name: string, version: string) =>
+  `${modelPath(name)}/versions/${encodeURIComponent(version)}`

@@ -9,9 +9,15 @@ import { LockIcon } from './alias-approvals'
 import { requestAliasChange } from './alias-approvals-data'
 import { parseRunModel, registerRunModel, versionPath } from './registry-data'
 
-
 export function StageBadge({ stage }: { stage: string }) {
-  const cls = stage === 'Production' ? 'stage-production' : stage === 'Staging' ? 'stage-staging' : stage === 'Archived' ? 'stage-archived' : 'stage-none'
+  const cls =
+    stage === 'Production'
+      ? 'stage-production'
+      : stage === 'Staging'
+        ? 'stage-staging'
+        : stage === 'Archived'
+          ? 'stage-archived'
+          : 'stage-none'
   return <span className={`stage ${cls}`}>{stage === 'None' ? 'No stage' : stage}</span>
 }
 
@@ -38,7 +44,12 @@ export function AliasChips({
     <span className="alias-chips">
       {aliases.map((a) => {
         const approval = protectedAliases?.get(a.alias)
-        const guarded = approval === undefined ? '' : approval ? ' (protected: moves need a second user’s approval)' : ' (protected: moves need MANAGE)'
+        const guarded =
+          approval === undefined
+            ? ''
+            : approval
+              ? ' (protected: moves need a second user’s approval)'
+              : ' (protected: moves need MANAGE)'
         return (
           <span className={approval === undefined ? 'alias-chip' : 'alias-chip alias-protected'} key={a.alias}>
             <Link to={versionPath(name, a.version)} title={`@${a.alias} points at version ${a.version}${guarded}`}>
@@ -48,7 +59,13 @@ export function AliasChips({
               {showVersion && <span className="alias-arrow"> → v{a.version}</span>}
             </Link>
             {onDelete && approval !== true && (
-              <button type="button" className="chip-remove" aria-label={`Delete alias ${a.alias}`} title={`Delete alias ${a.alias}`} onClick={() => onDelete(a.alias)}>
+              <button
+                type="button"
+                className="chip-remove"
+                aria-label={`Delete alias ${a.alias}`}
+                title={`Delete alias ${a.alias}`}
+                onClick={() => onDelete(a.alias)}
+              >
                 ×
               </button>
             )}
@@ -64,7 +81,17 @@ export function AliasChips({
  * shows next to the input. An alias whose moves need approval (`needsApproval`) is asked for
  * instead: "Request change" creates a change request that another user approves.
  */
-export function AliasForm({ name, version, onDone, needsApproval }: { name: string; version: string; onDone: () => void; needsApproval?: (alias: string) => boolean }) {
+export function AliasForm({
+  name,
+  version,
+  onDone,
+  needsApproval,
+}: {
+  name: string
+  version: string
+  onDone: () => void
+  needsApproval?: (alias: string) => boolean
+}) {
   const id = useId()
   const [alias, setAlias] = useState('')
   const [comment, setComment] = useState('')
@@ -82,7 +109,12 @@ export function AliasForm({ name, version, onDone, needsApproval }: { name: stri
         await requestAliasChange(name, alias.trim(), version, comment.trim())
         setDone(`Requested @${alias.trim()} → v${version}: waiting for another user’s approval`)
       } else {
-        await call(registryApi.setRegisteredModelAlias, { name, alias: alias.trim(), version, ...(comment.trim() && { comment: comment.trim() }) })
+        await call(registryApi.setRegisteredModelAlias, {
+          name,
+          alias: alias.trim(),
+          version,
+          ...(comment.trim() && { comment: comment.trim() }),
+        })
         setDone(`@${alias.trim()} now points at v${version}`)
       }
       setAlias('')
@@ -112,12 +144,21 @@ export function AliasForm({ name, version, onDone, needsApproval }: { name: stri
       </div>
       {request && (
         <p className="approval-hint" id={`${id}-alias-hint`}>
-          <LockIcon /> @{alias.trim()} is protected: moving it needs a second user’s approval. Say why; they see your comment.
+          <LockIcon /> @{alias.trim()} is protected: moving it needs a second user’s approval. Say why; they see your
+          comment.
         </p>
       )}
       <div className="field">
-        <label htmlFor={`${id}-alias-comment`}>{request ? 'Why (the approver sees it; kept in the audit trail)' : 'Comment (kept in the audit trail)'}</label>
-        <input id={`${id}-alias-comment`} type="text" value={comment} placeholder={request ? 'e.g. v2 wins the backtest' : 'optional'} onChange={(e) => setComment(e.target.value)} />
+        <label htmlFor={`${id}-alias-comment`}>
+          {request ? 'Why (the approver sees it; kept in the audit trail)' : 'Comment (kept in the audit trail)'}
+        </label>
+        <input
+          id={`${id}-alias-comment`}
+          type="text"
+          value={comment}
+          placeholder={request ? 'e.g. v2 wins the backtest' : 'optional'}
+          onChange={(e) => setComment(e.target.value)}
+        />
       </div>
       <div className="form-row">
         <button type="submit" className="primary" disabled={busy || alias.trim() === ''}>
@@ -139,9 +180,21 @@ export function AliasForm({ name, version, onDone, needsApproval }: { name: stri
 }
 
 /** Move a version to a stage, optionally archiving the versions already there, with a comment for the trail. */
-export function StageForm({ name, version, current, onDone }: { name: string; version: string; current: ModelVersionStage; onDone: () => void }) {
+export function StageForm({
+  name,
+  version,
+  current,
+  onDone,
+}: {
+  name: string
+  version: string
+  current: ModelVersionStage
+  onDone: () => void
+}) {
   const id = useId()
-  const [stage, setStage] = useState<ModelVersionStage>(current === 'Production' ? 'Archived' : current === 'Staging' ? 'Production' : 'Staging')
+  const [stage, setStage] = useState<ModelVersionStage>(
+    current === 'Production' ? 'Archived' : current === 'Staging' ? 'Production' : 'Staging',
+  )
   const [archive, setArchive] = useState(false)
   const [comment, setComment] = useState('')
   const [error, setError] = useState<string | undefined>()
@@ -189,12 +242,23 @@ export function StageForm({ name, version, current, onDone }: { name: string; ve
         </select>
       </div>
       <label className="check">
-        <input type="checkbox" checked={canArchive && archive} disabled={!canArchive} onChange={(e) => setArchive(e.target.checked)} /> Archive existing versions in
-        that stage
+        <input
+          type="checkbox"
+          checked={canArchive && archive}
+          disabled={!canArchive}
+          onChange={(e) => setArchive(e.target.checked)}
+        />{' '}
+        Archive existing versions in that stage
       </label>
       <div className="field">
         <label htmlFor={`${id}-stage-comment`}>Comment (kept in the audit trail)</label>
-        <input id={`${id}-stage-comment`} type="text" value={comment} placeholder="e.g. approved after the A/B test" onChange={(e) => setComment(e.target.value)} />
+        <input
+          id={`${id}-stage-comment`}
+          type="text"
+          value={comment}
+          placeholder="e.g. approved after the A/B test"
+          onChange={(e) => setComment(e.target.value)}
+        />
       </div>
       <div className="form-row">
         <button type="submit" className="primary" disabled={busy || stage === current}>
@@ -305,13 +369,19 @@ function change(e: RegistryEvent): ReactNode {
   if (e.kind === 'alias_set' || e.kind === 'alias_deleted') {
     return (
       <>
-        {e.from ? `v${e.from}` : <span className="muted">none</span>} → {e.to ? `v${e.to}` : <span className="muted">none</span>}
+        {e.from ? `v${e.from}` : <span className="muted">none</span>} →{' '}
+        {e.to ? `v${e.to}` : <span className="muted">none</span>}
       </>
     )
   }
   if (e.kind === 'model_version_created' || e.kind === 'model_version_deleted') return null
   // A change request names the version asked for (none: removing the alias); a protection, what moves need.
-  if (e.kind === 'alias_change_requested' || e.kind === 'alias_change_approved' || e.kind === 'alias_change_rejected' || e.kind === 'alias_change_cancelled') {
+  if (
+    e.kind === 'alias_change_requested' ||
+    e.kind === 'alias_change_approved' ||
+    e.kind === 'alias_change_rejected' ||
+    e.kind === 'alias_change_cancelled'
+  ) {
     return e.to ? <>→ v{e.to}</> : <span className="muted">remove the alias</span>
   }
   if (e.kind === 'alias_protected' || e.kind === 'alias_unprotected') return e.to ?? null
@@ -331,7 +401,13 @@ function change(e: RegistryEvent): ReactNode {
 }
 
 /** "Who approved this for production?": the latest move of a version into Production. */
-export function ProductionApproval({ events, productionVersions }: { events: readonly RegistryEvent[]; productionVersions: readonly string[] }) {
+export function ProductionApproval({
+  events,
+  productionVersions,
+}: {
+  events: readonly RegistryEvent[]
+  productionVersions: readonly string[]
+}) {
   if (productionVersions.length === 0) return null
   return (
     <div className="approvals">
@@ -342,7 +418,8 @@ export function ProductionApproval({ events, productionVersions }: { events: rea
             <StageBadge stage="Production" /> <strong>v{v}</strong>{' '}
             {e ? (
               <>
-                approved by <strong className="actor">{e.actor}</strong> <span title={formatTime(e.timestamp)}>{formatAgo(e.timestamp)}</span>
+                approved by <strong className="actor">{e.actor}</strong>{' '}
+                <span title={formatTime(e.timestamp)}>{formatAgo(e.timestamp)}</span>
                 {e.comment && <> — “{e.comment}”</>}
               </>
             ) : (
@@ -356,8 +433,19 @@ export function ProductionApproval({ events, productionVersions }: { events: rea
 }
 
 /** The audit trail, newest first: who did what, when, to which version, from what to what, and why. */
-export function AuditTrail({ name, events, showVersion = true }: { name: string; events: readonly RegistryEvent[]; showVersion?: boolean }) {
-  if (events.length === 0) return <Empty title="Nothing in the audit trail yet">Stage moves, alias changes and registrations appear here.</Empty>
+export function AuditTrail({
+  name,
+  events,
+  showVersion = true,
+}: {
+  name: string
+  events: readonly RegistryEvent[]
+  showVersion?: boolean
+}) {
+  if (events.length === 0)
+    return (
+      <Empty title="Nothing in the audit trail yet">Stage moves, alias changes and registrations appear here.</Empty>
+    )
   return (
     <table className="table audit-trail">
       <caption className="sr-only">Audit trail, newest first</caption>
@@ -384,9 +472,19 @@ export function AuditTrail({ name, events, showVersion = true }: { name: string;
               <td>
                 {KIND_LABELS[e.kind]}
                 {e.alias && <span className="alias-name"> @{e.alias}</span>}
-                {e.kind === 'stage_transition' && e.to === 'Production' && <span className="sr-only"> (to Production)</span>}
+                {e.kind === 'stage_transition' && e.to === 'Production' && (
+                  <span className="sr-only"> (to Production)</span>
+                )}
               </td>
-              {showVersion && <td>{e.version ? <Link to={versionPath(name, e.version)}>v{e.version}</Link> : <span className="muted">—</span>}</td>}
+              {showVersion && (
+                <td>
+                  {e.version ? (
+                    <Link to={versionPath(name, e.version)}>v{e.version}</Link>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
+              )}
               <td className="change">{change(e)}</td>
               <td className="comment">{e.comment ?? <span className="muted">—</span>}</td>
             </tr>
@@ -428,7 +526,11 @@ export function RegisterForm({
       setRun('')
       onRegistered(v.name, v.version)
     } catch (err) {
-      setError(err instanceof ApiError && err.code === 'RESOURCE_DOES_NOT_EXIST' && /run/i.test(err.message) ? `No run with id ${parsed.runId}.` : errorMessage(err))
+      setError(
+        err instanceof ApiError && err.code === 'RESOURCE_DOES_NOT_EXIST' && /run/i.test(err.message)
+          ? `No run with id ${parsed.runId}.`
+          : errorMessage(err),
+      )
     } finally {
       setBusy(false)
     }
@@ -442,11 +544,27 @@ export function RegisterForm({
       <div className="form-grid">
         <div className="field">
           <label htmlFor={`${id}-run`}>Run ID or runs:/ URI</label>
-          <input id={`${id}-run`} type="text" className="mono" value={run} placeholder="a1b2c3… or runs:/a1b2c3…/model" required onChange={(e) => setRun(e.target.value)} autoFocus />
+          <input
+            id={`${id}-run`}
+            type="text"
+            className="mono"
+            value={run}
+            placeholder="a1b2c3… or runs:/a1b2c3…/model"
+            required
+            onChange={(e) => setRun(e.target.value)}
+            autoFocus
+          />
         </div>
         <div className="field">
           <label htmlFor={`${id}-path`}>Logged model name</label>
-          <input id={`${id}-path`} type="text" value={isUri ? '' : path} placeholder={isUri ? 'from the URI' : 'model'} disabled={isUri} onChange={(e) => setPath(e.target.value)} />
+          <input
+            id={`${id}-path`}
+            type="text"
+            value={isUri ? '' : path}
+            placeholder={isUri ? 'from the URI' : 'model'}
+            disabled={isUri}
+            onChange={(e) => setPath(e.target.value)}
+          />
         </div>
         <div className="field">
           <label htmlFor={`${id}-name`}>Registered model name</label>

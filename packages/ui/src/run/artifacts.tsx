@@ -34,7 +34,9 @@ export function ArtifactBrowser({ runId, artifactUri, selected, onSelect }: Arti
       setListings((m) => new Map(m).set(dir, m.get(dir) && m.get(dir) !== 'loading' ? m.get(dir)! : 'loading'))
       call(trackingApi.listArtifacts, { run_id: runId, ...(dir && { path: dir }) })
         .then((res) => {
-          const files = (res.files ?? []).map(fileInfoFromWire).sort((a, b) => Number(b.isDir) - Number(a.isDir) || a.path.localeCompare(b.path))
+          const files = (res.files ?? [])
+            .map(fileInfoFromWire)
+            .sort((a, b) => Number(b.isDir) - Number(a.isDir) || a.path.localeCompare(b.path))
           setListings((m) => new Map(m).set(dir, files))
         })
         .catch((e: unknown) => setListings((m) => new Map(m).set(dir, e instanceof Error ? e : new Error(String(e)))))
@@ -88,12 +90,25 @@ export function ArtifactBrowser({ runId, artifactUri, selected, onSelect }: Arti
         ) : root.length === 0 ? (
           <Empty title="No artifacts">This run has not logged any files.</Empty>
         ) : (
-          <Tree dir="" listings={listings} open={open} selected={selected} onToggle={toggle} onSelect={onSelect} depth={0} />
+          <Tree
+            dir=""
+            listings={listings}
+            open={open}
+            selected={selected}
+            onToggle={toggle}
+            onSelect={onSelect}
+            depth={0}
+          />
         )}
       </div>
       <div className="artifact-preview">
         {selected ? (
-          <Preview key={selected} path={selected} url={artifactUrl(artifactUri, selected)} size={selectedInfo?.fileSize} />
+          <Preview
+            key={selected}
+            path={selected}
+            url={artifactUrl(artifactUri, selected)}
+            size={selectedInfo?.fileSize}
+          />
         ) : (
           <Empty title="Choose a file">Select a file on the left to preview it or download it.</Empty>
         )}
@@ -132,13 +147,28 @@ function Tree({ dir, listings, open, selected, depth, onToggle, onSelect }: Tree
           <li key={f.path}>
             {f.isDir ? (
               <>
-                <button type="button" className="tree-item tree-dir" aria-expanded={isOpen} onClick={() => onToggle(f.path)}>
+                <button
+                  type="button"
+                  className="tree-item tree-dir"
+                  aria-expanded={isOpen}
+                  onClick={() => onToggle(f.path)}
+                >
                   <span className="tree-caret" aria-hidden="true">
                     {isOpen ? '▾' : '▸'}
                   </span>
                   {name}/
                 </button>
-                {isOpen && <Tree dir={f.path} listings={listings} open={open} selected={selected} depth={depth + 1} onToggle={onToggle} onSelect={onSelect} />}
+                {isOpen && (
+                  <Tree
+                    dir={f.path}
+                    listings={listings}
+                    open={open}
+                    selected={selected}
+                    depth={depth + 1}
+                    onToggle={onToggle}
+                    onSelect={onSelect}
+                  />
+                )}
               </>
             ) : (
               <button
@@ -277,7 +307,13 @@ function PreviewBody({ kind, head, name }: { kind: PreviewKind; head: Head; name
       </>
     )
   }
-  if (kind === 'csv' || kind === 'tsv') return <CsvTable text={head.truncated ? dropPartialLine(decode(head)) : decode(head)} delimiter={kind === 'tsv' ? '\t' : ','} />
+  if (kind === 'csv' || kind === 'tsv')
+    return (
+      <CsvTable
+        text={head.truncated ? dropPartialLine(decode(head)) : decode(head)}
+        delimiter={kind === 'tsv' ? '\t' : ','}
+      />
+    )
   if (kind === 'yaml' || kind === 'text' || looksLikeText(head.bytes)) {
     return (
       <pre className="artifact-text" data-kind={kind === 'yaml' ? 'yaml' : 'text'}>
@@ -293,7 +329,10 @@ function CsvTable({ text, delimiter }: { text: string; delimiter: string }) {
   if (rows.length === 0) return <Empty title="Empty CSV file" />
   const [header, ...body] = rows
   const width = Math.max(...rows.map((r) => r.length))
-  const numeric = Array.from({ length: width }, (_, j) => body.length > 0 && body.every((r) => r[j] === undefined || r[j] === '' || isNumeric(r[j])))
+  const numeric = Array.from(
+    { length: width },
+    (_, j) => body.length > 0 && body.every((r) => r[j] === undefined || r[j] === '' || isNumeric(r[j])),
+  )
   return (
     <div className="csv-wrap">
       <p className="preview-note">

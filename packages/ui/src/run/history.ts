@@ -20,7 +20,11 @@ export async function loadRunHistory(runId: string, key: string, signal?: AbortS
   const points: Metric[] = []
   let token: string | undefined
   do {
-    const page = await call(trackingApi.getMetricHistory, { run_id: runId, metric_key: key, max_results: PAGE, ...(token && { page_token: token }) }, signal)
+    const page = await call(
+      trackingApi.getMetricHistory,
+      { run_id: runId, metric_key: key, max_results: PAGE, ...(token && { page_token: token }) },
+      signal,
+    )
     for (const m of page.metrics ?? []) points.push(metricFromWire(m))
     token = page.next_page_token
     if (token && points.length >= FULL_HISTORY_CAP) {
@@ -32,7 +36,12 @@ export async function loadRunHistory(runId: string, key: string, signal?: AbortS
 }
 
 /** Up to 25,000 points per run, spread evenly over the steps (get-history-bulk-interval). */
-export async function loadSampled(runIds: readonly string[], key: string, signal?: AbortSignal, startStep?: number): Promise<Map<string, Metric[]>> {
+export async function loadSampled(
+  runIds: readonly string[],
+  key: string,
+  signal?: AbortSignal,
+  startStep?: number,
+): Promise<Map<string, Metric[]>> {
   const out = new Map<string, Metric[]>(runIds.map((id) => [id, []]))
   for (let i = 0; i < runIds.length; i += LIMITS.bulkHistoryMaxRuns) {
     const ids = runIds.slice(i, i + LIMITS.bulkHistoryMaxRuns)
@@ -53,7 +62,12 @@ export async function loadSampled(runIds: readonly string[], key: string, signal
  * A live run's new points: everything from the last loaded step on. Falls back to a full reload
  * when the tail is itself too long to come back unsampled.
  */
-export async function loadRunTail(runId: string, key: string, previous: History, signal?: AbortSignal): Promise<History> {
+export async function loadRunTail(
+  runId: string,
+  key: string,
+  previous: History,
+  signal?: AbortSignal,
+): Promise<History> {
   const last = previous.points[previous.points.length - 1]
   if (!last || previous.sampled) return loadRunHistory(runId, key, signal)
   const tail = (await loadSampled([runId], key, signal, last.step)).get(runId) ?? []
@@ -72,7 +86,8 @@ export function mergeTail(points: readonly Metric[], tail: readonly Metric[]): M
 
 function sortByStep(points: Metric[]): Metric[] {
   for (let i = 1; i < points.length; i++) {
-    if (points[i]!.step < points[i - 1]!.step) return points.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp)
+    if (points[i]!.step < points[i - 1]!.step)
+      return points.sort((a, b) => a.step - b.step || a.timestamp - b.timestamp)
   }
   return points
 }

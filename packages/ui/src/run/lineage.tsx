@@ -2,7 +2,14 @@
  * Where a run came from and what it made: source code (git commit, branch, repository, dirty
  * tree, entry point), the datasets it read and the models it logged, with their registry versions.
  */
-import { type DatasetInput, type KeyValue, type LoggedModel, type ModelOutput, loggedModelFromWire, trackingApi } from '@keel/contracts'
+import {
+  type DatasetInput,
+  type KeyValue,
+  type LoggedModel,
+  type ModelOutput,
+  loggedModelFromWire,
+  trackingApi,
+} from '@keel/contracts'
 import { Link } from 'react-router'
 import { call } from '../api/client'
 import { useApi } from '../api/use-api'
@@ -12,7 +19,15 @@ import { commitUrl } from './source'
 
 const tagOf = (tags: readonly KeyValue[], key: string) => tags.find((t) => t.key === key)?.value
 
-export function Lineage({ tags, datasets, outputs }: { tags: readonly KeyValue[]; datasets: readonly DatasetInput[]; outputs: readonly ModelOutput[] }) {
+export function Lineage({
+  tags,
+  datasets,
+  outputs,
+}: {
+  tags: readonly KeyValue[]
+  datasets: readonly DatasetInput[]
+  outputs: readonly ModelOutput[]
+}) {
   const commit = tagOf(tags, 'mlflow.source.git.commit')
   const repo = tagOf(tags, 'mlflow.source.git.repoURL') ?? tagOf(tags, 'mlflow.gitRepoURL')
   const branch = tagOf(tags, 'mlflow.source.git.branch')
@@ -49,7 +64,10 @@ export function Lineage({ tags, datasets, outputs }: { tags: readonly KeyValue[]
                     <span title={commit}>{commit.slice(0, 12)}</span>
                   )}
                   {dirty === 'true' && (
-                    <span className="badge badge-warn" title="The working tree had uncommitted changes when the run started">
+                    <span
+                      className="badge badge-warn"
+                      title="The working tree had uncommitted changes when the run started"
+                    >
                       uncommitted changes
                     </span>
                   )}
@@ -87,7 +105,11 @@ export function Lineage({ tags, datasets, outputs }: { tags: readonly KeyValue[]
       <DatasetInputsTable datasets={datasets} empty="No datasets logged (log-inputs)." />
 
       <h3>Logged models</h3>
-      {outputs.length === 0 ? <p className="muted">No models logged by this run.</p> : <LoggedModels outputs={outputs} />}
+      {outputs.length === 0 ? (
+        <p className="muted">No models logged by this run.</p>
+      ) : (
+        <LoggedModels outputs={outputs} />
+      )}
     </div>
   )
 }
@@ -185,7 +207,11 @@ function LoggedModels({ outputs }: { outputs: readonly ModelOutput[] }) {
                   <span className="muted">not registered</span>
                 ) : (
                   m.info.registrations.map((r) => (
-                    <Link key={`${r.name}/${r.version}`} className="reg-link" to={`/models/${encodeURIComponent(r.name)}/versions/${encodeURIComponent(r.version)}`}>
+                    <Link
+                      key={`${r.name}/${r.version}`}
+                      className="reg-link"
+                      to={`/models/${encodeURIComponent(r.name)}/versions/${encodeURIComponent(r.version)}`}
+                    >
                       {r.name} v{r.version}
                     </Link>
                   ))
@@ -201,6 +227,11 @@ function LoggedModels({ outputs }: { outputs: readonly ModelOutput[] }) {
 
 function ModelStatus({ status }: { status: string }) {
   const label = status.replace(/^LOGGED_MODEL_(STATUS_)?/, '').toLowerCase()
-  const cls = status === 'LOGGED_MODEL_READY' ? 'badge-ok' : status === 'LOGGED_MODEL_UPLOAD_FAILED' ? 'badge-danger' : 'badge-muted'
+  const cls =
+    status === 'LOGGED_MODEL_READY'
+      ? 'badge-ok'
+      : status === 'LOGGED_MODEL_UPLOAD_FAILED'
+        ? 'badge-danger'
+        : 'badge-muted'
   return <span className={`badge ${cls}`}>{label.replace(/_/g, ' ')}</span>
 }

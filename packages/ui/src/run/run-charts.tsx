@@ -1,5 +1,5 @@
 /** The run page's charts: several metric keys over step or wall time, with live updates. */
-import type { Metric } from '@keel/contracts'
+import { type Metric } from '@keel/contracts'
 import { useMemo } from 'react'
 import { type ChartSettings, ChartControls } from '../charts/chart-controls'
 import { LineChart, type LineSeries } from '../charts/line-chart'
@@ -18,7 +18,10 @@ export interface RunChartsProps {
 
 export function RunCharts({ runId, latest, keys, settings, onKeys, onSettings }: RunChartsProps) {
   const allKeys = useMemo(() => latest.map((m) => m.key).sort(), [latest])
-  const versions = useMemo(() => Object.fromEntries(latest.map((m) => [m.key, `${m.step}|${m.timestamp}|${m.value}`])), [latest])
+  const versions = useMemo(
+    () => Object.fromEntries(latest.map((m) => [m.key, `${m.step}|${m.timestamp}|${m.value}`])),
+    [latest],
+  )
   const shown = keys.filter((k) => allKeys.includes(k))
   const { byKey, errors } = useHistories(runId, shown, versions)
   const colorOf = (key: string) => colorAt(allKeys.indexOf(key))
@@ -41,7 +44,8 @@ export function RunCharts({ runId, latest, keys, settings, onKeys, onSettings }:
     [byKey, shown.join('\u0000'), settings.x, allKeys],
   )
 
-  if (allKeys.length === 0) return <Empty title="No metrics logged yet">Metrics logged with a step appear here as curves.</Empty>
+  if (allKeys.length === 0)
+    return <Empty title="No metrics logged yet">Metrics logged with a step appear here as curves.</Empty>
   const addable = allKeys.filter((k) => !shown.includes(k))
   const sampled = shown.filter((k) => byKey.get(k)?.sampled)
   const failed = [...errors.entries()].filter(([k]) => shown.includes(k))
@@ -51,7 +55,11 @@ export function RunCharts({ runId, latest, keys, settings, onKeys, onSettings }:
       <div className="chart-controls" role="group" aria-label="Chart settings">
         <label>
           Add metric
-          <select value="" onChange={(e) => e.target.value && onKeys([...shown, e.target.value])} disabled={addable.length === 0}>
+          <select
+            value=""
+            onChange={(e) => e.target.value && onKeys([...shown, e.target.value])}
+            disabled={addable.length === 0}
+          >
             <option value="">{addable.length === 0 ? 'all shown' : 'choose…'}</option>
             {addable.map((k) => (
               <option key={k} value={k}>
@@ -65,7 +73,11 @@ export function RunCharts({ runId, latest, keys, settings, onKeys, onSettings }:
             <span key={k} className="chip">
               <span className="swatch" style={{ background: colorOf(k) }} aria-hidden="true" />
               {k}
-              <button type="button" aria-label={`Remove ${k} from the chart`} onClick={() => onKeys(shown.filter((s) => s !== k))}>
+              <button
+                type="button"
+                aria-label={`Remove ${k} from the chart`}
+                onClick={() => onKeys(shown.filter((s) => s !== k))}
+              >
                 ×
               </button>
             </span>
@@ -81,7 +93,13 @@ export function RunCharts({ runId, latest, keys, settings, onKeys, onSettings }:
       ) : series.length === 0 && failed.length === 0 ? (
         <Loading what="metric history" />
       ) : (
-        <LineChart series={series} x={settings.x} logY={settings.logY} smoothing={settings.smoothing} label={`Metrics ${shown.join(', ')} by ${settings.x === 'time' ? 'wall time' : 'step'}`} />
+        <LineChart
+          series={series}
+          x={settings.x}
+          logY={settings.logY}
+          smoothing={settings.smoothing}
+          label={`Metrics ${shown.join(', ')} by ${settings.x === 'time' ? 'wall time' : 'step'}`}
+        />
       )}
       {sampled.length > 0 && (
         <p className="chart-note">

@@ -11,7 +11,11 @@ export interface Histories {
 }
 
 /** `versions`: per key, something that changes when a new point is logged (the latest step/time/value). */
-export function useHistories(runId: string, keys: readonly string[], versions: Readonly<Record<string, string>>): Histories {
+export function useHistories(
+  runId: string,
+  keys: readonly string[],
+  versions: Readonly<Record<string, string>>,
+): Histories {
   const cache = useRef(new Map<string, { version: string; history: History }>())
   const [state, setState] = useState<Histories>({ byKey: new Map(), errors: new Map() })
   const cachedRun = useRef(runId)
@@ -36,7 +40,9 @@ export function useHistories(runId: string, keys: readonly string[], versions: R
       const version = versions[key] ?? ''
       const cached = cache.current.get(key)
       if (cached?.version === version) continue
-      const load = cached ? loadRunTail(runId, key, cached.history, controller.signal) : loadRunHistory(runId, key, controller.signal)
+      const load = cached
+        ? loadRunTail(runId, key, cached.history, controller.signal)
+        : loadRunHistory(runId, key, controller.signal)
       load
         .then((history) => {
           if (controller.signal.aborted) return
@@ -49,7 +55,10 @@ export function useHistories(runId: string, keys: readonly string[], versions: R
         })
         .catch((e: unknown) => {
           if (controller.signal.aborted) return
-          setState((s) => ({ byKey: s.byKey, errors: new Map(s.errors).set(key, e instanceof Error ? e : new Error(String(e))) }))
+          setState((s) => ({
+            byKey: s.byKey,
+            errors: new Map(s.errors).set(key, e instanceof Error ? e : new Error(String(e))),
+          }))
         })
     }
     return () => controller.abort()

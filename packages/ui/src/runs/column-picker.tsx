@@ -62,7 +62,14 @@ export function ColumnPicker({
             <label className="sr-only" htmlFor={`${panelId}-q`}>
               Search columns
             </label>
-            <input id={`${panelId}-q`} type="search" placeholder="Search params, metrics, tags" value={q} onChange={(e) => setQ(e.target.value)} autoFocus />
+            <input
+              id={`${panelId}-q`}
+              type="search"
+              placeholder="Search params, metrics, tags"
+              value={q}
+              onChange={(e) => setQ(e.target.value)}
+              autoFocus
+            />
             <button type="button" onClick={onReset}>
               Defaults
             </button>
@@ -80,10 +87,16 @@ export function ColumnPicker({
                   </legend>
                   {shown.map((key) => {
                     const id = { entity, key }
-                    const label = entity === 'attributes' ? (ATTRIBUTE_COLUMNS.find((a) => a.key === key)?.label ?? key) : key
+                    const label =
+                      entity === 'attributes' ? (ATTRIBUTE_COLUMNS.find((a) => a.key === key)?.label ?? key) : key
                     return (
                       <label key={key} className="column-option" title={`${entity}.${key}`}>
-                        <input type="checkbox" checked={chosen.has(columnKey(id))} onChange={() => toggle(id)} aria-label={`${ENTITY_LABEL[entity]} ${label}`} />
+                        <input
+                          type="checkbox"
+                          checked={chosen.has(columnKey(id))}
+                          onChange={() => toggle(id)}
+                          aria-label={`${ENTITY_LABEL[entity]} ${label}`}
+                        />
                         <span>{label}</span>
                       </label>
                     )

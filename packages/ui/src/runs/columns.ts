@@ -1,7 +1,7 @@
 /** What each column of the runs table shows, how wide it is and whether the server can sort on it. */
-import type { Run } from '@keel/contracts'
+import { type Run } from '@keel/contracts'
 import { formatDuration, formatNumber, formatTime } from '../format'
-import type { ColumnId, Entity } from './view-state'
+import { type ColumnId, type Entity } from './view-state'
 
 export interface ColumnDef {
   readonly id: ColumnId
@@ -51,7 +51,11 @@ export function paramValue(run: Run, key: string): string | undefined {
 
 function attributeColumn(key: string): ColumnDef {
   const spec = ATTRIBUTE_COLUMNS.find((a) => a.key === key)
-  const base = { id: { entity: 'attributes' as Entity, key }, label: spec?.label ?? key, sortable: spec?.sortable ?? false }
+  const base = {
+    id: { entity: 'attributes' as Entity, key },
+    label: spec?.label ?? key,
+    sortable: spec?.sortable ?? false,
+  }
   switch (key) {
     case 'status':
       return { ...base, width: 110, numeric: false, text: (r) => r.info.status }
@@ -60,7 +64,17 @@ function attributeColumn(key: string): ColumnDef {
     case 'end_time':
       return { ...base, width: 160, numeric: false, text: (r) => formatTime(r.info.endTime) }
     case 'duration':
-      return { ...base, width: 100, numeric: true, text: (r) => (r.info.endTime ? formatDuration(r.info.startTime, r.info.endTime) : r.info.status === 'RUNNING' ? 'running' : '') }
+      return {
+        ...base,
+        width: 100,
+        numeric: true,
+        text: (r) =>
+          r.info.endTime
+            ? formatDuration(r.info.startTime, r.info.endTime)
+            : r.info.status === 'RUNNING'
+              ? 'running'
+              : '',
+      }
     case 'user_id':
       return { ...base, width: 130, numeric: false, text: (r) => r.info.userId }
     case 'run_id':
@@ -100,4 +114,9 @@ export function defaultColumns(metricKeys: readonly string[]): ColumnId[] {
   ]
 }
 
-export const ENTITY_LABEL: Record<Entity, string> = { attributes: 'Attribute', metrics: 'Metric', params: 'Param', tags: 'Tag' }
+export const ENTITY_LABEL: Record<Entity, string> = {
+  attributes: 'Attribute',
+  metrics: 'Metric',
+  params: 'Param',
+  tags: 'Tag',
+}

@@ -4,11 +4,11 @@
  * selection (checkboxes, shift-click ranges, select all loaded) and keyboard navigation
  * (arrows / Page Up / Page Down / Home / End move the focused row, Space selects it, Enter opens it).
  */
-import type { Run } from '@keel/contracts'
+import { type Run } from '@keel/contracts'
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { type KeyboardEvent, type MouseEvent, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react'
+import { type KeyboardEvent, type MouseEvent, useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { Link, useNavigate } from 'react-router'
-import type { ColumnDef } from './columns'
+import { type ColumnDef } from './columns'
 import { type OrderBy, columnKey } from './view-state'
 
 export const ROW_HEIGHT = 34
@@ -93,7 +93,11 @@ export function RunsTable(props: RunsTableProps) {
     const firstRun = items.find((i) => i.kind === 'run')
     requestAnimationFrame(() => {
       performance.mark('keel:runs-rows-painted', { detail: renderKey })
-      window.__keelRunsPainted = { key: renderKey, at: performance.now(), firstRunId: firstRun?.kind === 'run' ? firstRun.run.info.runId : undefined }
+      window.__keelRunsPainted = {
+        key: renderKey,
+        at: performance.now(),
+        firstRunId: firstRun?.kind === 'run' ? firstRun.run.info.runId : undefined,
+      }
     })
   }, [items, renderKey])
 
@@ -131,7 +135,7 @@ export function RunsTable(props: RunsTableProps) {
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (e.target !== e.currentTarget) return
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT) - 2)
-    const at = focused < 0 ? 0 : focused
+    const at = Math.max(focused, 0)
     const item = items[at]
     switch (e.key) {
       case 'ArrowDown':
@@ -184,8 +188,22 @@ export function RunsTable(props: RunsTableProps) {
     >
       <div className="runs-head" role="row" aria-rowindex={1} style={{ width: totalWidth }}>
         <div className="runs-lead" role="columnheader" style={{ width: LEAD_WIDTH }}>
-          <SelectAll all={allSelected} some={someSelected} onChange={(on) => onSelect(on ? new Set([...selection, ...runs.map((r) => r.info.runId)]) : new Set([...selection].filter((id) => !runs.some((r) => r.info.runId === id))))} />
-          <SortHeader label="Run name" sort={sortOf(order, 'attributes.run_name')} onClick={() => props.onSort(RUN_NAME_SORT)} />
+          <SelectAll
+            all={allSelected}
+            some={someSelected}
+            onChange={(on) =>
+              onSelect(
+                on
+                  ? new Set([...selection, ...runs.map((r) => r.info.runId)])
+                  : new Set([...selection].filter((id) => !runs.some((r) => r.info.runId === id))),
+              )
+            }
+          />
+          <SortHeader
+            label="Run name"
+            sort={sortOf(order, 'attributes.run_name')}
+            onClick={() => props.onSort(RUN_NAME_SORT)}
+          />
         </div>
         {virtualCols.map((vc) => {
           const col = columns[vc.index]!
@@ -214,9 +232,17 @@ export function RunsTable(props: RunsTableProps) {
           const item = items[vr.index]!
           if (item.kind === 'group') {
             return (
-              <div key={`g-${item.value}`} className="runs-row runs-group" role="row" style={{ transform: `translateY(${vr.start}px)`, width: totalWidth }}>
+              <div
+                key={`g-${item.value}`}
+                className="runs-row runs-group"
+                role="row"
+                style={{ transform: `translateY(${vr.start}px)`, width: totalWidth }}
+              >
                 <div className="runs-group-label" role="gridcell" aria-colspan={columns.length + 1}>
-                  {item.label} <span className="runs-count">{item.count.toLocaleString()} {item.count === 1 ? 'run' : 'runs'}</span>
+                  {item.label}{' '}
+                  <span className="runs-count">
+                    {item.count.toLocaleString()} {item.count === 1 ? 'run' : 'runs'}
+                  </span>
                 </div>
               </div>
             )
@@ -263,7 +289,11 @@ export function RunsTable(props: RunsTableProps) {
                     style={{ left: LEAD_WIDTH + vc.start, width: vc.size }}
                     title={col.title?.(run)}
                   >
-                    {col.id.entity === 'attributes' && col.id.key === 'status' ? <StatusBadge status={run.info.status} /> : col.text(run)}
+                    {col.id.entity === 'attributes' && col.id.key === 'status' ? (
+                      <StatusBadge status={run.info.status} />
+                    ) : (
+                      col.text(run)
+                    )}
                   </div>
                 )
               })}
@@ -289,11 +319,30 @@ function sortOf(order: OrderBy | undefined, key: string): 'ascending' | 'descend
   return order.ascending ? 'ascending' : 'descending'
 }
 
-function SortHeader({ label, kind, sort, onClick }: { label: string; kind?: string; sort: 'ascending' | 'descending' | 'none'; onClick: () => void }) {
+function SortHeader({
+  label,
+  kind,
+  sort,
+  onClick,
+}: {
+  label: string
+  kind?: string
+  sort: 'ascending' | 'descending' | 'none'
+  onClick: () => void
+}) {
   const what = kind && kind !== 'attributes' ? `${kind.replace(/s$/, '')} ${label}` : label
   return (
-    <button type="button" className="runs-sort" onClick={onClick} aria-label={`Sort by ${what}${sort === 'none' ? '' : `, now ${sort}`}`}>
-      {kind && kind !== 'attributes' && <span className={`runs-kind runs-kind-${kind}`} aria-hidden="true">{kind[0]!.toUpperCase()}</span>}
+    <button
+      type="button"
+      className="runs-sort"
+      onClick={onClick}
+      aria-label={`Sort by ${what}${sort === 'none' ? '' : `, now ${sort}`}`}
+    >
+      {kind && kind !== 'attributes' && (
+        <span className={`runs-kind runs-kind-${kind}`} aria-hidden="true">
+          {kind[0]!.toUpperCase()}
+        </span>
+      )}
       <span className="runs-th-label">{label}</span>
       <span className="runs-sort-arrow" aria-hidden="true">
         {sort === 'ascending' ? '▲' : sort === 'descending' ? '▼' : ''}
@@ -307,10 +356,24 @@ function SelectAll({ all, some, onChange }: { all: boolean; some: boolean; onCha
   useEffect(() => {
     if (ref.current) ref.current.indeterminate = some
   }, [some])
-  return <input ref={ref} type="checkbox" checked={all} aria-label="Select all loaded runs" onChange={(e) => onChange(e.target.checked)} />
+  return (
+    <input
+      ref={ref}
+      type="checkbox"
+      checked={all}
+      aria-label="Select all loaded runs"
+      onChange={(e) => onChange(e.target.checked)}
+    />
+  )
 }
 
-const STATUS_CLASS: Record<string, string> = { FINISHED: 'badge-ok', RUNNING: '', FAILED: 'badge-danger', KILLED: 'badge-warn', SCHEDULED: 'badge-muted' }
+const STATUS_CLASS: Record<string, string> = {
+  FINISHED: 'badge-ok',
+  RUNNING: '',
+  FAILED: 'badge-danger',
+  KILLED: 'badge-warn',
+  SCHEDULED: 'badge-muted',
+}
 
 export function StatusBadge({ status }: { status: string }) {
   return (

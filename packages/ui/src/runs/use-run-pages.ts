@@ -35,7 +35,13 @@ export interface RunPages {
 
 export const queryKey = (q: RunQuery): string => JSON.stringify([q.experimentId, q.filter, q.orderBy ?? ''])
 
-function search(q: RunQuery, pageToken: string | undefined, signal: AbortSignal, maxResults = PAGE_SIZE, filter = q.filter) {
+function search(
+  q: RunQuery,
+  pageToken: string | undefined,
+  signal: AbortSignal,
+  maxResults = PAGE_SIZE,
+  filter = q.filter,
+) {
   return call(
     trackingApi.searchRuns,
     {
@@ -53,7 +59,13 @@ const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'
 
 export function useRunPages(query: RunQuery): RunPages {
   const key = queryKey(query)
-  const [state, setState] = useState<{ key?: string; runs: readonly Run[]; token?: string; done: boolean; refreshedAt?: number }>({
+  const [state, setState] = useState<{
+    key?: string
+    runs: readonly Run[]
+    token?: string
+    done: boolean
+    refreshedAt?: number
+  }>({
     runs: [],
     done: false,
   })
@@ -75,7 +87,13 @@ export function useRunPages(query: RunQuery): RunPages {
       .then((res) => {
         if (controller.signal.aborted) return
         const runs = (res.runs ?? []).map(runFromWire)
-        setState({ key, runs, ...(res.next_page_token && { token: res.next_page_token }), done: !res.next_page_token, refreshedAt: Date.now() })
+        setState({
+          key,
+          runs,
+          ...(res.next_page_token && { token: res.next_page_token }),
+          done: !res.next_page_token,
+          refreshedAt: Date.now(),
+        })
       })
       .catch((e: unknown) => {
         if (!controller.signal.aborted) setError(e instanceof Error ? e : new Error(String(e)))
@@ -102,7 +120,12 @@ export function useRunPages(query: RunQuery): RunPages {
         setState((prev) => {
           const seen = new Set(prev.runs.map((r) => r.info.runId))
           const runs = [...prev.runs, ...more.filter((r) => !seen.has(r.info.runId))]
-          return { ...prev, runs, ...(res.next_page_token ? { token: res.next_page_token } : { token: undefined }), done: !res.next_page_token }
+          return {
+            ...prev,
+            runs,
+            ...(res.next_page_token ? { token: res.next_page_token } : { token: undefined }),
+            done: !res.next_page_token,
+          }
         })
       })
       .catch((e: unknown) => {
@@ -121,7 +144,9 @@ export function useRunPages(query: RunQuery): RunPages {
     const signal = c.controller.signal
     const ids = runIds.slice(0, 200)
     const [patched, top] = await Promise.all([
-      ids.length > 0 ? search(q, undefined, signal, ids.length, `attributes.run_id IN (${ids.map(quote).join(', ')})`) : undefined,
+      ids.length > 0
+        ? search(q, undefined, signal, ids.length, `attributes.run_id IN (${ids.map(quote).join(', ')})`)
+        : undefined,
       // New runs start last: in the default order (newest first) they belong on top.
       q.orderBy === undefined ? search(q, undefined, signal, 50) : undefined,
     ])
@@ -131,7 +156,8 @@ export function useRunPages(query: RunQuery): RunPages {
       if (prev.key !== c.key) return prev
       const seen = new Set(prev.runs.map((r) => r.info.runId))
       const fresh = (top?.runs ?? []).map(runFromWire).filter((r) => !seen.has(r.info.runId))
-      for (const r of top?.runs ?? []) if (seen.has(r.info.run_id) && !byId.has(r.info.run_id)) byId.set(r.info.run_id, runFromWire(r))
+      for (const r of top?.runs ?? [])
+        if (seen.has(r.info.run_id) && !byId.has(r.info.run_id)) byId.set(r.info.run_id, runFromWire(r))
       const runs = [...fresh, ...prev.runs.map((r) => byId.get(r.info.runId) ?? r)]
       return { ...prev, runs, refreshedAt: Date.now() }
     })

@@ -20,7 +20,9 @@ export interface Browser {
 
 export async function launchBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: the UI tests need Debian's chromium (apt-get install chromium; .ci/run does it), or KEEL_CHROMIUM`)
+    throw new Error(
+      `${CHROMIUM} not found: the UI tests need Debian's chromium (apt-get install chromium; .ci/run does it), or KEEL_CHROMIUM`,
+    )
   }
   const profile = mkdtempSync(join(tmpdir(), 'keel-chromium-'))
   const context = await chromium.launchPersistentContext(profile, {

@@ -1,10 +1,10 @@
 /** What a flavor is to keel: something that loads a model directory into a predictor over feature batches. */
 import { join } from 'node:path'
 import { KeelError } from '@keel/contracts'
-import type { Label } from '@keel/ml'
+import { type Label } from '@keel/ml'
 import { normalizeArtifactPath } from '../../artifacts.js'
-import type { FeatureBatch, InputConverter } from '../enforce.js'
-import type { FlavorConfig, MLmodel } from '../mlmodel.js'
+import { type FeatureBatch, type InputConverter } from '../enforce.js'
+import { type FlavorConfig, type MLmodel } from '../mlmodel.js'
 
 /** The flavors keel can run in Node. */
 export type FlavorName = 'keel' | 'onnx'

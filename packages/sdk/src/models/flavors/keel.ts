@@ -19,8 +19,8 @@ import { readFile } from 'node:fs/promises'
 import { KeelError } from '@keel/contracts'
 import { type Estimator, type Label, loadEstimator } from '@keel/ml'
 import { compileInputSchema, toMatrix } from '../enforce.js'
-import type { FlavorConfig, MLmodel } from '../mlmodel.js'
-import type { ColumnSpec, Schema } from '../signature.js'
+import { type FlavorConfig, type MLmodel } from '../mlmodel.js'
+import { type ColumnSpec, type Schema } from '../signature.js'
 import { type Flavor, type FlavorModel, modelFile } from './flavor.js'
 
 export const KEEL_FLAVOR = 'keel'
@@ -51,7 +51,8 @@ async function readEstimator(path: string): Promise<Estimator> {
   try {
     state = JSON.parse(await readFile(path, 'utf8'))
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw KeelError.notFound(`The keel model file '${path}' is missing`)
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw KeelError.notFound(`The keel model file '${path}' is missing`)
     throw KeelError.invalid(`The keel model file '${path}' is not valid JSON: ${(error as Error).message}`)
   }
   try {
@@ -66,13 +67,17 @@ export const keelFlavor: Flavor = {
   async load(dir: string, mlmodel: MLmodel, config: FlavorConfig): Promise<FlavorModel> {
     const estimator = await readEstimator(modelFile(dir, config, KEEL_FLAVOR))
     const names = config.feature_names
-    const featureNames = Array.isArray(names) && names.every((n) => typeof n === 'string') ? (names as string[]) : undefined
+    const featureNames =
+      Array.isArray(names) && names.every((n) => typeof n === 'string') ? (names as string[]) : undefined
     const input = compileInputSchema(mlmodel.signature?.inputs ?? featureSchema(estimator.nFeatures, featureNames))
     if (input.width !== estimator.nFeatures) {
-      throw KeelError.invalid(`The model's signature has ${input.width} input values per row but its estimator takes ${estimator.nFeatures} features`)
+      throw KeelError.invalid(
+        `The model's signature has ${input.width} input values per row but its estimator takes ${estimator.nFeatures} features`,
+      )
     }
     const text = input.fields.find((f) => f.kind !== 'number')
-    if (text !== undefined) throw KeelError.invalid(`The model's input '${text.name}' is ${text.dtype}: keel's estimators take numbers only`)
+    if (text !== undefined)
+      throw KeelError.invalid(`The model's input '${text.name}' is ${text.dtype}: keel's estimators take numbers only`)
     if (estimator.task === 'classification') {
       const classifier = estimator
       return {

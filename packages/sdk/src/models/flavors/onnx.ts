@@ -14,11 +14,11 @@
  * graph's inputs or outputs, so `classes` is unknown for ONNX models.
  */
 import { KeelError } from '@keel/contracts'
-import type { Label } from '@keel/ml'
+import { type Label } from '@keel/ml'
 import type * as Ort from 'onnxruntime-node'
 import { type FeatureBatch, type InputField, compileInputSchema } from '../enforce.js'
-import type { FlavorConfig, MLmodel } from '../mlmodel.js'
-import type { Schema, TensorSpec } from '../signature.js'
+import { type FlavorConfig, type MLmodel } from '../mlmodel.js'
+import { type Schema, type TensorSpec } from '../signature.js'
 import { type Flavor, type FlavorModel, modelFile } from './flavor.js'
 
 export const ONNX_FLAVOR = 'onnx'
@@ -32,7 +32,8 @@ let ortModule: Promise<OrtModule> | undefined
 function isMissingPackage(error: unknown): boolean {
   for (let e = error; e instanceof Error; e = e.cause) {
     const code = (e as NodeJS.ErrnoException).code
-    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && e.message.includes('onnxruntime-node')) return true
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && e.message.includes('onnxruntime-node'))
+      return true
     if (/Cannot find (package|module) 'onnxruntime-node'/.test(e.message)) return true
   }
   return false
@@ -51,7 +52,9 @@ function importOnnxRuntime(): Promise<OrtModule> {
           { cause: error },
         )
       }
-      throw new KeelError('INTERNAL_ERROR', `onnxruntime-node could not be loaded: ${(error as Error).message}`, { cause: error })
+      throw new KeelError('INTERNAL_ERROR', `onnxruntime-node could not be loaded: ${(error as Error).message}`, {
+        cause: error,
+      })
     },
   )
   return ortModule
@@ -60,8 +63,29 @@ function importOnnxRuntime(): Promise<OrtModule> {
 /** ONNX element types as numpy names (for a schema built from the graph's inputs). */
 const NUMPY_DTYPE: Readonly<Record<string, string>> = { string: 'str' }
 
-type NumericType = 'float32' | 'float64' | 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'bool'
-type NumericArray = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array
+type NumericType =
+  | 'float32'
+  | 'float64'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'uint8'
+  | 'uint16'
+  | 'uint32'
+  | 'uint64'
+  | 'bool'
+type NumericArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
 
 const ARRAYS: Readonly<Record<NumericType, new (n: number) => NumericArray>> = {
   float32: Float32Array,
@@ -107,39 +131,66 @@ function planInputs(inputs: readonly TensorMetadata[], fields: readonly InputFie
     const label = columns.length === 1 ? `'${fields[columns[0]!]!.name}'` : `${columns.length} columns`
     const dims = meta.shape.slice(1)
     if (meta.shape.length === 1 && width !== 1) {
-      throw KeelError.invalid(`ONNX input '${meta.name}' takes one value per row, but the signature gives it ${label} (${width} values)`)
+      throw KeelError.invalid(
+        `ONNX input '${meta.name}' takes one value per row, but the signature gives it ${label} (${width} values)`,
+      )
     }
     const fixed = dims.every((d) => typeof d === 'number' && d > 0)
     const size = dims.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1)
     if (fixed && dims.length > 0 && size !== width) {
-      throw KeelError.invalid(`ONNX input '${meta.name}' takes ${size} values per row (shape [${meta.shape.join(', ')}]), but the signature gives it ${label} (${width} values)`)
+      throw KeelError.invalid(
+        `ONNX input '${meta.name}' takes ${size} values per row (shape [${meta.shape.join(', ')}]), but the signature gives it ${label} (${width} values)`,
+      )
     }
     const inner = meta.shape.length <= 1 ? [] : fixed ? (dims as number[]) : dims.length === 1 ? [width] : undefined
-    if (inner === undefined) throw new KeelError('NOT_IMPLEMENTED', `ONNX input '${meta.name}' has variable inner dimensions [${meta.shape.join(', ')}]`)
+    if (inner === undefined)
+      throw new KeelError(
+        'NOT_IMPLEMENTED',
+        `ONNX input '${meta.name}' has variable inner dimensions [${meta.shape.join(', ')}]`,
+      )
     const text = columns.find((j) => fields[j]!.kind !== 'number')
     if (meta.type === 'string') {
       const numeric = columns.find((j) => fields[j]!.kind === 'number')
-      if (numeric !== undefined) throw KeelError.invalid(`ONNX input '${meta.name}' takes strings, but the signature's '${fields[numeric]!.name}' is ${fields[numeric]!.dtype}`)
+      if (numeric !== undefined)
+        throw KeelError.invalid(
+          `ONNX input '${meta.name}' takes strings, but the signature's '${fields[numeric]!.name}' is ${fields[numeric]!.dtype}`,
+        )
     } else if (!isNumericType(meta.type)) {
-      throw new KeelError('NOT_IMPLEMENTED', `ONNX input '${meta.name}' has element type ${meta.type}, which keel cannot feed`)
+      throw new KeelError(
+        'NOT_IMPLEMENTED',
+        `ONNX input '${meta.name}' has element type ${meta.type}, which keel cannot feed`,
+      )
     } else if (text !== undefined) {
-      throw KeelError.invalid(`ONNX input '${meta.name}' takes ${meta.type}, but the signature's '${fields[text]!.name}' is ${fields[text]!.dtype}`)
+      throw KeelError.invalid(
+        `ONNX input '${meta.name}' takes ${meta.type}, but the signature's '${fields[text]!.name}' is ${fields[text]!.dtype}`,
+      )
     }
     return { name: meta.name, type: meta.type, columns, width, inner }
   }
-  if (inputs.length === 1) return [plan(inputs[0]!, fields.map((_, j) => j))]
+  if (inputs.length === 1)
+    return [
+      plan(
+        inputs[0]!,
+        fields.map((_, j) => j),
+      ),
+    ]
   const byName = new Map(fields.map((f, j) => [f.name, j]))
   const used = new Set<number>()
   const plans = inputs.map((meta) => {
     const j = byName.get(meta.name)
     if (j === undefined) {
-      throw KeelError.invalid(`ONNX input '${meta.name}' has no field of that name in the model signature (${fields.map((f) => `'${f.name}'`).join(', ')})`)
+      throw KeelError.invalid(
+        `ONNX input '${meta.name}' has no field of that name in the model signature (${fields.map((f) => `'${f.name}'`).join(', ')})`,
+      )
     }
     used.add(j)
     return plan(meta, [j])
   })
   const unused = fields.find((_, j) => !used.has(j))
-  if (unused !== undefined) throw KeelError.invalid(`The signature's '${unused.name}' is not an input of the ONNX graph (${inputs.map((m) => m.name).join(', ')})`)
+  if (unused !== undefined)
+    throw KeelError.invalid(
+      `The signature's '${unused.name}' is not an input of the ONNX graph (${inputs.map((m) => m.name).join(', ')})`,
+    )
   return plans
 }
 
@@ -153,7 +204,8 @@ function inputData(plan: InputPlan, batch: FeatureBatch): NumericArray | string[
     for (const j of plan.columns) {
       const column = batch.columns[j]!
       const values = column.values as unknown[]
-      for (let i = 0; i < n; i++) for (let t = 0; t < column.width; t++) out[i * width + offset + t] = String(values[i * column.width + t] ?? '')
+      for (let i = 0; i < n; i++)
+        for (let t = 0; t < column.width; t++) out[i * width + offset + t] = String(values[i * column.width + t] ?? '')
       offset += column.width
     }
     return out
@@ -170,7 +222,10 @@ function inputData(plan: InputPlan, batch: FeatureBatch): NumericArray | string[
       for (let i = 0; i < n; i++) {
         for (let t = 0; t < w; t++) {
           const v = values[i * w + t]!
-          if (!Number.isInteger(v)) throw KeelError.invalid(`Row ${i}: column '${column.name}' must be an integer for the ONNX input '${plan.name}' (${type}), got ${v}`)
+          if (!Number.isInteger(v))
+            throw KeelError.invalid(
+              `Row ${i}: column '${column.name}' must be an integer for the ONNX input '${plan.name}' (${type}), got ${v}`,
+            )
           out[i * width + offset + t] = BigInt(v)
         }
       }
@@ -179,7 +234,9 @@ function inputData(plan: InputPlan, batch: FeatureBatch): NumericArray | string[
         for (let t = 0; t < w; t++) {
           const v = values[i * w + t]!
           if (integral && !Number.isInteger(v)) {
-            throw KeelError.invalid(`Row ${i}: column '${column.name}' must be an integer for the ONNX input '${plan.name}' (${type}), got ${v}`)
+            throw KeelError.invalid(
+              `Row ${i}: column '${column.name}' must be an integer for the ONNX input '${plan.name}' (${type}), got ${v}`,
+            )
           }
           out[i * width + offset + t] = type === 'bool' ? (v !== 0 ? 1 : 0) : v
         }
@@ -214,7 +271,8 @@ const tensorOutputs = (session: Ort.InferenceSession): TensorMetadata[] =>
 function sessionThreads(): { intraOpNumThreads?: number; interOpNumThreads?: number } {
   const raw = process.env.KEEL_ONNX_THREADS
   const n = raw === undefined || raw === '' ? 1 : Number(raw)
-  if (!Number.isInteger(n) || n < 0) throw KeelError.invalid(`KEEL_ONNX_THREADS must be a whole number >= 0, got '${raw}'`)
+  if (!Number.isInteger(n) || n < 0)
+    throw KeelError.invalid(`KEEL_ONNX_THREADS must be a whole number >= 0, got '${raw}'`)
   return n === 0 ? {} : { intraOpNumThreads: n, interOpNumThreads: 1 }
 }
 
@@ -231,20 +289,29 @@ export const onnxFlavor: Flavor = {
     }
     try {
       const inputs = session.inputMetadata.map((m) => {
-        if (!m.isTensor) throw new KeelError('NOT_IMPLEMENTED', `ONNX input '${m.name}' is not a tensor: keel feeds tensors only`)
+        if (!m.isTensor)
+          throw new KeelError('NOT_IMPLEMENTED', `ONNX input '${m.name}' is not a tensor: keel feeds tensors only`)
         return m
       })
       const input = compileInputSchema(mlmodel.signature?.inputs ?? graphSchema(inputs))
       const plans = planInputs(inputs, input.fields)
       const outputs = tensorOutputs(session)
-      if (outputs.length === 0) throw new KeelError('NOT_IMPLEMENTED', `The ONNX model '${path}' has no tensor output that onnxruntime-node can return`)
+      if (outputs.length === 0)
+        throw new KeelError(
+          'NOT_IMPLEMENTED',
+          `The ONNX model '${path}' has no tensor output that onnxruntime-node can return`,
+        )
       const labelOut = outputs.find((m) => /label/i.test(m.name)) ?? outputs[0]!
       const probaOut = outputs.find((m) => m !== labelOut && /prob/i.test(m.name) && m.shape.length === 2)
       const classification = probaOut !== undefined || labelOut.type === 'int64' || labelOut.type === 'string'
 
       const run = async (batch: FeatureBatch, output: string): Promise<Ort.Tensor> => {
         const feeds: Record<string, Ort.Tensor> = {}
-        for (const plan of plans) feeds[plan.name] = new ort.Tensor(plan.type as 'float32', inputData(plan, batch) as Float32Array, [batch.length, ...plan.inner])
+        for (const plan of plans)
+          feeds[plan.name] = new ort.Tensor(plan.type as 'float32', inputData(plan, batch) as Float32Array, [
+            batch.length,
+            ...plan.inner,
+          ])
         const result = await session.run(feeds, [output])
         return result[output]!
       }
@@ -256,7 +323,10 @@ export const onnxFlavor: Flavor = {
           const tensor = await run(batch, labelOut.name)
           const values = tensorValues(tensor)
           if (values.length !== batch.length) {
-            throw new KeelError('NOT_IMPLEMENTED', `ONNX output '${labelOut.name}' has shape [${tensor.dims.join(', ')}]: keel returns one prediction per row`)
+            throw new KeelError(
+              'NOT_IMPLEMENTED',
+              `ONNX output '${labelOut.name}' has shape [${tensor.dims.join(', ')}]: keel returns one prediction per row`,
+            )
           }
           return values as Label[] | number[]
         },

@@ -6,11 +6,20 @@
  * `KEEL_ALERT`. A rule stored with a `command` before actions existed runs nothing any more.
  */
 import { randomUUID } from 'node:crypto'
-import { monitorAlertToWire, type AlertActionResult, type AlertDelivery, type AlertRule, type Monitor, type MonitorAlert, type MonitorPerformance, type MonitorWindow } from '@keel/contracts'
-import type { ActionRegistry } from '../../actions/action-registry.js'
-import type { AddressPolicy } from '../../webhooks/address-policy.js'
+import {
+  monitorAlertToWire,
+  type AlertActionResult,
+  type AlertDelivery,
+  type AlertRule,
+  type Monitor,
+  type MonitorAlert,
+  type MonitorPerformance,
+  type MonitorWindow,
+} from '@keel/contracts'
+import { type ActionRegistry } from '../../actions/action-registry.js'
+import { type AddressPolicy } from '../../webhooks/address-policy.js'
 import { postJson } from '../../webhooks/post-json.js'
-import type { Resolver } from '../../webhooks/webhook-target.js'
+import { type Resolver } from '../../webhooks/webhook-target.js'
 
 export const WEBHOOK_TIMEOUT_MS = 5_000
 /** The action name an alert records for a rule stored with a `command` (before actions). */
@@ -32,21 +41,43 @@ export function windowFiring(rule: AlertRule, w: MonitorWindow): Firing | undefi
   switch (rule.kind) {
     case 'drift_share':
       return w.driftShare > rule.threshold
-        ? { message: `${w.driftedColumns.length} of ${w.columns.length} columns drifted (share ${fmt(w.driftShare)} > ${fmt(rule.threshold)}): ${w.driftedColumns.join(', ')}`, value: w.driftShare, threshold: rule.threshold }
+        ? {
+            message: `${w.driftedColumns.length} of ${w.columns.length} columns drifted (share ${fmt(w.driftShare)} > ${fmt(rule.threshold)}): ${w.driftedColumns.join(', ')}`,
+            value: w.driftShare,
+            threshold: rule.threshold,
+          }
         : undefined
     case 'column_drift': {
       const c = w.columns.find((x) => x.column === rule.column)
-      return c?.drifted ? { message: `column '${c.column}' drifted (${c.test} score ${fmt(c.score ?? Number.NaN)}, threshold ${fmt(c.threshold ?? 0)})`, value: c.score ?? 0, threshold: c.threshold ?? rule.threshold } : undefined
+      return c?.drifted
+        ? {
+            message: `column '${c.column}' drifted (${c.test} score ${fmt(c.score ?? Number.NaN)}, threshold ${fmt(c.threshold ?? 0)})`,
+            value: c.score ?? 0,
+            threshold: c.threshold ?? rule.threshold,
+          }
+        : undefined
     }
     case 'prediction_drift': {
       const p = w.predictionDrift
-      return p?.drifted ? { message: `predictions drifted (${p.test} score ${fmt(p.score ?? Number.NaN)}, threshold ${fmt(p.threshold ?? 0)})`, value: p.score ?? 0, threshold: p.threshold ?? rule.threshold } : undefined
+      return p?.drifted
+        ? {
+            message: `predictions drifted (${p.test} score ${fmt(p.score ?? Number.NaN)}, threshold ${fmt(p.threshold ?? 0)})`,
+            value: p.score ?? 0,
+            threshold: p.threshold ?? rule.threshold,
+          }
+        : undefined
     }
     case 'quality': {
-      const shares = Object.entries(w.quality.nullShares).filter(([c]) => rule.column === undefined || c === rule.column)
+      const shares = Object.entries(w.quality.nullShares).filter(
+        ([c]) => rule.column === undefined || c === rule.column,
+      )
       const worst = shares.sort((a, b) => b[1] - a[1])[0]
       return worst && worst[1] > rule.threshold
-        ? { message: `column '${worst[0]}' is ${fmt(worst[1] * 100)}% missing (> ${fmt(rule.threshold * 100)}%)`, value: worst[1], threshold: rule.threshold }
+        ? {
+            message: `column '${worst[0]}' is ${fmt(worst[1] * 100)}% missing (> ${fmt(rule.threshold * 100)}%)`,
+            value: worst[1],
+            threshold: rule.threshold,
+          }
         : undefined
     }
     case 'estimated_performance': {
@@ -54,11 +85,26 @@ export function windowFiring(rule: AlertRule, w: MonitorWindow): Firing | undefi
       const metric = rule.metric ?? 'accuracy'
       const value = e?.metrics[metric]
       if (e === undefined || value === undefined) return undefined
-      if (value < rule.threshold) return { message: `estimated ${metric} (${e.method}) ${fmt(value)} < ${fmt(rule.threshold)}`, value, threshold: rule.threshold }
+      if (value < rule.threshold)
+        return {
+          message: `estimated ${metric} (${e.method}) ${fmt(value)} < ${fmt(rule.threshold)}`,
+          value,
+          threshold: rule.threshold,
+        }
       const lower = e.lower?.[metric]
       const upper = e.upper?.[metric]
-      if (lower !== undefined && value < lower) return { message: `estimated ${metric} (${e.method}) ${fmt(value)} below its band [${fmt(lower)}, ${fmt(upper ?? 1)}]`, value, threshold: lower }
-      if (upper !== undefined && value > upper) return { message: `estimated ${metric} (${e.method}) ${fmt(value)} above its band [${fmt(lower ?? 0)}, ${fmt(upper)}]`, value, threshold: upper }
+      if (lower !== undefined && value < lower)
+        return {
+          message: `estimated ${metric} (${e.method}) ${fmt(value)} below its band [${fmt(lower)}, ${fmt(upper ?? 1)}]`,
+          value,
+          threshold: lower,
+        }
+      if (upper !== undefined && value > upper)
+        return {
+          message: `estimated ${metric} (${e.method}) ${fmt(value)} above its band [${fmt(lower ?? 0)}, ${fmt(upper)}]`,
+          value,
+          threshold: upper,
+        }
       return undefined
     }
     default:
@@ -74,7 +120,11 @@ export function performanceFiring(rule: AlertRule, p: MonitorPerformance): Firin
   if (value === undefined || p.labelledRows < (rule.minLabelledRows ?? 1)) return undefined
   const bad = lowerIsBetter(metric) ? value > rule.threshold : value < rule.threshold
   return bad
-    ? { message: `${metric} ${fmt(value)} ${lowerIsBetter(metric) ? '>' : '<'} ${fmt(rule.threshold)} on ${p.labelledRows} labelled rows`, value, threshold: rule.threshold }
+    ? {
+        message: `${metric} ${fmt(value)} ${lowerIsBetter(metric) ? '>' : '<'} ${fmt(rule.threshold)} on ${p.labelledRows} labelled rows`,
+        value,
+        threshold: rule.threshold,
+      }
     : undefined
 }
 
@@ -106,9 +156,19 @@ export function newAlert(m: Monitor, rule: AlertRule, windowId: number, firing: 
 
 /** An alert as read: one stored with a command's result (before actions) shows it as an action's. */
 export function alertAsRead(alert: MonitorAlert): MonitorAlert {
-  const { command, ...rest } = alert as MonitorAlert & { command?: { exitCode: number | null; outputTail?: string; error?: string } }
+  const { command, ...rest } = alert as MonitorAlert & {
+    command?: { exitCode: number | null; outputTail?: string; error?: string }
+  }
   if (command === undefined || rest.action !== undefined) return rest
-  return { ...rest, action: { name: LEGACY_COMMAND, exitCode: command.exitCode, outputTail: command.outputTail ?? '', ...(command.error !== undefined && { error: command.error }) } }
+  return {
+    ...rest,
+    action: {
+      name: LEGACY_COMMAND,
+      exitCode: command.exitCode,
+      outputTail: command.outputTail ?? '',
+      ...(command.error !== undefined && { error: command.error }),
+    },
+  }
 }
 
 export interface WebhookOptions {
@@ -120,16 +180,34 @@ export interface WebhookOptions {
 /** POSTs the alert as JSON (its wire form); one retry when the first attempt fails (not when the target is refused). */
 export async function deliverWebhook(url: string, alert: MonitorAlert, o: WebhookOptions): Promise<AlertDelivery> {
   const body = JSON.stringify(monitorAlertToWire(alert))
-  const post = { policy: o.policy, timeoutMs: o.timeoutMs ?? WEBHOOK_TIMEOUT_MS, ...(o.resolve && { resolve: o.resolve }) }
+  const post = {
+    policy: o.policy,
+    timeoutMs: o.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
+    ...(o.resolve && { resolve: o.resolve }),
+  }
   let result = await postJson(url, body, post)
   if (result.error !== undefined && !result.refused) result = await postJson(url, body, post)
-  return { url, ...(result.status !== undefined && { status: result.status }), ...(result.error !== undefined && { error: result.error }) }
+  return {
+    url,
+    ...(result.status !== undefined && { status: result.status }),
+    ...(result.error !== undefined && { error: result.error }),
+  }
 }
 
 /** Runs the alert's action by name with the alert's JSON in KEEL_ALERT: its exit code and the output's tail. */
-export async function runAlertAction(actions: ActionRegistry, name: string, alert: MonitorAlert): Promise<AlertActionResult> {
+export async function runAlertAction(
+  actions: ActionRegistry,
+  name: string,
+  alert: MonitorAlert,
+): Promise<AlertActionResult> {
   const run = actions.run(name, { KEEL_ALERT: JSON.stringify(monitorAlertToWire(alert)) })
-  if (!run) return { name, exitCode: null, outputTail: '', error: `not run: the server's configuration defines no action '${name}' (${actions.describe()})` }
+  if (!run)
+    return {
+      name,
+      exitCode: null,
+      outputTail: '',
+      error: `not run: the server's configuration defines no action '${name}' (${actions.describe()})`,
+    }
   const { exitCode, outputTail, error } = await run
   return { name, exitCode, outputTail, ...(error !== undefined && { error }) }
 }

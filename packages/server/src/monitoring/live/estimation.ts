@@ -4,9 +4,9 @@
  * when it has them). Absent when the reference has no probabilities, or its classes cannot be told
  * from its outputs.
  */
-import type { EstimatedPerformance } from '@keel/contracts'
+import { type EstimatedPerformance } from '@keel/contracts'
 import { estimateCbpe, fitCbpe, type CbpeModel, type MetricLabel } from '@keel/monitoring'
-import type { WindowRow } from './log-windows.js'
+import { type WindowRow } from './log-windows.js'
 
 type Label = number | string
 
@@ -19,18 +19,30 @@ function classesOf(outputs: readonly Label[], k: number): Label[] | undefined {
     if (sorted.every((o) => Number.isInteger(o) && o >= 0 && o < k)) return Array.from({ length: k }, (_, i) => i)
     return undefined
   }
-  return distinct.length === k && distinct.every((o) => typeof o === 'string') ? (distinct as string[]).sort() : undefined
+  return distinct.length === k && distinct.every((o) => typeof o === 'string')
+    ? (distinct as string[]).sort()
+    : undefined
 }
 
-export function fitEstimator(outputs: readonly Label[], probabilities: readonly (readonly number[] | undefined)[], labels: readonly unknown[]): CbpeModel | undefined {
+export function fitEstimator(
+  outputs: readonly Label[],
+  probabilities: readonly (readonly number[] | undefined)[],
+  labels: readonly unknown[],
+): CbpeModel | undefined {
   if (outputs.length < 20 || probabilities.some((p) => p === undefined)) return undefined
   const k = probabilities[0]!.length
   const classes = classesOf(outputs, k)
   if (!classes || k < 2) return undefined
-  const known = labels.map((l) => (typeof l === 'number' || typeof l === 'string' || typeof l === 'boolean' ? (l as MetricLabel) : null))
+  const known = labels.map((l) =>
+    typeof l === 'number' || typeof l === 'string' || typeof l === 'boolean' ? (l as MetricLabel) : null,
+  )
   try {
     return fitCbpe(
-      { predictions: outputs, probabilities: probabilities as (readonly number[])[], ...(known.some((l) => l !== null) && { labels: known }) },
+      {
+        predictions: outputs,
+        probabilities: probabilities as (readonly number[])[],
+        ...(known.some((l) => l !== null) && { labels: known }),
+      },
       { classes, ...(k === 2 && { average: 'macro' as const }), metrics: ['accuracy', 'f1'] },
     )
   } catch {
@@ -38,10 +50,16 @@ export function fitEstimator(outputs: readonly Label[], probabilities: readonly 
   }
 }
 
-export function estimateWindow(model: CbpeModel | undefined, sample: readonly WindowRow[]): EstimatedPerformance | undefined {
+export function estimateWindow(
+  model: CbpeModel | undefined,
+  sample: readonly WindowRow[],
+): EstimatedPerformance | undefined {
   if (!model || sample.length === 0 || sample.some((r) => r.probabilities === undefined)) return undefined
   try {
-    const result = estimateCbpe(model, { predictions: sample.map((r) => r.output), probabilities: sample.map((r) => r.probabilities!) })
+    const result = estimateCbpe(model, {
+      predictions: sample.map((r) => r.output),
+      probabilities: sample.map((r) => r.probabilities!),
+    })
     const metrics: Record<string, number> = {}
     const lower: Record<string, number> = {}
     const upper: Record<string, number> = {}

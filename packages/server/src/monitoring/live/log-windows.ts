@@ -6,9 +6,9 @@
  * by the cap whatever the window's size.
  */
 import { createRng } from '@keel/ml'
-import type { Monitor } from '@keel/contracts'
-import type { PredictionLogStore, StoredPrediction } from '../../predictions/prediction-log-store.js'
-import type { LogCursor } from './monitor-store.js'
+import { type Monitor } from '@keel/contracts'
+import { type PredictionLogStore, type StoredPrediction } from '../../predictions/prediction-log-store.js'
+import { type LogCursor } from './monitor-store.js'
 
 const PAGE = 1000
 
@@ -29,14 +29,27 @@ function scope(m: Monitor) {
   }
 }
 
-const before = (a: LogCursor, b: LogCursor) => a.timestampMs < b.timestampMs || (a.timestampMs === b.timestampMs && a.seq <= b.seq)
-const served = (r: StoredPrediction) => r.statusCode >= 200 && r.statusCode < 300 && r.outputs.length === r.inputs.length
+const before = (a: LogCursor, b: LogCursor) =>
+  a.timestampMs < b.timestampMs || (a.timestampMs === b.timestampMs && a.seq <= b.seq)
+const served = (r: StoredPrediction) =>
+  r.statusCode >= 200 && r.statusCode < 300 && r.outputs.length === r.inputs.length
 
 /** Every served record of the monitor in (after, end], page by page. */
-export async function* readRange(log: PredictionLogStore, m: Monitor, after: LogCursor, end: LogCursor): AsyncGenerator<StoredPrediction[]> {
+export async function* readRange(
+  log: PredictionLogStore,
+  m: Monitor,
+  after: LogCursor,
+  end: LogCursor,
+): AsyncGenerator<StoredPrediction[]> {
   let cursor = after
   for (;;) {
-    const page = await log.search({ ...scope(m), after: cursor, endTime: end.timestampMs + 1, order: 'asc', limit: PAGE })
+    const page = await log.search({
+      ...scope(m),
+      after: cursor,
+      endTime: end.timestampMs + 1,
+      order: 'asc',
+      limit: PAGE,
+    })
     const items = page.items.filter((r) => before(r, end))
     if (items.length > 0) yield items.filter(served)
     const last = page.items.at(-1)
@@ -50,7 +63,12 @@ export async function* readRange(log: PredictionLogStore, m: Monitor, after: Log
  * newer than `cutoff` (now minus the monitor's lateness) are not considered: the model server
  * writes its log in batches, so the newest part may still be filling in.
  */
-export async function nextWindow(log: PredictionLogStore, m: Monitor, after: LogCursor, cutoff: number): Promise<WindowRange | undefined> {
+export async function nextWindow(
+  log: PredictionLogStore,
+  m: Monitor,
+  after: LogCursor,
+  cutoff: number,
+): Promise<WindowRange | undefined> {
   if (m.window.kind === 'time') {
     const first = await log.search({ ...scope(m), after, endTime: cutoff, order: 'asc', limit: 1 })
     const record = first.items[0]
@@ -59,7 +77,12 @@ export async function nextWindow(log: PredictionLogStore, m: Monitor, after: Log
     const startMs = Math.floor(record.timestampMs / length) * length
     const endMs = startMs + length
     if (endMs > cutoff) return undefined
-    return { after, end: { timestampMs: endMs - 1, seq: Number.MAX_SAFE_INTEGER }, startMs: Math.max(startMs, after.timestampMs), endMs }
+    return {
+      after,
+      end: { timestampMs: endMs - 1, seq: Number.MAX_SAFE_INTEGER },
+      startMs: Math.max(startMs, after.timestampMs),
+      endMs,
+    }
   }
   const want = m.window.count
   let rows = 0

@@ -11,10 +11,10 @@ import {
   monitorWindowToWire,
   type MonitorWindow,
 } from '@keel/contracts'
-import type { RpcRouter } from '../../http/rpc.js'
+import { type RpcRouter } from '../../http/rpc.js'
 import { readableIds } from '../../search/index.js'
-import type { StoredWindow } from './monitor-store.js'
-import type { LiveMonitorService } from './monitor-service.js'
+import { type StoredWindow } from './monitor-store.js'
+import { type LiveMonitorService } from './monitor-service.js'
 
 const windowToWire = (w: StoredWindow | MonitorWindow) => {
   const { after: _a, end: _e, profile: _p, ...window } = w as StoredWindow
@@ -67,11 +67,17 @@ export function mountMonitorRoutes(router: RpcRouter, monitors: LiveMonitorServi
     })
     .add(api.listWindows, async (r) => {
       const page = await monitors.windows(query(r))
-      return { windows: page.items.map(windowToWire), ...(page.nextPageToken && { next_page_token: page.nextPageToken }) }
+      return {
+        windows: page.items.map(windowToWire),
+        ...(page.nextPageToken && { next_page_token: page.nextPageToken }),
+      }
     })
     .add(api.getPerformance, async (r) => {
       const page = await monitors.performance(query(r))
-      return { windows: page.items.map(monitorPerformanceToWire), ...(page.nextPageToken && { next_page_token: page.nextPageToken }) }
+      return {
+        windows: page.items.map(monitorPerformanceToWire),
+        ...(page.nextPageToken && { next_page_token: page.nextPageToken }),
+      }
     })
     .add(api.getProfile, async (r) => {
       const profile = await monitors.profile({
@@ -88,11 +94,20 @@ export function mountMonitorRoutes(router: RpcRouter, monitors: LiveMonitorServi
         ...(r.max_results !== undefined && { maxResults: r.max_results }),
         ...(r.page_token !== undefined && { pageToken: r.page_token }),
       })
-      return { alerts: page.items.map(monitorAlertToWire), ...(page.nextPageToken && { next_page_token: page.nextPageToken }) }
+      return {
+        alerts: page.items.map(monitorAlertToWire),
+        ...(page.nextPageToken && { next_page_token: page.nextPageToken }),
+      }
     })
 }
 
-function query(r: { monitor_id: string; start_time?: number; end_time?: number; max_results?: number; page_token?: string }) {
+function query(r: {
+  monitor_id: string
+  start_time?: number
+  end_time?: number
+  max_results?: number
+  page_token?: string
+}) {
   return {
     monitorId: r.monitor_id,
     ...(r.start_time !== undefined && { startTime: r.start_time }),

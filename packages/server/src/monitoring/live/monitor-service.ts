@@ -6,18 +6,34 @@
  * and the store refuses a window another process stored first.
  */
 import { randomUUID } from 'node:crypto'
-import { KeelError, LIMITS, type AlertRule, type Monitor, type MonitorAlert, type MonitorPerformance, type MonitorProfile, type MonitorStatus, type MonitorTask, type MonitorWindow } from '@keel/contracts'
+import {
+  KeelError,
+  LIMITS,
+  type AlertRule,
+  type Monitor,
+  type MonitorAlert,
+  type MonitorPerformance,
+  type MonitorProfile,
+  type MonitorStatus,
+  type MonitorTask,
+  type MonitorWindow,
+} from '@keel/contracts'
 import { DatasetProfile } from '@keel/monitoring'
-import type { PredictionLogStore } from '../../predictions/prediction-log-store.js'
 import { ActionRegistry } from '../../actions/action-registry.js'
 import { AddressPolicy } from '../../webhooks/address-policy.js'
-import type { Resolver } from '../../webhooks/webhook-target.js'
+import { type Resolver } from '../../webhooks/webhook-target.js'
 import { alertAsRead, deliverWebhook, newAlert, performanceFiring, runAlertAction, windowFiring } from './alerts.js'
 import { collectRows, nextWindow } from './log-windows.js'
-import type { LogCursor, MonitorStore, StoredWindow } from './monitor-store.js'
+import { type LogCursor, type MonitorStore, type StoredWindow } from './monitor-store.js'
 import * as v from './monitor-validation.js'
 import { windowPerformance } from './realized-performance.js'
-import { lineageOf, prepareReference, trainingDataUri, type PreparedReference, type ReferenceDeps } from './reference.js'
+import {
+  lineageOf,
+  prepareReference,
+  trainingDataUri,
+  type PreparedReference,
+  type ReferenceDeps,
+} from './reference.js'
 import { analyzeWindow, columnDrift } from './window-analysis.js'
 import { profileColumns, profileRows, rangeDrift, referenceProfile, summarizeProfile } from './window-profile.js'
 import { estimateWindow } from './estimation.js'
@@ -88,7 +104,8 @@ function decode<T>(token: string, check: (o: Record<string, unknown>) => boolean
 
 function maxResults(n: number | undefined, fallback: number, max: number): number {
   const limit = n ?? fallback
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > max) throw v.invalid('max_results', `${String(n)} is not between 1 and ${max}`)
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > max)
+    throw v.invalid('max_results', `${String(n)} is not between 1 and ${max}`)
   return limit
 }
 
@@ -101,12 +118,17 @@ export class LiveMonitorService {
 
   constructor(private readonly deps: LiveMonitorDeps) {
     this.now = deps.now ?? Date.now
-    this.rules = { actions: deps.actions ?? new ActionRegistry(), webhooks: deps.webhooks ?? new AddressPolicy(), ...(deps.resolve && { resolve: deps.resolve }) }
+    this.rules = {
+      actions: deps.actions ?? new ActionRegistry(),
+      webhooks: deps.webhooks ?? new AddressPolicy(),
+      ...(deps.resolve && { resolve: deps.resolve }),
+    }
   }
 
   async create(input: CreateMonitorInput): Promise<Monitor> {
     const now = this.now()
-    if (input.startTime !== undefined && (!Number.isSafeInteger(input.startTime) || input.startTime < 0)) throw v.invalid('start_time', 'expected epoch milliseconds')
+    if (input.startTime !== undefined && (!Number.isSafeInteger(input.startTime) || input.startTime < 0))
+      throw v.invalid('start_time', 'expected epoch milliseconds')
     const monitor: Monitor = {
       monitorId: randomUUID().replace(/-/g, ''),
       name: v.name(input.name, 'name'),
@@ -120,7 +142,9 @@ export class LiveMonitorService {
       thresholds: v.thresholds(input.thresholds),
       driftShare: v.driftShare(input.driftShare),
       ...(input.task !== undefined && { task: input.task }),
-      ...(input.predictionColumn !== undefined && { predictionColumn: v.name(input.predictionColumn, 'prediction_column') }),
+      ...(input.predictionColumn !== undefined && {
+        predictionColumn: v.name(input.predictionColumn, 'prediction_column'),
+      }),
       alertRules: await v.alertRules(input.alertRules, this.rules),
       status: 'active',
       latenessMs: v.lateness(input.latenessSeconds),
@@ -128,11 +152,14 @@ export class LiveMonitorService {
       createdMs: now,
       updatedMs: now,
     }
-    if (input.columns?.length === 0) throw v.invalid('columns', 'name at least one column, or leave it out for every column of the reference')
+    if (input.columns?.length === 0)
+      throw v.invalid('columns', 'name at least one column, or leave it out for every column of the reference')
     // The reference must be readable now: a monitor that could never run is refused.
     const reference = await prepareReference(this.deps, monitor)
     const settled: Monitor =
-      monitor.reference.kind === 'modelVersion' ? { ...monitor, reference: { ...monitor.reference, uri: (await this.trainingUri(monitor)) ?? '' } } : monitor
+      monitor.reference.kind === 'modelVersion'
+        ? { ...monitor, reference: { ...monitor.reference, uri: (await this.trainingUri(monitor)) ?? '' } }
+        : monitor
     this.checkColumns(settled, reference)
     await this.deps.store.createMonitor(settled)
     this.references.set(settled.monitorId, { key: settled.updatedMs, value: Promise.resolve(reference) })
@@ -145,12 +172,17 @@ export class LiveMonitorService {
   }
 
   private checkColumns(m: Monitor, ref: PreparedReference): void {
-    const known = (c: string) => Object.prototype.hasOwnProperty.call(ref.features, c) || c === (m.predictionColumn ?? 'prediction')
-    for (const [field, record] of [['tests', m.tests], ['thresholds', m.thresholds]] as const) {
-      for (const c of Object.keys(record)) if (!known(c)) throw v.invalid(`${field}.${c}`, `the reference has no column '${c}'`)
+    const known = (c: string) => Object.hasOwn(ref.features, c) || c === (m.predictionColumn ?? 'prediction')
+    for (const [field, record] of [
+      ['tests', m.tests],
+      ['thresholds', m.thresholds],
+    ] as const) {
+      for (const c of Object.keys(record))
+        if (!known(c)) throw v.invalid(`${field}.${c}`, `the reference has no column '${c}'`)
     }
     m.alertRules.forEach((r, i) => {
-      if (r.kind === 'column_drift' && r.column !== undefined && !known(r.column)) throw v.invalid(`alert_rules.${i}.column`, `the reference has no column '${r.column}'`)
+      if (r.kind === 'column_drift' && r.column !== undefined && !known(r.column))
+        throw v.invalid(`alert_rules.${i}.column`, `the reference has no column '${r.column}'`)
     })
   }
 
@@ -186,7 +218,8 @@ export class LiveMonitorService {
   async delete(monitorId: string): Promise<void> {
     v.name(monitorId, 'monitor_id', 64)
     await this.running.get(monitorId)?.catch(() => undefined)
-    if (!(await this.deps.store.deleteMonitor(monitorId))) throw KeelError.notFound(`Monitor '${monitorId}' does not exist`)
+    if (!(await this.deps.store.deleteMonitor(monitorId)))
+      throw KeelError.notFound(`Monitor '${monitorId}' does not exist`)
     this.references.delete(monitorId)
     this.referenceProfiles.delete(monitorId)
   }
@@ -224,7 +257,8 @@ export class LiveMonitorService {
 
   private async runNow(monitorId: string): Promise<RunResult> {
     const m = await this.get(monitorId)
-    if (m.status === 'paused') throw v.invalid('monitor_id', `monitor '${m.name}' is paused; resume it with update status=active`)
+    if (m.status === 'paused')
+      throw v.invalid('monitor_id', `monitor '${m.name}' is paused; resume it with update status=active`)
     const { store, log } = this.deps
     let reference: PreparedReference
     try {
@@ -237,7 +271,10 @@ export class LiveMonitorService {
     const windows: MonitorWindow[] = []
     const alerts: MonitorAlert[] = []
     const last = await store.lastWindow(monitorId)
-    let after: LogCursor = last?.end ?? { timestampMs: m.startTime ?? (m.reference.kind === 'log' ? m.reference.endTime : 0), seq: -1 }
+    let after: LogCursor = last?.end ?? {
+      timestampMs: m.startTime ?? (m.reference.kind === 'log' ? m.reference.endTime : 0),
+      seq: -1,
+    }
     let windowId = (last?.windowId ?? 0) + 1
     const cutoff = this.now() - m.latenessMs
     while (windows.length < MAX_WINDOWS_PER_RUN) {
@@ -248,12 +285,26 @@ export class LiveMonitorService {
       const sample = await collectRows(log, m, range, v.WINDOW_ROW_CAP, (rows) => profileRows(profile, rows, cols))
       const now = this.now()
       const estimated = estimateWindow(reference.estimator, sample.items)
-      const window = analyzeWindow({ monitor: m, reference, range, windowId, rows: sample.seen, sample: sample.items, now, ...(estimated && { estimated }) })
+      const window = analyzeWindow({
+        monitor: m,
+        reference,
+        range,
+        windowId,
+        rows: sample.seen,
+        sample: sample.items,
+        now,
+        ...(estimated && { estimated }),
+      })
       const fired = m.alertRules.flatMap((rule) => {
         const firing = windowFiring(rule, window)
         return firing ? [newAlert(m, rule, windowId, firing, now)] : []
       })
-      const stored: StoredWindow = { ...window, after: range.after, end: range.end, profile: JSON.stringify(profile.toJSON()) }
+      const stored: StoredWindow = {
+        ...window,
+        after: range.after,
+        end: range.end,
+        profile: JSON.stringify(profile.toJSON()),
+      }
       if (!(await store.appendWindow(stored, fired))) break
       windows.push(window)
       alerts.push(...(await this.deliver(m, fired)))
@@ -270,10 +321,16 @@ export class LiveMonitorService {
     if (rules.length === 0) return []
     const last = await this.deps.store.lastWindow(m.monitorId)
     if (!last) return []
-    const recent = await this.deps.store.listWindows({ monitorId: m.monitorId, afterWindowId: Math.max(0, last.windowId - PERFORMANCE_LOOKBACK), limit: PERFORMANCE_LOOKBACK })
+    const recent = await this.deps.store.listWindows({
+      monitorId: m.monitorId,
+      afterWindowId: Math.max(0, last.windowId - PERFORMANCE_LOOKBACK),
+      limit: PERFORMANCE_LOOKBACK,
+    })
     const fired: MonitorAlert[] = []
     for (const w of recent.items) {
-      const open = await Promise.all(rules.map(async (r) => ((await this.deps.store.hasAlert(m.monitorId, r.ruleId, w.windowId)) ? undefined : r)))
+      const open = await Promise.all(
+        rules.map(async (r) => ((await this.deps.store.hasAlert(m.monitorId, r.ruleId, w.windowId)) ? undefined : r)),
+      )
       const pending = open.filter((r): r is AlertRule => r !== undefined)
       if (pending.length === 0) continue
       const performance = await windowPerformance(this.deps.log, m, w)
@@ -304,7 +361,13 @@ export class LiveMonitorService {
     )
   }
 
-  async windows(q: { monitorId: string; startTime?: number; endTime?: number; maxResults?: number; pageToken?: string }): Promise<Page<StoredWindow>> {
+  async windows(q: {
+    monitorId: string
+    startTime?: number
+    endTime?: number
+    maxResults?: number
+    pageToken?: string
+  }): Promise<Page<StoredWindow>> {
     await this.get(q.monitorId)
     const limit = maxResults(q.maxResults, 100, 1000)
     const after = q.pageToken ? decode<{ w: number }>(q.pageToken, (o) => Number.isSafeInteger(o.w)).w : undefined
@@ -322,7 +385,8 @@ export class LiveMonitorService {
   /** The profiles of the windows in range merged, summarised per column, and their drift against the reference's profile. */
   async profile(q: { monitorId: string; startTime?: number; endTime?: number }): Promise<MonitorProfile> {
     const m = await this.get(q.monitorId)
-    if (q.startTime !== undefined && q.endTime !== undefined && q.endTime <= q.startTime) throw v.invalid('end_time', `${q.endTime} is not after start_time ${q.startTime}`)
+    if (q.startTime !== undefined && q.endTime !== undefined && q.endTime <= q.startTime)
+      throw v.invalid('end_time', `${q.endTime} is not after start_time ${q.startTime}`)
     const ref = await this.reference(m)
     let cachedProfile = this.referenceProfiles.get(m.monitorId)
     if (!cachedProfile || cachedProfile.key !== m.createdMs) {
@@ -363,11 +427,22 @@ export class LiveMonitorService {
       windowsWithoutProfile: without,
       rows: current.rows,
       columns: summarizeProfile(current),
-      drift: { datasetDrift: drift.datasetDrift, driftShare: drift.shareOfDriftedColumns, driftedColumns: columns.filter((c) => c.drifted).map((c) => c.column), columns },
+      drift: {
+        datasetDrift: drift.datasetDrift,
+        driftShare: drift.shareOfDriftedColumns,
+        driftedColumns: columns.filter((c) => c.drifted).map((c) => c.column),
+        columns,
+      },
     }
   }
 
-  async performance(q: { monitorId: string; startTime?: number; endTime?: number; maxResults?: number; pageToken?: string }): Promise<Page<MonitorPerformance>> {
+  async performance(q: {
+    monitorId: string
+    startTime?: number
+    endTime?: number
+    maxResults?: number
+    pageToken?: string
+  }): Promise<Page<MonitorPerformance>> {
     const m = await this.get(q.monitorId)
     const page = await this.windows({ ...q, maxResults: maxResults(q.maxResults, 100, 1000) })
     const items: MonitorPerformance[] = []
@@ -375,11 +450,21 @@ export class LiveMonitorService {
     return { items, ...(page.nextPageToken && { nextPageToken: page.nextPageToken }) }
   }
 
-  async alerts(q: { monitorId?: string; deployment?: string; maxResults?: number; pageToken?: string }): Promise<Page<MonitorAlert>> {
+  async alerts(q: {
+    monitorId?: string
+    deployment?: string
+    maxResults?: number
+    pageToken?: string
+  }): Promise<Page<MonitorAlert>> {
     if (q.monitorId !== undefined) await this.get(q.monitorId)
     if (q.deployment !== undefined) v.name(q.deployment, 'deployment', LIMITS.predictionNameLength)
     const limit = maxResults(q.maxResults, 100, 1000)
-    const before = q.pageToken ? decode<{ firedMs: number; alertId: string }>(q.pageToken, (o) => Number.isSafeInteger(o.firedMs) && typeof o.alertId === 'string') : undefined
+    const before = q.pageToken
+      ? decode<{ firedMs: number; alertId: string }>(
+          q.pageToken,
+          (o) => Number.isSafeInteger(o.firedMs) && typeof o.alertId === 'string',
+        )
+      : undefined
     const page = await this.deps.store.listAlerts({
       ...(q.monitorId !== undefined && { monitorId: q.monitorId }),
       ...(q.deployment !== undefined && { deployment: q.deployment }),
@@ -387,6 +472,9 @@ export class LiveMonitorService {
       limit,
     })
     const last = page.items.at(-1)
-    return { items: page.items.map(alertAsRead), ...(page.hasMore && last && { nextPageToken: encode({ firedMs: last.firedMs, alertId: last.alertId }) }) }
+    return {
+      items: page.items.map(alertAsRead),
+      ...(page.hasMore && last && { nextPageToken: encode({ firedMs: last.firedMs, alertId: last.alertId }) }),
+    }
   }
 }

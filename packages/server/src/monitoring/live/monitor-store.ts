@@ -5,7 +5,13 @@
  * A window and the alerts it fired are written in one transaction. Every implementation runs
  * test/conformance/monitor-store-conformance.ts.
  */
-import type { AlertActionResult, AlertDelivery, Monitor, MonitorAlert, MonitorWindow } from '@keel/contracts'
+import {
+  type AlertActionResult,
+  type AlertDelivery,
+  type Monitor,
+  type MonitorAlert,
+  type MonitorWindow,
+} from '@keel/contracts'
 
 /** Where in the log (timestamp, arrival seq) a window ends, inclusive: the next one starts after it. */
 export interface LogCursor {
@@ -74,6 +80,10 @@ export interface MonitorStore {
   /** Whether the rule fired for that window. */
   hasAlert(monitorId: string, ruleId: string, windowId: number): Promise<boolean>
   /** Records what the alert's webhook and action returned. */
-  recordDelivery(alertId: string, webhook: AlertDelivery | undefined, action: AlertActionResult | undefined): Promise<void>
+  recordDelivery(
+    alertId: string,
+    webhook: AlertDelivery | undefined,
+    action: AlertActionResult | undefined,
+  ): Promise<void>
   listAlerts(query: AlertQuery): Promise<Paged<MonitorAlert>>
 }

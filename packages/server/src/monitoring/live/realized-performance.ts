@@ -5,10 +5,10 @@
  * scikit-learn's f1_score(average='macro') with zero_division=0), sums for regression (RMSE, MAE).
  * A label belongs to a request: only single-row requests are labelled rows.
  */
-import type { Monitor, MonitorPerformance, MonitorTask, PerformanceMetric } from '@keel/contracts'
-import type { PredictionLogStore, StoredPrediction } from '../../predictions/prediction-log-store.js'
+import { type Monitor, type MonitorPerformance, type MonitorTask, type PerformanceMetric } from '@keel/contracts'
+import { type PredictionLogStore, type StoredPrediction } from '../../predictions/prediction-log-store.js'
 import { readRange } from './log-windows.js'
-import type { StoredWindow } from './monitor-store.js'
+import { type StoredWindow } from './monitor-store.js'
 
 class ClassificationCounts {
   n = 0
@@ -69,7 +69,11 @@ export function taskOf(m: Monitor, r: StoredPrediction): MonitorTask {
 /** A class's identity: booleans count as 1 and 0 (as numpy and @keel/monitoring's metrics do), so a label `true` matches a prediction `1`. */
 const key = (v: unknown) => (v === true ? '1' : v === false ? '0' : typeof v === 'string' ? v : JSON.stringify(v))
 
-export async function windowPerformance(log: PredictionLogStore, m: Monitor, w: StoredWindow): Promise<MonitorPerformance> {
+export async function windowPerformance(
+  log: PredictionLogStore,
+  m: Monitor,
+  w: StoredWindow,
+): Promise<MonitorPerformance> {
   let rows = 0
   let task: MonitorTask | undefined = m.task
   const classification = new ClassificationCounts()

@@ -5,9 +5,9 @@
  * has one, and, from the log, probabilities and labels for performance estimation.
  */
 import { KeelError, type ModelVersionLineage, type Monitor } from '@keel/contracts'
-import type { CbpeModel, FeatureType, RawValue, Table } from '@keel/monitoring'
+import { type CbpeModel, type FeatureType, type RawValue, type Table } from '@keel/monitoring'
 import { fitEstimator } from './estimation.js'
-import type { PredictionLogStore } from '../../predictions/prediction-log-store.js'
+import { type PredictionLogStore } from '../../predictions/prediction-log-store.js'
 import { Reservoir, readRange } from './log-windows.js'
 import { columnOf } from './window-analysis.js'
 
@@ -64,9 +64,11 @@ export function trainingDataUri(lineage: ModelVersionLineage): string | undefine
 
 /** Splits a table into features and the prediction column. */
 function split(m: Monitor, loaded: LoadedTable, name: string): PreparedReference {
-  const predictionColumn = m.predictionColumn ?? (Object.prototype.hasOwnProperty.call(loaded.table, 'prediction') ? 'prediction' : undefined)
-  if (m.predictionColumn !== undefined && !Object.prototype.hasOwnProperty.call(loaded.table, m.predictionColumn)) {
-    throw KeelError.invalid(`Invalid value for parameter 'prediction_column': the reference ${name} has no column '${m.predictionColumn}'`)
+  const predictionColumn = m.predictionColumn ?? (Object.hasOwn(loaded.table, 'prediction') ? 'prediction' : undefined)
+  if (m.predictionColumn !== undefined && !Object.hasOwn(loaded.table, m.predictionColumn)) {
+    throw KeelError.invalid(
+      `Invalid value for parameter 'prediction_column': the reference ${name} has no column '${m.predictionColumn}'`,
+    )
   }
   const features: Record<string, Table[string]> = {}
   let rows = 0
@@ -75,9 +77,15 @@ function split(m: Monitor, loaded: LoadedTable, name: string): PreparedReference
     if (column !== predictionColumn) features[column] = asColumn(values)
   }
   for (const c of m.columns ?? []) {
-    if (!Object.prototype.hasOwnProperty.call(features, c)) throw KeelError.invalid(`Invalid value for parameter 'columns': the reference ${name} has no column '${c}'`)
+    if (!Object.hasOwn(features, c))
+      throw KeelError.invalid(`Invalid value for parameter 'columns': the reference ${name} has no column '${c}'`)
   }
-  return { rows, features, featureTypes: loaded.featureTypes, ...(predictionColumn !== undefined && { predictions: asColumn(loaded.table[predictionColumn]!) }) }
+  return {
+    rows,
+    features,
+    featureTypes: loaded.featureTypes,
+    ...(predictionColumn !== undefined && { predictions: asColumn(loaded.table[predictionColumn]!) }),
+  }
 }
 
 const asColumn = (v: Table[string]) => (v instanceof Float64Array ? v : columnOf(v as readonly RawValue[]))
@@ -93,13 +101,26 @@ function capped(loaded: LoadedTable): LoadedTable {
   const table: Record<string, Table[string]> = {}
   for (const n of names) {
     const v = loaded.table[n]!
-    table[n] = v instanceof Float64Array ? Float64Array.from(index, (i) => v[i]!) : index.map((i) => (v as readonly RawValue[])[i]!)
+    table[n] =
+      v instanceof Float64Array
+        ? Float64Array.from(index, (i) => v[i]!)
+        : index.map((i) => (v as readonly RawValue[])[i]!)
   }
   return { table, featureTypes: loaded.featureTypes }
 }
 
-async function fromLog(deps: ReferenceDeps, m: Monitor, startTime: number, endTime: number): Promise<PreparedReference> {
-  const sample = new Reservoir<{ input: Readonly<Record<string, unknown>>; output: RawValue; p?: readonly number[]; label?: RawValue }>(REFERENCE_ROW_CAP, startTime)
+async function fromLog(
+  deps: ReferenceDeps,
+  m: Monitor,
+  startTime: number,
+  endTime: number,
+): Promise<PreparedReference> {
+  const sample = new Reservoir<{
+    input: Readonly<Record<string, unknown>>
+    output: RawValue
+    p?: readonly number[]
+    label?: RawValue
+  }>(REFERENCE_ROW_CAP, startTime)
   const after = { timestampMs: startTime, seq: -1 }
   const end = { timestampMs: endTime - 1, seq: Number.MAX_SAFE_INTEGER }
   for await (const page of readRange(deps.log, m, after, end)) {
@@ -112,7 +133,9 @@ async function fromLog(deps: ReferenceDeps, m: Monitor, startTime: number, endTi
     }
   }
   if (sample.items.length === 0) {
-    throw KeelError.invalid(`Invalid value for parameter 'reference.log': deployment '${m.deployment}' logged no served request between ${startTime} and ${endTime}`)
+    throw KeelError.invalid(
+      `Invalid value for parameter 'reference.log': deployment '${m.deployment}' logged no served request between ${startTime} and ${endTime}`,
+    )
   }
   const names = new Set<string>()
   for (const row of sample.items) for (const k of Object.keys(row.input)) names.add(k)
@@ -123,7 +146,11 @@ async function fromLog(deps: ReferenceDeps, m: Monitor, startTime: number, endTi
   const prepared = split({ ...m, predictionColumn }, { table, featureTypes: {} }, 'log range')
   const probabilities = sample.items.map((row) => row.p)
   const labels = sample.items.map((row) => row.label)
-  const estimator = fitEstimator(sample.items.map((row) => row.output as number | string), probabilities, labels)
+  const estimator = fitEstimator(
+    sample.items.map((row) => row.output as number | string),
+    probabilities,
+    labels,
+  )
   return { ...prepared, probabilities, labels, ...(estimator && { estimator }) }
 }
 

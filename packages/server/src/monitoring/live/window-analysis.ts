@@ -3,10 +3,24 @@
  * quality and bounded histograms, all from @keel/monitoring's drift report (Evidently's rules),
  * reduced to the window's time-series entry.
  */
-import type { EstimatedPerformance, Monitor, MonitorColumnDrift, MonitorHistogram, MonitorQualityFinding, MonitorWindow } from '@keel/contracts'
-import { buildDriftReport, DriftReportInputError, type ColumnDriftResult, type DriftReport, type RawValue, type Table } from '@keel/monitoring'
+import {
+  type EstimatedPerformance,
+  type Monitor,
+  type MonitorColumnDrift,
+  type MonitorHistogram,
+  type MonitorQualityFinding,
+  type MonitorWindow,
+} from '@keel/contracts'
+import {
+  buildDriftReport,
+  DriftReportInputError,
+  type ColumnDriftResult,
+  type DriftReport,
+  type RawValue,
+  type Table,
+} from '@keel/monitoring'
 import { KeelError } from '@keel/contracts'
-import type { WindowRange, WindowRow } from './log-windows.js'
+import { type WindowRange, type WindowRow } from './log-windows.js'
 import { cell, type PreparedReference } from './reference.js'
 
 /** Numeric columns as Float64Arrays (missing as NaN), others as cells: converted once per side. */
@@ -24,7 +38,13 @@ const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v)
 
 export function columnDrift(d: ColumnDriftResult): MonitorColumnDrift {
   if (d.status === 'error') {
-    return { column: d.column, ...(d.featureType && { featureType: d.featureType }), ...(d.test && { test: d.test }), drifted: false, error: d.error.message }
+    return {
+      column: d.column,
+      ...(d.featureType && { featureType: d.featureType }),
+      ...(d.test && { test: d.test }),
+      drifted: false,
+      error: d.error.message,
+    }
   }
   const statistic = finite(d.statistic)
   const score = finite(d.score)
@@ -46,12 +66,26 @@ function histograms(report: DriftReport, into: Record<string, MonitorHistogram>)
     into[c.column] =
       h.kind === 'numeric'
         ? { kind: 'numeric', edges: h.edges, reference: h.reference, current: h.current }
-        : { kind: 'categorical', categories: h.categories, reference: h.reference, current: h.current, referenceOther: h.referenceOther, currentOther: h.currentOther }
+        : {
+            kind: 'categorical',
+            categories: h.categories,
+            reference: h.reference,
+            current: h.current,
+            referenceOther: h.referenceOther,
+            currentOther: h.currentOther,
+          }
   }
 }
 
-function report(reference: Table, current: Table, m: Monitor, columns: readonly string[], ref: PreparedReference): DriftReport {
-  const pick = <T>(r: Readonly<Record<string, T>>) => Object.fromEntries(Object.entries(r).filter(([k]) => columns.includes(k)))
+function report(
+  reference: Table,
+  current: Table,
+  m: Monitor,
+  columns: readonly string[],
+  ref: PreparedReference,
+): DriftReport {
+  const pick = <T>(r: Readonly<Record<string, T>>) =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => columns.includes(k)))
   try {
     return buildDriftReport(reference, current, {
       columns,
@@ -86,7 +120,12 @@ export function analyzeWindow(input: AnalyzeInput): MonitorWindow {
   const columns = wanted.filter((c) => present.has(c))
   const findings: MonitorQualityFinding[] = wanted
     .filter((c) => !present.has(c))
-    .map((c) => ({ check: 'missing_column', column: c, severity: 'error' as const, message: `column '${c}' of the reference is in no request of the window` }))
+    .map((c) => ({
+      check: 'missing_column',
+      column: c,
+      severity: 'error' as const,
+      message: `column '${c}' of the reference is in no request of the window`,
+    }))
 
   const nullShares: Record<string, number> = {}
   const hist: Record<string, MonitorHistogram> = {}
@@ -105,7 +144,13 @@ export function analyzeWindow(input: AnalyzeInput): MonitorWindow {
     driftShare = r.drift.shareOfDriftedColumns
     datasetDrift = r.drift.datasetDrift
     for (const f of r.quality.findings) {
-      findings.push({ check: f.check, column: f.column, severity: f.severity, message: f.message, ...(finite(f.value) !== undefined && { value: f.value! }) })
+      findings.push({
+        check: f.check,
+        column: f.column,
+        severity: f.severity,
+        message: f.message,
+        ...(finite(f.value) !== undefined && { value: f.value! }),
+      })
     }
     for (const c of r.columns) {
       const share = c.quality.currentNullShare

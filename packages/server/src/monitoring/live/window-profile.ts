@@ -5,8 +5,16 @@
  * hourly windows without reading the log again. Memory and size are bounded by the sketches.
  */
 import { PROFILE_QUANTILES, type Monitor, type MonitorColumnProfile, type ProfileQuantileName } from '@keel/contracts'
-import { DatasetProfile, profileDrift, type ColumnDriftOptions, type DriftTable, type ProfileDriftResult, type RawValue, type StatTestName } from '@keel/monitoring'
-import type { WindowRow } from './log-windows.js'
+import {
+  DatasetProfile,
+  profileDrift,
+  type ColumnDriftOptions,
+  type DriftTable,
+  type ProfileDriftResult,
+  type RawValue,
+  type StatTestName,
+} from '@keel/monitoring'
+import { type WindowRow } from './log-windows.js'
 import { cell, type PreparedReference } from './reference.js'
 
 /** Most frequent values answered per column. */
@@ -18,7 +26,11 @@ export function profileColumns(m: Monitor, ref: PreparedReference): { inputs: st
 }
 
 /** Adds a page of rows to a window's profile (a missing input is a null). */
-export function profileRows(profile: DatasetProfile, rows: readonly WindowRow[], cols: { inputs: readonly string[]; prediction: string }): void {
+export function profileRows(
+  profile: DatasetProfile,
+  rows: readonly WindowRow[],
+  cols: { inputs: readonly string[]; prediction: string },
+): void {
   if (rows.length === 0) return
   const table: Record<string, RawValue[]> = {}
   for (const c of cols.inputs) table[c] = rows.map((r) => cell(r.input[c]))
@@ -36,15 +48,26 @@ export function referenceProfile(m: Monitor, ref: PreparedReference): DatasetPro
 }
 
 /** Drift of a merged profile against the reference's, with the monitor's tests, thresholds and share. */
-export function rangeDrift(m: Monitor, ref: PreparedReference, reference: DatasetProfile, current: DatasetProfile): ProfileDriftResult {
+export function rangeDrift(
+  m: Monitor,
+  ref: PreparedReference,
+  reference: DatasetProfile,
+  current: DatasetProfile,
+): ProfileDriftResult {
   const { inputs, prediction } = profileColumns(m, ref)
-  const columns = [...inputs, ...(ref.predictions !== undefined ? [prediction] : [])].filter((c) => current.columns.has(c) && reference.columns.has(c))
+  const columns = [...inputs, ...(ref.predictions !== undefined ? [prediction] : [])].filter(
+    (c) => current.columns.has(c) && reference.columns.has(c),
+  )
   const perColumn: Record<string, ColumnDriftOptions> = {}
   for (const c of columns) {
     const test = m.tests[c] as StatTestName | undefined
     const threshold = m.thresholds[c]
     const featureType = ref.featureTypes[c]
-    perColumn[c] = { ...(test !== undefined && { test }), ...(threshold !== undefined && { threshold }), ...(featureType !== undefined && { featureType }) }
+    perColumn[c] = {
+      ...(test !== undefined && { test }),
+      ...(threshold !== undefined && { threshold }),
+      ...(featureType !== undefined && { featureType }),
+    }
   }
   return profileDrift(reference, current, { columns, perColumn, driftShare: m.driftShare })
 }
@@ -54,7 +77,8 @@ export function summarizeProfile(profile: DatasetProfile): MonitorColumnProfile[
   return [...profile.columns].map(([column, p]) => {
     const numbers = p.moments.n > 0
     const quantiles = {} as Record<ProfileQuantileName, number>
-    if (numbers) for (const [name, q] of Object.entries(PROFILE_QUANTILES)) quantiles[name as ProfileQuantileName] = p.quantile(q)
+    if (numbers)
+      for (const [name, q] of Object.entries(PROFILE_QUANTILES)) quantiles[name as ProfileQuantileName] = p.quantile(q)
     const distinct = p.distinct()
     const items = p.frequencies()?.items ?? []
     return {

@@ -16,7 +16,14 @@
  */
 import { ProtocolError } from '../protocol/protocol-error.js'
 import { CredentialCache } from './credential-cache.js'
-import { type ModelAction, type TrackingAuthority, TrackingUnavailable, UNAUTHENTICATED, type VerifiedUser, permits } from './tracking-authority.js'
+import {
+  type ModelAction,
+  type TrackingAuthority,
+  TrackingUnavailable,
+  UNAUTHENTICATED,
+  type VerifiedUser,
+  permits,
+} from './tracking-authority.js'
 
 /** What a request needs: nothing, a caller the tracking server knows, or READ / USE on every served model. */
 export type Need = 'none' | 'signed-in' | ModelAction
@@ -25,7 +32,8 @@ const PROBES = new Set(['/ping', '/health', '/v2/health/live', '/v2/health/ready
 
 export function needOf(method: string, path: string): Need {
   if (PROBES.has(path)) return 'none'
-  if (method === 'POST' && (path === '/invocations' || (path.startsWith('/v2/models/') && path.endsWith('/infer')))) return 'use'
+  if (method === 'POST' && (path === '/invocations' || (path.startsWith('/v2/models/') && path.endsWith('/infer'))))
+    return 'use'
   if (path === '/version' || path === '/v2') return 'signed-in'
   if (path === '/metrics' || path === '/keel/deployment' || path.startsWith('/v2/models/')) return 'read'
   return 'none'
@@ -36,14 +44,22 @@ const REFUSED_TTL_MS = 5_000
 /** Longer headers are refused before anything is asked. */
 const MAX_HEADER_LENGTH = 8_192
 const CREDENTIALS = /^(basic|bearer) +[\x21-\x7e]+$/i
-const HOW = 'send Authorization: Basic (username:password) or Bearer (a keel personal access token) credentials of the tracking server'
+const HOW =
+  'send Authorization: Basic (username:password) or Bearer (a keel personal access token) credentials of the tracking server'
 
-type Verdict = { readonly user: VerifiedUser; readonly permissions: ReadonlyMap<string, string> } | { readonly refused: string }
+type Verdict =
+  | { readonly user: VerifiedUser; readonly permissions: ReadonlyMap<string, string> }
+  | { readonly refused: string }
 
 /** Let through (as the user, when one was checked), or refused with a 401, 403 or 503. */
-export type AuthOutcome = { readonly ok: true; readonly username?: string } | { readonly ok: false; readonly refusal: ProtocolError }
+export type AuthOutcome =
+  | { readonly ok: true; readonly username?: string }
+  | { readonly ok: false; readonly refusal: ProtocolError }
 
-const unauthenticated = (message: string): AuthOutcome => ({ ok: false, refusal: new ProtocolError(401, 'UNAUTHENTICATED', message) })
+const unauthenticated = (message: string): AuthOutcome => ({
+  ok: false,
+  refusal: new ProtocolError(401, 'UNAUTHENTICATED', message),
+})
 
 export interface ServingAuthOptions {
   readonly authority: TrackingAuthority
@@ -71,7 +87,9 @@ export class ServingAuth {
     try {
       enabled = await this.options.authority.authEnabled()
     } catch (error) {
-      throw new Error(`--require-auth: cannot ask ${baseUrl} whether it checks credentials: ${error instanceof TrackingUnavailable ? error.detail : String(error)}`)
+      throw new Error(
+        `--require-auth: cannot ask ${baseUrl} whether it checks credentials: ${error instanceof TrackingUnavailable ? error.detail : String(error)}`,
+      )
     }
     if (!enabled) {
       throw new Error(
@@ -85,7 +103,8 @@ export class ServingAuth {
     const need = needOf(method, path)
     if (need === 'none') return { ok: true }
     if (header === undefined || header === '') return unauthenticated(`Authentication required: ${HOW}`)
-    if (header.length > MAX_HEADER_LENGTH || !CREDENTIALS.test(header)) return unauthenticated(`Unsupported or malformed Authorization header: ${HOW}`)
+    if (header.length > MAX_HEADER_LENGTH || !CREDENTIALS.test(header))
+      return unauthenticated(`Unsupported or malformed Authorization header: ${HOW}`)
     let verdict: Verdict
     try {
       verdict = await this.cache.get(header, () => this.verify(header))
@@ -95,7 +114,14 @@ export class ServingAuth {
       if (detail !== this.lastFailure) this.options.onUnavailable?.(detail)
       this.lastFailure = detail
       const why = error instanceof TrackingUnavailable ? error.message : 'the check failed'
-      return { ok: false, refusal: new ProtocolError(503, 'TEMPORARILY_UNAVAILABLE', `Cannot verify the credentials: ${why}; try again later`) }
+      return {
+        ok: false,
+        refusal: new ProtocolError(
+          503,
+          'TEMPORARILY_UNAVAILABLE',
+          `Cannot verify the credentials: ${why}; try again later`,
+        ),
+      }
     }
     if ('refused' in verdict) return unauthenticated(verdict.refused)
     if (need === 'signed-in') return { ok: true, username: verdict.user.username }
@@ -111,7 +137,10 @@ export class ServingAuth {
 
   private async verify(header: string): Promise<Verdict> {
     const { authority } = this.options
-    const refused = { refused: 'The tracking server refused these credentials (wrong username or password, or an unknown, expired or revoked token)' }
+    const refused = {
+      refused:
+        'The tracking server refused these credentials (wrong username or password, or an unknown, expired or revoked token)',
+    }
     const user = await authority.currentUser(header)
     if (user === UNAUTHENTICATED) return refused
     const models = [...new Set(this.options.models())].sort()
@@ -126,7 +155,13 @@ export class ServingAuth {
  * The registered models behind a deployment's variants; --require-auth refuses to serve a
  * variant that is not a registered model version (there is no permission to check on it).
  */
-export function registeredModelsOf(variants: readonly { readonly name: string; readonly modelName: string | undefined; readonly spec: { readonly modelUri: string } }[]): string[] {
+export function registeredModelsOf(
+  variants: readonly {
+    readonly name: string
+    readonly modelName: string | undefined
+    readonly spec: { readonly modelUri: string }
+  }[],
+): string[] {
   return variants.map((v) => {
     if (v.modelName !== undefined) return v.modelName
     throw new Error(

@@ -52,7 +52,8 @@ export class TrackingAuthority {
   /** Whether the tracking server asks for credentials (keel's public `whoami`). */
   async authEnabled(): Promise<boolean> {
     const answer = await this.ask(undefined, (auth) => auth.whoAmI())
-    if (answer === UNAUTHENTICATED) throw new TrackingUnavailable('the tracking server refused whoami', `${this.baseUrl}: whoami answered 401`)
+    if (answer === UNAUTHENTICATED)
+      throw new TrackingUnavailable('the tracking server refused whoami', `${this.baseUrl}: whoami answered 401`)
     return answer.authEnabled
   }
 
@@ -65,11 +66,21 @@ export class TrackingAuthority {
   }
 
   /** The user's effective permission (READ, USE, EDIT, MANAGE, NO_PERMISSIONS, ...) on a registered model. */
-  async modelPermission(authorization: string, username: string, model: string): Promise<string | typeof UNAUTHENTICATED> {
-    return this.ask(authorization, async (auth) => (await auth.getPermission(username, 'registered_model', model)).permission)
+  async modelPermission(
+    authorization: string,
+    username: string,
+    model: string,
+  ): Promise<string | typeof UNAUTHENTICATED> {
+    return this.ask(
+      authorization,
+      async (auth) => (await auth.getPermission(username, 'registered_model', model)).permission,
+    )
   }
 
-  private async ask<T>(authorization: string | undefined, question: (auth: AuthClient) => Promise<T>): Promise<T | typeof UNAUTHENTICATED> {
+  private async ask<T>(
+    authorization: string | undefined,
+    question: (auth: AuthClient) => Promise<T>,
+  ): Promise<T | typeof UNAUTHENTICATED> {
     // The caller's header replaces whatever credentials the SDK would take from this process's
     // environment (only the public whoami goes without one).
     const http = new HttpClient({
@@ -82,8 +93,14 @@ export class TrackingAuthority {
       return await question(new AuthClient(http))
     } catch (error) {
       if (error instanceof KeelError && error.code === 'UNAUTHENTICATED') return UNAUTHENTICATED
-      const reason = error instanceof KeelError && error.code === 'TEMPORARILY_UNAVAILABLE' ? 'is unreachable' : 'did not answer as expected'
-      throw new TrackingUnavailable(`the tracking server ${reason}`, `${this.baseUrl}: ${error instanceof Error ? error.message : String(error)}`)
+      const reason =
+        error instanceof KeelError && error.code === 'TEMPORARILY_UNAVAILABLE'
+          ? 'is unreachable'
+          : 'did not answer as expected'
+      throw new TrackingUnavailable(
+        `the tracking server ${reason}`,
+        `${this.baseUrl}: ${error instanceof Error ? error.message : String(error)}`,
+      )
     }
   }
 }

@@ -11,7 +11,7 @@
  * and an empty cell or `NaN` in CSV; the signature decides whether the column may miss it.
  */
 import { KeelError } from '@keel/contracts'
-import type { ModelInput } from '@keel/sdk'
+import { type ModelInput } from '@keel/sdk'
 import { parse as parseCsv } from 'csv-parse/sync'
 import { isInfinite, isMissing, positionOf } from './input-values.js'
 import { parseJsonBody } from './json-body.js'
@@ -54,7 +54,9 @@ export function parseScoringRequest(body: string, contentType: string | undefine
   }
   const value = parseJsonBody(body)
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw badRequest(`The body must be a JSON object with one of the keys ${INPUT_KEYS.map((k) => `'${k}'`).join(', ')}; got ${Array.isArray(value) ? 'an array' : typeof value}`)
+    throw badRequest(
+      `The body must be a JSON object with one of the keys ${INPUT_KEYS.map((k) => `'${k}'`).join(', ')}; got ${Array.isArray(value) ? 'an array' : typeof value}`,
+    )
   }
   const o = value as Record<string, unknown>
   const given = INPUT_KEYS.filter((k) => k in o)
@@ -69,7 +71,12 @@ export function parseScoringRequest(body: string, contentType: string | undefine
     throw badRequest("'params' must be a JSON object")
   }
   const key = given[0]!
-  const request = key === 'dataframe_split' ? fromSplit(o[key]) : key === 'dataframe_records' ? fromRecords(o[key]) : fromTensorFormat(o[key], key)
+  const request =
+    key === 'dataframe_split'
+      ? fromSplit(o[key])
+      : key === 'dataframe_records'
+        ? fromRecords(o[key])
+        : fromTensorFormat(o[key], key)
   checkFinite(request)
   return params === undefined ? request : { ...request, params: params as Record<string, unknown> }
 }
@@ -84,13 +91,18 @@ export function missingValueFailure(error: unknown, input: ModelInput): unknown 
   if (error instanceof KeelError) return error
   const where = positionOf(input, isMissing)
   if (where === undefined) return error
-  return badRequest(`The model cannot predict with the missing value (null or NaN) at ${where}: ${error instanceof Error ? error.message : String(error)}`)
+  return badRequest(
+    `The model cannot predict with the missing value (null or NaN) at ${where}: ${error instanceof Error ? error.message : String(error)}`,
+  )
 }
 
 /** Refuses an input holding ±Infinity (a number a double cannot hold), naming the row and column. */
 function checkFinite(request: ScoringRequest): ScoringRequest {
   const where = positionOf(request.input, isInfinite)
-  if (where !== undefined) throw badRequest(`The input at ${where} is not a finite number (a number beyond ±1.7976931348623157e308, such as 1e400, does not fit a double)`)
+  if (where !== undefined)
+    throw badRequest(
+      `The input at ${where} is not a finite number (a number beyond ±1.7976931348623157e308, such as 1e400, does not fit a double)`,
+    )
   return request
 }
 
@@ -101,7 +113,7 @@ function fromRows(rows: readonly unknown[], what: string): ScoringRequest {
 
 function fromSplit(split: unknown): ScoringRequest {
   if (typeof split !== 'object' || split === null || Array.isArray(split)) {
-    throw badRequest("'dataframe_split' must be an object {\"columns\": [...], \"data\": [[...], ...]}")
+    throw badRequest('\'dataframe_split\' must be an object {"columns": [...], "data": [[...], ...]}')
   }
   const { columns, data } = split as { columns?: unknown; data?: unknown }
   if (!Array.isArray(data)) throw badRequest("'dataframe_split.data' must be an array of rows")
@@ -120,7 +132,9 @@ function fromSplit(split: unknown): ScoringRequest {
   for (let r = 0; r < data.length; r++) {
     const row: unknown = data[r]
     if (!Array.isArray(row) || row.length !== cols.length) {
-      throw badRequest(`'dataframe_split.data' row ${r} must be an array of ${cols.length} values (one per column), got ${Array.isArray(row) ? row.length : typeof row}`)
+      throw badRequest(
+        `'dataframe_split.data' row ${r} must be an array of ${cols.length} values (one per column), got ${Array.isArray(row) ? row.length : typeof row}`,
+      )
     }
     for (let j = 0; j < cols.length; j++) out[cols[j]!]![r] = row[j]
   }
@@ -132,7 +146,9 @@ function fromRecords(records: unknown): ScoringRequest {
   for (let r = 0; r < records.length; r++) {
     const record: unknown = records[r]
     if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      throw badRequest(`'dataframe_records' row ${r} must be an object keyed by column, got ${Array.isArray(record) ? 'an array' : typeof record}`)
+      throw badRequest(
+        `'dataframe_records' row ${r} must be an object keyed by column, got ${Array.isArray(record) ? 'an array' : typeof record}`,
+      )
     }
   }
   return fromRows(records, "'dataframe_records'")
@@ -144,16 +160,19 @@ function fromTensorFormat(value: unknown, key: 'instances' | 'inputs'): ScoringR
     if (value.length === 0) throw badRequest(`'${key}' has no rows`)
     const objects = value.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))
     if (objects || value.every(Array.isArray)) return { input: value as ModelInput, rows: value.length }
-    if (value.every((r) => r === null || typeof r !== 'object')) return { input: value.map((v) => [v]), rows: value.length }
+    if (value.every((r) => r === null || typeof r !== 'object'))
+      return { input: value.map((v) => [v]), rows: value.length }
     throw badRequest(`'${key}' must hold rows that are all objects, all arrays or all scalars`)
   }
-  if (typeof value !== 'object' || value === null) throw badRequest(`'${key}' must be an array of rows or an object of named columns`)
+  if (typeof value !== 'object' || value === null)
+    throw badRequest(`'${key}' must be an array of rows or an object of named columns`)
   const columns = Object.entries(value as Record<string, unknown>)
   if (columns.length === 0) throw badRequest(`'${key}' has no columns`)
   let rows = -1
   for (const [name, values] of columns) {
     if (!Array.isArray(values)) throw badRequest(`'${key}.${name}' must be an array with one value per row`)
-    if (rows >= 0 && values.length !== rows) throw badRequest(`'${key}' columns differ in length: '${name}' has ${values.length} values, others ${rows}`)
+    if (rows >= 0 && values.length !== rows)
+      throw badRequest(`'${key}' columns differ in length: '${name}' has ${values.length} values, others ${rows}`)
     rows = values.length
   }
   if (rows === 0) throw badRequest(`'${key}' has no rows`)
@@ -163,7 +182,12 @@ function fromTensorFormat(value: unknown, key: 'instances' | 'inputs'): ScoringR
 /** Rows of a CSV text with a header: numbers become numbers, empty cells null, the rest strings. */
 export function parseCsvRows(text: string): Record<string, unknown>[] {
   try {
-    return parseCsv(text, { columns: true, cast: (value, ctx) => (ctx.header ? value : castCell(value)), skip_empty_lines: true, trim: true }) as Record<string, unknown>[]
+    return parseCsv(text, {
+      columns: true,
+      cast: (value, ctx) => (ctx.header ? value : castCell(value)),
+      skip_empty_lines: true,
+      trim: true,
+    }) as Record<string, unknown>[]
   } catch (error) {
     throw badRequest(`The body is not CSV with a header row: ${(error as Error).message}`)
   }

@@ -15,8 +15,8 @@
  * Outputs are `predict` (labels or values) and, for classifiers with probabilities,
  * `predict_proba` (`[n, classes]`), as MLServer's scikit-learn runtime names them.
  */
-import type { Label } from '@keel/ml'
-import type { ModelInput, Schema, TensorSpec } from '@keel/sdk'
+import { type Label } from '@keel/ml'
+import { type ModelInput, type Schema, type TensorSpec } from '@keel/sdk'
 import { parseJsonBody } from './json-body.js'
 import { badRequest, invalidInput } from './protocol-error.js'
 import { type Datatype, type TensorIn, isFloatType, isIntegerType, readTensor, shapeText } from './tensors.js'
@@ -52,19 +52,37 @@ const fieldName = (field: { name?: string }, i: number): string => field.name ??
 /** The MLflow column type or numpy dtype as an OIP datatype. */
 export function datatypeOf(type: string): Datatype {
   switch (type) {
-    case 'double': case 'float64': return 'FP64'
-    case 'float': case 'float32': return 'FP32'
-    case 'float16': return 'FP16'
-    case 'long': case 'int64': return 'INT64'
-    case 'integer': case 'int32': return 'INT32'
-    case 'int16': return 'INT16'
-    case 'int8': return 'INT8'
-    case 'uint8': return 'UINT8'
-    case 'uint16': return 'UINT16'
-    case 'uint32': return 'UINT32'
-    case 'uint64': return 'UINT64'
-    case 'boolean': case 'bool': return 'BOOL'
-    default: return 'BYTES'
+    case 'double':
+    case 'float64':
+      return 'FP64'
+    case 'float':
+    case 'float32':
+      return 'FP32'
+    case 'float16':
+      return 'FP16'
+    case 'long':
+    case 'int64':
+      return 'INT64'
+    case 'integer':
+    case 'int32':
+      return 'INT32'
+    case 'int16':
+      return 'INT16'
+    case 'int8':
+      return 'INT8'
+    case 'uint8':
+      return 'UINT8'
+    case 'uint16':
+      return 'UINT16'
+    case 'uint32':
+      return 'UINT32'
+    case 'uint64':
+      return 'UINT64'
+    case 'boolean':
+    case 'bool':
+      return 'BOOL'
+    default:
+      return 'BYTES'
   }
 }
 
@@ -82,7 +100,11 @@ export function predictDatatype(model: ModelShape, values?: readonly unknown[]):
 export function inputMetadata(schema: Schema): MetadataTensor[] {
   return schema.map((field, i) =>
     field.type === 'tensor'
-      ? { name: fieldName(field, i), datatype: datatypeOf((field as TensorSpec).dtype), shape: (field as TensorSpec).shape }
+      ? {
+          name: fieldName(field, i),
+          datatype: datatypeOf((field as TensorSpec).dtype),
+          shape: (field as TensorSpec).shape,
+        }
       : { name: fieldName(field, i), datatype: datatypeOf(field.type), shape: [-1] },
   )
 }
@@ -104,13 +126,18 @@ function rowsOf(data: readonly unknown[], rows: number, width: number): unknown[
 /** Parses an `/infer` body against the model's schema. Throws a 400 `ProtocolError` naming the problem. */
 export function parseInferRequest(body: string, model: ModelShape): InferRequest {
   const value = parseJsonBody(body)
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw badRequest('The body must be a JSON object {"inputs": [...]}')
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw badRequest('The body must be a JSON object {"inputs": [...]}')
   const o = value as Record<string, unknown>
   if (o.id !== undefined && typeof o.id !== 'string') throw badRequest("'id' must be a string")
-  if (o.parameters !== undefined && (typeof o.parameters !== 'object' || o.parameters === null || Array.isArray(o.parameters))) {
+  if (
+    o.parameters !== undefined &&
+    (typeof o.parameters !== 'object' || o.parameters === null || Array.isArray(o.parameters))
+  ) {
     throw badRequest("'parameters' must be an object")
   }
-  if (!Array.isArray(o.inputs) || o.inputs.length === 0) throw badRequest("'inputs' must be a non-empty array of tensors")
+  if (!Array.isArray(o.inputs) || o.inputs.length === 0)
+    throw badRequest("'inputs' must be a non-empty array of tensors")
   const tensors = o.inputs.map(readTensor)
   const outputs = readRequestedOutputs(o.outputs, model)
   const { input, rows } = toModelInput(tensors, model.inputSchema)
@@ -130,7 +157,8 @@ function readRequestedOutputs(raw: unknown, model: ModelShape): string[] | undef
   return raw.map((o: unknown, i) => {
     const name = typeof o === 'object' && o !== null ? (o as { name?: unknown }).name : undefined
     if (typeof name !== 'string') throw badRequest(`outputs[${i}].name must be a string`)
-    if (!known.includes(name)) throw invalidInput(`Unknown output '${name}': the model has ${known.map((k) => `'${k}'`).join(', ')}`)
+    if (!known.includes(name))
+      throw invalidInput(`Unknown output '${name}': the model has ${known.map((k) => `'${k}'`).join(', ')}`)
     return name
   })
 }
@@ -151,22 +179,30 @@ function accepts(field: Field, datatype: Datatype): boolean {
 function checkDatatype(t: TensorIn, field: Field, i: number): void {
   if (accepts(field, t.datatype)) return
   const what = isTensorField(field) ? 'tensor' : 'column'
-  throw invalidInput(`Input '${t.name}' is ${t.datatype}, but the signature's ${what} '${fieldName(field, i)}' is ${fieldType(field)}: send ${datatypeOf(fieldType(field))}`)
+  throw invalidInput(
+    `Input '${t.name}' is ${t.datatype}, but the signature's ${what} '${fieldName(field, i)}' is ${fieldType(field)}: send ${datatypeOf(fieldType(field))}`,
+  )
 }
 
 /** The shape a field's own tensor must have, as text, or undefined when `shape` fits. */
 function fieldShapeProblem(field: Field, shape: readonly number[]): string | undefined {
-  if (!isTensorField(field)) return shape.length === 1 || (shape.length === 2 && shape[1] === 1) ? undefined : '[rows] or [rows, 1]'
+  if (!isTensorField(field))
+    return shape.length === 1 || (shape.length === 2 && shape[1] === 1) ? undefined : '[rows] or [rows, 1]'
   const inner = field.shape.slice(1)
   const fits = shape.length === field.shape.length && inner.every((d, j) => d < 0 || d === shape[j + 1])
-  return fits ? undefined : `[rows${inner.map((d) => `, ${d < 0 ? '?' : d}`).join('')}] (the signature's ${shapeText(field.shape)})`
+  return fits
+    ? undefined
+    : `[rows${inner.map((d) => `, ${d < 0 ? '?' : d}`).join('')}] (the signature's ${shapeText(field.shape)})`
 }
 
 /** Maps the tensors onto the model's signature (see the module's doc), checking shapes and datatypes. */
 function toModelInput(tensors: readonly TensorIn[], schema: Schema): { input: ModelInput; rows: number } {
   const names = schema.map(fieldName)
   const byName = tensors.every((t) => names.includes(t.name))
-  if (byName && !(tensors.length === 1 && schema.length > 1 && tensors[0]!.shape.length === 2 && tensors[0]!.shape[1]! > 1)) {
+  if (
+    byName &&
+    !(tensors.length === 1 && schema.length > 1 && tensors[0]!.shape.length === 2 && tensors[0]!.shape[1]! > 1)
+  ) {
     // One tensor per field, each a batch of that field's values.
     const seen = new Set<string>()
     const columns: Record<string, unknown[]> = {}
@@ -177,32 +213,46 @@ function toModelInput(tensors: readonly TensorIn[], schema: Schema): { input: Mo
       const i = names.indexOf(t.name)
       const field = schema[i]!
       const problem = fieldShapeProblem(field, t.shape)
-      if (problem !== undefined) throw invalidInput(`Input '${t.name}' must have shape ${problem}, got ${shapeText(t.shape)}`)
+      if (problem !== undefined)
+        throw invalidInput(`Input '${t.name}' must have shape ${problem}, got ${shapeText(t.shape)}`)
       checkDatatype(t, field, i)
       const n = t.shape[0]!
-      if (rows >= 0 && n !== rows) throw invalidInput(`Inputs differ in batch size: '${t.name}' has ${n} rows, others ${rows}`)
+      if (rows >= 0 && n !== rows)
+        throw invalidInput(`Inputs differ in batch size: '${t.name}' has ${n} rows, others ${rows}`)
       rows = n
-      columns[t.name] = rowsOf(t.data, n, t.shape.slice(1).reduce((a, b) => a * b, 1))
+      columns[t.name] = rowsOf(
+        t.data,
+        n,
+        t.shape.slice(1).reduce((a, b) => a * b, 1),
+      )
     }
     if (rows === 0) throw invalidInput('The request has no rows')
     return { input: columns, rows }
   }
   if (tensors.length !== 1) {
     const unknown = tensors.filter((t) => !names.includes(t.name)).map((t) => `'${t.name}'`)
-    throw invalidInput(`Unknown input ${unknown.join(', ')}: the model takes ${names.map((n) => `'${n}'`).join(', ')} (one tensor each), or a single [rows, ${schema.length}] tensor`)
+    throw invalidInput(
+      `Unknown input ${unknown.join(', ')}: the model takes ${names.map((n) => `'${n}'`).join(', ')} (one tensor each), or a single [rows, ${schema.length}] tensor`,
+    )
   }
   // A single tensor holding whole rows: the single-tensor model's tensor, or every column in order.
   const t = tensors[0]!
   const first = schema[0]!
   if (schema.length === 1 && isTensorField(first)) {
     const problem = fieldShapeProblem(first, t.shape)
-    if (problem !== undefined) throw invalidInput(`Input '${t.name}' must have shape ${problem}, got ${shapeText(t.shape)}`)
+    if (problem !== undefined)
+      throw invalidInput(`Input '${t.name}' must have shape ${problem}, got ${shapeText(t.shape)}`)
     checkDatatype(t, first, 0)
-    return wholeRows(t, t.shape.slice(1).reduce((a, b) => a * b, 1))
+    return wholeRows(
+      t,
+      t.shape.slice(1).reduce((a, b) => a * b, 1),
+    )
   }
   const k = schema.length
   if (!((t.shape.length === 2 && t.shape[1] === k) || (k === 1 && t.shape.length === 1))) {
-    throw invalidInput(`Input '${t.name}' must have shape [rows, ${k}] (${k} value${k === 1 ? '' : 's'} per row: ${names.join(', ')}), got ${shapeText(t.shape)}`)
+    throw invalidInput(
+      `Input '${t.name}' must have shape [rows, ${k}] (${k} value${k === 1 ? '' : 's'} per row: ${names.join(', ')}), got ${shapeText(t.shape)}`,
+    )
   }
   schema.forEach((field, i) => checkDatatype(t, field, i))
   return wholeRows(t, k)
@@ -235,11 +285,15 @@ export function inferResponse(
   const want = (name: string): boolean => (requested === undefined ? name === OUTPUT_PREDICT : requested.includes(name))
   const n = result.predictions.length
   if (want(OUTPUT_PREDICT)) {
-    outputs.push(`{"name":"${OUTPUT_PREDICT}","shape":[${n}],"datatype":"${predictDatatype(model, result.predictions)}","data":${JSON.stringify(result.predictions)}}`)
+    outputs.push(
+      `{"name":"${OUTPUT_PREDICT}","shape":[${n}],"datatype":"${predictDatatype(model, result.predictions)}","data":${JSON.stringify(result.predictions)}}`,
+    )
   }
   if (want(OUTPUT_PROBA) && result.probabilities !== undefined) {
     const k = result.probabilities[0]?.length ?? 0
-    outputs.push(`{"name":"${OUTPUT_PROBA}","shape":[${n},${k}],"datatype":"FP64","data":${JSON.stringify(result.probabilities.flat())}}`)
+    outputs.push(
+      `{"name":"${OUTPUT_PROBA}","shape":[${n},${k}],"datatype":"FP64","data":${JSON.stringify(result.probabilities.flat())}}`,
+    )
   }
   const version = modelVersion === undefined ? '' : `"model_version":${JSON.stringify(modelVersion)},`
   return `{"model_name":${JSON.stringify(modelName)},${version}"id":${JSON.stringify(id)},"outputs":[${outputs.join(',')}]}`

@@ -16,7 +16,8 @@ export class ProtocolError extends KeelError {
 }
 
 export const badRequest = (message: string): ProtocolError => new ProtocolError(400, 'BAD_REQUEST', message)
-export const invalidInput = (message: string): ProtocolError => new ProtocolError(400, 'INVALID_PARAMETER_VALUE', message)
+export const invalidInput = (message: string): ProtocolError =>
+  new ProtocolError(400, 'INVALID_PARAMETER_VALUE', message)
 export const unsupportedMediaType = (message: string): ProtocolError => new ProtocolError(415, 'BAD_REQUEST', message)
 export const tooLarge = (limit: number): ProtocolError =>
   new ProtocolError(413, 'REQUEST_LIMIT_EXCEEDED', `The request body is larger than the limit of ${limit} bytes`)

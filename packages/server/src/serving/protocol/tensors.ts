@@ -15,7 +15,21 @@
  */
 import { badRequest, invalidInput } from './protocol-error.js'
 
-export const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const
+export const DATATYPES = [
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'FP32',
+  'FP64',
+  'BYTES',
+] as const
 export type Datatype = (typeof DATATYPES)[number]
 
 const INT_BOUNDS: Partial<Record<Datatype, readonly [number, number]>> = {
@@ -30,7 +44,11 @@ const INT_BOUNDS: Partial<Record<Datatype, readonly [number, number]>> = {
 }
 
 /** The largest finite value of each floating-point datatype. */
-const FLOAT_MAX: Partial<Record<Datatype, number>> = { FP16: 65504, FP32: 3.4028234663852886e38, FP64: Number.MAX_VALUE }
+const FLOAT_MAX: Partial<Record<Datatype, number>> = {
+  FP16: 65504,
+  FP32: 3.4028234663852886e38,
+  FP64: Number.MAX_VALUE,
+}
 
 /** More dimensions than any model takes: refused before the shape is multiplied out. */
 const MAX_RANK = 32
@@ -61,7 +79,9 @@ function valueChecker(datatype: Datatype, name: string): (value: unknown, where:
     throw invalidInput(`Input '${name}' is ${datatype}, so its data must be ${what}; ${where()} is ${shown(value)}`)
   }
   const notFinite = (where: () => string): never => {
-    throw invalidInput(`Input '${name}': ${where()} is not a finite number (a JSON number beyond ±1.7976931348623157e308, such as 1e400, does not fit a double)`)
+    throw invalidInput(
+      `Input '${name}': ${where()} is not a finite number (a JSON number beyond ±1.7976931348623157e308, such as 1e400, does not fit a double)`,
+    )
   }
   if (datatype === 'BOOL') return (v, where) => void (typeof v === 'boolean' || wrongType('booleans', v, where))
   if (datatype === 'BYTES') return (v, where) => void (typeof v === 'string' || wrongType('strings', v, where))
@@ -83,20 +103,32 @@ function valueChecker(datatype: Datatype, name: string): (value: unknown, where:
 }
 
 /** The data as flat row-major values, after checking its layout against the shape and each value. */
-function readData(data: readonly unknown[], shape: readonly number[], datatype: Datatype, name: string): readonly unknown[] {
+function readData(
+  data: readonly unknown[],
+  shape: readonly number[],
+  datatype: Datatype,
+  name: string,
+): readonly unknown[] {
   const check = valueChecker(datatype, name)
   const total = shape.reduce((a, b) => a * b, 1)
   const layout = `give data flat (${total} values) or nested as shape ${shapeText(shape)}`
   if (data.length === 0 || !Array.isArray(data[0])) {
-    if (data.length !== total) throw invalidInput(`Input '${name}': shape ${shapeText(shape)} holds ${total} values, but data has ${data.length}`)
+    if (data.length !== total)
+      throw invalidInput(
+        `Input '${name}': shape ${shapeText(shape)} holds ${total} values, but data has ${data.length}`,
+      )
     for (let i = 0; i < data.length; i++) {
       const value = data[i]
-      if (Array.isArray(value)) throw invalidInput(`Input '${name}': data[${i}] is an array, but data[0] is not: ${layout}`)
+      if (Array.isArray(value))
+        throw invalidInput(`Input '${name}': data[${i}] is an array, but data[0] is not: ${layout}`)
       check(value, () => `data[${i}]`)
     }
     return data
   }
-  if (shape.length < 2) throw invalidInput(`Input '${name}': data[0] is an array, but shape ${shapeText(shape)} has ${shape.length} dimension${shape.length === 1 ? '' : 's'}: ${layout}`)
+  if (shape.length < 2)
+    throw invalidInput(
+      `Input '${name}': data[0] is an array, but shape ${shapeText(shape)} has ${shape.length} dimension${shape.length === 1 ? '' : 's'}: ${layout}`,
+    )
   const out = new Array<unknown>(total)
   let k = 0
   const at: number[] = []
@@ -104,18 +136,24 @@ function readData(data: readonly unknown[], shape: readonly number[], datatype: 
   const last = shape.length - 1
   const visit = (level: number, values: readonly unknown[]): void => {
     if (values.length !== shape[level]) {
-      throw invalidInput(`Input '${name}': ${path()} has ${values.length} values, but shape ${shapeText(shape)} needs ${shape[level]}${level === 0 ? '' : ' at this level'}`)
+      throw invalidInput(
+        `Input '${name}': ${path()} has ${values.length} values, but shape ${shapeText(shape)} needs ${shape[level]}${level === 0 ? '' : ' at this level'}`,
+      )
     }
     at.push(0)
     for (let i = 0; i < values.length; i++) {
       at[level] = i
       const value = values[i]
       if (level === last) {
-        if (Array.isArray(value)) throw invalidInput(`Input '${name}': ${path()} is an array, but shape ${shapeText(shape)} has ${shape.length} dimensions: ${layout}`)
+        if (Array.isArray(value))
+          throw invalidInput(
+            `Input '${name}': ${path()} is an array, but shape ${shapeText(shape)} has ${shape.length} dimensions: ${layout}`,
+          )
         check(value, path)
         out[k++] = value
       } else {
-        if (!Array.isArray(value)) throw invalidInput(`Input '${name}': ${path()} is not an array, but data[0] is: ${layout}`)
+        if (!Array.isArray(value))
+          throw invalidInput(`Input '${name}': ${path()} is not an array, but data[0] is: ${layout}`)
         visit(level + 1, value)
       }
     }
@@ -127,11 +165,16 @@ function readData(data: readonly unknown[], shape: readonly number[], datatype: 
 
 /** Reads `inputs[index]` of a request: a 400 naming the input when anything does not fit. */
 export function readTensor(raw: unknown, index: number): TensorIn {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest(`inputs[${index}] must be an object {name, shape, datatype, data}`)
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw badRequest(`inputs[${index}] must be an object {name, shape, datatype, data}`)
   const t = raw as Record<string, unknown>
   if (typeof t.name !== 'string' || t.name === '') throw badRequest(`inputs[${index}].name must be a non-empty string`)
   const name = t.name
-  if (!Array.isArray(t.shape) || t.shape.length > MAX_RANK || !t.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+  if (
+    !Array.isArray(t.shape) ||
+    t.shape.length > MAX_RANK ||
+    !t.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)
+  ) {
     throw badRequest(`Input '${name}': shape must be an array of non-negative integers (at most ${MAX_RANK})`)
   }
   if (typeof t.datatype !== 'string' || !(DATATYPES as readonly string[]).includes(t.datatype)) {

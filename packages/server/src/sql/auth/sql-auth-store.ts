@@ -4,7 +4,7 @@
  * first grant, as MLflow keeps them.
  */
 import { KeelError } from '@keel/contracts'
-import type { ColumnType, Generated, Kysely, Selectable } from 'kysely'
+import { type ColumnType, type Generated, type Kysely, type Selectable } from 'kysely'
 import {
   DEFAULT_WORKSPACE,
   type AuthStore,
@@ -16,9 +16,9 @@ import {
   type StoredUser,
   type TokenKind,
 } from '../../auth/auth-store.js'
-import type { Grant, PermissionName, ResourceType } from '../../auth/permissions.js'
-import type { Database } from '../database.js'
-import type { DialectOps } from '../dialect.js'
+import { type Grant, type PermissionName, type ResourceType } from '../../auth/permissions.js'
+import { type Database } from '../database.js'
+import { type DialectOps } from '../dialect.js'
 import { isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 
 type Int64 = ColumnType<number, number | bigint, number | bigint>
@@ -124,7 +124,10 @@ export class SqlAuthStore implements AuthStore {
   async createUser(username: string, passwordHash: string, isAdmin: boolean, time: number): Promise<StoredUser> {
     try {
       await this.write((tx) =>
-        tx.insertInto('auth_users').values({ username, password_hash: passwordHash, is_admin: isAdmin ? 1 : 0, created_time: time }).execute(),
+        tx
+          .insertInto('auth_users')
+          .values({ username, password_hash: passwordHash, is_admin: isAdmin ? 1 : 0, created_time: time })
+          .execute(),
       )
     } catch (error) {
       if (isUniqueViolation(error)) throw KeelError.alreadyExists(`User (username=${username}) already exists.`)
@@ -147,13 +150,18 @@ export class SqlAuthStore implements AuthStore {
     return (await this.db.selectFrom('auth_users').selectAll().orderBy('user_id').execute()).map(userOf)
   }
 
-  async updateUser(username: string, change: { readonly passwordHash?: string; readonly isAdmin?: boolean }): Promise<StoredUser> {
+  async updateUser(
+    username: string,
+    change: { readonly passwordHash?: string; readonly isAdmin?: boolean },
+  ): Promise<StoredUser> {
     const set = {
       ...(change.passwordHash !== undefined && { password_hash: change.passwordHash }),
       ...(change.isAdmin !== undefined && { is_admin: change.isAdmin ? 1 : 0 }),
     }
     if (Object.keys(set).length > 0) {
-      const result = await this.write((tx) => tx.updateTable('auth_users').set(set).where('username', '=', username).executeTakeFirst())
+      const result = await this.write((tx) =>
+        tx.updateTable('auth_users').set(set).where('username', '=', username).executeTakeFirst(),
+      )
       if (Number(result.numUpdatedRows) === 0) throw notFoundUser(username)
     }
     const user = await this.getUser(username)
@@ -163,7 +171,11 @@ export class SqlAuthStore implements AuthStore {
 
   async deleteUser(username: string): Promise<void> {
     await this.write(async (tx) => {
-      const user = await tx.selectFrom('auth_users').select('user_id').where('username', '=', username).executeTakeFirst()
+      const user = await tx
+        .selectFrom('auth_users')
+        .select('user_id')
+        .where('username', '=', username)
+        .executeTakeFirst()
       if (!user) throw notFoundUser(username)
       const id = Number(user.user_id)
       const own = await tx.selectFrom('auth_roles').select('role_id').where('name', '=', userRoleName(id)).execute()
@@ -186,11 +198,17 @@ export class SqlAuthStore implements AuthStore {
     try {
       id = await this.write(async (tx) => {
         await tx.insertInto('auth_roles').values({ name, workspace, description }).execute()
-        const row = await tx.selectFrom('auth_roles').select('role_id').where('workspace', '=', workspace).where('name', '=', name).executeTakeFirstOrThrow()
+        const row = await tx
+          .selectFrom('auth_roles')
+          .select('role_id')
+          .where('workspace', '=', workspace)
+          .where('name', '=', name)
+          .executeTakeFirstOrThrow()
         return Number(row.role_id)
       })
     } catch (error) {
-      if (isUniqueViolation(error)) throw KeelError.alreadyExists(`Role (name=${name}, workspace=${workspace}) already exists.`)
+      if (isUniqueViolation(error))
+        throw KeelError.alreadyExists(`Role (name=${name}, workspace=${workspace}) already exists.`)
       throw error
     }
     return (await this.getRole(id))!
@@ -212,9 +230,14 @@ export class SqlAuthStore implements AuthStore {
   private async withPermissions(rows: readonly Selectable<RolesTable>[]): Promise<Role[]> {
     if (rows.length === 0) return []
     const ids = rows.map((r) => Number(r.role_id))
-    const perms = (await this.db.selectFrom('auth_role_permissions').selectAll().where('role_id', 'in', ids).orderBy('role_permission_id').execute()).map(
-      permissionOf,
-    )
+    const perms = (
+      await this.db
+        .selectFrom('auth_role_permissions')
+        .selectAll()
+        .where('role_id', 'in', ids)
+        .orderBy('role_permission_id')
+        .execute()
+    ).map(permissionOf)
     return rows.map((r) => ({
       id: Number(r.role_id),
       name: r.name,
@@ -229,7 +252,10 @@ export class SqlAuthStore implements AuthStore {
       await this.write(async (tx) => {
         const result = await tx
           .updateTable('auth_roles')
-          .set({ ...(change.name !== undefined && { name: change.name }), ...(change.description !== undefined && { description: change.description }) })
+          .set({
+            ...(change.name !== undefined && { name: change.name }),
+            ...(change.description !== undefined && { description: change.description }),
+          })
           .where('role_id', '=', id)
           .executeTakeFirst()
         if (Number(result.numUpdatedRows) === 0) throw notFoundRole(id)
@@ -237,7 +263,9 @@ export class SqlAuthStore implements AuthStore {
     } catch (error) {
       if (isUniqueViolation(error)) {
         const role = await this.getRole(id)
-        throw KeelError.alreadyExists(`Role with name=${change.name} already exists in workspace=${role?.workspace ?? DEFAULT_WORKSPACE}`)
+        throw KeelError.alreadyExists(
+          `Role with name=${change.name} already exists in workspace=${role?.workspace ?? DEFAULT_WORKSPACE}`,
+        )
       }
       throw error
     }
@@ -253,11 +281,19 @@ export class SqlAuthStore implements AuthStore {
     })
   }
 
-  async addRolePermission(roleId: number, resourceType: ResourceType, pattern: string, permission: PermissionName): Promise<RolePermission> {
+  async addRolePermission(
+    roleId: number,
+    resourceType: ResourceType,
+    pattern: string,
+    permission: PermissionName,
+  ): Promise<RolePermission> {
     try {
       const id = await this.write(async (tx) => {
         await this.requireRole(tx, roleId)
-        await tx.insertInto('auth_role_permissions').values({ role_id: roleId, resource_type: resourceType, resource_pattern: pattern, permission }).execute()
+        await tx
+          .insertInto('auth_role_permissions')
+          .values({ role_id: roleId, resource_type: resourceType, resource_pattern: pattern, permission })
+          .execute()
         const row = await tx
           .selectFrom('auth_role_permissions')
           .select('role_permission_id')
@@ -270,7 +306,9 @@ export class SqlAuthStore implements AuthStore {
       return (await this.getRolePermission(id))!
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw KeelError.alreadyExists(`Role permission (role_id=${roleId}, resource_type=${resourceType}, resource_pattern=${pattern}) already exists.`)
+        throw KeelError.alreadyExists(
+          `Role permission (role_id=${roleId}, resource_type=${resourceType}, resource_pattern=${pattern}) already exists.`,
+        )
       }
       throw error
     }
@@ -282,39 +320,63 @@ export class SqlAuthStore implements AuthStore {
   }
 
   async getRolePermission(id: number): Promise<RolePermission | undefined> {
-    const row = await this.db.selectFrom('auth_role_permissions').selectAll().where('role_permission_id', '=', id).executeTakeFirst()
+    const row = await this.db
+      .selectFrom('auth_role_permissions')
+      .selectAll()
+      .where('role_permission_id', '=', id)
+      .executeTakeFirst()
     return row && permissionOf(row)
   }
 
   async updateRolePermission(id: number, permission: PermissionName): Promise<RolePermission> {
-    const result = await this.write((tx) => tx.updateTable('auth_role_permissions').set({ permission }).where('role_permission_id', '=', id).executeTakeFirst())
+    const result = await this.write((tx) =>
+      tx
+        .updateTable('auth_role_permissions')
+        .set({ permission })
+        .where('role_permission_id', '=', id)
+        .executeTakeFirst(),
+    )
     if (Number(result.numUpdatedRows) === 0) throw notFoundRolePermission(id)
     return (await this.getRolePermission(id))!
   }
 
   async removeRolePermission(id: number): Promise<void> {
-    const result = await this.write((tx) => tx.deleteFrom('auth_role_permissions').where('role_permission_id', '=', id).executeTakeFirst())
+    const result = await this.write((tx) =>
+      tx.deleteFrom('auth_role_permissions').where('role_permission_id', '=', id).executeTakeFirst(),
+    )
     if (Number(result.numDeletedRows) === 0) throw notFoundRolePermission(id)
   }
 
   async assignRole(userId: number, roleId: number): Promise<RoleAssignment> {
     try {
       await this.write(async (tx) => {
-        const user = await tx.selectFrom('auth_users').select('user_id').where('user_id', '=', userId).executeTakeFirst()
+        const user = await tx
+          .selectFrom('auth_users')
+          .select('user_id')
+          .where('user_id', '=', userId)
+          .executeTakeFirst()
         if (!user) throw KeelError.notFound(`User with id=${userId} not found`)
         await this.requireRole(tx, roleId)
         await tx.insertInto('auth_user_roles').values({ user_id: userId, role_id: roleId }).execute()
       })
     } catch (error) {
-      if (isUniqueViolation(error)) throw KeelError.alreadyExists(`User role assignment (user_id=${userId}, role_id=${roleId}) already exists`)
+      if (isUniqueViolation(error))
+        throw KeelError.alreadyExists(`User role assignment (user_id=${userId}, role_id=${roleId}) already exists`)
       throw error
     }
-    const row = await this.db.selectFrom('auth_user_roles').selectAll().where('user_id', '=', userId).where('role_id', '=', roleId).executeTakeFirstOrThrow()
+    const row = await this.db
+      .selectFrom('auth_user_roles')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('role_id', '=', roleId)
+      .executeTakeFirstOrThrow()
     return { id: Number(row.assignment_id), userId, roleId }
   }
 
   async unassignRole(userId: number, roleId: number): Promise<boolean> {
-    const result = await this.write((tx) => tx.deleteFrom('auth_user_roles').where('user_id', '=', userId).where('role_id', '=', roleId).executeTakeFirst())
+    const result = await this.write((tx) =>
+      tx.deleteFrom('auth_user_roles').where('user_id', '=', userId).where('role_id', '=', roleId).executeTakeFirst(),
+    )
     return Number(result.numDeletedRows) > 0
   }
 
@@ -330,13 +392,24 @@ export class SqlAuthStore implements AuthStore {
   }
 
   async listRoleUsers(roleId: number): Promise<RoleAssignment[]> {
-    const rows = await this.db.selectFrom('auth_user_roles').selectAll().where('role_id', '=', roleId).orderBy('assignment_id').execute()
+    const rows = await this.db
+      .selectFrom('auth_user_roles')
+      .selectAll()
+      .where('role_id', '=', roleId)
+      .orderBy('assignment_id')
+      .execute()
     return rows.map((r) => ({ id: Number(r.assignment_id), userId: Number(r.user_id), roleId: Number(r.role_id) }))
   }
 
   // ---- direct grants ----
 
-  async grantUserPermission(userId: number, resourceType: ResourceType, pattern: string, permission: PermissionName, upsert = false): Promise<void> {
+  async grantUserPermission(
+    userId: number,
+    resourceType: ResourceType,
+    pattern: string,
+    permission: PermissionName,
+    upsert = false,
+  ): Promise<void> {
     const user = await this.getUserById(userId)
     if (!user) throw KeelError.notFound(`User with id=${userId} not found`)
     try {
@@ -352,11 +425,16 @@ export class SqlAuthStore implements AuthStore {
             .executeTakeFirst()
           if (Number(result.numUpdatedRows) > 0) return
         }
-        await tx.insertInto('auth_role_permissions').values({ role_id: roleId, resource_type: resourceType, resource_pattern: pattern, permission }).execute()
+        await tx
+          .insertInto('auth_role_permissions')
+          .values({ role_id: roleId, resource_type: resourceType, resource_pattern: pattern, permission })
+          .execute()
       })
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw KeelError.alreadyExists(`Permission for user=${user.username} on resource_type=${resourceType}, resource_id=${pattern} already exists.`)
+        throw KeelError.alreadyExists(
+          `Permission for user=${user.username} on resource_type=${resourceType}, resource_id=${pattern} already exists.`,
+        )
       }
       throw error
     }
@@ -368,21 +446,37 @@ export class SqlAuthStore implements AuthStore {
    */
   private async ownRole(tx: AuthDb, userId: number): Promise<number> {
     const name = userRoleName(userId)
-    const find = () => tx.selectFrom('auth_roles').select('role_id').where('workspace', '=', DEFAULT_WORKSPACE).where('name', '=', name).executeTakeFirst()
+    const find = () =>
+      tx
+        .selectFrom('auth_roles')
+        .select('role_id')
+        .where('workspace', '=', DEFAULT_WORKSPACE)
+        .where('name', '=', name)
+        .executeTakeFirst()
     let role = await find()
     if (!role) {
       await tx.insertInto('auth_roles').values({ name, workspace: DEFAULT_WORKSPACE, description: null }).execute()
       role = await find()
     }
     const roleId = Number(role!.role_id)
-    const assigned = await tx.selectFrom('auth_user_roles').select('assignment_id').where('user_id', '=', userId).where('role_id', '=', roleId).executeTakeFirst()
+    const assigned = await tx
+      .selectFrom('auth_user_roles')
+      .select('assignment_id')
+      .where('user_id', '=', userId)
+      .where('role_id', '=', roleId)
+      .executeTakeFirst()
     if (!assigned) await tx.insertInto('auth_user_roles').values({ user_id: userId, role_id: roleId }).execute()
     return roleId
   }
 
   async revokeUserPermission(userId: number, resourceType: ResourceType, pattern: string): Promise<boolean> {
     return this.write(async (tx) => {
-      const role = await tx.selectFrom('auth_roles').select('role_id').where('workspace', '=', DEFAULT_WORKSPACE).where('name', '=', userRoleName(userId)).executeTakeFirst()
+      const role = await tx
+        .selectFrom('auth_roles')
+        .select('role_id')
+        .where('workspace', '=', DEFAULT_WORKSPACE)
+        .where('name', '=', userRoleName(userId))
+        .executeTakeFirst()
       if (!role) return false
       const result = await tx
         .deleteFrom('auth_role_permissions')
@@ -464,7 +558,11 @@ export class SqlAuthStore implements AuthStore {
       .where('a.user_id', '=', userId)
       .where('p.resource_type', 'in', [...new Set([...types, 'workspace'])])
       .execute()
-    return rows.map((r) => ({ resourceType: r.resource_type as ResourceType, resourcePattern: r.resource_pattern, permission: r.permission as PermissionName }))
+    return rows.map((r) => ({
+      resourceType: r.resource_type as ResourceType,
+      resourcePattern: r.resource_pattern,
+      permission: r.permission as PermissionName,
+    }))
   }
 
   // ---- tokens ----
@@ -492,25 +590,43 @@ export class SqlAuthStore implements AuthStore {
   }
 
   async listTokens(userId: number, kind: TokenKind): Promise<StoredToken[]> {
-    const rows = await this.db.selectFrom('auth_tokens').selectAll().where('user_id', '=', userId).where('kind', '=', kind).orderBy('created_time', 'desc').execute()
+    const rows = await this.db
+      .selectFrom('auth_tokens')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('kind', '=', kind)
+      .orderBy('created_time', 'desc')
+      .execute()
     return rows.map(tokenOf)
   }
 
   async revokeToken(tokenId: string, time: number): Promise<boolean> {
     const result = await this.write((tx) =>
-      tx.updateTable('auth_tokens').set({ revoked_time: time }).where('token_id', '=', tokenId).where('revoked_time', 'is', null).executeTakeFirst(),
+      tx
+        .updateTable('auth_tokens')
+        .set({ revoked_time: time })
+        .where('token_id', '=', tokenId)
+        .where('revoked_time', 'is', null)
+        .executeTakeFirst(),
     )
     return Number(result.numUpdatedRows) > 0
   }
 
   async touchToken(tokenId: string, time: number): Promise<void> {
-    await this.write((tx) => tx.updateTable('auth_tokens').set({ last_used_time: time }).where('token_id', '=', tokenId).execute())
+    await this.write((tx) =>
+      tx.updateTable('auth_tokens').set({ last_used_time: time }).where('token_id', '=', tokenId).execute(),
+    )
   }
 }
 
 /** The hidden per-user roles: direct grants live there; roles an admin wrote are never rewritten. */
 async function hiddenRoleIds(tx: AuthDb): Promise<number[]> {
-  const roles = await tx.selectFrom('auth_roles').select(['role_id', 'name']).where('workspace', '=', DEFAULT_WORKSPACE).where('name', 'like', '__user_%').execute()
+  const roles = await tx
+    .selectFrom('auth_roles')
+    .select(['role_id', 'name'])
+    .where('workspace', '=', DEFAULT_WORKSPACE)
+    .where('name', 'like', '__user_%')
+    .execute()
   return roles.filter((r) => isUserRoleName(r.name)).map((r) => Number(r.role_id))
 }
 

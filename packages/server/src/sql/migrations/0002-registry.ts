@@ -1,5 +1,5 @@
-import type { Kysely, Migration } from 'kysely'
-import type { DialectOps } from '../dialect.js'
+import { type Kysely, type Migration } from 'kysely'
+import { type DialectOps } from '../dialect.js'
 
 /**
  * Model registry: registered models, versions, tags, aliases, the audit trail and the lineage
@@ -17,7 +17,11 @@ export function registryMigration(ops: DialectOps): Migration {
         .addColumn('description', 'text')
         .addColumn('user_id', 'varchar(256)')
         .execute()
-      await db.schema.createIndex('registered_models_updated').on('registered_models').columns(['last_updated_time']).execute()
+      await db.schema
+        .createIndex('registered_models_updated')
+        .on('registered_models')
+        .columns(['last_updated_time'])
+        .execute()
       await db.schema
         .createTable('registered_model_tags')
         .addColumn('name', 'varchar(256)', (c) => c.notNull())
@@ -47,7 +51,11 @@ export function registryMigration(ops: DialectOps): Migration {
         .addPrimaryKeyConstraint('model_versions_pk', ['name', 'version'])
         .execute()
       await db.schema.createIndex('model_versions_run').on('model_versions').columns(['run_id']).execute()
-      await db.schema.createIndex('model_versions_updated').on('model_versions').columns(['last_updated_time']).execute()
+      await db.schema
+        .createIndex('model_versions_updated')
+        .on('model_versions')
+        .columns(['last_updated_time'])
+        .execute()
       await db.schema
         .createTable('model_version_tags')
         .addColumn('name', 'varchar(256)', (c) => c.notNull())
@@ -66,7 +74,9 @@ export function registryMigration(ops: DialectOps): Migration {
 
       await db.schema
         .createTable('registry_events')
-        .addColumn('event_id', ops.serialType, (c) => (ops.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('event_id', ops.serialType, (c) =>
+          ops.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
         .addColumn('timestamp', 'bigint', (c) => c.notNull())
         .addColumn('actor', 'varchar(256)', (c) => c.notNull())
         .addColumn('kind', 'varchar(40)', (c) => c.notNull())
@@ -77,7 +87,11 @@ export function registryMigration(ops: DialectOps): Migration {
         .addColumn('to_value', 'text')
         .addColumn('comment', 'text')
         .execute()
-      await db.schema.createIndex('registry_events_name').on('registry_events').columns(['name', 'version', 'event_id']).execute()
+      await db.schema
+        .createIndex('registry_events_name')
+        .on('registry_events')
+        .columns(['name', 'version', 'event_id'])
+        .execute()
     },
   }
 }

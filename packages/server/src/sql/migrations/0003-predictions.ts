@@ -1,5 +1,5 @@
-import type { Kysely, Migration } from 'kysely'
-import type { DialectOps } from '../dialect.js'
+import { type Kysely, type Migration } from 'kysely'
+import { type DialectOps } from '../dialect.js'
 
 /**
  * The prediction log: one row per served request and variant, unique by (deployment, request_id,
@@ -13,7 +13,9 @@ export function predictionsMigration(ops: DialectOps): Migration {
       await db.schema
         .createTable('predictions')
         // Arrival order: the tie-breaker of equal timestamps, and half of the page cursor.
-        .addColumn('seq', ops.serialType, (c) => (ops.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('seq', ops.serialType, (c) =>
+          ops.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
         .addColumn('deployment', 'varchar(256)', (c) => c.notNull())
         .addColumn('request_id', 'varchar(128)', (c) => c.notNull())
         .addColumn('variant', 'varchar(256)', (c) => c.notNull())
@@ -31,9 +33,18 @@ export function predictionsMigration(ops: DialectOps): Migration {
         .addColumn('status_code', 'integer', (c) => c.notNull())
         .addColumn('error', 'text')
         .execute()
-      await db.schema.createIndex('predictions_key').unique().on('predictions').columns(['deployment', 'request_id', 'variant']).execute()
+      await db.schema
+        .createIndex('predictions_key')
+        .unique()
+        .on('predictions')
+        .columns(['deployment', 'request_id', 'variant'])
+        .execute()
       // Searches: a deployment's time window (the common one), any time window, a model's versions.
-      await db.schema.createIndex('predictions_deployment_time').on('predictions').columns(['deployment', 'timestamp_ms', 'seq']).execute()
+      await db.schema
+        .createIndex('predictions_deployment_time')
+        .on('predictions')
+        .columns(['deployment', 'timestamp_ms', 'seq'])
+        .execute()
       await db.schema.createIndex('predictions_time').on('predictions').columns(['timestamp_ms', 'seq']).execute()
       await db.schema
         .createIndex('predictions_model_time')

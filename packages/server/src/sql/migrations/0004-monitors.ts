@@ -1,5 +1,5 @@
-import type { Kysely, Migration } from 'kysely'
-import type { DialectOps } from '../dialect.js'
+import { type Kysely, type Migration } from 'kysely'
+import { type DialectOps } from '../dialect.js'
 
 /**
  * Live monitors: their settings (JSON), the windows they processed (one row per monitor and
@@ -35,7 +35,11 @@ export function monitorsMigration(_ops: DialectOps): Migration {
         .addColumn('result', 'text', (c) => c.notNull())
         .addPrimaryKeyConstraint('monitor_windows_pk', ['monitor_id', 'window_id'])
         .execute()
-      await db.schema.createIndex('monitor_windows_time').on('monitor_windows').columns(['monitor_id', 'start_ms']).execute()
+      await db.schema
+        .createIndex('monitor_windows_time')
+        .on('monitor_windows')
+        .columns(['monitor_id', 'start_ms'])
+        .execute()
 
       await db.schema
         .createTable('monitor_alerts')
@@ -48,9 +52,22 @@ export function monitorsMigration(_ops: DialectOps): Migration {
         // The alert with its deliveries, as JSON text.
         .addColumn('alert', 'text', (c) => c.notNull())
         .execute()
-      await db.schema.createIndex('monitor_alerts_once').unique().on('monitor_alerts').columns(['monitor_id', 'rule_id', 'window_id']).execute()
-      await db.schema.createIndex('monitor_alerts_monitor').on('monitor_alerts').columns(['monitor_id', 'fired_ms']).execute()
-      await db.schema.createIndex('monitor_alerts_deployment').on('monitor_alerts').columns(['deployment', 'fired_ms']).execute()
+      await db.schema
+        .createIndex('monitor_alerts_once')
+        .unique()
+        .on('monitor_alerts')
+        .columns(['monitor_id', 'rule_id', 'window_id'])
+        .execute()
+      await db.schema
+        .createIndex('monitor_alerts_monitor')
+        .on('monitor_alerts')
+        .columns(['monitor_id', 'fired_ms'])
+        .execute()
+      await db.schema
+        .createIndex('monitor_alerts_deployment')
+        .on('monitor_alerts')
+        .columns(['deployment', 'fired_ms'])
+        .execute()
     },
   }
 }

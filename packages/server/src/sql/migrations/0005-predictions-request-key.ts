@@ -1,5 +1,5 @@
-import type { Kysely, Migration } from 'kysely'
-import type { DialectOps } from '../dialect.js'
+import { type Kysely, type Migration } from 'kysely'
+import { type DialectOps } from '../dialect.js'
 
 /**
  * The prediction log's unique key leads with request_id: (request_id, deployment, variant). It
@@ -13,7 +13,12 @@ export function predictionsRequestKeyMigration(_ops: DialectOps): Migration {
     async up(db: Kysely<any>) {
       await db.schema.dropIndex('predictions_request').execute()
       await db.schema.dropIndex('predictions_key').execute()
-      await db.schema.createIndex('predictions_key').unique().on('predictions').columns(['request_id', 'deployment', 'variant']).execute()
+      await db.schema
+        .createIndex('predictions_key')
+        .unique()
+        .on('predictions')
+        .columns(['request_id', 'deployment', 'variant'])
+        .execute()
     },
   }
 }

@@ -1,5 +1,5 @@
-import type { Kysely, Migration } from 'kysely'
-import type { DialectOps } from '../dialect.js'
+import { type Kysely, type Migration } from 'kysely'
+import { type DialectOps } from '../dialect.js'
 
 /**
  * Authentication and permissions, as MLflow's basic-auth app stores them (users; roles holding
@@ -55,7 +55,12 @@ export function authMigration(ops: DialectOps): Migration {
         .addColumn('user_id', 'integer', (c) => c.notNull())
         .addColumn('role_id', 'integer', (c) => c.notNull())
         .execute()
-      await db.schema.createIndex('auth_user_roles_key').unique().on('auth_user_roles').columns(['user_id', 'role_id']).execute()
+      await db.schema
+        .createIndex('auth_user_roles_key')
+        .unique()
+        .on('auth_user_roles')
+        .columns(['user_id', 'role_id'])
+        .execute()
       await db.schema.createIndex('auth_user_roles_role').on('auth_user_roles').columns(['role_id']).execute()
 
       await db.schema

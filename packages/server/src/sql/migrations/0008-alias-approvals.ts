@@ -1,5 +1,5 @@
-import type { Kysely, Migration } from 'kysely'
-import type { DialectOps } from '../dialect.js'
+import { type Kysely, type Migration } from 'kysely'
+import { type DialectOps } from '../dialect.js'
 
 /**
  * Protected aliases and the requests to move them: a model's owner marks an alias (`champion`)
@@ -21,7 +21,9 @@ export function aliasApprovalsMigration(ops: DialectOps): Migration {
         .execute()
       await db.schema
         .createTable('alias_change_requests')
-        .addColumn('request_id', ops.serialType, (c) => (ops.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+        .addColumn('request_id', ops.serialType, (c) =>
+          ops.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+        )
         .addColumn('name', 'varchar(256)', (c) => c.notNull())
         .addColumn('alias', 'varchar(255)', (c) => c.notNull())
         // the version the alias should point at; null: remove the alias
@@ -35,7 +37,11 @@ export function aliasApprovalsMigration(ops: DialectOps): Migration {
         .addColumn('decided_time', 'bigint')
         .addColumn('decision_comment', 'text')
         .execute()
-      await db.schema.createIndex('alias_change_requests_model').on('alias_change_requests').columns(['name', 'status', 'request_id']).execute()
+      await db.schema
+        .createIndex('alias_change_requests_model')
+        .on('alias_change_requests')
+        .columns(['name', 'status', 'request_id'])
+        .execute()
       await db.schema.alterTable('registry_events').addColumn('request_id', 'integer').execute()
     },
   }

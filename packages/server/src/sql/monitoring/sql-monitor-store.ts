@@ -3,11 +3,24 @@
  * (monitor, window number): a second writer of the same window fails on the key and stores
  * nothing. Results and settings are JSON text.
  */
-import { KeelError, type AlertActionResult, type AlertDelivery, type Monitor, type MonitorAlert, type MonitorWindow } from '@keel/contracts'
-import type { ColumnType, Insertable, Kysely, Selectable } from 'kysely'
-import type { AlertQuery, MonitorStore, Paged, StoredWindow, WindowQuery } from '../../monitoring/live/monitor-store.js'
-import type { Database } from '../database.js'
-import type { DialectOps } from '../dialect.js'
+import {
+  KeelError,
+  type AlertActionResult,
+  type AlertDelivery,
+  type Monitor,
+  type MonitorAlert,
+  type MonitorWindow,
+} from '@keel/contracts'
+import { type ColumnType, type Insertable, type Kysely, type Selectable } from 'kysely'
+import {
+  type AlertQuery,
+  type MonitorStore,
+  type Paged,
+  type StoredWindow,
+  type WindowQuery,
+} from '../../monitoring/live/monitor-store.js'
+import { type Database } from '../database.js'
+import { type DialectOps } from '../dialect.js'
 import { isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 
 type Int64 = ColumnType<number, number | bigint, number | bigint>
@@ -46,7 +59,11 @@ interface MonitorAlertsTable {
   alert: string
 }
 
-type MonitorTables = { monitors: MonitorsTable; monitor_windows: MonitorWindowsTable; monitor_alerts: MonitorAlertsTable }
+type MonitorTables = {
+  monitors: MonitorsTable
+  monitor_windows: MonitorWindowsTable
+  monitor_alerts: MonitorAlertsTable
+}
 type MonitorDb = Kysely<MonitorTables>
 
 const tables = (db: Kysely<Database>): MonitorDb => db.withTables<MonitorTables>() as unknown as MonitorDb
@@ -80,7 +97,17 @@ function windowFromRow(row: WindowRow): StoredWindow {
   }
 }
 
-const WINDOW_COLUMNS = ['monitor_id', 'window_id', 'start_ms', 'end_ms', 'after_ts', 'after_seq', 'end_ts', 'end_seq', 'result'] as const
+const WINDOW_COLUMNS = [
+  'monitor_id',
+  'window_id',
+  'start_ms',
+  'end_ms',
+  'after_ts',
+  'after_seq',
+  'end_ts',
+  'end_seq',
+  'result',
+] as const
 
 function alertRow(a: MonitorAlert): Insertable<MonitorAlertsTable> {
   return {
@@ -112,10 +139,19 @@ export class SqlMonitorStore implements MonitorStore {
     try {
       await this.db
         .insertInto('monitors')
-        .values({ monitor_id: m.monitorId, deployment: m.deployment, name: m.name, settings: settingsOf(m), last_window_id: null, last_window_end_ms: null, last_error: null })
+        .values({
+          monitor_id: m.monitorId,
+          deployment: m.deployment,
+          name: m.name,
+          settings: settingsOf(m),
+          last_window_id: null,
+          last_window_end_ms: null,
+          last_error: null,
+        })
         .execute()
     } catch (error) {
-      if (isUniqueViolation(error)) throw KeelError.alreadyExists(`Deployment '${m.deployment}' already has a monitor named '${m.name}'`)
+      if (isUniqueViolation(error))
+        throw KeelError.alreadyExists(`Deployment '${m.deployment}' already has a monitor named '${m.name}'`)
       throw error
     }
   }
@@ -133,7 +169,11 @@ export class SqlMonitorStore implements MonitorStore {
   }
 
   async updateMonitor(m: Monitor): Promise<void> {
-    await this.db.updateTable('monitors').set({ settings: settingsOf(m) }).where('monitor_id', '=', m.monitorId).execute()
+    await this.db
+      .updateTable('monitors')
+      .set({ settings: settingsOf(m) })
+      .where('monitor_id', '=', m.monitorId)
+      .execute()
   }
 
   async deleteMonitor(monitorId: string): Promise<boolean> {
@@ -146,11 +186,21 @@ export class SqlMonitorStore implements MonitorStore {
   }
 
   async setLastError(monitorId: string, error: string | undefined): Promise<void> {
-    await this.db.updateTable('monitors').set({ last_error: error ?? null }).where('monitor_id', '=', monitorId).execute()
+    await this.db
+      .updateTable('monitors')
+      .set({ last_error: error ?? null })
+      .where('monitor_id', '=', monitorId)
+      .execute()
   }
 
   async lastWindow(monitorId: string): Promise<StoredWindow | undefined> {
-    const row = await this.db.selectFrom('monitor_windows').select(WINDOW_COLUMNS).where('monitor_id', '=', monitorId).orderBy('window_id', 'desc').limit(1).executeTakeFirst()
+    const row = await this.db
+      .selectFrom('monitor_windows')
+      .select(WINDOW_COLUMNS)
+      .where('monitor_id', '=', monitorId)
+      .orderBy('window_id', 'desc')
+      .limit(1)
+      .executeTakeFirst()
     return row && windowFromRow(row)
   }
 
@@ -158,7 +208,11 @@ export class SqlMonitorStore implements MonitorStore {
     const { after, end, profile, ...result } = w
     try {
       return await this.write(async (tx) => {
-        const monitor = await tx.selectFrom('monitors').select(['last_window_id']).where('monitor_id', '=', w.monitorId).executeTakeFirst()
+        const monitor = await tx
+          .selectFrom('monitors')
+          .select(['last_window_id'])
+          .where('monitor_id', '=', w.monitorId)
+          .executeTakeFirst()
         if (!monitor) throw KeelError.notFound(`Monitor '${w.monitorId}' does not exist`)
         const last = monitor.last_window_id === null ? 0 : Number(monitor.last_window_id)
         if (w.windowId !== last + 1) return false
@@ -178,7 +232,11 @@ export class SqlMonitorStore implements MonitorStore {
           })
           .execute()
         if (alerts.length > 0) await tx.insertInto('monitor_alerts').values(alerts.map(alertRow)).execute()
-        await tx.updateTable('monitors').set({ last_window_id: w.windowId, last_window_end_ms: w.endMs }).where('monitor_id', '=', w.monitorId).execute()
+        await tx
+          .updateTable('monitors')
+          .set({ last_window_id: w.windowId, last_window_end_ms: w.endMs })
+          .where('monitor_id', '=', w.monitorId)
+          .execute()
         return true
       })
     } catch (error) {
@@ -195,7 +253,10 @@ export class SqlMonitorStore implements MonitorStore {
     if (q.startTime !== undefined) query = query.where('start_ms', '>=', q.startTime)
     if (q.endTime !== undefined) query = query.where('start_ms', '<', q.endTime)
     if (q.afterWindowId !== undefined) query = query.where('window_id', '>', q.afterWindowId)
-    const rows = await query.orderBy('window_id').limit(q.limit + 1).execute()
+    const rows = await query
+      .orderBy('window_id')
+      .limit(q.limit + 1)
+      .execute()
     return { items: rows.slice(0, q.limit).map(windowFromRow), hasMore: rows.length > q.limit }
   }
 
@@ -220,13 +281,25 @@ export class SqlMonitorStore implements MonitorStore {
     return row !== undefined
   }
 
-  async recordDelivery(alertId: string, webhook: AlertDelivery | undefined, action: AlertActionResult | undefined): Promise<void> {
+  async recordDelivery(
+    alertId: string,
+    webhook: AlertDelivery | undefined,
+    action: AlertActionResult | undefined,
+  ): Promise<void> {
     await this.write(async (tx) => {
-      const row = await tx.selectFrom('monitor_alerts').select('alert').where('alert_id', '=', alertId).executeTakeFirst()
+      const row = await tx
+        .selectFrom('monitor_alerts')
+        .select('alert')
+        .where('alert_id', '=', alertId)
+        .executeTakeFirst()
       if (!row) return
       const alert = JSON.parse(row.alert) as MonitorAlert
       const updated: MonitorAlert = { ...alert, ...(webhook && { webhook }), ...(action && { action }) }
-      await tx.updateTable('monitor_alerts').set({ alert: JSON.stringify(updated) }).where('alert_id', '=', alertId).execute()
+      await tx
+        .updateTable('monitor_alerts')
+        .set({ alert: JSON.stringify(updated) })
+        .where('alert_id', '=', alertId)
+        .execute()
     })
   }
 
@@ -237,10 +310,20 @@ export class SqlMonitorStore implements MonitorStore {
     const before = q.before
     if (before) {
       query = query.where((eb) =>
-        eb.or([eb('fired_ms', '<', before.firedMs), eb.and([eb('fired_ms', '=', before.firedMs), eb('alert_id', '<', before.alertId)])]),
+        eb.or([
+          eb('fired_ms', '<', before.firedMs),
+          eb.and([eb('fired_ms', '=', before.firedMs), eb('alert_id', '<', before.alertId)]),
+        ]),
       )
     }
-    const rows = await query.orderBy('fired_ms', 'desc').orderBy('alert_id', 'desc').limit(q.limit + 1).execute()
-    return { items: rows.slice(0, q.limit).map((r) => JSON.parse(r.alert) as MonitorAlert), hasMore: rows.length > q.limit }
+    const rows = await query
+      .orderBy('fired_ms', 'desc')
+      .orderBy('alert_id', 'desc')
+      .limit(q.limit + 1)
+      .execute()
+    return {
+      items: rows.slice(0, q.limit).map((r) => JSON.parse(r.alert) as MonitorAlert),
+      hasMore: rows.length > q.limit,
+    }
   }
 }

@@ -3,18 +3,18 @@
  * logged is skipped by the unique key), and the deployment summary that counts only the records
  * that were new, so the summary never needs to scan the log.
  */
-import type { PredictionDeploymentSummary, PredictionRecord } from '@keel/contracts'
+import { type PredictionDeploymentSummary, type PredictionRecord } from '@keel/contracts'
 import { CompiledQuery, sql, type Kysely } from 'kysely'
-import type {
-  DroppedCount,
-  PredictionLogStore,
-  PredictionPage,
-  PredictionQuery,
-  StoredLabel,
-  StoredPrediction,
+import {
+  type DroppedCount,
+  type PredictionLogStore,
+  type PredictionPage,
+  type PredictionQuery,
+  type StoredLabel,
+  type StoredPrediction,
 } from '../../predictions/prediction-log-store.js'
-import type { Database } from '../database.js'
-import type { DialectOps } from '../dialect.js'
+import { type Database } from '../database.js'
+import { type DialectOps } from '../dialect.js'
 import { withWriteTransaction } from '../sql-util.js'
 import {
   INSERT_COLUMNS,
@@ -81,14 +81,17 @@ export class SqlPredictionLogStore implements PredictionLogStore {
     if (statement) return statement
     // Each value is its index among the flat values, so the compiled parameters say which binds where.
     const width = INSERT_COLUMNS.length
-    const values = Array.from({ length: rows }, (_, i) => Object.fromEntries(INSERT_COLUMNS.map((c, j) => [c, i * width + j])))
+    const values = Array.from({ length: rows }, (_, i) =>
+      Object.fromEntries(INSERT_COLUMNS.map((c, j) => [c, i * width + j])),
+    )
     const compiled = tx
       .insertInto('predictions')
       .values(values as never)
       .onConflict((oc) => oc.columns(['request_id', 'deployment', 'variant']).doNothing())
       .compile()
     const bindings = compiled.parameters.map(Number)
-    if (bindings.length !== rows * width) throw new Error(`INSERT of ${rows} rows compiled to ${bindings.length} parameters`)
+    if (bindings.length !== rows * width)
+      throw new Error(`INSERT of ${rows} rows compiled to ${bindings.length} parameters`)
     statement = { sql: compiled.sql, bindings: bindings.every((b, i) => b === i) ? undefined : bindings }
     this.inserts.set(rows, statement)
     return statement
@@ -113,7 +116,17 @@ export class SqlPredictionLogStore implements PredictionLogStore {
   async logBatch(records: readonly PredictionRecord[], dropped?: DroppedCount): Promise<number> {
     return this.write(async (tx) => {
       // Rows added by this transaction have seq above the largest before it (the write lock is held).
-      const before = records.length === 0 ? 0 : Number((await tx.selectFrom('predictions').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst())?.seq ?? 0)
+      const before =
+        records.length === 0
+          ? 0
+          : Number(
+              (
+                await tx
+                  .selectFrom('predictions')
+                  .select((eb) => eb.fn.max('seq').as('seq'))
+                  .executeTakeFirst()
+              )?.seq ?? 0,
+            )
       const inserted = await this.insert(tx, records)
       // Every record new (the common case): the summary comes from the records themselves; else
       // (a retry, duplicates) from the rows this transaction added.
@@ -126,11 +139,20 @@ export class SqlPredictionLogStore implements PredictionLogStore {
                 .select(['deployment', 'variant', 'model_version', 'timestamp_ms'])
                 .where('seq', '>', before)
                 .execute()
-            ).map((r) => ({ deployment: r.deployment, variant: r.variant, modelVersion: r.model_version, timestampMs: Number(r.timestamp_ms) }))
+            ).map((r) => ({
+              deployment: r.deployment,
+              variant: r.variant,
+              modelVersion: r.model_version,
+              timestampMs: Number(r.timestamp_ms),
+            }))
       const deltas = new Map<string, Delta>()
       const delta = (deployment: string): Delta => {
         let d = deltas.get(deployment)
-        if (!d) deltas.set(deployment, (d = { records: 0, dropped: 0, first: null, last: null, variants: new Set(), versions: new Set() }))
+        if (!d)
+          deltas.set(
+            deployment,
+            (d = { records: 0, dropped: 0, first: null, last: null, variants: new Set(), versions: new Set() }),
+          )
         return d
       }
       for (const row of added) {
@@ -144,7 +166,8 @@ export class SqlPredictionLogStore implements PredictionLogStore {
       }
       // A batch whose records were all logged already is a retry of one that committed: its
       // dropped count was counted then.
-      if (dropped && dropped.count > 0 && !(records.length > 0 && inserted === 0)) delta(dropped.deployment).dropped += dropped.count
+      if (dropped && dropped.count > 0 && !(records.length > 0 && inserted === 0))
+        delta(dropped.deployment).dropped += dropped.count
       for (const [deployment, d] of deltas) await this.addToSummary(tx, deployment, d)
       return inserted
     })
@@ -154,10 +177,18 @@ export class SqlPredictionLogStore implements PredictionLogStore {
     const current = (column: string) => sql.ref(`prediction_deployments.${column}`)
     const given = (column: string) => sql.ref(`excluded.${column}`)
     const extreme = (column: string, op: '<' | '>') =>
-      sql<number | null>`CASE WHEN ${given(column)} IS NOT NULL AND (${current(column)} IS NULL OR ${given(column)} ${sql.raw(op)} ${current(column)}) THEN ${given(column)} ELSE ${current(column)} END`
+      sql<
+        number | null
+      >`CASE WHEN ${given(column)} IS NOT NULL AND (${current(column)} IS NULL OR ${given(column)} ${sql.raw(op)} ${current(column)}) THEN ${given(column)} ELSE ${current(column)} END`
     await tx
       .insertInto('prediction_deployments')
-      .values({ deployment, records: d.records, dropped: d.dropped, first_timestamp_ms: d.first, last_timestamp_ms: d.last })
+      .values({
+        deployment,
+        records: d.records,
+        dropped: d.dropped,
+        first_timestamp_ms: d.first,
+        last_timestamp_ms: d.last,
+      })
       .onConflict((oc) =>
         oc.column('deployment').doUpdateSet({
           records: sql<number>`${current('records')} + ${given('records')}`,
@@ -229,14 +260,20 @@ export class SqlPredictionLogStore implements PredictionLogStore {
     // The later entry of a request id given twice wins (PostgreSQL refuses to update a row twice
     // in one statement, so duplicates go before the statement does).
     const byId = new Map(labels.map((l) => [l.requestId, l]))
-    const rows = [...byId.values()].map((l) => ({ request_id: l.requestId, label: JSON.stringify(l.label), timestamp_ms: l.timestampMs }))
+    const rows = [...byId.values()].map((l) => ({
+      request_id: l.requestId,
+      label: JSON.stringify(l.label),
+      timestamp_ms: l.timestampMs,
+    }))
     await this.write(async (tx) => {
       for (let i = 0; i < rows.length; i += LABELS_PER_INSERT) {
         await tx
           .insertInto('prediction_labels')
           .values(rows.slice(i, i + LABELS_PER_INSERT))
           .onConflict((oc) =>
-            oc.column('request_id').doUpdateSet({ label: sql.ref('excluded.label'), timestamp_ms: sql.ref('excluded.timestamp_ms') }),
+            oc
+              .column('request_id')
+              .doUpdateSet({ label: sql.ref('excluded.label'), timestamp_ms: sql.ref('excluded.timestamp_ms') }),
           )
           .execute()
       }
@@ -251,7 +288,11 @@ export class SqlPredictionLogStore implements PredictionLogStore {
     const byName = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true })
     return summaries.map((s) => {
       const own = values.filter((v) => v.deployment === s.deployment)
-      const of = (kind: string) => own.filter((v) => v.kind === kind).map((v) => v.value).sort(byName)
+      const of = (kind: string) =>
+        own
+          .filter((v) => v.kind === kind)
+          .map((v) => v.value)
+          .sort(byName)
       return {
         deployment: s.deployment,
         records: Number(s.records),

@@ -1,8 +1,19 @@
 /** Loads registry rows into entities: versions with their tags and aliases, models with theirs. */
-import type { ModelVersionStage, ModelVersionStatus, RegisteredModel, RegistryEvent, Tag } from '@keel/contracts'
-import type { Kysely, Selectable } from 'kysely'
-import type { StoredModelVersion } from '../../registry/registry-store.js'
-import type { Database, ModelVersionsTable, RegisteredModelsTable, RegistryEventsTable } from '../database.js'
+import {
+  type ModelVersionStage,
+  type ModelVersionStatus,
+  type RegisteredModel,
+  type RegistryEvent,
+  type Tag,
+} from '@keel/contracts'
+import { type Kysely, type Selectable } from 'kysely'
+import { type StoredModelVersion } from '../../registry/registry-store.js'
+import {
+  type Database,
+  type ModelVersionsTable,
+  type RegisteredModelsTable,
+  type RegistryEventsTable,
+} from '../database.js'
 import { chunk } from '../sql-util.js'
 
 /** The stage of a deleted version: hidden everywhere, its number never reused (as in MLflow). */
@@ -11,11 +22,16 @@ export const DELETED_STAGE = 'Deleted_Internal'
 const key = (name: string, version: number | string) => `${name}\u0000${version}`
 
 function groupTags(rows: readonly { key: string; value: string }[]): Tag[] {
-  return rows.map(({ key: k, value }) => ({ key: k, value })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  return rows
+    .map(({ key: k, value }) => ({ key: k, value }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
 }
 
 /** Versions with their tags and aliases, in the order of `rows`. */
-export async function loadVersions(db: Kysely<Database>, rows: readonly Selectable<ModelVersionsTable>[]): Promise<StoredModelVersion[]> {
+export async function loadVersions(
+  db: Kysely<Database>,
+  rows: readonly Selectable<ModelVersionsTable>[],
+): Promise<StoredModelVersion[]> {
   if (rows.length === 0) return []
   const names = [...new Set(rows.map((r) => r.name))]
   const tags = new Map<string, { key: string; value: string }[]>()
@@ -26,13 +42,20 @@ export async function loadVersions(db: Kysely<Database>, rows: readonly Selectab
       const k = key(t.name, t.version)
       tags.set(k, [...(tags.get(k) ?? []), t])
     }
-    const aliasRows = await db.selectFrom('registered_model_aliases').selectAll().where('name', 'in', part).orderBy('alias').execute()
+    const aliasRows = await db
+      .selectFrom('registered_model_aliases')
+      .selectAll()
+      .where('name', 'in', part)
+      .orderBy('alias')
+      .execute()
     for (const a of aliasRows) {
       const k = key(a.name, a.version)
       aliases.set(k, [...(aliases.get(k) ?? []), a.alias])
     }
   }
-  return rows.map((r) => versionFromRow(r, groupTags(tags.get(key(r.name, r.version)) ?? []), aliases.get(key(r.name, r.version)) ?? []))
+  return rows.map((r) =>
+    versionFromRow(r, groupTags(tags.get(key(r.name, r.version)) ?? []), aliases.get(key(r.name, r.version)) ?? []),
+  )
 }
 
 function versionFromRow(r: Selectable<ModelVersionsTable>, tags: Tag[], aliases: string[]): StoredModelVersion {
@@ -79,7 +102,10 @@ export function newestPerStage(db: Kysely<Database>, names: readonly string[]) {
 }
 
 /** Models with their tags, aliases and newest version per stage, in the order of `rows`. */
-export async function loadModels(db: Kysely<Database>, rows: readonly Selectable<RegisteredModelsTable>[]): Promise<RegisteredModel[]> {
+export async function loadModels(
+  db: Kysely<Database>,
+  rows: readonly Selectable<RegisteredModelsTable>[],
+): Promise<RegisteredModel[]> {
   if (rows.length === 0) return []
   const out: RegisteredModel[] = []
   for (const part of chunk(rows, 1)) {
@@ -97,7 +123,9 @@ export async function loadModels(db: Kysely<Database>, rows: readonly Selectable
         lastUpdatedTimestamp: Number(r.last_updated_time),
         latestVersions: latest.filter((v) => v.name === r.name).map(({ storageLocation: _, ...v }) => v),
         tags: groupTags(tagRows.filter((t) => t.name === r.name)),
-        aliases: aliasRows.filter((a) => a.name === r.name).map((a) => ({ alias: a.alias, version: String(a.version) })),
+        aliases: aliasRows
+          .filter((a) => a.name === r.name)
+          .map((a) => ({ alias: a.alias, version: String(a.version) })),
       }
       if (r.description !== null) model.description = r.description
       if (r.user_id !== null) model.userId = r.user_id

@@ -7,8 +7,8 @@
  * must not hide models that were never prompts, and `= 'false'` matches those too.
  */
 import { sql, type RawBuilder } from 'kysely'
-import type { Comparison, FilterExpr, OrderByClause } from '../../search/index.js'
-import type { DialectOps } from '../dialect.js'
+import { type Comparison, type FilterExpr, type OrderByClause } from '../../search/index.js'
+import { type DialectOps } from '../dialect.js'
 import { compare, compileFilter, type Condition } from '../tracking/filter-sql.js'
 
 const IS_PROMPT_TAG = 'mlflow.prompt.is_prompt'
@@ -57,7 +57,8 @@ export function modelFilter(filter: FilterExpr, ops: DialectOps): Condition {
 
 export function versionFilter(filter: FilterExpr, ops: DialectOps): Condition {
   return compileFilter(filter, (c) => {
-    if (c.entity === 'tag') return tagCondition('model_version_tags', sql`t.name = mv.name AND t.version = mv.version`, c, ops)
+    if (c.entity === 'tag')
+      return tagCondition('model_version_tags', sql`t.name = mv.name AND t.version = mv.version`, c, ops)
     const value = c.key === 'version_number' ? Number(c.value) : c.value
     return compare(column(VERSION_COLUMNS, c.key), { ...c, value } as Comparison, ops)
   })

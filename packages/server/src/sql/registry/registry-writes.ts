@@ -4,8 +4,8 @@
  * row, and MLflow's not-found errors.
  */
 import { KeelError, type RegistryEventKind } from '@keel/contracts'
-import type { Audit } from '../../registry/registry-store.js'
-import type { Tx } from '../sql-util.js'
+import { type Audit } from '../../registry/registry-store.js'
+import { type Tx } from '../sql-util.js'
 import { DELETED_STAGE } from './registry-rows.js'
 
 export interface EventInput {
@@ -44,8 +44,18 @@ const MODEL_VERSIONS_TAG = 'mlflow.modelVersions'
  * inside the version's write transaction: a read-modify-write outside it lost registrations when
  * several processes (--workers) registered the same logged model at once.
  */
-export async function recordRegistration(tx: Tx, modelId: string, name: string, version: number, time: number): Promise<void> {
-  const model = await tx.selectFrom('logged_models').select('model_id').where('model_id', '=', modelId).executeTakeFirst()
+export async function recordRegistration(
+  tx: Tx,
+  modelId: string,
+  name: string,
+  version: number,
+  time: number,
+): Promise<void> {
+  const model = await tx
+    .selectFrom('logged_models')
+    .select('model_id')
+    .where('model_id', '=', modelId)
+    .executeTakeFirst()
   if (!model) return
   const current = await tx
     .selectFrom('logged_model_tags')
@@ -60,14 +70,19 @@ export async function recordRegistration(tx: Tx, modelId: string, name: string, 
   } catch {
     // a client wrote something else there; start the list afresh
   }
-  if (!list.some((r) => r.name === name && String(r.version) === String(version))) list.push({ name, version: String(version) })
+  if (!list.some((r) => r.name === name && String(r.version) === String(version)))
+    list.push({ name, version: String(version) })
   const value = JSON.stringify(list)
   await tx
     .insertInto('logged_model_tags')
     .values({ model_id: modelId, key: MODEL_VERSIONS_TAG, value })
     .onConflict((oc) => oc.columns(['model_id', 'key']).doUpdateSet({ value }))
     .execute()
-  await tx.updateTable('logged_models').set({ last_updated_timestamp_ms: time }).where('model_id', '=', modelId).execute()
+  await tx
+    .updateTable('logged_models')
+    .set({ last_updated_timestamp_ms: time })
+    .where('model_id', '=', modelId)
+    .execute()
 }
 
 export const notFoundModel = (name: string) => KeelError.notFound(`Registered Model with name=${name} not found`)
@@ -76,7 +91,11 @@ export const notFoundVersion = (name: string, version: string) =>
 
 /** The row of a version that exists (not deleted). */
 export function liveVersion(db: Tx, name: string, version: number) {
-  return db.selectFrom('model_versions').where('name', '=', name).where('version', '=', version).where('current_stage', '!=', DELETED_STAGE)
+  return db
+    .selectFrom('model_versions')
+    .where('name', '=', name)
+    .where('version', '=', version)
+    .where('current_stage', '!=', DELETED_STAGE)
 }
 
 /** A version number as stored; a non-numeric one names no version. */
@@ -87,15 +106,30 @@ export function versionNumber(name: string, version: string): number {
 }
 
 /** Points an alias at a live version (moving it), with its event; the caller's transaction. */
-export async function pointAlias(tx: Tx, name: string, alias: string, version: string, audit: Audit, requestId?: number): Promise<void> {
+export async function pointAlias(
+  tx: Tx,
+  name: string,
+  alias: string,
+  version: string,
+  audit: Audit,
+  requestId?: number,
+): Promise<void> {
   const n = versionNumber(name, version)
   const target = await liveVersion(tx, name, n).select('version').executeTakeFirst()
   if (!target) {
-    if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst())) throw notFoundModel(name)
+    if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst()))
+      throw notFoundModel(name)
     // MLflow's answer (sqlalchemy_store.set_registered_model_alias looks the version up first).
-    throw KeelError.notFound(`Model Version (name=${name}, version=${version}) not found: an alias must point at an existing version`)
+    throw KeelError.notFound(
+      `Model Version (name=${name}, version=${version}) not found: an alias must point at an existing version`,
+    )
   }
-  const previous = await tx.selectFrom('registered_model_aliases').select('version').where('name', '=', name).where('alias', '=', alias).executeTakeFirst()
+  const previous = await tx
+    .selectFrom('registered_model_aliases')
+    .select('version')
+    .where('name', '=', name)
+    .where('alias', '=', alias)
+    .executeTakeFirst()
   await tx
     .insertInto('registered_model_aliases')
     .values({ name, alias, version: n })
@@ -114,10 +148,25 @@ export async function pointAlias(tx: Tx, name: string, alias: string, version: s
 }
 
 /** Removes an alias with its event; false when there was none. The caller's transaction. */
-export async function removeAlias(tx: Tx, name: string, alias: string, audit: Audit, requestId?: number): Promise<boolean> {
-  const model = await tx.updateTable('registered_models').set({ last_updated_time: audit.time }).where('name', '=', name).executeTakeFirst()
+export async function removeAlias(
+  tx: Tx,
+  name: string,
+  alias: string,
+  audit: Audit,
+  requestId?: number,
+): Promise<boolean> {
+  const model = await tx
+    .updateTable('registered_models')
+    .set({ last_updated_time: audit.time })
+    .where('name', '=', name)
+    .executeTakeFirst()
   if (model.numUpdatedRows === 0n) throw notFoundModel(name)
-  const previous = await tx.selectFrom('registered_model_aliases').select('version').where('name', '=', name).where('alias', '=', alias).executeTakeFirst()
+  const previous = await tx
+    .selectFrom('registered_model_aliases')
+    .select('version')
+    .where('name', '=', name)
+    .where('alias', '=', alias)
+    .executeTakeFirst()
   if (!previous) return false
   await tx.deleteFrom('registered_model_aliases').where('name', '=', name).where('alias', '=', alias).execute()
   await record(tx, audit, {

@@ -3,12 +3,12 @@
  * event are one transaction; approving moves the alias in that same transaction.
  */
 import { KeelError, type AliasChangeRequest, type AliasProtection, type AliasRequestStatus } from '@keel/contracts'
-import type { Kysely, Selectable } from 'kysely'
-import type { AliasApprovalStore, AliasRequestQuery } from '../../registry/alias-approval-store.js'
-import type { Audit } from '../../registry/registry-store.js'
-import type { PageResult } from '../../tracking/tracking-store.js'
-import type { AliasChangeRequestsTable, AliasProtectionsTable, Database } from '../database.js'
-import type { DialectOps } from '../dialect.js'
+import { type Kysely, type Selectable } from 'kysely'
+import { type AliasApprovalStore, type AliasRequestQuery } from '../../registry/alias-approval-store.js'
+import { type Audit } from '../../registry/registry-store.js'
+import { type PageResult } from '../../tracking/tracking-store.js'
+import { type AliasChangeRequestsTable, type AliasProtectionsTable, type Database } from '../database.js'
+import { type DialectOps } from '../dialect.js'
 import { withWriteTransaction } from '../sql-util.js'
 import { liveVersion, notFoundModel, pointAlias, record, removeAlias, versionNumber } from './registry-writes.js'
 
@@ -36,7 +36,10 @@ function requestOf(r: Selectable<AliasChangeRequestsTable>): AliasChangeRequest 
   }
 }
 
-const EVENT: Record<Exclude<AliasRequestStatus, 'pending'>, 'alias_change_approved' | 'alias_change_rejected' | 'alias_change_cancelled'> = {
+const EVENT: Record<
+  Exclude<AliasRequestStatus, 'pending'>,
+  'alias_change_approved' | 'alias_change_rejected' | 'alias_change_cancelled'
+> = {
   approved: 'alias_change_approved',
   rejected: 'alias_change_rejected',
   cancelled: 'alias_change_cancelled',
@@ -54,21 +57,43 @@ export class SqlAliasApprovalStore implements AliasApprovalStore {
 
   async setProtection(name: string, alias: string, requireApproval: boolean, audit: Audit): Promise<AliasProtection> {
     await this.write(async (tx) => {
-      if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst())) throw notFoundModel(name)
-      const values = { name, alias, require_approval: requireApproval ? 1 : 0, protected_by: audit.actor, protected_time: audit.time }
+      if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst()))
+        throw notFoundModel(name)
+      const values = {
+        name,
+        alias,
+        require_approval: requireApproval ? 1 : 0,
+        protected_by: audit.actor,
+        protected_time: audit.time,
+      }
       await tx
         .insertInto('registered_model_alias_protections')
         .values(values)
-        .onConflict((oc) => oc.columns(['name', 'alias']).doUpdateSet({ require_approval: values.require_approval, protected_by: audit.actor, protected_time: audit.time }))
+        .onConflict((oc) =>
+          oc.columns(['name', 'alias']).doUpdateSet({
+            require_approval: values.require_approval,
+            protected_by: audit.actor,
+            protected_time: audit.time,
+          }),
+        )
         .execute()
-      await record(tx, audit, { kind: 'alias_protected', name, alias, to: requireApproval ? 'approval required' : 'MANAGE required' })
+      await record(tx, audit, {
+        kind: 'alias_protected',
+        name,
+        alias,
+        to: requireApproval ? 'approval required' : 'MANAGE required',
+      })
     })
     return (await this.getProtection(name, alias))!
   }
 
   async deleteProtection(name: string, alias: string, audit: Audit): Promise<boolean> {
     return this.write(async (tx) => {
-      const deleted = await tx.deleteFrom('registered_model_alias_protections').where('name', '=', name).where('alias', '=', alias).executeTakeFirst()
+      const deleted = await tx
+        .deleteFrom('registered_model_alias_protections')
+        .where('name', '=', name)
+        .where('alias', '=', alias)
+        .executeTakeFirst()
       if (deleted.numDeletedRows === 0n) return false
       await record(tx, audit, { kind: 'alias_unprotected', name, alias })
       return true
@@ -76,20 +101,40 @@ export class SqlAliasApprovalStore implements AliasApprovalStore {
   }
 
   async getProtection(name: string, alias: string): Promise<AliasProtection | undefined> {
-    const row = await this.db.selectFrom('registered_model_alias_protections').selectAll().where('name', '=', name).where('alias', '=', alias).executeTakeFirst()
+    const row = await this.db
+      .selectFrom('registered_model_alias_protections')
+      .selectAll()
+      .where('name', '=', name)
+      .where('alias', '=', alias)
+      .executeTakeFirst()
     return row && protectionOf(row)
   }
 
   async listProtections(name: string): Promise<AliasProtection[]> {
-    return (await this.db.selectFrom('registered_model_alias_protections').selectAll().where('name', '=', name).orderBy('alias').execute()).map(protectionOf)
+    return (
+      await this.db
+        .selectFrom('registered_model_alias_protections')
+        .selectAll()
+        .where('name', '=', name)
+        .orderBy('alias')
+        .execute()
+    ).map(protectionOf)
   }
 
-  async createRequest(name: string, alias: string, version: string | undefined, audit: Audit): Promise<AliasChangeRequest> {
+  async createRequest(
+    name: string,
+    alias: string,
+    version: string | undefined,
+    audit: Audit,
+  ): Promise<AliasChangeRequest> {
     const id = await this.write(async (tx) => {
-      if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst())) throw notFoundModel(name)
+      if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst()))
+        throw notFoundModel(name)
       const n = version === undefined ? null : versionNumber(name, version)
       if (n !== null && !(await liveVersion(tx, name, n).select('version').executeTakeFirst())) {
-        throw KeelError.notFound(`Model Version (name=${name}, version=${version}) not found: an alias must point at an existing version`)
+        throw KeelError.notFound(
+          `Model Version (name=${name}, version=${version}) not found: an alias must point at an existing version`,
+        )
       }
       const pending = await tx
         .selectFrom('alias_change_requests')
@@ -99,11 +144,21 @@ export class SqlAliasApprovalStore implements AliasApprovalStore {
         .where('status', '=', 'pending')
         .executeTakeFirst()
       if (pending) {
-        throw KeelError.invalid(`Request #${pending.request_id} to change alias '${alias}' of '${name}' is pending: approve, reject or withdraw it first.`)
+        throw KeelError.invalid(
+          `Request #${pending.request_id} to change alias '${alias}' of '${name}' is pending: approve, reject or withdraw it first.`,
+        )
       }
       await tx
         .insertInto('alias_change_requests')
-        .values({ name, alias, version: n, requested_by: audit.actor, requested_time: audit.time, comment: audit.comment ?? null, status: 'pending' })
+        .values({
+          name,
+          alias,
+          version: n,
+          requested_by: audit.actor,
+          requested_time: audit.time,
+          comment: audit.comment ?? null,
+          status: 'pending',
+        })
         .execute()
       const row = await tx
         .selectFrom('alias_change_requests')
@@ -113,7 +168,13 @@ export class SqlAliasApprovalStore implements AliasApprovalStore {
         .where('status', '=', 'pending')
         .executeTakeFirstOrThrow()
       const requestId = Number(row.request_id)
-      await record(tx, audit, { kind: 'alias_change_requested', name, alias, ...(n !== null && { version: n, to: String(n) }), requestId })
+      await record(tx, audit, {
+        kind: 'alias_change_requested',
+        name,
+        alias,
+        ...(n !== null && { version: n, to: String(n) }),
+        requestId,
+      })
       return requestId
     })
     return (await this.getRequest(String(id)))!
@@ -121,7 +182,11 @@ export class SqlAliasApprovalStore implements AliasApprovalStore {
 
   async getRequest(requestId: string): Promise<AliasChangeRequest | undefined> {
     if (!/^\d{1,15}$/.test(requestId)) return undefined
-    const row = await this.db.selectFrom('alias_change_requests').selectAll().where('request_id', '=', Number(requestId)).executeTakeFirst()
+    const row = await this.db
+      .selectFrom('alias_change_requests')
+      .selectAll()
+      .where('request_id', '=', Number(requestId))
+      .executeTakeFirst()
     return row && requestOf(row)
   }
 
@@ -134,20 +199,37 @@ export class SqlAliasApprovalStore implements AliasApprovalStore {
       q = q.where('name', 'in', [...query.readable.only])
     }
     if (query.readable && query.readable.except.length > 0) q = q.where('name', 'not in', [...query.readable.except])
-    const rows = await q.orderBy('request_id', 'desc').limit(query.limit + 1).offset(query.offset).execute()
+    const rows = await q
+      .orderBy('request_id', 'desc')
+      .limit(query.limit + 1)
+      .offset(query.offset)
+      .execute()
     return { items: rows.slice(0, query.limit).map(requestOf), hasMore: rows.length > query.limit }
   }
 
-  async decideRequest(requestId: string, decision: Exclude<AliasRequestStatus, 'pending'>, audit: Audit): Promise<AliasChangeRequest> {
+  async decideRequest(
+    requestId: string,
+    decision: Exclude<AliasRequestStatus, 'pending'>,
+    audit: Audit,
+  ): Promise<AliasChangeRequest> {
     if (!/^\d{1,15}$/.test(requestId)) throw KeelError.notFound(`No alias change request with id '${requestId}'`)
     const id = Number(requestId)
     await this.write(async (tx) => {
-      const row = await tx.selectFrom('alias_change_requests').selectAll().where('request_id', '=', id).executeTakeFirst()
+      const row = await tx
+        .selectFrom('alias_change_requests')
+        .selectAll()
+        .where('request_id', '=', id)
+        .executeTakeFirst()
       if (!row) throw KeelError.notFound(`No alias change request with id '${requestId}'`)
       if (row.status !== 'pending') throw KeelError.invalid(`Request #${requestId} is ${row.status} already`)
       const decided = await tx
         .updateTable('alias_change_requests')
-        .set({ status: decision, decided_by: audit.actor, decided_time: audit.time, decision_comment: audit.comment ?? null })
+        .set({
+          status: decision,
+          decided_by: audit.actor,
+          decided_time: audit.time,
+          decision_comment: audit.comment ?? null,
+        })
         .where('request_id', '=', id)
         .where('status', '=', 'pending')
         .executeTakeFirst()
@@ -160,7 +242,10 @@ export class SqlAliasApprovalStore implements AliasApprovalStore {
         requestId: id,
       })
       if (decision !== 'approved') return
-      const move: Audit = { ...audit, comment: `request #${requestId} by ${row.requested_by}${row.comment ? `: ${row.comment}` : ''}` }
+      const move: Audit = {
+        ...audit,
+        comment: `request #${requestId} by ${row.requested_by}${row.comment ? `: ${row.comment}` : ''}`,
+      }
       if (row.version === null) await removeAlias(tx, row.name, row.alias, move, id)
       else await pointAlias(tx, row.name, row.alias, String(row.version), move, id)
     })

@@ -11,18 +11,18 @@ import {
   type Tag,
 } from '@keel/contracts'
 import { sql, type Kysely, type Selectable } from 'kysely'
-import type {
-  Audit,
-  NewModelVersion,
-  NewRegisteredModel,
-  RegistryEventQuery,
-  RegistrySearchQuery,
-  RegistryStore,
-  StoredModelVersion,
+import {
+  type Audit,
+  type NewModelVersion,
+  type NewRegisteredModel,
+  type RegistryEventQuery,
+  type RegistrySearchQuery,
+  type RegistryStore,
+  type StoredModelVersion,
 } from '../../registry/registry-store.js'
-import type { PageResult } from '../../tracking/tracking-store.js'
-import type { Database } from '../database.js'
-import type { DialectOps } from '../dialect.js'
+import { type PageResult } from '../../tracking/tracking-store.js'
+import { type Database } from '../database.js'
+import { type DialectOps } from '../dialect.js'
 import { type Tx, isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 import { DELETED_STAGE, eventFromRow, loadModels, loadVersions, newestPerStage } from './registry-rows.js'
 import { modelFilter, modelOrder, versionFilter, versionOrder } from './registry-search-sql.js'
@@ -64,12 +64,16 @@ export class SqlRegistryStore implements RegistryStore {
           })
           .execute()
         if (input.tags.length > 0) {
-          await tx.insertInto('registered_model_tags').values(input.tags.map((t) => ({ name: input.name, ...t }))).execute()
+          await tx
+            .insertInto('registered_model_tags')
+            .values(input.tags.map((t) => ({ name: input.name, ...t })))
+            .execute()
         }
         await record(tx, audit, { kind: 'registered_model_created', name: input.name })
       })
     } catch (error) {
-      if (isUniqueViolation(error)) throw KeelError.alreadyExists(`Registered Model (name=${input.name}) already exists.`)
+      if (isUniqueViolation(error))
+        throw KeelError.alreadyExists(`Registered Model (name=${input.name}) already exists.`)
       throw error
     }
     return (await this.getModel(input.name))!
@@ -133,7 +137,11 @@ export class SqlRegistryStore implements RegistryStore {
 
   async deleteModel(name: string, audit: Audit): Promise<void> {
     await this.write(async (tx) => {
-      const protectedAliases = await tx.selectFrom('registered_model_alias_protections').select('alias').where('name', '=', name).execute()
+      const protectedAliases = await tx
+        .selectFrom('registered_model_alias_protections')
+        .select('alias')
+        .where('name', '=', name)
+        .execute()
       if (protectedAliases.length > 0) {
         throw KeelError.invalid(
           `Registered model '${name}' has protected aliases (${protectedAliases.map((p) => p.alias).join(', ')}): remove their protection before deleting the model.`,
@@ -142,7 +150,12 @@ export class SqlRegistryStore implements RegistryStore {
       const deleted = await tx.deleteFrom('registered_models').where('name', '=', name).executeTakeFirst()
       if (deleted.numDeletedRows === 0n) throw notFoundModel(name)
       await tx.deleteFrom('alias_change_requests').where('name', '=', name).where('status', '=', 'pending').execute()
-      for (const table of ['registered_model_tags', 'model_versions', 'model_version_tags', 'registered_model_aliases'] as const) {
+      for (const table of [
+        'registered_model_tags',
+        'model_versions',
+        'model_version_tags',
+        'registered_model_aliases',
+      ] as const) {
         await tx.deleteFrom(table).where('name', '=', name).execute()
       }
       await record(tx, audit, { kind: 'registered_model_deleted', name })
@@ -151,7 +164,9 @@ export class SqlRegistryStore implements RegistryStore {
 
   async searchModels(query: RegistrySearchQuery): Promise<PageResult<RegisteredModel>> {
     const where = query.filter ? modelFilter(query.filter, this.ops) : sql`1 = 1`
-    const rows = await sql<Selectable<Database['registered_models']>>`SELECT rm.* FROM registered_models rm WHERE ${where}
+    const rows = await sql<
+      Selectable<Database['registered_models']>
+    >`SELECT rm.* FROM registered_models rm WHERE ${where}
       ORDER BY ${modelOrder(query.orderBy)} LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(this.db)
     const page = rows.rows.slice(0, query.limit)
     return { items: await loadModels(this.db, page), hasMore: rows.rows.length > query.limit }
@@ -177,7 +192,11 @@ export class SqlRegistryStore implements RegistryStore {
   }
 
   private async touchModel(tx: Tx, name: string, time: number): Promise<void> {
-    const updated = await tx.updateTable('registered_models').set({ last_updated_time: time }).where('name', '=', name).executeTakeFirst()
+    const updated = await tx
+      .updateTable('registered_models')
+      .set({ last_updated_time: time })
+      .where('name', '=', name)
+      .executeTakeFirst()
     if (updated.numUpdatedRows === 0n) throw notFoundModel(name)
   }
 
@@ -229,7 +248,10 @@ export class SqlRegistryStore implements RegistryStore {
         })
         .execute()
       if (input.tags.length > 0) {
-        await tx.insertInto('model_version_tags').values(input.tags.map((t) => ({ name: input.name, version: next, ...t }))).execute()
+        await tx
+          .insertInto('model_version_tags')
+          .values(input.tags.map((t) => ({ name: input.name, version: next, ...t })))
+          .execute()
       }
       await record(tx, audit, { kind: 'model_version_created', name: input.name, version: next, to: 'None' })
       if (input.modelId) await recordRegistration(tx, input.modelId, input.name, next, audit.time)
@@ -247,7 +269,12 @@ export class SqlRegistryStore implements RegistryStore {
   async updateVersionDescription(name: string, version: string, description: string, time: number): Promise<void> {
     await this.write(async (tx) => {
       const n = await this.touchVersion(tx, name, version, time)
-      await tx.updateTable('model_versions').set({ description }).where('name', '=', name).where('version', '=', n).execute()
+      await tx
+        .updateTable('model_versions')
+        .set({ description })
+        .where('name', '=', name)
+        .where('version', '=', n)
+        .execute()
     })
   }
 
@@ -263,7 +290,12 @@ export class SqlRegistryStore implements RegistryStore {
       const current = await liveVersion(tx, name, n).select('current_stage').executeTakeFirst()
       if (!current) throw notFoundVersion(name, version)
       await this.touchVersion(tx, name, version, audit.time)
-      await tx.updateTable('model_versions').set({ current_stage: stage }).where('name', '=', name).where('version', '=', n).execute()
+      await tx
+        .updateTable('model_versions')
+        .set({ current_stage: stage })
+        .where('name', '=', name)
+        .where('version', '=', n)
+        .execute()
       await record(tx, audit, { kind: 'stage_transition', name, version: n, from: current.current_stage, to: stage })
       if (!archiveExisting || (stage !== 'Staging' && stage !== 'Production')) return
       const others = await tx
@@ -280,13 +312,17 @@ export class SqlRegistryStore implements RegistryStore {
           .where('name', '=', name)
           .where('version', '=', other.version)
           .execute()
-        await record(tx, { ...audit, comment: `archived when version ${n} moved to ${stage}` }, {
-          kind: 'stage_transition',
-          name,
-          version: other.version,
-          from: stage,
-          to: 'Archived',
-        })
+        await record(
+          tx,
+          { ...audit, comment: `archived when version ${n} moved to ${stage}` },
+          {
+            kind: 'stage_transition',
+            name,
+            version: other.version,
+            from: stage,
+            to: 'Archived',
+          },
+        )
       }
     })
   }
@@ -301,7 +337,12 @@ export class SqlRegistryStore implements RegistryStore {
         .where('version', '=', n)
         .execute()
       await tx.deleteFrom('model_version_tags').where('name', '=', name).where('version', '=', n).execute()
-      const aliases = await tx.selectFrom('registered_model_aliases').select('alias').where('name', '=', name).where('version', '=', n).execute()
+      const aliases = await tx
+        .selectFrom('registered_model_aliases')
+        .select('alias')
+        .where('name', '=', name)
+        .where('version', '=', n)
+        .execute()
       for (const { alias } of aliases) await refuseUnapprovedMove(tx, name, alias)
       for (const { alias } of aliases) {
         await record(tx, audit, { kind: 'alias_deleted', name, version: n, alias, from: String(n) })
@@ -343,7 +384,12 @@ export class SqlRegistryStore implements RegistryStore {
     await this.write(async (tx) => {
       const n = await this.touchVersion(tx, name, version, time)
       // Deleting a tag that is not set is not an error, as in MLflow.
-      await tx.deleteFrom('model_version_tags').where('name', '=', name).where('version', '=', n).where('key', '=', key).execute()
+      await tx
+        .deleteFrom('model_version_tags')
+        .where('name', '=', name)
+        .where('version', '=', n)
+        .where('key', '=', key)
+        .execute()
     })
   }
 
@@ -390,7 +436,9 @@ export class SqlRegistryStore implements RegistryStore {
 
   async getLineage(name: string, version: string): Promise<ModelVersionLineage | undefined> {
     if (!/^\d+$/.test(version)) return undefined
-    const row = await liveVersion(this.db, name, Number(version)).select(['lineage', 'creation_time']).executeTakeFirst()
+    const row = await liveVersion(this.db, name, Number(version))
+      .select(['lineage', 'creation_time'])
+      .executeTakeFirst()
     if (!row) return undefined
     const stored = JSON.parse(row.lineage) as Omit<ModelVersionLineage, 'name' | 'version' | 'capturedAt'>
     return { name, version, capturedAt: Number(row.creation_time), ...stored }

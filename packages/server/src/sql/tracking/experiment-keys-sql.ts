@@ -19,8 +19,8 @@
  * walks this experiment's runs (~60 ms per such key at 100,000 runs).
  */
 import { sql, type Kysely } from 'kysely'
-import type { ExperimentKeys } from '../../tracking/tracking-store.js'
-import type { Database } from '../database.js'
+import { type ExperimentKeys } from '../../tracking/tracking-store.js'
+import { type Database } from '../database.js'
 
 const RUN_PROBE = 50
 const KEY_PROBE = 200
@@ -38,7 +38,13 @@ async function allKeys(db: Kysely<Database>, table: KeyTable): Promise<string[]>
   return result.rows.flatMap((r) => (r.key === null ? [] : [r.key]))
 }
 
-async function hasKey(db: Kysely<Database>, table: KeyTable, key: string, experimentId: number, small: boolean): Promise<boolean> {
+async function hasKey(
+  db: Kysely<Database>,
+  table: KeyTable,
+  key: string,
+  experimentId: number,
+  small: boolean,
+): Promise<boolean> {
   const t = sql.table(table)
   const first = await sql<{ one: number }>`SELECT 1 AS one FROM (
       SELECT r.run_uuid FROM runs r WHERE r.experiment_id = ${experimentId} AND r.lifecycle_stage = 'active' LIMIT ${RUN_PROBE}

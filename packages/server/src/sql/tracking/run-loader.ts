@@ -1,7 +1,16 @@
 /** Reads whole runs (info, latest metrics, params, tags, inputs, outputs) in a few set queries. */
-import type { DatasetInput, Metric, ModelInput, ModelOutput, Run, RunInfo, RunStatus, Tag } from '@keel/contracts'
-import type { Kysely, Selectable } from 'kysely'
-import type { Database, LatestMetricsTable, RunsTable } from '../database.js'
+import {
+  type DatasetInput,
+  type Metric,
+  type ModelInput,
+  type ModelOutput,
+  type Run,
+  type RunInfo,
+  type RunStatus,
+  type Tag,
+} from '@keel/contracts'
+import { type Kysely, type Selectable } from 'kysely'
+import { type Database, type LatestMetricsTable, type RunsTable } from '../database.js'
 
 export function runInfoFromRow(r: Selectable<RunsTable>): RunInfo {
   const info: RunInfo = {
@@ -53,7 +62,8 @@ export const kv = (rows: readonly { key: string; value: string }[] | undefined):
 export async function loadRuns(db: Kysely<Database>, runIds: readonly string[]): Promise<Run[]> {
   const runs: Run[] = []
   // Bounded IN lists keep each query under the database's bound-parameter limit.
-  for (let i = 0; i < runIds.length; i += LOAD_CHUNK) runs.push(...(await loadChunk(db, runIds.slice(i, i + LOAD_CHUNK))))
+  for (let i = 0; i < runIds.length; i += LOAD_CHUNK)
+    runs.push(...(await loadChunk(db, runIds.slice(i, i + LOAD_CHUNK))))
   return runs
 }
 

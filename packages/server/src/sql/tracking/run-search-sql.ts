@@ -3,10 +3,10 @@
  * terms as LEFT JOINs on the latest metric, param or tag), then run-loader fetches the page.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely'
-import type { Comparison, FilterExpr, OrderByClause } from '../../search/index.js'
-import type { RunSearchQuery } from '../../tracking/tracking-store.js'
-import type { Database } from '../database.js'
-import type { DialectOps } from '../dialect.js'
+import { type Comparison, type FilterExpr, type OrderByClause } from '../../search/index.js'
+import { type RunSearchQuery } from '../../tracking/tracking-store.js'
+import { type Database } from '../database.js'
+import { type DialectOps } from '../dialect.js'
 import { compare, compileFilter, type Condition } from './filter-sql.js'
 import { toExperimentKey } from './sql-experiment-store.js'
 
@@ -94,7 +94,9 @@ function planOrder(orderBy: readonly OrderByClause[]): OrderPlan {
       return
     }
     const table = sql.table(clause.entity === 'param' ? 'params' : 'tags')
-    plan.joins.push(sql`LEFT JOIN ${table} ${alias} ON ${alias}.run_uuid = runs.run_uuid AND ${alias}.key = ${clause.key}`)
+    plan.joins.push(
+      sql`LEFT JOIN ${table} ${alias} ON ${alias}.run_uuid = runs.run_uuid AND ${alias}.key = ${clause.key}`,
+    )
     plan.terms.push(sql`${alias}.value IS NULL`, sql`${alias}.value ${dir}`)
   })
   // MLflow's implicit tail: newest first, then by id (pagination relies on a total order).
@@ -114,7 +116,10 @@ function joinable(c: FilterExpr): c is Comparison & { entity: keyof typeof KEYED
   return c.kind === 'comparison' && c.entity in KEYED_TABLES && c.op !== 'IS NULL' && c.op !== 'IS NOT NULL'
 }
 
-function filterJoins(filter: FilterExpr | undefined, ops: DialectOps): { joins: RawBuilder<unknown>[]; rest: FilterExpr[] } {
+function filterJoins(
+  filter: FilterExpr | undefined,
+  ops: DialectOps,
+): { joins: RawBuilder<unknown>[]; rest: FilterExpr[] } {
   const items = filter === undefined ? [] : filter.kind === 'and' ? filter.items : [filter]
   const joins: RawBuilder<unknown>[] = []
   const rest: FilterExpr[] = []
@@ -125,7 +130,8 @@ function filterJoins(filter: FilterExpr | undefined, ops: DialectOps): { joins: 
     }
     const alias = sql.raw(`f${joins.length}`)
     const value = sql.ref(`f${joins.length}.value`)
-    const cond = item.entity === 'metric' ? sql`${alias}.is_nan = 0 AND ${compare(value, item, ops)}` : compare(value, item, ops)
+    const cond =
+      item.entity === 'metric' ? sql`${alias}.is_nan = 0 AND ${compare(value, item, ops)}` : compare(value, item, ops)
     joins.push(
       sql`JOIN ${sql.table(KEYED_TABLES[item.entity])} ${alias} ON ${alias}.run_uuid = runs.run_uuid AND ${alias}.key = ${item.key} AND ${cond}`,
     )
@@ -150,7 +156,9 @@ export async function searchRunIds(db: Kysely<Database>, ops: DialectOps, query:
   if (only?.entity === 'metric') return searchByMetric(db, filtered.joins, where, only, query.offset, query.limit + 1)
   const order = planOrder(query.orderBy)
   const joins = [...filtered.joins, ...order.joins]
-  const result = await sql<{ run_uuid: string }>`SELECT runs.run_uuid FROM runs ${joins.length > 0 ? sql.join(joins, sql` `) : sql``}
+  const result = await sql<{
+    run_uuid: string
+  }>`SELECT runs.run_uuid FROM runs ${joins.length > 0 ? sql.join(joins, sql` `) : sql``}
     WHERE ${sql.join(where, sql` AND `)}
     ORDER BY ${sql.join(order.terms)}
     LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(db)

@@ -1,14 +1,14 @@
 /** Logged models (MLflow 3) over SQL: the model rows, their tags, params and metrics. */
 import { KeelError, type LoggedModel, type LoggedModelStatus, type Metric, type Param, type Tag } from '@keel/contracts'
-import type { Kysely, Selectable } from 'kysely'
-import type {
-  LoggedModelSearchQuery,
-  LoggedModelStore,
-  NewLoggedModel,
-  PageResult,
+import { type Kysely, type Selectable } from 'kysely'
+import {
+  type LoggedModelSearchQuery,
+  type LoggedModelStore,
+  type NewLoggedModel,
+  type PageResult,
 } from '../../tracking/tracking-store.js'
-import type { Database, LoggedModelMetricsTable, LoggedModelsTable } from '../database.js'
-import type { DialectOps } from '../dialect.js'
+import { type Database, type LoggedModelMetricsTable, type LoggedModelsTable } from '../database.js'
+import { type DialectOps } from '../dialect.js'
 import { searchLoggedModelIds } from './logged-model-search-sql.js'
 import { groupBy, kv, metricFromRow } from './run-loader.js'
 import { chunk, withWriteTransaction } from '../sql-util.js'
@@ -104,7 +104,11 @@ export class SqlLoggedModelStore implements LoggedModelStore {
     modelId: string,
     set: { status?: string; lifecycle_stage?: string; last_updated_timestamp_ms: number },
   ): Promise<void> {
-    const result = await this.db.updateTable('logged_models').set(set).where('model_id', '=', modelId).executeTakeFirst()
+    const result = await this.db
+      .updateTable('logged_models')
+      .set(set)
+      .where('model_id', '=', modelId)
+      .executeTakeFirst()
     if (result.numUpdatedRows === 0n) throw loggedModelNotFound(modelId)
   }
 }
@@ -119,7 +123,12 @@ async function requireModel(tx: Kysely<Database>, modelId: string): Promise<void
 }
 
 /** Inserts or replaces key/value rows; the last value of a repeated key wins. */
-async function upsert(tx: Kysely<Database>, table: KeyValueTable, modelId: string, items: readonly Tag[]): Promise<void> {
+async function upsert(
+  tx: Kysely<Database>,
+  table: KeyValueTable,
+  modelId: string,
+  items: readonly Tag[],
+): Promise<void> {
   const latest = [...new Map(items.map((t) => [t.key, t.value])).entries()]
   for (const rows of chunk(latest, 3)) {
     await tx
@@ -182,7 +191,9 @@ async function loadChunk(db: Kysely<Database>, ids: string[]): Promise<LoadedMod
 }
 
 /** The registry versions of a logged model, from the `mlflow.modelVersions` tag MLflow keeps on it. */
-function registrationsOf(tags: readonly { key: string; value: string }[] | undefined): { name: string; version: string }[] {
+function registrationsOf(
+  tags: readonly { key: string; value: string }[] | undefined,
+): { name: string; version: string }[] {
   const value = tags?.find((t) => t.key === 'mlflow.modelVersions')?.value
   if (!value) return []
   try {
@@ -219,4 +230,3 @@ function modelMetricFromRow(m: Selectable<LoggedModelMetricsTable>): Metric {
   const metric = metricFromRow(m)
   return m.run_id !== null ? { ...metric, runId: m.run_id } : metric
 }
-

@@ -3,9 +3,9 @@
  * per key, and the points logged against a logged model. One point at a time goes through
  * precompiled statements (the log-metric path); larger batches through multi-row inserts.
  */
-import type { Metric } from '@keel/contracts'
+import { type Metric } from '@keel/contracts'
 import { sql, type Kysely } from 'kysely'
-import type { Database } from '../database.js'
+import { type Database } from '../database.js'
 import { precompile } from '../precompiled.js'
 import { chunk } from '../sql-util.js'
 
@@ -25,13 +25,26 @@ function metricRow(runId: string, m: Metric) {
 }
 
 type MetricRow = ReturnType<typeof metricRow>
-const METRIC_COLUMNS = ['run_uuid', 'key', 'value', 'is_nan', 'timestamp', 'step', 'model_id', 'dataset_name', 'dataset_digest'] as const
+const METRIC_COLUMNS = [
+  'run_uuid',
+  'key',
+  'value',
+  'is_nan',
+  'timestamp',
+  'step',
+  'model_id',
+  'dataset_name',
+  'dataset_digest',
+] as const
 const rowArgs = (r: MetricRow) => METRIC_COLUMNS.map((c) => r[c])
 const slotsRow = (slots: unknown[]) => Object.fromEntries(METRIC_COLUMNS.map((c, i) => [c, slots[i]])) as MetricRow
 
 /** One metric point; a retry of the same point is a no-op. */
 const insertMetric = precompile(METRIC_COLUMNS.length, (db, ...slots) =>
-  db.insertInto('metrics').values(slotsRow(slots)).onConflict((oc) => oc.doNothing()),
+  db
+    .insertInto('metrics')
+    .values(slotsRow(slots))
+    .onConflict((oc) => oc.doNothing()),
 )
 
 /** The run's latest value of a key, replaced only by a point with a larger (step, timestamp, value). */
@@ -66,7 +79,11 @@ export async function insertMetrics(tx: Kysely<Database>, runId: string, metrics
     for (const row of rows) await insertMetric(tx, ...rowArgs(row))
   } else {
     for (const part of chunk(rows, 9)) {
-      await tx.insertInto('metrics').values(part).onConflict((oc) => oc.doNothing()).execute()
+      await tx
+        .insertInto('metrics')
+        .values(part)
+        .onConflict((oc) => oc.doNothing())
+        .execute()
     }
   }
   // The newest point per key by (step, timestamp, value) becomes the run's latest value, unless a
@@ -100,6 +117,10 @@ async function recordLoggedModelMetrics(tx: Kysely<Database>, runId: string, met
       return { ...rest, model_id: model_id!, run_id: runId }
     })
   for (const part of chunk(rows, 9)) {
-    await tx.insertInto('logged_model_metrics').values(part).onConflict((oc) => oc.doNothing()).execute()
+    await tx
+      .insertInto('logged_model_metrics')
+      .values(part)
+      .onConflict((oc) => oc.doNothing())
+      .execute()
   }
 }

@@ -1,17 +1,17 @@
 import { KeelError, type Metric, type ModelOutput, type Run, type RunInfo, type RunStatus } from '@keel/contracts'
 import { randomUUID } from 'node:crypto'
-import type { Kysely } from 'kysely'
-import type {
-  DatasetInputRecord,
-  NewRun,
-  PageRequest,
-  PageResult,
-  RunBatch,
-  RunSearchQuery,
-  RunStore,
+import { type Kysely } from 'kysely'
+import {
+  type DatasetInputRecord,
+  type NewRun,
+  type PageRequest,
+  type PageResult,
+  type RunBatch,
+  type RunSearchQuery,
+  type RunStore,
 } from '../../tracking/tracking-store.js'
-import type { Database } from '../database.js'
-import type { DialectOps } from '../dialect.js'
+import { type Database } from '../database.js'
+import { type DialectOps } from '../dialect.js'
 import { precompile } from '../precompiled.js'
 import { loadRuns, metricFromRow, runInfoFromRow } from './run-loader.js'
 import { searchRunIds } from './run-search-sql.js'
@@ -136,7 +136,9 @@ export class SqlRunStore implements RunStore {
         await tx
           .insertInto('run_dataset_inputs')
           .values({ run_uuid: runId, dataset_uuid: datasetUuid, tags: JSON.stringify(tags), context })
-          .onConflict((oc) => oc.columns(['run_uuid', 'dataset_uuid']).doUpdateSet({ tags: JSON.stringify(tags), context }))
+          .onConflict((oc) =>
+            oc.columns(['run_uuid', 'dataset_uuid']).doUpdateSet({ tags: JSON.stringify(tags), context }),
+          )
           .execute()
       }
       for (const modelId of modelIds) {
@@ -213,9 +215,7 @@ async function requireActiveRun(tx: Kysely<Database>, runId: string) {
   const run = (await selectRunState(tx, runId)).rows[0]
   if (!run) throw runNotFound(runId)
   if (run.lifecycle_stage !== 'active') {
-    throw KeelError.invalid(
-      `The run ${runId} must be in the 'active' state. Current state is ${run.lifecycle_stage}.`,
-    )
+    throw KeelError.invalid(`The run ${runId} must be in the 'active' state. Current state is ${run.lifecycle_stage}.`)
   }
   return run
 }

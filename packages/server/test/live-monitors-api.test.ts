@@ -33,7 +33,15 @@ const config = join(scratch, 'keel.json')
 writeFileSync(
   config,
   JSON.stringify({
-    actions: { retrain: { command: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, process.env.KEEL_ALERT); process.exit(7)`] } },
+    actions: {
+      retrain: {
+        command: [
+          process.execPath,
+          '-e',
+          `require('fs').writeFileSync(${JSON.stringify(marker)}, process.env.KEEL_ALERT); process.exit(7)`,
+        ],
+      },
+    },
     webhooks: { allow: ['127.0.0.1'] },
   }),
 )
@@ -67,7 +75,8 @@ afterAll(async () => {
 })
 
 type Res = KeelReply
-const call = (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>, base = server.url): Promise<Res> => keelCall(base, method, path, body)
+const call = (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>, base = server.url): Promise<Res> =>
+  keelCall(base, method, path, body)
 
 // ---- a seeded stream ----
 const random = createRng(7)
@@ -121,7 +130,11 @@ const referenceRows = rows.slice(0, REFERENCE)
 function scipyKs(pairs: [number[], number[]][]): number[] {
   const file = join(scratch, `ks-${Math.random()}.json`)
   writeFileSync(file, JSON.stringify(pairs))
-  const out = execFileSync(PYTHON, ['-c', 'import json,sys\nfrom scipy.stats import ks_2samp\nprint(json.dumps([ks_2samp(a,b).pvalue for a,b in json.load(open(sys.argv[1]))]))', file])
+  const out = execFileSync(PYTHON, [
+    '-c',
+    'import json,sys\nfrom scipy.stats import ks_2samp\nprint(json.dumps([ks_2samp(a,b).pvalue for a,b in json.load(open(sys.argv[1]))]))',
+    file,
+  ])
   return JSON.parse(out.toString()) as number[]
 }
 
@@ -161,9 +174,20 @@ describe('live monitors', () => {
       }),
     )
     monitorId = monitor.monitor_id
-    expect(monitor).toMatchObject({ name: 'fraud-live', deployment: DEPLOYMENT, window: { count: WINDOW }, drift_share: 0.5, status: 'active' })
+    expect(monitor).toMatchObject({
+      name: 'fraud-live',
+      deployment: DEPLOYMENT,
+      window: { count: WINDOW },
+      drift_share: 0.5,
+      status: 'active',
+    })
     expect(monitor.alert_rules.map((r: any) => r.rule_id)).toEqual(['drift', 'retrain', 'accuracy'])
-    expect(monitor.alert_rules[1]).toEqual({ rule_id: 'retrain', kind: 'prediction_drift', threshold: 0, action: 'retrain' })
+    expect(monitor.alert_rules[1]).toEqual({
+      rule_id: 'retrain',
+      kind: 'prediction_drift',
+      threshold: 0,
+      action: 'retrain',
+    })
     const listed = await ok(call('GET', 'monitors/list', { deployment: DEPLOYMENT }))
     expect(listed.monitors.map((m: any) => m.monitor_id)).toEqual([monitorId])
   })
@@ -192,7 +216,15 @@ describe('live monitors', () => {
       expect(w.estimated_performance.metrics.accuracy).toBeLessThanOrEqual(1)
       expect(w.estimated_performance.lower.accuracy).toBeLessThanOrEqual(w.estimated_performance.upper.accuracy)
     }
-    const pairs = windows.flatMap((w: any) => ['x1', 'x2'].map((c) => [referenceRows.map((r) => (r as any)[c]), windowRows(w.window_id).map((r) => (r as any)[c])] as [number[], number[]]))
+    const pairs = windows.flatMap((w: any) =>
+      ['x1', 'x2'].map(
+        (c) =>
+          [referenceRows.map((r) => (r as any)[c]), windowRows(w.window_id).map((r) => (r as any)[c])] as [
+            number[],
+            number[],
+          ],
+      ),
+    )
     const expected = scipyKs(pairs)
     const got = windows.flatMap((w: any) => ['x1', 'x2'].map((c) => w.columns.find((x: any) => x.column === c)))
     got.forEach((c: any, i: number) => {
@@ -208,7 +240,13 @@ describe('live monitors', () => {
     for (const a of drift) expect(a.webhook).toEqual({ url: hookUrl, status: 204 })
     expect(hookCalls).toBe(4) // the first failed (500) and was retried
     expect(hookBodies.map((b) => b.window_id).sort()).toEqual([4, 5, 6])
-    expect(hookBodies[0]).toMatchObject({ monitor_id: monitorId, rule_id: 'drift', kind: 'drift_share', threshold: 0.3, deployment: DEPLOYMENT })
+    expect(hookBodies[0]).toMatchObject({
+      monitor_id: monitorId,
+      rule_id: 'drift',
+      kind: 'drift_share',
+      threshold: 0.3,
+      deployment: DEPLOYMENT,
+    })
     const retrain = alerts.filter((a: any) => a.rule_id === 'retrain')
     expect(retrain.map((a: any) => a.window_id).sort()).toEqual([4, 5, 6])
     for (const a of retrain) expect(a.action).toEqual({ name: 'retrain', exit_code: 7, output_tail: '' })
@@ -238,7 +276,12 @@ describe('live monitors', () => {
     await ok(call('POST', 'predictions/labels', { labels: labels.slice(0, 1000) }))
     await ok(call('POST', 'predictions/labels', { labels: labels.slice(1000) }))
     const after = await ok(call('GET', 'monitors/performance', { monitor_id: monitorId }))
-    const oracle = sklearnScores(after.windows.map((w: any) => [windowRows(w.window_id).map((r) => truth.get(r.id)!), windowRows(w.window_id).map((r) => r.out)]))
+    const oracle = sklearnScores(
+      after.windows.map((w: any) => [
+        windowRows(w.window_id).map((r) => truth.get(r.id)!),
+        windowRows(w.window_id).map((r) => r.out),
+      ]),
+    )
     for (const [i, w] of after.windows.entries()) {
       const expected = oracle[i]!
       expect(w.labelled_rows).toBe(WINDOW)
@@ -248,7 +291,11 @@ describe('live monitors', () => {
     }
     // The performance rule fires on the next run, once per window whose accuracy fell.
     const run = await ok(call('POST', 'monitors/run', { monitor_id: monitorId }))
-    expect(run.alerts.map((a: any) => [a.rule_id, a.window_id]).sort()).toEqual([['accuracy', 4], ['accuracy', 5], ['accuracy', 6]])
+    expect(run.alerts.map((a: any) => [a.rule_id, a.window_id]).sort()).toEqual([
+      ['accuracy', 4],
+      ['accuracy', 5],
+      ['accuracy', 6],
+    ])
     const again = await ok(call('POST', 'monitors/run', { monitor_id: monitorId }))
     expect(again.alerts).toEqual([])
   })
@@ -263,7 +310,9 @@ describe('live monitors', () => {
       }),
     )
     await ok(call('POST', 'monitors/run', { monitor_id: monitor.monitor_id }))
-    const { windows } = await ok(call('GET', 'monitors/windows', { monitor_id: monitor.monitor_id, max_results: '1000' }))
+    const { windows } = await ok(
+      call('GET', 'monitors/windows', { monitor_id: monitor.monitor_id, max_results: '1000' }),
+    )
     expect(windows.reduce((n: number, w: any) => n + w.rows, 0)).toBe(rows.length - REFERENCE)
     for (const w of windows.slice(1)) {
       expect(w.end_ms - w.start_ms).toBe(120_000)
@@ -271,12 +320,23 @@ describe('live monitors', () => {
     }
     // paging
     const first = await ok(call('GET', 'monitors/windows', { monitor_id: monitor.monitor_id, max_results: '4' }))
-    const second = await ok(call('GET', 'monitors/windows', { monitor_id: monitor.monitor_id, max_results: '4', page_token: first.next_page_token }))
+    const second = await ok(
+      call('GET', 'monitors/windows', {
+        monitor_id: monitor.monitor_id,
+        max_results: '4',
+        page_token: first.next_page_token,
+      }),
+    )
     expect([...first.windows, ...second.windows].map((w: any) => w.window_id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8])
   })
 
   it('refuses bad input with 400 naming the field', async () => {
-    const base = { name: 'x', deployment: DEPLOYMENT, reference: { log: { start_time: T0, end_time: T0 + 1000 } }, window: { count: 10 } }
+    const base = {
+      name: 'x',
+      deployment: DEPLOYMENT,
+      reference: { log: { start_time: T0, end_time: T0 + 1000 } },
+      window: { count: 10 },
+    }
     const cases: [Record<string, unknown>, RegExp][] = [
       [{ ...base, window: { count: 0 } }, /window\.count/],
       [{ ...base, window: { count: 10, seconds: 5 } }, /'window'/],
@@ -290,9 +350,15 @@ describe('live monitors', () => {
       [{ ...base, tests: { missing: 'ks' } }, /tests\.missing/],
       [{ ...base, alert_rules: [{ kind: 'column_drift' }] }, /alert_rules\.0\.column/],
       [{ ...base, alert_rules: [{ kind: 'drift_share' }] }, /alert_rules\.0\.threshold/],
-      [{ ...base, alert_rules: [{ kind: 'drift_share', threshold: 0.5, webhook_url: 'file:///x' }] }, /alert_rules\.0\.webhook_url/],
+      [
+        { ...base, alert_rules: [{ kind: 'drift_share', threshold: 0.5, webhook_url: 'file:///x' }] },
+        /alert_rules\.0\.webhook_url/,
+      ],
       [{ ...base, alert_rules: [{ kind: 'drift_share', threshold: 0.5, command: [] }] }, /alert_rules\.0\.command/],
-      [{ ...base, alert_rules: [{ kind: 'drift_share', threshold: 0.5, action: 'nope' }] }, /alert_rules\.0\.action.*'nope'.*defined: retrain/],
+      [
+        { ...base, alert_rules: [{ kind: 'drift_share', threshold: 0.5, action: 'nope' }] },
+        /alert_rules\.0\.action.*'nope'.*defined: retrain/,
+      ],
       [{ ...base, alert_rules: [{ kind: 'bogus', threshold: 1 }] }, /alert_rules/],
       [{ ...base, name: '' }, /'name'/],
       [{ ...base, window: 'big' }, /window/],
@@ -311,7 +377,9 @@ describe('live monitors', () => {
     const token = await call('GET', 'monitors/windows', { monitor_id: monitorId, page_token: 'garbage' })
     expect(token.status).toBe(400)
     expect(token.json.message).toMatch(/page_token/)
-    expect((await call('GET', 'monitors/windows', { monitor_id: monitorId, max_results: '0' })).json.message).toMatch(/max_results/)
+    expect((await call('GET', 'monitors/windows', { monitor_id: monitorId, max_results: '0' })).json.message).toMatch(
+      /max_results/,
+    )
   })
 
   it('pauses and resumes; update replaces rules', async () => {
@@ -320,15 +388,24 @@ describe('live monitors', () => {
     const refused = await call('POST', 'monitors/run', { monitor_id: monitorId })
     expect(refused.status).toBe(400)
     expect(refused.json.message).toMatch(/paused/)
-    const resumed = await ok(call('POST', 'monitors/update', { monitor_id: monitorId, status: 'active', drift_share: 0.4 }))
+    const resumed = await ok(
+      call('POST', 'monitors/update', { monitor_id: monitorId, status: 'active', drift_share: 0.4 }),
+    )
     expect(resumed.monitor).toMatchObject({ status: 'active', drift_share: 0.4, last_window_id: 6 })
-    const bad = await call('POST', 'monitors/update', { monitor_id: monitorId, alert_rules: [{ kind: 'quality', threshold: 3 }] })
+    const bad = await call('POST', 'monitors/update', {
+      monitor_id: monitorId,
+      alert_rules: [{ kind: 'quality', threshold: 3 }],
+    })
     expect(bad.status).toBe(400)
     expect(bad.json.message).toMatch(/alert_rules\.0\.threshold/)
   })
 
   it('kill -9 after a run loses no stored window; the restarted server resumes after the last one', async () => {
-    const more = Array.from({ length: WINDOW }, (_, i) => ({ ...record(rows[REFERENCE + i]!), request_id: `late-${i}`, timestamp_ms: T0 + (rows.length + i) * 1000 }))
+    const more = Array.from({ length: WINDOW }, (_, i) => ({
+      ...record(rows[REFERENCE + i]!),
+      request_id: `late-${i}`,
+      timestamp_ms: T0 + (rows.length + i) * 1000,
+    }))
     await ok(call('POST', 'predictions/log-batch', { records: more }))
     const run = await ok(call('POST', 'monitors/run', { monitor_id: monitorId }))
     expect(run.windows.map((w: any) => w.window_id)).toEqual([7])

@@ -9,12 +9,18 @@
 import { writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { driftReportToWire, KeelError } from '@keel/contracts'
-import { buildDriftReport, DriftReportInputError, renderHtmlReport, type DriftReport, type ReportColumn } from '@keel/monitoring'
-import { Command, InvalidArgumentError } from 'commander'
+import {
+  buildDriftReport,
+  DriftReportInputError,
+  renderHtmlReport,
+  type DriftReport,
+  type ReportColumn,
+} from '@keel/monitoring'
+import { type Command, InvalidArgumentError } from 'commander'
 import pc from 'picocolors'
 import { readTable, type ReadTableResult } from '../monitoring/table-reader.js'
 import { formatNumber, printJson, printTable } from './output.js'
-import { registerLiveMonitorCommands } from './monitor-live-command.js'
+import { registerLiveMonitorCommands } from './live-monitor-commands.js'
 
 export const EXIT_DRIFT = 3
 
@@ -77,7 +83,12 @@ function printReport(report: DriftReport): void {
     ['Column', 'Type', 'Test', 'Statistic', 'p-value / distance', 'Threshold', 'Drift'],
     report.columns.map((c) => {
       const d = c.drift
-      const type = d.featureType === 'num' ? 'num' : d.featureType === 'cat' ? 'cat' : (c.quality.referenceType ?? c.quality.currentType ?? '')
+      const type =
+        d.featureType === 'num'
+          ? 'num'
+          : d.featureType === 'cat'
+            ? 'cat'
+            : (c.quality.referenceType ?? c.quality.currentType ?? '')
       if (d.status === 'error') return [c.column, type, d.test ?? '', '', '', '', driftCell(c)]
       const score = d.pValue !== undefined ? `p=${formatNumber(d.pValue)}` : formatNumber(d.distance ?? d.score)
       return [c.column, type, d.test, formatNumber(d.statistic), score, formatNumber(d.threshold), driftCell(c)]
@@ -88,11 +99,16 @@ function printReport(report: DriftReport): void {
   }
   const s = report.drift
   const share = `${s.numberOfDriftedColumns} of ${s.numberOfColumns} columns drifted (${(100 * s.shareOfDriftedColumns).toFixed(1)}%; threshold ${(100 * s.driftShare).toFixed(1)}%)`
-  process.stdout.write(`\n${s.datasetDrift ? pc.red(pc.bold('Dataset drift detected')) : pc.green(pc.bold('No dataset drift'))}: ${share}`)
+  process.stdout.write(
+    `\n${s.datasetDrift ? pc.red(pc.bold('Dataset drift detected')) : pc.green(pc.bold('No dataset drift'))}: ${share}`,
+  )
   process.stdout.write(s.numberOfErrors ? pc.yellow(`, ${s.numberOfErrors} columns could not be compared\n`) : '\n')
   const findings = report.quality.findings
-  process.stdout.write(`\n${pc.bold('Data quality')}: ${findings.length === 0 ? 'no findings' : `${findings.length} findings`}\n`)
-  for (const f of findings) process.stdout.write(`  ${f.severity === 'error' ? pc.red('✗') : pc.yellow('!')} ${f.message}\n`)
+  process.stdout.write(
+    `\n${pc.bold('Data quality')}: ${findings.length === 0 ? 'no findings' : `${findings.length} findings`}\n`,
+  )
+  for (const f of findings)
+    process.stdout.write(`  ${f.severity === 'error' ? pc.red('✗') : pc.yellow('!')} ${f.message}\n`)
 }
 
 export function registerMonitorCommands(program: Command): void {
@@ -100,24 +116,47 @@ export function registerMonitorCommands(program: Command): void {
   registerLiveMonitorCommands(monitor)
   monitor
     .command('drift')
-    .description('Drift per column and for the dataset (Evidently\'s tests and defaults) and data quality, current against reference (CSV or Parquet)')
+    .description(
+      "Drift per column and for the dataset (Evidently's tests and defaults) and data quality, current against reference (CSV or Parquet)",
+    )
     .requiredOption('-r, --reference <file>', 'the reference data (.csv, .tsv or .parquet), e.g. the training set')
     .requiredOption('-c, --current <file>', 'the current data to compare')
     .option('--columns <list>', 'comma-separated columns to compare (default: all)')
-    .option('--test <column=test>', 'a drift test for a column (ks, chisquare, z, psi, wasserstein, jensenshannon, kl_div, hellinger, anderson, cramer_von_mises, mannw, t_test, fisher_exact, g_test, TVD, empirical_mmd, ed); repeatable', pairs((v) => v), {})
-    .option('--threshold <column=value>', "a column's drift threshold (default: the test's); repeatable", pairs((v, k) => number(v, `threshold of ${k}`)), {})
-    .option('--drift-share <share>', 'dataset drift when at least this share of columns drift (default 0.5)', (v) => number(v, '--drift-share'))
+    .option(
+      '--test <column=test>',
+      'a drift test for a column (ks, chisquare, z, psi, wasserstein, jensenshannon, kl_div, hellinger, anderson, cramer_von_mises, mannw, t_test, fisher_exact, g_test, TVD, empirical_mmd, ed); repeatable',
+      pairs((v) => v),
+      {},
+    )
+    .option(
+      '--threshold <column=value>',
+      "a column's drift threshold (default: the test's); repeatable",
+      pairs((v, k) => number(v, `threshold of ${k}`)),
+      {},
+    )
+    .option('--drift-share <share>', 'dataset drift when at least this share of columns drift (default 0.5)', (v) =>
+      number(v, '--drift-share'),
+    )
     .option('--report <file.html>', 'also write the self-contained HTML report')
     .option('--json', 'print the report as JSON only')
     .option('--fail-on-drift', `exit with code ${EXIT_DRIFT} when the dataset drifted`)
     .action(async (flags: DriftFlags) => {
       const show = progress(!flags.json && process.stderr.isTTY === true)
-      const columns = flags.columns?.split(',').map((c) => c.trim()).filter(Boolean)
+      const columns = flags.columns
+        ?.split(',')
+        .map((c) => c.trim())
+        .filter(Boolean)
       const read = (file: string): Promise<ReadTableResult> =>
-        readTable(file, { ...(columns && { columns }), label: file, onProgress: (rows) => show.rows(basename(file), rows) })
+        readTable(file, {
+          ...(columns && { columns }),
+          label: file,
+          onProgress: (rows) => show.rows(basename(file), rows),
+        })
       const reference = await read(flags.reference)
       const current = await read(flags.current)
-      show.step(`comparing ${Object.keys(reference.table).length} columns of ${reference.rows.toLocaleString('en-US')} and ${current.rows.toLocaleString('en-US')} rows…`)
+      show.step(
+        `comparing ${Object.keys(reference.table).length} columns of ${reference.rows.toLocaleString('en-US')} and ${current.rows.toLocaleString('en-US')} rows…`,
+      )
       let report: DriftReport
       try {
         report = buildDriftReport(reference.table, current.table, {

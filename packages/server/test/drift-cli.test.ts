@@ -20,7 +20,9 @@ const file = (name: string) => join(dir, name)
 
 async function keel(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [KEEL_BIN, 'monitor', 'drift', ...args], { env: { ...process.env, NO_COLOR: '1' } })
+    const { stdout, stderr } = await exec(process.execPath, [KEEL_BIN, 'monitor', 'drift', ...args], {
+      env: { ...process.env, NO_COLOR: '1' },
+    })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string }
@@ -43,7 +45,8 @@ function dataset(n: number, later: boolean, rand: () => number) {
   return rows
 }
 type Row = ReturnType<typeof dataset>[number]
-const toCsv = (rows: Row[]) => `price,qty,segment,note\n${rows.map((r) => `${r.price},${r.qty},${r.segment},${r.note ?? ''}`).join('\n')}\n`
+const toCsv = (rows: Row[]) =>
+  `price,qty,segment,note\n${rows.map((r) => `${r.price},${r.qty},${r.segment},${r.note ?? ''}`).join('\n')}\n`
 const columns = (rows: Row[]) => ({
   price: Float64Array.from(rows.map((r) => r.price)),
   qty: Float64Array.from(rows.map((r) => r.qty)),
@@ -67,7 +70,9 @@ beforeAll(async () => {
   const db = await DuckDBInstance.create(':memory:')
   const con = await db.connect()
   for (const name of ['ref', 'cur']) {
-    await con.run(`COPY (SELECT * FROM read_csv('${file(`${name}.csv`)}')) TO '${file(`${name}.parquet`)}' (FORMAT parquet)`)
+    await con.run(
+      `COPY (SELECT * FROM read_csv('${file(`${name}.csv`)}')) TO '${file(`${name}.parquet`)}' (FORMAT parquet)`,
+    )
   }
   con.closeSync()
   db.closeSync()
@@ -107,13 +112,29 @@ describe('keel monitor drift', () => {
   it('reads Parquet to the same report as CSV', async () => {
     const csv = JSON.parse((await keel('-r', file('ref.csv'), '-c', file('cur.csv'), '--json')).stdout)
     const parquet = JSON.parse((await keel('-r', file('ref.parquet'), '-c', file('cur.parquet'), '--json')).stdout)
-    expect(parquet.columns.map((c: { drift: unknown }) => c.drift)).toEqual(csv.columns.map((c: { drift: unknown }) => c.drift))
+    expect(parquet.columns.map((c: { drift: unknown }) => c.drift)).toEqual(
+      csv.columns.map((c: { drift: unknown }) => c.drift),
+    )
     expect(parquet.quality.findings).toEqual(csv.quality.findings)
     expect(parquet.reference.name).toBe('ref.parquet')
   })
 
   it('--columns, --test, --threshold and --drift-share', async () => {
-    const r = await keel('-r', file('ref.csv'), '-c', file('cur.csv'), '--columns', 'price,segment', '--test', 'price=psi', '--threshold', 'price=5', '--drift-share', '0.9', '--json')
+    const r = await keel(
+      '-r',
+      file('ref.csv'),
+      '-c',
+      file('cur.csv'),
+      '--columns',
+      'price,segment',
+      '--test',
+      'price=psi',
+      '--threshold',
+      'price=5',
+      '--drift-share',
+      '0.9',
+      '--json',
+    )
     const report = JSON.parse(r.stdout)
     expect(report.columns.map((c: { column: string }) => c.column)).toEqual(['price', 'segment'])
     const price = report.columns[0].drift
@@ -124,7 +145,10 @@ describe('keel monitor drift', () => {
 
   it('--fail-on-drift exits 3 when the dataset drifted, 0 when not', async () => {
     expect((await keel('-r', file('ref.csv'), '-c', file('cur.csv'), '--fail-on-drift')).code).toBe(3)
-    expect((await keel('-r', file('ref.csv'), '-c', file('same.csv'), '--fail-on-drift', '--columns', 'price,qty,segment')).code).toBe(0)
+    expect(
+      (await keel('-r', file('ref.csv'), '-c', file('same.csv'), '--fail-on-drift', '--columns', 'price,qty,segment'))
+        .code,
+    ).toBe(0)
   })
 
   it('--report writes the self-contained HTML report', async () => {

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Monitor } from '@keel/contracts'
+import { type Monitor } from '@keel/contracts'
 import { DatasetProfile, kllRankError, KLL_DEFAULT_K } from '@keel/monitoring'
 import { createRng } from '@keel/ml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -39,7 +39,8 @@ afterAll(async () => {
 })
 
 type Res = KeelReply
-const call = (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<Res> => keelCall(server.url, method, path, body)
+const call = (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<Res> =>
+  keelCall(server.url, method, path, body)
 
 // ---- a seeded stream: a reference, 2 stable windows, 2 shifted ones ----
 const random = createRng(11)
@@ -81,7 +82,12 @@ const record = (r: Row, i: number) => ({
   status_code: 200,
 })
 const windowRows = (k: number) => rows.slice(REFERENCE + (k - 1) * WINDOW, REFERENCE + k * WINDOW)
-const table = (rs: readonly Row[]) => ({ x1: rs.map((r) => r.x1), x2: rs.map((r) => r.x2), kind: rs.map((r) => r.kind), prediction: rs.map((r) => r.out) })
+const table = (rs: readonly Row[]) => ({
+  x1: rs.map((r) => r.x1),
+  x2: rs.map((r) => r.x2),
+  kind: rs.map((r) => r.kind),
+  prediction: rs.map((r) => r.out),
+})
 
 /** NumPy's mean and std (ddof 0), and each answered quantile's rank (share of values <= it). */
 function numpyCheck(values: number[], quantiles: number[]): { mean: number; std: number; ranks: number[] } {
@@ -99,7 +105,11 @@ function numpyCheck(values: number[], quantiles: number[]): { mean: number; std:
 function scipyWasserstein(reference: number[], current: number[]): number {
   const file = join(scratch, `w-${Math.random()}.json`)
   writeFileSync(file, JSON.stringify([reference, current]))
-  const out = execFileSync(PYTHON, ['-c', 'import json,sys\nimport numpy as np\nfrom scipy.stats import wasserstein_distance\nr,c=json.load(open(sys.argv[1]))\nprint(wasserstein_distance(r,c)/np.std(r))', file])
+  const out = execFileSync(PYTHON, [
+    '-c',
+    'import json,sys\nimport numpy as np\nfrom scipy.stats import wasserstein_distance\nr,c=json.load(open(sys.argv[1]))\nprint(wasserstein_distance(r,c)/np.std(r))',
+    file,
+  ])
   return Number(out.toString())
 }
 
@@ -111,9 +121,15 @@ describe('monitor profiles', () => {
 
   beforeAll(async () => {
     const records = rows.map(record)
-    for (let i = 0; i < records.length; i += 1000) await ok(call('POST', 'predictions/log-batch', { records: records.slice(i, i + 1000) }))
+    for (let i = 0; i < records.length; i += 1000)
+      await ok(call('POST', 'predictions/log-batch', { records: records.slice(i, i + 1000) }))
     const { monitor } = await ok(
-      call('POST', 'monitors/create', { name: 'prof', deployment: DEPLOYMENT, reference: { log: { start_time: T0, end_time: T0 + REFERENCE * 10 } }, window: { count: WINDOW } }),
+      call('POST', 'monitors/create', {
+        name: 'prof',
+        deployment: DEPLOYMENT,
+        reference: { log: { start_time: T0, end_time: T0 + REFERENCE * 10 } },
+        window: { count: WINDOW },
+      }),
     )
     monitorId = monitor.monitor_id
     const run = await ok(call('POST', 'monitors/run', { monitor_id: monitorId }))
@@ -122,7 +138,13 @@ describe('monitor profiles', () => {
   })
 
   it('merges the stored profiles of a range into the profile of all its rows', async () => {
-    const { profile } = await ok(call('GET', 'monitors/profile', { monitor_id: monitorId, start_time: String(starts[0]), end_time: String(starts[3]) }))
+    const { profile } = await ok(
+      call('GET', 'monitors/profile', {
+        monitor_id: monitorId,
+        start_time: String(starts[0]),
+        end_time: String(starts[3]),
+      }),
+    )
     expect(profile).toMatchObject({ monitor_id: monitorId, windows: 3, windows_without_profile: 0, rows: 3 * WINDOW })
     const all = [1, 2, 3].flatMap(windowRows)
     const direct = DatasetProfile.fromTable(table(all))
@@ -152,13 +174,25 @@ describe('monitor profiles', () => {
     expect(byName.kind).toMatchObject({ count: all.length, nulls: 0, distinct: 4, distinct_exact: true })
     const counts = new Map<string, number>()
     for (const r of all) counts.set(r.kind, (counts.get(r.kind) ?? 0) + 1)
-    expect(Object.fromEntries(byName.kind.top_items.map((t: any) => [t.value, t.count]))).toEqual(Object.fromEntries(counts))
+    expect(Object.fromEntries(byName.kind.top_items.map((t: any) => [t.value, t.count]))).toEqual(
+      Object.fromEntries(counts),
+    )
   })
 
   it('reports drift over a range from the profiles: stable windows do not drift, shifted ones do', async () => {
     const reference = rows.slice(0, REFERENCE).map((r) => r.x1)
-    const stable = (await ok(call('GET', 'monitors/profile', { monitor_id: monitorId, start_time: String(starts[0]), end_time: String(starts[2]) }))).profile
-    const shifted = (await ok(call('GET', 'monitors/profile', { monitor_id: monitorId, start_time: String(starts[2]) }))).profile
+    const stable = (
+      await ok(
+        call('GET', 'monitors/profile', {
+          monitor_id: monitorId,
+          start_time: String(starts[0]),
+          end_time: String(starts[2]),
+        }),
+      )
+    ).profile
+    const shifted = (
+      await ok(call('GET', 'monitors/profile', { monitor_id: monitorId, start_time: String(starts[2]) }))
+    ).profile
     expect(stable.windows).toBe(2)
     expect(shifted.windows).toBe(2)
     expect(stable.drift.drifted_columns).not.toContain('x1')
@@ -171,7 +205,15 @@ describe('monitor profiles', () => {
       const x1 = p.drift.columns.find((c: any) => c.column === 'x1')
       expect(x1.test).toBe('wasserstein')
       // sketched on both sides (3,000 rows > the 1,000 kept exactly): near SciPy's exact score
-      expect(Math.abs(x1.score - scipyWasserstein(reference, rs.map((r) => r.x1)))).toBeLessThan(0.02)
+      expect(
+        Math.abs(
+          x1.score -
+            scipyWasserstein(
+              reference,
+              rs.map((r) => r.x1),
+            ),
+        ),
+      ).toBeLessThan(0.02)
     }
     // no range: every window
     const whole = (await ok(call('GET', 'monitors/profile', { monitor_id: monitorId }))).profile
@@ -200,12 +242,21 @@ describe('a sampled window', () => {
     try {
       const log = new SqlPredictionLogStore(database.db, database.ops)
       // 2,500 requests of 2 rows each: three pages of the log, 5,000 rows
-      const records = Array.from({ length: 2500 }, (_, i) => logRecord(`s${i}`, { timestampMs: T0 + i, inputs: [{ x: i }, { x: -i }], outputs: [1, 0] }))
+      const records = Array.from({ length: 2500 }, (_, i) =>
+        logRecord(`s${i}`, { timestampMs: T0 + i, inputs: [{ x: i }, { x: -i }], outputs: [1, 0] }),
+      )
       for (let i = 0; i < records.length; i += 500) await log.logBatch(records.slice(i, i + 500))
       const monitor = { deployment: 'iris' } as Monitor
       const profile = new DatasetProfile()
-      const range = { after: { timestampMs: T0 - 1, seq: -1 }, end: { timestampMs: T0 + 10_000, seq: Number.MAX_SAFE_INTEGER }, startMs: T0, endMs: T0 + 10_001 }
-      const sample = await collectRows(log, monitor, range, 100, (rows) => profileRows(profile, rows, { inputs: ['x'], prediction: 'prediction' }))
+      const range = {
+        after: { timestampMs: T0 - 1, seq: -1 },
+        end: { timestampMs: T0 + 10_000, seq: Number.MAX_SAFE_INTEGER },
+        startMs: T0,
+        endMs: T0 + 10_001,
+      }
+      const sample = await collectRows(log, monitor, range, 100, (rows) =>
+        profileRows(profile, rows, { inputs: ['x'], prediction: 'prediction' }),
+      )
       expect(sample.items).toHaveLength(100)
       expect(sample.seen).toBe(5000)
       expect(profile.rows).toBe(5000)

@@ -1,26 +1,26 @@
 /**
- * The model server's composition root (as `server.ts` is the tracking server's): builds the SDK
+ * The model server's composition root (as `start-keel-server.ts` is keel server's): builds the SDK
  * connection, the model source, metrics, the prediction log, the deployment and the HTTP edge,
  * and runs them in one process or in a cluster of workers.
  */
 import cluster from 'node:cluster'
-import type { PredictionRecord } from '@keel/contracts'
+import { type PredictionRecord } from '@keel/contracts'
 import { createKeel, type Keel, resolveModelUri } from '@keel/sdk'
-import { DEFAULT_GRACEFUL_TIMEOUT_MS } from './http/graceful-close.js'
-import { type LogFormat, type Logger, createLogger } from './http/logger.js'
-import { ServingAuth, registeredModelsOf } from './serving/auth/serving-auth.js'
-import { TrackingAuthority } from './serving/auth/tracking-authority.js'
-import { runPrimary, worker } from './serving/cluster.js'
-import { Deployment } from './serving/deployment.js'
-import type { DeploymentSpec } from './serving/deployment-spec.js'
-import { ModelServer } from './serving/model-server.js'
-import { PredictionLog, type PredictionSink } from './serving/prediction-log.js'
-import { ServingMetrics } from './serving/serving-metrics.js'
-import type { ModelSource } from './serving/variant.js'
-import { VERSION } from './version.js'
-import { nodeGuard } from './web-security/node-guard.js'
-import { type WebSecurityOptions, webSecurityPolicy } from './web-security/policy.js'
-import { MODEL_SERVER_SURFACE, modelServerErrorBody } from './web-security/surfaces.js'
+import { DEFAULT_GRACEFUL_TIMEOUT_MS } from '../http/graceful-close.js'
+import { type LogFormat, type Logger, createLogger } from '../http/logger.js'
+import { ServingAuth, registeredModelsOf } from '../serving/auth/serving-auth.js'
+import { TrackingAuthority } from '../serving/auth/tracking-authority.js'
+import { runPrimary, worker } from '../serving/cluster.js'
+import { Deployment } from '../serving/deployment.js'
+import { type DeploymentSpec } from '../serving/deployment-spec.js'
+import { ModelServer } from '../serving/model-server.js'
+import { PredictionLog, type PredictionSink } from '../serving/prediction-log.js'
+import { ServingMetrics } from '../serving/serving-metrics.js'
+import { type ModelSource } from '../serving/variant.js'
+import { VERSION } from '../version.js'
+import { nodeGuard } from '../web-security/node-guard.js'
+import { type WebSecurityOptions, webSecurityPolicy } from '../web-security/policy.js'
+import { MODEL_SERVER_SURFACE, modelServerErrorBody } from '../web-security/surfaces.js'
 
 export interface ServeOptions {
   readonly spec: DeploymentSpec
@@ -67,23 +67,38 @@ function sdkModelSource(keel: Keel, cacheDir: string | undefined): ModelSource {
 
 /** The prediction log's batches, to the tracking server's `/keel/predictions/log-batch`. */
 function trackingSink(keel: Keel, deployment: string): PredictionSink {
-  return { logBatch: (records: readonly PredictionRecord[], dropped = 0) => keel.predictions.logBatch(records, dropped, { deployment }) }
+  return {
+    logBatch: (records: readonly PredictionRecord[], dropped = 0) =>
+      keel.predictions.logBatch(records, dropped, { deployment }),
+  }
 }
 
 /** Builds and starts the deployment and its HTTP server in this process. */
-export async function startModelServer(options: ServeOptions, logger: Logger, metricsText?: () => Promise<string>): Promise<RunningModelServer> {
+export async function startModelServer(
+  options: ServeOptions,
+  logger: Logger,
+  metricsText?: () => Promise<string>,
+): Promise<RunningModelServer> {
   const { spec } = options
   const keel = createKeel(options.trackingUri === undefined ? {} : { trackingUri: options.trackingUri })
   const metrics = new ServingMetrics(spec.name)
   const log = spec.predictionLog.enabled
     ? new PredictionLog(trackingSink(keel, spec.name), spec.predictionLog, metrics, (error) =>
-        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'prediction log: write failed; will retry'),
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'prediction log: write failed; will retry',
+        ),
       )
     : undefined
   const deployment = new Deployment(spec, sdkModelSource(keel, options.cacheDir), metrics, log, {
     switched: (c) => logger.info({ variant: c.variant, from: c.from, to: c.to }, 'switched version'),
-    refreshFailed: (variant, error) => logger.warn({ variant, err: error instanceof Error ? error.message : String(error) }, 'registry check failed; serving the loaded version'),
-    shadowFailed: (variant, error) => logger.warn({ variant, err: error instanceof Error ? error.message : String(error) }, 'shadow failed'),
+    refreshFailed: (variant, error) =>
+      logger.warn(
+        { variant, err: error instanceof Error ? error.message : String(error) },
+        'registry check failed; serving the loaded version',
+      ),
+    shadowFailed: (variant, error) =>
+      logger.warn({ variant, err: error instanceof Error ? error.message : String(error) }, 'shadow failed'),
   })
   const auth =
     options.requireAuth === undefined
@@ -92,14 +107,22 @@ export async function startModelServer(options: ServeOptions, logger: Logger, me
           authority: new TrackingAuthority(keel.trackingUri),
           models: () => registeredModelsOf(deployment.variants),
           cacheTtlMs: options.requireAuth.cacheTtlMs,
-          onUnavailable: (detail) => logger.warn({ err: detail }, 'cannot verify callers: the tracking server did not answer; refusing with 503'),
+          onUnavailable: (detail) =>
+            logger.warn(
+              { err: detail },
+              'cannot verify callers: the tracking server did not answer; refusing with 503',
+            ),
         })
   const server = new ModelServer({
     deployment,
     version: VERSION,
     metricsText: metricsText ?? (() => metrics.registry.metrics()),
     logProbabilities: spec.predictionLog.enabled,
-    onError: (error, where) => logger.error({ where, err: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'serving error'),
+    onError: (error, where) =>
+      logger.error(
+        { where, err: error instanceof Error ? (error.stack ?? error.message) : String(error) },
+        'serving error',
+      ),
     guard: nodeGuard(webSecurityPolicy(options.host, options.webSecurity), MODEL_SERVER_SURFACE, modelServerErrorBody),
     ...(auth !== undefined && { auth }),
   })
@@ -120,14 +143,21 @@ export async function startModelServer(options: ServeOptions, logger: Logger, me
       const timeout = options.gracefulTimeoutMs ?? DEFAULT_GRACEFUL_TIMEOUT_MS
       await server.close(timeout)
       const unwritten = await deployment.close(timeout)
-      if (unwritten > 0) logger.warn({ records: unwritten }, 'prediction log: records not written before shutdown (the tracking server did not take them in time)')
+      if (unwritten > 0)
+        logger.warn(
+          { records: unwritten },
+          'prediction log: records not written before shutdown (the tracking server did not take them in time)',
+        )
       logger.flush()
     },
   }
 }
 
 /** `keel models serve`: one process, or a primary and its workers (this runs in each). */
-export async function serve(options: ServeOptions, announce: (url: string, deployment?: Deployment) => void): Promise<RunningModelServer> {
+export async function serve(
+  options: ServeOptions,
+  announce: (url: string, deployment?: Deployment) => void,
+): Promise<RunningModelServer> {
   const logger = createLogger(options.logFormat, 2)
   if (options.workers > 1 && cluster.isPrimary) {
     return new Promise((resolve, reject) => {
@@ -141,7 +171,10 @@ export async function serve(options: ServeOptions, announce: (url: string, deplo
           const url = `http://${options.host}:${port}`
           announce(url)
           // Workers drain, then write their log: past both bounds (and a margin), they are killed.
-          resolve({ url, close: () => primary.stop(2 * (options.gracefulTimeoutMs ?? DEFAULT_GRACEFUL_TIMEOUT_MS) + 5_000) })
+          resolve({
+            url,
+            close: () => primary.stop(2 * (options.gracefulTimeoutMs ?? DEFAULT_GRACEFUL_TIMEOUT_MS) + 5_000),
+          })
         },
         onFailed: (error) => {
           void primary.stop().then(() => {
@@ -156,7 +189,11 @@ export async function serve(options: ServeOptions, announce: (url: string, deplo
     })
   }
   try {
-    const running = await startModelServer(options, logger, cluster.isWorker ? () => worker.clusterMetrics() : undefined)
+    const running = await startModelServer(
+      options,
+      logger,
+      cluster.isWorker ? () => worker.clusterMetrics() : undefined,
+    )
     if (cluster.isWorker) worker.ready(Number(new URL(running.url).port))
     else announce(running.url, running.deployment)
     return running

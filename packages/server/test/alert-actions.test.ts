@@ -26,11 +26,21 @@ const marker = join(scratch, 'retrain.json')
 const legacyMarker = join(scratch, 'legacy-ran')
 const SECRET = 'SECRET-internal-answer'
 
-const retrain = [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, process.env.KEEL_ALERT); console.log('retrained', process.env.FROM_CONFIG); process.exit(5)`]
+const retrain = [
+  process.execPath,
+  '-e',
+  `require('fs').writeFileSync(${JSON.stringify(marker)}, process.env.KEEL_ALERT); console.log('retrained', process.env.FROM_CONFIG); process.exit(5)`,
+]
 const strictConfig = join(scratch, 'strict.yaml')
-writeFileSync(strictConfig, `actions:\n  retrain:\n    command: ${JSON.stringify(retrain)}\n    timeout_seconds: 60\n    env: { FROM_CONFIG: yes }\n  notify:\n    command: ["true"]\n`)
+writeFileSync(
+  strictConfig,
+  `actions:\n  retrain:\n    command: ${JSON.stringify(retrain)}\n    timeout_seconds: 60\n    env: { FROM_CONFIG: yes }\n  notify:\n    command: ["true"]\n`,
+)
 const openConfig = join(scratch, 'open.json')
-writeFileSync(openConfig, JSON.stringify({ actions: { retrain: { command: retrain } }, webhooks: { allow: ['127.0.0.1/32', 'localhost'] } }))
+writeFileSync(
+  openConfig,
+  JSON.stringify({ actions: { retrain: { command: retrain } }, webhooks: { allow: ['127.0.0.1/32', 'localhost'] } }),
+)
 
 let server: KeelServer
 let dataDir = ''
@@ -42,7 +52,8 @@ const start = async (config: string) => {
   server = await startKeelServer({ ...(dataDir && { dataDir }), args: ['--monitor-interval', '0', '--config', config] })
   dataDir = server.dataDir
 }
-const call = (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<KeelReply> => keelCall(server.url, method, path, body)
+const call = (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<KeelReply> =>
+  keelCall(server.url, method, path, body)
 
 // ---- a seeded log: 200 reference rows, then windows of 100 whose x drifted ----
 const random = createRng(3)
@@ -54,7 +65,20 @@ const WINDOW = 100
 let logged = 0
 const record = (i: number) => {
   const x = normal() + (i >= REFERENCE ? 3 : 0)
-  return { request_id: `r${i}`, deployment: DEPLOYMENT, model_name: 'churn', model_version: '1', model_uri: 'models:/churn/1', variant: 'champion', protocol: 'v2', timestamp_ms: T0 + i * 1000, latency_ms: 1, inputs: [{ x, y: normal() }], outputs: [x > 0 ? 1 : 0], status_code: 200 }
+  return {
+    request_id: `r${i}`,
+    deployment: DEPLOYMENT,
+    model_name: 'churn',
+    model_version: '1',
+    model_uri: 'models:/churn/1',
+    variant: 'champion',
+    protocol: 'v2',
+    timestamp_ms: T0 + i * 1000,
+    latency_ms: 1,
+    inputs: [{ x, y: normal() }],
+    outputs: [x > 0 ? 1 : 0],
+    status_code: 200,
+  }
 }
 async function logRows(n: number): Promise<void> {
   const records = Array.from({ length: n }, (_, k) => record(logged + k))
@@ -90,43 +114,84 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true })
 })
 
-describe('alert rules name the operator\'s actions', () => {
+describe("alert rules name the operator's actions", () => {
   it('a rule carrying a command is refused with 400 naming the key and where commands are defined', async () => {
     for (const command of [['touch', '/tmp/pwned'], 'touch /tmp/pwned', []]) {
-      const res = await call('POST', 'monitors/create', monitorBody('cmd', [{ kind: 'drift_share', threshold: 0.1, command }]))
+      const res = await call(
+        'POST',
+        'monitors/create',
+        monitorBody('cmd', [{ kind: 'drift_share', threshold: 0.1, command }]),
+      )
       expect(res.status, JSON.stringify(command)).toBe(400)
       expect(res.json.error_code).toBe('INVALID_PARAMETER_VALUE')
       expect(res.json.message).toMatch(/'alert_rules\.0\.command'/)
-      expect(res.json.message).toMatch(/commands are now defined by the operator.*keel server --config <file>, actions\.<name>\.command.*'action'/)
+      expect(res.json.message).toMatch(
+        /commands are now defined by the operator.*keel server --config <file>, actions\.<name>\.command.*'action'/,
+      )
     }
     // Nothing was created.
     expect((await ok(call('GET', 'monitors/list', { deployment: DEPLOYMENT }))).monitors).toEqual([])
   })
 
   it('a rule naming an unknown action is refused with 400 listing the defined ones', async () => {
-    const res = await call('POST', 'monitors/create', monitorBody('unknown', [{ rule_id: 'r', kind: 'drift_share', threshold: 0.1, action: 'deploy' }]))
+    const res = await call(
+      'POST',
+      'monitors/create',
+      monitorBody('unknown', [{ rule_id: 'r', kind: 'drift_share', threshold: 0.1, action: 'deploy' }]),
+    )
     expect(res.status).toBe(400)
-    expect(res.json.message).toMatch(/'alert_rules\.0\.action'.*rule 'r': no action 'deploy' is defined by the operator; defined: notify, retrain/)
+    expect(res.json.message).toMatch(
+      /'alert_rules\.0\.action'.*rule 'r': no action 'deploy' is defined by the operator; defined: notify, retrain/,
+    )
   })
 
   it('the CLI: `keel monitor create --rule` names an action; a rule with a command is refused before it is sent', async () => {
     const cli = async (...args: string[]) => {
       try {
-        const { stdout, stderr } = await exec(process.execPath, [KEEL_BIN, 'monitor', 'create', ...args, '--tracking-uri', server.url], { env: { ...process.env, NO_COLOR: '1' } })
+        const { stdout, stderr } = await exec(
+          process.execPath,
+          [KEEL_BIN, 'monitor', 'create', ...args, '--tracking-uri', server.url],
+          { env: { ...process.env, NO_COLOR: '1' } },
+        )
         return { code: 0, stdout, stderr }
       } catch (error) {
         const e = error as { code: number; stdout: string; stderr: string }
         return { code: e.code, stdout: e.stdout, stderr: e.stderr }
       }
     }
-    const base = ['-d', DEPLOYMENT, '--reference-log', `${T0},${T0 + REFERENCE * 1000}`, '--window-count', String(WINDOW)]
-    const refused = await cli('by-cli', ...base, '--rule', JSON.stringify({ kind: 'drift_share', threshold: 0.3, command: ['id'] }))
+    const base = [
+      '-d',
+      DEPLOYMENT,
+      '--reference-log',
+      `${T0},${T0 + REFERENCE * 1000}`,
+      '--window-count',
+      String(WINDOW),
+    ]
+    const refused = await cli(
+      'by-cli',
+      ...base,
+      '--rule',
+      JSON.stringify({ kind: 'drift_share', threshold: 0.3, command: ['id'] }),
+    )
     expect(refused.code).toBe(1)
-    expect(refused.stderr).toMatch(/--rule: 'command' is not accepted: commands are now defined by the operator .*keel server --config <file>, actions\.<name>\.command.*"action"/)
-    const unknown = await cli('by-cli', ...base, '--rule', JSON.stringify({ kind: 'drift_share', threshold: 0.3, action: 'deploy' }))
+    expect(refused.stderr).toMatch(
+      /--rule: 'command' is not accepted: commands are now defined by the operator .*keel server --config <file>, actions\.<name>\.command.*"action"/,
+    )
+    const unknown = await cli(
+      'by-cli',
+      ...base,
+      '--rule',
+      JSON.stringify({ kind: 'drift_share', threshold: 0.3, action: 'deploy' }),
+    )
     expect(unknown.code).toBe(1)
     expect(unknown.stderr).toMatch(/alert_rules\.0\.action.*no action 'deploy'.*defined: notify, retrain/)
-    const created = await cli('by-cli', ...base, '--json', '--rule', JSON.stringify({ rule_id: 'r', kind: 'drift_share', threshold: 0.3, action: 'notify' }))
+    const created = await cli(
+      'by-cli',
+      ...base,
+      '--json',
+      '--rule',
+      JSON.stringify({ rule_id: 'r', kind: 'drift_share', threshold: 0.3, action: 'notify' }),
+    )
     expect(created.code, created.stderr).toBe(0)
     const { monitor } = JSON.parse(created.stdout)
     expect(monitor.alert_rules).toEqual([{ rule_id: 'r', kind: 'drift_share', threshold: 0.3, action: 'notify' }])
@@ -134,18 +199,38 @@ describe('alert rules name the operator\'s actions', () => {
   })
 
   it('the named action runs when the alert fires: its env, KEEL_ALERT and its exit code recorded', async () => {
-    const { monitor } = await ok(call('POST', 'monitors/create', monitorBody('drifty', [{ rule_id: 'retrain', kind: 'drift_share', threshold: 0.3, action: 'retrain' }])))
-    expect(monitor.alert_rules).toEqual([{ rule_id: 'retrain', kind: 'drift_share', threshold: 0.3, action: 'retrain' }])
+    const { monitor } = await ok(
+      call(
+        'POST',
+        'monitors/create',
+        monitorBody('drifty', [{ rule_id: 'retrain', kind: 'drift_share', threshold: 0.3, action: 'retrain' }]),
+      ),
+    )
+    expect(monitor.alert_rules).toEqual([
+      { rule_id: 'retrain', kind: 'drift_share', threshold: 0.3, action: 'retrain' },
+    ])
     const run = await ok(call('POST', 'monitors/run', { monitor_id: monitor.monitor_id }))
     expect(run.windows.map((w: any) => [w.window_id, w.dataset_drift])).toEqual([[1, true]])
     expect(run.alerts).toHaveLength(1)
     expect(run.alerts[0].action).toEqual({ name: 'retrain', exit_code: 5, output_tail: 'retrained yes\n' })
     const { alerts } = await ok(call('GET', 'monitors/alerts', { monitor_id: monitor.monitor_id }))
-    expect(alerts.map((a: any) => a.action)).toEqual([{ name: 'retrain', exit_code: 5, output_tail: 'retrained yes\n' }])
+    expect(alerts.map((a: any) => a.action)).toEqual([
+      { name: 'retrain', exit_code: 5, output_tail: 'retrained yes\n' },
+    ])
     const got = JSON.parse(readFileSync(marker, 'utf8'))
-    expect(got).toMatchObject({ alert_id: alerts[0].alert_id, monitor_id: monitor.monitor_id, rule_id: 'retrain', kind: 'drift_share', window_id: 1, deployment: DEPLOYMENT })
+    expect(got).toMatchObject({
+      alert_id: alerts[0].alert_id,
+      monitor_id: monitor.monitor_id,
+      rule_id: 'retrain',
+      kind: 'drift_share',
+      window_id: 1,
+      deployment: DEPLOYMENT,
+    })
     // Not through an update either.
-    const update = await call('POST', 'monitors/update', { monitor_id: monitor.monitor_id, alert_rules: [{ kind: 'drift_share', threshold: 0.3, command: ['id'] }] })
+    const update = await call('POST', 'monitors/update', {
+      monitor_id: monitor.monitor_id,
+      alert_rules: [{ kind: 'drift_share', threshold: 0.3, command: ['id'] }],
+    })
     expect(update.status).toBe(400)
     expect(update.json.message).toMatch(/'alert_rules\.0\.command'/)
     await ok(call('POST', 'monitors/delete', { monitor_id: monitor.monitor_id }))
@@ -165,7 +250,14 @@ describe('webhook targets', () => {
   it('loopback, link-local, private and IPv4-mapped targets, and names resolving there, are refused at creation', async () => {
     for (const [target, reason] of refused) {
       const url = target.replace('PORT', String(hookPort))
-      const res = await call('POST', 'monitors/create', monitorBody('hooked', [{ rule_id: 'hook', kind: 'drift_share', threshold: 0.3 }, { rule_id: 'ping', kind: 'quality', threshold: 0.5, webhook_url: url }]))
+      const res = await call(
+        'POST',
+        'monitors/create',
+        monitorBody('hooked', [
+          { rule_id: 'hook', kind: 'drift_share', threshold: 0.3 },
+          { rule_id: 'ping', kind: 'quality', threshold: 0.5, webhook_url: url },
+        ]),
+      )
       expect(res.status, url).toBe(400)
       expect(res.json.message, url).toMatch(/'alert_rules\.1\.webhook_url'.*rule 'ping': /)
       expect(res.json.message, url).toMatch(reason)
@@ -174,15 +266,19 @@ describe('webhook targets', () => {
     expect(hookCalls).toBe(0)
   })
 
-  it('allowed once the config allows them; a failed delivery records the status, not the target\'s body', async () => {
+  it("allowed once the config allows them; a failed delivery records the status, not the target's body", async () => {
     await server.stop()
     await start(openConfig)
     const url = `http://127.0.0.1:${hookPort}/alerts`
     const { monitor } = await ok(
-      call('POST', 'monitors/create', monitorBody('hooked', [
-        { rule_id: 'hook', kind: 'drift_share', threshold: 0.3, webhook_url: url },
-        { rule_id: 'named', kind: 'drift_share', threshold: 0.3, webhook_url: `http://localhost:${hookPort}/alerts` },
-      ])),
+      call(
+        'POST',
+        'monitors/create',
+        monitorBody('hooked', [
+          { rule_id: 'hook', kind: 'drift_share', threshold: 0.3, webhook_url: url },
+          { rule_id: 'named', kind: 'drift_share', threshold: 0.3, webhook_url: `http://localhost:${hookPort}/alerts` },
+        ]),
+      ),
     )
     const run = await ok(call('POST', 'monitors/run', { monitor_id: monitor.monitor_id }))
     expect(run.alerts.map((a: any) => a.webhook).sort((a: any, b: any) => a.url.localeCompare(b.url))).toEqual([
@@ -212,18 +308,31 @@ describe('webhook targets', () => {
 
 describe('a database whose rules still hold a command', () => {
   it('runs none of them: the alert records why, and an old command result reads as an action', async () => {
-    const { monitor } = await ok(call('POST', 'monitors/create', monitorBody('legacy', [{ rule_id: 'old', kind: 'drift_share', threshold: 0.3 }])))
+    const { monitor } = await ok(
+      call('POST', 'monitors/create', monitorBody('legacy', [{ rule_id: 'old', kind: 'drift_share', threshold: 0.3 }])),
+    )
     const run = await ok(call('POST', 'monitors/run', { monitor_id: monitor.monitor_id }))
     expect(run.alerts).toHaveLength(2)
     await server.stop()
     // As a server before actions stored them: the rule with its argv, an alert with the command's result.
     const db = new Database(server.dbPath)
-    const settings = JSON.parse((db.prepare('SELECT settings FROM monitors WHERE monitor_id = ?').get(monitor.monitor_id) as { settings: string }).settings)
+    const settings = JSON.parse(
+      (db.prepare('SELECT settings FROM monitors WHERE monitor_id = ?').get(monitor.monitor_id) as { settings: string })
+        .settings,
+    )
     settings.alertRules[0].command = ['sh', '-c', `touch ${legacyMarker}`]
-    db.prepare('UPDATE monitors SET settings = ? WHERE monitor_id = ?').run(JSON.stringify(settings), monitor.monitor_id)
-    const first = db.prepare('SELECT alert_id, alert FROM monitor_alerts WHERE monitor_id = ? AND window_id = 1').get(monitor.monitor_id) as { alert_id: string; alert: string }
+    db.prepare('UPDATE monitors SET settings = ? WHERE monitor_id = ?').run(
+      JSON.stringify(settings),
+      monitor.monitor_id,
+    )
+    const first = db
+      .prepare('SELECT alert_id, alert FROM monitor_alerts WHERE monitor_id = ? AND window_id = 1')
+      .get(monitor.monitor_id) as { alert_id: string; alert: string }
     const { action: _dropped, ...old } = JSON.parse(first.alert)
-    db.prepare('UPDATE monitor_alerts SET alert = ? WHERE alert_id = ?').run(JSON.stringify({ ...old, command: { argv: ['sh', '-c', 'exit 3'], exitCode: 3, outputTail: 'old output' } }), first.alert_id)
+    db.prepare('UPDATE monitor_alerts SET alert = ? WHERE alert_id = ?').run(
+      JSON.stringify({ ...old, command: { argv: ['sh', '-c', 'exit 3'], exitCode: 3, outputTail: 'old output' } }),
+      first.alert_id,
+    )
     db.close()
 
     await start(strictConfig)
@@ -234,7 +343,9 @@ describe('a database whose rules still hold a command', () => {
       name: '(command)',
       exit_code: null,
       output_tail: '',
-      error: expect.stringMatching(/^not run: this rule was stored with a command; commands are now defined by the operator .*keel server --config/),
+      error: expect.stringMatching(
+        /^not run: this rule was stored with a command; commands are now defined by the operator .*keel server --config/,
+      ),
     })
     expect(existsSync(legacyMarker)).toBe(false)
     const { alerts } = await ok(call('GET', 'monitors/alerts', { monitor_id: monitor.monitor_id }))

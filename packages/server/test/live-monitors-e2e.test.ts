@@ -26,15 +26,29 @@ let served: ModelServerProcess | undefined
 beforeAll(async () => {
   // The retraining hook (in production: ["npx", "tsx", "examples/iris/train.ts"]), as the operator defines it.
   const config = join(dir, 'keel.yaml')
-  writeFileSync(config, `actions:\n  retrain:\n    command: ${JSON.stringify([process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, process.env.KEEL_ALERT)`])}\n    timeout_seconds: 60\n`)
+  writeFileSync(
+    config,
+    `actions:\n  retrain:\n    command: ${JSON.stringify([process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, process.env.KEEL_ALERT)`])}\n    timeout_seconds: 60\n`,
+  )
   tracking = await startKeelServer({ args: ['--monitor-interval', '1', '--config', config] })
   const keel = createKeel({ trackingUri: tracking.url })
   await keel.setExperiment('monitors-e2e')
   const forest = new RandomForestClassifier({ nEstimators: 10, maxDepth: 4, seed: 3 }).fit(iris.data, iris.target)
   const runId = await keel.withRun({}, async (run) => {
-    const csv = [[...columns, 'target'].map((c) => `"${c}"`).join(','), ...iris.data.map((r, i) => [...r, iris.target[i]].join(','))].join('\n')
+    const csv = [
+      [...columns, 'target'].map((c) => `"${c}"`).join(','),
+      ...iris.data.map((r, i) => [...r, iris.target[i]].join(',')),
+    ].join('\n')
     await run.logText(`${csv}\n`, 'data/train.csv')
-    await run.logInput({ name: 'iris', digest: 'iris-150', sourceType: 'artifact', source: JSON.stringify({ uri: `runs:/${run.runId}/data/train.csv` }) }, { context: 'training' })
+    await run.logInput(
+      {
+        name: 'iris',
+        digest: 'iris-150',
+        sourceType: 'artifact',
+        source: JSON.stringify({ uri: `runs:/${run.runId}/data/train.csv` }),
+      },
+      { context: 'training' },
+    )
     await run.logModel(forest, { featureNames: columns })
     return run.runId
   })
@@ -49,8 +63,14 @@ afterAll(async () => {
 })
 
 async function call(method: 'GET' | 'POST', path: string, body: Record<string, unknown>): Promise<any> {
-  const url = method === 'GET' ? `${tracking.url}/api/2.0/keel/${path}?${new URLSearchParams(body as Record<string, string>)}` : `${tracking.url}/api/2.0/keel/${path}`
-  const res = await fetch(url, method === 'GET' ? {} : { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+  const url =
+    method === 'GET'
+      ? `${tracking.url}/api/2.0/keel/${path}?${new URLSearchParams(body as Record<string, string>)}`
+      : `${tracking.url}/api/2.0/keel/${path}`
+  const res = await fetch(
+    url,
+    method === 'GET' ? {} : { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } },
+  )
   const json = await res.json()
   expect(res.status, JSON.stringify(json)).toBe(200)
   return json
@@ -89,11 +109,20 @@ describe('the war story: a served model drifts and its accuracy falls', () => {
         },
       ],
     })
-    expect(monitor.reference.model_version).toMatchObject({ name: 'iris-e2e', version: '1', uri: expect.stringMatching(/data\/train\.csv$/) })
+    expect(monitor.reference.model_version).toMatchObject({
+      name: 'iris-e2e',
+      version: '1',
+      uri: expect.stringMatching(/data\/train\.csv$/),
+    })
 
     const labels: { request_id: string; label: number }[] = []
     const predict = async (id: string, row: number[]) => {
-      const reply = await send(`${served!.url}/invocations`, 'POST', JSON.stringify({ dataframe_split: { columns, data: [row] } }), { 'x-request-id': id })
+      const reply = await send(
+        `${served!.url}/invocations`,
+        'POST',
+        JSON.stringify({ dataframe_split: { columns, data: [row] } }),
+        { 'x-request-id': id },
+      )
       expect(reply.status, reply.text).toBe(200)
     }
     // Stable: the training distribution, labelled with the truth.
@@ -115,7 +144,8 @@ describe('the war story: a served model drifts and its accuracy falls', () => {
     expect(windows.map((w: any) => w.rows)).toEqual([WINDOW, WINDOW, WINDOW, WINDOW, WINDOW, WINDOW])
     expect(windows.map((w: any) => w.dataset_drift)).toEqual([false, false, false, true, true, true])
     expect(windows.map((w: any) => w.prediction_drift.drifted)).toEqual([false, false, false, true, true, true])
-    for (const w of windows.slice(3)) expect(w.drifted_columns).toEqual(expect.arrayContaining(['petal length (cm)', 'petal width (cm)']))
+    for (const w of windows.slice(3))
+      expect(w.drifted_columns).toEqual(expect.arrayContaining(['petal length (cm)', 'petal width (cm)']))
     // The training CSV's label column is what predictions are compared with, not an input.
     expect(windows[0].columns.map((c: any) => c.column).sort()).toEqual([...columns].sort())
     expect(windows[0].prediction_drift.column).toBe('target')
@@ -134,8 +164,13 @@ describe('the war story: a served model drifts and its accuracy falls', () => {
       return alerts.length >= 3 && alerts.every((a: any) => a.action?.exit_code !== null) ? alerts : undefined
     })
     expect(alerts.map((a: any) => a.window_id).sort()).toEqual([4, 5, 6])
-    for (const a of alerts) expect(a).toMatchObject({ rule_id: 'retrain', kind: 'performance', action: { name: 'retrain', exit_code: 0 } })
+    for (const a of alerts)
+      expect(a).toMatchObject({ rule_id: 'retrain', kind: 'performance', action: { name: 'retrain', exit_code: 0 } })
     expect(existsSync(marker)).toBe(true)
-    expect(JSON.parse(readFileSync(marker, 'utf8'))).toMatchObject({ monitor_id: monitor.monitor_id, kind: 'performance', threshold: 0.8 })
+    expect(JSON.parse(readFileSync(marker, 'utf8'))).toMatchObject({
+      monitor_id: monitor.monitor_id,
+      kind: 'performance',
+      threshold: 0.8,
+    })
   }, 120_000)
 })

@@ -19,11 +19,19 @@ async function post(body: unknown, init: { query?: string; headers?: Record<stri
     body: init.raw ?? JSON.stringify(body),
   })
   const text = await res.text()
-  return { status: res.status, type: res.headers.get('content-type') ?? '', text, json: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined }
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    text,
+    json: res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined,
+  }
 }
 
 async function upload(artifactPath: string, content: string | Uint8Array) {
-  const res = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`, { method: 'PUT', body: content })
+  const res = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`, {
+    method: 'PUT',
+    body: content,
+  })
   expect(res.status).toBe(200)
 }
 
@@ -55,7 +63,13 @@ afterAll(async () => {
 
 describe('POST /keel/monitoring/drift', () => {
   it('inline columns: the report in snake_case, the same one @keel/monitoring builds', async () => {
-    const r = await post({ reference: { columns: reference }, current: { columns: current }, tests: { x: 'psi' }, thresholds: { x: 0.2 }, drift_share: 0.4 })
+    const r = await post({
+      reference: { columns: reference },
+      current: { columns: current },
+      tests: { x: 'psi' },
+      thresholds: { x: 0.2 },
+      drift_share: 0.4,
+    })
     expect(r.status).toBe(200)
     const local = buildDriftReport(reference, current, { tests: { x: 'psi' }, thresholds: { x: 0.2 }, driftShare: 0.4 })
     expect(r.json.kind).toBe('keel.drift_report')
@@ -68,23 +82,36 @@ describe('POST /keel/monitoring/drift', () => {
       dataset_drift: local.drift.datasetDrift,
     })
     const x = r.json.columns[0]
-    expect([x.drift.test, x.drift.threshold, x.drift.score]).toEqual(['psi', 0.2, (local.columns[0]!.drift as { score: number }).score])
+    expect([x.drift.test, x.drift.threshold, x.drift.score]).toEqual([
+      'psi',
+      0.2,
+      (local.columns[0]!.drift as { score: number }).score,
+    ])
     expect(x.histogram.kind).toBe('numeric')
-    expect(r.json.quality.findings.map((f: { check: string }) => f.check)).toEqual(local.quality.findings.map((f) => f.check))
+    expect(r.json.quality.findings.map((f: { check: string }) => f.check)).toEqual(
+      local.quality.findings.map((f) => f.check),
+    )
   })
 
   it('artifact URIs: runs:/<run_id>/path and mlflow-artifacts:/, read with DuckDB', async () => {
-    const r = await post({ reference: { uri: `runs:/${runId}/data/train.csv` }, current: { uri: 'mlflow-artifacts:/datasets/week.csv' } })
+    const r = await post({
+      reference: { uri: `runs:/${runId}/data/train.csv` },
+      current: { uri: 'mlflow-artifacts:/datasets/week.csv' },
+    })
     expect(r.status).toBe(200)
     expect(r.json.reference).toEqual({ name: `runs:/${runId}/data/train.csv`, rows: n, columns: 2 })
     const inline = await post({ reference: { columns: reference }, current: { columns: current } })
-    const drift = (j: { columns: { drift: { test: string; drifted: boolean } }[] }) => j.columns.map((c) => [c.drift.test, c.drift.drifted])
+    const drift = (j: { columns: { drift: { test: string; drifted: boolean } }[] }) =>
+      j.columns.map((c) => [c.drift.test, c.drift.drifted])
     expect(drift(r.json)).toEqual(drift(inline.json))
   })
 
   it('HTML with ?format=html or Accept: text/html', async () => {
     const body = { reference: { columns: reference }, current: { columns: current } }
-    for (const r of [await post(body, { query: '?format=html' }), await post(body, { headers: { accept: 'text/html' } })]) {
+    for (const r of [
+      await post(body, { query: '?format=html' }),
+      await post(body, { headers: { accept: 'text/html' } }),
+    ]) {
       expect(r.status).toBe(200)
       expect(r.type).toMatch(/^text\/html/)
       expect(r.text).toMatch(/^<!doctype html>/)
@@ -110,22 +137,78 @@ describe('POST /keel/monitoring/drift', () => {
   it.each([
     ['empty data', { reference: { columns: { x: [] } }, current: { columns: current } }, /reference dataset is empty/],
     ['no columns', { reference: { columns: {} }, current: { columns: current } }, /reference dataset has no columns/],
-    ['columns of different lengths', { reference: { columns: { x: [1, 2], c: ['a'] } }, current: { columns: current } }, /differ in length/],
-    ['a cell that is an object', { reference: { columns: { x: [1, { a: 1 }] } }, current: { columns: current } }, /reference\.columns\.x\[1\] must be a number, string, boolean or null/],
-    ['both columns and uri', { reference: { columns: reference, uri: 'mlflow-artifacts:/datasets/week.csv' }, current: { columns: current } }, /either 'columns'.*not both/],
+    [
+      'columns of different lengths',
+      { reference: { columns: { x: [1, 2], c: ['a'] } }, current: { columns: current } },
+      /differ in length/,
+    ],
+    [
+      'a cell that is an object',
+      { reference: { columns: { x: [1, { a: 1 }] } }, current: { columns: current } },
+      /reference\.columns\.x\[1\] must be a number, string, boolean or null/,
+    ],
+    [
+      'both columns and uri',
+      { reference: { columns: reference, uri: 'mlflow-artifacts:/datasets/week.csv' }, current: { columns: current } },
+      /either 'columns'.*not both/,
+    ],
     ['neither columns nor uri', { reference: {}, current: { columns: current } }, /not neither/],
     ['a missing reference', { current: { columns: current } }, /reference/],
-    ['a missing artifact', { reference: { uri: 'mlflow-artifacts:/datasets/nope.csv' }, current: { columns: current } }, /no such artifact/],
-    ['an unreadable file', { reference: { uri: 'mlflow-artifacts:/datasets/broken.parquet' }, current: { columns: current } }, /Cannot read 'mlflow-artifacts:\/datasets\/broken\.parquet'/],
-    ['an empty file', { reference: { uri: 'mlflow-artifacts:/datasets/empty.csv' }, current: { columns: current } }, /reference dataset is empty/],
-    ['an unknown format', { reference: { uri: 'mlflow-artifacts:/datasets/week.json' }, current: { columns: current } }, /unknown format/],
-    ['a path leaving the store', { reference: { uri: 'mlflow-artifacts:/datasets/../../../etc/passwd.csv' }, current: { columns: current } }, /'\.\.' segment/],
-    ['an encoded traversal', { reference: { uri: 'mlflow-artifacts:/%2e%2e/%2e%2e/etc/x.csv' }, current: { columns: current } }, /percent-encoded dot segment/],
-    ['another host', { reference: { uri: 'mlflow-artifacts://evil.example/x.csv' }, current: { columns: current } }, /another host/],
-    ['a local file', { reference: { uri: 'file:///etc/passwd.csv' }, current: { columns: current } }, /must be an artifact of this server/],
-    ['an absolute path', { reference: { uri: '/etc/passwd.csv' }, current: { columns: current } }, /must be an artifact of this server/],
-    ['an unknown run', { reference: { uri: 'runs:/0123456789abcdef/data/train.csv' }, current: { columns: current } }, /run '0123456789abcdef' does not exist/],
-    ['a run without a path', { reference: { uri: `runs:/abc` }, current: { columns: current } }, /runs:\/<run_id>\/<path>/],
+    [
+      'a missing artifact',
+      { reference: { uri: 'mlflow-artifacts:/datasets/nope.csv' }, current: { columns: current } },
+      /no such artifact/,
+    ],
+    [
+      'an unreadable file',
+      { reference: { uri: 'mlflow-artifacts:/datasets/broken.parquet' }, current: { columns: current } },
+      /Cannot read 'mlflow-artifacts:\/datasets\/broken\.parquet'/,
+    ],
+    [
+      'an empty file',
+      { reference: { uri: 'mlflow-artifacts:/datasets/empty.csv' }, current: { columns: current } },
+      /reference dataset is empty/,
+    ],
+    [
+      'an unknown format',
+      { reference: { uri: 'mlflow-artifacts:/datasets/week.json' }, current: { columns: current } },
+      /unknown format/,
+    ],
+    [
+      'a path leaving the store',
+      { reference: { uri: 'mlflow-artifacts:/datasets/../../../etc/passwd.csv' }, current: { columns: current } },
+      /'\.\.' segment/,
+    ],
+    [
+      'an encoded traversal',
+      { reference: { uri: 'mlflow-artifacts:/%2e%2e/%2e%2e/etc/x.csv' }, current: { columns: current } },
+      /percent-encoded dot segment/,
+    ],
+    [
+      'another host',
+      { reference: { uri: 'mlflow-artifacts://evil.example/x.csv' }, current: { columns: current } },
+      /another host/,
+    ],
+    [
+      'a local file',
+      { reference: { uri: 'file:///etc/passwd.csv' }, current: { columns: current } },
+      /must be an artifact of this server/,
+    ],
+    [
+      'an absolute path',
+      { reference: { uri: '/etc/passwd.csv' }, current: { columns: current } },
+      /must be an artifact of this server/,
+    ],
+    [
+      'an unknown run',
+      { reference: { uri: 'runs:/0123456789abcdef/data/train.csv' }, current: { columns: current } },
+      /run '0123456789abcdef' does not exist/,
+    ],
+    [
+      'a run without a path',
+      { reference: { uri: `runs:/abc` }, current: { columns: current } },
+      /runs:\/<run_id>\/<path>/,
+    ],
   ])('400 for %s, never a 5xx', async (_what, body, message) => {
     const r = await post(body)
     expect(r.status).toBe(400)
@@ -147,8 +230,16 @@ describe('SDK: keel.monitoring', () => {
 
   it('driftReport computes locally; remoteDriftReport asks the server; they agree', async () => {
     const t = (o: typeof reference): Table => ({ x: Float64Array.from(o.x), c: o.c })
-    const local = await keel().monitoring.driftReport({ reference: t(reference), current: t(current), thresholds: { x: 0.3 } })
-    const remote = await keel().monitoring.remoteDriftReport({ reference: t(reference), current: t(current), thresholds: { x: 0.3 } })
+    const local = await keel().monitoring.driftReport({
+      reference: t(reference),
+      current: t(current),
+      thresholds: { x: 0.3 },
+    })
+    const remote = await keel().monitoring.remoteDriftReport({
+      reference: t(reference),
+      current: t(current),
+      thresholds: { x: 0.3 },
+    })
     const { createdAt: _a, ...l } = local
     const { createdAt: _b, ...r } = remote
     expect(r).toEqual(l)
@@ -159,10 +250,18 @@ describe('SDK: keel.monitoring', () => {
 
   it('remoteDriftReport reads artifacts; renderHtmlReport renders any report; errors are KeelErrors', async () => {
     const k = keel()
-    const report = await k.monitoring.remoteDriftReport({ reference: { uri: `runs:/${runId}/data/train.csv` }, current: { uri: 'mlflow-artifacts:/datasets/week.csv' } })
+    const report = await k.monitoring.remoteDriftReport({
+      reference: { uri: `runs:/${runId}/data/train.csv` },
+      current: { uri: 'mlflow-artifacts:/datasets/week.csv' },
+    })
     expect(report.reference.rows).toBe(n)
     expect(k.monitoring.renderHtmlReport(report)).toContain('runs:/')
-    await expect(k.monitoring.remoteDriftReport({ reference: { uri: 'file:///etc/x.csv' }, current: { uri: 'mlflow-artifacts:/datasets/week.csv' } })).rejects.toMatchObject({
+    await expect(
+      k.monitoring.remoteDriftReport({
+        reference: { uri: 'file:///etc/x.csv' },
+        current: { uri: 'mlflow-artifacts:/datasets/week.csv' },
+      }),
+    ).rejects.toMatchObject({
       code: 'INVALID_PARAMETER_VALUE',
     })
   })

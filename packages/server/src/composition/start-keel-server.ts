@@ -2,56 +2,55 @@
  * The composition root: opens the store and the artifact folder, builds the services and the HTTP
  * app, and listens. Nothing else in the server wires concrete classes together.
  */
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type Server } from 'node:http'
+import { type AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
-import { ArtifactLocations } from './artifacts/artifact-locations.js'
-import { mountArtifactRoutes } from './artifacts/artifact-routes.js'
-import { LocalArtifactRepository } from './artifacts/local-artifact-repository.js'
-import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MIN_FREE_DISK_BYTES } from './artifacts/upload-limits.js'
-import { DEFAULT_GRACEFUL_TIMEOUT_MS, gracefulCloser } from './http/graceful-close.js'
-import { createApp } from './http/app.js'
-import { createLogger, type LogFormat, type Logger } from './http/logger.js'
-import { findUiRoot, mountUi } from './http/ui.js'
-import { ModelVersionService } from './registry/model-version-service.js'
-import { RegisteredModelService } from './registry/registered-model-service.js'
-import { mountRegistryRoutes } from './registry/registry-routes.js'
-import { PredictionLogService } from './predictions/prediction-log-service.js'
-import { mountPredictionRoutes } from './predictions/prediction-routes.js'
-import { openDatabase } from './sql/open-database.js'
-import { SqlPredictionLogStore } from './sql/predictions/sql-prediction-log-store.js'
-import { SqlRegistryStore } from './sql/registry/sql-registry-store.js'
-import { SqlAliasApprovalStore } from './sql/registry/sql-alias-approval-store.js'
-import { AliasApprovalService } from './registry/alias-approval-service.js'
-import { mountAliasApprovalRoutes } from './registry/alias-approval-routes.js'
-import { createSqlTrackingStore } from './sql/tracking/sql-tracking-store.js'
-import { ExperimentService } from './tracking/experiment-service.js'
-import { LoggedModelService } from './tracking/logged-model-service.js'
-import { mountLoggedModelRoutes } from './tracking/logged-model-routes.js'
-import { RunService } from './tracking/run-service.js'
-import { mountTrackingRoutes } from './tracking/tracking-routes.js'
-import { mountKeelTrackingRoutes } from './tracking/keel-routes.js'
-import { VERSION } from './version.js'
-import { type WebSecurityOptions, uiContentSecurityPolicy, webSecurityPolicy } from './web-security/policy.js'
-import { MonitoringService } from './monitoring/monitoring-service.js'
-import { mountMonitoringRoutes } from './monitoring/monitoring-routes.js'
-import { LiveMonitorService } from './monitoring/live/monitor-service.js'
-import { mountMonitorRoutes } from './monitoring/live/monitor-routes.js'
-import { startMonitorScheduler } from './monitoring/live/monitor-scheduler.js'
-import { SqlMonitorStore } from './sql/monitoring/sql-monitor-store.js'
-import type { OperatorConfig } from './config/operator-config.js'
-import { AccessGuard } from './auth/access-guard.js'
-import { AccessService } from './auth/access-service.js'
-import { AuditLog } from './auth/audit-log.js'
-import { CachedAuthStore } from './auth/cached-auth-store.js'
-import { rememberFound } from './auth/remember-found.js'
-import { mountAuthRoutes } from './auth/auth-routes.js'
-import { AuthService, type AuthSettings } from './auth/auth-service.js'
-import { PERMISSION_TABLE } from './auth/route-permissions.js'
-import { SqlAuditStore } from './sql/auth/sql-audit-store.js'
-import { SqlAuthStore } from './sql/auth/sql-auth-store.js'
-
+import { ArtifactLocations } from '../artifacts/artifact-locations.js'
+import { mountArtifactRoutes } from '../artifacts/artifact-routes.js'
+import { LocalArtifactRepository } from '../artifacts/local-artifact-repository.js'
+import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MIN_FREE_DISK_BYTES } from '../artifacts/upload-limits.js'
+import { DEFAULT_GRACEFUL_TIMEOUT_MS, gracefulCloser } from '../http/graceful-close.js'
+import { createApp } from '../http/app.js'
+import { createLogger, type LogFormat, type Logger } from '../http/logger.js'
+import { findUiRoot, mountUi } from '../http/ui.js'
+import { ModelVersionService } from '../registry/model-version-service.js'
+import { RegisteredModelService } from '../registry/registered-model-service.js'
+import { mountRegistryRoutes } from '../registry/registry-routes.js'
+import { PredictionLogService } from '../predictions/prediction-log-service.js'
+import { mountPredictionRoutes } from '../predictions/prediction-routes.js'
+import { openDatabase } from '../sql/open-database.js'
+import { SqlPredictionLogStore } from '../sql/predictions/sql-prediction-log-store.js'
+import { SqlRegistryStore } from '../sql/registry/sql-registry-store.js'
+import { SqlAliasApprovalStore } from '../sql/registry/sql-alias-approval-store.js'
+import { AliasApprovalService } from '../registry/alias-approval-service.js'
+import { mountAliasApprovalRoutes } from '../registry/alias-approval-routes.js'
+import { createSqlTrackingStore } from '../sql/tracking/sql-tracking-store.js'
+import { ExperimentService } from '../tracking/experiment-service.js'
+import { LoggedModelService } from '../tracking/logged-model-service.js'
+import { mountLoggedModelRoutes } from '../tracking/logged-model-routes.js'
+import { RunService } from '../tracking/run-service.js'
+import { mountTrackingRoutes } from '../tracking/tracking-routes.js'
+import { mountKeelTrackingRoutes } from '../tracking/keel-routes.js'
+import { VERSION } from '../version.js'
+import { type WebSecurityOptions, uiContentSecurityPolicy, webSecurityPolicy } from '../web-security/policy.js'
+import { MonitoringService } from '../monitoring/monitoring-service.js'
+import { mountMonitoringRoutes } from '../monitoring/monitoring-routes.js'
+import { LiveMonitorService } from '../monitoring/live/monitor-service.js'
+import { mountMonitorRoutes } from '../monitoring/live/monitor-routes.js'
+import { startMonitorScheduler } from '../monitoring/live/monitor-scheduler.js'
+import { SqlMonitorStore } from '../sql/monitoring/sql-monitor-store.js'
+import { type OperatorConfig } from '../config/operator-config.js'
+import { AccessGuard } from '../auth/access-guard.js'
+import { AccessService } from '../auth/access-service.js'
+import { AuditLog } from '../auth/audit-log.js'
+import { CachedAuthStore } from '../auth/cached-auth-store.js'
+import { rememberFound } from '../auth/remember-found.js'
+import { mountAuthRoutes } from '../auth/auth-routes.js'
+import { AuthService, type AuthSettings } from '../auth/auth-service.js'
+import { PERMISSION_TABLE } from '../auth/route-permissions.js'
+import { SqlAuditStore } from '../sql/auth/sql-audit-store.js'
+import { SqlAuthStore } from '../sql/auth/sql-auth-store.js'
 
 export interface ServerConfig {
   readonly host: string
@@ -107,7 +106,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const aliasApprovalStore = new SqlAliasApprovalStore(database.db, database.ops)
   const aliasApprovals = new AliasApprovalService(aliasApprovalStore)
   const modelVersions = new ModelVersionService(registry, store, locations)
-  const monitoring = new MonitoringService({ locations, runArtifactUri: async (id) => (await store.runs.getInfo(id))?.artifactUri })
+  const monitoring = new MonitoringService({
+    locations,
+    runArtifactUri: async (id) => (await store.runs.getInfo(id))?.artifactUri,
+  })
   const predictionLog = new SqlPredictionLogStore(database.db, database.ops)
   const predictions = new PredictionLogService(predictionLog)
   const monitorStore = new SqlMonitorStore(database.db, database.ops)
@@ -122,7 +124,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   // Reads cached for a second at most across processes; a write here takes effect at once (cached-auth-store.ts).
   const authStore = new CachedAuthStore(new SqlAuthStore(database.db, database.ops))
   const auth = config.auth && new AuthService(authStore, config.auth)
-  if (auth && (await auth.bootstrapAdmin()).created) logger.info({ admin: config.auth!.adminUsername }, 'created the admin user')
+  if (auth && (await auth.bootstrapAdmin()).created)
+    logger.info({ admin: config.auth!.adminUsername }, 'created the admin user')
   const access = new AccessService(authStore, config.auth?.defaultPermission ?? 'READ')
   const audit = new AuditLog(new SqlAuditStore(database.db))
   const guard = new AccessGuard({
@@ -133,11 +136,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       experimentIdByName: async (name) => (await store.experiments.getByName(name))?.experimentId,
       // Neither moves to another experiment: what was found is remembered.
       experimentOfRun: rememberFound(async (runId) => (await store.runs.getInfo(runId))?.experimentId),
-      experimentOfLoggedModel: rememberFound(async (modelId) => (await store.loggedModels.get(modelId, { allowDeleted: true }))?.info.experimentId),
+      experimentOfLoggedModel: rememberFound(
+        async (modelId) => (await store.loggedModels.get(modelId, { allowDeleted: true }))?.info.experimentId,
+      ),
       deploymentOfMonitor: async (monitorId) => (await monitorStore.getMonitor(monitorId))?.deployment,
       deploymentsOfRequests: async (requestIds) => {
         const found = await Promise.all(requestIds.map((id) => predictionLog.get(id)))
-        return { deployments: [...new Set(found.flat().map((r) => r.deployment))], unknown: found.filter((records) => records.length === 0).length }
+        return {
+          deployments: [...new Set(found.flat().map((r) => r.deployment))],
+          unknown: found.filter((records) => records.length === 0).length,
+        }
       },
       isProtectedAlias: async (name, alias) => (await aliasApprovalStore.getProtection(name, alias)) !== undefined,
       modelOfAliasRequest: async (requestId) => (await aliasApprovalStore.getRequest(requestId))?.name,
@@ -180,16 +188,29 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const closer = gracefulCloser(server as Server)
   const { port } = server.address() as AddressInfo
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
-  logger.info({ url, store: database.description, artifacts: resolve(config.artifactsDestination), allowed_hosts: security.hosts.entries }, 'keel server listening')
+  logger.info(
+    {
+      url,
+      store: database.description,
+      artifacts: resolve(config.artifactsDestination),
+      allowed_hosts: security.hosts.entries,
+    },
+    'keel server listening',
+  )
   const interval = config.monitorIntervalMs ?? 10_000
-  const scheduler = interval > 0 ? startMonitorScheduler(monitors, interval, (error) => logger.error({ error: String(error) }, 'live monitors')) : undefined
+  const scheduler =
+    interval > 0
+      ? startMonitorScheduler(monitors, interval, (error) => logger.error({ error: String(error) }, 'live monitors'))
+      : undefined
   if (config.sweepStaleUploads !== false) {
     // In the background: the walk of a large artifact folder must not delay serving.
     proxied.sweepStaleUploads().then(
       (removed) => {
-        if (removed > 0) logger.info({ removed, artifacts: proxied.root }, 'removed the temp files of interrupted uploads')
+        if (removed > 0)
+          logger.info({ removed, artifacts: proxied.root }, 'removed the temp files of interrupted uploads')
       },
-      (error: unknown) => logger.warn({ error: String(error) }, 'could not sweep the temp files of interrupted uploads'),
+      (error: unknown) =>
+        logger.warn({ error: String(error) }, 'could not sweep the temp files of interrupted uploads'),
     )
   }
 
