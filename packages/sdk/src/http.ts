@@ -1,8 +1,8 @@
 /**
- * The REST transport: builds MLflow proto-JSON requests from an endpoint of `@keel/contracts`,
- * sends them with auth and retries, and parses responses with the endpoint's response schema.
+ * The REST transport: sends the request `buildRequest` (`@keel/contracts`) makes of a call to an
+ * endpoint, with auth and retries, and parses the response with the endpoint's response schema.
  */
-import { type Endpoint, type HttpMethod, KeelError, type RequestInputOf } from '@keel/contracts'
+import { buildRequest, type Endpoint, type HttpMethod, KeelError, type RequestInputOf } from '@keel/contracts'
 import { type AuthOptions, authHeaders, currentUser, envInt, resolveTrackingUri } from './config.js'
 import { RETRYABLE_STATUSES, errorFromResponse, networkError } from './http-errors.js'
 import { type RetryOptions, backoffDelay, retryOptions, sleep } from './retry.js'
@@ -18,6 +18,8 @@ export interface HttpOptions extends AuthOptions {
   readonly transferTimeoutMs?: number
   /** Extra headers sent on every request. */
   readonly headers?: Readonly<Record<string, string>>
+  /** The fetch to send with (default: the global one), e.g. a proxy-aware one or an in-process app's. */
+  readonly fetch?: typeof fetch
 }
 
 /** A raw request for `HttpClient.send`; `body` is a factory so that a retry gets a fresh stream. */
@@ -43,8 +45,10 @@ export class HttpClient {
   private readonly retry: RetryOptions
   private readonly timeoutMs: number
   private readonly transferTimeoutMs: number
+  private readonly fetch: typeof fetch
 
   constructor(options: HttpOptions = {}) {
+    this.fetch = options.fetch ?? ((input, init) => fetch(input, init))
     this.baseUrl = resolveTrackingUri(options.trackingUri)
     this.headers = {
       'user-agent': `keel-sdk/${SDK_VERSION}`,
@@ -60,21 +64,14 @@ export class HttpClient {
 
   /** Calls one endpoint of the REST API with a wire (snake_case) request; returns the parsed response. */
   async call<E extends Endpoint>(endpoint: E, request: RequestInputOf<E>): Promise<ResponseOutputOf<E>> {
-    // MLflow's client sends the whole message as the body, path parameters included, and MLflow's
-    // server requires them there (PATCH logged-models/{model_id} without model_id is refused).
-    const { path, rest } = fillPath(endpoint.path, request as Record<string, unknown>, endpoint.method !== 'GET')
-    let url = `${this.baseUrl}/api/${endpoint.major}.0${path}`
-    let body: (() => NonNullable<RequestInit['body']>) | undefined
+    const { method, path, url, body } = buildRequest(endpoint, request as Record<string, unknown>)
     const headers: Record<string, string> = { accept: 'application/json' }
-    if (endpoint.method === 'GET') {
-      const query = toQueryString(rest)
-      if (query !== '') url += `?${query}`
-    } else {
-      const json = JSON.stringify(rest)
-      body = () => json
-      headers['content-type'] = 'application/json'
-    }
-    const response = await this.send(url, { method: endpoint.method, headers, ...(body && { body }) })
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    const response = await this.send(`${this.baseUrl}${url}`, {
+      method,
+      headers,
+      ...(body !== undefined && { body: () => body }),
+    })
     const text = await response.text()
     let json: unknown
     try {
@@ -115,7 +112,7 @@ export class HttpClient {
   private async attempt(url: string, init: SendInit, what: string): Promise<Attempt> {
     let response: Response
     try {
-      response = await fetch(url, {
+      response = await this.fetch(url, {
         method: init.method,
         headers: { ...this.headers, ...init.headers },
         body: init.body?.() ?? null,
@@ -133,34 +130,4 @@ export class HttpClient {
       retryAfter: response.headers.get('retry-after'),
     }
   }
-}
-
-/** Substitutes `{name}` segments of an endpoint path; the used fields leave the request. */
-export function fillPath(
-  template: string,
-  request: Record<string, unknown>,
-  keepInBody = false,
-): { path: string; rest: Record<string, unknown> } {
-  const rest = { ...request }
-  const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const value = rest[name]
-    if (value === undefined || value === null || value === '')
-      throw KeelError.invalid(`Missing path parameter '${name}'`)
-    if (!keepInBody) delete rest[name]
-    return encodeURIComponent(String(value))
-  })
-  return { path, rest }
-}
-
-/** MLflow's GET encoding: one key per scalar, repeated keys for arrays, booleans as true/false. */
-export function toQueryString(request: Record<string, unknown>): string {
-  const query = new URLSearchParams()
-  for (const [key, value] of Object.entries(request)) {
-    for (const item of Array.isArray(value) ? value : [value]) {
-      if (item === undefined || item === null) continue
-      if (typeof item === 'object') throw KeelError.invalid(`Field '${key}' cannot be sent in a query string`)
-      query.append(key, String(item))
-    }
-  }
-  return query.toString()
 }

@@ -1,17 +1,18 @@
-/** The tracking REST API over a real server on a real port: MLflow's semantics and error contract. */
+/** The tracking REST API, in-process through the app's request function: MLflow's semantics and error contract. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
+import { api } from './support/keel-server.js'
 
-let server: KeelServer
+let server: InProcessKeel
 beforeAll(async () => {
-  server = await startKeelServer()
+  server = await startKeelApp()
 })
 afterAll(async () => {
   await server?.close()
 })
 
 const call = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: Record<string, unknown>) =>
-  api(server.url, method, path, body)
+  api(server, method, path, body)
 
 async function newExperiment(name = `exp-${Math.random().toString(36).slice(2)}`): Promise<string> {
   const res = await call('POST', '/experiments/create', { name })
@@ -27,9 +28,9 @@ async function newRun(experimentId: string, extra: Record<string, unknown> = {})
 
 describe('server basics', () => {
   it('answers /health, /version and /openapi.json', async () => {
-    expect(await (await fetch(`${server.url}/health`)).text()).toBe('OK')
-    expect(await (await fetch(`${server.url}/version`)).text()).toMatch(/^\d+\.\d+\.\d+/)
-    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+    expect(await (await server.fetch(`${server.url}/health`)).text()).toBe('OK')
+    expect(await (await server.fetch(`${server.url}/version`)).text()).toMatch(/^\d+\.\d+\.\d+/)
+    const doc = (await (await server.fetch(`${server.url}/openapi.json`)).json()) as {
       openapi: string
       paths: Record<string, unknown>
     }
@@ -39,11 +40,11 @@ describe('server basics', () => {
   })
 
   it('answers with an X-Request-Id, keeping a plain one the caller sent', async () => {
-    const own = await fetch(`${server.url}/health`, { headers: { 'X-Request-Id': 'trace-42' } })
+    const own = await server.fetch(`${server.url}/health`, { headers: { 'X-Request-Id': 'trace-42' } })
     expect(own.headers.get('x-request-id')).toBe('trace-42')
-    const forged = await fetch(`${server.url}/health`, { headers: { 'X-Request-Id': 'a b "status=200"' } })
+    const forged = await server.fetch(`${server.url}/health`, { headers: { 'X-Request-Id': 'a b "status=200"' } })
     expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
-    const error = await fetch(`${server.url}/api/2.0/mlflow/runs/get?run_id=nope`)
+    const error = await server.fetch(`${server.url}/api/2.0/mlflow/runs/get?run_id=nope`)
     expect(error.status).toBe(404)
     expect(error.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
   })
@@ -55,7 +56,7 @@ describe('server basics', () => {
   })
 
   it('serves the same API under /ajax-api', async () => {
-    const res = await fetch(`${server.url}/ajax-api/2.0/mlflow/experiments/get?experiment_id=0`)
+    const res = await server.fetch(`${server.url}/ajax-api/2.0/mlflow/experiments/get?experiment_id=0`)
     expect(res.status).toBe(200)
   })
 
@@ -74,7 +75,7 @@ describe('server basics', () => {
       ['DELETE', '/openapi.json', 'GET, HEAD'],
     ]
     for (const [method, path, allow] of cases) {
-      const res = await fetch(`${server.url}${path}`, {
+      const res = await server.fetch(`${server.url}${path}`, {
         method,
         headers: { 'content-type': 'application/json' },
         body: '{}',
@@ -90,14 +91,14 @@ describe('server basics', () => {
   })
 
   it('refuses malformed JSON, a wrong content type and wrong field types with 400', async () => {
-    const bad = await fetch(`${server.url}/api/2.0/mlflow/experiments/create`, {
+    const bad = await server.fetch(`${server.url}/api/2.0/mlflow/experiments/create`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: '{"name": ',
     })
     expect(bad.status).toBe(400)
     expect(((await bad.json()) as { error_code: string }).error_code).toBe('INVALID_PARAMETER_VALUE')
-    const xml = await fetch(`${server.url}/api/2.0/mlflow/experiments/create`, {
+    const xml = await server.fetch(`${server.url}/api/2.0/mlflow/experiments/create`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/xml' },
       body: '<name/>',
@@ -405,17 +406,17 @@ describe('keel extensions', () => {
     })
     expect(batch.status).toBe(200)
     for (const prefix of ['/api', '/ajax-api']) {
-      const res = await fetch(`${server.url}${prefix}/2.0/keel/experiments/keys?experiment_id=${id}`)
+      const res = await server.fetch(`${server.url}${prefix}/2.0/keel/experiments/keys?experiment_id=${id}`)
       expect(res.status).toBe(200)
       const keys = (await res.json()) as { params: string[]; metrics: string[]; tags: string[] }
       expect(keys.params).toEqual(['lr'])
       expect(keys.metrics).toEqual(['acc', 'loss'])
       expect(keys.tags).toContain('team')
     }
-    const missing = await fetch(`${server.url}/api/2.0/keel/experiments/keys?experiment_id=424242`)
+    const missing = await server.fetch(`${server.url}/api/2.0/keel/experiments/keys?experiment_id=424242`)
     expect(missing.status).toBe(404)
     expect(((await missing.json()) as { error_code: string }).error_code).toBe('RESOURCE_DOES_NOT_EXIST')
-    const noId = await fetch(`${server.url}/api/2.0/keel/experiments/keys`)
+    const noId = await server.fetch(`${server.url}/api/2.0/keel/experiments/keys`)
     expect(noId.status).toBe(400)
     expect(((await noId.json()) as { error_code: string }).error_code).toBe('INVALID_PARAMETER_VALUE')
   })

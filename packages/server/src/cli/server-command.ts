@@ -1,6 +1,6 @@
 import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
-import { type Command, InvalidArgumentError, Option } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { type ServerConfig } from '../composition/start-keel-server.js'
 import { byteSize } from './byte-size.js'
 import { TRACKING_SERVER_EXPOSURE, refuseOpenNetworkWithoutAuth } from './network-exposure.js'
@@ -53,7 +53,7 @@ interface ServerFlags extends WebSecurityFlags {
 }
 
 /** `keel server`, with MLflow's flag names so existing command lines carry over. */
-export function registerServerCommand(program: Command): void {
+export function registerServerCommand(program: Command, onConfig?: (config: ServerConfig) => void): void {
   const [allowedHosts, corsAllowedOrigins, xFrameOptions] = webSecurityOptions(true)
   program
     .command('server')
@@ -113,35 +113,11 @@ export function registerServerCommand(program: Command): void {
     )
     .option('--no-auth', 'allow listening beyond this machine (--host 0.0.0.0) without authentication')
     .action(async (flags: ServerFlags) => {
-      const authSettings =
-        flags.appName === 'basic-auth' ? await (await import('../auth/auth-config.js')).readAuthSettings() : undefined
-      if (!authSettings) refuseOpenNetworkWithoutAuth(flags.host, flags.auth, TRACKING_SERVER_EXPOSURE)
+      const config = await serverConfigFrom(flags)
+      if (onConfig) return onConfig(config)
       // Loaded on use, so that client commands start without the server's dependencies.
       const { startServer } = await import('../composition/start-keel-server.js')
       const { openDatabase } = await import('../sql/open-database.js')
-      const { loadOperatorConfig } = await import('../config/operator-config.js')
-      // Before anything starts: an invalid configuration stops the server with its message.
-      const operator = flags.config !== undefined ? await loadOperatorConfig(flags.config) : undefined
-      const config: ServerConfig = {
-        host: flags.host,
-        port: flags.port,
-        backendStoreUri: flags.backendStoreUri,
-        artifactsDestination: flags.artifactsDestination,
-        defaultArtifactRoot:
-          flags.defaultArtifactRoot ?? (flags.serveArtifacts ? 'mlflow-artifacts:' : flags.artifactsDestination),
-        serveArtifacts: flags.serveArtifacts,
-        logFormat: flags.logFormat,
-        requestLog: flags.requestLog,
-        monitorIntervalMs: Math.round(flags.monitorInterval * 1000),
-        maxArtifactBytes: flags.maxArtifactSize,
-        minFreeDiskBytes: flags.minFreeDisk,
-        gracefulTimeoutMs: Math.round(flags.gracefulTimeout * 1000),
-        // With --workers, one of them sweeps what interrupted uploads left.
-        sweepStaleUploads: !cluster.isWorker || cluster.worker?.id === 1,
-        webSecurity: webSecurityFrom(flags),
-        ...(operator && { operator }),
-        ...(authSettings && { auth: authSettings }),
-      }
       const count = Math.min(flags.workers, availableParallelism() * 2)
       if (count > 1 && cluster.isPrimary) {
         // Migrate once, before the workers open the database.
@@ -154,4 +130,50 @@ export function registerServerCommand(program: Command): void {
       closeOnSignals(async () => (await starting).close(), cluster.isWorker)
       await starting
     })
+}
+
+/**
+ * What `keel server` would run with, from its arguments (`['--app-name', 'basic-auth', ...]`) as the
+ * command parses them, the environment included: tests build the app in-process from the same
+ * command lines users type. Throws the CLI's own message on a bad argument.
+ */
+export async function serverConfigFromArgs(args: readonly string[]): Promise<ServerConfig> {
+  let captured: ServerConfig | undefined
+  const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} })
+  registerServerCommand(program, (config) => {
+    captured = config
+  })
+  await program.parseAsync(['server', ...args], { from: 'user' })
+  if (!captured) throw new Error('keel server: the arguments did not reach the command')
+  return captured
+}
+
+/** The configuration `keel server` runs with, from its parsed flags (and the environment for auth). */
+async function serverConfigFrom(flags: ServerFlags): Promise<ServerConfig> {
+  const authSettings =
+    flags.appName === 'basic-auth' ? await (await import('../auth/auth-config.js')).readAuthSettings() : undefined
+  if (!authSettings) refuseOpenNetworkWithoutAuth(flags.host, flags.auth, TRACKING_SERVER_EXPOSURE)
+  const { loadOperatorConfig } = await import('../config/operator-config.js')
+  // Before anything starts: an invalid configuration stops the server with its message.
+  const operator = flags.config !== undefined ? await loadOperatorConfig(flags.config) : undefined
+  return {
+    host: flags.host,
+    port: flags.port,
+    backendStoreUri: flags.backendStoreUri,
+    artifactsDestination: flags.artifactsDestination,
+    defaultArtifactRoot:
+      flags.defaultArtifactRoot ?? (flags.serveArtifacts ? 'mlflow-artifacts:' : flags.artifactsDestination),
+    serveArtifacts: flags.serveArtifacts,
+    logFormat: flags.logFormat,
+    requestLog: flags.requestLog,
+    monitorIntervalMs: Math.round(flags.monitorInterval * 1000),
+    maxArtifactBytes: flags.maxArtifactSize,
+    minFreeDiskBytes: flags.minFreeDisk,
+    gracefulTimeoutMs: Math.round(flags.gracefulTimeout * 1000),
+    // With --workers, one of them sweeps what interrupted uploads left.
+    sweepStaleUploads: !cluster.isWorker || cluster.worker?.id === 1,
+    webSecurity: webSecurityFrom(flags),
+    ...(operator && { operator }),
+    ...(authSettings && { auth: authSettings }),
+  }
 }

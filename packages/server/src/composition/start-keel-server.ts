@@ -6,6 +6,7 @@ import { type Server } from 'node:http'
 import { type AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
+import { type Hono } from 'hono'
 import { ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { mountArtifactRoutes } from '../artifacts/artifact-routes.js'
 import { LocalArtifactRepository } from '../artifacts/local-artifact-repository.js'
@@ -86,7 +87,24 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+/** keel server without a socket: the app and its background work (live monitors, the upload sweep). */
+export interface KeelApp {
+  /** The Hono app: `app.fetch` serves a Web Request, `app.request(path, init)` is the tests' entry. */
+  readonly app: Hono
+  readonly logger: Logger
+  readonly description: string
+  readonly allowedHosts: readonly string[]
+  /** Stops the live monitors' scheduler; a run in progress gets `graceMs` (its work is redone by the next start). */
+  stopBackground(graceMs?: number): Promise<void>
+  /** Stops the background work, lets uploads cut short remove their temp files, and closes the store. */
+  close(): Promise<void>
+}
+
+/**
+ * Opens the store and the artifact folder, builds the services and the HTTP app, and starts the
+ * background work. `startServer` puts it on a socket; tests call its `app.request` in-process.
+ */
+export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
   const logger = createLogger(config.logFormat)
   const security = webSecurityPolicy(config.host, config.webSecurity)
   const database = await openDatabase(config.backendStoreUri)
@@ -177,26 +195,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     },
   })
 
-  const server = await new Promise<ServerType>((resolveListen, reject) => {
-    // 64 KiB of headers and URL: GET searches carry their filter in the query string.
-    const s = serve(
-      { fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: { maxHeaderSize: 64 * 1024 } },
-      () => resolveListen(s),
-    )
-    s.once('error', reject)
-  })
-  const closer = gracefulCloser(server as Server)
-  const { port } = server.address() as AddressInfo
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
-  logger.info(
-    {
-      url,
-      store: database.description,
-      artifacts: resolve(config.artifactsDestination),
-      allowed_hosts: security.hosts.entries,
-    },
-    'keel server listening',
-  )
   const interval = config.monitorIntervalMs ?? 10_000
   const scheduler =
     interval > 0
@@ -214,19 +212,57 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     )
   }
 
+  const stopBackground = async (graceMs = config.gracefulTimeoutMs ?? DEFAULT_GRACEFUL_TIMEOUT_MS) => {
+    await Promise.race([scheduler?.stop(), new Promise<void>((done) => setTimeout(done, graceMs).unref())])
+  }
+  return {
+    app,
+    logger,
+    description: database.description,
+    allowedHosts: security.hosts.entries,
+    stopBackground,
+    async close() {
+      await stopBackground()
+      // Uploads cut at the bound remove their temp files (their streams fail once cut).
+      await Promise.race([proxied.settled(), new Promise((done) => setTimeout(done, 2_000).unref())])
+      await store.close()
+      logger.flush()
+    },
+  }
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const keel = await createKeelApp(config)
+  const { app, logger } = keel
+  const server = await new Promise<ServerType>((resolveListen, reject) => {
+    // 64 KiB of headers and URL: GET searches carry their filter in the query string.
+    const s = serve(
+      { fetch: app.fetch, hostname: config.host, port: config.port, serverOptions: { maxHeaderSize: 64 * 1024 } },
+      () => resolveListen(s),
+    )
+    s.once('error', reject)
+  })
+  const closer = gracefulCloser(server as Server)
+  const { port } = server.address() as AddressInfo
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  logger.info(
+    {
+      url,
+      store: keel.description,
+      artifacts: resolve(config.artifactsDestination),
+      allowed_hosts: keel.allowedHosts,
+    },
+    'keel server listening',
+  )
   return {
     url,
     logger,
     async close() {
       // Stop accepting, let requests in flight finish within the bound, and stop a monitor run
-      // within the same bound (its work is redone by the next start).
+      // within the same bound; then close the store.
       const grace = config.gracefulTimeoutMs ?? DEFAULT_GRACEFUL_TIMEOUT_MS
-      const bound = new Promise<void>((done) => setTimeout(done, grace).unref())
-      await Promise.all([closer.close(grace), Promise.race([scheduler?.stop(), bound])])
-      // Uploads cut at the bound remove their temp files (their streams fail once cut).
-      await Promise.race([proxied.settled(), new Promise((done) => setTimeout(done, 2_000).unref())])
-      await store.close()
-      logger.flush()
+      await Promise.all([closer.close(grace), keel.stopBackground(grace)])
+      await keel.close()
     },
   }
 }

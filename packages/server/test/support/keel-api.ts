@@ -3,15 +3,18 @@
  * POST with JSON; returns the status and the parsed body.
  */
 import { expect } from 'vitest'
+import { type KeelTarget } from './keel-app.js'
+import { targetOf } from './keel-server.js'
 
 export type KeelReply = { status: number; json: any }
 
 export async function keelCall(
-  base: string,
+  target: string | KeelTarget,
   method: 'GET' | 'POST',
   path: string,
   body?: Record<string, unknown>,
 ): Promise<KeelReply> {
+  const { url: base, fetch } = targetOf(target)
   let url = `${base}/api/2.0/keel/${path}`
   const init: RequestInit = { method }
   if (method === 'GET' && body) url += `?${new URLSearchParams(body as Record<string, string>)}`

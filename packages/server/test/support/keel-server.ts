@@ -8,6 +8,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { type KeelTarget } from './keel-app.js'
+
+/** A server's base URL (reached with the global fetch) or an in-process app's target. */
+export function targetOf(target: string | KeelTarget): KeelTarget {
+  return typeof target === 'string' ? { url: target, fetch: globalThis.fetch } : target
+}
 
 export const KEEL_BIN = fileURLToPath(new URL('../../bin/keel.js', import.meta.url))
 
@@ -109,11 +115,12 @@ export async function startKeelServer(options: StartOptions = {}): Promise<KeelS
 
 /** POST/GET helper speaking MLflow's REST conventions; returns status and parsed JSON. */
 export async function api(
-  base: string,
+  target: string | KeelTarget,
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT',
   path: string,
   body?: Record<string, unknown>,
 ): Promise<{ status: number; json: any }> {
+  const { url: base, fetch } = targetOf(target)
   let url = `${base}/api/2.0/mlflow${path}`
   const init: RequestInit = { method }
   if (method === 'GET' && body) {
