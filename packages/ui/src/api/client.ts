@@ -2,11 +2,8 @@
  * The UI's only way to data: keel's public REST API, through the same endpoint tables and wire
  * converters as the SDK (`@keel/contracts`). Same origin; MLflow's `/ajax-api` prefix.
  */
-import { type Endpoint, type RequestInputOf } from '@keel/contracts'
-import { type z } from 'zod'
+import { buildRequest, type Endpoint, type ParsedResponseOf, type RequestInputOf } from '@keel/contracts'
 import { actingUser } from './user'
-
-export type ResponseOf<E extends Endpoint> = z.output<E['response']>
 
 /** Told of every 401 answer (the session ended): the sign-in flow listens (src/auth). */
 let unauthorizedHandler: ((error: ApiError) => void) | undefined
@@ -31,43 +28,19 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
-function fillPath(template: string, request: Record<string, unknown>, keepInBody: boolean) {
-  const rest = { ...request }
-  const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    const value = rest[name]
-    if (!keepInBody) delete rest[name]
-    return encodeURIComponent(String(value))
-  })
-  return { path, rest }
-}
-
-function query(request: Record<string, unknown>): string {
-  const q = new URLSearchParams()
-  for (const [key, value] of Object.entries(request)) {
-    for (const item of Array.isArray(value) ? value : [value]) {
-      if (item !== undefined && item !== null) q.append(key, String(item))
-    }
-  }
-  const s = q.toString()
-  return s === '' ? '' : `?${s}`
-}
-
 export async function call<E extends Endpoint>(
   endpoint: E,
   request: RequestInputOf<E>,
   signal?: AbortSignal,
-): Promise<ResponseOf<E>> {
-  const { path, rest } = fillPath(endpoint.path, request as Record<string, unknown>, endpoint.method !== 'GET')
-  const base = `/ajax-api/${endpoint.major}.0${path}`
+): Promise<ParsedResponseOf<E>> {
+  const { method, path, url, body } = buildRequest(endpoint, request as Record<string, unknown>, '/ajax-api')
   const user = actingUser()
-  const headers: Record<string, string> = { accept: 'application/json', ...(user && { 'x-keel-user': user }) }
-  const init: RequestInit = { method: endpoint.method, headers, ...(signal && { signal }) }
-  let url = base
-  if (endpoint.method === 'GET') url += query(rest)
-  else {
-    init.body = JSON.stringify(rest)
-    headers['content-type'] = 'application/json'
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...(body !== undefined && { 'content-type': 'application/json' }),
+    ...(user && { 'x-keel-user': user }),
   }
+  const init: RequestInit = { method, headers, ...(body !== undefined && { body }), ...(signal && { signal }) }
   const response = await fetch(url, init)
   const text = await response.text()
   let json: unknown = {}
@@ -81,10 +54,10 @@ export async function call<E extends Endpoint>(
     )
   }
   if (!response.ok) {
-    const body = json as { error_code?: string; message?: string }
+    const failure = json as { error_code?: string; message?: string }
     const error = new ApiError(
-      body.error_code ?? 'INTERNAL_ERROR',
-      body.message ?? `${response.status} ${response.statusText}`,
+      failure.error_code ?? 'INTERNAL_ERROR',
+      failure.message ?? `${response.status} ${response.statusText}`,
       response.status,
     )
     if (response.status === 401) unauthorizedHandler?.(error)
@@ -93,7 +66,7 @@ export async function call<E extends Endpoint>(
   const parsed = endpoint.response.safeParse(json)
   if (!parsed.success)
     throw new ApiError('INTERNAL_ERROR', `${endpoint.method} ${path}: unexpected response`, response.status)
-  return parsed.data as ResponseOf<E>
+  return parsed.data as ParsedResponseOf<E>
 }
 
 /**
