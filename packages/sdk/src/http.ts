@@ -18,6 +18,8 @@ export interface HttpOptions extends AuthOptions {
   readonly transferTimeoutMs?: number
   /** Extra headers sent on every request. */
   readonly headers?: Readonly<Record<string, string>>
+  /** The fetch to send with (default: the global one), e.g. a proxy-aware one or an in-process app's. */
+  readonly fetch?: typeof fetch
 }
 
 /** A raw request for `HttpClient.send`; `body` is a factory so that a retry gets a fresh stream. */
@@ -43,8 +45,10 @@ export class HttpClient {
   private readonly retry: RetryOptions
   private readonly timeoutMs: number
   private readonly transferTimeoutMs: number
+  private readonly fetch: typeof fetch
 
   constructor(options: HttpOptions = {}) {
+    this.fetch = options.fetch ?? ((input, init) => fetch(input, init))
     this.baseUrl = resolveTrackingUri(options.trackingUri)
     this.headers = {
       'user-agent': `keel-sdk/${SDK_VERSION}`,
@@ -108,7 +112,7 @@ export class HttpClient {
   private async attempt(url: string, init: SendInit, what: string): Promise<Attempt> {
     let response: Response
     try {
-      response = await fetch(url, {
+      response = await this.fetch(url, {
         method: init.method,
         headers: { ...this.headers, ...init.headers },
         body: init.body?.() ?? null,
