@@ -18,16 +18,13 @@ import { formatAgo, formatTime } from '../format'
 import { AliasRequests, ProtectedAliases } from '../registry/alias-approvals'
 import { listPendingRequests, listProtections, protectionMap } from '../registry/alias-approvals-data'
 import { getModel, listEvents, listVersions, versionPath } from '../registry/registry-data'
-import {
-  AliasChips,
-  AliasForm,
-  AuditTrail,
-  EditableText,
-  ProductionApproval,
-  RegisterForm,
-  StageBadge,
-  StageForm,
-} from '../registry/registry-widgets'
+import { AliasChips } from '../registry/alias-chips'
+import { AliasForm } from '../registry/alias-form'
+import { AuditTrail, ProductionApproval } from '../registry/audit-trail'
+import { EditableText } from '../registry/editable-text'
+import { RegisterForm } from '../registry/register-form'
+import { StageBadge } from '../registry/stage-badge'
+import { StageForm } from '../registry/stage-form'
 import '../registry/registry.css'
 
 const LIVE_MS = 5000

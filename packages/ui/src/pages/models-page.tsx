@@ -5,7 +5,9 @@ import { useApi } from '../api/use-api'
 import { Empty, ErrorBox, Loading } from '../components/states'
 import { formatAgo, formatTime } from '../format'
 import { activeStages, latestVersion, modelPath, searchModels, versionPath } from '../registry/registry-data'
-import { AliasChips, RegisterForm, StageBadge } from '../registry/registry-widgets'
+import { AliasChips } from '../registry/alias-chips'
+import { RegisterForm } from '../registry/register-form'
+import { StageBadge } from '../registry/stage-badge'
 import '../registry/registry.css'
 
 export function ModelsPage() {

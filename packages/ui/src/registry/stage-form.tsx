@@ -1,0 +1,103 @@
+import { MODEL_VERSION_STAGES, type ModelVersionStage, registryApi } from '@keel/contracts'
+import { type FormEvent, useId, useState } from 'react'
+import { call, errorMessage } from '../api/client'
+
+/** Move a version to a stage, optionally archiving the versions already there, with a comment for the trail. */
+export function StageForm({
+  name,
+  version,
+  current,
+  onDone,
+}: {
+  name: string
+  version: string
+  current: ModelVersionStage
+  onDone: () => void
+}) {
+  const id = useId()
+  const [stage, setStage] = useState<ModelVersionStage>(
+    current === 'Production' ? 'Archived' : current === 'Staging' ? 'Production' : 'Staging',
+  )
+  const [archive, setArchive] = useState(false)
+  const [comment, setComment] = useState('')
+  const [error, setError] = useState<string | undefined>()
+  const [done, setDone] = useState<string | undefined>()
+  const [busy, setBusy] = useState(false)
+  const canArchive = stage === 'Staging' || stage === 'Production'
+  const submit = async (e: FormEvent) => {
+    e.preventDefault()
+    setBusy(true)
+    setError(undefined)
+    setDone(undefined)
+    try {
+      await call(registryApi.transitionModelVersionStage, {
+        name,
+        version,
+        stage,
+        archive_existing_versions: canArchive && archive,
+        ...(comment.trim() && { comment: comment.trim() }),
+      })
+      setDone(`v${version} moved to ${stage}`)
+      setComment('')
+      setArchive(false)
+      // Offer the next move rather than the one just made (which would be a no-op now).
+      setStage(stage === 'Production' ? 'Archived' : stage === 'Staging' ? 'Production' : 'Staging')
+      onDone()
+    } catch (err) {
+      setError(errorMessage(err))
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <form className="action-form" onSubmit={submit} aria-label={`Move version ${version} to a stage`}>
+      <h4>
+        Move stage <span className="muted">(now {current === 'None' ? 'no stage' : current})</span>
+      </h4>
+      <div className="field">
+        <label htmlFor={`${id}-stage`}>Stage</label>
+        <select id={`${id}-stage`} value={stage} onChange={(e) => setStage(e.target.value as ModelVersionStage)}>
+          {MODEL_VERSION_STAGES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
+        </select>
+      </div>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={canArchive && archive}
+          disabled={!canArchive}
+          onChange={(e) => setArchive(e.target.checked)}
+        />{' '}
+        Archive existing versions in that stage
+      </label>
+      <div className="field">
+        <label htmlFor={`${id}-stage-comment`}>Comment (kept in the audit trail)</label>
+        <input
+          id={`${id}-stage-comment`}
+          type="text"
+          value={comment}
+          placeholder="e.g. approved after the A/B test"
+          onChange={(e) => setComment(e.target.value)}
+        />
+      </div>
+      <div className="form-row">
+        <button type="submit" className="primary" disabled={busy || stage === current}>
+          Move to {stage}
+        </button>
+        {error && (
+          <span className="field-error" role="alert">
+            {error}
+          </span>
+        )}
+        {done && (
+          <span className="field-ok" role="status">
+            {done}
+          </span>
+        )}
+      </div>
+    </form>
+  )
+}
