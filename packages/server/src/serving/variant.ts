@@ -5,6 +5,7 @@
  * is closed once its last in-flight request has finished, so a switch never fails a request.
  * Moving the alias back is the rollback.
  */
+import { KeelError } from '@keel/contracts'
 import { type Label } from '@keel/ml'
 import { type LoadedModel, type ModelInput, type ModelVersionRef, parseModelUri } from '@keel/sdk'
 import { type BatchingSpec, type VariantSpec } from './deployment-spec.js'
@@ -87,6 +88,7 @@ export class Variant {
   /** Whether the URI can move (an alias, a stage or `latest`). */
   readonly follows: boolean
   private registeredName: string | undefined
+  private closed = false
 
   constructor(
     readonly spec: VariantSpec,
@@ -154,11 +156,21 @@ export class Variant {
     return { variant: this.name, ...(previous.version !== undefined && { from: previous.version }), to: ref.version }
   }
 
+  /** A request that reaches a closed variant (a shadow's copy during shutdown) is a 503: retry on another server. */
   predict(input: ModelInput, rows: number, proba: boolean): Promise<Prediction> {
+    if (this.closed) {
+      return Promise.reject(
+        new KeelError(
+          'TEMPORARILY_UNAVAILABLE',
+          `Variant '${this.name}' no longer serves: the model server is closing`,
+        ),
+      )
+    }
     return this.current.predict(input, rows, proba)
   }
 
   async close(): Promise<void> {
+    this.closed = true
     this.current.retire()
   }
 }

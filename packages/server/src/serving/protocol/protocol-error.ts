@@ -1,9 +1,9 @@
 /**
  * An error of the serving edge that carries its HTTP status: the wire protocols (MLflow scoring,
- * Open Inference) name statuses that MLflow's error codes do not have (413, 415, 503). Anything
- * else thrown while serving is a `KeelError` and is mapped by its code.
+ * Open Inference) name statuses that MLflow's table does not give their codes (413, 415). Anything
+ * else thrown while serving is a `KeelError` and is mapped by its code with MLflow's table.
  */
-import { type ErrorCode, KeelError } from '@keel/contracts'
+import { type ErrorCode, HTTP_STATUS, KeelError } from '@keel/contracts'
 
 export class ProtocolError extends KeelError {
   constructor(
@@ -24,28 +24,12 @@ export const tooLarge = (limit: number): ProtocolError =>
 export const overloaded = (why: string): ProtocolError => new ProtocolError(503, 'TEMPORARILY_UNAVAILABLE', why)
 export const notFound = (message: string): ProtocolError => new ProtocolError(404, 'RESOURCE_DOES_NOT_EXIST', message)
 
-/** The HTTP status of anything thrown while serving a request. */
+/**
+ * The HTTP status of anything thrown while serving a request: a protocol's own status, else the
+ * status MLflow's table gives the code (`HTTP_STATUS`, the one table), else 500.
+ */
 export function statusOfServingError(error: unknown): number {
   if (error instanceof ProtocolError) return error.status
-  if (error instanceof KeelError) {
-    switch (error.code) {
-      case 'INVALID_PARAMETER_VALUE':
-      case 'BAD_REQUEST':
-      case 'RESOURCE_ALREADY_EXISTS':
-        return 400
-      case 'RESOURCE_DOES_NOT_EXIST':
-      case 'ENDPOINT_NOT_FOUND':
-        return 404
-      case 'REQUEST_LIMIT_EXCEEDED':
-        return 429
-      case 'TEMPORARILY_UNAVAILABLE':
-      case 'INVALID_STATE':
-        return 503
-      case 'NOT_IMPLEMENTED':
-        return 501
-      default:
-        return 500
-    }
-  }
+  if (error instanceof KeelError) return HTTP_STATUS[error.code]
   return 500
 }
