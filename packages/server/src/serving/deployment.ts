@@ -7,6 +7,7 @@
 import { type ModelInput } from '@keel/sdk'
 import { type DeploymentSpec } from './deployment-spec.js'
 import { type PredictionLog } from './prediction-log.js'
+import { statusOfServingError } from './protocol/protocol-error.js'
 import { type RequestLabels, type ServingMetrics } from './serving-metrics.js'
 import { TrafficPolicy } from './traffic.js'
 import { type ModelSource, type Prediction, Variant, type VersionSwitch } from './variant.js'
@@ -24,6 +25,22 @@ export interface DeploymentEvents {
   switched(change: VersionSwitch): void
   refreshFailed(variant: string, error: unknown): void
   shadowFailed(variant: string, error: unknown): void
+}
+
+/** What a request left on one variant: the prediction-log record's facts. */
+interface Outcome {
+  readonly variant: Variant
+  /** The version that computed it (read when the request started: a switch may land meanwhile). */
+  readonly version: string | undefined
+  readonly input: ModelInput
+  readonly ctx: RequestContext
+  /** The HTTP status of the answer (a shadow's: of the answer it would have given). */
+  readonly status: number
+  /** Milliseconds. */
+  readonly latency: number
+  readonly shadow: boolean
+  readonly result?: Prediction
+  readonly error?: unknown
 }
 
 /** The names of a model's input columns, in order (for inputs sent as arrays). */
@@ -142,29 +159,22 @@ export class Deployment {
     const result = await variant.predict(input, rows, ctx.proba) // a failure is recorded by the edge, with its status
     const latency = performance.now() - ctx.started
     this.metrics.observe({ ...this.labels(variant, ctx.protocol), version: version ?? '' }, 200, latency / 1000)
-    this.queue(variant, version, input, ctx, 200, result, undefined, latency)
+    this.queue({ variant, version, input, ctx, status: 200, latency, shadow: false, result })
     if (this.shadows.length > 0) setImmediate(() => this.runShadows(input, rows, ctx))
     return version === undefined ? result : { ...result, version }
   }
 
   /** Metrics and the log record of a failed request that reached a variant. */
   fail(variant: Variant, input: ModelInput | undefined, ctx: RequestContext, status: number, error: unknown): void {
-    this.metrics.observe(this.labels(variant, ctx.protocol), status, (performance.now() - ctx.started) / 1000)
-    if (input !== undefined) this.queue(variant, variant.version, input, ctx, status, undefined, error)
+    const latency = performance.now() - ctx.started
+    this.metrics.observe(this.labels(variant, ctx.protocol), status, latency / 1000)
+    if (input !== undefined)
+      this.queue({ variant, version: variant.version, input, ctx, status, latency, shadow: false, error })
   }
 
-  private queue(
-    variant: Variant,
-    version: string | undefined,
-    input: ModelInput,
-    ctx: RequestContext,
-    status: number,
-    result?: Prediction,
-    error?: unknown,
-    latency = performance.now() - ctx.started,
-    shadow = false,
-  ): void {
+  private queue(outcome: Outcome): void {
     if (this.log === undefined) return
+    const { variant, version, input, ctx, status, latency, shadow, result, error } = outcome
     this.log.push({
       requestId: ctx.requestId,
       deployment: this.name,
@@ -193,15 +203,17 @@ export class Deployment {
         continue
       }
       const started = performance.now()
-      const version = shadow.version
+      const copy = { variant: shadow, version: shadow.version, input, ctx, shadow: true }
       shadow.predict(input, rows, ctx.proba).then(
         (result) => {
           this.metrics.shadow(labels, 'ok')
-          this.queue(shadow, version, input, ctx, 200, result, undefined, performance.now() - started, true)
+          this.queue({ ...copy, status: 200, latency: performance.now() - started, result })
         },
         (error: unknown) => {
           this.metrics.shadow(labels, 'error')
-          this.queue(shadow, version, input, ctx, 400, undefined, error, performance.now() - started, true)
+          // Logged with the status its error maps to, as a live request's failure is (a model fault is 500).
+          const status = statusOfServingError(error)
+          this.queue({ ...copy, status, latency: performance.now() - started, error })
           this.events.shadowFailed(shadow.name, error)
         },
       )
