@@ -1,7 +1,7 @@
 /**
  * What the registry store's writes share: recording an audit event (in the caller's transaction),
  * appending a registration to a logged model's `mlflow.modelVersions` tag, finding a live version
- * row, and MLflow's not-found errors.
+ * row, touching a model's or version's timestamps, moving aliases, and MLflow's not-found errors.
  */
 import { KeelError, type RegistryEventKind } from '@keel/contracts'
 import { type Audit } from '../../registry/registry-store.js'
@@ -96,6 +96,31 @@ export function liveVersion(db: Tx, name: string, version: number) {
     .where('name', '=', name)
     .where('version', '=', version)
     .where('current_stage', '!=', DELETED_STAGE)
+}
+
+/** Updates the model's timestamp, failing if it does not exist. */
+export async function touchModel(tx: Tx, name: string, time: number): Promise<void> {
+  const updated = await tx
+    .updateTable('registered_models')
+    .set({ last_updated_time: time })
+    .where('name', '=', name)
+    .executeTakeFirst()
+  if (updated.numUpdatedRows === 0n) throw notFoundModel(name)
+}
+
+/** Updates the version's timestamp (and the model's), failing if it does not exist. */
+export async function touchVersion(tx: Tx, name: string, version: string, time: number): Promise<number> {
+  const n = versionNumber(name, version)
+  const updated = await tx
+    .updateTable('model_versions')
+    .set({ last_updated_time: time })
+    .where('name', '=', name)
+    .where('version', '=', n)
+    .where('current_stage', '!=', DELETED_STAGE)
+    .executeTakeFirst()
+  if (updated.numUpdatedRows === 0n) throw notFoundVersion(name, version)
+  await tx.updateTable('registered_models').set({ last_updated_time: time }).where('name', '=', name).execute()
+  return n
 }
 
 /** A version number as stored; a non-numeric one names no version. */
