@@ -12,6 +12,7 @@ import { type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'
+import pino from 'pino'
 import { serverConfigFromArgs } from '../../src/cli/server-command.js'
 import { createKeelApp, type KeelApp } from '../../src/composition/start-keel-server.js'
 
@@ -26,6 +27,8 @@ export interface InProcessKeel extends KeelTarget {
   readonly dbPath: string
   readonly artifactsDir: string
   readonly keel: KeelApp
+  /** What this app's logger wrote so far (it still goes to stdout too), seen as it was written. */
+  output(): string
   /** Closes the app (and its socket) and deletes its data unless `dataDir` was given. */
   close(): Promise<void>
 }
@@ -62,7 +65,11 @@ export async function startKeelApp(options: KeelAppOptions = {}): Promise<InProc
       ...(options.args ?? []),
     ]),
   )
-  const keel = await createKeelApp(config)
+  let log = ''
+  const keel = await observingLogs(
+    (text) => (log += text),
+    () => createKeelApp(config),
+  )
   const { app } = keel
 
   let server: Server | undefined
@@ -94,6 +101,7 @@ export async function startKeelApp(options: KeelAppOptions = {}): Promise<InProc
     dbPath,
     artifactsDir,
     keel,
+    output: () => log,
     async close() {
       if (server) {
         server.closeAllConnections()
@@ -102,6 +110,28 @@ export async function startKeelApp(options: KeelAppOptions = {}): Promise<InProc
       await keel.close()
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true })
     },
+  }
+}
+
+/**
+ * Runs `create` with pino's destinations observed: every line a logger created meanwhile writes
+ * (the app's, on stdout) is also handed to `seen`.
+ */
+async function observingLogs<T>(seen: (text: string) => void, create: () => Promise<T>): Promise<T> {
+  const destination = pino.destination
+  pino.destination = ((...args: Parameters<typeof destination>) => {
+    const stream = destination(...args)
+    const write = stream.write.bind(stream)
+    stream.write = (text: string) => {
+      seen(text)
+      return write(text)
+    }
+    return stream
+  }) as typeof destination
+  try {
+    return await create()
+  } finally {
+    pino.destination = destination
   }
 }
 
