@@ -1,24 +1,26 @@
 /**
- * Hostile input the review found answered with a 500 or stored mangled, over a real server: each
- * is now a 400 (INVALID_PARAMETER_VALUE) naming the problem, and nothing is stored.
+ * Hostile input the review found answered with a 500 or stored mangled, in-process through the
+ * app's request function: each is now a 400 (INVALID_PARAMETER_VALUE) naming the problem, and
+ * nothing is stored.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
+import { api } from './support/keel-server.js'
 
-let server: KeelServer
+let server: InProcessKeel
 beforeAll(async () => {
-  server = await startKeelServer()
+  server = await startKeelApp()
 })
 afterAll(async () => {
   await server?.close()
 })
 
 const call = (method: 'GET' | 'POST' | 'PATCH', path: string, body?: Record<string, unknown>) =>
-  api(server.url, method, path, body)
+  api(server, method, path, body)
 
 /** POSTs `body` exactly as given (a string or raw bytes) to an MLflow route. */
 async function postRaw(path: string, body: string | Uint8Array): Promise<{ status: number; json: any }> {
-  const res = await fetch(`${server.url}/api/2.0/mlflow${path}`, {
+  const res = await server.fetch(`${server.url}/api/2.0/mlflow${path}`, {
     method: 'POST',
     body,
     headers: { 'Content-Type': 'application/json' },
@@ -127,7 +129,7 @@ describe('JSON nested too deep', () => {
       /^Invalid value for parameter 'tags\.0\.value\.0\.0[.0]*…': JSON nested more than 64 levels deep is not accepted$/,
     )
     expect((await call('GET', '/experiments/get-by-name', { experiment_name: name })).status).toBe(404)
-    const keel = await fetch(`${server.url}/api/2.0/keel/monitoring/drift`, {
+    const keel = await server.fetch(`${server.url}/api/2.0/keel/monitoring/drift`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: `{"reference":{"columns":{"a":${deep(50_000)}}}}`,
@@ -261,7 +263,7 @@ describe('text that is not well-formed', () => {
 
   it('refuses query strings whose percent-encoded bytes are not UTF-8, and decodes those that are', async () => {
     const get = async (query: string) => {
-      const res = await fetch(`${server.url}/api/2.0/mlflow/experiments/get-by-name?${query}`)
+      const res = await server.fetch(`${server.url}/api/2.0/mlflow/experiments/get-by-name?${query}`)
       return { status: res.status, json: (await res.json()) as any }
     }
     expectInvalid(await get('experiment_name=%FF%FE'), 'A percent-encoded part of the query string is not valid UTF-8')

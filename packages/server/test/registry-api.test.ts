@@ -1,19 +1,21 @@
 /**
- * The model-registry REST API over a real server on a real port: MLflow's wire shapes, error codes
- * and HTTP statuses, and the confinement of a version's source to keel's artifact store.
+ * The model-registry REST API, in-process through the app's request function: MLflow's wire shapes,
+ * error codes and HTTP statuses, and the confinement of a version's source to keel's artifact store.
+ * Registrations racing across worker processes are in registry-workers.process.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
+import { api } from './support/keel-server.js'
 
-let server: KeelServer
+let server: InProcessKeel
 let experimentId: string
 let runId: string
 let runArtifactUri: string
 beforeAll(async () => {
-  server = await startKeelServer()
+  server = await startKeelApp()
   const exp = await call('POST', '/experiments/create', { name: 'registry-api' })
   experimentId = exp.json.experiment_id
   const run = await call('POST', '/runs/create', { experiment_id: experimentId, start_time: Date.now() })
@@ -25,7 +27,7 @@ afterAll(async () => {
 })
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
-const call = (method: Method, path: string, body?: Record<string, unknown>) => api(server.url, method, path, body)
+const call = (method: Method, path: string, body?: Record<string, unknown>) => api(server, method, path, body)
 
 let seq = 0
 const uniqueName = (prefix = 'model') => `${prefix}-${Date.now().toString(36)}-${seq++}`
@@ -624,7 +626,7 @@ describe('input validation: 400 naming the field, never a 5xx', () => {
   })
 
   it('refuses malformed JSON and wrong field types, naming the field', async () => {
-    const bad = await fetch(`${server.url}/api/2.0/mlflow/registered-models/create`, {
+    const bad = await server.fetch(`${server.url}/api/2.0/mlflow/registered-models/create`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: '{"name": ',
@@ -939,9 +941,9 @@ describe('source confinement', () => {
 describe('source confinement with a local artifact root', () => {
   it('accepts file: sources and absolute paths inside the root only', async () => {
     const root = mkdtempSync(join(tmpdir(), 'keel-local-root-'))
-    const local = await startKeelServer({ args: ['--default-artifact-root', root] })
+    const local = await startKeelApp({ args: ['--default-artifact-root', root] })
     try {
-      const at = (method: Method, path: string, body?: Record<string, unknown>) => api(local.url, method, path, body)
+      const at = (method: Method, path: string, body?: Record<string, unknown>) => api(local, method, path, body)
       const name = 'local-model'
       expect((await at('POST', '/registered-models/create', { name })).status).toBe(200)
       const exp = await at('POST', '/experiments/create', { name: 'local' })
@@ -1004,38 +1006,4 @@ describe('source confinement with a local artifact root', () => {
       rmSync(root, { recursive: true, force: true })
     }
   })
-})
-
-describe('registry under several worker processes', () => {
-  it('concurrent registrations of one logged model all land in its mlflow.modelVersions tag', async () => {
-    const multi = await startKeelServer({ args: ['--workers', '4'] })
-    try {
-      const at = (method: Method, path: string, body?: Record<string, unknown>) => api(multi.url, method, path, body)
-      const exp = await at('POST', '/experiments/create', { name: 'workers' })
-      const run = await at('POST', '/runs/create', { experiment_id: exp.json.experiment_id })
-      const logged = await at('POST', '/logged-models', {
-        experiment_id: exp.json.experiment_id,
-        name: 'shared',
-        source_run_id: run.json.run.info.run_id,
-      })
-      const modelId: string = logged.json.model.info.model_id
-      const name = 'shared-model'
-      await at('POST', '/registered-models/create', { name })
-      const created = await Promise.all(
-        Array.from({ length: 40 }, () => at('POST', '/model-versions/create', { name, source: `models:/${modelId}` })),
-      )
-      expect(created.map((r) => r.status)).toEqual(Array(40).fill(200))
-      expect(created.map((r) => Number(r.json.model_version.version)).sort((a, b) => a - b)).toEqual(
-        Array.from({ length: 40 }, (_, i) => i + 1),
-      )
-      const model = await at('GET', `/logged-models/${modelId}`)
-      const tag = model.json.model.info.tags.find((t: { key: string }) => t.key === 'mlflow.modelVersions')
-      const listed = (JSON.parse(tag.value) as { version: string }[])
-        .map((r) => Number(r.version))
-        .sort((a, b) => a - b)
-      expect(listed).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
-    } finally {
-      await multi.close()
-    }
-  }, 60_000)
 })

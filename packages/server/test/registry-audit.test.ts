@@ -1,19 +1,20 @@
 /**
- * keel's registry extensions over a real server: the audit trail (who moved what, when and why,
+ * keel's registry extensions, in-process through the app's request function: the audit trail (who moved what, when and why,
  * GET /api/2.0/keel/registry/events) and the lineage captured at registration
  * (GET /api/2.0/keel/model-versions/lineage).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
+import { api } from './support/keel-server.js'
 
-let server: KeelServer
+let server: InProcessKeel
 let experimentId: string
 let runId: string
 beforeAll(async () => {
-  server = await startKeelServer()
-  const exp = await api(server.url, 'POST', '/experiments/create', { name: 'registry-audit' })
+  server = await startKeelApp()
+  const exp = await api(server, 'POST', '/experiments/create', { name: 'registry-audit' })
   experimentId = exp.json.experiment_id
-  const run = await api(server.url, 'POST', '/runs/create', { experiment_id: experimentId, start_time: Date.now() })
+  const run = await api(server, 'POST', '/runs/create', { experiment_id: experimentId, start_time: Date.now() })
   runId = run.json.run.info.run_id
 })
 afterAll(async () => {
@@ -25,7 +26,7 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
 /** An MLflow call with extra headers (who is acting). */
 async function as(headers: Record<string, string>, method: Method, path: string, body?: Record<string, unknown>) {
   const query = method === 'GET' && body ? `?${new URLSearchParams(body as Record<string, string>)}` : ''
-  const res = await fetch(`${server.url}/api/2.0/mlflow${path}${query}`, {
+  const res = await server.fetch(`${server.url}/api/2.0/mlflow${path}${query}`, {
     method,
     headers: { 'Content-Type': 'application/json', ...headers },
     ...(body && method !== 'GET' && { body: JSON.stringify(body) }),
@@ -39,7 +40,7 @@ const call = (method: Method, path: string, body?: Record<string, unknown>) => a
 /** A keel extension under /api/2.0/keel, with query parameters. */
 async function keel(path: string, query: Record<string, string | number>) {
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)]))
-  const res = await fetch(`${server.url}/api/2.0/keel${path}?${qs}`)
+  const res = await server.fetch(`${server.url}/api/2.0/keel${path}?${qs}`)
   return { status: res.status, json: (await res.json()) as any }
 }
 
