@@ -98,6 +98,12 @@ export function liveVersion(db: Tx, name: string, version: number) {
     .where('current_stage', '!=', DELETED_STAGE)
 }
 
+/** Fails with MLflow's not-found error unless the model exists. */
+export async function requireModel(db: Tx, name: string): Promise<void> {
+  if (!(await db.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst()))
+    throw notFoundModel(name)
+}
+
 /** Updates the model's timestamp, failing if it does not exist. */
 export async function touchModel(tx: Tx, name: string, time: number): Promise<void> {
   const updated = await tx
@@ -130,6 +136,30 @@ export function versionNumber(name: string, version: string): number {
   return n
 }
 
+/**
+ * The number of the live version an alias is to point at; not found otherwise, naming the model
+ * when it is the model that is missing.
+ */
+export async function aliasTarget(tx: Tx, name: string, version: string): Promise<number> {
+  const n = versionNumber(name, version)
+  if (await liveVersion(tx, name, n).select('version').executeTakeFirst()) return n
+  await requireModel(tx, name)
+  // MLflow's answer (sqlalchemy_store.set_registered_model_alias looks the version up first).
+  throw KeelError.notFound(
+    `Model Version (name=${name}, version=${version}) not found: an alias must point at an existing version`,
+  )
+}
+
+/** The version an alias points at now, if it is set. */
+function aliasVersion(tx: Tx, name: string, alias: string) {
+  return tx
+    .selectFrom('registered_model_aliases')
+    .select('version')
+    .where('name', '=', name)
+    .where('alias', '=', alias)
+    .executeTakeFirst()
+}
+
 /** Points an alias at a live version (moving it), with its event; the caller's transaction. */
 export async function pointAlias(
   tx: Tx,
@@ -139,22 +169,8 @@ export async function pointAlias(
   audit: Audit,
   requestId?: number,
 ): Promise<void> {
-  const n = versionNumber(name, version)
-  const target = await liveVersion(tx, name, n).select('version').executeTakeFirst()
-  if (!target) {
-    if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst()))
-      throw notFoundModel(name)
-    // MLflow's answer (sqlalchemy_store.set_registered_model_alias looks the version up first).
-    throw KeelError.notFound(
-      `Model Version (name=${name}, version=${version}) not found: an alias must point at an existing version`,
-    )
-  }
-  const previous = await tx
-    .selectFrom('registered_model_aliases')
-    .select('version')
-    .where('name', '=', name)
-    .where('alias', '=', alias)
-    .executeTakeFirst()
+  const n = await aliasTarget(tx, name, version)
+  const previous = await aliasVersion(tx, name, alias)
   await tx
     .insertInto('registered_model_aliases')
     .values({ name, alias, version: n })
@@ -180,18 +196,8 @@ export async function removeAlias(
   audit: Audit,
   requestId?: number,
 ): Promise<boolean> {
-  const model = await tx
-    .updateTable('registered_models')
-    .set({ last_updated_time: audit.time })
-    .where('name', '=', name)
-    .executeTakeFirst()
-  if (model.numUpdatedRows === 0n) throw notFoundModel(name)
-  const previous = await tx
-    .selectFrom('registered_model_aliases')
-    .select('version')
-    .where('name', '=', name)
-    .where('alias', '=', alias)
-    .executeTakeFirst()
+  await touchModel(tx, name, audit.time)
+  const previous = await aliasVersion(tx, name, alias)
   if (!previous) return false
   await tx.deleteFrom('registered_model_aliases').where('name', '=', name).where('alias', '=', alias).execute()
   await record(tx, audit, {

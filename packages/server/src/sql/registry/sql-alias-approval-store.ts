@@ -10,7 +10,7 @@ import { type PageResult } from '../../tracking/tracking-store.js'
 import { type AliasChangeRequestsTable, type AliasProtectionsTable, type Database } from '../database.js'
 import { type DialectOps } from '../dialect.js'
 import { withWriteTransaction } from '../sql-util.js'
-import { liveVersion, notFoundModel, pointAlias, record, removeAlias, versionNumber } from './registry-writes.js'
+import { aliasTarget, pointAlias, record, removeAlias, requireModel } from './registry-writes.js'
 
 const protectionOf = (r: Selectable<AliasProtectionsTable>): AliasProtection => ({
   name: r.name,
@@ -57,8 +57,7 @@ export class SqlAliasApprovalStore implements AliasApprovalStore {
 
   async setProtection(name: string, alias: string, requireApproval: boolean, audit: Audit): Promise<AliasProtection> {
     await this.write(async (tx) => {
-      if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst()))
-        throw notFoundModel(name)
+      await requireModel(tx, name)
       const values = {
         name,
         alias,
@@ -128,14 +127,8 @@ export class SqlAliasApprovalStore implements AliasApprovalStore {
     audit: Audit,
   ): Promise<AliasChangeRequest> {
     const id = await this.write(async (tx) => {
-      if (!(await tx.selectFrom('registered_models').select('name').where('name', '=', name).executeTakeFirst()))
-        throw notFoundModel(name)
-      const n = version === undefined ? null : versionNumber(name, version)
-      if (n !== null && !(await liveVersion(tx, name, n).select('version').executeTakeFirst())) {
-        throw KeelError.notFound(
-          `Model Version (name=${name}, version=${version}) not found: an alias must point at an existing version`,
-        )
-      }
+      await requireModel(tx, name)
+      const n = version === undefined ? null : await aliasTarget(tx, name, version)
       const pending = await tx
         .selectFrom('alias_change_requests')
         .select('request_id')
@@ -148,7 +141,7 @@ export class SqlAliasApprovalStore implements AliasApprovalStore {
           `Request #${pending.request_id} to change alias '${alias}' of '${name}' is pending: approve, reject or withdraw it first.`,
         )
       }
-      await tx
+      const inserted = await tx
         .insertInto('alias_change_requests')
         .values({
           name,
@@ -159,15 +152,9 @@ export class SqlAliasApprovalStore implements AliasApprovalStore {
           comment: audit.comment ?? null,
           status: 'pending',
         })
-        .execute()
-      const row = await tx
-        .selectFrom('alias_change_requests')
-        .select('request_id')
-        .where('name', '=', name)
-        .where('alias', '=', alias)
-        .where('status', '=', 'pending')
+        .returning('request_id')
         .executeTakeFirstOrThrow()
-      const requestId = Number(row.request_id)
+      const requestId = Number(inserted.request_id)
       await record(tx, audit, {
         kind: 'alias_change_requested',
         name,

@@ -9,7 +9,7 @@ import { type Database } from '../database.js'
 import { type DialectOps } from '../dialect.js'
 import { withWriteTransaction } from '../sql-util.js'
 import { loadVersions, newestPerStage } from './registry-rows.js'
-import { liveVersion, notFoundModel, notFoundVersion, record, touchVersion, versionNumber } from './registry-writes.js'
+import { liveVersion, notFoundVersion, record, requireModel, touchVersion, versionNumber } from './registry-writes.js'
 
 export class SqlStageStore implements Pick<RegistryStore, 'transitionStage' | 'latestVersions'> {
   constructor(
@@ -67,8 +67,7 @@ export class SqlStageStore implements Pick<RegistryStore, 'transitionStage' | 'l
   }
 
   async latestVersions(name: string, stages?: readonly ModelVersionStage[]): Promise<StoredModelVersion[]> {
-    const model = await this.db.selectFrom('registered_models').selectAll().where('name', '=', name).executeTakeFirst()
-    if (!model) throw notFoundModel(name)
+    await requireModel(this.db, name)
     let q = newestPerStage(this.db, [name])
     if (stages && stages.length > 0) q = q.where('mv.current_stage', 'in', [...stages])
     return loadVersions(this.db, await q.execute())
