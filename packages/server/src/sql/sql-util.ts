@@ -6,12 +6,13 @@ import { type DialectOps } from './dialect.js'
 /**
  * Runs `fn` in a transaction that takes the write lock up front (SQLite `BEGIN IMMEDIATE`), so
  * concurrent writers from several processes queue on busy_timeout instead of failing with
- * "database is locked" when a read transaction tries to upgrade.
+ * "database is locked" when a read transaction tries to upgrade. Any view of the database's tables
+ * will do (`db.withTables<...>()`, as the auth store sees its own), and `fn` gets the same view.
  */
-export async function withWriteTransaction<T>(
-  db: Kysely<Database>,
+export async function withWriteTransaction<DB, T>(
+  db: Kysely<DB>,
   ops: DialectOps,
-  fn: (tx: Kysely<Database>) => Promise<T>,
+  fn: (tx: Kysely<DB>) => Promise<T>,
 ): Promise<T> {
   const result = await db.connection().execute(async (conn) => {
     await ops.beginWrite(conn as Kysely<unknown>)
@@ -24,7 +25,7 @@ export async function withWriteTransaction<T>(
       throw err
     }
   })
-  await afterWrite(db, ops)
+  await afterWrite(db as Kysely<unknown>, ops)
   return result
 }
 
@@ -34,16 +35,16 @@ export async function withWriteTransaction<T>(
  * plans depend on them: with statistics SQLite starts from a param's (key, value) index instead of
  * a metric range over every run.
  */
-const statistics = new WeakMap<Kysely<Database>, { writes: number; nextAt: number; lastAt: number }>()
+const statistics = new WeakMap<Kysely<unknown>, { writes: number; nextAt: number; lastAt: number }>()
 
-async function afterWrite(db: Kysely<Database>, ops: DialectOps): Promise<void> {
+async function afterWrite(db: Kysely<unknown>, ops: DialectOps): Promise<void> {
   let state = statistics.get(db)
   if (!state) statistics.set(db, (state = { writes: 0, nextAt: 1000, lastAt: Date.now() }))
   state.writes++
   if (state.writes < state.nextAt && Date.now() - state.lastAt < 3_600_000) return
   state.nextAt = state.writes * 10
   state.lastAt = Date.now()
-  await ops.refreshStatistics(db as Kysely<unknown>)
+  await ops.refreshStatistics(db)
 }
 export type Tx = Kysely<Database> | Transaction<Database>
 
