@@ -4,7 +4,6 @@
  * their input.
  */
 import { registryApi } from '@keel/contracts'
-import { Fragment, useState } from 'react'
 import { Link, useParams, useSearchParams } from 'react-router'
 import { call } from '../api/client'
 import { useApi } from '../api/use-api'
@@ -14,17 +13,14 @@ import { ReadOnlyNotice } from '../auth/permission-states'
 import { PermissionsPanel } from '../auth/permissions-panel'
 import { useMyPermission } from '../auth/use-permission'
 import { Empty, ErrorBox, Loading } from '../components/states'
-import { formatAgo, formatTime } from '../format'
 import { AliasRequests, ProtectedAliases } from '../registry/alias-approvals'
 import { listPendingRequests, listProtections, protectionMap } from '../registry/alias-approvals-data'
-import { getModel, listEvents, listVersions, versionPath } from '../registry/registry-data'
-import { AliasChips } from '../registry/alias-chips'
-import { AliasForm } from '../registry/alias-form'
-import { AuditTrail, ProductionApproval } from '../registry/audit-trail'
-import { EditableText } from '../registry/editable-text'
+import { getModel, listEvents, listVersions } from '../registry/registry-data'
+import { AuditTrail } from '../registry/audit-trail'
+import { ModelHead } from '../registry/model-head'
+import { ModelSummary } from '../registry/model-summary'
 import { RegisterForm } from '../registry/register-form'
-import { StageBadge } from '../registry/stage-badge'
-import { StageForm } from '../registry/stage-form'
+import { VersionsTable } from '../registry/versions-table'
 import '../registry/registry.css'
 
 const LIVE_MS = 5000
@@ -34,7 +30,7 @@ export function ModelPage() {
   const [params, setParams] = useSearchParams()
   const manage = params.get('manage') ?? ''
   const registering = params.get('register') === '1'
-  const [actionError, setActionError] = useState<string | undefined>()
+  const permissionsOpen = params.get('permissions') === '1'
 
   const model = useApi(`model|${name}`, (signal) => getModel(name, signal), { pollMs: LIVE_MS })
   const versions = useApi(`versions|${name}`, (signal) => listVersions(name, signal), { pollMs: LIVE_MS })
@@ -59,18 +55,6 @@ export function ModelPage() {
     setParams(p, { replace: true })
   }
 
-  const deleteAlias = async (alias: string) => {
-    if (!window.confirm(`Delete alias @${alias} of ${name}? Code loading models:/${name}@${alias} will stop working.`))
-      return
-    setActionError(undefined)
-    try {
-      await call(registryApi.deleteRegisteredModelAlias, { name, alias })
-      reloadAll()
-    } catch (e) {
-      setActionError((e as Error).message)
-    }
-  }
-
   const crumbs = (
     <nav className="breadcrumbs" aria-label="Breadcrumbs">
       <Link to="/models">Models</Link> / {name}
@@ -91,36 +75,21 @@ export function ModelPage() {
   return (
     <section aria-labelledby="model-title" className="registry">
       {crumbs}
-      <div className="page-head">
-        <h1 id="model-title">{m.name}</h1>
-        <span className="live muted" title="This page refreshes every 5 seconds">
-          <span className="live-dot" aria-hidden="true" /> live
-          {(model.error ?? versions.error ?? events.error) && (
-            <span className="field-error"> — refresh failed, retrying</span>
-          )}
-        </span>
-        <Link to={`/monitoring?model=${encodeURIComponent(name)}`} className="button-link monitoring-link">
-          Monitors
-        </Link>
-        {auth.authEnabled && mine.can('manage') && (
-          <button
-            type="button"
-            aria-expanded={params.get('permissions') === '1'}
-            onClick={() => update({ permissions: params.get('permissions') === '1' ? '' : '1' })}
-          >
-            Permissions
-          </button>
-        )}
-        {!registering && canEdit && (
-          <button type="button" className="primary" onClick={() => update({ register: '1' })}>
-            Register a new version
-          </button>
-        )}
-      </div>
+      <ModelHead
+        name={name}
+        title={m.name}
+        refreshFailed={(model.error ?? versions.error ?? events.error) !== undefined}
+        permissions={
+          auth.authEnabled && mine.can('manage')
+            ? { open: permissionsOpen, onToggle: () => update({ permissions: permissionsOpen ? '' : '1' }) }
+            : undefined
+        }
+        onRegister={!registering && canEdit ? () => update({ register: '1' }) : undefined}
+      />
       {mine.permission !== undefined && !canEdit && (
         <ReadOnlyNotice what={`registered model ‘${name}’`} has={mine.permission} needs="EDIT" />
       )}
-      {params.get('permissions') === '1' && mine.can('manage') && (
+      {permissionsOpen && mine.can('manage') && (
         <PermissionsPanel type="registered_model" id={name} name={name} onClose={() => update({ permissions: '' })} />
       )}
       {registering && (
@@ -135,63 +104,20 @@ export function ModelPage() {
         />
       )}
 
-      <div className="panel model-header">
-        <EditableText
-          label="Description"
-          value={m.description}
-          empty="No description."
-          readOnly={!canEdit}
-          onSave={async (text) => {
-            await call(registryApi.updateRegisteredModel, { name, description: text })
-            model.reload()
-          }}
-        />
-        <dl className="facts">
-          <div>
-            <dt>Aliases</dt>
-            <dd>
-              <AliasChips
-                name={name}
-                aliases={m.aliases}
-                protectedAliases={guarded}
-                {...(mine.can('delete') && { onDelete: (a: string) => void deleteAlias(a) })}
-              />
-            </dd>
-          </div>
-          <div>
-            <dt>Tags</dt>
-            <dd>
-              {m.tags.length === 0 ? (
-                <span className="muted">—</span>
-              ) : (
-                m.tags.map((t) => (
-                  <span className="tag" key={t.key}>
-                    {t.key}
-                    {t.value && <>={t.value}</>}
-                  </span>
-                ))
-              )}
-            </dd>
-          </div>
-          <div>
-            <dt>Created</dt>
-            <dd title={formatTime(m.creationTimestamp)}>
-              {formatAgo(m.creationTimestamp)}
-              {m.userId && <> by {m.userId}</>}
-            </dd>
-          </div>
-          <div>
-            <dt>Updated</dt>
-            <dd title={formatTime(m.lastUpdatedTimestamp)}>{formatAgo(m.lastUpdatedTimestamp)}</dd>
-          </div>
-        </dl>
-        {actionError && (
-          <p className="field-error" role="alert">
-            {actionError}
-          </p>
-        )}
-        {events.data && <ProductionApproval events={events.data} productionVersions={production} />}
-      </div>
+      <ModelSummary
+        name={name}
+        model={m}
+        canEdit={canEdit}
+        guarded={guarded}
+        canDeleteAliases={mine.can('delete')}
+        events={events.data}
+        productionVersions={production}
+        onSaveDescription={async (text) => {
+          await call(registryApi.updateRegisteredModel, { name, description: text })
+          model.reload()
+        }}
+        onChanged={reloadAll}
+      />
       <AliasRequests
         requests={pending.data ?? []}
         current={new Map(m.aliases.map((a) => [a.alias, a.version]))}
@@ -208,102 +134,15 @@ export function ModelPage() {
       ) : versions.data.length === 0 ? (
         <Empty title="No versions yet">Register a run’s model with “Register a new version”.</Empty>
       ) : (
-        <table className="table versions-table" aria-labelledby="versions-title">
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Stage</th>
-              <th scope="col">Aliases</th>
-              <th scope="col">Status</th>
-              <th scope="col">Source run</th>
-              <th scope="col">Registered</th>
-              <th scope="col">Description</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {versions.data.map((v) => {
-              const open = manage === v.version
-              return (
-                <Fragment key={v.version}>
-                  <tr className={open ? 'row-open' : undefined}>
-                    <td>
-                      <Link to={versionPath(name, v.version)} className="version-link">
-                        v{v.version}
-                      </Link>
-                    </td>
-                    <td>
-                      <StageBadge stage={v.currentStage} />
-                    </td>
-                    <td>
-                      <AliasChips
-                        name={name}
-                        aliases={v.aliases.map((alias) => ({ alias, version: v.version }))}
-                        showVersion={false}
-                        protectedAliases={guarded}
-                      />
-                    </td>
-                    <td>
-                      <span
-                        className={
-                          v.status === 'READY'
-                            ? 'status-ok'
-                            : v.status === 'FAILED_REGISTRATION'
-                              ? 'field-error'
-                              : 'muted'
-                        }
-                      >
-                        {v.status.toLowerCase().replace(/_/g, ' ')}
-                      </span>
-                    </td>
-                    <td className="mono">
-                      {v.runId ? (
-                        <Link to={`/runs/${v.runId}`}>{v.runId.slice(0, 12)}</Link>
-                      ) : (
-                        <span className="muted">—</span>
-                      )}
-                    </td>
-                    <td title={formatTime(v.creationTimestamp)}>
-                      {formatAgo(v.creationTimestamp)}
-                      <div className="muted small">{v.userId ?? 'unknown'}</div>
-                    </td>
-                    <td className="description-cell">{v.description ?? <span className="muted">—</span>}</td>
-                    <td className="actions">
-                      {canEdit && (
-                        <button
-                          type="button"
-                          aria-expanded={open}
-                          aria-controls={`manage-${v.version}`}
-                          aria-label={`Manage version ${v.version}`}
-                          onClick={() => update({ manage: open ? '' : v.version })}
-                        >
-                          {open ? 'Close' : 'Manage'}
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                  {open && canEdit && (
-                    <tr className="manage-row" id={`manage-${v.version}`}>
-                      <td colSpan={8}>
-                        <div className="action-forms">
-                          <AliasForm
-                            name={name}
-                            version={v.version}
-                            onDone={reloadAll}
-                            needsApproval={(alias) => guarded.get(alias) === true}
-                          />
-                          <StageForm name={name} version={v.version} current={v.currentStage} onDone={reloadAll} />
-                        </div>
-                      </td>
-                    </tr>
-                  )}
-                </Fragment>
-              )
-            })}
-          </tbody>
-        </table>
+        <VersionsTable
+          name={name}
+          versions={versions.data}
+          manage={manage}
+          canEdit={canEdit}
+          guarded={guarded}
+          onManage={(version) => update({ manage: version })}
+          onChanged={reloadAll}
+        />
       )}
 
       {protections.data && (
