@@ -1,14 +1,16 @@
-/** Proxied artifacts over HTTP: round trips, listing, and every path-traversal trick refused. */
+/**
+ * Proxied artifacts, in-process through the app's request function: round trips, listing, and every
+ * path-traversal trick refused.
+ */
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync } from 'node:fs'
-import { request } from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 
-let server: KeelServer
+let server: InProcessKeel
 beforeAll(async () => {
-  server = await startKeelServer()
+  server = await startKeelApp()
 })
 afterAll(async () => {
   await server?.close()
@@ -16,30 +18,29 @@ afterAll(async () => {
 
 const artifactUrl = (path: string) => `${server.url}/api/2.0/mlflow-artifacts/artifacts/${path}`
 
-/** Sends a request with the path exactly as written (fetch would normalise `..`). */
-function rawRequest(method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
-  const { hostname, port } = new URL(server.url)
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, method, path }, (res) => {
-      let text = ''
-      res.on('data', (d: Buffer) => (text += d.toString()))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
+/**
+ * Sends a request with the path as written. Its URL is resolved as the Node adapter resolves a raw
+ * request line (`new URL(scheme://host + path)`: `..` and `%2e%2e` segments removed, other escapes
+ * kept), so the app sees what a client that sent these bytes on a socket would make it see.
+ */
+async function rawRequest(method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+  const res = await server.fetch(`${server.url}${path}`, { method, ...(body !== undefined && { body }) })
+  return { status: res.status, text: await res.text() }
 }
 
 describe('proxied artifacts', () => {
   it('uploads, lists with basenames, downloads and deletes', async () => {
-    const put = await fetch(artifactUrl('1/run1/artifacts/model/MLmodel'), { method: 'PUT', body: 'flavors: {}\n' })
+    const put = await server.fetch(artifactUrl('1/run1/artifacts/model/MLmodel'), {
+      method: 'PUT',
+      body: 'flavors: {}\n',
+    })
     expect(put.status).toBe(200)
-    await fetch(artifactUrl('1/run1/artifacts/model/data/weights.bin'), {
+    await server.fetch(artifactUrl('1/run1/artifacts/model/data/weights.bin'), {
       method: 'PUT',
       body: new Uint8Array([1, 2, 3]),
     })
     const list = (await (
-      await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts?path=1/run1/artifacts/model`)
+      await server.fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts?path=1/run1/artifacts/model`)
     ).json()) as {
       files: { path: string; is_dir: boolean; file_size?: number }[]
     }
@@ -47,18 +48,18 @@ describe('proxied artifacts', () => {
       { path: 'MLmodel', is_dir: false, file_size: 12 },
       { path: 'data', is_dir: true },
     ])
-    const get = await fetch(artifactUrl('1/run1/artifacts/model/MLmodel'))
+    const get = await server.fetch(artifactUrl('1/run1/artifacts/model/MLmodel'))
     expect(get.headers.get('content-disposition')).toContain('attachment')
     expect(get.headers.get('x-content-type-options')).toBe('nosniff')
     expect(await get.text()).toBe('flavors: {}\n')
-    expect((await fetch(artifactUrl('1/run1/artifacts/model'), { method: 'DELETE' })).status).toBe(200)
-    expect((await fetch(artifactUrl('1/run1/artifacts/model/MLmodel'))).status).toBe(404)
+    expect((await server.fetch(artifactUrl('1/run1/artifacts/model'), { method: 'DELETE' })).status).toBe(200)
+    expect((await server.fetch(artifactUrl('1/run1/artifacts/model/MLmodel'))).status).toBe(404)
   })
 
   it('answers 400, not a 5xx, for a run whose experiment keeps artifacts where this server does not serve', async () => {
     const post = async (path: string, body: object) =>
       (
-        await fetch(`${server.url}/api/2.0/mlflow${path}`, {
+        await server.fetch(`${server.url}/api/2.0/mlflow${path}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(body),
@@ -69,7 +70,7 @@ describe('proxied artifacts', () => {
       artifact_location: 's3://bucket/keel',
     })
     const { run } = await post('/runs/create', { experiment_id })
-    const res = await fetch(`${server.url}/api/2.0/mlflow/artifacts/list?run_id=${run.info.run_id}`)
+    const res = await server.fetch(`${server.url}/api/2.0/mlflow/artifacts/list?run_id=${run.info.run_id}`)
     expect(res.status).toBe(400)
     expect(((await res.json()) as { message: string }).message).toMatch(
       /s3:\/\/bucket\/keel.* is not served by this server/,
@@ -77,7 +78,7 @@ describe('proxied artifacts', () => {
   })
 
   it('lists a missing folder as an empty object (the client relies on it)', async () => {
-    const res = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts?path=9/none/artifacts/model`)
+    const res = await server.fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts?path=9/none/artifacts/model`)
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({})
   })
@@ -95,9 +96,9 @@ describe('proxied artifacts', () => {
         controller.enqueue(chunk)
       },
     })
-    const put = await fetch(artifactUrl('big/blob.bin'), { method: 'PUT', body, duplex: 'half' } as RequestInit)
+    const put = await server.fetch(artifactUrl('big/blob.bin'), { method: 'PUT', body, duplex: 'half' } as RequestInit)
     expect(put.status).toBe(200)
-    const res = await fetch(artifactUrl('big/blob.bin'))
+    const res = await server.fetch(artifactUrl('big/blob.bin'))
     expect(res.headers.get('content-length')).toBe(String(size))
     const received = createHash('sha256')
     let got = 0
