@@ -1,12 +1,12 @@
 /**
- * Every row of the permission table (src/auth/route-permissions.ts), checked on a real server with
- * authentication on and `default_permission = NO_PERMISSIONS`: without credentials a route answers
+ * Every row of the permission table (src/auth/route-permissions.ts), checked in-process through
+ * the app's request function with authentication on and `default_permission = NO_PERMISSIONS`: without credentials a route answers
  * 401 (unless public); a user one level short of what the row needs gets 403 PERMISSION_DENIED;
  * a user holding exactly that level gets past the check (any answer but 401/403). Users hold
  * their level through roles with wildcard grants, so each row can use fresh resources (rows that
  * delete or rename would otherwise consume the next row's). A row without a sample here fails.
  */
-import { writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   type Endpoint,
@@ -21,7 +21,7 @@ import {
 } from '@keel/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROUTE_PERMISSIONS } from '../src/auth/route-permissions.js'
-import { type KeelServer, startKeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 
 const ADMIN = { username: 'admin', password: 'admin-password-1' }
 const PASSWORD = 'user-password-12'
@@ -29,7 +29,7 @@ type Level = 'READ' | 'EDIT' | 'MANAGE'
 const LEVEL_USERS: Record<Level, string> = { READ: 'reader', EDIT: 'editor', MANAGE: 'manager' }
 const BELOW: Record<Level, string> = { READ: 'nobody', EDIT: 'reader', MANAGE: 'editor' }
 
-let server: KeelServer
+let server: InProcessKeel
 let seq = 0
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${seq++}`
 
@@ -53,7 +53,7 @@ async function call(endpoint: Endpoint, body: Record<string, unknown>, user?: st
     init.body = JSON.stringify(rest)
     headers['content-type'] = 'application/json'
   }
-  const res = await fetch(url, init)
+  const res = await server.fetch(url, init)
   const text = await res.text()
   return { status: res.status, json: text ? JSON.parse(text) : {} }
 }
@@ -408,12 +408,12 @@ const SAMPLES: Sample[] = [
   { endpoint: a.searchAudit, need: { kind: 'admin' }, request: () => ({}) },
 ]
 
+const iniPath = join(process.env.TMPDIR ?? '/tmp', `keel-auth-ini-${process.pid}-${Date.now()}.ini`)
 beforeAll(async () => {
-  const dir = join(process.env.TMPDIR ?? '/tmp', `keel-auth-ini-${process.pid}-${Date.now()}.ini`)
-  writeFileSync(dir, '[mlflow]\ndefault_permission = NO_PERMISSIONS\nadmin_username = admin\n')
-  server = await startKeelServer({
+  writeFileSync(iniPath, '[mlflow]\ndefault_permission = NO_PERMISSIONS\nadmin_username = admin\n')
+  server = await startKeelApp({
     args: ['--app-name', 'basic-auth', '--monitor-interval', '0'],
-    env: { MLFLOW_AUTH_ADMIN_PASSWORD: ADMIN.password, MLFLOW_AUTH_CONFIG_PATH: dir },
+    env: { MLFLOW_AUTH_ADMIN_PASSWORD: ADMIN.password, MLFLOW_AUTH_CONFIG_PATH: iniPath },
   })
   for (const user of ['nobody', 'stranger', 'reader', 'editor', 'manager', 'requester'])
     await asAdmin(a.createUser, { username: user, password: PASSWORD })
@@ -434,6 +434,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close()
+  rmSync(iniPath, { force: true })
 })
 
 describe('the permission table', () => {
