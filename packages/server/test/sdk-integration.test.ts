@@ -1,16 +1,19 @@
-/** @keel/sdk against the real keel server: the TypeScript training workflow end to end. */
+/**
+ * @keel/sdk against keel server, in-process (the SDK sends through the app's request function): the
+ * TypeScript training workflow end to end.
+ */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createKeel, type Keel } from '@keel/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 
-let server: KeelServer
+let server: InProcessKeel
 let keel: Keel
 beforeAll(async () => {
-  server = await startKeelServer()
-  keel = createKeel({ trackingUri: server.url })
+  server = await startKeelApp()
+  keel = createKeel({ trackingUri: server.url, fetch: server.fetch })
 })
 afterAll(async () => {
   await server?.close()
