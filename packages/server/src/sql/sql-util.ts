@@ -39,7 +39,10 @@ const statistics = new WeakMap<Kysely<unknown>, { writes: number; nextAt: number
 
 async function afterWrite(db: Kysely<unknown>, ops: DialectOps): Promise<void> {
   let state = statistics.get(db)
-  if (!state) statistics.set(db, (state = { writes: 0, nextAt: 1000, lastAt: Date.now() }))
+  if (!state) {
+    state = { writes: 0, nextAt: 1000, lastAt: Date.now() }
+    statistics.set(db, state)
+  }
   state.writes++
   if (state.writes < state.nextAt && Date.now() - state.lastAt < 3_600_000) return
   state.nextAt = state.writes * 10
