@@ -10,7 +10,9 @@ import './charts.css'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import uPlot from 'uplot'
 import { formatNumber, formatTime } from '../format'
+import { ChartLegend } from './chart-legend'
 import { type Aligned, alignSeries, ema, finiteOrNull, forLogScale } from './series'
+import { chartOptions } from './uplot-options'
 
 export interface LineSeries {
   readonly label: string
@@ -69,65 +71,20 @@ export function LineChart({ series, x, logY = false, smoothing = 0, height = 320
   useEffect(() => {
     const el = holder.current
     if (!el) return
-    const specs: uPlot.Series[] = [{ label: x === 'time' ? 'time' : 'step' }]
-    for (const s of series) {
-      const show = !hidden.has(s.label)
-      if (smooth) {
-        specs.push({
-          label: `${s.label} (raw)`,
-          stroke: fade(s.color),
-          width: 1,
-          spanGaps: true,
-          show,
-          points: { show: false },
-        })
-        specs.push({ label: s.label, stroke: s.color, width: 2, spanGaps: true, show })
-      } else specs.push({ label: s.label, stroke: s.color, width: 1.5, spanGaps: true, show })
-    }
-    const axisStyle = {
-      stroke: '#57606a',
-      grid: { stroke: '#e6e9ed', width: 1 },
-      ticks: { stroke: '#d0d7de', width: 1 },
-    }
-    const opts: uPlot.Options = {
-      width: Math.max(200, el.clientWidth),
-      height,
-      series: specs,
-      legend: { show: false },
-      cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
-      scales: { x: { time: x === 'time' }, y: logY ? { distr: 3 } : {} },
-      axes: [
-        // Time labels are two rows wide (e.g. "10:45pm" over a date): give them room so they never overlap.
-        {
-          ...axisStyle,
-          space: x === 'time' ? 90 : 50,
-          ...(x === 'step' && { values: (_u, ticks) => ticks.map((t) => formatNumber(t)) }),
+    const opts = chartOptions(
+      { series, x, logY, smooth, width: Math.max(200, el.clientWidth), height, hidden },
+      {
+        onCursor: setHover,
+        onScale: (u) => {
+          const xs = u.data[0]
+          const { min, max } = u.scales.x!
+          if (xs.length < 2 || min === undefined || max === undefined || min === null || max === null) return
+          const isZoomed = min > xs[0]! || max < xs[xs.length - 1]!
+          zoom.current = isZoomed ? { min, max } : null
+          setZoomed(isZoomed)
         },
-        {
-          ...axisStyle,
-          size: 64,
-          values: (_u, ticks) => {
-            const labels = ticks.map((t) => yTick(t, logY))
-            // A zoom inside one decade has fewer than two powers of ten: label every tick then.
-            return logY && labels.filter(Boolean).length < 2 ? ticks.map((t) => yTick(t, false)) : labels
-          },
-        },
-      ],
-      hooks: {
-        setCursor: [(u) => setHover(u.cursor.idx ?? null)],
-        setScale: [
-          (u, key) => {
-            if (key !== 'x') return
-            const xs = u.data[0]
-            const { min, max } = u.scales.x!
-            if (xs.length < 2 || min === undefined || max === undefined || min === null || max === null) return
-            const isZoomed = min > xs[0]! || max < xs[xs.length - 1]!
-            zoom.current = isZoomed ? { min, max } : null
-            setZoomed(isZoomed)
-          },
-        ],
       },
-    }
+    )
     const u = new uPlot(opts, drawn, el)
     plot.current = u
     if (zoom.current) u.setScale('x', zoom.current)
@@ -185,32 +142,18 @@ export function LineChart({ series, x, logY = false, smoothing = 0, height = 320
 
   return (
     <figure className="line-chart" aria-label={label}>
-      <div className="chart-legend" aria-label={`Legend of ${label}`}>
-        {series.map((s, i) => {
-          const col = drawn[smooth ? 2 + 2 * i : 1 + i] as (number | null)[] | undefined
-          const value = col ? (at !== null ? col[at] : lastValue(col)) : null
-          return (
-            <button
-              type="button"
-              key={s.label}
-              className="legend-item"
-              aria-pressed={!hidden.has(s.label)}
-              title={hidden.has(s.label) ? `Show ${s.label}` : `Hide ${s.label}`}
-              onClick={() => toggle(s.label)}
-            >
-              <span className="swatch" style={{ background: s.color }} aria-hidden="true" />
-              <span className="legend-label">{s.label}</span>
-              <span className="legend-value">{value === null || value === undefined ? '–' : formatNumber(value)}</span>
-            </button>
-          )
-        })}
-        <span className="legend-x muted">{xText}</span>
-        {zoomed && (
-          <button type="button" className="chart-reset" onClick={resetZoom}>
-            Reset zoom
-          </button>
-        )}
-      </div>
+      <ChartLegend
+        series={series}
+        drawn={drawn}
+        smooth={smooth}
+        at={at}
+        xText={xText}
+        hidden={hidden}
+        zoomed={zoomed}
+        label={label}
+        onToggle={toggle}
+        onResetZoom={resetZoom}
+      />
       <div
         className="chart-canvas"
         ref={holder}
@@ -220,20 +163,4 @@ export function LineChart({ series, x, logY = false, smoothing = 0, height = 320
       <figcaption className="sr-only">{label}</figcaption>
     </figure>
   )
-}
-
-/** Y tick labels; a log axis labels its powers of ten only (uPlot puts minor ticks between). */
-function yTick(t: number | null | undefined, log: boolean): string {
-  if (t === null || t === undefined) return ''
-  if (log && Math.abs(Math.log10(t) - Math.round(Math.log10(t))) > 1e-9) return ''
-  return formatNumber(t)
-}
-
-function lastValue(col: readonly (number | null)[]): number | null {
-  for (let i = col.length - 1; i >= 0; i--) if (col[i] !== null) return col[i]!
-  return null
-}
-
-function fade(hex: string): string {
-  return `${hex}55`
 }
