@@ -4,6 +4,7 @@
  * store can only append and read (its SQL table refuses UPDATE and DELETE); only admins read it.
  */
 import { KeelError } from '@keel/contracts'
+import { isCount, keysetPage, pageTokenCodec } from '../paging/page-token.js'
 
 export interface AuditEntry {
   readonly timestampMs: number
@@ -39,6 +40,9 @@ export interface AuditStore {
 
 const MAX_RESULTS = 1000
 
+/** Audit pages: a keyset on the sequence number, oldest first. */
+const auditToken = pageTokenCodec((p): p is { readonly seq: number } => isCount(p.seq))
+
 export class AuditLog {
   constructor(private readonly store: AuditStore) {}
 
@@ -52,17 +56,12 @@ export class AuditLog {
     endTime?: number
     maxResults?: number
     pageToken?: string
-  }) {
+  }): Promise<{ records: readonly AuditRecord[]; nextPageToken?: string }> {
     const limit = query.maxResults ?? 100
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RESULTS) {
       throw KeelError.invalid(`max_results must be between 1 and ${MAX_RESULTS}; got ${limit}`)
     }
-    let afterSeq: number | undefined
-    if (query.pageToken !== undefined) {
-      afterSeq = Number(Buffer.from(query.pageToken, 'base64url').toString('utf8'))
-      if (!Number.isSafeInteger(afterSeq) || afterSeq < 0)
-        throw KeelError.invalid(`Invalid page_token '${query.pageToken.slice(0, 100)}'`)
-    }
+    const afterSeq = query.pageToken !== undefined ? auditToken.decode(query.pageToken).seq : undefined
     const records = await this.store.search({
       ...(query.actor !== undefined && { actor: query.actor }),
       ...(query.startTime !== undefined && { startTime: query.startTime }),
@@ -70,9 +69,8 @@ export class AuditLog {
       ...(afterSeq !== undefined && { afterSeq }),
       limit: limit + 1,
     })
-    const page = records.slice(0, limit)
-    const next =
-      records.length > limit ? Buffer.from(String(page[page.length - 1]!.seq)).toString('base64url') : undefined
-    return { records: page, ...(next !== undefined && { nextPageToken: next }) }
+    const found = { items: records.slice(0, limit), hasMore: records.length > limit }
+    const page = keysetPage(found, auditToken, (last) => ({ seq: last.seq }))
+    return { records: page.items, ...(page.nextPageToken !== undefined && { nextPageToken: page.nextPageToken }) }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The prediction log's rules: what a record must hold (lengths, one output per input row, sizes),
- * batch and page limits, time windows and page tokens. Errors name the field, as the request
- * validator does (`records.3.inputs`).
+ * batch and page limits, time windows and the keyset its page tokens carry (tokens: paging/).
+ * Errors name the field, as the request validator does (`records.3.inputs`).
  */
 import {
   KeelError,
@@ -10,9 +10,11 @@ import {
   type Page,
   type PredictionDeploymentSummary,
   type PredictionLabel,
+  type PredictionOrder,
   type PredictionRecord,
   type PredictionSearchFilter,
 } from '@keel/contracts'
+import { invalidPageToken, isCount, keysetPage, pageTokenCodec } from '../paging/page-token.js'
 import { jsonByteBound } from './json-size.js'
 import { type PredictionCursor, type PredictionLogStore, type StoredPrediction } from './prediction-log-store.js'
 
@@ -91,27 +93,16 @@ function droppedDeployment(records: readonly PredictionRecord[], deployment: str
   )
 }
 
-interface TokenState extends PredictionCursor {
-  readonly order: 'asc' | 'desc'
-}
+/** Prediction pages: a keyset on (timestamp, arrival) in the search's order. */
+const predictionToken = pageTokenCodec(
+  (p): p is { readonly t: number; readonly s: number; readonly o: PredictionOrder } =>
+    isCount(p.t) && isCount(p.s) && (p.o === 'asc' || p.o === 'desc'),
+)
 
-function encodeToken(state: TokenState): string {
-  return Buffer.from(JSON.stringify({ t: state.timestampMs, s: state.seq, o: state.order })).toString('base64url')
-}
-
-function decodeToken(token: string, order: 'asc' | 'desc'): PredictionCursor {
-  let parsed: { t?: unknown; s?: unknown; o?: unknown } | undefined
-  try {
-    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as typeof parsed
-  } catch {
-    parsed = undefined
-  }
-  const { t, s, o } = parsed ?? {}
-  if (!Number.isSafeInteger(t) || !Number.isSafeInteger(s) || (o !== 'asc' && o !== 'desc')) {
-    throw invalid('page_token', `'${token.slice(0, 64)}' was not issued by this server`)
-  }
-  if (o !== order) throw invalid('page_token', `the token continues a search in '${o}' order, not '${order}'`)
-  return { timestampMs: t as number, seq: s as number }
+function decodeCursor(token: string, order: PredictionOrder): PredictionCursor {
+  const { t, s, o } = predictionToken.decode(token)
+  if (o !== order) throw invalidPageToken(token, `It continues a search in '${o}' order, not '${order}'.`)
+  return { timestampMs: t, seq: s }
 }
 
 function entity(p: StoredPrediction): LoggedPrediction {
@@ -134,7 +125,7 @@ export class PredictionLogService {
       )
     }
     if (!Number.isSafeInteger(dropped) || dropped < 0) throw invalid('dropped', 'expected a non-negative integer')
-    records.forEach((r, i) => validateRecord(r, `records.${i}`))
+    for (const [i, r] of records.entries()) validateRecord(r, `records.${i}`)
     const count = dropped > 0 ? { deployment: droppedDeployment(records, deployment), count: dropped } : undefined
     if (records.length === 0 && count === undefined) return
     await this.store.logBatch(records, count)
@@ -156,7 +147,7 @@ export class PredictionLogService {
     if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
       throw invalid('end_time', `${endTime} is before start_time ${startTime}`)
     }
-    const after = filter.pageToken ? decodeToken(filter.pageToken, order) : undefined
+    const after = filter.pageToken ? decodeCursor(filter.pageToken, order) : undefined
     const page = await this.store.search({
       ...(filter.deployment !== undefined && { deployment: filter.deployment }),
       ...(filter.modelName !== undefined && { modelName: filter.modelName }),
@@ -169,11 +160,7 @@ export class PredictionLogService {
       order,
       limit,
     })
-    const items = page.items.map(entity)
-    const last = page.items.at(-1)
-    return page.hasMore && last
-      ? { items, nextPageToken: encodeToken({ timestampMs: last.timestampMs, seq: last.seq, order }) }
-      : { items }
+    return keysetPage(page, predictionToken, (last) => ({ t: last.timestampMs, s: last.seq, o: order }), entity)
   }
 
   async get(requestId: string): Promise<LoggedPrediction[]> {

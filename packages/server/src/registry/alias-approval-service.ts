@@ -13,7 +13,7 @@ import {
 } from '@keel/contracts'
 import { type Page } from '@keel/contracts'
 import { type Readable } from '../search/index.js'
-import { decodePageToken, toPage } from '../tracking/page-token.js'
+import { decodePageToken, toPage } from '../paging/page-token.js'
 import { validateMaxResults } from '../tracking/validation.js'
 import { type AliasApprovalStore } from './alias-approval-store.js'
 import { type Actor } from './registered-model-service.js'

@@ -13,7 +13,7 @@ import {
 } from '@keel/contracts'
 import { type ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { MODEL_VERSION_SEARCH, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
-import { decodePageToken, toPage } from '../tracking/page-token.js'
+import { decodePageToken, toPage } from '../paging/page-token.js'
 import { type TrackingStore } from '../tracking/tracking-store.js'
 import { validateMaxResults } from '../tracking/validation.js'
 import { captureLineage } from './lineage-capture.js'

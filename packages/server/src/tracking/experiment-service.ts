@@ -1,6 +1,6 @@
 import { KeelError, LIMITS, type Experiment, type Page, type Tag, type ViewType } from '@keel/contracts'
 import { EXPERIMENT_SEARCH, type Readable, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
-import { decodePageToken, toPage } from './page-token.js'
+import { decodePageToken, toPage } from '../paging/page-token.js'
 import { type ExperimentKeys, type TrackingStore } from './tracking-store.js'
 import {
   requireId,

@@ -16,7 +16,7 @@ import {
 import { joinArtifactPath, type ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { LOGGED_MODEL_SEARCH, parseFilter, readableIds, type FilterExpr, type Readable } from '../search/index.js'
 import { requireActiveExperiment } from './experiment-service.js'
-import { decodePageToken, toPage } from './page-token.js'
+import { decodePageToken, toPage } from '../paging/page-token.js'
 import { generateRunName } from './run-names.js'
 import { type LoggedModelOrderByClause, type TrackingStore } from './tracking-store.js'
 import {

@@ -17,7 +17,7 @@ import {
 import { joinArtifactPath, type ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { RUN_SEARCH, type Readable, parseFilter, parseOrderBy, readableIds } from '../search/index.js'
 import { requireActiveExperiment } from './experiment-service.js'
-import { decodePageToken, toPage } from './page-token.js'
+import { decodePageToken, toPage } from '../paging/page-token.js'
 import { generateRunName } from './run-names.js'
 import { type RunBatch, type TrackingStore } from './tracking-store.js'
 import {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { decodePageToken, encodePageToken, nextPageToken } from './page-token.js'
 import {
   fitValue,
   validateBatchLimits,
@@ -85,20 +84,4 @@ describe('experiment names and max_results', () => {
     invalid(() => validateMaxResults(50001, 1000, 50000), /Invalid value 50001 for parameter 'max_results'/)
     invalid(() => validateMaxResults(0, 1000, 50000), /Invalid value 0/)
   })
-})
-
-describe('page tokens', () => {
-  it('round-trip offsets and end on the last page', () => {
-    expect(decodePageToken(encodePageToken(1234))).toBe(1234)
-    expect(decodePageToken(undefined)).toBe(0)
-    expect(decodePageToken('')).toBe(0)
-    expect(nextPageToken(100, 50, true)).toBe(encodePageToken(150))
-    expect(nextPageToken(100, 50, false)).toBeUndefined()
-  })
-  it.each([
-    'garbage',
-    encodePageToken(-1),
-    Buffer.from('{"offset":"7"}').toString('base64url'),
-    Buffer.from('[]').toString('base64url'),
-  ])('refuses a token it did not make: %s', (token) => invalid(() => decodePageToken(token), /Invalid page token/))
 })

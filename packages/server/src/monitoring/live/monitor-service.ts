@@ -17,9 +17,11 @@ import {
   type MonitorStatus,
   type MonitorTask,
   type MonitorWindow,
+  type Page,
 } from '@keel/contracts'
 import { DatasetProfile } from '@keel/monitoring'
 import { ActionRegistry } from '../../actions/action-registry.js'
+import { isCount, keysetPage, pageTokenCodec } from '../../paging/page-token.js'
 import { AddressPolicy } from '../../webhooks/address-policy.js'
 import { type Resolver } from '../../webhooks/webhook-target.js'
 import { alertAsRead, deliverWebhook, newAlert, performanceFiring, runAlertAction, windowFiring } from './alerts.js'
@@ -60,7 +62,7 @@ export interface CreateMonitorInput {
   readonly modelName?: string
   readonly variant?: string
   readonly reference: v.ReferenceInput
-  readonly window: { readonly count?: number; readonly seconds?: number }
+  readonly window: { readonly count?: number | undefined; readonly seconds?: number | undefined }
   readonly columns?: readonly string[]
   readonly tests?: Readonly<Record<string, string>>
   readonly thresholds?: Readonly<Record<string, number>>
@@ -86,21 +88,13 @@ export interface RunResult {
   readonly alerts: MonitorAlert[]
 }
 
-export interface Page<T> {
-  readonly items: T[]
-  readonly nextPageToken?: string
-}
-
-const encode = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
-function decode<T>(token: string, check: (o: Record<string, unknown>) => boolean): T {
-  try {
-    const o = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>
-    if (o && typeof o === 'object' && check(o)) return o as T
-  } catch {
-    // fall through
-  }
-  throw v.invalid('page_token', `'${token.slice(0, 64)}' was not issued by this server`)
-}
+/** Window pages: a keyset on the window's number. */
+const windowToken = pageTokenCodec((p): p is { readonly w: number } => isCount(p.w))
+/** Alert pages, newest first: a keyset on (fired time, alert id). */
+const alertToken = pageTokenCodec(
+  (p): p is { readonly firedMs: number; readonly alertId: string } =>
+    isCount(p.firedMs) && typeof p.alertId === 'string',
+)
 
 function maxResults(n: number | undefined, fallback: number, max: number): number {
   const limit = n ?? fallback
@@ -370,7 +364,7 @@ export class LiveMonitorService {
   }): Promise<Page<StoredWindow>> {
     await this.get(q.monitorId)
     const limit = maxResults(q.maxResults, 100, 1000)
-    const after = q.pageToken ? decode<{ w: number }>(q.pageToken, (o) => Number.isSafeInteger(o.w)).w : undefined
+    const after = q.pageToken ? windowToken.decode(q.pageToken).w : undefined
     const page = await this.deps.store.listWindows({
       monitorId: q.monitorId,
       ...(q.startTime !== undefined && { startTime: q.startTime }),
@@ -378,8 +372,7 @@ export class LiveMonitorService {
       ...(after !== undefined && { afterWindowId: after }),
       limit,
     })
-    const last = page.items.at(-1)
-    return { items: [...page.items], ...(page.hasMore && last && { nextPageToken: encode({ w: last.windowId }) }) }
+    return keysetPage(page, windowToken, (last) => ({ w: last.windowId }))
   }
 
   /** The profiles of the windows in range merged, summarised per column, and their drift against the reference's profile. */
@@ -459,22 +452,13 @@ export class LiveMonitorService {
     if (q.monitorId !== undefined) await this.get(q.monitorId)
     if (q.deployment !== undefined) v.name(q.deployment, 'deployment', LIMITS.predictionNameLength)
     const limit = maxResults(q.maxResults, 100, 1000)
-    const before = q.pageToken
-      ? decode<{ firedMs: number; alertId: string }>(
-          q.pageToken,
-          (o) => Number.isSafeInteger(o.firedMs) && typeof o.alertId === 'string',
-        )
-      : undefined
+    const before = q.pageToken ? alertToken.decode(q.pageToken) : undefined
     const page = await this.deps.store.listAlerts({
       ...(q.monitorId !== undefined && { monitorId: q.monitorId }),
       ...(q.deployment !== undefined && { deployment: q.deployment }),
       ...(before && { before }),
       limit,
     })
-    const last = page.items.at(-1)
-    return {
-      items: page.items.map(alertAsRead),
-      ...(page.hasMore && last && { nextPageToken: encode({ firedMs: last.firedMs, alertId: last.alertId }) }),
-    }
+    return keysetPage(page, alertToken, (last) => ({ firedMs: last.firedMs, alertId: last.alertId }), alertAsRead)
   }
 }
