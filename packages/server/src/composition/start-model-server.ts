@@ -6,7 +6,7 @@
 import cluster from 'node:cluster'
 import { type PredictionRecord } from '@keel/contracts'
 import { createKeel, type Keel, resolveModelUri } from '@keel/sdk'
-import { DEFAULT_GRACEFUL_TIMEOUT_MS } from '../http/graceful-close.js'
+import { DEFAULT_GRACEFUL_TIMEOUT_MS } from '../http-common/graceful-close.js'
 import { type LogFormat, type Logger, createLogger } from '../http/logger.js'
 import { ServingAuth, registeredModelsOf } from '../serving/auth/serving-auth.js'
 import { TrackingAuthority } from '../serving/auth/tracking-authority.js'
