@@ -21,12 +21,12 @@ export interface AliasChangeRequest {
   readonly name: string
   readonly alias: string
   /** The version the alias should point at; absent: remove the alias. */
-  readonly version?: string
+  readonly version?: string | undefined
   readonly requestedBy: string
   readonly requestedTime: number
-  readonly comment?: string
+  readonly comment?: string | undefined
   readonly status: AliasRequestStatus
-  readonly decidedBy?: string
-  readonly decidedTime?: number
-  readonly decisionComment?: string
+  readonly decidedBy?: string | undefined
+  readonly decidedTime?: number | undefined
+  readonly decisionComment?: string | undefined
 }

@@ -40,10 +40,10 @@ export interface Metric {
   readonly value: number
   readonly timestamp: number
   readonly step: number
-  readonly runId?: string
-  readonly modelId?: string
-  readonly datasetName?: string
-  readonly datasetDigest?: string
+  readonly runId?: string | undefined
+  readonly modelId?: string | undefined
+  readonly datasetName?: string | undefined
+  readonly datasetDigest?: string | undefined
 }
 
 export interface RunInfo {
@@ -53,7 +53,7 @@ export interface RunInfo {
   readonly userId: string
   readonly status: RunStatus
   readonly startTime: number
-  readonly endTime?: number
+  readonly endTime?: number | undefined
   readonly artifactUri: string
   readonly lifecycleStage: LifecycleStage
 }
@@ -70,8 +70,8 @@ export interface Dataset {
   readonly digest: string
   readonly sourceType: string
   readonly source: string
-  readonly schema?: string
-  readonly profile?: string
+  readonly schema?: string | undefined
+  readonly profile?: string | undefined
 }
 
 export interface DatasetInput {
@@ -103,10 +103,10 @@ export interface LoggedModelInfo {
   readonly creationTimestampMs: number
   readonly lastUpdatedTimestampMs: number
   readonly status: LoggedModelStatus
-  readonly statusMessage?: string
-  readonly creatorId?: string
-  readonly modelType?: string
-  readonly sourceRunId?: string
+  readonly statusMessage?: string | undefined
+  readonly creatorId?: string | undefined
+  readonly modelType?: string | undefined
+  readonly sourceRunId?: string | undefined
   readonly tags: readonly Tag[]
   readonly registrations: readonly { readonly name: string; readonly version: string }[]
 }
@@ -119,11 +119,11 @@ export interface LoggedModel {
 export interface FileInfo {
   readonly path: string
   readonly isDir: boolean
-  readonly fileSize?: number
+  readonly fileSize?: number | undefined
 }
 
 /** A page of results and the opaque token of the next page (absent on the last page). */
 export interface Page<T> {
   readonly items: readonly T[]
-  readonly nextPageToken?: string
+  readonly nextPageToken?: string | undefined
 }

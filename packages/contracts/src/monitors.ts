@@ -12,7 +12,12 @@ export type MonitorReference =
   /** a time range of the deployment's own log: `startTime <= timestamp < endTime` */
   | { readonly kind: 'log'; readonly startTime: number; readonly endTime: number }
   /** the training data recorded with a registered model version (its lineage's dataset inputs) */
-  | { readonly kind: 'modelVersion'; readonly name: string; readonly version: string; readonly uri?: string }
+  | {
+      readonly kind: 'modelVersion'
+      readonly name: string
+      readonly version: string
+      readonly uri?: string | undefined
+    }
 
 /** How the log is cut: `count` input rows per window (whole requests), or fixed `seconds` of time. */
 export type MonitorWindowSpec =
@@ -56,58 +61,58 @@ export type PerformanceMetric = (typeof PERFORMANCE_METRICS)[number]
 export interface AlertRule {
   readonly ruleId: string
   readonly kind: AlertRuleKind
-  readonly column?: string
-  readonly metric?: PerformanceMetric
+  readonly column?: string | undefined
+  readonly metric?: PerformanceMetric | undefined
   readonly threshold: number
-  readonly minLabelledRows?: number
-  readonly webhookUrl?: string
+  readonly minLabelledRows?: number | undefined
+  readonly webhookUrl?: string | undefined
   /** an action defined by the operator (`keel server --config`, `actions.<name>`) */
-  readonly action?: string
+  readonly action?: string | undefined
 }
 
 export interface Monitor {
   readonly monitorId: string
   readonly name: string
   readonly deployment: string
-  readonly modelName?: string
+  readonly modelName?: string | undefined
   /** only this variant's records (default: every variant that is not a shadow) */
-  readonly variant?: string
+  readonly variant?: string | undefined
   readonly reference: MonitorReference
   readonly window: MonitorWindowSpec
   /** the input columns compared (default: the reference's, without its prediction column) */
-  readonly columns?: readonly string[]
+  readonly columns?: readonly string[] | undefined
   readonly tests: Readonly<Record<string, string>>
   readonly thresholds: Readonly<Record<string, number>>
   /** dataset drift when the share of drifted columns is >= this */
   readonly driftShare: number
-  readonly task?: MonitorTask
+  readonly task?: MonitorTask | undefined
   /** the reference's column of predictions (default `prediction` when it has one) */
-  readonly predictionColumn?: string
+  readonly predictionColumn?: string | undefined
   readonly alertRules: readonly AlertRule[]
   readonly status: MonitorStatus
   /** records newer than now minus this are not windowed yet (the model server logs in batches) */
   readonly latenessMs: number
   /** windows start here (default: the end of a log reference, else the start of the log) */
-  readonly startTime?: number
+  readonly startTime?: number | undefined
   readonly createdMs: number
   readonly updatedMs: number
   /** the last processed window, when there is one */
-  readonly lastWindowId?: number
-  readonly lastWindowEndMs?: number
+  readonly lastWindowId?: number | undefined
+  readonly lastWindowEndMs?: number | undefined
   /** why the last run failed (a reference that cannot be read), when it did */
-  readonly lastError?: string
+  readonly lastError?: string | undefined
 }
 
 /** One column's drift in a window. `error` instead of a verdict when no test could run. */
 export interface MonitorColumnDrift {
   readonly column: string
-  readonly featureType?: 'num' | 'cat'
-  readonly test?: string
-  readonly statistic?: number
-  readonly score?: number
-  readonly threshold?: number
+  readonly featureType?: 'num' | 'cat' | undefined
+  readonly test?: string | undefined
+  readonly statistic?: number | undefined
+  readonly score?: number | undefined
+  readonly threshold?: number | undefined
   readonly drifted: boolean
-  readonly error?: string
+  readonly error?: string | undefined
 }
 
 export interface MonitorQualityFinding {
@@ -115,7 +120,7 @@ export interface MonitorQualityFinding {
   readonly column: string
   readonly severity: 'error' | 'warning'
   readonly message: string
-  readonly value?: number
+  readonly value?: number | undefined
 }
 
 export interface MonitorWindowQuality {
@@ -145,8 +150,8 @@ export type MonitorHistogram =
 export interface EstimatedPerformance {
   readonly method: string
   readonly metrics: Readonly<Record<string, number>>
-  readonly lower?: Readonly<Record<string, number>>
-  readonly upper?: Readonly<Record<string, number>>
+  readonly lower?: Readonly<Record<string, number>> | undefined
+  readonly upper?: Readonly<Record<string, number>> | undefined
 }
 
 /** One processed window of a monitor. Windows are numbered 1, 2, … in log order. */
@@ -165,10 +170,10 @@ export interface MonitorWindow {
   readonly driftShare: number
   readonly driftedColumns: readonly string[]
   readonly columns: readonly MonitorColumnDrift[]
-  readonly predictionDrift?: MonitorColumnDrift
+  readonly predictionDrift?: MonitorColumnDrift | undefined
   readonly quality: MonitorWindowQuality
   readonly histograms: Readonly<Record<string, MonitorHistogram>>
-  readonly estimatedPerformance?: EstimatedPerformance
+  readonly estimatedPerformance?: EstimatedPerformance | undefined
   readonly createdMs: number
 }
 
@@ -181,15 +186,15 @@ export interface MonitorPerformance {
   /** rows of single-row requests whose label was posted (a label belongs to a request) */
   readonly labelledRows: number
   /** accuracy and f1_macro (classification) or rmse and mae (regression); absent without labels */
-  readonly metrics: Readonly<Partial<Record<PerformanceMetric, number>>>
-  readonly estimated?: EstimatedPerformance
+  readonly metrics: { readonly [K in PerformanceMetric]?: number | undefined }
+  readonly estimated?: EstimatedPerformance | undefined
 }
 
 export interface AlertDelivery {
   readonly url: string
   /** the HTTP status of the last attempt, absent when none was answered */
-  readonly status?: number
-  readonly error?: string
+  readonly status?: number | undefined
+  readonly error?: string | undefined
 }
 
 /** What an alert's action did. Pending while `exitCode` is null without an `error`. */
@@ -200,7 +205,7 @@ export interface AlertActionResult {
   readonly exitCode: number | null
   /** the last few KB of stdout and stderr */
   readonly outputTail: string
-  readonly error?: string
+  readonly error?: string | undefined
 }
 
 export interface MonitorAlert {
@@ -214,8 +219,8 @@ export interface MonitorAlert {
   readonly message: string
   readonly value: number
   readonly threshold: number
-  readonly webhook?: AlertDelivery
-  readonly action?: AlertActionResult
+  readonly webhook?: AlertDelivery | undefined
+  readonly action?: AlertActionResult | undefined
 }
 
 /** The quantiles a column profile summary answers, by name. */
@@ -230,11 +235,11 @@ export interface MonitorColumnProfile {
   /** missing values (null, NaN, ±Infinity) */
   readonly nulls: number
   /** of the finite numbers, when there are any */
-  readonly mean?: number
-  readonly std?: number
-  readonly min?: number
-  readonly max?: number
-  readonly quantiles?: Readonly<Record<ProfileQuantileName, number>>
+  readonly mean?: number | undefined
+  readonly std?: number | undefined
+  readonly min?: number | undefined
+  readonly max?: number | undefined
+  readonly quantiles?: Readonly<Record<ProfileQuantileName, number>> | undefined
   readonly distinct: number
   readonly distinctExact: boolean
   /** most frequent values, most frequent first (counts are lower bounds unless exact) */

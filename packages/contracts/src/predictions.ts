@@ -22,7 +22,7 @@ export interface PredictionRecord {
   /** The serving deployment's name. */
   readonly deployment: string
   readonly modelName: string
-  readonly modelVersion?: string
+  readonly modelVersion?: string | undefined
   readonly modelUri: string
   /** Which model answered, e.g. `champion` or `challenger`. */
   readonly variant: string
@@ -36,15 +36,15 @@ export interface PredictionRecord {
   /** One prediction per row (empty when the request failed). */
   readonly outputs: readonly PredictionValue[]
   /** Class probabilities, one array per row, when the model gives them. */
-  readonly probabilities?: readonly (readonly number[])[]
+  readonly probabilities?: readonly (readonly number[])[] | undefined
   readonly statusCode: number
-  readonly error?: string
+  readonly error?: string | undefined
 }
 
 /** A logged prediction as read back: the record with its label, when one was posted. */
 export interface LoggedPrediction extends PredictionRecord {
-  readonly label?: LabelValue
-  readonly labelTimestampMs?: number
+  readonly label?: LabelValue | undefined
+  readonly labelTimestampMs?: number | undefined
 }
 
 /** A ground-truth label for a request id (every variant of that request). */
@@ -52,24 +52,24 @@ export interface PredictionLabel {
   readonly requestId: string
   readonly label: LabelValue
   /** When the truth was known; the server's clock when absent. */
-  readonly timestampMs?: number
+  readonly timestampMs?: number | undefined
 }
 
 export type PredictionOrder = 'asc' | 'desc'
 
 /** What `predictions/search` filters on. Times are epoch ms: `startTime <= timestamp < endTime`. */
 export interface PredictionSearchFilter {
-  readonly deployment?: string
-  readonly modelName?: string
-  readonly modelVersion?: string
-  readonly variant?: string
-  readonly shadow?: boolean
-  readonly startTime?: number
-  readonly endTime?: number
-  readonly maxResults?: number
-  readonly pageToken?: string
+  readonly deployment?: string | undefined
+  readonly modelName?: string | undefined
+  readonly modelVersion?: string | undefined
+  readonly variant?: string | undefined
+  readonly shadow?: boolean | undefined
+  readonly startTime?: number | undefined
+  readonly endTime?: number | undefined
+  readonly maxResults?: number | undefined
+  readonly pageToken?: string | undefined
   /** By timestamp, then by arrival: `asc` (default) or `desc`. */
-  readonly order?: PredictionOrder
+  readonly order?: PredictionOrder | undefined
 }
 
 /** What the log holds for one deployment. */
@@ -79,8 +79,8 @@ export interface PredictionDeploymentSummary {
   readonly records: number
   /** Records the model server reported it dropped (its queue was full), in total. */
   readonly dropped: number
-  readonly firstTimestampMs?: number
-  readonly lastTimestampMs?: number
+  readonly firstTimestampMs?: number | undefined
+  readonly lastTimestampMs?: number | undefined
   readonly variants: readonly string[]
   readonly modelVersions: readonly string[]
 }

@@ -19,8 +19,8 @@ export interface RegisteredModel {
   readonly name: string
   readonly creationTimestamp: number
   readonly lastUpdatedTimestamp: number
-  readonly userId?: string
-  readonly description?: string
+  readonly userId?: string | undefined
+  readonly description?: string | undefined
   /** The newest version of each stage (MLflow's `latest_versions`). */
   readonly latestVersions: readonly ModelVersion[]
   readonly tags: readonly Tag[]
@@ -33,16 +33,16 @@ export interface ModelVersion {
   readonly version: string
   readonly creationTimestamp: number
   readonly lastUpdatedTimestamp: number
-  readonly userId?: string
+  readonly userId?: string | undefined
   readonly currentStage: ModelVersionStage
-  readonly description?: string
+  readonly description?: string | undefined
   /** Where the model was registered from, as given (`runs:/…`, `models:/<model_id>`, `mlflow-artifacts:/…`). */
   readonly source: string
-  readonly runId?: string
-  readonly runLink?: string
-  readonly modelId?: string
+  readonly runId?: string | undefined
+  readonly runLink?: string | undefined
+  readonly modelId?: string | undefined
   readonly status: ModelVersionStatus
-  readonly statusMessage?: string
+  readonly statusMessage?: string | undefined
   readonly tags: readonly Tag[]
   readonly aliases: readonly string[]
 }
@@ -77,13 +77,13 @@ export interface RegistryEvent {
   readonly actor: string
   readonly kind: RegistryEventKind
   readonly name: string
-  readonly version?: string
-  readonly alias?: string
-  readonly from?: string
-  readonly to?: string
-  readonly comment?: string
+  readonly version?: string | undefined
+  readonly alias?: string | undefined
+  readonly from?: string | undefined
+  readonly to?: string | undefined
+  readonly comment?: string | undefined
   /** The change request an event belongs to (protected aliases). */
-  readonly requestId?: string
+  readonly requestId?: string | undefined
 }
 
 /**
@@ -95,17 +95,19 @@ export interface ModelVersionLineage {
   readonly version: string
   readonly capturedAt: number
   readonly source: string
-  readonly runId?: string
-  readonly experimentId?: string
-  readonly modelId?: string
-  readonly git?: {
-    readonly commit?: string
-    readonly branch?: string
-    readonly repoUrl?: string
-    readonly dirty?: boolean
-  }
+  readonly runId?: string | undefined
+  readonly experimentId?: string | undefined
+  readonly modelId?: string | undefined
+  readonly git?:
+    | {
+        readonly commit?: string | undefined
+        readonly branch?: string | undefined
+        readonly repoUrl?: string | undefined
+        readonly dirty?: boolean | undefined
+      }
+    | undefined
   /** The run's entry point (`mlflow.source.name`). */
-  readonly entryPoint?: string
+  readonly entryPoint?: string | undefined
   readonly datasets: readonly DatasetInput[]
   readonly params: readonly Param[]
   /** The latest value of each of the run's metrics (and the logged model's) at registration. */

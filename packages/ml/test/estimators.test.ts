@@ -36,7 +36,6 @@ const train = linearData(200, 1)
 const test = linearData(60, 2)
 
 const CLASSIFIERS: EstimatorType[] = ['RandomForestClassifier', 'DecisionTreeClassifier', 'LogisticRegression']
-const REGRESSORS: EstimatorType[] = ['RandomForestRegressor', 'DecisionTreeRegressor', 'LinearRegression']
 
 function fitted(type: EstimatorType): Estimator {
   const est = createEstimator(type)
@@ -104,7 +103,7 @@ describe('classifiers on iris (80/20 stratified, seed 42)', () => {
   })
 
   it('binary problems with unsorted numeric labels', () => {
-    const keep = iris.target.map((t, i) => i).filter((i) => iris.target[i] !== 0)
+    const keep = iris.target.map((_, i) => i).filter((i) => iris.target[i] !== 0)
     const X = keep.map((i) => iris.data[i] as number[])
     const y = keep.map((i) => (iris.target[i] === 1 ? 10 : -3))
     for (const type of CLASSIFIERS) {

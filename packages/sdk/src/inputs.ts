@@ -16,18 +16,18 @@ export type ParamsInput =
 export interface MetricInput {
   readonly key: string
   readonly value: number
-  readonly timestamp?: number
-  readonly step?: number
-  readonly modelId?: string
-  readonly datasetName?: string
-  readonly datasetDigest?: string
+  readonly timestamp?: number | undefined
+  readonly step?: number | undefined
+  readonly modelId?: string | undefined
+  readonly datasetName?: string | undefined
+  readonly datasetDigest?: string | undefined
 }
 
 /** Metrics, params and tags for one run, of any size (the client splits them into requests). */
 export interface LogBatchInput {
-  readonly metrics?: readonly MetricInput[]
-  readonly params?: ParamsInput
-  readonly tags?: TagsInput
+  readonly metrics?: readonly MetricInput[] | undefined
+  readonly params?: ParamsInput | undefined
+  readonly tags?: TagsInput | undefined
 }
 
 export function toKeyValues(input: TagsInput | ParamsInput | undefined): KeyValue[] {

@@ -57,11 +57,11 @@ function sourceName(entryPath: string, gitRoot: string | undefined): string {
 }
 
 interface GitLineage {
-  readonly root?: string
-  readonly commit?: string
-  readonly branch?: string
-  readonly repoUrl?: string
-  readonly dirty?: 'true' | 'false'
+  readonly root?: string | undefined
+  readonly commit?: string | undefined
+  readonly branch?: string | undefined
+  readonly repoUrl?: string | undefined
+  readonly dirty?: 'true' | 'false' | undefined
 }
 
 async function gitLineage(cwd: string, timeout: number): Promise<GitLineage> {

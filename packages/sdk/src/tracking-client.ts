@@ -377,7 +377,10 @@ export class TrackingClient {
   private async listAll(
     fetchPage: (
       pageToken?: string,
-    ) => Promise<{ files?: Parameters<typeof fileInfoFromWire>[0][]; next_page_token?: string }>,
+    ) => Promise<{
+      files?: Parameters<typeof fileInfoFromWire>[0][] | undefined
+      next_page_token?: string | undefined
+    }>,
   ): Promise<FileInfo[]> {
     const files: FileInfo[] = []
     let pageToken: string | undefined

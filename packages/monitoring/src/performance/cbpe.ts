@@ -235,7 +235,7 @@ export function fitCbpe(reference: CbpeData, opts: CbpeOptions): CbpeModel {
     scores: lab.map((i) => enc.scores[i] as number[]),
   }
 
-  const perClass: CbpeModel['calibration']['classes'] = classes.map((c, j) => {
+  const perClass: CbpeModel['calibration']['classes'] = classes.map((_class, j) => {
     const cls = opts.classes[j] as MetricLabel
     const skip = k === 2 && j !== (positive ?? 1)
     if (skip)

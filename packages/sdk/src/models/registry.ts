@@ -10,11 +10,11 @@ export interface ModelVersionRef {
   readonly version: string
   /** Where the version was registered from: `models:/<model_id>`, `runs:/<run_id>/<path>` or an artifact URI. */
   readonly source: string
-  readonly runId?: string
-  readonly modelId?: string
-  readonly currentStage?: string
-  readonly aliases?: readonly string[]
-  readonly tags?: readonly Tag[] | Readonly<Record<string, string>>
+  readonly runId?: string | undefined
+  readonly modelId?: string | undefined
+  readonly currentStage?: string | undefined
+  readonly aliases?: readonly string[] | undefined
+  readonly tags?: readonly Tag[] | Readonly<Record<string, string>> | undefined
 }
 
 export interface ModelRegistry {
@@ -28,6 +28,6 @@ export interface ModelRegistry {
   createModelVersion(
     name: string,
     source: string,
-    options?: { runId?: string; modelId?: string; description?: string },
+    options?: { runId?: string | undefined; modelId?: string | undefined; description?: string | undefined },
   ): Promise<ModelVersionRef>
 }

@@ -289,7 +289,7 @@ export function registerLiveMonitorCommands(monitor: Command): void {
           p.rows,
           p.labelledRows,
           Object.entries(p.metrics)
-            .map(([k, v]) => `${k} ${formatNumber(v)}`)
+            .flatMap(([k, v]) => (v === undefined ? [] : [`${k} ${formatNumber(v)}`]))
             .join('  '),
         ]),
       )

@@ -17,7 +17,7 @@ export interface Logger {
 export function createLogger(format: LogFormat, destination: number | string = 1): Logger {
   const dest = pino.destination({ dest: destination, sync: false })
   if (format === 'json') {
-    const log = pino({ base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, dest)
+    const log = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, dest)
     return {
       info: (f, m) => log.info(f, m),
       warn: (f, m) => log.warn(f, m),

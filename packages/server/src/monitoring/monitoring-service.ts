@@ -24,18 +24,18 @@ import { formatOf, readTable } from './table-reader.js'
 
 export interface DatasetSource {
   /** inline columns: name -> cells */
-  readonly columns?: Readonly<Record<string, readonly unknown[]>>
+  readonly columns?: Readonly<Record<string, readonly unknown[]>> | undefined
   /** an artifact URI on this server */
-  readonly uri?: string
+  readonly uri?: string | undefined
 }
 
 export interface DriftReportRequest {
   readonly reference: DatasetSource
   readonly current: DatasetSource
-  readonly columns?: readonly string[]
-  readonly tests?: Readonly<Record<string, string>>
-  readonly thresholds?: Readonly<Record<string, number>>
-  readonly driftShare?: number
+  readonly columns?: readonly string[] | undefined
+  readonly tests?: Readonly<Record<string, string>> | undefined
+  readonly thresholds?: Readonly<Record<string, number>> | undefined
+  readonly driftShare?: number | undefined
 }
 
 export interface MonitoringDeps {
@@ -47,7 +47,7 @@ export interface MonitoringDeps {
 interface LoadedDataset {
   table: Table
   featureTypes: Readonly<Record<string, FeatureType>>
-  name?: string
+  name?: string | undefined
 }
 
 const invalid = (message: string) => KeelError.invalid(message)

@@ -103,10 +103,10 @@ export function mountMonitorRoutes(router: RpcRouter, monitors: LiveMonitorServi
 
 function query(r: {
   monitor_id: string
-  start_time?: number
-  end_time?: number
-  max_results?: number
-  page_token?: string
+  start_time?: number | undefined
+  end_time?: number | undefined
+  max_results?: number | undefined
+  page_token?: string | undefined
 }) {
   return {
     monitorId: r.monitor_id,

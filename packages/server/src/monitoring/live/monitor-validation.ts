@@ -34,9 +34,9 @@ export function name(value: string, field: string, max: number = LIMITS.predicti
 }
 
 export interface ReferenceInput {
-  readonly uri?: string
-  readonly log?: { readonly start_time: number; readonly end_time: number }
-  readonly model_version?: { readonly name: string; readonly version: string }
+  readonly uri?: string | undefined
+  readonly log?: { readonly start_time: number; readonly end_time: number } | undefined
+  readonly model_version?: { readonly name: string; readonly version: string } | undefined
 }
 
 export function reference(r: ReferenceInput): MonitorReference {
@@ -64,7 +64,10 @@ export function reference(r: ReferenceInput): MonitorReference {
   }
 }
 
-export function windowSpec(w: { readonly count?: number; readonly seconds?: number }): MonitorWindowSpec {
+export function windowSpec(w: {
+  readonly count?: number | undefined
+  readonly seconds?: number | undefined
+}): MonitorWindowSpec {
   if ((w.count === undefined) === (w.seconds === undefined))
     throw invalid('window', "give exactly one of 'count' (input rows) or 'seconds'")
   if (w.count !== undefined) {
@@ -110,23 +113,23 @@ export function lateness(seconds: number | undefined): number {
 }
 
 export interface RuleInput {
-  readonly rule_id?: string
+  readonly rule_id?: string | undefined
   readonly kind: AlertRuleKind
-  readonly column?: string
-  readonly metric?: PerformanceMetric
-  readonly threshold?: number
-  readonly min_labelled_rows?: number
-  readonly webhook_url?: string
-  readonly action?: string
+  readonly column?: string | undefined
+  readonly metric?: PerformanceMetric | undefined
+  readonly threshold?: number | undefined
+  readonly min_labelled_rows?: number | undefined
+  readonly webhook_url?: string | undefined
+  readonly action?: string | undefined
   /** refused: programs are the operator's (the wire schema refuses it too) */
-  readonly command?: unknown
+  readonly command?: unknown | undefined
 }
 
 /** What rules are checked against: the operator's actions and webhook policy. */
 export interface RuleContext {
   readonly actions: ActionRegistry
   readonly webhooks: AddressPolicy
-  readonly resolve?: Resolver
+  readonly resolve?: Resolver | undefined
 }
 
 /** How long a webhook's host name may take to resolve when a rule is checked (unresolved: checked again at delivery). */

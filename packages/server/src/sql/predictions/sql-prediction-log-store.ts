@@ -54,7 +54,7 @@ interface Delta {
 interface AddedRow {
   readonly deployment: string
   readonly variant: string
-  readonly modelVersion?: string | null
+  readonly modelVersion?: string | null | undefined
   readonly timestampMs: number
 }
 
