@@ -3,7 +3,7 @@
  * address, when, what (the route and the resource it named) and how it ended (the status). The
  * store can only append and read (its SQL table refuses UPDATE and DELETE); only admins read it.
  */
-import { KeelError } from '@keel/contracts'
+import { validateMaxResults } from '../paging/max-results.js'
 import { isCount, keysetPage, pageTokenCodec } from '../paging/page-token.js'
 
 export interface AuditEntry {
@@ -38,8 +38,6 @@ export interface AuditStore {
   search(query: AuditQuery): Promise<AuditRecord[]>
 }
 
-const MAX_RESULTS = 1000
-
 /** Audit pages: a keyset on the sequence number, oldest first. */
 const auditToken = pageTokenCodec((p): p is { readonly seq: number } => isCount(p.seq))
 
@@ -57,10 +55,7 @@ export class AuditLog {
     maxResults?: number
     pageToken?: string
   }): Promise<{ records: readonly AuditRecord[]; nextPageToken?: string }> {
-    const limit = query.maxResults ?? 100
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RESULTS) {
-      throw KeelError.invalid(`max_results must be between 1 and ${MAX_RESULTS}; got ${limit}`)
-    }
+    const limit = validateMaxResults(query.maxResults, 100, 1000)
     const afterSeq = query.pageToken !== undefined ? auditToken.decode(query.pageToken).seq : undefined
     const records = await this.store.search({
       ...(query.actor !== undefined && { actor: query.actor }),

@@ -1,6 +1,6 @@
 /**
  * The prediction log's rules: what a record must hold (lengths, one output per input row, sizes),
- * batch and page limits, time windows and the keyset its page tokens carry (tokens: paging/).
+ * batch limits, time windows and the keyset its page tokens carry (limits and tokens: paging/).
  * Errors name the field, as the request validator does (`records.3.inputs`).
  */
 import {
@@ -14,6 +14,7 @@ import {
   type PredictionRecord,
   type PredictionSearchFilter,
 } from '@keel/contracts'
+import { validateMaxResults } from '../paging/max-results.js'
 import { invalidPageToken, isCount, keysetPage, pageTokenCodec } from '../paging/page-token.js'
 import { jsonByteBound } from './json-size.js'
 import { type PredictionCursor, type PredictionLogStore, type StoredPrediction } from './prediction-log-store.js'
@@ -132,11 +133,12 @@ export class PredictionLogService {
   }
 
   async search(filter: PredictionSearchFilter): Promise<Page<LoggedPrediction>> {
-    const { maxResults, order = 'asc', startTime, endTime } = filter
-    const limit = maxResults ?? LIMITS.searchPredictionsDefaultMaxResults
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > LIMITS.searchPredictionsMaxResults) {
-      throw invalid('max_results', `${String(maxResults)} is not between 1 and ${LIMITS.searchPredictionsMaxResults}`)
-    }
+    const { order = 'asc', startTime, endTime } = filter
+    const limit = validateMaxResults(
+      filter.maxResults,
+      LIMITS.searchPredictionsDefaultMaxResults,
+      LIMITS.searchPredictionsMaxResults,
+    )
     for (const [field, value] of [
       ['start_time', startTime],
       ['end_time', endTime],

@@ -1,8 +1,8 @@
 /** Registered models: create, read, rename, describe, tag, delete and search, with MLflow's rules. */
 import { KeelError, LIMITS, type KeyValue, type Page, type RegisteredModel } from '@keel/contracts'
 import { REGISTERED_MODEL_SEARCH, type Readable, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
+import { validateMaxResults } from '../paging/max-results.js'
 import { decodePageToken, toPage } from '../paging/page-token.js'
-import { validateMaxResults } from '../tracking/validation.js'
 import { type Audit, type RegistryStore } from './registry-store.js'
 import { validateModelName, validateRegistryTag, validateRegistryTags } from './registry-validation.js'
 

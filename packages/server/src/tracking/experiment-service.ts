@@ -1,14 +1,9 @@
 import { KeelError, LIMITS, type Experiment, type Page, type Tag, type ViewType } from '@keel/contracts'
 import { EXPERIMENT_SEARCH, type Readable, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
+import { validateMaxResults } from '../paging/max-results.js'
 import { decodePageToken, toPage } from '../paging/page-token.js'
 import { type ExperimentKeys, type TrackingStore } from './tracking-store.js'
-import {
-  requireId,
-  validateExperimentName,
-  validateExperimentTag,
-  validateMaxResults,
-  validateUniqueKeys,
-} from './validation.js'
+import { requireId, validateExperimentName, validateExperimentTag, validateUniqueKeys } from './validation.js'
 
 export interface ExperimentSearch {
   readonly filter?: string

@@ -16,6 +16,7 @@ import {
 import { joinArtifactPath, type ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { LOGGED_MODEL_SEARCH, parseFilter, readableIds, type FilterExpr, type Readable } from '../search/index.js'
 import { requireActiveExperiment } from './experiment-service.js'
+import { validateMaxResults } from '../paging/max-results.js'
 import { decodePageToken, toPage } from '../paging/page-token.js'
 import { generateRunName } from './run-names.js'
 import { type LoggedModelOrderByClause, type TrackingStore } from './tracking-store.js'
@@ -23,7 +24,6 @@ import {
   fitValue,
   requireId,
   validateKey,
-  validateMaxResults,
   validateNoNul,
   validateUniqueKeys,
   validateUniqueParamKeys,
@@ -198,7 +198,9 @@ function validateModelName(name: string): void {
 }
 
 function cleanParams(params: readonly Param[]): Param[] {
-  params.forEach((p) => validateKey(p.key, 'param'))
+  params.forEach((p) => {
+    validateKey(p.key, 'param')
+  })
   validateUniqueParamKeys(params)
   return params.map((p) => ({ key: p.key, value: fitValue(p.value, LIMITS.paramValueLength) }))
 }

@@ -17,6 +17,7 @@ import {
 import { joinArtifactPath, type ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { RUN_SEARCH, type Readable, parseFilter, parseOrderBy, readableIds } from '../search/index.js'
 import { requireActiveExperiment } from './experiment-service.js'
+import { validateMaxResults } from '../paging/max-results.js'
 import { decodePageToken, toPage } from '../paging/page-token.js'
 import { generateRunName } from './run-names.js'
 import { type RunBatch, type TrackingStore } from './tracking-store.js'
@@ -24,7 +25,6 @@ import {
   fitValue,
   validateBatchLimits,
   validateKey,
-  validateMaxResults,
   validateMetric,
   validateNoNul,
   validateUniqueKeys,
@@ -126,7 +126,9 @@ export class RunService {
   async logBatch(runId: string, batch: RunBatch): Promise<void> {
     validateBatchLimits(batch.metrics.length, batch.params.length, batch.tags.length)
     batch.metrics.forEach(validateMetric)
-    batch.params.forEach((p) => validateKey(p.key, 'param'))
+    batch.params.forEach((p) => {
+      validateKey(p.key, 'param')
+    })
     validateUniqueParamKeys(batch.params)
     await this.store.runs.logBatch(runId, {
       metrics: batch.metrics,

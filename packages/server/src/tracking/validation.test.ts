@@ -4,7 +4,6 @@ import {
   validateBatchLimits,
   validateExperimentName,
   validateKey,
-  validateMaxResults,
   validateMetric,
   validateUniqueParamKeys,
 } from './validation.js'
@@ -72,16 +71,10 @@ describe('batch limits', () => {
   })
 })
 
-describe('experiment names and max_results', () => {
+describe('experiment names', () => {
   it('needs a non-empty name within 500 characters', () => {
     invalid(() => validateExperimentName('  '), /non-empty/)
     invalid(() => validateExperimentName('n'.repeat(501)), /exceeded length limit of 500/)
     expect(() => validateExperimentName('iris')).not.toThrow()
-  })
-  it('uses the default when absent and refuses values outside 1..max', () => {
-    expect(validateMaxResults(undefined, 1000, 50000)).toBe(1000)
-    expect(validateMaxResults(50000, 1000, 50000)).toBe(50000)
-    invalid(() => validateMaxResults(50001, 1000, 50000), /Invalid value 50001 for parameter 'max_results'/)
-    invalid(() => validateMaxResults(0, 1000, 50000), /Invalid value 0/)
   })
 })

@@ -126,16 +126,6 @@ export function validateExperimentTag(tag: KeyValue): void {
   }
 }
 
-export function validateMaxResults(value: number | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw KeelError.invalid(
-      `Invalid value ${value} for parameter 'max_results' supplied. It must be between 1 and ${max}.`,
-    )
-  }
-  return value
-}
-
 /** `mlflow.runName` and friends are how MLflow clients name things; nothing else is reserved. */
 export function requireId(value: string | undefined, field: string): string {
   if (value === undefined || value === '') {

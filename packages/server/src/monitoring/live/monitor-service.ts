@@ -21,6 +21,7 @@ import {
 } from '@keel/contracts'
 import { DatasetProfile } from '@keel/monitoring'
 import { ActionRegistry } from '../../actions/action-registry.js'
+import { validateMaxResults } from '../../paging/max-results.js'
 import { isCount, keysetPage, pageTokenCodec } from '../../paging/page-token.js'
 import { AddressPolicy } from '../../webhooks/address-policy.js'
 import { type Resolver } from '../../webhooks/webhook-target.js'
@@ -95,13 +96,6 @@ const alertToken = pageTokenCodec(
   (p): p is { readonly firedMs: number; readonly alertId: string } =>
     isCount(p.firedMs) && typeof p.alertId === 'string',
 )
-
-function maxResults(n: number | undefined, fallback: number, max: number): number {
-  const limit = n ?? fallback
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > max)
-    throw v.invalid('max_results', `${String(n)} is not between 1 and ${max}`)
-  return limit
-}
 
 export class LiveMonitorService {
   private readonly now: () => number
@@ -363,7 +357,7 @@ export class LiveMonitorService {
     pageToken?: string
   }): Promise<Page<StoredWindow>> {
     await this.get(q.monitorId)
-    const limit = maxResults(q.maxResults, 100, 1000)
+    const limit = validateMaxResults(q.maxResults, 100, 1000)
     const after = q.pageToken ? windowToken.decode(q.pageToken).w : undefined
     const page = await this.deps.store.listWindows({
       monitorId: q.monitorId,
@@ -437,7 +431,7 @@ export class LiveMonitorService {
     pageToken?: string
   }): Promise<Page<MonitorPerformance>> {
     const m = await this.get(q.monitorId)
-    const page = await this.windows({ ...q, maxResults: maxResults(q.maxResults, 100, 1000) })
+    const page = await this.windows(q)
     const items: MonitorPerformance[] = []
     for (const w of page.items) items.push(await windowPerformance(this.deps.log, m, w))
     return { items, ...(page.nextPageToken && { nextPageToken: page.nextPageToken }) }
@@ -451,7 +445,7 @@ export class LiveMonitorService {
   }): Promise<Page<MonitorAlert>> {
     if (q.monitorId !== undefined) await this.get(q.monitorId)
     if (q.deployment !== undefined) v.name(q.deployment, 'deployment', LIMITS.predictionNameLength)
-    const limit = maxResults(q.maxResults, 100, 1000)
+    const limit = validateMaxResults(q.maxResults, 100, 1000)
     const before = q.pageToken ? alertToken.decode(q.pageToken) : undefined
     const page = await this.deps.store.listAlerts({
       ...(q.monitorId !== undefined && { monitorId: q.monitorId }),
