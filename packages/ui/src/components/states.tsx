@@ -23,7 +23,7 @@ export function Empty({ title, children }: { title: string; children?: ReactNode
 export function ErrorBox({ error, onRetry }: { error: Error; onRetry?: () => void }) {
   const code = error instanceof ApiError ? error.code : undefined
   if (error instanceof ApiError && error.status === 403)
-    return <PermissionDenied message={error.message} onRetry={onRetry} />
+    return <PermissionDenied message={error.message} {...(onRetry && { onRetry })} />
   return (
     <div className="state state-error" role="alert">
       <strong>{code === 'RESOURCE_DOES_NOT_EXIST' ? 'Not found' : 'Something went wrong'}</strong>

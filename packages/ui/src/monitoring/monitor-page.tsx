@@ -16,7 +16,7 @@ import { describeWindow, getMonitor, listAlerts, listPerformance } from './monit
 import { heatmapMatrix } from './shape'
 import { MAX_WINDOWS, useMonitorWindows } from './use-monitor-windows'
 import {
-  type MonitorView,
+  type MonitorViewChange,
   RANGES,
   type RangeValue,
   effectiveSelection,
@@ -35,7 +35,7 @@ export function MonitorPage() {
   const monitorId = useParams().monitorId ?? ''
   const [params, setParams] = useSearchParams()
   const view = readMonitorView(params)
-  const setView = (next: Partial<MonitorView>) => setParams(writeMonitorView(params, next), { replace: true })
+  const setView = (next: MonitorViewChange) => setParams(writeMonitorView(params, next), { replace: true })
 
   const monitor = useApi(`monitor|${monitorId}`, (signal) => getMonitor(monitorId, signal), { pollMs: LIVE_MS })
   const windows = useMonitorWindows(monitorId, view.range, LIVE_MS)

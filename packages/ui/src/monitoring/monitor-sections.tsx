@@ -76,8 +76,8 @@ export function Distributions({
 }: {
   windows: readonly MonitorWindow[]
   matrix: HeatmapMatrix
-  column?: string
-  windowId?: number
+  column?: string | undefined
+  windowId?: number | undefined
   onSelect: Select
 }) {
   const index = windows.findIndex((w) => w.windowId === windowId)
@@ -192,7 +192,7 @@ export function PerformanceOverTime({
 }: {
   monitor: Monitor
   perf: readonly MonitorPerformance[]
-  metric?: string
+  metric?: string | undefined
   onMetric: (metric: string) => void
 }) {
   const names = useMemo(() => performanceMetrics(perf, monitor.task), [perf, monitor.task])

@@ -36,7 +36,10 @@ export function readMonitorView(params: URLSearchParams): MonitorView {
   }
 }
 
-export function writeMonitorView(params: URLSearchParams, next: Partial<MonitorView>): URLSearchParams {
+/** A change of the view: a key given as undefined is taken out of the URL. */
+export type MonitorViewChange = { readonly [K in keyof MonitorView]?: MonitorView[K] | undefined }
+
+export function writeMonitorView(params: URLSearchParams, next: MonitorViewChange): URLSearchParams {
   const p = new URLSearchParams(params)
   if ('column' in next) next.column ? p.set('col', next.column) : p.delete('col')
   if ('windowId' in next) next.windowId !== undefined ? p.set('win', String(next.windowId)) : p.delete('win')

@@ -23,12 +23,8 @@ export const LIVE_POLL_MS = 3000
 export function RunPage() {
   const { runId = '' } = useParams()
   const [params, setParams] = useSearchParams()
-  const run = useApi<Run>(
-    `run|${runId}`,
-    async (signal) => runFromWire((await call(trackingApi.getRun, { run_id: runId }, signal)).run),
-    {
-      pollMs: undefined,
-    },
+  const run = useApi<Run>(`run|${runId}`, async (signal) =>
+    runFromWire((await call(trackingApi.getRun, { run_id: runId }, signal)).run),
   )
   const live = run.data?.info.status === 'RUNNING'
   const polled = useApi<Run>(

@@ -62,7 +62,8 @@ export function useRunPages(query: RunQuery): RunPages {
   const [state, setState] = useState<{
     key?: string
     runs: readonly Run[]
-    token?: string
+    /** undefined once the last page is in (a page without a next token clears it). */
+    token?: string | undefined
     done: boolean
     refreshedAt?: number
   }>({
