@@ -19,12 +19,13 @@
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { type Server, createServer } from 'node:http'
+import { type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keelCall, ok } from './support/keel-api.js'
-import { type KeelServer, freePort, startKeelServer } from './support/keel-server.js'
+import { type KeelServer, startKeelServer } from './support/keel-server.js'
 
 const CHROMIUM = process.env.KEEL_CHROMIUM ?? '/usr/bin/chromium'
 const dir = mkdtempSync(join(tmpdir(), 'keel-browser-attacks-'))
@@ -105,7 +106,6 @@ beforeAll(async () => {
   const config = join(dir, 'keel.yaml')
   writeFileSync(config, `actions:\n  retrain:\n    command: ${JSON.stringify(touch)}\n`)
   keel = await startKeelServer({ args: ['--config', config, '--monitor-interval', '1'] })
-  attackerPort = await freePort()
   attacker = createServer((req, res) => {
     const target = new URL(req.url ?? '/', 'http://x').searchParams.get('target') ?? keel.url
     res.writeHead(200, { 'content-type': 'text/html' })
@@ -116,7 +116,8 @@ beforeAll(async () => {
         : '<!doctype html><title>cute cats</title><p>nothing to see</p>'
     res.end(page)
   })
-  await new Promise<void>((resolve) => attacker.listen(attackerPort, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve))
+  attackerPort = (attacker.address() as AddressInfo).port
   if (!existsSync(CHROMIUM))
     throw new Error(
       `${CHROMIUM} not found: these tests need Debian's chromium (node scripts/browser-env.mjs installs it), or KEEL_CHROMIUM`,

@@ -1,26 +1,32 @@
 /**
- * `keel models serve --require-auth` on real processes: a tracking server with basic-auth, a
- * deployment of two registered models (a live champion and a shadow), and model servers that
+ * `keel models serve --require-auth` as a real process (a tracking server with basic-auth in the
+ * test's process, on a socket for it to reach): a deployment of two registered models (a live champion and a shadow), and model servers that
  * check each caller against the tracking server. Without credentials: 401 with WWW-Authenticate
  * in each protocol's form, health probes open; READ only: metadata yes, predictions 403; USE on
  * every model behind the deployment: predictions; tokens work and stop within the cache bound
  * once revoked; a tracking server that cannot answer means 503, never a prediction. And the
  * loopback rule: `--host 0.0.0.0` without --require-auth or --no-auth exits 2.
  */
-import { spawnSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RandomForestClassifier, loadIris } from '@keel/ml'
 import { type Keel, createKeel } from '@keel/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { KEEL_BIN, type KeelServer, freePort, startKeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
+import { KEEL_BIN } from './support/keel-server.js'
 import { type ModelServerProcess, type Reply, send, startModelServe } from './support/model-server.js'
 
 const ADMIN = { username: 'admin', password: 'admin-password-1' }
 const PASSWORD = 'a-password-1234'
 /** The gated server's --auth-cache-seconds: revocations must take effect within it. */
 const TTL_S = 2
+/**
+ * The cache bound is what is tested, so time is: a revocation must be seen within TTL_S, plus this
+ * slack for a loaded machine (the default bound, 30 s, would still fail).
+ */
+const SLACK_MS = 5_000
 const iris = loadIris()
 const columns = iris.featureNames
 const row = [...iris.data[0]!]
@@ -49,18 +55,20 @@ const infer = (s: Served, authorization?: string) =>
 const get = (s: Served, path: string, authorization?: string) =>
   send(`${s.url}${path}`, 'GET', undefined, auth(authorization))
 
-/** Polls until `reply()` answers `status`; returns how long that took. */
-async function until(status: number, reply: () => Promise<Reply>, withinMs: number): Promise<number> {
-  const started = Date.now()
+/** Polls (briefly between tries) until `reply()` answers `status`; fails past `withinMs`. */
+async function until(status: number, reply: () => Promise<Reply>, withinMs: number): Promise<void> {
+  const deadline = Date.now() + withinMs
   for (;;) {
     const r = await reply()
-    if (r.status === status) return Date.now() - started
-    if (Date.now() - started > withinMs) throw new Error(`still ${r.status} after ${withinMs} ms: ${r.text}`)
+    if (r.status === status) return
+    if (Date.now() > deadline) throw new Error(`still ${r.status} after ${withinMs} ms: ${r.text}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }
 
-let tracking: KeelServer
+let tracking: InProcessKeel
+/** The last test stops the tracking server. */
+let trackingStopped = false
 let admin: Keel
 /** The deployment `gated`: champion from models:/auth-main@champion, shadow models:/auth-shadow/1; cache 2 s. */
 let gated: Served
@@ -69,7 +77,8 @@ let steady: Served
 let unregisteredRun: string
 
 beforeAll(async () => {
-  tracking = await startKeelServer({
+  tracking = await startKeelApp({
+    listen: true,
     args: ['--app-name', 'basic-auth'],
     env: { MLFLOW_AUTH_ADMIN_USERNAME: ADMIN.username, MLFLOW_AUTH_ADMIN_PASSWORD: ADMIN.password },
   })
@@ -112,7 +121,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([gated?.stop(), steady?.stop()])
-  await tracking?.close()
+  if (!trackingStopped) await tracking?.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -206,8 +215,7 @@ describe('keel models serve --require-auth', () => {
     expect((await invocations(gated, `Bearer ${token}`)).status).toBe(200)
     expect((await infer(gated, `Bearer ${token}`)).status).toBe(200)
     await user.auth.revokeToken(info.tokenId)
-    const took = await until(401, () => invocations(gated, `Bearer ${token}`), TTL_S * 1000 + 3_000)
-    expect(took).toBeLessThanOrEqual(TTL_S * 1000 + 1_000)
+    await until(401, () => invocations(gated, `Bearer ${token}`), TTL_S * 1000 + SLACK_MS)
   })
 
   it('takes a revoked permission away within the cache bound', async () => {
@@ -216,8 +224,7 @@ describe('keel models serve --require-auth', () => {
     await admin.auth.grantPermission('revoked', 'registered_model', 'auth-shadow', 'USE')
     expect((await invocations(gated, basic('revoked'))).status).toBe(200)
     await admin.auth.revokePermission('revoked', 'registered_model', 'auth-shadow')
-    const took = await until(403, () => invocations(gated, basic('revoked')), TTL_S * 1000 + 3_000)
-    expect(took).toBeLessThanOrEqual(TTL_S * 1000 + 1_000)
+    await until(403, () => invocations(gated, basic('revoked')), TTL_S * 1000 + SLACK_MS)
   })
 
   it('refuses to serve a model that is not a registered version, there being no permission to check', async () => {
@@ -250,7 +257,7 @@ describe('starting the model server', () => {
   })
 
   it('refuses --require-auth against a tracking server that does not ask for credentials', async () => {
-    const open = await startKeelServer()
+    const open = await startKeelApp({ listen: true })
     try {
       const res = await runServe(['-m', 'models:/auth-main/1', '--require-auth'], open.url)
       expect(res.status).toBe(1)
@@ -269,7 +276,8 @@ describe('when the tracking server cannot answer', () => {
     const user = basic('user')
     expect((await invocations(steady, user)).status).toBe(200)
     expect((await invocations(gated, user)).status).toBe(200)
-    await tracking.stop()
+    trackingStopped = true
+    await tracking.close()
     // The hot path does not ask the tracking server: within its 30 s, steady's verdict stands.
     expect((await invocations(steady, user)).status).toBe(200)
     const fresh = await invocations(steady, basic('reader'))
@@ -283,31 +291,32 @@ describe('when the tracking server cannot answer', () => {
     expect(inferred.status).toBe(503)
     expect(inferred.json()).toEqual({ error: expect.stringMatching(/^Cannot verify the credentials/) })
     // gated's verdict expires after 2 s; then it cannot verify either.
-    await until(503, () => invocations(gated, user), TTL_S * 1000 + 3_000)
+    await until(503, () => invocations(gated, user), TTL_S * 1000 + SLACK_MS)
     expect((await get(gated, '/ping')).status).toBe(200)
     expect(gated.output()).toMatch(/cannot verify callers: the tracking server did not answer/)
   }, 30_000)
 })
 
-/** `keel models serve` expected to exit: its status and stderr. */
-async function runServe(
-  args: readonly string[],
-  trackingUri: string,
-): Promise<{ status: number | null; stderr: string }> {
-  const port = await freePort()
-  const res = spawnSync(
-    process.execPath,
-    [KEEL_BIN, 'models', 'serve', '--port', String(port), '--tracking-uri', trackingUri, '-w', '1', ...args],
-    {
-      encoding: 'utf8',
-      timeout: 30_000,
-      env: {
-        ...process.env,
-        NO_COLOR: '1',
-        MLFLOW_TRACKING_USERNAME: ADMIN.username,
-        MLFLOW_TRACKING_PASSWORD: ADMIN.password,
+/**
+ * `keel models serve` expected to exit: its status and stderr. Not spawnSync: the tracking server
+ * it asks runs in this process and must answer meanwhile.
+ */
+function runServe(args: readonly string[], trackingUri: string): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [KEEL_BIN, 'models', 'serve', '--port', '0', '--tracking-uri', trackingUri, '-w', '1', ...args],
+      {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: {
+          ...process.env,
+          NO_COLOR: '1',
+          MLFLOW_TRACKING_USERNAME: ADMIN.username,
+          MLFLOW_TRACKING_PASSWORD: ADMIN.password,
+        },
       },
-    },
-  )
-  return { status: res.status, stderr: res.stderr }
+      (_error, _stdout, stderr) => resolve({ status: child.exitCode, stderr }),
+    )
+  })
 }

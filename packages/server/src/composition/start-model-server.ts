@@ -73,6 +73,8 @@ function trackingSink(keel: Keel, deployment: string): PredictionSink {
   }
 }
 
+const urlOf = (host: string, port: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+
 /** Builds and starts the deployment and its HTTP server in this process. */
 export async function startModelServer(
   options: ServeOptions,
@@ -135,9 +137,10 @@ export async function startModelServer(
     await deployment.close().catch(() => {})
     throw error
   }
-  const port = await server.listen(options.port, options.host)
+  const listen = (port: number) => server.listen(port, options.host)
+  const port = cluster.isWorker ? await worker.listen(listen, options.port) : await listen(options.port)
   return {
-    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    url: urlOf(options.host, port),
     deployment,
     close: async () => {
       const timeout = options.gracefulTimeoutMs ?? DEFAULT_GRACEFUL_TIMEOUT_MS
@@ -168,12 +171,15 @@ export async function serve(
         log: (message) => logger.warn({}, message),
         onReady: (port) => {
           started = true
-          const url = `http://${options.host}:${port}`
+          const url = urlOf(options.host, port)
           announce(url)
           // Workers drain, then write their log: past both bounds (and a margin), they are killed.
           resolve({
             url,
-            close: () => primary.stop(2 * (options.gracefulTimeoutMs ?? DEFAULT_GRACEFUL_TIMEOUT_MS) + 5_000),
+            close: () =>
+              primary
+                .stop(2 * (options.gracefulTimeoutMs ?? DEFAULT_GRACEFUL_TIMEOUT_MS) + 5_000)
+                .finally(() => logger.flush()),
           })
         },
         onFailed: (error) => {

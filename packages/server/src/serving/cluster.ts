@@ -3,6 +3,12 @@
  * share the listening socket (Node's cluster, round-robin). `GET /metrics` on any worker asks the
  * primary, which collects every worker's registry and sums them (prom-client's
  * `AggregatorRegistry.aggregate`). A worker that dies is replaced; SIGTERM drains the workers.
+ *
+ * With `--port 0` every worker must serve the one port announced. Node's cluster gives workers that
+ * listen with the same arguments (port 0 included) one shared listener, but only while one of them
+ * holds it: were every worker to die, their replacements' listen(0) would get a new port. So a
+ * replacement is told the port (`KEEL_CLUSTER_PORT`) and listens on it, or joins the survivors'
+ * listener when they hold it; the primary stops rather than serve a port it did not announce.
  */
 import cluster, { type Worker } from 'node:cluster'
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client'
@@ -15,6 +21,8 @@ const COLLECTED = 'keel:collected'
 const TIMEOUT_MS = 15_000
 const READY = 'keel:worker-ready'
 const FAILED = 'keel:worker-failed'
+/** The port the workers share, for a replacement worker (see the file's comment). */
+const PORT_ENV = 'KEEL_CLUSTER_PORT'
 
 type WorkerMetrics = MetricObjectWithValues<MetricValue<string>>[]
 
@@ -68,17 +76,30 @@ export function runPrimary(options: PrimaryOptions): { stop(timeoutMs?: number):
   let ready = 0
   let stopping = false
   let failed = false
+  /** The port the first worker reported; every other worker must serve it too. */
+  let port: number | undefined
 
+  const fail = (error: string): void => {
+    if (failed) return
+    failed = true
+    stopping = true
+    options.onFailed(error)
+  }
   const fork = (): Worker => {
-    const worker = cluster.fork(options.env)
+    const worker = cluster.fork(port === undefined ? options.env : { ...options.env, [PORT_ENV]: String(port) })
     worker.on('message', (message: Message) => {
       if (message.type === READY) {
+        port ??= message.port
+        if (message.port !== port)
+          return fail(
+            `worker ${worker.process.pid} listens on port ${message.port}, not ${port} where the others serve`,
+          )
         ready++
-        if (ready === options.workers) options.onReady(message.port ?? 0)
-      } else if (message.type === FAILED && !failed) {
-        failed = true
-        stopping = true
-        options.onFailed(message.error ?? 'a worker failed to start')
+        if (ready === options.workers) options.onReady(port ?? 0)
+        else if (ready > options.workers)
+          options.log(`worker ${worker.process.pid} (a replacement) serves on port ${port}`)
+      } else if (message.type === FAILED) {
+        fail(message.error ?? 'a worker failed to start')
       } else if (message.type === METRICS_REQUEST) {
         collect().then(
           (text) => worker.send({ type: METRICS_RESPONSE, id: message.id, text }),
@@ -103,7 +124,10 @@ export function runPrimary(options: PrimaryOptions): { stop(timeoutMs?: number):
         workers.map(
           (w) =>
             new Promise<void>((resolve) => {
-              const kill = setTimeout(() => w.process.kill('SIGKILL'), timeoutMs)
+              const kill = setTimeout(() => {
+                options.log(`worker ${w.process.pid} did not stop within ${timeoutMs} ms; killing it`)
+                w.process.kill('SIGKILL')
+              }, timeoutMs)
               w.once('exit', () => {
                 clearTimeout(kill)
                 resolve()
@@ -121,6 +145,21 @@ const pending = new Map<number, { resolve(text: string): void; reject(error: Err
 
 /** In a worker: tells the primary it listens (or failed), and answers its metrics relays. */
 export const worker = {
+  /**
+   * Listens (`listen(port)` resolves with the port it got) on the cluster's port: `requested`, or
+   * with port 0 the one the other workers serve when the primary told it (a replacement).
+   */
+  async listen(listen: (port: number) => Promise<number>, requested: number): Promise<number> {
+    const known = Number(process.env[PORT_ENV])
+    if (requested !== 0 || !Number.isInteger(known) || known <= 0) return listen(requested)
+    try {
+      return await listen(known)
+    } catch (error) {
+      // The survivors hold the port through their shared port-0 listener: join it.
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
+      return listen(0)
+    }
+  },
   ready(port: number): void {
     process.send?.({ type: READY, port })
   },

@@ -1,12 +1,12 @@
 /**
- * Starts the real `keel server` (the built CLI, as a user runs it) on a free port with a fresh
- * store and artifact folder, for integration tests.
+ * Starts the real `keel server` (the built CLI, as a user runs it) on port 0 with a fresh store and
+ * artifact folder, for the tests where the process is the point (signals, exit, workers, SIGKILL):
+ * the port it got is read from its start line. HTTP behaviour is tested in-process (keel-app.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { type KeelTarget } from './keel-app.js'
 
@@ -31,15 +31,60 @@ export interface KeelServer {
   close(): Promise<void>
 }
 
-export async function freePort(): Promise<number> {
+/**
+ * Waits until what a child process printed (`output()`, kept up to date by an earlier 'data'
+ * listener) satisfies `found`; fails if the process exits first or `ms` pass (then kills it).
+ */
+export function waitForOutput<T>(
+  child: ChildProcess,
+  output: () => string,
+  found: (output: string) => T | undefined,
+  what: string,
+  ms: number,
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
+    const check = () => {
+      const value = found(output())
+      if (value === undefined) return
+      done()
+      resolve(value)
+    }
+    const exited = () => {
+      done()
+      reject(new Error(`${what}: the process exited (${child.exitCode ?? child.signalCode}) first:\n${output()}`))
+    }
+    const timer = setTimeout(() => {
+      done()
+      child.kill('SIGKILL')
+      reject(new Error(`${what}: not within ${ms / 1000} s:\n${output()}`))
+    }, ms)
+    const done = () => {
+      clearTimeout(timer)
+      child.stdout?.off('data', check)
+      child.stderr?.off('data', check)
+      child.off('exit', exited)
+    }
+    child.stdout?.on('data', check)
+    child.stderr?.on('data', check)
+    child.once('exit', exited)
+    if (child.exitCode !== null || child.signalCode !== null) exited()
+    else check()
   })
+}
+
+/** The URLs in keel server's start lines ("keel server listening", text or JSON log format), one per process. */
+export function listeningUrls(output: string): string[] {
+  const complete = output.split('\n').slice(0, -1)
+  return complete
+    .filter((line) => line.includes('keel server listening'))
+    .map((line) => (line.startsWith('{') ? (JSON.parse(line) as { url: string }).url : /\burl=(\S+)/.exec(line)?.[1]))
+    .filter((url): url is string => url !== undefined)
+}
+
+/** How many processes serve: `--workers N` (or `-w N`) among the arguments, else 1. */
+function workersIn(args: readonly string[]): number {
+  const at = args.findLastIndex((a) => a === '--workers' || a === '-w')
+  return at >= 0 ? Number(args[at + 1]) : 1
 }
 
 export interface StartOptions {
@@ -54,7 +99,7 @@ export async function startKeelServer(options: StartOptions = {}): Promise<KeelS
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keel-test-'))
   const dbPath = join(dataDir, 'keel.db')
   const artifactsDir = join(dataDir, 'artifacts')
-  const port = await freePort()
+  const args = options.args ?? []
   const child = spawn(
     process.execPath,
     [
@@ -63,36 +108,34 @@ export async function startKeelServer(options: StartOptions = {}): Promise<KeelS
       '--host',
       '127.0.0.1',
       '--port',
-      String(port),
+      '0',
       '--backend-store-uri',
       `sqlite:///${dbPath}`,
       '--artifacts-destination',
       artifactsDir,
-      ...(options.args ?? []),
+      ...args,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], ...(options.env && { env: { ...process.env, ...options.env } }) },
   )
   let log = ''
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()))
-  const url = `http://127.0.0.1:${port}`
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
 
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`keel server exited with ${child.exitCode}:\n${log}`)
-    try {
-      const res = await fetch(`${url}/health`)
-      if (res.ok) break
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(`keel server did not become healthy:\n${log}`)
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
+  // Each process logs its URL once it listens; with --workers they share the port the first got.
+  const workers = workersIn(args)
+  const urls = await waitForOutput(
+    child,
+    () => log,
+    (out) => {
+      const found = listeningUrls(out)
+      return found.length >= workers ? found : undefined
+    },
+    'keel server listening',
+    20_000,
+  )
+  const url = urls[0]!
+  if (urls.some((u) => u !== url)) throw new Error(`keel server's workers listen on different URLs: ${urls.join(', ')}`)
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal)

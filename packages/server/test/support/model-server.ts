@@ -1,11 +1,12 @@
 /**
- * Starts the real `keel models serve` (the built CLI, as a user runs it) on a free port, waits
- * until `/v2/health/ready` answers 200 and the banner is printed, and stops it; plus a keep-alive
- * HTTP helper for the thousands of requests the traffic tests send.
+ * Starts the real `keel models serve` (the built CLI, as a user runs it) on port 0 and reads the
+ * URL it got from its banner (printed once it is ready: by a cluster's primary once every worker
+ * is), and stops it; plus a keep-alive HTTP helper for the thousands of requests the traffic
+ * tests send.
  */
 import { spawn } from 'node:child_process'
 import { Agent, request } from 'node:http'
-import { KEEL_BIN, freePort } from './keel-server.js'
+import { KEEL_BIN, waitForOutput } from './keel-server.js'
 
 export interface ModelServerProcess {
   readonly url: string
@@ -17,16 +18,19 @@ export interface ModelServerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>
 }
 
+/** The URL in the banner's first line, `✓ Serving NAME on URL with N worker(s)`. */
+export const bannerUrl = (output: string): string | undefined =>
+  /Serving \S+ on (http:\/\/\S+) with \d+ workers?\n/.exec(output)?.[1]
+
 /** `env` adds to the process's environment (e.g. the model server's own credentials). */
 export async function startModelServe(
   args: readonly string[],
   trackingUri: string,
   env: Readonly<Record<string, string>> = {},
 ): Promise<ModelServerProcess> {
-  const port = await freePort()
   const child = spawn(
     process.execPath,
-    [KEEL_BIN, 'models', 'serve', '--port', String(port), '--tracking-uri', trackingUri, ...args],
+    [KEEL_BIN, 'models', 'serve', '--port', '0', '--tracking-uri', trackingUri, ...args],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1', ...env },
@@ -38,25 +42,10 @@ export async function startModelServe(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   )
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`keel models serve exited with ${child.exitCode}:\n${log}`)
-    try {
-      // Ready, and announced: a cluster's primary prints its banner once every worker is ready.
-      if ((await fetch(`${url}/v2/health/ready`)).status === 200 && /Serving \S+ on http/.test(log)) break
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(`keel models serve did not become ready:\n${log}`)
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
+  const url = await waitForOutput(child, () => log, bannerUrl, 'keel models serve ready', 30_000)
   return {
     url,
-    port,
+    port: Number(new URL(url).port),
     pid: child.pid!,
     exited,
     output: () => log,
