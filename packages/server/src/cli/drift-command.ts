@@ -8,16 +8,11 @@
  */
 import { writeFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { driftReportToWire, KeelError } from '@keel/contracts'
-import {
-  buildDriftReport,
-  DriftReportInputError,
-  renderHtmlReport,
-  type DriftReport,
-  type ReportColumn,
-} from '@keel/monitoring'
+import { driftReportToWire } from '@keel/contracts'
+import { renderHtmlReport, type DriftReport, type ReportColumn } from '@keel/monitoring'
 import { type Command, InvalidArgumentError } from 'commander'
 import pc from 'picocolors'
+import { driftReportOf } from '../monitoring/drift-input.js'
 import { readTable, type ReadTableResult } from '../monitoring/table-reader.js'
 import { formatNumber, printJson, printTable } from './output.js'
 import { registerLiveMonitorCommands } from './live-monitor-commands.js'
@@ -159,7 +154,7 @@ export function registerMonitorCommands(program: Command): void {
       )
       let report: DriftReport
       try {
-        report = buildDriftReport(reference.table, current.table, {
+        report = driftReportOf(reference.table, current.table, {
           ...(columns && { columns }),
           tests: flags.test,
           thresholds: flags.threshold,
@@ -168,9 +163,6 @@ export function registerMonitorCommands(program: Command): void {
           referenceName: basename(flags.reference),
           currentName: basename(flags.current),
         })
-      } catch (error) {
-        if (error instanceof DriftReportInputError) throw KeelError.invalid(error.message)
-        throw error
       } finally {
         show.done()
       }

@@ -10,16 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { KeelError } from '@keel/contracts'
-import {
-  buildDriftReport,
-  DriftReportInputError,
-  type DriftReport,
-  type FeatureType,
-  type RawValue,
-  type Table,
-} from '@keel/monitoring'
+import { type DriftReport, type FeatureType, type RawValue, type Table } from '@keel/monitoring'
 import { joinArtifactPath, PROXIED_SCHEME, type ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { normalizeArtifactPath } from '../artifacts/safe-path.js'
+import { driftReportOf } from './drift-input.js'
 import { formatOf, readTable } from './table-reader.js'
 
 export interface DatasetSource {
@@ -76,20 +70,15 @@ export class MonitoringService {
       this.load('reference', request.reference, request.columns),
       this.load('current', request.current, request.columns),
     ])
-    try {
-      return buildDriftReport(reference.table, current.table, {
-        ...(request.columns && { columns: request.columns }),
-        ...(request.tests && { tests: request.tests }),
-        ...(request.thresholds && { thresholds: request.thresholds }),
-        ...(request.driftShare !== undefined && { driftShare: request.driftShare }),
-        featureTypes: { ...current.featureTypes, ...reference.featureTypes },
-        ...(reference.name !== undefined && { referenceName: reference.name }),
-        ...(current.name !== undefined && { currentName: current.name }),
-      })
-    } catch (error) {
-      if (error instanceof DriftReportInputError) throw invalid(error.message)
-      throw error
-    }
+    return driftReportOf(reference.table, current.table, {
+      ...(request.columns && { columns: request.columns }),
+      ...(request.tests && { tests: request.tests }),
+      ...(request.thresholds && { thresholds: request.thresholds }),
+      ...(request.driftShare !== undefined && { driftShare: request.driftShare }),
+      featureTypes: { ...current.featureTypes, ...reference.featureTypes },
+      ...(reference.name !== undefined && { referenceName: reference.name }),
+      ...(current.name !== undefined && { currentName: current.name }),
+    })
   }
 
   /** Reads a CSV or Parquet artifact of this server into columns (the live monitors' references). */

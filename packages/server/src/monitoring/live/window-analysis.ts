@@ -11,15 +11,8 @@ import {
   type MonitorQualityFinding,
   type MonitorWindow,
 } from '@keel/contracts'
-import {
-  buildDriftReport,
-  DriftReportInputError,
-  type ColumnDriftResult,
-  type DriftReport,
-  type RawValue,
-  type Table,
-} from '@keel/monitoring'
-import { KeelError } from '@keel/contracts'
+import { type ColumnDriftResult, type DriftReport, type RawValue, type Table } from '@keel/monitoring'
+import { driftReportOf } from '../drift-input.js'
 import { type WindowRange, type WindowRow } from './log-windows.js'
 import { cell, type PreparedReference } from './reference.js'
 
@@ -86,18 +79,13 @@ function report(
 ): DriftReport {
   const pick = <T>(r: Readonly<Record<string, T>>) =>
     Object.fromEntries(Object.entries(r).filter(([k]) => columns.includes(k)))
-  try {
-    return buildDriftReport(reference, current, {
-      columns,
-      tests: pick(m.tests),
-      thresholds: pick(m.thresholds),
-      driftShare: m.driftShare,
-      featureTypes: pick(ref.featureTypes),
-    })
-  } catch (error) {
-    if (error instanceof DriftReportInputError) throw KeelError.invalid(error.message)
-    throw error
-  }
+  return driftReportOf(reference, current, {
+    columns,
+    tests: pick(m.tests),
+    thresholds: pick(m.thresholds),
+    driftShare: m.driftShare,
+    featureTypes: pick(ref.featureTypes),
+  })
 }
 
 export interface AnalyzeInput {
