@@ -1,16 +1,18 @@
 /**
- * The prediction log's REST API (`/api/2.0/keel/predictions/...`) over a real server on a real
- * port, and the SDK's PredictionLogClient against it: logging, paging by time windows, idempotent
- * retries, labels joined whenever they come, the deployment summary, and bad input answered 400
- * INVALID_PARAMETER_VALUE naming the field.
+ * The prediction log's REST API (`/api/2.0/keel/predictions/...`), in-process through the app's
+ * request function, and the SDK's PredictionLogClient against it: logging, paging by time windows,
+ * idempotent retries, labels joined whenever they come, the deployment summary, and bad input
+ * answered 400 INVALID_PARAMETER_VALUE naming the field. Concurrent writers and SIGKILL are a
+ * process test: predictions-durability.test.ts.
  */
+import { createRng } from '@keel/ml'
 import { KeelError, createKeel } from '@keel/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 
-let server: KeelServer
+let server: InProcessKeel
 beforeAll(async () => {
-  server = await startKeelServer()
+  server = await startKeelApp()
 })
 afterAll(async () => {
   await server?.close()
@@ -26,7 +28,7 @@ async function call(method: 'GET' | 'POST', path: string, body?: unknown, prefix
     init.body = typeof body === 'string' ? body : JSON.stringify(body)
     init.headers = { 'content-type': 'application/json' }
   }
-  const res = await fetch(url, init)
+  const res = await server.fetch(url, init)
   const text = await res.text()
   return { status: res.status, json: text ? JSON.parse(text) : {} }
 }
@@ -148,6 +150,7 @@ describe('logging and reading back', () => {
     )
     const before = Date.now()
     await ok(call('POST', 'labels', { labels: [{ request_id: late, label: 1 }] }))
+    const after = Date.now()
     let records = (await ok(call('GET', 'search', { deployment: d }))).records
     expect(records.map((r: any) => [r.request_id, r.variant, r.label])).toEqual([
       [early, 'champion', 'setosa'],
@@ -155,7 +158,9 @@ describe('logging and reading back', () => {
       [late, 'challenger', 1],
     ])
     expect(records[0].label_timestamp_ms).toBe(T0 - 10)
+    // Stamped by the server when it got the label.
     expect(records[1].label_timestamp_ms).toBeGreaterThanOrEqual(before)
+    expect(records[1].label_timestamp_ms).toBeLessThanOrEqual(after)
     await ok(call('POST', 'labels', { labels: [{ request_id: late, label: '1', timestamp_ms: T0 + 99 }] }))
     records = (await ok(call('GET', 'get', { request_id: late }))).records
     expect(records.map((r: any) => [r.label, r.label_timestamp_ms])).toEqual([
@@ -170,8 +175,7 @@ describe('paging through time windows', () => {
     const d = unique('paging')
     // 90 records over 9 seconds, four per timestamp (ties), logged in three shuffled batches.
     const all = Array.from({ length: 90 }, (_, i) => wire(`p${i}`, d, { timestamp_ms: T0 + Math.floor(i / 4) * 400 }))
-    let state = 42
-    const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
+    const random = createRng(42)
     const shuffled = all
       .map((r) => ({ r, k: random() }))
       .sort((a, b) => a.k - b.k)
@@ -380,7 +384,7 @@ describe('bad input is 400 INVALID_PARAMETER_VALUE naming the field, and logs no
 
 describe('PredictionLogClient (keel.predictions)', () => {
   it('logs in calls of 1,000, pages through everything, gets, labels and summarises', async () => {
-    const keel = createKeel({ trackingUri: server.url, lineage: false })
+    const keel = createKeel({ trackingUri: server.url, fetch: server.fetch, lineage: false })
     const deployment = unique('sdk')
     const records = Array.from({ length: 2500 }, (_, i) => ({
       requestId: `s${i}`,
@@ -454,9 +458,8 @@ describe('hostile values inside records, labels and searches', () => {
     { a: { b: null } },
     Number.MAX_SAFE_INTEGER,
   ]
-  /** A small deterministic PRNG, so a failure replays. */
-  let s = 20261127
-  const rand = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32
+  /** A seeded generator, so a failure replays. */
+  const rand = createRng(20261127)
   const odd = () => ODD[Math.floor(rand() * ODD.length)]
 
   it('never answers 5xx, and what it accepts reads back', async () => {
@@ -520,63 +523,4 @@ describe('hostile values inside records, labels and searches', () => {
     expect(back.records.length).toBeLessThanOrEqual(accepted)
     expect(accepted).toBeGreaterThan(0)
   })
-})
-
-describe('concurrent writers and a crash', () => {
-  it('eight clients sending overlapping batches at once: each record once, the summary exact, all kept after SIGKILL', async () => {
-    const first = await startKeelServer()
-    const d = 'concurrent'
-    try {
-      const failures: string[] = []
-      // Client c owns records [c*125, c*125+125), sent in 5 batches of 25; each batch also carries
-      // 10 records of the next client's, which that client sends too (a duplicate from elsewhere).
-      await Promise.all(
-        Array.from({ length: 8 }, async (_, c) => {
-          for (let b = 0; b < 5; b++) {
-            const own = Array.from({ length: 25 }, (_, i) => c * 125 + b * 25 + i)
-            const neighbour = Array.from({ length: 10 }, (_, i) => ((c + 1) % 8) * 125 + b * 25 + i)
-            const records = [...own, ...neighbour].map((n) =>
-              wire(`c${n}`, d, { timestamp_ms: T0 + n, variant: n % 2 ? 'challenger' : 'champion' }),
-            )
-            const res = await fetch(`${first.url}/api/2.0/keel/predictions/log-batch`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ records, dropped: 1 }),
-            })
-            if (res.status !== 200) failures.push(await res.text())
-          }
-        }),
-      )
-      expect(failures).toEqual([])
-      await first.stop('SIGKILL')
-      const second = await startKeelServer({ dataDir: first.dataDir })
-      try {
-        const got = (await fetch(
-          `${second.url}/api/2.0/keel/predictions/search?deployment=${d}&max_results=10000`,
-        ).then((r) => r.json())) as { records: { request_id: string }[] }
-        const ids = got.records.map((r) => r.request_id)
-        expect(new Set(ids).size).toBe(ids.length)
-        expect(ids).toEqual(Array.from({ length: 1000 }, (_, n) => `c${n}`))
-        const summary = (
-          (await fetch(`${second.url}/api/2.0/keel/predictions/deployments`).then((r) => r.json())) as {
-            deployments: unknown[]
-          }
-        ).deployments[0]
-        // Every batch brought records no one else sent, so each of the 40 dropped counts counts.
-        expect(summary).toEqual({
-          deployment: d,
-          records: 1000,
-          dropped: 40,
-          first_timestamp_ms: T0,
-          last_timestamp_ms: T0 + 999,
-          variants: ['challenger', 'champion'],
-          model_versions: ['3'],
-        })
-      } finally {
-        await second.close()
-      }
-    } finally {
-      await first.close()
-    }
-  }, 60_000)
 })
