@@ -1,19 +1,20 @@
 /**
- * POST /api/2.0/keel/monitoring/drift against a real server on a real port: inline columns and
- * artifact URIs (mlflow-artifacts:/ and runs:/), JSON and HTML, every bad input a 400 naming it;
- * and the SDK's local and remote reports, which must agree.
+ * POST /api/2.0/keel/monitoring/drift, in-process through the app's request function: inline
+ * columns and artifact URIs (mlflow-artifacts:/ and runs:/), JSON and HTML, every bad input a 400
+ * naming it; and the SDK's local and remote reports, which must agree.
  */
 import { buildDriftReport, type Table } from '@keel/monitoring'
 import { createKeel } from '@keel/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
+import { api } from './support/keel-server.js'
 
-let server: KeelServer
+let server: InProcessKeel
 let runId: string
 const path = '/api/2.0/keel/monitoring/drift'
 
 async function post(body: unknown, init: { query?: string; headers?: Record<string, string>; raw?: string } = {}) {
-  const res = await fetch(`${server.url}${path}${init.query ?? ''}`, {
+  const res = await server.fetch(`${server.url}${path}${init.query ?? ''}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...init.headers },
     body: init.raw ?? JSON.stringify(body),
@@ -28,7 +29,7 @@ async function post(body: unknown, init: { query?: string; headers?: Record<stri
 }
 
 async function upload(artifactPath: string, content: string | Uint8Array) {
-  const res = await fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`, {
+  const res = await server.fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${artifactPath}`, {
     method: 'PUT',
     body: content,
   })
@@ -47,9 +48,9 @@ const current = {
 const csv = (t: typeof reference) => `x,c\n${t.x.map((x, i) => `${x},${t.c[i]}`).join('\n')}\n`
 
 beforeAll(async () => {
-  server = await startKeelServer()
-  const exp = await api(server.url, 'POST', '/experiments/create', { name: 'monitoring' })
-  const run = await api(server.url, 'POST', '/runs/create', { experiment_id: exp.json.experiment_id })
+  server = await startKeelApp()
+  const exp = await api(server, 'POST', '/experiments/create', { name: 'monitoring' })
+  const run = await api(server, 'POST', '/runs/create', { experiment_id: exp.json.experiment_id })
   runId = run.json.run.info.run_id
   const root = String(run.json.run.info.artifact_uri).replace(/^mlflow-artifacts:\//, '')
   await upload(`${root}/data/train.csv`, csv(reference))
@@ -226,7 +227,7 @@ describe('POST /keel/monitoring/drift', () => {
 })
 
 describe('SDK: keel.monitoring', () => {
-  const keel = () => createKeel({ trackingUri: server.url })
+  const keel = () => createKeel({ trackingUri: server.url, fetch: server.fetch })
 
   it('driftReport computes locally; remoteDriftReport asks the server; they agree', async () => {
     const t = (o: typeof reference): Table => ({ x: Float64Array.from(o.x), c: o.c })

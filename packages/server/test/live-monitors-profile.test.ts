@@ -1,5 +1,5 @@
 /**
- * Windows' mergeable profiles over a real keel server on a real port, fed through
+ * Windows' mergeable profiles, in-process through the app's request function, fed through
  * `/keel/predictions/log-batch`: the profile of a range of windows, merged from the profiles stored
  * with them, equals the profile of all their rows built directly (count, mean to 1e-9, quantiles
  * within the KLL bound; mean, std and quantile ranks also checked against NumPy), drift over the
@@ -20,27 +20,26 @@ import { profileRows } from '../src/monitoring/live/window-profile.js'
 import { openDatabase } from '../src/sql/open-database.js'
 import { SqlPredictionLogStore } from '../src/sql/predictions/sql-prediction-log-store.js'
 import { record as logRecord } from './conformance/prediction-log-store-conformance.js'
-import { startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 import { type KeelReply, keelCall, ok } from './support/keel-api.js'
 
 const PYTHON = fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url))
 
-let server: KeelServer
+let server: InProcessKeel
 const scratch = mkdtempSync(join(tmpdir(), 'keel-monitor-profile-'))
 
 beforeAll(async () => {
-  server = await startKeelServer({ args: ['--monitor-interval', '0'] })
+  server = await startKeelApp({ args: ['--monitor-interval', '0'] })
 })
 
 afterAll(async () => {
   await server?.close()
-  if (server) rmSync(server.dataDir, { recursive: true, force: true })
   rmSync(scratch, { recursive: true, force: true })
 })
 
 type Res = KeelReply
 const call = (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<Res> =>
-  keelCall(server.url, method, path, body)
+  keelCall(server, method, path, body)
 
 // ---- a seeded stream: a reference, 2 stable windows, 2 shifted ones ----
 const random = createRng(11)
