@@ -1,26 +1,27 @@
 /**
- * Live monitors over a real keel server on a real port, fed straight through
+ * Live monitors, in-process through the app's request function, fed straight through
  * `/keel/predictions/log-batch`: a stable stream then a shifted one (windows before the shift do
  * not drift, windows after do, predictions too; KS p-values checked against SciPy), labels posted
- * late change the performance read (checked against scikit-learn), alerts reach a webhook (one
- * retry; 127.0.0.1 allowed by the server's --config) and run the operator's action by name (its
- * exit code recorded), time windows, bad input answered 400 naming the field, and no stored window
- * lost to kill -9.
+ * late change the performance read (checked against scikit-learn), alerts reach a webhook (a real
+ * receiver on 127.0.0.1, one retry; allowed by the server's --config) and run the operator's action
+ * by name (its exit code recorded), time windows, and bad input answered 400 naming the field.
+ * Runs are asked for (`monitors/run`; the scheduler is off). No stored window lost to kill -9 is a
+ * process test: live-monitors-durability.test.ts.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRng } from '@keel/ml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 import { type KeelReply, keelCall, ok } from './support/keel-api.js'
 
 const PYTHON = fileURLToPath(new URL('../../../.venv/bin/python', import.meta.url))
 
-let server: KeelServer
+let server: InProcessKeel
 let hook: Server
 let hookUrl = ''
 const hookBodies: any[] = []
@@ -45,10 +46,9 @@ writeFileSync(
     webhooks: { allow: ['127.0.0.1'] },
   }),
 )
-const serverArgs = ['--monitor-interval', '0', '--config', config]
 
 beforeAll(async () => {
-  server = await startKeelServer({ args: serverArgs })
+  server = await startKeelApp({ args: ['--monitor-interval', '0', '--config', config] })
   // A webhook receiver that fails its first call (500), so the retry is exercised.
   hook = createServer((req, res) => {
     let body = ''
@@ -69,14 +69,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close()
-  if (server) rmSync(server.dataDir, { recursive: true, force: true })
   await new Promise((r) => hook?.close(r))
   rmSync(scratch, { recursive: true, force: true })
 })
 
 type Res = KeelReply
-const call = (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>, base = server.url): Promise<Res> =>
-  keelCall(base, method, path, body)
+const call = (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<Res> =>
+  keelCall(server, method, path, body)
 
 // ---- a seeded stream ----
 const random = createRng(7)
@@ -398,25 +397,6 @@ describe('live monitors', () => {
     })
     expect(bad.status).toBe(400)
     expect(bad.json.message).toMatch(/alert_rules\.0\.threshold/)
-  })
-
-  it('kill -9 after a run loses no stored window; the restarted server resumes after the last one', async () => {
-    const more = Array.from({ length: WINDOW }, (_, i) => ({
-      ...record(rows[REFERENCE + i]!),
-      request_id: `late-${i}`,
-      timestamp_ms: T0 + (rows.length + i) * 1000,
-    }))
-    await ok(call('POST', 'predictions/log-batch', { records: more }))
-    const run = await ok(call('POST', 'monitors/run', { monitor_id: monitorId }))
-    expect(run.windows.map((w: any) => w.window_id)).toEqual([7])
-    const before = await ok(call('GET', 'monitors/windows', { monitor_id: monitorId }))
-    await server.stop('SIGKILL')
-    server = await startKeelServer({ dataDir: server.dataDir, args: serverArgs })
-    const after = await ok(call('GET', 'monitors/windows', { monitor_id: monitorId }))
-    expect(after.windows).toEqual(before.windows)
-    const again = await ok(call('POST', 'monitors/run', { monitor_id: monitorId }))
-    expect(again.windows).toEqual([])
-    expect(existsSync(server.dbPath)).toBe(true)
   })
 
   it('deletes a monitor with its windows and alerts', async () => {
