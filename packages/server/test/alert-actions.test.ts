@@ -1,26 +1,25 @@
 /**
  * No request can make keel server run a program, and webhooks reach only what the operator allows.
- * A real server on a real port, started with `--config`: a rule carrying a `command` is refused,
- * a rule names the operator's action (its exit code and the KEEL_ALERT it got are seen), an
- * unknown action is refused listing the defined ones, webhooks to loopback, link-local, private
- * and IPv4-mapped targets (and a name resolving to loopback) are refused at creation, allowed once
- * the config allows them, refused again at delivery when the config no longer does, and a failed
- * delivery never records the target's body. A database whose rules still hold a command (stored
- * before actions) runs none of them. The CLI's `--rule` says the same. Every webhook target is a receiver on 127.0.0.1 in this process.
+ * The server in-process (through the app's request function), started with `--config` and restarted
+ * on the same data with another: a rule carrying a `command` is refused, a rule names the
+ * operator's action (the server runs it as a child; its exit code and the KEEL_ALERT it got are
+ * seen), an unknown action is refused listing the defined ones, webhooks to loopback, link-local,
+ * private and IPv4-mapped targets (and a name resolving to loopback) are refused at creation,
+ * allowed once the config allows them, refused again at delivery when the config no longer does,
+ * and a failed delivery never records the target's body. A database whose rules still hold a
+ * command (stored before actions) runs none of them. Every webhook target is a real receiver on
+ * 127.0.0.1 in this process. The CLI's `--rule` (a process) is in alert-actions-cli.test.ts.
  */
-import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
 import { createRng } from '@keel/ml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelReply, keelCall, ok } from './support/keel-api.js'
-import { KEEL_BIN, startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 
-const exec = promisify(execFile)
 const scratch = mkdtempSync(join(tmpdir(), 'keel-monitor-actions-'))
 const marker = join(scratch, 'retrain.json')
 const legacyMarker = join(scratch, 'legacy-ran')
@@ -42,18 +41,24 @@ writeFileSync(
   JSON.stringify({ actions: { retrain: { command: retrain } }, webhooks: { allow: ['127.0.0.1/32', 'localhost'] } }),
 )
 
-let server: KeelServer
-let dataDir = ''
+let server: InProcessKeel
+let running = false
+// One data folder for every start (a restart with another --config), removed with the scratch folder.
+const dataDir = mkdtempSync(join(scratch, 'data-'))
 let hook: Server
 let hookPort = 0
 let hookCalls = 0
 
 const start = async (config: string) => {
-  server = await startKeelServer({ ...(dataDir && { dataDir }), args: ['--monitor-interval', '0', '--config', config] })
-  dataDir = server.dataDir
+  server = await startKeelApp({ dataDir, args: ['--monitor-interval', '0', '--config', config] })
+  running = true
+}
+const stop = async () => {
+  running = false
+  await server.close()
 }
 const call = (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>): Promise<KeelReply> =>
-  keelCall(server.url, method, path, body)
+  keelCall(server, method, path, body)
 
 // ---- a seeded log: 200 reference rows, then windows of 100 whose x drifted ----
 const random = createRng(3)
@@ -108,8 +113,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  await server?.close()
-  rmSync(dataDir, { recursive: true, force: true })
+  if (running) await server.close()
   await new Promise((r) => hook?.close(r))
   rmSync(scratch, { recursive: true, force: true })
 })
@@ -143,59 +147,6 @@ describe("alert rules name the operator's actions", () => {
     expect(res.json.message).toMatch(
       /'alert_rules\.0\.action'.*rule 'r': no action 'deploy' is defined by the operator; defined: notify, retrain/,
     )
-  })
-
-  it('the CLI: `keel monitor create --rule` names an action; a rule with a command is refused before it is sent', async () => {
-    const cli = async (...args: string[]) => {
-      try {
-        const { stdout, stderr } = await exec(
-          process.execPath,
-          [KEEL_BIN, 'monitor', 'create', ...args, '--tracking-uri', server.url],
-          { env: { ...process.env, NO_COLOR: '1' } },
-        )
-        return { code: 0, stdout, stderr }
-      } catch (error) {
-        const e = error as { code: number; stdout: string; stderr: string }
-        return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-      }
-    }
-    const base = [
-      '-d',
-      DEPLOYMENT,
-      '--reference-log',
-      `${T0},${T0 + REFERENCE * 1000}`,
-      '--window-count',
-      String(WINDOW),
-    ]
-    const refused = await cli(
-      'by-cli',
-      ...base,
-      '--rule',
-      JSON.stringify({ kind: 'drift_share', threshold: 0.3, command: ['id'] }),
-    )
-    expect(refused.code).toBe(1)
-    expect(refused.stderr).toMatch(
-      /--rule: 'command' is not accepted: commands are now defined by the operator .*keel server --config <file>, actions\.<name>\.command.*"action"/,
-    )
-    const unknown = await cli(
-      'by-cli',
-      ...base,
-      '--rule',
-      JSON.stringify({ kind: 'drift_share', threshold: 0.3, action: 'deploy' }),
-    )
-    expect(unknown.code).toBe(1)
-    expect(unknown.stderr).toMatch(/alert_rules\.0\.action.*no action 'deploy'.*defined: notify, retrain/)
-    const created = await cli(
-      'by-cli',
-      ...base,
-      '--json',
-      '--rule',
-      JSON.stringify({ rule_id: 'r', kind: 'drift_share', threshold: 0.3, action: 'notify' }),
-    )
-    expect(created.code, created.stderr).toBe(0)
-    const { monitor } = JSON.parse(created.stdout)
-    expect(monitor.alert_rules).toEqual([{ rule_id: 'r', kind: 'drift_share', threshold: 0.3, action: 'notify' }])
-    await ok(call('POST', 'monitors/delete', { monitor_id: monitor.monitor_id }))
   })
 
   it('the named action runs when the alert fires: its env, KEEL_ALERT and its exit code recorded', async () => {
@@ -267,7 +218,7 @@ describe('webhook targets', () => {
   })
 
   it("allowed once the config allows them; a failed delivery records the status, not the target's body", async () => {
-    await server.stop()
+    await stop()
     await start(openConfig)
     const url = `http://127.0.0.1:${hookPort}/alerts`
     const { monitor } = await ok(
@@ -291,7 +242,7 @@ describe('webhook targets', () => {
   })
 
   it('refused again at delivery when the config no longer allows a stored target', async () => {
-    await server.stop()
+    await stop()
     await start(strictConfig)
     await logRows(WINDOW)
     const [monitor] = (await ok(call('GET', 'monitors/list', { deployment: DEPLOYMENT }))).monitors
@@ -313,7 +264,7 @@ describe('a database whose rules still hold a command', () => {
     )
     const run = await ok(call('POST', 'monitors/run', { monitor_id: monitor.monitor_id }))
     expect(run.alerts).toHaveLength(2)
-    await server.stop()
+    await stop()
     // As a server before actions stored them: the rule with its argv, an alert with the command's result.
     const db = new Database(server.dbPath)
     const settings = JSON.parse(
