@@ -2,7 +2,8 @@
  * The operator's configuration (`keel server --config`): YAML and JSON read into named actions and
  * the webhook allow list, an action run by the runner (argv, env, KEEL_ALERT-style extra env, the
  * timeout), and every bad file refused with a message naming the file, the key and the problem,
- * by the loader and by the real `keel server`, which then does not start.
+ * by the loader (in this process) and by the real `keel server` (the built CLI: its message on
+ * stderr and exit code are the point), which then does not start.
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,7 +12,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadOperatorConfig, parseOperatorConfig } from '../src/config/operator-config.js'
-import { KEEL_BIN, freePort } from './support/keel-server.js'
+import { KEEL_BIN } from './support/keel-server.js'
 
 const exec = promisify(execFile)
 const dir = mkdtempSync(join(tmpdir(), 'keel-operator-config-'))
@@ -133,7 +134,6 @@ describe('the operator configuration', () => {
     expect(echo?.error).toBeUndefined()
     const slow = await config.actions.run('slow')
     expect(slow).toMatchObject({ exitCode: null, error: 'killed by SIGKILL (timeout 0.3 s)' })
-    expect(slow!.durationMs).toBeLessThan(10_000)
     expect(await config.actions.run('missing')).toMatchObject({ exitCode: null, error: 'could not start: ENOENT' })
     expect(config.actions.run('nope')).toBeUndefined()
   })
@@ -141,7 +141,6 @@ describe('the operator configuration', () => {
 
 describe('keel server --config', () => {
   async function serverWith(config: string): Promise<{ code: number; stderr: string }> {
-    const port = await freePort()
     try {
       await exec(
         process.execPath,
@@ -149,7 +148,7 @@ describe('keel server --config', () => {
           KEEL_BIN,
           'server',
           '--port',
-          String(port),
+          '0',
           '--backend-store-uri',
           `sqlite:///${join(dir, 'never.db')}`,
           '--config',
