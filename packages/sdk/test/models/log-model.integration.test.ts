@@ -1,6 +1,7 @@
 /**
- * Logging and loading models against the real keel server (the built CLI, `npm run build` first):
- * `run.logModel` the MLflow 3 way, then `loadModel('runs:/<run_id>/model')` and `models:/<model_id>`.
+ * Logging and loading models against keel server, in-process from its sources (through the app's
+ * request function, the SDK's `fetch` option): `run.logModel` the MLflow 3 way, then
+ * `loadModel('runs:/<run_id>/model')` and `models:/<model_id>`.
  */
 import { mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -8,14 +9,14 @@ import { join } from 'node:path'
 import { KeelError } from '@keel/contracts'
 import { RandomForestClassifier, loadIris } from '@keel/ml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type KeelServer, startKeelServer } from '../../../server/test/support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from '../../../server/test/support/keel-app.js'
 import { type Keel, createKeel } from '../../src/keel.js'
 
-let server: KeelServer
+let server: InProcessKeel
 let keel: Keel
 beforeAll(async () => {
-  server = await startKeelServer()
-  keel = createKeel({ trackingUri: server.url, lineage: false })
+  server = await startKeelApp()
+  keel = createKeel({ trackingUri: server.url, fetch: server.fetch, lineage: false })
 })
 afterAll(async () => {
   await server?.close()

@@ -3,26 +3,35 @@
  * version, latest, alias and stage, plus models logged and registered from Python (ONNX, which keel
  * runs, and scikit-learn, which it refuses clearly).
  *
- * Runs against a fresh keel server (the built CLI, `npm run build` first), or against the server at
- * KEEL_MODELS_TEST_URI (e.g. a stock `mlflow server ... --artifacts-destination ...`).
+ * Runs against a fresh keel server in-process from its sources (the SDK through the app's request
+ * function; a real socket on port 0 as well, for the Python client, another process), or against
+ * the server at KEEL_MODELS_TEST_URI (e.g. a stock `mlflow server ... --artifacts-destination ...`).
  */
-import { execFileSync } from 'node:child_process'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { RandomForestClassifier, loadIris } from '@keel/ml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type KeelServer, startKeelServer } from '../../../server/test/support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from '../../../server/test/support/keel-app.js'
 import { type Keel, createKeel } from '../../src/keel.js'
 import { type PythonModels, pythonModels, venvPython } from './support/python-models.js'
 import { rejection } from './support/keel-errors.js'
 
-let server: KeelServer | undefined
+let server: InProcessKeel | undefined
 let keel: Keel
 let trackingUri: string
 const suffix = Date.now().toString(36) // distinct names when the server is shared
 const name = (base: string) => `${base}-${suffix}`
 
 beforeAll(async () => {
-  trackingUri = process.env.KEEL_MODELS_TEST_URI ?? (server = await startKeelServer()).url
-  keel = createKeel({ trackingUri, lineage: false })
+  const external = process.env.KEEL_MODELS_TEST_URI
+  if (external !== undefined) {
+    trackingUri = external
+    keel = createKeel({ trackingUri, lineage: false })
+    return
+  }
+  server = await startKeelApp({ listen: true })
+  trackingUri = server.url
+  keel = createKeel({ trackingUri, fetch: server.fetch, lineage: false })
 })
 afterAll(async () => {
   await server?.close()
@@ -108,10 +117,15 @@ with mlflow.start_run():
         registered_model_name="iris-sklearn-" + sys.argv[3], pip_requirements=["mlflow"])
 print(json.dumps({"onnx": "iris-onnx-" + sys.argv[3], "sklearn": "iris-sklearn-" + sys.argv[3]}))
 `
-    const out = execFileSync(await venvPython(), ['-c', script, trackingUri, python.dir, suffix], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    // Not execFileSync: the server answering the Python client runs on this process's event loop.
+    const { stdout: out } = await promisify(execFile)(
+      await venvPython(),
+      ['-c', script, trackingUri, python.dir, suffix],
+      {
+        encoding: 'utf8',
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    )
     logged = JSON.parse(out.trim().split('\n').at(-1)!)
   }, 180_000)
 
