@@ -118,8 +118,12 @@ async function readSide(con: DuckDBConnection, file: string, dictionaries: Map<s
     at += n
   }
   const table: Record<string, Float64Array | DictionaryColumn> = {}
-  NUMERIC.forEach((n, j) => (table[n] = num[j]!))
-  CATEGORICAL.forEach((c, j) => (table[c] = { codes: codes[j]!, dictionary: dictionaries.get(c)! }))
+  NUMERIC.forEach((n, j) => {
+    table[n] = num[j]!
+  })
+  CATEGORICAL.forEach((c, j) => {
+    table[c] = { codes: codes[j]!, dictionary: dictionaries.get(c)! }
+  })
   return table
 }
 

@@ -149,7 +149,14 @@ async function startServer({ auth, dataDir }) {
     await new Promise((r) => setTimeout(r, 100))
   }
   const stopped = new Promise((r) => child.once('exit', r))
-  return { url, log: () => log, stop: async () => (child.kill('SIGTERM'), await stopped) }
+  return {
+    url,
+    log: () => log,
+    stop: async () => {
+      child.kill('SIGTERM')
+      await stopped
+    },
+  }
 }
 
 function parseArgs(argv) {

@@ -70,7 +70,10 @@ function find(value: unknown, levelsLeft: number): Found | undefined {
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const found = find(value[i], levelsLeft - 1)
-      if (found) return (found.path.unshift(i), found)
+      if (found) {
+        found.path.unshift(i)
+        return found
+      }
     }
     return undefined
   }
@@ -78,7 +81,10 @@ function find(value: unknown, levelsLeft: number): Found | undefined {
   for (const key of Object.keys(record)) {
     if (!isWellFormedString(key)) return { kind: 'key', path: [] }
     const found = find(record[key], levelsLeft - 1)
-    if (found) return (found.path.unshift(key), found)
+    if (found) {
+      found.path.unshift(key)
+      return found
+    }
   }
   return undefined
 }

@@ -22,7 +22,9 @@ function reference(est: RandomForestClassifier, X: number[][]): number[][] {
         forest.indexes[t]!.map((j) => row[j]!),
         k,
       )
-      dist.forEach((v, c) => (sum[c]! += v))
+      dist.forEach((v, c) => {
+        sum[c]! += v
+      })
     })
     return sum.map((v) => v / forest.estimators.length)
   })
@@ -48,7 +50,11 @@ describe('compiled random forest', () => {
       const fast = est.predictProba(probes)
       const slow = reference(est, probes)
       expect(fast).toHaveLength(slow.length)
-      fast.forEach((row, i) => row.forEach((v, c) => expect(v).toBeCloseTo(slow[i]![c]!, 12)))
+      fast.forEach((row, i) => {
+        row.forEach((v, c) => {
+          expect(v).toBeCloseTo(slow[i]![c]!, 12)
+        })
+      })
       // and after a save/load round trip (the loaded trees are rebuilt by ml-cart's load)
       const loaded = loadEstimator(JSON.parse(JSON.stringify(est.toJSON()))) as RandomForestClassifier
       expect(loaded.predictProba(probes)).toEqual(fast)
@@ -64,6 +70,10 @@ describe('compiled random forest', () => {
     const at = iris.data.map((r) => r.map((v, j) => (j === column ? root.splitValue : v)))
     const fast = est.predictProba(at)
     const slow = reference(est, at)
-    fast.forEach((row, i) => row.forEach((v, c) => expect(v).toBeCloseTo(slow[i]![c]!, 12)))
+    fast.forEach((row, i) => {
+      row.forEach((v, c) => {
+        expect(v).toBeCloseTo(slow[i]![c]!, 12)
+      })
+    })
   })
 })

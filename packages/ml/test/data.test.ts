@@ -138,8 +138,12 @@ describe('trainTestSplit', () => {
       const s = trainTestSplit(X, y, { seed: 11, stratify, testSize: 0.3 })
       const all = [...s.trainIndex, ...s.testIndex].sort((a, b) => a - b)
       expect(all).toEqual(Array.from({ length: 150 }, (_, i) => i))
-      s.XTrain.forEach((row, k) => expect(y[row[0] as number]).toBe(s.yTrain[k]))
-      s.XTest.forEach((row, k) => expect(y[row[0] as number]).toBe(s.yTest[k]))
+      s.XTrain.forEach((row, k) => {
+        expect(y[row[0] as number]).toBe(s.yTrain[k])
+      })
+      s.XTest.forEach((row, k) => {
+        expect(y[row[0] as number]).toBe(s.yTest[k])
+      })
     }
   })
 

@@ -225,9 +225,15 @@ describe('isotonic regression against sklearn.isotonic.IsotonicRegression', () =
       const o = sk.iso[name]
       expect(fit.x).toEqual(o.x)
       expect(fit.y.length).toBe(o.y.length)
-      fit.y.forEach((v, i) => expect(Math.abs(v - o.y[i]!)).toBeLessThan(1e-9))
-      predictIsotonic(fit, isoX).forEach((v, i) => expect(Math.abs(v - o.train[i]!)).toBeLessThan(1e-9))
-      predictIsotonic(fit, isoNew).forEach((v, i) => expect(Math.abs(v - o.new[i]!)).toBeLessThan(1e-9))
+      fit.y.forEach((v, i) => {
+        expect(Math.abs(v - o.y[i]!)).toBeLessThan(1e-9)
+      })
+      predictIsotonic(fit, isoX).forEach((v, i) => {
+        expect(Math.abs(v - o.train[i]!)).toBeLessThan(1e-9)
+      })
+      predictIsotonic(fit, isoNew).forEach((v, i) => {
+        expect(Math.abs(v - o.new[i]!)).toBeLessThan(1e-9)
+      })
     })
   }
 

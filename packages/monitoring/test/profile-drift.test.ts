@@ -241,7 +241,9 @@ describe('profile size and format', () => {
     const h = p.histogram([0, 2500, 5000, 10_000])
     expect(h.exact).toBe(false)
     const expected = [2500, 2500, 5000]
-    h.counts.forEach((c, i) => expect(Math.abs(c - expected[i]!)).toBeLessThanOrEqual(h.maxCountError))
+    h.counts.forEach((c, i) => {
+      expect(Math.abs(c - expected[i]!)).toBeLessThanOrEqual(h.maxCountError)
+    })
     const q = ColumnProfile.fromColumn(['x', 'y', 'x', null, 'z', 'x'])
     expect(q.frequencies()).toMatchObject({
       exact: true,

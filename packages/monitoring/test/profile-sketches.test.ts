@@ -196,7 +196,9 @@ describe('frequent items (Misra–Gries, k = 128) against NumPy counts', () => {
     // Zipf-like: item i with weight 1/(i+1), 5,000 items, plus strings
     const items = Array.from({ length: 5000 }, (_, i) => i)
     const cum = new Float64Array(items.length)
-    items.forEach((i) => (cum[i] = (i > 0 ? cum[i - 1]! : 0) + 1 / (i + 1) ** 1.1))
+    items.forEach((i) => {
+      cum[i] = (i > 0 ? cum[i - 1]! : 0) + 1 / (i + 1) ** 1.1
+    })
     const vals = Float64Array.from({ length: n }, () => {
       const u = r.uniform() * cum[cum.length - 1]!
       let lo = 0
@@ -240,8 +242,12 @@ write({str(int(a)): int(b) for a, b in zip(v, c)})
     const a = new FrequentItems(4)
     const b = new FrequentItems(4)
     const vals = ['x', 'y', 'z', 1, true, 'x', 'x', 2, 3, 'y'] as const
-    vals.forEach((v) => a.update(v))
-    ;[...vals].reverse().forEach((v) => b.update(v))
+    vals.forEach((v) => {
+      a.update(v)
+    })
+    ;[...vals].reverse().forEach((v) => {
+      b.update(v)
+    })
     expect(a.exact && b.exact).toBe(true)
     expect(new Map(a.counts)).toEqual(new Map(b.counts))
     expect(a.bounds('x')).toEqual({ lower: 3, upper: 3 })

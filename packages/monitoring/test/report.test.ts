@@ -28,7 +28,10 @@ function mixed(n: number, shift = 0): Table {
 /** Every number in the report, with its path. */
 function numbers(x: unknown, path = '', out: [string, number][] = []): [string, number][] {
   if (typeof x === 'number') out.push([path, x])
-  else if (Array.isArray(x)) x.forEach((v, i) => numbers(v, `${path}[${i}]`, out))
+  else if (Array.isArray(x))
+    x.forEach((v, i) => {
+      numbers(v, `${path}[${i}]`, out)
+    })
   else if (x && typeof x === 'object') for (const [k, v] of Object.entries(x)) numbers(v, `${path}.${k}`, out)
   return out
 }

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
+import { type Dirent } from 'node:fs'
 import { type FileHandle, copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, extname, join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -159,7 +160,7 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async list(dir: string): Promise<FileInfo[]> {
-    let entries
+    let entries: Dirent[]
     try {
       entries = await readdir(this.local(dir), { withFileTypes: true })
     } catch (error) {

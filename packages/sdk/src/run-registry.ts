@@ -67,7 +67,10 @@ function onSignal(signal: NodeJS.Signals): void {
     // Other listeners mean someone else decides what the signal does; otherwise re-raise it to die by it.
     if (process.listenerCount(signal) === 0) process.kill(process.pid, signal)
   }
-  if (handlingSignal) return reraise() // a second Ctrl-C does not wait
+  if (handlingSignal) {
+    reraise() // a second Ctrl-C does not wait
+    return
+  }
   handlingSignal = true
   void terminateAll('KILLED', SIGNAL_GRACE_MS).finally(() => {
     handlingSignal = false

@@ -68,7 +68,10 @@ describe('SQL prediction log on SQLite', () => {
       // The store's own SQL, captured as it runs, then explained.
       const captured: { node: RootOperationNode; queryId: QueryId }[] = []
       const capture: KyselyPlugin = {
-        transformQuery: (args) => (captured.push(args), args.node),
+        transformQuery: (args) => {
+          captured.push(args)
+          return args.node
+        },
         transformResult: async (args) => args.result,
       }
       const store = new SqlPredictionLogStore(database.db.withPlugin(capture), database.ops)
@@ -102,7 +105,10 @@ describe('SQL prediction log on SQLite', () => {
     try {
       const captured: { node: RootOperationNode; queryId: QueryId }[] = []
       const capture: KyselyPlugin = {
-        transformQuery: (args) => (captured.push(args), args.node),
+        transformQuery: (args) => {
+          captured.push(args)
+          return args.node
+        },
         transformResult: async (args) => args.result,
       }
       const store = new SqlPredictionLogStore(database.db.withPlugin(capture), database.ops)

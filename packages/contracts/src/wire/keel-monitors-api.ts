@@ -34,6 +34,7 @@ const thresholdsRequest = z.record(z.string(), num.meta({ minimum: 0, maximum: N
 const driftShareRequest = num.meta({ minimum: 0, maximum: 1 })
 const latenessRequest = num.meta({ minimum: 0, maximum: 86_400 })
 /** Which kinds need what: a column for column_drift, a threshold (a share for drift_share and quality) for the others. */
+// biome-ignore-start lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
 const RULE_KINDS = {
   allOf: [
     { if: { properties: { kind: { const: 'column_drift' } } }, then: { required: ['column'] } },
@@ -47,6 +48,7 @@ const RULE_KINDS = {
     },
   ],
 }
+// biome-ignore-end lint/suspicious/noThenProperty: JSON Schema's if/then, not a thenable
 
 export const alertRuleWire = z.object({
   /** default: rule-1, rule-2, … in order */

@@ -89,7 +89,10 @@ export function rebuildColumn(p: ColumnProfile): DriftColumn | undefined {
   if (p.isNumeric) {
     const out = new Float64Array(p.rows).fill(Number.NaN)
     let o = 0
-    for (const it of f.items) out.fill(it.value as number, o, (o += it.estimate))
+    for (const it of f.items) {
+      out.fill(it.value as number, o, o + it.estimate)
+      o += it.estimate
+    }
     return out
   }
   const codes = new Int32Array(p.rows).fill(-1)
@@ -97,7 +100,8 @@ export function rebuildColumn(p: ColumnProfile): DriftColumn | undefined {
   let o = 0
   f.items.forEach((it, i) => {
     dictionary.push(it.value)
-    codes.fill(i, o, (o += it.estimate))
+    codes.fill(i, o, o + it.estimate)
+    o += it.estimate
   })
   return { codes, dictionary } satisfies DictionaryColumn
 }
@@ -130,7 +134,9 @@ function cdfOf(p: ColumnProfile): { values: Float64Array; cum: Float64Array; n: 
     const values = Float64Array.from(items, (x) => x[0])
     const cum = new Float64Array(items.length)
     let c = 0
-    items.forEach((x, i) => (cum[i] = c += x[1]))
+    items.forEach((x, i) => {
+      cum[i] = c += x[1]
+    })
     return { values, cum, n: c, eps: 0 }
   }
   const w = p.kll.weightedItems()

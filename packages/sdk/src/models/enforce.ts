@@ -218,7 +218,9 @@ function compileField(field: SchemaField, index: number): CompiledField {
       dtype: field.type,
       width: 1,
       required: field.required,
-      write: (value, row, out) => void ((out as Float64Array)[row] = num(value, row)),
+      write: (value, row, out) => {
+        ;(out as Float64Array)[row] = num(value, row)
+      },
     }
   }
   const obj = objectReader(name, field.type, field.required)!
@@ -228,7 +230,9 @@ function compileField(field: SchemaField, index: number): CompiledField {
     dtype: field.type,
     width: 1,
     required: field.required,
-    write: (value, row, out) => void ((out as unknown[])[row] = obj(value, row)),
+    write: (value, row, out) => {
+      ;(out as unknown[])[row] = obj(value, row)
+    },
   }
 }
 

@@ -36,7 +36,11 @@ describe('onnx flavor (skl2onnx, zipmap=False)', () => {
     expect(await model.predict(rows)).toEqual(labels) // arrays in column order
     const proba = await model.predictProba!(objects(columns, rows))
     expect(proba).toHaveLength(150)
-    proba.forEach((p, i) => p.forEach((x, j) => expect(x).toBeCloseTo(probabilities[i]![j]!, 5)))
+    proba.forEach((p, i) => {
+      p.forEach((x, j) => {
+        expect(x).toBeCloseTo(probabilities[i]![j]!, 5)
+      })
+    })
   })
 
   it('predicts its saved input example', async () => {
@@ -104,7 +108,9 @@ describe('onnx flavor, other exports', () => {
     expect(model.inputSchema).toEqual([{ type: 'tensor', name: 'X', dtype: 'float32', shape: [-1, 3] }])
     expect(model.task).toBe('regression')
     const predictions = (await model.predict(rows.map((r) => r.slice(0, 3)))) as number[]
-    predictions.forEach((p, i) => expect(p).toBeCloseTo(regression[i]!, 5))
+    predictions.forEach((p, i) => {
+      expect(p).toBeCloseTo(regression[i]!, 5)
+    })
     expect((await rejection(model.predict([[1, 2]]))).message).toContain("Row 0: column 'X' must hold 3 values")
   })
 

@@ -3,7 +3,8 @@
  * action's `env` plus what the caller adds (an alert's `KEEL_ALERT`), killed after its timeout.
  * The exit code and the last few KB of its output are what comes back.
  */
-import { spawn } from 'node:child_process'
+import { type ChildProcessByStdio, spawn } from 'node:child_process'
+import { type Readable } from 'node:stream'
 import { type ActionDefinition } from './action-registry.js'
 
 const OUTPUT_TAIL = 4096
@@ -27,7 +28,7 @@ export function runAction(
     const keep = (chunk: Buffer) => {
       tail = (tail + chunk.toString('utf8')).slice(-OUTPUT_TAIL)
     }
-    let child
+    let child: ChildProcessByStdio<null, Readable, Readable>
     try {
       child = spawn(action.command[0]!, action.command.slice(1), {
         shell: false,

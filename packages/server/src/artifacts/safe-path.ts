@@ -25,7 +25,7 @@ export const MAX_PATH_BYTES = 4096
 export const MAX_SEGMENT_BYTES = 255
 
 // C0 controls (includes NUL), DEL and C1 controls.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/
+const CONTROL_CHARS = /\p{Cc}/u
 /** A URI scheme (`file:`, `s3:`, `mlflow-artifacts:`) or a Windows drive letter (`C:`). */
 const SCHEME_OR_DRIVE = /^[A-Za-z][A-Za-z0-9+.-]*:/
 

@@ -93,33 +93,35 @@ export function mountAuthRoutes(router: RpcRouter, { auth, access, audit }: Auth
       }
     })
     .add(api.currentUser, async (_r, c) => ({ user: userToWire(await me(c)), is_basic_auth: true }))
-    .add(
-      api.updateUserPassword,
-      async (r, c) => (await identities().updatePassword(c.principal, r.username, r.password, r.current_password), {}),
-    )
-    .add(api.updateUserAdmin, async (r) => (await identities().updateAdmin(r.username, r.is_admin), {}))
-    .add(api.deleteUser, async (r, c) => (await identities().deleteUser(c.principal, r.username), {}))
+    .add(api.updateUserPassword, async (r, c) => {
+      await identities().updatePassword(c.principal, r.username, r.password, r.current_password)
+      return {}
+    })
+    .add(api.updateUserAdmin, async (r) => {
+      await identities().updateAdmin(r.username, r.is_admin)
+      return {}
+    })
+    .add(api.deleteUser, async (r, c) => {
+      await identities().deleteUser(c.principal, r.username)
+      return {}
+    })
     .add(api.listCurrentUserPermissions, async (_r, c) => permissionsOf(await me(c)))
     .add(api.listUserPermissions, async (r) => permissionsOf(await user(r.username)))
-    .add(
-      api.grantUserPermission,
-      async (r) => (
-        await access.grantUserPermission(await user(r.username), r.resource_type, r.resource_id, r.permission), {}
-      ),
-    )
-    .add(
-      api.revokeUserPermission,
-      async (r) => (await access.revokeUserPermission(await user(r.username), r.resource_type, r.resource_id), {}),
-    )
+    .add(api.grantUserPermission, async (r) => {
+      await access.grantUserPermission(await user(r.username), r.resource_type, r.resource_id, r.permission)
+      return {}
+    })
+    .add(api.revokeUserPermission, async (r) => {
+      await access.revokeUserPermission(await user(r.username), r.resource_type, r.resource_id)
+      return {}
+    })
     .add(api.getUserPermission, async (r) =>
       access.userPermission(await user(r.username), r.resource_type, r.resource_id),
     )
-    .add(
-      api.setUserPermission,
-      async (r) => (
-        await access.setUserPermission(await user(r.username), r.resource_type, r.resource_id, r.permission), {}
-      ),
-    )
+    .add(api.setUserPermission, async (r) => {
+      await access.setUserPermission(await user(r.username), r.resource_type, r.resource_id, r.permission)
+      return {}
+    })
     .add(api.listResourceGrants, async (r) => ({
       grants: (await access.resourceGrants(r.resource_type, r.resource_id)).map((g) => ({
         username: g.username,
@@ -142,13 +144,19 @@ export function mountAuthRoutes(router: RpcRouter, { auth, access, audit }: Auth
       return { roles: (await access.listRoles(r.workspace)).map(roleToWire) }
     })
     .add(api.updateRole, async (r) => ({ role: roleToWire(await access.updateRole(r.role_id, r.name, r.description)) }))
-    .add(api.deleteRole, async (r) => (await access.deleteRole(r.role_id), {}))
+    .add(api.deleteRole, async (r) => {
+      await access.deleteRole(r.role_id)
+      return {}
+    })
     .add(api.addRolePermission, async (r) => ({
       role_permission: permissionToWire(
         await access.addRolePermission(r.role_id, r.resource_type, r.resource_pattern, r.permission),
       ),
     }))
-    .add(api.removeRolePermission, async (r) => (await access.removeRolePermission(r.role_permission_id), {}))
+    .add(api.removeRolePermission, async (r) => {
+      await access.removeRolePermission(r.role_permission_id)
+      return {}
+    })
     .add(api.listRolePermissions, async (r) => ({
       role_permissions: (await access.listRolePermissions(r.role_id)).map(permissionToWire),
     }))
@@ -159,7 +167,10 @@ export function mountAuthRoutes(router: RpcRouter, { auth, access, audit }: Auth
       const a = await access.assignRole(await user(r.username), r.role_id)
       return { assignment: { id: a.id, user_id: a.userId, role_id: a.roleId } }
     })
-    .add(api.unassignRole, async (r) => (await access.unassignRole(await user(r.username), r.role_id), {}))
+    .add(api.unassignRole, async (r) => {
+      await access.unassignRole(await user(r.username), r.role_id)
+      return {}
+    })
     .add(api.listUserRoles, async (r) => ({
       roles: (await access.listUserRoles(await user(r.username))).map(roleToWire),
     }))
@@ -204,7 +215,10 @@ export function mountAuthRoutes(router: RpcRouter, { auth, access, audit }: Auth
       const owner = r.username !== undefined ? await user(r.username) : await me(c)
       return { tokens: (await identities().listTokens(owner.id)).map(tokenToWire) }
     })
-    .add(api.revokeToken, async (r, c) => (await identities().revokeToken(c.principal, r.token_id), {}))
+    .add(api.revokeToken, async (r, c) => {
+      await identities().revokeToken(c.principal, r.token_id)
+      return {}
+    })
     .add(api.searchAudit, async (r) => {
       const page = await audit.search({
         ...(r.actor !== undefined && { actor: r.actor }),

@@ -29,9 +29,9 @@ const TOUCH_EVERY_MS = 60_000
 export function checkUsername(username: string): string {
   if (username === '') throw KeelError.invalid('Username cannot be empty.')
   if (username.length > 256) throw KeelError.invalid('Username is longer than 256 characters.')
-  if (/[\u0000-\u001f\u007f:]/.test(username)) {
+  if (/[\p{Cc}:]/u.test(username)) {
     throw KeelError.invalid(
-      `Username '${username.replace(/[\u0000-\u001f\u007f]/g, '?')}' may not contain ':' or control characters (HTTP basic auth could not carry it).`,
+      `Username '${username.replace(/\p{Cc}/gu, '?')}' may not contain ':' or control characters (HTTP basic auth could not carry it).`,
     )
   }
   return username

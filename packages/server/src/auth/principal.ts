@@ -21,7 +21,7 @@ const MAX_CLAIMED_NAME = 256
 export function unauthenticatedPrincipal(claimedName: string | undefined): Principal {
   const name = claimedName
     ?.trim()
-    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .replace(/\p{Cc}/gu, '')
     .slice(0, MAX_CLAIMED_NAME)
   return { username: name || 'unknown', userId: undefined, isAdmin: true, authenticated: false }
 }

@@ -45,7 +45,7 @@ export interface AfterContext {
   deleted(type: GrantableResourceType, id: string): Promise<void>
 }
 
-export interface Requirement<Req = any, Res = any> {
+export interface Requirement<Req = unknown, Res = unknown> {
   /** For the docs and the table test: "EDIT on the run's experiment". */
   readonly describe: string
   /** Public routes need no credentials at all. */

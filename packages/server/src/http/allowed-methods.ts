@@ -7,7 +7,7 @@ import { type MountedRoute } from './rpc.js'
 
 export type AllowedMethods = (path: string) => readonly string[] | undefined
 
-const escape = (s: string) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+const escapeRegExp = (s: string) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')
 
 /** Builds the lookup from the mounted RPC routes and the app's fixed routes (`GET /health`, …). */
 export function allowedMethods(
@@ -18,7 +18,7 @@ export function allowedMethods(
   const patterns: { re: RegExp; methods: Set<string> }[] = []
   const add = (path: string, methods: readonly string[]) => {
     if (/\{\w+\}/.test(path)) {
-      const re = new RegExp(`^${escape(path).replace(/\\\{\w+\\\}|\{\w+\}/g, '[^/]+')}$`)
+      const re = new RegExp(`^${escapeRegExp(path).replace(/\\\{\w+\\\}|\{\w+\}/g, '[^/]+')}$`)
       const found = patterns.find((p) => p.re.source === re.source)
       if (found) for (const m of methods) found.methods.add(m)
       else patterns.push({ re, methods: new Set(methods) })

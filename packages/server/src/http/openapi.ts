@@ -249,7 +249,7 @@ function rpcPaths(routes: readonly MountedRoute[]): Record<string, Record<string
         operation.requestBody = { required: true, content: { 'application/json': { schema: body } } }
       }
       if (parameters.length > 0) operation.parameters = parameters
-      ;(paths[path] ??= {})[method.toLowerCase()] = operation
+      paths[path] = { ...paths[path], [method.toLowerCase()]: operation }
     }
   }
   return paths

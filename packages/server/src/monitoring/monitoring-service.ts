@@ -104,7 +104,7 @@ export class MonitoringService {
     if (!format) throw invalid(`${label}.uri '${uri}': unknown format, name a .csv, .tsv or .parquet file`)
     const folder = await mkdtemp(join(tmpdir(), 'keel-monitoring-'))
     try {
-      let file
+      let file: Awaited<ReturnType<typeof location.repo.get>>
       try {
         file = await location.repo.get(location.path)
       } catch (error) {

@@ -14,10 +14,10 @@ export function mountAliasApprovalRoutes(router: RpcRouter, approvals: AliasAppr
         await approvals.setProtection(r.name, r.alias, r.require_approval ?? true, actorOf(c, r.comment)),
       ),
     }))
-    .add(
-      api.deleteAliasProtection,
-      async (r, c) => (await approvals.deleteProtection(r.name, r.alias, actorOf(c, r.comment)), {}),
-    )
+    .add(api.deleteAliasProtection, async (r, c) => {
+      await approvals.deleteProtection(r.name, r.alias, actorOf(c, r.comment))
+      return {}
+    })
     .add(api.listAliasProtections, async (r) => ({
       protections: (await approvals.listProtections(r.name)).map(aliasProtectionToWire),
     }))

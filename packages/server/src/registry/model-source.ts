@@ -9,7 +9,12 @@
 import { resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { KeelError } from '@keel/contracts'
-import { PROXIED_SCHEME, type ArtifactLocations, joinArtifactPath } from '../artifacts/artifact-locations.js'
+import {
+  type ArtifactLocation,
+  type ArtifactLocations,
+  joinArtifactPath,
+  PROXIED_SCHEME,
+} from '../artifacts/artifact-locations.js'
 import { normalizeArtifactPath } from '../artifacts/safe-path.js'
 import { type Comparison } from '../search/index.js'
 import { type TrackingStore } from '../tracking/tracking-store.js'
@@ -105,7 +110,7 @@ export async function resolveModelSource(
   }
 
   if (source.startsWith('file:') || source.startsWith('/')) {
-    let location
+    let location: ArtifactLocation
     try {
       location = deps.locations.resolve(source)
     } catch (error) {

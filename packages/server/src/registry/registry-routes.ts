@@ -53,7 +53,10 @@ export function mountRegistryRoutes(
     .add(api.updateRegisteredModel, async (r) => ({
       registered_model: registeredModelToWire(await models.updateDescription(r.name, r.description)),
     }))
-    .add(api.deleteRegisteredModel, async (r, c) => (await models.delete(r.name, actorOf(c)), {}))
+    .add(api.deleteRegisteredModel, async (r, c) => {
+      await models.delete(r.name, actorOf(c))
+      return {}
+    })
     .add(api.searchRegisteredModels, async (r, c) => {
       const readable = await c.visible('registered_model')
       const page = await models.search({
@@ -70,16 +73,22 @@ export function mountRegistryRoutes(
       async (r) => ({ model_versions: (await versions.latest(r.name, r.stages)).map(version) }),
       { alsoGet: true },
     )
-    .add(api.setRegisteredModelTag, async (r) => (await models.setTag(r.name, { key: r.key, value: r.value }), {}))
-    .add(api.deleteRegisteredModelTag, async (r) => (await models.deleteTag(r.name, r.key), {}))
-    .add(
-      api.setRegisteredModelAlias,
-      async (r, c) => (await versions.setAlias(r.name, r.alias, r.version, actorOf(c, r.comment)), {}),
-    )
-    .add(
-      api.deleteRegisteredModelAlias,
-      async (r, c) => (await versions.deleteAlias(r.name, r.alias, actorOf(c, r.comment)), {}),
-    )
+    .add(api.setRegisteredModelTag, async (r) => {
+      await models.setTag(r.name, { key: r.key, value: r.value })
+      return {}
+    })
+    .add(api.deleteRegisteredModelTag, async (r) => {
+      await models.deleteTag(r.name, r.key)
+      return {}
+    })
+    .add(api.setRegisteredModelAlias, async (r, c) => {
+      await versions.setAlias(r.name, r.alias, r.version, actorOf(c, r.comment))
+      return {}
+    })
+    .add(api.deleteRegisteredModelAlias, async (r, c) => {
+      await versions.deleteAlias(r.name, r.alias, actorOf(c, r.comment))
+      return {}
+    })
     .add(api.getModelVersionByAlias, async (r) => ({ model_version: version(await versions.byAlias(r.name, r.alias)) }))
     .add(api.createModelVersion, async (r, c) => ({
       model_version: version(
@@ -112,7 +121,10 @@ export function mountRegistryRoutes(
         ),
       ),
     }))
-    .add(api.deleteModelVersion, async (r, c) => (await versions.delete(r.name, r.version, actorOf(c)), {}))
+    .add(api.deleteModelVersion, async (r, c) => {
+      await versions.delete(r.name, r.version, actorOf(c))
+      return {}
+    })
     .add(api.searchModelVersions, async (r, c) => {
       const readable = await c.visible('registered_model')
       const page = await versions.search({
@@ -125,11 +137,14 @@ export function mountRegistryRoutes(
       return { model_versions: page.items.map(version), next_page_token: page.nextPageToken }
     })
     .add(api.getModelVersionDownloadUri, async (r) => ({ artifact_uri: await versions.downloadUri(r.name, r.version) }))
-    .add(
-      api.setModelVersionTag,
-      async (r) => (await versions.setTag(r.name, r.version, { key: r.key, value: r.value }), {}),
-    )
-    .add(api.deleteModelVersionTag, async (r) => (await versions.deleteTag(r.name, r.version, r.key), {}))
+    .add(api.setModelVersionTag, async (r) => {
+      await versions.setTag(r.name, r.version, { key: r.key, value: r.value })
+      return {}
+    })
+    .add(api.deleteModelVersionTag, async (r) => {
+      await versions.deleteTag(r.name, r.version, r.key)
+      return {}
+    })
     .add(api.searchRegistryEvents, async (r, c) => {
       const readable = await c.visible('registered_model')
       if (r.name !== undefined && readable && readableIds([r.name], readable).length === 0) {

@@ -26,7 +26,7 @@ export function pointAt(source: string, position: number): string {
   const lead = from > lineStart ? '…' : ''
   const tail = to < lineEnd ? '…' : ''
   // Control characters (tabs, carriage returns) would shift the caret: show them as spaces.
-  const shown = source.slice(from, to).replace(/[\u0000-\u001f\u007f]/g, ' ')
+  const shown = source.slice(from, to).replace(/\p{Cc}/gu, ' ')
   return `  ${lead}${shown}${tail}\n  ${' '.repeat(lead.length + position - from)}^`
 }
 

@@ -148,5 +148,5 @@ function readQuoted(source: string, start: number, quote: string, headline: stri
 function unquote(text: string, quote: string): string {
   const body = text.slice(1, -1)
   const escapes = quote === '`' ? /``/g : new RegExp(`${quote}${quote}|\\\\[${quote}\\\\]`, 'g')
-  return body.replace(escapes, (escape) => escape.charAt(1))
+  return body.replace(escapes, (sequence) => sequence.charAt(1))
 }

@@ -38,7 +38,12 @@ describe('the prediction log writer', () => {
     const droppedReported: number[] = []
     const metrics = new ServingMetrics('d')
     const log = new PredictionLog(
-      { logBatch: async (r, d = 0) => void (written.push(...r), droppedReported.push(d)) },
+      {
+        logBatch: async (r, d = 0) => {
+          written.push(...r)
+          droppedReported.push(d)
+        },
+      },
       { ...spec, queueSize: 10, batchSize: 100 },
       metrics,
       () => {},

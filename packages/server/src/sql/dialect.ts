@@ -22,7 +22,7 @@ export interface DialectOps {
    */
   refreshStatistics(db: Kysely<unknown>): Promise<void>
   /** Makes a table refuse UPDATE and DELETE (triggers), so rows can only be appended. */
-  makeAppendOnly(db: Kysely<any>, table: string): Promise<void>
+  makeAppendOnly(db: Kysely<unknown>, table: string): Promise<void>
 }
 
 /** Translates a LIKE pattern into a GLOB pattern (SQLite's case-sensitive matcher). */

@@ -29,6 +29,7 @@ export type PrecompiledQuery<Args extends readonly unknown[], Row> = (
  */
 export function precompile<Args extends readonly unknown[], Row = unknown>(
   arity: Args['length'],
+  // biome-ignore lint/suspicious/noExplicitAny: a slot stands for a value of whatever type its place in the query takes
   build: (db: Kysely<Database>, ...slots: any[]) => Compilable,
 ): PrecompiledQuery<Args, Row> {
   // One compilation per dialect (its adapter class), so SQLite and PostgreSQL stores can coexist.

@@ -26,7 +26,10 @@ export function mountLoggedModelRoutes(router: RpcRouter, service: LoggedModelSe
     .add(api.getLoggedModel, async (r) => ({
       model: loggedModelToWire(await service.get(r.model_id, { allowDeleted: r.allow_deleted === true })),
     }))
-    .add(api.deleteLoggedModel, async (r) => (await service.delete(r.model_id), {}))
+    .add(api.deleteLoggedModel, async (r) => {
+      await service.delete(r.model_id)
+      return {}
+    })
     .add(api.searchLoggedModels, async (r, c) => {
       const readable = await c.visible('experiment')
       const page = await service.search({
@@ -55,8 +58,14 @@ export function mountLoggedModelRoutes(router: RpcRouter, service: LoggedModelSe
     .add(api.setLoggedModelTags, async (r) => ({
       model: loggedModelToWire(await service.setTags(r.model_id, r.tags ?? [])),
     }))
-    .add(api.deleteLoggedModelTag, async (r) => (await service.deleteTag(r.model_id, r.tag_key), {}))
-    .add(api.logLoggedModelParams, async (r) => (await service.logParams(r.model_id, r.params ?? []), {}))
+    .add(api.deleteLoggedModelTag, async (r) => {
+      await service.deleteTag(r.model_id, r.tag_key)
+      return {}
+    })
+    .add(api.logLoggedModelParams, async (r) => {
+      await service.logParams(r.model_id, r.params ?? [])
+      return {}
+    })
     .add(api.listLoggedModelArtifacts, async (r) => {
       const { rootUri, files } = await service.listArtifacts(r.model_id, r.artifact_directory_path)
       return { root_uri: rootUri, files: files.map(fileInfoToWire) }

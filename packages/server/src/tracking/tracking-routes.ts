@@ -77,14 +77,26 @@ export function mountTrackingRoutes(router: RpcRouter, { experiments, runs, stor
       },
       { alsoGet: true },
     )
-    .add(api.deleteExperiment, async (r) => (await experiments.delete(r.experiment_id), {}))
-    .add(api.restoreExperiment, async (r) => (await experiments.restore(r.experiment_id), {}))
-    .add(api.updateExperiment, async (r) => (await experiments.rename(r.experiment_id, r.new_name), {}))
-    .add(
-      api.setExperimentTag,
-      async (r) => (await experiments.setTag(r.experiment_id, { key: r.key, value: r.value }), {}),
-    )
-    .add(api.deleteExperimentTag, async (r) => (await experiments.deleteTag(r.experiment_id, r.key), {}))
+    .add(api.deleteExperiment, async (r) => {
+      await experiments.delete(r.experiment_id)
+      return {}
+    })
+    .add(api.restoreExperiment, async (r) => {
+      await experiments.restore(r.experiment_id)
+      return {}
+    })
+    .add(api.updateExperiment, async (r) => {
+      await experiments.rename(r.experiment_id, r.new_name)
+      return {}
+    })
+    .add(api.setExperimentTag, async (r) => {
+      await experiments.setTag(r.experiment_id, { key: r.key, value: r.value })
+      return {}
+    })
+    .add(api.deleteExperimentTag, async (r) => {
+      await experiments.deleteTag(r.experiment_id, r.key)
+      return {}
+    })
     .add(api.createRun, async (r) => ({
       run: runToWire(
         await runs.create({
@@ -105,8 +117,14 @@ export function mountTrackingRoutes(router: RpcRouter, { experiments, runs, stor
         }),
       ),
     }))
-    .add(api.deleteRun, async (r) => (await runs.delete(r.run_id), {}))
-    .add(api.restoreRun, async (r) => (await runs.restore(r.run_id), {}))
+    .add(api.deleteRun, async (r) => {
+      await runs.delete(r.run_id)
+      return {}
+    })
+    .add(api.restoreRun, async (r) => {
+      await runs.restore(r.run_id)
+      return {}
+    })
     .add(api.getRun, async (r) => ({ run: runToWire(await runs.get(runIdOf(r))) }))
     .add(api.searchRuns, async (r, c) => {
       const readable = await c.visible('experiment')
@@ -121,20 +139,32 @@ export function mountTrackingRoutes(router: RpcRouter, { experiments, runs, stor
       })
       return { runs: page.items.map(runToWire), ...(page.nextPageToken ? { next_page_token: page.nextPageToken } : {}) }
     })
-    .add(api.logMetric, async (r) => (await runs.logMetric(runIdOf(r), metricOf(r)), {}))
-    .add(api.logParam, async (r) => (await runs.logParam(runIdOf(r), { key: r.key, value: r.value }), {}))
-    .add(api.setTag, async (r) => (await runs.setTag(runIdOf(r), { key: r.key, value: r.value }), {}))
-    .add(api.deleteTag, async (r) => (await runs.deleteTag(r.run_id, r.key), {}))
+    .add(api.logMetric, async (r) => {
+      await runs.logMetric(runIdOf(r), metricOf(r))
+      return {}
+    })
+    .add(api.logParam, async (r) => {
+      await runs.logParam(runIdOf(r), { key: r.key, value: r.value })
+      return {}
+    })
+    .add(api.setTag, async (r) => {
+      await runs.setTag(runIdOf(r), { key: r.key, value: r.value })
+      return {}
+    })
+    .add(api.deleteTag, async (r) => {
+      await runs.deleteTag(r.run_id, r.key)
+      return {}
+    })
     .add(
       api.logBatch,
-      async (r) => (
+      async (r) => {
         await runs.logBatch(r.run_id, {
           metrics: (r.metrics ?? []).map(metricOf),
           params: r.params ?? [],
           tags: r.tags ?? [],
-        }),
-        {}
-      ),
+        })
+        return {}
+      },
       { maxBodyBytes: LIMITS.batchRequestBytes },
     )
     .add(api.logInputs, async (r) => {
@@ -156,17 +186,17 @@ export function mountTrackingRoutes(router: RpcRouter, { experiments, runs, stor
       )
       return {}
     })
-    .add(
-      api.logOutputs,
-      async (r) => (
-        await runs.logOutputs(
-          r.run_id,
-          (r.models ?? []).map((m) => ({ modelId: m.model_id, step: m.step })),
-        ),
-        {}
-      ),
-    )
-    .add(api.logModel, async (r) => (await runs.logModel(runIdOf(r), r.model_json), {}))
+    .add(api.logOutputs, async (r) => {
+      await runs.logOutputs(
+        r.run_id,
+        (r.models ?? []).map((m) => ({ modelId: m.model_id, step: m.step })),
+      )
+      return {}
+    })
+    .add(api.logModel, async (r) => {
+      await runs.logModel(runIdOf(r), r.model_json)
+      return {}
+    })
     .add(api.getMetricHistory, async (r) => {
       const page = await runs.metricHistory(runIdOf(r), r.metric_key, {
         ...(r.max_results !== undefined ? { maxResults: r.max_results } : {}),

@@ -60,7 +60,12 @@ describe('CredentialCache', () => {
     for (let i = 0; i < 5; i++) await bounded.get(`Basic ${i}`, async () => String(i))
     expect(bounded.size).toBe(3)
     let asked = false
-    expect(await bounded.get('Basic 4', async () => ((asked = true), 'again'))).toBe('4')
+    expect(
+      await bounded.get('Basic 4', async () => {
+        asked = true
+        return 'again'
+      }),
+    ).toBe('4')
     expect(asked).toBe(false)
     expect(await bounded.get('Basic 0', async () => 'evicted')).toBe('evicted')
   })

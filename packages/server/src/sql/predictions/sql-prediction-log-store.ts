@@ -148,11 +148,10 @@ export class SqlPredictionLogStore implements PredictionLogStore {
       const deltas = new Map<string, Delta>()
       const delta = (deployment: string): Delta => {
         let d = deltas.get(deployment)
-        if (!d)
-          deltas.set(
-            deployment,
-            (d = { records: 0, dropped: 0, first: null, last: null, variants: new Set(), versions: new Set() }),
-          )
+        if (!d) {
+          d = { records: 0, dropped: 0, first: null, last: null, variants: new Set(), versions: new Set() }
+          deltas.set(deployment, d)
+        }
         return d
       }
       for (const row of added) {
