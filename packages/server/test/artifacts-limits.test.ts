@@ -4,7 +4,7 @@
  * free-disk reserve (`--min-free-disk`, 507), each refusal naming the limit and keeping nothing.
  * Where the socket or the process is the point (a client still sending a refused body reads the
  * answer, a bad size stops the CLI, uploads cut by the client or a killed server) see
- * artifacts-uploads.process.test.ts.
+ * artifacts-uploads.e2e.test.ts.
  */
 import { existsSync, readdirSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'

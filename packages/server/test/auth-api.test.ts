@@ -5,7 +5,7 @@
  * does), the audit log of writes (admins only, append-only, the actor and the outcome of each
  * write), and protected aliases with a second person's approval. The peer address the audit log
  * takes from the socket, and the refusal to start beyond loopback without authentication (an exit
- * status), are process tests: auth-listen.process.test.ts.
+ * status), are process tests: auth-listen.e2e.test.ts.
  */
 import { type Endpoint, aliasApprovalsApi, authApi, registryApi, trackingApi } from '@keel/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

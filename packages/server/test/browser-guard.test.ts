@@ -5,7 +5,7 @@
  * nothing; allowed origins get CORS (preflight and answers); the UI's own requests work; every
  * answer carries nosniff and X-Frame-Options, the UI its CSP; MLflow's variables set the same
  * options. The model server's guard (a separate program) and bad values stopping the CLI are
- * process tests: browser-guard.process.test.ts.
+ * process tests: browser-guard.e2e.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type InProcessKeel, startKeelApp } from './support/keel-app.js'

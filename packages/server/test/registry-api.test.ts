@@ -1,7 +1,7 @@
 /**
  * The model-registry REST API, in-process through the app's request function: MLflow's wire shapes,
  * error codes and HTTP statuses, and the confinement of a version's source to keel's artifact store.
- * Registrations racing across worker processes are in registry-workers.process.test.ts.
+ * Registrations racing across worker processes are in registry-workers.e2e.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
