@@ -7,12 +7,13 @@
 import { jsonValueProblem } from '@keel/contracts'
 import { badRequest } from './protocol-error.js'
 
-export function parseJsonBody(body: string): unknown {
+/** `what` names the text in errors (a file, for `keel predict`). */
+export function parseJsonBody(body: string, what = 'The body'): unknown {
   let value: unknown
   try {
     value = JSON.parse(body)
   } catch (error) {
-    throw badRequest(`The body is not valid JSON: ${(error as Error).message}`)
+    throw badRequest(`${what} is not valid JSON: ${(error as Error).message}`)
   }
   const problem = jsonValueProblem(value)
   if (problem !== undefined) throw badRequest(problem)

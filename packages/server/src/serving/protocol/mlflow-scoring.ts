@@ -5,6 +5,9 @@
  * errors follow MLflow's server: only `application/json` and `text/csv`, only `charset=utf-8`,
  * anything else 415; a body without exactly one of the four keys is 400 BAD_REQUEST.
  *
+ * `keel predict` reads its input files with the same parsers (`parseScoringCsv`, `parseScoringJson`,
+ * which also take bare rows or named columns there).
+ *
  * Numbers must be finite. JSON has no NaN or Infinity, but `JSON.parse` turns a number beyond a
  * double's range (`1e400`) into Infinity, and CSV cells such as `inf` or `1e400` read as infinities
  * (as pandas reads them): each is a 400 naming its row and column. A missing value is null in JSON
@@ -49,21 +52,37 @@ export function scoringMediaType(contentType: string | undefined): 'json' | 'csv
 
 /** Parses an `/invocations` body. Throws a 400/415 `ProtocolError` naming what is wrong. */
 export function parseScoringRequest(body: string, contentType: string | undefined): ScoringRequest {
-  if (scoringMediaType(contentType) === 'csv') {
-    return checkFinite(fromRows(parseCsvRows(body), 'CSV body'))
+  return scoringMediaType(contentType) === 'csv' ? parseScoringCsv(body) : parseScoringJson(parseJsonBody(body))
+}
+
+/** CSV with a header row: the rows, checked finite. `what` names the text in errors. */
+export function parseScoringCsv(text: string, what = 'The body'): ScoringRequest {
+  return checkFinite(fromRows(parseCsvRows(text, what), what))
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/**
+ * A JSON payload, parsed: an object with exactly one of the four keys (and `params`). With `bare`
+ * (`keel predict`'s files) a value with none of them is read as `inputs` reads it: rows, or named
+ * columns. `what` names the value in errors.
+ */
+export function parseScoringJson(value: unknown, what = 'The body', bare = false): ScoringRequest {
+  if (bare && !(isObject(value) && INPUT_KEYS.some((k) => k in value))) {
+    return checkFinite(fromTensorFormat(value, what))
   }
-  const value = parseJsonBody(body)
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isObject(value)) {
     throw badRequest(
-      `The body must be a JSON object with one of the keys ${INPUT_KEYS.map((k) => `'${k}'`).join(', ')}; got ${Array.isArray(value) ? 'an array' : typeof value}`,
+      `${what} must be a JSON object with one of the keys ${INPUT_KEYS.map((k) => `'${k}'`).join(', ')}; got ${Array.isArray(value) ? 'an array' : typeof value}`,
     )
   }
-  const o = value as Record<string, unknown>
+  const o = value
   const given = INPUT_KEYS.filter((k) => k in o)
   if (given.length !== 1) {
     const unknown = Object.keys(o).filter((k) => k !== 'params')
     throw badRequest(
-      `The body must have exactly one of the keys ${INPUT_KEYS.map((k) => `'${k}'`).join(', ')}; got ${unknown.length === 0 ? 'none' : unknown.map((k) => `'${k}'`).join(', ')}`,
+      `${what} must have exactly one of the keys ${INPUT_KEYS.map((k) => `'${k}'`).join(', ')}; got ${unknown.length === 0 ? 'none' : unknown.map((k) => `'${k}'`).join(', ')}`,
     )
   }
   const params = o.params
@@ -76,7 +95,7 @@ export function parseScoringRequest(body: string, contentType: string | undefine
       ? fromSplit(o[key])
       : key === 'dataframe_records'
         ? fromRecords(o[key])
-        : fromTensorFormat(o[key], key)
+        : fromTensorFormat(o[key], `'${key}'`)
   checkFinite(request)
   return params === undefined ? request : { ...request, params: params as Record<string, unknown> }
 }
@@ -154,33 +173,36 @@ function fromRecords(records: unknown): ScoringRequest {
   return fromRows(records, "'dataframe_records'")
 }
 
-/** TF-Serving's formats: `instances` (rows) and `inputs` (rows, or columns as `{name: [...]}`). */
-function fromTensorFormat(value: unknown, key: 'instances' | 'inputs'): ScoringRequest {
+/**
+ * TF-Serving's formats: `instances` (rows) and `inputs` (rows, or columns as `{name: [...]}`);
+ * `what` names the value in errors (`'inputs'`).
+ */
+function fromTensorFormat(value: unknown, what: string): ScoringRequest {
   if (Array.isArray(value)) {
-    if (value.length === 0) throw badRequest(`'${key}' has no rows`)
+    if (value.length === 0) throw badRequest(`${what} has no rows`)
     const objects = value.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))
     if (objects || value.every(Array.isArray)) return { input: value as ModelInput, rows: value.length }
     if (value.every((r) => r === null || typeof r !== 'object'))
       return { input: value.map((v) => [v]), rows: value.length }
-    throw badRequest(`'${key}' must hold rows that are all objects, all arrays or all scalars`)
+    throw badRequest(`${what} must hold rows that are all objects, all arrays or all scalars`)
   }
   if (typeof value !== 'object' || value === null)
-    throw badRequest(`'${key}' must be an array of rows or an object of named columns`)
+    throw badRequest(`${what} must be an array of rows or an object of named columns`)
   const columns = Object.entries(value as Record<string, unknown>)
-  if (columns.length === 0) throw badRequest(`'${key}' has no columns`)
+  if (columns.length === 0) throw badRequest(`${what} has no columns`)
   let rows = -1
   for (const [name, values] of columns) {
-    if (!Array.isArray(values)) throw badRequest(`'${key}.${name}' must be an array with one value per row`)
+    if (!Array.isArray(values)) throw badRequest(`${what} column '${name}' must be an array with one value per row`)
     if (rows >= 0 && values.length !== rows)
-      throw badRequest(`'${key}' columns differ in length: '${name}' has ${values.length} values, others ${rows}`)
+      throw badRequest(`${what} columns differ in length: '${name}' has ${values.length} values, others ${rows}`)
     rows = values.length
   }
-  if (rows === 0) throw badRequest(`'${key}' has no rows`)
+  if (rows === 0) throw badRequest(`${what} has no rows`)
   return { input: value as Record<string, unknown[]>, rows }
 }
 
 /** Rows of a CSV text with a header: numbers become numbers, empty cells null, the rest strings. */
-export function parseCsvRows(text: string): Record<string, unknown>[] {
+function parseCsvRows(text: string, what: string): Record<string, unknown>[] {
   try {
     return parseCsv(text, {
       columns: true,
@@ -189,7 +211,7 @@ export function parseCsvRows(text: string): Record<string, unknown>[] {
       trim: true,
     }) as Record<string, unknown>[]
   } catch (error) {
-    throw badRequest(`The body is not CSV with a header row: ${(error as Error).message}`)
+    throw badRequest(`${what} is not CSV with a header row: ${(error as Error).message}`)
   }
 }
 
