@@ -133,9 +133,10 @@ export class PredictionLogService {
   }
 
   async search(filter: PredictionSearchFilter): Promise<Page<LoggedPrediction>> {
-    const { order = 'asc', startTime, endTime } = filter
+    const { maxResults, pageToken, order = 'asc', ...where } = filter
+    const { startTime, endTime } = where
     const limit = validateMaxResults(
-      filter.maxResults,
+      maxResults,
       LIMITS.searchPredictionsDefaultMaxResults,
       LIMITS.searchPredictionsMaxResults,
     )
@@ -149,19 +150,8 @@ export class PredictionLogService {
     if (startTime !== undefined && endTime !== undefined && startTime > endTime) {
       throw invalid('end_time', `${endTime} is before start_time ${startTime}`)
     }
-    const after = filter.pageToken ? decodeCursor(filter.pageToken, order) : undefined
-    const page = await this.store.search({
-      ...(filter.deployment !== undefined && { deployment: filter.deployment }),
-      ...(filter.modelName !== undefined && { modelName: filter.modelName }),
-      ...(filter.modelVersion !== undefined && { modelVersion: filter.modelVersion }),
-      ...(filter.variant !== undefined && { variant: filter.variant }),
-      ...(filter.shadow !== undefined && { shadow: filter.shadow }),
-      ...(startTime !== undefined && { startTime }),
-      ...(endTime !== undefined && { endTime }),
-      ...(after && { after }),
-      order,
-      limit,
-    })
+    const after = pageToken ? decodeCursor(pageToken, order) : undefined
+    const page = await this.store.search({ ...where, ...(after && { after }), order, limit })
     return keysetPage(page, predictionToken, (last) => ({ t: last.timestampMs, s: last.seq, o: order }), entity)
   }
 

@@ -11,6 +11,7 @@ import {
   type PredictionDeploymentSummary,
   type PredictionOrder,
   type PredictionRecord,
+  type PredictionSearchFilter,
 } from '@keel/contracts'
 
 /** A logged prediction as stored: `seq` grows with arrival and breaks ties of equal timestamps. */
@@ -24,16 +25,8 @@ export interface PredictionCursor {
   readonly seq: number
 }
 
-export interface PredictionQuery {
-  readonly deployment?: string
-  readonly modelName?: string
-  readonly modelVersion?: string
-  readonly variant?: string
-  readonly shadow?: boolean
-  /** Inclusive. */
-  readonly startTime?: number
-  /** Exclusive. */
-  readonly endTime?: number
+/** A search's filter (checked: `startTime` inclusive, `endTime` exclusive), and where its page starts. */
+export interface PredictionQuery extends Omit<PredictionSearchFilter, 'maxResults' | 'pageToken' | 'order'> {
   readonly order: PredictionOrder
   readonly after?: PredictionCursor
   readonly limit: number
