@@ -1,6 +1,6 @@
 /**
  * MLflow's `onnx` flavor (`data: model.onnx`), run on the CPU with onnxruntime-node, an optional
- * peer dependency imported on first use.
+ * peer dependency imported on first use (`onnx-runtime.ts`).
  *
  * Inputs: a model with one input gets every row's features in signature order, as an `[N, k]`
  * tensor (or `[N]` for one feature); a model with several inputs gets each from the signature
@@ -20,45 +20,11 @@ import { type FeatureBatch, type InputField, compileInputSchema } from '../enfor
 import { type FlavorConfig, type MLmodel } from '../mlmodel.js'
 import { type Schema, type TensorSpec } from '../signature.js'
 import { type Flavor, type FlavorModel, modelFile } from './flavor.js'
+import { importOnnxRuntime } from './onnx-runtime.js'
 
 export const ONNX_FLAVOR = 'onnx'
 
-type OrtModule = typeof Ort
 type TensorMetadata = Extract<Ort.InferenceSession.ValueMetadata, { isTensor: true }>
-
-let ortModule: Promise<OrtModule> | undefined
-
-/** True for "onnxruntime-node is not installed" (Node's error, or one wrapping it). */
-function isMissingPackage(error: unknown): boolean {
-  for (let e = error; e instanceof Error; e = e.cause) {
-    const code = (e as NodeJS.ErrnoException).code
-    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && e.message.includes('onnxruntime-node'))
-      return true
-    if (/Cannot find (package|module) 'onnxruntime-node'/.test(e.message)) return true
-  }
-  return false
-}
-
-/** onnxruntime-node, imported once; a clear error when it is not installed. */
-function importOnnxRuntime(): Promise<OrtModule> {
-  ortModule ??= import('onnxruntime-node').then(
-    (mod) => ('InferenceSession' in mod ? mod : (mod as { default: OrtModule }).default),
-    (error: unknown) => {
-      ortModule = undefined
-      if (isMissingPackage(error)) {
-        throw new KeelError(
-          'NOT_IMPLEMENTED',
-          'Running an ONNX model needs onnxruntime-node, an optional dependency of @keel/sdk: npm install onnxruntime-node',
-          { cause: error },
-        )
-      }
-      throw new KeelError('INTERNAL_ERROR', `onnxruntime-node could not be loaded: ${(error as Error).message}`, {
-        cause: error,
-      })
-    },
-  )
-  return ortModule
-}
 
 /** ONNX element types as numpy names (for a schema built from the graph's inputs). */
 const NUMPY_DTYPE: Readonly<Record<string, string>> = { string: 'str' }
