@@ -49,6 +49,16 @@ const IN_PROCESS_URL = 'http://localhost:5000'
 
 export async function startKeelApp(options: KeelAppOptions = {}): Promise<InProcessKeel> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keel-app-'))
+  try {
+    return await start(dataDir, options)
+  } catch (error) {
+    // A start that fails (a bad flag, a short admin password) leaves no temporary folder behind.
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true })
+    throw error
+  }
+}
+
+async function start(dataDir: string, options: KeelAppOptions): Promise<InProcessKeel> {
   const dbPath = join(dataDir, 'keel.db')
   const artifactsDir = join(dataDir, 'artifacts')
   const config = await withEnv(options.env ?? {}, () =>
