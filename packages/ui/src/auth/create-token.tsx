@@ -1,6 +1,8 @@
 import { authApi } from '@keel/contracts'
 import { type FormEvent, useId, useState } from 'react'
-import { call, errorMessage } from '../api/client'
+import { call } from '../api/client'
+import { FormFeedback } from '../components/form-feedback'
+import { useAction } from '../components/use-action'
 
 const EXPIRIES = [
   { days: 7, label: '7 days' },
@@ -15,21 +17,14 @@ export function CreateToken({ onCreated }: { onCreated: (name: string, secret: s
   const id = useId()
   const [name, setName] = useState('')
   const [days, setDays] = useState('90')
-  const [error, setError] = useState<string | undefined>()
-  const [busy, setBusy] = useState(false)
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useAction()
+  const submit = (e: FormEvent) => {
     e.preventDefault()
-    setBusy(true)
-    setError(undefined)
-    try {
+    void run(async () => {
       const res = await call(authApi.createToken, { name: name.trim(), expires_in_days: Number(days) })
       setName('')
       onCreated(res.token_info.name, res.token)
-    } catch (err) {
-      setError(errorMessage(err))
-    } finally {
-      setBusy(false)
-    }
+    })
   }
   return (
     <form className="panel token-form" onSubmit={submit} aria-labelledby={`${id}-title`}>
@@ -66,11 +61,7 @@ export function CreateToken({ onCreated }: { onCreated: (name: string, secret: s
           </button>
         </div>
       </div>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormFeedback error={error} />
     </form>
   )
 }

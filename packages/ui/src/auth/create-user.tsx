@@ -1,6 +1,8 @@
 import { authApi } from '@keel/contracts'
 import { type FormEvent, useId, useState } from 'react'
-import { call, errorMessage } from '../api/client'
+import { call } from '../api/client'
+import { FormFeedback } from '../components/form-feedback'
+import { useAction } from '../components/use-action'
 
 export const MIN_PASSWORD = 12
 
@@ -9,23 +11,16 @@ export function CreateUser({ onCreated }: { onCreated: (name: string) => void })
   const id = useId()
   const [username, setUsername] = useState('')
   const [password, setPassword] = useState('')
-  const [error, setError] = useState<string | undefined>()
-  const [busy, setBusy] = useState(false)
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run, fail } = useAction()
+  const submit = (e: FormEvent) => {
     e.preventDefault()
-    if (password.length < MIN_PASSWORD) return setError(`A password has at least ${MIN_PASSWORD} characters.`)
-    setBusy(true)
-    setError(undefined)
-    try {
+    if (password.length < MIN_PASSWORD) return fail(`A password has at least ${MIN_PASSWORD} characters.`)
+    void run(async () => {
       await call(authApi.createUser, { username: username.trim(), password })
       setUsername('')
       setPassword('')
       onCreated(username.trim())
-    } catch (err) {
-      setError(errorMessage(err))
-    } finally {
-      setBusy(false)
-    }
+    })
   }
   return (
     <form className="panel user-form" onSubmit={submit} aria-labelledby={`${id}-title`}>
@@ -61,11 +56,7 @@ export function CreateUser({ onCreated }: { onCreated: (name: string) => void })
           </button>
         </div>
       </div>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormFeedback error={error} />
     </form>
   )
 }

@@ -4,9 +4,10 @@
  * step) and revoking it.
  */
 import { type FormEvent, useId, useState } from 'react'
-import { errorMessage } from '../api/client'
 import { useApi } from '../api/use-api'
+import { FormFeedback } from '../components/form-feedback'
 import { ErrorBox, Loading } from '../components/states'
+import { useAction } from '../components/use-action'
 import { useAuth } from './auth-context'
 import {
   GRANTABLE,
@@ -19,6 +20,7 @@ import {
   setGrant,
 } from './auth-data'
 import { PermissionChip } from './permission-states'
+import { ColumnHeads } from '../components/column-heads'
 import './auth.css'
 import '../registry/registry.css'
 
@@ -39,26 +41,16 @@ export function PermissionsPanel({
   const grants = useApi(`grants|${type}|${id}`, (signal) => grantsOn(type, id, signal))
   const [who, setWho] = useState('')
   const [permission, setPermission] = useState<string>('READ')
-  const [error, setError] = useState<string | undefined>()
-  const [done, setDone] = useState<string | undefined>()
-  const [busy, setBusy] = useState(false)
+  const { busy, error, done, run } = useAction()
   const label = RESOURCE_LABEL[type]
   const what = `${label} ‘${name}’`
 
-  const act = async (fn: () => Promise<void>, said: string) => {
-    setBusy(true)
-    setError(undefined)
-    setDone(undefined)
-    try {
+  const act = (fn: () => Promise<void>, said: string) =>
+    run(async () => {
       await fn()
-      setDone(said)
       grants.reload()
-    } catch (e) {
-      setError(errorMessage(e))
-    } finally {
-      setBusy(false)
-    }
-  }
+      return said
+    })
   const grant = (e: FormEvent) => {
     e.preventDefault()
     if (!who) return
@@ -124,16 +116,7 @@ export function PermissionsPanel({
           </button>
         </div>
       </form>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      {done && (
-        <p className="field-ok" role="status">
-          {done}
-        </p>
-      )}
+      <FormFeedback error={error} done={done} />
     </section>
   )
 }
@@ -150,16 +133,7 @@ function GrantsTable({
   return (
     <table className="table compact grants-table">
       <caption className="sr-only">Grants on this resource</caption>
-      <thead>
-        <tr>
-          <th scope="col">User</th>
-          <th scope="col">Permission</th>
-          <th scope="col">Granted</th>
-          <th scope="col">
-            <span className="sr-only">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <ColumnHeads columns={['User', 'Permission', 'Granted']} actions />
       <tbody>
         {grants.map((g) => (
           <tr key={`${g.username}|${g.role ?? ''}|${g.wildcard}`}>

@@ -1,5 +1,6 @@
 /** One's personal access tokens: name, id, dates, status, and Revoke for the active ones. */
 import { formatAgo, formatTime } from '../format'
+import { ColumnHeads } from '../components/column-heads'
 
 export interface Token {
   readonly id: string
@@ -14,19 +15,7 @@ export function TokenTable({ tokens, onRevoke }: { tokens: readonly Token[]; onR
   const now = Date.now()
   return (
     <table className="table tokens-table" aria-labelledby="token-list-title">
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">ID</th>
-          <th scope="col">Created</th>
-          <th scope="col">Expires</th>
-          <th scope="col">Last used</th>
-          <th scope="col">Status</th>
-          <th scope="col">
-            <span className="sr-only">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <ColumnHeads columns={['Name', 'ID', 'Created', 'Expires', 'Last used', 'Status']} actions />
       <tbody>
         {tokens.map((t) => {
           const status = t.revoked !== undefined ? 'revoked' : t.expires <= now ? 'expired' : 'active'

@@ -1,8 +1,11 @@
 /** The users page's table: each user's role and grants, and (not for oneself) admin on/off, a new password, delete. */
 import { authApi } from '@keel/contracts'
 import { type FormEvent, useState } from 'react'
-import { call, errorMessage } from '../api/client'
+import { call } from '../api/client'
 import { useApi } from '../api/use-api'
+import { ColumnHeads } from '../components/column-heads'
+import { SubmitCancel } from '../components/submit-cancel'
+import { useAction } from '../components/use-action'
 import { type UserRow } from './auth-data'
 import { MIN_PASSWORD } from './create-user'
 import { PermissionChip } from './permission-states'
@@ -25,16 +28,7 @@ export function UsersTable({
   return (
     <table className="table users-table">
       <caption className="sr-only">Users</caption>
-      <thead>
-        <tr>
-          <th scope="col">User</th>
-          <th scope="col">Role</th>
-          <th scope="col">Grants</th>
-          <th scope="col">
-            <span className="sr-only">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <ColumnHeads columns={['User', 'Role', 'Grants']} actions />
       <tbody>
         {users.map((u) => {
           const self = u.username === me
@@ -125,16 +119,14 @@ function UserGrants({ username }: { username: string }) {
 
 function SetPassword({ username, onSet, onCancel }: { username: string; onSet: () => void; onCancel: () => void }) {
   const [password, setPassword] = useState('')
-  const [error, setError] = useState<string | undefined>()
-  const submit = async (e: FormEvent) => {
+  const { error, run, fail } = useAction()
+  const submit = (e: FormEvent) => {
     e.preventDefault()
-    if (password.length < MIN_PASSWORD) return setError(`At least ${MIN_PASSWORD} characters.`)
-    try {
+    if (password.length < MIN_PASSWORD) return fail(`At least ${MIN_PASSWORD} characters.`)
+    void run(async () => {
       await call(authApi.updateUserPassword, { username, password })
       onSet()
-    } catch (err) {
-      setError(errorMessage(err))
-    }
+    })
   }
   return (
     <form className="inline-form set-password" onSubmit={submit} aria-label={`New password for ${username}`}>
@@ -150,17 +142,7 @@ function SetPassword({ username, onSet, onCancel }: { username: string; onSet: (
         onChange={(e) => setPassword(e.target.value)}
         autoFocus
       />
-      <button type="submit" className="primary">
-        Save
-      </button>
-      <button type="button" onClick={onCancel}>
-        Cancel
-      </button>
-      {error && (
-        <span className="field-error" role="alert">
-          {error}
-        </span>
-      )}
+      <SubmitCancel label="Save" onCancel={onCancel} error={error} />
     </form>
   )
 }

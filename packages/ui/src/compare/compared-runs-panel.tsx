@@ -4,6 +4,7 @@ import { Link } from 'react-router'
 import { formatNumber, formatTime } from '../format'
 import { StatusBadge } from '../run/status-badge'
 import { type ComparedRun } from './diff'
+import { ColumnHeads } from '../components/column-heads'
 
 export function ComparedRunsPanel({
   compared,
@@ -23,19 +24,7 @@ export function ComparedRunsPanel({
     <section className="panel" aria-labelledby="runs-title">
       <h2 id="runs-title">Runs</h2>
       <table className="table compact run-list">
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            <th scope="col">Status</th>
-            <th scope="col">Started</th>
-            <th scope="col" className="num">
-              {metric ?? 'metric'}
-            </th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
+        <ColumnHeads columns={['Run', 'Status', 'Started', { label: metric ?? 'metric', numeric: true }]} actions />
         <tbody>
           {compared.map((r, i) => (
             <tr key={r.id}>

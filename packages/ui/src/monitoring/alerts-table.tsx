@@ -1,6 +1,7 @@
 /** A monitor's fired alerts, newest first: when, rule, message, value against threshold, what the webhook and the operator's action returned. */
 import { type MonitorAlert } from '@keel/contracts'
 import { formatAgo, formatNumber, formatTime } from '../format'
+import { ColumnHeads } from '../components/column-heads'
 
 export function AlertsTable({
   alerts,
@@ -11,22 +12,18 @@ export function AlertsTable({
 }) {
   return (
     <table className="table alerts-table" aria-labelledby="alerts-title">
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Rule</th>
-          <th scope="col">Window</th>
-          <th scope="col">Message</th>
-          <th scope="col" className="num">
-            Value
-          </th>
-          <th scope="col" className="num">
-            Threshold
-          </th>
-          <th scope="col">Webhook</th>
-          <th scope="col">Action</th>
-        </tr>
-      </thead>
+      <ColumnHeads
+        columns={[
+          'When',
+          'Rule',
+          'Window',
+          'Message',
+          { label: 'Value', numeric: true },
+          { label: 'Threshold', numeric: true },
+          'Webhook',
+          'Action',
+        ]}
+      />
       <tbody>
         {alerts.map((a) => (
           <tr key={a.alertId}>

@@ -2,6 +2,7 @@
 import { type Monitor } from '@keel/contracts'
 import { useState } from 'react'
 import { Link } from 'react-router'
+import { LiveNote } from '../components/live-note'
 import { MonitorFacts } from './monitor-facts'
 import { runMonitor, updateMonitorStatus } from './monitoring-data'
 import { MonitorStatus } from './monitors-table'
@@ -57,10 +58,7 @@ export function MonitorHeader({
         <h1 id="monitor-title">
           {m.name} <MonitorStatus monitor={m} />
         </h1>
-        <span className="live muted" title="This page refreshes every 5 seconds">
-          <span className="live-dot" aria-hidden="true" /> live
-          {refreshFailed && <span className="field-error"> — refresh failed, retrying</span>}
-        </span>
+        <LiveNote refreshFailed={refreshFailed} />
         <div className="head-actions">
           <button type="button" disabled={busy !== undefined} onClick={() => void act('status')}>
             {paused ? 'Resume' : 'Pause'}

@@ -5,10 +5,12 @@
  */
 import { Link, useSearchParams } from 'react-router'
 import { useApi } from '../api/use-api'
+import { LiveNote } from '../components/live-note'
 import { Empty, ErrorBox, Loading } from '../components/states'
 import { formatAgo, formatNumber, formatTime } from '../format'
 import { listDeployments, listMonitors, monitorModel } from './monitoring-data'
 import { MonitorsTable } from './monitors-table'
+import { ColumnHeads } from '../components/column-heads'
 import '../registry/registry.css'
 import './monitoring.css'
 
@@ -42,10 +44,7 @@ export function MonitoringPage() {
         <h1 id="monitoring-title">
           {deployment ? `Monitoring ${deployment}` : model ? `Monitors of ${model}` : 'Monitoring'}
         </h1>
-        <span className="live muted" title="This page refreshes every 5 seconds">
-          <span className="live-dot" aria-hidden="true" /> live
-          {(deployments.error ?? monitors.error) && <span className="field-error"> — refresh failed, retrying</span>}
-        </span>
+        <LiveNote refreshFailed={(deployments.error ?? monitors.error) !== undefined} />
       </div>
 
       <h2 id="monitors-title">Monitors</h2>
@@ -74,23 +73,17 @@ export function MonitoringPage() {
         </Empty>
       ) : (
         <table className="table" aria-labelledby="deployments-title">
-          <thead>
-            <tr>
-              <th scope="col">Deployment</th>
-              <th scope="col" className="num">
-                Records
-              </th>
-              <th scope="col" className="num">
-                Dropped
-              </th>
-              <th scope="col">Variants</th>
-              <th scope="col">Model versions</th>
-              <th scope="col">Last seen</th>
-              <th scope="col" className="num">
-                Monitors
-              </th>
-            </tr>
-          </thead>
+          <ColumnHeads
+            columns={[
+              'Deployment',
+              { label: 'Records', numeric: true },
+              { label: 'Dropped', numeric: true },
+              'Variants',
+              'Model versions',
+              'Last seen',
+              { label: 'Monitors', numeric: true },
+            ]}
+          />
           <tbody>
             {shownDeployments.map((d) => (
               <tr key={d.deployment}>

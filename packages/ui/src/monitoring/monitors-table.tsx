@@ -2,6 +2,7 @@
 import { type Monitor } from '@keel/contracts'
 import { Link } from 'react-router'
 import { useApi } from '../api/use-api'
+import { ColumnHeads } from '../components/column-heads'
 import { formatAgo, formatNumber, formatTime } from '../format'
 import { describeWindow, lastWindow, listAlerts, monitorModel } from './monitoring-data'
 
@@ -10,18 +11,18 @@ const LIVE_MS = 5000
 export function MonitorsTable({ monitors, showDeployment }: { monitors: readonly Monitor[]; showDeployment: boolean }) {
   return (
     <table className="table monitors-table" aria-label="Monitors">
-      <thead>
-        <tr>
-          <th scope="col">Monitor</th>
-          {showDeployment && <th scope="col">Deployment</th>}
-          <th scope="col">Model</th>
-          <th scope="col">Status</th>
-          <th scope="col">Windows</th>
-          <th scope="col">Last window</th>
-          <th scope="col">Drift in the last window</th>
-          <th scope="col">Alerts</th>
-        </tr>
-      </thead>
+      <ColumnHeads
+        columns={[
+          'Monitor',
+          showDeployment && 'Deployment',
+          'Model',
+          'Status',
+          'Windows',
+          'Last window',
+          'Drift in the last window',
+          'Alerts',
+        ]}
+      />
       <tbody>
         {monitors.map((m) => (
           <MonitorRow key={m.monitorId} monitor={m} showDeployment={showDeployment} />

@@ -5,7 +5,7 @@
  * diff filter live in the URL; running runs update every 3 s.
  */
 import { useMemo } from 'react'
-import { Link, useSearchParams } from 'react-router'
+import { Link } from 'react-router'
 import { readChartSettings, writeChartSettings } from '../charts/chart-controls'
 import { colorAt } from '../charts/series'
 import { ComparedRunsPanel } from '../compare/compared-runs-panel'
@@ -16,11 +16,12 @@ import { ParallelCoordinates } from '../compare/parallel-coords'
 import { ScatterPanel } from '../compare/scatter-panel'
 import { LIVE_POLL_MS, useComparedRuns } from '../compare/use-compared-runs'
 import { Empty, ErrorBox, Loading } from '../components/states'
+import { useQueryUpdate } from '../components/use-query-update'
 import '../compare/compare.css'
 import '../run/run.css'
 
 export function ComparePage() {
-  const [params, setParams] = useSearchParams()
+  const [params, update] = useQueryUpdate()
   const ids = useMemo(
     () => [
       ...new Set(
@@ -32,11 +33,6 @@ export function ComparePage() {
     ],
     [params],
   )
-  const update = (fn: (p: URLSearchParams) => void) => {
-    const p = new URLSearchParams(params)
-    fn(p)
-    setParams(p, { replace: true })
-  }
 
   const { first, loaded, anyLive, runs, failed, compared } = useComparedRuns(ids)
   const colors = compared.map((_, i) => colorAt(i))

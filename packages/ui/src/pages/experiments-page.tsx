@@ -1,19 +1,23 @@
 /** Experiments: search, create, rename, delete and restore. Search and view live in the URL. */
 import { type Experiment, experimentFromWire, trackingApi } from '@keel/contracts'
 import { type FormEvent, useState } from 'react'
-import { Link, useSearchParams } from 'react-router'
-import { ApiError, call } from '../api/client'
+import { Link } from 'react-router'
+import { call } from '../api/client'
 import { useApi } from '../api/use-api'
+import { ColumnHeads } from '../components/column-heads'
+import { SearchForm } from '../components/search-form'
 import { Empty, ErrorBox, Loading } from '../components/states'
+import { SubmitCancel } from '../components/submit-cancel'
+import { useAction } from '../components/use-action'
+import { useQueryUpdate } from '../components/use-query-update'
 import { formatAgo, formatTime } from '../format'
 
 type View = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL'
 
 export function ExperimentsPage() {
-  const [params, setParams] = useSearchParams()
+  const [params, update] = useQueryUpdate()
   const q = params.get('q') ?? ''
   const view = (params.get('view') as View | null) ?? 'ACTIVE_ONLY'
-  const [draft, setDraft] = useState(q)
   const [actionError, setActionError] = useState<Error | undefined>()
 
   const experiments = useApi(`${view}|${q}`, async (signal) => {
@@ -36,12 +40,6 @@ export function ExperimentsPage() {
     }
   }
 
-  const update = (next: Record<string, string>) => {
-    const p = new URLSearchParams(params)
-    for (const [k, v] of Object.entries(next)) v ? p.set(k, v) : p.delete(k)
-    setParams(p, { replace: true })
-  }
-
   return (
     <section aria-labelledby="experiments-title">
       <div className="page-head">
@@ -49,25 +47,12 @@ export function ExperimentsPage() {
         <CreateExperiment onCreated={experiments.reload} />
       </div>
       <div className="toolbar">
-        <form
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault()
-            update({ q: draft })
-          }}
-        >
-          <label className="sr-only" htmlFor="experiment-search">
-            Search experiments by name
-          </label>
-          <input
-            id="experiment-search"
-            type="search"
-            placeholder="Search by name"
-            value={draft}
-            onChange={(e) => setDraft(e.target.value)}
-          />
-          <button type="submit">Search</button>
-        </form>
+        <SearchForm
+          id="experiment-search"
+          label="Search experiments by name"
+          value={q}
+          onSearch={(query) => update({ q: query })}
+        />
         <label>
           Show{' '}
           <select
@@ -92,17 +77,7 @@ export function ExperimentsPage() {
         </Empty>
       ) : (
         <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">ID</th>
-              <th scope="col">Created</th>
-              <th scope="col">Updated</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Name', 'ID', 'Created', 'Updated']} actions />
           <tbody>
             {experiments.data.map((e) => (
               <ExperimentRow key={e.experimentId} experiment={e} act={act} />
@@ -191,18 +166,15 @@ function ExperimentRow({
 function CreateExperiment({ onCreated }: { onCreated: () => void }) {
   const [open, setOpen] = useState(false)
   const [name, setName] = useState('')
-  const [error, setError] = useState<string | undefined>()
-  const submit = async (e: FormEvent) => {
+  const { error, run } = useAction()
+  const submit = (e: FormEvent) => {
     e.preventDefault()
-    try {
+    void run(async () => {
       await call(trackingApi.createExperiment, { name })
       setOpen(false)
       setName('')
-      setError(undefined)
       onCreated()
-    } catch (err) {
-      setError(err instanceof ApiError ? err.message : String(err))
-    }
+    })
   }
   if (!open) {
     return (
@@ -215,17 +187,7 @@ function CreateExperiment({ onCreated }: { onCreated: () => void }) {
     <form className="inline-form" onSubmit={submit}>
       <label htmlFor="new-experiment">Name</label>
       <input id="new-experiment" value={name} onChange={(e) => setName(e.target.value)} autoFocus required />
-      <button type="submit" className="primary">
-        Create
-      </button>
-      <button type="button" onClick={() => setOpen(false)}>
-        Cancel
-      </button>
-      {error && (
-        <span className="field-error" role="alert">
-          {error}
-        </span>
-      )}
+      <SubmitCancel label="Create" onCancel={() => setOpen(false)} error={error} />
     </form>
   )
 }

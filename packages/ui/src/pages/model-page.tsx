@@ -4,7 +4,7 @@
  * their input.
  */
 import { registryApi } from '@keel/contracts'
-import { Link, useParams, useSearchParams } from 'react-router'
+import { Link, useParams } from 'react-router'
 import { call } from '../api/client'
 import { useApi } from '../api/use-api'
 import { actingUser } from '../api/user'
@@ -13,6 +13,7 @@ import { ReadOnlyNotice } from '../auth/permission-states'
 import { PermissionsPanel } from '../auth/permissions-panel'
 import { useMyPermission } from '../auth/use-permission'
 import { Empty, ErrorBox, Loading } from '../components/states'
+import { useQueryUpdate } from '../components/use-query-update'
 import { AliasRequests, ProtectedAliases } from '../registry/alias-approvals'
 import { listPendingRequests, listProtections, protectionMap } from '../registry/alias-approvals-data'
 import { getModel, listEvents, listVersions } from '../registry/registry-data'
@@ -27,7 +28,7 @@ const LIVE_MS = 5000
 
 export function ModelPage() {
   const name = useParams().name ?? ''
-  const [params, setParams] = useSearchParams()
+  const [params, update] = useQueryUpdate()
   const manage = params.get('manage') ?? ''
   const registering = params.get('register') === '1'
   const permissionsOpen = params.get('permissions') === '1'
@@ -47,12 +48,6 @@ export function ModelPage() {
     events.reload()
     protections.reload()
     pending.reload()
-  }
-
-  const update = (next: Record<string, string>) => {
-    const p = new URLSearchParams(params)
-    for (const [k, v] of Object.entries(next)) v ? p.set(k, v) : p.delete(k)
-    setParams(p, { replace: true })
   }
 
   const crumbs = (

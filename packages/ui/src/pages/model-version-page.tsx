@@ -8,6 +8,7 @@ import { call } from '../api/client'
 import { useApi } from '../api/use-api'
 import { ReadOnlyNotice } from '../auth/permission-states'
 import { useMyPermission } from '../auth/use-permission'
+import { LiveNote } from '../components/live-note'
 import { Empty, ErrorBox, Loading } from '../components/states'
 import { formatTime } from '../format'
 import { listProtections, protectionMap } from '../registry/alias-approvals-data'
@@ -62,9 +63,7 @@ export function ModelVersionPage() {
         <h1 id="version-title">
           {name} <span className="version-number">v{v.version}</span> <StageBadge stage={v.currentStage} />
         </h1>
-        <span className="live muted" title="This page refreshes every 5 seconds">
-          <span className="live-dot" aria-hidden="true" /> live
-        </span>
+        <LiveNote />
       </div>
       {mine.permission !== undefined && !canEdit && (
         <ReadOnlyNotice what={`registered model ‘${name}’`} has={mine.permission} needs="EDIT" />

@@ -1,29 +1,25 @@
 /** Registered models: search by name (in the URL), their latest version, aliases and stages, and registering a run's model. */
 import { useState } from 'react'
-import { Link, useSearchParams } from 'react-router'
+import { Link } from 'react-router'
 import { useApi } from '../api/use-api'
+import { SearchForm } from '../components/search-form'
 import { Empty, ErrorBox, Loading } from '../components/states'
+import { useQueryUpdate } from '../components/use-query-update'
 import { formatAgo, formatTime } from '../format'
 import { activeStages, latestVersion, modelPath, searchModels, versionPath } from '../registry/registry-data'
 import { AliasChips } from '../registry/alias-chips'
 import { RegisterForm } from '../registry/register-form'
 import { StageBadge } from '../registry/stage-badge'
+import { ColumnHeads } from '../components/column-heads'
 import '../registry/registry.css'
 
 export function ModelsPage() {
-  const [params, setParams] = useSearchParams()
+  const [params, update] = useQueryUpdate()
   const q = params.get('q') ?? ''
   const registering = params.get('register') === '1'
-  const [draft, setDraft] = useState(q)
   const [registered, setRegistered] = useState<{ name: string; version: string } | undefined>()
 
   const models = useApi(`models|${q}`, (signal) => searchModels(q, signal), { pollMs: 10_000 })
-
-  const update = (next: Record<string, string>) => {
-    const p = new URLSearchParams(params)
-    for (const [k, v] of Object.entries(next)) v ? p.set(k, v) : p.delete(k)
-    setParams(p, { replace: true })
-  }
 
   return (
     <section aria-labelledby="models-title" className="registry">
@@ -55,25 +51,12 @@ export function ModelsPage() {
         </p>
       )}
       <div className="toolbar">
-        <form
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault()
-            update({ q: draft.trim() })
-          }}
-        >
-          <label className="sr-only" htmlFor="model-search">
-            Search models by name
-          </label>
-          <input
-            id="model-search"
-            type="search"
-            placeholder="Search by name"
-            value={draft}
-            onChange={(e) => setDraft(e.target.value)}
-          />
-          <button type="submit">Search</button>
-        </form>
+        <SearchForm
+          id="model-search"
+          label="Search models by name"
+          value={q}
+          onSearch={(query) => update({ q: query.trim() })}
+        />
         {models.data && (
           <span className="muted">
             {models.data.models.length} model{models.data.models.length === 1 ? '' : 's'}
@@ -98,16 +81,7 @@ export function ModelsPage() {
         </Empty>
       ) : (
         <table className="table models-table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Latest version</th>
-              <th scope="col">Aliases</th>
-              <th scope="col">Stages</th>
-              <th scope="col">Last updated</th>
-              <th scope="col">Description</th>
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Name', 'Latest version', 'Aliases', 'Stages', 'Last updated', 'Description']} />
           <tbody>
             {models.data.models.map((m) => {
               const latest = latestVersion(m)

@@ -4,11 +4,12 @@
  * chart keys and settings and the chosen artifact live in the URL.
  */
 import { type Experiment, type Metric, type Run, experimentFromWire, runFromWire, trackingApi } from '@keel/contracts'
-import { Link, useParams, useSearchParams } from 'react-router'
+import { Link, useParams } from 'react-router'
 import { call } from '../api/client'
 import { useApi } from '../api/use-api'
 import { type ChartSettings, readChartSettings, writeChartSettings } from '../charts/chart-controls'
 import { Empty, ErrorBox, Loading } from '../components/states'
+import { useQueryUpdate } from '../components/use-query-update'
 import { ArtifactBrowser } from '../run/artifacts'
 import { Lineage } from '../run/lineage'
 import { RunCharts } from '../run/run-charts'
@@ -22,7 +23,7 @@ export const LIVE_POLL_MS = 3000
 
 export function RunPage() {
   const { runId = '' } = useParams()
-  const [params, setParams] = useSearchParams()
+  const [params, update] = useQueryUpdate()
   const run = useApi<Run>(`run|${runId}`, async (signal) =>
     runFromWire((await call(trackingApi.getRun, { run_id: runId }, signal)).run),
   )
@@ -41,11 +42,6 @@ export function RunPage() {
     experimentFromWire((await call(trackingApi.getExperiment, { experiment_id: expId! }, signal)).experiment),
   )
 
-  const update = (fn: (p: URLSearchParams) => void) => {
-    const p = new URLSearchParams(params)
-    fn(p)
-    setParams(p, { replace: true })
-  }
   const settings = readChartSettings(params)
   const urlKeys = params.getAll('metric')
   const metrics = current?.data.metrics ?? []

@@ -4,15 +4,16 @@
  * model are given from its page (Permissions).
  */
 import { authApi } from '@keel/contracts'
-import { useState } from 'react'
-import { call, errorMessage } from '../api/client'
+import { call } from '../api/client'
 import { useApi } from '../api/use-api'
 import { useAuth } from '../auth/auth-context'
 import { type UserRow, listUsers } from '../auth/auth-data'
 import { CreateUser } from '../auth/create-user'
 import { PermissionChip, PermissionDenied } from '../auth/permission-states'
 import { UsersTable } from '../auth/users-table'
+import { FormFeedback } from '../components/form-feedback'
 import { Empty, ErrorBox, Loading } from '../components/states'
+import { useAction } from '../components/use-action'
 import '../auth/auth.css'
 import '../registry/registry.css'
 
@@ -20,8 +21,7 @@ export function UsersPage() {
   const auth = useAuth()
   const me = auth.user
   const users = useApi(me?.isAdmin ? 'users' : null, (signal) => listUsers(signal))
-  const [actionError, setActionError] = useState<string | undefined>()
-  const [done, setDone] = useState<string | undefined>()
+  const action = useAction()
 
   const head = (
     <div className="page-head">
@@ -48,20 +48,15 @@ export function UsersPage() {
   }
 
   const note = (said: string) => {
-    setActionError(undefined)
-    setDone(said)
+    action.succeed(said)
     users.reload()
   }
-  const act = async (fn: () => Promise<unknown>, said: string) => {
-    setActionError(undefined)
-    setDone(undefined)
-    try {
+  const act = (fn: () => Promise<unknown>, said: string) =>
+    action.run(async () => {
       await fn()
-      note(said)
-    } catch (e) {
-      setActionError(errorMessage(e))
-    }
-  }
+      users.reload()
+      return said
+    })
   const setAdmin = (u: UserRow, isAdmin: boolean) =>
     act(
       () => call(authApi.updateUserAdmin, { username: u.username, is_admin: isAdmin }),
@@ -84,16 +79,7 @@ export function UsersPage() {
         gets MANAGE on it.
       </p>
       <CreateUser onCreated={(name) => note(`${name} can sign in now.`)} />
-      {actionError && (
-        <p className="field-error" role="alert">
-          {actionError}
-        </p>
-      )}
-      {done && (
-        <p className="field-ok" role="status">
-          {done}
-        </p>
-      )}
+      <FormFeedback error={action.error} done={action.done} />
       {users.error && !users.data ? (
         <ErrorBox error={users.error} onRetry={users.reload} />
       ) : !users.data ? (

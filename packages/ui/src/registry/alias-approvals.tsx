@@ -6,8 +6,11 @@
 import { type AliasChangeRequest, type AliasProtection } from '@keel/contracts'
 import { type FormEvent, useId, useState } from 'react'
 import { errorMessage } from '../api/client'
+import { FormFeedback } from '../components/form-feedback'
+import { useAction } from '../components/use-action'
 import { formatAgo, formatTime } from '../format'
 import { type Decision, decide, protectAlias, unprotectAlias } from './alias-approvals-data'
+import { ColumnHeads } from '../components/column-heads'
 
 export function LockIcon({ title }: { title?: string }) {
   return (
@@ -148,11 +151,7 @@ function AliasRequestItem({
           <span className="muted small">Waiting for a user with MANAGE on this model to approve or reject it.</span>
         )}
       </div>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormFeedback error={error} />
     </li>
   )
 }
@@ -172,22 +171,12 @@ export function ProtectedAliases({
   const id = useId()
   const [alias, setAlias] = useState('')
   const [approval, setApproval] = useState(true)
-  const [error, setError] = useState<string | undefined>()
-  const [busy, setBusy] = useState(false)
-  const run = async (fn: () => Promise<void>) => {
-    setBusy(true)
-    setError(undefined)
-    try {
+  const { busy, error, run: runAction } = useAction()
+  const run = (fn: () => Promise<void>) =>
+    runAction(async () => {
       await fn()
       onChanged()
-      return true
-    } catch (e) {
-      setError(errorMessage(e))
-      return false
-    } finally {
-      setBusy(false)
-    }
-  }
+    })
   const submit = async (e: FormEvent) => {
     e.preventDefault()
     if (await run(() => protectAlias(name, alias.trim(), approval))) setAlias('')
@@ -204,18 +193,7 @@ export function ProtectedAliases({
       ) : (
         <table className="table compact protections-table">
           <caption className="sr-only">Protected aliases</caption>
-          <thead>
-            <tr>
-              <th scope="col">Alias</th>
-              <th scope="col">Moves need</th>
-              <th scope="col">Protected</th>
-              {canManage && (
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
+          <ColumnHeads columns={['Alias', 'Moves need', 'Protected']} actions={canManage} />
           <tbody>
             {protections.map((p) => (
               <tr key={p.alias}>
@@ -269,11 +247,7 @@ export function ProtectedAliases({
           </button>
         </form>
       )}
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormFeedback error={error} />
     </section>
   )
 }

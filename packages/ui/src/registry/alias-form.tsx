@@ -1,6 +1,8 @@
 import { registryApi } from '@keel/contracts'
 import { type FormEvent, useId, useState } from 'react'
-import { call, errorMessage } from '../api/client'
+import { call } from '../api/client'
+import { FormFeedback } from '../components/form-feedback'
+import { useAction } from '../components/use-action'
 import { LockIcon } from './alias-approvals'
 import { requestAliasChange } from './alias-approvals-data'
 
@@ -23,36 +25,26 @@ export function AliasForm({
   const id = useId()
   const [alias, setAlias] = useState('')
   const [comment, setComment] = useState('')
-  const [error, setError] = useState<string | undefined>()
-  const [done, setDone] = useState<string | undefined>()
-  const [busy, setBusy] = useState(false)
+  const { busy, error, done, run } = useAction()
   const request = needsApproval?.(alias.trim()) === true
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault()
-    setBusy(true)
-    setError(undefined)
-    setDone(undefined)
-    try {
-      if (request) {
-        await requestAliasChange(name, alias.trim(), version, comment.trim())
-        setDone(`Requested @${alias.trim()} → v${version}: waiting for another user’s approval`)
-      } else {
+    void run(async () => {
+      if (request) await requestAliasChange(name, alias.trim(), version, comment.trim())
+      else
         await call(registryApi.setRegisteredModelAlias, {
           name,
           alias: alias.trim(),
           version,
           ...(comment.trim() && { comment: comment.trim() }),
         })
-        setDone(`@${alias.trim()} now points at v${version}`)
-      }
       setAlias('')
       setComment('')
       onDone()
-    } catch (err) {
-      setError(errorMessage(err))
-    } finally {
-      setBusy(false)
-    }
+      return request
+        ? `Requested @${alias.trim()} → v${version}: waiting for another user’s approval`
+        : `@${alias.trim()} now points at v${version}`
+    })
   }
   return (
     <form className="action-form" onSubmit={submit} aria-label={`Set an alias on version ${version}`}>
@@ -92,16 +84,7 @@ export function AliasForm({
         <button type="submit" className="primary" disabled={busy || alias.trim() === ''}>
           {request ? 'Request change' : 'Set alias'}
         </button>
-        {error && (
-          <span className="field-error" id={`${id}-alias-error`} role="alert">
-            {error}
-          </span>
-        )}
-        {done && (
-          <span className="field-ok" role="status">
-            {done}
-          </span>
-        )}
+        <FormFeedback error={error} done={done} inline errorId={`${id}-alias-error`} />
       </div>
     </form>
   )

@@ -2,6 +2,7 @@
 import { type RegistryEvent } from '@keel/contracts'
 import { type ReactNode } from 'react'
 import { Link } from 'react-router'
+import { ColumnHeads } from '../components/column-heads'
 import { Empty } from '../components/states'
 import { formatAgo, formatTime } from '../format'
 import { versionPath } from './registry-data'
@@ -108,16 +109,7 @@ export function AuditTrail({
   return (
     <table className="table audit-trail">
       <caption className="sr-only">Audit trail, newest first</caption>
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Who</th>
-          <th scope="col">What</th>
-          {showVersion && <th scope="col">Version</th>}
-          <th scope="col">Change</th>
-          <th scope="col">Comment</th>
-        </tr>
-      </thead>
+      <ColumnHeads columns={['When', 'Who', 'What', showVersion && 'Version', 'Change', 'Comment']} />
       <tbody>
         {events.map((e) => {
           const toProduction = e.kind === 'stage_transition' && e.to === 'Production'

@@ -1,5 +1,6 @@
 import { useId, useState } from 'react'
-import { errorMessage } from '../api/client'
+import { SubmitCancel } from '../components/submit-cancel'
+import { useAction } from '../components/use-action'
 
 /** A text (a description) shown, and edited in place on request (unless `readOnly`: the viewer may not change it). */
 export function EditableText({
@@ -18,7 +19,7 @@ export function EditableText({
   const id = useId()
   const [editing, setEditing] = useState(false)
   const [draft, setDraft] = useState('')
-  const [error, setError] = useState<string | undefined>()
+  const { error, run, clear } = useAction()
   if (!editing) {
     return (
       <div className="editable">
@@ -30,7 +31,7 @@ export function EditableText({
             aria-label={`Edit ${label.toLowerCase()}`}
             onClick={() => {
               setDraft(value ?? '')
-              setError(undefined)
+              clear()
               setEditing(true)
             }}
           >
@@ -45,26 +46,16 @@ export function EditableText({
       className="editable-form"
       onSubmit={(e) => {
         e.preventDefault()
-        onSave(draft).then(
-          () => setEditing(false),
-          (err: unknown) => setError(errorMessage(err)),
-        )
+        void run(async () => {
+          await onSave(draft)
+          setEditing(false)
+        })
       }}
     >
       <label htmlFor={id}>{label}</label>
       <textarea id={id} rows={3} value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus />
       <div className="form-row">
-        <button type="submit" className="primary">
-          Save
-        </button>
-        <button type="button" onClick={() => setEditing(false)}>
-          Cancel
-        </button>
-        {error && (
-          <span className="field-error" role="alert">
-            {error}
-          </span>
-        )}
+        <SubmitCancel label="Save" onCancel={() => setEditing(false)} error={error} />
       </div>
     </form>
   )

@@ -1,5 +1,6 @@
 /** The model page's heading: the name, the live note, and links to its monitors, its permissions and registering. */
 import { Link } from 'react-router'
+import { LiveNote } from '../components/live-note'
 
 export function ModelHead({
   name,
@@ -21,10 +22,7 @@ export function ModelHead({
   return (
     <div className="page-head">
       <h1 id="model-title">{title}</h1>
-      <span className="live muted" title="This page refreshes every 5 seconds">
-        <span className="live-dot" aria-hidden="true" /> live
-        {refreshFailed && <span className="field-error"> — refresh failed, retrying</span>}
-      </span>
+      <LiveNote refreshFailed={refreshFailed} />
       <Link to={`/monitoring?model=${encodeURIComponent(name)}`} className="button-link monitoring-link">
         Monitors
       </Link>

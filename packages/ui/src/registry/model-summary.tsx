@@ -2,6 +2,7 @@
 import { type RegisteredModel, type RegistryEvent, registryApi } from '@keel/contracts'
 import { useState } from 'react'
 import { call } from '../api/client'
+import { FormFeedback } from '../components/form-feedback'
 import { formatAgo, formatTime } from '../format'
 import { AliasChips } from './alias-chips'
 import { ProductionApproval } from './audit-trail'
@@ -90,11 +91,7 @@ export function ModelSummary({
           <dd title={formatTime(m.lastUpdatedTimestamp)}>{formatAgo(m.lastUpdatedTimestamp)}</dd>
         </div>
       </dl>
-      {actionError && (
-        <p className="field-error" role="alert">
-          {actionError}
-        </p>
-      )}
+      <FormFeedback error={actionError} />
       {events && <ProductionApproval events={events} productionVersions={productionVersions} />}
     </div>
   )

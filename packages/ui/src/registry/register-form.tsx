@@ -1,5 +1,7 @@
 import { type FormEvent, useId, useState } from 'react'
 import { ApiError, errorMessage } from '../api/client'
+import { SubmitCancel } from '../components/submit-cancel'
+import { useAction } from '../components/use-action'
 import { parseRunModel, registerRunModel } from './registry-data'
 
 /** Register a run's logged model (a run id and the model's name, or a runs:/ URI) as a new version of a model. */
@@ -18,29 +20,24 @@ export function RegisterForm({
   const [run, setRun] = useState('')
   const [path, setPath] = useState('model')
   const [name, setName] = useState(defaultName)
-  const [error, setError] = useState<string | undefined>()
-  const [busy, setBusy] = useState(false)
+  const action = useAction()
   const isUri = run.trim().startsWith('runs:/')
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault()
     const parsed = parseRunModel(run, path)
-    if (typeof parsed === 'string') return setError(parsed)
-    if (!name.trim()) return setError('Give the registered model a name.')
-    setBusy(true)
-    setError(undefined)
-    try {
-      const v = await registerRunModel(name.trim(), parsed.runId, parsed.path)
-      setRun('')
-      onRegistered(v.name, v.version)
-    } catch (err) {
-      setError(
+    if (typeof parsed === 'string') return action.fail(parsed)
+    if (!name.trim()) return action.fail('Give the registered model a name.')
+    void action.run(
+      async () => {
+        const v = await registerRunModel(name.trim(), parsed.runId, parsed.path)
+        setRun('')
+        onRegistered(v.name, v.version)
+      },
+      (err) =>
         err instanceof ApiError && err.code === 'RESOURCE_DOES_NOT_EXIST' && /run/i.test(err.message)
           ? `No run with id ${parsed.runId}.`
           : errorMessage(err),
-      )
-    } finally {
-      setBusy(false)
-    }
+    )
   }
   return (
     <form className="panel register-form" onSubmit={submit} aria-labelledby={`${id}-title`}>
@@ -87,17 +84,12 @@ export function RegisterForm({
         </div>
       </div>
       <div className="form-row">
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Registering…' : 'Register'}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-        {error && (
-          <span className="field-error" role="alert">
-            {error}
-          </span>
-        )}
+        <SubmitCancel
+          label={action.busy ? 'Registering…' : 'Register'}
+          busy={action.busy}
+          onCancel={onCancel}
+          error={action.error}
+        />
       </div>
     </form>
   )

@@ -1,6 +1,12 @@
 import { MODEL_VERSION_STAGES, type ModelVersionStage, registryApi } from '@keel/contracts'
 import { type FormEvent, useId, useState } from 'react'
-import { call, errorMessage } from '../api/client'
+import { call } from '../api/client'
+import { FormFeedback } from '../components/form-feedback'
+import { useAction } from '../components/use-action'
+
+/** The move to offer from a stage: on towards Production, and Production to Archived. */
+const nextStage = (stage: ModelVersionStage): ModelVersionStage =>
+  stage === 'Production' ? 'Archived' : stage === 'Staging' ? 'Production' : 'Staging'
 
 /** Move a version to a stage, optionally archiving the versions already there, with a comment for the trail. */
 export function StageForm({
@@ -15,21 +21,14 @@ export function StageForm({
   onDone: () => void
 }) {
   const id = useId()
-  const [stage, setStage] = useState<ModelVersionStage>(
-    current === 'Production' ? 'Archived' : current === 'Staging' ? 'Production' : 'Staging',
-  )
+  const [stage, setStage] = useState<ModelVersionStage>(nextStage(current))
   const [archive, setArchive] = useState(false)
   const [comment, setComment] = useState('')
-  const [error, setError] = useState<string | undefined>()
-  const [done, setDone] = useState<string | undefined>()
-  const [busy, setBusy] = useState(false)
+  const { busy, error, done, run } = useAction()
   const canArchive = stage === 'Staging' || stage === 'Production'
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault()
-    setBusy(true)
-    setError(undefined)
-    setDone(undefined)
-    try {
+    void run(async () => {
       await call(registryApi.transitionModelVersionStage, {
         name,
         version,
@@ -37,17 +36,13 @@ export function StageForm({
         archive_existing_versions: canArchive && archive,
         ...(comment.trim() && { comment: comment.trim() }),
       })
-      setDone(`v${version} moved to ${stage}`)
       setComment('')
       setArchive(false)
       // Offer the next move rather than the one just made (which would be a no-op now).
-      setStage(stage === 'Production' ? 'Archived' : stage === 'Staging' ? 'Production' : 'Staging')
+      setStage(nextStage(stage))
       onDone()
-    } catch (err) {
-      setError(errorMessage(err))
-    } finally {
-      setBusy(false)
-    }
+      return `v${version} moved to ${stage}`
+    })
   }
   return (
     <form className="action-form" onSubmit={submit} aria-label={`Move version ${version} to a stage`}>
@@ -87,16 +82,7 @@ export function StageForm({
         <button type="submit" className="primary" disabled={busy || stage === current}>
           Move to {stage}
         </button>
-        {error && (
-          <span className="field-error" role="alert">
-            {error}
-          </span>
-        )}
-        {done && (
-          <span className="field-ok" role="status">
-            {done}
-          </span>
-        )}
+        <FormFeedback error={error} done={done} inline />
       </div>
     </form>
   )

@@ -8,6 +8,7 @@ import { AliasForm } from './alias-form'
 import { versionPath } from './registry-data'
 import { StageBadge } from './stage-badge'
 import { StageForm } from './stage-form'
+import { ColumnHeads } from '../components/column-heads'
 
 export function VersionsTable({
   name,
@@ -29,20 +30,10 @@ export function VersionsTable({
 }) {
   return (
     <table className="table versions-table" aria-labelledby="versions-title">
-      <thead>
-        <tr>
-          <th scope="col">Version</th>
-          <th scope="col">Stage</th>
-          <th scope="col">Aliases</th>
-          <th scope="col">Status</th>
-          <th scope="col">Source run</th>
-          <th scope="col">Registered</th>
-          <th scope="col">Description</th>
-          <th scope="col">
-            <span className="sr-only">Actions</span>
-          </th>
-        </tr>
-      </thead>
+      <ColumnHeads
+        columns={['Version', 'Stage', 'Aliases', 'Status', 'Source run', 'Registered', 'Description']}
+        actions
+      />
       <tbody>
         {versions.map((v) => {
           const open = manage === v.version

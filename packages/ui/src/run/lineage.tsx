@@ -16,6 +16,7 @@ import { useApi } from '../api/use-api'
 import { ErrorBox, Loading } from '../components/states'
 import { formatTime } from '../format'
 import { commitUrl } from './source'
+import { ColumnHeads } from '../components/column-heads'
 
 const tagOf = (tags: readonly KeyValue[], key: string) => tags.find((t) => t.key === key)?.value
 
@@ -120,14 +121,7 @@ export function DatasetInputsTable({ datasets, empty }: { datasets: readonly Dat
     <p className="muted">{empty}</p>
   ) : (
     <table className="table compact">
-      <thead>
-        <tr>
-          <th scope="col">Dataset</th>
-          <th scope="col">Digest</th>
-          <th scope="col">Context</th>
-          <th scope="col">Source</th>
-        </tr>
-      </thead>
+      <ColumnHeads columns={['Dataset', 'Digest', 'Context', 'Source']} />
       <tbody>
         {datasets.map((d, i) => (
           <tr key={`${d.dataset.name}-${d.dataset.digest}-${i}`}>
@@ -173,14 +167,7 @@ function LoggedModels({ outputs }: { outputs: readonly ModelOutput[] }) {
   if (!models.data) return <Loading what="logged models" />
   return (
     <table className="table compact">
-      <thead>
-        <tr>
-          <th scope="col">Model</th>
-          <th scope="col">ID</th>
-          <th scope="col">Status</th>
-          <th scope="col">Registered as</th>
-        </tr>
-      </thead>
+      <ColumnHeads columns={['Model', 'ID', 'Status', 'Registered as']} />
       <tbody>
         {models.data.map((m) =>
           'error' in m ? (

@@ -1,6 +1,7 @@
 /** The run page's latest metrics; a metric's name adds it to the charts (or takes it off). */
 import { type Metric } from '@keel/contracts'
 import { formatAgo, formatNumber, formatTime } from '../format'
+import { ColumnHeads } from '../components/column-heads'
 
 export function MetricsPanel({
   metrics,
@@ -23,18 +24,14 @@ export function MetricsPanel({
         <p className="muted">No metrics logged{live ? ' yet' : ''}.</p>
       ) : (
         <table className="table compact metrics-table">
-          <thead>
-            <tr>
-              <th scope="col">Metric (click to chart)</th>
-              <th scope="col" className="num">
-                Latest
-              </th>
-              <th scope="col" className="num">
-                Step
-              </th>
-              <th scope="col">Logged</th>
-            </tr>
-          </thead>
+          <ColumnHeads
+            columns={[
+              'Metric (click to chart)',
+              { label: 'Latest', numeric: true },
+              { label: 'Step', numeric: true },
+              'Logged',
+            ]}
+          />
           <tbody>
             {[...metrics]
               .sort((a, b) => a.key.localeCompare(b.key))
