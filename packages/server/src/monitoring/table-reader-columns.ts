@@ -35,29 +35,36 @@ export function copyDoubles(vector: DuckDBVector, target: Float64Array, offset: 
   }
 }
 
-/** A Float64Array that grows by doubling; `view()` is the filled part. */
-export class GrowingFloat64 {
-  private data: Float64Array
+/** A typed array that grows by doubling (`make` allocates one); `view()` is the filled part. */
+export class Growing<A extends Float64Array | Int32Array> {
+  private data: A
   length = 0
-  constructor(capacity: number) {
-    this.data = new Float64Array(Math.max(16, capacity))
+  constructor(
+    private readonly make: (length: number) => A,
+    capacity: number,
+  ) {
+    this.data = make(Math.max(16, capacity))
   }
   /** room for `n` more values; returns the array to write into at `this.length` */
-  reserve(n: number): Float64Array {
+  reserve(n: number): A {
     if (this.length + n > this.data.length) {
       let capacity = this.data.length * 2
       while (this.length + n > capacity) capacity *= 2
-      const next = new Float64Array(capacity)
+      const next = this.make(capacity)
       next.set(this.data.subarray(0, this.length))
       this.data = next
     }
     return this.data
   }
   /** the values (the buffer itself when full, else a trimmed copy) */
-  view(): Float64Array {
-    return this.length === this.data.length ? this.data : this.data.slice(0, this.length)
+  view(): A {
+    return this.length === this.data.length ? this.data : (this.data.slice(0, this.length) as A)
   }
 }
+
+export const growingFloat64 = (capacity: number): Growing<Float64Array> =>
+  new Growing((n) => new Float64Array(n), capacity)
+export const growingInt32 = (capacity: number): Growing<Int32Array> => new Growing((n) => new Int32Array(n), capacity)
 
 /** Hash -> code: an open-addressing table over typed arrays. */
 export class CodeTable {
@@ -108,28 +115,6 @@ export class CodeTable {
         slot = (slot + 1) & mask
       }
     }
-  }
-}
-
-/** Int32 codes that grow by doubling. */
-export class GrowingCodes {
-  private data: Int32Array
-  length = 0
-  constructor(capacity: number) {
-    this.data = new Int32Array(Math.max(16, capacity))
-  }
-  reserve(n: number): Int32Array {
-    if (this.length + n > this.data.length) {
-      let capacity = this.data.length * 2
-      while (this.length + n > capacity) capacity *= 2
-      const next = new Int32Array(capacity)
-      next.set(this.data.subarray(0, this.length))
-      this.data = next
-    }
-    return this.data
-  }
-  view(): Int32Array {
-    return this.length === this.data.length ? this.data : this.data.slice(0, this.length)
   }
 }
 

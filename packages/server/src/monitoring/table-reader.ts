@@ -18,7 +18,15 @@ import { stat } from 'node:fs/promises'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { KeelError } from '@keel/contracts'
 import { type DictionaryColumn, type DriftTable, type FeatureType, type RawValue, type Table } from '@keel/monitoring'
-import { CodeTable, copyDoubles, expand, GrowingCodes, GrowingFloat64, numericText } from './table-reader-columns.js'
+import {
+  CodeTable,
+  copyDoubles,
+  expand,
+  type Growing,
+  growingFloat64,
+  growingInt32,
+  numericText,
+} from './table-reader-columns.js'
 
 export type TableFormat = 'csv' | 'parquet'
 
@@ -165,7 +173,7 @@ async function readColumns(
   const expected = format === 'parquet' ? await countRows(connection, source) : undefined
   // the dictionaries are read on a second connection while the data pass runs on this one
   const side = texts.length > 0 ? await instance.connect() : undefined
-  let data: { columns: Map<string, GrowingFloat64>; rows: number }
+  let data: { columns: Map<string, Growing<Float64Array>>; rows: number }
   let dictionaries: Map<string, Dictionary>
   try {
     const pending = side
@@ -227,11 +235,11 @@ async function readDoubles(
   schema: readonly Column[],
   expected: number | undefined,
   onProgress: ((rows: number) => void) | undefined,
-): Promise<{ columns: Map<string, GrowingFloat64>; rows: number }> {
+): Promise<{ columns: Map<string, Growing<Float64Array>>; rows: number }> {
   const sql = `SELECT ${schema.map(doubleOf).join(', ')} FROM ${from}`
   const materialized = expected === undefined ? await connection.run(sql) : undefined
   const result = materialized ?? (await connection.stream(sql))
-  const columns = new Map(schema.map((c) => [c.name, new GrowingFloat64(materialized?.rowCount ?? expected ?? 0)]))
+  const columns = new Map(schema.map((c) => [c.name, growingFloat64(materialized?.rowCount ?? expected ?? 0)]))
   const targets = [...columns.values()]
   let rows = 0
   for (;;) {
@@ -311,7 +319,7 @@ async function readAsText(
 ): Promise<Map<string, DictionaryColumn>> {
   const sql = `SELECT ${columns.map((c) => (c.kind === 'boolean' ? quoteIdent(c.name) : textOf(c))).join(', ')} FROM ${from}`
   const result = await connection.stream(sql)
-  const codes = columns.map(() => new GrowingCodes(1 << 14))
+  const codes = columns.map(() => growingInt32(1 << 14))
   const seen = columns.map(() => new Map<RawValue, number>())
   for (;;) {
     const chunk = await result.fetchChunk()
