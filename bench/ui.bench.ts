@@ -65,14 +65,14 @@ async function apiFirst(url: string, experimentId: string, order?: string): Prom
 
 /**
  * The UI's hashed assets as they were when the server started. keel server keeps index.html in
- * memory, and a build of the workspace during the (long) seeding replaces packages/ui/dist: the
- * pages then ask for assets that are gone. The browser gets them from this copy instead.
+ * memory, and a build of the workspace during the (long) seeding replaces packages/server/dist/ui:
+ * the pages then ask for assets that are gone. The browser gets them from this copy instead.
  */
 let assets: string | undefined
 
 function snapshotAssets(): void {
   assets = mkdtempSync(join(tmpdir(), 'keel-bench-ui-assets-'))
-  cpSync(join(REPO_ROOT, 'packages/ui/dist/assets'), assets, { recursive: true })
+  cpSync(join(REPO_ROOT, 'packages/server/dist/ui/assets'), assets, { recursive: true })
 }
 
 async function newContext(browser: Browser) {

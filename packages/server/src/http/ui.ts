@@ -5,8 +5,8 @@
  * carry a Content-Security-Policy (no inline script, the API of this origin only).
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { type Context, type Hono } from 'hono'
 import { uiContentSecurityPolicy } from '../web-security/policy.js'
@@ -21,15 +21,14 @@ const API_PREFIXES = [
   '/model-versions/get-artifact',
 ]
 
-/** The folder of the built UI, or undefined when it has not been built. */
+/**
+ * The folder of the built UI, or undefined when it has not been built: packages/ui's Vite build
+ * writes it into this package's dist/ui (so a published keel carries it), found from this module
+ * whether it runs from src/http or dist/http.
+ */
 export function findUiRoot(): string | undefined {
-  try {
-    const pkg = createRequire(import.meta.url).resolve('@keel/ui/package.json')
-    const dist = join(dirname(pkg), 'dist')
-    return existsSync(join(dist, 'index.html')) ? dist : undefined
-  } catch {
-    return undefined
-  }
+  const root = fileURLToPath(new URL('../../dist/ui', import.meta.url))
+  return existsSync(join(root, 'index.html')) ? root : undefined
 }
 
 const isApi = (path: string) =>
