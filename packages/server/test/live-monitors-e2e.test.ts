@@ -1,10 +1,11 @@
 /**
  * The seed's war story end to end: a model trained on iris (its training CSV recorded in the run's
- * lineage) is registered and served by `keel models serve`; a monitor on keel server (scheduler
- * every second, reference = the model version's training data) watches its prediction log. A
- * stable stream, then a shifted one whose labels make accuracy fall: the shifted windows drift,
- * their predictions drift, the realized accuracy falls and the retraining action (defined by the
- * operator in the server's --config, named by the rule) fires.
+ * lineage) is registered and served by `keel models serve` (a real process); a monitor on keel
+ * server (in-process, on a socket for the model server to reach; scheduler every second, reference
+ * = the model version's training data) watches its prediction log. A stable stream, then a shifted
+ * one whose labels make accuracy fall: the shifted windows drift, their predictions drift, the
+ * realized accuracy falls and the retraining action (defined by the operator in the server's
+ * --config, named by the rule) fires.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,7 +13,7 @@ import { join } from 'node:path'
 import { loadIris, RandomForestClassifier } from '@keel/ml'
 import { createKeel } from '@keel/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 import { send, startModelServe, type ModelServerProcess } from './support/model-server.js'
 
 const iris = loadIris()
@@ -20,7 +21,7 @@ const columns = iris.featureNames
 const dir = mkdtempSync(join(tmpdir(), 'keel-monitors-e2e-'))
 const marker = join(dir, 'retrained.json')
 const WINDOW = 50
-let tracking: KeelServer
+let tracking: InProcessKeel
 let served: ModelServerProcess | undefined
 
 beforeAll(async () => {
@@ -30,7 +31,7 @@ beforeAll(async () => {
     config,
     `actions:\n  retrain:\n    command: ${JSON.stringify([process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, process.env.KEEL_ALERT)`])}\n    timeout_seconds: 60\n`,
   )
-  tracking = await startKeelServer({ args: ['--monitor-interval', '1', '--config', config] })
+  tracking = await startKeelApp({ listen: true, args: ['--monitor-interval', '1', '--config', config] })
   const keel = createKeel({ trackingUri: tracking.url })
   await keel.setExperiment('monitors-e2e')
   const forest = new RandomForestClassifier({ nEstimators: 10, maxDepth: 4, seed: 3 }).fit(iris.data, iris.target)

@@ -1,21 +1,21 @@
 /**
- * The model server against hostile input, on a real `keel models serve` process: numbers JSON
- * cannot carry as finite doubles, request ids that must not reach a header, tensors whose data do
- * not match their shape or the model's signature, JSON nested beyond reason, and clients that go
- * away mid-body. Each gets a 4xx naming its problem (or is answered safely), never a 5xx, and the
- * server keeps serving.
+ * The model server against hostile input, on a real `keel models serve` process (its tracking
+ * server in-process, on a socket for it to reach): numbers JSON cannot carry as finite doubles,
+ * request ids that must not reach a header, tensors whose data do not match their shape or the
+ * model's signature, JSON nested beyond reason, and clients that go away mid-body. Each gets a 4xx
+ * naming its problem (or is answered safely), never a 5xx, and the server keeps serving.
  */
 import { connect } from 'node:net'
 import { RandomForestClassifier, loadIris } from '@keel/ml'
 import { createKeel } from '@keel/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type KeelServer, startKeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 import { type ModelServerProcess, type Reply, send, startModelServe } from './support/model-server.js'
 
 const iris = loadIris()
 const columns = iris.featureNames
 const rows = iris.data.map((r) => [...r])
-let tracking: KeelServer
+let tracking: InProcessKeel
 let serving: ModelServerProcess
 
 const json = (value: unknown) => JSON.stringify(value)
@@ -35,7 +35,7 @@ const expectRefused = (reply: Reply, message: RegExp, status = 400) => {
 }
 
 beforeAll(async () => {
-  tracking = await startKeelServer()
+  tracking = await startKeelApp({ listen: true })
   const keel = createKeel({ trackingUri: tracking.url })
   await keel.setExperiment('serving-hardening')
   const forest = new RandomForestClassifier({ nEstimators: 5, maxDepth: 3, seed: 5 }).fit(iris.data, iris.target)

@@ -1,24 +1,25 @@
 /**
- * Promotion without downtime, against a real serving process: while a steady stream of requests
- * runs, the alias the deployment follows is moved to another version and back (the rollback). The
- * server must switch over between requests and never fail one.
+ * Promotion without downtime, against a real serving process (its tracking server in-process, on a
+ * socket for it to reach): while a steady stream of requests runs, the alias the deployment follows
+ * is moved to another version and back (the rollback). The server must switch over between
+ * requests and never fail one.
  */
 import { RandomForestClassifier, loadIris } from '@keel/ml'
 import { createKeel } from '@keel/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type KeelServer, startKeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 import { type ModelServerProcess, type Reply, send, startModelServe } from './support/model-server.js'
 
 const iris = loadIris()
 const columns = iris.featureNames
 const rows = iris.data.map((r) => [...r])
-let tracking: KeelServer
+let tracking: InProcessKeel
 let serving: ModelServerProcess
 const keel = () => createKeel({ trackingUri: tracking.url })
 const predictions: Record<string, unknown[]> = {}
 
 beforeAll(async () => {
-  tracking = await startKeelServer()
+  tracking = await startKeelApp({ listen: true })
   const sdk = keel()
   await sdk.setExperiment('serving-promotion')
   for (const seed of [1, 2]) {
@@ -58,22 +59,22 @@ describe('hot promotion', () => {
         }
       }),
     )
-    const waitForVersion = async (version: string) => {
+    /** Polls the stream (briefly between looks) until `count` more answers came from `version`. */
+    const answeredBy = async (version: string, count: number) => {
+      const from = replies.length
       const deadline = Date.now() + 20_000
-      while (Date.now() < deadline) {
-        const last = replies.at(-1)
-        if (last?.reply.headers['x-keel-model-version'] === version) return
+      while (
+        replies.slice(from).filter(({ reply }) => reply.headers['x-keel-model-version'] === version).length < count
+      ) {
+        if (Date.now() > deadline) throw new Error(`no ${count} answers from version ${version}`)
         await new Promise((r) => setTimeout(r, 25))
       }
-      throw new Error(`the server did not switch to version ${version}`)
     }
-    await new Promise((r) => setTimeout(r, 500))
+    await answeredBy('1', 50) // the stream is under way
     await keel().registry.setRegisteredModelAlias('iris-promo', 'champion', '2')
-    await waitForVersion('2')
-    await new Promise((r) => setTimeout(r, 500))
+    await answeredBy('2', 50)
     await keel().registry.setRegisteredModelAlias('iris-promo', 'champion', '1') // the rollback
-    await waitForVersion('1')
-    await new Promise((r) => setTimeout(r, 300))
+    await answeredBy('1', 50)
     running = false
     await stream
 
@@ -98,10 +99,14 @@ describe('hot promotion', () => {
 
   it('keeps serving the loaded version when the alias points at nothing', async () => {
     await keel().registry.deleteRegisteredModelAlias('iris-promo', 'champion')
-    await new Promise((r) => setTimeout(r, 400))
+    // The server has checked the registry since (it says so), and answers with what it loaded.
+    const deadline = Date.now() + 20_000
+    while (!/registry check failed; serving the loaded version/.test(serving.output())) {
+      if (Date.now() > deadline) throw new Error(`the server did not check the registry:\n${serving.output()}`)
+      await new Promise((r) => setTimeout(r, 25))
+    }
     const reply = await send(`${serving.url}/invocations`, 'POST', JSON.stringify({ instances: [rows[0]] }))
     expect(reply.status).toBe(200)
     expect(reply.headers['x-keel-model-version']).toBe('1')
-    expect(serving.output()).toMatch(/registry check failed; serving the loaded version/)
   })
 })

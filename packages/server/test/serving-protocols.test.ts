@@ -1,20 +1,21 @@
 /**
  * `keel models serve` speaking both wire protocols, against a real serving process loading a real
- * registered model: MLflow scoring (`/invocations` in its four JSON shapes and CSV) and the Open
- * Inference Protocol v2 (health, metadata, typed tensors, `id` echoed). The served predictions
- * must be exactly what `loadModel(...).predict` returns; every malformed request gets a 4xx that
- * names its problem, never a 5xx.
+ * registered model (its tracking server in-process, on a socket for it to reach): MLflow scoring
+ * (`/invocations` in its four JSON shapes and CSV) and the Open Inference Protocol v2 (health,
+ * metadata, typed tensors, `id` echoed). The served predictions must be exactly what
+ * `loadModel(...).predict` returns; every malformed request gets a 4xx that names its problem,
+ * never a 5xx.
  */
 import { RandomForestClassifier, loadIris } from '@keel/ml'
 import { type LoadedModel, createKeel } from '@keel/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type KeelServer, startKeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 import { type ModelServerProcess, send, startModelServe } from './support/model-server.js'
 
 const iris = loadIris()
 const columns = iris.featureNames
 const rows = iris.data.map((r) => [...r])
-let tracking: KeelServer
+let tracking: InProcessKeel
 let serving: ModelServerProcess
 let model: LoadedModel
 let expected: (number | string)[]
@@ -30,7 +31,7 @@ const perColumn = (data: number[][]) => ({
 })
 
 beforeAll(async () => {
-  tracking = await startKeelServer()
+  tracking = await startKeelApp({ listen: true })
   const keel = createKeel({ trackingUri: tracking.url })
   await keel.setExperiment('serving')
   const forest = new RandomForestClassifier({ nEstimators: 15, maxDepth: 4, seed: 11 }).fit(iris.data, iris.target)

@@ -1,8 +1,9 @@
 /**
- * Deployments of several variants, against real serving processes: a sticky A/B split whose
- * observed ratio over 10,000 keyed requests is within 2 points of its weights, a random canary,
- * a shadow that never leaks into responses, micro-batching that gives each caller its own rows,
- * shedding with 503 under overload and recovering, and metrics summed over a cluster's workers.
+ * Deployments of several variants, against real serving processes (their tracking server
+ * in-process, on a socket for them to reach): a sticky A/B split whose observed ratio over 10,000
+ * keyed requests is within 2 points of its weights, a random canary, a shadow that never leaks into
+ * responses, micro-batching that gives each caller its own rows, shedding with 503 under overload
+ * and recovering, and metrics summed over a cluster's workers.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,14 +11,14 @@ import { join } from 'node:path'
 import { RandomForestClassifier, loadIris } from '@keel/ml'
 import { createKeel } from '@keel/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type KeelServer, startKeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 import { type ModelServerProcess, pool, send, startModelServe } from './support/model-server.js'
 
 const iris = loadIris()
 const columns = iris.featureNames
 const rows = iris.data.map((r) => [...r])
 const dir = mkdtempSync(join(tmpdir(), 'keel-serving-traffic-'))
-let tracking: KeelServer
+let tracking: InProcessKeel
 /** Predictions of versions 1 and 2 on every iris row: v2 learnt shuffled labels, so they differ. */
 const predictions: Record<'1' | '2', unknown[]> = { '1': [], '2': [] }
 const servers: ModelServerProcess[] = []
@@ -33,7 +34,7 @@ async function serveFile(yaml: string, extra: string[] = []): Promise<ModelServe
 }
 
 beforeAll(async () => {
-  tracking = await startKeelServer()
+  tracking = await startKeelApp({ listen: true })
   const keel = createKeel({ trackingUri: tracking.url })
   await keel.setExperiment('serving-traffic')
   const shuffled = [...iris.target].sort((a, b) => ((a * 7 + b * 3) % 5) - 2) // a fixed, label-scrambling permutation
