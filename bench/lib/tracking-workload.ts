@@ -2,6 +2,7 @@
  * The tracking workload, as raw MLflow REST calls, run identically against keel and MLflow:
  * log-batch ingestion, single log-metric round trips, and search_runs over a seeded experiment.
  */
+import { createRng } from '@keel/ml'
 import { type Client } from './http.js'
 import { summarize, type Summary } from './stats.js'
 import { Progress } from './table.js'
@@ -31,18 +32,6 @@ export interface SearchResult {
   readonly returned: number
   readonly warmup: number
   readonly latencyMs: Summary
-}
-
-/** Deterministic PRNG (mulberry32) so both servers get the same data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 export async function createExperiment(c: Client, name: string): Promise<string> {
@@ -143,7 +132,7 @@ export const SEARCH_ORDER = ['metrics.loss ASC']
 const SEARCH_MAX = 100
 
 function seedData(runs: number): SeedRun[] {
-  const r = rng(42)
+  const r = createRng(42) // seeded, so both servers get the same data
   return Array.from({ length: runs }, () => ({
     alpha: (Math.floor(r() * 100) / 100).toFixed(2),
     depth: String(1 + Math.floor(r() * 10)),

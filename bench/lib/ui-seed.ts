@@ -2,9 +2,9 @@
  * Seeds an experiment for the UI benchmark through the public API, as clients would: per run
  * runs/create, one log-batch (params, metrics, a tag) and runs/update to FINISHED.
  */
+import { createRng } from '@keel/ml'
 import { type Client } from './http.js'
 import { Progress } from './table.js'
-import { rng } from './tracking-workload.js'
 
 const API = '/api/2.0/mlflow'
 export const UI_METRICS = Array.from(
@@ -22,7 +22,7 @@ export async function seedUiExperiment(
 ): Promise<{ experimentId: string; seconds: number }> {
   const exp = await c.post<{ experiment_id: string }>(`${API}/experiments/create`, { name })
   const experimentId = exp.body.experiment_id
-  const r = rng(7)
+  const r = createRng(7)
   const progress = new Progress(`seeding ${runs.toLocaleString('en-US')} runs (${name})`, runs)
   const started = performance.now()
   const base = Date.now() - runs * 1000

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { DuckDBInstance } from '@duckdb/node-api'
+import { createRng } from '@keel/ml'
 import { datasetDrift, type ColumnDriftOk } from '@keel/monitoring'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KEEL_BIN } from './support/keel-server.js'
@@ -31,10 +32,6 @@ async function keel(...args: string[]): Promise<{ code: number; stdout: string; 
 }
 
 // Seeded data: price drifts, qty does not, segment gains a category, note is all-null in current.
-function seeded(seed: number) {
-  let s = seed
-  return () => ((s = (s * 16807) % 2147483647) - 1) / 2147483646
-}
 function dataset(n: number, later: boolean, rand: () => number) {
   const rows = Array.from({ length: n }, (_, i) => ({
     price: Math.round((later ? 12 : 10) * (1 + rand()) * 1000) / 1000,
@@ -54,7 +51,7 @@ const columns = (rows: Row[]) => ({
   note: rows.map((r) => r.note),
 })
 
-const rand = seeded(42)
+const rand = createRng(42)
 const refRows = dataset(800, false, rand)
 const curRows = dataset(600, true, rand)
 const sameRows = dataset(800, false, rand)

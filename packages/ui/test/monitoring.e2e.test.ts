@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createRng } from '@keel/ml'
 import { type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelServer, startKeelServer } from '../../server/test/support/keel-server.js'
@@ -36,17 +37,7 @@ async function keel(method: 'GET' | 'POST', path: string, body: Record<string, u
 }
 
 // ---- a seeded stream: 300 reference rows, 3 stable windows of 100, then 3 shifted ones ----
-function rng(seed: number) {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-const random = rng(11)
+const random = createRng(11)
 const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())
 const REFERENCE = 300
 const WINDOW = 100

@@ -4,6 +4,7 @@
 
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { createRng } from '@keel/ml'
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 
@@ -77,16 +78,9 @@ export function close(actual: number, expected: number, rtol = 1e-6, atol = 1e-1
   return Math.abs(actual - expected) <= rtol * Math.abs(expected) + atol
 }
 
-/** Seeded samples for test vectors (mulberry32 + Box–Muller). */
+/** Seeded samples for test vectors (@keel/ml's generator + Box–Muller). */
 export function rng(seed: number) {
-  let s = seed >>> 0
-  const uniform = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const uniform = createRng(seed)
   const normal = (mu = 0, sd = 1): number =>
     mu + sd * Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform())
   return {

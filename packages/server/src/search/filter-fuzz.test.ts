@@ -1,4 +1,5 @@
 import { KeelError } from '@keel/contracts'
+import { createRng } from '@keel/ml'
 import { describe, expect, it } from 'vitest'
 import {
   type Comparator,
@@ -19,14 +20,11 @@ import {
   type SearchGrammar,
 } from './search-grammar.js'
 
-/** A seeded generator (mulberry32), so that a failure is reproducible. */
+/** Choices drawn from @keel/ml's seeded generator, so that a failure is reproducible. */
 class Random {
-  constructor(private state: number) {}
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0
-    let t = Math.imul(this.state ^ (this.state >>> 15), 1 | this.state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  readonly next: () => number
+  constructor(seed: number) {
+    this.next = createRng(seed)
   }
   int(below: number): number {
     return Math.floor(this.next() * below)
