@@ -27,8 +27,11 @@ function step(h: number, k: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0
 }
 
-function fmix(h: number, len: number): number {
-  h ^= len
+/**
+ * MurmurHash3's 32-bit finaliser (fmix32): every bit of `h` avalanches into every bit of the
+ * result, an unsigned 32-bit integer. Also the model server's sticky routing hash's last step.
+ */
+export function fmix32(h: number): number {
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13
@@ -36,6 +39,8 @@ function fmix(h: number, len: number): number {
   h ^= h >>> 16
   return h >>> 0
 }
+
+const fmix = (h: number, len: number): number => fmix32(h ^ len)
 
 const TAG_STRING = 2
 const TAG_BOOLEAN = 3

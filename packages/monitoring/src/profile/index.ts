@@ -12,4 +12,5 @@ export {
   type ProfileOptions,
 } from './column-profile.js'
 export { DatasetProfile, type DatasetProfileJson } from './dataset-profile.js'
+export { fmix32 } from './hash.js'
 export * from './profile-drift.js'

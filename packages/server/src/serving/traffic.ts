@@ -3,6 +3,7 @@
  * at random; with one (a header's or an input field's value) it is a hash of the key, so one user
  * always sees the same variant for as long as the weights stay the same.
  */
+import { fmix32 } from '@keel/monitoring'
 
 /** A 32-bit FNV-1a hash of the key's UTF-16 units, finished with murmur3's avalanche, in [0, 1). */
 export function stickyPoint(key: string): number {
@@ -11,12 +12,7 @@ export function stickyPoint(key: string): number {
     h ^= key.charCodeAt(i)
     h = Math.imul(h, 0x01000193)
   }
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b)
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35)
-  h ^= h >>> 16
-  return (h >>> 0) / 4294967296
+  return fmix32(h) / 4294967296
 }
 
 export class TrafficPolicy {
