@@ -85,23 +85,31 @@ function temps(server: KeelServer): string[] {
   return (readdirSync(server.artifactsDir, { recursive: true }) as string[]).filter((p) => p.endsWith('.tmp'))
 }
 
+/** Polls (briefly between looks) until the server has started writing an upload: its temp file exists. */
+async function uploadUnderWay(server: KeelServer): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (temps(server).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  expect(temps(server)).toHaveLength(1)
+}
+
 describe.each([
   ['one process', [] as string[]],
   ['--workers 2', ['--workers', '2']],
 ])('SIGTERM (%s)', (_name, workers) => {
   it('closes idle keep-alive connections at once, refuses new ones, lets a request in flight finish, then exits', async () => {
-    const server = await start(...workers)
+    // A bound of an hour: that it exits at all within the test's 30 s shows it waited for nothing.
+    const server = await start(...workers, '--graceful-timeout', '3600')
     const idle = await idleKeepAlive(server)
-    const idleClosed = new Promise<number>((resolve) => idle.once('close', () => resolve(Date.now())))
+    const idleClosed = new Promise<void>((resolve) => idle.once('close', () => resolve()))
     const upload = slowUpload(server, '1/run/artifacts/slow.txt', 40)
     upload.req.write('0123456789')
-    await new Promise((r) => setTimeout(r, 0))
+    await uploadUnderWay(server)
     const exited = exitOf(server)
 
     server.process.kill('SIGTERM')
-    const signalled = Date.now()
-    expect(await newConnectionsRefused(server, 5_000)).toBe('ECONNREFUSED')
-    const idleGone = await idleClosed
+    expect(await newConnectionsRefused(server, 10_000)).toBe('ECONNREFUSED')
+    // Closed by the server while the upload is still in flight (it cannot exit before the upload ends).
+    await idleClosed
     expect(server.process.exitCode).toBeNull() // still serving the upload
     // The upload goes on after both: it finishes, and is answered and stored.
     for (const piece of ['0123456789', '0123456789']) upload.req.write(piece)
@@ -109,8 +117,6 @@ describe.each([
     expect(await upload.outcome).toEqual({ status: 200 })
     const exit = await exited
     expect(exit.code, server.output()).toBe(0)
-    expect(idleGone - signalled).toBeLessThan(5_000)
-    expect(exit.at - signalled).toBeLessThan(9_000) // well inside the 10 s bound: nothing was waited for
     expect(readFileSync(join(server.artifactsDir, '1/run/artifacts/slow.txt'), 'utf8')).toBe('0123456789'.repeat(4))
     expect(server.output()).not.toContain('ERROR')
   })
@@ -121,18 +127,20 @@ describe.each([
     upload.req.write('x'.repeat(1000))
     const writing = setInterval(() => upload.req.write('x'), 50)
     try {
-      // The upload is under way once its temp file exists.
-      const deadline = Date.now() + 10_000
-      while (temps(server).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-      expect(temps(server)).toHaveLength(1)
+      await uploadUnderWay(server)
       const exited = exitOf(server)
       server.process.kill('SIGTERM')
       const signalled = Date.now()
       expect(await upload.outcome).toHaveProperty('error')
       const exit = await exited
-      expect(exit.code).toBe(0)
+      // The bound is what is tested here, so time is: the upload had its 1 s (a timer never fires
+      // early), and the exit came soon after it, with 10 s of slack for a loaded machine. That the
+      // cut, not a kill, ended it shows in the exit code and the output: with --workers, a worker
+      // still running 5 s past the bound is killed, said so, and the primary exits 1.
       expect(exit.at - signalled).toBeGreaterThanOrEqual(900)
-      expect(exit.at - signalled).toBeLessThan(6_000)
+      expect(exit.at - signalled).toBeLessThan(1_000 + 10_000)
+      expect(exit.code, server.output()).toBe(0)
+      expect(server.output()).not.toMatch(/killing it/)
     } finally {
       clearInterval(writing)
     }
