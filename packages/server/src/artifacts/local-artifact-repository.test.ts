@@ -164,15 +164,18 @@ describe('LocalArtifactRepository', () => {
     await repo.put('model.bin', chunks('old'))
     let release!: () => void
     const gate = new Promise<void>((resolve) => (release = resolve))
+    let askedForMore!: () => void
+    const underWay = new Promise<void>((resolve) => (askedForMore = resolve))
     const upload = repo.put(
       'model.bin',
       (async function* () {
         yield Buffer.from('new, first half ')
+        askedForMore() // the repository took the first half and wants the rest: the upload is under way
         await gate
         yield Buffer.from('second half')
       })(),
     )
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await underWay
     expect(await content('model.bin')).toBe('old')
     expect(await repo.list('')).toEqual([{ path: 'model.bin', isDir: false, fileSize: 3 }])
     expect(await collect(repo.walk(''))).toEqual([{ path: 'model.bin', isDir: false, fileSize: 3 }])
