@@ -237,9 +237,10 @@ export class ModelServer {
       '/keel/deployment',
     ]
     if (known.includes(path) || path.startsWith('/v2/models/')) {
-      return send(res, 405, JSON.stringify({ error: `Method ${method} is not allowed on ${path}` }))
+      send(res, 405, JSON.stringify({ error: `Method ${method} is not allowed on ${path}` }))
+    } else {
+      send(res, 404, JSON.stringify({ error: `No endpoint ${method} ${path}` }))
     }
-    send(res, 404, JSON.stringify({ error: `No endpoint ${method} ${path}` }))
   }
 
   /** `/v2/models/{name}[/versions/{v}][/suffix]` → the variant it names, or a 404. */
@@ -266,12 +267,16 @@ export class ModelServer {
 
   private modelMetadata(res: ServerResponse, path: string): void {
     try {
-      if (path.endsWith('/infer')) return this.notFoundOrMethod(res, path, 'GET')
+      if (path.endsWith('/infer')) {
+        this.notFoundOrMethod(res, path, 'GET')
+        return
+      }
       const ready = path.endsWith('/ready')
       const { variant } = this.resolveModel(path, ready ? '/ready' : '')
       if (ready) {
         const ok = this.deployment.ready
-        return send(res, ok ? 200 : 503, JSON.stringify({ name: this.deployment.name, ready: ok }))
+        send(res, ok ? 200 : 503, JSON.stringify({ name: this.deployment.name, ready: ok }))
+        return
       }
       if (!this.deployment.ready) throw overloaded(`Model '${this.deployment.name}' is loading`)
       const v = variant ?? this.deployment.live[0]!
