@@ -12,7 +12,7 @@
 // store: `--auth on` runs it with --app-name basic-auth and fuzzes as its admin. Each prefix gets a
 // run: /ajax-api (the UI's) with the same document, its paths moved there. Reports (JUnit, and
 // what schemathesis prints) go to test-results/fuzz-api/. Exits non-zero when any run fails.
-// packages/server/test/schemathesis.test.ts runs a short version of this in `npm test`.
+// packages/server/test/schemathesis.e2e.test.ts runs a short version of this in `npm test`.
 
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'

@@ -3,7 +3,7 @@
  * MLflow's own messages: names, key patterns, lengths, max_results ranges, search grammars, page
  * tokens. `.meta()` adds JSON Schema keywords to the document and leaves zod's validation as it
  * is, so the service stays the one that refuses, in MLflow's words; the document is on the safe
- * side of each rule (a request valid by it is accepted). packages/server/test/schemathesis.test.ts
+ * side of each rule (a request valid by it is accepted). packages/server/test/schemathesis.e2e.test.ts
  * holds the two together.
  *
  * Patterns are written for both ECMAScript and Python's `re` (schemathesis generates from them):
