@@ -24,6 +24,7 @@ export function useApi<T>(
   loadRef.current = load
   const lastKey = useRef<string | null>(null)
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: tick is what triggers a load of the same key again (reload(), polling), not a value the load reads
   useEffect(() => {
     if (key === null) return
     const controller = new AbortController()

@@ -40,6 +40,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const userRef = useRef(user)
   userRef.current = user
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: attempt is what triggers asking the server again (Try again after a failure), not a value the request reads
   useEffect(() => {
     const controller = new AbortController()
     whoAmI(controller.signal).then(

@@ -7,8 +7,9 @@
  */
 import 'uplot/dist/uPlot.min.css'
 import './charts.css'
-import { useEffect, useMemo, useRef, useState } from 'react'
+import { useEffect, useEffectEvent, useMemo, useRef, useState } from 'react'
 import uPlot from 'uplot'
+import { useJsonStable } from '../components/use-json-stable'
 import { formatNumber, formatTime } from '../format'
 import { ChartLegend } from './chart-legend'
 import { type Aligned, alignSeries, ema, finiteOrNull, forLogScale } from './series'
@@ -65,14 +66,20 @@ export function LineChart({ series, x, logY = false, smoothing = 0, height = 320
     return [aligned[0], ...cols] as uPlot.AlignedData
   }, [aligned, logY, smooth, smoothing])
 
-  const shape = JSON.stringify([series.map((s) => [s.label, s.color]), x, logY, smooth, height])
+  // The series' labels and colours: with x, logY, smoothing on or off and the height, the chart's
+  // shape. A new shape makes a new chart; new data is set into the chart there is (below).
+  const looks = useJsonStable(series.map((s) => ({ label: s.label, color: s.color })))
+  // What a new chart starts from: the data and the hidden series of now (later changes of these are
+  // applied to it in place, by the data effect below and by toggle()).
+  const startingPoint = useEffectEvent(() => ({ drawn, hidden }))
 
   // (Re)create the chart when its shape changes; keep the x zoom across.
   useEffect(() => {
     const el = holder.current
     if (!el) return
+    const { drawn, hidden } = startingPoint()
     const opts = chartOptions(
-      { series, x, logY, smooth, width: Math.max(200, el.clientWidth), height, hidden },
+      { series: looks, x, logY, smooth, width: Math.max(200, el.clientWidth), height, hidden },
       {
         onCursor: setHover,
         onScale: (u) => {
@@ -98,9 +105,7 @@ export function LineChart({ series, x, logY = false, smoothing = 0, height = 320
       u.destroy()
       plot.current = null
     }
-    // `drawn` is applied by the effect below on data-only changes; `hidden` by toggle().
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [shape])
+  }, [looks, x, logY, smooth, height])
 
   // New data (live updates, smoothing): redraw in place, keeping the zoom window.
   useEffect(() => {

@@ -5,6 +5,7 @@
  */
 import { type Metric } from '@keel/contracts'
 import { useEffect, useState } from 'react'
+import { useJsonStable } from '../components/use-json-stable'
 import { loadSampled } from '../run/history'
 
 export interface Curves {
@@ -17,21 +18,22 @@ export function useCompareCurves(runIds: readonly string[], metric: string | und
   const [error, setError] = useState<Error | undefined>()
   const [tick, setTick] = useState(0)
   const ids = runIds.join(',')
+  const wanted = useJsonStable(runIds)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version and tick are what trigger a new fetch (a run logged a new value; retry()), not values the fetch reads
   useEffect(() => {
-    if (!metric || runIds.length === 0) return
+    if (!metric || wanted.length === 0) return
     const controller = new AbortController()
-    loadSampled(runIds, metric, controller.signal)
+    loadSampled(wanted, metric, controller.signal)
       .then((byRun) => {
         if (controller.signal.aborted) return
-        setCurves({ key: `${ids}|${metric}`, byRun })
+        setCurves({ key: `${wanted.join(',')}|${metric}`, byRun })
         setError(undefined)
       })
       .catch((e: unknown) => {
         if (!controller.signal.aborted) setError(e instanceof Error ? e : new Error(String(e)))
       })
     return () => controller.abort()
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [ids, metric, version, tick])
+  }, [wanted, metric, version, tick])
   const current = curves?.key === `${ids}|${metric}` ? curves : undefined
   return { curves: current, error, retry: () => setTick((t) => t + 1) }
 }

@@ -13,6 +13,7 @@ import { useAuth } from '../auth/auth-context'
 import { PermissionsPanel } from '../auth/permissions-panel'
 import { useMyPermission } from '../auth/use-permission'
 import { Empty, ErrorBox, Loading } from '../components/states'
+import { useJsonStable } from '../components/use-json-stable'
 import { type ColumnDef, columnDef, defaultColumns } from '../runs/columns'
 import { FilterBox } from '../runs/filter-box'
 import { groupRuns } from '../runs/group-runs'
@@ -50,8 +51,8 @@ export function RunsPage() {
   const query = useMemo(() => ({ experimentId, filter: view.filter, orderBy }), [experimentId, view.filter, orderBy])
   const pages = useRunPages(query)
 
-  const columnIds = view.columns ?? defaultColumns(keys.data?.metrics ?? [])
-  const columns = useMemo(() => columnIds.map(columnDef), [JSON.stringify(columnIds)]) // eslint-disable-line react-hooks/exhaustive-deps
+  const columnIds = useJsonStable(view.columns ?? defaultColumns(keys.data?.metrics ?? []))
+  const columns = useMemo(() => columnIds.map(columnDef), [columnIds])
 
   const { items, ordered } = useMemo(() => groupRuns(pages.runs, view.group), [pages.runs, view.group])
 

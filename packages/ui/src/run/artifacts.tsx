@@ -4,7 +4,7 @@
  * with a download link for anything. Previews read the first 1 MB only.
  */
 import { type FileInfo, fileInfoFromWire, trackingApi } from '@keel/contracts'
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useEffect, useEffectEvent, useState } from 'react'
 import { artifactUrl, call } from '../api/client'
 import { Empty, ErrorBox, Loading } from '../components/states'
 import { ancestors } from './artifact-kind'
@@ -22,7 +22,6 @@ export interface ArtifactBrowserProps {
 export function ArtifactBrowser({ runId, artifactUri, selected, onSelect }: ArtifactBrowserProps) {
   const [listings, setListings] = useState<ReadonlyMap<string, Listing>>(new Map())
   const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set(selected ? ancestors(selected) : []))
-  const [generation, setGeneration] = useState(0)
 
   const list = useCallback(
     (dir: string) => {
@@ -39,21 +38,30 @@ export function ArtifactBrowser({ runId, artifactUri, selected, onSelect }: Arti
     [runId],
   )
 
-  // The root and every open folder; again on "Refresh".
+  // The root and every open folder: when shown, for another run, and on "Refresh". Opening a
+  // folder lists it on its own (toggle), so the open folders are read, not followed.
+  const listOpenFolders = () => {
+    for (const dir of open) list(dir)
+  }
+  const refresh = () => {
+    list('')
+    listOpenFolders()
+  }
+  const listOpenFoldersOnShow = useEffectEvent(listOpenFolders)
   useEffect(() => {
     list('')
-    for (const dir of open) list(dir)
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [list, generation])
+    listOpenFoldersOnShow()
+  }, [list])
 
-  // A selection from the URL opens its folders.
-  useEffect(() => {
-    if (!selected) return
-    const missing = ancestors(selected).filter((d) => !open.has(d))
+  // A selection from the URL opens its folders (those not open yet), listing those not listed yet.
+  const openFoldersOf = useEffectEvent((path: string) => {
+    const missing = ancestors(path).filter((d) => !open.has(d))
     if (missing.length === 0) return
     setOpen((o) => new Set([...o, ...missing]))
     for (const d of missing) if (!listings.has(d)) list(d)
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+  })
+  useEffect(() => {
+    if (selected) openFoldersOf(selected)
   }, [selected])
 
   const toggle = (dir: string) => {
@@ -74,7 +82,7 @@ export function ArtifactBrowser({ runId, artifactUri, selected, onSelect }: Arti
       <div className="artifact-tree" aria-label="Artifact files">
         <div className="artifact-tree-head">
           <span className="muted">Files</span>
-          <button type="button" className="small" onClick={() => setGeneration((g) => g + 1)}>
+          <button type="button" className="small" onClick={refresh}>
             Refresh
           </button>
         </div>

@@ -5,6 +5,7 @@ import { type ChartSettings, ChartControls } from '../charts/chart-controls'
 import { LineChart, type LineSeries } from '../charts/line-chart'
 import { colorAt } from '../charts/series'
 import { Empty, ErrorBox, Loading } from '../components/states'
+import { useJsonStable } from '../components/use-json-stable'
 import { useHistories } from './use-histories'
 
 export interface RunChartsProps {
@@ -22,9 +23,8 @@ export function RunCharts({ runId, latest, keys, settings, onKeys, onSettings }:
     () => Object.fromEntries(latest.map((m) => [m.key, `${m.step}|${m.timestamp}|${m.value}`])),
     [latest],
   )
-  const shown = keys.filter((k) => allKeys.includes(k))
+  const shown = useJsonStable(keys.filter((k) => allKeys.includes(k)))
   const { byKey, errors } = useHistories(runId, shown, versions)
-  const colorOf = (key: string) => colorAt(allKeys.indexOf(key))
 
   const series = useMemo<LineSeries[]>(
     () =>
@@ -34,14 +34,13 @@ export function RunCharts({ runId, latest, keys, settings, onKeys, onSettings }:
         return [
           {
             label: key,
-            color: colorOf(key),
+            color: colorAt(allKeys.indexOf(key)),
             xs: h.points.map((p) => (settings.x === 'time' ? p.timestamp : p.step)),
             ys: h.points.map((p) => p.value),
           },
         ]
       }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [byKey, shown.join('\u0000'), settings.x, allKeys],
+    [byKey, shown, settings.x, allKeys],
   )
 
   if (allKeys.length === 0)
@@ -71,7 +70,7 @@ export function RunCharts({ runId, latest, keys, settings, onKeys, onSettings }:
         <div className="chip-list" aria-label="Charted metrics">
           {shown.map((k) => (
             <span key={k} className="chip">
-              <span className="swatch" style={{ background: colorOf(k) }} aria-hidden="true" />
+              <span className="swatch" style={{ background: colorAt(allKeys.indexOf(k)) }} aria-hidden="true" />
               {k}
               <button
                 type="button"

@@ -3,6 +3,7 @@
  * only when its latest value changed (live runs), and then only its tail.
  */
 import { useEffect, useRef, useState } from 'react'
+import { useJsonStable } from '../components/use-json-stable'
 import { type History, loadRunHistory, loadRunTail } from './history'
 
 export interface Histories {
@@ -19,7 +20,8 @@ export function useHistories(
   const cache = useRef(new Map<string, { version: string; history: History }>())
   const [state, setState] = useState<Histories>({ byKey: new Map(), errors: new Map() })
   const cachedRun = useRef(runId)
-  const want = keys.map((k) => `${k}\u0000${versions[k] ?? ''}`).join('\u0001')
+  // The keys with their versions, as one value that changes only when they do.
+  const wanted = useJsonStable(keys.map((key) => ({ key, version: versions[key] ?? '' })))
 
   useEffect(() => {
     const controller = new AbortController()
@@ -29,15 +31,14 @@ export function useHistories(
     }
     const publish = () => {
       const byKey = new Map<string, History>()
-      for (const k of keys) {
-        const c = cache.current.get(k)
-        if (c) byKey.set(k, c.history)
+      for (const { key } of wanted) {
+        const c = cache.current.get(key)
+        if (c) byKey.set(key, c.history)
       }
       return byKey
     }
     setState((s) => ({ byKey: publish(), errors: s.errors }))
-    for (const key of keys) {
-      const version = versions[key] ?? ''
+    for (const { key, version } of wanted) {
       const cached = cache.current.get(key)
       if (cached?.version === version) continue
       const load = cached
@@ -62,9 +63,7 @@ export function useHistories(
         })
     }
     return () => controller.abort()
-    // `want` covers runId-independent changes of keys and versions
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [runId, want])
+  }, [runId, wanted])
 
   return state
 }

@@ -60,6 +60,7 @@ export function RunsTable(props: RunsTableProps) {
     estimateSize: (i) => columns[i]?.width ?? 120,
     overscan: 4,
   })
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new columns are what trigger a new measure (estimateSize reads their widths, which the virtualizer caches)
   useEffect(() => cols.measure(), [columns, cols])
   const { focused, setFocused, toggle, onKeyDown } = useGridNavigation({
     items,

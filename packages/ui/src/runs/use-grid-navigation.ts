@@ -5,7 +5,7 @@
  */
 import { type Run } from '@keel/contracts'
 import { type Virtualizer } from '@tanstack/react-virtual'
-import { type KeyboardEvent, type RefObject, useEffect, useRef, useState } from 'react'
+import { type KeyboardEvent, type RefObject, useEffect, useEffectEvent, useRef, useState } from 'react'
 import { useNavigate } from 'react-router'
 import { ROW_HEIGHT } from './grid-geometry'
 import { type Item } from './runs-table'
@@ -31,12 +31,13 @@ export function useGridNavigation({
   const [focused, setFocused] = useState(() => items.findIndex((i) => i.kind === 'run'))
   const anchor = useRef<number | undefined>(undefined)
 
-  // A new query starts at the top.
-  useEffect(() => {
+  // A new query starts at the top (on its first rows, not on each page loaded after them).
+  const startAtTop = useEffectEvent(() => {
     rows.scrollToIndex(0)
     setFocused(items.findIndex((i) => i.kind === 'run'))
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [renderKey])
+  })
+  // biome-ignore lint/correctness/useExhaustiveDependencies: renderKey is what triggers this (a new query's rows); the effect reads the rows through startAtTop
+  useEffect(() => startAtTop(), [renderKey])
 
   const toggle = (run: Run, shift: boolean) => {
     const next = new Set(selection)

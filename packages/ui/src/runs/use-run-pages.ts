@@ -79,6 +79,7 @@ export function useRunPages(query: RunQuery): RunPages {
   const stateRef = useRef(state)
   stateRef.current = state
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: generation is what triggers a search of the same query again (reload()), not a value the search reads
   useEffect(() => {
     const controller = new AbortController()
     current.current = { key, controller, busy: true }
