@@ -9,7 +9,7 @@ import { type CbpeModel, type FeatureType, type RawValue, type Table } from '@ke
 import { fitEstimator } from './estimation.js'
 import { type PredictionLogStore } from '../../predictions/prediction-log-store.js'
 import { Reservoir, readRange } from './log-windows.js'
-import { columnOf } from './window-analysis.js'
+import { cell, columnOf } from './cells.js'
 
 /** Most reference rows kept per monitor (a uniform sample above it). */
 export const REFERENCE_ROW_CAP = 200_000
@@ -152,11 +152,6 @@ async function fromLog(
     labels,
   )
   return { ...prepared, probabilities, labels, ...(estimator && { estimator }) }
-}
-
-/** A JSON value as a cell of a column: numbers, strings, booleans; anything else is missing. */
-export function cell(v: unknown): RawValue {
-  return typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' ? v : null
 }
 
 /** A model version's lineage; a version that does not exist is a bad reference (400), not a missing resource. */

@@ -11,21 +11,11 @@ import {
   type MonitorQualityFinding,
   type MonitorWindow,
 } from '@keel/contracts'
-import { type ColumnDriftResult, type DriftReport, type RawValue, type Table } from '@keel/monitoring'
+import { type ColumnDriftResult, type DriftReport, type Table } from '@keel/monitoring'
 import { driftReportOf } from '../drift-input.js'
 import { type WindowRange, type WindowRow } from './log-windows.js'
-import { cell, type PreparedReference } from './reference.js'
-
-/** Numeric columns as Float64Arrays (missing as NaN), others as cells: converted once per side. */
-export function columnOf(cells: readonly RawValue[]): Table[string] {
-  let numeric = false
-  for (const v of cells) {
-    if (v === null || v === undefined) continue
-    if (typeof v !== 'number') return cells
-    numeric = true
-  }
-  return numeric ? Float64Array.from(cells, (v) => (typeof v === 'number' ? v : Number.NaN)) : cells
-}
+import { cell, columnOf } from './cells.js'
+import { type PreparedReference } from './reference.js'
 
 const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : undefined)
 

@@ -15,7 +15,8 @@ import {
   type StatTestName,
 } from '@keel/monitoring'
 import { type WindowRow } from './log-windows.js'
-import { cell, type PreparedReference } from './reference.js'
+import { cell } from './cells.js'
+import { type PreparedReference } from './reference.js'
 
 /** Most frequent values answered per column. */
 const TOP_ITEMS = 10
