@@ -23,7 +23,15 @@ import { createKeel } from '@keel/sdk'
 import { irisData, trainIrisForest } from './lib/iris.js'
 import { type LoadRequest, type LoadSpec, type MeasuredLoad, groupCpuSeconds, runLoad } from './lib/load.js'
 import { runPythonJson, venvPython } from './lib/python.js'
-import { REPO_ROOT, type ServerHandle, startKeel, startServer, stopAll } from './lib/servers.js'
+import {
+  REPO_ROOT,
+  type ServerHandle,
+  keelServeListening,
+  startKeel,
+  startServer,
+  stopAll,
+  uvicornListening,
+} from './lib/servers.js'
 import { round } from './lib/stats.js'
 import {
   type Protocol,
@@ -136,7 +144,7 @@ function startTarget(t: Target, tracking: ServerHandle): Promise<ServerHandle> {
     return startServer({
       name: `keel-serve-${model}`,
       exe: process.execPath,
-      args: (port) => [
+      args: () => [
         join(REPO_ROOT, 'packages/server/bin/keel.js'),
         'models',
         'serve',
@@ -145,10 +153,11 @@ function startTarget(t: Target, tracking: ServerHandle): Promise<ServerHandle> {
         '--host',
         '127.0.0.1',
         '--port',
-        String(port),
+        '0',
         ...workers,
         ...KEEL_EXTRA,
       ],
+      listening: keelServeListening,
       readyPath: '/v2/health/ready',
       readyTimeoutMs: 60_000,
       env,
@@ -158,7 +167,10 @@ function startTarget(t: Target, tracking: ServerHandle): Promise<ServerHandle> {
   return startServer({
     name: 'mlflow-models-serve',
     exe: join(bin, 'mlflow'),
-    args: (port) => [
+    // `mlflow models serve --port 0` would not listen on port 0: it leaves an unset (falsy) port off
+    // uvicorn's command line, which then takes 8000. So this one gets a port found free.
+    choosePort: true,
+    args: (_dir, port) => [
       'models',
       'serve',
       '-m',
@@ -171,6 +183,7 @@ function startTarget(t: Target, tracking: ServerHandle): Promise<ServerHandle> {
       String(port),
       ...workers,
     ],
+    listening: uvicornListening,
     readyPath: '/ping',
     readyTimeoutMs: 180_000,
     // `mlflow models serve` execs `uvicorn`, found on PATH: the venv's.

@@ -1,11 +1,12 @@
 /**
  * Starts and stops the servers under test: keel (the built CLI) and stock MLflow (the repo venv),
- * each on a free port with a fresh SQLite file in its own temp folder. Every started server is
- * registered so that stopAll() can end them on errors and on Ctrl-C.
+ * each on port 0 (the port it got is read from the line it prints once it listens) with a fresh
+ * SQLite file in its own temp folder. Every started server is registered so that stopAll() can end
+ * them on errors and on Ctrl-C.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -25,24 +26,36 @@ export interface ServerHandle {
   stop(): Promise<void>
 }
 
-const live = new Set<ServerHandle>()
+const live = new Set<{ stop(): Promise<void> }>()
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer()
-    s.once('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      s.close(() => res(port))
-    })
-  })
-}
+// What each server prints once it listens, with the URL it got (ANSI colours aside).
+const ANSI = /\p{Cc}\[[0-9;]*m/gu
+const urlIn =
+  (pattern: RegExp) =>
+  (log: string): string | undefined =>
+    pattern.exec(log.replace(ANSI, ''))?.[1]
+/** `keel server`'s start line (text log format). */
+export const keelServerListening = urlIn(/keel server listening url=(http:\/\/\S+)/)
+/** `keel models serve`'s banner, printed once every worker is ready. */
+export const keelServeListening = urlIn(/Serving \S+ on (http:\/\/\S+) with/)
+/** `mlflow server` and `mlflow models serve` run uvicorn, which prints the port it bound. */
+export const uvicornListening = urlIn(/Uvicorn running on (http:\/\/\S+)/)
 
 export interface SpawnSpec {
   readonly name: string
   readonly exe: string
-  readonly args: (port: number, dir: string) => string[]
+  /**
+   * The command line. `port` is 0 (`listening` reads the port the server got from its log), or,
+   * with `choosePort`, a port found free just before.
+   */
+  readonly args: (dir: string, port: number) => string[]
+  /**
+   * For a server that cannot listen on port 0: find a free port first. Another process may take it
+   * before the server binds it (then the start fails, saying so).
+   */
+  readonly choosePort?: boolean
+  /** The URL in the server's log once it listens (undefined until then). */
+  readonly listening: (log: string) => string | undefined
   readonly readyTimeoutMs: number
   readonly env?: NodeJS.ProcessEnv
   /** GET path that answers 200 once the server is ready (default `/health`). */
@@ -51,11 +64,10 @@ export interface SpawnSpec {
   readonly authorization?: string
 }
 
-/** Starts any server process on a free port in a fresh temp folder and waits until it is ready. */
+/** Starts any server process on port 0 in a fresh temp folder and waits until it is ready. */
 export async function startServer(spec: SpawnSpec): Promise<ServerHandle> {
   const dir = mkdtempSync(join(tmpdir(), `keel-bench-${spec.name}-`))
-  const port = await freePort()
-  const args = spec.args(port, dir)
+  const args = spec.args(dir, spec.choosePort ? await freePort() : 0)
   const logPath = join(dir, 'server.log')
   const logFd = openSync(logPath, 'a')
   // detached: the server gets its own process group, so stop() also reaches its workers.
@@ -77,10 +89,9 @@ export async function startServer(spec: SpawnSpec): Promise<ServerHandle> {
       r()
     })
   })
-  const url = `http://127.0.0.1:${port}`
-  const handle: ServerHandle = {
+  let url: string | undefined
+  const handle = {
     name: spec.name,
-    url,
     version: '?',
     pid: child.pid ?? -1,
     command: [spec.exe, ...args],
@@ -92,20 +103,22 @@ export async function startServer(spec: SpawnSpec): Promise<ServerHandle> {
   }
   live.add(handle)
 
+  // Polls the log until the server says where it listens, then its ready path until it answers.
   const deadline = Date.now() + spec.readyTimeoutMs
   let ready = false
   while (!exited && !ready && Date.now() <= deadline) {
-    ready = (await getText(`${url}${spec.readyPath ?? '/health'}`)).status === 200
+    url ??= spec.listening(readFileSync(logPath, 'utf8'))
+    ready = url !== undefined && (await getText(`${url}${spec.readyPath ?? '/health'}`)).status === 200
     if (!ready) await sleep(200)
   }
-  if (!ready) {
+  if (!ready || url === undefined) {
     const why = exited ? `exited early (${exited})` : `not ready within ${spec.readyTimeoutMs / 1000}s`
     const log = tail(logPath)
     await handle.stop()
     throw new Error(`${spec.name} ${why}\n$ ${[spec.exe, ...args].join(' ')}\n--- server log (tail) ---\n${log}`)
   }
   const version = await versionOf(url, spec.authorization)
-  return { ...handle, version }
+  return { ...handle, url, version }
 }
 
 /** SIGTERM to the server's process group, SIGKILL after 5 s; then sweeps any leftover worker. */
@@ -127,6 +140,17 @@ async function terminate(child: ChildProcess, exited: Promise<void>): Promise<vo
     await Promise.race([exited, sleep(2000)])
   }
   signalGroup('SIGKILL')
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo
+      s.close(() => resolvePort(port))
+    })
+  })
 }
 
 function tail(path: string, lines = 30): string {
@@ -160,15 +184,16 @@ export function startKeel(options: { auth?: AuthOptions } = {}): Promise<ServerH
     }),
     name: 'keel',
     exe: process.execPath,
-    args: (port, dir) => [
+    args: (dir) => [
       join(REPO_ROOT, 'packages/server/bin/keel.js'),
       'server',
-      ...['--host', '127.0.0.1', '--port', String(port)],
+      ...['--host', '127.0.0.1', '--port', '0'],
       ...['--backend-store-uri', `sqlite:///${join(dir, 'keel.db')}`],
       ...['--artifacts-destination', join(dir, 'art')],
       '--no-request-log',
       ...(auth ? ['--app-name', 'basic-auth'] : []),
     ],
+    listening: keelServerListening,
     readyTimeoutMs: 30_000,
   })
 }
@@ -190,13 +215,14 @@ export function startMlflow(venvPython: string, options: { auth?: AuthOptions } 
     }),
     name: 'mlflow',
     exe: join(resolve(venvPython, '..'), 'mlflow'),
-    args: (port, dir) => [
+    args: (dir) => [
       'server',
-      ...['--host', '127.0.0.1', '--port', String(port)],
+      ...['--host', '127.0.0.1', '--port', '0'],
       ...['--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`],
       ...['--default-artifact-root', join(dir, 'mlart')],
       ...(auth ? ['--app-name', 'basic-auth'] : []),
     ],
+    listening: uvicornListening,
     readyTimeoutMs: 120_000,
   })
 }
