@@ -63,7 +63,11 @@ const exitOf = (server: KeelServer) =>
     server.process.once('exit', (code) => resolve({ code, at: Date.now() }))
   })
 
-/** Resolves with the error code once a new connection is refused (polls; the listener closes first). */
+/**
+ * Resolves with the error code once a new connection is refused (polls; the listener closes
+ * first). A connection the kernel queued as the listener closed is reset (ECONNRESET): the next
+ * attempt tells.
+ */
 async function newConnectionsRefused(server: KeelServer, deadlineMs: number): Promise<string> {
   const deadline = Date.now() + deadlineMs
   for (;;) {
@@ -75,7 +79,7 @@ async function newConnectionsRefused(server: KeelServer, deadlineMs: number): Pr
       })
       socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'))
     })
-    if (code !== 'connected' || Date.now() > deadline) return code
+    if ((code !== 'connected' && code !== 'ECONNRESET') || Date.now() > deadline) return code
     await new Promise((r) => setTimeout(r, 20))
   }
 }
