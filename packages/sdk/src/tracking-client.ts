@@ -375,9 +375,7 @@ export class TrackingClient {
   }
 
   private async listAll(
-    fetchPage: (
-      pageToken?: string,
-    ) => Promise<{
+    fetchPage: (pageToken?: string) => Promise<{
       files?: Parameters<typeof fileInfoFromWire>[0][] | undefined
       next_page_token?: string | undefined
     }>,

@@ -18,9 +18,10 @@ export function mountPredictionRoutes(router: RpcRouter, predictions: Prediction
   router
     .add(
       api.logPredictions,
-      async (r) => (
-        await predictions.logBatch(r.records.map(predictionRecordFromWire), r.dropped ?? 0, r.deployment), {}
-      ),
+      async (r) => {
+        await predictions.logBatch(r.records.map(predictionRecordFromWire), r.dropped ?? 0, r.deployment)
+        return {}
+      },
       // 1,000 records of 256 KiB of inputs would be 256 MiB: the body has its own cap (the SDK splits below it).
       { maxBodyBytes: LIMITS.predictionBatchBytes },
     )
@@ -49,7 +50,10 @@ export function mountPredictionRoutes(router: RpcRouter, predictions: Prediction
       )
       return { records: records.map(loggedPredictionToWire) }
     })
-    .add(api.postLabels, async (r) => (await predictions.postLabels(r.labels.map(predictionLabelFromWire)), {}))
+    .add(api.postLabels, async (r) => {
+      await predictions.postLabels(r.labels.map(predictionLabelFromWire))
+      return {}
+    })
     .add(api.listPredictionDeployments, async (_r, c) => {
       const readable = await c.visible('deployment')
       const deployments = (await predictions.deployments()).filter(

@@ -60,7 +60,10 @@ export function mountMonitorRoutes(router: RpcRouter, monitors: LiveMonitorServi
       })
       return { monitor: monitorToWire(monitor) }
     })
-    .add(api.deleteMonitor, async (r) => (await monitors.delete(r.monitor_id), {}))
+    .add(api.deleteMonitor, async (r) => {
+      await monitors.delete(r.monitor_id)
+      return {}
+    })
     .add(api.runMonitor, async (r) => {
       const result = await monitors.run(r.monitor_id)
       return { windows: result.windows.map(windowToWire), alerts: result.alerts.map(monitorAlertToWire) }

@@ -254,7 +254,9 @@ function toModelInput(tensors: readonly TensorIn[], schema: Schema): { input: Mo
       `Input '${t.name}' must have shape [rows, ${k}] (${k} value${k === 1 ? '' : 's'} per row: ${names.join(', ')}), got ${shapeText(t.shape)}`,
     )
   }
-  schema.forEach((field, i) => checkDatatype(t, field, i))
+  schema.forEach((field, i) => {
+    checkDatatype(t, field, i)
+  })
   return wholeRows(t, k)
 }
 
