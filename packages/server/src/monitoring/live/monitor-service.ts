@@ -1,35 +1,27 @@
 /**
- * Live monitors: create and manage them, run them (every complete window not processed yet, in
- * log order, each stored exactly once with the alerts it fired), and read their windows, their
- * realized performance (computed when read) and their alerts. A monitor's reference is prepared
- * once and cached until the monitor changes; runs of one monitor never overlap in this process,
- * and the store refuses a window another process stored first.
+ * Live monitors: create and manage them, run them (monitor-runs.ts: every complete window not
+ * processed yet, each stored exactly once with the alerts it fired), and read their windows,
+ * realized performance, alerts and profiles (monitor-reads.ts). A monitor's reference is prepared
+ * once and cached until the monitor changes.
  */
 import { randomUUID } from 'node:crypto'
 import {
   KeelError,
-  LIMITS,
-  type AlertRule,
   type Monitor,
   type MonitorAlert,
   type MonitorPerformance,
   type MonitorProfile,
   type MonitorStatus,
   type MonitorTask,
-  type MonitorWindow,
   type Page,
 } from '@keel/contracts'
-import { DatasetProfile } from '@keel/monitoring'
 import { ActionRegistry } from '../../actions/action-registry.js'
-import { validateMaxResults } from '../../paging/max-results.js'
-import { isCount, keysetPage, pageTokenCodec } from '../../paging/page-token.js'
 import { AddressPolicy } from '../../webhooks/address-policy.js'
 import { type Resolver } from '../../webhooks/webhook-target.js'
-import { alertAsRead, deliverWebhook, newAlert, performanceFiring, runAlertAction, windowFiring } from './alerts.js'
-import { collectRows, nextWindow } from './log-windows.js'
-import { type LogCursor, type MonitorStore, type StoredWindow } from './monitor-store.js'
+import { type AlertQuery, MonitorReads, type ProfileQuery, type WindowQuery } from './monitor-reads.js'
+import { MonitorRuns, type RunResult } from './monitor-runs.js'
+import { type MonitorStore, type StoredWindow } from './monitor-store.js'
 import * as v from './monitor-validation.js'
-import { windowPerformance } from './realized-performance.js'
 import {
   lineageOf,
   prepareReference,
@@ -37,14 +29,8 @@ import {
   type PreparedReference,
   type ReferenceDeps,
 } from './reference.js'
-import { analyzeWindow, columnDrift } from './window-analysis.js'
-import { profileColumns, profileRows, rangeDrift, referenceProfile, summarizeProfile } from './window-profile.js'
-import { estimateWindow } from './estimation.js'
 
-/** Windows processed by one run at most (the next run continues). */
-const MAX_WINDOWS_PER_RUN = 500
-/** Recent windows whose realized performance `performance` rules re-check on each run. */
-const PERFORMANCE_LOOKBACK = 20
+export type { RunResult } from './monitor-runs.js'
 
 export interface LiveMonitorDeps extends ReferenceDeps {
   readonly store: MonitorStore
@@ -84,25 +70,12 @@ export interface UpdateMonitorInput {
   readonly latenessSeconds?: number
 }
 
-export interface RunResult {
-  readonly windows: MonitorWindow[]
-  readonly alerts: MonitorAlert[]
-}
-
-/** Window pages: a keyset on the window's number. */
-const windowToken = pageTokenCodec((p): p is { readonly w: number } => isCount(p.w))
-/** Alert pages, newest first: a keyset on (fired time, alert id). */
-const alertToken = pageTokenCodec(
-  (p): p is { readonly firedMs: number; readonly alertId: string } =>
-    isCount(p.firedMs) && typeof p.alertId === 'string',
-)
-
 export class LiveMonitorService {
   private readonly now: () => number
   private readonly references = new Map<string, { key: number; value: Promise<PreparedReference> }>()
-  private readonly running = new Map<string, Promise<RunResult>>()
-  private readonly referenceProfiles = new Map<string, { key: number; value: DatasetProfile }>()
   private readonly rules: v.RuleContext
+  private readonly runs: MonitorRuns
+  private readonly reads: MonitorReads
 
   constructor(private readonly deps: LiveMonitorDeps) {
     this.now = deps.now ?? Date.now
@@ -111,6 +84,14 @@ export class LiveMonitorService {
       webhooks: deps.webhooks ?? new AddressPolicy(),
       ...(deps.resolve && { resolve: deps.resolve }),
     }
+    const monitors = {
+      store: deps.store,
+      log: deps.log,
+      get: (monitorId: string) => this.get(monitorId),
+      reference: (m: Monitor) => this.reference(m),
+    }
+    this.runs = new MonitorRuns({ ...monitors, now: this.now, rules: this.rules })
+    this.reads = new MonitorReads(monitors)
   }
 
   async create(input: CreateMonitorInput): Promise<Monitor> {
@@ -205,11 +186,11 @@ export class LiveMonitorService {
 
   async delete(monitorId: string): Promise<void> {
     v.name(monitorId, 'monitor_id', 64)
-    await this.running.get(monitorId)?.catch(() => undefined)
+    await this.runs.idle(monitorId)
     if (!(await this.deps.store.deleteMonitor(monitorId)))
       throw KeelError.notFound(`Monitor '${monitorId}' does not exist`)
     this.references.delete(monitorId)
-    this.referenceProfiles.delete(monitorId)
+    this.reads.forget(monitorId)
   }
 
   /** The prepared reference, cached per monitor (prepared again when the monitor's settings changed). */
@@ -224,235 +205,29 @@ export class LiveMonitorService {
   }
 
   /** Processes every complete window not processed yet. Runs of one monitor are serialised. */
-  async run(monitorId: string): Promise<RunResult> {
-    const previous = this.running.get(monitorId)
-    const next = (previous ?? Promise.resolve()).catch(() => undefined).then(() => this.runNow(monitorId))
-    this.running.set(monitorId, next)
-    try {
-      return await next
-    } finally {
-      if (this.running.get(monitorId) === next) this.running.delete(monitorId)
-    }
+  run(monitorId: string): Promise<RunResult> {
+    return this.runs.run(monitorId)
   }
 
   /** The scheduler's tick: every active monitor. A failing monitor records its error and the others go on. */
-  async runAll(): Promise<void> {
-    for (const m of await this.deps.store.listMonitors()) {
-      if (m.status !== 'active' || this.running.has(m.monitorId)) continue
-      await this.run(m.monitorId).catch(() => undefined)
-    }
+  runAll(): Promise<void> {
+    return this.runs.runAll()
   }
 
-  private async runNow(monitorId: string): Promise<RunResult> {
-    const m = await this.get(monitorId)
-    if (m.status === 'paused')
-      throw v.invalid('monitor_id', `monitor '${m.name}' is paused; resume it with update status=active`)
-    const { store, log } = this.deps
-    let reference: PreparedReference
-    try {
-      reference = await this.reference(m)
-    } catch (error) {
-      await store.setLastError(monitorId, (error as Error).message)
-      throw error
-    }
-    if (m.lastError !== undefined) await store.setLastError(monitorId, undefined)
-    const windows: MonitorWindow[] = []
-    const alerts: MonitorAlert[] = []
-    const last = await store.lastWindow(monitorId)
-    let after: LogCursor = last?.end ?? {
-      timestampMs: m.startTime ?? (m.reference.kind === 'log' ? m.reference.endTime : 0),
-      seq: -1,
-    }
-    let windowId = (last?.windowId ?? 0) + 1
-    const cutoff = this.now() - m.latenessMs
-    while (windows.length < MAX_WINDOWS_PER_RUN) {
-      const range = await nextWindow(log, m, after, cutoff)
-      if (!range) break
-      const profile = new DatasetProfile()
-      const cols = profileColumns(m, reference)
-      const sample = await collectRows(log, m, range, v.WINDOW_ROW_CAP, (rows) => profileRows(profile, rows, cols))
-      const now = this.now()
-      const estimated = estimateWindow(reference.estimator, sample.items)
-      const window = analyzeWindow({
-        monitor: m,
-        reference,
-        range,
-        windowId,
-        rows: sample.seen,
-        sample: sample.items,
-        now,
-        ...(estimated && { estimated }),
-      })
-      const fired = m.alertRules.flatMap((rule) => {
-        const firing = windowFiring(rule, window)
-        return firing ? [newAlert(m, rule, windowId, firing, now)] : []
-      })
-      const stored: StoredWindow = {
-        ...window,
-        after: range.after,
-        end: range.end,
-        profile: JSON.stringify(profile.toJSON()),
-      }
-      if (!(await store.appendWindow(stored, fired))) break
-      windows.push(window)
-      alerts.push(...(await this.deliver(m, fired)))
-      after = range.end
-      windowId++
-    }
-    alerts.push(...(await this.checkPerformance(m)))
-    return { windows, alerts }
-  }
-
-  /** `performance` rules on the recent windows whose labels now allow a verdict (each rule fires once per window). */
-  private async checkPerformance(m: Monitor): Promise<MonitorAlert[]> {
-    const rules = m.alertRules.filter((r) => r.kind === 'performance')
-    if (rules.length === 0) return []
-    const last = await this.deps.store.lastWindow(m.monitorId)
-    if (!last) return []
-    const recent = await this.deps.store.listWindows({
-      monitorId: m.monitorId,
-      afterWindowId: Math.max(0, last.windowId - PERFORMANCE_LOOKBACK),
-      limit: PERFORMANCE_LOOKBACK,
-    })
-    const fired: MonitorAlert[] = []
-    for (const w of recent.items) {
-      const open = await Promise.all(
-        rules.map(async (r) => ((await this.deps.store.hasAlert(m.monitorId, r.ruleId, w.windowId)) ? undefined : r)),
-      )
-      const pending = open.filter((r): r is AlertRule => r !== undefined)
-      if (pending.length === 0) continue
-      const performance = await windowPerformance(this.deps.log, m, w)
-      for (const rule of pending) {
-        const firing = performanceFiring(rule, performance)
-        if (!firing) continue
-        const alert = newAlert(m, rule, w.windowId, firing, this.now())
-        if (await this.deps.store.addAlert(alert)) fired.push(alert)
-      }
-    }
-    return this.deliver(m, fired)
-  }
-
-  /** Posts each alert to its webhook and runs its action (by name), and records what they returned. */
-  private async deliver(_m: Monitor, alerts: readonly MonitorAlert[]): Promise<MonitorAlert[]> {
-    const { actions, webhooks: policy, resolve } = this.rules
-    return Promise.all(
-      alerts.map(async (alert) => {
-        // An action already holding an error was not to be run (a rule stored with a command).
-        const runnable = alert.action !== undefined && alert.action.error === undefined
-        const [webhook, action] = await Promise.all([
-          alert.webhook ? deliverWebhook(alert.webhook.url, alert, { policy, ...(resolve && { resolve }) }) : undefined,
-          runnable ? runAlertAction(actions, alert.action!.name, alert) : undefined,
-        ])
-        if (webhook || action) await this.deps.store.recordDelivery(alert.alertId, webhook, action)
-        return { ...alert, ...(webhook && { webhook }), ...(action && { action }) }
-      }),
-    )
-  }
-
-  async windows(q: {
-    monitorId: string
-    startTime?: number
-    endTime?: number
-    maxResults?: number
-    pageToken?: string
-  }): Promise<Page<StoredWindow>> {
-    await this.get(q.monitorId)
-    const limit = validateMaxResults(q.maxResults, 100, 1000)
-    const after = q.pageToken ? windowToken.decode(q.pageToken).w : undefined
-    const page = await this.deps.store.listWindows({
-      monitorId: q.monitorId,
-      ...(q.startTime !== undefined && { startTime: q.startTime }),
-      ...(q.endTime !== undefined && { endTime: q.endTime }),
-      ...(after !== undefined && { afterWindowId: after }),
-      limit,
-    })
-    return keysetPage(page, windowToken, (last) => ({ w: last.windowId }))
+  windows(q: WindowQuery): Promise<Page<StoredWindow>> {
+    return this.reads.windows(q)
   }
 
   /** The profiles of the windows in range merged, summarised per column, and their drift against the reference's profile. */
-  async profile(q: { monitorId: string; startTime?: number; endTime?: number }): Promise<MonitorProfile> {
-    const m = await this.get(q.monitorId)
-    if (q.startTime !== undefined && q.endTime !== undefined && q.endTime <= q.startTime)
-      throw v.invalid('end_time', `${q.endTime} is not after start_time ${q.startTime}`)
-    const ref = await this.reference(m)
-    let cachedProfile = this.referenceProfiles.get(m.monitorId)
-    if (!cachedProfile || cachedProfile.key !== m.createdMs) {
-      cachedProfile = { key: m.createdMs, value: referenceProfile(m, ref) }
-      this.referenceProfiles.set(m.monitorId, cachedProfile)
-    }
-    let merged: DatasetProfile | undefined
-    let windows = 0
-    let without = 0
-    let afterWindowId: number | undefined
-    for (;;) {
-      const page = await this.deps.store.listWindows({
-        monitorId: m.monitorId,
-        ...(q.startTime !== undefined && { startTime: q.startTime }),
-        ...(q.endTime !== undefined && { endTime: q.endTime }),
-        ...(afterWindowId !== undefined && { afterWindowId }),
-        limit: 100,
-        withProfiles: true,
-      })
-      for (const w of page.items) {
-        if (w.profile === undefined) {
-          without++
-          continue
-        }
-        const p = DatasetProfile.fromJSON(JSON.parse(w.profile))
-        merged = merged ? merged.merge(p) : p
-        windows++
-      }
-      afterWindowId = page.items.at(-1)?.windowId
-      if (!page.hasMore || afterWindowId === undefined) break
-    }
-    const current = merged ?? new DatasetProfile()
-    const drift = rangeDrift(m, ref, cachedProfile.value, current)
-    const columns = drift.columns.map((c) => columnDrift(c as Parameters<typeof columnDrift>[0]))
-    return {
-      monitorId: m.monitorId,
-      windows,
-      windowsWithoutProfile: without,
-      rows: current.rows,
-      columns: summarizeProfile(current),
-      drift: {
-        datasetDrift: drift.datasetDrift,
-        driftShare: drift.shareOfDriftedColumns,
-        driftedColumns: columns.filter((c) => c.drifted).map((c) => c.column),
-        columns,
-      },
-    }
+  profile(q: ProfileQuery): Promise<MonitorProfile> {
+    return this.reads.profile(q)
   }
 
-  async performance(q: {
-    monitorId: string
-    startTime?: number
-    endTime?: number
-    maxResults?: number
-    pageToken?: string
-  }): Promise<Page<MonitorPerformance>> {
-    const m = await this.get(q.monitorId)
-    const page = await this.windows(q)
-    const items: MonitorPerformance[] = []
-    for (const w of page.items) items.push(await windowPerformance(this.deps.log, m, w))
-    return { items, ...(page.nextPageToken && { nextPageToken: page.nextPageToken }) }
+  performance(q: WindowQuery): Promise<Page<MonitorPerformance>> {
+    return this.reads.performance(q)
   }
 
-  async alerts(q: {
-    monitorId?: string
-    deployment?: string
-    maxResults?: number
-    pageToken?: string
-  }): Promise<Page<MonitorAlert>> {
-    if (q.monitorId !== undefined) await this.get(q.monitorId)
-    if (q.deployment !== undefined) v.name(q.deployment, 'deployment', LIMITS.predictionNameLength)
-    const limit = validateMaxResults(q.maxResults, 100, 1000)
-    const before = q.pageToken ? alertToken.decode(q.pageToken) : undefined
-    const page = await this.deps.store.listAlerts({
-      ...(q.monitorId !== undefined && { monitorId: q.monitorId }),
-      ...(q.deployment !== undefined && { deployment: q.deployment }),
-      ...(before && { before }),
-      limit,
-    })
-    return keysetPage(page, alertToken, (last) => ({ firedMs: last.firedMs, alertId: last.alertId }), alertAsRead)
+  alerts(q: AlertQuery): Promise<Page<MonitorAlert>> {
+    return this.reads.alerts(q)
   }
 }
