@@ -82,6 +82,7 @@ export function SignInPage() {
               value={username}
               onChange={(e) => setUsername(e.target.value)}
               required
+              // biome-ignore lint/a11y/noAutofocus: the sign-in page is this form alone, and a user who opens it is there to type their name: the first field is where they expect the cursor
               autoFocus
             />
           </div>

@@ -10,7 +10,7 @@ export function UserMenu() {
   const user = auth.user
   if (!user) return null
   return (
-    <div className="user-menu" role="group" aria-label="Your account">
+    <fieldset className="user-menu plain" aria-label="Your account">
       <span
         className="user-name"
         title={`Signed in as ${user.username}${user.isAdmin ? ' (an admin: may do anything)' : ''}`}
@@ -36,6 +36,6 @@ export function UserMenu() {
       >
         Sign out
       </button>
-    </div>
+    </fieldset>
   )
 }

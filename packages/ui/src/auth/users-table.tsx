@@ -9,6 +9,7 @@ import { useAction } from '../components/use-action'
 import { type UserRow } from './auth-data'
 import { MIN_PASSWORD } from './create-user'
 import { PermissionChip } from './permission-states'
+import { focusWhenShown } from '../components/focus-when-shown'
 
 export function UsersTable({
   users,
@@ -106,8 +107,8 @@ function UserGrants({ username }: { username: string }) {
   if (rows.length === 0) return <span className="muted">the default only</span>
   return (
     <ul className="grant-list">
-      {rows.map((p, i) => (
-        <li key={i}>
+      {rows.map((p) => (
+        <li key={`${p.resource_type}|${p.resource_pattern}|${p.role_name}`}>
           <span className="muted">{p.resource_type.replace('_', ' ')}</span>{' '}
           <span className="mono">{p.resource_pattern}</span> <PermissionChip permission={p.permission} />
           {!/^__user_\d+__$/.test(p.role_name) && <span className="muted small"> via {p.role_name}</span>}
@@ -140,7 +141,7 @@ function SetPassword({ username, onSet, onCancel }: { username: string; onSet: (
         placeholder="new password"
         value={password}
         onChange={(e) => setPassword(e.target.value)}
-        autoFocus
+        ref={focusWhenShown}
       />
       <SubmitCancel label="Save" onCancel={onCancel} error={error} />
     </form>

@@ -27,7 +27,7 @@ export function ChartLegend({
   onResetZoom: () => void
 }) {
   return (
-    <div className="chart-legend" aria-label={`Legend of ${label}`}>
+    <fieldset className="chart-legend plain" aria-label={`Legend of ${label}`}>
       {series.map((s, i) => {
         const col = drawn[smooth ? 2 + 2 * i : 1 + i] as (number | null)[] | undefined
         const value = col ? (at !== null ? col[at] : lastValue(col)) : null
@@ -52,7 +52,7 @@ export function ChartLegend({
           Reset zoom
         </button>
       )}
-    </div>
+    </fieldset>
   )
 }
 

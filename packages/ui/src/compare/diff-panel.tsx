@@ -88,7 +88,7 @@ export function DiffPanel({
                       {row.values.map((v, i) => {
                         const best = row.best.includes(i)
                         return (
-                          <td key={i} className={best ? 'best' : undefined}>
+                          <td key={compared[i]!.id} className={best ? 'best' : undefined}>
                             {v === undefined ? (
                               <span className="muted">–</span>
                             ) : typeof v === 'number' ? (

@@ -6,7 +6,7 @@
 import '../charts/charts.css'
 import { useRef } from 'react'
 import { formatNumber } from '../format'
-import { type AxisRef, type ComparedRun, axisValue } from './diff'
+import { type AxisRef, type ComparedRun, axisRef, axisValue } from './diff'
 import { makeScale, rampColor } from './scale'
 import { useWidth } from './use-width'
 
@@ -94,12 +94,12 @@ export function ParallelCoordinates({
             return (
               <g key={r.id} className="pc-run">
                 <title>{`${r.name}${m !== undefined ? ` · ${metric} ${formatNumber(m)}` : ''}`}</title>
-                {segments.map((d, i) => (
-                  <path key={i} d={d} fill="none" stroke={color} strokeWidth={2.5} strokeLinejoin="round" />
+                {segments.map((d) => (
+                  <path key={d} d={d} fill="none" stroke={color} strokeWidth={2.5} strokeLinejoin="round" />
                 ))}
                 {all.map((a, i) => {
                   const p = scales[i]!.at(axisValue(r, a))
-                  return p === undefined ? null : <circle key={i} cx={x(i)} cy={y(p)} r={3.5} fill={color} />
+                  return p === undefined ? null : <circle key={axisRef(a)} cx={x(i)} cy={y(p)} r={3.5} fill={color} />
                 })}
               </g>
             )

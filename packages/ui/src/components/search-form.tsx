@@ -16,24 +16,25 @@ export function SearchForm({
 }) {
   const [draft, setDraft] = useState(value)
   return (
-    <form
-      role="search"
-      onSubmit={(e) => {
-        e.preventDefault()
-        onSearch(draft)
-      }}
-    >
-      <label className="sr-only" htmlFor={id}>
-        {label}
-      </label>
-      <input
-        id={id}
-        type="search"
-        placeholder="Search by name"
-        value={draft}
-        onChange={(e) => setDraft(e.target.value)}
-      />
-      <button type="submit">Search</button>
-    </form>
+    <search>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault()
+          onSearch(draft)
+        }}
+      >
+        <label className="sr-only" htmlFor={id}>
+          {label}
+        </label>
+        <input
+          id={id}
+          type="search"
+          placeholder="Search by name"
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+        />
+        <button type="submit">Search</button>
+      </form>
+    </search>
   )
 }

@@ -10,10 +10,10 @@ export interface Action {
   readonly error: string | undefined
   readonly done: string | undefined
   /**
-   * Runs `fn` (clearing the last error and result): what it resolves to is shown as done, what it
+   * Runs `fn` (clearing the last error and result): the text it resolves to is shown as done, what it
    * throws as the error (`describe` words it, else the error's message). Resolves whether it succeeded.
    */
-  run(fn: () => Promise<string | undefined | void>, describe?: (error: unknown) => string): Promise<boolean>
+  run(fn: () => Promise<unknown>, describe?: (error: unknown) => string): Promise<boolean>
   /** Shows an error found before asking the server (a field's value). */
   fail(message: string): void
   /** Shows what was done elsewhere (a child form's success). */
@@ -36,7 +36,7 @@ export function useAction(): Action {
       setDone(undefined)
       try {
         const said = await fn()
-        if (said) setDone(said)
+        if (typeof said === 'string' && said !== '') setDone(said)
         return true
       } catch (e) {
         setError(describe(e))

@@ -64,10 +64,12 @@ export function DriftHeatmap({
 
   return (
     <div ref={holder} className="heatmap">
+      {/* biome-ignore lint/a11y/useSemanticElements: the heatmap is an SVG, which has no table elements: ARIA's grid roles are how its columns and windows are exposed, and the svg itself takes the focus (the arrow keys move the selection) */}
       <svg
         className="plot-svg heatmap-svg"
         viewBox={`0 0 ${W} ${H}`}
         height={H}
+        // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: as above, the svg is the grid (it takes the focus; the arrow keys move the selection)
         role="grid"
         aria-label={`Drift per column and window: ${matrix.columns.length} columns × ${shown.length} windows. Arrow keys move the selection.`}
         tabIndex={0}
@@ -77,6 +79,7 @@ export function DriftHeatmap({
           const y = TOP + r * ROW
           const isPrediction = column === matrix.predictionColumn && r === matrix.columns.length - 1
           return (
+            // biome-ignore lint/a11y/useSemanticElements: a row of the SVG heatmap's ARIA grid (SVG has no table rows)
             <g key={column} role="row" aria-label={column}>
               {isPrediction && <line className="heatmap-sep" x1={0} x2={W - RIGHT} y1={y - 1} y2={y - 1} />}
               <text
@@ -172,6 +175,7 @@ function Cell({
   const pad = width > 4 ? 1 : 0
   const showText = width >= 46 && d?.score !== undefined
   return (
+    // biome-ignore lint/a11y/useSemanticElements: a cell of the SVG heatmap's ARIA grid (SVG has no table cells)
     <g
       role="gridcell"
       aria-selected={selected}

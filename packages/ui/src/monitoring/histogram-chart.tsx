@@ -64,6 +64,7 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
           {bars.labels.map((label, i) => {
             const x0 = LEFT + i * group + (group - 2 * barW) / 2
             return (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a bin is its place on the axis (bins never move; a category named 'other' may stand beside the other-values bin)
               <g key={`${i}-${label}`} className="histogram-group" data-label={label}>
                 <title>{`${label}: reference ${percent(bars.reference[i]!)}, current ${percent(bars.current[i]!)}`}</title>
                 <rect
@@ -89,7 +90,7 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
           {histogram.kind === 'numeric'
             ? histogram.edges.slice(0, n + 1).map((edge, i) =>
                 i % every === 0 || i === n ? (
-                  <text key={i} x={LEFT + i * group} y={TOP + plotH + 16} textAnchor="middle">
+                  <text key={edge} x={LEFT + i * group} y={TOP + plotH + 16} textAnchor="middle">
                     {edgeLabel(edge)}
                   </text>
                 ) : null,
@@ -97,6 +98,7 @@ export function HistogramChart({ histogram, column }: { histogram: MonitorHistog
             : bars.labels.map((label, i) =>
                 i % every === 0 ? (
                   <text
+                    // biome-ignore lint/suspicious/noArrayIndexKey: a category's label under its bin, at the bin's place (labels may repeat, as above)
                     key={i}
                     transform={
                       rotate

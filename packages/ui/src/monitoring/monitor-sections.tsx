@@ -167,8 +167,11 @@ export function Distributions({
               {nullShare !== undefined && <> · {formatNumber(Math.round(nullShare * 10000) / 100)}% missing</>}
             </p>
             {drift?.error && <p className="field-error small">{drift.error}</p>}
-            {findings.map((f, i) => (
-              <p key={i} className={f.severity === 'error' ? 'field-error small' : 'warn-text small'}>
+            {findings.map((f) => (
+              <p
+                key={`${f.check}: ${f.message}`}
+                className={f.severity === 'error' ? 'field-error small' : 'warn-text small'}
+              >
                 {f.check}: {f.message}
               </p>
             ))}

@@ -11,6 +11,7 @@ import { SubmitCancel } from '../components/submit-cancel'
 import { useAction } from '../components/use-action'
 import { useQueryUpdate } from '../components/use-query-update'
 import { formatAgo, formatTime } from '../format'
+import { focusWhenShown } from '../components/focus-when-shown'
 
 type View = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL'
 
@@ -115,7 +116,12 @@ function ExperimentRow({
             <label className="sr-only" htmlFor={`rename-${e.experimentId}`}>
               New name
             </label>
-            <input id={`rename-${e.experimentId}`} value={name} onChange={(ev) => setName(ev.target.value)} autoFocus />
+            <input
+              id={`rename-${e.experimentId}`}
+              value={name}
+              onChange={(ev) => setName(ev.target.value)}
+              ref={focusWhenShown}
+            />
             <button type="submit">Save</button>
             <button type="button" onClick={() => setRenaming(false)}>
               Cancel
@@ -186,7 +192,7 @@ function CreateExperiment({ onCreated }: { onCreated: () => void }) {
   return (
     <form className="inline-form" onSubmit={submit}>
       <label htmlFor="new-experiment">Name</label>
-      <input id="new-experiment" value={name} onChange={(e) => setName(e.target.value)} autoFocus required />
+      <input id="new-experiment" value={name} onChange={(e) => setName(e.target.value)} ref={focusWhenShown} required />
       <SubmitCancel label="Create" onCancel={() => setOpen(false)} error={error} />
     </form>
   )

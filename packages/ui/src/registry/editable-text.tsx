@@ -1,6 +1,7 @@
 import { useId, useState } from 'react'
 import { SubmitCancel } from '../components/submit-cancel'
 import { useAction } from '../components/use-action'
+import { focusWhenShown } from '../components/focus-when-shown'
 
 /** A text (a description) shown, and edited in place on request (unless `readOnly`: the viewer may not change it). */
 export function EditableText({
@@ -53,7 +54,7 @@ export function EditableText({
       }}
     >
       <label htmlFor={id}>{label}</label>
-      <textarea id={id} rows={3} value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus />
+      <textarea id={id} rows={3} value={draft} onChange={(e) => setDraft(e.target.value)} ref={focusWhenShown} />
       <div className="form-row">
         <SubmitCancel label="Save" onCancel={() => setEditing(false)} error={error} />
       </div>

@@ -3,6 +3,7 @@ import { ApiError, errorMessage } from '../api/client'
 import { SubmitCancel } from '../components/submit-cancel'
 import { useAction } from '../components/use-action'
 import { parseRunModel, registerRunModel } from './registry-data'
+import { focusWhenShown } from '../components/focus-when-shown'
 
 /** Register a run's logged model (a run id and the model's name, or a runs:/ URI) as a new version of a model. */
 export function RegisterForm({
@@ -56,7 +57,7 @@ export function RegisterForm({
             placeholder="a1b2c3… or runs:/a1b2c3…/model"
             required
             onChange={(e) => setRun(e.target.value)}
-            autoFocus
+            ref={focusWhenShown}
           />
         </div>
         <div className="field">

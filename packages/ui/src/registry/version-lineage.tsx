@@ -6,7 +6,7 @@ import { DatasetInputsTable } from '../run/lineage'
 
 export function VersionLineage({ lineage: l }: { lineage: ModelVersionLineage }) {
   return (
-    <div className="lineage" aria-labelledby="lineage-title">
+    <section className="lineage" aria-labelledby="lineage-title">
       <div className="grid-2">
         <div className="panel">
           <h3 className="panel-title">Run and code</h3>
@@ -93,6 +93,6 @@ export function VersionLineage({ lineage: l }: { lineage: ModelVersionLineage })
           )}
         </div>
       </div>
-    </div>
+    </section>
   )
 }

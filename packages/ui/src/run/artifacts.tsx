@@ -79,7 +79,7 @@ export function ArtifactBrowser({ runId, artifactUri, selected, onSelect }: Arti
 
   return (
     <div className="artifacts">
-      <div className="artifact-tree" aria-label="Artifact files">
+      <section className="artifact-tree" aria-label="Artifact files">
         <div className="artifact-tree-head">
           <span className="muted">Files</span>
           <button type="button" className="small" onClick={refresh}>
@@ -103,7 +103,7 @@ export function ArtifactBrowser({ runId, artifactUri, selected, onSelect }: Arti
             depth={0}
           />
         )}
-      </div>
+      </section>
       <div className="artifact-preview">
         {selected ? (
           <Preview

@@ -9,10 +9,13 @@ export function CsvTable({ text, delimiter }: { text: string; delimiter: string 
   if (rows.length === 0) return <Empty title="Empty CSV file" />
   const [header, ...body] = rows
   const width = Math.max(...rows.map((r) => r.length))
-  const numeric = Array.from(
-    { length: width },
-    (_, j) => body.length > 0 && body.every((r) => r[j] === undefined || r[j] === '' || isNumeric(r[j])),
-  )
+  // A column is its place in the file, and a row its record number (the header is record 1).
+  const columns = Array.from({ length: width }, (_, j) => ({
+    index: j,
+    title: header![j] ?? '',
+    numeric: body.length > 0 && body.every((r) => r[j] === undefined || r[j] === '' || isNumeric(r[j])),
+  }))
+  const records = body.map((cells, i) => ({ number: i + 2, cells }))
   return (
     <div className="csv-wrap">
       <p className="preview-note">
@@ -22,19 +25,19 @@ export function CsvTable({ text, delimiter }: { text: string; delimiter: string 
         <table className="table csv-table">
           <thead>
             <tr>
-              {Array.from({ length: width }, (_, i) => (
-                <th key={i} scope="col" className={numeric[i] ? 'num' : undefined}>
-                  {header![i] ?? ''}
+              {columns.map((c) => (
+                <th key={c.index} scope="col" className={c.numeric ? 'num' : undefined}>
+                  {c.title}
                 </th>
               ))}
             </tr>
           </thead>
           <tbody>
-            {body.map((r, i) => (
-              <tr key={i}>
-                {Array.from({ length: width }, (_, j) => (
-                  <td key={j} className={numeric[j] ? 'num' : undefined}>
-                    {r[j] ?? ''}
+            {records.map((r) => (
+              <tr key={r.number}>
+                {columns.map((c) => (
+                  <td key={c.index} className={c.numeric ? 'num' : undefined}>
+                    {r.cells[c.index] ?? ''}
                   </td>
                 ))}
               </tr>

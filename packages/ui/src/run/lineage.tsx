@@ -123,8 +123,9 @@ export function DatasetInputsTable({ datasets, empty }: { datasets: readonly Dat
     <table className="table compact">
       <ColumnHeads columns={['Dataset', 'Digest', 'Context', 'Source']} />
       <tbody>
-        {datasets.map((d, i) => (
-          <tr key={`${d.dataset.name}-${d.dataset.digest}-${i}`}>
+        {datasets.map((d) => (
+          // A run has a dataset (its name and digest) once.
+          <tr key={`${d.dataset.name}|${d.dataset.digest}`}>
             <td>{d.dataset.name}</td>
             <td className="mono">{d.dataset.digest}</td>
             <td>{tagOf(d.tags, 'mlflow.data.context') ?? <span className="muted">–</span>}</td>

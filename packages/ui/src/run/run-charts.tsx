@@ -51,7 +51,7 @@ export function RunCharts({ runId, latest, keys, settings, onKeys, onSettings }:
 
   return (
     <div>
-      <div className="chart-controls" role="group" aria-label="Chart settings">
+      <fieldset className="chart-controls plain" aria-label="Chart settings">
         <label>
           Add metric
           <select
@@ -67,9 +67,9 @@ export function RunCharts({ runId, latest, keys, settings, onKeys, onSettings }:
             ))}
           </select>
         </label>
-        <div className="chip-list" aria-label="Charted metrics">
+        <ul className="chip-list" aria-label="Charted metrics">
           {shown.map((k) => (
-            <span key={k} className="chip">
+            <li key={k} className="chip">
               <span className="swatch" style={{ background: colorAt(allKeys.indexOf(k)) }} aria-hidden="true" />
               {k}
               <button
@@ -79,11 +79,11 @@ export function RunCharts({ runId, latest, keys, settings, onKeys, onSettings }:
               >
                 ×
               </button>
-            </span>
+            </li>
           ))}
-        </div>
+        </ul>
         <ChartControls value={settings} onChange={onSettings} />
-      </div>
+      </fieldset>
       {failed.map(([k, e]) => (
         <ErrorBox key={k} error={e} />
       ))}

@@ -2,6 +2,7 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react'
 import { ATTRIBUTE_COLUMNS, ENTITY_LABEL } from './columns'
 import { type ColumnId, type Entity, columnKey } from './view-state'
+import { focusWhenShown } from '../components/focus-when-shown'
 
 export interface ExperimentKeys {
   readonly params: readonly string[]
@@ -68,7 +69,7 @@ export function ColumnPicker({
               placeholder="Search params, metrics, tags"
               value={q}
               onChange={(e) => setQ(e.target.value)}
-              autoFocus
+              ref={focusWhenShown}
             />
             <button type="button" onClick={onReset}>
               Defaults

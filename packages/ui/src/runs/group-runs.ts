@@ -8,9 +8,9 @@ export function groupRuns(runs: readonly Run[], group: string | undefined): { it
   const buckets = new Map<string, Run[]>()
   for (const run of runs) {
     const value = paramValue(run, group) ?? '\u0000'
-    let bucket = buckets.get(value)
-    if (!bucket) buckets.set(value, (bucket = []))
-    bucket.push(run)
+    const bucket = buckets.get(value)
+    if (bucket) bucket.push(run)
+    else buckets.set(value, [run])
   }
   const values = [...buckets.keys()].sort((a, b) =>
     a === '\u0000' ? 1 : b === '\u0000' ? -1 : a.localeCompare(b, undefined, { numeric: true }),

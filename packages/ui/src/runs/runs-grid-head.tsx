@@ -27,6 +27,7 @@ export function RunsGridHead({
 }) {
   const allSelected = runs.length > 0 && runs.every((r) => selection.has(r.info.runId))
   const someSelected = !allSelected && runs.some((r) => selection.has(r.info.runId))
+  // biome-ignore-start lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: the runs grid is an ARIA grid of divs (the WAI-ARIA grid pattern): its rows are virtualised and absolutely positioned, which table rows cannot be, and the keyboard focus stays on the grid (aria-activedescendant), so rows and cells are not focusable themselves
   return (
     <div className="runs-head" role="row" aria-rowindex={1} style={{ width: totalWidth }}>
       <div className="runs-lead" role="columnheader" style={{ width: LEAD_WIDTH }}>
@@ -70,6 +71,7 @@ export function RunsGridHead({
       })}
     </div>
   )
+  // biome-ignore-end lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: as above
 }
 
 const RUN_NAME_SORT = {

@@ -20,6 +20,7 @@ export function GroupRow({
   top: number
   width: number
 }) {
+  // biome-ignore-start lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: the runs grid is an ARIA grid of divs (the WAI-ARIA grid pattern): its rows are virtualised and absolutely positioned, which table rows cannot be, and the keyboard focus stays on the grid (aria-activedescendant), so rows and cells are not focusable themselves
   return (
     <div className="runs-row runs-group" role="row" style={{ transform: `translateY(${top}px)`, width }}>
       <div className="runs-group-label" role="gridcell" aria-colspan={columnCount + 1}>
@@ -30,6 +31,7 @@ export function GroupRow({
       </div>
     </div>
   )
+  // biome-ignore-end lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: as above
 }
 
 export function RunRow({
@@ -56,6 +58,7 @@ export function RunRow({
   onFocus: () => void
   onToggle: (shift: boolean) => void
 }) {
+  // biome-ignore-start lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: the runs grid is an ARIA grid of divs (the WAI-ARIA grid pattern): its rows are virtualised and absolutely positioned, which table rows cannot be, and the keyboard focus stays on the grid (aria-activedescendant), so rows and cells are not focusable themselves
   return (
     <div
       id={`run-row-${run.info.runId}`}
@@ -65,7 +68,6 @@ export function RunRow({
       aria-selected={selected}
       data-run-id={run.info.runId}
       style={{ transform: `translateY(${top}px)`, width }}
-      onClick={onFocus}
     >
       <div className="runs-lead" role="gridcell" style={{ width: LEAD_WIDTH }}>
         <input
@@ -105,6 +107,7 @@ export function RunRow({
       })}
     </div>
   )
+  // biome-ignore-end lint/a11y/useSemanticElements lint/a11y/useFocusableInteractive: as above
 }
 
 const STATUS_CLASS: Record<string, string> = {

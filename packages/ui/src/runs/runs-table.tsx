@@ -111,6 +111,7 @@ export function RunsTable(props: RunsTableProps) {
   const focusedItem = items[focused]
 
   return (
+    // biome-ignore lint/a11y/useSemanticElements: the runs grid is an ARIA grid of divs (the WAI-ARIA grid pattern): its rows are virtualised and absolutely positioned, which table rows cannot be, and the keyboard focus stays on the grid (aria-activedescendant), so rows and cells are not focusable themselves
     <div
       ref={scrollRef}
       className={`runs-grid${props.busy ? ' runs-grid-busy' : ''}`}
@@ -122,6 +123,11 @@ export function RunsTable(props: RunsTableProps) {
       tabIndex={0}
       aria-activedescendant={focusedItem?.kind === 'run' ? `run-row-${focusedItem.run.info.runId}` : undefined}
       onKeyDown={onKeyDown}
+      onClick={(e) => {
+        // A click in a run's row moves the focused row there (the grid keeps the keyboard focus).
+        const runId = (e.target as Element).closest('[data-run-id]')?.getAttribute('data-run-id')
+        if (runId) setFocused(items.findIndex((i) => i.kind === 'run' && i.run.info.runId === runId))
+      }}
       data-render-key={renderKey}
     >
       <RunsGridHead
