@@ -5,8 +5,12 @@
  * `keel predict` and `keel models serve` print as their error.
  */
 import { KeelError } from '@keel/contracts'
-import type * as Ort from 'onnxruntime-node'
+import type * as Ort from 'onnxruntime-common'
 
+/**
+ * onnxruntime-node's API, typed by onnxruntime-common (whose API it re-exports; a dependency of
+ * the SDK, plain JavaScript), so that keel builds and type-checks without onnxruntime-node.
+ */
 export type OrtModule = typeof Ort
 
 /**
@@ -34,8 +38,9 @@ let ortModule: Promise<OrtModule> | undefined
 
 /** onnxruntime-node, imported once; a KeelError naming what to install when it is missing. */
 export function importOnnxRuntime(): Promise<OrtModule> {
-  ortModule ??= import('onnxruntime-node').then(
-    (mod) => ('InferenceSession' in mod ? mod : (mod as { default: OrtModule }).default),
+  // `as string`: TypeScript does not look the package up (it may be missing); Node still does.
+  ortModule ??= import('onnxruntime-node' as string).then(
+    (mod: Record<string, unknown>) => ('InferenceSession' in mod ? mod : mod.default) as OrtModule,
     (error: unknown) => {
       ortModule = undefined
       if (isMissingPackage(error)) throw new KeelError('NOT_IMPLEMENTED', ONNX_RUNTIME_MISSING, { cause: error })

@@ -15,7 +15,7 @@
  */
 import { KeelError } from '@keel/contracts'
 import { type Label } from '@keel/ml'
-import type * as Ort from 'onnxruntime-node'
+import type * as Ort from 'onnxruntime-common'
 import { type FeatureBatch, type InputField, compileInputSchema } from '../enforce.js'
 import { type FlavorConfig, type MLmodel } from '../mlmodel.js'
 import { type Schema, type TensorSpec } from '../signature.js'
