@@ -1,12 +1,16 @@
-/** The CLI as a user runs it: `keel experiments …` and `keel runs …` against a real server. */
+/**
+ * The CLI as a user runs it (the built CLI): `keel experiments …` and `keel runs …` against a
+ * server in the test's process, on a socket for the CLI to reach.
+ */
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { api, KEEL_BIN, startKeelServer, type KeelServer } from './support/keel-server.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
+import { api, KEEL_BIN } from './support/keel-server.js'
 
 const exec = promisify(execFile)
-let server: KeelServer
+let server: InProcessKeel
 let runId: string
 
 const keel = async (...args: string[]) => {
@@ -17,7 +21,7 @@ const keel = async (...args: string[]) => {
 }
 
 beforeAll(async () => {
-  server = await startKeelServer()
+  server = await startKeelApp({ listen: true })
   await keel('experiments', 'create', 'cli-demo')
   const exp = await api(server.url, 'GET', '/experiments/get-by-name', { experiment_name: 'cli-demo' })
   for (const [depth, acc] of [
