@@ -248,11 +248,13 @@ describe('a page of another origin against keel server (default flags)', () => {
         path,
       ).toEqual([])
     }
+    // An inline script runs as it is inserted, or is refused with a securitypolicyviolation event: wait for the event.
     const ran = (await page.evaluate(`(async () => {
+      const refused = new Promise((r) => document.addEventListener('securitypolicyviolation', r, { once: true }))
       const script = document.createElement('script')
       script.textContent = 'window.injected = true'
       document.body.append(script)
-      await new Promise((r) => setTimeout(r, 0))
+      if (window.injected !== true) await refused
       return { injected: window.injected === true, violations: window.violations }
     })()`)) as { injected: boolean; violations: string[] }
     expect(ran.injected).toBe(false)
