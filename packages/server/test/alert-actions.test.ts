@@ -8,7 +8,7 @@
  * allowed once the config allows them, refused again at delivery when the config no longer does,
  * and a failed delivery never records the target's body. A database whose rules still hold a
  * command (stored before actions) runs none of them. Every webhook target is a real receiver on
- * 127.0.0.1 in this process. The CLI's `--rule` (a process) is in alert-actions-cli.test.ts.
+ * 127.0.0.1 in this process. The CLI's `--rule` (a process) is in alert-actions-cli.e2e.test.ts.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'

@@ -6,7 +6,7 @@
  * receiver on 127.0.0.1, one retry; allowed by the server's --config) and run the operator's action
  * by name (its exit code recorded), time windows, and bad input answered 400 naming the field.
  * Runs are asked for (`monitors/run`; the scheduler is off). No stored window lost to kill -9 is a
- * process test: live-monitors-durability.test.ts.
+ * process test: live-monitors-durability.e2e.test.ts.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'

@@ -3,7 +3,7 @@
  * request function, and the SDK's PredictionLogClient against it: logging, paging by time windows,
  * idempotent retries, labels joined whenever they come, the deployment summary, and bad input
  * answered 400 INVALID_PARAMETER_VALUE naming the field. Concurrent writers and SIGKILL are a
- * process test: predictions-durability.test.ts.
+ * process test: predictions-durability.e2e.test.ts.
  */
 import { createRng } from '@keel/ml'
 import { KeelError, createKeel } from '@keel/sdk'
