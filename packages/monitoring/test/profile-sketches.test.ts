@@ -292,9 +292,9 @@ write(out)
     for (const [k, rows] of Object.entries(got)) {
       const e = expected[k]!
       for (const row of rows) {
-        row.forEach((v, i) =>
-          expect(Math.abs(v - e[i]!), `${k}[${i}] ${v} vs ${e[i]}`).toBeLessThanOrEqual(1e-12 * Math.abs(e[i]!)),
-        )
+        row.forEach((v, i) => {
+          expect(Math.abs(v - e[i]!), `${k}[${i}] ${v} vs ${e[i]}`).toBeLessThanOrEqual(1e-12 * Math.abs(e[i]!))
+        })
       }
     }
   }, 60_000)

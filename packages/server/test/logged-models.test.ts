@@ -287,7 +287,11 @@ describe('search', () => {
     )
     await expectError(search({ filter: 'metrics.acc > ' }), 'INVALID_PARAMETER_VALUE')
     await expectError(search({ filter: "dataset.name = 'x'" }), 'INVALID_PARAMETER_VALUE')
-    await expectError(search({ pageToken: 'garbage' }), 'INVALID_PARAMETER_VALUE', /'garbage' for parameter 'page_token'/)
+    await expectError(
+      search({ pageToken: 'garbage' }),
+      'INVALID_PARAMETER_VALUE',
+      /'garbage' for parameter 'page_token'/,
+    )
     await expectError(search({ maxResults: -1 }), 'INVALID_PARAMETER_VALUE', /max_results/)
     await expectError(search({ datasets: [{ name: '' }] }), 'INVALID_PARAMETER_VALUE', /dataset_name/)
     await expectError(models.search({ experimentIds: [] }), 'INVALID_PARAMETER_VALUE', /experiment_ids/)
