@@ -33,7 +33,8 @@ export interface KeelServer {
 
 /**
  * Waits until what a child process printed (`output()`, kept up to date by an earlier 'data'
- * listener) satisfies `found`; fails if the process exits first or `ms` pass (then kills it).
+ * listener) satisfies `found`; fails if the process ends first (once its output is all read, so
+ * the failure shows why it ended) or `ms` pass (then kills it).
  */
 export function waitForOutput<T>(
   child: ChildProcess,
@@ -49,7 +50,7 @@ export function waitForOutput<T>(
       done()
       resolve(value)
     }
-    const exited = () => {
+    const ended = () => {
       done()
       reject(new Error(`${what}: the process exited (${child.exitCode ?? child.signalCode}) first:\n${output()}`))
     }
@@ -62,13 +63,12 @@ export function waitForOutput<T>(
       clearTimeout(timer)
       child.stdout?.off('data', check)
       child.stderr?.off('data', check)
-      child.off('exit', exited)
+      child.off('close', ended)
     }
     child.stdout?.on('data', check)
     child.stderr?.on('data', check)
-    child.once('exit', exited)
-    if (child.exitCode !== null || child.signalCode !== null) exited()
-    else check()
+    child.once('close', ended)
+    check()
   })
 }
 
