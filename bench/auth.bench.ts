@@ -12,20 +12,11 @@
  * kept with auth on both. Each configuration is measured `--repeats` times (default 3), servers
  * interleaved, and the report gives the median of the repeats with their range.
  */
-import { spawnSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
-import { join } from 'node:path'
+import { benchLog, machine, runBench, stopServersOnSignals, writeResults } from './lib/harness.js'
 import { Client } from './lib/http.js'
-import {
-  type AuthOptions,
-  REPO_ROOT,
-  basicAuth,
-  startKeel,
-  startMlflow,
-  stopAll,
-  type ServerHandle,
-} from './lib/servers.js'
+import { venvPython } from './lib/python.js'
+import { type AuthOptions, basicAuth, startKeel, startMlflow, stopAll, type ServerHandle } from './lib/servers.js'
 import { round } from './lib/stats.js'
 import { fmt, fmtRatio, renderTable, type Cell } from './lib/table.js'
 import { createExperiment, ingest, logMetricRoundTrips } from './lib/tracking-workload.js'
@@ -67,19 +58,7 @@ function parseArgs(argv: readonly string[]): { targets: Target[]; repeats: numbe
   return { targets, repeats }
 }
 
-function venvPython(): string {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/python-env.mjs')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const path = (r.stdout ?? '').trim().split('\n').pop() ?? ''
-  if (r.status !== 0 || !path) throw new Error('scripts/python-env.mjs failed to provide the Python venv (see above)')
-  return path
-}
-
-function log(msg: string): void {
-  process.stderr.write(`[bench:auth] ${msg}\n`)
-}
+const log = benchLog('auth')
 
 /** With auth on, the admin creates the user the workload runs as (MLflow's users/create, on both). */
 async function workloadAuthorization(server: ServerHandle, mode: Mode): Promise<string | undefined> {
@@ -136,8 +115,7 @@ const show = (s: Spread | undefined, digits: number): string =>
 
 async function main(): Promise<void> {
   const { targets, repeats } = parseArgs(process.argv.slice(2))
-  for (const sig of ['SIGINT', 'SIGTERM'] as const)
-    process.on(sig, () => void stopAll().finally(() => process.exit(130)))
+  stopServersOnSignals(log)
   let python: string | undefined
   const getPython = () => (python ??= venvPython())
   const samples = new Map<string, Sample[]>()
@@ -266,27 +244,14 @@ async function main(): Promise<void> {
   const out = {
     benchmark: 'auth',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model.trim(),
-      loadavg: loadavg().map((x) => round(x, 2)),
-      node: process.version,
-    },
+    machine: machine(),
     config: { clients: CLIENTS, plan: PLAN, repeats },
     samples: Object.fromEntries(samples),
     keelCost: { ingest: round(keelCost.ingest, 4), logMetricP50: round(keelCost.logMetric, 4) },
     ratios: Object.fromEntries(Object.entries(ratios).map(([k, v]) => [k, Number.isNaN(v) ? null : round(v, 2)])),
     goals,
   }
-  const dir = join(REPO_ROOT, 'bench/results')
-  mkdirSync(dir, { recursive: true })
-  const file = join(dir, `auth-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`)
-  console.log(`results: ${file.replace(`${REPO_ROOT}/`, '')}`)
+  console.log(`results: ${writeResults('auth', out)}`)
 }
 
-main().catch(async (err: unknown) => {
-  process.stderr.write(`\n[bench:auth] FAILED: ${err instanceof Error ? err.message : String(err)}\n`)
-  await stopAll()
-  process.exit(1)
-})
+runBench('auth', main)

@@ -13,7 +13,7 @@
  *   KEEL_BENCH_EVIDENTLY_TIMEOUT_S=3600 ...                    (default 2400 s at full size)
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -25,6 +25,7 @@ import {
   type DictionaryColumn,
   type DriftTable,
 } from '@keel/monitoring'
+import { benchLog, writeResults } from './lib/harness.js'
 import { REPO_ROOT } from './lib/servers.js'
 import { median } from './lib/stats.js'
 import { fmt, fmtRatio, renderTable, type Cell } from './lib/table.js'
@@ -38,9 +39,7 @@ const NUMERIC = Array.from({ length: 12 }, (_, j) => `n${j}`)
 const CATEGORIES = [3, 5, 8, 12, 20, 30, 40, 50]
 const CATEGORICAL = CATEGORIES.map((_, j) => `c${j}`)
 
-function log(msg: string): void {
-  process.stderr.write(`[bench:monitoring] ${msg}\n`)
-}
+const log = benchLog('monitoring')
 
 // ---------------------------------------------------------------------------------------------
 // Data: computed by DuckDB from hash(row, column, seed), so the same seed gives the same bytes on
@@ -368,26 +367,16 @@ async function main(): Promise<void> {
     else if (problems.length === 0)
       console.log('per-column tests, scores (1e-6 relative) and verdicts: keel and Evidently agree on all 20 columns')
     else for (const p of problems) console.log(`DISAGREEMENT ${p}`)
-    const resultsDir = join(REPO_ROOT, 'bench/results')
-    mkdirSync(resultsDir, { recursive: true })
-    const file = join(resultsDir, `monitoring-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-    writeFileSync(
-      file,
-      JSON.stringify(
-        {
-          rows: ROWS,
-          generate_ms: genMs,
-          keel,
-          evidently: ev,
-          evidently_small: small,
-          extrapolated,
-          problems,
-          load: loadavg(),
-        },
-        null,
-        2,
-      ),
-    )
+    const file = writeResults('monitoring', {
+      rows: ROWS,
+      generate_ms: genMs,
+      keel,
+      evidently: ev,
+      evidently_small: small,
+      extrapolated,
+      problems,
+      load: loadavg(),
+    })
     log(`saved ${file}`)
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -9,13 +9,13 @@
  *   KEEL_BENCH_ONLY=prediction npm run bench              (this one)
  *   node_modules/.bin/tsx bench/prediction.bench.ts
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type LoadedModel, loadModelDir, saveModel } from '@keel/sdk'
+import { benchLog, writeResults } from './lib/harness.js'
 import { irisData, trainIrisForest } from './lib/iris.js'
 import { runPythonJson } from './lib/python.js'
-import { REPO_ROOT } from './lib/servers.js'
 import { percentile, median } from './lib/stats.js'
 import { fmt, fmtRatio, renderTable, type Cell } from './lib/table.js'
 
@@ -46,9 +46,7 @@ interface Anchor {
   readonly sklearn_predictions: number[]
 }
 
-function log(msg: string): void {
-  process.stderr.write(`[bench:prediction] ${msg}\n`)
-}
+const log = benchLog('prediction')
 
 function runAnchor(dir: string): Anchor {
   return runPythonJson<Anchor>('predict_anchor.py', [
@@ -144,13 +142,12 @@ async function main(): Promise<void> {
             ' ',
           )}. In-process timings, rows as objects keyed by feature name for keel, a DataFrame for pyfunc, numpy for sklearn and ORT.\n`,
     )
-    const resultsDir = join(REPO_ROOT, 'bench/results')
-    mkdirSync(resultsDir, { recursive: true })
-    const file = join(resultsDir, `prediction-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-    writeFileSync(
-      file,
-      JSON.stringify({ date: new Date().toISOString(), ...cols, versions: anchor.versions, nativeAccuracy }, null, 2),
-    )
+    const file = writeResults('prediction', {
+      date: new Date().toISOString(),
+      ...cols,
+      versions: anchor.versions,
+      nativeAccuracy,
+    })
     log(`results: ${file}`)
   } finally {
     rmSync(work, { recursive: true, force: true })

@@ -16,10 +16,10 @@
  *   KEEL_BENCH_SERVING_SECONDS=3 ...                                        (shorter runs)
  *   KEEL_BENCH_SERVING_KEEL_ARGS=--no-prediction-log ...                    (extra keel serve flags)
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createKeel } from '@keel/sdk'
+import { benchLog, machine, runBench, stopServersOnSignals, writeResults } from './lib/harness.js'
 import { irisData, trainIrisForest } from './lib/iris.js'
 import { type LoadRequest, type LoadSpec, type MeasuredLoad, groupCpuSeconds, runLoad } from './lib/load.js'
 import { runPythonJson, venvPython } from './lib/python.js'
@@ -83,9 +83,7 @@ interface Models {
   readonly versions: Record<string, string>
 }
 
-function log(msg: string): void {
-  process.stderr.write(`[bench:serving] ${msg}\n`)
-}
+const log = benchLog('serving')
 
 function targets(only: string | undefined): Target[] {
   const both: Protocol[] = ['invocations', 'v2']
@@ -366,12 +364,7 @@ function json(results: Measurement[], m: Models): unknown {
   return {
     benchmark: 'serving',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model.trim(),
-      loadavg: loadavg().map((x) => round(x, 2)),
-      node: process.version,
-    },
+    machine: machine(),
     config: {
       keelServeExtraArgs: KEEL_EXTRA,
       seconds: SECONDS,
@@ -396,15 +389,7 @@ async function main(): Promise<void> {
   const onlyAt = argv.findIndex((a) => a === '--only' || a.startsWith('--only='))
   const only = onlyAt < 0 ? undefined : argv[onlyAt]!.includes('=') ? argv[onlyAt]!.slice(7) : argv[onlyAt + 1]
   const plan = targets(only)
-  let interrupted = false
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => {
-      if (interrupted) return
-      interrupted = true
-      log(`${sig}: stopping servers`)
-      void stopAll().finally(() => process.exit(130))
-    })
-  }
+  stopServersOnSignals(log)
   const results: Measurement[] = []
   let models: Models
   let tracking: ServerHandle
@@ -418,15 +403,7 @@ async function main(): Promise<void> {
   } finally {
     await stopAll()
   }
-  const dir = join(REPO_ROOT, 'bench/results')
-  mkdirSync(dir, { recursive: true })
-  const file = join(dir, `serving-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  writeFileSync(file, `${JSON.stringify(json(results, models), null, 2)}\n`)
-  log(`results: ${file.replace(`${REPO_ROOT}/`, '')}`)
+  log(`results: ${writeResults('serving', json(results, models))}`)
 }
 
-main().catch(async (err: unknown) => {
-  process.stderr.write(`\n[bench:serving] FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
-  await stopAll()
-  process.exit(1)
-})
+runBench('serving', main)

@@ -6,11 +6,10 @@
  *   node_modules/.bin/tsx bench/tracking.bench.ts [--only keel|mlflow]
  *   KEEL_BENCH_RUNS=2000 ...                       (fewer seeded runs for search, for a quick look)
  */
-import { spawnSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
-import { join } from 'node:path'
+import { benchLog, machine, runBench, stopServersOnSignals, writeResults } from './lib/harness.js'
 import { Client } from './lib/http.js'
+import { venvPython } from './lib/python.js'
 import { REPO_ROOT, startKeel, startMlflow, stopAll, type ServerHandle } from './lib/servers.js'
 import { round, type Summary } from './lib/stats.js'
 import { fmt, fmtRatio, renderTable, type Cell } from './lib/table.js'
@@ -62,20 +61,7 @@ function parseArgs(argv: readonly string[]): { targets: Target[]; runs: number }
   return { targets, runs }
 }
 
-/** The repo venv's python, via scripts/python-env.mjs (creates or refreshes .venv when needed). */
-function venvPython(): string {
-  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/python-env.mjs')], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  const path = (r.stdout ?? '').trim().split('\n').pop() ?? ''
-  if (r.status !== 0 || !path) throw new Error('scripts/python-env.mjs failed to provide the Python venv (see above)')
-  return path
-}
-
-function log(msg: string): void {
-  process.stderr.write(`[bench:tracking] ${msg}\n`)
-}
+const log = benchLog('tracking')
 
 async function benchTarget(target: Target, runs: number): Promise<TargetResult> {
   const plan = PLAN[target]
@@ -210,13 +196,7 @@ function report(results: Partial<Record<Target, TargetResult>>, runs: number): R
   return {
     benchmark: 'tracking',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model.trim(),
-      loadavg: loadavg().map((x) => round(x, 2)),
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-    },
+    machine: { ...machine(), platform: `${process.platform}-${process.arch}` },
     config: {
       clients: CLIENTS,
       seedInFlight: SEED_IN_FLIGHT,
@@ -233,15 +213,7 @@ function report(results: Partial<Record<Target, TargetResult>>, runs: number): R
 
 async function main(): Promise<void> {
   const { targets, runs } = parseArgs(process.argv.slice(2))
-  let interrupted = false
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(sig, () => {
-      if (interrupted) return
-      interrupted = true
-      log(`${sig}: stopping servers`)
-      void stopAll().finally(() => process.exit(130))
-    })
-  }
+  stopServersOnSignals(log)
   const results: Partial<Record<Target, TargetResult>> = {}
   try {
     // One server at a time, so they never compete for the (few) cores.
@@ -249,16 +221,7 @@ async function main(): Promise<void> {
   } finally {
     await stopAll()
   }
-  const out = report(results, runs)
-  const dir = join(REPO_ROOT, 'bench/results')
-  mkdirSync(dir, { recursive: true })
-  const file = join(dir, `tracking-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`)
-  console.log(`results: ${file.replace(`${REPO_ROOT}/`, '')}`)
+  console.log(`results: ${writeResults('tracking', report(results, runs))}`)
 }
 
-main().catch(async (err: unknown) => {
-  process.stderr.write(`\n[bench:tracking] FAILED: ${err instanceof Error ? err.message : String(err)}\n`)
-  await stopAll()
-  process.exit(1)
-})
+runBench('tracking', main)

@@ -18,10 +18,11 @@
  *   KEEL_BENCH_UI_RUNS=20000 ...         (fewer runs, for a quick look; default 100000)
  *   KEEL_BENCH_UI_CONTRAST=0 ...         (skip the 2,000-run contrast measurement; default 2000)
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, loadavg, tmpdir } from 'node:os'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
+import { benchLog, machine, runBench, stopServersOnSignals, writeResults } from './lib/harness.js'
 import { Client } from './lib/http.js'
 import { REPO_ROOT, startKeel, stopAll } from './lib/servers.js'
 import { median, round } from './lib/stats.js'
@@ -42,7 +43,7 @@ interface PageGlobals {
   __t0: number
 }
 
-const log = (m: string) => process.stderr.write(`[bench:ui] ${m}\n`)
+const log = benchLog('ui')
 
 interface SizeResult {
   readonly runs: number
@@ -161,8 +162,7 @@ async function benchSize(browser: Browser, runs: number): Promise<SizeResult> {
 
 async function main(): Promise<void> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found (apt-get install chromium, or KEEL_CHROMIUM)`)
-  for (const sig of ['SIGINT', 'SIGTERM'] as const)
-    process.on(sig, () => void stopAll().finally(() => process.exit(130)))
+  stopServersOnSignals(log)
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -208,13 +208,7 @@ async function main(): Promise<void> {
   const out = {
     benchmark: 'ui',
     date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model.trim(),
-      loadavg: loadavg().map((x) => round(x, 2)),
-      node: process.version,
-      chromium: browser.version(),
-    },
+    machine: { ...machine(), chromium: browser.version() },
     config: { runs: RUNS, contrast: CONTRAST, samples: SAMPLES, seedInFlight: IN_FLIGHT, sortKey: SORT_KEY },
     results: results.map((r) => ({
       runs: r.runs,
@@ -234,15 +228,7 @@ async function main(): Promise<void> {
       },
     },
   }
-  const dir = join(REPO_ROOT, 'bench/results')
-  mkdirSync(dir, { recursive: true })
-  const file = join(dir, `ui-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`)
-  console.log(`results: ${file.replace(`${REPO_ROOT}/`, '')}`)
+  console.log(`results: ${writeResults('ui', out)}`)
 }
 
-main().catch(async (err: unknown) => {
-  process.stderr.write(`\n[bench:ui] FAILED: ${err instanceof Error ? err.message : String(err)}\n`)
-  await stopAll()
-  process.exit(1)
-})
+runBench('ui', main)
