@@ -11,7 +11,7 @@
 
 import { CategoryCountSample, countSorted } from '../stats/binning.js'
 import { runStatTest, STAT_TESTS, isStatTestName } from '../stats/registry.js'
-import { StatTestError, type Category, type FeatureType, type StatTestName } from '../stats/types.js'
+import { type Category, type FeatureType, type StatTestName, type StatTestResult } from '../stats/types.js'
 import {
   columnLength,
   InvalidColumnError,
@@ -50,7 +50,7 @@ export type ColumnDriftErrorCode =
   | 'test_not_applicable'
   | 'test_failed'
 
-interface ColumnCounts {
+export interface ColumnCounts {
   /** rows in the reference column (0 when the column is absent) */
   referenceRows: number
   currentRows: number
@@ -59,20 +59,14 @@ interface ColumnCounts {
   currentMissing: number
 }
 
-export interface ColumnDriftOk extends ColumnCounts {
+/** A column's result once its test ran: the counts, the test and the test's outcome (StatTestResult). */
+export interface ColumnDriftOk extends ColumnCounts, Omit<StatTestResult, 'test'> {
   column: string
   status: 'ok'
   featureType: FeatureType
   test: StatTestName
   /** true when the test was chosen by Evidently's default rules */
   defaultTest: boolean
-  statistic: number
-  pValue?: number
-  distance?: number
-  /** Evidently's drift score: the p-value or the distance */
-  score: number
-  threshold: number
-  drifted: boolean
 }
 
 export interface ColumnDriftError extends ColumnCounts {
@@ -84,6 +78,46 @@ export interface ColumnDriftError extends ColumnCounts {
 }
 
 export type ColumnDriftResult = ColumnDriftOk | ColumnDriftError
+
+/** A column whose test is chosen: what its result says whatever the test gives. */
+export interface TestedColumn {
+  readonly column: string
+  readonly counts: ColumnCounts
+  readonly featureType: FeatureType
+  readonly test: StatTestName
+  readonly defaultTest: boolean
+}
+
+/** The column's result from its test's: ok, or the error 'test_failed' when the score is undefined (NaN). */
+export function testedColumnResult(t: TestedColumn, res: StatTestResult): ColumnDriftOk | ColumnDriftError {
+  const { column, counts, featureType, test, defaultTest } = t
+  if (Number.isNaN(res.score)) {
+    const message = `${test} gave an undefined result (NaN) for column '${column}'`
+    return { column, status: 'error', ...counts, featureType, test, error: { code: 'test_failed', message } }
+  }
+  const out: ColumnDriftOk = {
+    column,
+    status: 'ok',
+    ...counts,
+    featureType,
+    test,
+    defaultTest,
+    statistic: res.statistic,
+    score: res.score,
+    threshold: res.threshold,
+    drifted: res.drifted,
+  }
+  if (res.pValue !== undefined) out.pValue = res.pValue
+  if (res.distance !== undefined) out.distance = res.distance
+  return out
+}
+
+/** The error 'test_failed' of a column whose test threw (a StatTestError: its input does not suit it). */
+export function testThrew(t: TestedColumn, err: unknown): ColumnDriftError {
+  const { column, counts, featureType, test } = t
+  const message = `column '${column}': ${err instanceof Error ? err.message : String(err)}`
+  return { column, status: 'error', ...counts, featureType, test, error: { code: 'test_failed', message } }
+}
 
 /**
  * Distinct values of two sorted samples together, counted up to `cap` (the default selection
@@ -245,32 +279,14 @@ export function columnDrift(
       },
     )
   }
+  const tested: TestedColumn = { column, counts, featureType, test, defaultTest }
   try {
-    const res = runStatTest(test, refSample, curSample, featureType, options.threshold, defaultTest)
-    if (Number.isNaN(res.score)) {
-      return fail('test_failed', `${test} gave an undefined result (NaN) for column '${column}'`, { featureType, test })
-    }
-    const out: ColumnDriftOk = {
-      column,
-      status: 'ok',
-      ...counts,
-      featureType,
-      test,
-      defaultTest,
-      statistic: res.statistic,
-      score: res.score,
-      threshold: res.threshold,
-      drifted: res.drifted,
-    }
-    if (res.pValue !== undefined) out.pValue = res.pValue
-    if (res.distance !== undefined) out.distance = res.distance
-    return out
+    return testedColumnResult(
+      tested,
+      runStatTest(test, refSample, curSample, featureType, options.threshold, defaultTest),
+    )
   } catch (err) {
-    const message =
-      err instanceof StatTestError
-        ? `column '${column}': ${err.message}`
-        : `column '${column}': ${(err as Error).message}`
-    return fail('test_failed', message, { featureType, test })
+    return testThrew(tested, err)
   }
 }
 

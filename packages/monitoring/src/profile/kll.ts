@@ -26,6 +26,7 @@ import {
   float64ToBase64,
   ProfileFormatError,
 } from './encoding.js'
+import { hoarePartition } from '../stats/partition.js'
 
 export const KLL_DEFAULT_K = 200
 const MIN_WIDTH = 8
@@ -356,20 +357,7 @@ function sortRange(a: Float64Array, lo: number, hi: number): void {
     if (x > y) [x, y] = [y, x]
     if (y > z) [y, z] = [z, y]
     if (x > y) [x, y] = [y, x]
-    const pivot = y
-    let i = lo
-    let j = hi
-    while (i <= j) {
-      while (a[i]! < pivot) i++
-      while (a[j]! > pivot) j--
-      if (i <= j) {
-        const t = a[i]!
-        a[i] = a[j]!
-        a[j] = t
-        i++
-        j--
-      }
-    }
+    const { i, j } = hoarePartition(a, lo, hi, y)
     // recurse into the smaller side, loop on the larger
     if (j - lo < hi - i) {
       sortRange(a, lo, j)

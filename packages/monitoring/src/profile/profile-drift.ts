@@ -20,6 +20,9 @@ import {
   defaultStatTest,
   summarizeDrift,
   columnOptions,
+  testedColumnResult,
+  testThrew,
+  type TestedColumn,
   type ColumnDriftError,
   type ColumnDriftErrorCode,
   type ColumnDriftOk,
@@ -29,7 +32,7 @@ import {
   type DatasetDriftResult,
 } from '../drift/column-drift.js'
 import { type DictionaryColumn, type DriftColumn } from '../drift/columns.js'
-import { CategoryCountSample, sturgesEdges } from '../stats/binning.js'
+import { CategoryCountSample, fillZeroShares, sturgesEdges } from '../stats/binning.js'
 import { studentTTwoSided } from '../stats/distributions.js'
 import { jensenShannonDistance } from '../stats/histogram-tests.js'
 import { isStatTestName, runStatTest, STAT_TESTS } from '../stats/registry.js'
@@ -165,15 +168,6 @@ function cdfIntegral(a: ReturnType<typeof cdfOf>, b: ReturnType<typeof cdfOf>, p
     prev = x
   }
   return sum
-}
-
-function fillZeroShares(p: Float64Array): void {
-  // Evidently's feel_zeroes (stattests/utils.py), as binning.ts
-  let min = Number.POSITIVE_INFINITY
-  for (let i = 0; i < p.length; i++) if (p[i] !== 0 && p[i]! < min) min = p[i]!
-  if (min === Number.POSITIVE_INFINITY) return
-  const fill = min <= 0.0001 ? min / 10 ** 6 : 0.0001
-  for (let i = 0; i < p.length; i++) if (p[i] === 0) p[i] = fill
 }
 
 function histogramScore(
@@ -371,6 +365,7 @@ export function profileColumnDrift(
     )
   }
   const threshold = options.threshold ?? meta.defaultThreshold
+  const tested: TestedColumn = { column, counts, featureType, test, defaultTest }
   let out: Outcome
   try {
     if (featureType === 'cat' || !meta.featureTypes.includes('num')) {
@@ -400,32 +395,11 @@ export function profileColumnDrift(
       }
     } else out = numericFromSketches(test, reference, current, threshold, nUnique)
   } catch (err) {
-    const message =
-      err instanceof StatTestError
-        ? `column '${column}': ${err.message}`
-        : `column '${column}': ${(err as Error).message}`
-    return fail('test_failed', message, { featureType, test })
+    return testThrew(tested, err)
   }
   if ('raw' in out) return fail('needs_raw_data', `column '${column}': ${out.raw}`, { featureType, test })
-  const { res, approximation } = out
-  if (Number.isNaN(res.score))
-    return fail('test_failed', `${test} gave an undefined result (NaN) for column '${column}'`, { featureType, test })
-  const ok: ProfileColumnDriftOk = {
-    column,
-    status: 'ok',
-    ...counts,
-    featureType,
-    test,
-    defaultTest,
-    statistic: res.statistic,
-    score: res.score,
-    threshold: res.threshold,
-    drifted: res.drifted,
-    approximation,
-  }
-  if (res.pValue !== undefined) ok.pValue = res.pValue
-  if (res.distance !== undefined) ok.distance = res.distance
-  return ok
+  const res = testedColumnResult(tested, out.res)
+  return res.status === 'ok' ? { ...res, approximation: out.approximation } : res
 }
 
 /** datasetDrift from two profiles: the same options and result shape, each column with its `approximation`. */

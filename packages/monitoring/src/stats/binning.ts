@@ -165,7 +165,11 @@ export function binnedPercents(
   return { reference: refPct, current: curPct }
 }
 
-function fillZeroShares(p: Float64Array): void {
+/**
+ * Evidently's feel_zeroes (stattests/utils.py), in place: empty shares become min / 10^6 when the
+ * smallest non-zero share is at most 0.0001, else 0.0001.
+ */
+export function fillZeroShares(p: Float64Array): void {
   let min = Number.POSITIVE_INFINITY
   for (let i = 0; i < p.length; i++) if (p[i] !== 0 && p[i]! < min) min = p[i]!
   if (min === Number.POSITIVE_INFINITY) return

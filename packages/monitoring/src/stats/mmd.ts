@@ -2,25 +2,13 @@
 
 import { pValueResult, StatTestError, type StatTestResult } from './types.js'
 import { type NumericTestOptions, seededRandom } from './numeric-common.js'
+import { hoarePartition } from './partition.js'
 
 function quickselect(a: Float64Array, k: number): number {
   let lo = 0
   let hi = a.length - 1
   while (lo < hi) {
-    const pivot = a[(lo + hi) >>> 1]!
-    let i = lo
-    let j = hi
-    while (i <= j) {
-      while (a[i]! < pivot) i++
-      while (a[j]! > pivot) j--
-      if (i <= j) {
-        const t = a[i]!
-        a[i] = a[j]!
-        a[j] = t
-        i++
-        j--
-      }
-    }
+    const { i, j } = hoarePartition(a, lo, hi, a[(lo + hi) >>> 1]!)
     if (k <= j) hi = j
     else if (k >= i) lo = i
     else return a[k]!

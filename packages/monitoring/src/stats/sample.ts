@@ -66,27 +66,33 @@ export function sortedFinite(col: Float64Array): { values: Float64Array; allInte
     const v = col[i]!
     if (v - v !== 0) continue // NaN, ±Infinity
     if (allIntegers && !Number.isInteger(v)) allIntegers = false
-    let lo = words[2 * i]!
-    let hi = words[2 * i + 1]!
-    if (hi & 0x80000000) {
-      hi = ~hi >>> 0
-      lo = ~lo >>> 0
-    } else hi = (hi | 0x80000000) >>> 0
-    keys[2 * n] = lo
-    keys[2 * n + 1] = hi
+    putKey(words[2 * i]!, words[2 * i + 1]!, keys, 2 * n, hist)
     n++
-    hist[lo & 2047]!++
-    hist[2048 + ((lo >>> 11) & 2047)]!++
-    hist[4096 + (lo >>> 22)]!++
-    hist[6144 + (hi & 2047)]!++
-    hist[8192 + ((hi >>> 11) & 2047)]!++
-    hist[10240 + (hi >>> 22)]!++
   }
   const sorted = radixPasses(keys, new Uint32Array(n * 2), n, hist)
   const values = new Float64Array(n)
   const out = new Uint32Array(values.buffer)
   untransform(sorted, out, n)
   return { values, allIntegers }
+}
+
+/**
+ * The order-preserving key of the double whose IEEE-754 words are (lo, hi), written at keys[at] and
+ * keys[at + 1] (every bit of a negative flipped, only the sign bit of a positive), with its six
+ * 11-bit digits counted in hist for the radix passes.
+ */
+function putKey(lo: number, hi: number, keys: Uint32Array, at: number, hist: Uint32Array): void {
+  const negative = (hi & 0x80000000) !== 0
+  const klo = negative ? ~lo >>> 0 : lo
+  const khi = negative ? ~hi >>> 0 : (hi | 0x80000000) >>> 0
+  keys[at] = klo
+  keys[at + 1] = khi
+  hist[klo & 2047]!++
+  hist[2048 + ((klo >>> 11) & 2047)]!++
+  hist[4096 + (klo >>> 22)]!++
+  hist[6144 + (khi & 2047)]!++
+  hist[8192 + ((khi >>> 11) & 2047)]!++
+  hist[10240 + (khi >>> 22)]!++
 }
 
 /** The 6 scatter passes over keys[0 .. 2n); returns the array holding the result (keys or scratch). */
@@ -144,23 +150,7 @@ function radixSortFloat64(a: Float64Array): void {
   // little-endian words: u[2i] = low 32 bits, u[2i + 1] = high 32 bits (sign, exponent, top mantissa)
   const u = new Uint32Array(a.buffer, a.byteOffset, n2)
   const hist = new Uint32Array(6 * 2048)
-  // order-preserving key: flip every bit of negatives, only the sign bit of positives
-  for (let i = 0; i < n2; i += 2) {
-    let lo = u[i]!
-    let hi = u[i + 1]!
-    if (hi & 0x80000000) {
-      hi = ~hi >>> 0
-      lo = ~lo >>> 0
-    } else hi = (hi | 0x80000000) >>> 0
-    u[i] = lo
-    u[i + 1] = hi
-    hist[lo & 2047]!++
-    hist[2048 + ((lo >>> 11) & 2047)]!++
-    hist[4096 + (lo >>> 22)]!++
-    hist[6144 + (hi & 2047)]!++
-    hist[8192 + ((hi >>> 11) & 2047)]!++
-    hist[10240 + (hi >>> 22)]!++
-  }
+  for (let i = 0; i < n2; i += 2) putKey(u[i]!, u[i + 1]!, u, i, hist)
   const sorted = radixPasses(u, new Uint32Array(n2), n, hist)
   untransform(sorted, u, n)
 }
