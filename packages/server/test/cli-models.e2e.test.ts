@@ -144,7 +144,9 @@ describe('keel predict', () => {
     }
     expect(withProba.classes).toEqual([0, 1, 2])
     withProba.probabilities.forEach((p, i) =>
-      p.forEach((v, c) => expect(v).toBeCloseTo(forest.predictProba(rows)[i]![c]!, 12)),
+      p.forEach((v, c) => {
+        expect(v).toBeCloseTo(forest.predictProba(rows)[i]![c]!, 12)
+      }),
     )
     expect(await keel(['predict', '-m', 'models:/iris-cli/1', '-i', csv, '--proba'])).toMatch(
       /P\(0\)[\s\S]*3 rows · keel flavor/,
