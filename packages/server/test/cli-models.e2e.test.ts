@@ -143,11 +143,11 @@ describe('keel predict', () => {
       classes: number[]
     }
     expect(withProba.classes).toEqual([0, 1, 2])
-    withProba.probabilities.forEach((p, i) =>
+    withProba.probabilities.forEach((p, i) => {
       p.forEach((v, c) => {
         expect(v).toBeCloseTo(forest.predictProba(rows)[i]![c]!, 12)
-      }),
-    )
+      })
+    })
     expect(await keel(['predict', '-m', 'models:/iris-cli/1', '-i', csv, '--proba'])).toMatch(
       /P\(0\)[\s\S]*3 rows · keel flavor/,
     )
