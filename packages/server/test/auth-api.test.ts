@@ -356,6 +356,13 @@ describe('the audit log', () => {
     const seqs = [...first.records, ...second.records].map((r: any) => Number(r.seq))
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b))
     expect(second.next_page_token).toBeUndefined()
+    // An empty token is no token: the first page again (MLflow's `if page_token:`).
+    const again = await ok(
+      authApi.searchAudit,
+      { actor: gina.user, start_time: since, max_results: 2, page_token: '' },
+      admin,
+    )
+    expect(again.records.map((r: any) => r.seq)).toEqual(first.records.map((r: any) => r.seq))
     const badToken = await call(authApi.searchAudit, { page_token: 'not a token' }, admin)
     expect(badToken.status).toBe(400)
     expect(badToken.json.message).toMatch(/page_token/)

@@ -56,7 +56,8 @@ export class AuditLog {
     pageToken?: string
   }): Promise<{ records: readonly AuditRecord[]; nextPageToken?: string }> {
     const limit = validateMaxResults(query.maxResults, 100, 1000)
-    const afterSeq = query.pageToken !== undefined ? auditToken.decode(query.pageToken).seq : undefined
+    // An empty page_token is the first page, as everywhere (MLflow's `if page_token:`).
+    const afterSeq = query.pageToken ? auditToken.decode(query.pageToken).seq : undefined
     const records = await this.store.search({
       ...(query.actor !== undefined && { actor: query.actor }),
       ...(query.startTime !== undefined && { startTime: query.startTime }),
