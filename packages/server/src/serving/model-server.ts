@@ -12,7 +12,6 @@
  * they are read; requests beyond the concurrency limit are shed with 503 and `Retry-After`.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
-import { decodeUtf8 } from '@keel/contracts'
 import { type ModelInput } from '@keel/sdk'
 import { DEFAULT_GRACEFUL_TIMEOUT_MS, type GracefulCloser, gracefulCloser } from '../http-common/graceful-close.js'
 import { isPlainRequestId } from '../http-common/request-id.js'
@@ -21,14 +20,8 @@ import { type ServingAuth } from './auth/serving-auth.js'
 import { type Deployment, type RequestContext } from './deployment.js'
 import { missingValueFailure, parseScoringRequest, scoringResponse } from './protocol/mlflow-scoring.js'
 import { inferResponse, inputMetadata, outputMetadata, parseInferRequest } from './protocol/open-inference.js'
-import {
-  ProtocolError,
-  badRequest,
-  notFound,
-  overloaded,
-  statusOfServingError,
-  tooLarge,
-} from './protocol/protocol-error.js'
+import { ProtocolError, notFound, overloaded, statusOfServingError } from './protocol/protocol-error.js'
+import { CLIENT_CLOSED, ClientGone, errorBody, pathSegment, readBody, send } from './node-io.js'
 import { uuidv7 } from './request-id.js'
 import { type Prediction, type Variant } from './variant.js'
 
@@ -55,80 +48,6 @@ export interface ModelServerOptions {
   readonly guard?: NodeGuard
   /** `--require-auth`: callers checked against the tracking server (`auth/`), after the guard. */
   readonly auth?: ServingAuth
-}
-
-const JSON_TYPE = 'application/json'
-
-function send(
-  res: ServerResponse,
-  status: number,
-  body: string,
-  headers: Record<string, string> = {},
-  type = JSON_TYPE,
-): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers })
-  res.end(body)
-}
-
-/** The client went away (reset or closed the connection) before its request body was read. */
-class ClientGone extends Error {}
-
-/** nginx's status for a request whose client closed the connection: counted, never answered. */
-const CLIENT_CLOSED = 499
-
-/** Reads the body up to `limit` bytes; a larger body is a 413 before (or while) it is read. */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers['content-length'])
-  if (declared > limit) return Promise.reject(tooLarge(limit))
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        req.removeAllListeners('data')
-        req.resume()
-        reject(tooLarge(limit))
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on('end', () => {
-      try {
-        resolve(decodeUtf8(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)))
-      } catch (error) {
-        reject(error)
-      }
-    })
-    req.on('error', () => reject(new ClientGone('The client closed the connection before sending the whole body')))
-    req.on('close', () => {
-      if (!req.complete) reject(new ClientGone('The client closed the connection before sending the whole body'))
-    })
-  })
-}
-
-/** A percent-encoded path segment, decoded; a 400 when it is not valid UTF-8 percent-encoding. */
-function pathSegment(raw: string): string {
-  try {
-    return decodeURIComponent(raw)
-  } catch {
-    throw badRequest(`The path segment '${raw.slice(0, 100)}' is not valid percent-encoded UTF-8`)
-  }
-}
-
-function errorBody(error: unknown, protocol: 'v2' | 'mlflow', status: number): string {
-  const message =
-    status >= 500 && !(error instanceof ProtocolError) && status !== 503
-      ? 'Internal error while predicting'
-      : error instanceof Error
-        ? error.message
-        : String(error)
-  if (protocol === 'v2') return JSON.stringify({ error: message })
-  const code =
-    error instanceof ProtocolError || (error as { code?: unknown })?.code !== undefined
-      ? (error as { code: string }).code
-      : 'INTERNAL_ERROR'
-  return JSON.stringify({ error_code: code, message })
 }
 
 export class ModelServer {
