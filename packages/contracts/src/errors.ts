@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'REQUEST_LIMIT_EXCEEDED',
   'NOT_IMPLEMENTED',
   'TEMPORARILY_UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
   'INTERNAL_ERROR',
 ] as const
 
@@ -39,6 +40,7 @@ export const HTTP_STATUS = {
   INTERNAL_ERROR: 500,
   NOT_IMPLEMENTED: 501,
   TEMPORARILY_UNAVAILABLE: 503,
+  DEADLINE_EXCEEDED: 504,
 } as const satisfies Record<ErrorCode, number>
 
 export type ErrorStatus = (typeof HTTP_STATUS)[ErrorCode]

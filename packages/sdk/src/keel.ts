@@ -187,6 +187,7 @@ export class Keel {
   async loadModel(uri: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
     return loadModelWith(uri, {
       ...(options.cacheDir !== undefined && { cacheDir: options.cacheDir }),
+      ...(options.python !== undefined && { python: options.python }),
       client: () => options.client ?? this.client,
       registry: () => options.registry ?? this.registry,
     })

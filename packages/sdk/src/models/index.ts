@@ -43,7 +43,15 @@ export {
 } from './mlmodel.js'
 export { ENVIRONMENT_FILE, type ModelEnvironment, currentEnvironment } from './environment.js'
 export { KEEL_FLAVOR, type KeelFlavorConfig } from './flavors/keel.js'
-export type { FlavorName } from './flavors/flavor.js'
+export type { FlavorName, PredictionValue, PythonModelOptions, PythonRuntime } from './flavors/flavor.js'
+export {
+  ENV_MANAGERS,
+  type EnvManager,
+  type PythonEnv,
+  type PythonEnvOptions,
+  pythonEnvFor,
+} from './python/environment.js'
+export { type WorkerEvent, type WorkerInfo, type WorkerPoolOptions, PythonWorkerPool } from './python/worker-pool.js'
 export { type SaveModelOptions, saveModel } from './save-model.js'
 export { type ParsedModelUri, type ResolvedModel, parseModelUri, resolveModelUri } from './model-uri.js'
 export type { ModelRegistry, ModelVersionRef } from './registry.js'

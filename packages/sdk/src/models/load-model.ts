@@ -13,7 +13,7 @@ import { type Label } from '@keel/ml'
 import { resolveArtifactRepository } from '../artifacts.js'
 import { type TrackingClient } from '../tracking-client.js'
 import { type ModelInput } from './enforce.js'
-import { type FlavorName, pickFlavor } from './flavors/index.js'
+import { type FlavorName, type PythonModelOptions, type PythonRuntime, pickFlavor } from './flavors/index.js'
 import { readInputExample } from './input-example.js'
 import { MLMODEL_FILE, type MLmodel, readMLmodel } from './mlmodel.js'
 import { type ResolvedModel, resolveModelUri } from './model-uri.js'
@@ -49,7 +49,9 @@ export interface LoadedModel {
   predict(input: ModelInput): Promise<Label[] | number[]>
   /** Class probabilities (classifiers that have them), one row per input row. */
   predictProba?(input: ModelInput): Promise<number[][]>
-  /** Releases native resources (an ONNX session). The model cannot predict afterwards. */
+  /** A python_function model's workers. */
+  readonly python?: PythonRuntime
+  /** Releases native resources (an ONNX session, Python workers). The model cannot predict afterwards. */
   close(): Promise<void>
 }
 
@@ -64,11 +66,17 @@ export interface LoadModelOptions {
   readonly client?: TrackingClient
   /** The registry, for `models:/<name>/…` URIs (default: the Keel instance's). */
   readonly registry?: ModelRegistry
+  /**
+   * How a python_function model (one with no flavor keel runs in Node) is run: the environment
+   * manager (`local`, `virtualenv`, `uv`) and the worker pool. It needs Python with MLflow.
+   */
+  readonly python?: PythonModelOptions
 }
 
 /** What loading needs from its caller: a tracking client and a registry, made on demand (a local model needs neither). */
 export interface LoadContext {
   readonly cacheDir?: string
+  readonly python?: PythonModelOptions
   readonly client: () => TrackingClient
   readonly registry?: () => ModelRegistry
 }
@@ -103,11 +111,20 @@ async function download(resolved: ResolvedModel, context: LoadContext): Promise<
   return { dir: target }
 }
 
-/** Loads the model directory `dir` (already on disk); `uri` names it in the result and in errors. */
-export async function loadModelDir(dir: string, uri: string = dir, resolved: ResolvedModel = {}): Promise<LoadedModel> {
+/**
+ * Loads the model directory `dir` (already on disk); `uri` names it in the result and in errors.
+ * `release` runs when the model is closed (a python_function model's workers read `dir` until then).
+ */
+export async function loadModelDir(
+  dir: string,
+  uri: string = dir,
+  resolved: ResolvedModel = {},
+  python?: PythonModelOptions,
+  release?: () => Promise<void>,
+): Promise<LoadedModel> {
   const mlmodel = await readMLmodel(dir)
   const flavor = pickFlavor(mlmodel, `'${uri}'`)
-  const model = await flavor.load(dir, mlmodel, mlmodel.flavors[flavor.name]!)
+  const model = await flavor.load(dir, mlmodel, mlmodel.flavors[flavor.name]!, python === undefined ? {} : { python })
   const inputExample =
     mlmodel.savedInputExampleInfo === undefined ? undefined : await readInputExample(dir, mlmodel.savedInputExampleInfo)
   const { input } = model
@@ -128,6 +145,7 @@ export async function loadModelDir(dir: string, uri: string = dir, resolved: Res
     ...((resolved.modelId ?? mlmodel.modelId) !== undefined && { modelId: resolved.modelId ?? mlmodel.modelId }),
     ...((resolved.runId ?? mlmodel.runId) !== undefined && { runId: resolved.runId ?? mlmodel.runId }),
     ...(resolved.modelVersion !== undefined && { modelVersion: resolved.modelVersion }),
+    ...(model.python !== undefined && { python: model.python }),
     async predict(rows) {
       check()
       return model.predict(input.convert(rows))
@@ -141,32 +159,41 @@ export async function loadModelDir(dir: string, uri: string = dir, resolved: Res
     async close() {
       if (closed) return
       closed = true
-      await model.close?.()
+      try {
+        await model.close?.()
+      } finally {
+        await release?.()
+      }
     },
   }
 }
 
 /**
- * Loads the model at `uri` (see `parseModelUri` for the forms) with the first flavor keel runs.
- * A model with no such flavor (e.g. only `sklearn`/`python_function`) is a NOT_IMPLEMENTED
- * `KeelError` listing its flavors.
+ * Loads the model at `uri` (see `parseModelUri` for the forms) with the first flavor keel runs
+ * (keel, ONNX, then python_function in Python workers). A model with none of them is a
+ * NOT_IMPLEMENTED `KeelError` listing its flavors.
  */
 export async function loadModelWith(uri: string, context: LoadContext): Promise<LoadedModel> {
   const resolved = await resolveModelUri(uri, context)
   if (resolved.localDir !== undefined) {
     if (!existsSync(resolved.localDir))
       throw KeelError.notFound(`Cannot load model '${uri}': '${resolved.localDir}' does not exist`)
-    return loadModelDir(resolved.localDir, uri, resolved)
+    return loadModelDir(resolved.localDir, uri, resolved, context.python)
   }
   const { dir, temporary } = await download(resolved, context)
+  // A Python model's workers read its folder while it serves: a temporary download goes with close().
+  let kept = false
+  const release = temporary === undefined ? undefined : () => rm(temporary, { recursive: true, force: true })
   try {
-    return await loadModelDir(dir, uri, resolved)
+    const model = await loadModelDir(dir, uri, resolved, context.python, release)
+    kept = model.flavor === 'python_function'
+    return model
   } catch (error) {
     if (error instanceof KeelError && error.code === 'RESOURCE_DOES_NOT_EXIST' && !error.message.includes(uri)) {
       throw new KeelError(error.code, `Cannot load model '${uri}': ${error.message}`, { cause: error })
     }
     throw error
   } finally {
-    if (temporary !== undefined) await rm(temporary, { recursive: true, force: true })
+    if (temporary !== undefined && !kept) await rm(temporary, { recursive: true, force: true })
   }
 }

@@ -131,14 +131,3 @@ describe('onnx flavor, other exports', () => {
     expect((await rejection(model.predict(python.expected.rows))).code).toBe('INVALID_STATE')
   })
 })
-
-describe('flavors keel cannot run', () => {
-  it('a scikit-learn model fails with its flavors and how to export it', async () => {
-    const error = await rejection(loadModelDir(python.path('sklearn'), 'models:/iris/1'))
-    expect(error.code).toBe('NOT_IMPLEMENTED')
-    expect(error.message).toContain("The model at 'models:/iris/1' has the flavors 'python_function', 'sklearn'")
-    expect(error.message).toContain("keel runs: 'keel', 'onnx'")
-    expect(error.message).toContain('skl2onnx')
-    expect(error.message).toContain('mlflow.onnx.log_model')
-  })
-})

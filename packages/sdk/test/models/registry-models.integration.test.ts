@@ -138,11 +138,12 @@ print(json.dumps({"onnx": "iris-onnx-" + sys.argv[3], "sklearn": "iris-sklearn-"
     await model.close()
   })
 
-  it('refuses a scikit-learn model with its flavors and how to export it', async () => {
-    const error = await rejection(keel.loadModel(`models:/${logged.sklearn}/1`))
-    expect(error.code).toBe('NOT_IMPLEMENTED')
-    expect(error.message).toContain(`models:/${logged.sklearn}/1`)
-    expect(error.message).toContain("'python_function', 'sklearn'")
-    expect(error.message).toContain('skl2onnx')
-  })
+  it("loads a scikit-learn model registered from Python through python_function, with scikit-learn's labels", async () => {
+    const model = await keel.loadModel(`models:/${logged.sklearn}/1`, { python: { python: await venvPython() } })
+    expect(model.flavor).toBe('python_function')
+    expect(model.modelVersion).toMatchObject({ name: logged.sklearn, version: '1' })
+    const { columns, rows: data, labels } = python.expected
+    expect(await model.predict(data.map((r) => Object.fromEntries(columns.map((c, j) => [c, r[j]]))))).toEqual(labels)
+    await model.close()
+  }, 60_000)
 })

@@ -3,8 +3,8 @@
  * (registry aliases, versions, stages, runs, logged models, local folders) and prints its
  * predictions, checked against the model's signature.
  */
-import { createKeel } from '@keel/sdk'
-import { type Command } from 'commander'
+import { type EnvManager, createKeel } from '@keel/sdk'
+import { type Command, Option } from 'commander'
 import pc from 'picocolors'
 import { withClientOptions, type ClientFlags } from './client-options.js'
 import { formatNumber, printJson, printTable } from './output.js'
@@ -14,6 +14,7 @@ interface PredictFlags extends ClientFlags {
   modelUri: string
   input: string
   proba?: boolean
+  envManager: EnvManager
 }
 
 export function registerPredictCommand(program: Command): void {
@@ -27,9 +28,24 @@ export function registerPredictCommand(program: Command): void {
       'rows: a .csv with a header, or .json (rows, columns or an MLflow payload); - for stdin',
     )
     .option('--proba', 'also print class probabilities (classifiers)')
+    .addOption(
+      new Option(
+        '--env-manager <manager>',
+        "python_function models: the Python that runs them: local ($KEEL_PYTHON or python3, with mlflow) or an environment built from the model's requirements (virtualenv, uv)",
+      )
+        .choices(['local', 'virtualenv', 'uv'])
+        .default('local'),
+    )
     .action(async (flags: PredictFlags) => {
       const keel = createKeel(flags.trackingUri ? { trackingUri: flags.trackingUri } : {})
-      const [model, rows] = await Promise.all([keel.loadModel(flags.modelUri), readPredictionInput(flags.input)])
+      const python = {
+        envManager: flags.envManager,
+        onProgress: (line: string) => process.stderr.write(pc.dim(`python env: ${line}\n`)),
+      }
+      const [model, rows] = await Promise.all([
+        keel.loadModel(flags.modelUri, { python }),
+        readPredictionInput(flags.input),
+      ])
       try {
         const predictions = await model.predict(rows)
         const probabilities = flags.proba && model.predictProba ? await model.predictProba(rows) : undefined
@@ -41,7 +57,7 @@ export function registerPredictCommand(program: Command): void {
           ['Row', 'Prediction', ...(probabilities ? classes.map((c) => `P(${c})`) : [])],
           predictions.map((p, i) => [
             i,
-            typeof p === 'number' ? formatNumber(p) : p,
+            typeof p === 'number' ? formatNumber(p) : typeof p === 'string' ? p : JSON.stringify(p),
             ...(probabilities?.[i] ?? []).map((x) => x.toFixed(4)),
           ]),
         )

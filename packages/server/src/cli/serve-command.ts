@@ -5,6 +5,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
+import { type EnvManager } from '@keel/sdk'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import pc from 'picocolors'
 import { type Deployment } from '../serving/deployment.js'
@@ -15,6 +17,7 @@ import {
   parseDeploymentFile,
   validateDeployment,
 } from '../serving/deployment-spec.js'
+import { byteSize } from './byte-size.js'
 import { MODEL_SERVER_EXPOSURE, refuseOpenNetworkWithoutAuth } from './network-exposure.js'
 import { type WebSecurityFlags, webSecurityFrom, webSecurityOptions } from './web-security-options.js'
 
@@ -26,7 +29,7 @@ interface ServeFlags extends WebSecurityFlags {
   port: number
   workers?: number
   trackingUri?: string
-  envManager?: string
+  envManager: string
   pollInterval?: number
   maxBatchSize?: number
   maxBatchWaitMs?: number
@@ -38,6 +41,10 @@ interface ServeFlags extends WebSecurityFlags {
   logFormat: 'text' | 'json'
   requireAuth?: boolean
   authCacheSeconds?: number
+  pythonWorkers?: number
+  timeout?: number
+  pythonMaxMemory?: number
+  batching: boolean
   /** false with --no-auth: serve off loopback without --require-auth, knowingly. */
   auth: boolean
 }
@@ -155,8 +162,29 @@ export function registerServeCommand(models: Command): void {
     .addOption(
       new Option(
         '--env-manager <manager>',
-        "accepted for MLflow's command lines: keel runs models in this process",
-      ).choices(['local', 'virtualenv', 'uv', 'conda']),
+        "python_function models: where their Python workers run (as MLflow's flag): local (the Python on PATH or $KEEL_PYTHON, with mlflow installed), or virtualenv/uv (an environment built from the model's requirements, cached)",
+      )
+        .choices(['local', 'virtualenv', 'uv'])
+        .default('local'),
+    )
+    .option(
+      '--python-workers <n>',
+      'python_function models: Python processes per server worker (default: the cores shared among the server workers)',
+      integer('a number of workers', 1, 64),
+    )
+    .option(
+      '-t, --timeout <seconds>',
+      'python_function models: longest a prediction may take before its worker is stopped and the request answered 504 (default 60, as MLflow)',
+      integer('a number of seconds', 1, 86_400),
+    )
+    .option(
+      '--python-max-memory <size>',
+      'python_function models: recycle a Python worker whose resident memory passes this (e.g. 2G)',
+      byteSize,
+    )
+    .option(
+      '--no-batching',
+      'python_function models: predict each request alone (by default, requests queued for a worker share one call)',
     )
     .option(
       '--poll-interval <ms>',
@@ -165,7 +193,7 @@ export function registerServeCommand(models: Command): void {
     )
     .option(
       '--max-batch-size <rows>',
-      'micro-batch requests up to this many rows (off by default)',
+      'micro-batch requests up to this many rows (python_function models: the largest batch, default 1024; other models: off by default)',
       integer('a number of rows', 1, 100_000),
     )
     .option(
@@ -214,6 +242,15 @@ export function registerServeCommand(models: Command): void {
       if (flags.requireAuth !== true) refuseOpenNetworkWithoutAuth(flags.host, flags.auth, MODEL_SERVER_EXPOSURE)
       const spec = await specFrom(flags)
       const workers = flags.workers ?? availableParallelism()
+      const python = {
+        envManager: flags.envManager as EnvManager,
+        workers: flags.pythonWorkers ?? Math.max(1, Math.floor(availableParallelism() / workers)),
+        batching: flags.batching,
+        ...(flags.maxBatchSize !== undefined && { maxBatchRows: flags.maxBatchSize }),
+        ...(flags.timeout !== undefined && { requestTimeoutMs: flags.timeout * 1000 }),
+        ...(flags.pythonMaxMemory !== undefined && { maxMemoryBytes: flags.pythonMaxMemory }),
+        ...(flags.cacheDir !== undefined && { cacheDir: join(flags.cacheDir, 'python-envs') }),
+      }
       const { serve } = await import('../composition/start-model-server.js')
       const running = await serve(
         {
@@ -225,6 +262,7 @@ export function registerServeCommand(models: Command): void {
           ...(flags.cacheDir !== undefined && { cacheDir: flags.cacheDir }),
           ...(flags.gracefulTimeout !== undefined && { gracefulTimeoutMs: Math.round(flags.gracefulTimeout * 1000) }),
           logFormat: flags.logFormat,
+          python,
           webSecurity: webSecurityFrom(flags),
           ...(flags.requireAuth === true && { requireAuth: { cacheTtlMs: (flags.authCacheSeconds ?? 30) * 1000 } }),
         },

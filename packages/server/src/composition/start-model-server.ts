@@ -5,7 +5,7 @@
  */
 import cluster from 'node:cluster'
 import { type PredictionRecord } from '@keel/contracts'
-import { createKeel, type Keel, resolveModelUri } from '@keel/sdk'
+import { createKeel, type Keel, type PythonModelOptions, resolveModelUri } from '@keel/sdk'
 import { DEFAULT_GRACEFUL_TIMEOUT_MS } from '../http-common/graceful-close.js'
 import { type LogFormat, type Logger, createLogger } from '../http/logger.js'
 import { ServingAuth, registeredModelsOf } from '../serving/auth/serving-auth.js'
@@ -45,6 +45,11 @@ export interface ServeOptions {
    * served registered model to predict, READ for metadata), verdicts kept `cacheTtlMs`.
    */
   readonly requireAuth?: { readonly cacheTtlMs: number }
+  /**
+   * python_function models: `--env-manager`, `--python-workers`, `--timeout`, `--python-max-memory`;
+   * the workers' output and restarts go to the log.
+   */
+  readonly python?: Omit<PythonModelOptions, 'onLog' | 'onEvent' | 'onProgress'>
 }
 
 export interface RunningModelServer {
@@ -53,15 +58,25 @@ export interface RunningModelServer {
   close(): Promise<void>
 }
 
+/** How python_function models run here: the options, with the workers' output and events sent to the log. */
+function pythonOptions(options: ServeOptions, logger: Logger): PythonModelOptions {
+  return {
+    ...options.python,
+    onLog: (line, pid) => logger.info({ pid }, `python: ${line}`),
+    onEvent: (event) => logger.warn({ pid: event.pid, reason: event.kind }, `python worker: ${event.detail}`),
+    onProgress: (line) => logger.info({}, `python env: ${line}`),
+  }
+}
+
 /** Models from the registry and the artifact store, through the SDK. */
-function sdkModelSource(keel: Keel, cacheDir: string | undefined): ModelSource {
+function sdkModelSource(keel: Keel, cacheDir: string | undefined, python: PythonModelOptions): ModelSource {
   return {
     async resolveVersion(uri) {
       const resolved = await resolveModelUri(uri, { client: () => keel.client, registry: () => keel.registry })
       if (resolved.modelVersion === undefined) throw new Error(`'${uri}' did not resolve to a registered version`)
       return resolved.modelVersion
     },
-    load: (uri) => keel.loadModel(uri, cacheDir === undefined ? {} : { cacheDir }),
+    load: (uri) => keel.loadModel(uri, { ...(cacheDir !== undefined && { cacheDir }), python }),
   }
 }
 
@@ -92,16 +107,22 @@ export async function startModelServer(
         ),
       )
     : undefined
-  const deployment = new Deployment(spec, sdkModelSource(keel, options.cacheDir), metrics, log, {
-    switched: (c) => logger.info({ variant: c.variant, from: c.from, to: c.to }, 'switched version'),
-    refreshFailed: (variant, error) =>
-      logger.warn(
-        { variant, err: error instanceof Error ? error.message : String(error) },
-        'registry check failed; serving the loaded version',
-      ),
-    shadowFailed: (variant, error) =>
-      logger.warn({ variant, err: error instanceof Error ? error.message : String(error) }, 'shadow failed'),
-  })
+  const deployment = new Deployment(
+    spec,
+    sdkModelSource(keel, options.cacheDir, pythonOptions(options, logger)),
+    metrics,
+    log,
+    {
+      switched: (c) => logger.info({ variant: c.variant, from: c.from, to: c.to }, 'switched version'),
+      refreshFailed: (variant, error) =>
+        logger.warn(
+          { variant, err: error instanceof Error ? error.message : String(error) },
+          'registry check failed; serving the loaded version',
+        ),
+      shadowFailed: (variant, error) =>
+        logger.warn({ variant, err: error instanceof Error ? error.message : String(error) }, 'shadow failed'),
+    },
+  )
   const auth =
     options.requireAuth === undefined
       ? undefined

@@ -37,7 +37,8 @@ class Generation {
     readonly version: string | undefined,
     batching: BatchingSpec | undefined,
   ) {
-    if (batching !== undefined) {
+    // A python_function model's worker pool batches the requests that queue for it already.
+    if (batching !== undefined && model.flavor !== 'python_function') {
       this.batcher = new MicroBatcher<unknown>(
         (input) => model.predict(input) as Promise<unknown[]>,
         batching.maxBatchSize,

@@ -5,9 +5,38 @@ import { type Label } from '@keel/ml'
 import { normalizeArtifactPath } from '../../artifacts.js'
 import { type FeatureBatch, type InputConverter } from '../enforce.js'
 import { type FlavorConfig, type MLmodel } from '../mlmodel.js'
+import { type PythonEnv, type PythonEnvOptions } from '../python/environment.js'
+import { type WorkerInfo, type WorkerPoolOptions } from '../python/worker-pool.js'
 
-/** The flavors keel can run in Node. */
-export type FlavorName = 'keel' | 'onnx'
+/** The flavors keel runs: two in Node, and MLflow's python_function through Python workers. */
+export type FlavorName = 'keel' | 'onnx' | 'python_function'
+
+/** One prediction: a label or value, or (python_function models) a row of values or a record. */
+export type PredictionValue =
+  | Label
+  | boolean
+  | null
+  | readonly PredictionValue[]
+  | { readonly [key: string]: PredictionValue }
+
+/** How python_function models are run: the environment, and the worker pool's bounds. */
+export interface PythonModelOptions extends PythonEnvOptions, Omit<WorkerPoolOptions, 'python'> {}
+
+/** What a flavor's loader may be told. */
+export interface FlavorLoadOptions {
+  readonly python?: PythonModelOptions
+}
+
+/** What a model run by Python workers shows of them. */
+export interface PythonRuntime {
+  /** The workers' process ids now. */
+  pids(): number[]
+  /** Calls made to the workers, the requests they carried, and workers started to replace others. */
+  stats(): { readonly batches: number; readonly requests: number; readonly restarts: number }
+  /** What the first worker reported when it loaded the model. */
+  readonly info: WorkerInfo
+  readonly env: PythonEnv
+}
 
 /** A loaded model, below signature enforcement: it takes checked, converted batches. */
 export interface FlavorModel {
@@ -17,6 +46,8 @@ export interface FlavorModel {
   /** Classifiers whose classes are known: the columns of `predictProba`. */
   readonly classes?: readonly Label[]
   predict(batch: FeatureBatch): Promise<Label[] | number[]> | Label[] | number[]
+  /** Models run by Python workers. */
+  readonly python?: PythonRuntime
   /** Classifiers with probabilities only. */
   predictProba?(batch: FeatureBatch): Promise<number[][]> | number[][]
   /** Releases native resources (the ONNX session). */
@@ -27,7 +58,7 @@ export interface Flavor {
   /** The key of the flavor in `MLmodel`'s `flavors`. */
   readonly name: FlavorName
   /** Loads the model in `dir` whose `MLmodel` has this flavor with `config`. */
-  load(dir: string, mlmodel: MLmodel, config: FlavorConfig): Promise<FlavorModel>
+  load(dir: string, mlmodel: MLmodel, config: FlavorConfig, options?: FlavorLoadOptions): Promise<FlavorModel>
 }
 
 /** A string entry of a flavor's configuration, or a clear error. */

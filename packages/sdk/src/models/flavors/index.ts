@@ -4,11 +4,20 @@ import { type MLmodel } from '../mlmodel.js'
 import { type Flavor } from './flavor.js'
 import { keelFlavor } from './keel.js'
 import { onnxFlavor } from './onnx.js'
+import { pythonFunctionFlavor } from './python-function.js'
 
-export type { Flavor, FlavorModel, FlavorName } from './flavor.js'
+export type {
+  Flavor,
+  FlavorLoadOptions,
+  FlavorModel,
+  FlavorName,
+  PredictionValue,
+  PythonModelOptions,
+  PythonRuntime,
+} from './flavor.js'
 
-/** keel's native flavor first, then ONNX. */
-export const FLAVORS: readonly Flavor[] = [keelFlavor, onnxFlavor]
+/** keel's native flavor first, then ONNX (both in Node), then MLflow's python_function (in Python workers). */
+export const FLAVORS: readonly Flavor[] = [keelFlavor, onnxFlavor, pythonFunctionFlavor]
 
 /**
  * The first flavor of `FLAVORS` the model has; a model with none of them is NOT_IMPLEMENTED, with
@@ -20,9 +29,9 @@ export function pickFlavor(mlmodel: MLmodel, where: string): Flavor {
   const has = Object.keys(mlmodel.flavors)
   throw new KeelError(
     'NOT_IMPLEMENTED',
-    `The model at ${where} has the flavor${has.length === 1 ? '' : 's'} ${has.map((f) => `'${f}'`).join(', ')}, none of which keel can run in Node ` +
+    `The model at ${where} has the flavor${has.length === 1 ? '' : 's'} ${has.map((f) => `'${f}'`).join(', ')}, none of which keel can run ` +
       `(keel runs: ${FLAVORS.map((f) => `'${f.name}'`).join(', ')}). ` +
-      'For a scikit-learn model, convert it with skl2onnx and log it with mlflow.onnx.log_model; ' +
+      "A model logged with any of MLflow's log_model functions has 'python_function'; " +
       "for a model trained with @keel/ml, log it with keel's run.logModel.",
   )
 }

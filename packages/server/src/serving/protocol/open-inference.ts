@@ -195,8 +195,38 @@ function fieldShapeProblem(field: Field, shape: readonly number[]): string | und
     : `[rows${inner.map((d) => `, ${d < 0 ? '?' : d}`).join('')}] (the signature's ${shapeText(field.shape)})`
 }
 
+/**
+ * A model without a signature (a python_function model logged without one) takes what it is sent,
+ * as MLServer's MLflow runtime passes it on: a single tensor as rows of values, several tensors
+ * (each `[n]` or `[n, 1]`) as named columns.
+ */
+function unschematized(tensors: readonly TensorIn[]): { input: ModelInput; rows: number } {
+  if (tensors.length === 1) {
+    const t = tensors[0]!
+    const width = t.shape.slice(1).reduce((a, b) => a * b, 1)
+    return t.shape.length === 1 ? { input: t.data.map((v) => [v]), rows: t.shape[0]! } : wholeRows(t, width)
+  }
+  const columns: Record<string, unknown[]> = {}
+  let rows = -1
+  for (const t of tensors) {
+    if (Object.hasOwn(columns, t.name)) throw badRequest(`Input '${t.name}' is given twice`)
+    if (!(t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1)))
+      throw invalidInput(
+        `Input '${t.name}' must have shape [rows] or [rows, 1] (one column), got ${shapeText(t.shape)}`,
+      )
+    const n = t.shape[0]!
+    if (rows >= 0 && n !== rows)
+      throw invalidInput(`Inputs differ in batch size: '${t.name}' has ${n} rows, others ${rows}`)
+    rows = n
+    columns[t.name] = t.data.slice()
+  }
+  if (rows === 0) throw invalidInput('The request has no rows')
+  return { input: columns, rows }
+}
+
 /** Maps the tensors onto the model's signature (see the module's doc), checking shapes and datatypes. */
 function toModelInput(tensors: readonly TensorIn[], schema: Schema): { input: ModelInput; rows: number } {
+  if (schema.length === 0) return unschematized(tensors)
   const names = schema.map(fieldName)
   const byName = tensors.every((t) => names.includes(t.name))
   if (
@@ -274,6 +304,40 @@ export interface InferResult {
   readonly probabilities?: readonly (readonly number[])[]
 }
 
+const tensorJson = (name: string, shape: readonly number[], datatype: Datatype, data: readonly unknown[]): string =>
+  `{"name":${JSON.stringify(name)},"shape":[${shape.join(',')}],"datatype":"${datatype}","data":${JSON.stringify(data)}}`
+
+/** A shape that says nothing of the outputs: their datatype is read from their values. */
+const UNKNOWN_SHAPE: ModelShape = { inputSchema: [], hasProba: false }
+
+const isRecord = (v: unknown): v is Readonly<Record<string, unknown>> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * The `predict` output: one value per row (`[n]`); rows of values (a python_function model's 2-D
+ * array) as one `[n, k]` tensor; records (its DataFrame) as one `[n]` output per column, named as
+ * the column, as MLServer's pandas codec answers.
+ */
+function predictOutputs(model: ModelShape, predictions: readonly unknown[]): string[] {
+  const n = predictions.length
+  if (n > 0 && predictions.every(Array.isArray)) {
+    const rows = predictions as readonly (readonly unknown[])[]
+    const k = rows[0]!.length
+    if (rows.every((r) => r.length === k)) {
+      const flat = rows.flat()
+      return [tensorJson(OUTPUT_PREDICT, [n, k], predictDatatype(UNKNOWN_SHAPE, flat), flat)]
+    }
+  }
+  if (n > 0 && predictions.every(isRecord)) {
+    const names = Object.keys(predictions[0] as Record<string, unknown>)
+    return names.map((name) => {
+      const column = predictions.map((r) => (r as Record<string, unknown>)[name] ?? null)
+      return tensorJson(name, [n], predictDatatype(UNKNOWN_SHAPE, column), column)
+    })
+  }
+  return [tensorJson(OUTPUT_PREDICT, [n], predictDatatype(model, predictions), predictions)]
+}
+
 /** The `/infer` answer as JSON text. */
 export function inferResponse(
   model: ModelShape,
@@ -286,11 +350,7 @@ export function inferResponse(
   const outputs: string[] = []
   const want = (name: string): boolean => (requested === undefined ? name === OUTPUT_PREDICT : requested.includes(name))
   const n = result.predictions.length
-  if (want(OUTPUT_PREDICT)) {
-    outputs.push(
-      `{"name":"${OUTPUT_PREDICT}","shape":[${n}],"datatype":"${predictDatatype(model, result.predictions)}","data":${JSON.stringify(result.predictions)}}`,
-    )
-  }
+  if (want(OUTPUT_PREDICT)) outputs.push(...predictOutputs(model, result.predictions))
   if (want(OUTPUT_PROBA) && result.probabilities !== undefined) {
     const k = result.probabilities[0]?.length ?? 0
     outputs.push(
