@@ -1,8 +1,20 @@
 /**
- * The Python a model's workers run in, chosen as MLflow's `--env-manager` chooses it.
- * (`local` only so far: the virtualenv and uv managers come next.)
+ * The Python a model's workers run in, chosen as MLflow's `--env-manager` chooses it:
+ * - `local`: the interpreter keel is told to use ($KEEL_PYTHON, else python3), checked once per process
+ *   for what the worker imports (mlflow, numpy, pandas);
+ * - `virtualenv`: a venv built (`python -m venv`, pip) from the model's python_env.yaml and
+ *   requirements.txt, cached by hash (env-build.ts says how);
+ * - `uv`: the same built with `uv venv` and `uv pip install`.
+ * keel never downloads a Python: the base interpreter, or a `python3.X` on PATH, must match the
+ * major.minor the model asks for.
  */
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { KeelError } from '@keel/contracts'
+import { readMLmodel } from '../mlmodel.js'
+import { virtualEnvFor } from './env-build.js'
+import { checkImports } from './env-python.js'
+import { missingPython } from './env-tools.js'
 
 export type EnvManager = 'local' | 'virtualenv' | 'uv'
 export const ENV_MANAGERS: readonly EnvManager[] = ['local', 'virtualenv', 'uv']
@@ -33,9 +45,44 @@ export function basePython(options: PythonEnvOptions = {}): string {
   return options.python ?? process.env.KEEL_PYTHON ?? 'python3'
 }
 
-/** The Python that runs the model in `modelDir` under `options.envManager`. */
-export async function pythonEnvFor(_modelDir: string, options: PythonEnvOptions = {}): Promise<PythonEnv> {
+/** Where built environments go: $KEEL_PYTHON_ENV_CACHE, else ~/.cache/keel/python-envs. */
+export function defaultEnvCacheDir(): string {
+  const fromEnv = process.env.KEEL_PYTHON_ENV_CACHE
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(homedir(), '.cache', 'keel', 'python-envs')
+}
+
+/** The Python that runs the model in `modelDir` under `options.envManager`, built (and cached) when needed. */
+export async function pythonEnvFor(modelDir: string, options: PythonEnvOptions = {}): Promise<PythonEnv> {
   const manager = options.envManager ?? 'local'
-  if (manager !== 'local') throw new KeelError('NOT_IMPLEMENTED', `--env-manager ${manager} is not implemented yet`)
-  return { python: basePython(options), manager }
+  if (!ENV_MANAGERS.includes(manager))
+    throw KeelError.invalid(`--env-manager must be one of ${ENV_MANAGERS.join(', ')}, not '${String(manager)}'`)
+  if (manager === 'local') return localEnv(modelDir, options)
+  return virtualEnvFor(modelDir, manager, {
+    python: basePython(options),
+    cacheDir: options.cacheDir ?? defaultEnvCacheDir(),
+    extraPackages: options.extraPackages ?? [],
+    onProgress: options.onProgress ?? (() => undefined),
+  })
+}
+
+async function localEnv(modelDir: string, options: PythonEnvOptions): Promise<PythonEnv> {
+  const python = basePython(options)
+  const check = await checkImports(python)
+  if (check.ok) {
+    options.onProgress?.(`Using ${python} (Python ${check.pythonVersion}, mlflow ${check.versions.mlflow ?? '?'})`)
+    return { python, manager: 'local' }
+  }
+  if (check.missing) throw missingPython('local', python)
+  const version = await readMLmodel(modelDir).then(
+    (mlmodel) => mlmodel.mlflowVersion,
+    () => undefined,
+  )
+  const pin = version === undefined ? 'mlflow' : `mlflow==${version}`
+  throw new KeelError(
+    'INVALID_STATE',
+    `--env-manager local: the Python '${python}' cannot run the model's workers: ${check.error}. Install what ` +
+      `they need there (\`${python} -m pip install ${pin}\`, which brings numpy and pandas), set KEEL_PYTHON ` +
+      '(or --python) to a Python that has them, or let keel build the model its environment with ' +
+      '--env-manager virtualenv (or uv).',
+  )
 }
