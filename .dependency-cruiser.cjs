@@ -48,6 +48,22 @@ module.exports = {
       },
     },
     {
+      name: 'processes-start-in-known-places',
+      comment:
+        'a program is started only by the Python workers, environments and converters (sdk models/python/, models/convert/), the lineage probe of git (sdk lineage.ts) and the operator-configured alert actions (server actions/run-action.ts)',
+      severity: 'error',
+      from: {
+        path: '^packages/(contracts|ml|monitoring|sdk|ui|server)/src/',
+        pathNot: [
+          TESTS,
+          '^packages/sdk/src/models/(python|convert)/',
+          '^packages/sdk/src/lineage\\.ts$',
+          `${SERVER}actions/run-action\\.ts$`,
+        ],
+      },
+      to: { path: '^(node:)?child_process$' },
+    },
+    {
       name: 'domains-never-import-sql-cli-or-composition',
       comment: 'a domain folder reaches persistence through its store interface; only composition/ wires sql/',
       severity: 'error',

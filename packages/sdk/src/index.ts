@@ -69,6 +69,7 @@ export {
   type EnvManager,
   type FlavorName,
   type PredictionValue,
+  type PredictOptions,
   type PythonEnv,
   type PythonModelOptions,
   type PythonRuntime,

@@ -43,7 +43,13 @@ export {
 } from './mlmodel.js'
 export { ENVIRONMENT_FILE, type ModelEnvironment, currentEnvironment } from './environment.js'
 export { KEEL_FLAVOR, type KeelFlavorConfig } from './flavors/keel.js'
-export type { FlavorName, PredictionValue, PythonModelOptions, PythonRuntime } from './flavors/flavor.js'
+export type {
+  FlavorName,
+  PredictionValue,
+  PredictOptions,
+  PythonModelOptions,
+  PythonRuntime,
+} from './flavors/flavor.js'
 export {
   ENV_MANAGERS,
   type EnvManager,

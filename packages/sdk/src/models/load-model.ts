@@ -13,7 +13,13 @@ import { type Label } from '@keel/ml'
 import { resolveArtifactRepository } from '../artifacts.js'
 import { type TrackingClient } from '../tracking-client.js'
 import { type ModelInput } from './enforce.js'
-import { type FlavorName, type PythonModelOptions, type PythonRuntime, pickFlavor } from './flavors/index.js'
+import {
+  type FlavorName,
+  type PredictOptions,
+  type PythonModelOptions,
+  type PythonRuntime,
+  pickFlavor,
+} from './flavors/index.js'
 import { readInputExample } from './input-example.js'
 import { MLMODEL_FILE, type MLmodel, readMLmodel } from './mlmodel.js'
 import { type ResolvedModel, resolveModelUri } from './model-uri.js'
@@ -45,8 +51,9 @@ export interface LoadedModel {
    * Predicts a batch: rows as objects keyed by column name, rows as arrays in column order, or
    * columns (`{ col: values[] }`). A missing required column, a value of the wrong type or an
    * unknown column is an INVALID_PARAMETER_VALUE `KeelError` naming the column and row.
+   * `options.params` are MLflow's inference params, for python_function models.
    */
-  predict(input: ModelInput): Promise<Label[] | number[]>
+  predict(input: ModelInput, options?: PredictOptions): Promise<Label[] | number[]>
   /** Class probabilities (classifiers that have them), one row per input row. */
   predictProba?(input: ModelInput): Promise<number[][]>
   /** A python_function model's workers. */
@@ -146,9 +153,9 @@ export async function loadModelDir(
     ...((resolved.runId ?? mlmodel.runId) !== undefined && { runId: resolved.runId ?? mlmodel.runId }),
     ...(resolved.modelVersion !== undefined && { modelVersion: resolved.modelVersion }),
     ...(model.python !== undefined && { python: model.python }),
-    async predict(rows) {
+    async predict(rows, options) {
       check()
-      return model.predict(input.convert(rows))
+      return model.predict(input.convert(rows), options)
     },
     ...(predictProba !== undefined && {
       async predictProba(rows: ModelInput) {

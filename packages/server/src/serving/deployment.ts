@@ -19,6 +19,8 @@ export interface RequestContext {
   readonly started: number
   /** Compute class probabilities too (asked for, or logged for monitoring). */
   readonly proba: boolean
+  /** MLflow's inference params from the request (python_function models take them). */
+  readonly params?: Readonly<Record<string, unknown>>
 }
 
 export interface DeploymentEvents {
@@ -42,6 +44,13 @@ interface Outcome {
   readonly result?: Prediction
   readonly error?: unknown
 }
+
+/**
+ * A prediction as the log takes it: a class or a value as it is; anything else a python_function
+ * model may answer (a row of values, a record, a boolean, null) as its JSON text.
+ */
+const loggable = (value: unknown): number | string =>
+  typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value)) ? value : JSON.stringify(value)
 
 /** The names of a model's input columns, in order (for inputs sent as arrays). */
 const columnsOf = (variant: Variant): string[] => variant.model.inputSchema.map((f, i) => f.name ?? String(i))
@@ -156,7 +165,7 @@ export class Deployment {
     ctx: RequestContext,
   ): Promise<Prediction & { readonly version?: string }> {
     const version = variant.version
-    const result = await variant.predict(input, rows, ctx.proba) // a failure is recorded by the edge, with its status
+    const result = await variant.predict(input, rows, ctx.proba, ctx.params) // a failure is recorded by the edge, with its status
     const latency = performance.now() - ctx.started
     this.metrics.observe({ ...this.labels(variant, ctx.protocol), version: version ?? '' }, 200, latency / 1000)
     this.queue({ variant, version, input, ctx, status: 200, latency, shadow: false, result })
@@ -188,7 +197,7 @@ export class Deployment {
       protocol: ctx.protocol,
       input,
       columns: columnsOf(variant),
-      outputs: (result?.predictions ?? []) as (number | string)[],
+      outputs: (result?.predictions ?? []).map(loggable),
       ...(result?.probabilities !== undefined && { probabilities: result.probabilities }),
       statusCode: status,
       ...(error !== undefined && { error: (error instanceof Error ? error.message : String(error)).slice(0, 2_000) }),
@@ -204,7 +213,7 @@ export class Deployment {
       }
       const started = performance.now()
       const copy = { variant: shadow, version: shadow.version, input, ctx, shadow: true }
-      shadow.predict(input, rows, ctx.proba).then(
+      shadow.predict(input, rows, ctx.proba, ctx.params).then(
         (result) => {
           this.metrics.shadow(labels, 'ok')
           this.queue({ ...copy, status: 200, latency: performance.now() - started, result })

@@ -31,6 +31,8 @@ interface Planned {
   readonly rows: number
   readonly variant: Variant
   readonly wantProba: boolean
+  /** MLflow's inference params, besides keel's own `predict_method`. */
+  readonly params?: Readonly<Record<string, unknown>>
   /** The id in `X-Request-Id` and the prediction log: always short and plain. */
   readonly requestId: string
   answer(result: Prediction & { readonly version?: string }): string
@@ -263,6 +265,7 @@ export class ModelServer {
         protocol,
         started,
         proba: planned.wantProba || this.options.logProbabilities,
+        ...(planned.params !== undefined && { params: planned.params }),
       }
       const result = await d.run(planned.variant, planned.input, planned.rows, ctx)
       send(res, 200, planned.answer(result), this.variantHeaders(ctx.requestId, planned.variant, result.version))
@@ -297,11 +300,13 @@ export class ModelServer {
       if (wantProba && variant.model.predictProba === undefined) {
         throw new ProtocolError(400, 'BAD_REQUEST', `The model of variant '${variant.name}' has no predict_proba`)
       }
+      const { predict_method: _, ...params } = parsed.params ?? {}
       return {
         input: parsed.input,
         rows: parsed.rows,
         variant,
         wantProba,
+        ...(Object.keys(params).length > 0 && { params }),
         requestId: this.requestId(req),
         answer: (result) => scoringResponse(wantProba ? result.probabilities! : result.predictions),
       }

@@ -53,10 +53,19 @@ class Generation {
     }
   }
 
-  async predict(input: ModelInput, rows: number, proba: boolean): Promise<Prediction> {
+  async predict(
+    input: ModelInput,
+    rows: number,
+    proba: boolean,
+    params?: Readonly<Record<string, unknown>>,
+  ): Promise<Prediction> {
     this.inflight++
     try {
       const wantProba = proba && this.model.predictProba !== undefined
+      if (params !== undefined) {
+        const predictions = await this.model.predict(input, { params })
+        return wantProba ? { predictions, probabilities: await this.model.predictProba!(input) } : { predictions }
+      }
       if (this.batcher !== undefined) {
         const [predictions, probabilities] = await Promise.all([
           this.batcher.submit(input, rows) as Promise<Label[]>,
@@ -158,7 +167,12 @@ export class Variant {
   }
 
   /** A request that reaches a closed variant (a shadow's copy during shutdown) is a 503: retry on another server. */
-  predict(input: ModelInput, rows: number, proba: boolean): Promise<Prediction> {
+  predict(
+    input: ModelInput,
+    rows: number,
+    proba: boolean,
+    params?: Readonly<Record<string, unknown>>,
+  ): Promise<Prediction> {
     if (this.closed) {
       return Promise.reject(
         new KeelError(
@@ -167,7 +181,7 @@ export class Variant {
         ),
       )
     }
-    return this.current.predict(input, rows, proba)
+    return this.current.predict(input, rows, proba, params)
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,12 @@ export type PredictionValue =
 /** How python_function models are run: the environment, and the worker pool's bounds. */
 export interface PythonModelOptions extends PythonEnvOptions, Omit<WorkerPoolOptions, 'python'> {}
 
+/** What a prediction may be told besides its rows. */
+export interface PredictOptions {
+  /** MLflow's inference `params` (`PyFuncModel.predict(data, params=...)`), checked by the model's params schema. */
+  readonly params?: Readonly<Record<string, unknown>>
+}
+
 /** What a flavor's loader may be told. */
 export interface FlavorLoadOptions {
   readonly python?: PythonModelOptions
@@ -45,7 +51,8 @@ export interface FlavorModel {
   readonly task?: 'classification' | 'regression'
   /** Classifiers whose classes are known: the columns of `predictProba`. */
   readonly classes?: readonly Label[]
-  predict(batch: FeatureBatch): Promise<Label[] | number[]> | Label[] | number[]
+  /** `options.params`: MLflow's inference params (python_function models; the others take none). */
+  predict(batch: FeatureBatch, options?: PredictOptions): Promise<Label[] | number[]> | Label[] | number[]
   /** Models run by Python workers. */
   readonly python?: PythonRuntime
   /** Classifiers with probabilities only. */

@@ -12,6 +12,7 @@ export type {
   FlavorModel,
   FlavorName,
   PredictionValue,
+  PredictOptions,
   PythonModelOptions,
   PythonRuntime,
 } from './flavor.js'

@@ -143,7 +143,11 @@ export const pythonFunctionFlavor: Flavor = {
     const pool = await PythonWorkerPool.start(dir, { ...o, python: env.python })
     const schema: Schema = mlmodel.signature?.inputs ?? []
     const types = signatureTypes(schema)
-    const run = async (batch: FeatureBatch, method?: 'predict_proba'): Promise<unknown> => {
+    const run = async (
+      batch: FeatureBatch,
+      method?: 'predict_proba',
+      params?: Readonly<Record<string, unknown>>,
+    ): Promise<unknown> => {
       const { form, columns, length } = batch as PyfuncBatch
       return pool.predict({
         rows: length,
@@ -151,6 +155,7 @@ export const pythonFunctionFlavor: Flavor = {
         form,
         ...(types !== undefined && form.kind === 'dataframe' && { types }),
         ...(method !== undefined && { method }),
+        ...(params !== undefined && Object.keys(params).length > 0 && { params }),
       })
     }
     const classes = pool.info.classes ?? undefined
@@ -159,7 +164,7 @@ export const pythonFunctionFlavor: Flavor = {
       ...(classes !== undefined &&
         classes !== null && { task: 'classification' as const, classes: classes as Label[] }),
       python: { pids: () => pool.pids, stats: () => ({ ...pool.stats }), info: pool.info, env },
-      predict: async (batch) => perRow(await run(batch), batch.length) as Label[],
+      predict: async (batch, options) => perRow(await run(batch, undefined, options?.params), batch.length) as Label[],
       ...(pool.info.proba && {
         predictProba: async (batch: FeatureBatch) =>
           perRow(await run(batch, 'predict_proba'), batch.length) as number[][],
