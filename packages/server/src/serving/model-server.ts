@@ -12,7 +12,7 @@
  * they are read; requests beyond the concurrency limit are shed with 503 and `Retry-After`.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
-import { type ModelInput } from '@keel/sdk'
+import { type FlavorName, type ModelInput } from '@keel/sdk'
 import { DEFAULT_GRACEFUL_TIMEOUT_MS, type GracefulCloser, gracefulCloser } from '../http-common/graceful-close.js'
 import { isPlainRequestId } from '../http-common/request-id.js'
 import { type NodeGuard } from '../web-security/node-guard.js'
@@ -24,6 +24,13 @@ import { ProtocolError, notFound, overloaded, statusOfServingError } from './pro
 import { CLIENT_CLOSED, ClientGone, errorBody, pathSegment, readBody, send } from './node-io.js'
 import { uuidv7 } from './request-id.js'
 import { type Prediction, type Variant } from './variant.js'
+
+/** The v2 metadata's `platform` of each flavor (ONNX as KServe names it; MLflow's pyfunc as KServe's MLflow runtime does). */
+const PLATFORMS: Readonly<Record<FlavorName, string>> = {
+  keel: 'keel_native',
+  onnx: 'onnx_onnxv1',
+  python_function: 'mlflow',
+}
 
 /** What a protocol makes of a request body: the rows, who answers, and how to encode the answer. */
 interface Planned {
@@ -210,7 +217,7 @@ export class ModelServer {
         JSON.stringify({
           name: this.deployment.name,
           versions,
-          platform: v.model.flavor === 'onnx' ? 'onnx_onnxv1' : 'keel_native',
+          platform: PLATFORMS[v.model.flavor],
           inputs: inputMetadata(v.model.inputSchema),
           outputs: outputMetadata(v.shape),
         }),

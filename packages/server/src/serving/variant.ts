@@ -7,7 +7,7 @@
  */
 import { KeelError } from '@keel/contracts'
 import { type Label } from '@keel/ml'
-import { type LoadedModel, type ModelInput, type ModelVersionRef, parseModelUri } from '@keel/sdk'
+import { type LoadedModel, type ModelInput, type ModelVersionRef, type Schema, parseModelUri } from '@keel/sdk'
 import { type BatchingSpec, type VariantSpec } from './deployment-spec.js'
 import { MicroBatcher } from './micro-batcher.js'
 import { type ModelShape } from './protocol/open-inference.js'
@@ -87,6 +87,10 @@ class Generation {
   }
 }
 
+/** Whether an output signature names two or more columns (a DataFrame answer, one v2 output each). */
+const columnOutputs = (schema: Schema | undefined): boolean =>
+  schema !== undefined && schema.length > 1 && schema.every((f) => f.type !== 'tensor' && f.name !== undefined)
+
 export interface VersionSwitch {
   readonly variant: string
   readonly from?: string
@@ -135,6 +139,8 @@ export class Variant {
       ...(m.task !== undefined && { task: m.task }),
       ...(m.classes !== undefined && { classes: m.classes }),
       hasProba: m.predictProba !== undefined,
+      ...(m.flavor === 'python_function' &&
+        columnOutputs(m.signature?.outputs) && { outputColumns: m.signature!.outputs! }),
     }
   }
 

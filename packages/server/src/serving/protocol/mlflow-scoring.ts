@@ -208,7 +208,6 @@ function parseCsvRows(text: string, what: string): Record<string, unknown>[] {
       columns: true,
       cast: (value, ctx) => (ctx.header ? value : castCell(value)),
       skip_empty_lines: true,
-      trim: true,
     }) as Record<string, unknown>[]
   } catch (error) {
     throw badRequest(`${what} is not CSV with a header row: ${(error as Error).message}`)
@@ -217,11 +216,17 @@ function parseCsvRows(text: string, what: string): Record<string, unknown>[] {
 
 const INFINITY = /^([+-]?)inf(inity)?$/i
 
+/**
+ * A cell as pandas.read_csv reads it: empty is missing; a number (spaces around it allowed) is a
+ * number; anything else is the text exactly as sent, spaces included.
+ */
 function castCell(value: string): unknown {
   if (value === '') return null
-  const n = Number(value)
-  if (!Number.isNaN(n) || value === 'NaN') return n
-  const inf = INFINITY.exec(value) // 'inf', '-Infinity': infinities to pandas, refused by checkFinite
+  const trimmed = value.trim()
+  if (trimmed === '') return value
+  const n = Number(trimmed)
+  if (!Number.isNaN(n) || trimmed === 'NaN') return n
+  const inf = INFINITY.exec(trimmed) // 'inf', '-Infinity': infinities to pandas, refused by checkFinite
   return inf === null ? value : inf[1] === '-' ? -Infinity : Infinity
 }
 

@@ -45,6 +45,11 @@ export interface ModelShape {
   readonly task?: 'classification' | 'regression'
   readonly classes?: readonly Label[]
   readonly hasProba: boolean
+  /**
+   * A python_function model's output signature when it names several columns (its answer is a
+   * DataFrame): the outputs are those columns.
+   */
+  readonly outputColumns?: Schema
 }
 
 const fieldName = (field: { name?: string }, i: number): string => field.name ?? String(i)
@@ -110,6 +115,7 @@ export function inputMetadata(schema: Schema): MetadataTensor[] {
 }
 
 export function outputMetadata(model: ModelShape): MetadataTensor[] {
+  if (model.outputColumns !== undefined) return inputMetadata(model.outputColumns)
   const out: MetadataTensor[] = [{ name: OUTPUT_PREDICT, datatype: predictDatatype(model), shape: [-1] }]
   if (model.hasProba) out.push({ name: OUTPUT_PROBA, datatype: 'FP64', shape: [-1, model.classes?.length ?? -1] })
   return out
