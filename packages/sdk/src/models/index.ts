@@ -63,3 +63,13 @@ export { type ParsedModelUri, type ResolvedModel, parseModelUri, resolveModelUri
 export type { ModelRegistry, ModelVersionRef } from './registry.js'
 export { type LoadContext, type LoadModelOptions, type LoadedModel, loadModelDir, loadModelWith } from './load-model.js'
 export { type LogModelOptions, type ModelInfo, logModel } from './log-model.js'
+export {
+  ConversionMismatchError,
+  type ConvertToOnnxOptions,
+  DEFAULT_TOLERANCE,
+  type OnnxConversion,
+  convertModelToOnnx,
+} from './convert/onnx-convert.js'
+export { type ConversionCheck, type RowDifference, describeDifferences } from './convert/compare.js'
+export { CONVERTIBLE_FLAVORS, type ConvertibleFlavor, type OnnxValueInfo } from './convert/python-convert.js'
+export { type LogDirectoryOptions, type LoggedDirectory, logModelDirectory } from './convert/log-directory.js'

@@ -9,6 +9,7 @@ import pc from 'picocolors'
 import { registryFor, withClientOptions, type ClientFlags } from './client-options.js'
 import { formatNumber, formatTime, printJson, printTable } from './output.js'
 import { registerServeCommand } from './serve-command.js'
+import { registerConvertCommand } from './convert-command.js'
 import { registerAliasProtectionCommands } from './alias-command.js'
 
 interface ListFlags extends ClientFlags {
@@ -24,6 +25,7 @@ export function registerModelCommands(program: Command): void {
     .command('models')
     .description('Registered models: versions, aliases, stages and their audit trail; serving')
   registerServeCommand(models)
+  registerConvertCommand(models)
 
   withClientOptions(models.command('list'))
     .description('List registered models')
