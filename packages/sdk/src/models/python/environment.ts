@@ -82,7 +82,7 @@ async function localEnv(modelDir: string, options: PythonEnvOptions): Promise<Py
     'INVALID_STATE',
     `--env-manager local: the Python '${python}' cannot run the model's workers: ${check.error}. Install what ` +
       `they need there (\`${python} -m pip install ${pin}\`, which brings numpy and pandas), set KEEL_PYTHON ` +
-      '(or --python) to a Python that has them, or let keel build the model its environment with ' +
+      "(or --python) to a Python that has them, or let keel build the model's environment with " +
       '--env-manager virtualenv (or uv).',
   )
 }
