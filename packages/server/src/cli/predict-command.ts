@@ -15,6 +15,7 @@ interface PredictFlags extends ClientFlags {
   input: string
   proba?: boolean
   envManager: EnvManager
+  python?: string
 }
 
 export function registerPredictCommand(program: Command): void {
@@ -36,10 +37,15 @@ export function registerPredictCommand(program: Command): void {
         .choices(['local', 'virtualenv', 'uv'])
         .default('local'),
     )
+    .option(
+      '--python <interpreter>',
+      'python_function models: the Python to run them with, or to build their environment from (default: $KEEL_PYTHON, else python3)',
+    )
     .action(async (flags: PredictFlags) => {
       const keel = createKeel(flags.trackingUri ? { trackingUri: flags.trackingUri } : {})
       const python = {
         envManager: flags.envManager,
+        ...(flags.python !== undefined && { python: flags.python }),
         onProgress: (line: string) => process.stderr.write(pc.dim(`python env: ${line}\n`)),
       }
       const [model, rows] = await Promise.all([

@@ -42,6 +42,7 @@ interface ServeFlags extends WebSecurityFlags {
   requireAuth?: boolean
   authCacheSeconds?: number
   pythonWorkers?: number
+  python?: string
   timeout?: number
   pythonMaxMemory?: number
   batching: boolean
@@ -168,6 +169,10 @@ export function registerServeCommand(models: Command): void {
         .default('local'),
     )
     .option(
+      '--python <interpreter>',
+      'python_function models: the Python to run them with (local), or to build their environment from (default: $KEEL_PYTHON, else python3)',
+    )
+    .option(
       '--python-workers <n>',
       'python_function models: Python processes per server worker (default: the cores shared among the server workers)',
       integer('a number of workers', 1, 64),
@@ -244,6 +249,7 @@ export function registerServeCommand(models: Command): void {
       const workers = flags.workers ?? availableParallelism()
       const python = {
         envManager: flags.envManager as EnvManager,
+        ...(flags.python !== undefined && { python: flags.python }),
         workers: flags.pythonWorkers ?? Math.max(1, Math.floor(availableParallelism() / workers)),
         batching: flags.batching,
         ...(flags.maxBatchSize !== undefined && { maxBatchRows: flags.maxBatchSize }),

@@ -59,11 +59,14 @@ export interface RunningModelServer {
 }
 
 /** How python_function models run here: the options, with the workers' output and events sent to the log. */
-function pythonOptions(options: ServeOptions, logger: Logger): PythonModelOptions {
+function pythonOptions(options: ServeOptions, logger: Logger, metrics: ServingMetrics): PythonModelOptions {
   return {
     ...options.python,
     onLog: (line, pid) => logger.info({ pid }, `python: ${line}`),
-    onEvent: (event) => logger.warn({ pid: event.pid, reason: event.kind }, `python worker: ${event.detail}`),
+    onEvent: (event) => {
+      metrics.pythonWorkerEvents.inc({ reason: event.kind })
+      logger.warn({ pid: event.pid, reason: event.kind }, `python worker: ${event.detail}`)
+    },
     onProgress: (line) => logger.info({}, `python env: ${line}`),
   }
 }
@@ -109,7 +112,7 @@ export async function startModelServer(
     : undefined
   const deployment = new Deployment(
     spec,
-    sdkModelSource(keel, options.cacheDir, pythonOptions(options, logger)),
+    sdkModelSource(keel, options.cacheDir, pythonOptions(options, logger, metrics)),
     metrics,
     log,
     {
@@ -226,8 +229,11 @@ export async function serve(
     return running
   } catch (error) {
     if (cluster.isWorker) {
+      // The primary reports it (once, for every worker that failed alike) and stops.
       worker.failed(error instanceof Error ? error.message : String(error))
-      setTimeout(() => process.exit(1), 100)
+      return new Promise<never>(() => {
+        setTimeout(() => process.exit(1), 100)
+      })
     }
     throw error
   }

@@ -66,10 +66,14 @@ export function pathSegment(raw: string): string {
   }
 }
 
-/** The error body of a protocol: v2's `{error}` or MLflow's `{error_code, message}`; 5xx details stay in the log. */
+/**
+ * The error body of a protocol: v2's `{error}` or MLflow's `{error_code, message}`; 5xx details
+ * stay in the log, except 503 and 504 (overloaded, a worker gone, a timeout), whose message says
+ * what to do.
+ */
 export function errorBody(error: unknown, protocol: 'v2' | 'mlflow', status: number): string {
   const message =
-    status >= 500 && !(error instanceof ProtocolError) && status !== 503
+    status >= 500 && !(error instanceof ProtocolError) && status !== 503 && status !== 504
       ? 'Internal error while predicting'
       : error instanceof Error
         ? error.message

@@ -27,6 +27,8 @@ export class ServingMetrics {
   readonly logDropped: Counter<string>
   readonly logFailures: Counter<string>
   readonly inflight: Gauge<string>
+  /** python_function models: their Python workers that exited, timed out, stopped answering or were recycled. */
+  readonly pythonWorkerEvents: Counter<string>
   private readonly children = new Map<string, { ok: Counter.Internal; latency: Histogram.Internal<string> }>()
 
   constructor(readonly deployment: string) {
@@ -51,6 +53,12 @@ export class ServingMetrics {
       name: 'keel_serving_shadow_requests_total',
       help: 'Copies of requests run by shadow variants, by outcome',
       labelNames: [...labelNames, 'outcome'],
+      registers: [registry],
+    })
+    this.pythonWorkerEvents = new Counter({
+      name: 'keel_serving_python_worker_events_total',
+      help: 'Python workers of python_function models replaced, by reason (exited, timeout, unresponsive, recycled, restart-failed)',
+      labelNames: ['reason'],
       registers: [registry],
     })
     this.shed = new Counter({

@@ -27,6 +27,7 @@ export async function startModelServe(
   args: readonly string[],
   trackingUri: string,
   env: Readonly<Record<string, string>> = {},
+  readyTimeoutMs = 30_000,
 ): Promise<ModelServerProcess> {
   const child = spawn(
     process.execPath,
@@ -42,7 +43,7 @@ export async function startModelServe(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   )
-  const url = await waitForOutput(child, () => log, bannerUrl, 'keel models serve ready', 30_000)
+  const url = await waitForOutput(child, () => log, bannerUrl, 'keel models serve ready', readyTimeoutMs)
   return {
     url,
     port: Number(new URL(url).port),

@@ -203,14 +203,16 @@ function fieldShapeProblem(field: Field, shape: readonly number[]): string | und
 
 /**
  * A model without a signature (a python_function model logged without one) takes what it is sent,
- * as MLServer's MLflow runtime passes it on: a single tensor as rows of values, several tensors
- * (each `[n]` or `[n, 1]`) as named columns.
+ * as MLServer's MLflow runtime passes it on: a single tensor of rows (`[n, k]`) as rows of values,
+ * tensors of one value per row (`[n]` or `[n, 1]`) as columns named as the tensors.
  */
 function unschematized(tensors: readonly TensorIn[]): { input: ModelInput; rows: number } {
-  if (tensors.length === 1) {
+  if (tensors.length === 1 && tensors[0]!.shape.length > 1) {
     const t = tensors[0]!
-    const width = t.shape.slice(1).reduce((a, b) => a * b, 1)
-    return t.shape.length === 1 ? { input: t.data.map((v) => [v]), rows: t.shape[0]! } : wholeRows(t, width)
+    return wholeRows(
+      t,
+      t.shape.slice(1).reduce((a, b) => a * b, 1),
+    )
   }
   const columns: Record<string, unknown[]> = {}
   let rows = -1
