@@ -149,6 +149,16 @@ describe('--env-manager local', () => {
     expect(error.message).toContain('--env-manager virtualenv')
   })
 
+  it('checks an interpreter once per process', async () => {
+    // A wrapper for the venv's python, removed after the first check: the second call must not run it.
+    const wrapper = join(temp('keel-python-wrapper-'), 'python')
+    writeFileSync(wrapper, `#!/bin/sh\nexec '${python}' "$@"\n`, { mode: 0o755 })
+    const dir = modelDir({})
+    expect(await pythonEnvFor(dir, { python: wrapper })).toEqual({ python: wrapper, manager: 'local' })
+    rmSync(wrapper)
+    expect(await pythonEnvFor(dir, { python: wrapper })).toEqual({ python: wrapper, manager: 'local' })
+  })
+
   it('says when there is no such interpreter, and names KEEL_PYTHON', async () => {
     vi.stubEnv('KEEL_PYTHON', '/nonexistent/keel/python3')
     const error = await rejection(pythonEnvFor(modelDir({})))
@@ -182,12 +192,20 @@ describe.each(['virtualenv', 'uv'] as const)('--env-manager %s', (manager) => {
     let cacheDir: string
     let dir: string
     const first: string[] = []
+    /** The progress a concurrent second call saw. */
+    const concurrent: string[] = []
     let envDir: string
+    let concurrentEnvDir: string
 
     beforeAll(async () => {
       cacheDir = temp('keel-env-cache-')
       dir = model()
-      envDir = (await build(manager, dir, cacheDir, (line) => first.push(line))).envDir
+      const [a, b] = await Promise.all([
+        build(manager, dir, cacheDir, (line) => first.push(line)),
+        build(manager, dir, cacheDir, (line) => concurrent.push(line)),
+      ])
+      envDir = a.envDir
+      concurrentEnvDir = b.envDir
     }, BUILD_TIMEOUT)
 
     it('builds the venv from python_env.yaml and requirements.txt, then the extra packages', () => {
@@ -202,6 +220,15 @@ describe.each(['virtualenv', 'uv'] as const)('--env-manager %s', (manager) => {
       const envPython = join(envDir, 'bin', 'python')
       const out = run(envPython, ['-c', 'import sys, six, idna; print(sys.prefix); print(six.__version__)'])
       expect(out.split('\n').slice(0, 2)).toEqual([envDir, '1.17.0'])
+    })
+
+    it('shares one build between concurrent calls in a process, progress included', () => {
+      expect(concurrentEnvDir).toBe(envDir)
+      // Two builds would race to the rename (one saying so), or the later one would hit the cache.
+      for (const lines of [first, concurrent]) {
+        expect(lines.filter((line) => line.startsWith('Python environment ready in'))).toHaveLength(1)
+        expect(lines.join('\n')).not.toMatch(/Another process built|Using the cached/)
+      }
     })
 
     it('is cached under the sha256 of its inputs, with the marker, and nothing else left', () => {

@@ -9,7 +9,7 @@
  * a folder without the marker is never used and an interrupted build leaves nothing half-visible
  * (its `.tmp` is removed by the next build of that hash once its process is gone). Two processes
  * building the same hash both build; the one that loses the rename removes its copy and uses the
- * winner's. In one process, concurrent calls for one hash share a build.
+ * winner's. In one process, concurrent calls for one hash share a build (and its progress).
  *
  * Relocation: a venv's `bin/python` is a symlink to the base interpreter and finds its environment
  * from its own path, so it works after the rename; the scripts pip writes (`bin/pip`, console
@@ -61,7 +61,11 @@ export interface BuildInternals {
   readonly requiredModules?: readonly string[]
 }
 
-const building = new Map<string, Promise<BuiltEnv>>()
+/** Builds in progress in this process, by folder: their result, and who wants their progress. */
+const building = new Map<
+  string,
+  { readonly result: Promise<BuiltEnv>; readonly listeners: Set<(line: string) => void> }
+>()
 
 /** The environment for the model in `modelDir`, from the cache or built into it. */
 export async function virtualEnvFor(
@@ -70,7 +74,6 @@ export async function virtualEnvFor(
   settings: BuildSettings,
   internals: BuildInternals = {},
 ): Promise<BuiltEnv> {
-  const progress = settings.onProgress
   const spec = await readPythonEnvSpec(modelDir)
   // How the interpreter was chosen is said when an environment is built, not at each cache hit.
   const notes: string[] = []
@@ -95,8 +98,15 @@ export async function virtualEnvFor(
   })
   const envDir = join(settings.cacheDir, hash)
   const pending = building.get(envDir)
-  if (pending !== undefined) return pending
-  const build = (async (): Promise<BuiltEnv> => {
+  if (pending !== undefined) {
+    pending.listeners.add(settings.onProgress)
+    return pending.result
+  }
+  const listeners = new Set([settings.onProgress])
+  const progress = (line: string): void => {
+    for (const listener of listeners) listener(line)
+  }
+  const result = (async (): Promise<BuiltEnv> => {
     const env: BuiltEnv = { python: join(envDir, 'bin', 'python'), manager, envDir }
     if (await isReady(envDir)) {
       progress(`Using the cached ${manager} environment ${envDir}`)
@@ -123,8 +133,8 @@ export async function virtualEnvFor(
     await buildInto(job)
     return env
   })().finally(() => building.delete(envDir))
-  building.set(envDir, build)
-  return build
+  building.set(envDir, { result, listeners })
+  return result
 }
 
 async function exists(path: string): Promise<boolean> {

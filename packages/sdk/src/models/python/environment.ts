@@ -9,7 +9,7 @@
  * major.minor the model asks for.
  */
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { KeelError } from '@keel/contracts'
 import { readMLmodel } from '../mlmodel.js'
 import { virtualEnvFor } from './env-build.js'
@@ -59,7 +59,7 @@ export async function pythonEnvFor(modelDir: string, options: PythonEnvOptions =
   if (manager === 'local') return localEnv(modelDir, options)
   return virtualEnvFor(modelDir, manager, {
     python: basePython(options),
-    cacheDir: options.cacheDir ?? defaultEnvCacheDir(),
+    cacheDir: resolve(options.cacheDir ?? defaultEnvCacheDir()),
     extraPackages: options.extraPackages ?? [],
     onProgress: options.onProgress ?? (() => undefined),
   })
