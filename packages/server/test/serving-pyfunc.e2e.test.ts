@@ -4,13 +4,15 @@
  * does; a worker killed under load costs at most the requests it held (503), and the pool
  * recovers; a model that raises is a 400 with its message; a prediction past --timeout is a 504.
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type PythonModels, pythonModels, venvPython } from '../../sdk/test/models/support/python-models.js'
+import { KEEL_BIN } from './support/keel-server.js'
 import { type ModelServerProcess, send, startModelServe } from './support/model-server.js'
 
 const PYFUNC_SCRIPT = fileURLToPath(new URL('../../sdk/test/models/support/make_pyfunc_models.py', import.meta.url))
@@ -153,4 +155,25 @@ describe("a custom PythonModel: MLflow's scoring-server semantics", () => {
     expect(answer.json().message).toContain('Request processing time exceeded limit')
     await until(async () => (await invocations(echo, { dataframe_records: [{ x: 1 }] })).status === 200, 'an answer')
   })
+})
+
+describe('keel predict with a python_function model', () => {
+  it("prints scikit-learn's labels and probabilities for CSV rows", async () => {
+    const { columns, rows, labels, probabilities } = python.expected
+    const csv = join(mkdtempSync(join(tmpdir(), 'keel-predict-py-')), 'rows.csv')
+    writeFileSync(csv, `${columns.join(',')}\n${rows.map((r) => r.join(',')).join('\n')}\n`)
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [KEEL_BIN, 'predict', '-m', python.path('sklearn'), '-i', csv, '--proba', '--json', '--python', interpreter],
+      { env: { ...process.env, NO_COLOR: '1' } },
+    )
+    const out = JSON.parse(stdout) as { predictions: number[]; probabilities: number[][]; classes: number[] }
+    expect(out.predictions).toEqual(labels)
+    expect(out.classes).toEqual([0, 1, 2])
+    out.probabilities.forEach((p, i) => {
+      p.forEach((v, j) => {
+        expect(v).toBeCloseTo(probabilities[i]![j]!, 12)
+      })
+    })
+  }, 60_000)
 })
