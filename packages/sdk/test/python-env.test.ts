@@ -38,11 +38,16 @@ const temp = (prefix: string): string => {
 }
 
 let python: string
+/** Its version, e.g. 3.11.7. */
+let pythonVersion: string
 /** A Python without mlflow (an empty venv of the repo's Python). */
 let bare: string
 
 beforeAll(async () => {
   python = await venvPython()
+  pythonVersion = execFileSync(python, ['-c', 'import platform; print(platform.python_version())'], {
+    encoding: 'utf8',
+  }).trim()
   const dir = temp('keel-bare-python-')
   execFileSync(python, ['-m', 'venv', '--without-pip', join(dir, 'venv')])
   bare = join(dir, 'venv', 'bin', 'python')
@@ -76,6 +81,10 @@ function modelDir(files: Record<string, string>): string {
   }
   return dir
 }
+
+/** The base interpreter's major.minor, and a version with the same major.minor and another patch level. */
+const minor = (): string => pythonVersion.split('.').slice(0, 2).join('.')
+const otherPatch = (): string => `${minor()}.${pythonVersion.endsWith('.0') ? 1 : 0}`
 
 const pythonEnvYaml = (version: string): string => `python: ${version}\ndependencies:\n- -r requirements.txt\n`
 
@@ -137,7 +146,13 @@ describe('--env-manager local', () => {
     const lines: string[] = []
     const env = await pythonEnvFor(modelDir({}), { python, onProgress: (line) => lines.push(line) })
     expect(env).toEqual({ python, manager: 'local' })
-    expect(lines.join('\n')).toMatch(/mlflow 3\.17\.2/)
+    expect(lines).toEqual([`Using ${python} (Python ${pythonVersion}, mlflow 3.17.2)`])
+    const older = modelDir({})
+    writeFileSync(join(older, 'MLmodel'), 'flavors:\n  python_function: {}\nmlflow_version: 2.9.0\n')
+    await pythonEnvFor(older, { python, onProgress: (line) => lines.push(line) })
+    expect(lines[1]).toBe(
+      `Using ${python} (Python ${pythonVersion}, mlflow 3.17.2; the model was saved with mlflow 2.9.0)`,
+    )
   })
 
   it('names the interpreter, the import that failed and the pip install that fixes it', async () => {
@@ -186,7 +201,7 @@ const run = (command: string, args: string[]): string => execFileSync(command, a
 describe.each(['virtualenv', 'uv'] as const)('--env-manager %s', (manager) => {
   const tool = manager === 'uv' ? 'uv' : 'pip'
   const model = (): string =>
-    modelDir({ 'python_env.yaml': pythonEnvYaml('3.11.0'), 'requirements.txt': 'six==1.17.0\n' })
+    modelDir({ 'python_env.yaml': pythonEnvYaml(otherPatch()), 'requirements.txt': 'six==1.17.0\n' })
 
   describe('a build, then the cache', () => {
     let cacheDir: string
@@ -210,7 +225,9 @@ describe.each(['virtualenv', 'uv'] as const)('--env-manager %s', (manager) => {
 
     it('builds the venv from python_env.yaml and requirements.txt, then the extra packages', () => {
       const text = first.join('\n')
-      expect(text).toContain('python_env.yaml asks for Python 3.11.0; using Python 3.11.')
+      expect(text).toContain(
+        `python_env.yaml asks for Python ${otherPatch()}; using Python ${pythonVersion} (${python})`,
+      )
       expect(text).toContain('a patch-level difference is fine')
       expect(text).toContain(
         `Installing 1 requirement (the requirements of python_env.yaml, requirements.txt) with ${tool}`,
@@ -248,7 +265,7 @@ describe.each(['virtualenv', 'uv'] as const)('--env-manager %s', (manager) => {
     it(
       'builds another environment when the requirements change',
       async () => {
-        const other = modelDir({ 'python_env.yaml': pythonEnvYaml('3.11'), 'requirements.txt': 'six==1.16.0\n' })
+        const other = modelDir({ 'python_env.yaml': pythonEnvYaml(minor()), 'requirements.txt': 'six==1.16.0\n' })
         const lines: string[] = []
         const env = await build(manager, other, cacheDir, (line) => lines.push(line))
         expect(env.envDir).not.toBe(envDir)
@@ -314,7 +331,7 @@ describe.each(['virtualenv', 'uv'] as const)('--env-manager %s', (manager) => {
     async () => {
       const cacheDir = temp('keel-env-cache-')
       const dir = modelDir({
-        'python_env.yaml': pythonEnvYaml('3.11'),
+        'python_env.yaml': pythonEnvYaml(minor()),
         'requirements.txt': 'keel-nonexistent-package==9.9.9\n',
       })
       const error = await rejection(pythonEnvFor(dir, { envManager: manager, python, cacheDir }))
@@ -336,7 +353,7 @@ describe.each(['virtualenv', 'uv'] as const)('--env-manager %s', (manager) => {
     const error = await rejection(pythonEnvFor(dir, { envManager: manager, python, cacheDir: temp('keel-env-') }))
     expect(error.code).toBe('INVALID_STATE')
     expect(error.message).toContain('asks for Python 3.99.1 (python_env.yaml)')
-    expect(error.message).toMatch(/'.*' is Python 3\.11\.\d+ and no working python3\.99 is on PATH/)
+    expect(error.message).toContain(`'${python}' is Python ${pythonVersion} and no working python3.99 is on PATH`)
     expect(error.message).toContain('KEEL_PYTHON')
   })
 })

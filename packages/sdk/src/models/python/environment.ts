@@ -68,15 +68,17 @@ export async function pythonEnvFor(modelDir: string, options: PythonEnvOptions =
 async function localEnv(modelDir: string, options: PythonEnvOptions): Promise<PythonEnv> {
   const python = basePython(options)
   const check = await checkImports(python)
-  if (check.ok) {
-    options.onProgress?.(`Using ${python} (Python ${check.pythonVersion}, mlflow ${check.versions.mlflow ?? '?'})`)
-    return { python, manager: 'local' }
-  }
-  if (check.missing) throw missingPython('local', python)
   const version = await readMLmodel(modelDir).then(
     (mlmodel) => mlmodel.mlflowVersion,
     () => undefined,
   )
+  if (check.ok) {
+    const mlflow = check.versions.mlflow ?? '?'
+    const saved = version !== undefined && version !== mlflow ? `; the model was saved with mlflow ${version}` : ''
+    options.onProgress?.(`Using ${python} (Python ${check.pythonVersion}, mlflow ${mlflow}${saved})`)
+    return { python, manager: 'local' }
+  }
+  if (check.missing) throw missingPython('local', python)
   const pin = version === undefined ? 'mlflow' : `mlflow==${version}`
   throw new KeelError(
     'INVALID_STATE',
