@@ -16,9 +16,11 @@
  * - Bounds: one batch per worker at a time, at most `maxQueue` requests waiting (beyond: 503).
  */
 import { KeelError } from '@keel/contracts'
-import { type ColumnType, type TableColumn, encodeTable } from './frame.js'
+import { encodeTable } from './frame.js'
+import { type Job, type PredictRequest, RequestQueue, concatColumns } from './request-queue.js'
 import { type Held, Worker, type WorkerInfo, modelError, outputValue } from './worker-process.js'
 
+export type { InputForm, PredictRequest } from './request-queue.js'
 export { WORKER_SCRIPT, type WorkerInfo, outputValue } from './worker-process.js'
 
 export interface WorkerPoolOptions {
@@ -54,32 +56,6 @@ export interface WorkerEvent {
   readonly detail: string
 }
 
-/** How the rows reach the model: a pandas DataFrame, or a numpy array (`vector`: one column, 1-D). */
-export interface InputForm {
-  readonly kind: 'dataframe' | 'ndarray'
-  readonly vector?: boolean
-}
-
-export interface PredictRequest {
-  readonly rows: number
-  readonly columns: readonly TableColumn[]
-  /** Column types to use instead of inferring them from the values (the signature's). */
-  readonly types?: ReadonlyMap<string, ColumnType>
-  readonly form: InputForm
-  readonly method?: 'predict' | 'predict_proba'
-  readonly params?: Readonly<Record<string, unknown>>
-}
-
-interface Job {
-  readonly request: PredictRequest
-  /** Requests with the same key may share a call. */
-  readonly key: string
-  /** Predicted alone (a failed or unaligned batch being retried). */
-  readonly alone: boolean
-  resolve(value: unknown): void
-  reject(error: unknown): void
-}
-
 type Batch = Held<Job>
 
 const DEFAULTS = {
@@ -91,20 +67,9 @@ const DEFAULTS = {
   maxQueue: 4096,
 }
 
-const keyOf = (r: PredictRequest): string =>
-  JSON.stringify([r.form, r.method ?? 'predict', r.params ?? null, r.columns.map((c) => c.name)])
-
-/** The columns of several requests, one after another. */
-function concatColumns(requests: readonly PredictRequest[]): TableColumn[] {
-  return requests[0]!.columns.map((column, i) => ({
-    name: column.name,
-    values: requests.flatMap((r) => r.columns[i]!.values as unknown[]),
-  }))
-}
-
 export class PythonWorkerPool {
   private readonly workers = new Set<Worker<Job>>()
-  private readonly queue: Job[] = []
+  private readonly queue = new RequestQueue()
   private nextId = 1
   private closed = false
   /** Whether the model's output is one value per row (else batching stops). */
@@ -157,17 +122,16 @@ export class PythonWorkerPool {
         new KeelError('TEMPORARILY_UNAVAILABLE', `${this.queue.length} requests are waiting for a Python worker`),
       )
     }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ request, key: keyOf(request), alone: false, resolve, reject })
-      this.dispatch()
-    })
+    const answer = this.queue.push(request)
+    this.dispatch()
+    return answer
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     clearInterval(this.pinger)
-    for (const job of this.queue.splice(0)) job.reject(new KeelError('TEMPORARILY_UNAVAILABLE', 'The model is closed'))
+    this.queue.rejectAll(new KeelError('TEMPORARILY_UNAVAILABLE', 'The model is closed'))
     const exits = [...this.workers].map(
       (w) => new Promise<void>((resolve) => (w.exited ? resolve() : w.process.once('exit', () => resolve()))),
     )
@@ -253,7 +217,7 @@ export class PythonWorkerPool {
     const { jobs } = batch
     if (header.ok !== true) {
       if (jobs.length === 1) jobs[0]!.reject(modelError(header.error as Record<string, unknown> | undefined))
-      else this.retryAlone(jobs)
+      else this.queue.retryAlone(jobs)
       return
     }
     let value: unknown
@@ -269,7 +233,7 @@ export class PythonWorkerPool {
     }
     if (!Array.isArray(value) || value.length !== batch.rows) {
       this.aligned = false // not one value per row: each request on its own from now on
-      this.retryAlone(jobs)
+      this.queue.retryAlone(jobs)
       return
     }
     let offset = 0
@@ -277,10 +241,6 @@ export class PythonWorkerPool {
       job.resolve(value.slice(offset, offset + job.request.rows))
       offset += job.request.rows
     }
-  }
-
-  private retryAlone(jobs: readonly Job[]): void {
-    this.queue.unshift(...jobs.map((j) => ({ ...j, alone: true })))
   }
 
   private onExit(worker: Worker<Job>, code: number | null, signal: NodeJS.Signals | null): void {
@@ -348,25 +308,8 @@ export class PythonWorkerPool {
       if (this.queue.length === 0) return
       if (worker.info === undefined || worker.batch !== undefined || worker.retiring || worker.exited || worker.killed)
         continue
-      this.sendBatch(worker, this.takeBatch())
+      this.sendBatch(worker, this.queue.take(this.aligned ? (this.options.maxBatchRows ?? DEFAULTS.maxBatchRows) : 0))
     }
-  }
-
-  private takeBatch(): Job[] {
-    const first = this.queue.shift()!
-    const batch = [first]
-    if (first.alone || !this.aligned) return batch
-    const limit = this.options.maxBatchRows ?? DEFAULTS.maxBatchRows
-    let rows = first.request.rows
-    for (let i = 0; i < this.queue.length && rows < limit; ) {
-      const job = this.queue[i]!
-      if (!job.alone && job.key === first.key && rows + job.request.rows <= limit) {
-        batch.push(job)
-        rows += job.request.rows
-        this.queue.splice(i, 1)
-      } else i++
-    }
-    return batch
   }
 
   private sendBatch(worker: Worker<Job>, jobs: Job[]): void {
