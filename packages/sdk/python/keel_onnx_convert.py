@@ -64,7 +64,6 @@ def import_converter(flavor):
         import skl2onnx  # noqa: F401
     else:
         import onnxmltools  # noqa: F401
-        import skl2onnx  # noqa: F401, F811
 
 
 def load_native(flavor, model_dir):
@@ -132,9 +131,9 @@ def read_rows(path):
 
 
 def schema_of(data):
-    from mlflow.types.utils import _infer_schema
+    from mlflow.models import infer_signature
 
-    return _infer_schema(data)
+    return infer_signature(data).inputs
 
 
 def input_columns(schema):
@@ -175,8 +174,11 @@ def selects_by_name(model):
 
 
 def initial_types(flavor, model, columns):
-    """The converter's initial_types, and a description of each ONNX input."""
-    from skl2onnx.common.data_types import BooleanTensorType, FloatTensorType, Int64TensorType, StringTensorType
+    """The converter's initial_types (onnxmltools' own types: importing skl2onnx takes seconds)."""
+    if flavor == "sklearn":
+        from skl2onnx.common.data_types import BooleanTensorType, FloatTensorType, Int64TensorType, StringTensorType
+    else:
+        from onnxmltools.convert.common.data_types import FloatTensorType
 
     if isinstance(columns, int):
         return [("input", FloatTensorType([None, columns]))]
@@ -215,6 +217,10 @@ def register_boosters_in_pipelines(model):
         from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
         from xgboost import XGBClassifier, XGBRegressor
 
+        for _, step in model.steps:
+            if isinstance(step, (XGBClassifier, XGBRegressor)):
+                anonymous_features(step)
+
         update_registered_converter(XGBClassifier, "XGBoostXGBClassifier",
                                     calculate_linear_classifier_output_shapes, convert_xgboost, options=options)
         update_registered_converter(XGBRegressor, "XGBoostXGBRegressor",
@@ -229,6 +235,14 @@ def register_boosters_in_pipelines(model):
         update_registered_converter(LGBMRegressor, "LightGbmLGBMRegressor", reg_shapes, convert_lightgbm)
 
 
+def anonymous_features(xgb_model):
+    """onnxmltools reads an XGBoost model's features as f0, f1, ...: the names it was trained with go (the
+    ONNX graph takes the columns in order)."""
+    booster = xgb_model.get_booster() if hasattr(xgb_model, "get_booster") else xgb_model
+    booster.feature_names = None
+    booster.feature_types = None
+
+
 def convert(flavor, model, types, classifier):
     if flavor == "sklearn":
         from skl2onnx import convert_sklearn, get_latest_tested_opset_version
@@ -237,16 +251,10 @@ def convert(flavor, model, types, classifier):
         opset = {"": min(SKLEARN_OPSET, get_latest_tested_opset_version()), "ai.onnx.ml": ML_OPSET}
         return convert_sklearn(model, initial_types=types, target_opset=opset,
                                options={"zipmap": False} if classifier else None)
-    from onnxmltools.convert.common.data_types import FloatTensorType
-
-    types = [(name, FloatTensorType(t.shape)) for name, t in types]
     if flavor == "xgboost":
         from onnxmltools import convert_xgboost
 
-        # onnxmltools reads features as f0, f1, ...: the names the model was trained with are not in the graph.
-        booster = model.get_booster() if hasattr(model, "get_booster") else model
-        booster.feature_names = None
-        booster.feature_types = None
+        anonymous_features(model)
         return convert_xgboost(model, initial_types=types, target_opset=ONNXMLTOOLS_OPSET)
     from onnxmltools import convert_lightgbm
 
@@ -287,6 +295,7 @@ def requirements():
 
 
 def run(args):
+    import_converter(args.flavor)
     import mlflow
     import mlflow.onnx
     from mlflow.models import Model, infer_signature
@@ -295,7 +304,6 @@ def run(args):
     if args.flavor not in meta.flavors:
         raise ConversionError("INVALID_PARAMETER_VALUE", "the model has no '%s' flavor (it has %s)"
                               % (args.flavor, ", ".join(sorted(meta.flavors))))
-    import_converter(args.flavor)
     try:
         model = load_native(args.flavor, args.model_dir)
     except ImportError:

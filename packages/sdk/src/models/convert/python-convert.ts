@@ -28,11 +28,11 @@ const CONVERTERS: Readonly<Record<ConvertibleFlavor, Converter>> = {
   sklearn: { name: 'skl2onnx', packages: ['skl2onnx', 'onnx'] },
   xgboost: {
     name: 'onnxmltools',
-    packages: ['onnxmltools', 'skl2onnx', 'onnx'],
+    packages: ['onnxmltools', 'onnx'],
   },
   lightgbm: {
     name: 'onnxmltools',
-    packages: ['onnxmltools', 'skl2onnx', 'onnx'],
+    packages: ['onnxmltools', 'onnx'],
   },
 }
 export const CONVERTIBLE_FLAVORS = Object.keys(CONVERTERS) as readonly ConvertibleFlavor[]
