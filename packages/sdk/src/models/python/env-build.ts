@@ -85,7 +85,8 @@ export async function virtualEnvFor(
   const mlflow = addMlflow ? (spec.mlflowVersion === undefined ? 'mlflow' : `mlflow==${spec.mlflowVersion}`) : undefined
   const modules = internals.requiredModules ?? WORKER_MODULES
   const hash = envHash({
-    format: 1,
+    // 2: uv environments are byte-compiled.
+    format: 2,
     manager,
     python: interpreter.version,
     base: interpreter.base,

@@ -87,10 +87,12 @@ async function install(job: BuildJob, dir: string, staging: string, group: Insta
   await writeFile(join(staging, file), `${group.lines.join('\n')}\n`)
   const python = join(dir, 'bin', 'python')
   const tool = job.uv === undefined ? 'pip' : 'uv'
+  // uv compiles the bytecode now, as pip does by default: else each worker start compiles mlflow again
+  // when PYTHONDONTWRITEBYTECODE is set (~7 s instead of ~2.5 s to import mlflow, measured).
   const [command, args] =
     job.uv === undefined
       ? [python, ['-m', 'pip', 'install', '--progress-bar', 'off', '-r', file]]
-      : [job.uv, ['pip', 'install', '--python', python, '-r', file]]
+      : [job.uv, ['pip', 'install', '--python', python, '--compile-bytecode', '-r', file]]
   progress(`Installing ${group.count} requirement${group.count === 1 ? '' : 's'} (${group.label}) with ${tool}`)
   const result = await run(command, args, { cwd: staging, env: toolEnv(), onLine: (line) => progress(`  ${line}`) })
   if (result.code !== 0)
