@@ -57,8 +57,10 @@ def package_version(name):
 
 
 def import_converter(flavor):
-    """The converter and ONNX, imported first: a missing one is reported before the model is loaded."""
+    """The converter and ONNX, imported first: a missing one is reported before the model is loaded.
+    (mlflow.onnx.save_model imports onnxruntime to check the session options.)"""
     import onnx  # noqa: F401
+    import onnxruntime  # noqa: F401
 
     if flavor == "sklearn":
         import skl2onnx  # noqa: F401

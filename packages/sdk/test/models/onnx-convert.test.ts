@@ -166,7 +166,7 @@ describe('what cannot be converted, said clearly', () => {
       `--env-manager local: the Python '${wrapper}' cannot convert sklearn models to ONNX`,
     )
     expect(error.message).toContain("(the package 'skl2onnx' is missing)")
-    expect(error.message).toContain(`\`${wrapper} -m pip install skl2onnx onnx\``)
+    expect(error.message).toContain(`\`${wrapper} -m pip install skl2onnx onnx onnxruntime\``)
     expect(error.message).toContain('--env-manager virtualenv (or uv)')
   }, 120_000)
 })

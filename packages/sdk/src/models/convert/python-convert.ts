@@ -20,19 +20,22 @@ export type ConvertibleFlavor = 'sklearn' | 'xgboost' | 'lightgbm'
 interface Converter {
   /** The converter's package, as the result names it. */
   readonly name: string
-  /** What `--env-manager virtualenv|uv` installs beside the model's requirements, and `local` is told to install. */
+  /**
+   * What `--env-manager virtualenv|uv` installs beside the model's requirements, and `local` is told to install
+   * (onnxruntime: mlflow.onnx.save_model imports it).
+   */
   readonly packages: readonly string[]
 }
 
 const CONVERTERS: Readonly<Record<ConvertibleFlavor, Converter>> = {
-  sklearn: { name: 'skl2onnx', packages: ['skl2onnx', 'onnx'] },
+  sklearn: { name: 'skl2onnx', packages: ['skl2onnx', 'onnx', 'onnxruntime'] },
   xgboost: {
     name: 'onnxmltools',
-    packages: ['onnxmltools', 'onnx'],
+    packages: ['onnxmltools', 'onnx', 'onnxruntime'],
   },
   lightgbm: {
     name: 'onnxmltools',
-    packages: ['onnxmltools', 'onnx'],
+    packages: ['onnxmltools', 'onnx', 'onnxruntime'],
   },
 }
 export const CONVERTIBLE_FLAVORS = Object.keys(CONVERTERS) as readonly ConvertibleFlavor[]
