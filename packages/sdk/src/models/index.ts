@@ -63,13 +63,16 @@ export { type ParsedModelUri, type ResolvedModel, parseModelUri, resolveModelUri
 export type { ModelRegistry, ModelVersionRef } from './registry.js'
 export { type LoadContext, type LoadModelOptions, type LoadedModel, loadModelDir, loadModelWith } from './load-model.js'
 export { type LogModelOptions, type ModelInfo, logModel } from './log-model.js'
+export { type ConvertToOnnxOptions, type OnnxConversion, convertModelToOnnx } from './convert/onnx-convert.js'
 export {
+  type CheckedConversion,
+  type ConvertAndCheckOptions,
   ConversionMismatchError,
-  type ConvertToOnnxOptions,
   DEFAULT_TOLERANCE,
-  type OnnxConversion,
-  convertModelToOnnx,
-} from './convert/onnx-convert.js'
+  conversionDescription,
+  conversionTags,
+  convertAndCheck,
+} from './convert/convert-check.js'
 export { type ConversionCheck, type RowDifference, describeDifferences } from './convert/compare.js'
 export { CONVERTIBLE_FLAVORS, type ConvertibleFlavor, type OnnxValueInfo } from './convert/python-convert.js'
 export { type LogDirectoryOptions, type LoggedDirectory, logModelDirectory } from './convert/log-directory.js'

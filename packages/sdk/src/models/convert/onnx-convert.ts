@@ -20,38 +20,23 @@ import { KeelError, type ModelVersion } from '@keel/contracts'
 import { resolveArtifactRepository } from '../../artifacts.js'
 import { type RegistryClient } from '../../registry-client.js'
 import { type TrackingClient } from '../../tracking-client.js'
-import { type ModelInput } from '../enforce.js'
-import { type LoadedModel, loadModelDir } from '../load-model.js'
-import { readMLmodel } from '../mlmodel.js'
 import { type ResolvedModel, resolveModelUri } from '../model-uri.js'
-import { type PythonEnvOptions } from '../python/environment.js'
-import { type CheckedRows, type ConversionCheck, comparePredictions, describeDifferences, rowCount } from './compare.js'
-import { logModelDirectory } from './log-directory.js'
+import { type ConversionCheck } from './compare.js'
 import {
-  type OnnxValueInfo,
-  type PythonConversion,
-  converterEnv,
-  convertibleFlavor,
-  runConversion,
-} from './python-convert.js'
+  type CheckedConversion,
+  type ConvertAndCheckOptions,
+  conversionDescription,
+  conversionTags,
+  convertAndCheck,
+} from './convert-check.js'
+import { logModelDirectory } from './log-directory.js'
+import { type OnnxValueInfo, type PythonConversion } from './python-convert.js'
 
-export const DEFAULT_TOLERANCE = 1e-5
-
-export interface ConvertToOnnxOptions {
+export interface ConvertToOnnxOptions extends Omit<ConvertAndCheckOptions, 'label' | 'outputDir'> {
   readonly client: TrackingClient
   readonly registry: RegistryClient
   /** Register the converted model under this name (default: the source's registered model). */
   readonly name?: string
-  /** Rows to compare the models on, besides the model's input example (and to infer input types from, when the model has no signature or example). */
-  readonly rows?: ModelInput
-  /** Where the rows came from, for the report (default `the rows given`; the CLI gives the file's name). */
-  readonly rowsSource?: string
-  /** Relative and absolute tolerance for numbers (default 1e-5: ONNX runs in float32). */
-  readonly tolerance?: number
-  /** The Python environment: `local` (it must have the converters) or one built with them (`virtualenv`, `uv`). */
-  readonly python?: PythonEnvOptions
-  /** Progress, a line at a time (environment builds, conversion, check, registration). */
-  readonly onProgress?: (line: string) => void
   /** Register the converted model (default true); false converts and checks only (any model URI then). */
   readonly register?: boolean
   /** Where the converted model is saved as well (a folder that must not exist). */
@@ -90,24 +75,6 @@ export interface OnnxConversion {
   }
 }
 
-/** The converted model disagrees with the original: nothing was registered. */
-export class ConversionMismatchError extends KeelError {
-  constructor(
-    readonly check: ConversionCheck,
-    uri: string,
-  ) {
-    const where = check.sources.map((s) => `${s.rows} from ${s.source}`).join(', ')
-    super(
-      'INVALID_STATE',
-      `The ONNX conversion of '${uri}' does not match the original on ${check.mismatchedRows} of ${check.rows} rows ` +
-        `(${where}; tolerance ${check.tolerance}, max abs diff ${check.maxAbsDiff.toPrecision(3)}): not registered.\n` +
-        describeDifferences(check)
-          .map((line) => `  ${line}`)
-          .join('\n'),
-    )
-  }
-}
-
 /** The version a registry URI resolved to, as `models:/NAME/VERSION`. */
 const versionUri = (resolved: ResolvedModel): string | undefined =>
   resolved.modelVersion === undefined
@@ -119,21 +86,10 @@ async function download(resolved: ResolvedModel, client: TrackingClient, into: s
   return resolveArtifactRepository(resolved.artifactUri!, client.http).downloadArtifacts(resolved.path ?? '', into)
 }
 
-async function predictions(model: LoadedModel, input: ModelInput): Promise<CheckedRows['original']> {
-  const values = await model.predict(input)
-  const probabilities = model.predictProba === undefined ? undefined : await model.predictProba(input)
-  return { values, ...(probabilities !== undefined && { probabilities }) }
-}
-
 /** Converts, checks and (by default) registers; see the module's doc. */
 export async function convertModelToOnnx(uri: string, options: ConvertToOnnxOptions): Promise<OnnxConversion> {
-  const { client, registry, rows } = options
+  const { client, registry } = options
   const progress = options.onProgress ?? (() => undefined)
-  const tolerance = options.tolerance ?? DEFAULT_TOLERANCE
-  if (!Number.isFinite(tolerance) || tolerance < 0)
-    throw KeelError.invalid(`The tolerance must be a number >= 0, got ${tolerance}`)
-  if (rows !== undefined && rowCount(rows) === 0)
-    throw KeelError.invalid('The rows to check the conversion on are empty')
   const register = options.register ?? true
   const resolved = await resolveModelUri(uri, { client: () => client, registry: () => registry })
   const sourceVersion = versionUri(resolved)
@@ -141,64 +97,17 @@ export async function convertModelToOnnx(uri: string, options: ConvertToOnnxOpti
     throw KeelError.invalid(
       `keel converts a registered model version to register its ONNX twin: models:/NAME/VERSION (or @ALIAS, /latest), not '${uri}'`,
     )
-
   const work = await mkdtemp(join(tmpdir(), 'keel-convert-'))
-  const opened: LoadedModel[] = []
   try {
     const sourceDir = await download(resolved, client, join(work, 'source'))
-    const mlmodel = await readMLmodel(sourceDir)
-    const flavor = convertibleFlavor(mlmodel, uri)
-    if (mlmodel.savedInputExampleInfo === undefined && rows === undefined)
-      throw KeelError.invalid(
-        `Nothing to check the conversion of '${uri}' on: the model has no input example; give rows (--rows FILE, CSV or JSON)`,
-      )
-    const pythonOptions = options.python ?? {}
-    const env = await converterEnv(sourceDir, flavor, {
-      ...pythonOptions,
-      onProgress: pythonOptions.onProgress ?? progress,
-    })
     const outDir = options.outputDir ?? join(work, 'onnx')
-    progress(`Converting ${sourceVersion ?? uri} (${flavor} flavor) to ONNX with ${env.python}`)
-    // The original, as keel serves it (MLflow's pyfunc in a worker), loads while the script converts.
-    const [converting, loading] = await Promise.allSettled([
-      runConversion(env, sourceDir, outDir, flavor, rows),
-      loadModelDir(sourceDir, uri, {}, { python: env.python, envManager: 'local', workers: 1 }),
-    ])
-    if (loading.status === 'fulfilled') opened.push(loading.value)
-    if (converting.status === 'rejected') throw converting.reason
-    if (loading.status === 'rejected') throw loading.reason
-    const conversion = converting.value
-    const original = loading.value
-    progress(
-      `Converted ${conversion.estimator} with ${conversion.converter.name} ${conversion.converter.version}; ` +
-        `inputs from the ${conversion.inputsFrom}: ${conversion.inputs.map((i) => `${i.name} ${i.type}[${(i.shape ?? []).map((d) => d ?? 'N').join(', ')}]`).join(', ')}`,
-    )
-    const converted = await loadModelDir(outDir, `${uri} (ONNX)`)
-    opened.push(converted)
-    if (converted.flavor !== 'onnx')
-      throw new KeelError('INTERNAL_ERROR', `The converted model loaded with the ${converted.flavor} flavor, not onnx`)
-
-    const sets: { source: string; input: ModelInput }[] = []
-    if (original.inputExample !== undefined) sets.push({ source: 'the input example', input: original.inputExample })
-    if (rows !== undefined) sets.push({ source: options.rowsSource ?? 'the rows given', input: rows })
-    progress(
-      `Checking the ONNX model against the original on ${sets.map((s) => `${rowCount(s.input)} rows of ${s.source}`).join(' and ')}`,
-    )
-    const checked: CheckedRows[] = []
-    for (const set of sets)
-      checked.push({
-        ...set,
-        original: await predictions(original, set.input),
-        converted: await predictions(converted, set.input),
-      })
-    const check = comparePredictions(checked, converted.task ?? conversion.task, tolerance)
-    if (check.mismatchedRows > 0) throw new ConversionMismatchError(check, sourceVersion ?? uri)
-
+    const checked = await convertAndCheck(sourceDir, { ...options, label: sourceVersion ?? uri, outputDir: outDir })
+    const { conversion, check, env } = checked
     const result: OnnxConversion = {
       source: {
         uri,
         ...(sourceVersion !== undefined && { version: sourceVersion }),
-        flavor,
+        flavor: checked.flavor,
         estimator: conversion.estimator,
         ...(resolved.runId !== undefined && { runId: resolved.runId }),
         ...(resolved.modelId !== undefined && { modelId: resolved.modelId }),
@@ -215,23 +124,9 @@ export async function convertModelToOnnx(uri: string, options: ConvertToOnnxOpti
       check,
     }
     if (!register) return result
-    return { ...result, registered: await registerTwin(options, resolved, sourceVersion!, result, outDir, progress) }
+    return { ...result, registered: await registerTwin(options, resolved, sourceVersion!, checked, outDir, progress) }
   } finally {
-    for (const model of opened) await model.close().catch(() => undefined)
     await rm(work, { recursive: true, force: true })
-  }
-}
-
-/** The lineage of a converted version, as tags. */
-function lineageTags(sourceVersion: string, result: OnnxConversion): Record<string, string> {
-  return {
-    'keel.converted_from': sourceVersion,
-    'keel.conversion': 'onnx',
-    'keel.conversion.converter': `${result.converter.name} ${result.converter.version}`,
-    'keel.conversion.source_flavor': result.source.flavor,
-    'keel.conversion.rows_checked': String(result.check.rows),
-    'keel.conversion.max_abs_diff': String(result.check.maxAbsDiff),
-    'keel.conversion.tolerance': String(result.check.tolerance),
   }
 }
 
@@ -239,7 +134,7 @@ async function registerTwin(
   options: ConvertToOnnxOptions,
   resolved: ResolvedModel,
   sourceVersion: string,
-  result: OnnxConversion,
+  checked: CheckedConversion,
   dir: string,
   progress: (line: string) => void,
 ): Promise<NonNullable<OnnxConversion['registered']>> {
@@ -255,7 +150,7 @@ async function registerTwin(
       'INVALID_STATE',
       `Cannot register the ONNX model: ${sourceVersion} has no run or logged model to log the converted files under`,
     )
-  const tags = lineageTags(sourceVersion, result)
+  const tags = conversionTags(sourceVersion, checked)
   progress(
     `Logging the ONNX model${runId === undefined ? '' : ` under run ${runId}`} and registering it as a version of '${name}'`,
   )
@@ -267,11 +162,7 @@ async function registerTwin(
     tags: { 'keel.converted_from': sourceVersion, 'keel.conversion': 'onnx' },
   })
   await createName(registry, name)
-  const { check } = result
-  const description =
-    `ONNX conversion of ${sourceVersion} (${result.source.flavor} ${result.source.estimator}, ${result.converter.name} ` +
-    `${result.converter.version}): checked on ${check.rows} rows, max abs diff ${check.maxAbsDiff.toPrecision(3)} ` +
-    `(tolerance ${check.tolerance})`
+  const description = conversionDescription(sourceVersion, checked)
   const version: ModelVersion = await registry.createModelVersion(name, `models:/${logged.modelId}`, {
     modelId: logged.modelId,
     ...(runId !== undefined && { runId }),
