@@ -206,9 +206,10 @@ describe.each(['virtualenv', 'uv'] as const)('--env-manager %s', (manager) => {
   describe('a build, then the cache', () => {
     let cacheDir: string
     let dir: string
+    /** The progress two concurrent calls saw: the one that started the build saw all of it. */
     const first: string[] = []
-    /** The progress a concurrent second call saw. */
     const concurrent: string[] = []
+    const builder = (): string[] => (first.some((line) => line.startsWith('Creating')) ? first : concurrent)
     let envDir: string
     let concurrentEnvDir: string
 
@@ -224,7 +225,8 @@ describe.each(['virtualenv', 'uv'] as const)('--env-manager %s', (manager) => {
     }, BUILD_TIMEOUT)
 
     it('builds the venv from python_env.yaml and requirements.txt, then the extra packages', () => {
-      const text = first.join('\n')
+      const text = builder().join('\n')
+      expect(text).toContain(`Creating a ${manager} environment with Python ${pythonVersion} (${python})`)
       expect(text).toContain(
         `python_env.yaml asks for Python ${otherPatch()}; using Python ${pythonVersion} (${python})`,
       )
