@@ -6,6 +6,7 @@
 //   KEEL_BENCH_ONLY=prediction npm run bench   (only bench/prediction.bench.ts; comma-separated names)
 //   KEEL_BENCH_ONLY=monitoring npm run bench   (drift on 1M × 20 against Evidently; Evidently takes ~10 min)
 //   KEEL_BENCH_ONLY=serving npm run bench      (keel models serve against mlflow models serve, ~10 min)
+//   KEEL_BENCH_ONLY=pyfunc npm run bench       (python_function models: keel's Python workers against mlflow models serve, ~15 min)
 // Exits non-zero as soon as one benchmark fails.
 
 import { spawn } from 'node:child_process'
@@ -30,9 +31,11 @@ const only = (process.env.KEEL_BENCH_ONLY ?? '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean)
+// A benchmark answers to its name and to the part of it before the first '-' (pyfunc-serving: pyfunc).
+const selected = (name) => only.includes(name) || only.includes(name.split('-')[0])
 const files = readdirSync(BENCH_DIR)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => only.length === 0 || only.includes(f.replace(/\.bench\.ts$/, '')))
+  .filter((f) => only.length === 0 || selected(f.replace(/\.bench\.ts$/, '')))
   .sort()
 if (files.length === 0) {
   log(`ERROR: no bench/*.bench.ts found${only.length ? ` matching KEEL_BENCH_ONLY=${only.join(',')}` : ''}`)
