@@ -177,3 +177,19 @@ describe('keel predict with a python_function model', () => {
     })
   }, 60_000)
 })
+
+describe('--no-python', () => {
+  it('refuses to serve a model that runs only in Python, and says what to do', async () => {
+    const failure = await promisify(execFile)(
+      process.execPath,
+      [KEEL_BIN, 'models', 'serve', '-m', python.path('sklearn'), '--port', '0', '-w', '1', '--no-python'],
+      { env: { ...process.env, NO_COLOR: '1' } },
+    ).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    )
+    expect(failure?.code).toBe(1)
+    expect(failure?.stderr).toContain('Python models are turned off here (--no-python)')
+    expect(failure?.stderr).toContain('keel models convert')
+  }, 60_000)
+})

@@ -75,15 +75,16 @@ export interface LoadModelOptions {
   readonly registry?: ModelRegistry
   /**
    * How a python_function model (one with no flavor keel runs in Node) is run: the environment
-   * manager (`local`, `virtualenv`, `uv`) and the worker pool. It needs Python with MLflow.
+   * manager (`local`, `virtualenv`, `uv`) and the worker pool. It needs Python with MLflow. `false`
+   * refuses such models (their loading runs the model's own code: pickles, custom classes).
    */
-  readonly python?: PythonModelOptions
+  readonly python?: PythonModelOptions | false
 }
 
 /** What loading needs from its caller: a tracking client and a registry, made on demand (a local model needs neither). */
 export interface LoadContext {
   readonly cacheDir?: string
-  readonly python?: PythonModelOptions
+  readonly python?: PythonModelOptions | false
   readonly client: () => TrackingClient
   readonly registry?: () => ModelRegistry
 }
@@ -126,12 +127,12 @@ export async function loadModelDir(
   dir: string,
   uri: string = dir,
   resolved: ResolvedModel = {},
-  python?: PythonModelOptions,
+  python?: PythonModelOptions | false,
   release?: () => Promise<void>,
 ): Promise<LoadedModel> {
   const mlmodel = await readMLmodel(dir)
-  const flavor = pickFlavor(mlmodel, `'${uri}'`)
-  const model = await flavor.load(dir, mlmodel, mlmodel.flavors[flavor.name]!, python === undefined ? {} : { python })
+  const flavor = pickFlavor(mlmodel, `'${uri}'`, python !== false)
+  const model = await flavor.load(dir, mlmodel, mlmodel.flavors[flavor.name]!, python ? { python } : {})
   const inputExample =
     mlmodel.savedInputExampleInfo === undefined ? undefined : await readInputExample(dir, mlmodel.savedInputExampleInfo)
   const { input } = model

@@ -42,10 +42,11 @@ interface ServeFlags extends WebSecurityFlags {
   requireAuth?: boolean
   authCacheSeconds?: number
   pythonWorkers?: number
-  python?: string
   timeout?: number
   pythonMaxMemory?: number
   batching: boolean
+  /** false with --no-python. */
+  python: string | boolean
   /** false with --no-auth: serve off loopback without --require-auth, knowingly. */
   auth: boolean
 }
@@ -169,6 +170,10 @@ export function registerServeCommand(models: Command): void {
         .default('local'),
     )
     .option(
+      '--no-python',
+      'refuse python_function models: serve only keel and ONNX models, whose loading runs no model code (a Python model runs its own code: pickles, custom classes)',
+    )
+    .option(
       '--python <interpreter>',
       'python_function models: the Python to run them with (local), or to build their environment from (default: $KEEL_PYTHON, else python3)',
     )
@@ -249,7 +254,7 @@ export function registerServeCommand(models: Command): void {
       const workers = flags.workers ?? availableParallelism()
       const python = {
         envManager: flags.envManager as EnvManager,
-        ...(flags.python !== undefined && { python: flags.python }),
+        ...(typeof flags.python === 'string' && { python: flags.python }),
         workers: flags.pythonWorkers ?? Math.max(1, Math.floor(availableParallelism() / workers)),
         batching: flags.batching,
         ...(flags.maxBatchSize !== undefined && { maxBatchRows: flags.maxBatchSize }),
@@ -268,7 +273,7 @@ export function registerServeCommand(models: Command): void {
           ...(flags.cacheDir !== undefined && { cacheDir: flags.cacheDir }),
           ...(flags.gracefulTimeout !== undefined && { gracefulTimeoutMs: Math.round(flags.gracefulTimeout * 1000) }),
           logFormat: flags.logFormat,
-          python,
+          python: flags.python === false ? false : python,
           webSecurity: webSecurityFrom(flags),
           ...(flags.requireAuth === true && { requireAuth: { cacheTtlMs: (flags.authCacheSeconds ?? 30) * 1000 } }),
         },

@@ -49,7 +49,7 @@ export interface ServeOptions {
    * python_function models: `--env-manager`, `--python-workers`, `--timeout`, `--python-max-memory`;
    * the workers' output and restarts go to the log.
    */
-  readonly python?: Omit<PythonModelOptions, 'onLog' | 'onEvent' | 'onProgress'>
+  readonly python?: Omit<PythonModelOptions, 'onLog' | 'onEvent' | 'onProgress'> | false
 }
 
 export interface RunningModelServer {
@@ -59,7 +59,8 @@ export interface RunningModelServer {
 }
 
 /** How python_function models run here: the options, with the workers' output and events sent to the log. */
-function pythonOptions(options: ServeOptions, logger: Logger, metrics: ServingMetrics): PythonModelOptions {
+function pythonOptions(options: ServeOptions, logger: Logger, metrics: ServingMetrics): PythonModelOptions | false {
+  if (options.python === false) return false
   return {
     ...options.python,
     onLog: (line, pid) => logger.info({ pid }, `python: ${line}`),
@@ -72,7 +73,7 @@ function pythonOptions(options: ServeOptions, logger: Logger, metrics: ServingMe
 }
 
 /** Models from the registry and the artifact store, through the SDK. */
-function sdkModelSource(keel: Keel, cacheDir: string | undefined, python: PythonModelOptions): ModelSource {
+function sdkModelSource(keel: Keel, cacheDir: string | undefined, python: PythonModelOptions | false): ModelSource {
   return {
     async resolveVersion(uri) {
       const resolved = await resolveModelUri(uri, { client: () => keel.client, registry: () => keel.registry })

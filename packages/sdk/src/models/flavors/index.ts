@@ -24,8 +24,15 @@ export const FLAVORS: readonly Flavor[] = [keelFlavor, onnxFlavor, pythonFunctio
  * The first flavor of `FLAVORS` the model has; a model with none of them is NOT_IMPLEMENTED, with
  * its flavors, keel's, and how to export a Python model to one keel runs.
  */
-export function pickFlavor(mlmodel: MLmodel, where: string): Flavor {
+export function pickFlavor(mlmodel: MLmodel, where: string, python = true): Flavor {
   const flavor = FLAVORS.find((f) => Object.hasOwn(mlmodel.flavors, f.name))
+  if (flavor?.name === 'python_function' && !python) {
+    throw new KeelError(
+      'NOT_IMPLEMENTED',
+      `The model at ${where} runs only in Python (its flavors: ${Object.keys(mlmodel.flavors).join(', ')}), ` +
+        'and Python models are turned off here (--no-python): serve a keel or ONNX version of it (keel models convert)',
+    )
+  }
   if (flavor !== undefined) return flavor
   const has = Object.keys(mlmodel.flavors)
   throw new KeelError(
