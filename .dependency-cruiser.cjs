@@ -6,7 +6,8 @@
 const SERVER = '^packages/server/src/'
 // Test files live beside the code they test and may wire real stores into a domain's test.
 const TESTS = '(\\.test\\.ts$|/test/)'
-const DOMAINS = 'tracking|registry|predictions|monitoring|serving|auth|artifacts|search|actions|webhooks|config'
+const DOMAINS =
+  'tracking|registry|predictions|monitoring|serving|auth|artifacts|search|actions|webhooks|config|conversion'
 
 /** A package may import only the packages the layering allows (and never itself by name). */
 const layer = (name, from, allowed) => ({

@@ -145,7 +145,9 @@ describe('what cannot be converted, said clearly', () => {
   it('a model with nothing to check the conversion on: no input example and no rows', async () => {
     const error = await rejection(convertModelToOnnx(models.path('lightgbm'), { ...local, python: { python } }))
     expect(error.code).toBe('INVALID_PARAMETER_VALUE')
-    expect(error.message).toMatch(/has no input example; give rows \(--rows FILE/)
+    expect(error.message).toMatch(
+      /has no input example \(log it with one, or give rows: keel models convert --rows FILE\)/,
+    )
   })
 
   it('a local Python without the converter: the missing package and the pip command that installs it', async () => {

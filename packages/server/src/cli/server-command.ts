@@ -50,6 +50,8 @@ interface ServerFlags extends WebSecurityFlags {
   appName?: 'basic-auth'
   /** false with --no-auth: serve off loopback without authentication, knowingly. */
   auth: boolean
+  convertOnRegister?: 'onnx'
+  convertEnvManager: 'local' | 'virtualenv' | 'uv'
 }
 
 /** `keel server`, with MLflow's flag names so existing command lines carry over. */
@@ -112,6 +114,22 @@ export function registerServerCommand(program: Command, onConfig?: (config: Serv
       ).choices(['basic-auth']),
     )
     .option('--no-auth', 'allow listening beyond this machine (--host 0.0.0.0) without authentication')
+    .addOption(
+      new Option(
+        '--convert-on-register <format>',
+        'convert each new version of the registered models tagged keel.convert_to=onnx (scikit-learn, XGBoost, LightGBM) to ONNX in the background, ' +
+          "check it on the version's input example and register it as the next version; the server then runs Python on those models' files " +
+          '(loading a pickle runs code): only where everyone who may register models may run code on this machine',
+      ).choices(['onnx']),
+    )
+    .addOption(
+      new Option(
+        '--convert-env-manager <manager>',
+        "with --convert-on-register: the converter's Python: local ($KEEL_PYTHON or python3, with mlflow and the converters) or an environment built from the model's requirements (virtualenv, uv)",
+      )
+        .choices(['local', 'virtualenv', 'uv'])
+        .default('local'),
+    )
     .action(async (flags: ServerFlags) => {
       const config = await serverConfigFrom(flags)
       if (onConfig) return onConfig(config)
@@ -175,5 +193,14 @@ async function serverConfigFrom(flags: ServerFlags): Promise<ServerConfig> {
     webSecurity: webSecurityFrom(flags),
     ...(operator && { operator }),
     ...(authSettings && { auth: authSettings }),
+    ...(flags.convertOnRegister !== undefined && {
+      convertOnRegister: {
+        to: flags.convertOnRegister,
+        envManager: flags.convertEnvManager,
+        // Read at start, as the operator's choice: the environment of later requests plays no part.
+        ...(process.env.KEEL_PYTHON ? { python: process.env.KEEL_PYTHON } : {}),
+        ...(process.env.KEEL_PYTHON_ENV_CACHE ? { envCacheDir: process.env.KEEL_PYTHON_ENV_CACHE } : {}),
+      },
+    }),
   }
 }

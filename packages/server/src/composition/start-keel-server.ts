@@ -52,6 +52,7 @@ import { AuthService, type AuthSettings } from '../auth/auth-service.js'
 import { PERMISSION_TABLE } from '../auth/route-permissions.js'
 import { SqlAuditStore } from '../sql/auth/sql-audit-store.js'
 import { SqlAuthStore } from '../sql/auth/sql-auth-store.js'
+import { ConvertOnRegister, type ConvertOnRegisterOptions } from '../conversion/convert-on-register.js'
 
 export interface ServerConfig {
   readonly host: string
@@ -79,6 +80,8 @@ export interface ServerConfig {
   readonly operator?: OperatorConfig
   /** `--app-name basic-auth`: users, tokens and permissions (MLflow's basic-auth app). Undefined: off. */
   readonly auth?: AuthSettings
+  /** `--convert-on-register onnx`: versions of models tagged keel.convert_to=onnx get an ONNX twin. Undefined: off. */
+  readonly convertOnRegister?: ConvertOnRegisterOptions
 }
 
 export interface RunningServer {
@@ -94,7 +97,10 @@ export interface KeelApp {
   readonly logger: Logger
   readonly description: string
   readonly allowedHosts: readonly string[]
-  /** Stops the live monitors' scheduler; a run in progress gets `graceMs` (its work is redone by the next start). */
+  /**
+   * Stops the live monitors' scheduler; a run in progress gets `graceMs` (its work is redone by the next start), as
+   * do conversions at registration queued or running (one cut short leaves its version's outcome tag `pending`).
+   */
   stopBackground(graceMs?: number): Promise<void>
   /** Stops the background work, lets uploads cut short remove their temp files, and closes the store. */
   close(): Promise<void>
@@ -124,6 +130,12 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
   const aliasApprovalStore = new SqlAliasApprovalStore(database.db, database.ops)
   const aliasApprovals = new AliasApprovalService(aliasApprovalStore)
   const modelVersions = new ModelVersionService(registry, store, locations)
+  const conversions =
+    config.convertOnRegister &&
+    new ConvertOnRegister(
+      { registeredModels, modelVersions, loggedModels, runs, locations, log: logger },
+      config.convertOnRegister,
+    )
   const monitoring = new MonitoringService({
     locations,
     runArtifactUri: async (id) => (await store.runs.getInfo(id))?.artifactUri,
@@ -213,7 +225,10 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
   }
 
   const stopBackground = async (graceMs = config.gracefulTimeoutMs ?? DEFAULT_GRACEFUL_TIMEOUT_MS) => {
-    await Promise.race([scheduler?.stop(), new Promise<void>((done) => setTimeout(done, graceMs).unref())])
+    await Promise.race([
+      Promise.all([scheduler?.stop(), conversions?.settled()]),
+      new Promise<void>((done) => setTimeout(done, graceMs).unref()),
+    ])
   }
   return {
     app,

@@ -39,13 +39,23 @@ export interface NewVersionRequest {
   readonly tags?: readonly KeyValue[]
 }
 
+/** Told of each version once it is created, before the request answers; it must not throw. */
+export type VersionCreatedListener = (version: StoredModelVersion, actor: Actor) => Promise<void>
+
 export class ModelVersionService {
+  private readonly created: VersionCreatedListener[] = []
+
   constructor(
     private readonly registry: RegistryStore,
     private readonly tracking: TrackingStore,
     private readonly locations: ArtifactLocations,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Runs `listener` after each version is created (keel server's conversion at registration). */
+  onVersionCreated(listener: VersionCreatedListener): void {
+    this.created.push(listener)
+  }
 
   private audit(actor: Actor): Audit {
     return { ...actor, time: this.now() }
@@ -90,6 +100,7 @@ export class ModelVersionService {
       },
       this.audit(actor),
     )
+    for (const listener of this.created) await listener(version, actor)
     return version
   }
 

@@ -91,7 +91,7 @@ export async function convertAndCheck(sourceDir: string, options: ConvertAndChec
   const flavor = convertibleFlavor(mlmodel, label)
   if (mlmodel.savedInputExampleInfo === undefined && rows === undefined)
     throw KeelError.invalid(
-      `Nothing to check the conversion of '${label}' on: the model has no input example; give rows (--rows FILE, CSV or JSON)`,
+      `Nothing to check the conversion of '${label}' on: the model has no input example (log it with one, or give rows: keel models convert --rows FILE)`,
     )
   const pythonOptions = options.python ?? {}
   const env = await converterEnv(sourceDir, flavor, {
