@@ -9,7 +9,7 @@
  * depend on which run register.py picks. Each conversion starts two Pythons that import mlflow.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -56,6 +56,7 @@ beforeAll(async () => {
 }, 240_000)
 afterAll(async () => {
   await server?.close()
+  rmSync(dir, { recursive: true, force: true })
 })
 
 describe('keel models convert on the seed model', () => {

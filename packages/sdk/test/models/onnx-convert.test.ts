@@ -8,7 +8,7 @@
  * Each conversion starts two Pythons that import mlflow (the converter, and the original's worker),
  * in parallel: a few seconds each.
  */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -36,6 +36,9 @@ beforeAll(async () => {
   python = await venvPython()
   ;[sklearn, models] = await Promise.all([pythonModels(), convertModels()])
 }, 180_000)
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true })
+})
 
 const irisRecords = () => {
   const { columns, rows } = sklearn.expected
