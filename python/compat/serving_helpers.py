@@ -45,16 +45,17 @@ class ModelServer:
         _stop(self.proc)
 
 
-def start_model_server(model_uri: str, tracking_uri: str, work: Path) -> ModelServer:
+def start_model_server(model_uri: str, tracking_uri: str, work: Path, deployment: Path | None = None) -> ModelServer:
     """Starts `keel models serve -m MODEL_URI --port 0 --env-manager local --workers 1
-    --python-workers 1` (one Node process, one Python worker: light on a small machine) and waits
+    --python-workers 1` (one Node process, one Python worker: light on a small machine), or the
+    variants of a `deployment` file instead of MODEL_URI, and waits
     for its banner (polling the log it writes; a process that ends first fails with its output)."""
     node = os.environ.get("KEEL_NODE") or shutil.which("node")
     assert node, "node is needed to run keel (set KEEL_NODE)"
     assert KEEL_JS.exists(), f"{KEEL_JS} not found: build keel first (npm run build)"
     cmd = [
         node, str(KEEL_JS), "models", "serve",
-        "-m", model_uri,
+        *(["--deployment", str(deployment)] if deployment is not None else ["-m", model_uri]),
         "--port", "0",
         "--env-manager", "local",
         "--workers", "1",
@@ -180,3 +181,16 @@ def assert_same_predictions(got, expected, where: str = "predictions") -> None:
             assert_same_predictions(got[k], e, f"{where}[{k!r}]")
     else:
         assert type(got) is type(expected) and got == expected, f"{where}: {got!r} != {expected!r}"
+
+
+def keel_cli(args: list[str], tracking_uri: str, work: Path, timeout: float = 300) -> str:
+    """Runs the built keel CLI (`keel ARGS --tracking-uri URI`) with the venv's Python as KEEL_PYTHON;
+    returns its stdout, failing the test with its output when it fails."""
+    node = os.environ.get("KEEL_NODE") or shutil.which("node")
+    assert node, "node is needed to run keel (set KEEL_NODE)"
+    cmd = [node, str(KEEL_JS), *args, "--tracking-uri", tracking_uri]
+    env = dict(os.environ, KEEL_PYTHON=sys.executable, NO_COLOR="1")
+    done = subprocess.run(cmd, cwd=str(work), env=env, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        pytest.fail(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+    return done.stdout

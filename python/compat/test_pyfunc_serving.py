@@ -37,6 +37,7 @@ import pytest
 import sklearn
 import xgboost
 from sklearn.datasets import load_diabetes, load_iris
+from mlflow.tracking import MlflowClient
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier
 
 import pyfunc_custom_model
@@ -46,6 +47,7 @@ from serving_helpers import (
     assert_same_predictions,
     jsonable_columns,
     jsonable_rows,
+    keel_cli,
     mlflow_predictions,
     post,
     start_model_server,
@@ -301,3 +303,41 @@ def test_seed_model_served_from_latest_predicts_as_predict_py(seed_served):
 
     v2 = answer(post(server, f"/v2/models/{server.name}/infer", _v2_request(IRIS_FRAME, False)), "seed /v2 infer")
     assert_same_predictions(v2_predictions(v2), expected)
+
+
+def test_seed_model_converted_to_onnx_agrees_and_splits_traffic_with_its_twin(seed_served, tracking_uri, tmp_path):
+    """keel models convert gives an ONNX version that agrees on all 150 iris rows, and an A/B split
+    between the pyfunc version and its ONNX twin answers from both, each as predict.py's model."""
+    model, _ = seed_served
+    expected = mlflow_predictions(model, IRIS.data)
+    source = max(int(v.version) for v in MlflowClient().search_model_versions(f"name='{SEED_MODEL}'"))
+    rows = tmp_path / "iris.csv"
+    IRIS_FRAME.to_csv(rows, index=False)
+    out = keel_cli(
+        ["models", "convert", "-m", f"models:/{SEED_MODEL}/{source}", "--to", "onnx", "--rows", str(rows), "--json"],
+        tracking_uri,
+        tmp_path,
+    )
+    result = json.loads(out)
+    assert result["check"]["rows"] == 150 and result["check"]["mismatchedRows"] == 0, result["check"]
+    twin = result["registered"]["version"]
+    assert int(twin) == source + 1
+
+    deployment = tmp_path / "ab.yaml"
+    deployment.write_text(
+        "name: iris-ab\n"
+        "variants:\n"
+        f"  - {{ name: pyfunc, model: 'models:/{SEED_MODEL}/{source}', weight: 50 }}\n"
+        f"  - {{ name: onnx, model: 'models:/{SEED_MODEL}/{twin}', weight: 50 }}\n"
+    )
+    server = start_model_server("", tracking_uri, tmp_path, deployment)
+    try:
+        seen = {}
+        for _ in range(40):
+            response = post(server, "/invocations", json.dumps({"inputs": IRIS.data.tolist()}))
+            variant = response.headers.get("X-Keel-Variant")
+            assert_same_predictions(answer(response, f"A/B via {variant}")["predictions"], expected, variant)
+            seen[variant] = response.headers.get("X-Keel-Model-Version")
+        assert seen == {"pyfunc": str(source), "onnx": str(twin)}, seen
+    finally:
+        server.stop()
