@@ -262,8 +262,9 @@ export function renderReport(results: Results): { text: string; json: Record<str
             'p99 µs',
             'no-op in-process p50 µs',
             'overhead p50 µs',
-            'of which Python: input / output µs',
-            'rest (Node, pipes) µs',
+            'of which Python in / out µs',
+            'Node µs',
+            'rest µs',
           ],
           results.ipc.cases.map((c) => [
             c.form,
@@ -273,7 +274,8 @@ export function renderReport(results: Results): { text: string; json: Record<str
             fmt(c.inProcessP50Us, 0),
             fmt(c.overheadP50Us, 0),
             `${fmt(c.workerInP50Us, 0)} / ${fmt(c.workerOutP50Us, 0)}`,
-            fmt(c.overheadP50Us - c.workerInP50Us - c.workerOutP50Us, 0),
+            fmt(c.nodeP50Us, 0),
+            fmt(c.overheadP50Us - c.workerInP50Us - c.workerOutP50Us - c.nodeP50Us, 0),
           ]),
         )
   const ready = results.targets.map((t) => `${t.target.id} ${fmt(t.readySeconds, 1)} s`).join(', ')
@@ -292,7 +294,12 @@ export function renderReport(results: Results): { text: string; json: Record<str
     `${before.n} calls before and after the servers; each server is compared with the smaller p50 and p99 of the two. ` +
     `The same on batches (before): ${batches}\n${lowTable}\n\n` +
     `IPC overhead of keel's Python worker pool (no-op pyfunc through PythonWorkerPool, one request at a time, ` +
-    `${results.ipc?.calls ?? 0} calls; overhead = round trip − the no-op's predict in-process)\n${ipcTable}\n\n` +
+    `${results.ipc?.calls ?? 0} calls; overhead = round trip − the no-op's predict in-process; of which, each timed in a loop: ` +
+    `Python in = the worker's table into the model's input, out = the output into a table (the no-op returns its input: a DataFrame or an (n, 4) array), ` +
+    `Node = encoding the request frame and reading the answer; rest = the pipes, waking the processes, and those steps running colder than in a loop)\n${ipcTable}\n` +
+    (results.ipc === undefined
+      ? '\n'
+      : `transport floor: a ping frame to a worker and its answer, p50 ${fmt(results.ipc.ping.p50, 0)} µs, p99 ${fmt(results.ipc.ping.p99, 0)} µs\n\n`) +
     `ready (start command → readiness probe answers): ${ready}\n` +
     `CPU ms/req: CPU time of the server's process group per answered request; cores: CPU seconds per second (server group, load generator, keel tracking server receiving keel's prediction log)\n` +
     `machine: ${cpus().length} cpus (${cpus()[0]?.model.trim()}), load ${loadavg()
@@ -341,6 +348,7 @@ export function renderReport(results: Results): { text: string; json: Record<str
     ipc: results.ipc && {
       calls: results.ipc.calls,
       cases: results.ipc.cases.map((c) => ({ ...r3(c), roundTrip: r3(c.roundTrip) })),
+      pingUs: r3(results.ipc.ping),
     },
   }
   return { text, json }
