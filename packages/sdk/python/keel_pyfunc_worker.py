@@ -14,6 +14,8 @@ Every message, both ways, is one frame (little-endian):
 
 The first answer is the load report: {"op": "loaded", ...} or {"op": "failed", "error": ...}.
 Requests are {"op": "predict", "id", "input": {"kind": "dataframe"|"ndarray"}, "params", "method"}
+(method: predict, the default; predict_proba; or predict_and_proba, both answers in one call, the
+probabilities' table after the predictions' at "proba": {"output", "offset"})
 with a table body, and {"op": "ping", "id"}. Answers carry the same id, "ok", and the worker's
 resident memory ("rss", bytes); a prediction's answer is a table body described by "output"
 ({"kind": "ndarray", "shape"}, {"kind": "dataframe"}, {"kind": "series", "name"}) or JSON text
@@ -255,20 +257,24 @@ class Worker:
             "rss": rss_bytes(),
         }
 
+    def probabilities(self, data):
+        if self.proba is None:
+            raise ValueError("The model has no predict_proba")
+        if self.schema is not None:
+            from mlflow.models.utils import _enforce_schema
+
+            data = _enforce_schema(data, self.schema)
+        return self.proba(data)
+
     def predict(self, header, body):
+        """The model's answer, and its class probabilities when the method asks for both."""
         data = model_input(header.get("input", {}), body, self.schema)
         params = header.get("params")
-        if header.get("method") == "predict_proba":
-            if self.proba is None:
-                raise ValueError("The model has no predict_proba")
-            if self.schema is not None:
-                from mlflow.models.utils import _enforce_schema
-
-                data = _enforce_schema(data, self.schema)
-            return self.proba(data)
-        if params:
-            return self.model.predict(data, params=params)
-        return self.model.predict(data)
+        method = header.get("method")
+        if method == "predict_proba":
+            return self.probabilities(data), None
+        predictions = self.model.predict(data, params=params) if params else self.model.predict(data)
+        return predictions, (self.probabilities(data) if method == "predict_and_proba" else None)
 
 
 def main():
@@ -297,11 +303,19 @@ def main():
             write_frame(answers, {"id": rid, "ok": False, "error": {"code": "BAD_REQUEST", "message": f"unknown op {op}"}})
             continue
         try:
-            output, out = encode_output(worker.predict(header, body))
+            predictions, probabilities = worker.predict(header, body)
+            output, out = encode_output(predictions)
+            answer = {"id": rid, "ok": True, "output": output}
+            if probabilities is not None:
+                # Both answers in one frame: the probabilities' table follows the predictions'.
+                proba_output, proba_out = encode_output(probabilities)
+                answer["proba"] = {"output": proba_output, "offset": len(out)}
+                out = out + proba_out
         except Exception as exc:  # noqa: BLE001 - the model's failure is the answer
             write_frame(answers, {"id": rid, "ok": False, "error": error_of(exc, "BAD_REQUEST"), "rss": rss_bytes()})
             continue
-        write_frame(answers, {"id": rid, "ok": True, "output": output, "rss": rss_bytes()}, out)
+        answer["rss"] = rss_bytes()
+        write_frame(answers, answer, out)
 
 
 if __name__ == "__main__":

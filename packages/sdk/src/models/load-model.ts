@@ -56,6 +56,11 @@ export interface LoadedModel {
   predict(input: ModelInput, options?: PredictOptions): Promise<Label[] | number[]>
   /** Class probabilities (classifiers that have them), one row per input row. */
   predictProba?(input: ModelInput): Promise<number[][]>
+  /** Predictions and probabilities from one pass (python_function classifiers: one call to a worker instead of two). */
+  predictWithProba?(
+    input: ModelInput,
+    options?: PredictOptions,
+  ): Promise<{ predictions: Label[] | number[]; probabilities: number[][] }>
   /** A python_function model's workers. */
   readonly python?: PythonRuntime
   /** Releases native resources (an ONNX session, Python workers). The model cannot predict afterwards. */
@@ -137,6 +142,7 @@ export async function loadModelDir(
     mlmodel.savedInputExampleInfo === undefined ? undefined : await readInputExample(dir, mlmodel.savedInputExampleInfo)
   const { input } = model
   const predictProba = model.predictProba?.bind(model)
+  const predictWithProba = model.predictWithProba?.bind(model)
   let closed = false
   const check = (): void => {
     if (closed) throw new KeelError('INVALID_STATE', `The model '${uri}' was closed`)
@@ -162,6 +168,12 @@ export async function loadModelDir(
       async predictProba(rows: ModelInput) {
         check()
         return predictProba(input.convert(rows))
+      },
+    }),
+    ...(predictWithProba !== undefined && {
+      async predictWithProba(rows: ModelInput, options?: PredictOptions) {
+        check()
+        return predictWithProba(input.convert(rows), options)
       },
     }),
     async close() {

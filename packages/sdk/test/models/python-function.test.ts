@@ -70,6 +70,24 @@ describe('a scikit-learn model through python_function', () => {
     })
   })
 
+  it('gives labels and probabilities from one call to a worker', async () => {
+    const { columns, rows: data, labels, probabilities } = sklearn.expected
+    const records = data.map((r) => Object.fromEntries(columns.map((c, j) => [c, r[j]])))
+    const before = model.python!.stats().batches
+    const both = await model.predictWithProba!(records)
+    expect(model.python!.stats().batches).toBe(before + 1)
+    expect(both.predictions).toEqual(labels)
+    both.probabilities.forEach((p, i) => {
+      p.forEach((v, j) => {
+        expect(v).toBeCloseTo(probabilities[i]![j]!, 12)
+      })
+    })
+    // Concurrent requests still share calls, each getting its own rows of both answers.
+    const answers = await Promise.all(records.slice(0, 20).map((r) => model.predictWithProba!([r])))
+    expect(answers.map((a) => a.predictions[0])).toEqual(labels.slice(0, 20))
+    expect(answers.map((a) => a.probabilities[0]!.length)).toEqual(Array(20).fill(3))
+  })
+
   it('answers concurrent requests each with its own rows, sharing calls to the workers', async () => {
     const { columns, rows: data, labels } = sklearn.expected
     const before = model.python!.stats()

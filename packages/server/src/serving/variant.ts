@@ -62,6 +62,10 @@ class Generation {
     this.inflight++
     try {
       const wantProba = proba && this.model.predictProba !== undefined
+      if (wantProba && this.model.predictWithProba !== undefined) {
+        // One pass for both (the prediction log asks for probabilities on every request).
+        return await this.model.predictWithProba(input, params === undefined ? {} : { params })
+      }
       if (params !== undefined) {
         const predictions = await this.model.predict(input, { params })
         return wantProba ? { predictions, probabilities: await this.model.predictProba!(input) } : { predictions }

@@ -16,7 +16,13 @@ import { ColumnType } from '../python/frame.js'
 import { pythonEnvFor } from '../python/environment.js'
 import { type InputForm, PythonWorkerPool } from '../python/worker-pool.js'
 import { type Schema, isTensorSchema } from '../signature.js'
-import { type Flavor, type FlavorLoadOptions, type FlavorModel, type PredictionValue } from './flavor.js'
+import {
+  type Flavor,
+  type FlavorLoadOptions,
+  type FlavorModel,
+  type PredictOptions,
+  type PredictionValue,
+} from './flavor.js'
 
 /** A batch shaped for the worker: its columns, and the form the model receives. */
 interface PyfuncBatch extends FeatureBatch {
@@ -145,7 +151,7 @@ export const pythonFunctionFlavor: Flavor = {
     const types = signatureTypes(schema)
     const run = async (
       batch: FeatureBatch,
-      method?: 'predict_proba',
+      method?: 'predict_proba' | 'predict_and_proba',
       params?: Readonly<Record<string, unknown>>,
     ): Promise<unknown> => {
       const { form, columns, length } = batch as PyfuncBatch
@@ -168,6 +174,16 @@ export const pythonFunctionFlavor: Flavor = {
       ...(pool.info.proba && {
         predictProba: async (batch: FeatureBatch) =>
           perRow(await run(batch, 'predict_proba'), batch.length) as number[][],
+        predictWithProba: async (batch: FeatureBatch, options?: PredictOptions) => {
+          const both = (await run(batch, 'predict_and_proba', options?.params)) as {
+            predictions: unknown
+            probabilities: unknown
+          }
+          return {
+            predictions: perRow(both.predictions, batch.length) as Label[],
+            probabilities: perRow(both.probabilities, batch.length) as number[][],
+          }
+        },
       }),
       close: () => pool.close(),
     }

@@ -18,7 +18,7 @@ export interface PredictRequest {
   /** Column types to use instead of inferring them from the values (the signature's). */
   readonly types?: ReadonlyMap<string, ColumnType>
   readonly form: InputForm
-  readonly method?: 'predict' | 'predict_proba'
+  readonly method?: 'predict' | 'predict_proba' | 'predict_and_proba'
   readonly params?: Readonly<Record<string, unknown>>
 }
 

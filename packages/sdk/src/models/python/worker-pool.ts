@@ -114,7 +114,10 @@ export class PythonWorkerPool {
     return [...this.workers].flatMap((w) => (w.info !== undefined && !w.exited && !w.killed ? [w.info.pid] : []))
   }
 
-  /** Predicts a batch of rows; resolves with the model's output in MLflow's JSON form. */
+  /**
+   * Predicts a batch of rows; resolves with the model's output in MLflow's JSON form (with the
+   * method `predict_and_proba`: `{predictions, probabilities}`, from one call to the worker).
+   */
   predict(request: PredictRequest): Promise<unknown> {
     if (this.closed) return Promise.reject(new KeelError('TEMPORARILY_UNAVAILABLE', 'The model is closed'))
     if (this.queue.length >= (this.options.maxQueue ?? DEFAULTS.maxQueue)) {
@@ -220,26 +223,36 @@ export class PythonWorkerPool {
       else this.queue.retryAlone(jobs)
       return
     }
-    let value: unknown
+    let parts: unknown[]
     try {
-      value = outputValue(header, body)
+      const proba = header.proba as { output: unknown; offset: number } | undefined
+      parts =
+        proba === undefined
+          ? [outputValue(header, body)]
+          : [
+              outputValue(header, body.subarray(0, proba.offset)),
+              outputValue({ output: proba.output }, body.subarray(proba.offset)),
+            ]
     } catch (error) {
       for (const job of jobs) job.reject(error)
       return
     }
+    const answer = (values: unknown[]): unknown =>
+      values.length === 1 ? values[0] : { predictions: values[0], probabilities: values[1] }
     if (jobs.length === 1) {
-      jobs[0]!.resolve(value)
+      jobs[0]!.resolve(answer(parts))
       return
     }
-    if (!Array.isArray(value) || value.length !== batch.rows) {
+    if (parts.some((v) => !Array.isArray(v) || v.length !== batch.rows)) {
       this.aligned = false // not one value per row: each request on its own from now on
       this.queue.retryAlone(jobs)
       return
     }
     let offset = 0
     for (const job of jobs) {
-      job.resolve(value.slice(offset, offset + job.request.rows))
-      offset += job.request.rows
+      const end = offset + job.request.rows
+      job.resolve(answer(parts.map((v) => (v as unknown[]).slice(offset, end))))
+      offset = end
     }
   }
 
