@@ -54,7 +54,7 @@ function targets(only: string | undefined): Target[] {
       // serve-command.ts: --workers defaults to the cores, --python-workers to the cores shared among
       // the Node workers (so one each), batching on. The prediction log is on by default and logs a
       // classifier's probabilities, which costs each request a predict_proba call after predict.
-      describe: `defaults: ${n} Node workers, each with 1 Python worker; batching on; prediction log on (predict, then predict_proba for the log)`,
+      describe: `defaults: ${n} Node workers, each with 1 Python worker; batching on; prediction log on (labels and probabilities for the log)`,
     },
     {
       id: 'keel-pyfunc-nolog',

@@ -226,6 +226,23 @@ def error_of(exc, default_code):
     }
 
 
+def labels_are_argmax_of_proba(model, raw):
+    """Whether the model's pyfunc predict is scikit-learn's forest predict, which is literally
+    classes_.take(argmax(predict_proba(X))): then labels and probabilities come from one pass."""
+    try:
+        from sklearn.ensemble._forest import ForestClassifier
+    except ImportError:
+        return False
+    conf = model.metadata.flavors.get("python_function", {})
+    return (
+        conf.get("loader_module") == "mlflow.sklearn"
+        and conf.get("predict_fn", "predict") == "predict"
+        and isinstance(raw, ForestClassifier)
+        and type(raw).predict is ForestClassifier.predict
+        and getattr(raw, "n_outputs_", 1) == 1
+    )
+
+
 class Worker:
     def __init__(self, model_dir):
         import mlflow.pyfunc
@@ -240,6 +257,8 @@ class Worker:
         self.proba = getattr(raw, "predict_proba", None) if raw is not None else None
         classes = getattr(raw, "classes_", None) if raw is not None else None
         self.classes = classes.tolist() if classes is not None and hasattr(classes, "tolist") else None
+        self.raw = raw
+        self.labels_from_proba = labels_are_argmax_of_proba(self.model, raw)
 
     def report(self):
         import mlflow
@@ -273,6 +292,12 @@ class Worker:
         method = header.get("method")
         if method == "predict_proba":
             return self.probabilities(data), None
+        if method == "predict_and_proba" and not params and self.labels_from_proba:
+            # One pass of the forest for both, exactly as its own predict computes its labels.
+            import numpy as np
+
+            proba = self.probabilities(data)
+            return self.raw.classes_.take(np.argmax(proba, axis=1), axis=0), proba
         predictions = self.model.predict(data, params=params) if params else self.model.predict(data)
         return predictions, (self.probabilities(data) if method == "predict_and_proba" else None)
 
