@@ -206,10 +206,14 @@ describe.each(['virtualenv', 'uv'] as const)('--env-manager %s', (manager) => {
   describe('a build, then the cache', () => {
     let cacheDir: string
     let dir: string
-    /** The progress two concurrent calls saw: the one that started the build saw all of it. */
+    /**
+     * The progress two concurrent calls saw. The one that started the build saw all of it; the other
+     * joined it and heard only what came after (which may still include 'Creating…'), so the
+     * starter's is the longer.
+     */
     const first: string[] = []
     const concurrent: string[] = []
-    const builder = (): string[] => (first.some((line) => line.startsWith('Creating')) ? first : concurrent)
+    const builder = (): string[] => (first.length >= concurrent.length ? first : concurrent)
     let envDir: string
     let concurrentEnvDir: string
 
