@@ -12,7 +12,7 @@
  * - Faults: a worker that exits fails the requests it held with 503 and is replaced; a prediction
  *   that outlives `requestTimeoutMs` kills its worker and answers 504; an idle worker that does not
  *   answer a ping within `pingTimeoutMs` is replaced; a worker whose resident memory passes
- *   `maxMemoryBytes` is recycled once its batch is done (its replacement is loaded first).
+ *   `maxMemoryBytes` is recycled once its batch is done (its replacement starts loading at once; until it is ready the other workers serve).
  * - Bounds: one batch per worker at a time, at most `maxQueue` requests waiting (beyond: 503).
  */
 import { KeelError } from '@keel/contracts'
