@@ -68,6 +68,32 @@ async function register(
   return registry.createModelVersion(name, `models:/${modelId}`, { runId, modelId })
 }
 
+/**
+ * Writes a logged model's files with `write` into a temporary folder named `folder`, uploads them to
+ * its artifact location and finalizes it READY (UPLOAD_FAILED, and the error, when any step fails).
+ */
+export async function uploadLoggedModel<T>(
+  client: TrackingClient,
+  logged: { readonly modelId: string; readonly artifactUri: string },
+  folder: string,
+  write: (dir: string) => Promise<T>,
+): Promise<T> {
+  const tmp = await mkdtemp(join(tmpdir(), 'keel-log-model-'))
+  let written: T
+  try {
+    const dir = join(tmp, folder)
+    written = await write(dir)
+    await resolveArtifactRepository(logged.artifactUri, client.http).logArtifacts(dir)
+  } catch (error) {
+    await client.finalizeLoggedModel(logged.modelId, 'LOGGED_MODEL_UPLOAD_FAILED').catch(() => undefined)
+    throw error
+  } finally {
+    await rm(tmp, { recursive: true, force: true })
+  }
+  await client.finalizeLoggedModel(logged.modelId, 'LOGGED_MODEL_READY')
+  return written
+}
+
 /** Logs `estimator` as a model of the run; see the module's doc for the steps. */
 export async function logModel(
   client: TrackingClient,
@@ -90,19 +116,9 @@ export async function logModel(
     ...(tags !== undefined && { tags }),
   })
   const { modelId, artifactUri } = logged.info
-  const tmp = await mkdtemp(join(tmpdir(), 'keel-log-model-'))
-  let mlmodel: MLmodel
-  try {
-    const dir = join(tmp, name.replace(/[^\w.-]+/g, '_') || 'model')
-    mlmodel = await saveModel(estimator, dir, { ...save, runId: run.runId, modelId, artifactPath: artifactUri })
-    await resolveArtifactRepository(artifactUri, client.http).logArtifacts(dir)
-  } catch (error) {
-    await client.finalizeLoggedModel(modelId, 'LOGGED_MODEL_UPLOAD_FAILED').catch(() => undefined)
-    throw error
-  } finally {
-    await rm(tmp, { recursive: true, force: true })
-  }
-  await client.finalizeLoggedModel(modelId, 'LOGGED_MODEL_READY')
+  const mlmodel = await uploadLoggedModel(client, logged.info, name.replace(/[^\w.-]+/g, '_') || 'model', (dir) =>
+    saveModel(estimator, dir, { ...save, runId: run.runId, modelId, artifactPath: artifactUri }),
+  )
   await client.logOutputs(run.runId, [{ modelId, step }])
   const info: ModelInfo = {
     modelId,

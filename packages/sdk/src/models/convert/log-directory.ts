@@ -4,12 +4,10 @@
  * its source run, `MLmodel` gets the ids and artifact location MLflow's `log_model` writes, the files
  * are uploaded, the logged model is finalized READY and recorded as an output of the run.
  */
-import { cp, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { resolveArtifactRepository } from '../../artifacts.js'
+import { cp } from 'node:fs/promises'
 import { type TagsInput } from '../../inputs.js'
 import { type TrackingClient } from '../../tracking-client.js'
+import { uploadLoggedModel } from '../log-model.js'
 import { readMLmodel, writeMLmodel } from '../mlmodel.js'
 
 export interface LogDirectoryOptions {
@@ -40,9 +38,7 @@ export async function logModelDirectory(
     ...(options.tags !== undefined && { tags: options.tags }),
   })
   const { modelId, artifactUri } = logged.info
-  const tmp = await mkdtemp(join(tmpdir(), 'keel-log-dir-'))
-  try {
-    const copy = join(tmp, 'model')
+  await uploadLoggedModel(client, logged.info, 'model', async (copy) => {
     await cp(dir, copy, { recursive: true })
     const mlmodel = await readMLmodel(copy)
     await writeMLmodel(copy, {
@@ -51,14 +47,7 @@ export async function logModelDirectory(
       modelId,
       ...(options.runId !== undefined && { runId: options.runId }),
     })
-    await resolveArtifactRepository(artifactUri, client.http).logArtifacts(copy)
-  } catch (error) {
-    await client.finalizeLoggedModel(modelId, 'LOGGED_MODEL_UPLOAD_FAILED').catch(() => undefined)
-    throw error
-  } finally {
-    await rm(tmp, { recursive: true, force: true })
-  }
-  await client.finalizeLoggedModel(modelId, 'LOGGED_MODEL_READY')
+  })
   if (options.runId !== undefined) await client.logOutputs(options.runId, [{ modelId, step: 0 }])
   return { modelId, artifactUri }
 }
