@@ -175,8 +175,9 @@ export interface AuthOptions {
 export const basicAuth = (username: string, password: string): string =>
   `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
 
-export function startKeel(options: { auth?: AuthOptions } = {}): Promise<ServerHandle> {
-  const { auth } = options
+/** `dbFile`: an existing SQLite file to serve instead of a fresh one in the server's temp folder. */
+export function startKeel(options: { auth?: AuthOptions; dbFile?: string } = {}): Promise<ServerHandle> {
+  const { auth, dbFile } = options
   return startServer({
     ...(auth && {
       env: { MLFLOW_AUTH_ADMIN_USERNAME: auth.adminUsername, MLFLOW_AUTH_ADMIN_PASSWORD: auth.adminPassword },
@@ -188,7 +189,7 @@ export function startKeel(options: { auth?: AuthOptions } = {}): Promise<ServerH
       join(REPO_ROOT, 'packages/server/bin/keel.js'),
       'server',
       ...['--host', '127.0.0.1', '--port', '0'],
-      ...['--backend-store-uri', `sqlite:///${join(dir, 'keel.db')}`],
+      ...['--backend-store-uri', `sqlite:///${dbFile ?? join(dir, 'keel.db')}`],
       ...['--artifacts-destination', join(dir, 'art')],
       '--no-request-log',
       ...(auth ? ['--app-name', 'basic-auth'] : []),
@@ -205,8 +206,11 @@ export function startKeel(options: { auth?: AuthOptions } = {}): Promise<ServerH
  * MLFLOW_AUTH_ADMIN_PASSWORD, as its basic_auth.ini asks, and the Flask secret key it requires; its
  * users database in the server's folder).
  */
-export function startMlflow(venvPython: string, options: { auth?: AuthOptions } = {}): Promise<ServerHandle> {
-  const { auth } = options
+export function startMlflow(
+  venvPython: string,
+  options: { auth?: AuthOptions; dbFile?: string } = {},
+): Promise<ServerHandle> {
+  const { auth, dbFile } = options
   return startServer({
     ...(auth && {
       // The basic-auth app refuses to start without a secret key for its CSRF protection.
@@ -218,7 +222,7 @@ export function startMlflow(venvPython: string, options: { auth?: AuthOptions } 
     args: (dir) => [
       'server',
       ...['--host', '127.0.0.1', '--port', '0'],
-      ...['--backend-store-uri', `sqlite:///${join(dir, 'mlflow.db')}`],
+      ...['--backend-store-uri', `sqlite:///${dbFile ?? join(dir, 'mlflow.db')}`],
       ...['--default-artifact-root', join(dir, 'mlart')],
       ...(auth ? ['--app-name', 'basic-auth'] : []),
     ],
