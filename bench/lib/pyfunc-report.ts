@@ -5,10 +5,10 @@
  * JSON.
  */
 import { cpus, loadavg } from 'node:os'
-import { type MeasuredLoad } from './load.js'
-import { type IpcResult } from './pyfunc-ipc.js'
-import { type PredictTime, type SeedModel } from './pyfunc-models.js'
-import { type ServerHandle } from './servers.js'
+import type { MeasuredLoad } from './load.js'
+import type { IpcResult } from './pyfunc-ipc.js'
+import type { PredictTime, SeedModel } from './pyfunc-models.js'
+import type { ServerHandle } from './servers.js'
 import { median, round } from './stats.js'
 import { fmt, fmtRatio, renderTable } from './table.js'
 

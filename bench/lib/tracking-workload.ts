@@ -3,7 +3,7 @@
  * log-batch ingestion, single log-metric round trips, and search_runs over a seeded experiment.
  */
 import { createRng } from '@keel/ml'
-import { type Client } from './http.js'
+import type { Client } from './http.js'
 import { summarize, type Summary } from './stats.js'
 import { Progress } from './table.js'
 

@@ -3,7 +3,7 @@
  * runs/create, one log-batch (params, metrics, a tag) and runs/update to FINISHED.
  */
 import { createRng } from '@keel/ml'
-import { type Client } from './http.js'
+import type { Client } from './http.js'
 import { Progress } from './table.js'
 
 const API = '/api/2.0/mlflow'

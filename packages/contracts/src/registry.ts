@@ -2,7 +2,7 @@
  * keel's model-registry entities (camelCase), shared by the server's registry domain and the SDK.
  * MLflow's wire shapes are in `wire/registry-*.ts`.
  */
-import { type DatasetInput, type Metric, type Param, type Tag } from './entities.js'
+import type { DatasetInput, Metric, Param, Tag } from './entities.js'
 
 /** MLflow's legacy stages, in their canonical spelling (requests may use any case). */
 export const MODEL_VERSION_STAGES = ['None', 'Staging', 'Production', 'Archived'] as const

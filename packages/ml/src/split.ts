@@ -1,6 +1,6 @@
 import { uniqueLabels } from './estimators/labels.js'
 import { createRng, shuffled } from './rng.js'
-import { type Label } from './types.js'
+import type { Label } from './types.js'
 
 export interface TrainTestSplitOptions {
   /** Fraction of rows in the test set, in (0, 1) (default 0.25), or an integer count >= 1. */

@@ -1,4 +1,4 @@
-import { type Label, type Matrix } from './types.js'
+import type { Label, Matrix } from './types.js'
 
 /** Checks a feature matrix: non-empty, rectangular, finite numbers. Returns the number of columns. */
 export function checkMatrix(X: Matrix, what = 'X'): number {

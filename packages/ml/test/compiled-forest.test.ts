@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { RandomForestClassifier, createRng, loadEstimator, loadIris } from '../src/index.js'
 import { leafDistribution } from '../src/estimators/cart.js'
-import { type CartTreeNode } from 'ml-cart'
+import type { CartTreeNode } from 'ml-cart'
 
 interface Internals {
   forest: { indexes: number[][]; estimators: { root: CartTreeNode }[] }

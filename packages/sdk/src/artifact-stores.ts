@@ -5,14 +5,14 @@
  */
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { type Dirent } from 'node:fs'
+import type { Dirent } from 'node:fs'
 import { type FileHandle, copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { dirname, extname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { type ReadableStream as WebReadableStream } from 'node:stream/web'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { type FileInfo, KeelError, fileInfoWire, fileInfoFromWire } from '@keel/contracts'
-import { type HttpClient } from './http.js'
+import type { HttpClient } from './http.js'
 
 /** Primitive operations on one artifact root; paths are relative to it, '/'-separated, validated. */
 export interface ArtifactStore {

@@ -7,7 +7,7 @@ import { basename, isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type FileInfo, KeelError } from '@keel/contracts'
 import { type ArtifactStore, HttpArtifactStore, LocalArtifactStore } from './artifact-stores.js'
-import { type HttpClient } from './http.js'
+import type { HttpClient } from './http.js'
 
 const PROXY_PATH = '/api/2.0/mlflow-artifacts/artifacts'
 const CONCURRENCY = 4

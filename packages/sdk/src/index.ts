@@ -11,7 +11,7 @@
  * ```
  */
 import { createKeel } from './keel.js'
-import { type LoadModelOptions, type LoadedModel } from './models/index.js'
+import type { LoadModelOptions, LoadedModel } from './models/index.js'
 
 export { createKeel, Keel, type KeelOptions, type StartRunOptions } from './keel.js'
 export { ActiveRun, ERROR_TAG, type ActiveRunOptions, type RunMetricOptions } from './run.js'

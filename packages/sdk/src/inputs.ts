@@ -1,5 +1,5 @@
 /** The lenient input shapes of the SDK's methods, and their normalisation to entities. */
-import { type KeyValue, type Metric } from '@keel/contracts'
+import type { KeyValue, Metric } from '@keel/contracts'
 
 /** Tags as a record (`{team: 'ml'}`) or as a list of `{key, value}`. */
 export type TagsInput = Readonly<Record<string, string>> | readonly KeyValue[]

@@ -5,7 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { type Experiment, KeelError, type ModelVersion } from '@keel/contracts'
 import { type ArtifactRepository, resolveArtifactRepository } from './artifacts.js'
-import { type HttpOptions } from './http.js'
+import type { HttpOptions } from './http.js'
 import { type TagsInput, toKeyValues } from './inputs.js'
 import { type LineageOptions, collectLineageTags } from './lineage.js'
 import { type LoadModelOptions, type LoadedModel, loadModelWith } from './models/load-model.js'

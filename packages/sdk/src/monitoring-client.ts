@@ -11,7 +11,7 @@ import {
   type DriftReportOptions,
   type Table,
 } from '@keel/monitoring'
-import { type HttpClient } from './http.js'
+import type { HttpClient } from './http.js'
 
 export interface DriftReportInput extends DriftReportOptions {
   readonly reference: Table

@@ -7,7 +7,7 @@
  * `process.exit()` gives no chance to do I/O: end runs (or `await run.flush()`) before calling it.
  */
 import { inspect } from 'node:util'
-import { type RunStatus } from '@keel/contracts'
+import type { RunStatus } from '@keel/contracts'
 
 /** What the registry needs of a run: end it (after a flush) and report, never throw. */
 export interface TrackedRun {

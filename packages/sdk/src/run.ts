@@ -5,15 +5,15 @@
  * next call on the run (or by `end()`), and data that failed transiently stays queued for the next send.
  */
 import { type Dataset, KeelError, LIMITS, type Metric, type Run, type RunInfo, type RunStatus } from '@keel/contracts'
-import { type Estimator } from '@keel/ml'
+import type { Estimator } from '@keel/ml'
 import { type ArtifactRepository, resolveArtifactRepository } from './artifacts.js'
 import { type Batch, splitBatch } from './batch.js'
 import { isTransient } from './http-errors.js'
 import { type ParamValue, type ParamsInput, type TagsInput, toKeyValues } from './inputs.js'
 import { type LogModelOptions, type ModelInfo, logModel } from './models/log-model.js'
-import { type ModelRegistry } from './models/registry.js'
+import type { ModelRegistry } from './models/registry.js'
 import { type TrackedRun, trackRun, untrackRun } from './run-registry.js'
-import { type TrackingClient } from './tracking-client.js'
+import type { TrackingClient } from './tracking-client.js'
 
 export interface ActiveRunOptions {
   /** Period of the background flush (default 1000 ms). */

@@ -36,16 +36,16 @@ import {
   toKeyValues,
   toMetric,
 } from './inputs.js'
-import {
-  type CreateLoggedModelOptions,
-  type CreateRunOptions,
-  type LogMetricOptions,
-  type MetricHistoryIntervalOptions,
-  type SearchExperimentsOptions,
-  type SearchLoggedModelsOptions,
-  type SearchRunsOptions,
-  type ServerInfo,
-  type UpdateRunOptions,
+import type {
+  CreateLoggedModelOptions,
+  CreateRunOptions,
+  LogMetricOptions,
+  MetricHistoryIntervalOptions,
+  SearchExperimentsOptions,
+  SearchLoggedModelsOptions,
+  SearchRunsOptions,
+  ServerInfo,
+  UpdateRunOptions,
 } from './tracking-options.js'
 
 const page = <W, T>(items: readonly W[] | undefined, convert: (w: W) => T, token?: string): Page<T> =>

@@ -1,6 +1,6 @@
 /** Options and results of `TrackingClient` methods (camelCase; the client maps them to the wire). */
-import { type RunStatus, type ViewType } from '@keel/contracts'
-import { type ParamsInput, type TagsInput } from './inputs.js'
+import type { RunStatus, ViewType } from '@keel/contracts'
+import type { ParamsInput, TagsInput } from './inputs.js'
 
 export interface SearchExperimentsOptions {
   readonly filter?: string

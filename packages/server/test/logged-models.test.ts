@@ -13,7 +13,7 @@ import { ExperimentService } from '../src/tracking/experiment-service.js'
 import { mountLoggedModelRoutes } from '../src/tracking/logged-model-routes.js'
 import { LoggedModelService, type LoggedModelSearch } from '../src/tracking/logged-model-service.js'
 import { RunService } from '../src/tracking/run-service.js'
-import { type TrackingStore } from '../src/tracking/tracking-store.js'
+import type { TrackingStore } from '../src/tracking/tracking-store.js'
 import { openGuard } from './support/open-guard.js'
 
 let dir: string

@@ -1,5 +1,5 @@
 /** The monitoring pages' data shaping: heatmap matrix and severity, chart series, histogram bars, incremental windows, URL state. */
-import { type MonitorColumnDrift, type MonitorPerformance, type MonitorWindow } from '@keel/contracts'
+import type { MonitorColumnDrift, MonitorPerformance, MonitorWindow } from '@keel/contracts'
 import { describe, expect, it } from 'vitest'
 import {
   cellColor,

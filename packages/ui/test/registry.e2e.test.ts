@@ -1,5 +1,5 @@
 /** The registry pages (models, a model, a version) in a real browser against a real keel server seeded through its REST API. */
-import { type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelServer, api, startKeelServer } from '../../server/test/support/keel-server.js'
 import { type Browser, launchBrowser, screenshot, watchErrors } from './support/browser.js'

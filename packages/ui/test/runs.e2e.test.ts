@@ -1,5 +1,5 @@
 /** The runs page in a real browser against a real keel server seeded through the REST API. */
-import { type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelServer, api, startKeelServer } from '../../server/test/support/keel-server.js'
 import { type Browser, launchBrowser, screenshot, watchErrors } from './support/browser.js'

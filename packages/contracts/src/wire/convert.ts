@@ -3,25 +3,16 @@
  * uses the `to…Wire` direction for responses, the SDK the `from…Wire` direction for what a server
  * sent (after the response schema has normalised it).
  */
-import { type z } from 'zod'
-import {
-  type Dataset,
-  type DatasetInput,
-  type Experiment,
-  type FileInfo,
-  type LoggedModel,
-  type Metric,
-  type Run,
-  type RunInfo,
-} from '../entities.js'
-import {
-  type datasetInputWire,
-  type experimentWire,
-  type fileInfoWire,
-  type loggedModelWire,
-  type metricWire,
-  type runInfoWire,
-  type runWire,
+import type { z } from 'zod'
+import type { Dataset, DatasetInput, Experiment, FileInfo, LoggedModel, Metric, Run, RunInfo } from '../entities.js'
+import type {
+  datasetInputWire,
+  experimentWire,
+  fileInfoWire,
+  loggedModelWire,
+  metricWire,
+  runInfoWire,
+  runWire,
 } from './entities.js'
 import { toWireDouble } from './primitives.js'
 import { defined, kv } from './util.js'

@@ -2,30 +2,30 @@
  * Live monitors between entities (`../monitors.ts`, camelCase) and the wire (`keel-monitors-api.ts`,
  * snake_case), both ways.
  */
-import { type z } from 'zod'
-import {
-  type AlertRule,
-  type EstimatedPerformance,
-  type Monitor,
-  type MonitorAlert,
-  type MonitorColumnDrift,
-  type MonitorColumnProfile,
-  type MonitorHistogram,
-  type MonitorPerformance,
-  type MonitorProfile,
-  type MonitorReference,
-  type MonitorWindow,
+import type { z } from 'zod'
+import type {
+  AlertRule,
+  EstimatedPerformance,
+  Monitor,
+  MonitorAlert,
+  MonitorColumnDrift,
+  MonitorColumnProfile,
+  MonitorHistogram,
+  MonitorPerformance,
+  MonitorProfile,
+  MonitorReference,
+  MonitorWindow,
 } from '../monitors.js'
-import {
-  type columnDriftWire,
-  type createMonitorRequest,
-  type histogramWire,
-  type monitorAlertWire,
-  type monitorPerformanceWire,
-  type monitorProfileWire,
-  type monitorWindowWire,
-  type monitorWire,
-  type updateMonitorRequest,
+import type {
+  columnDriftWire,
+  createMonitorRequest,
+  histogramWire,
+  monitorAlertWire,
+  monitorPerformanceWire,
+  monitorProfileWire,
+  monitorWindowWire,
+  monitorWire,
+  updateMonitorRequest,
 } from './keel-monitors-api.js'
 import { defined } from './util.js'
 

@@ -1,17 +1,17 @@
 /** Converters between the prediction log's entities and its wire JSON, both directions. */
-import { type z } from 'zod'
-import {
-  type LoggedPrediction,
-  type PredictionDeploymentSummary,
-  type PredictionLabel,
-  type PredictionRecord,
-  type PredictionValue,
+import type { z } from 'zod'
+import type {
+  LoggedPrediction,
+  PredictionDeploymentSummary,
+  PredictionLabel,
+  PredictionRecord,
+  PredictionValue,
 } from '../predictions.js'
-import {
-  type loggedPredictionWire,
-  type predictionDeploymentWire,
-  type predictionLabelWire,
-  type predictionRecordWire,
+import type {
+  loggedPredictionWire,
+  predictionDeploymentWire,
+  predictionLabelWire,
+  predictionRecordWire,
 } from './prediction-entities.js'
 import { defined } from './util.js'
 

@@ -1,6 +1,6 @@
 /** Converters between the registry's entities and MLflow's wire JSON, both directions. */
-import { type z } from 'zod'
-import { type Metric, type Param } from '../entities.js'
+import type { z } from 'zod'
+import type { Metric, Param } from '../entities.js'
 import {
   MODEL_VERSION_STAGES,
   type ModelVersion,
@@ -10,11 +10,11 @@ import {
   type RegistryEvent,
 } from '../registry.js'
 import { datasetInputFromWire, datasetInputToWire, metricFromWire, metricToWire } from './convert.js'
-import {
-  type modelVersionLineageWire,
-  type modelVersionWire,
-  type registeredModelWire,
-  type registryEventWire,
+import type {
+  modelVersionLineageWire,
+  modelVersionWire,
+  registeredModelWire,
+  registryEventWire,
 } from './registry-entities.js'
 import { defined, kv } from './util.js'
 

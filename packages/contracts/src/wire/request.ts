@@ -4,9 +4,9 @@
  * JSON body. Pure (no transport): the SDK sends the result with fetch, retries and credentials, the
  * UI with the browser's session.
  */
-import { type z } from 'zod'
+import type { z } from 'zod'
 import { KeelError } from '../errors.js'
-import { type Endpoint, type HttpMethod } from './endpoint.js'
+import type { Endpoint, HttpMethod } from './endpoint.js'
 
 /** What a client gets from an endpoint once its response schema has parsed the body. */
 export type ParsedResponseOf<E extends Endpoint> = z.output<E['response']>

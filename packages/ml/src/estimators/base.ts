@@ -1,11 +1,4 @@
-import {
-  type Classifier,
-  type EstimatorState,
-  type EstimatorType,
-  type Label,
-  type Matrix,
-  type Regressor,
-} from '../types.js'
+import type { Classifier, EstimatorState, EstimatorType, Label, Matrix, Regressor } from '../types.js'
 import { checkLabels, checkLength, checkMatrix, checkPredictMatrix, checkTargets } from '../validate.js'
 import { argmax, LabelEncoder } from './labels.js'
 

@@ -1,6 +1,6 @@
-import { type CartOptions, type CartTreeNode } from 'ml-cart'
-import { type EstimatorType } from '../types.js'
-import { type TreeParams } from './tree-params.js'
+import type { CartOptions, CartTreeNode } from 'ml-cart'
+import type { EstimatorType } from '../types.js'
+import type { TreeParams } from './tree-params.js'
 import { checkPositiveInt } from './base.js'
 
 export function checkTreeParams(type: EstimatorType, p: TreeParams): void {

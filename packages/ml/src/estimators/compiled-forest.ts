@@ -6,7 +6,7 @@
  * NaN included, goes right), and leaves hold the normalised class distribution `leafDistribution`
  * computes; test/compiled-forest.test.ts checks both paths agree.
  */
-import { type CartTreeNode } from 'ml-cart'
+import type { CartTreeNode } from 'ml-cart'
 import { leafDistribution } from './cart.js'
 
 interface RawNode {

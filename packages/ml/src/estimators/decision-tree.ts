@@ -1,8 +1,8 @@
 import { DecisionTreeClassifier as CartClassifier, DecisionTreeRegression as CartRegression } from 'ml-cart'
-import { type EstimatorState } from '../types.js'
+import type { EstimatorState } from '../types.js'
 import { checkParamNames, ClassifierBase, plainJSON, RegressorBase } from './base.js'
 import { cartOptions, checkTreeParams, leafDistribution } from './cart.js'
-import { type TreeParams } from './tree-params.js'
+import type { TreeParams } from './tree-params.js'
 
 export type DecisionTreeClassifierParams = TreeParams
 export type DecisionTreeRegressorParams = Omit<TreeParams, 'gainThreshold'>

@@ -1,4 +1,4 @@
-import { type Label } from '../types.js'
+import type { Label } from '../types.js'
 
 /** Orders labels like numpy: numbers ascending; strings by UTF-16 code units. Mixed kinds: numbers first. */
 export function compareLabels(a: Label, b: Label): number {

@@ -1,5 +1,5 @@
 import MultivariateLinearRegression from 'ml-regression-multivariate-linear'
-import { type EstimatorState } from '../types.js'
+import type { EstimatorState } from '../types.js'
 import { checkParamNames, plainJSON, RegressorBase } from './base.js'
 
 export interface LinearRegressionParams {

@@ -1,6 +1,6 @@
 import LibLogisticRegression from 'ml-logistic-regression'
 import { Matrix as MlMatrix } from 'ml-matrix'
-import { type EstimatorState } from '../types.js'
+import type { EstimatorState } from '../types.js'
 import { checkParamNames, checkPositiveInt, ClassifierBase, plainJSON } from './base.js'
 import { applyScaler, fitScaler, type Scaler } from './standardize.js'
 

@@ -1,13 +1,13 @@
-import { type CartTreeNode } from 'ml-cart'
+import type { CartTreeNode } from 'ml-cart'
 import {
   RandomForestClassifier as MlForestClassifier,
   RandomForestRegression as MlForestRegression,
 } from 'ml-random-forest'
-import { type EstimatorState, type EstimatorType } from '../types.js'
+import type { EstimatorState, EstimatorType } from '../types.js'
 import { checkParamNames, checkPositiveInt, ClassifierBase, plainJSON, RegressorBase } from './base.js'
 import { cartOptions, checkTreeParams } from './cart.js'
 import { type CompiledForest, compileForest } from './compiled-forest.js'
-import { type TreeParams } from './tree-params.js'
+import type { TreeParams } from './tree-params.js'
 
 /** Features each tree sees: a count (integer >= 1), a fraction in (0, 1), or a rule. */
 export type MaxFeatures = number | 'sqrt' | 'log2' | 'all'

@@ -1,4 +1,4 @@
-import { type Estimator, type EstimatorState, type EstimatorType } from '../types.js'
+import type { Estimator, EstimatorState, EstimatorType } from '../types.js'
 import { STATE_FORMAT, STATE_FORMAT_VERSION } from './base.js'
 import { DecisionTreeClassifier, DecisionTreeRegressor } from './decision-tree.js'
 import { LinearRegression } from './linear-regression.js'

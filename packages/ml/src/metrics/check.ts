@@ -1,4 +1,4 @@
-import { type Label } from '../types.js'
+import type { Label } from '../types.js'
 import { checkLabels } from '../validate.js'
 
 /** Same non-zero length, labels of one kind across both arrays (sklearn refuses mixes). */

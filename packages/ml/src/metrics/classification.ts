@@ -1,5 +1,5 @@
 import { uniqueLabels } from '../estimators/labels.js'
-import { type Label } from '../types.js'
+import type { Label } from '../types.js'
 import { checkLabelPair, checkProbaRows } from './check.js'
 
 /** Fraction of exact matches (sklearn's accuracy_score). */

@@ -1,5 +1,5 @@
 import { compareLabels, uniqueLabels } from '../estimators/labels.js'
-import { type Label } from '../types.js'
+import type { Label } from '../types.js'
 import { checkLabelPair, checkProbaRows } from './check.js'
 
 export interface RocAucOptions {

@@ -1,5 +1,5 @@
 import { uniqueLabels } from '../estimators/labels.js'
-import { type Label } from '../types.js'
+import type { Label } from '../types.js'
 import { accuracy, logLoss, precisionRecallF1 } from './classification.js'
 import { meanAbsoluteError, meanSquaredError, r2Score } from './regression.js'
 import { rocAuc } from './roc-auc.js'

@@ -11,7 +11,7 @@
 
 import { CategoryCountSample, countSorted } from '../stats/binning.js'
 import { runStatTest, STAT_TESTS, isStatTestName } from '../stats/registry.js'
-import { type Category, type FeatureType, type StatTestName, type StatTestResult } from '../stats/types.js'
+import type { Category, FeatureType, StatTestName, StatTestResult } from '../stats/types.js'
 import {
   columnLength,
   InvalidColumnError,

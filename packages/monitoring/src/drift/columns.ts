@@ -16,7 +16,8 @@
 // in the order the values first appear (what the categorical tests read).
 
 import { markSorted, sortedFinite, sortFloat64 } from '../stats/sample.js'
-import { type Category } from '../stats/types.js'
+import type { Category } from '../stats/types.js'
+import { finiteIfSorted } from './sort-columns.js'
 
 /** A cell: numbers, strings and booleans are values; null, undefined, NaN and ±Infinity are missing. */
 export type RawValue = number | string | boolean | null | undefined
@@ -85,7 +86,8 @@ function numeric(rows: number, values: Float64Array, allIntegers: boolean): Prep
 }
 
 function fromFloat64(col: Float64Array): PreparedNumeric {
-  const { values, allIntegers } = sortedFinite(col)
+  // a column sorted beforehand (sortNaNLast): its finite part as it is, no copy and no sort
+  const { values, allIntegers } = finiteIfSorted(col) ?? sortedFinite(col)
   return { kind: 'num', rows: col.length, missing: col.length - values.length, values: markSorted(values), allIntegers }
 }
 

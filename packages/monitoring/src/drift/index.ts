@@ -6,4 +6,10 @@ export {
   type DriftColumn,
   type DriftTable,
 } from './columns.js'
-export { closeDriftWorkers, datasetDriftAsync, type DatasetDriftAsyncOptions } from './parallel.js'
+export {
+  closeDriftWorkers,
+  datasetDriftAsync,
+  sortFloat64ColumnsAsync,
+  type DatasetDriftAsyncOptions,
+} from './parallel.js'
+export { sortNaNLast } from './sort-columns.js'

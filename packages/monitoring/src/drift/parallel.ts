@@ -29,7 +29,8 @@ import {
   type DatasetDriftResult,
 } from './column-drift.js'
 import { isDictionaryColumn, isMissing, type DriftColumn, type DriftTable, type RawValue } from './columns.js'
-import { type WireColumn, type WorkerReply, type WorkerTask } from './worker.js'
+import { sortNaNLast } from './sort-columns.js'
+import type { SortTask, WireColumn, WorkerReply, WorkerTask } from './worker.js'
 
 export interface DatasetDriftAsyncOptions extends DatasetDriftOptions {
   /** worker threads to use (default os.availableParallelism()); 0 computes on the calling thread */
@@ -91,8 +92,10 @@ function wireable(col: DriftColumn): boolean {
 }
 
 interface Job {
-  task: WorkerTask
-  resolve: (r: ColumnDriftResult) => void
+  task: WorkerTask | SortTask
+  /** what the job is about, in errors */
+  what: string
+  resolve: (r: ColumnDriftResult | null) => void
   reject: (e: Error) => void
 }
 
@@ -125,7 +128,7 @@ function spawn(): Slot {
     const job = slot.job
     slot.job = null
     if (job) {
-      if ('error' in reply) job.reject(new Error(`drift worker failed on column '${job.task.column}': ${reply.error}`))
+      if ('error' in reply) job.reject(new Error(`drift worker failed on ${job.what}: ${reply.error}`))
       else job.resolve(reply.result)
     }
     dispatch(slot)
@@ -158,10 +161,10 @@ function dispatch(slot: Slot): void {
   slot.worker.postMessage(job.task)
 }
 
-function run(task: WorkerTask, poolSize: number): Promise<ColumnDriftResult> {
+function run(task: WorkerTask | SortTask, what: string, poolSize: number): Promise<ColumnDriftResult | null> {
   while (slots.length < poolSize) slots.push(spawn())
   return new Promise((resolve, reject) => {
-    waiting.push({ task, resolve, reject })
+    waiting.push({ task, what, resolve, reject })
     const idle = slots.find((s) => !s.job)
     if (idle) dispatch(idle)
   })
@@ -207,9 +210,34 @@ export async function datasetDriftAsync(
         current: toWire(cur),
         options: opts,
       }
-      columns[i] = await run(task, lanes)
+      columns[i] = (await run(task, `column '${name}'`, lanes))!
     }
   }
   await Promise.all(Array.from({ length: lanes }, lane))
   return summarizeDrift(columns, options)
+}
+
+/**
+ * Sorts numeric columns on the worker pool (one column per task): each ascending with NaN last, as
+ * Float64Array.prototype.sort leaves it (see sort-columns.ts). A column in shared memory is sorted
+ * in place and returned as it is; any other is first copied into shared memory, and the sorted copy
+ * is returned in its place (the caller's array is then left as it was). `workers: 0` sorts on the
+ * calling thread, in place.
+ */
+export async function sortFloat64ColumnsAsync(
+  columns: readonly Float64Array[],
+  options: { workers?: number } = {},
+): Promise<Float64Array[]> {
+  const workers = Math.floor(options.workers ?? availableParallelism())
+  if (!(workers >= 1)) {
+    for (const c of columns) sortNaNLast(c)
+    return [...columns]
+  }
+  return Promise.all(
+    columns.map(async (column, i) => {
+      const shared = shareTyped(column)
+      await run({ id: nextId++, sort: shared }, `sorting column ${i}`, Math.min(workers, columns.length))
+      return shared.buffer === column.buffer ? column : new Float64Array(shared.buffer, 0, shared.length)
+    }),
+  )
 }

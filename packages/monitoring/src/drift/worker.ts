@@ -4,7 +4,8 @@
 
 import { parentPort } from 'node:worker_threads'
 import { columnDrift, type ColumnDriftOptions, type ColumnDriftResult } from './column-drift.js'
-import { type DriftColumn, type RawValue } from './columns.js'
+import type { DriftColumn, RawValue } from './columns.js'
+import { sortNaNLast } from './sort-columns.js'
 
 /** A column as it crosses to a worker: typed arrays over shared memory, plus the (small) dictionary. */
 export type WireColumn =
@@ -19,7 +20,13 @@ export interface WorkerTask {
   options: ColumnDriftOptions
 }
 
-export type WorkerReply = { id: number; result: ColumnDriftResult } | { id: number; error: string }
+/** Sort a Float64Array in shared memory in place (ascending, NaN last): sortFloat64ColumnsAsync. */
+export interface SortTask {
+  id: number
+  sort: { buffer: SharedArrayBuffer; byteOffset: number; length: number }
+}
+
+export type WorkerReply = { id: number; result: ColumnDriftResult | null } | { id: number; error: string }
 
 function fromWire(w: WireColumn | undefined): DriftColumn | undefined {
   if (w === undefined) return undefined
@@ -29,13 +36,17 @@ function fromWire(w: WireColumn | undefined): DriftColumn | undefined {
 
 const port = parentPort
 if (port) {
-  port.on('message', (task: WorkerTask) => {
+  port.on('message', (task: WorkerTask | SortTask) => {
     let reply: WorkerReply
     try {
-      reply = {
-        id: task.id,
-        result: columnDrift(task.column, fromWire(task.reference), fromWire(task.current), task.options),
-      }
+      if ('sort' in task) {
+        sortNaNLast(new Float64Array(task.sort.buffer, task.sort.byteOffset, task.sort.length))
+        reply = { id: task.id, result: null }
+      } else
+        reply = {
+          id: task.id,
+          result: columnDrift(task.column, fromWire(task.reference), fromWire(task.current), task.options),
+        }
     } catch (err) {
       reply = { id: task.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }
     }

@@ -2,7 +2,7 @@
 // missing. @keel/ml's metrics take numbers or strings of one kind (scikit-learn's rule); this module
 // turns logged values into that form and back.
 
-import { type Label } from '@keel/ml'
+import type { Label } from '@keel/ml'
 
 /** A class label or prediction as logged: a number, a string or a boolean. */
 export type MetricLabel = number | string | boolean

@@ -8,7 +8,7 @@
 //   const series = windowPerformance(windows, { task: 'classification', classes, cbpe })
 
 import { estimateCbpe, type CbpeData, type CbpeModel, type CbpeWindowResult } from './cbpe.js'
-import { type MaybeLabel, type MetricLabel } from './labels.js'
+import type { MaybeLabel, MetricLabel } from './labels.js'
 import {
   classificationMetrics,
   regressionMetrics,

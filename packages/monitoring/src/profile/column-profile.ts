@@ -12,7 +12,7 @@
 // Memory and JSON size are bounded by the options, not by the rows.
 
 import { isDictionaryColumn, isMissing, type DriftColumn } from '../drift/columns.js'
-import { type Category } from '../stats/types.js'
+import type { Category } from '../stats/types.js'
 import {
   base64ToFloat64,
   checkCount,

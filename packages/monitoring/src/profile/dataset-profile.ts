@@ -2,7 +2,7 @@
 // prediction log or shards of a big file are profiled separately and merged; drift is then
 // computed from two profiles (profile-drift.ts) when the raw data is gone.
 
-import { type DriftTable } from '../drift/columns.js'
+import type { DriftTable } from '../drift/columns.js'
 import { ColumnProfile, type ColumnProfileJson, type ProfileOptions } from './column-profile.js'
 import { checkCount, checkObject, checkVersion, ProfileFormatError } from './encoding.js'
 

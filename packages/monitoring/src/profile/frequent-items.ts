@@ -14,7 +14,7 @@
 // Serialised as { kind: 'frequent_items', v: 1, k, n, offset, items: [[value, count], ...] }, the
 // values as JSON strings, numbers and booleans (1, "1" and true stay distinct).
 
-import { type Category } from '../stats/types.js'
+import type { Category } from '../stats/types.js'
 import { checkCount, checkObject, checkVersion, ProfileFormatError } from './encoding.js'
 
 export const FREQUENT_ITEMS_DEFAULT_K = 128

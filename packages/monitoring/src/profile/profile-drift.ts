@@ -31,7 +31,7 @@ import {
   type DatasetDriftOptions,
   type DatasetDriftResult,
 } from '../drift/column-drift.js'
-import { type DictionaryColumn, type DriftColumn } from '../drift/columns.js'
+import type { DictionaryColumn, DriftColumn } from '../drift/columns.js'
 import { CategoryCountSample, fillZeroShares, sturgesEdges } from '../stats/binning.js'
 import { studentTTwoSided } from '../stats/distributions.js'
 import { jensenShannonDistance } from '../stats/histogram-tests.js'
@@ -45,8 +45,8 @@ import {
   type StatTestName,
   type StatTestResult,
 } from '../stats/types.js'
-import { type ColumnProfile } from './column-profile.js'
-import { type DatasetProfile } from './dataset-profile.js'
+import type { ColumnProfile } from './column-profile.js'
+import type { DatasetProfile } from './dataset-profile.js'
 import { kllRankError } from './kll.js'
 
 /** Tests that need every raw value: not computable from sketches. */

@@ -3,7 +3,7 @@
 // constant and all-null columns, and the summary statistics side by side.
 
 import { inferFeatureType, type ColumnValues, type Table } from '../drift/column-drift.js'
-import { type FeatureType } from '../stats/types.js'
+import type { FeatureType } from '../stats/types.js'
 import { dataTypeOf, summarizeColumn, valueCounts, type ColumnSummary, type DataType } from './summary.js'
 
 export type QualityCheck =

@@ -2,7 +2,7 @@
 // std with ddof=1, quartiles by linear interpolation (numpy's 'linear' method, same rounding).
 // Missing = null, undefined and NaN; ±Infinity is counted apart and left out of the statistics.
 
-import { type ColumnValues, type RawValue } from '../drift/column-drift.js'
+import type { ColumnValues, RawValue } from '../drift/column-drift.js'
 
 /** What a column holds once missing values are dropped. */
 export type DataType = 'numeric' | 'boolean' | 'string' | 'mixed' | 'empty'

@@ -9,9 +9,11 @@ import {
   type DatasetDriftResult,
   type Table,
 } from '../drift/column-drift.js'
+import { sortNaNLast } from '../drift/sort-columns.js'
 import { dataQuality, type ColumnQuality, type QualityFinding, type SchemaDiff } from '../quality/checks.js'
+import { isSortedNaNLast } from '../quality/summary.js'
 import { isStatTestName, STAT_TESTS } from '../stats/registry.js'
-import { type FeatureType, type StatTestName } from '../stats/types.js'
+import type { FeatureType, StatTestName } from '../stats/types.js'
 import { categoricalHistogram, numericHistogram, type Histogram, type HistogramOptions } from './histograms.js'
 
 export const DRIFT_REPORT_VERSION = 1
@@ -89,10 +91,17 @@ function rowsOf(table: Table, label: string): number {
   return rows
 }
 
+/** Numeric columns ascending, NaN last: as they are when already so (sortFloat64ColumnsAsync), else a sorted copy. */
 function sortedNumbers(table: Table): Table {
   const out: Record<string, Table[string]> = {}
-  for (const [name, values] of Object.entries(table))
-    out[name] = values instanceof Float64Array ? Float64Array.from(values).sort() : values
+  for (const [name, values] of Object.entries(table)) {
+    if (!(values instanceof Float64Array) || isSortedNaNLast(values)) out[name] = values
+    else {
+      const copy = Float64Array.from(values)
+      sortNaNLast(copy)
+      out[name] = copy
+    }
+  }
   return out
 }
 

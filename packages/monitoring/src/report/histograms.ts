@@ -2,7 +2,7 @@
 // number of distinct values: numeric columns get at most `maxBins` bins on shared edges, categorical
 // columns their `topK` most frequent categories plus one "other" count.
 
-import { type ColumnValues } from '../drift/column-drift.js'
+import type { ColumnValues } from '../drift/column-drift.js'
 import { valueCounts } from '../quality/summary.js'
 
 export interface NumericHistogram {

@@ -2,8 +2,8 @@
 // script for sorting, filtering and expanding rows; no external scripts, fonts or images. Light
 // and dark follow the reader's system setting. Its size follows the number of columns only.
 
-import { type ColumnSummary } from '../quality/summary.js'
-import { type DriftReport, type ReportColumn } from './drift-report.js'
+import type { ColumnSummary } from '../quality/summary.js'
+import type { DriftReport, ReportColumn } from './drift-report.js'
 import { escapeHtml as e, formatNumber as num, formatPercent as pct } from './format.js'
 import { histogramSvg } from './svg.js'
 

@@ -1,7 +1,7 @@
 // Inline SVG plots of a report column: reference against current, as shares of each dataset's
 // non-missing values. Compact paths (one per dataset), so a plot is a few KB at most.
 
-import { type CategoricalHistogram, type Histogram, type NumericHistogram } from './histograms.js'
+import type { CategoricalHistogram, Histogram, NumericHistogram } from './histograms.js'
 import { escapeHtml, formatNumber } from './format.js'
 
 const r1 = (x: number) => Math.round(x * 10) / 10

@@ -1,7 +1,7 @@
 // Evidently's binning for the histogram tests (stattests/utils.py::get_binned_data) and NumPy's
 // pieces it relies on: np.histogram_bin_edges(bins="sturges") and np.histogram over given edges.
 
-import { type Category, type FeatureType } from './types.js'
+import type { Category, FeatureType } from './types.js'
 import { distinctSorted, lowerBound, sortedSample, upperBound } from './sample.js'
 
 /**

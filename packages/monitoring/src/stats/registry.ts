@@ -1,7 +1,7 @@
 // The registry of drift tests by Evidently's names: allowed column types, default thresholds,
 // and one entry point that runs any of them.
 
-import { type BinnableSample } from './binning.js'
+import type { BinnableSample } from './binning.js'
 import { chiSquare, fisherExact, gTest, tvd, zTest } from './categorical-tests.js'
 import { hellinger, jensenShannon, klDiv, psi } from './histogram-tests.js'
 import {

@@ -7,9 +7,9 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { KeelError } from '@keel/contracts'
-import { type ModelInput } from './enforce.js'
-import { type InputExampleInfo } from './mlmodel.js'
-import { type Row } from './signature.js'
+import type { ModelInput } from './enforce.js'
+import type { InputExampleInfo } from './mlmodel.js'
+import type { Row } from './signature.js'
 
 export const INPUT_EXAMPLE_FILE = 'input_example.json'
 export const SERVING_INPUT_EXAMPLE_FILE = 'serving_input_example.json'

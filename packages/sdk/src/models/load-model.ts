@@ -9,10 +9,10 @@ import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KeelError } from '@keel/contracts'
-import { type Label } from '@keel/ml'
+import type { Label } from '@keel/ml'
 import { resolveArtifactRepository } from '../artifacts.js'
-import { type TrackingClient } from '../tracking-client.js'
-import { type ModelInput } from './enforce.js'
+import type { TrackingClient } from '../tracking-client.js'
+import type { ModelInput } from './enforce.js'
 import {
   type FlavorName,
   type PredictOptions,
@@ -23,8 +23,8 @@ import {
 import { readInputExample } from './input-example.js'
 import { MLMODEL_FILE, type MLmodel, readMLmodel } from './mlmodel.js'
 import { type ResolvedModel, resolveModelUri } from './model-uri.js'
-import { type ModelRegistry, type ModelVersionRef } from './registry.js'
-import { type ModelSignature, type Schema } from './signature.js'
+import type { ModelRegistry, ModelVersionRef } from './registry.js'
+import type { ModelSignature, Schema } from './signature.js'
 
 /** A model ready to predict, whatever its flavor. */
 export interface LoadedModel {

@@ -13,9 +13,9 @@ import { resolve as resolvePath } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { KeelError } from '@keel/contracts'
 import { normalizeArtifactPath, resolveArtifactRepository } from '../artifacts.js'
-import { type TrackingClient } from '../tracking-client.js'
+import type { TrackingClient } from '../tracking-client.js'
 import { MLMODEL_FILE } from './mlmodel.js'
-import { type ModelRegistry, type ModelVersionRef } from './registry.js'
+import type { ModelRegistry, ModelVersionRef } from './registry.js'
 
 export type ParsedModelUri =
   | { readonly kind: 'version'; readonly name: string; readonly version: string }

@@ -2,7 +2,7 @@
  * What model loading and logging need of the model registry: the subset of keel's
  * `RegistryClient` they call (any object with these methods will do).
  */
-import { type Tag } from '@keel/contracts'
+import type { Tag } from '@keel/contracts'
 
 /** The fields of a model version that loading and logging read. */
 export interface ModelVersionRef {

@@ -11,7 +11,7 @@
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { KeelError } from '@keel/contracts'
-import { type Estimator } from '@keel/ml'
+import type { Estimator } from '@keel/ml'
 import { SDK_VERSION } from '../version.js'
 import { compileInputSchema } from './enforce.js'
 import { ENVIRONMENT_FILE, currentEnvironment } from './environment.js'

@@ -5,8 +5,8 @@ import { pathToFileURL } from 'node:url'
 import { KeelError, type LoggedModel, type Run } from '@keel/contracts'
 import { describe, expect, it } from 'vitest'
 import { parseModelUri, resolveModelUri, type ResolveContext } from '../../src/models/model-uri.js'
-import { type ModelRegistry, type ModelVersionRef } from '../../src/models/registry.js'
-import { type TrackingClient } from '../../src/tracking-client.js'
+import type { ModelRegistry, ModelVersionRef } from '../../src/models/registry.js'
+import type { TrackingClient } from '../../src/tracking-client.js'
 import { errorOf, rejection } from './support/keel-errors.js'
 
 describe('parseModelUri', () => {

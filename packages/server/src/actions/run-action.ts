@@ -4,8 +4,8 @@
  * The exit code and the last few KB of its output are what comes back.
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process'
-import { type Readable } from 'node:stream'
-import { type ActionDefinition } from './action-registry.js'
+import type { Readable } from 'node:stream'
+import type { ActionDefinition } from './action-registry.js'
 
 const OUTPUT_TAIL = 4096
 

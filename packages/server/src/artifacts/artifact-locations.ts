@@ -8,7 +8,7 @@
 import { resolve as resolvePath, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { KeelError } from '@keel/contracts'
-import { type ArtifactRepository } from './artifact-repository.js'
+import type { ArtifactRepository } from './artifact-repository.js'
 import { LocalArtifactRepository } from './local-artifact-repository.js'
 
 export const PROXIED_SCHEME = 'mlflow-artifacts:'

@@ -3,7 +3,7 @@
  * to the repository root, use `/`, and pass `normalizeArtifactPath` inside each method, so a caller
  * may hand over what the client sent; `''` is the root.
  */
-import { type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 
 export interface ArtifactFileInfo {
   /** In `list`: the basename (MLflow clients rely on that). In `walk`: relative to the walked folder. */

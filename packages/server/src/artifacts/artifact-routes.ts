@@ -3,10 +3,10 @@
  * downloads, listing with basename paths. Bodies never sit whole in memory.
  */
 import { KeelError } from '@keel/contracts'
-import { type Context, type Hono } from 'hono'
+import type { Context, Hono } from 'hono'
 import { stream } from 'hono/streaming'
 import { discardRestOfBody, requestBody, requestHeader } from '../http/node-request.js'
-import { type ArtifactRepository } from './artifact-repository.js'
+import type { ArtifactRepository } from './artifact-repository.js'
 import { ArtifactLimitError } from './upload-limits.js'
 
 const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts']

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type ArtifactFileInfo } from './artifact-repository.js'
+import type { ArtifactFileInfo } from './artifact-repository.js'
 import { LocalArtifactRepository } from './local-artifact-repository.js'
 
 async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {

@@ -4,19 +4,14 @@
  * reader sees the old file or the complete new one. Symbolic links are never created, listed or
  * walked; the safe-path gate refuses any that would lead outside the root.
  */
-import { type Dirent } from 'node:fs'
+import type { Dirent } from 'node:fs'
 import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { KeelError } from '@keel/contracts'
 import { hasErrnoCode } from './errno.js'
-import {
-  type ArtifactBody,
-  type ArtifactFileInfo,
-  type ArtifactRepository,
-  type PutOptions,
-} from './artifact-repository.js'
+import type { ArtifactBody, ArtifactFileInfo, ArtifactRepository, PutOptions } from './artifact-repository.js'
 import { normalizeArtifactPath, resolveInside } from './safe-path.js'
 import {
   checkDeclaredSize,

@@ -5,11 +5,11 @@
  * claim, so the checks pass, but creators still become owners and writes are still audited.
  */
 import { KeelError, type Endpoint } from '@keel/contracts'
-import { type AccessService } from './access-service.js'
-import { type AuthService } from './auth-service.js'
-import { type GrantableResourceType, type Visibility } from './permissions.js'
+import type { AccessService } from './access-service.js'
+import type { AuthService } from './auth-service.js'
+import type { GrantableResourceType, Visibility } from './permissions.js'
 import { type Principal, unauthenticatedPrincipal } from './principal.js'
-import { type AfterContext, type CheckContext, type Requirement, type ResourceLocator } from './requirements.js'
+import type { AfterContext, CheckContext, Requirement, ResourceLocator } from './requirements.js'
 import { rawRouteOf } from './route-permissions.js'
 
 export const SESSION_COOKIE = 'keel_session'

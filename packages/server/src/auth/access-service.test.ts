@@ -9,7 +9,7 @@ import { openDatabase } from '../sql/open-database.js'
 import { SqlAuthStore } from '../sql/auth/sql-auth-store.js'
 import { AccessService } from './access-service.js'
 import { DEFAULT_WORKSPACE, type StoredUser } from './auth-store.js'
-import { type Principal } from './principal.js'
+import type { Principal } from './principal.js'
 
 let close: () => Promise<void>
 let store: SqlAuthStore

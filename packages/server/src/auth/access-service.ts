@@ -27,7 +27,7 @@ import {
   parseResourceType,
   readableResources,
 } from './permissions.js'
-import { type Principal } from './principal.js'
+import type { Principal } from './principal.js'
 
 const ACTION_NEEDS: Record<Action, PermissionName> = {
   read: 'READ',

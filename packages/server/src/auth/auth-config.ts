@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { KeelError } from '@keel/contracts'
-import { type AuthSettings } from './auth-service.js'
+import type { AuthSettings } from './auth-service.js'
 import { isPermissionName } from './permissions.js'
 
 /** configparser's basics: [sections], `key = value` or `key: value`, `#` and `;` comment lines. */

@@ -5,12 +5,12 @@
  * change, what a non-admin sees of other users' roles).
  */
 import { KeelError, authApi as api, type RoleWire, type TokenInfoWire, type UserWire } from '@keel/contracts'
-import { type RequestContext, type RpcRouter } from '../http/rpc.js'
-import { type AccessService } from './access-service.js'
+import type { RequestContext, RpcRouter } from '../http/rpc.js'
+import type { AccessService } from './access-service.js'
 import { SESSION_COOKIE } from './access-guard.js'
-import { type AuditLog, type AuditRecord } from './audit-log.js'
-import { type AuthService } from './auth-service.js'
-import { type Role, type StoredToken, type StoredUser } from './auth-store.js'
+import type { AuditLog, AuditRecord } from './audit-log.js'
+import type { AuthService } from './auth-service.js'
+import type { Role, StoredToken, StoredUser } from './auth-store.js'
 
 export interface AuthRouteServices {
   /** Undefined: authentication is off (the identity routes then say so, and manage nothing). */

@@ -4,10 +4,10 @@
  * has them (password length, self-service password change, admins not deleting themselves).
  */
 import { KeelError } from '@keel/contracts'
-import { type AuthStore, type StoredToken, type StoredUser, type TokenKind } from './auth-store.js'
+import type { AuthStore, StoredToken, StoredUser, TokenKind } from './auth-store.js'
 import { VerifiedCredentials, hashPassword, verifyPassword } from './passwords.js'
-import { type PermissionName } from './permissions.js'
-import { type Principal } from './principal.js'
+import type { PermissionName } from './permissions.js'
+import type { Principal } from './principal.js'
 import { issueToken, parseToken, secretMatches } from './tokens.js'
 
 export interface AuthSettings {

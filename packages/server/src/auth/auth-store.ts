@@ -5,7 +5,7 @@
  * keep unique what must be; validation and MLflow's rules live in the services. Every
  * implementation runs test/conformance/auth-store-conformance.ts.
  */
-import { type Grant, type PermissionName, type ResourceType } from './permissions.js'
+import type { Grant, PermissionName, ResourceType } from './permissions.js'
 
 export interface StoredUser {
   readonly id: number

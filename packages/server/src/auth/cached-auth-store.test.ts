@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openDatabase } from '../sql/open-database.js'
 import { SqlAuthStore } from '../sql/auth/sql-auth-store.js'
-import { type AuthStore } from './auth-store.js'
+import type { AuthStore } from './auth-store.js'
 import { CachedAuthStore } from './cached-auth-store.js'
 
 let close: () => Promise<void>

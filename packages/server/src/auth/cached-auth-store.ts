@@ -6,16 +6,16 @@
  * processes of the same database (`keel server --workers N`) see it within `ttlMs` (1 s by
  * default), the bound MLflow's own optional credential cache documents as its staleness.
  */
-import { type Grant, type PermissionName, type ResourceType } from './permissions.js'
-import {
-  type AuthStore,
-  type ResourceGrant,
-  type Role,
-  type RoleAssignment,
-  type RolePermission,
-  type StoredToken,
-  type StoredUser,
-  type TokenKind,
+import type { Grant, PermissionName, ResourceType } from './permissions.js'
+import type {
+  AuthStore,
+  ResourceGrant,
+  Role,
+  RoleAssignment,
+  RolePermission,
+  StoredToken,
+  StoredUser,
+  TokenKind,
 } from './auth-store.js'
 
 export const DEFAULT_AUTH_CACHE_TTL_MS = 1_000

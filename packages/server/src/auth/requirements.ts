@@ -5,8 +5,8 @@
  * resource manages it). The route table (route-permissions.ts) is made of these; the guard
  * evaluates them; the docs are generated from their descriptions.
  */
-import { type Action, type GrantableResourceType } from './permissions.js'
-import { type Principal } from './principal.js'
+import type { Action, GrantableResourceType } from './permissions.js'
+import type { Principal } from './principal.js'
 
 /** Finds the resources a request names, where the request names them indirectly. */
 export interface ResourceLocator {

@@ -4,7 +4,7 @@
  * asks for it, a request that a second user with MANAGE approves (the move happens then).
  */
 import { ALIAS_REQUEST_STATUSES, type AliasChangeRequest, type AliasRequestStatus } from '@keel/contracts'
-import { type Command } from 'commander'
+import type { Command } from 'commander'
 import pc from 'picocolors'
 import { oneOf, positiveInt } from './arg-parsers.js'
 import { registryFor, withClientOptions, type ClientFlags } from './client-options.js'

@@ -2,8 +2,8 @@
  * `keel audit`: the server's append-only log of writes, refused ones included (admins), oldest
  * first: who (and whether proven), from which address, what, on which resource, and the status.
  */
-import { type AuditRecord } from '@keel/sdk'
-import { type Command } from 'commander'
+import type { AuditRecord } from '@keel/sdk'
+import type { Command } from 'commander'
 import pc from 'picocolors'
 import { parseTime, positiveInt } from './arg-parsers.js'
 import { authFor, withClientOptions, type ClientFlags } from './client-options.js'

@@ -1,4 +1,4 @@
-import { type Command } from 'commander'
+import type { Command } from 'commander'
 import { AuthClient, RegistryClient, TrackingClient } from '@keel/sdk'
 
 export interface ClientFlags {

@@ -1,4 +1,4 @@
-import { type Experiment, type ViewType } from '@keel/contracts'
+import type { Experiment, ViewType } from '@keel/contracts'
 import { type Command, Option } from 'commander'
 import pc from 'picocolors'
 import { clientFor, withClientOptions, type ClientFlags } from './client-options.js'

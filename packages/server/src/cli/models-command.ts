@@ -3,8 +3,8 @@
  * lineage, move aliases and stages (with a comment for the audit trail), and read the trail: the
  * answer to "who approved this for production?".
  */
-import { type ModelVersion, type RegisteredModel, type RegistryEvent } from '@keel/contracts'
-import { type Command } from 'commander'
+import type { ModelVersion, RegisteredModel, RegistryEvent } from '@keel/contracts'
+import type { Command } from 'commander'
 import pc from 'picocolors'
 import { registryFor, withClientOptions, type ClientFlags } from './client-options.js'
 import { formatNumber, formatTime, printJson, printTable } from './output.js'

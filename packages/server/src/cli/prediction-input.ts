@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { type ModelInput } from '@keel/sdk'
+import type { ModelInput } from '@keel/sdk'
 import { parseJsonBody } from '../serving/protocol/json-body.js'
 import { parseScoringCsv, parseScoringJson } from '../serving/protocol/mlflow-scoring.js'
 

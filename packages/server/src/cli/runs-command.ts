@@ -1,4 +1,4 @@
-import { type Run, type ViewType } from '@keel/contracts'
+import type { Run, ViewType } from '@keel/contracts'
 import { type Command, Option } from 'commander'
 import pc from 'picocolors'
 import { clientFor, withClientOptions, type ClientFlags } from './client-options.js'

@@ -6,10 +6,10 @@
 import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
-import { type EnvManager } from '@keel/sdk'
+import type { EnvManager } from '@keel/sdk'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import pc from 'picocolors'
-import { type Deployment } from '../serving/deployment.js'
+import type { Deployment } from '../serving/deployment.js'
 import {
   DEFAULTS,
   type DeploymentSpec,

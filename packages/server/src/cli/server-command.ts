@@ -1,7 +1,7 @@
 import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { type ServerConfig } from '../composition/start-keel-server.js'
+import type { ServerConfig } from '../composition/start-keel-server.js'
 import { byteSize } from './byte-size.js'
 import { TRACKING_SERVER_EXPOSURE, refuseOpenNetworkWithoutAuth } from './network-exposure.js'
 import { closeOnSignals, superviseWorkers } from './server-lifecycle.js'

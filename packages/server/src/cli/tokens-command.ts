@@ -2,8 +2,8 @@
  * `keel tokens`: personal access tokens for scripts and CI (MLFLOW_TRACKING_TOKEN). The secret is
  * printed once, when created; the server keeps only its hash.
  */
-import { type TokenInfo } from '@keel/sdk'
-import { type Command } from 'commander'
+import type { TokenInfo } from '@keel/sdk'
+import type { Command } from 'commander'
 import pc from 'picocolors'
 import { positiveInt } from './arg-parsers.js'
 import { authFor, withClientOptions, type ClientFlags } from './client-options.js'

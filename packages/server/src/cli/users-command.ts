@@ -3,7 +3,7 @@
  * list, delete and promote users; anyone changes their own password. Passwords are typed without
  * echo or piped with `--password-stdin`, never given as arguments.
  */
-import { type Command } from 'commander'
+import type { Command } from 'commander'
 import pc from 'picocolors'
 import { parseBoolean } from './arg-parsers.js'
 import { credentialsHint } from './credentials-hint.js'

@@ -2,11 +2,11 @@
  * The composition root: opens the store and the artifact folder, builds the services and the HTTP
  * app, and listens. Nothing else in the server wires concrete classes together.
  */
-import { type Server } from 'node:http'
-import { type AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import { serve, type ServerType } from '@hono/node-server'
-import { type Hono } from 'hono'
+import type { Hono } from 'hono'
 import { ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { mountArtifactRoutes } from '../artifacts/artifact-routes.js'
 import { LocalArtifactRepository } from '../artifacts/local-artifact-repository.js'
@@ -41,7 +41,7 @@ import { LiveMonitorService } from '../monitoring/live/monitor-service.js'
 import { mountMonitorRoutes } from '../monitoring/live/monitor-routes.js'
 import { startMonitorScheduler } from '../monitoring/live/monitor-scheduler.js'
 import { SqlMonitorStore } from '../sql/monitoring/sql-monitor-store.js'
-import { type OperatorConfig } from '../config/operator-config.js'
+import type { OperatorConfig } from '../config/operator-config.js'
 import { AccessGuard } from '../auth/access-guard.js'
 import { AccessService } from '../auth/access-service.js'
 import { AuditLog } from '../auth/audit-log.js'

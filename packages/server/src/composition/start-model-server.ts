@@ -4,7 +4,7 @@
  * and runs them in one process or in a cluster of workers.
  */
 import cluster from 'node:cluster'
-import { type PredictionRecord } from '@keel/contracts'
+import type { PredictionRecord } from '@keel/contracts'
 import { createKeel, type Keel, type PythonModelOptions, resolveModelUri } from '@keel/sdk'
 import { DEFAULT_GRACEFUL_TIMEOUT_MS } from '../http-common/graceful-close.js'
 import { type LogFormat, type Logger, createLogger } from '../http/logger.js'
@@ -12,11 +12,11 @@ import { ServingAuth, registeredModelsOf } from '../serving/auth/serving-auth.js
 import { TrackingAuthority } from '../serving/auth/tracking-authority.js'
 import { runPrimary, worker } from '../serving/cluster.js'
 import { Deployment } from '../serving/deployment.js'
-import { type DeploymentSpec } from '../serving/deployment-spec.js'
+import type { DeploymentSpec } from '../serving/deployment-spec.js'
 import { ModelServer } from '../serving/model-server.js'
 import { PredictionLog, type PredictionSink } from '../serving/prediction-log.js'
 import { ServingMetrics } from '../serving/serving-metrics.js'
-import { type ModelSource } from '../serving/variant.js'
+import type { ModelSource } from '../serving/variant.js'
 import { VERSION } from '../version.js'
 import { nodeGuard } from '../web-security/node-guard.js'
 import { type WebSecurityOptions, webSecurityPolicy } from '../web-security/policy.js'

@@ -17,11 +17,11 @@ import {
   serializeMLmodel,
 } from '@keel/sdk'
 import { type ArtifactLocations, joinArtifactPath } from '../artifacts/artifact-locations.js'
-import { type ModelVersionService } from '../registry/model-version-service.js'
-import { type Actor } from '../registry/registered-model-service.js'
-import { type StoredModelVersion } from '../registry/registry-store.js'
-import { type LoggedModelService } from '../tracking/logged-model-service.js'
-import { type RunService } from '../tracking/run-service.js'
+import type { ModelVersionService } from '../registry/model-version-service.js'
+import type { Actor } from '../registry/registered-model-service.js'
+import type { StoredModelVersion } from '../registry/registry-store.js'
+import type { LoggedModelService } from '../tracking/logged-model-service.js'
+import type { RunService } from '../tracking/run-service.js'
 
 export interface TwinServices {
   readonly modelVersions: ModelVersionService

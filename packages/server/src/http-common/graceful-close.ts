@@ -4,7 +4,7 @@
  * their connections as soon as its response is done, then cut whatever is left. A plain
  * `server.close()` waits for every keep-alive connection to be closed by its client.
  */
-import { type Server, type ServerResponse } from 'node:http'
+import type { Server, ServerResponse } from 'node:http'
 
 /** How long requests in flight may take to finish after SIGTERM (`--graceful-timeout`). */
 export const DEFAULT_GRACEFUL_TIMEOUT_MS = 10_000

@@ -3,8 +3,8 @@
  * the UI's session cookie), checks the routes outside the endpoint tables against their raw rows
  * (the RPC router checks its own), and appends every write to the audit log with its outcome.
  */
-import { type Context, type Hono, type MiddlewareHandler } from 'hono'
-import { type AuditEntry } from '../auth/audit-log.js'
+import type { Context, Hono, MiddlewareHandler } from 'hono'
+import type { AuditEntry } from '../auth/audit-log.js'
 import { INVALID_CREDENTIALS } from '../auth/access-guard.js'
 import { unauthenticatedPrincipal } from '../auth/principal.js'
 import { rawRouteOf } from '../auth/route-permissions.js'
@@ -16,9 +16,9 @@ import {
   setAuthentication,
   setRouteInfo,
 } from './access.js'
-import { type Logger } from './logger.js'
+import type { Logger } from './logger.js'
 import { remoteAddress, requestHeader } from './node-request.js'
-import { type RpcRouter } from './rpc.js'
+import type { RpcRouter } from './rpc.js'
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS'])
 

@@ -3,12 +3,12 @@
  * is, per request, and each route's row of the permission table; and the per-request state the
  * edge keeps for the audit log.
  */
-import { type Endpoint } from '@keel/contracts'
-import { type Context } from 'hono'
-import { type Authentication, type Credentials } from '../auth/access-guard.js'
-import { type GrantableResourceType, type Visibility } from '../auth/permissions.js'
-import { type Principal } from '../auth/principal.js'
-import { type Requirement } from '../auth/requirements.js'
+import type { Endpoint } from '@keel/contracts'
+import type { Context } from 'hono'
+import type { Authentication, Credentials } from '../auth/access-guard.js'
+import type { GrantableResourceType, Visibility } from '../auth/permissions.js'
+import type { Principal } from '../auth/principal.js'
+import type { Requirement } from '../auth/requirements.js'
 import { requestHeader } from './node-request.js'
 
 export interface RouteGuard {

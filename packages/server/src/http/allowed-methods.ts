@@ -3,7 +3,7 @@
  * `Allow` header), as HTTP asks and as MLflow's Flask server answers, instead of a 404 that would
  * say the path does not exist.
  */
-import { type MountedRoute } from './rpc.js'
+import type { MountedRoute } from './rpc.js'
 
 export type AllowedMethods = (path: string) => readonly string[] | undefined
 

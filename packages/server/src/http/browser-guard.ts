@@ -2,9 +2,9 @@
  * The tracking server's browser guard (Host check, CORS, cross-origin writes, body types, security
  * headers), as a Hono middleware over `web-security/`'s verdicts. Registered before every route.
  */
-import { type MiddlewareHandler } from 'hono'
+import type { MiddlewareHandler } from 'hono'
 import { checkRequest, securityHeaders } from '../web-security/check.js'
-import { type WebSecurityPolicy } from '../web-security/policy.js'
+import type { WebSecurityPolicy } from '../web-security/policy.js'
 import { TRACKING_SURFACE } from '../web-security/surfaces.js'
 import { requestHeader } from './node-request.js'
 

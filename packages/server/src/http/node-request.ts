@@ -4,8 +4,8 @@
  * signal, body stream), which costs more than the rest of a small request; these helpers avoid it
  * and fall back to the standard Request elsewhere (tests through `app.request`).
  */
-import { type IncomingMessage } from 'node:http'
-import { type Context } from 'hono'
+import type { IncomingMessage } from 'node:http'
+import type { Context } from 'hono'
 
 function incoming(c: Context): IncomingMessage | undefined {
   return (c.env as { incoming?: IncomingMessage } | undefined)?.incoming

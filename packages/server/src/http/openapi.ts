@@ -7,7 +7,7 @@
  */
 import { ARTIFACT_FILE, ARTIFACT_FOLDER, ERROR_CODES } from '@keel/contracts'
 import { z } from 'zod'
-import { type MountedRoute } from './rpc.js'
+import type { MountedRoute } from './rpc.js'
 
 type JsonSchema = Record<string, unknown>
 

@@ -4,7 +4,7 @@
  * path parameters. Validation failures become MLflow's messages.
  */
 import { KeelError, decodeUtf8, parseJsonInput } from '@keel/contracts'
-import { type z } from 'zod'
+import type { z } from 'zod'
 
 /** Field names whose schema is an array (through optional/default wrappers). */
 export function arrayFields(schema: z.ZodType): ReadonlySet<string> {

@@ -4,9 +4,9 @@
  * schema, handlers returning the response object.
  */
 import { KeelError, type Endpoint, type RequestOf, type ResponseOf } from '@keel/contracts'
-import { type Context, type Hono } from 'hono'
-import { type GrantableResourceType, type Visibility } from '../auth/permissions.js'
-import { type Principal } from '../auth/principal.js'
+import type { Context, Hono } from 'hono'
+import type { GrantableResourceType, Visibility } from '../auth/permissions.js'
+import type { Principal } from '../auth/principal.js'
 import { type RouteGuard, authenticationOf, setRouteInfo } from './access.js'
 import { remoteAddress, requestBody, requestHeader } from './node-request.js'
 import { arrayFields, parseJsonBody, parseQueryString, queryToObject, validateRequest } from './parse-request.js'

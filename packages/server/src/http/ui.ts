@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { serveStatic } from '@hono/node-server/serve-static'
-import { type Context, type Hono } from 'hono'
+import type { Context, Hono } from 'hono'
 import { uiContentSecurityPolicy } from '../web-security/policy.js'
 
 const API_PREFIXES = [

@@ -9,10 +9,10 @@ import {
   MONITORING_MAX_INLINE_BYTES,
 } from '@keel/contracts'
 import { renderHtmlReport, type DriftReport } from '@keel/monitoring'
-import { type Context, type Hono, type Next } from 'hono'
+import type { Context, Hono, Next } from 'hono'
 import { requestHeader } from '../http/node-request.js'
-import { type RpcRouter } from '../http/rpc.js'
-import { type MonitoringService } from './monitoring-service.js'
+import type { RpcRouter } from '../http/rpc.js'
+import type { MonitoringService } from './monitoring-service.js'
 
 function wantsHtml(c: Context): boolean {
   const format = new URL(c.req.url).searchParams.get('format')

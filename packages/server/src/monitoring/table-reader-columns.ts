@@ -12,7 +12,7 @@
  * text instead.
  */
 import { DuckDBDoubleVector, type DuckDBVector } from '@duckdb/node-api'
-import { type DictionaryColumn, type RawValue } from '@keel/monitoring'
+import type { DictionaryColumn, RawValue } from '@keel/monitoring'
 
 /** The vector's Float64 buffer when DuckDB gave one (a DOUBLE vector), else undefined. */
 export function float64Items(vector: DuckDBVector): Float64Array | undefined {
@@ -62,8 +62,9 @@ export class Growing<A extends Float64Array | Int32Array> {
   }
 }
 
+/** in shared memory: the drift worker pool reads (and the CLI sorts) these columns without a copy */
 export const growingFloat64 = (capacity: number): Growing<Float64Array> =>
-  new Growing((n) => new Float64Array(n), capacity)
+  new Growing((n) => new Float64Array(new SharedArrayBuffer(n * 8)), capacity)
 export const growingInt32 = (capacity: number): Growing<Int32Array> => new Growing((n) => new Int32Array(n), capacity)
 
 /** Hash -> code: an open-addressing table over typed arrays. */

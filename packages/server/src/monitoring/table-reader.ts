@@ -17,7 +17,7 @@ import { availableParallelism } from 'node:os'
 import { stat } from 'node:fs/promises'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { KeelError } from '@keel/contracts'
-import { type DictionaryColumn, type DriftTable, type FeatureType, type RawValue, type Table } from '@keel/monitoring'
+import type { DictionaryColumn, DriftTable, FeatureType, RawValue, Table } from '@keel/monitoring'
 import {
   CodeTable,
   copyDoubles,

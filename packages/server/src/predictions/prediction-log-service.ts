@@ -17,7 +17,7 @@ import {
 import { validateMaxResults } from '../paging/max-results.js'
 import { invalidPageToken, isCount, keysetPage, pageTokenCodec } from '../paging/page-token.js'
 import { jsonByteBound } from './json-size.js'
-import { type PredictionCursor, type PredictionLogStore, type StoredPrediction } from './prediction-log-store.js'
+import type { PredictionCursor, PredictionLogStore, StoredPrediction } from './prediction-log-store.js'
 
 const invalid = (field: string, problem: string) =>
   KeelError.invalid(`Invalid value for parameter '${field}': ${problem}`)

@@ -5,13 +5,13 @@
  * request id and joined at read time. Validation and limits live in the service. Every
  * implementation runs test/conformance/prediction-log-store-conformance.ts.
  */
-import {
-  type LabelValue,
-  type LoggedPrediction,
-  type PredictionDeploymentSummary,
-  type PredictionOrder,
-  type PredictionRecord,
-  type PredictionSearchFilter,
+import type {
+  LabelValue,
+  LoggedPrediction,
+  PredictionDeploymentSummary,
+  PredictionOrder,
+  PredictionRecord,
+  PredictionSearchFilter,
 } from '@keel/contracts'
 
 /** A logged prediction as stored: `seq` grows with arrival and breaks ties of equal timestamps. */

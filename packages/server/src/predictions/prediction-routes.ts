@@ -10,9 +10,9 @@ import {
   predictionLabelFromWire,
   predictionRecordFromWire,
 } from '@keel/contracts'
-import { type RpcRouter } from '../http/rpc.js'
+import type { RpcRouter } from '../http/rpc.js'
 import { readableIds } from '../search/index.js'
-import { type PredictionLogService } from './prediction-log-service.js'
+import type { PredictionLogService } from './prediction-log-service.js'
 
 export function mountPredictionRoutes(router: RpcRouter, predictions: PredictionLogService): void {
   router

@@ -3,8 +3,8 @@
  * with the acting user, wire out. Who may call each is in the route table.
  */
 import { aliasApprovalsApi as api, aliasProtectionToWire, aliasRequestToWire } from '@keel/contracts'
-import { type RpcRouter } from '../http/rpc.js'
-import { type AliasApprovalService } from './alias-approval-service.js'
+import type { RpcRouter } from '../http/rpc.js'
+import type { AliasApprovalService } from './alias-approval-service.js'
 import { actorOf } from './registry-routes.js'
 
 export function mountAliasApprovalRoutes(router: RpcRouter, approvals: AliasApprovalService): void {

@@ -11,12 +11,12 @@ import {
   type AliasRequestStatus,
   LIMITS,
 } from '@keel/contracts'
-import { type Page } from '@keel/contracts'
-import { type Readable } from '../search/index.js'
+import type { Page } from '@keel/contracts'
+import type { Readable } from '../search/index.js'
 import { validateMaxResults } from '../paging/max-results.js'
 import { decodePageToken, toPage } from '../paging/page-token.js'
-import { type AliasApprovalStore } from './alias-approval-store.js'
-import { type Actor } from './registered-model-service.js'
+import type { AliasApprovalStore } from './alias-approval-store.js'
+import type { Actor } from './registered-model-service.js'
 import { validateAlias, validateModelName } from './registry-validation.js'
 
 export class AliasApprovalService {

@@ -3,10 +3,10 @@
  * the same transaction as the decision and its events, so a request is approved exactly when its
  * move happened. Every implementation runs test/conformance/alias-approval-store-conformance.ts.
  */
-import { type AliasChangeRequest, type AliasProtection, type AliasRequestStatus } from '@keel/contracts'
-import { type Readable } from '../search/index.js'
-import { type PageRequest, type PageResult } from '../tracking/tracking-store.js'
-import { type Audit } from './registry-store.js'
+import type { AliasChangeRequest, AliasProtection, AliasRequestStatus } from '@keel/contracts'
+import type { Readable } from '../search/index.js'
+import type { PageRequest, PageResult } from '../tracking/tracking-store.js'
+import type { Audit } from './registry-store.js'
 
 export interface AliasRequestQuery extends PageRequest {
   readonly name?: string

@@ -4,9 +4,9 @@
  * and the logged model's own metrics. Stored with the version, so later edits to the run
  * do not rewrite history.
  */
-import { type Metric, type ModelVersionLineage, type Param } from '@keel/contracts'
-import { type TrackingStore } from '../tracking/tracking-store.js'
-import { type NewModelVersion } from './registry-store.js'
+import type { Metric, ModelVersionLineage, Param } from '@keel/contracts'
+import type { TrackingStore } from '../tracking/tracking-store.js'
+import type { NewModelVersion } from './registry-store.js'
 
 type Lineage = NewModelVersion['lineage']
 

@@ -16,9 +16,9 @@ import {
   PROXIED_SCHEME,
 } from '../artifacts/artifact-locations.js'
 import { normalizeArtifactPath } from '../artifacts/safe-path.js'
-import { type Comparison } from '../search/index.js'
-import { type TrackingStore } from '../tracking/tracking-store.js'
-import { type RegistryStore } from './registry-store.js'
+import type { Comparison } from '../search/index.js'
+import type { TrackingStore } from '../tracking/tracking-store.js'
+import type { RegistryStore } from './registry-store.js'
 
 export interface ResolvedSource {
   readonly storageLocation: string

@@ -11,15 +11,15 @@ import {
   type Page,
   type RegistryEvent,
 } from '@keel/contracts'
-import { type ArtifactLocations } from '../artifacts/artifact-locations.js'
+import type { ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { MODEL_VERSION_SEARCH, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
 import { decodePageToken, toPage } from '../paging/page-token.js'
-import { type TrackingStore } from '../tracking/tracking-store.js'
+import type { TrackingStore } from '../tracking/tracking-store.js'
 import { validateMaxResults } from '../paging/max-results.js'
 import { captureLineage } from './lineage-capture.js'
 import { resolveModelSource } from './model-source.js'
-import { type Actor, type RegistrySearch } from './registered-model-service.js'
-import { type Audit, type RegistryStore, type StoredModelVersion } from './registry-store.js'
+import type { Actor, RegistrySearch } from './registered-model-service.js'
+import type { Audit, RegistryStore, StoredModelVersion } from './registry-store.js'
 import {
   validateAlias,
   validateModelName,

@@ -3,7 +3,7 @@ import { KeelError, LIMITS, type KeyValue, type Page, type RegisteredModel } fro
 import { REGISTERED_MODEL_SEARCH, type Readable, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
 import { validateMaxResults } from '../paging/max-results.js'
 import { decodePageToken, toPage } from '../paging/page-token.js'
-import { type Audit, type RegistryStore } from './registry-store.js'
+import type { Audit, RegistryStore } from './registry-store.js'
 import { validateModelName, validateRegistryTag, validateRegistryTags } from './registry-validation.js'
 
 /** Who is acting and, optionally, why; the service stamps the time. */

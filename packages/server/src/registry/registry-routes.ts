@@ -11,11 +11,11 @@ import {
   registryApi as api,
   registryEventToWire,
 } from '@keel/contracts'
-import { type RequestContext, type RpcRouter } from '../http/rpc.js'
+import type { RequestContext, RpcRouter } from '../http/rpc.js'
 import { readableIds } from '../search/index.js'
-import { type ModelVersionService } from './model-version-service.js'
-import { type Actor, type RegisteredModelService } from './registered-model-service.js'
-import { type StoredModelVersion } from './registry-store.js'
+import type { ModelVersionService } from './model-version-service.js'
+import type { Actor, RegisteredModelService } from './registered-model-service.js'
+import type { StoredModelVersion } from './registry-store.js'
 
 /**
  * Who is acting: the signed-in user; with authentication off, the name the client gives

@@ -5,16 +5,16 @@
  * event); validation and MLflow's rules live in the services. Every implementation runs
  * test/conformance/registry-store-conformance.ts.
  */
-import {
-  type ModelVersion,
-  type ModelVersionLineage,
-  type ModelVersionStage,
-  type RegisteredModel,
-  type RegistryEvent,
-  type Tag,
+import type {
+  ModelVersion,
+  ModelVersionLineage,
+  ModelVersionStage,
+  RegisteredModel,
+  RegistryEvent,
+  Tag,
 } from '@keel/contracts'
-import { type FilterExpr, type OrderByClause } from '../search/index.js'
-import { type PageRequest, type PageResult } from '../tracking/tracking-store.js'
+import type { FilterExpr, OrderByClause } from '../search/index.js'
+import type { PageRequest, PageResult } from '../tracking/tracking-store.js'
 
 /** Who made a change and why; every change the audit trail records carries one. */
 export interface Audit {

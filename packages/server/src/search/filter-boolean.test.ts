@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type FilterExpr } from './filter-ast.js'
+import type { FilterExpr } from './filter-ast.js'
 import { MAX_FILTER_DEPTH, parseFilter } from './filter-parser.js'
 import { RUN_SEARCH } from './search-grammar.js'
 

@@ -1,13 +1,7 @@
 import { KeelError } from '@keel/contracts'
 import { createRng } from '@keel/ml'
 import { describe, expect, it } from 'vitest'
-import {
-  type Comparator,
-  type Comparison,
-  type FilterEntity,
-  type FilterExpr,
-  type OrderByClause,
-} from './filter-ast.js'
+import type { Comparator, Comparison, FilterEntity, FilterExpr, OrderByClause } from './filter-ast.js'
 import { parseFilter } from './filter-parser.js'
 import { parseOrderBy } from './order-by.js'
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type BoolExpr, type Comparison } from './filter-ast.js'
+import type { BoolExpr, Comparison } from './filter-ast.js'
 import { parseFilter } from './filter-parser.js'
 import { RUN_SEARCH } from './search-grammar.js'
 

@@ -1,5 +1,5 @@
 import { KeelError } from '@keel/contracts'
-import { type Comparator, type Comparison, type FilterEntity, type FilterExpr } from './filter-ast.js'
+import type { Comparator, Comparison, FilterEntity, FilterExpr } from './filter-ast.js'
 import { clip, pyList } from './filter-error.js'
 import { tokenize, type Token, type TokenKind } from './filter-lexer.js'
 import { lookup, type EntityRule, type FieldRule, type SearchGrammar } from './search-grammar.js'

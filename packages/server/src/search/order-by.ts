@@ -1,5 +1,5 @@
 import { KeelError } from '@keel/contracts'
-import { type FilterEntity, type OrderByClause } from './filter-ast.js'
+import type { FilterEntity, OrderByClause } from './filter-ast.js'
 import { clip, pyList } from './filter-error.js'
 import { tokenize } from './filter-lexer.js'
 import { MAX_FILTER_LENGTH } from './filter-parser.js'

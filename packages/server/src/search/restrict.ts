@@ -2,7 +2,7 @@
  * Narrows a search to what the caller may read: the parsed filter ANDed with `key IN (readable)`
  * or `key NOT IN (denied)`, so the store's own query does the work and pages stay full.
  */
-import { type Comparison, type FilterExpr } from './filter-ast.js'
+import type { Comparison, FilterExpr } from './filter-ast.js'
 
 /** Which ids a caller may see: `only` these (when set), and never those in `except`. */
 export interface Readable {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { type Comparison } from './filter-ast.js'
+import type { Comparison } from './filter-ast.js'
 import { parseFilter } from './filter-parser.js'
 import { parseOrderBy } from './order-by.js'
 import {

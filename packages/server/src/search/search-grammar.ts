@@ -1,4 +1,4 @@
-import { type Comparator, type FilterEntity } from './filter-ast.js'
+import type { Comparator, FilterEntity } from './filter-ast.js'
 
 /**
  * What one kind of search (runs, experiments, …) accepts in its filter and order_by. The tables

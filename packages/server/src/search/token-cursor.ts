@@ -1,5 +1,5 @@
 import { clip, pyList, syntaxError } from './filter-error.js'
-import { type Token } from './filter-lexer.js'
+import type { Token } from './filter-lexer.js'
 import { entityForPrefix, entityPrefixes, type ResolvedEntity, type SearchGrammar } from './search-grammar.js'
 
 /** A position in a token list, with the error reporting of the text being parsed. */

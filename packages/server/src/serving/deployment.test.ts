@@ -1,11 +1,11 @@
 import { KeelError, type PredictionRecord } from '@keel/contracts'
-import { type LoadedModel, type MLmodel, type ModelInput } from '@keel/sdk'
+import type { LoadedModel, MLmodel, ModelInput } from '@keel/sdk'
 import { describe, expect, it } from 'vitest'
 import { Deployment, type RequestContext } from './deployment.js'
 import { DEFAULTS, type DeploymentSpec } from './deployment-spec.js'
 import { PredictionLog } from './prediction-log.js'
 import { ServingMetrics } from './serving-metrics.js'
-import { type ModelSource } from './variant.js'
+import type { ModelSource } from './variant.js'
 
 /** A model that predicts 1 per row, or fails with `failure`. */
 function model(uri: string, failure?: unknown): LoadedModel {

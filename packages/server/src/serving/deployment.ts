@@ -4,11 +4,11 @@
  * behind (metrics and a prediction-log record). The wire protocols are in `protocol/`, the HTTP
  * edge in `model-server.ts`.
  */
-import { type ModelInput } from '@keel/sdk'
-import { type DeploymentSpec } from './deployment-spec.js'
-import { type PredictionLog } from './prediction-log.js'
+import type { ModelInput } from '@keel/sdk'
+import type { DeploymentSpec } from './deployment-spec.js'
+import type { PredictionLog } from './prediction-log.js'
 import { statusOfServingError } from './protocol/protocol-error.js'
-import { type RequestLabels, type ServingMetrics } from './serving-metrics.js'
+import type { RequestLabels, ServingMetrics } from './serving-metrics.js'
 import { TrafficPolicy } from './traffic.js'
 import { type ModelSource, type Prediction, Variant, type VersionSwitch } from './variant.js'
 

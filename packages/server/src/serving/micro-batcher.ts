@@ -4,7 +4,7 @@
  * `maxWaitMs`; each caller gets its own slice of the answer. Requests are grouped by input form
  * (rows or columns), because those concatenate differently.
  */
-import { type ModelInput } from '@keel/sdk'
+import type { ModelInput } from '@keel/sdk'
 
 export type BatchPredict<T> = (input: ModelInput) => Promise<T[]>
 

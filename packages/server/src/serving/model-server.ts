@@ -12,18 +12,18 @@
  * they are read; requests beyond the concurrency limit are shed with 503 and `Retry-After`.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
-import { type FlavorName, type ModelInput } from '@keel/sdk'
+import type { FlavorName, ModelInput } from '@keel/sdk'
 import { DEFAULT_GRACEFUL_TIMEOUT_MS, type GracefulCloser, gracefulCloser } from '../http-common/graceful-close.js'
 import { isPlainRequestId } from '../http-common/request-id.js'
-import { type NodeGuard } from '../web-security/node-guard.js'
-import { type ServingAuth } from './auth/serving-auth.js'
-import { type Deployment, type RequestContext } from './deployment.js'
+import type { NodeGuard } from '../web-security/node-guard.js'
+import type { ServingAuth } from './auth/serving-auth.js'
+import type { Deployment, RequestContext } from './deployment.js'
 import { missingValueFailure, parseScoringRequest, scoringResponse } from './protocol/mlflow-scoring.js'
 import { inferResponse, inputMetadata, outputMetadata, parseInferRequest } from './protocol/open-inference.js'
 import { ProtocolError, notFound, overloaded, statusOfServingError } from './protocol/protocol-error.js'
 import { CLIENT_CLOSED, ClientGone, errorBody, pathSegment, readBody, send } from './node-io.js'
 import { uuidv7 } from './request-id.js'
-import { type Prediction, type Variant } from './variant.js'
+import type { Prediction, Variant } from './variant.js'
 
 /** The v2 metadata's `platform` of each flavor (ONNX as KServe names it; MLflow's pyfunc as KServe's MLflow runtime does). */
 const PLATFORMS: Readonly<Record<FlavorName, string>> = {

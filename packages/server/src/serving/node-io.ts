@@ -3,7 +3,7 @@
  * before or while it is read; a client that goes away is `ClientGone`, logged as 499), answers
  * sent with their length, each protocol's error body, and path segments decoded or refused.
  */
-import { type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { decodeUtf8 } from '@keel/contracts'
 import { ProtocolError, badRequest, tooLarge } from './protocol/protocol-error.js'
 

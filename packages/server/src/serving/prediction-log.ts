@@ -8,9 +8,9 @@
  * counted, so one bad record never blocks the log.
  */
 import { KeelError, type PredictionRecord, type PredictionRow } from '@keel/contracts'
-import { type ModelInput } from '@keel/sdk'
-import { type PredictionLogSpec } from './deployment-spec.js'
-import { type ServingMetrics } from './serving-metrics.js'
+import type { ModelInput } from '@keel/sdk'
+import type { PredictionLogSpec } from './deployment-spec.js'
+import type { ServingMetrics } from './serving-metrics.js'
 
 /** Where batches go: the SDK's `PredictionLogClient` in production. */
 export interface PredictionSink {

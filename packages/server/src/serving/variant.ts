@@ -6,11 +6,11 @@
  * Moving the alias back is the rollback.
  */
 import { KeelError } from '@keel/contracts'
-import { type Label } from '@keel/ml'
+import type { Label } from '@keel/ml'
 import { type LoadedModel, type ModelInput, type ModelVersionRef, type Schema, parseModelUri } from '@keel/sdk'
-import { type BatchingSpec, type VariantSpec } from './deployment-spec.js'
+import type { BatchingSpec, VariantSpec } from './deployment-spec.js'
 import { MicroBatcher } from './micro-batcher.js'
-import { type ModelShape } from './protocol/open-inference.js'
+import type { ModelShape } from './protocol/open-inference.js'
 
 /** Where models come from: the registry and the model loader (the SDK's, in production). */
 export interface ModelSource {

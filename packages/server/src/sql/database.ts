@@ -3,7 +3,7 @@
  * 0/1 integers (SQLite has no boolean); ids are text except experiments' integer ids, which MLflow
  * exposes as strings.
  */
-import { type ColumnType, type Generated } from 'kysely'
+import type { ColumnType, Generated } from 'kysely'
 
 type Int64 = ColumnType<number, number | bigint, number | bigint>
 

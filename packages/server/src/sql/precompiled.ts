@@ -5,7 +5,7 @@
  * comes from the query builder, so it stays correct for every dialect.
  */
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely'
-import { type Database } from './database.js'
+import type { Database } from './database.js'
 
 /** Stands for the i-th argument while the query is compiled. */
 class Slot {

@@ -1,7 +1,7 @@
-import { type Kysely, type Transaction } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import { sql } from 'kysely'
-import { type Database } from './database.js'
-import { type DialectOps } from './dialect.js'
+import type { Database } from './database.js'
+import type { DialectOps } from './dialect.js'
 
 /**
  * Runs `fn` in a transaction that takes the write lock up front (SQLite `BEGIN IMMEDIATE`), so

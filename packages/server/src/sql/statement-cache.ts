@@ -3,8 +3,8 @@
  * preparing is a large share of a small write's cost, and the same few SQL texts repeat (a
  * log-metric is always the same statements), so keeping them prepared pays off.
  */
-import { type Database as BetterSqlite } from 'better-sqlite3'
-import { type SqliteDatabase, type SqliteStatement } from 'kysely'
+import type { Database as BetterSqlite } from 'better-sqlite3'
+import type { SqliteDatabase, SqliteStatement } from 'kysely'
 
 export function withStatementCache(db: BetterSqlite, capacity = 500): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>()

@@ -2,7 +2,7 @@ import { KeelError, LIMITS, type Experiment, type Page, type Tag, type ViewType 
 import { EXPERIMENT_SEARCH, type Readable, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
 import { validateMaxResults } from '../paging/max-results.js'
 import { decodePageToken, toPage } from '../paging/page-token.js'
-import { type ExperimentKeys, type TrackingStore } from './tracking-store.js'
+import type { ExperimentKeys, TrackingStore } from './tracking-store.js'
 import { requireId, validateExperimentName, validateExperimentTag, validateUniqueKeys } from './validation.js'
 
 export interface ExperimentSearch {

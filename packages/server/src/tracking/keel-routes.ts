@@ -3,8 +3,8 @@
  * tracking-routes.ts, the edge of the tracking domain: wire in, services called, wire out.
  */
 import { keelTrackingApi as api } from '@keel/contracts'
-import { type RpcRouter } from '../http/rpc.js'
-import { type ExperimentService } from './experiment-service.js'
+import type { RpcRouter } from '../http/rpc.js'
+import type { ExperimentService } from './experiment-service.js'
 
 export function mountKeelTrackingRoutes(router: RpcRouter, { experiments }: { experiments: ExperimentService }): void {
   router.add(api.getExperimentKeys, async (r) => {

@@ -3,8 +3,8 @@
  * Like tracking-routes.ts, this file converts snake_case to entities and back, and nothing else.
  */
 import { fileInfoToWire, loggedModelToWire, trackingApi as api } from '@keel/contracts'
-import { type RpcRouter } from '../http/rpc.js'
-import { type LoggedModelService } from './logged-model-service.js'
+import type { RpcRouter } from '../http/rpc.js'
+import type { LoggedModelService } from './logged-model-service.js'
 
 export function mountLoggedModelRoutes(router: RpcRouter, service: LoggedModelService): void {
   router

@@ -19,7 +19,7 @@ import { requireActiveExperiment } from './experiment-service.js'
 import { validateMaxResults } from '../paging/max-results.js'
 import { decodePageToken, toPage } from '../paging/page-token.js'
 import { generateRunName } from './run-names.js'
-import { type LoggedModelOrderByClause, type TrackingStore } from './tracking-store.js'
+import type { LoggedModelOrderByClause, TrackingStore } from './tracking-store.js'
 import {
   fitValue,
   requireId,

@@ -20,7 +20,7 @@ import { requireActiveExperiment } from './experiment-service.js'
 import { validateMaxResults } from '../paging/max-results.js'
 import { decodePageToken, toPage } from '../paging/page-token.js'
 import { generateRunName } from './run-names.js'
-import { type RunBatch, type TrackingStore } from './tracking-store.js'
+import type { RunBatch, TrackingStore } from './tracking-store.js'
 import {
   fitValue,
   validateBatchLimits,

@@ -12,9 +12,9 @@ import {
   trackingApi as api,
   type Metric,
 } from '@keel/contracts'
-import { type RpcRouter } from '../http/rpc.js'
-import { type ExperimentService } from './experiment-service.js'
-import { type RunService } from './run-service.js'
+import type { RpcRouter } from '../http/rpc.js'
+import type { ExperimentService } from './experiment-service.js'
+import type { RunService } from './run-service.js'
 import { requireId } from './validation.js'
 
 export interface TrackingServices {

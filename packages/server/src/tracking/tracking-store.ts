@@ -4,21 +4,21 @@
  * MLflow's defaults live in the services. Every implementation runs the conformance suite in
  * test/conformance/.
  */
-import {
-  type Dataset,
-  type Experiment,
-  type LoggedModel,
-  type LoggedModelStatus,
-  type Metric,
-  type ModelOutput,
-  type Param,
-  type Run,
-  type RunInfo,
-  type RunStatus,
-  type Tag,
-  type ViewType,
+import type {
+  Dataset,
+  Experiment,
+  LoggedModel,
+  LoggedModelStatus,
+  Metric,
+  ModelOutput,
+  Param,
+  Run,
+  RunInfo,
+  RunStatus,
+  Tag,
+  ViewType,
 } from '@keel/contracts'
-import { type FilterExpr, type OrderByClause } from '../search/index.js'
+import type { FilterExpr, OrderByClause } from '../search/index.js'
 
 export interface PageRequest {
   readonly offset: number

@@ -14,7 +14,7 @@
  */
 import { isAllowedHost, parseHostHeader } from './hosts.js'
 import { type OriginGrant, grantOf, isOwnOrigin } from './origins.js'
-import { type WebSecurityPolicy } from './policy.js'
+import type { WebSecurityPolicy } from './policy.js'
 
 export interface RequestFacts {
   readonly method: string

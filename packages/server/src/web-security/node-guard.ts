@@ -2,9 +2,9 @@
  * The browser guard on a plain `node:http` server (the model server): the same verdicts as the
  * tracking server's Hono middleware.
  */
-import { type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type Surface, checkRequest, securityHeaders } from './check.js'
-import { type WebSecurityPolicy } from './policy.js'
+import type { WebSecurityPolicy } from './policy.js'
 
 /** Checks a request; answers it (403 or a preflight's 204) and returns false when it is not to be served. */
 export type NodeGuard = (req: IncomingMessage, res: ServerResponse) => boolean

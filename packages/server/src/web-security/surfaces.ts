@@ -2,7 +2,7 @@
  * The two servers' surfaces for the browser guard: which paths health probes use, and which
  * bodies other than JSON a state-changing route takes.
  */
-import { type Surface } from './check.js'
+import type { Surface } from './check.js'
 
 const NO_TYPES: readonly string[] = []
 const NO_BODY: readonly string[] = ['']

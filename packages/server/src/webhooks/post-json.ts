@@ -6,8 +6,8 @@
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import { type LookupFunction } from 'node:net'
-import { type AddressPolicy } from './address-policy.js'
+import type { LookupFunction } from 'node:net'
+import type { AddressPolicy } from './address-policy.js'
 import { checkTarget, systemResolver, type ResolvedAddress, type Resolver } from './webhook-target.js'
 
 export interface PostOptions {

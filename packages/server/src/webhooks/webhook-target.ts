@@ -6,7 +6,7 @@
  */
 import { lookup as dnsLookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
-import { type AddressPolicy } from './address-policy.js'
+import type { AddressPolicy } from './address-policy.js'
 
 export interface ResolvedAddress {
   readonly address: string

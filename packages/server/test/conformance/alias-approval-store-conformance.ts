@@ -3,10 +3,10 @@
  * Every implementation calls `runAliasApprovalStoreConformance` with a factory for a fresh, empty
  * store and the registry store of the same database (the models, versions, aliases and events).
  */
-import { type RegistryEvent } from '@keel/contracts'
+import type { RegistryEvent } from '@keel/contracts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type AliasApprovalStore } from '../../src/registry/alias-approval-store.js'
-import { type Audit, type RegistryStore } from '../../src/registry/registry-store.js'
+import type { AliasApprovalStore } from '../../src/registry/alias-approval-store.js'
+import type { Audit, RegistryStore } from '../../src/registry/registry-store.js'
 import { refused } from './refused.js'
 
 export interface AliasApprovalStoreHandle {

@@ -5,7 +5,7 @@
  * UPDATE and DELETE statements); the log is append-only, so both must be refused.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type AuditEntry, type AuditRecord, type AuditStore } from '../../src/auth/audit-log.js'
+import type { AuditEntry, AuditRecord, AuditStore } from '../../src/auth/audit-log.js'
 
 export interface AuditStoreHandle {
   readonly store: AuditStore

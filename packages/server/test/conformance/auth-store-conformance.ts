@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_WORKSPACE, type AuthStore, type StoredToken, type StoredUser } from '../../src/auth/auth-store.js'
-import { type Grant } from '../../src/auth/permissions.js'
+import type { Grant } from '../../src/auth/permissions.js'
 import { refused } from './refused.js'
 
 export interface AuthStoreHandle {

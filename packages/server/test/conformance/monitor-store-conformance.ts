@@ -2,9 +2,9 @@
  * The contract of MonitorStore (src/monitoring/live/monitor-store.ts) as executable tests. Every
  * implementation calls `runMonitorStoreConformance` with a factory for a fresh, empty store.
  */
-import { type Monitor, type MonitorAlert } from '@keel/contracts'
+import type { Monitor, MonitorAlert } from '@keel/contracts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { type MonitorStore, type StoredWindow } from '../../src/monitoring/live/monitor-store.js'
+import type { MonitorStore, StoredWindow } from '../../src/monitoring/live/monitor-store.js'
 
 export interface MonitorStoreHandle {
   readonly store: MonitorStore

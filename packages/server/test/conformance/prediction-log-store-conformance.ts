@@ -3,12 +3,12 @@
  * tests. Every implementation calls `runPredictionLogStoreConformance` with a factory for a fresh,
  * empty store.
  */
-import { type PredictionRecord } from '@keel/contracts'
+import type { PredictionRecord } from '@keel/contracts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  type PredictionLogStore,
-  type PredictionQuery,
-  type StoredPrediction,
+import type {
+  PredictionLogStore,
+  PredictionQuery,
+  StoredPrediction,
 } from '../../src/predictions/prediction-log-store.js'
 
 export interface PredictionLogStoreHandle {

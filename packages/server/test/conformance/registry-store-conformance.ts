@@ -2,14 +2,9 @@
  * The contract of RegistryStore (src/registry/registry-store.ts) as executable tests. Every
  * implementation calls `runRegistryStoreConformance` with a factory for a fresh, empty store.
  */
-import { type ModelVersionStage, type Tag } from '@keel/contracts'
+import type { ModelVersionStage, Tag } from '@keel/contracts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  type Audit,
-  type NewModelVersion,
-  type RegistryStore,
-  type StoredModelVersion,
-} from '../../src/registry/registry-store.js'
+import type { Audit, NewModelVersion, RegistryStore, StoredModelVersion } from '../../src/registry/registry-store.js'
 import { MODEL_VERSION_SEARCH, REGISTERED_MODEL_SEARCH, parseFilter, parseOrderBy } from '../../src/search/index.js'
 
 export interface RegistryStoreHandle {

@@ -2,10 +2,10 @@
  * The contract of TrackingStore as executable tests. Every implementation (SQLite today,
  * PostgreSQL next) calls `runTrackingStoreConformance` with a factory for a fresh, empty store.
  */
-import { type Metric } from '@keel/contracts'
+import type { Metric } from '@keel/contracts'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { RUN_SEARCH, parseFilter, parseOrderBy } from '../../src/search/index.js'
-import { type RunSearchQuery, type TrackingStore } from '../../src/tracking/tracking-store.js'
+import type { RunSearchQuery, TrackingStore } from '../../src/tracking/tracking-store.js'
 
 export interface ConformanceOptions {
   readonly name: string

@@ -3,7 +3,7 @@
  * POST with JSON; returns the status and the parsed body.
  */
 import { expect } from 'vitest'
-import { type KeelTarget } from './keel-app.js'
+import type { KeelTarget } from './keel-app.js'
 import { targetOf } from './keel-server.js'
 
 export type KeelReply = { status: number; json: any }

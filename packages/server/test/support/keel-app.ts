@@ -7,8 +7,8 @@
  * real client in another process: the model server, the MLflow client, a browser.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { type Server } from 'node:http'
-import { type AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { serve } from '@hono/node-server'

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type KeelTarget } from './keel-app.js'
+import type { KeelTarget } from './keel-app.js'
 
 /** A server's base URL (reached with the global fetch) or an in-process app's target. */
 export function targetOf(target: string | KeelTarget): KeelTarget {

@@ -4,7 +4,7 @@
  */
 import { AccessGuard } from '../../src/auth/access-guard.js'
 import { AccessService } from '../../src/auth/access-service.js'
-import { type AuthStore } from '../../src/auth/auth-store.js'
+import type { AuthStore } from '../../src/auth/auth-store.js'
 import { PERMISSION_TABLE } from '../../src/auth/route-permissions.js'
 
 const noStore = new Proxy({} as AuthStore, {

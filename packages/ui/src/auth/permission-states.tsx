@@ -2,7 +2,7 @@
  * The designed states of missing permissions: a 403 in place of a page (what was needed, said by
  * the server), and the notice on a page one may read but not change (its write controls hidden).
  */
-import { type ReactNode } from 'react'
+import type { ReactNode } from 'react'
 import './auth.css'
 
 function Lock() {

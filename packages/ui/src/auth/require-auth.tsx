@@ -1,5 +1,5 @@
 /** The gate in front of every page: with authentication on and no one signed in, the sign-in page, keeping the address to return to. */
-import { type ReactNode } from 'react'
+import type { ReactNode } from 'react'
 import { Navigate, useLocation } from 'react-router'
 import { useAuth } from './auth-context'
 

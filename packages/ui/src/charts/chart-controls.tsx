@@ -1,6 +1,6 @@
 /** The controls shared by the run and compare charts: x axis, log scale, smoothing. */
 import { useId } from 'react'
-import { type XAxis } from './line-chart'
+import type { XAxis } from './line-chart'
 
 export interface ChartSettings {
   readonly x: XAxis

@@ -1,9 +1,9 @@
 /** The compare page's list of runs: colour, name, status, start and the chosen metric, with Remove. */
-import { type Run } from '@keel/contracts'
+import type { Run } from '@keel/contracts'
 import { Link } from 'react-router'
 import { formatNumber, formatTime } from '../format'
 import { StatusBadge } from '../run/status-badge'
-import { type ComparedRun } from './diff'
+import type { ComparedRun } from './diff'
 import { ColumnHeads } from '../components/column-heads'
 
 export function ComparedRunsPanel({

@@ -1,11 +1,11 @@
 /** The compare page's metric curves: one metric of every run overlaid, with the chart settings. */
-import { type Run } from '@keel/contracts'
+import type { Run } from '@keel/contracts'
 import { useMemo } from 'react'
 import { type ChartSettings, ChartControls } from '../charts/chart-controls'
 import { LineChart, type LineSeries } from '../charts/line-chart'
 import { colorAt } from '../charts/series'
 import { Empty, ErrorBox, Loading } from '../components/states'
-import { type ComparedRun } from './diff'
+import type { ComparedRun } from './diff'
 import { useCompareCurves } from './use-compare-curves'
 
 export function CurvesPanel({

@@ -3,7 +3,7 @@
  * again when a run logged a new value of it. The last curves stay while the next ones load, so a
  * live chart neither blinks nor loses its zoom.
  */
-import { type Metric } from '@keel/contracts'
+import type { Metric } from '@keel/contracts'
 import { useEffect, useState } from 'react'
 import { useJsonStable } from '../components/use-json-stable'
 import { loadSampled } from '../run/history'

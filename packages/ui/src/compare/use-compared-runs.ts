@@ -7,7 +7,7 @@ import { useMemo } from 'react'
 import { call } from '../api/client'
 import { useApi } from '../api/use-api'
 import { isSystemTag } from '../run/status-badge'
-import { type ComparedRun } from './diff'
+import type { ComparedRun } from './diff'
 
 export const LIVE_POLL_MS = 3000
 /** System tags worth comparing (which code made the run); the rest stay on the run page. */

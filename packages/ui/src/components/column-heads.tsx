@@ -1,5 +1,5 @@
 /** A table's head row, the same everywhere: one `<th scope="col">` per column, and an Actions column named for screen readers only. */
-import { type ReactNode } from 'react'
+import type { ReactNode } from 'react'
 
 /** A column's label, or the label and `numeric` (right-aligned, as its cells are); `key` when the label is not a string. */
 export type Column = string | { readonly label: ReactNode; readonly numeric?: boolean; readonly key?: string }

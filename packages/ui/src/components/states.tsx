@@ -1,5 +1,5 @@
 /** Loading, empty and error states: designed, never a blank page. */
-import { type ReactNode } from 'react'
+import type { ReactNode } from 'react'
 import { ApiError } from '../api/client'
 import { PermissionDenied } from '../auth/permission-states'
 

@@ -1,5 +1,5 @@
 /** A monitor's fired alerts, newest first: when, rule, message, value against threshold, what the webhook and the operator's action returned. */
-import { type MonitorAlert } from '@keel/contracts'
+import type { MonitorAlert } from '@keel/contracts'
 import { formatAgo, formatNumber, formatTime } from '../format'
 import { ColumnHeads } from '../components/column-heads'
 

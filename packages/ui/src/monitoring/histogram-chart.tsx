@@ -3,7 +3,7 @@
  * of rows, numeric bins on an axis of their edges, categories (and `other`) by name.
  */
 import { useRef } from 'react'
-import { type MonitorHistogram } from '@keel/contracts'
+import type { MonitorHistogram } from '@keel/contracts'
 import { useWidth } from '../compare/use-width'
 import { formatNumber } from '../format'
 import { histogramBars } from './shape'

@@ -1,5 +1,5 @@
 /** What a monitor watches and how: deployment, model, reference, window, drift share, task, alert rules, last window and error. */
-import { type Monitor } from '@keel/contracts'
+import type { Monitor } from '@keel/contracts'
 import { Link } from 'react-router'
 import { formatAgo, formatNumber, formatTime } from '../format'
 import { describeReference, describeWindow, monitorModel } from './monitoring-data'

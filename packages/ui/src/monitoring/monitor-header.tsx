@@ -1,5 +1,5 @@
 /** The monitor page's header: what it watches and how, its status with pause/resume, and "Run now". */
-import { type Monitor } from '@keel/contracts'
+import type { Monitor } from '@keel/contracts'
 import { useState } from 'react'
 import { Link } from 'react-router'
 import { LiveNote } from '../components/live-note'

@@ -1,5 +1,5 @@
 /** The monitor page's sections below the header: drift over time, distributions, performance over time. */
-import { type Monitor, type MonitorPerformance, type MonitorWindow } from '@keel/contracts'
+import type { Monitor, MonitorPerformance, MonitorWindow } from '@keel/contracts'
 import { useMemo } from 'react'
 import { LineChart, type LineSeries } from '../charts/line-chart'
 import { colorAt } from '../charts/series'

@@ -1,5 +1,5 @@
 /** The monitors table of the overview: each row loads its newest window and its alerts, live. */
-import { type Monitor } from '@keel/contracts'
+import type { Monitor } from '@keel/contracts'
 import { Link } from 'react-router'
 import { useApi } from '../api/use-api'
 import { ColumnHeads } from '../components/column-heads'

@@ -3,13 +3,13 @@
  * (columns × windows), a cell's severity on one scale whatever the test, the series of the charts,
  * reference-against-current histogram bars, and merging windows fetched incrementally.
  */
-import {
-  type EstimatedPerformance,
-  type MonitorColumnDrift,
-  type MonitorHistogram,
-  type MonitorPerformance,
-  type MonitorTask,
-  type MonitorWindow,
+import type {
+  EstimatedPerformance,
+  MonitorColumnDrift,
+  MonitorHistogram,
+  MonitorPerformance,
+  MonitorTask,
+  MonitorWindow,
 } from '@keel/contracts'
 
 /** Evidently's distance tests (drifted when score >= threshold); every other test gives a p-value (drifted when score < threshold). */

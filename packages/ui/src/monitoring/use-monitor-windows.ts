@@ -2,7 +2,7 @@
  * A monitor's windows, live: the first load reads the range; each poll after asks only for the
  * windows that started since the newest one held (stored windows do not change) and merges them.
  */
-import { type MonitorWindow } from '@keel/contracts'
+import type { MonitorWindow } from '@keel/contracts'
 import { useRef } from 'react'
 import { type ApiState, useApi } from '../api/use-api'
 import { listWindows } from './monitoring-data'

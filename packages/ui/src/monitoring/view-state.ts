@@ -3,7 +3,7 @@
  * `range` (how far back the page looks) and `metric` (the performance chart's), so a reload or a
  * shared link shows the same view.
  */
-import { type HeatmapMatrix } from './shape'
+import type { HeatmapMatrix } from './shape'
 
 export const RANGES = [
   { value: 'all', label: 'All windows', ms: undefined },

@@ -3,7 +3,7 @@
  * when someone else asked and one holds MANAGE; withdraw one's own), and the list of protections
  * with protect / unprotect for MANAGE holders. The audit trail records each step.
  */
-import { type AliasChangeRequest, type AliasProtection } from '@keel/contracts'
+import type { AliasChangeRequest, AliasProtection } from '@keel/contracts'
 import { type FormEvent, useId, useState } from 'react'
 import { errorMessage } from '../api/client'
 import { FormFeedback } from '../components/form-feedback'

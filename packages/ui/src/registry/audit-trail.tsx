@@ -1,6 +1,6 @@
 /** The registry's audit trail: the table of events, and who approved each version now in Production. */
-import { type RegistryEvent } from '@keel/contracts'
-import { type ReactNode } from 'react'
+import type { RegistryEvent } from '@keel/contracts'
+import type { ReactNode } from 'react'
 import { Link } from 'react-router'
 import { ColumnHeads } from '../components/column-heads'
 import { Empty } from '../components/states'

@@ -1,7 +1,7 @@
 /** The version page's details panel: description, aliases, status, who registered it, source, and how to load it. */
-import { type ModelVersion } from '@keel/contracts'
+import type { ModelVersion } from '@keel/contracts'
 import { Link } from 'react-router'
-import { type ApiState } from '../api/use-api'
+import type { ApiState } from '../api/use-api'
 import { formatAgo, formatTime } from '../format'
 import { AliasChips } from './alias-chips'
 import { EditableText } from './editable-text'

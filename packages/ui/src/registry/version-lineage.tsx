@@ -1,5 +1,5 @@
 /** What a version was made of, as captured at registration: run and code, datasets, params and metrics. */
-import { type ModelVersionLineage } from '@keel/contracts'
+import type { ModelVersionLineage } from '@keel/contracts'
 import { Link } from 'react-router'
 import { formatNumber } from '../format'
 import { DatasetInputsTable } from '../run/lineage'

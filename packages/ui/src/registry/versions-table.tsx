@@ -1,5 +1,5 @@
 /** The model page's versions: stage, aliases, status, source run; a version's row opens its alias and stage actions. */
-import { type ModelVersion } from '@keel/contracts'
+import type { ModelVersion } from '@keel/contracts'
 import { Fragment } from 'react'
 import { Link } from 'react-router'
 import { formatAgo, formatTime } from '../format'

@@ -1,5 +1,5 @@
 /** The artifact browser's folder tree: folders open in place (listed lazily), files are chosen for the preview. */
-import { type FileInfo } from '@keel/contracts'
+import type { FileInfo } from '@keel/contracts'
 import { formatBytes } from './artifact-kind'
 
 /** A folder's files, or why they are not there. */

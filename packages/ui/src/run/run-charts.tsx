@@ -1,5 +1,5 @@
 /** The run page's charts: several metric keys over step or wall time, with live updates. */
-import { type Metric } from '@keel/contracts'
+import type { Metric } from '@keel/contracts'
 import { useMemo } from 'react'
 import { type ChartSettings, ChartControls } from '../charts/chart-controls'
 import { LineChart, type LineSeries } from '../charts/line-chart'

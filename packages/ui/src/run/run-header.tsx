@@ -1,5 +1,5 @@
 /** The run page's header: name, status, live note, and the facts (id, experiment, start, duration, user). */
-import { type Run } from '@keel/contracts'
+import type { Run } from '@keel/contracts'
 import { useEffect, useState } from 'react'
 import { Link } from 'react-router'
 import { formatAgo, formatDuration, formatTime } from '../format'

@@ -1,5 +1,5 @@
 /** The run page's latest metrics; a metric's name adds it to the charts (or takes it off). */
-import { type Metric } from '@keel/contracts'
+import type { Metric } from '@keel/contracts'
 import { formatAgo, formatNumber, formatTime } from '../format'
 import { ColumnHeads } from '../components/column-heads'
 

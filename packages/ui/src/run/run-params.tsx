@@ -1,5 +1,5 @@
 /** The run page's params, by name. */
-import { type Param } from '@keel/contracts'
+import type { Param } from '@keel/contracts'
 
 export function ParamsPanel({ params }: { params: readonly Param[] }) {
   return (

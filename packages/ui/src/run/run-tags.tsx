@@ -1,5 +1,5 @@
 /** The run page's tags: the user's own, and MLflow's and keel's system tags folded away. */
-import { type Tag } from '@keel/contracts'
+import type { Tag } from '@keel/contracts'
 import { isSystemTag } from './status-badge'
 
 export function TagsPanel({ tags }: { tags: readonly Tag[] }) {

@@ -1,5 +1,5 @@
 /** A run's status as a coloured badge (text, not colour alone, carries the meaning). */
-import { type RunStatus } from '@keel/contracts'
+import type { RunStatus } from '@keel/contracts'
 
 const CLASS: Record<RunStatus, string> = {
   RUNNING: 'badge status-running',

@@ -1,7 +1,7 @@
 /** What each column of the runs table shows, how wide it is and whether the server can sort on it. */
-import { type Run } from '@keel/contracts'
+import type { Run } from '@keel/contracts'
 import { formatDuration, formatNumber, formatTime } from '../format'
-import { type ColumnId, type Entity } from './view-state'
+import type { ColumnId, Entity } from './view-state'
 
 export interface ColumnDef {
   readonly id: ColumnId

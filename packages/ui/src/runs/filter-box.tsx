@@ -1,6 +1,6 @@
 /** The runs filter, in MLflow's filter language; the server's parse error is shown under it, pointing at the problem. */
 import { type FormEvent, useEffect, useState } from 'react'
-import { type ApiError } from '../api/client'
+import type { ApiError } from '../api/client'
 
 export function FilterBox({
   value,

@@ -1,6 +1,6 @@
-import { type Run } from '@keel/contracts'
+import type { Run } from '@keel/contracts'
 import { paramValue } from './columns'
-import { type Item } from './runs-table'
+import type { Item } from './runs-table'
 
 /** The rows of the table: the runs in the server's order, or under one header per value of a param. */
 export function groupRuns(runs: readonly Run[], group: string | undefined): { items: Item[]; ordered: readonly Run[] } {

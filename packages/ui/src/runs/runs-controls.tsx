@@ -1,7 +1,7 @@
 /** The runs toolbar's controls: group by a param, the columns, Live, Compare the selection, clear it. */
 import { Link } from 'react-router'
 import { ColumnPicker, type ExperimentKeys } from './column-picker'
-import { type ColumnId, type RunsView } from './view-state'
+import type { ColumnId, RunsView } from './view-state'
 
 export function RunsControls({
   view,

@@ -1,8 +1,8 @@
 /** The runs grid's header row: select all, and a sortable header per column (the server sorts). */
-import { type Run } from '@keel/contracts'
-import { type VirtualItem } from '@tanstack/react-virtual'
+import type { Run } from '@keel/contracts'
+import type { VirtualItem } from '@tanstack/react-virtual'
 import { useEffect, useRef } from 'react'
-import { type ColumnDef } from './columns'
+import type { ColumnDef } from './columns'
 import { LEAD_WIDTH } from './grid-geometry'
 import { type OrderBy, columnKey } from './view-state'
 

@@ -1,9 +1,9 @@
 /** The runs grid's rows: a group's header, and a run with its checkbox, name and the visible columns' cells. */
-import { type Run } from '@keel/contracts'
-import { type VirtualItem } from '@tanstack/react-virtual'
-import { type MouseEvent } from 'react'
+import type { Run } from '@keel/contracts'
+import type { VirtualItem } from '@tanstack/react-virtual'
+import type { MouseEvent } from 'react'
 import { Link } from 'react-router'
-import { type ColumnDef } from './columns'
+import type { ColumnDef } from './columns'
 import { LEAD_WIDTH } from './grid-geometry'
 import { columnKey } from './view-state'
 

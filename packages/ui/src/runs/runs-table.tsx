@@ -4,15 +4,15 @@
  * selection (checkboxes, shift-click ranges, select all loaded) and keyboard navigation
  * (arrows / Page Up / Page Down / Home / End move the focused row, Space selects it, Enter opens it).
  */
-import { type Run } from '@keel/contracts'
+import type { Run } from '@keel/contracts'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useLayoutEffect, useRef } from 'react'
-import { type ColumnDef } from './columns'
+import type { ColumnDef } from './columns'
 import { LEAD_WIDTH, ROW_HEIGHT } from './grid-geometry'
 import { GroupRow, RunRow } from './runs-grid-rows'
 import { RunsGridHead } from './runs-grid-head'
 import { useGridNavigation } from './use-grid-navigation'
-import { type OrderBy } from './view-state'
+import type { OrderBy } from './view-state'
 
 export type Item =
   | { readonly kind: 'group'; readonly label: string; readonly count: number; readonly value: string }

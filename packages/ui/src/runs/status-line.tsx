@@ -1,6 +1,6 @@
 /** The line under the runs toolbar: how many runs are loaded, loading, selected, and when live last refreshed. */
 import { formatTime } from '../format'
-import { type useRunPages } from './use-run-pages'
+import type { useRunPages } from './use-run-pages'
 
 export function StatusLine({
   pages,

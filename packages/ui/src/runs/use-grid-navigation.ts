@@ -3,12 +3,12 @@
  * move it; Space selects it, Enter opens it), checkbox toggles with shift-click ranges, and a
  * new query starting at the top.
  */
-import { type Run } from '@keel/contracts'
-import { type Virtualizer } from '@tanstack/react-virtual'
+import type { Run } from '@keel/contracts'
+import type { Virtualizer } from '@tanstack/react-virtual'
 import { type KeyboardEvent, type RefObject, useEffect, useEffectEvent, useRef, useState } from 'react'
 import { useNavigate } from 'react-router'
 import { ROW_HEIGHT } from './grid-geometry'
-import { type Item } from './runs-table'
+import type { Item } from './runs-table'
 
 export function useGridNavigation({
   items,

@@ -2,7 +2,7 @@
  * Live runs: every few seconds, while Live is on or a run on screen is running, refresh the runs
  * on screen in place (not while the tab is hidden). The table reports which runs are on screen.
  */
-import { type Run } from '@keel/contracts'
+import type { Run } from '@keel/contracts'
 import { useCallback, useEffect, useRef } from 'react'
 
 export const LIVE_POLL_MS = 5000

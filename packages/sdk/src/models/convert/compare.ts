@@ -5,8 +5,8 @@
  * rtol = atol = tolerance, the original being the reference: |original - converted| <=
  * tolerance + tolerance * |original|.
  */
-import { type ModelInput } from '../enforce.js'
-import { type PredictionValue } from '../flavors/flavor.js'
+import type { ModelInput } from '../enforce.js'
+import type { PredictionValue } from '../flavors/flavor.js'
 
 /** The predictions of one model on one set of rows. */
 export interface Predictions {

@@ -7,10 +7,10 @@
  * server's conversion at registration through its services.
  */
 import { KeelError } from '@keel/contracts'
-import { type ModelInput } from '../enforce.js'
+import type { ModelInput } from '../enforce.js'
 import { type LoadedModel, loadModelDir } from '../load-model.js'
 import { readMLmodel } from '../mlmodel.js'
-import { type PythonEnv, type PythonEnvOptions } from '../python/environment.js'
+import type { PythonEnv, PythonEnvOptions } from '../python/environment.js'
 import { type CheckedRows, type ConversionCheck, comparePredictions, describeDifferences, rowCount } from './compare.js'
 import {
   type ConvertibleFlavor,

@@ -5,8 +5,8 @@
  * are uploaded, the logged model is finalized READY and recorded as an output of the run.
  */
 import { cp } from 'node:fs/promises'
-import { type TagsInput } from '../../inputs.js'
-import { type TrackingClient } from '../../tracking-client.js'
+import type { TagsInput } from '../../inputs.js'
+import type { TrackingClient } from '../../tracking-client.js'
 import { uploadLoggedModel } from '../log-model.js'
 import { readMLmodel, writeMLmodel } from '../mlmodel.js'
 

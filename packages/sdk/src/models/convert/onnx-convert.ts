@@ -18,10 +18,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { KeelError, type ModelVersion } from '@keel/contracts'
 import { resolveArtifactRepository } from '../../artifacts.js'
-import { type RegistryClient } from '../../registry-client.js'
-import { type TrackingClient } from '../../tracking-client.js'
+import type { RegistryClient } from '../../registry-client.js'
+import type { TrackingClient } from '../../tracking-client.js'
 import { type ResolvedModel, resolveModelUri } from '../model-uri.js'
-import { type ConversionCheck } from './compare.js'
+import type { ConversionCheck } from './compare.js'
 import {
   type CheckedConversion,
   type ConvertAndCheckOptions,
@@ -30,7 +30,7 @@ import {
   convertAndCheck,
 } from './convert-check.js'
 import { logModelDirectory } from './log-directory.js'
-import { type OnnxValueInfo, type PythonConversion } from './python-convert.js'
+import type { OnnxValueInfo, PythonConversion } from './python-convert.js'
 
 export interface ConvertToOnnxOptions extends Omit<ConvertAndCheckOptions, 'label' | 'outputDir'> {
   readonly client: TrackingClient

@@ -1,12 +1,12 @@
 /** What a flavor is to keel: something that loads a model directory into a predictor over feature batches. */
 import { join } from 'node:path'
 import { KeelError } from '@keel/contracts'
-import { type Label } from '@keel/ml'
+import type { Label } from '@keel/ml'
 import { normalizeArtifactPath } from '../../artifacts.js'
-import { type FeatureBatch, type InputConverter } from '../enforce.js'
-import { type FlavorConfig, type MLmodel } from '../mlmodel.js'
-import { type PythonEnv, type PythonEnvOptions } from '../python/environment.js'
-import { type WorkerInfo, type WorkerPoolOptions } from '../python/worker-pool.js'
+import type { FeatureBatch, InputConverter } from '../enforce.js'
+import type { FlavorConfig, MLmodel } from '../mlmodel.js'
+import type { PythonEnv, PythonEnvOptions } from '../python/environment.js'
+import type { WorkerInfo, WorkerPoolOptions } from '../python/worker-pool.js'
 
 /** The flavors keel runs: two in Node, and MLflow's python_function through Python workers. */
 export type FlavorName = 'keel' | 'onnx' | 'python_function'

@@ -1,7 +1,7 @@
 /** The flavors keel runs, in order of preference, and the choice of one for a model. */
 import { KeelError } from '@keel/contracts'
-import { type MLmodel } from '../mlmodel.js'
-import { type Flavor } from './flavor.js'
+import type { MLmodel } from '../mlmodel.js'
+import type { Flavor } from './flavor.js'
 import { keelFlavor } from './keel.js'
 import { onnxFlavor } from './onnx.js'
 import { pythonFunctionFlavor } from './python-function.js'

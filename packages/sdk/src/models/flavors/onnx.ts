@@ -14,11 +14,11 @@
  * graph's inputs or outputs, so `classes` is unknown for ONNX models.
  */
 import { KeelError } from '@keel/contracts'
-import { type Label } from '@keel/ml'
+import type { Label } from '@keel/ml'
 import type * as Ort from 'onnxruntime-common'
 import { type FeatureBatch, type InputField, compileInputSchema } from '../enforce.js'
-import { type FlavorConfig, type MLmodel } from '../mlmodel.js'
-import { type Schema, type TensorSpec } from '../signature.js'
+import type { FlavorConfig, MLmodel } from '../mlmodel.js'
+import type { Schema, TensorSpec } from '../signature.js'
 import { type Flavor, type FlavorModel, modelFile } from './flavor.js'
 import { importOnnxRuntime } from './onnx-runtime.js'
 

@@ -9,20 +9,14 @@
  * value the signature refuses is refused by MLflow, with MLflow's message, as a 400.
  */
 import { KeelError } from '@keel/contracts'
-import { type Label } from '@keel/ml'
-import { type FeatureBatch, type FeatureColumn, type InputConverter, type ModelInput } from '../enforce.js'
-import { type FlavorConfig, type MLmodel } from '../mlmodel.js'
+import type { Label } from '@keel/ml'
+import type { FeatureBatch, FeatureColumn, InputConverter, ModelInput } from '../enforce.js'
+import type { FlavorConfig, MLmodel } from '../mlmodel.js'
 import { ColumnType } from '../python/frame.js'
 import { pythonEnvFor } from '../python/environment.js'
 import { type InputForm, PythonWorkerPool } from '../python/worker-pool.js'
 import { type Schema, isTensorSchema } from '../signature.js'
-import {
-  type Flavor,
-  type FlavorLoadOptions,
-  type FlavorModel,
-  type PredictOptions,
-  type PredictionValue,
-} from './flavor.js'
+import type { Flavor, FlavorLoadOptions, FlavorModel, PredictOptions, PredictionValue } from './flavor.js'
 
 /** A batch shaped for the worker: its columns, and the form the model receives. */
 interface PyfuncBatch extends FeatureBatch {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { KeelError } from '@keel/contracts'
 import { errorLines, howItEnded, run } from './env-process.js'
-import { type Interpreter } from './env-python.js'
+import type { Interpreter } from './env-python.js'
 
 export type BuiltManager = 'virtualenv' | 'uv'
 

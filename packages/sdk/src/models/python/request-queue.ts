@@ -4,7 +4,7 @@
  * params), up to a number of rows. A request being retried on its own (its batch failed, or the
  * model's answer was not one value per row) is never batched again.
  */
-import { type ColumnType, type TableColumn } from './frame.js'
+import type { ColumnType, TableColumn } from './frame.js'
 
 /** How the rows reach the model: a pandas DataFrame, or a numpy array (`vector`: one column, 1-D). */
 export interface InputForm {

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
-import { type Readable, type Writable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { type ErrorCode, KeelError, isErrorCode } from '@keel/contracts'
 import { FrameReader, decodeTable, encodeFrame } from './frame.js'

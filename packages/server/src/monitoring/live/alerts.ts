@@ -16,10 +16,10 @@ import {
   type MonitorPerformance,
   type MonitorWindow,
 } from '@keel/contracts'
-import { type ActionRegistry } from '../../actions/action-registry.js'
-import { type AddressPolicy } from '../../webhooks/address-policy.js'
+import type { ActionRegistry } from '../../actions/action-registry.js'
+import type { AddressPolicy } from '../../webhooks/address-policy.js'
 import { postJson } from '../../webhooks/post-json.js'
-import { type Resolver } from '../../webhooks/webhook-target.js'
+import type { Resolver } from '../../webhooks/webhook-target.js'
 
 export const WEBHOOK_TIMEOUT_MS = 5_000
 /** The action name an alert records for a rule stored with a `command` (before actions). */

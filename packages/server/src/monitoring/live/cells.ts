@@ -3,7 +3,7 @@
  * Float64Array when it is numeric. Shared by the reference (reference.ts) and each window
  * (window-analysis.ts, window-profile.ts).
  */
-import { type RawValue, type Table } from '@keel/monitoring'
+import type { RawValue, Table } from '@keel/monitoring'
 
 /** A JSON value as a cell of a column: numbers, strings, booleans; anything else is missing. */
 export function cell(v: unknown): RawValue {

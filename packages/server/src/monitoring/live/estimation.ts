@@ -4,9 +4,9 @@
  * when it has them). Absent when the reference has no probabilities, or its classes cannot be told
  * from its outputs.
  */
-import { type EstimatedPerformance } from '@keel/contracts'
+import type { EstimatedPerformance } from '@keel/contracts'
 import { estimateCbpe, fitCbpe, type CbpeModel, type MetricLabel } from '@keel/monitoring'
-import { type WindowRow } from './log-windows.js'
+import type { WindowRow } from './log-windows.js'
 
 type Label = number | string
 

@@ -6,9 +6,9 @@
  * by the cap whatever the window's size.
  */
 import { createRng } from '@keel/ml'
-import { type Monitor } from '@keel/contracts'
-import { type PredictionLogStore, type StoredPrediction } from '../../predictions/prediction-log-store.js'
-import { type LogCursor } from './monitor-store.js'
+import type { Monitor } from '@keel/contracts'
+import type { PredictionLogStore, StoredPrediction } from '../../predictions/prediction-log-store.js'
+import type { LogCursor } from './monitor-store.js'
 
 const PAGE = 1000
 

@@ -11,10 +11,10 @@ import {
   monitorWindowToWire,
   type MonitorWindow,
 } from '@keel/contracts'
-import { type RpcRouter } from '../../http/rpc.js'
+import type { RpcRouter } from '../../http/rpc.js'
 import { readableIds } from '../../search/index.js'
-import { type StoredWindow } from './monitor-store.js'
-import { type LiveMonitorService } from './monitor-service.js'
+import type { StoredWindow } from './monitor-store.js'
+import type { LiveMonitorService } from './monitor-service.js'
 
 const windowToWire = (w: StoredWindow | MonitorWindow) => {
   const { after: _a, end: _e, profile: _p, ...window } = w as StoredWindow

@@ -4,16 +4,16 @@
  * window), then the `performance` rules on the recent windows. Runs of one monitor never overlap
  * in this process, and the store refuses a window another process stored first.
  */
-import { type AlertRule, type Monitor, type MonitorAlert, type MonitorWindow } from '@keel/contracts'
+import type { AlertRule, Monitor, MonitorAlert, MonitorWindow } from '@keel/contracts'
 import { DatasetProfile } from '@keel/monitoring'
-import { type PredictionLogStore } from '../../predictions/prediction-log-store.js'
+import type { PredictionLogStore } from '../../predictions/prediction-log-store.js'
 import { deliverWebhook, newAlert, performanceFiring, runAlertAction, windowFiring } from './alerts.js'
 import { estimateWindow } from './estimation.js'
 import { collectRows, nextWindow } from './log-windows.js'
-import { type LogCursor, type MonitorStore, type StoredWindow } from './monitor-store.js'
+import type { LogCursor, MonitorStore, StoredWindow } from './monitor-store.js'
 import * as v from './monitor-validation.js'
 import { windowPerformance } from './realized-performance.js'
-import { type PreparedReference } from './reference.js'
+import type { PreparedReference } from './reference.js'
 import { analyzeWindow } from './window-analysis.js'
 import { profileColumns, profileRows } from './window-profile.js'
 

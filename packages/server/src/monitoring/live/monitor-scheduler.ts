@@ -2,7 +2,7 @@
  * Runs every active monitor every `intervalMs` (`keel server --monitor-interval`): one tick at a
  * time, never overlapping, on an unref'd timer so it does not keep the process alive.
  */
-import { type LiveMonitorService } from './monitor-service.js'
+import type { LiveMonitorService } from './monitor-service.js'
 
 export interface MonitorScheduler {
   stop(): Promise<void>

@@ -17,10 +17,10 @@ import {
 } from '@keel/contracts'
 import { ActionRegistry } from '../../actions/action-registry.js'
 import { AddressPolicy } from '../../webhooks/address-policy.js'
-import { type Resolver } from '../../webhooks/webhook-target.js'
+import type { Resolver } from '../../webhooks/webhook-target.js'
 import { type AlertQuery, MonitorReads, type ProfileQuery, type WindowQuery } from './monitor-reads.js'
 import { MonitorRuns, type RunResult } from './monitor-runs.js'
-import { type MonitorStore, type StoredWindow } from './monitor-store.js'
+import type { MonitorStore, StoredWindow } from './monitor-store.js'
 import * as v from './monitor-validation.js'
 import {
   lineageOf,

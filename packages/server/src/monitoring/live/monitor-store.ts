@@ -5,13 +5,7 @@
  * A window and the alerts it fired are written in one transaction. Every implementation runs
  * test/conformance/monitor-store-conformance.ts.
  */
-import {
-  type AlertActionResult,
-  type AlertDelivery,
-  type Monitor,
-  type MonitorAlert,
-  type MonitorWindow,
-} from '@keel/contracts'
+import type { AlertActionResult, AlertDelivery, Monitor, MonitorAlert, MonitorWindow } from '@keel/contracts'
 
 /** Where in the log (timestamp, arrival seq) a window ends, inclusive: the next one starts after it. */
 export interface LogCursor {

@@ -15,8 +15,8 @@ import {
   type PerformanceMetric,
 } from '@keel/contracts'
 import { isStatTestName } from '@keel/monitoring'
-import { type ActionRegistry } from '../../actions/action-registry.js'
-import { type AddressPolicy } from '../../webhooks/address-policy.js'
+import type { ActionRegistry } from '../../actions/action-registry.js'
+import type { AddressPolicy } from '../../webhooks/address-policy.js'
 import { checkTarget, systemResolver, type Resolver } from '../../webhooks/webhook-target.js'
 
 export const invalid = (field: string, problem: string) =>

@@ -5,10 +5,10 @@
  * scikit-learn's f1_score(average='macro') with zero_division=0), sums for regression (RMSE, MAE).
  * A label belongs to a request: only single-row requests are labelled rows.
  */
-import { type Monitor, type MonitorPerformance, type MonitorTask, type PerformanceMetric } from '@keel/contracts'
-import { type PredictionLogStore, type StoredPrediction } from '../../predictions/prediction-log-store.js'
+import type { Monitor, MonitorPerformance, MonitorTask, PerformanceMetric } from '@keel/contracts'
+import type { PredictionLogStore, StoredPrediction } from '../../predictions/prediction-log-store.js'
 import { readRange } from './log-windows.js'
-import { type StoredWindow } from './monitor-store.js'
+import type { StoredWindow } from './monitor-store.js'
 
 class ClassificationCounts {
   n = 0

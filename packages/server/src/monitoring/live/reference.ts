@@ -5,9 +5,9 @@
  * has one, and, from the log, probabilities and labels for performance estimation.
  */
 import { KeelError, type ModelVersionLineage, type Monitor } from '@keel/contracts'
-import { type CbpeModel, type FeatureType, type RawValue, type Table } from '@keel/monitoring'
+import type { CbpeModel, FeatureType, RawValue, Table } from '@keel/monitoring'
 import { fitEstimator } from './estimation.js'
-import { type PredictionLogStore } from '../../predictions/prediction-log-store.js'
+import type { PredictionLogStore } from '../../predictions/prediction-log-store.js'
 import { Reservoir, readRange } from './log-windows.js'
 import { cell, columnOf } from './cells.js'
 

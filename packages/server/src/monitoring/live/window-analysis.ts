@@ -3,19 +3,19 @@
  * quality and bounded histograms, all from @keel/monitoring's drift report (Evidently's rules),
  * reduced to the window's time-series entry.
  */
-import {
-  type EstimatedPerformance,
-  type Monitor,
-  type MonitorColumnDrift,
-  type MonitorHistogram,
-  type MonitorQualityFinding,
-  type MonitorWindow,
+import type {
+  EstimatedPerformance,
+  Monitor,
+  MonitorColumnDrift,
+  MonitorHistogram,
+  MonitorQualityFinding,
+  MonitorWindow,
 } from '@keel/contracts'
-import { type ColumnDriftResult, type DriftReport, type Table } from '@keel/monitoring'
+import type { ColumnDriftResult, DriftReport, Table } from '@keel/monitoring'
 import { driftReportOf } from '../drift-input.js'
-import { type WindowRange, type WindowRow } from './log-windows.js'
+import type { WindowRange, WindowRow } from './log-windows.js'
 import { cell, columnOf } from './cells.js'
-import { type PreparedReference } from './reference.js'
+import type { PreparedReference } from './reference.js'
 
 const finite = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v : undefined)
 

@@ -14,9 +14,9 @@ import {
   type RawValue,
   type StatTestName,
 } from '@keel/monitoring'
-import { type WindowRow } from './log-windows.js'
+import type { WindowRow } from './log-windows.js'
 import { cell } from './cells.js'
-import { type PreparedReference } from './reference.js'
+import type { PreparedReference } from './reference.js'
 
 /** Most frequent values answered per column. */
 const TOP_ITEMS = 10

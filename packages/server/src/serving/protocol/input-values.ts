@@ -4,7 +4,7 @@
  * a cell that holds an array or an object (`row 0, column 'image' [4][7]`). The input has passed
  * the JSON depth bound, so the walk's recursion is bounded too.
  */
-import { type ModelInput } from '@keel/sdk'
+import type { ModelInput } from '@keel/sdk'
 
 export const isInfinite = (value: unknown): boolean => value === Infinity || value === -Infinity
 /** A value that stands for a missing one: null, or NaN (CSV's `NaN`, or what a signature makes of null). */

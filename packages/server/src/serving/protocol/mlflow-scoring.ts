@@ -14,7 +14,7 @@
  * and an empty cell or `NaN` in CSV; the signature decides whether the column may miss it.
  */
 import { KeelError } from '@keel/contracts'
-import { type ModelInput } from '@keel/sdk'
+import type { ModelInput } from '@keel/sdk'
 import { parse as parseCsv } from 'csv-parse/sync'
 import { isInfinite, isMissing, positionOf } from './input-values.js'
 import { parseJsonBody } from './json-body.js'

@@ -1,4 +1,4 @@
-import { type Schema } from '@keel/sdk'
+import type { Schema } from '@keel/sdk'
 import { describe, expect, it } from 'vitest'
 import { type ModelShape, parseInferRequest } from './open-inference.js'
 

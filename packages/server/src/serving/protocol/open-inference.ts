@@ -15,8 +15,8 @@
  * Outputs are `predict` (labels or values) and, for classifiers with probabilities,
  * `predict_proba` (`[n, classes]`), as MLServer's scikit-learn runtime names them.
  */
-import { type Label } from '@keel/ml'
-import { type ModelInput, type Schema, type TensorSpec } from '@keel/sdk'
+import type { Label } from '@keel/ml'
+import type { ModelInput, Schema, TensorSpec } from '@keel/sdk'
 import { parseJsonBody } from './json-body.js'
 import { badRequest, invalidInput } from './protocol-error.js'
 import { type Datatype, type TensorIn, isFloatType, isIntegerType, readTensor, shapeText } from './tensors.js'

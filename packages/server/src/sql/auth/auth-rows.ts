@@ -3,16 +3,10 @@
  * conversions from their rows to the store's entities. A user's direct grants sit on their hidden
  * `__user_<id>__` role in the default workspace, as MLflow keeps them.
  */
-import { type ColumnType, type Generated, type Kysely, type Selectable } from 'kysely'
-import {
-  type Role,
-  type RolePermission,
-  type StoredToken,
-  type StoredUser,
-  type TokenKind,
-} from '../../auth/auth-store.js'
-import { type PermissionName, type ResourceType } from '../../auth/permissions.js'
-import { type Database } from '../database.js'
+import type { ColumnType, Generated, Kysely, Selectable } from 'kysely'
+import type { Role, RolePermission, StoredToken, StoredUser, TokenKind } from '../../auth/auth-store.js'
+import type { PermissionName, ResourceType } from '../../auth/permissions.js'
+import type { Database } from '../database.js'
 
 type Int64 = ColumnType<number, number | bigint, number | bigint>
 

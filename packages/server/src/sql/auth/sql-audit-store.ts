@@ -2,9 +2,9 @@
  * The audit log over SQL (migration 0007): one row per write, appended; the table's triggers
  * refuse UPDATE and DELETE, so not even a bug in keel can rewrite it.
  */
-import { type ColumnType, type Generated, type Kysely } from 'kysely'
-import { type AuditEntry, type AuditQuery, type AuditRecord, type AuditStore } from '../../auth/audit-log.js'
-import { type Database } from '../database.js'
+import type { ColumnType, Generated, Kysely } from 'kysely'
+import type { AuditEntry, AuditQuery, AuditRecord, AuditStore } from '../../auth/audit-log.js'
+import type { Database } from '../database.js'
 
 type Int64 = ColumnType<number, number | bigint, number | bigint>
 

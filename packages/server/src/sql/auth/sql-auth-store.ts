@@ -4,10 +4,10 @@
  * sessions). A user's direct grants sit on their hidden `__user_<id>__` role in the default
  * workspace, created on the first grant, as MLflow keeps them.
  */
-import { type Kysely } from 'kysely'
-import { type AuthStore } from '../../auth/auth-store.js'
-import { type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { Kysely } from 'kysely'
+import type { AuthStore } from '../../auth/auth-store.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { authTables } from './auth-rows.js'
 import { SqlGrantStore } from './sql-grant-store.js'
 import { SqlRoleAssignmentStore } from './sql-role-assignment-store.js'

@@ -4,8 +4,8 @@
  */
 import { KeelError } from '@keel/contracts'
 import { DEFAULT_WORKSPACE, type AuthStore, type ResourceGrant } from '../../auth/auth-store.js'
-import { type Grant, type PermissionName, type ResourceType } from '../../auth/permissions.js'
-import { type DialectOps } from '../dialect.js'
+import type { Grant, PermissionName, ResourceType } from '../../auth/permissions.js'
+import type { DialectOps } from '../dialect.js'
 import { isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 import { type AuthDb, isUserRoleName, userRoleName } from './auth-rows.js'
 import { hiddenRoleIds, requireUser, userRoleId } from './auth-writes.js'

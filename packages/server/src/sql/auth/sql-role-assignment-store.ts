@@ -1,7 +1,7 @@
 /** Which users hold which roles, over SQL. */
 import { KeelError } from '@keel/contracts'
-import { type AuthStore, type Role, type RoleAssignment } from '../../auth/auth-store.js'
-import { type DialectOps } from '../dialect.js'
+import type { AuthStore, Role, RoleAssignment } from '../../auth/auth-store.js'
+import type { DialectOps } from '../dialect.js'
 import { isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 import { type AuthDb, loadRoles } from './auth-rows.js'
 import { requireRole, requireUser } from './auth-writes.js'

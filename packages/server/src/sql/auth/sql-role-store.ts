@@ -1,8 +1,8 @@
 /** Roles and the permissions they grant, over SQL. The hidden per-user roles are not listed. */
 import { KeelError } from '@keel/contracts'
 import { DEFAULT_WORKSPACE, type AuthStore, type Role, type RolePermission } from '../../auth/auth-store.js'
-import { type PermissionName, type ResourceType } from '../../auth/permissions.js'
-import { type DialectOps } from '../dialect.js'
+import type { PermissionName, ResourceType } from '../../auth/permissions.js'
+import type { DialectOps } from '../dialect.js'
 import { isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 import { type AuthDb, isUserRoleName, loadRoles, permissionOf } from './auth-rows.js'
 import { deleteRoles, notFoundRole, notFoundRolePermission, requireRole } from './auth-writes.js'

@@ -1,6 +1,6 @@
 /** Personal access tokens and browser sessions over SQL (one table, told apart by kind). */
-import { type AuthStore, type StoredToken, type TokenKind } from '../../auth/auth-store.js'
-import { type DialectOps } from '../dialect.js'
+import type { AuthStore, StoredToken, TokenKind } from '../../auth/auth-store.js'
+import type { DialectOps } from '../dialect.js'
 import { withWriteTransaction } from '../sql-util.js'
 import { type AuthDb, tokenOf } from './auth-rows.js'
 

@@ -1,7 +1,7 @@
 /** Users over SQL; deleting one takes their hidden role, direct grants, assignments and tokens along. */
 import { KeelError } from '@keel/contracts'
-import { type AuthStore, type StoredUser } from '../../auth/auth-store.js'
-import { type DialectOps } from '../dialect.js'
+import type { AuthStore, StoredUser } from '../../auth/auth-store.js'
+import type { DialectOps } from '../dialect.js'
 import { isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 import { type AuthDb, userOf, userRoleName } from './auth-rows.js'
 import { deleteRoles, notFoundUser } from './auth-writes.js'

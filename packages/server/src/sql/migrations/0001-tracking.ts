@@ -1,5 +1,5 @@
-import { type Kysely, type Migration } from 'kysely'
-import { type DialectOps } from '../dialect.js'
+import type { Kysely, Migration } from 'kysely'
+import type { DialectOps } from '../dialect.js'
 
 /** Tracking: experiments, runs and what is logged to them, datasets, logged models. */
 export function trackingMigration(ops: DialectOps): Migration {

@@ -1,5 +1,5 @@
-import { type Kysely, type Migration } from 'kysely'
-import { type DialectOps } from '../dialect.js'
+import type { Kysely, Migration } from 'kysely'
+import type { DialectOps } from '../dialect.js'
 
 /**
  * Model registry: registered models, versions, tags, aliases, the audit trail and the lineage

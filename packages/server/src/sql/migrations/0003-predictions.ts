@@ -1,5 +1,5 @@
-import { type Kysely, type Migration } from 'kysely'
-import { type DialectOps } from '../dialect.js'
+import type { Kysely, Migration } from 'kysely'
+import type { DialectOps } from '../dialect.js'
 
 /**
  * The prediction log: one row per served request and variant, unique by (deployment, request_id,

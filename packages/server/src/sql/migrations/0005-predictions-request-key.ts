@@ -1,5 +1,5 @@
-import { type Kysely, type Migration } from 'kysely'
-import { type DialectOps } from '../dialect.js'
+import type { Kysely, Migration } from 'kysely'
+import type { DialectOps } from '../dialect.js'
 
 /**
  * The prediction log's unique key leads with request_id: (request_id, deployment, variant). It

@@ -1,5 +1,5 @@
-import { type Kysely, type Migration } from 'kysely'
-import { type DialectOps } from '../dialect.js'
+import type { Kysely, Migration } from 'kysely'
+import type { DialectOps } from '../dialect.js'
 
 /**
  * A monitor's window keeps the mergeable profile of every one of its rows (DatasetProfile JSON),

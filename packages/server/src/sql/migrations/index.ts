@@ -1,5 +1,5 @@
-import { type Migration } from 'kysely'
-import { type DialectOps } from '../dialect.js'
+import type { Migration } from 'kysely'
+import type { DialectOps } from '../dialect.js'
 import { trackingMigration } from './0001-tracking.js'
 import { registryMigration } from './0002-registry.js'
 import { predictionsMigration } from './0003-predictions.js'

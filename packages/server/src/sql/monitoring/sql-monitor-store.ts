@@ -11,16 +11,10 @@ import {
   type MonitorAlert,
   type MonitorWindow,
 } from '@keel/contracts'
-import { type ColumnType, type Insertable, type Kysely, type Selectable } from 'kysely'
-import {
-  type AlertQuery,
-  type MonitorStore,
-  type Paged,
-  type StoredWindow,
-  type WindowQuery,
-} from '../../monitoring/live/monitor-store.js'
-import { type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { ColumnType, Insertable, Kysely, Selectable } from 'kysely'
+import type { AlertQuery, MonitorStore, Paged, StoredWindow, WindowQuery } from '../../monitoring/live/monitor-store.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 
 type Int64 = ColumnType<number, number | bigint, number | bigint>

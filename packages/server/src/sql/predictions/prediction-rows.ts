@@ -2,9 +2,9 @@
  * The prediction log's tables as Kysely sees them (added to the store's `Database` with
  * `withTables`), and conversions between rows and entities. JSON columns hold text.
  */
-import { type LabelValue, type PredictionProtocol, type PredictionRecord } from '@keel/contracts'
-import { type ColumnType, type Generated, type Kysely } from 'kysely'
-import { type StoredPrediction } from '../../predictions/prediction-log-store.js'
+import type { LabelValue, PredictionProtocol, PredictionRecord } from '@keel/contracts'
+import type { ColumnType, Generated, Kysely } from 'kysely'
+import type { StoredPrediction } from '../../predictions/prediction-log-store.js'
 
 type Int64 = ColumnType<number, number | bigint, number | bigint>
 

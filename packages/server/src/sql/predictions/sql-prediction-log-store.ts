@@ -3,18 +3,18 @@
  * logged is skipped by the unique key), and the deployment summary that counts only the records
  * that were new, so the summary never needs to scan the log.
  */
-import { type PredictionDeploymentSummary, type PredictionRecord } from '@keel/contracts'
+import type { PredictionDeploymentSummary, PredictionRecord } from '@keel/contracts'
 import { CompiledQuery, sql, type Kysely } from 'kysely'
-import {
-  type DroppedCount,
-  type PredictionLogStore,
-  type PredictionPage,
-  type PredictionQuery,
-  type StoredLabel,
-  type StoredPrediction,
+import type {
+  DroppedCount,
+  PredictionLogStore,
+  PredictionPage,
+  PredictionQuery,
+  StoredLabel,
+  StoredPrediction,
 } from '../../predictions/prediction-log-store.js'
-import { type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { withWriteTransaction } from '../sql-util.js'
 import {
   INSERT_COLUMNS,

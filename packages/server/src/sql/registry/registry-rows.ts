@@ -1,19 +1,8 @@
 /** Loads registry rows into entities: versions with their tags and aliases, models with theirs. */
-import {
-  type ModelVersionStage,
-  type ModelVersionStatus,
-  type RegisteredModel,
-  type RegistryEvent,
-  type Tag,
-} from '@keel/contracts'
-import { type Kysely, type Selectable } from 'kysely'
-import { type StoredModelVersion } from '../../registry/registry-store.js'
-import {
-  type Database,
-  type ModelVersionsTable,
-  type RegisteredModelsTable,
-  type RegistryEventsTable,
-} from '../database.js'
+import type { ModelVersionStage, ModelVersionStatus, RegisteredModel, RegistryEvent, Tag } from '@keel/contracts'
+import type { Kysely, Selectable } from 'kysely'
+import type { StoredModelVersion } from '../../registry/registry-store.js'
+import type { Database, ModelVersionsTable, RegisteredModelsTable, RegistryEventsTable } from '../database.js'
 import { chunk } from '../sql-util.js'
 
 /** The stage of a deleted version: hidden everywhere, its number never reused (as in MLflow). */

@@ -7,8 +7,8 @@
  * must not hide models that were never prompts, and `= 'false'` matches those too.
  */
 import { sql, type RawBuilder } from 'kysely'
-import { type Comparison, type FilterExpr, type OrderByClause } from '../../search/index.js'
-import { type DialectOps } from '../dialect.js'
+import type { Comparison, FilterExpr, OrderByClause } from '../../search/index.js'
+import type { DialectOps } from '../dialect.js'
 import { compare, compileFilter, type Condition } from '../tracking/filter-sql.js'
 
 const IS_PROMPT_TAG = 'mlflow.prompt.is_prompt'

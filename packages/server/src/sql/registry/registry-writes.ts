@@ -4,8 +4,8 @@
  * row, touching a model's or version's timestamps, moving aliases, and MLflow's not-found errors.
  */
 import { KeelError, type RegistryEventKind } from '@keel/contracts'
-import { type Audit } from '../../registry/registry-store.js'
-import { type Tx } from '../sql-util.js'
+import type { Audit } from '../../registry/registry-store.js'
+import type { Tx } from '../sql-util.js'
 import { DELETED_STAGE } from './registry-rows.js'
 
 export interface EventInput {

@@ -3,12 +3,12 @@
  * event are one transaction; approving moves the alias in that same transaction.
  */
 import { KeelError, type AliasChangeRequest, type AliasProtection, type AliasRequestStatus } from '@keel/contracts'
-import { type Kysely, type Selectable } from 'kysely'
-import { type AliasApprovalStore, type AliasRequestQuery } from '../../registry/alias-approval-store.js'
-import { type Audit } from '../../registry/registry-store.js'
-import { type PageResult } from '../../tracking/tracking-store.js'
-import { type AliasChangeRequestsTable, type AliasProtectionsTable, type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { Kysely, Selectable } from 'kysely'
+import type { AliasApprovalStore, AliasRequestQuery } from '../../registry/alias-approval-store.js'
+import type { Audit } from '../../registry/registry-store.js'
+import type { PageResult } from '../../tracking/tracking-store.js'
+import type { AliasChangeRequestsTable, AliasProtectionsTable, Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { withWriteTransaction } from '../sql-util.js'
 import { aliasTarget, pointAlias, record, removeAlias, requireModel } from './registry-writes.js'
 

@@ -2,10 +2,10 @@
  * Aliases over SQL: setting and deleting one (refused for a protected alias that needs approval;
  * see sql-alias-approval-store.ts) with its audit event, and the version an alias points at.
  */
-import { type Kysely } from 'kysely'
-import { type Audit, type RegistryStore, type StoredModelVersion } from '../../registry/registry-store.js'
-import { type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { Kysely } from 'kysely'
+import type { Audit, RegistryStore, StoredModelVersion } from '../../registry/registry-store.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { withWriteTransaction } from '../sql-util.js'
 import { loadVersions } from './registry-rows.js'
 import { pointAlias, refuseUnapprovedMove, removeAlias } from './registry-writes.js'

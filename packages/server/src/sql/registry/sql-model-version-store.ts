@@ -2,18 +2,18 @@
  * Model versions, their tags and lineage over SQL. A version is numbered max(existing, deleted
  * included) + 1 in its write transaction; a deleted one keeps its row (and number) in a hidden stage.
  */
-import { type ModelVersionLineage, type Tag } from '@keel/contracts'
+import type { ModelVersionLineage, Tag } from '@keel/contracts'
 import { sql, type Kysely, type Selectable } from 'kysely'
-import {
-  type Audit,
-  type NewModelVersion,
-  type RegistrySearchQuery,
-  type RegistryStore,
-  type StoredModelVersion,
+import type {
+  Audit,
+  NewModelVersion,
+  RegistrySearchQuery,
+  RegistryStore,
+  StoredModelVersion,
 } from '../../registry/registry-store.js'
-import { type PageResult } from '../../tracking/tracking-store.js'
-import { type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { PageResult } from '../../tracking/tracking-store.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { withWriteTransaction } from '../sql-util.js'
 import { DELETED_STAGE, loadVersions } from './registry-rows.js'
 import { versionFilter, versionOrder } from './registry-search-sql.js'

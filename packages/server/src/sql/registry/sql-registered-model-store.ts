@@ -1,15 +1,10 @@
 /** Registered models and their tags over SQL; a rename carries the model's rows and trail along. */
 import { KeelError, type RegisteredModel, type Tag } from '@keel/contracts'
 import { sql, type Kysely, type Selectable } from 'kysely'
-import {
-  type Audit,
-  type NewRegisteredModel,
-  type RegistrySearchQuery,
-  type RegistryStore,
-} from '../../registry/registry-store.js'
-import { type PageResult } from '../../tracking/tracking-store.js'
-import { type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { Audit, NewRegisteredModel, RegistrySearchQuery, RegistryStore } from '../../registry/registry-store.js'
+import type { PageResult } from '../../tracking/tracking-store.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { isUniqueViolation, withWriteTransaction } from '../sql-util.js'
 import { loadModels } from './registry-rows.js'
 import { modelFilter, modelOrder } from './registry-search-sql.js'

@@ -2,11 +2,11 @@
  * The registry's audit trail over SQL, newest first. Its events are written by the other parts, in
  * the transaction of the change each one records (registry-writes.ts `record`).
  */
-import { type RegistryEvent } from '@keel/contracts'
-import { type Kysely } from 'kysely'
-import { type RegistryEventQuery, type RegistryStore } from '../../registry/registry-store.js'
-import { type PageResult } from '../../tracking/tracking-store.js'
-import { type Database } from '../database.js'
+import type { RegistryEvent } from '@keel/contracts'
+import type { Kysely } from 'kysely'
+import type { RegistryEventQuery, RegistryStore } from '../../registry/registry-store.js'
+import type { PageResult } from '../../tracking/tracking-store.js'
+import type { Database } from '../database.js'
 import { eventFromRow } from './registry-rows.js'
 
 export class SqlRegistryEventStore implements Pick<RegistryStore, 'searchEvents'> {

@@ -4,10 +4,10 @@
  * same transaction as its event (registry-writes.ts), so the trail can never miss a change nor
  * record one that rolled back.
  */
-import { type Kysely } from 'kysely'
-import { type RegistryStore } from '../../registry/registry-store.js'
-import { type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { Kysely } from 'kysely'
+import type { RegistryStore } from '../../registry/registry-store.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { SqlAliasStore } from './sql-alias-store.js'
 import { SqlModelVersionStore } from './sql-model-version-store.js'
 import { SqlRegisteredModelStore } from './sql-registered-model-store.js'

@@ -2,11 +2,11 @@
  * Stages over SQL: a transition (archiving the other versions in the target stage when asked, one
  * audit event per version that moved) and the newest version per stage.
  */
-import { type ModelVersionStage } from '@keel/contracts'
-import { type Kysely } from 'kysely'
-import { type Audit, type RegistryStore, type StoredModelVersion } from '../../registry/registry-store.js'
-import { type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { ModelVersionStage } from '@keel/contracts'
+import type { Kysely } from 'kysely'
+import type { Audit, RegistryStore, StoredModelVersion } from '../../registry/registry-store.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { withWriteTransaction } from '../sql-util.js'
 import { loadVersions, newestPerStage } from './registry-rows.js'
 import { liveVersion, notFoundVersion, record, requireModel, touchVersion, versionNumber } from './registry-writes.js'

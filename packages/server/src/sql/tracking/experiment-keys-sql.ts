@@ -19,8 +19,8 @@
  * walks this experiment's runs (~60 ms per such key at 100,000 runs).
  */
 import { sql, type Kysely } from 'kysely'
-import { type ExperimentKeys } from '../../tracking/tracking-store.js'
-import { type Database } from '../database.js'
+import type { ExperimentKeys } from '../../tracking/tracking-store.js'
+import type { Database } from '../database.js'
 
 const RUN_PROBE = 50
 const KEY_PROBE = 200

@@ -1,7 +1,7 @@
 import { sql, type ExpressionBuilder, type SelectQueryBuilder } from 'kysely'
-import { type Comparison, type FilterExpr, type OrderByClause } from '../../search/index.js'
-import { type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { Comparison, FilterExpr, OrderByClause } from '../../search/index.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { compare, compileFilter, nullsLast, type Condition } from './filter-sql.js'
 
 const ATTRIBUTE_COLUMNS: Record<string, string> = {

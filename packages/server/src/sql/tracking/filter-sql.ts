@@ -3,8 +3,8 @@
  * parameters; the only raw text is comparators taken from the AST's closed set.
  */
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely'
-import { type Comparator, type Comparison, type FilterExpr, type OrderByClause } from '../../search/index.js'
-import { type DialectOps } from '../dialect.js'
+import type { Comparator, Comparison, FilterExpr, OrderByClause } from '../../search/index.js'
+import type { DialectOps } from '../dialect.js'
 
 export type Condition = RawBuilder<SqlBool>
 

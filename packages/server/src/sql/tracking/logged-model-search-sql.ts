@@ -7,10 +7,10 @@
  * when datasets are given.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely'
-import { type Comparison, type FilterExpr } from '../../search/index.js'
-import { type LoggedModelOrderByClause, type LoggedModelSearchQuery } from '../../tracking/tracking-store.js'
-import { type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { Comparison, FilterExpr } from '../../search/index.js'
+import type { LoggedModelOrderByClause, LoggedModelSearchQuery } from '../../tracking/tracking-store.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { compare, compileFilter, type Condition } from './filter-sql.js'
 import { toExperimentKey } from './sql-experiment-store.js'
 

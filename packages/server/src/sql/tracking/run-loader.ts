@@ -1,16 +1,7 @@
 /** Reads whole runs (info, latest metrics, params, tags, inputs, outputs) in a few set queries. */
-import {
-  type DatasetInput,
-  type Metric,
-  type ModelInput,
-  type ModelOutput,
-  type Run,
-  type RunInfo,
-  type RunStatus,
-  type Tag,
-} from '@keel/contracts'
-import { type Kysely, type Selectable } from 'kysely'
-import { type Database, type LatestMetricsTable, type RunsTable } from '../database.js'
+import type { DatasetInput, Metric, ModelInput, ModelOutput, Run, RunInfo, RunStatus, Tag } from '@keel/contracts'
+import type { Kysely, Selectable } from 'kysely'
+import type { Database, LatestMetricsTable, RunsTable } from '../database.js'
 
 export function runInfoFromRow(r: Selectable<RunsTable>): RunInfo {
   const info: RunInfo = {

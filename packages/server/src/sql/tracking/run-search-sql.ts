@@ -3,10 +3,10 @@
  * terms as LEFT JOINs on the latest metric, param or tag), then run-loader fetches the page.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely'
-import { type Comparison, type FilterExpr, type OrderByClause } from '../../search/index.js'
-import { type RunSearchQuery } from '../../tracking/tracking-store.js'
-import { type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { Comparison, FilterExpr, OrderByClause } from '../../search/index.js'
+import type { RunSearchQuery } from '../../tracking/tracking-store.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { compare, compileFilter, type Condition } from './filter-sql.js'
 import { toExperimentKey } from './sql-experiment-store.js'
 

@@ -1,14 +1,14 @@
 import { KeelError, type Experiment, type Tag } from '@keel/contracts'
-import { type Kysely, type Selectable } from 'kysely'
-import {
-  type ExperimentKeys,
-  type ExperimentStore,
-  type NewExperiment,
-  type PageResult,
-  type SearchQuery,
+import type { Kysely, Selectable } from 'kysely'
+import type {
+  ExperimentKeys,
+  ExperimentStore,
+  NewExperiment,
+  PageResult,
+  SearchQuery,
 } from '../../tracking/tracking-store.js'
-import { type Database, type ExperimentsTable } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { Database, ExperimentsTable } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { experimentKeys } from './experiment-keys-sql.js'
 import { compileExperimentFilter, experimentOrderBy } from './experiment-search-sql.js'
 import { isUniqueViolation, withWriteTransaction } from '../sql-util.js'

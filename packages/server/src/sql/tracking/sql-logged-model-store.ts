@@ -1,14 +1,14 @@
 /** Logged models (MLflow 3) over SQL: the model rows, their tags, params and metrics. */
 import { KeelError, type LoggedModel, type LoggedModelStatus, type Metric, type Param, type Tag } from '@keel/contracts'
-import { type Kysely, type Selectable } from 'kysely'
-import {
-  type LoggedModelSearchQuery,
-  type LoggedModelStore,
-  type NewLoggedModel,
-  type PageResult,
+import type { Kysely, Selectable } from 'kysely'
+import type {
+  LoggedModelSearchQuery,
+  LoggedModelStore,
+  NewLoggedModel,
+  PageResult,
 } from '../../tracking/tracking-store.js'
-import { type Database, type LoggedModelMetricsTable, type LoggedModelsTable } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { Database, LoggedModelMetricsTable, LoggedModelsTable } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { searchLoggedModelIds } from './logged-model-search-sql.js'
 import { groupBy, kv, metricFromRow } from './run-loader.js'
 import { chunk, withWriteTransaction } from '../sql-util.js'

@@ -3,9 +3,9 @@
  * per key, and the points logged against a logged model. One point at a time goes through
  * precompiled statements (the log-metric path); larger batches through multi-row inserts.
  */
-import { type Metric } from '@keel/contracts'
+import type { Metric } from '@keel/contracts'
 import { sql, type Kysely } from 'kysely'
-import { type Database } from '../database.js'
+import type { Database } from '../database.js'
 import { precompile } from '../precompiled.js'
 import { chunk } from '../sql-util.js'
 

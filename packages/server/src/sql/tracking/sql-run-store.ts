@@ -1,17 +1,17 @@
 import { KeelError, type Metric, type ModelOutput, type Run, type RunInfo, type RunStatus } from '@keel/contracts'
 import { randomUUID } from 'node:crypto'
-import { type Kysely } from 'kysely'
-import {
-  type DatasetInputRecord,
-  type NewRun,
-  type PageRequest,
-  type PageResult,
-  type RunBatch,
-  type RunSearchQuery,
-  type RunStore,
+import type { Kysely } from 'kysely'
+import type {
+  DatasetInputRecord,
+  NewRun,
+  PageRequest,
+  PageResult,
+  RunBatch,
+  RunSearchQuery,
+  RunStore,
 } from '../../tracking/tracking-store.js'
-import { type Database } from '../database.js'
-import { type DialectOps } from '../dialect.js'
+import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { precompile } from '../precompiled.js'
 import { loadRuns, metricFromRow, runInfoFromRow } from './run-loader.js'
 import { searchRunIds } from './run-search-sql.js'

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
-import { type TrackingStore } from '../../tracking/tracking-store.js'
-import { type SqlDatabase } from '../open-database.js'
+import type { TrackingStore } from '../../tracking/tracking-store.js'
+import type { SqlDatabase } from '../open-database.js'
 import { SqlExperimentStore } from './sql-experiment-store.js'
 import { SqlLoggedModelStore } from './sql-logged-model-store.js'
 import { SqlRunStore } from './sql-run-store.js'
