@@ -3,12 +3,11 @@
  * (registry aliases, versions, stages, runs, logged models, local folders) and prints its
  * predictions, checked against the model's signature.
  */
-import { type EnvManager, createKeel } from '@keel/sdk'
+import type { EnvManager } from '@keel/sdk'
 import { type Command, Option } from 'commander'
 import pc from 'picocolors'
 import { withClientOptions, type ClientFlags } from './client-options.js'
 import { formatNumber, printJson, printTable } from './output.js'
-import { readPredictionInput } from './prediction-input.js'
 
 interface PredictFlags extends ClientFlags {
   modelUri: string
@@ -42,6 +41,11 @@ export function registerPredictCommand(program: Command): void {
       'python_function models: the Python to run them with, or to build their environment from (default: $KEEL_PYTHON, else python3)',
     )
     .action(async (flags: PredictFlags) => {
+      // Loaded when the command runs, not when the CLI starts.
+      const [{ createKeel }, { readPredictionInput }] = await Promise.all([
+        import('@keel/sdk'),
+        import('./prediction-input.js'),
+      ])
       const keel = createKeel(flags.trackingUri ? { trackingUri: flags.trackingUri } : {})
       const python = {
         envManager: flags.envManager,

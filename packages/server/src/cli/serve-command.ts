@@ -10,13 +10,8 @@ import type { EnvManager } from '@keel/sdk'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import pc from 'picocolors'
 import type { Deployment } from '../serving/deployment.js'
-import {
-  DEFAULTS,
-  type DeploymentSpec,
-  defaultDeploymentName,
-  parseDeploymentFile,
-  validateDeployment,
-} from '../serving/deployment-spec.js'
+import { DEFAULTS } from '../serving/deployment-defaults.js'
+import type { DeploymentSpec } from '../serving/deployment-spec.js'
 import { byteSize } from './byte-size.js'
 import { MODEL_SERVER_EXPOSURE, refuseOpenNetworkWithoutAuth } from './network-exposure.js'
 import { type WebSecurityFlags, webSecurityFrom, webSecurityOptions } from './web-security-options.js'
@@ -67,6 +62,10 @@ const seconds = (value: string): number => {
 
 /** The deployment the flags describe: a file's, with flags overriding it, or one model. */
 async function specFrom(flags: ServeFlags): Promise<DeploymentSpec> {
+  // Loaded when the command runs, not when the CLI starts (it brings the YAML parser and the SDK).
+  const { defaultDeploymentName, parseDeploymentFile, validateDeployment } = await import(
+    '../serving/deployment-spec.js'
+  )
   const overrides: Partial<Record<keyof DeploymentSpec, unknown>> = {
     ...(flags.name !== undefined && { name: flags.name }),
     ...(flags.pollInterval !== undefined && { pollIntervalMs: flags.pollInterval }),

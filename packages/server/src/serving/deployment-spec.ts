@@ -17,6 +17,7 @@
 import { KeelError } from '@keel/contracts'
 import { parseModelUri } from '@keel/sdk'
 import { parse as parseYaml } from 'yaml'
+import { DEFAULTS } from './deployment-defaults.js'
 
 export interface VariantSpec {
   readonly name: string
@@ -57,12 +58,7 @@ export interface PredictionLogSpec {
   readonly flushMs: number
 }
 
-export const DEFAULTS = {
-  pollIntervalMs: 5_000,
-  maxBodyBytes: 16 * 1024 * 1024,
-  maxConcurrency: 512,
-  predictionLog: { enabled: true, queueSize: 10_000, batchSize: 500, flushMs: 1_000 },
-} as const
+export { DEFAULTS }
 
 const NAME = /^[A-Za-z0-9][\w.-]{0,127}$/
 
