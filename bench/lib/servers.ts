@@ -175,9 +175,15 @@ export interface AuthOptions {
 export const basicAuth = (username: string, password: string): string =>
   `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`
 
-/** `dbFile`: an existing SQLite file to serve instead of a fresh one in the server's temp folder. */
-export function startKeel(options: { auth?: AuthOptions; dbFile?: string } = {}): Promise<ServerHandle> {
-  const { auth, dbFile } = options
+/**
+ * `keel server` from the built CLI. `dbFile`: an existing SQLite file to serve instead of a fresh one
+ * in the server's temp folder. `--no-request-log` unless `requestLog` (its default, a line per
+ * request, for a comparison with a server that logs each request too, as MLflow's uvicorn does).
+ */
+export function startKeel(
+  options: { auth?: AuthOptions; dbFile?: string; requestLog?: boolean } = {},
+): Promise<ServerHandle> {
+  const { auth, dbFile, requestLog = false } = options
   return startServer({
     ...(auth && {
       env: { MLFLOW_AUTH_ADMIN_USERNAME: auth.adminUsername, MLFLOW_AUTH_ADMIN_PASSWORD: auth.adminPassword },
@@ -191,7 +197,7 @@ export function startKeel(options: { auth?: AuthOptions; dbFile?: string } = {})
       ...['--host', '127.0.0.1', '--port', '0'],
       ...['--backend-store-uri', `sqlite:///${dbFile ?? join(dir, 'keel.db')}`],
       ...['--artifacts-destination', join(dir, 'art')],
-      '--no-request-log',
+      ...(requestLog ? [] : ['--no-request-log']),
       ...(auth ? ['--app-name', 'basic-auth'] : []),
     ],
     listening: keelServerListening,
