@@ -25,7 +25,7 @@ import {
   fitValue,
   validateBatchLimits,
   validateKey,
-  validateMetric,
+  validateMetrics,
   validateNoNul,
   validateUniqueKeys,
   validateUniqueParamKeys,
@@ -125,7 +125,7 @@ export class RunService {
   /** The narrow waist: every metric, param and tag write goes through here. */
   async logBatch(runId: string, batch: RunBatch): Promise<void> {
     validateBatchLimits(batch.metrics.length, batch.params.length, batch.tags.length)
-    batch.metrics.forEach(validateMetric)
+    validateMetrics(batch.metrics)
     batch.params.forEach((p) => {
       validateKey(p.key, 'param')
     })

@@ -41,6 +41,25 @@ export function fitValue(value: string, limit: number): string {
 
 export function validateMetric(m: Metric): void {
   validateKey(m.key, 'metric')
+  validatePoint(m)
+}
+
+/**
+ * The metrics of a batch, in order, with the same first error as validateMetric on each in turn;
+ * a key repeated over many points (a training script's few keys over its steps) is checked once.
+ */
+export function validateMetrics(metrics: readonly Metric[]): void {
+  const keys = new Set<string>()
+  for (const m of metrics) {
+    if (!keys.has(m.key)) {
+      validateKey(m.key, 'metric')
+      keys.add(m.key)
+    }
+    validatePoint(m)
+  }
+}
+
+function validatePoint(m: Metric): void {
   if (!Number.isSafeInteger(m.timestamp) || m.timestamp < 0) {
     throw KeelError.invalid(
       `Metric '${m.key}' has an invalid timestamp ${m.timestamp}: expected a non-negative integer`,

@@ -8,6 +8,7 @@ import { predictionsRequestKeyMigration } from './0005-predictions-request-key.j
 import { monitorWindowProfilesMigration } from './0006-monitor-window-profiles.js'
 import { authMigration } from './0007-auth.js'
 import { aliasApprovalsMigration } from './0008-alias-approvals.js'
+import { metricsByStepMigration } from './0009-metrics-by-step.js'
 
 /** Every migration, in order. Names sort lexically; never rename or edit a released one. */
 export function allMigrations(ops: DialectOps): Record<string, Migration> {
@@ -20,5 +21,6 @@ export function allMigrations(ops: DialectOps): Record<string, Migration> {
     '0006-monitor-window-profiles': monitorWindowProfilesMigration(ops),
     '0007-auth': authMigration(ops),
     '0008-alias-approvals': aliasApprovalsMigration(ops),
+    '0009-metrics-by-step': metricsByStepMigration(ops),
   }
 }

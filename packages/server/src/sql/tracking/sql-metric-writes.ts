@@ -36,7 +36,6 @@ const METRIC_COLUMNS = [
   'dataset_name',
   'dataset_digest',
 ] as const
-const rowArgs = (r: MetricRow) => METRIC_COLUMNS.map((c) => r[c])
 const slotsRow = (slots: unknown[]) => Object.fromEntries(METRIC_COLUMNS.map((c, i) => [c, slots[i]])) as MetricRow
 
 /** One metric point; a retry of the same point is a no-op. */
@@ -70,35 +69,75 @@ const upsertLatestMetric = precompile(METRIC_COLUMNS.length, (db, ...slots) =>
     ),
 )
 
-/** Up to this many points are written one precompiled statement at a time; more go in multi-row inserts. */
-const SMALL_BATCH = 8
+/** Multi-row inserts of fixed sizes, each compiled once: a batch is written as chunks of 100, then 10, then 1. */
+const insertMetricRows = (rows: number) =>
+  precompile(METRIC_COLUMNS.length * rows, (db, ...slots) =>
+    db
+      .insertInto('metrics')
+      .values(
+        Array.from({ length: rows }, (_, r) =>
+          slotsRow(slots.slice(r * METRIC_COLUMNS.length, (r + 1) * METRIC_COLUMNS.length)),
+        ),
+      )
+      .onConflict((oc) => oc.doNothing()),
+  )
+const INSERT_CHUNKS = [
+  { rows: 100, insert: insertMetricRows(100) },
+  { rows: 10, insert: insertMetricRows(10) },
+  { rows: 1, insert: insertMetric },
+] as const
+
+/** A point's column values, in METRIC_COLUMNS order, appended to `out`. */
+function pushMetricArgs(out: unknown[], runId: string, m: Metric): void {
+  const isNan = Number.isNaN(m.value)
+  out.push(
+    runId,
+    m.key,
+    isNan ? 0 : m.value,
+    isNan ? 1 : 0,
+    m.timestamp,
+    m.step,
+    m.modelId ?? null,
+    m.datasetName ?? null,
+    m.datasetDigest ?? null,
+  )
+}
 
 export async function insertMetrics(tx: Kysely<Database>, runId: string, metrics: readonly Metric[]): Promise<void> {
-  const rows = metrics.map((m) => metricRow(runId, m))
-  if (rows.length <= SMALL_BATCH) {
-    for (const row of rows) await insertMetric(tx, ...rowArgs(row))
-  } else {
-    for (const part of chunk(rows, 9)) {
-      await tx
-        .insertInto('metrics')
-        .values(part)
-        .onConflict((oc) => oc.doNothing())
-        .execute()
-    }
+  const width = METRIC_COLUMNS.length
+  const args: unknown[] = []
+  for (const m of metrics) pushMetricArgs(args, runId, m)
+  let at = 0
+  for (const { rows, insert } of INSERT_CHUNKS) {
+    const size = rows * width
+    for (; args.length - at >= size; at += size) await insert(tx, ...args.slice(at, at + size))
   }
   // The newest point per key by (step, timestamp, value) becomes the run's latest value, unless a
   // newer one is already there.
-  const latest = new Map<string, (typeof rows)[number]>()
-  for (const r of rows) {
-    const cur = latest.get(r.key)
-    if (!cur || compareMetricRows(r, cur) > 0) latest.set(r.key, r)
+  const latest = new Map<string, Metric>()
+  let withModel = false
+  for (const m of metrics) {
+    const cur = latest.get(m.key)
+    if (!cur || compareMetrics(m, cur) > 0) latest.set(m.key, m)
+    if (m.modelId) withModel = true
   }
-  for (const row of latest.values()) await upsertLatestMetric(tx, ...rowArgs(row))
-  await recordLoggedModelMetrics(tx, runId, metrics)
+  const one: unknown[] = []
+  for (const m of latest.values()) {
+    one.length = 0
+    pushMetricArgs(one, runId, m)
+    await upsertLatestMetric(tx, ...one)
+  }
+  if (withModel) await recordLoggedModelMetrics(tx, runId, metrics)
 }
 
-function compareMetricRows(a: MetricRow, b: MetricRow): number {
-  return Number(a.step) - Number(b.step) || Number(a.timestamp) - Number(b.timestamp) || a.value - b.value
+/**
+ * MLflow's order of points for the latest value: step, then timestamp, then value, where NaN
+ * counts as 0 (it is stored as value 0 with is_nan 1, and the upsert compares stored values).
+ */
+function compareMetrics(a: Metric, b: Metric): number {
+  const va = Number.isNaN(a.value) ? 0 : a.value
+  const vb = Number.isNaN(b.value) ? 0 : b.value
+  return a.step - b.step || a.timestamp - b.timestamp || va - vb
 }
 
 /** Metrics logged with a model id also belong to that logged model (MLflow 3's model metrics). */
