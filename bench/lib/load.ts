@@ -1,13 +1,19 @@
 /**
- * Runs one load test from a second process (bench/lib/load-child.ts under tsx) and, while it runs,
- * the CPU time of the server's process group, so a report can show how the machine's cores were
- * split between the server and the load generator.
+ * Runs one load test from a second process and, while it runs, the CPU time of the server's process
+ * group, so a report can show how the machine's cores were split between the server and the load
+ * generator.
+ *
+ * Closed-loop max throughput (`mode: 'max'`) comes from wrk (bench/lib/wrk.ts) when it is installed
+ * and asked for, else from autocannon in bench/lib/load-child.ts; the paced open-loop generator
+ * and autocannon's overallRate are always load-child.ts. The generator can be pinned to cores
+ * (`taskset -c`), so it takes its CPU where the report says.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { type LoadResult, type LoadSpec } from './load-child.js'
+import type { LoadResult, LoadSpec } from './load-child.js'
 import { REPO_ROOT } from './servers.js'
+import { runWrk, wrkAvailable } from './wrk.js'
 
 export type { LoadRequest, LoadResult, LoadSpec } from './load-child.js'
 
@@ -18,6 +24,37 @@ const TICKS_PER_S = 100 // USER_HZ on Linux
 export interface MeasuredLoad extends LoadResult {
   /** CPU seconds used by the server's process group during the run (NaN when unknown). */
   readonly serverCpuS: number
+  /** What produced the load: `wrk`, `autocannon` or `paced` (load-child.ts's open loop). */
+  readonly generator: string
+}
+
+export interface LoadOptions {
+  /** Closed-loop generator for `mode: 'max'` (default autocannon). wrk falls back to autocannon when not installed. */
+  readonly generator?: 'wrk' | 'autocannon'
+  /** The generator's cores, as `taskset -c` takes them ("1", "0,1"); unpinned when undefined. */
+  readonly cores?: string
+}
+
+/** The pids of every process in the group `pgid`. */
+export function groupPids(pgid: number): number[] {
+  const pids: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const fields = statFields(entry)
+    if (fields !== undefined && Number(fields[2]) === pgid) pids.push(Number(entry))
+  }
+  return pids
+}
+
+/** Fields after the command name (which may hold spaces): state ppid pgrp ... utime(11) stime(12). */
+function statFields(pid: string): string[] | undefined {
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined // exited meanwhile
+  }
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
 }
 
 /** CPU seconds (user + system) of every process in the group `pgid`, from /proc. */
@@ -26,25 +63,29 @@ export function groupCpuSeconds(pgid: number): number {
   let found = false
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue // exited meanwhile
-    }
-    // Fields after the command name (which may hold spaces): state ppid pgrp ... utime(14) stime(15)
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (Number(fields[2]) !== pgid) continue
+    const fields = statFields(entry)
+    if (fields === undefined || Number(fields[2]) !== pgid) continue
     found = true
     ticks += Number(fields[11]) + Number(fields[12])
   }
   return found ? ticks / TICKS_PER_S : Number.NaN
 }
 
-export function runLoad(spec: LoadSpec, serverPgid?: number): Promise<MeasuredLoad> {
+export async function runLoad(spec: LoadSpec, serverPgid?: number, options: LoadOptions = {}): Promise<MeasuredLoad> {
   const cpu0 = serverPgid === undefined ? Number.NaN : groupCpuSeconds(serverPgid)
+  const cpuS = (): number => (serverPgid === undefined ? Number.NaN : groupCpuSeconds(serverPgid) - cpu0)
+  if (spec.mode === 'max' && options.generator === 'wrk' && wrkAvailable()) {
+    const result = await runWrk(spec, options.cores)
+    return { ...result, serverCpuS: cpuS(), generator: 'wrk' }
+  }
+  const result = await runChild(spec, options.cores)
+  return { ...result, serverCpuS: cpuS(), generator: spec.mode === 'paced' ? 'paced' : 'autocannon' }
+}
+
+function runChild(spec: LoadSpec, cores: string | undefined): Promise<LoadResult> {
+  const [exe, ...args] = [...(cores === undefined ? [] : ['taskset', '-c', cores]), TSX, CHILD, JSON.stringify(spec)]
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [CHILD, JSON.stringify(spec)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(exe!, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     child.stdout.on('data', (c: Buffer) => (out += c.toString()))
@@ -52,9 +93,7 @@ export function runLoad(spec: LoadSpec, serverPgid?: number): Promise<MeasuredLo
     child.on('error', reject)
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`load generator exited with ${code}:\n${err.slice(-3000)}`))
-      const cpu1 = serverPgid === undefined ? Number.NaN : groupCpuSeconds(serverPgid)
-      const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as LoadResult
-      resolve({ ...result, serverCpuS: cpu1 - cpu0 })
+      resolve(JSON.parse(out.trim().split('\n').pop() ?? '{}') as LoadResult)
     })
   })
 }

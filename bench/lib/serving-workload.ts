@@ -5,9 +5,12 @@
  * answers every row as expected before it is timed.
  */
 import { Client } from './http.js'
-import { type LoadRequest } from './load.js'
+import type { LoadRequest } from './load.js'
 
 export type Protocol = 'invocations' | 'v2'
+
+/** A server has worked off an earlier run's queue once 4 requests at once all answer within this. */
+const SETTLED_MS = 250
 
 export interface V2Metadata {
   readonly name: string
@@ -86,4 +89,23 @@ export async function checkPredictions(
   } finally {
     client.close()
   }
+}
+
+/**
+ * Waits until the server has worked off what an earlier run left (a server keeps answering the
+ * requests of connections the generator closed): 4 requests at once until all answer within
+ * SETTLED_MS, for 60 s at most. Returns the milliseconds waited.
+ */
+export async function settle(url: string, request: LoadRequest): Promise<number> {
+  const t0 = performance.now()
+  while (performance.now() - t0 < 60_000) {
+    const clients = Array.from({ length: 4 }, () => new Client(url))
+    try {
+      const answers = await Promise.all(clients.map((c) => c.send(request.method, request.path, request.body)))
+      if (Math.max(...answers.map((a) => a.ms)) < SETTLED_MS) break
+    } finally {
+      for (const c of clients) c.close()
+    }
+  }
+  return performance.now() - t0
 }
