@@ -82,6 +82,34 @@ describe('the prediction log writer', () => {
     expect(await counter(metrics, 'keel_prediction_log_dropped_total')).toBe(1)
   })
 
+  it('writes full batches as they fill and leaves a partial one for the timer or flush()', async () => {
+    const batches: string[][] = []
+    let release: () => void = () => {}
+    const sink = {
+      logBatch: async (records: readonly PredictionRecord[]) => {
+        batches.push(records.map((r) => r.requestId))
+        if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve))
+      },
+    }
+    const log = new PredictionLog(sink, { ...spec, batchSize: 4 }, new ServingMetrics('d'), () => {})
+    // Once the event loop has turned, every write the log started has run its course.
+    const settled = () => new Promise((resolve) => setImmediate(resolve))
+    for (let i = 0; i < 7; i++) log.push(record(i)) // a batch of 4 starts writing; 3 queue behind it
+    release()
+    await settled()
+    expect(batches).toEqual([['r0', 'r1', 'r2', 'r3']]) // the 3 left are a partial batch: they wait
+    expect(log.pending).toBe(3)
+    log.push(record(7)) // now a full batch
+    await settled()
+    expect(batches[1]).toEqual(['r4', 'r5', 'r6', 'r7'])
+    for (let i = 8; i < 11; i++) log.push(record(i))
+    await log.flush()
+    expect(batches[2]).toEqual(['r8', 'r9', 'r10'])
+    expect(log.pending).toBe(0)
+    await log.close()
+    expect(batches).toHaveLength(3)
+  })
+
   it('keeps the queue when the store is unreachable, and writes it later', async () => {
     let up = false
     const written: string[] = []

@@ -1,6 +1,9 @@
 /**
  * The prediction log's writer: requests are queued as they are answered and written to keel's
- * store in batches, off the request path. The queue is bounded; when it is full a record is
+ * store in batches, off the request path. A full batch is written as soon as it is queued; what is
+ * left (a partial batch) waits for the timer (`flushMs`) or `flush()`, so a busy server sends few
+ * large batches rather than one small call per answer the store acknowledged meanwhile (each call
+ * costs both servers a fixed share of CPU). The queue is bounded; when it is full a record is
  * dropped and counted (the count travels with the next batch), so a slow or absent store never
  * slows requests down. A batch that fails to write is retried after a pause while newer records
  * keep queueing behind it. A batch the store refuses (a 4xx: e.g. one record's inputs over its
@@ -53,6 +56,8 @@ export class PredictionLog {
   private timer: NodeJS.Timeout | undefined
   private writing: Promise<void> | undefined
   private backoffUntil = 0
+  /** Set by `flush()`: write partial batches too, until the queue is empty. */
+  private flushAll = false
 
   constructor(
     private readonly sink: PredictionSink,
@@ -72,7 +77,7 @@ export class PredictionLog {
       return false
     }
     this.queue.push(record)
-    if (this.queue.length >= this.spec.batchSize && this.writing === undefined) void this.flush()
+    if (this.queue.length >= this.spec.batchSize && this.writing === undefined) void this.write()
     return true
   }
 
@@ -80,8 +85,14 @@ export class PredictionLog {
     return this.queue.length
   }
 
-  /** Writes what is queued, a batch at a time; one write runs at a time. */
+  /** Writes everything queued, a batch at a time (a write already running takes it over). */
   flush(): Promise<void> {
+    this.flushAll = true
+    return this.write()
+  }
+
+  /** Writes full batches (and the rest too after `flush()`); one write runs at a time. */
+  private write(): Promise<void> {
     if (this.writing !== undefined) return this.writing
     if (this.queue.length === 0 && this.dropped === 0) return Promise.resolve()
     if (Date.now() < this.backoffUntil) return Promise.resolve()
@@ -93,7 +104,7 @@ export class PredictionLog {
 
   private async drain(): Promise<void> {
     let size = this.spec.batchSize
-    while (this.queue.length > 0 || this.dropped > 0) {
+    while (this.queue.length >= this.spec.batchSize || (this.flushAll && (this.queue.length > 0 || this.dropped > 0))) {
       const batch = this.queue.slice(0, size)
       const dropped = this.dropped
       try {
@@ -123,6 +134,7 @@ export class PredictionLog {
       this.dropped -= dropped
       this.metrics.logWritten.inc(batch.length)
       size = this.spec.batchSize
+      if (this.queue.length === 0 && this.dropped === 0) this.flushAll = false
     }
   }
 
