@@ -2,9 +2,17 @@
 // type changes), null shares, values out of the reference's range, new and missing categories,
 // constant and all-null columns, and the summary statistics side by side.
 
-import { inferFeatureType, type ColumnValues, type Table } from '../drift/column-drift.js'
+import { inferFeatureType, type ColumnValues } from '../drift/column-drift.js'
+import { isDictionaryColumn, type DictionaryColumn, type DriftTable } from '../drift/columns.js'
 import type { FeatureType } from '../stats/types.js'
-import { dataTypeOf, summarizeColumn, valueCounts, type ColumnSummary, type DataType } from './summary.js'
+import {
+  dataTypeOf,
+  qualityColumn,
+  summarizeColumn,
+  valueCounts,
+  type ColumnSummary,
+  type DataType,
+} from './summary.js'
 
 export type QualityCheck =
   | 'missing_column'
@@ -89,8 +97,9 @@ export interface DataQualityOptions {
 const short = (x: number): string => String(Number(x.toPrecision(6)))
 const pct = (x: number): string => `${(100 * x).toFixed(x > 0 && x < 0.001 ? 3 : 1)}%`
 
-function outOfRange(ref: ColumnSummary, current: ColumnValues): ColumnQuality['outOfRange'] {
-  if (ref.min === null || ref.max === null) return undefined
+function outOfRange(ref: ColumnSummary, current: ColumnValues | DictionaryColumn): ColumnQuality['outOfRange'] {
+  // a dictionary column reaching here holds no number (qualityColumn): nothing is out of range
+  if (ref.min === null || ref.max === null || isDictionaryColumn(current)) return undefined
   let n = 0
   let out = 0
   for (let i = 0; i < current.length; i++) {
@@ -124,8 +133,8 @@ function categoryDiff(
 
 function columnQuality(
   name: string,
-  ref: ColumnValues | undefined,
-  cur: ColumnValues | undefined,
+  ref: ColumnValues | DictionaryColumn | undefined,
+  cur: ColumnValues | DictionaryColumn | undefined,
   options: DataQualityOptions,
 ): ColumnQuality {
   const q: ColumnQuality = { column: name, inReference: ref !== undefined, inCurrent: cur !== undefined }
@@ -133,22 +142,22 @@ function columnQuality(
   if (featureType) q.featureType = featureType
   const topK = options.topK ?? 10
   // categorical columns: one count of each value per dataset, for the summary and the category diff
-  const countsOf = (v: ColumnValues) =>
+  const countsOf = (v: ColumnValues | DictionaryColumn) =>
     featureType === 'cat' || dataTypeOf(v) !== 'numeric' ? valueCounts(v) : undefined
   const refCounts = ref && countsOf(ref)
   const curCounts = cur && countsOf(cur)
-  const summarize = (v: ColumnValues, counts: Map<string | number | boolean, number> | undefined) =>
+  const summarize = (v: ColumnValues | DictionaryColumn, counts: Map<string | number | boolean, number> | undefined) =>
     summarizeColumn(v, { ...(featureType === 'cat' && { categorical: true }), topK, ...(counts && { counts }) })
   if (ref) {
     q.reference = summarize(ref, refCounts)
     q.referenceType = q.reference.dataType
-    q.referenceNullShare = ref.length === 0 ? null : q.reference.missing / ref.length
+    q.referenceNullShare = q.reference.rows === 0 ? null : q.reference.missing / q.reference.rows
     q.constantInReference = q.reference.distinct === 1
   }
   if (cur) {
     q.current = summarize(cur, curCounts)
     q.currentType = q.current.dataType
-    q.currentNullShare = cur.length === 0 ? null : q.current.missing / cur.length
+    q.currentNullShare = q.current.rows === 0 ? null : q.current.missing / q.current.rows
     q.constantInCurrent = q.current.distinct === 1
   }
   if (ref && cur && q.reference && q.current) {
@@ -265,14 +274,18 @@ function findingsOf(q: ColumnQuality, tolerance: number): QualityFinding[] {
 }
 
 /** Data quality of `current` against `reference`. Never throws on data. */
-export function dataQuality(reference: Table, current: Table, options: DataQualityOptions = {}): DataQualityResult {
-  const has = (t: Table, name: string) => Object.hasOwn(t, name)
+export function dataQuality(
+  reference: DriftTable,
+  current: DriftTable,
+  options: DataQualityOptions = {},
+): DataQualityResult {
+  const has = (t: DriftTable, name: string) => Object.hasOwn(t, name)
   const names = options.columns ?? [...new Set([...Object.keys(reference), ...Object.keys(current)])]
   const columns = names.map((name) =>
     columnQuality(
       name,
-      has(reference, name) ? reference[name] : undefined,
-      has(current, name) ? current[name] : undefined,
+      has(reference, name) ? qualityColumn(reference[name]!) : undefined,
+      has(current, name) ? qualityColumn(current[name]!) : undefined,
       options,
     ),
   )

@@ -3,6 +3,7 @@
 // Missing = null, undefined and NaN; ±Infinity is counted apart and left out of the statistics.
 
 import type { ColumnValues, RawValue } from '../drift/column-drift.js'
+import { isDictionaryColumn, type DictionaryColumn, type DriftColumn } from '../drift/columns.js'
 
 /** What a column holds once missing values are dropped. */
 export type DataType = 'numeric' | 'boolean' | 'string' | 'mixed' | 'empty'
@@ -48,8 +49,57 @@ export interface SummaryOptions {
 
 const isMissing = (v: RawValue): boolean => v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))
 
+/**
+ * A dictionary column's codes counted: the count of each code, and the codes in the order their
+ * rows first appear (the order a plain array's values first appear in).
+ */
+function codeCounts(col: DictionaryColumn): { perCode: Float64Array; order: number[]; negative: number } {
+  const { codes, dictionary } = col
+  const perCode = new Float64Array(dictionary.length)
+  const order: number[] = []
+  let negative = 0
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i]!
+    if (c < 0 || c >= dictionary.length) {
+      negative++
+      continue
+    }
+    if (perCode[c] === 0) order.push(c)
+    perCode[c]!++
+  }
+  return { perCode, order, negative }
+}
+
+/** A dictionary column as the plain array of cells it stands for (null for a negative code). */
+export function expandDictionary(col: DictionaryColumn): RawValue[] {
+  const { codes, dictionary } = col
+  const out = new Array<RawValue>(codes.length)
+  for (let i = 0; i < codes.length; i++) {
+    const c = codes[i]!
+    out[i] = c < 0 ? null : dictionary[c]
+  }
+  return out
+}
+
+/**
+ * A column in a form the quality checks and histograms read: a dictionary column holding no
+ * number stays as it is (counted by code, no value per row); one holding numbers becomes the array
+ * of cells it stands for (their statistics read values, and such columns are rare).
+ */
+export function qualityColumn(col: DriftColumn): ColumnValues | DictionaryColumn {
+  if (!isDictionaryColumn(col)) return col
+  if (!col.dictionary.some((v) => typeof v === 'number')) return col
+  const { order } = codeCounts(col)
+  for (const c of order) if (typeof col.dictionary[c] === 'number') return expandDictionary(col)
+  return col
+}
+
 /** The data type of a column's non-missing values. */
-export function dataTypeOf(values: ColumnValues): DataType {
+export function dataTypeOf(values: ColumnValues | DictionaryColumn): DataType {
+  if (isDictionaryColumn(values)) {
+    const { order } = codeCounts(values)
+    return dataTypeOf(order.map((c) => values.dictionary[c]))
+  }
   if (values instanceof Float64Array) {
     for (let i = 0; i < values.length; i++) if (!Number.isNaN(values[i]!)) return 'numeric'
     return 'empty'
@@ -106,10 +156,10 @@ export function finiteSorted(values: ColumnValues): Float64Array {
 
 /** Ascending with NaN at the end, as Float64Array.prototype.sort leaves it. */
 export function isSortedNaNLast(a: Float64Array): boolean {
-  let i = 1
-  for (; i < a.length && !Number.isNaN(a[i]!); i++) if (a[i - 1]! > a[i]! || Number.isNaN(a[i - 1]!)) return false
-  if (i < a.length && i > 0 && Number.isNaN(a[i - 1]!) && !Number.isNaN(a[i]!)) return false
-  for (; i < a.length; i++) if (!Number.isNaN(a[i]!)) return false
+  // past the trailing NaNs, every pair must be in order (a NaN fails the comparison)
+  let end = a.length
+  while (end > 0 && Number.isNaN(a[end - 1]!)) end--
+  for (let i = 1; i < end; i++) if (!(a[i - 1]! <= a[i]!)) return false
   return true
 }
 
@@ -138,8 +188,18 @@ function numericStats(
 }
 
 /** Counts of each non-missing value, in order of first appearance. */
-export function valueCounts(values: ColumnValues): Map<string | number | boolean, number> {
+export function valueCounts(values: ColumnValues | DictionaryColumn): Map<string | number | boolean, number> {
   const counts = new Map<string | number | boolean, number>()
+  if (isDictionaryColumn(values)) {
+    const { perCode, order } = codeCounts(values)
+    for (const c of order) {
+      const v = values.dictionary[c]
+      if (isMissing(v)) continue
+      const k = v as string | number | boolean
+      counts.set(k, (counts.get(k) ?? 0) + perCode[c]!)
+    }
+    return counts
+  }
   if (values instanceof Float64Array) {
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!
@@ -177,15 +237,36 @@ function distinctSorted(a: Float64Array): number {
 }
 
 /** Summary statistics of one column. */
-export function summarizeColumn(values: ColumnValues, options: SummaryOptions = {}): ColumnSummary {
+export function summarizeColumn(values: ColumnValues | DictionaryColumn, options: SummaryOptions = {}): ColumnSummary {
+  if (isDictionaryColumn(values)) return summarizeDictionary(values, options)
   const dataType = dataTypeOf(values)
   let missing = 0
   let infinite = 0
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i] as RawValue
-    if (isMissing(v)) missing++
-    else if (v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY) infinite++
-  }
+  let posInf = 0
+  let negInf = 0
+  if (values instanceof Float64Array) {
+    // the same counts, in a loop over doubles only
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!
+      if (Number.isNaN(v)) missing++
+      else if (v === Number.POSITIVE_INFINITY) {
+        infinite++
+        posInf = 1
+      } else if (v === Number.NEGATIVE_INFINITY) {
+        infinite++
+        negInf = 1
+      }
+    }
+  } else
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as RawValue
+      if (isMissing(v)) missing++
+      else if (v === Number.POSITIVE_INFINITY || v === Number.NEGATIVE_INFINITY) {
+        infinite++
+        if (v === Number.POSITIVE_INFINITY) posInf = 1
+        else negInf = 1
+      }
+    }
   const rows = values.length
   const count = rows - missing
   const numeric = dataType === 'numeric'
@@ -195,12 +276,6 @@ export function summarizeColumn(values: ColumnValues, options: SummaryOptions = 
   let counts: Map<string | number | boolean, number> | undefined
   if (numeric && !categorical) {
     // ±Infinity are distinct values too (pandas' nunique counts them)
-    let posInf = 0
-    let negInf = 0
-    for (let i = 0; i < values.length; i++) {
-      if (values[i] === Number.POSITIVE_INFINITY) posInf = 1
-      else if (values[i] === Number.NEGATIVE_INFINITY) negInf = 1
-    }
     distinct = distinctSorted(sorted) + posInf + negInf
   } else {
     counts = options.counts ?? valueCounts(values)
@@ -208,5 +283,29 @@ export function summarizeColumn(values: ColumnValues, options: SummaryOptions = 
   }
   const summary: ColumnSummary = { rows, count, missing, infinite, dataType, distinct, ...numericStats(sorted) }
   if (categorical) summary.top = topValues(counts ?? valueCounts(values), options.topK ?? 10)
+  return summary
+}
+
+/** summarizeColumn of a dictionary column, from its code counts (its values read once each). */
+function summarizeDictionary(col: DictionaryColumn, options: SummaryOptions): ColumnSummary {
+  const { perCode, order, negative } = codeCounts(col)
+  // numbers behind the codes: the statistics read values, so the column is read as its cells
+  if (order.some((c) => typeof col.dictionary[c] === 'number')) return summarizeColumn(expandDictionary(col), options)
+  let missing = negative
+  for (const c of order) if (isMissing(col.dictionary[c])) missing += perCode[c]!
+  const dataType = dataTypeOf(order.map((c) => col.dictionary[c]))
+  const rows = col.codes.length
+  const counts = options.counts ?? valueCounts(col)
+  const summary: ColumnSummary = {
+    rows,
+    count: rows - missing,
+    missing,
+    infinite: 0,
+    dataType,
+    distinct: counts.size,
+    ...numericStats(new Float64Array(0)),
+  }
+  // a column holding no number: categorical unless told otherwise (as for arrays)
+  if (options.categorical ?? true) summary.top = topValues(counts, options.topK ?? 10)
   return summary
 }

@@ -4,14 +4,23 @@
 
 import {
   datasetDrift,
+  driftColumnNames,
   type ColumnDriftOptions,
+  type DatasetDriftOptions,
   type ColumnDriftResult,
   type DatasetDriftResult,
-  type Table,
 } from '../drift/column-drift.js'
+import { columnLength, type DriftTable } from '../drift/columns.js'
+import { datasetDriftAsync } from '../drift/parallel.js'
 import { sortNaNLast } from '../drift/sort-columns.js'
-import { dataQuality, type ColumnQuality, type QualityFinding, type SchemaDiff } from '../quality/checks.js'
-import { isSortedNaNLast } from '../quality/summary.js'
+import {
+  dataQuality,
+  type ColumnQuality,
+  type DataQualityResult,
+  type QualityFinding,
+  type SchemaDiff,
+} from '../quality/checks.js'
+import { isSortedNaNLast, qualityColumn } from '../quality/summary.js'
 import { isStatTestName, STAT_TESTS } from '../stats/registry.js'
 import type { FeatureType, StatTestName } from '../stats/types.js'
 import { categoricalHistogram, numericHistogram, type Histogram, type HistogramOptions } from './histograms.js'
@@ -76,14 +85,14 @@ export class DriftReportInputError extends Error {
   }
 }
 
-function rowsOf(table: Table, label: string): number {
+function rowsOf(table: DriftTable, label: string): number {
   const names = Object.keys(table)
   if (names.length === 0) throw new DriftReportInputError(`the ${label} dataset has no columns`)
-  const rows = table[names[0]!]!.length
+  const rows = columnLength(table[names[0]!]!)
   for (const n of names) {
-    if (table[n]!.length !== rows) {
+    if (columnLength(table[n]!) !== rows) {
       throw new DriftReportInputError(
-        `the ${label} dataset's columns differ in length: '${names[0]}' has ${rows} values, '${n}' has ${table[n]!.length}`,
+        `the ${label} dataset's columns differ in length: '${names[0]}' has ${rows} values, '${n}' has ${columnLength(table[n]!)}`,
       )
     }
   }
@@ -92,8 +101,8 @@ function rowsOf(table: Table, label: string): number {
 }
 
 /** Numeric columns ascending, NaN last: as they are when already so (sortFloat64ColumnsAsync), else a sorted copy. */
-function sortedNumbers(table: Table): Table {
-  const out: Record<string, Table[string]> = {}
+function sortedNumbers(table: DriftTable): DriftTable {
+  const out: Record<string, DriftTable[string]> = {}
   for (const [name, values] of Object.entries(table)) {
     if (!(values instanceof Float64Array) || isSortedNaNLast(values)) out[name] = values
     else {
@@ -105,7 +114,7 @@ function sortedNumbers(table: Table): Table {
   return out
 }
 
-function checkOptions(reference: Table, current: Table, o: DriftReportOptions): void {
+function checkOptions(reference: DriftTable, current: DriftTable, o: DriftReportOptions): void {
   const known = (c: string) => Object.hasOwn(reference, c) || Object.hasOwn(current, c)
   const unknownColumn = (c: string, where: string) =>
     new DriftReportInputError(`unknown column '${c}' in ${where}: it is in neither dataset`)
@@ -132,16 +141,16 @@ function checkOptions(reference: Table, current: Table, o: DriftReportOptions): 
   }
 }
 
-/**
- * Builds the drift report of `current` against `reference`. Throws DriftReportInputError for
- * input no report can come from (unknown columns or tests, a test that does not apply to its
- * column's type, empty datasets); any other problem is a per-column error inside the report.
- */
-export function buildDriftReport(
-  referenceInput: Table,
-  currentInput: Table,
-  options: DriftReportOptions = {},
-): DriftReport {
+/** The checked, sorted input of a report and its drift options. */
+interface Prepared {
+  referenceRows: number
+  currentRows: number
+  reference: DriftTable
+  current: DriftTable
+  driftOptions: DatasetDriftOptions
+}
+
+function prepare(referenceInput: DriftTable, currentInput: DriftTable, options: DriftReportOptions): Prepared {
   const referenceRows = rowsOf(referenceInput, 'reference')
   const currentRows = rowsOf(currentInput, 'current')
   checkOptions(referenceInput, currentInput, options)
@@ -154,38 +163,126 @@ export function buildDriftReport(
   for (const [c, t] of Object.entries(options.featureTypes ?? {})) set(c, { featureType: t })
   for (const [c, t] of Object.entries(options.tests ?? {})) set(c, { test: t as StatTestName })
   for (const [c, t] of Object.entries(options.thresholds ?? {})) set(c, { threshold: t })
-  const drift = datasetDrift(reference, current, {
+  const driftOptions: DatasetDriftOptions = {
     ...(options.columns && { columns: options.columns }),
     perColumn,
     ...(options.driftShare !== undefined && { driftShare: options.driftShare }),
-  })
+  }
+  return { referenceRows, currentRows, reference, current, driftOptions }
+}
+
+/** A test that does not apply to its column, or an unknown one: input no report can come from. */
+function throwOnMisfit(drift: DatasetDriftResult): void {
   const misfit = drift.columns.find(
     (c) => c.status === 'error' && (c.error.code === 'test_not_applicable' || c.error.code === 'unknown_test'),
   )
   if (misfit && misfit.status === 'error') throw new DriftReportInputError(misfit.error.message)
+}
 
+/**
+ * Builds the drift report of `current` against `reference`. Throws DriftReportInputError for
+ * input no report can come from (unknown columns or tests, a test that does not apply to its
+ * column's type, empty datasets); any other problem is a per-column error inside the report.
+ */
+export function buildDriftReport(
+  referenceInput: DriftTable,
+  currentInput: DriftTable,
+  options: DriftReportOptions = {},
+): DriftReport {
+  const p = prepare(referenceInput, currentInput, options)
+  const drift = datasetDrift(p.reference, p.current, p.driftOptions)
+  throwOnMisfit(drift)
   const featureTypes: Record<string, FeatureType> = {}
   for (const c of drift.columns) if (c.featureType) featureTypes[c.column] = c.featureType
-  const names = drift.columns.map((c) => c.column)
-  const quality = dataQuality(reference, current, {
-    columns: names,
+  const quality = dataQuality(p.reference, p.current, {
+    columns: drift.columns.map((c) => c.column),
     featureTypes: { ...featureTypes, ...options.featureTypes },
   })
-  const has = (t: Table, n: string) => Object.hasOwn(t, n)
-  const columns: ReportColumn[] = drift.columns.map((d, i) => {
-    const q = quality.columns[i]!
-    const out: ReportColumn = { column: d.column, drift: d, quality: q }
-    if (has(reference, d.column) && has(current, d.column)) {
-      const r = reference[d.column]!
-      const c = current[d.column]!
-      const numeric = q.referenceType === 'numeric' && q.currentType === 'numeric' && q.featureType === 'num'
-      const h = numeric ? numericHistogram(r, c, options.histograms) : categoricalHistogram(r, c, options.histograms)
-      if (h && (h.kind === 'numeric' || h.totalCategories > 0)) out.histogram = h
+  return assemble(p, drift, quality, histogramsOf(p, quality, options), options)
+}
+
+/**
+ * buildDriftReport with the drift tests on the worker pool (datasetDriftAsync) while this thread
+ * checks the data quality and draws the histograms: the same report. The quality checks infer a
+ * column's feature type exactly as the drift tests do (inferFeatureType), so they need not wait for
+ * them. For large tables; `workers` as for datasetDriftAsync.
+ */
+export async function buildDriftReportAsync(
+  referenceInput: DriftTable,
+  currentInput: DriftTable,
+  options: DriftReportOptions & { workers?: number } = {},
+): Promise<DriftReport> {
+  const p = prepare(referenceInput, currentInput, options)
+  const pending = datasetDriftAsync(p.reference, p.current, {
+    ...p.driftOptions,
+    ...(options.workers !== undefined && { workers: options.workers }),
+  })
+  // Column by column, yielding in between: this thread hands the workers their next columns.
+  const local = (async () => {
+    const parts: DataQualityResult[] = []
+    const histograms: (Histogram | undefined)[] = []
+    for (const name of driftColumnNames(p.reference, p.current, p.driftOptions)) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      const part = dataQuality(p.reference, p.current, {
+        columns: [name],
+        ...(options.featureTypes && { featureTypes: options.featureTypes }),
+      })
+      parts.push(part)
+      histograms.push(histogramsOf(p, part, options)[0])
     }
+    return { quality: mergeQuality(parts), histograms }
+  })()
+  // the drift's errors first (a misfit test is the input error to report), then the quality's
+  const [driftSettled, localSettled] = await Promise.allSettled([pending, local])
+  if (driftSettled.status === 'rejected') throw driftSettled.reason
+  throwOnMisfit(driftSettled.value)
+  if (localSettled.status === 'rejected') throw localSettled.reason
+  const { quality, histograms } = localSettled.value
+  return assemble(p, driftSettled.value, quality, histograms, options)
+}
+
+/** dataQuality of all the columns from its results column by column (each part in column order). */
+function mergeQuality(parts: readonly DataQualityResult[]): DataQualityResult {
+  return {
+    schema: {
+      missingColumns: parts.flatMap((q) => q.schema.missingColumns),
+      unexpectedColumns: parts.flatMap((q) => q.schema.unexpectedColumns),
+      typeChanges: parts.flatMap((q) => q.schema.typeChanges),
+    },
+    columns: parts.flatMap((q) => q.columns),
+    findings: parts.flatMap((q) => q.findings),
+  }
+}
+
+/** Each column's histogram (reference against current), or undefined. */
+function histogramsOf(p: Prepared, quality: DataQualityResult, options: DriftReportOptions): (Histogram | undefined)[] {
+  const { reference, current } = p
+  const has = (t: DriftTable, n: string) => Object.hasOwn(t, n)
+  return quality.columns.map((q) => {
+    if (!has(reference, q.column) || !has(current, q.column)) return undefined
+    const r = qualityColumn(reference[q.column]!)
+    const c = qualityColumn(current[q.column]!)
+    const numeric = q.referenceType === 'numeric' && q.currentType === 'numeric' && q.featureType === 'num'
+    const h = numeric ? numericHistogram(r, c, options.histograms) : categoricalHistogram(r, c, options.histograms)
+    return h && (h.kind === 'numeric' || h.totalCategories > 0) ? h : undefined
+  })
+}
+
+function assemble(
+  p: Prepared,
+  drift: DatasetDriftResult,
+  quality: DataQualityResult,
+  histograms: (Histogram | undefined)[],
+  options: DriftReportOptions,
+): DriftReport {
+  const columns: ReportColumn[] = drift.columns.map((d, i) => {
+    const out: ReportColumn = { column: d.column, drift: d, quality: quality.columns[i]! }
+    const h = histograms[i]
+    if (h) out.histogram = h
     return out
   })
   const { columns: _omit, ...summary } = drift
-  const info = (name: string | undefined, rows: number, table: Table): DatasetInfo => ({
+  const info = (name: string | undefined, rows: number, table: DriftTable): DatasetInfo => ({
     ...(name !== undefined && { name }),
     rows,
     columns: Object.keys(table).length,
@@ -194,8 +291,8 @@ export function buildDriftReport(
     kind: 'keel.drift_report',
     version: DRIFT_REPORT_VERSION,
     createdAt: (options.createdAt ?? new Date()).toISOString(),
-    reference: info(options.referenceName, referenceRows, reference),
-    current: info(options.currentName, currentRows, current),
+    reference: info(options.referenceName, p.referenceRows, p.reference),
+    current: info(options.currentName, p.currentRows, p.current),
     options: {
       driftShare: drift.driftShare,
       ...(options.columns && { columns: [...options.columns] }),

@@ -3,7 +3,9 @@
 // columns their `topK` most frequent categories plus one "other" count.
 
 import type { ColumnValues } from '../drift/column-drift.js'
-import { valueCounts } from '../quality/summary.js'
+import { isDictionaryColumn, type DictionaryColumn } from '../drift/columns.js'
+import { isSortedNaNLast, valueCounts } from '../quality/summary.js'
+import { lowerBound } from '../stats/sample.js'
 
 export interface NumericHistogram {
   kind: 'numeric'
@@ -37,10 +39,14 @@ export interface HistogramOptions {
   maxLabelLength?: number
 }
 
-function finiteRange(values: ColumnValues): { min: number; max: number; n: number } {
+function finiteRange(values: ColumnValues | DictionaryColumn): { min: number; max: number; n: number } {
   let min = Number.POSITIVE_INFINITY
   let max = Number.NEGATIVE_INFINITY
   let n = 0
+  // a dictionary column here holds no number (the report expands those): no finite value
+  if (isDictionaryColumn(values)) return { min, max, n }
+  const finite = finiteOfSorted(values)
+  if (finite) return finite.length === 0 ? { min, max, n } : { min: finite[0]!, max: finite.at(-1)!, n: finite.length }
   for (let i = 0; i < values.length; i++) {
     const v = values[i]
     if (typeof v !== 'number' || !Number.isFinite(v)) continue
@@ -51,7 +57,38 @@ function finiteRange(values: ColumnValues): { min: number; max: number; n: numbe
   return { min, max, n }
 }
 
-function countInto(values: ColumnValues, edges: number[], counts: number[]): void {
+/** The finite part of a Float64Array sorted ascending with NaN last (a view), else undefined. */
+function finiteOfSorted(values: ColumnValues): Float64Array | undefined {
+  if (!(values instanceof Float64Array) || !isSortedNaNLast(values)) return undefined
+  let lo = 0
+  let hi = values.length
+  while (lo < hi && values[lo] === Number.NEGATIVE_INFINITY) lo++
+  while (hi > lo && !Number.isFinite(values[hi - 1]!)) hi--
+  return values.subarray(lo, hi)
+}
+
+/**
+ * The bin counts of sorted finite values: a value's bin is the number of edges[1 .. bins-1] at or
+ * below it (what countInto's search ends at, the edges being ascending), so each bin is the run
+ * between two binary searches.
+ */
+function countSortedInto(sorted: Float64Array, edges: number[], counts: number[]): void {
+  const bins = counts.length
+  let start = 0
+  for (let b = 0; b < bins; b++) {
+    const end = b === bins - 1 ? sorted.length : lowerBound(sorted, edges[b + 1]!, start)
+    counts[b]! += end - start
+    start = end
+  }
+}
+
+function countInto(values: ColumnValues | DictionaryColumn, edges: number[], counts: number[]): void {
+  if (isDictionaryColumn(values)) return
+  const sorted = finiteOfSorted(values)
+  if (sorted) {
+    countSortedInto(sorted, edges, counts)
+    return
+  }
   const lo = edges[0]!
   const hi = edges[edges.length - 1]!
   const bins = counts.length
@@ -71,8 +108,8 @@ function countInto(values: ColumnValues, edges: number[], counts: number[]): voi
 
 /** A numeric histogram of both samples on shared equal-width edges over their finite values. */
 export function numericHistogram(
-  reference: ColumnValues,
-  current: ColumnValues,
+  reference: ColumnValues | DictionaryColumn,
+  current: ColumnValues | DictionaryColumn,
   options: HistogramOptions = {},
 ): NumericHistogram | undefined {
   const r = finiteRange(reference)
@@ -93,8 +130,8 @@ export function numericHistogram(
 
 /** The top-k categories of both samples together (by combined share), and the rest as "other". */
 export function categoricalHistogram(
-  reference: ColumnValues,
-  current: ColumnValues,
+  reference: ColumnValues | DictionaryColumn,
+  current: ColumnValues | DictionaryColumn,
   options: HistogramOptions = {},
 ): CategoricalHistogram {
   const rc = valueCounts(reference)

@@ -14,12 +14,12 @@ import {
   renderHtmlReport,
   sortFloat64ColumnsAsync,
   type DriftReport,
+  type DriftTable,
   type ReportColumn,
-  type Table,
 } from '@keel/monitoring'
 import { type Command, InvalidArgumentError } from 'commander'
 import pc from 'picocolors'
-import { driftReportOf } from '../monitoring/drift-input.js'
+import { driftReportOfAsync } from '../monitoring/drift-input.js'
 import { readTable, type ReadTableResult } from '../monitoring/table-reader.js'
 import { formatNumber, printJson, printTable } from './output.js'
 import { registerLiveMonitorCommands } from './live-monitor-commands.js'
@@ -115,9 +115,9 @@ function printReport(report: DriftReport): void {
 
 /** Both reads; the first error once both have settled (no read left running behind it). */
 async function readBoth(
-  reference: Promise<ReadTableResult>,
-  current: Promise<ReadTableResult>,
-): Promise<[ReadTableResult, ReadTableResult]> {
+  reference: Promise<ReadTableResult<DriftTable>>,
+  current: Promise<ReadTableResult<DriftTable>>,
+): Promise<[ReadTableResult<DriftTable>, ReadTableResult<DriftTable>]> {
   const [r, c] = await Promise.allSettled([reference, current])
   if (r.status === 'rejected') throw r.reason
   if (c.status === 'rejected') throw c.reason
@@ -125,24 +125,20 @@ async function readBoth(
 }
 
 /**
- * The tables with their numeric columns sorted (ascending, NaN last) on the drift worker pool, the
- * sorts spread over the cores: the report needs them sorted, and then only checks the order
- * (row order means nothing to it). The reader's columns are this command's own, sorted in place.
+ * A table read, with its numeric columns then sorted (ascending, NaN last) on the drift worker
+ * pool, the sorts spread over the cores (one side's sorts run while the other side is still being
+ * read): the report needs them sorted and then only checks the order (row order means nothing to
+ * it). The reader's columns are this command's own, sorted in place.
  */
-async function sortedOnWorkers(reference: Table, current: Table): Promise<[Table, Table]> {
-  const numeric = [reference, current].flatMap((t) =>
-    Object.entries(t).filter((e): e is [string, Float64Array] => e[1] instanceof Float64Array),
-  )
-  try {
-    const sorted = await sortFloat64ColumnsAsync(numeric.map(([, v]) => v))
-    const out: [Record<string, Table[string]>, Record<string, Table[string]>] = [{ ...reference }, { ...current }]
-    let k = 0
-    for (const [t, table] of [reference, current].entries())
-      for (const name of Object.keys(table)) if (table[name] instanceof Float64Array) out[t]![name] = sorted[k++]!
-    return out
-  } finally {
-    await closeDriftWorkers()
-  }
+async function readSorted(reading: Promise<ReadTableResult<DriftTable>>): Promise<ReadTableResult<DriftTable>> {
+  const read = await reading
+  const numeric = Object.entries(read.table).filter((e): e is [string, Float64Array] => e[1] instanceof Float64Array)
+  const sorted = await sortFloat64ColumnsAsync(numeric.map(([, v]) => v))
+  const table: Record<string, DriftTable[string]> = { ...read.table }
+  numeric.forEach(([name], i) => {
+    table[name] = sorted[i]!
+  })
+  return { ...read, table }
 }
 
 export function registerMonitorCommands(program: Command): void {
@@ -180,22 +176,22 @@ export function registerMonitorCommands(program: Command): void {
         ?.split(',')
         .map((c) => c.trim())
         .filter(Boolean)
-      const read = (file: string): Promise<ReadTableResult> =>
+      // categorical columns as codes into a dictionary: no JS value per row, counted by code
+      const read = (file: string): Promise<ReadTableResult<DriftTable>> =>
         readTable(file, {
+          dictionaries: true,
           ...(columns && { columns }),
           label: file,
           onProgress: (rows) => show.rows(basename(file), rows),
         })
       // both files at once: DuckDB's threads parse one while this thread copies the other's chunks
-      const [reference, current] = await readBoth(read(flags.reference), read(flags.current))
-      show.step(`sorting the numeric columns…`)
-      const [referenceTable, currentTable] = await sortedOnWorkers(reference.table, current.table)
+      const [reference, current] = await readBoth(readSorted(read(flags.reference)), readSorted(read(flags.current)))
       show.step(
         `comparing ${Object.keys(reference.table).length} columns of ${reference.rows.toLocaleString('en-US')} and ${current.rows.toLocaleString('en-US')} rows…`,
       )
       let report: DriftReport
       try {
-        report = driftReportOf(referenceTable, currentTable, {
+        report = await driftReportOfAsync(reference.table, current.table, {
           ...(columns && { columns }),
           tests: flags.test,
           thresholds: flags.threshold,
@@ -206,6 +202,7 @@ export function registerMonitorCommands(program: Command): void {
         })
       } finally {
         show.done()
+        await closeDriftWorkers()
       }
       if (flags.report) await writeFile(flags.report, renderHtmlReport(report))
       if (flags.json) printJson(driftReportToWire(report))

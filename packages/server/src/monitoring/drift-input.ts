@@ -6,13 +6,28 @@
 import { KeelError } from '@keel/contracts'
 import {
   buildDriftReport,
+  buildDriftReportAsync,
   type DriftReport,
   DriftReportInputError,
   type DriftReportOptions,
-  type Table,
+  type DriftTable,
 } from '@keel/monitoring'
 
-export function driftReportOf(reference: Table, current: Table, options: DriftReportOptions): DriftReport {
+/** driftReportOf with the drift tests on the worker pool (buildDriftReportAsync): the same report. */
+export async function driftReportOfAsync(
+  reference: DriftTable,
+  current: DriftTable,
+  options: DriftReportOptions,
+): Promise<DriftReport> {
+  try {
+    return await buildDriftReportAsync(reference, current, options)
+  } catch (error) {
+    if (error instanceof DriftReportInputError) throw KeelError.invalid(error.message)
+    throw error
+  }
+}
+
+export function driftReportOf(reference: DriftTable, current: DriftTable, options: DriftReportOptions): DriftReport {
   try {
     return buildDriftReport(reference, current, options)
   } catch (error) {
