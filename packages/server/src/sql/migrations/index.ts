@@ -9,6 +9,7 @@ import { monitorWindowProfilesMigration } from './0006-monitor-window-profiles.j
 import { authMigration } from './0007-auth.js'
 import { aliasApprovalsMigration } from './0008-alias-approvals.js'
 import { metricsByStepMigration } from './0009-metrics-by-step.js'
+import { latestMetricsNanIndexMigration } from './0010-latest-metrics-nan-index.js'
 
 /** Every migration, in order. Names sort lexically; never rename or edit a released one. */
 export function allMigrations(ops: DialectOps): Record<string, Migration> {
@@ -22,5 +23,6 @@ export function allMigrations(ops: DialectOps): Record<string, Migration> {
     '0007-auth': authMigration(ops),
     '0008-alias-approvals': aliasApprovalsMigration(ops),
     '0009-metrics-by-step': metricsByStepMigration(ops),
+    '0010-latest-metrics-nan-index': latestMetricsNanIndexMigration(),
   }
 }

@@ -107,40 +107,113 @@ function planOrder(orderBy: readonly OrderByClause[]): OrderPlan {
 const KEYED_TABLES = { metric: 'latest_metrics', param: 'params', tag: 'tags' } as const
 
 /**
- * A comparison ANDed at the top of the filter on a metric, param or tag becomes an inner join on
- * that table's (run, key) row, which is unique per run, so the join keeps the semantics of
- * EXISTS. As joins, the database's planner can start from the most selective condition (a param's
- * value on its (key, value) index) instead of testing every run of the experiments.
+ * A comparison ANDed at the top of the filter on a metric, param or tag becomes a probe: a join on
+ * that table's (run, key) row, which is unique per run, so the join keeps the semantics of EXISTS.
  */
 function joinable(c: FilterExpr): c is Comparison & { entity: keyof typeof KEYED_TABLES } {
   return c.kind === 'comparison' && c.entity in KEYED_TABLES && c.op !== 'IS NULL' && c.op !== 'IS NOT NULL'
 }
 
-function filterJoins(
-  filter: FilterExpr | undefined,
-  ops: DialectOps,
-): { joins: RawBuilder<unknown>[]; rest: FilterExpr[] } {
+interface Probe {
+  readonly item: Comparison & { entity: keyof typeof KEYED_TABLES }
+  readonly alias: RawBuilder<unknown>
+  /** `table alias` for a FROM list. */
+  readonly table: RawBuilder<unknown>
+  /** The probe's row for the run whose id is `run` (a column of a table joined before it). */
+  readonly on: (run: RawBuilder<unknown>) => Condition
+  /** Its matching rows in any experiment, from the (key, value, run_uuid) index alone. */
+  readonly matches: RawBuilder<unknown>
+}
+
+/**
+ * Probes, cheapest to test first: an equality on a param or tag is one search of the covering
+ * (key, value, run_uuid) index and usually the most selective; other param and tag comparisons
+ * read the (run, key) row; metric comparisons last.
+ */
+function planProbes(filter: FilterExpr | undefined, ops: DialectOps): { probes: Probe[]; rest: FilterExpr[] } {
   const items = filter === undefined ? [] : filter.kind === 'and' ? filter.items : [filter]
-  const joins: RawBuilder<unknown>[] = []
-  const rest: FilterExpr[] = []
-  for (const item of items) {
-    if (!joinable(item)) {
-      rest.push(item)
-      continue
+  const rank = (c: Comparison): number => (c.entity === 'metric' ? 2 : c.op === '=' ? 0 : 1)
+  const picked = items.filter(joinable).sort((a, b) => rank(a) - rank(b))
+  const rest = items.filter((c) => !joinable(c))
+  const probes = picked.map((item, i): Probe => {
+    const name = KEYED_TABLES[item.entity]
+    const alias = sql.raw(`f${i}`)
+    const valueCond = compare(sql.ref(`f${i}.value`), item, ops)
+    const cond = item.entity === 'metric' ? sql`${alias}.is_nan = 0 AND ${valueCond}` : valueCond
+    // An equality is answered by the covering index alone; left to itself SQLite would take the
+    // (run_uuid, key) primary key, then read the table row for the value.
+    const covering = ops.name === 'sqlite' && rank(item) === 0
+    return {
+      item,
+      alias,
+      table: covering
+        ? sql`${sql.table(name)} ${alias} INDEXED BY ${sql.raw(`${name}_key_value`)}`
+        : sql`${sql.table(name)} ${alias}`,
+      on: (run) => sql<boolean>`${alias}.run_uuid = ${run} AND ${alias}.key = ${item.key} AND ${cond}`,
+      matches: sql`SELECT 1 FROM ${sql.table(name)} ${alias} WHERE ${alias}.key = ${item.key} AND ${cond}`,
     }
-    const alias = sql.raw(`f${joins.length}`)
-    const value = sql.ref(`f${joins.length}.value`)
-    const cond =
-      item.entity === 'metric' ? sql`${alias}.is_nan = 0 AND ${compare(value, item, ops)}` : compare(value, item, ops)
-    joins.push(
-      sql`JOIN ${sql.table(KEYED_TABLES[item.entity])} ${alias} ON ${alias}.run_uuid = runs.run_uuid AND ${alias}.key = ${item.key} AND ${cond}`,
-    )
+  })
+  return { probes, rest }
+}
+
+/**
+ * How a page is found: by walking the runs in the page's order and probing each (cheap when many
+ * runs match: the walk stops after about `want / share of runs matching` steps), or, when a probe
+ * matches fewer than PROBE_DRIVES_AT rows, by starting from that probe's index entries and sorting
+ * its few runs. Counting is capped, so deciding costs at most a few thousand index entries.
+ */
+async function pickDriver(
+  db: Kysely<Database>,
+  probes: readonly Probe[],
+  want: number,
+  drivesAt: number | undefined,
+): Promise<Probe | undefined> {
+  const cap = drivesAt ?? Math.max(PROBE_DRIVES_AT, 20 * want)
+  if (cap <= 0) return undefined
+  let best: { probe: Probe; n: number } | undefined
+  for (const probe of probes) {
+    const limit = Number.isFinite(cap) ? cap : -1 // -1: no limit
+    const r = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM (${probe.matches} LIMIT ${limit}) m`.execute(db)
+    const n = Number(r.rows[0]?.n ?? cap)
+    if (n < cap && (best === undefined || n < best.n)) best = { probe, n }
   }
-  return { joins, rest }
+  return best?.probe
+}
+
+const PROBE_DRIVES_AT = 2000
+
+/** `FROM` and join conditions with the tables in this order (CROSS JOIN fixes SQLite's loop order). */
+function fromInOrder(
+  first: { from: RawBuilder<unknown>; run: RawBuilder<unknown> },
+  probes: readonly Probe[],
+  withRuns: boolean,
+): { from: RawBuilder<unknown>; on: Condition[] } {
+  const tables = [first.from, ...probes.map((p) => p.table), ...(withRuns ? [sql`runs`] : [])]
+  const on = probes.map((p) => p.on(first.run))
+  if (withRuns) on.push(sql<boolean>`runs.run_uuid = ${first.run}`)
+  return { from: sql.join(tables, sql` CROSS JOIN `), on }
+}
+
+const RUNS_FIRST = { from: sql`runs`, run: sql.ref('runs.run_uuid') }
+const TAIL = sql`runs.start_time DESC, runs.run_uuid ASC`
+
+/**
+ * For tests, which compare the plans on data too small to choose them: `probeDrivesAt` replaces the
+ * count under which a probe drives (0: always walk; Infinity: a probe always drives), `generic`
+ * answers every order with the one plain query that other orders use.
+ */
+export interface SearchTuning {
+  readonly probeDrivesAt?: number
+  readonly generic?: boolean
 }
 
 /** Ids of the runs of the requested page, plus one more if there is a next page. */
-export async function searchRunIds(db: Kysely<Database>, ops: DialectOps, query: RunSearchQuery): Promise<string[]> {
+export async function searchRunIds(
+  db: Kysely<Database>,
+  ops: DialectOps,
+  query: RunSearchQuery,
+  tuning: SearchTuning = {},
+): Promise<string[]> {
   const experimentKeys = query.experimentIds.flatMap((id) => {
     const key = toExperimentKey(id)
     return key === undefined ? [] : [key]
@@ -150,59 +223,110 @@ export async function searchRunIds(db: Kysely<Database>, ops: DialectOps, query:
   if (query.viewType !== 'ALL') {
     where.push(sql`runs.lifecycle_stage = ${query.viewType === 'ACTIVE_ONLY' ? 'active' : 'deleted'}`)
   }
-  const filtered = filterJoins(query.filter, ops)
-  for (const item of filtered.rest) where.push(compileFilter(item, (c) => comparison(c, ops)))
+  const { probes, rest } = planProbes(query.filter, ops)
+  for (const item of rest) where.push(compileFilter(item, (c) => comparison(c, ops)))
+  const want = query.limit + 1
   const only = query.orderBy.length === 1 ? query.orderBy[0] : undefined
-  if (only?.entity === 'metric') return searchByMetric(db, filtered.joins, where, only, query.offset, query.limit + 1)
+  if (!tuning.generic && (only?.entity === 'metric' || query.orderBy.length === 0)) {
+    const driver =
+      probes.length > 0 ? await pickDriver(db, probes, query.offset + want, tuning.probeDrivesAt) : undefined
+    const others = probes.filter((p) => p !== driver)
+    if (only?.entity === 'metric') return searchByMetric(db, { driver, others, where }, only, query.offset, want)
+    return pageRows(db, ordered(driver, others, where, TAIL), want, query.offset)
+  }
   const order = planOrder(query.orderBy)
-  const joins = [...filtered.joins, ...order.joins]
+  const joins = [...probes.map((p) => sql`JOIN ${p.table} ON ${p.on(sql.ref('runs.run_uuid'))}`), ...order.joins]
   const result = await sql<{
     run_uuid: string
   }>`SELECT runs.run_uuid FROM runs ${joins.length > 0 ? sql.join(joins, sql` `) : sql``}
     WHERE ${sql.join(where, sql` AND `)}
     ORDER BY ${sql.join(order.terms)}
-    LIMIT ${query.limit + 1} OFFSET ${query.offset}`.execute(db)
+    LIMIT ${want} OFFSET ${query.offset}`.execute(db)
   return result.rows.map((r) => r.run_uuid)
+}
+
+interface Segment {
+  /** `FROM … WHERE …` of the segment's rows. */
+  readonly from: RawBuilder<unknown>
+  readonly order: RawBuilder<unknown>
+}
+
+/**
+ * The runs matching `where` and every probe, in `order` (which ends with the runs' start time):
+ * walked from runs in start-time order (the runs_experiment_stage_start index), or from the driver.
+ */
+function ordered(
+  driver: Probe | undefined,
+  others: readonly Probe[],
+  where: readonly Condition[],
+  order: RawBuilder<unknown>,
+): Segment {
+  const f = driver
+    ? fromInOrder({ from: driver.table, run: sql`${driver.alias}.run_uuid` }, others, true)
+    : fromInOrder(RUNS_FIRST, others, false)
+  const conds = [...(driver ? [driver.on(sql`${driver.alias}.run_uuid`)] : []), ...f.on, ...where]
+  return { from: sql`FROM ${f.from} WHERE ${sql.join(conds, sql` AND `)}`, order }
+}
+
+async function pageRows(db: Kysely<Database>, segment: Segment, limit: number, offset: number): Promise<string[]> {
+  const rows = await sql<{ run_uuid: string }>`SELECT runs.run_uuid ${segment.from} ORDER BY ${segment.order}
+    LIMIT ${limit} OFFSET ${offset}`.execute(db)
+  return rows.rows.map((r) => r.run_uuid)
 }
 
 /**
  * Ordered by one metric (the runs table's most common sort), read in three segments in MLflow's
- * order: runs with a number, walked in order on the (key, value, run_uuid) index of latest_metrics
- * so that a page costs its own rows and not a sort of every run; then runs whose value is NaN; then
- * runs without the metric. Each segment is counted only when the page reaches past it.
+ * order: runs with a number, then runs whose value is NaN, then runs without the metric. Without a
+ * selective probe, the numbers are walked in order on the (key, value, run_uuid) index of
+ * latest_metrics, each run probed (cheapest probe first) before its runs row is read, so that a page
+ * costs about its own rows and not a sort of every run. Each segment is counted only when the page
+ * reaches past it.
  */
 async function searchByMetric(
   db: Kysely<Database>,
-  filterJoins: readonly RawBuilder<unknown>[],
-  where: readonly Condition[],
+  plan: { driver: Probe | undefined; others: readonly Probe[]; where: readonly Condition[] },
   clause: OrderByClause,
   offset: number,
   want: number,
 ): Promise<string[]> {
-  const joins = filterJoins.length > 0 ? sql.join(filterJoins, sql` `) : sql``
+  const { driver, others, where } = plan
+  const dir = sql.raw(clause.ascending ? 'ASC' : 'DESC')
   const base = sql.join(where, sql` AND `)
-  const tail = sql`runs.start_time DESC, runs.run_uuid ASC`
-  // CROSS JOIN keeps latest_metrics as the outer loop in SQLite, so the index gives the order.
-  const numbers = sql`FROM latest_metrics o CROSS JOIN runs ${joins}
-    WHERE o.run_uuid = runs.run_uuid AND o.key = ${clause.key} AND o.is_nan = 0 AND ${base}`
-  const nans = sql`FROM latest_metrics o CROSS JOIN runs ${joins}
-    WHERE o.run_uuid = runs.run_uuid AND o.key = ${clause.key} AND o.is_nan = 1 AND ${base}`
-  const missing = sql`FROM runs ${joins} WHERE ${base}
-    AND NOT EXISTS (SELECT 1 FROM latest_metrics o WHERE o.run_uuid = runs.run_uuid AND o.key = ${clause.key})`
-  const segments = [
-    { from: numbers, order: sql`o.value ${sql.raw(clause.ascending ? 'ASC' : 'DESC')}, ${tail}` },
-    { from: nans, order: tail },
-    { from: missing, order: tail },
+  const withMetric = (isNan: 0 | 1): Segment => {
+    if (driver) {
+      const inner = ordered(driver, others, where, TAIL)
+      return {
+        from: sql`${inner.from} AND EXISTS (SELECT 1 FROM latest_metrics o WHERE o.run_uuid = runs.run_uuid AND o.key = ${clause.key} AND o.is_nan = ${isNan})`,
+        order: isNan
+          ? TAIL
+          : sql`(SELECT o.value FROM latest_metrics o WHERE o.run_uuid = runs.run_uuid AND o.key = ${clause.key}) ${dir}, ${TAIL}`,
+      }
+    }
+    // CROSS JOIN keeps latest_metrics as the outer loop in SQLite, so the index gives the order.
+    const f = fromInOrder({ from: sql`latest_metrics o`, run: sql.ref('o.run_uuid') }, others, true)
+    const conds = [sql`o.key = ${clause.key}`, sql`o.is_nan = ${isNan}`, ...f.on, base]
+    return {
+      from: sql`FROM ${f.from} WHERE ${sql.join(conds, sql` AND `)}`,
+      order: isNan ? TAIL : sql`o.value ${dir}, ${TAIL}`,
+    }
+  }
+  const missing = ordered(driver, others, where, TAIL)
+  const segments: Segment[] = [
+    withMetric(0),
+    withMetric(1),
+    {
+      from: sql`${missing.from} AND NOT EXISTS (SELECT 1 FROM latest_metrics o WHERE o.run_uuid = runs.run_uuid AND o.key = ${clause.key})`,
+      order: TAIL,
+    },
   ]
   const out: string[] = []
   let skip = offset
   for (const segment of segments) {
     if (out.length >= want) break
-    const rows = await sql<{ run_uuid: string }>`SELECT runs.run_uuid ${segment.from} ORDER BY ${segment.order}
-      LIMIT ${want - out.length} OFFSET ${skip}`.execute(db)
-    out.push(...rows.rows.map((r) => r.run_uuid))
+    const rows = await pageRows(db, segment, want - out.length, skip)
+    out.push(...rows)
     if (out.length >= want) break
-    if (rows.rows.length > 0) {
+    if (rows.length > 0) {
       skip = 0
     } else if (skip > 0) {
       // The page starts after this segment: skip past all of it.
