@@ -1,22 +1,31 @@
 /**
- * Monitoring benchmark: a data drift report on 1,000,000 reference and 1,000,000 current rows of
- * 20 columns (12 numeric, 8 categorical with 3–50 categories, some nulls, shifts in a few),
- * generated with a fixed seed and written once as Parquet; keel's datasetDriftAsync (worker
- * threads) and Evidently 0.7.23's Report([DataDriftPreset()]) read the same files in the same run.
- * keel runs in a child process (its peak RSS is its own); so does Evidently (.venv/bin/python).
- * Per-column tests, scores and verdicts of both are compared.
+ * Monitoring benchmark: data drift on 1,000,000 reference and 1,000,000 current rows of 20 columns,
+ * keel against Evidently 0.7.23 (Report([DataDriftPreset()])) on the same files in the same run.
+ *
+ * Two data shapes (bench/lib/drift-data.ts), generated with a fixed seed and written once:
+ * `mixed` (12 numeric, 8 short categorical columns) as Parquet, and `strings` (14 skewed floats
+ * with nulls, 6 string categoricals with skewed frequencies and nulls) as Parquet and as CSV.
+ *
+ * 1. End to end, what a user runs: `keel monitor drift -r REF -c CUR --json` (the built CLI,
+ *    spawned; wall time around the spawn, CPU time and peak RSS from /usr/bin/time), several
+ *    rounds per shape and format, against Evidently's read (pd.read_parquet / pd.read_csv) plus
+ *    report, each in its own process.
+ * 2. In memory (mixed shape): a child process reads the Parquet files into typed arrays, then
+ *    times datasetDriftAsync (worker threads) and datasetDrift (one thread) on them.
+ * Per-column tests, scores and verdicts of keel and Evidently are compared for every case.
  *
  *   KEEL_BENCH_ONLY=monitoring npm run bench
- *   node_modules/.bin/tsx bench/monitoring.bench.ts            (without the build step)
+ *   node_modules/.bin/tsx bench/monitoring.bench.ts            (after a build: the CLI runs from dist)
  *   node_modules/.bin/tsx bench/monitoring.bench.ts --only keel   (keel alone, no Evidently)
- *   KEEL_BENCH_DRIFT_ROWS=100000 ...                           (smaller; default 1,000,000)
- *   KEEL_BENCH_EVIDENTLY_TIMEOUT_S=3600 ...                    (default 2400 s at full size)
+ *   KEEL_BENCH_DRIFT_ROWS=100000 ...                           (smaller; default 1,000,000 per side)
+ *   KEEL_BENCH_DRIFT_ROUNDS=5 ...                              (CLI rounds per case; default 5)
+ *   KEEL_BENCH_EVIDENTLY_TIMEOUT_S=3600 ...                    (default 2400 s per case)
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import {
   closeDriftWorkers,
@@ -25,69 +34,35 @@ import {
   type DictionaryColumn,
   type DriftTable,
 } from '@keel/monitoring'
+import { driftFile, type DriftFormat, type DriftShape, generateDriftData, SHAPES } from './lib/drift-data.js'
+import {
+  compareDrift,
+  evidentlyOrExtrapolated,
+  type CliRounds,
+  type EvidentlyOut,
+  type KeelColumn,
+  runKeelCli,
+} from './lib/drift-e2e.js'
 import { benchLog, writeResults } from './lib/harness.js'
 import { REPO_ROOT } from './lib/servers.js'
 import { median } from './lib/stats.js'
 import { fmt, fmtRatio, renderTable, type Cell } from './lib/table.js'
 
 const ROWS = Number(process.env.KEEL_BENCH_DRIFT_ROWS ?? 1_000_000)
+const ROUNDS = Number(process.env.KEEL_BENCH_DRIFT_ROUNDS ?? 5)
 const EVIDENTLY_TIMEOUT_S = Number(process.env.KEEL_BENCH_EVIDENTLY_TIMEOUT_S ?? 2400)
 const WARM_RUNS = 5
 const ONLY_KEEL = process.argv.some((a, i) => a === '--only' && process.argv[i + 1] === 'keel')
-const SEED = 20261127
-const NUMERIC = Array.from({ length: 12 }, (_, j) => `n${j}`)
-const CATEGORIES = [3, 5, 8, 12, 20, 30, 40, 50]
-const CATEGORICAL = CATEGORIES.map((_, j) => `c${j}`)
+const NUMERIC = SHAPES.mixed.numerical
+const CATEGORICAL = SHAPES.mixed.categorical
+/** The end-to-end cases: shape and file format. */
+const CASES: { shape: DriftShape; format: DriftFormat }[] = [
+  { shape: 'mixed', format: 'parquet' },
+  { shape: 'strings', format: 'parquet' },
+  { shape: 'strings', format: 'csv' },
+]
 
 const log = benchLog('monitoring')
-
-// ---------------------------------------------------------------------------------------------
-// Data: computed by DuckDB from hash(row, column, seed), so the same seed gives the same bytes on
-// any thread count; written once as Parquet.
-
-function columnsSql(side: 'ref' | 'cur'): string {
-  const c = side === 'cur'
-  const numeric = [
-    `nrm(i, 1) + ${c ? 0.25 : 0} AS n0`, // shifted
-    `CASE WHEN u(i, 102) < 0.02 THEN NULL ELSE nrm(i, 2) * 2 + 10 END AS n1`,
-    `exp(nrm(i, 3) * ${c ? 1.1 : 1}) AS n2`, // log-normal, wider
-    `u(i, 4) * 100 AS n3`,
-    `nrm(i, 5) * ${c ? 1.3 : 1} AS n4`, // scaled
-    `CASE WHEN u(i, 106) < 0.02 THEN NULL ELSE -ln(u(i, 6)) END AS n5`,
-    `round(nrm(i, 7) * 10)::DOUBLE AS n6`, // integer-valued
-    `nrm(i, 8) + ${c ? 0.05 : 0} AS n7`,
-    `CASE WHEN u(i, 109) < 0.3 THEN nrm(i, 9) - 3 ELSE nrm(i, 9) + ${c ? 2.4 : 2} END AS n8`, // mixture, one mode moved
-    `pow(u(i, 10), 2) AS n9`,
-    `nrm(i, 11) + ${c ? 0.12 : 0} AS n10`,
-    `u(i, 12) * 2 - 1 AS n11`,
-  ]
-  const categorical = CATEGORIES.map((k, j) => {
-    const skew = c && (j === 1 || j === 5) ? 2 : 1.3 // c1 and c5 re-weighted
-    const pick = `'c${j}_' || floor(pow(u(i, ${20 + j}), ${skew}) * ${k})::INTEGER`
-    return j === 2 || j === 6
-      ? `CASE WHEN u(i, ${120 + j}) < 0.01 THEN NULL ELSE ${pick} END AS c${j}`
-      : `${pick} AS c${j}`
-  })
-  return [...numeric, ...categorical].join(', ')
-}
-
-async function generate(dir: string): Promise<number> {
-  const db = await DuckDBInstance.create(':memory:')
-  const con = await db.connect()
-  const t = performance.now()
-  await con.run(
-    `CREATE MACRO u(i, k) AS ((hash(i * 1000 + k + ${SEED}::BIGINT * 1000000000) % 2147483629)::DOUBLE + 0.5) / 2147483629`,
-  )
-  await con.run(`CREATE MACRO nrm(i, k) AS sqrt(-2 * ln(u(i, k))) * cos(2 * pi() * u(i, k + 500))`)
-  for (const side of ['ref', 'cur'] as const) {
-    const offset = side === 'ref' ? 0 : 100_000_000
-    await con.run(
-      `COPY (SELECT ${columnsSql(side)} FROM (SELECT range + ${offset} AS i FROM range(${ROWS}))) TO '${join(dir, `${side}.parquet`)}' (FORMAT parquet)`,
-    )
-  }
-  con.closeSync()
-  return performance.now() - t
-}
 
 // ---------------------------------------------------------------------------------------------
 // keel's side (child process): Parquet → typed arrays through DuckDB (categoricals as ENUM codes,
@@ -129,7 +104,7 @@ async function readSide(con: DuckDBConnection, file: string, dictionaries: Map<s
 async function readParquet(dir: string): Promise<{ reference: DriftTable; current: DriftTable }> {
   const db = await DuckDBInstance.create(':memory:')
   const con = await db.connect()
-  const both = `read_parquet(['${join(dir, 'ref.parquet')}', '${join(dir, 'cur.parquet')}'])`
+  const both = `read_parquet(['${driftFile(dir, 'mixed', 'ref', 'parquet')}', '${driftFile(dir, 'mixed', 'cur', 'parquet')}'])`
   const dictionaries = new Map<string, string[]>()
   for (const c of CATEGORICAL) {
     const values = (await con.runAndReadAll(`SELECT DISTINCT ${c} FROM ${both} WHERE ${c} IS NOT NULL ORDER BY 1`))
@@ -138,17 +113,12 @@ async function readParquet(dir: string): Promise<{ reference: DriftTable; curren
     dictionaries.set(c, values)
     await con.run(`CREATE TYPE e_${c} AS ENUM (${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')})`)
   }
-  const reference = await readSide(con, join(dir, 'ref.parquet'), dictionaries)
-  const current = await readSide(con, join(dir, 'cur.parquet'), dictionaries)
+  const reference = await readSide(con, driftFile(dir, 'mixed', 'ref', 'parquet'), dictionaries)
+  const current = await readSide(con, driftFile(dir, 'mixed', 'cur', 'parquet'), dictionaries)
   con.closeSync()
   return { reference, current }
 }
 
-interface KeelColumn {
-  test: string
-  score: number
-  drifted: boolean
-}
 interface KeelChild {
   read_ms: number
   first_ms: number
@@ -210,60 +180,7 @@ async function keelChild(dir: string): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Evidently's side and the comparison.
-
-interface EvidentlyOut {
-  versions: Record<string, string>
-  rows: number
-  read_s: number
-  run_s: number
-  /** CPU time of the report (all threads) */
-  run_cpu_s: number
-  max_rss_mb: number
-  columns: Record<string, { method: string; threshold: number; score: number }>
-}
-
-function runEvidently(dir: string, rows: number | undefined, timeoutS: number): EvidentlyOut | { timedOut: true } {
-  const args = [
-    join(REPO_ROOT, 'bench/python/drift_anchor.py'),
-    join(dir, 'ref.parquet'),
-    join(dir, 'cur.parquet'),
-    JSON.stringify({ numerical: NUMERIC, categorical: CATEGORICAL }),
-  ]
-  if (rows !== undefined) args.push(String(rows))
-  const r = spawnSync(join(REPO_ROOT, '.venv/bin/python'), args, {
-    encoding: 'utf8',
-    timeout: timeoutS * 1000,
-    maxBuffer: 64 * 1024 * 1024,
-  })
-  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') return { timedOut: true }
-  if (r.status !== 0) throw new Error(`drift_anchor.py failed:\n${r.stderr}`)
-  return JSON.parse(r.stdout) as EvidentlyOut
-}
-
-const EVIDENTLY_TEST: Record<string, string> = {
-  'Wasserstein distance (normed)': 'wasserstein',
-  'Jensen-Shannon distance': 'jensenshannon',
-}
-
-function compare(keel: Record<string, KeelColumn>, ev: EvidentlyOut): string[] {
-  const problems: string[] = []
-  for (const name of [...NUMERIC, ...CATEGORICAL]) {
-    const k = keel[name]
-    const e = ev.columns[name]
-    if (!k || !e) {
-      problems.push(`${name}: missing on ${k ? 'Evidently' : 'keel'}'s side`)
-      continue
-    }
-    // both default tests here are distances: Evidently's verdict is score >= threshold
-    const eDrifted = e.score >= e.threshold
-    if (EVIDENTLY_TEST[e.method] !== k.test) problems.push(`${name}: test ${k.test} vs Evidently's ${e.method}`)
-    if (Math.abs(k.score - e.score) > 1e-6 * Math.abs(e.score) + 1e-12)
-      problems.push(`${name}: score ${k.score} vs Evidently's ${e.score}`)
-    if (k.drifted !== eDrifted) problems.push(`${name}: drifted ${k.drifted} vs Evidently's ${eDrifted}`)
-  }
-  return problems
-}
+// The run: data, the in-memory child, then each end-to-end case (keel's rounds, then Evidently).
 
 function spawnKeel(dir: string): KeelChild {
   const r = spawnSync(join(REPO_ROOT, 'node_modules/.bin/tsx'), [fileURLToPath(import.meta.url), '--keel-child', dir], {
@@ -274,107 +191,135 @@ function spawnKeel(dir: string): KeelChild {
   return JSON.parse(r.stdout) as KeelChild
 }
 
+interface CaseResult {
+  shape: DriftShape
+  format: DriftFormat
+  keel: CliRounds
+  evidently?: EvidentlyOut
+  extrapolated: boolean
+  problems: string[]
+}
+
+const spread = (xs: number[], digits = 0) =>
+  `${fmt(median(xs), digits)} (${fmt(Math.min(...xs), digits)}–${fmt(Math.max(...xs), digits)})`
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')
+
+function runCase(dir: string, shape: DriftShape, format: DriftFormat): CaseResult {
+  const ref = driftFile(dir, shape, 'ref', format)
+  const cur = driftFile(dir, shape, 'cur', format)
+  log(`keel monitor drift, ${shape} ${format}: ${ROUNDS} rounds (load ${load()})`)
+  const keel = runKeelCli(ref, cur, ROUNDS)
+  log(`  wall ${spread(keel.wall_ms)} ms, CPU ${spread(keel.cpu_ms)} ms, peak RSS ${spread(keel.max_rss_mb)} MB`)
+  if (ONLY_KEEL) return { shape, format, keel, extrapolated: false, problems: [] }
+  log(`Evidently read + report, ${shape} ${format} (timeout ${EVIDENTLY_TIMEOUT_S} s, load ${load()})`)
+  const spec = SHAPES[shape]
+  const { ev, extrapolated } = evidentlyOrExtrapolated(ref, cur, spec, ROWS, EVIDENTLY_TIMEOUT_S, log)
+  log(`  read ${fmt(ev.read_s, 1)} s + report ${fmt(ev.run_s, 1)} s`)
+  const problems = extrapolated ? [] : compareDrift(keel.columns, ev, spec)
+  return { shape, format, keel, evidently: ev, extrapolated, problems }
+}
+
+function endToEndTable(cases: CaseResult[]): string {
+  const rows: Cell[][] = cases.map((c) => {
+    const keelMs = median(c.keel.wall_ms)
+    const ev = c.evidently
+    const evMs = ev ? (ev.read_s + ev.run_s) * 1000 : Number.NaN
+    return [
+      `${c.shape}, ${c.format}`,
+      `${spread(c.keel.wall_ms)} ms`,
+      `${spread(c.keel.cpu_ms)} ms`,
+      `${fmt(median(c.keel.max_rss_mb), 0)} MB`,
+      ev
+        ? `${fmt(evMs)} ms (read ${fmt(ev.read_s * 1000, 0)} + report ${fmt(ev.run_s * 1000, 0)})${c.extrapolated ? ' EXTRAPOLATED' : ''}`
+        : '',
+      ev ? `${fmt(ev.max_rss_mb, 0)} MB` : '',
+      ev ? fmtRatio(evMs / keelMs) : '',
+    ]
+  })
+  return renderTable(
+    [
+      'files (1 reference + 1 current)',
+      `keel monitor drift --json, wall, median (min–max) of ${ROUNDS}`,
+      'keel CPU (all threads)',
+      'keel peak RSS',
+      'Evidently read + report (1 run)',
+      'Evidently peak RSS',
+      'Evidently / keel',
+    ],
+    rows,
+  )
+}
+
+function inMemoryTable(keel: KeelChild, ev: EvidentlyOut | undefined): string {
+  const keelMs = median(keel.warm_ms)
+  const evMs = ev ? ev.run_s * 1000 : Number.NaN
+  const evCell = (ms: number) => (ev ? `${fmt(ms)} ms` : '')
+  const ratio = (x: number) => (ev ? fmtRatio(x) : '')
+  const rows: Cell[][] = [
+    ['drift report, data in memory (median of 5)', `${fmt(keelMs)} ms`, evCell(evMs), ratio(evMs / keelMs)],
+    [
+      '  CPU time per report (all threads)',
+      `${fmt(median(keel.warm_cpu_ms))} ms`,
+      evCell((ev?.run_cpu_s ?? 0) * 1000),
+      ratio(((ev?.run_cpu_s ?? 0) * 1000) / median(keel.warm_cpu_ms)),
+    ],
+    ['first report (workers starting)', `${fmt(keel.first_ms)} ms`, '', ''],
+    ['single thread (datasetDrift)', `${fmt(keel.sync_ms)} ms`, '', ratio(evMs / keel.sync_ms)],
+    ['peak RSS of the child', `${fmt(keel.max_rss_mb, 0)} MB`, ev ? `${fmt(ev.max_rss_mb, 0)} MB` : '', ''],
+  ]
+  return renderTable(['measure (mixed shape)', 'keel', 'Evidently', 'Evidently / keel'], rows)
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'keel-bench-drift-'))
   try {
-    log(`generating ${ROWS.toLocaleString('en')} + ${ROWS.toLocaleString('en')} rows × 20 columns as Parquet in ${dir}`)
-    const genMs = await generate(dir)
-    log(`generated in ${fmt(genMs / 1000)} s; keel (child process, ${availableParallelism()} workers)`)
-    const keel = spawnKeel(dir)
+    const n = ROWS.toLocaleString('en')
+    log(`generating ${n} + ${n} rows × 20 columns in ${dir}: mixed (Parquet), strings (Parquet and CSV)`)
+    const genMs =
+      (await generateDriftData(dir, 'mixed', ROWS, ['parquet'])) +
+      (await generateDriftData(dir, 'strings', ROWS, ['parquet', 'csv']))
+    log(`generated in ${fmt(genMs / 1000)} s; in-memory child (${availableParallelism()} workers, load ${load()})`)
+    const child = spawnKeel(dir)
     log(
-      `keel: drift ${fmt(median(keel.warm_ms))} ms (median of ${WARM_RUNS}), CPU ${fmt(median(keel.warm_cpu_ms))} ms per report`,
+      `in memory: ${fmt(median(child.warm_ms))} ms (median of ${WARM_RUNS}), CPU ${fmt(median(child.warm_cpu_ms))} ms`,
     )
-    if (ONLY_KEEL) {
-      console.log(
-        `\nkeel alone (--only keel), ${ROWS.toLocaleString('en')} + ${ROWS.toLocaleString('en')} rows × 20 columns, load ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`,
-      )
-      console.log(
-        `report ${fmt(median(keel.warm_ms))} ms (CPU ${fmt(median(keel.warm_cpu_ms))} ms), first ${fmt(keel.first_ms)} ms, single thread ${fmt(keel.sync_ms)} ms, read ${fmt(keel.read_ms)} ms, peak RSS ${fmt(keel.max_rss_mb, 0)} MB`,
-      )
-      return
+    const cases = CASES.map((c) => runCase(dir, c.shape, c.format))
+    const mixedEv = cases.find((c) => c.shape === 'mixed')?.evidently
+
+    console.log(
+      `\nData drift end to end, ${n} reference + ${n} current rows × 20 columns (${cpus().length} CPUs, load ${load()})`,
+    )
+    console.log(endToEndTable(cases))
+    console.log(
+      `\nThe report on data already in memory (mixed shape, Parquet read by the child in ${fmt(child.read_ms)} ms)`,
+    )
+    console.log(inMemoryTable(child, mixedEv))
+    for (const c of cases) {
+      const keelMs = median(c.keel.wall_ms)
+      const ev = c.evidently
+      const ratio = ev ? ((ev.read_s + ev.run_s) * 1000) / keelMs : Number.NaN
+      const goals = `under 3 s ${keelMs < 3000 ? 'MET' : 'NOT MET'} (${fmt(keelMs)} ms)${ev ? `; at least 50x Evidently ${ratio >= 50 ? 'MET' : 'NOT MET'} (${fmtRatio(ratio)})` : ''}`
+      const agreement = !ev
+        ? ''
+        : c.extrapolated
+          ? '; agreement not checked (Evidently ran on 1/10 of the rows)'
+          : c.problems.length === 0
+            ? `; tests, scores (1e-6 relative) and verdicts agree on all 20 columns (${c.keel.drifted} drifted)`
+            : `; ${c.problems.length} DISAGREEMENTS`
+      console.log(`${c.shape}, ${c.format}: ${goals}${agreement}`)
+      for (const p of c.problems) console.log(`  DISAGREEMENT ${p}`)
     }
-    log(`Evidently (timeout ${EVIDENTLY_TIMEOUT_S} s)`)
-    let ev = runEvidently(dir, undefined, EVIDENTLY_TIMEOUT_S)
-    let extrapolated = false
-    let small: { ev: EvidentlyOut; rows: number } | undefined
-    if ('timedOut' in ev) {
-      const rows = Math.round(ROWS / 10)
-      log(
-        `Evidently did not finish within ${EVIDENTLY_TIMEOUT_S} s at ${ROWS} rows: running it at ${rows} rows and EXTRAPOLATING linearly`,
-      )
-      const e = runEvidently(dir, rows, EVIDENTLY_TIMEOUT_S)
-      if ('timedOut' in e) throw new Error('Evidently timed out at a tenth of the rows too')
-      small = { ev: e, rows }
-      ev = {
-        ...e,
-        run_s: (e.run_s * ROWS) / rows,
-        run_cpu_s: (e.run_cpu_s * ROWS) / rows,
-        read_s: (e.read_s * ROWS) / rows,
-      }
-      extrapolated = true
-    }
-    const problems = small ? [] : compare(keel.columns, ev)
-    const keelMs = median(keel.warm_ms)
-    const evMs = ev.run_s * 1000
-    const note = extrapolated ? ' (EXTRAPOLATED ×10 from 1/10 of the rows)' : ''
-    const rows: Cell[][] = [
-      ['drift report, data in memory', `${fmt(keelMs)} ms`, `${fmt(evMs)} ms${note}`, fmtRatio(evMs / keelMs)],
-      [
-        '  CPU time per report (all threads)',
-        `${fmt(median(keel.warm_cpu_ms))} ms`,
-        `${fmt(ev.run_cpu_s * 1000)} ms${note}`,
-        fmtRatio((ev.run_cpu_s * 1000) / median(keel.warm_cpu_ms)),
-      ],
-      ['first report (workers starting)', `${fmt(keel.first_ms)} ms`, '', ''],
-      ['single thread (datasetDrift)', `${fmt(keel.sync_ms)} ms`, '', fmtRatio(evMs / keel.sync_ms)],
-      [
-        'reading the Parquet files',
-        `${fmt(keel.read_ms)} ms`,
-        `${fmt(ev.read_s * 1000)} ms${note}`,
-        fmtRatio((ev.read_s * 1000) / keel.read_ms),
-      ],
-      [
-        'read + first report',
-        `${fmt(keel.end_to_end_ms)} ms`,
-        `${fmt((ev.read_s + ev.run_s) * 1000)} ms${note}`,
-        fmtRatio(((ev.read_s + ev.run_s) * 1000) / keel.end_to_end_ms),
-      ],
-      [
-        'peak RSS (process)',
-        `${fmt(keel.max_rss_mb, 0)} MB (${fmt(keel.max_rss_after_read_mb, 0)} MB after reading)`,
-        `${fmt(ev.max_rss_mb, 0)} MB${extrapolated ? ' (at 1/10 of the rows)' : ''}`,
-        '',
-      ],
-    ]
-    const load = loadavg()[0]!
-    if (load > cpus().length)
-      console.log(
-        `\nNOTE: load average ${load.toFixed(1)} on ${cpus().length} CPUs: wall times include waiting for other processes; the CPU time is the load-independent figure`,
-      )
-    console.log(
-      `\nData drift, ${ROWS.toLocaleString('en')} reference + ${ROWS.toLocaleString('en')} current rows × 20 columns (${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)})`,
-    )
-    console.log(renderTable(['measure', 'keel', `Evidently ${ev.versions.evidently}`, 'Evidently / keel'], rows))
-    const goalTime = keelMs < 3000
-    const goalRatio = evMs / keelMs >= 50
-    console.log(
-      `goals: under 3 s ${goalTime ? 'MET' : 'NOT MET'} (${fmt(keelMs)} ms); at least 50x Evidently ${goalRatio ? 'MET' : 'NOT MET'} (${fmtRatio(evMs / keelMs)})${note}`,
-    )
-    console.log(
-      `drifted columns: keel ${keel.drifted}, Evidently ${Object.values(ev.columns).filter((c) => c.score >= c.threshold).length}`,
-    )
-    if (small) console.log('per-column agreement not checked at full size (Evidently ran on 1/10 of the rows)')
-    else if (problems.length === 0)
-      console.log('per-column tests, scores (1e-6 relative) and verdicts: keel and Evidently agree on all 20 columns')
-    else for (const p of problems) console.log(`DISAGREEMENT ${p}`)
+    if (child.drifted !== cases[0]?.keel.drifted)
+      console.log('NOTE: the in-memory child and the CLI disagree on the drifted count')
     const file = writeResults('monitoring', {
       rows: ROWS,
+      rounds: ROUNDS,
       generate_ms: genMs,
-      keel,
-      evidently: ev,
-      evidently_small: small,
-      extrapolated,
-      problems,
+      in_memory: child,
+      cases,
       load: loadavg(),
     })
     log(`saved ${file}`)

@@ -1,6 +1,9 @@
-"""Evidently's data drift report on the monitoring benchmark's Parquet files (bench/monitoring.bench.ts).
+"""Evidently's data drift report on the monitoring benchmark's files (bench/monitoring.bench.ts).
 
-usage: drift_anchor.py REF.parquet CUR.parquet SPEC_JSON [ROWS]
+usage: drift_anchor.py REF CUR SPEC_JSON [ROWS]
+
+REF and CUR are Parquet files (read with pd.read_parquet) or CSV files (.csv, read with
+pd.read_csv and its defaults, as Evidently's docs load data).
 
 SPEC_JSON: {"numerical": [...], "categorical": [...]}. ROWS (optional) keeps the first ROWS rows of
 each file. Prints one JSON document: Parquet read time, Report([DataDriftPreset()]).run time (after
@@ -38,8 +41,9 @@ def main() -> None:
     spec = json.loads(spec_json)
 
     t0 = time.perf_counter()
-    ref = pd.read_parquet(ref_path)
-    cur = pd.read_parquet(cur_path)
+    read = pd.read_csv if ref_path.endswith(".csv") else pd.read_parquet
+    ref = read(ref_path)
+    cur = read(cur_path)
     if rows is not None:
         ref = ref.iloc[:rows].reset_index(drop=True)
         cur = cur.iloc[:rows].reset_index(drop=True)
