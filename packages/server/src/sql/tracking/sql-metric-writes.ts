@@ -46,39 +46,49 @@ const insertMetric = precompile(METRIC_COLUMNS.length, (db, ...slots) =>
     .onConflict((oc) => oc.doNothing()),
 )
 
-/** The run's latest value of a key, replaced only by a point with a larger (step, timestamp, value). */
-const upsertLatestMetric = precompile(METRIC_COLUMNS.length, (db, ...slots) =>
-  db
-    .insertInto('latest_metrics')
-    .values(slotsRow(slots))
-    .onConflict((oc) =>
-      oc
-        .columns(['run_uuid', 'key'])
-        .doUpdateSet((eb) => ({
-          value: eb.ref('excluded.value'),
-          is_nan: eb.ref('excluded.is_nan'),
-          timestamp: eb.ref('excluded.timestamp'),
-          step: eb.ref('excluded.step'),
-          model_id: eb.ref('excluded.model_id'),
-          dataset_name: eb.ref('excluded.dataset_name'),
-          dataset_digest: eb.ref('excluded.dataset_digest'),
-        }))
-        .where(
-          sql<boolean>`(excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
-        ),
-    ),
-)
+/** The slots of `rows` rows, each as a row object. */
+const slotRows = (slots: unknown[], rows: number) =>
+  Array.from({ length: rows }, (_, r) =>
+    slotsRow(slots.slice(r * METRIC_COLUMNS.length, (r + 1) * METRIC_COLUMNS.length)),
+  )
+
+/**
+ * The run's latest value of each of `rows` keys (distinct), each replaced only by a point with a
+ * larger (step, timestamp, value).
+ */
+const upsertLatestMetrics = (rows: number) =>
+  precompile(METRIC_COLUMNS.length * rows, (db, ...slots) =>
+    db
+      .insertInto('latest_metrics')
+      .values(slotRows(slots, rows))
+      .onConflict((oc) =>
+        oc
+          .columns(['run_uuid', 'key'])
+          .doUpdateSet((eb) => ({
+            value: eb.ref('excluded.value'),
+            is_nan: eb.ref('excluded.is_nan'),
+            timestamp: eb.ref('excluded.timestamp'),
+            step: eb.ref('excluded.step'),
+            model_id: eb.ref('excluded.model_id'),
+            dataset_name: eb.ref('excluded.dataset_name'),
+            dataset_digest: eb.ref('excluded.dataset_digest'),
+          }))
+          .where(
+            sql<boolean>`(excluded.step, excluded.timestamp, excluded.value) > (latest_metrics.step, latest_metrics.timestamp, latest_metrics.value)`,
+          ),
+      ),
+  )
+const UPSERT_CHUNKS = [
+  { rows: 10, run: upsertLatestMetrics(10) },
+  { rows: 1, run: upsertLatestMetrics(1) },
+] as const
 
 /** Multi-row inserts of fixed sizes, each compiled once: a batch is written as chunks of 100, then 10, then 1. */
 const insertMetricRows = (rows: number) =>
   precompile(METRIC_COLUMNS.length * rows, (db, ...slots) =>
     db
       .insertInto('metrics')
-      .values(
-        Array.from({ length: rows }, (_, r) =>
-          slotsRow(slots.slice(r * METRIC_COLUMNS.length, (r + 1) * METRIC_COLUMNS.length)),
-        ),
-      )
+      .values(slotRows(slots, rows))
       .onConflict((oc) => oc.doNothing()),
   )
 const INSERT_CHUNKS = [
@@ -121,11 +131,14 @@ export async function insertMetrics(tx: Kysely<Database>, runId: string, metrics
     if (!cur || compareMetrics(m, cur) > 0) latest.set(m.key, m)
     if (m.modelId) withModel = true
   }
-  const one: unknown[] = []
-  for (const m of latest.values()) {
-    one.length = 0
-    pushMetricArgs(one, runId, m)
-    await upsertLatestMetric(tx, ...one)
+  // Up to ten keys per statement; they are distinct (PostgreSQL refuses to update a row twice in one
+  // statement), and each point is compared with what the table holds.
+  const latestArgs: unknown[] = []
+  for (const m of latest.values()) pushMetricArgs(latestArgs, runId, m)
+  at = 0
+  for (const { rows, run } of UPSERT_CHUNKS) {
+    const size = rows * width
+    for (; latestArgs.length - at >= size; at += size) await run(tx, ...latestArgs.slice(at, at + size))
   }
   if (withModel) await recordLoggedModelMetrics(tx, runId, metrics)
 }
