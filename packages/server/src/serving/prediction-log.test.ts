@@ -110,6 +110,31 @@ describe('the prediction log writer', () => {
     expect(batches).toHaveLength(3)
   })
 
+  it('a flush writes what was queued when it was asked, not what keeps arriving meanwhile', async () => {
+    let calls = 0
+    const sizes: number[] = []
+    const log: PredictionLog = new PredictionLog(
+      {
+        logBatch: async (records: readonly PredictionRecord[]) => {
+          sizes.push(records.length)
+          // A busy server: an answer is queued while the first call is in flight.
+          if (++calls === 1) log.push(record(100))
+        },
+      },
+      { ...spec, batchSize: 4 },
+      new ServingMetrics('d'),
+      () => {},
+    )
+    log.push(record(0))
+    log.push(record(1))
+    await log.flush()
+    expect(sizes).toEqual([2]) // one call; the record queued meanwhile waits for a full batch or the next flush
+    expect(log.pending).toBe(1)
+    await log.close()
+    expect(sizes).toEqual([2, 1])
+    expect(log.pending).toBe(0)
+  })
+
   it('keeps the queue when the store is unreachable, and writes it later', async () => {
     let up = false
     const written: string[] = []

@@ -56,8 +56,13 @@ export class PredictionLog {
   private timer: NodeJS.Timeout | undefined
   private writing: Promise<void> | undefined
   private backoffUntil = 0
-  /** Set by `flush()`: write partial batches too, until the queue is empty. */
-  private flushAll = false
+  /**
+   * Set by `flush()`: how many records at the head of the queue must go out now, in a partial
+   * batch if need be (the records queued after it wait for a full batch or the next flush), and
+   * whether the dropped count must (a flush with nothing queued still reports it).
+   */
+  private owed = 0
+  private owedDropped = false
 
   constructor(
     private readonly sink: PredictionSink,
@@ -87,7 +92,8 @@ export class PredictionLog {
 
   /** Writes everything queued, a batch at a time (a write already running takes it over). */
   flush(): Promise<void> {
-    this.flushAll = true
+    this.owed = this.queue.length
+    this.owedDropped = this.dropped > 0
     return this.write()
   }
 
@@ -104,7 +110,11 @@ export class PredictionLog {
 
   private async drain(): Promise<void> {
     let size = this.spec.batchSize
-    while (this.queue.length >= this.spec.batchSize || (this.flushAll && (this.queue.length > 0 || this.dropped > 0))) {
+    while (
+      this.queue.length >= this.spec.batchSize ||
+      (this.owed > 0 && this.queue.length > 0) ||
+      (this.owedDropped && this.dropped > 0)
+    ) {
       const batch = this.queue.slice(0, size)
       const dropped = this.dropped
       try {
@@ -119,6 +129,7 @@ export class PredictionLog {
             continue
           }
           this.queue.splice(0, 1) // a record the store will never take
+          this.owed = Math.max(0, this.owed - 1)
           this.dropped++
           this.metrics.logDropped.inc()
           this.onError(error)
@@ -132,9 +143,10 @@ export class PredictionLog {
       }
       this.queue.splice(0, batch.length)
       this.dropped -= dropped
+      this.owed = Math.max(0, this.owed - batch.length)
+      if (this.dropped === 0) this.owedDropped = false
       this.metrics.logWritten.inc(batch.length)
       size = this.spec.batchSize
-      if (this.queue.length === 0 && this.dropped === 0) this.flushAll = false
     }
   }
 
