@@ -1,9 +1,10 @@
 // The worker-thread side of datasetDriftAsync (parallel.ts): one column per message. Columns
 // arrive as views of SharedArrayBuffers (never structured-cloned arrays of values); the answer is
-// exactly what columnDrift returns on the main thread.
+// exactly what columnDrift returns on the main thread. The drift tests (and the special functions
+// they load, ~0.2 s) are imported on the first drift task: a worker that only sorts never loads them.
 
 import { parentPort } from 'node:worker_threads'
-import { columnDrift, type ColumnDriftOptions, type ColumnDriftResult } from './column-drift.js'
+import type { ColumnDriftOptions, ColumnDriftResult } from './column-drift.js'
 import type { DriftColumn, RawValue } from './columns.js'
 import { sortNaNLast } from './sort-columns.js'
 
@@ -34,19 +35,25 @@ function fromWire(w: WireColumn | undefined): DriftColumn | undefined {
   return { codes: new Int32Array(w.buffer, w.byteOffset, w.length), dictionary: w.dictionary }
 }
 
+let drift: Promise<typeof import('./column-drift.js')> | undefined
+
 const port = parentPort
 if (port) {
-  port.on('message', (task: WorkerTask | SortTask) => {
+  // one task at a time per worker (parallel.ts sends the next one after this one's reply)
+  port.on('message', async (task: WorkerTask | SortTask) => {
     let reply: WorkerReply
     try {
       if ('sort' in task) {
         sortNaNLast(new Float64Array(task.sort.buffer, task.sort.byteOffset, task.sort.length))
         reply = { id: task.id, result: null }
-      } else
+      } else {
+        drift ??= import('./column-drift.js')
+        const { columnDrift } = await drift
         reply = {
           id: task.id,
           result: columnDrift(task.column, fromWire(task.reference), fromWire(task.current), task.options),
         }
+      }
     } catch (err) {
       reply = { id: task.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }
     }

@@ -125,6 +125,12 @@ async function readBoth(
 }
 
 /**
+ * Below this many values (rows × columns) the work stays on this thread: starting a worker and
+ * loading the drift tests in it (~0.2 s of CPU) costs more than sorting a million values (~60 ms).
+ */
+const PARALLEL_MIN = 2_000_000
+
+/**
  * A table read, with its numeric columns then sorted (ascending, NaN last) on the drift worker
  * pool, the sorts spread over the cores (one side's sorts run while the other side is still being
  * read): the report needs them sorted and then only checks the order (row order means nothing to
@@ -133,7 +139,11 @@ async function readBoth(
 async function readSorted(reading: Promise<ReadTableResult<DriftTable>>): Promise<ReadTableResult<DriftTable>> {
   const read = await reading
   const numeric = Object.entries(read.table).filter((e): e is [string, Float64Array] => e[1] instanceof Float64Array)
-  const sorted = await sortFloat64ColumnsAsync(numeric.map(([, v]) => v))
+  const values = numeric.length * read.rows
+  const sorted = await sortFloat64ColumnsAsync(
+    numeric.map(([, v]) => v),
+    values < PARALLEL_MIN ? { workers: 0 } : {},
+  )
   const table: Record<string, DriftTable[string]> = { ...read.table }
   numeric.forEach(([name], i) => {
     table[name] = sorted[i]!
@@ -191,7 +201,9 @@ export function registerMonitorCommands(program: Command): void {
       )
       let report: DriftReport
       try {
+        const cells = (reference.rows + current.rows) * Object.keys(reference.table).length
         report = await driftReportOfAsync(reference.table, current.table, {
+          ...(cells < PARALLEL_MIN && { workers: 0 }),
           ...(columns && { columns }),
           tests: flags.test,
           thresholds: flags.threshold,

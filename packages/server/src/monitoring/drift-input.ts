@@ -17,7 +17,7 @@ import {
 export async function driftReportOfAsync(
   reference: DriftTable,
   current: DriftTable,
-  options: DriftReportOptions,
+  options: DriftReportOptions & { workers?: number },
 ): Promise<DriftReport> {
   try {
     return await buildDriftReportAsync(reference, current, options)
