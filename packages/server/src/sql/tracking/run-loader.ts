@@ -1,6 +1,6 @@
 /** Reads whole runs (info, latest metrics, params, tags, inputs, outputs) in a few set queries. */
 import type { DatasetInput, Metric, ModelInput, ModelOutput, Run, RunInfo, RunStatus, Tag } from '@keel/contracts'
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import type { Database, LatestMetricsTable, RunsTable } from '../database.js'
 
 export function runInfoFromRow(r: Selectable<RunsTable>): RunInfo {
@@ -60,12 +60,25 @@ export async function loadRuns(db: Kysely<Database>, runIds: readonly string[]):
 
 const LOAD_CHUNK = 5000
 
+/** A metric as json_array(key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest). */
+type MetricTuple = [string, number, number, number, number, string | null, string | null, string | null]
+type RunRowWithData = Selectable<RunsTable> & { m: string; p: string; t: string }
+
+const metricFromTuple = ([key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest]: MetricTuple) =>
+  metricFromRow({ key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest })
+const kvFromPairs = (pairs: [string, string][]): Tag[] => pairs.map(([key, value]) => ({ key, value }))
+
 async function loadChunk(db: Kysely<Database>, ids: string[]): Promise<Run[]> {
-  const [infos, metrics, params, tags, inputs, modelIo] = await Promise.all([
-    db.selectFrom('runs').selectAll().where('run_uuid', 'in', ids).execute(),
-    db.selectFrom('latest_metrics').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
-    db.selectFrom('params').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
-    db.selectFrom('tags').selectAll().where('run_uuid', 'in', ids).orderBy('key').execute(),
+  // Each run's metrics, params and tags come with its row as JSON arrays built by SQLite (sorted by
+  // key): one statement instead of three, and one JSON.parse per list instead of a JS object per
+  // row and column (for a page of 100 runs, about half the loading time).
+  const [withData, inputs, modelIo] = await Promise.all([
+    sql<RunRowWithData>`SELECT r.*,
+      (SELECT json_group_array(json_array(key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest) ORDER BY key)
+        FROM latest_metrics WHERE run_uuid = r.run_uuid) AS m,
+      (SELECT json_group_array(json_array(key, value) ORDER BY key) FROM params WHERE run_uuid = r.run_uuid) AS p,
+      (SELECT json_group_array(json_array(key, value) ORDER BY key) FROM tags WHERE run_uuid = r.run_uuid) AS t
+      FROM runs r WHERE r.run_uuid IN (${sql.join(ids)})`.execute(db),
     db
       .selectFrom('run_dataset_inputs as i')
       .innerJoin('datasets as d', 'd.dataset_uuid', 'i.dataset_uuid')
@@ -75,12 +88,9 @@ async function loadChunk(db: Kysely<Database>, ids: string[]): Promise<Run[]> {
       .execute(),
     db.selectFrom('run_model_io').selectAll().where('run_uuid', 'in', ids).orderBy('model_id').execute(),
   ])
-  const metricsByRun = groupBy(metrics, (m) => m.run_uuid)
-  const paramsByRun = groupBy(params, (p) => p.run_uuid)
-  const tagsByRun = groupBy(tags, (t) => t.run_uuid)
   const inputsByRun = groupBy(inputs, (i) => i.run_uuid)
   const ioByRun = groupBy(modelIo, (m) => m.run_uuid)
-  const infoById = new Map(infos.map((r) => [r.run_uuid, r]))
+  const infoById = new Map(withData.rows.map((r) => [r.run_uuid, r]))
 
   const runs: Run[] = []
   for (const id of ids) {
@@ -105,9 +115,9 @@ async function loadChunk(db: Kysely<Database>, ids: string[]): Promise<Run[]> {
     runs.push({
       info: runInfoFromRow(row),
       data: {
-        metrics: (metricsByRun.get(id) ?? []).map(metricFromRow),
-        params: kv(paramsByRun.get(id)),
-        tags: kv(tagsByRun.get(id)),
+        metrics: (JSON.parse(row.m) as MetricTuple[]).map(metricFromTuple),
+        params: kvFromPairs(JSON.parse(row.p) as [string, string][]),
+        tags: kvFromPairs(JSON.parse(row.t) as [string, string][]),
       },
       inputs: { datasetInputs, modelInputs },
       outputs: { modelOutputs },

@@ -159,8 +159,9 @@ function planProbes(filter: FilterExpr | undefined, ops: DialectOps): { probes: 
 /**
  * How a page is found: by walking the runs in the page's order and probing each (cheap when many
  * runs match: the walk stops after about `want / share of runs matching` steps), or, when a probe
- * matches fewer than PROBE_DRIVES_AT rows, by starting from that probe's index entries and sorting
- * its few runs. Counting is capped, so deciding costs at most a few thousand index entries.
+ * matches fewer than PROBE_DRIVES_AT rows (or 5 per run wanted), by starting from that probe's
+ * index entries and sorting its few runs. Counting is capped, so deciding reads a few hundred index
+ * entries. (At 10,000 runs a filter matching 1,600 took 4.5 ms driven and ~1 ms walked.)
  */
 async function pickDriver(
   db: Kysely<Database>,
@@ -168,7 +169,7 @@ async function pickDriver(
   want: number,
   drivesAt: number | undefined,
 ): Promise<Probe | undefined> {
-  const cap = drivesAt ?? Math.max(PROBE_DRIVES_AT, 20 * want)
+  const cap = drivesAt ?? Math.max(PROBE_DRIVES_AT, 5 * want)
   if (cap <= 0) return undefined
   let best: { probe: Probe; n: number } | undefined
   for (const probe of probes) {
@@ -180,7 +181,7 @@ async function pickDriver(
   return best?.probe
 }
 
-const PROBE_DRIVES_AT = 2000
+const PROBE_DRIVES_AT = 500
 
 /** `FROM` and join conditions with the tables in this order (CROSS JOIN fixes SQLite's loop order). */
 function fromInOrder(
