@@ -19,7 +19,8 @@ import { venvPython } from './lib/python.js'
 import { type AuthOptions, basicAuth, startKeel, startMlflow, stopAll, type ServerHandle } from './lib/servers.js'
 import { round } from './lib/stats.js'
 import { fmt, fmtRatio, renderTable, type Cell } from './lib/table.js'
-import { createExperiment, ingest, logMetricRoundTrips } from './lib/tracking-workload.js'
+import { createExperiment, createRun, logMetricRoundTrips } from './lib/ingest-workload.js'
+import { ingest } from './lib/tracking-workload.js'
 
 type Target = 'keel' | 'mlflow'
 type Mode = 'off' | 'on'
@@ -82,7 +83,12 @@ async function measure(target: Target, mode: Mode, python: () => string): Promis
     const batch = await ingest(many, experimentId, plan.ingestRequests, CLIENTS)
     many.close()
     const one = new Client(server.url, 1, authorization)
-    const rt = await logMetricRoundTrips(one, experimentId, plan.roundTrips, plan.roundTripWarmup)
+    const rt = await logMetricRoundTrips(
+      one,
+      await createRun(one, experimentId, 'round-trip'),
+      plan.roundTrips,
+      plan.roundTripWarmup,
+    )
     one.close()
     const sample = {
       metricsPerSecond: batch.metricsPerSecond,
