@@ -9,6 +9,7 @@ import type { GrantableResourceType, Visibility } from '../auth/permissions.js'
 import type { Principal } from '../auth/principal.js'
 import { type RouteGuard, authenticationOf, setRouteInfo } from './access.js'
 import { remoteAddress, requestBody, requestHeader } from './node-request.js'
+import { fastPathOf } from './fast-requests.js'
 import { arrayFields, parseJsonBody, parseQueryString, queryToObject, validateRequest } from './parse-request.js'
 
 /** What a handler may read of the HTTP request besides its validated body. */
@@ -53,6 +54,7 @@ export class RpcRouter {
 
   add<E extends Endpoint>(endpoint: E, handler: Handler<E>, options: RouteOptions = {}): this {
     const arrays = arrayFields(endpoint.request)
+    const fast = fastPathOf(endpoint)
     const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY
     const path = endpoint.path.replace(/\{(\w+)\}/g, ':$1')
     const methods = options.alsoGet && endpoint.method !== 'GET' ? [endpoint.method, 'GET'] : [endpoint.method]
@@ -66,7 +68,7 @@ export class RpcRouter {
       const input =
         c.req.method === 'GET' ? queryToObject(parseQueryString(rawQuery(c)), arrays) : await readJson(c, maxBody)
       Object.assign(input, c.req.param())
-      const request = validateRequest(endpoint.request, input) as RequestOf<E>
+      const request = (fast?.(input) ?? validateRequest(endpoint.request, input)) as RequestOf<E>
       setRouteInfo(c, { action, write: requirement.write, resource: requirement.resource?.(request), principal })
       await guard.check(requirement, request, principal)
       const context: RequestContext = {
