@@ -5,6 +5,7 @@
 import type { ColumnType, Generated, Kysely } from 'kysely'
 import type { AuditEntry, AuditQuery, AuditRecord, AuditStore } from '../../auth/audit-log.js'
 import type { Database } from '../database.js'
+import { precompile } from '../precompiled.js'
 
 type Int64 = ColumnType<number, number | bigint, number | bigint>
 
@@ -23,6 +24,19 @@ interface AuditLogTable {
 }
 
 type AuditDb = Kysely<{ audit_log: AuditLogTable }>
+
+const AUDIT_COLUMNS = [
+  'timestamp_ms',
+  'actor',
+  'authenticated',
+  'address',
+  'method',
+  'path',
+  'action',
+  'resource',
+  'status',
+  'request_id',
+] as const
 
 /** At most `n` UTF-16 units, never ending in half a surrogate pair (that would store U+FFFD). */
 export function clip(s: string, n: number): string {
@@ -57,29 +71,91 @@ function parseResource(text: string): Record<string, string> {
   return { unparsed: text }
 }
 
+/** The insert of one record, compiled once (building it with Kysely cost as much as SQLite's insert). */
+const insertRecord = precompile(AUDIT_COLUMNS.length, (db, ...slots) =>
+  (db as unknown as AuditDb)
+    .insertInto('audit_log')
+    .values(Object.fromEntries(AUDIT_COLUMNS.map((column, i) => [column, slots[i]])) as never),
+)
+
+function rowOf(e: AuditEntry): unknown[] {
+  return [
+    e.timestampMs,
+    clip(e.actor, 256),
+    e.authenticated ? 1 : 0,
+    clip(e.address, 64),
+    clip(e.method, 8),
+    clip(e.path, 2048),
+    clip(e.action, 128),
+    e.resource === undefined ? null : resourceJson(e.resource),
+    e.status,
+    clip(e.requestId, 128),
+  ]
+}
+
+interface Pending {
+  readonly row: unknown[]
+  readonly resolve: () => void
+  readonly reject: (error: unknown) => void
+}
+
 export class SqlAuditStore implements AuditStore {
   private readonly db: AuditDb
+  private readonly writer: Kysely<Database>
+  private queue: Pending[] = []
+  private writing = false
 
   constructor(db: Kysely<Database>) {
+    this.writer = db
     this.db = db.withTables<{ audit_log: AuditLogTable }>() as unknown as AuditDb
   }
 
-  async append(e: AuditEntry): Promise<void> {
-    await this.db
-      .insertInto('audit_log')
-      .values({
-        timestamp_ms: e.timestampMs,
-        actor: clip(e.actor, 256),
-        authenticated: e.authenticated ? 1 : 0,
-        address: clip(e.address, 64),
-        method: clip(e.method, 8),
-        path: clip(e.path, 2048),
-        action: clip(e.action, 128),
-        resource: e.resource === undefined ? null : resourceJson(e.resource),
-        status: e.status,
-        request_id: clip(e.requestId, 128),
-      })
-      .execute()
+  /**
+   * Resolves once the record is committed (the caller answers its request only then, so an
+   * acknowledged write's record survives kill -9). Appends that arrive while a commit is under way
+   * are written together in the next transaction: one commit for all of them, each still
+   * acknowledged only after that commit.
+   */
+  append(e: AuditEntry): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ row: rowOf(e), resolve, reject })
+      if (!this.writing) void this.drain()
+    })
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true
+    try {
+      while (this.queue.length > 0) {
+        const group = this.queue
+        this.queue = []
+        await this.write(group)
+      }
+    } finally {
+      this.writing = false
+    }
+  }
+
+  private async write(group: readonly Pending[]): Promise<void> {
+    if (group.length > 1) {
+      try {
+        await this.writer.transaction().execute(async (tx) => {
+          for (const { row } of group) await insertRecord(tx, ...row)
+        })
+        for (const p of group) p.resolve()
+        return
+      } catch {
+        // One record the table refuses must not lose the others: each on its own below.
+      }
+    }
+    for (const p of group) {
+      try {
+        await insertRecord(this.writer, ...p.row)
+        p.resolve()
+      } catch (error) {
+        p.reject(error)
+      }
+    }
   }
 
   async search(q: AuditQuery): Promise<AuditRecord[]> {
