@@ -11,7 +11,9 @@ import {
   closeDriftWorkers,
   DriftReportInputError,
   sortFloat64ColumnsAsync,
+  isSortedNaNLast,
   sortNaNLast,
+  summarizeColumn,
   type DictionaryColumn,
   type DriftTable,
   type RawValue,
@@ -102,6 +104,16 @@ describe('report fast paths', () => {
 
   it('presorted numeric columns give the same report', () => {
     expect(JSON.stringify(buildDriftReport(sortedCopy(reference), sortedCopy(current), options))).toBe(plain)
+  })
+
+  it('a report marks its sorted columns only while it runs', async () => {
+    const column = Float64Array.from([Number.NEGATIVE_INFINITY, 1, 2, 3, Number.POSITIVE_INFINITY, Number.NaN])
+    const other = Float64Array.from([0, 1, 2, 3, 4, 5])
+    buildDriftReport({ x: column }, { x: other }, {})
+    await buildDriftReportAsync({ x: column }, { x: other }, { workers: 0 })
+    column.set([3, Number.NaN, 1, Number.NEGATIVE_INFINITY, 2, 5])
+    expect(isSortedNaNLast(column)).toBe(false)
+    expect(summarizeColumn(column)).toMatchObject({ missing: 1, infinite: 1, min: 1, max: 5 })
   })
 
   it('dictionary columns give the same report as arrays of cells', () => {

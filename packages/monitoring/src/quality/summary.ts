@@ -154,8 +154,29 @@ export function finiteSorted(values: ColumnValues): Float64Array {
   return out
 }
 
+/**
+ * Float64Arrays a drift report has sorted or checked (ascending, NaN last), marked while it runs
+ * (its columns are not written to meanwhile): its quality checks and histograms then skip the
+ * linear check that each of them would make of every column.
+ */
+const knownSorted = new WeakSet<Float64Array>()
+
+/** Marks the Float64Arrays among `columns` as sorted; returns the function that unmarks them. */
+export function markSortedNaNLast(columns: Iterable<unknown>): () => void {
+  const marked: Float64Array[] = []
+  for (const c of columns)
+    if (c instanceof Float64Array && !knownSorted.has(c)) {
+      knownSorted.add(c)
+      marked.push(c)
+    }
+  return () => {
+    for (const c of marked) knownSorted.delete(c)
+  }
+}
+
 /** Ascending with NaN at the end, as Float64Array.prototype.sort leaves it. */
 export function isSortedNaNLast(a: Float64Array): boolean {
+  if (knownSorted.has(a)) return true
   // past the trailing NaNs, every pair must be in order (a NaN fails the comparison)
   let end = a.length
   while (end > 0 && Number.isNaN(a[end - 1]!)) end--
@@ -231,8 +252,8 @@ export function topValues(counts: Map<string | number | boolean, number>, k: num
 }
 
 function distinctSorted(a: Float64Array): number {
-  let d = 0
-  for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[i - 1]) d++
+  let d = a.length > 0 ? 1 : 0
+  for (let i = 1; i < a.length; i++) if (a[i] !== a[i - 1]) d++
   return d
 }
 
@@ -244,7 +265,19 @@ export function summarizeColumn(values: ColumnValues | DictionaryColumn, options
   let infinite = 0
   let posInf = 0
   let negInf = 0
-  if (values instanceof Float64Array) {
+  if (values instanceof Float64Array && knownSorted.has(values)) {
+    // the same counts, from the ends: -Infinity first, then the numbers, +Infinity, NaN
+    let end = values.length
+    while (end > 0 && Number.isNaN(values[end - 1]!)) end--
+    let lo = 0
+    while (lo < end && values[lo] === Number.NEGATIVE_INFINITY) lo++
+    let hi = end
+    while (hi > lo && values[hi - 1] === Number.POSITIVE_INFINITY) hi--
+    missing = values.length - end
+    infinite = lo + (end - hi)
+    negInf = lo > 0 ? 1 : 0
+    posInf = hi < end ? 1 : 0
+  } else if (values instanceof Float64Array) {
     // the same counts, in a loop over doubles only
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!

@@ -20,7 +20,7 @@ import {
   type QualityFinding,
   type SchemaDiff,
 } from '../quality/checks.js'
-import { isSortedNaNLast, qualityColumn } from '../quality/summary.js'
+import { isSortedNaNLast, markSortedNaNLast, qualityColumn } from '../quality/summary.js'
 import { isStatTestName, STAT_TESTS } from '../stats/registry.js'
 import type { FeatureType, StatTestName } from '../stats/types.js'
 import { categoricalHistogram, numericHistogram, type Histogram, type HistogramOptions } from './histograms.js'
@@ -190,15 +190,20 @@ export function buildDriftReport(
   options: DriftReportOptions = {},
 ): DriftReport {
   const p = prepare(referenceInput, currentInput, options)
-  const drift = datasetDrift(p.reference, p.current, p.driftOptions)
-  throwOnMisfit(drift)
-  const featureTypes: Record<string, FeatureType> = {}
-  for (const c of drift.columns) if (c.featureType) featureTypes[c.column] = c.featureType
-  const quality = dataQuality(p.reference, p.current, {
-    columns: drift.columns.map((c) => c.column),
-    featureTypes: { ...featureTypes, ...options.featureTypes },
-  })
-  return assemble(p, drift, quality, histogramsOf(p, quality, options), options)
+  const unmark = markSortedNaNLast([...Object.values(p.reference), ...Object.values(p.current)])
+  try {
+    const drift = datasetDrift(p.reference, p.current, p.driftOptions)
+    throwOnMisfit(drift)
+    const featureTypes: Record<string, FeatureType> = {}
+    for (const c of drift.columns) if (c.featureType) featureTypes[c.column] = c.featureType
+    const quality = dataQuality(p.reference, p.current, {
+      columns: drift.columns.map((c) => c.column),
+      featureTypes: { ...featureTypes, ...options.featureTypes },
+    })
+    return assemble(p, drift, quality, histogramsOf(p, quality, options), options)
+  } finally {
+    unmark()
+  }
 }
 
 /**
@@ -213,6 +218,16 @@ export async function buildDriftReportAsync(
   options: DriftReportOptions & { workers?: number } = {},
 ): Promise<DriftReport> {
   const p = prepare(referenceInput, currentInput, options)
+  // prepare sorted or checked every numeric column: the quality checks and histograms need not
+  const unmark = markSortedNaNLast([...Object.values(p.reference), ...Object.values(p.current)])
+  try {
+    return await reportAsync(p, options)
+  } finally {
+    unmark()
+  }
+}
+
+async function reportAsync(p: Prepared, options: DriftReportOptions & { workers?: number }): Promise<DriftReport> {
   const pending = datasetDriftAsync(p.reference, p.current, {
     ...p.driftOptions,
     ...(options.workers !== undefined && { workers: options.workers }),
