@@ -2,7 +2,7 @@
 // Runs every bench/*.bench.ts with tsx, one after the other, passing stdio through.
 // `npm run bench` builds first. Extra arguments go to each benchmark, e.g.
 //   npm run bench -- --only keel          (skip MLflow for a quick look)
-//   KEEL_BENCH_RUNS=2000 npm run bench    (fewer seeded runs for search_runs)
+//   KEEL_BENCH_ONLY=tracking npm run bench     (log-batch ingestion and runs/search against mlflow server; stores cached in bench/results/cache)
 //   KEEL_BENCH_ONLY=prediction npm run bench   (only bench/prediction.bench.ts; comma-separated names)
 //   KEEL_BENCH_ONLY=monitoring npm run bench   (drift on 1M × 20 against Evidently; Evidently takes ~10 min)
 //   KEEL_BENCH_ONLY=serving npm run bench      (keel models serve against mlflow models serve, ~10 min)
