@@ -26,7 +26,8 @@
 import { createKeel } from '@keel/sdk'
 import { benchLog, runBench, stopServersOnSignals, writeResults } from './lib/harness.js'
 import { irisData, trainIrisForest } from './lib/iris.js'
-import { type LoadRequest, type LoadSpec, groupCpuSeconds, runLoad } from './lib/load.js'
+import { type LoadRequest, type LoadSpec, runLoad } from './lib/load.js'
+import { groupCpuSeconds } from './lib/proc.js'
 import { runPythonJson } from './lib/python.js'
 import { type ServerHandle, startKeel, stopAll } from './lib/servers.js'
 import {

@@ -19,15 +19,13 @@ import { Client } from './lib/http.js'
 import {
   createExperiment,
   createRun,
-  groupMemory,
   ingestRound,
   logMetricRoundTrips,
   METRIC_KEYS,
-  type GroupMemory,
   type IngestRound,
   type RoundTripResult,
-  waitQuiet,
 } from './lib/ingest-workload.js'
+import { type GroupMemory, groupMemory, waitQuiet } from './lib/proc.js'
 import { venvPython } from './lib/python.js'
 import { REPO_ROOT, startKeel, startMlflow, stopAll, type ServerHandle } from './lib/servers.js'
 import { median, round } from './lib/stats.js'

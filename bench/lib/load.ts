@@ -9,9 +9,9 @@
  * (`taskset -c`), so it takes its CPU where the report says.
  */
 import { spawn } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LoadResult, LoadSpec } from './load-child.js'
+import { groupCpuSeconds } from './proc.js'
 import { REPO_ROOT } from './servers.js'
 import { runWrk, wrkAvailable } from './wrk.js'
 
@@ -19,7 +19,6 @@ export type { LoadRequest, LoadResult, LoadSpec } from './load-child.js'
 
 const TSX = join(REPO_ROOT, 'node_modules/.bin/tsx')
 const CHILD = join(REPO_ROOT, 'bench/lib/load-child.ts')
-const TICKS_PER_S = 100 // USER_HZ on Linux
 
 export interface MeasuredLoad extends LoadResult {
   /** CPU seconds used by the server's process group during the run (NaN when unknown). */
@@ -33,42 +32,6 @@ export interface LoadOptions {
   readonly generator?: 'wrk' | 'autocannon'
   /** The generator's cores, as `taskset -c` takes them ("1", "0,1"); unpinned when undefined. */
   readonly cores?: string
-}
-
-/** The pids of every process in the group `pgid`. */
-export function groupPids(pgid: number): number[] {
-  const pids: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    const fields = statFields(entry)
-    if (fields !== undefined && Number(fields[2]) === pgid) pids.push(Number(entry))
-  }
-  return pids
-}
-
-/** Fields after the command name (which may hold spaces): state ppid pgrp ... utime(11) stime(12). */
-function statFields(pid: string): string[] | undefined {
-  let stat: string
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  } catch {
-    return undefined // exited meanwhile
-  }
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-}
-
-/** CPU seconds (user + system) of every process in the group `pgid`, from /proc. */
-export function groupCpuSeconds(pgid: number): number {
-  let ticks = 0
-  let found = false
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    const fields = statFields(entry)
-    if (fields === undefined || Number(fields[2]) !== pgid) continue
-    found = true
-    ticks += Number(fields[11]) + Number(fields[12])
-  }
-  return found ? ticks / TICKS_PER_S : Number.NaN
 }
 
 export async function runLoad(spec: LoadSpec, serverPgid?: number, options: LoadOptions = {}): Promise<MeasuredLoad> {

@@ -2,8 +2,8 @@
  * The runs/search queries of the search benchmark, timed in rounds on one keep-alive connection
  * (one user at a time), with the server's CPU time per query read from /proc.
  */
-import { readdirSync, readFileSync } from 'node:fs'
 import type { Client } from './http.js'
+import { groupCpuMs } from './proc.js'
 import { median, summarize, type Summary } from './stats.js'
 
 const API = '/api/2.0/mlflow'
@@ -41,25 +41,6 @@ export function payload(q: SearchQuery, experimentId: string): string {
 export function answerOf(raw: string): { names: string[]; nextPage: boolean } {
   const body = JSON.parse(raw) as { runs?: { info: { run_name: string } }[]; next_page_token?: string }
   return { names: (body.runs ?? []).map((r) => r.info.run_name), nextPage: Boolean(body.next_page_token) }
-}
-
-const TICK_MS = 10 // USER_HZ is 100 on Linux
-
-/** CPU (user + system) of every process in the group `pgid`, in ms, from /proc. */
-export function groupCpuMs(pgid: number): number {
-  let ticks = 0
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      // After the command: state(0) ppid(1) pgrp(2) ... utime(11) stime(12)
-      if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12])
-    } catch {
-      /* process gone */
-    }
-  }
-  return ticks * TICK_MS
 }
 
 export interface QueryTiming {

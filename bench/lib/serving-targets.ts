@@ -5,7 +5,8 @@
  */
 import { execFileSync } from 'node:child_process'
 import { dirname, join } from 'node:path'
-import { type MeasuredLoad, groupPids } from './load.js'
+import type { MeasuredLoad } from './load.js'
+import { groupPids } from './proc.js'
 import { venvPython } from './python.js'
 import { REPO_ROOT, type ServerHandle, keelServeListening, startServer, uvicornListening } from './servers.js'
 import type { Protocol } from './serving-workload.js'
