@@ -12,6 +12,7 @@ import {
   type RouteGuard,
   authenticationOf,
   credentialsOf,
+  requestIdOf,
   routeInfoOf,
   setAuthentication,
   setRouteInfo,
@@ -67,7 +68,7 @@ async function record(c: Context, audit: (entry: AuditEntry) => Promise<void>, l
     action: route?.action ?? `${c.req.method} ${c.req.path}`,
     resource: route?.resource,
     status: c.res.status,
-    requestId: c.res.headers.get('x-request-id') ?? '',
+    requestId: requestIdOf(c) ?? c.res.headers.get('x-request-id') ?? '',
   }
   try {
     await audit(entry)

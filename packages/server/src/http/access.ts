@@ -34,6 +34,7 @@ export interface RouteInfo {
 
 const AUTHENTICATION = 'keel.authentication'
 const ROUTE = 'keel.route'
+const REQUEST_ID = 'keel.requestId'
 
 export function credentialsOf(c: Context): Credentials {
   return {
@@ -57,4 +58,13 @@ export function setRouteInfo(c: Context, info: RouteInfo): void {
 
 export function routeInfoOf(c: Context): RouteInfo | undefined {
   return c.get(ROUTE as never) as RouteInfo | undefined
+}
+
+/** The request's id (the X-Request-Id answered), kept for the audit log without reading the response's headers. */
+export function setRequestId(c: Context, id: string): void {
+  c.set(REQUEST_ID as never, id as never)
+}
+
+export function requestIdOf(c: Context): string | undefined {
+  return c.get(REQUEST_ID as never) as string | undefined
 }

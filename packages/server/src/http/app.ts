@@ -12,7 +12,7 @@ import { CLIENT_CLOSED_REQUEST, clientAborted, requestHeader } from './node-requ
 import { buildOpenApi } from './openapi.js'
 import { isPlainRequestId } from '../http-common/request-id.js'
 import type { AuditEntry } from '../auth/audit-log.js'
-import type { RouteGuard } from './access.js'
+import { type RouteGuard, setRequestId } from './access.js'
 import { accessControl, checkEveryRouteDeclared } from './access-control.js'
 import { RpcRouter } from './rpc.js'
 import { allowedMethods } from './allowed-methods.js'
@@ -40,6 +40,7 @@ export function createApp({ version, logger, mount, webSecurity, guard, audit }:
     const requestId = isPlainRequestId(given) ? given : randomUUID()
     // Set before the handler runs: a header added to a finished response makes Hono rebuild it.
     c.header('X-Request-Id', requestId)
+    setRequestId(c, requestId)
     await next()
     // A request its client abandoned mid-body is one warning line, not an error with a stack.
     const aborted = c.res.status === CLIENT_CLOSED_REQUEST

@@ -2,7 +2,7 @@
  * What differs between the SQL databases keel runs on, in one place (Kysely's adapter idea).
  * Domain code never branches on the dialect; the SQL store asks this object.
  */
-import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
+import { CompiledQuery, sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -37,13 +37,16 @@ export function likeToGlob(pattern: string): string {
   return out
 }
 
+/** Compiled once: every write transaction starts with it. */
+const BEGIN_IMMEDIATE = CompiledQuery.raw('BEGIN IMMEDIATE')
+
 const sqliteOps: DialectOps = {
   name: 'sqlite',
   serialType: 'integer',
   like: (column, pattern) => sql<SqlBool>`${column} GLOB ${likeToGlob(pattern)}`,
   ilike: (column, pattern) => sql<SqlBool>`lower(${column}) LIKE lower(${pattern})`,
   beginWrite: async (db) => {
-    await sql`BEGIN IMMEDIATE`.execute(db)
+    await db.executeQuery(BEGIN_IMMEDIATE)
   },
   refreshStatistics: async (db) => {
     // Sample at most ~1000 rows per index; `optimize` analyzes only tables whose size changed a lot.

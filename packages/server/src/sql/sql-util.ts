@@ -1,5 +1,4 @@
-import type { Kysely, Transaction } from 'kysely'
-import { sql } from 'kysely'
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
 import type { Database } from './database.js'
 import type { DialectOps } from './dialect.js'
 
@@ -9,6 +8,10 @@ import type { DialectOps } from './dialect.js'
  * "database is locked" when a read transaction tries to upgrade. Any view of the database's tables
  * will do (`db.withTables<...>()`, as the auth store sees its own), and `fn` gets the same view.
  */
+// Compiled once: a write's commit is on every request's path.
+const COMMIT = CompiledQuery.raw('COMMIT')
+const ROLLBACK = CompiledQuery.raw('ROLLBACK')
+
 export async function withWriteTransaction<DB, T>(
   db: Kysely<DB>,
   ops: DialectOps,
@@ -18,10 +21,10 @@ export async function withWriteTransaction<DB, T>(
     await ops.beginWrite(conn as Kysely<unknown>)
     try {
       const value = await fn(conn)
-      await sql`COMMIT`.execute(conn)
+      await conn.executeQuery(COMMIT)
       return value
     } catch (err) {
-      await sql`ROLLBACK`.execute(conn)
+      await conn.executeQuery(ROLLBACK)
       throw err
     }
   })
