@@ -162,7 +162,7 @@ export function numericText(column: DictionaryColumn): Float64Array | undefined 
     if (n === undefined) return undefined
     numbers[d] = n
   }
-  const out = new Float64Array(codes.length)
+  const out = new Float64Array(new SharedArrayBuffer(codes.length * 8))
   for (let i = 0; i < codes.length; i++) {
     const c = codes[i]!
     out[i] = c < 0 ? Number.NaN : numbers[c]!

@@ -202,7 +202,8 @@ async function readColumns(
       collided.push(c)
       continue
     }
-    const codes = new Int32Array(data.rows)
+    // in shared memory, as the numbers: the drift workers read the codes without a copy
+    const codes = new Int32Array(new SharedArrayBuffer(data.rows * 4))
     codeTable.encode(data.columns.get(c.name)!.view(), codes, 0)
     coded.set(c.name, { codes, dictionary: dictionary?.values ?? BOOLEAN_DICTIONARY })
   }
