@@ -1,6 +1,8 @@
 /**
  * One structured line per event: JSON (`--log-format json`, for log pipelines) or readable text.
- * Both write through pino's asynchronous destination so logging never blocks a request.
+ * Lines are gathered in memory and written in batches (below), each batch with one synchronous
+ * write, pino's default destination mode: an asynchronous destination can reorder lines when
+ * flushSync() runs while one of its writes is still in flight.
  */
 import pino from 'pino'
 
@@ -24,7 +26,7 @@ const BATCH_CHARS = 16 * 1024
  * server (a system call each). Info lines wait at most BATCH_MS; a warning or an error is written
  * at once, with the lines before it, in order; flush() writes what waits (at exit).
  */
-function batched(dest: pino.DestinationStream & { flushSync(): void }) {
+function batched(dest: pino.DestinationStream) {
   let pending = ''
   let timer: NodeJS.Timeout | undefined
   const writeOut = () => {
@@ -43,13 +45,12 @@ function batched(dest: pino.DestinationStream & { flushSync(): void }) {
     },
     flush() {
       writeOut()
-      dest.flushSync()
     },
   }
 }
 
 export function createLogger(format: LogFormat, destination: number | string = 1): Logger {
-  const out = batched(pino.destination({ dest: destination, sync: false }))
+  const out = batched(pino.destination({ dest: destination, sync: true }))
   if (format === 'json') {
     // pino writes each line whole to its stream; warnings and errors are urgent.
     let urgent = false
