@@ -2,50 +2,18 @@
 // gamma and beta functions, erfc, log-gamma); what no library ships is ported from SciPy's
 // published algorithms (cited per function) and tested against SciPy in test/distributions.test.ts.
 
-import { createRequire } from 'node:module'
-import type Betainc from '@stdlib/math-base-special-betainc'
-import type Erfc from '@stdlib/math-base-special-erfc'
-import type Gammainc from '@stdlib/math-base-special-gammainc'
-import type Gammaln from '@stdlib/math-base-special-gammaln'
+import { gammaln, special } from './special-functions.js'
 
-interface Special {
-  readonly betainc: typeof Betainc
-  readonly erfc: typeof Erfc
-  readonly gammainc: typeof Gammainc
-  readonly gammaln: typeof Gammaln
-}
-
-const require = createRequire(import.meta.url)
-let special: Special | undefined
-
-/**
- * @stdlib's special functions, loaded on first use: they are CommonJS packages of ~300 files
- * together, and importing @keel/monitoring (so @keel/sdk and every keel command) should not pay for
- * them before a test needs a p-value.
- */
-function lib(): Special {
-  special ??= {
-    betainc: require('@stdlib/math-base-special-betainc'),
-    erfc: require('@stdlib/math-base-special-erfc'),
-    gammainc: require('@stdlib/math-base-special-gammainc'),
-    gammaln: require('@stdlib/math-base-special-gammaln'),
-  }
-  return special
-}
-
-/** ln |Γ(x)| (scipy.special.gammaln). */
-export function gammaln(x: number): number {
-  return lib().gammaln(x)
-}
+export { gammaln }
 
 /** Standard normal CDF Φ(x) (scipy.special.ndtr). */
 export function normalCdf(x: number): number {
-  return 0.5 * lib().erfc(-x / Math.SQRT2)
+  return 0.5 * special().erfc(-x / Math.SQRT2)
 }
 
 /** Standard normal survival function 1 − Φ(x), accurate in the upper tail. */
 export function normalSf(x: number): number {
-  return 0.5 * lib().erfc(x / Math.SQRT2)
+  return 0.5 * special().erfc(x / Math.SQRT2)
 }
 
 /** Chi-square survival function P(X >= x), X ~ χ²(df) (scipy.stats.chi2.sf). */
@@ -53,7 +21,7 @@ export function chi2Sf(x: number, df: number): number {
   if (Number.isNaN(x) || !(df > 0)) return Number.NaN
   if (x <= 0) return 1
   if (x === Number.POSITIVE_INFINITY) return 0
-  return lib().gammainc(x / 2, df / 2, true, true)
+  return special().gammainc(x / 2, df / 2, true, true)
 }
 
 /** Two-sided p-value of Student's t: P(|T| >= |t|), T ~ t(df) (2 · scipy.stats.t.sf(|t|, df)). */
@@ -61,7 +29,7 @@ export function studentTTwoSided(t: number, df: number): number {
   if (Number.isNaN(t) || !(df > 0)) return Number.NaN
   if (!Number.isFinite(t)) return 0
   // P(|T| >= |t|) = I_{df/(df+t²)}(df/2, 1/2)
-  return lib().betainc(df / (df + t * t), df / 2, 0.5, true, false)
+  return special().betainc(df / (df + t * t), df / 2, 0.5, true, false)
 }
 
 /** ln C(n, k) for integers 0 <= k <= n. */
