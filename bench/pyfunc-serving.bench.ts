@@ -30,15 +30,13 @@ import {
   stopAll,
   uvicornListening,
 } from './lib/servers.js'
-import { checkPredictions } from './lib/serving-workload.js'
-import { Client } from './lib/http.js'
+import { checkPredictions, settle } from './lib/serving-workload.js'
 
 const SECONDS = Number(process.env.KEEL_BENCH_PYFUNC_SECONDS ?? 10)
 const REPEATS = Number(process.env.KEEL_BENCH_PYFUNC_REPEATS ?? 3)
 const CONNECTIONS = (process.env.KEEL_BENCH_PYFUNC_CONNECTIONS ?? '1,32,128').split(',').map(Number)
 const WARMUP_SECONDS = 3
 /** A server is idle again when single requests answer within this (the model predicts in ~10–20 ms). */
-const DRAINED_MS = 250
 const PREDICT_CALLS = 1000
 const IPC_CALLS = 2000
 
@@ -144,26 +142,6 @@ function requests(rows: readonly (readonly number[])[]): LoadRequest[] {
   return rows.map((row) => ({ method: 'POST', path: '/invocations', body: JSON.stringify({ inputs: [row] }) }))
 }
 
-/**
- * Waits until the server has worked off what the last run left queued: the requests of connections
- * the load generator closed are still predicted (by keel and by MLflow), which would otherwise slow
- * the start of the next run. Sends a few requests at once on fresh connections (so that every
- * worker is likely to get one) until all answer within DRAINED_MS. Returns the milliseconds waited.
- */
-async function drain(url: string, request: LoadRequest): Promise<number> {
-  const t0 = performance.now()
-  while (performance.now() - t0 < 60_000) {
-    const clients = Array.from({ length: 4 }, () => new Client(url))
-    try {
-      const answers = await Promise.all(clients.map((c) => c.send(request.method, request.path, request.body)))
-      if (Math.max(...answers.map((a) => a.ms)) < DRAINED_MS) break
-    } finally {
-      for (const c of clients) c.close()
-    }
-  }
-  return performance.now() - t0
-}
-
 async function benchTarget(t: Target, seed: SeedModel, tracking: ServerHandle): Promise<TargetResult> {
   log(`${t.id} (${t.describe}): starting`)
   const t0 = performance.now()
@@ -179,7 +157,7 @@ async function benchTarget(t: Target, seed: SeedModel, tracking: ServerHandle): 
     for (const connections of CONNECTIONS) {
       const runs: Run[] = []
       for (let i = 0; i < REPEATS; i++) {
-        const waited = await drain(server.url, reqs[0]!)
+        const waited = await settle(server.url, reqs[0]!)
         if (waited > 1000) log(`${t.id}: ${(waited / 1000).toFixed(1)} s for the previous run's queue to drain`)
         const tracking0 = groupCpuSeconds(tracking.pid)
         const r = await runLoad({ ...base, connections, durationS: SECONDS }, server.pid)

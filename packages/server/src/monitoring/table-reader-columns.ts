@@ -119,17 +119,6 @@ export class CodeTable {
   }
 }
 
-/** Codes into a dictionary as a plain array of cells (null for a negative code). */
-export function expand(column: DictionaryColumn): RawValue[] {
-  const { codes, dictionary } = column
-  const out = new Array<RawValue>(codes.length)
-  for (let i = 0; i < codes.length; i++) {
-    const c = codes[i]!
-    out[i] = c < 0 ? null : dictionary[c]
-  }
-  return out
-}
-
 const SPECIAL: Record<string, number> = {
   inf: Infinity,
   '+inf': Infinity,

@@ -17,11 +17,17 @@ import { availableParallelism } from 'node:os'
 import { stat } from 'node:fs/promises'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import { KeelError } from '@keel/contracts'
-import type { DictionaryColumn, DriftTable, FeatureType, RawValue, Table } from '@keel/monitoring'
+import {
+  type DictionaryColumn,
+  type DriftTable,
+  type FeatureType,
+  type RawValue,
+  type Table,
+  expandDictionary,
+} from '@keel/monitoring'
 import {
   CodeTable,
   copyDoubles,
-  expand,
   type Growing,
   growingFloat64,
   growingInt32,
@@ -219,7 +225,7 @@ async function readColumns(
     }
     const asNumbers = c.kind === 'text' && format === 'csv' ? numericText(column) : undefined
     if (asNumbers) featureTypes[c.name] = 'num'
-    table[c.name] = asNumbers ?? (options.dictionaries ? column : expand(column))
+    table[c.name] = asNumbers ?? (options.dictionaries ? column : expandDictionary(column))
   }
   return { table, rows: data.rows, sqlTypes, featureTypes }
 }
