@@ -101,10 +101,10 @@ module.exports = {
     },
     {
       name: 'only-sql-imports-the-database-drivers',
-      comment: 'kysely and better-sqlite3 stay in sql/ (and composition/ opens nothing itself)',
+      comment: 'kysely and the drivers (better-sqlite3, pg) stay in sql/ (and composition/ opens nothing itself)',
       severity: 'error',
       from: { path: SERVER, pathNot: [`${SERVER}sql/`, TESTS] },
-      to: { path: 'node_modules/(kysely|better-sqlite3)/' },
+      to: { path: 'node_modules/(kysely|better-sqlite3|pg|pg-[a-z-]+)/' },
     },
     {
       name: 'only-the-table-reader-imports-duckdb',

@@ -21,6 +21,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One throwaway PostgreSQL cluster per run for the stores' PostgreSQL suites.
+    globalSetup: ['packages/server/test/support/postgres-global-setup.ts'],
     projects: [
       // In-process: the sources through the app's request function, stores, statistics, the UI's logic.
       { extends: true, test: { name: 'unit', include: ALL, exclude: [...E2E, '**/node_modules/**'] } },

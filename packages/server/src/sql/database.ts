@@ -3,7 +3,8 @@
  * 0/1 integers (SQLite has no boolean); ids are text except experiments' integer ids, which MLflow
  * exposes as strings.
  */
-import type { ColumnType, Generated } from 'kysely'
+import type { ColumnType, Generated, Kysely } from 'kysely'
+import type { DialectOps } from './dialect.js'
 
 type Int64 = ColumnType<number, number | bigint, number | bigint>
 
@@ -221,4 +222,13 @@ export interface Database {
   registry_events: RegistryEventsTable
   registered_model_alias_protections: AliasProtectionsTable
   alias_change_requests: AliasChangeRequestsTable
+}
+
+/** An open database: the query builder over keel's tables and what differs in its dialect. */
+export interface SqlDatabase {
+  readonly db: Kysely<Database>
+  readonly ops: DialectOps
+  /** A short description for logs, e.g. `sqlite:/abs/path/keel.db` (passwords hidden). */
+  readonly description: string
+  close(): Promise<void>
 }

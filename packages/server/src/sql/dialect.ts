@@ -39,6 +39,14 @@ export function likeToGlob(pattern: string): string {
 
 /** Compiled once: every write transaction starts with it. */
 const BEGIN_IMMEDIATE = CompiledQuery.raw('BEGIN IMMEDIATE')
+const BEGIN = CompiledQuery.raw('BEGIN')
+/**
+ * PostgreSQL's writers queue on one transaction-scoped advisory lock, as SQLite's do on its write
+ * lock: the stores read-then-write inside a transaction (the next version number, a param's
+ * existing value, a monitor's next window), which READ COMMITTED alone would let two servers
+ * interleave. Readers never take it.
+ */
+const WRITE_LOCK = CompiledQuery.raw(`SELECT pg_advisory_xact_lock(${0x6b65656c + 1})`)
 
 const sqliteOps: DialectOps = {
   name: 'sqlite',
@@ -70,7 +78,8 @@ const postgresOps: DialectOps = {
   like: (column, pattern) => sql<SqlBool>`${column} LIKE ${pattern}`,
   ilike: (column, pattern) => sql<SqlBool>`${column} ILIKE ${pattern}`,
   beginWrite: async (db) => {
-    await sql`BEGIN`.execute(db)
+    await db.executeQuery(BEGIN)
+    await db.executeQuery(WRITE_LOCK)
   },
   // autovacuum keeps PostgreSQL's statistics current.
   refreshStatistics: async () => {},

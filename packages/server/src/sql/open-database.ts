@@ -5,20 +5,15 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, Migrator, SqliteDialect } from 'kysely'
+import { Kysely, SqliteDialect } from 'kysely'
 import { KeelError } from '@keel/contracts'
-import type { Database } from './database.js'
-import { dialectOps, type DialectOps } from './dialect.js'
-import { allMigrations } from './migrations/index.js'
+import type { Database, SqlDatabase } from './database.js'
+import { dialectOps } from './dialect.js'
+import { migrateToLatest, type MigrationReport } from './migrate.js'
+import { openPostgres } from './open-postgres.js'
 import { withStatementCache } from './statement-cache.js'
 
-export interface SqlDatabase {
-  readonly db: Kysely<Database>
-  readonly ops: DialectOps
-  /** A short description for logs, e.g. `sqlite:/abs/path/keel.db`. */
-  readonly description: string
-  close(): Promise<void>
-}
+export type { SqlDatabase }
 
 export type StoreLocation = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string }
 
@@ -40,16 +35,17 @@ export function parseStoreUri(uri: string, cwd = process.cwd()): StoreLocation {
   if (scheme === 'postgresql' || scheme === 'postgres' || scheme.startsWith('postgresql+')) {
     return { dialect: 'postgres', url: uri }
   }
-  throw KeelError.invalid(
-    `Unsupported backend store URI scheme '${scheme}': keel supports sqlite:// (postgresql:// is planned)`,
-  )
+  throw KeelError.invalid(`Unsupported backend store URI scheme '${scheme}': keel supports sqlite:// and postgresql://`)
 }
 
-export async function openDatabase(uri: string): Promise<SqlDatabase> {
+export interface OpenDatabaseOptions {
+  /** Called with what the migrations did (`keel db upgrade` prints it). */
+  readonly onMigrated?: (report: MigrationReport) => void
+}
+
+export async function openDatabase(uri: string, options: OpenDatabaseOptions = {}): Promise<SqlDatabase> {
   const location = parseStoreUri(uri)
-  if (location.dialect === 'postgres') {
-    throw new KeelError('NOT_IMPLEMENTED', 'PostgreSQL stores are not supported yet; use sqlite:///path.db')
-  }
+  if (location.dialect === 'postgres') return openPostgres(location.url, options)
   if (location.path !== ':memory:') mkdirSync(dirname(location.path), { recursive: true })
   const sqlite = new BetterSqlite3(location.path)
   // WAL: readers never block the writer, and a committed transaction is in the log before the
@@ -65,27 +61,12 @@ export async function openDatabase(uri: string): Promise<SqlDatabase> {
   sqlite.pragma('cache_size = -65536')
   const ops = dialectOps('sqlite')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-  await migrate(db, ops)
+  const report = await migrateToLatest(db, ops)
+  options.onMigrated?.(report)
   return {
     db,
     ops,
     description: `sqlite:${location.path}`,
     close: () => db.destroy(),
-  }
-}
-
-async function migrate(db: Kysely<Database>, ops: DialectOps): Promise<void> {
-  const migrations = allMigrations(ops)
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
-  const { error, results } = await migrator.migrateToLatest()
-  const failed = results?.find((r) => r.status === 'Error')
-  if (error) {
-    throw new KeelError(
-      'INTERNAL_ERROR',
-      `Database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`,
-      {
-        cause: error,
-      },
-    )
   }
 }

@@ -1,0 +1,131 @@
+/**
+ * A throwaway PostgreSQL cluster for tests and benchmarks: `initdb` in a temporary folder, `pg_ctl`
+ * listening on 127.0.0.1 on a free port, removed when stopped. PostgreSQL refuses to run as root,
+ * so under root the cluster belongs to the `postgres` user Debian's package creates, and its
+ * commands run through `runuser`.
+ *
+ * The cluster collates with ICU's en-US, as a database created on a typical server does, so that
+ * a search whose order depended on the database's collation would show it (SQLite compares bytes).
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export interface PostgresCluster {
+  readonly host: string
+  readonly port: number
+  readonly user: string
+  readonly password: string
+  /** A connection URI to `database` on this cluster. */
+  uri(database?: string): string
+  /** Restarts the server (`pg_ctl restart -m fast`): open connections are cut. */
+  restart(): void
+  stop(): void
+  start(): void
+  /** Stops the server and removes its folder. */
+  destroy(): void
+}
+
+const USER = 'keel'
+const PASSWORD = 'keel-test-password'
+
+/** The folder of PostgreSQL's server programs: Debian's newest, else what PATH finds. */
+export function postgresBinDir(): string {
+  const debian = '/usr/lib/postgresql'
+  if (existsSync(debian)) {
+    const versions = readdirSync(debian)
+      .filter((v) => existsSync(join(debian, v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a))
+    if (versions.length > 0) return join(debian, versions[0]!, 'bin')
+  }
+  const found = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' }).stdout.trim()
+  if (found) return found.replace(/\/initdb$/, '')
+  throw new Error(
+    'PostgreSQL server programs (initdb, pg_ctl) were not found: the PostgreSQL tests need them ' +
+      '(Debian: apt-get install postgresql; .ci/run installs it)',
+  )
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
+    })
+  })
+}
+
+export async function startPostgresCluster(): Promise<PostgresCluster> {
+  const bin = postgresBinDir()
+  const root = mkdtempSync(join(tmpdir(), 'keel-pg-'))
+  const dataDir = join(root, 'data')
+  const asRoot = process.getuid?.() === 0
+  const run = (program: string, args: string[]): void => {
+    const [cmd, argv] = asRoot
+      ? ['runuser', ['-u', 'postgres', '--', join(bin, program), ...args]]
+      : [join(bin, program), args]
+    execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root })
+  }
+  const pwfile = join(root, 'pwfile')
+  writeFileSync(pwfile, `${PASSWORD}\n`)
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim())
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim())
+    chownSync(root, uid, gid)
+    chownSync(pwfile, uid, gid)
+  }
+  chmodSync(root, 0o700)
+  run('initdb', [
+    '-D',
+    dataDir,
+    '-U',
+    USER,
+    `--pwfile=${pwfile}`,
+    '--auth-local=trust',
+    '--auth-host=scram-sha-256',
+    '--encoding=UTF8',
+    '--locale-provider=icu',
+    '--icu-locale=en-US',
+    '--locale=C.UTF-8',
+  ])
+  const port = await freePort()
+  // A throwaway cluster: no fsync (the tests kill keel, never this machine), a small footprint.
+  const options = [
+    `-p ${port}`,
+    '-h 127.0.0.1',
+    `-k ${root}`,
+    '-c fsync=off',
+    '-c full_page_writes=off',
+    '-c max_connections=300',
+    '-c shared_buffers=64MB',
+  ].join(' ')
+  const logFile = join(root, 'server.log')
+  const pgCtl = (action: string, ...extra: string[]): void =>
+    run('pg_ctl', ['-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '60', ...extra, action])
+  pgCtl('start')
+  const cluster: PostgresCluster = {
+    host: '127.0.0.1',
+    port,
+    user: USER,
+    password: PASSWORD,
+    uri: (database = 'postgres') => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
+    restart: () => pgCtl('restart', '-m', 'fast'),
+    stop: () => pgCtl('stop', '-m', 'fast'),
+    start: () => pgCtl('start'),
+    destroy: () => {
+      try {
+        pgCtl('stop', '-m', 'immediate')
+      } catch {
+        // already stopped
+      }
+      rmSync(root, { recursive: true, force: true })
+    },
+  }
+  return cluster
+}
