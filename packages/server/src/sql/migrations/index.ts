@@ -10,6 +10,7 @@ import { authMigration } from './0007-auth.js'
 import { aliasApprovalsMigration } from './0008-alias-approvals.js'
 import { metricsByStepMigration } from './0009-metrics-by-step.js'
 import { latestMetricsNanIndexMigration } from './0010-latest-metrics-nan-index.js'
+import { jobsMigration } from './0011-jobs.js'
 
 /** Every migration, in order. Names sort lexically; never rename or edit a released one. */
 export function allMigrations(ops: DialectOps): Record<string, Migration> {
@@ -24,5 +25,6 @@ export function allMigrations(ops: DialectOps): Record<string, Migration> {
     '0008-alias-approvals': aliasApprovalsMigration(ops),
     '0009-metrics-by-step': metricsByStepMigration(ops),
     '0010-latest-metrics-nan-index': latestMetricsNanIndexMigration(),
+    '0011-jobs': jobsMigration(),
   }
 }
