@@ -10,6 +10,7 @@ import { registerUserCommands } from './users-command.js'
 import { registerTokenCommands } from './tokens-command.js'
 import { registerPermissionCommands } from './permissions-command.js'
 import { registerAuditCommand } from './audit-command.js'
+import { registerDbCommands } from './db-command.js'
 import { handleCliError } from './output.js'
 
 // Output piped into a reader that stops early (`keel models describe m | head`): stop quietly.
@@ -34,5 +35,6 @@ registerUserCommands(program)
 registerTokenCommands(program)
 registerPermissionCommands(program)
 registerAuditCommand(program)
+registerDbCommands(program)
 
 program.parseAsync(process.argv).catch(handleCliError)

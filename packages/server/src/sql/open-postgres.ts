@@ -5,10 +5,12 @@
  */
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import Cursor from 'pg-cursor'
 import { KeelError } from '@keel/contracts'
 import type { Database, SqlDatabase } from './database.js'
 import { dialectOps } from './dialect.js'
 import { migrateToLatest, type MigrationReport } from './migrate.js'
+import { redactStoreUri } from './store-uri.js'
 
 /** int8 (bigint, count(*), bigserial ids) as a JS number: keel's timestamps and ids fit in 2^53. */
 const INT8_OID = 20
@@ -33,11 +35,6 @@ export function postgresConnectionString(uri: string): string {
   return uri.replace(/^(postgres(?:ql)?)(\+[a-z0-9_]+)?:\/\//i, 'postgresql://')
 }
 
-/** The URI with its password hidden, for logs and error messages. */
-export function redactPostgresUri(uri: string): string {
-  return uri.replace(/^([^:]+:\/\/[^:/@]+:)([^@]*)@/, '$1***@')
-}
-
 export interface OpenPostgresOptions {
   /** Pool size per server process (pg's default is 10). */
   readonly maxConnections?: number
@@ -46,7 +43,7 @@ export interface OpenPostgresOptions {
 }
 
 export async function openPostgres(uri: string, options: OpenPostgresOptions = {}): Promise<SqlDatabase> {
-  const description = redactPostgresUri(uri)
+  const description = redactStoreUri(uri)
   const pool = new pg.Pool({
     connectionString: postgresConnectionString(uri),
     max: options.maxConnections ?? 20,
@@ -58,7 +55,7 @@ export async function openPostgres(uri: string, options: OpenPostgresOptions = {
   // discards it and the next query opens a new one.
   pool.on('error', () => {})
   const ops = dialectOps('postgres')
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) })
   try {
     const lock = await pool.connect()
     try {
@@ -72,15 +69,10 @@ export async function openPostgres(uri: string, options: OpenPostgresOptions = {
   } catch (err) {
     await db.destroy().catch(() => {})
     if (err instanceof KeelError) throw err
-    throw new KeelError(
-      'INTERNAL_ERROR',
-      `Cannot open the PostgreSQL store ${description}: ${connectionProblem(err)}`,
-      {
-        cause: err,
-      },
-    )
+    // Not a KeelError: this is the operator's start-up problem, never an answer to a request.
+    throw new Error(`Cannot open the PostgreSQL store ${description}: ${connectionProblem(err)}`, { cause: err })
   }
-  return { db, ops, description: `postgresql:${description.replace(/^[^:]+:\/\//, '')}`, close: () => db.destroy() }
+  return { db, ops, description, close: () => db.destroy() }
 }
 
 /** What went wrong connecting, in words an operator can act on. */
