@@ -42,6 +42,8 @@ export interface KeelAppOptions {
   readonly env?: Readonly<Record<string, string>>
   /** Also listen on 127.0.0.1, port 0, for clients in other processes. */
   readonly listen?: boolean
+  /** Another store than a SQLite file in the data folder, e.g. a PostgreSQL database's URI. */
+  readonly backendStoreUri?: string
 }
 
 /** The base URL in-process requests use; its Host is one keel answers to (localhost). */
@@ -68,7 +70,7 @@ async function start(dataDir: string, options: KeelAppOptions): Promise<InProces
       '--port',
       '0',
       '--backend-store-uri',
-      `sqlite:///${dbPath}`,
+      options.backendStoreUri ?? `sqlite:///${dbPath}`,
       '--artifacts-destination',
       artifactsDir,
       '--no-request-log',

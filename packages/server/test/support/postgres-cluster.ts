@@ -7,7 +7,8 @@
  * The cluster collates with ICU's en-US, as a database created on a typical server does, so that
  * a search whose order depended on the database's collation would show it (SQLite compares bytes).
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFile, execFileSync, spawnSync } from 'node:child_process'
+import { promisify } from 'node:util'
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -21,9 +22,10 @@ export interface PostgresCluster {
   /** A connection URI to `database` on this cluster. */
   uri(database?: string): string
   /** Restarts the server (`pg_ctl restart -m fast`): open connections are cut. */
-  restart(): void
-  stop(): void
-  start(): void
+  restart(): Promise<void>
+  /** Stops the server (`pg_ctl stop -m fast`), keeping its data; `start()` brings it back. */
+  stop(): Promise<void>
+  start(): Promise<void>
   /** Stops the server and removes its folder. */
   destroy(): void
 }
@@ -66,11 +68,15 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   const root = mkdtempSync(join(tmpdir(), 'keel-pg-'))
   const dataDir = join(root, 'data')
   const asRoot = process.getuid?.() === 0
+  const command = (program: string, args: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', join(bin, program), ...args]] : [join(bin, program), args]
   const run = (program: string, args: string[]): void => {
-    const [cmd, argv] = asRoot
-      ? ['runuser', ['-u', 'postgres', '--', join(bin, program), ...args]]
-      : [join(bin, program), args]
+    const [cmd, argv] = command(program, args)
     execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root })
+  }
+  const runAsync = async (program: string, args: string[]): Promise<void> => {
+    const [cmd, argv] = command(program, args)
+    await promisify(execFile)(cmd, argv, { cwd: root })
   }
   const pwfile = join(root, 'pwfile')
   writeFileSync(pwfile, `${PASSWORD}\n`)
@@ -106,8 +112,21 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     '-c shared_buffers=64MB',
   ].join(' ')
   const logFile = join(root, 'server.log')
-  const pgCtl = (action: string, ...extra: string[]): void =>
-    run('pg_ctl', ['-D', dataDir, '-l', logFile, '-o', options, '-w', '-t', '60', ...extra, action])
+  const pgCtlArgs = (action: string, extra: string[]): string[] => [
+    '-D',
+    dataDir,
+    '-l',
+    logFile,
+    '-o',
+    options,
+    '-w',
+    '-t',
+    '60',
+    ...extra,
+    action,
+  ]
+  const pgCtl = (action: string, ...extra: string[]): void => run('pg_ctl', pgCtlArgs(action, extra))
+  const pgCtlAsync = (action: string, ...extra: string[]): Promise<void> => runAsync('pg_ctl', pgCtlArgs(action, extra))
   pgCtl('start')
   const cluster: PostgresCluster = {
     host: '127.0.0.1',
@@ -115,9 +134,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     user: USER,
     password: PASSWORD,
     uri: (database = 'postgres') => `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
-    restart: () => pgCtl('restart', '-m', 'fast'),
-    stop: () => pgCtl('stop', '-m', 'fast'),
-    start: () => pgCtl('start'),
+    restart: () => pgCtlAsync('restart', '-m', 'fast'),
+    stop: () => pgCtlAsync('stop', '-m', 'fast'),
+    start: () => pgCtlAsync('start'),
     destroy: () => {
       try {
         pgCtl('stop', '-m', 'immediate')
