@@ -16,30 +16,12 @@ import { dialectOps } from '../src/sql/dialect.js'
 import { allMigrations } from '../src/sql/migrations/index.js'
 import { openDatabase } from '../src/sql/open-database.js'
 import { SqlPredictionLogStore } from '../src/sql/predictions/sql-prediction-log-store.js'
-import { record, runPredictionLogStoreConformance } from './conformance/prediction-log-store-conformance.js'
+import { record } from './conformance/prediction-log-store-conformance.js'
+import { runSqlPredictionLogSuite } from './support/sql-store-suites.js'
+import { openFreshSqlite } from './support/sqlite.js'
 
-runPredictionLogStoreConformance({
-  name: 'SQL prediction log on SQLite (file)',
-  newStore: async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keel-predictions-conf-'))
-    const database = await openDatabase(`sqlite:///${join(dir, 'k.db')}`)
-    return {
-      store: new SqlPredictionLogStore(database.db, database.ops),
-      close: async () => {
-        await database.close()
-        rmSync(dir, { recursive: true, force: true })
-      },
-    }
-  },
-})
-
-runPredictionLogStoreConformance({
-  name: 'SQL prediction log on SQLite (memory)',
-  newStore: async () => {
-    const database = await openDatabase('sqlite:///:memory:')
-    return { store: new SqlPredictionLogStore(database.db, database.ops), close: () => database.close() }
-  },
-})
+for (const where of ['file', 'memory'] as const)
+  runSqlPredictionLogSuite(`SQLite (${where})`, () => openFreshSqlite(where))
 
 describe('SQL prediction log on SQLite', () => {
   it('keeps what it acknowledged across a reopen', async () => {

@@ -157,7 +157,7 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
   if (auth && (await auth.bootstrapAdmin()).created)
     logger.info({ admin: config.auth!.adminUsername }, 'created the admin user')
   const access = new AccessService(authStore, config.auth?.defaultPermission ?? 'READ')
-  const audit = new AuditLog(new SqlAuditStore(database.db))
+  const audit = new AuditLog(new SqlAuditStore(database.db, database.ops))
   const guard = new AccessGuard({
     auth,
     access,

@@ -6,10 +6,34 @@ import { CompiledQuery, sql, type Expression, type Kysely, type RawBuilder, type
 
 export type DialectName = 'sqlite' | 'postgres'
 
+/** A text column's type as written in a migration. */
+export type TextType = 'text' | `varchar(${number})`
+/** What Kysely's `addColumn` takes as the type of a text column. */
+export type TextColumnType = TextType | RawBuilder<unknown>
+
+/** PostgreSQL's text, compared by bytes (UTF-8 byte order is code point order, as in SQLite). */
+const BYTEWISE_TEXT = sql`text COLLATE "C"`
+
 export interface DialectOps {
   readonly name: DialectName
   /** Column type of an auto-incrementing integer primary key. */
   readonly serialType: 'integer' | 'bigserial'
+  /**
+   * Whether appends numbered by a serial column must hold the write lock (`beginWrite`) to commit
+   * in number order. SQLite's one writer holds its lock from taking the number to the commit;
+   * PostgreSQL's sequences number concurrent transactions, which may commit in another order, so a
+   * reader paging by number (the audit log's `afterSeq`) could pass over one that commits late.
+   */
+  readonly serialOrderNeedsWriteLock: boolean
+  /**
+   * The column type of text (`text`, `varchar(n)` as SQLite's schema has it), compared and ordered
+   * by bytes on every engine, as SQLite compares: on PostgreSQL `text COLLATE "C"` (a database's
+   * own collation, often a language's, orders 'alpha' before 'Alpha-2' and can change with the
+   * system's ICU). Its length is not enforced on PostgreSQL either (SQLite ignores it), so both
+   * engines keep what the services' validation lets through (contracts' LIMITS): neither refuses a
+   * value the other keeps.
+   */
+  textType(type: TextType): TextColumnType
   /** MLflow's LIKE: case-sensitive, `%` and `_` wildcards. */
   like(column: Expression<unknown>, pattern: string): RawBuilder<SqlBool>
   /** MLflow's ILIKE: case-insensitive. */
@@ -51,6 +75,8 @@ const WRITE_LOCK = CompiledQuery.raw(`SELECT pg_advisory_xact_lock(${0x6b65656c 
 const sqliteOps: DialectOps = {
   name: 'sqlite',
   serialType: 'integer',
+  serialOrderNeedsWriteLock: false,
+  textType: (type) => type,
   like: (column, pattern) => sql<SqlBool>`${column} GLOB ${likeToGlob(pattern)}`,
   ilike: (column, pattern) => sql<SqlBool>`lower(${column}) LIKE lower(${pattern})`,
   beginWrite: async (db) => {
@@ -75,6 +101,8 @@ const sqliteOps: DialectOps = {
 const postgresOps: DialectOps = {
   name: 'postgres',
   serialType: 'bigserial',
+  serialOrderNeedsWriteLock: true,
+  textType: () => BYTEWISE_TEXT,
   like: (column, pattern) => sql<SqlBool>`${column} LIKE ${pattern}`,
   ilike: (column, pattern) => sql<SqlBool>`${column} ILIKE ${pattern}`,
   beginWrite: async (db) => {

@@ -5,7 +5,9 @@
 import type { ColumnType, Generated, Kysely } from 'kysely'
 import type { AuditEntry, AuditQuery, AuditRecord, AuditStore } from '../../auth/audit-log.js'
 import type { Database } from '../database.js'
+import type { DialectOps } from '../dialect.js'
 import { precompile } from '../precompiled.js'
+import { withWriteTransaction } from '../sql-util.js'
 
 type Int64 = ColumnType<number, number | bigint, number | bigint>
 
@@ -105,7 +107,10 @@ export class SqlAuditStore implements AuditStore {
   private queue: Pending[] = []
   private writing = false
 
-  constructor(db: Kysely<Database>) {
+  constructor(
+    db: Kysely<Database>,
+    private readonly ops: DialectOps,
+  ) {
     this.writer = db
     this.db = db.withTables<{ audit_log: AuditLogTable }>() as unknown as AuditDb
   }
@@ -136,10 +141,26 @@ export class SqlAuditStore implements AuditStore {
     }
   }
 
+  /**
+   * Runs the inserts in one transaction. Records are numbered in commit order, so that a reader
+   * paging by `afterSeq` never passes over one: SQLite's writer holds its lock from the number to
+   * the commit; on PostgreSQL the transaction takes the write lock first (`beginWrite`).
+   */
+  private inTransaction(fn: (tx: Kysely<Database>) => Promise<void>): Promise<void> {
+    if (this.ops.serialOrderNeedsWriteLock) return withWriteTransaction(this.writer, this.ops, fn)
+    return this.writer.transaction().execute(fn)
+  }
+
+  private insertOne(row: unknown[]): Promise<unknown> {
+    if (this.ops.serialOrderNeedsWriteLock) return this.inTransaction((tx) => insertRecord(tx, ...row).then(() => {}))
+    // SQLite: one statement is its own transaction, under the write lock.
+    return insertRecord(this.writer, ...row)
+  }
+
   private async write(group: readonly Pending[]): Promise<void> {
     if (group.length > 1) {
       try {
-        await this.writer.transaction().execute(async (tx) => {
+        await this.inTransaction(async (tx) => {
           for (const { row } of group) await insertRecord(tx, ...row)
         })
         for (const p of group) p.resolve()
@@ -150,7 +171,7 @@ export class SqlAuditStore implements AuditStore {
     }
     for (const p of group) {
       try {
-        await insertRecord(this.writer, ...p.row)
+        await this.insertOne(p.row)
         p.resolve()
       } catch (error) {
         p.reject(error)

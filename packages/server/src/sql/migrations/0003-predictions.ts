@@ -16,22 +16,22 @@ export function predictionsMigration(ops: DialectOps): Migration {
         .addColumn('seq', ops.serialType, (c) =>
           ops.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
         )
-        .addColumn('deployment', 'varchar(256)', (c) => c.notNull())
-        .addColumn('request_id', 'varchar(128)', (c) => c.notNull())
-        .addColumn('variant', 'varchar(256)', (c) => c.notNull())
+        .addColumn('deployment', ops.textType('varchar(256)'), (c) => c.notNull())
+        .addColumn('request_id', ops.textType('varchar(128)'), (c) => c.notNull())
+        .addColumn('variant', ops.textType('varchar(256)'), (c) => c.notNull())
         .addColumn('shadow', 'integer', (c) => c.notNull())
-        .addColumn('model_name', 'varchar(256)', (c) => c.notNull())
-        .addColumn('model_version', 'varchar(256)')
-        .addColumn('model_uri', 'text', (c) => c.notNull())
+        .addColumn('model_name', ops.textType('varchar(256)'), (c) => c.notNull())
+        .addColumn('model_version', ops.textType('varchar(256)'))
+        .addColumn('model_uri', ops.textType('text'), (c) => c.notNull())
         .addColumn('timestamp_ms', 'bigint', (c) => c.notNull())
         .addColumn('latency_ms', 'double precision', (c) => c.notNull())
-        .addColumn('protocol', 'varchar(16)', (c) => c.notNull())
+        .addColumn('protocol', ops.textType('varchar(16)'), (c) => c.notNull())
         // JSON text: rows as objects, one output per row, optional probabilities per row.
-        .addColumn('inputs', 'text', (c) => c.notNull())
-        .addColumn('outputs', 'text', (c) => c.notNull())
-        .addColumn('probabilities', 'text')
+        .addColumn('inputs', ops.textType('text'), (c) => c.notNull())
+        .addColumn('outputs', ops.textType('text'), (c) => c.notNull())
+        .addColumn('probabilities', ops.textType('text'))
         .addColumn('status_code', 'integer', (c) => c.notNull())
-        .addColumn('error', 'text')
+        .addColumn('error', ops.textType('text'))
         .execute()
       await db.schema
         .createIndex('predictions_key')
@@ -55,15 +55,15 @@ export function predictionsMigration(ops: DialectOps): Migration {
 
       await db.schema
         .createTable('prediction_labels')
-        .addColumn('request_id', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('request_id', ops.textType('varchar(128)'), (c) => c.primaryKey())
         // JSON text, so that 1 and "1" stay apart.
-        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('label', ops.textType('text'), (c) => c.notNull())
         .addColumn('timestamp_ms', 'bigint', (c) => c.notNull())
         .execute()
 
       await db.schema
         .createTable('prediction_deployments')
-        .addColumn('deployment', 'varchar(256)', (c) => c.primaryKey())
+        .addColumn('deployment', ops.textType('varchar(256)'), (c) => c.primaryKey())
         .addColumn('records', 'bigint', (c) => c.notNull())
         .addColumn('dropped', 'bigint', (c) => c.notNull())
         .addColumn('first_timestamp_ms', 'bigint')
@@ -71,10 +71,10 @@ export function predictionsMigration(ops: DialectOps): Migration {
         .execute()
       await db.schema
         .createTable('prediction_deployment_values')
-        .addColumn('deployment', 'varchar(256)', (c) => c.notNull())
+        .addColumn('deployment', ops.textType('varchar(256)'), (c) => c.notNull())
         // 'variant' or 'model_version'.
-        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
-        .addColumn('value', 'varchar(256)', (c) => c.notNull())
+        .addColumn('kind', ops.textType('varchar(16)'), (c) => c.notNull())
+        .addColumn('value', ops.textType('varchar(256)'), (c) => c.notNull())
         .addPrimaryKeyConstraint('prediction_deployment_values_pk', ['deployment', 'kind', 'value'])
         .execute()
     },

@@ -6,10 +6,10 @@ import type { DialectOps } from '../dialect.js'
  * so windows merge into a longer range's profile without reading the log again. Nullable: windows
  * stored before have none.
  */
-export function monitorWindowProfilesMigration(_ops: DialectOps): Migration {
+export function monitorWindowProfilesMigration(ops: DialectOps): Migration {
   return {
     async up(db: Kysely<any>) {
-      await db.schema.alterTable('monitor_windows').addColumn('profile', 'text').execute()
+      await db.schema.alterTable('monitor_windows').addColumn('profile', ops.textType('text')).execute()
     },
   }
 }

@@ -12,10 +12,10 @@ export function aliasApprovalsMigration(ops: DialectOps): Migration {
     async up(db: Kysely<any>) {
       await db.schema
         .createTable('registered_model_alias_protections')
-        .addColumn('name', 'varchar(256)', (c) => c.notNull())
-        .addColumn('alias', 'varchar(255)', (c) => c.notNull())
+        .addColumn('name', ops.textType('varchar(256)'), (c) => c.notNull())
+        .addColumn('alias', ops.textType('varchar(255)'), (c) => c.notNull())
         .addColumn('require_approval', 'integer', (c) => c.notNull())
-        .addColumn('protected_by', 'varchar(256)', (c) => c.notNull())
+        .addColumn('protected_by', ops.textType('varchar(256)'), (c) => c.notNull())
         .addColumn('protected_time', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('registered_model_alias_protections_pk', ['name', 'alias'])
         .execute()
@@ -24,18 +24,18 @@ export function aliasApprovalsMigration(ops: DialectOps): Migration {
         .addColumn('request_id', ops.serialType, (c) =>
           ops.name === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
         )
-        .addColumn('name', 'varchar(256)', (c) => c.notNull())
-        .addColumn('alias', 'varchar(255)', (c) => c.notNull())
+        .addColumn('name', ops.textType('varchar(256)'), (c) => c.notNull())
+        .addColumn('alias', ops.textType('varchar(255)'), (c) => c.notNull())
         // the version the alias should point at; null: remove the alias
         .addColumn('version', 'integer')
-        .addColumn('requested_by', 'varchar(256)', (c) => c.notNull())
+        .addColumn('requested_by', ops.textType('varchar(256)'), (c) => c.notNull())
         .addColumn('requested_time', 'bigint', (c) => c.notNull())
-        .addColumn('comment', 'text')
+        .addColumn('comment', ops.textType('text'))
         // pending, approved, rejected, cancelled
-        .addColumn('status', 'varchar(16)', (c) => c.notNull())
-        .addColumn('decided_by', 'varchar(256)')
+        .addColumn('status', ops.textType('varchar(16)'), (c) => c.notNull())
+        .addColumn('decided_by', ops.textType('varchar(256)'))
         .addColumn('decided_time', 'bigint')
-        .addColumn('decision_comment', 'text')
+        .addColumn('decision_comment', ops.textType('text'))
         .execute()
       await db.schema
         .createIndex('alias_change_requests_model')

@@ -33,6 +33,8 @@ import {
 const MAX_ROWS_PER_INSERT = 256
 /** Labels per INSERT (3 columns each). */
 const LABELS_PER_INSERT = 200
+/** The largest dropped total kept: beyond 2^53 - 1 it could not be read back exact (JSON numbers). */
+const MAX_DROPPED = Number.MAX_SAFE_INTEGER
 
 /** An INSERT of n rows compiled once: its SQL and, for each parameter, the flat value it binds. */
 interface InsertStatement {
@@ -191,8 +193,8 @@ export class SqlPredictionLogStore implements PredictionLogStore {
       .onConflict((oc) =>
         oc.column('deployment').doUpdateSet({
           records: sql<number>`${current('records')} + ${given('records')}`,
-          // A total beyond 2^53 - 1 could not be read back exact (JSON numbers): it stays there.
-          dropped: sql<number>`min(${current('dropped')} + ${given('dropped')}, ${Number.MAX_SAFE_INTEGER})`,
+          // The total stops at MAX_DROPPED (CASE: SQLite's two-argument min() is least() in PostgreSQL).
+          dropped: sql<number>`CASE WHEN ${current('dropped')} + ${given('dropped')} > ${MAX_DROPPED} THEN ${MAX_DROPPED} ELSE ${current('dropped')} + ${given('dropped')} END`,
           first_timestamp_ms: extreme('first_timestamp_ms', '<'),
           last_timestamp_ms: extreme('last_timestamp_ms', '>'),
         }),
