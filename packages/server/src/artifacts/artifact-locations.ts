@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url'
 import { KeelError } from '@keel/contracts'
 import type { ArtifactRepository } from './artifact-repository.js'
 import { LocalArtifactRepository } from './local-artifact-repository.js'
+import type { S3ArtifactRepository } from './s3-artifact-repository.js'
+import { isS3Uri, parseS3Uri } from './s3-client.js'
 
 export const PROXIED_SCHEME = 'mlflow-artifacts:'
 
@@ -26,6 +28,8 @@ export class ArtifactLocations {
     readonly proxied: ArtifactRepository,
     /** Local folders the server may read artifacts from (its configured artifact root). */
     localRoots: readonly string[] = [],
+    /** S3 roots the server may read artifacts from (an `s3://` `--default-artifact-root`). */
+    private readonly s3Roots: readonly S3ArtifactRepository[] = [],
   ) {
     this.localRoots = localRoots.map((r) => resolvePath(r))
   }
@@ -50,10 +54,17 @@ export class ArtifactLocations {
       }
       return { repo: new LocalArtifactRepository(root), path: local.slice(root.length + 1) }
     }
+    if (isS3Uri(uri)) {
+      const { bucket, prefix } = parseS3Uri(uri)
+      const repo = this.s3Roots.find(
+        (r) => r.bucket === bucket && (r.prefix === '' || prefix === r.prefix || prefix.startsWith(`${r.prefix}/`)),
+      )
+      if (repo) return { repo, path: repo.prefix === '' ? prefix : prefix.slice(repo.prefix.length + 1) }
+    }
     // The caller's location (an experiment's artifact_location, a URI in a request), not a fault of
     // the server: a 400 that says what this server serves, never a 5xx.
     throw KeelError.invalid(
-      `Artifact URI '${uri}' is not served by this server (supported: mlflow-artifacts:, file: under its artifact roots)`,
+      `Artifact URI '${uri}' is not served by this server (supported: mlflow-artifacts:, file: and s3: under its artifact roots)`,
     )
   }
 }

@@ -7,6 +7,8 @@ import type { Context, Hono } from 'hono'
 import { stream } from 'hono/streaming'
 import { discardRestOfBody, requestBody, requestHeader } from '../http/node-request.js'
 import type { ArtifactRepository } from './artifact-repository.js'
+import type { MultipartUploads } from './multipart-uploads.js'
+import { mountMultipartRoutes } from './multipart-routes.js'
 import { ArtifactLimitError } from './upload-limits.js'
 
 const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts']
@@ -54,6 +56,8 @@ export interface ArtifactRouteOptions {
   readonly maxUploadBytes?: number
   /** `--min-free-disk`: an upload that would leave less free space gets 507. */
   readonly minFreeBytes?: number
+  /** The store's multipart uploads (mpu/create|complete|abort) and presigned downloads. */
+  readonly multipart?: MultipartUploads
 }
 
 export function mountArtifactRoutes(app: Hono, repo: ArtifactRepository, options: ArtifactRouteOptions): void {
@@ -113,13 +117,11 @@ export function mountArtifactRoutes(app: Hono, repo: ArtifactRepository, options
       await repo.delete(artifactPath(c, prefix))
       return c.json({})
     })
-    // Multipart and presigned transfers are only used when the client opts in; MLflow's client
-    // falls back to plain transfers on 501.
-    app.all(`${prefix}/mpu/*`, () => {
-      throw new KeelError('NOT_IMPLEMENTED', 'Multipart upload is not supported by this server; use plain uploads')
-    })
-    app.get(`${prefix}/presigned/*`, () => {
-      throw new KeelError('NOT_IMPLEMENTED', 'Presigned downloads are not supported by this server')
-    })
+    if (options.multipart) {
+      mountMultipartRoutes(app, prefix, options.multipart, {
+        ...(options.maxUploadBytes !== undefined && { maxBytes: options.maxUploadBytes }),
+        ...(options.minFreeBytes !== undefined && { minFreeBytes: options.minFreeBytes }),
+      })
+    }
   }
 }

@@ -20,7 +20,13 @@ import {
   type FreeSpaceProbe,
   type UploadLimits,
 } from './upload-limits.js'
-import { removeEmptyFolders, sweepStaleUploads, tempFileName, TEMP_FILE } from './upload-temp-files.js'
+import {
+  MULTIPART_FOLDER,
+  removeEmptyFolders,
+  sweepStaleUploads,
+  tempFileName,
+  TEMP_FILE,
+} from './upload-temp-files.js'
 
 export interface LocalRepositoryOptions {
   /** How free space is measured (tests inject one); statfs by default. */
@@ -139,13 +145,14 @@ export class LocalArtifactRepository implements ArtifactRepository {
   async list(dir: string): Promise<ArtifactFileInfo[]> {
     const relative = this.gate(dir)
     const folder = await resolveInside(this.root, relative)
-    const infos = await Promise.all((await visibleEntries(folder)).map((entry) => describe(folder, entry, entry.name)))
+    const entries = await visibleEntries(folder, relative === '')
+    const infos = await Promise.all(entries.map((entry) => describe(folder, entry, entry.name)))
     return infos.filter((info) => info !== undefined)
   }
 
   async *walk(dir: string): AsyncIterable<ArtifactFileInfo> {
     const relative = this.gate(dir)
-    yield* walkFolder(await resolveInside(this.root, relative), '')
+    yield* walkFolder(await resolveInside(this.root, relative), '', relative === '')
   }
 
   async delete(artifactPath: string): Promise<void> {
@@ -174,6 +181,11 @@ export class LocalArtifactRepository implements ArtifactRepository {
         `Invalid artifact path ${JSON.stringify(raw)}: the name is reserved for uploads in progress`,
       )
     }
+    if (relative === MULTIPART_FOLDER || relative.startsWith(`${MULTIPART_FOLDER}/`)) {
+      throw KeelError.invalid(
+        `Invalid artifact path ${JSON.stringify(raw)}: ${MULTIPART_FOLDER} is reserved for multipart uploads in progress`,
+      )
+    }
     return relative
   }
 }
@@ -182,21 +194,27 @@ function isFolder(relative: string): KeelError {
   return KeelError.invalid(`Artifact '${relative}' is a folder, not a file`)
 }
 
-/** Regular files and folders of `folder`, sorted, without temp files; `[]` if it is missing or a file. */
-async function visibleEntries(folder: string): Promise<Dirent[]> {
+/**
+ * Regular files and folders of `folder`, sorted, without temp files (nor, at the root, the multipart
+ * uploads' folder); `[]` if it is missing or a file.
+ */
+async function visibleEntries(folder: string, isRoot: boolean): Promise<Dirent[]> {
   const entries = await readdir(folder, { withFileTypes: true }).catch((error: unknown) => {
     if (hasErrnoCode(error, 'ENOENT', 'ENOTDIR')) return []
     throw error
   })
-  return entries.filter((entry) => (entry.isFile() && !TEMP_FILE.test(entry.name)) || entry.isDirectory()).sort(byName)
+  return entries
+    .filter((entry) => (entry.isFile() && !TEMP_FILE.test(entry.name)) || entry.isDirectory())
+    .filter((entry) => !(isRoot && entry.name === MULTIPART_FOLDER))
+    .sort(byName)
 }
 
-async function* walkFolder(folder: string, prefix: string): AsyncGenerator<ArtifactFileInfo> {
-  for (const entry of await visibleEntries(folder)) {
+async function* walkFolder(folder: string, prefix: string, isRoot: boolean): AsyncGenerator<ArtifactFileInfo> {
+  for (const entry of await visibleEntries(folder, isRoot)) {
     const absolute = path.join(folder, entry.name)
     const relative = prefix === '' ? entry.name : `${prefix}/${entry.name}`
     if (entry.isDirectory()) {
-      yield* walkFolder(absolute, relative)
+      yield* walkFolder(absolute, relative, false)
     } else {
       const info = await describe(folder, entry, relative)
       if (info !== undefined) yield info

@@ -116,7 +116,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
       folder: '',
     }
     await checkDeclaredSize(limits)
-    await this.refuseFolderOrFileParent(relative)
+    await this.checkWritable(relative)
     let size = 0
     const counted = async function* (): AsyncGenerator<Uint8Array> {
       for await (const bytes of meteredBody(body as AsyncIterable<Uint8Array>, limits)) {
@@ -137,7 +137,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
   }
 
   /** A file cannot replace a folder, nor sit below a file (the same rules as on disk). */
-  private async refuseFolderOrFileParent(relative: string): Promise<void> {
+  async checkWritable(relative: string): Promise<void> {
     const segments = relative.split('/')
     const parents = segments.slice(0, -1).map((_, i) => segments.slice(0, i + 1).join('/'))
     const [isFolder, ...parentFiles] = await Promise.all([

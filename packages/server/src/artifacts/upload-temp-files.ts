@@ -12,6 +12,12 @@ import { hasErrnoCode } from './errno.js'
 /** Names of in-progress uploads: hidden from `list`/`walk` and refused as artifact names. */
 export const TEMP_FILE = /^\..*\.[0-9a-f]{12}\.tmp$/s
 
+/**
+ * The folder, at the artifact root, of multipart uploads in progress (local-multipart-uploads.ts):
+ * hidden from `list`/`walk` and refused as an artifact path.
+ */
+export const MULTIPART_FOLDER = '.keel-mpu'
+
 /** How long a temp file must have been left untouched before the sweep removes it. */
 export const STALE_UPLOAD_MS = 60 * 60 * 1000
 

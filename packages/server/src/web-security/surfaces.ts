@@ -7,7 +7,8 @@ import type { Surface } from './check.js'
 const NO_TYPES: readonly string[] = []
 const NO_BODY: readonly string[] = ['']
 const ANY: readonly string[] = ['*']
-const ARTIFACT_FILE = /^\/(api|ajax-api)\/2\.0\/mlflow-artifacts\/artifacts\//
+// Files, and the parts of a multipart upload (sent by MLflow's client to the part URL as raw bytes, no type).
+const ARTIFACT_FILE = /^\/(api|ajax-api)\/2\.0\/mlflow-artifacts\/(artifacts|mpu\/part)\//
 
 /** `keel server`: the tracking server, registry, artifacts and UI. */
 export const TRACKING_SURFACE: Surface = {
