@@ -533,15 +533,38 @@ const artifacts = (prefix: string): RawRoute[] => [
     describe: "MANAGE on the artifact's experiment",
     check: artifactAccess('delete'),
   },
+  // Multipart uploads: create, complete and abort name the folder uploaded to (the root: admins).
+  ...['create', 'complete', 'abort'].flatMap((step): RawRoute[] => [
+    {
+      method: 'POST',
+      path: `${prefix}/mlflow-artifacts/mpu/${step}`,
+      describe: 'admins (a multipart upload to the artifact root)',
+      check: artifactAccess('update'),
+    },
+    {
+      method: 'POST',
+      path: `${prefix}/mlflow-artifacts/mpu/${step}/*`,
+      describe: "EDIT on the experiment of the folder uploaded to (MLflow's multipart upload)",
+      check: artifactAccess('update'),
+    },
+  ]),
+  {
+    method: 'PUT',
+    path: `${prefix}/mlflow-artifacts/mpu/part/*`,
+    describe:
+      'public: the part URL mpu/create returned carries its token, as an S3 presigned URL does (local artifact folder)',
+    public: true,
+  },
   {
     method: '*',
     path: `${prefix}/mlflow-artifacts/mpu/*`,
-    describe: 'signed in (answers 501: multipart uploads are not supported)',
+    describe: 'signed in (anything else: 404)',
   },
   {
     method: 'GET',
     path: `${prefix}/mlflow-artifacts/presigned/*`,
-    describe: 'signed in (answers 501: presigned downloads are not supported)',
+    describe: "READ on the artifact's experiment (a presigned S3 URL; 501 on a local folder, as MLflow)",
+    check: artifactAccess('read'),
   },
   {
     method: '*',

@@ -67,10 +67,14 @@ export function registerServerCommand(program: Command, onConfig?: (config: Serv
       'SQL store: sqlite:///relative.db or sqlite:////absolute.db',
       DEFAULTS.backendStoreUri,
     )
-    .option('--artifacts-destination <dir>', 'folder where proxied artifacts are stored', DEFAULTS.artifactsDestination)
+    .option(
+      '--artifacts-destination <uri>',
+      'where proxied artifacts are stored: a folder, or s3://bucket/prefix (MLFLOW_S3_ENDPOINT_URL, AWS_* credentials)',
+      DEFAULTS.artifactsDestination,
+    )
     .option(
       '--default-artifact-root <uri>',
-      'artifact root of new experiments (default: mlflow-artifacts:, served by this server)',
+      'artifact root of new experiments (default: mlflow-artifacts:, served by this server; or s3://bucket/prefix, which clients write to themselves)',
     )
     .option('--no-serve-artifacts', 'do not serve artifacts (clients write to the artifact root themselves)')
     .option('-w, --workers <n>', 'processes sharing the port (SQLite serialises writes across them)', workers, 1)

@@ -9,7 +9,8 @@ import { serve, type ServerType } from '@hono/node-server'
 import type { Hono } from 'hono'
 import { ArtifactLocations } from '../artifacts/artifact-locations.js'
 import { mountArtifactRoutes } from '../artifacts/artifact-routes.js'
-import { LocalArtifactRepository } from '../artifacts/local-artifact-repository.js'
+import { openArtifactStore, openS3Repository } from '../artifacts/artifact-store.js'
+import { isS3Uri } from '../artifacts/s3-client.js'
 import { DEFAULT_MAX_ARTIFACT_BYTES, DEFAULT_MIN_FREE_DISK_BYTES } from '../artifacts/upload-limits.js'
 import { DEFAULT_GRACEFUL_TIMEOUT_MS, gracefulCloser } from '../http-common/graceful-close.js'
 import { createApp } from '../http/app.js'
@@ -118,10 +119,13 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
   const root = config.defaultArtifactRoot.replace(/\/+$/, '')
   await store.ensureDefaultExperiment(`${root}/0`)
 
-  const proxied = new LocalArtifactRepository(resolve(config.artifactsDestination))
+  // A folder or s3://bucket/prefix; a bucket the server serves is reached once now, so a wrong one stops it here.
+  const artifactStore = await openArtifactStore(config.artifactsDestination, { check: config.serveArtifacts })
+  const proxied = artifactStore.repo
   // A local --default-artifact-root (no proxy) is the one other place the server reads artifacts.
   const localRoot = /^(file:|\/|\.)/.test(root) ? [root.startsWith('file:') ? new URL(root).pathname : root] : []
-  const locations = new ArtifactLocations(proxied, localRoot)
+  // An s3:// --default-artifact-root (clients write there themselves): the server reads runs' artifacts below it.
+  const locations = new ArtifactLocations(proxied, localRoot, isS3Uri(root) ? [openS3Repository(root)] : [])
   const experiments = new ExperimentService(store, root)
   const runs = new RunService(store, locations)
   const loggedModels = new LoggedModelService(store, locations)
@@ -202,6 +206,7 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
         serve: config.serveArtifacts,
         maxUploadBytes: config.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
         minFreeBytes: config.minFreeDiskBytes ?? DEFAULT_MIN_FREE_DISK_BYTES,
+        multipart: artifactStore.multipart,
       })
       mountUi(app, findUiRoot(), uiContentSecurityPolicy(security.frameOptions))
     },
@@ -214,10 +219,13 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
       : undefined
   if (config.sweepStaleUploads !== false) {
     // In the background: the walk of a large artifact folder must not delay serving.
-    proxied.sweepStaleUploads().then(
+    artifactStore.sweep().then(
       (removed) => {
         if (removed > 0)
-          logger.info({ removed, artifacts: proxied.root }, 'removed the temp files of interrupted uploads')
+          logger.info(
+            { removed, artifacts: artifactStore.description },
+            'removed the temp files of interrupted uploads',
+          )
       },
       (error: unknown) =>
         logger.warn({ error: String(error) }, 'could not sweep the temp files of interrupted uploads'),
@@ -239,7 +247,7 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
     async close() {
       await stopBackground()
       // Uploads cut at the bound remove their temp files (their streams fail once cut).
-      await Promise.race([proxied.settled(), new Promise((done) => setTimeout(done, 2_000).unref())])
+      await Promise.race([artifactStore.settled(), new Promise((done) => setTimeout(done, 2_000).unref())])
       await store.close()
       logger.flush()
     },
@@ -264,7 +272,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     {
       url,
       store: keel.description,
-      artifacts: resolve(config.artifactsDestination),
+      artifacts: isS3Uri(config.artifactsDestination)
+        ? config.artifactsDestination
+        : resolve(config.artifactsDestination),
       allowed_hosts: keel.allowedHosts,
     },
     'keel server listening',
