@@ -12,6 +12,7 @@ import {
   type Endpoint,
   aliasApprovalsApi,
   authApi,
+  keelJobsApi,
   keelMonitoringApi,
   keelMonitorsApi,
   keelPredictionsApi,
@@ -328,6 +329,10 @@ const SAMPLES: Sample[] = [
   { endpoint: m.getPerformance, need: level('READ'), request: mon },
   { endpoint: m.getProfile, need: level('READ'), request: mon },
   { endpoint: m.listAlerts, need: level('READ'), request: mon },
+
+  { endpoint: keelJobsApi.listJobs, need: level('READ'), request: () => ({}) },
+  { endpoint: keelJobsApi.getJob, need: level('READ'), request: () => ({ job_id: 'no-such-job' }) },
+  { endpoint: keelJobsApi.cancelJob, need: level('MANAGE'), request: () => ({ job_id: 'no-such-job' }) },
 
   { endpoint: a.createUser, need: { kind: 'admin' }, request: () => ({ username: unique('u'), password: PASSWORD }) },
   { endpoint: a.getUser, need: { kind: 'self' }, request: (_f, user) => ({ username: user }) },

@@ -7,6 +7,7 @@ import {
   type Endpoint,
   aliasApprovalsApi,
   authApi,
+  keelJobsApi,
   keelMonitoringApi,
   keelMonitorsApi,
   keelPredictionsApi,
@@ -25,6 +26,7 @@ const GROUPS: readonly (readonly [string, Readonly<Record<string, Endpoint>>])[]
   ['Monitoring reports (keel)', keelMonitoringApi],
   ['Live monitors (keel)', keelMonitorsApi],
   ['Prediction logs (keel)', keelPredictionsApi],
+  ['Work queue (keel)', keelJobsApi],
 ]
 
 const cell = (text: string) => text.replaceAll('|', '\\|').replaceAll('\n', ' ')

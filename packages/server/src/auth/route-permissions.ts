@@ -6,10 +6,14 @@
  *
  * Runs and logged models follow their experiment; versions, aliases and lineage their registered
  * model; prediction logs and monitors their deployment. Deleting needs MANAGE, as in MLflow.
+ * The work queue's jobs are the server's own background work (monitors' windows, alerts'
+ * deliveries) across every deployment: reading them needs READ on every deployment, cancelling
+ * one MANAGE on every deployment (admins have both).
  */
 import {
   aliasApprovalsApi,
   authApi,
+  keelJobsApi,
   keelMonitoringApi,
   keelMonitorsApi,
   keelPredictionsApi,
@@ -74,6 +78,18 @@ const monitor = (action: Parameters<typeof on>[1]) =>
   on<{ monitor_id: string }>('deployment', action, "the monitor's {type}", deploymentOfMonitor, {
     resource: (r) => ({ monitor: r.monitor_id }),
   })
+
+/** The work queue is operator-level: its jobs serve every deployment. */
+const jobsReader = on<unknown>('deployment', 'read', 'every {type} (`*`: jobs serve them all)', () => ['*'])
+const jobsManager = on<{ job_id: string }>(
+  'deployment',
+  'manage',
+  'every {type} (`*`: jobs serve them all)',
+  () => ['*'],
+  {
+    resource: (r) => ({ job: r.job_id }),
+  },
+)
 
 /** Searches run for any signed-in user and show only what the caller may read. */
 const search = signedIn(false, 'signed in; shows only what the caller may READ')
@@ -406,6 +422,11 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
       },
     ),
   ),
+
+  // ---- the work queue ----
+  row(keelJobsApi.listJobs, jobsReader),
+  row(keelJobsApi.getJob, jobsReader),
+  row(keelJobsApi.cancelJob, jobsManager),
 
   // ---- users, permissions and roles (MLflow's basic-auth API) ----
   row(a.createUser, admin),

@@ -19,6 +19,12 @@ function workers(value: string): number {
   return n
 }
 
+export function queueWorkers(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('expected a number of jobs (0-256)')
+  return n
+}
+
 function seconds(value: string): number {
   const n = Number(value)
   if (!Number.isFinite(n) || n < 0 || n > 86400) throw new InvalidArgumentError('expected seconds (0-86400)')
@@ -52,6 +58,8 @@ interface ServerFlags extends WebSecurityFlags {
   auth: boolean
   convertOnRegister?: 'onnx'
   convertEnvManager: 'local' | 'virtualenv' | 'uv'
+  queue?: string
+  queueWorkers: number
 }
 
 /** `keel server`, with MLflow's flag names so existing command lines carry over. */
@@ -134,6 +142,16 @@ export function registerServerCommand(program: Command, onConfig?: (config: Serv
         .choices(['local', 'virtualenv', 'uv'])
         .default('local'),
     )
+    .option(
+      '--queue <uri>',
+      'the work queue of background jobs (live monitors, alert deliveries): redis://host:port/db for BullMQ on Redis (default: jobs are rows of the backend store)',
+    )
+    .option(
+      '--queue-workers <n>',
+      'background jobs this process runs at once (0: none here; `keel worker` runs them)',
+      queueWorkers,
+      4,
+    )
     .action(async (flags: ServerFlags) => {
       const config = await serverConfigFrom(flags)
       if (onConfig) return onConfig(config)
@@ -197,6 +215,8 @@ async function serverConfigFrom(flags: ServerFlags): Promise<ServerConfig> {
     webSecurity: webSecurityFrom(flags),
     ...(operator && { operator }),
     ...(authSettings && { auth: authSettings }),
+    ...(flags.queue !== undefined && { queue: flags.queue }),
+    queueWorkers: flags.queueWorkers,
     ...(flags.convertOnRegister !== undefined && {
       convertOnRegister: {
         to: flags.convertOnRegister,

@@ -54,6 +54,9 @@ import { PERMISSION_TABLE } from '../auth/route-permissions.js'
 import { SqlAuditStore } from '../sql/auth/sql-audit-store.js'
 import { SqlAuthStore } from '../sql/auth/sql-auth-store.js'
 import { ConvertOnRegister, type ConvertOnRegisterOptions } from '../conversion/convert-on-register.js'
+import { JobService } from '../queue/job-service.js'
+import { mountJobRoutes } from '../queue/job-routes.js'
+import { openQueue } from './open-queue.js'
 
 export interface ServerConfig {
   readonly host: string
@@ -83,7 +86,14 @@ export interface ServerConfig {
   readonly auth?: AuthSettings
   /** `--convert-on-register onnx`: versions of models tagged keel.convert_to=onnx get an ONNX twin. Undefined: off. */
   readonly convertOnRegister?: ConvertOnRegisterOptions
+  /** `--queue redis://host:port/db`: BullMQ on Redis. Undefined: jobs are rows of the backend store. */
+  readonly queue?: string
+  /** `--queue-workers`: jobs this process runs at once (default 4; 0: none, `keel worker` runs them). */
+  readonly queueWorkers?: number
 }
+
+/** Jobs a server runs at once by default. */
+export const DEFAULT_QUEUE_WORKERS = 4
 
 export interface RunningServer {
   readonly url: string
@@ -147,8 +157,11 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
   const predictionLog = new SqlPredictionLogStore(database.db, database.ops)
   const predictions = new PredictionLogService(predictionLog)
   const monitorStore = new SqlMonitorStore(database.db, database.ops)
+  const queue = await openQueue(config.queue, database, logger)
+  const jobs = new JobService(queue)
   const monitors = new LiveMonitorService({
     store: monitorStore,
+    queue,
     log: predictionLog,
     loadTable: (label, uri) => monitoring.loadArtifactTable(label, uri),
     lineage: (name, version) => modelVersions.lineage(name, version),
@@ -202,6 +215,7 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
       mountMonitoringRoutes(app, router, monitoring)
       mountPredictionRoutes(router, predictions)
       mountMonitorRoutes(router, monitors)
+      mountJobRoutes(router, jobs)
       mountArtifactRoutes(app, proxied, {
         serve: config.serveArtifacts,
         maxUploadBytes: config.maxArtifactBytes ?? DEFAULT_MAX_ARTIFACT_BYTES,
@@ -212,6 +226,7 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
     },
   })
 
+  queue.startWorkers(config.queueWorkers ?? DEFAULT_QUEUE_WORKERS)
   const interval = config.monitorIntervalMs ?? 10_000
   const scheduler =
     interval > 0
@@ -237,6 +252,7 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
       Promise.all([scheduler?.stop(), conversions?.settled()]),
       new Promise<void>((done) => setTimeout(done, graceMs).unref()),
     ])
+    await queue.close(graceMs)
   }
   return {
     app,

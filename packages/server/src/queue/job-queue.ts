@@ -94,18 +94,21 @@ const TERMINAL: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancell
 export const isTerminal = (state: JobState): boolean => TERMINAL.has(state)
 
 /**
- * Waits until `done(job)` holds (polling every `intervalMs`), or the job is gone. Used where a
- * request waits for work it queued (a monitor run asked for through the API).
+ * Waits until `done(job)` holds (polling every `intervalMs`), the job is gone, or `deadlineMs`
+ * passed (the job as it then is). Used where a request waits for work it queued (a monitor run
+ * asked for through the API).
  */
 export async function waitForJob(
   queue: Pick<JobQueue, 'get'>,
   jobId: string,
   done: (job: Job) => boolean = (job) => isTerminal(job.state),
   intervalMs = 20,
+  deadlineMs = Number.POSITIVE_INFINITY,
 ): Promise<Job | undefined> {
+  const until = Date.now() + deadlineMs
   for (;;) {
     const job = await queue.get(jobId)
-    if (job === undefined || done(job)) return job
+    if (job === undefined || done(job) || Date.now() >= until) return job
     await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
 }

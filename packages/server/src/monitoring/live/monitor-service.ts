@@ -16,8 +16,10 @@ import {
   type Page,
 } from '@keel/contracts'
 import { ActionRegistry } from '../../actions/action-registry.js'
+import type { JobQueue } from '../../queue/job-queue.js'
 import { AddressPolicy } from '../../webhooks/address-policy.js'
 import type { Resolver } from '../../webhooks/webhook-target.js'
+import { handleAlertDeliveries } from './alert-delivery-jobs.js'
 import { type AlertQuery, MonitorReads, type ProfileQuery, type WindowQuery } from './monitor-reads.js'
 import { MonitorRuns, type RunResult } from './monitor-runs.js'
 import type { MonitorStore, StoredWindow } from './monitor-store.js'
@@ -34,6 +36,8 @@ export type { RunResult } from './monitor-runs.js'
 
 export interface LiveMonitorDeps extends ReferenceDeps {
   readonly store: MonitorStore
+  /** The work queue that runs the windows and the alerts' deliveries (its handlers are registered here). */
+  readonly queue: JobQueue
   readonly now?: () => number
   /** the operator's actions that rules may name (default: none) */
   readonly actions?: ActionRegistry
@@ -90,7 +94,8 @@ export class LiveMonitorService {
       get: (monitorId: string) => this.get(monitorId),
       reference: (m: Monitor) => this.reference(m),
     }
-    this.runs = new MonitorRuns({ ...monitors, now: this.now, rules: this.rules })
+    this.runs = new MonitorRuns({ ...monitors, queue: deps.queue, now: this.now, rules: this.rules })
+    handleAlertDeliveries(deps.queue, { store: deps.store, rules: this.rules })
     this.reads = new MonitorReads(monitors)
   }
 
@@ -209,7 +214,7 @@ export class LiveMonitorService {
     return this.runs.run(monitorId)
   }
 
-  /** The scheduler's tick: every active monitor. A failing monitor records its error and the others go on. */
+  /** The scheduler's tick: every active monitor's next due window queued, its performance rules checked. */
   runAll(): Promise<void> {
     return this.runs.runAll()
   }
