@@ -28,6 +28,20 @@ export interface PostgresCluster {
   start(): Promise<void>
   /** Stops the server and removes its folder. */
   destroy(): void
+  /** The cluster's data folder (its `postmaster.pid` names the server's process). */
+  readonly dataDir: string
+  /** The server's log (stderr of `postgres`: what `log_statement` and the like write). */
+  readonly logFile: string
+}
+
+export interface PostgresClusterOptions {
+  /**
+   * Keep PostgreSQL's defaults for fsync and full_page_writes (on) and for shared_buffers, as a
+   * user's server runs: for benchmarks. By default the cluster is a test's: fsync off, 64 MB.
+   */
+  readonly durable?: boolean
+  /** More server settings (`-c name=value`), e.g. `{ shared_preload_libraries: 'pg_stat_statements' }`. */
+  readonly settings?: Readonly<Record<string, string>>
 }
 
 const USER = 'keel'
@@ -63,7 +77,7 @@ export async function freePort(): Promise<number> {
   })
 }
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: PostgresClusterOptions = {}): Promise<PostgresCluster> {
   const bin = postgresBinDir()
   const root = mkdtempSync(join(tmpdir(), 'keel-pg-'))
   const dataDir = join(root, 'data')
@@ -101,15 +115,15 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     '--locale=C.UTF-8',
   ])
   const port = await freePort()
-  // A throwaway cluster: no fsync (the tests kill keel, never this machine), a small footprint.
-  const options = [
+  // A throwaway cluster: no fsync (the tests kill keel, never this machine), a small footprint;
+  // `durable` keeps PostgreSQL's own defaults for those, as a user's server has them.
+  const serverOptions = [
     `-p ${port}`,
     '-h 127.0.0.1',
     `-k ${root}`,
-    '-c fsync=off',
-    '-c full_page_writes=off',
+    ...(options.durable ? [] : ['-c fsync=off', '-c full_page_writes=off', '-c shared_buffers=64MB']),
     '-c max_connections=300',
-    '-c shared_buffers=64MB',
+    ...Object.entries(options.settings ?? {}).map(([name, value]) => `-c ${name}=${value}`),
   ].join(' ')
   const logFile = join(root, 'server.log')
   const pgCtlArgs = (action: string, extra: string[]): string[] => [
@@ -118,7 +132,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     '-l',
     logFile,
     '-o',
-    options,
+    serverOptions,
     '-w',
     '-t',
     '60',
@@ -137,6 +151,8 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     restart: () => pgCtlAsync('restart', '-m', 'fast'),
     stop: () => pgCtlAsync('stop', '-m', 'fast'),
     start: () => pgCtlAsync('start'),
+    dataDir,
+    logFile,
     destroy: () => {
       try {
         pgCtl('stop', '-m', 'immediate')
