@@ -26,6 +26,12 @@ export interface DialectOps {
    */
   readonly serialOrderNeedsWriteLock: boolean
   /**
+   * The column type of an integer that is not a serial key: SQLite's integer holds 64 bits, and so
+   * does PostgreSQL's bigint; PostgreSQL's integer holds 32, so a number a request names (version
+   * 99999999999) would fail to compare with it instead of matching nothing.
+   */
+  readonly integerType: 'integer' | 'bigint'
+  /**
    * The column type of text (`text`, `varchar(n)` as SQLite's schema has it), compared and ordered
    * by bytes on every engine, as SQLite compares: on PostgreSQL `text COLLATE "C"` (a database's
    * own collation, often a language's, orders 'alpha' before 'Alpha-2' and can change with the
@@ -76,6 +82,7 @@ const sqliteOps: DialectOps = {
   name: 'sqlite',
   serialType: 'integer',
   serialOrderNeedsWriteLock: false,
+  integerType: 'integer',
   textType: (type) => type,
   like: (column, pattern) => sql<SqlBool>`${column} GLOB ${likeToGlob(pattern)}`,
   ilike: (column, pattern) => sql<SqlBool>`lower(${column}) LIKE lower(${pattern})`,
@@ -102,6 +109,7 @@ const postgresOps: DialectOps = {
   name: 'postgres',
   serialType: 'bigserial',
   serialOrderNeedsWriteLock: true,
+  integerType: 'bigint',
   textType: () => BYTEWISE_TEXT,
   like: (column, pattern) => sql<SqlBool>`${column} LIKE ${pattern}`,
   ilike: (column, pattern) => sql<SqlBool>`${column} ILIKE ${pattern}`,

@@ -372,6 +372,15 @@ export function runAuthStoreConformance(options: { name: string; newStore: () =>
       expect(await store.listTokens(bob.id, 'session')).toEqual([])
     })
 
+    it('an id past 32 bits names nothing: empty lists and not found, never an error of its own', async () => {
+      const big = 99_999_999_999
+      expect(await store.getRole(big)).toBeUndefined()
+      expect(await store.listRoleUsers(big)).toEqual([])
+      expect(await store.listUserRoles(big)).toEqual([])
+      expect(await store.listGrants(big, ['experiment'])).toEqual([])
+      await refused(store.assignRole(ann.id, big), 'RESOURCE_DOES_NOT_EXIST')
+    })
+
     it('revokes a live token once (false when revoked already or unknown), keeping the first revocation time; touch records use', async () => {
       await store.createToken(token('t1', ann.id))
       await store.touchToken('t1', T0 + 10)

@@ -100,6 +100,21 @@ export function runPredictionLogStoreConformance({ name, newStore }: PredictionL
       expect(seqs).toEqual([...seqs].sort((x, y) => x - y))
     })
 
+    it("stops a deployment's dropped total at 2^53 - 1, the largest that reads back exact", async () => {
+      await store.logBatch([], { deployment: 'busy', count: Number.MAX_SAFE_INTEGER })
+      await store.logBatch([], { deployment: 'busy', count: Number.MAX_SAFE_INTEGER - 1 })
+      expect(await store.deployments()).toMatchObject([{ deployment: 'busy', dropped: Number.MAX_SAFE_INTEGER }])
+    })
+
+    it('takes time bounds that are fractions or beyond every timestamp, as the half-open window they describe', async () => {
+      await store.logBatch([0, 1, 2, 3].map((i) => record(`t${i}`, { timestampMs: T0 + i })))
+      expect(await ids({ startTime: T0 + 0.5, endTime: T0 + 2.5 })).toEqual(['t1', 't2'])
+      expect(await ids({ startTime: T0 + 1, endTime: T0 + 2 })).toEqual(['t1'])
+      expect(await ids({ startTime: 1e300 })).toEqual([])
+      expect(await ids({ endTime: 1e300, order: 'desc', limit: 1 })).toEqual(['t3'])
+      expect(await ids({ startTime: -1e300, limit: 1 })).toEqual(['t0'])
+    })
+
     it('keeps one record per (deployment, request id, variant): retries and duplicates are no-ops, the first write wins', async () => {
       const batch = [
         record('r1'),

@@ -746,6 +746,23 @@ export function runRegistryStoreConformance({ name, newStore }: RegistryConforma
       expect((await store.getLineage('lin2', '1'))?.params).toEqual(lineage.params)
     })
 
+    it('a version number past 32 bits names no version: not found or nothing, never an error of its own', async () => {
+      await model('big')
+      await version('big')
+      const big = '99999999999'
+      expect(await store.getVersion('big', big)).toBeUndefined()
+      expect(await store.getLineage('big', big)).toBeUndefined()
+      expect(await events({ name: 'big', version: big })).toEqual([])
+      expect(await versionKeys({ filter: `version_number = ${big}` })).toEqual([])
+      expect(await versionKeys({ filter: `version_number < ${big}` })).toEqual(['big/1'])
+      await expect(store.setVersionTag('big', big, { key: 'k', value: 'v' }, ++clock)).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
+      await expect(store.setAlias('big', 'champion', big, by())).rejects.toMatchObject({
+        code: 'RESOURCE_DOES_NOT_EXIST',
+      })
+    })
+
     it('20 concurrent createVersion calls on one model get distinct consecutive numbers', async () => {
       await model('race')
       const created = await Promise.all(Array.from({ length: 20 }, () => version('race')))

@@ -33,7 +33,7 @@ export function registryMigration(ops: DialectOps): Migration {
       await db.schema
         .createTable('model_versions')
         .addColumn('name', ops.textType('varchar(256)'), (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('version', ops.integerType, (c) => c.notNull())
         .addColumn('creation_time', 'bigint', (c) => c.notNull())
         .addColumn('last_updated_time', 'bigint', (c) => c.notNull())
         .addColumn('description', ops.textType('text'))
@@ -59,7 +59,7 @@ export function registryMigration(ops: DialectOps): Migration {
       await db.schema
         .createTable('model_version_tags')
         .addColumn('name', ops.textType('varchar(256)'), (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('version', ops.integerType, (c) => c.notNull())
         .addColumn('key', ops.textType('varchar(250)'), (c) => c.notNull())
         .addColumn('value', ops.textType('text'), (c) => c.notNull())
         .addPrimaryKeyConstraint('model_version_tags_pk', ['name', 'version', 'key'])
@@ -68,7 +68,7 @@ export function registryMigration(ops: DialectOps): Migration {
         .createTable('registered_model_aliases')
         .addColumn('name', ops.textType('varchar(256)'), (c) => c.notNull())
         .addColumn('alias', ops.textType('varchar(255)'), (c) => c.notNull())
-        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('version', ops.integerType, (c) => c.notNull())
         .addPrimaryKeyConstraint('registered_model_aliases_pk', ['name', 'alias'])
         .execute()
 
@@ -81,7 +81,7 @@ export function registryMigration(ops: DialectOps): Migration {
         .addColumn('actor', ops.textType('varchar(256)'), (c) => c.notNull())
         .addColumn('kind', ops.textType('varchar(40)'), (c) => c.notNull())
         .addColumn('name', ops.textType('varchar(256)'), (c) => c.notNull())
-        .addColumn('version', 'integer')
+        .addColumn('version', ops.integerType)
         .addColumn('alias', ops.textType('varchar(255)'))
         .addColumn('from_value', ops.textType('text'))
         .addColumn('to_value', ops.textType('text'))

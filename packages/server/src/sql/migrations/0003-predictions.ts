@@ -19,7 +19,7 @@ export function predictionsMigration(ops: DialectOps): Migration {
         .addColumn('deployment', ops.textType('varchar(256)'), (c) => c.notNull())
         .addColumn('request_id', ops.textType('varchar(128)'), (c) => c.notNull())
         .addColumn('variant', ops.textType('varchar(256)'), (c) => c.notNull())
-        .addColumn('shadow', 'integer', (c) => c.notNull())
+        .addColumn('shadow', ops.integerType, (c) => c.notNull())
         .addColumn('model_name', ops.textType('varchar(256)'), (c) => c.notNull())
         .addColumn('model_version', ops.textType('varchar(256)'))
         .addColumn('model_uri', ops.textType('text'), (c) => c.notNull())
@@ -30,7 +30,7 @@ export function predictionsMigration(ops: DialectOps): Migration {
         .addColumn('inputs', ops.textType('text'), (c) => c.notNull())
         .addColumn('outputs', ops.textType('text'), (c) => c.notNull())
         .addColumn('probabilities', ops.textType('text'))
-        .addColumn('status_code', 'integer', (c) => c.notNull())
+        .addColumn('status_code', ops.integerType, (c) => c.notNull())
         .addColumn('error', ops.textType('text'))
         .execute()
       await db.schema

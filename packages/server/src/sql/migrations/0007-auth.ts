@@ -16,7 +16,7 @@ export function authMigration(ops: DialectOps): Migration {
         .addColumn('user_id', ops.serialType, id)
         .addColumn('username', ops.textType('varchar(256)'), (c) => c.notNull().unique())
         .addColumn('password_hash', ops.textType('varchar(512)'), (c) => c.notNull())
-        .addColumn('is_admin', 'integer', (c) => c.notNull())
+        .addColumn('is_admin', ops.integerType, (c) => c.notNull())
         .addColumn('created_time', 'bigint', (c) => c.notNull())
         .execute()
 
@@ -32,7 +32,7 @@ export function authMigration(ops: DialectOps): Migration {
       await db.schema
         .createTable('auth_role_permissions')
         .addColumn('role_permission_id', ops.serialType, id)
-        .addColumn('role_id', 'integer', (c) => c.notNull())
+        .addColumn('role_id', ops.integerType, (c) => c.notNull())
         .addColumn('resource_type', ops.textType('varchar(64)'), (c) => c.notNull())
         .addColumn('resource_pattern', ops.textType('varchar(512)'), (c) => c.notNull())
         .addColumn('permission', ops.textType('varchar(32)'), (c) => c.notNull())
@@ -52,8 +52,8 @@ export function authMigration(ops: DialectOps): Migration {
       await db.schema
         .createTable('auth_user_roles')
         .addColumn('assignment_id', ops.serialType, id)
-        .addColumn('user_id', 'integer', (c) => c.notNull())
-        .addColumn('role_id', 'integer', (c) => c.notNull())
+        .addColumn('user_id', ops.integerType, (c) => c.notNull())
+        .addColumn('role_id', ops.integerType, (c) => c.notNull())
         .execute()
       await db.schema
         .createIndex('auth_user_roles_key')
@@ -66,7 +66,7 @@ export function authMigration(ops: DialectOps): Migration {
       await db.schema
         .createTable('auth_tokens')
         .addColumn('token_id', ops.textType('varchar(32)'), (c) => c.primaryKey())
-        .addColumn('user_id', 'integer', (c) => c.notNull())
+        .addColumn('user_id', ops.integerType, (c) => c.notNull())
         // 'token' (a personal access token) or 'session' (a browser sign-in)
         .addColumn('kind', ops.textType('varchar(16)'), (c) => c.notNull())
         .addColumn('name', ops.textType('varchar(256)'), (c) => c.notNull())
@@ -84,14 +84,14 @@ export function authMigration(ops: DialectOps): Migration {
         .addColumn('timestamp_ms', 'bigint', (c) => c.notNull())
         .addColumn('actor', ops.textType('varchar(256)'), (c) => c.notNull())
         // 1 when the actor was authenticated; 0 when auth is off and the name is the client's word
-        .addColumn('authenticated', 'integer', (c) => c.notNull())
+        .addColumn('authenticated', ops.integerType, (c) => c.notNull())
         .addColumn('address', ops.textType('varchar(64)'), (c) => c.notNull())
         .addColumn('method', ops.textType('varchar(8)'), (c) => c.notNull())
         .addColumn('path', ops.textType('varchar(2048)'), (c) => c.notNull())
         .addColumn('action', ops.textType('varchar(128)'), (c) => c.notNull())
         // JSON: the resource the request named (e.g. {"experiment":"3"}), when the route names one
         .addColumn('resource', ops.textType('text'))
-        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('status', ops.integerType, (c) => c.notNull())
         .addColumn('request_id', ops.textType('varchar(128)'), (c) => c.notNull())
         .execute()
       await db.schema.createIndex('audit_log_time').on('audit_log').columns(['timestamp_ms', 'seq']).execute()

@@ -14,7 +14,7 @@ export function aliasApprovalsMigration(ops: DialectOps): Migration {
         .createTable('registered_model_alias_protections')
         .addColumn('name', ops.textType('varchar(256)'), (c) => c.notNull())
         .addColumn('alias', ops.textType('varchar(255)'), (c) => c.notNull())
-        .addColumn('require_approval', 'integer', (c) => c.notNull())
+        .addColumn('require_approval', ops.integerType, (c) => c.notNull())
         .addColumn('protected_by', ops.textType('varchar(256)'), (c) => c.notNull())
         .addColumn('protected_time', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('registered_model_alias_protections_pk', ['name', 'alias'])
@@ -27,7 +27,7 @@ export function aliasApprovalsMigration(ops: DialectOps): Migration {
         .addColumn('name', ops.textType('varchar(256)'), (c) => c.notNull())
         .addColumn('alias', ops.textType('varchar(255)'), (c) => c.notNull())
         // the version the alias should point at; null: remove the alias
-        .addColumn('version', 'integer')
+        .addColumn('version', ops.integerType)
         .addColumn('requested_by', ops.textType('varchar(256)'), (c) => c.notNull())
         .addColumn('requested_time', 'bigint', (c) => c.notNull())
         .addColumn('comment', ops.textType('text'))
@@ -42,7 +42,7 @@ export function aliasApprovalsMigration(ops: DialectOps): Migration {
         .on('alias_change_requests')
         .columns(['name', 'status', 'request_id'])
         .execute()
-      await db.schema.alterTable('registry_events').addColumn('request_id', 'integer').execute()
+      await db.schema.alterTable('registry_events').addColumn('request_id', ops.integerType).execute()
     },
   }
 }

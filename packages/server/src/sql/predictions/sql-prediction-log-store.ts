@@ -36,6 +36,15 @@ const LABELS_PER_INSERT = 200
 /** The largest dropped total kept: beyond 2^53 - 1 it could not be read back exact (JSON numbers). */
 const MAX_DROPPED = Number.MAX_SAFE_INTEGER
 
+/**
+ * A time bound as the integer that selects the same records: timestamps are integers, so `>= t`
+ * and `< t` hold exactly where they hold for ceil(t). (A monitor's cutoff, now minus a lateness of
+ * fractional seconds, can be a fraction: SQLite compares it as a real, PostgreSQL refuses it for
+ * its bigint column.) Past ±2^53, beyond every stored timestamp, a bound selects all or nothing,
+ * as ±2^53 does.
+ */
+const timeBound = (t: number): number => Math.min(Math.max(Math.ceil(t), -(2 ** 53)), 2 ** 53)
+
 /** An INSERT of n rows compiled once: its SQL and, for each parameter, the flat value it binds. */
 interface InsertStatement {
   readonly sql: string
@@ -233,8 +242,8 @@ export class SqlPredictionLogStore implements PredictionLogStore {
     let end = q.endTime
     if (after && q.order === 'asc' && (start === undefined || after.timestampMs >= start)) start = after.timestampMs
     if (after && q.order === 'desc' && (end === undefined || after.timestampMs < end)) end = after.timestampMs + 1
-    if (start !== undefined) query = query.where('p.timestamp_ms', '>=', start)
-    if (end !== undefined) query = query.where('p.timestamp_ms', '<', end)
+    if (start !== undefined) query = query.where('p.timestamp_ms', '>=', timeBound(start))
+    if (end !== undefined) query = query.where('p.timestamp_ms', '<', timeBound(end))
     if (after) {
       const op = q.order === 'asc' ? '>' : '<'
       query = query.where((eb) => eb.or([eb('p.timestamp_ms', op, after.timestampMs), eb('p.seq', op, after.seq)]))
