@@ -1,0 +1,384 @@
+/**
+ * The deployment artefacts (Dockerfile, .dockerignore, deploy/kubernetes, deploy/nginx) checked
+ * against the code they deploy, in-process: no Docker daemon, cluster or nginx is needed. The
+ * command lines they run are parsed by keel's own CLI parser, the probe paths are looked up in the
+ * servers' route and probe tables, and every path the image copies is one the build makes.
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { join, posix } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Command } from 'commander'
+import { describe, expect, it } from 'vitest'
+import { parseAllDocuments } from 'yaml'
+import { RAW_ROUTES } from '../src/auth/route-permissions.js'
+import { registerDbCommands } from '../src/cli/db-command.js'
+import { registerModelCommands } from '../src/cli/models-command.js'
+import { isLoopback } from '../src/cli/network-exposure.js'
+import { registerServerCommand } from '../src/cli/server-command.js'
+import { needOf } from '../src/serving/auth/serving-auth.js'
+import { MODEL_SERVER_SURFACE, TRACKING_SURFACE } from '../src/web-security/surfaces.js'
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8')
+/** A Kubernetes document: checked field by field below. */
+type Doc = any
+
+// ---- the Dockerfile, as instructions per stage ----
+interface Instruction {
+  readonly op: string
+  readonly args: string
+}
+function dockerStages(text: string): Map<string, Instruction[]> {
+  const stages = new Map<string, Instruction[]>()
+  let current: Instruction[] | undefined
+  const lines = text.replace(/\\\n/g, ' ').split('\n')
+  for (const line of lines.map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'))) {
+    const [, op = '', args = ''] = /^(\S+)\s*(.*)$/.exec(line) ?? []
+    if (op.toUpperCase() === 'FROM') {
+      current = []
+      stages.set(/\s+AS\s+(\S+)$/i.exec(args)?.[1] ?? '', current)
+    }
+    current?.push({ op: op.toUpperCase(), args })
+  }
+  return stages
+}
+const dockerfile = read('Dockerfile')
+const stages = dockerStages(dockerfile)
+const build = stages.get('build') ?? []
+const runtime = stages.get('runtime') ?? []
+const all = (stage: Instruction[], op: string) => stage.filter((i) => i.op === op).map((i) => i.args)
+const one = (stage: Instruction[], op: string) => all(stage, op).at(-1) ?? ''
+const execForm = (args: string): string[] => JSON.parse(args.replace(/^--\S+\s+/g, ''))
+const [uid, gid] = one(runtime, 'USER').split(':').map(Number)
+
+// ---- keel's CLI parser, each command's action replaced by a capture ----
+function parseCli(argv: readonly string[]): { path: string; opts: Record<string, unknown> } {
+  const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} })
+  registerServerCommand(program)
+  registerModelCommands(program)
+  registerDbCommands(program)
+  let command = program
+  const path: string[] = []
+  for (const word of argv) {
+    const sub = command.commands.find((c) => c.name() === word)
+    if (sub === undefined) break
+    command = sub
+    path.push(word)
+  }
+  let opts: Record<string, unknown> | undefined
+  command.action((...args: unknown[]) => {
+    opts = (args.at(-1) as Command).opts()
+  })
+  program.parse([...argv], { from: 'user' })
+  if (opts === undefined) throw new Error(`keel ${argv.join(' ')}: no command ran`)
+  return { path: path.join(' '), opts }
+}
+
+// ---- the Kubernetes manifests ----
+const K8S = 'deploy/kubernetes'
+const manifestFiles = readdirSync(join(ROOT, K8S)).filter((f) => f.endsWith('.yaml'))
+const parsed = manifestFiles.map((file) => ({ file, docs: parseAllDocuments(read(`${K8S}/${file}`)) }))
+const docs: Doc[] = parsed.flatMap((p) => p.docs.map((d) => d.toJS()))
+const ofKind = (kind: string): Doc[] => docs.filter((d) => d.kind === kind)
+const deployments = ofKind('Deployment')
+const byCommand = (words: string) =>
+  deployments.find((d) => d.spec.template.spec.containers[0].args.join(' ').startsWith(words))
+const secret = ofKind('Secret')[0]
+const namespace = ofKind('Namespace')[0]?.metadata.name as string
+const containers = deployments.flatMap((d) => d.spec.template.spec.containers.map((c: Doc) => ({ d, c })))
+/** The container's args with `$(VAR)` expanded as the kubelet does, secrets from the example Secret. */
+function expandedArgs(c: Doc): string[] {
+  const env = new Map<string, string>()
+  for (const e of c.env ?? []) {
+    const ref = e.valueFrom?.secretKeyRef
+    env.set(e.name, ref ? secret.stringData[ref.key] : e.value)
+  }
+  return c.args.map((a: string) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v) => env.get(v) ?? m))
+}
+const serviceNames = (name: string) => [
+  name,
+  `${name}.${namespace}`,
+  `${name}.${namespace}.svc`,
+  `${name}.${namespace}.svc.cluster.local`,
+]
+
+describe('Dockerfile', () => {
+  it('builds in a stage with the toolchain better-sqlite3 needs, from the lockfile', () => {
+    expect(one(build, 'FROM')).toMatch(/ AS build$/)
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20-bookworm-slim$/m)
+    const run = all(build, 'RUN').join('\n')
+    for (const tool of ['python3', 'make', 'g++'])
+      expect(run).toMatch(new RegExp(`install .*\\s${tool.replace('+', '\\+')}(\\s|$)`))
+    expect(run).toMatch(/npm ci\b/)
+    expect(run).toMatch(/npm run build\b/)
+    expect(run).toMatch(/npm prune --omit=dev\b/)
+    // npm ci needs every workspace's manifest before the sources are copied.
+    const workspaces: string[] = JSON.parse(read('package.json')).workspaces
+    const copied = all(build, 'COPY').map((a) => a.split(/\s+/)[0])
+    for (const ws of workspaces) expect(copied).toContain(`${ws}/package.json`)
+  })
+
+  it('runs as a fixed non-root user, with no build tools and no package installs in the runtime stage', () => {
+    expect(uid).toBeGreaterThan(0)
+    expect(gid).toBeGreaterThan(0)
+    const run = all(runtime, 'RUN').join('\n')
+    expect(run).toContain(`--uid ${uid}`)
+    expect(run).toContain(`--gid ${gid}`)
+    for (const tool of ['python3', 'make', 'g\\+\\+', 'gcc', 'build-essential', 'curl', 'git'])
+      expect(run).not.toMatch(new RegExp(`install [^&]*\\b${tool}\\b`))
+    expect(run).not.toMatch(/npm (ci|install|i)\b/)
+    // USER comes before the process starts and nothing after it switches back.
+    const ops = runtime.map((i) => i.op)
+    expect(ops.lastIndexOf('USER')).toBeGreaterThan(ops.lastIndexOf('RUN'))
+  })
+
+  it('copies only what the build makes or the repository holds, and every file keel needs at run time', () => {
+    const sources = all(runtime, 'COPY').map((a) => {
+      expect(a).toMatch(/^--from=build /)
+      return posix.relative('/src', a.split(/\s+/)[1]!)
+    })
+    for (const source of sources) {
+      const dist = /^packages\/([^/]+)\/dist$/.exec(source)
+      if (dist) {
+        // Made by `npm run build` (tsc -b into each package's outDir).
+        const tsconfig = JSON.parse(read(`packages/${dist[1]}/tsconfig.json`))
+        expect(posix.normalize(tsconfig.compilerOptions.outDir), source).toBe('dist')
+      } else if (source !== 'node_modules') {
+        expect(existsSync(join(ROOT, source)), `${source} exists`).toBe(true)
+      }
+    }
+    // keel and the workspace packages it imports, each with its package.json and its "files".
+    const needed = new Set<string>()
+    const visit = (dir: string) => {
+      if (needed.has(dir)) return
+      needed.add(dir)
+      const pkg = JSON.parse(read(`${dir}/package.json`))
+      for (const dep of Object.keys(pkg.dependencies ?? {}).filter((d) => d.startsWith('@keel/')))
+        visit(`packages/${dep.slice('@keel/'.length)}`)
+    }
+    visit('packages/server')
+    for (const dir of needed) {
+      const files: string[] = JSON.parse(read(`${dir}/package.json`)).files ?? []
+      for (const f of ['package.json', ...files.filter((x) => !x.startsWith('!'))])
+        expect(sources).toContain(`${dir}/${f}`)
+    }
+    // The entry point the image links as `keel` loads the built CLI, made from src/cli/main.ts.
+    expect(read('packages/server/bin/keel.js')).toContain("'../dist/cli/main.js'")
+    expect(existsSync(join(ROOT, 'packages/server/src/cli/main.ts'))).toBe(true)
+  })
+
+  it('starts keel server reachable beyond the container, with authentication, and checks /health with node', () => {
+    const entrypoint = execForm(one(runtime, 'ENTRYPOINT'))
+    expect(entrypoint.at(-1)).toBe('keel')
+    const { path, opts } = parseCli(execForm(one(runtime, 'CMD')))
+    expect(path).toBe('server')
+    expect(isLoopback(String(opts.host))).toBe(false)
+    expect(opts.appName).toBe('basic-auth')
+    expect(one(runtime, 'EXPOSE')).toBe(String(opts.port))
+    const check = execForm(one(runtime, 'HEALTHCHECK').replace(/^(--\S+\s+)*CMD\s+/, ''))
+    expect(check[0]).toBe('node')
+    const url = new URL(/fetch\('([^']+)'\)/.exec(check.join(' '))?.[1] ?? '')
+    expect(url.port).toBe(String(opts.port))
+    expect(RAW_ROUTES.some((r) => r.method === 'GET' && r.path === url.pathname && r.public)).toBe(true)
+  })
+
+  it('.dockerignore keeps build outputs and local state out, and every build input in', () => {
+    const patterns = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'))
+      .map((p) => {
+        const glob = p.replace(/\*\*\/|\*|\?|[.+^${}()|[\]\\]/g, (t) =>
+          t === '**/' ? '(.*/)?' : t === '*' ? '[^/]*' : t === '?' ? '[^/]' : `\\${t}`,
+        )
+        return new RegExp(`^${glob}$`)
+      })
+    const ignored = (path: string) => {
+      const parts = path.split('/')
+      return parts.some((_, i) => patterns.some((re) => re.test(parts.slice(0, i + 1).join('/'))))
+    }
+    for (const p of ['node_modules/x', 'packages/server/node_modules/x', 'packages/sdk/dist/index.js', '.git/HEAD'])
+      expect(ignored(p), p).toBe(true)
+    for (const p of ['packages/server/tsconfig.tsbuildinfo', '.venv/bin/python', 'keel.db', 'test-results/x.png'])
+      expect(ignored(p), p).toBe(true)
+    const walk = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir)).flatMap((e) => {
+        const p = `${dir}/${e}`
+        return statSync(join(ROOT, p)).isDirectory() ? walk(p) : [p]
+      })
+    const inputs = [
+      'package.json',
+      'package-lock.json',
+      '.npmrc',
+      'tsconfig.base.json',
+      'scripts/build.mjs',
+      ...JSON.parse(read('package.json')).workspaces.flatMap((ws: string) => [
+        `${ws}/package.json`,
+        `${ws}/tsconfig.json`,
+        ...walk(`${ws}/src`),
+      ]),
+      ...walk('packages/sdk/python').filter((p) => p.endsWith('.py')),
+      'packages/server/bin/keel.js',
+      'packages/ui/index.html',
+      'packages/ui/vite.config.ts',
+    ]
+    for (const p of inputs) expect(ignored(p), `${p} is in the build context`).toBe(false)
+  })
+})
+
+describe('Kubernetes manifests', () => {
+  it('parse, use current API versions, and are all listed in the kustomization', () => {
+    for (const { file, docs: ds } of parsed)
+      for (const d of ds) expect([...d.errors, ...d.warnings].map(String), file).toEqual([])
+    const current: Record<string, string> = {
+      Namespace: 'v1',
+      Secret: 'v1',
+      Service: 'v1',
+      Deployment: 'apps/v1',
+      HorizontalPodAutoscaler: 'autoscaling/v2',
+      PodDisruptionBudget: 'policy/v1',
+      Ingress: 'networking.k8s.io/v1',
+      Kustomization: 'kustomize.config.k8s.io/v1beta1',
+    }
+    for (const d of docs) expect(d.apiVersion, `${d.kind} ${d.metadata?.name}`).toBe(current[d.kind])
+    const kustomization = ofKind('Kustomization')[0]
+    expect([...kustomization.resources].sort()).toEqual(
+      manifestFiles.filter((f) => f !== 'kustomization.yaml' && f !== 'secret.example.yaml').sort(),
+    )
+    expect(Object.values<string>(secret.stringData).every((v) => v === '' || /CHANGE-ME|^us-east-1$/.test(v))).toBe(
+      true,
+    )
+  })
+
+  it('run every container as the image user, non-root, read-only, with /tmp on an emptyDir', () => {
+    expect(containers.length).toBeGreaterThanOrEqual(3)
+    for (const { d, c } of containers) {
+      const pod = d.spec.template.spec
+      const sc = { ...pod.securityContext, ...c.securityContext }
+      expect(sc.runAsNonRoot, c.name).toBe(true)
+      expect(sc.runAsUser, c.name).toBe(uid)
+      expect(sc.seccompProfile?.type, c.name).toBe('RuntimeDefault')
+      expect(sc.allowPrivilegeEscalation, c.name).toBe(false)
+      expect(sc.readOnlyRootFilesystem, c.name).toBe(true)
+      expect(sc.capabilities?.drop, c.name).toEqual(['ALL'])
+      const tmp = c.volumeMounts.find((m: Doc) => m.mountPath === '/tmp')
+      expect(pod.volumes.find((v: Doc) => v.name === tmp?.name)?.emptyDir, c.name).toBeDefined()
+      for (const r of ['requests', 'limits'])
+        expect(Object.keys(c.resources[r]).sort(), c.name).toEqual(['cpu', 'memory'])
+      expect(pod.automountServiceAccountToken, c.name).toBe(false)
+    }
+  })
+
+  it('take every secret from keys the example Secret defines, and expand only variables they define', () => {
+    for (const { c } of containers) {
+      for (const e of c.env ?? []) {
+        const ref = e.valueFrom?.secretKeyRef
+        if (!ref) continue
+        expect(ref.name, `${c.name} ${e.name}`).toBe(secret.metadata.name)
+        expect(Object.keys(secret.stringData), `${c.name} ${e.name}`).toContain(ref.key)
+      }
+      for (const a of c.args)
+        for (const [, v] of a.matchAll(/\$\(([^)]*)\)/g))
+          expect(
+            c.env.map((e: Doc) => e.name),
+            `${c.name}: ${a}`,
+          ).toContain(v)
+    }
+  })
+
+  it('run command lines keel parses, beyond loopback only with authentication', () => {
+    const server = parseCli(expandedArgs(byCommand('server').spec.template.spec.containers[0]))
+    expect(server.path).toBe('server')
+    expect(server.opts.appName).toBe('basic-auth')
+    expect(String(server.opts.backendStoreUri)).toMatch(/^postgresql:\/\//)
+    expect(String(server.opts.artifactsDestination)).toMatch(/^s3:\/\//)
+    const model = parseCli(expandedArgs(byCommand('models serve').spec.template.spec.containers[0]))
+    expect(model.path).toBe('models serve')
+    expect(model.opts.requireAuth).toBe(true)
+    expect(String(model.opts.modelUri)).toMatch(/^models:\/[^/]+@/)
+    for (const { opts } of [server, model]) expect(isLoopback(String(opts.host))).toBe(false)
+    expect(byCommand('server').spec.replicas).toBe(2)
+    // The names each server is reached by are names it answers to.
+    const ingressHosts: string[] = ofKind('Ingress').flatMap((i) => i.spec.rules.map((r: Doc) => r.host))
+    expect(server.opts.allowedHosts).toEqual(expect.arrayContaining([...serviceNames('keel-server'), ...ingressHosts]))
+    expect(model.opts.allowedHosts).toEqual(expect.arrayContaining(serviceNames('keel-model-server')))
+    const tracking = new URL(String(model.opts.trackingUri))
+    expect(server.opts.allowedHosts).toContain(tracking.hostname)
+    const service = ofKind('Service').find((s) => s.metadata.name === tracking.hostname)
+    expect(service.spec.ports.map((p: Doc) => String(p.port))).toContain(tracking.port)
+  })
+
+  it('probe the paths keel serves as probes, open without credentials and whatever the Host', () => {
+    const probes = (d: Doc) => {
+      const c = d.spec.template.spec.containers[0]
+      const port = parseCli(expandedArgs(c)).opts.port
+      return ['startupProbe', 'readinessProbe', 'livenessProbe'].map((kind) => {
+        const probe = c[kind]?.httpGet
+        expect(probe, `${c.name} ${kind}`).toBeDefined()
+        const named = c.ports.find((p: Doc) => p.name === probe.port || p.containerPort === probe.port)
+        expect(named?.containerPort, `${c.name} ${kind} port`).toBe(port)
+        return { kind, path: probe.path as string }
+      })
+    }
+    for (const { path } of probes(byCommand('server'))) {
+      expect(
+        RAW_ROUTES.some((r) => r.method === 'GET' && r.path === path && r.public),
+        path,
+      ).toBe(true)
+      expect(TRACKING_SURFACE.hostExempt(path), path).toBe(true)
+    }
+    const model = probes(byCommand('models serve'))
+    for (const { path } of model) {
+      expect(MODEL_SERVER_SURFACE.hostExempt(path), path).toBe(true)
+      expect(needOf('GET', path), path).toBe('none')
+    }
+    // Ready means the model is loaded; alive means the process answers.
+    expect(model.find((p) => p.kind === 'readinessProbe')?.path).toBe('/v2/health/ready')
+    expect(model.find((p) => p.kind === 'livenessProbe')?.path).toBe('/v2/health/live')
+  })
+
+  it('route each Service to a Deployment port, and scale the model server on CPU with an autoscaler', () => {
+    for (const s of ofKind('Service')) {
+      const matches = deployments.filter((d) =>
+        Object.entries(s.spec.selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+      )
+      expect(matches.length, s.metadata.name).toBe(1)
+      const ports = matches[0].spec.template.spec.containers.flatMap((c: Doc) => c.ports)
+      for (const p of s.spec.ports)
+        expect(ports.some((cp: Doc) => cp.name === p.targetPort || cp.containerPort === p.targetPort)).toBe(true)
+    }
+    for (const d of deployments)
+      expect(
+        Object.entries(d.spec.selector.matchLabels).every(([k, v]) => d.spec.template.metadata.labels[k] === v),
+      ).toBe(true)
+    const [hpa] = ofKind('HorizontalPodAutoscaler')
+    const target = byCommand('models serve')
+    expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: target.metadata.name })
+    expect(hpa.spec.metrics).toEqual([
+      { type: 'Resource', resource: { name: 'cpu', target: expect.objectContaining({ type: 'Utilization' }) } },
+    ])
+    // The autoscaler owns the replica count; utilisation is measured against the CPU request.
+    expect(target.spec.replicas).toBeUndefined()
+    expect(target.spec.template.spec.containers[0].resources.requests.cpu).toBeDefined()
+    for (const ingress of ofKind('Ingress'))
+      for (const path of ingress.spec.rules.flatMap((r: Doc) => r.http.paths)) {
+        const svc = ofKind('Service').find((s) => s.metadata.name === path.backend.service.name)
+        expect(svc.spec.ports.map((p: Doc) => p.name)).toContain(path.backend.service.port.name)
+      }
+  })
+})
+
+describe('nginx in front of several keel servers', () => {
+  const conf = read('deploy/nginx/keel.conf').replace(/#.*$/gm, '')
+  it('balances over two servers without stickiness and passes what keel reads', () => {
+    const upstream = /upstream\s+(\S+)\s*\{([^}]*)\}/.exec(conf)
+    expect(upstream?.[2]?.match(/^\s*server\s/gm)?.length).toBeGreaterThanOrEqual(2)
+    expect(conf).not.toMatch(/\b(ip_hash|sticky|hash\s)/)
+    expect(conf).toContain(`proxy_pass http://${upstream?.[1]};`)
+    // The browser's Host with its port (compared with Origin), and the scheme (Secure cookie).
+    expect(conf).toMatch(/proxy_set_header Host \$http_host;/)
+    expect(conf).toMatch(/proxy_set_header X-Forwarded-Proto \$scheme;/)
+    expect(conf).toMatch(/client_max_body_size 0;/)
+    expect(conf).toMatch(/proxy_request_buffering off;/)
+  })
+})
