@@ -42,8 +42,24 @@ export interface DialectOps {
   textType(type: TextType): TextColumnType
   /** MLflow's LIKE: case-sensitive, `%` and `_` wildcards. */
   like(column: Expression<unknown>, pattern: string): RawBuilder<SqlBool>
-  /** MLflow's ILIKE: case-insensitive. */
+  /** MLflow's ILIKE: case-insensitive (ASCII letters only, as SQLite's lower() folds them). */
   ilike(column: Expression<unknown>, pattern: string): RawBuilder<SqlBool>
+  /**
+   * A number bound where it is compared with an integer or double column. PostgreSQL types a
+   * parameter by its column, so a fraction (or an integer past 2^53) compared with a bigint column
+   * is sent as double precision, and compares as SQLite compares an integer with a real. SQLite
+   * takes the number as it is.
+   */
+  numberParam(value: number): unknown
+  /** What `LIMIT` takes for no limit: SQLite's -1, PostgreSQL's NULL. */
+  readonly noLimit: number | null
+  /**
+   * The JSON array (as text) of one array of `elements` per row of an aggregate, in `orderBy` order,
+   * '[]' when there is no row: SQLite's json_group_array, PostgreSQL's json_agg. ±Infinity, which
+   * JSON cannot write, comes back as the number 9e999 from SQLite and as the string "Infinity" from
+   * PostgreSQL.
+   */
+  jsonArrayAgg(elements: readonly Expression<unknown>[], orderBy: Expression<unknown>): RawBuilder<string>
   /** Starts a transaction that holds the write lock from its first statement. */
   beginWrite(db: Kysely<unknown>): Promise<void>
   /**
@@ -53,6 +69,10 @@ export interface DialectOps {
   refreshStatistics(db: Kysely<unknown>): Promise<void>
   /** Makes a table refuse UPDATE and DELETE (triggers), so rows can only be appended. */
   makeAppendOnly(db: Kysely<unknown>, table: string): Promise<void>
+  /** keel's tables (not the migrator's), each with the tables its foreign keys reference. */
+  tables(db: Kysely<unknown>): Promise<{ name: string; references: string[] }[]>
+  /** Moves each auto-increment counter past the largest id its table holds (after a bulk copy). */
+  resetSerials(db: Kysely<unknown>): Promise<void>
 }
 
 /** Translates a LIKE pattern into a GLOB pattern (SQLite's case-sensitive matcher). */
@@ -66,6 +86,8 @@ export function likeToGlob(pattern: string): string {
   }
   return out
 }
+
+const escapeBackslashes = (pattern: string): string => pattern.replaceAll('\\', '\\\\')
 
 /** Compiled once: every write transaction starts with it. */
 const BEGIN_IMMEDIATE = CompiledQuery.raw('BEGIN IMMEDIATE')
@@ -86,6 +108,10 @@ const sqliteOps: DialectOps = {
   textType: (type) => type,
   like: (column, pattern) => sql<SqlBool>`${column} GLOB ${likeToGlob(pattern)}`,
   ilike: (column, pattern) => sql<SqlBool>`lower(${column}) LIKE lower(${pattern})`,
+  numberParam: (value) => value,
+  noLimit: -1,
+  jsonArrayAgg: (elements, orderBy) =>
+    sql<string>`json_group_array(json_array(${sql.join(elements)}) ORDER BY ${orderBy})`,
   beginWrite: async (db) => {
     await db.executeQuery(BEGIN_IMMEDIATE)
   },
@@ -103,6 +129,18 @@ const sqliteOps: DialectOps = {
         .execute(db)
     }
   },
+  tables: async (db) => {
+    const { rows } = await sql<{ name: string }>`SELECT name FROM sqlite_master
+      WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'kysely_%' ORDER BY name`.execute(db)
+    const out = []
+    for (const { name } of rows) {
+      const fks = await sql<{ table: string }>`SELECT "table" FROM pragma_foreign_key_list(${name})`.execute(db)
+      out.push({ name, references: [...new Set(fks.rows.map((r) => r.table))] })
+    }
+    return out
+  },
+  // AUTOINCREMENT counters follow the largest id inserted.
+  resetSerials: async () => {},
 }
 
 const postgresOps: DialectOps = {
@@ -111,8 +149,15 @@ const postgresOps: DialectOps = {
   serialOrderNeedsWriteLock: true,
   integerType: 'bigint',
   textType: () => BYTEWISE_TEXT,
-  like: (column, pattern) => sql<SqlBool>`${column} LIKE ${pattern}`,
-  ilike: (column, pattern) => sql<SqlBool>`${column} ILIKE ${pattern}`,
+  // Text columns collate "C" (textType), so LIKE compares bytes as GLOB does, ILIKE folds ASCII
+  // letters only as SQLite's lower() does, and a prefix pattern can use a (key, value) index. A
+  // backslash is PostgreSQL's escape character in LIKE: doubled, it matches itself, as in MLflow's.
+  like: (column, pattern) => sql<SqlBool>`${column} LIKE ${escapeBackslashes(pattern)}`,
+  ilike: (column, pattern) => sql<SqlBool>`${column} ILIKE ${escapeBackslashes(pattern)}`,
+  numberParam: (value) => (Number.isSafeInteger(value) ? value : sql`${value}::float8`),
+  noLimit: null,
+  jsonArrayAgg: (elements, orderBy) =>
+    sql<string>`coalesce(json_agg(json_build_array(${sql.join(elements)}) ORDER BY ${orderBy})::text, '[]')`,
   beginWrite: async (db) => {
     await db.executeQuery(BEGIN)
     await db.executeQuery(WRITE_LOCK)
@@ -130,6 +175,27 @@ const postgresOps: DialectOps = {
         `CREATE TRIGGER ${table}_append_only BEFORE UPDATE OR DELETE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${table}_append_only()`,
       )
       .execute(db)
+  },
+  tables: async (db) => {
+    const { rows } = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables
+      WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'kysely_%'
+      ORDER BY table_name`.execute(db)
+    const fks = await sql<{ name: string; ref: string }>`SELECT child.relname AS name, parent.relname AS ref
+      FROM pg_constraint c JOIN pg_class child ON child.oid = c.conrelid JOIN pg_class parent ON parent.oid = c.confrelid
+      WHERE c.contype = 'f' AND child.relnamespace = current_schema()::regnamespace`.execute(db)
+    return rows.map(({ name }) => ({
+      name,
+      references: [...new Set(fks.rows.filter((f) => f.name === name).map((f) => f.ref))],
+    }))
+  },
+  resetSerials: async (db) => {
+    const { rows } = await sql<{ table: string; column: string }>`SELECT table_name AS "table", column_name AS "column"
+      FROM information_schema.columns
+      WHERE table_schema = current_schema() AND column_default LIKE 'nextval(%'`.execute(db)
+    for (const { table, column } of rows) {
+      await sql`SELECT setval(pg_get_serial_sequence(${table}, ${column}),
+        COALESCE((SELECT max(${sql.ref(column)}) FROM ${sql.table(table)}), 0) + 1, false)`.execute(db)
+    }
   },
 }
 

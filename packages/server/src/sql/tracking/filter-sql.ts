@@ -28,7 +28,10 @@ const BINARY: Partial<Record<Comparator, string>> = {
 export function compare(column: Expression<unknown>, c: Comparison, ops: DialectOps): Condition {
   const { op, value } = c
   const binary = BINARY[op]
-  if (binary !== undefined) return sql<SqlBool>`${column} ${sql.raw(binary)} ${value as string | number}`
+  if (binary !== undefined) {
+    const bound = typeof value === 'number' ? ops.numberParam(value) : value
+    return sql<SqlBool>`${column} ${sql.raw(binary)} ${bound}`
+  }
   switch (op) {
     case 'LIKE':
       return ops.like(column, String(value))

@@ -1,7 +1,8 @@
 /** Reads whole runs (info, latest metrics, params, tags, inputs, outputs) in a few set queries. */
 import type { DatasetInput, Metric, ModelInput, ModelOutput, Run, RunInfo, RunStatus, Tag } from '@keel/contracts'
-import { type Kysely, type Selectable, sql } from 'kysely'
+import { type Kysely, type RawBuilder, type Selectable, sql } from 'kysely'
 import type { Database, LatestMetricsTable, RunsTable } from '../database.js'
+import { type DialectName, type DialectOps, dialectOps } from '../dialect.js'
 
 export function runInfoFromRow(r: Selectable<RunsTable>): RunInfo {
   const info: RunInfo = {
@@ -50,11 +51,11 @@ export const kv = (rows: readonly { key: string; value: string }[] | undefined):
   (rows ?? []).map((r) => ({ key: r.key, value: r.value }))
 
 /** Loads the runs with these ids, in the order given (ids that do not exist are skipped). */
-export async function loadRuns(db: Kysely<Database>, runIds: readonly string[]): Promise<Run[]> {
+export async function loadRuns(db: Kysely<Database>, ops: DialectOps, runIds: readonly string[]): Promise<Run[]> {
   const runs: Run[] = []
   // Bounded IN lists keep each query under the database's bound-parameter limit.
   for (let i = 0; i < runIds.length; i += LOAD_CHUNK)
-    runs.push(...(await loadChunk(db, runIds.slice(i, i + LOAD_CHUNK))))
+    runs.push(...(await loadChunk(db, ops, runIds.slice(i, i + LOAD_CHUNK))))
   return runs
 }
 
@@ -66,19 +67,35 @@ type RunRowWithData = Selectable<RunsTable> & { m: string; p: string; t: string 
 
 const metricFromTuple = ([key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest]: MetricTuple) =>
   metricFromRow({ key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest })
+/** PostgreSQL's JSON writes ±Infinity as a string. */
+const metricFromPostgresTuple = (tuple: MetricTuple) =>
+  metricFromTuple(
+    typeof tuple[1] === 'number' ? tuple : ([tuple[0], Number(tuple[1]), ...tuple.slice(2)] as MetricTuple),
+  )
 const kvFromPairs = (pairs: [string, string][]): Tag[] => pairs.map(([key, value]) => ({ key, value }))
 
-async function loadChunk(db: Kysely<Database>, ids: string[]): Promise<Run[]> {
-  // Each run's metrics, params and tags come with its row as JSON arrays built by SQLite (sorted by
-  // key): one statement instead of three, and one JSON.parse per list instead of a JS object per
-  // row and column (for a page of 100 runs, about half the loading time).
+/** `SELECT` of the runs with their lists, built once per dialect. */
+function selectRunsWithData(ops: DialectOps) {
+  const col = (name: string) => sql.ref(name)
+  const list = (table: string, columns: string[]) =>
+    sql`(SELECT ${ops.jsonArrayAgg(columns.map(col), col('key'))} FROM ${sql.table(table)} WHERE run_uuid = r.run_uuid)`
+  return sql`SELECT r.*,
+      ${list('latest_metrics', ['key', 'value', 'is_nan', 'timestamp', 'step', 'model_id', 'dataset_name', 'dataset_digest'])} AS m,
+      ${list('params', ['key', 'value'])} AS p,
+      ${list('tags', ['key', 'value'])} AS t
+      FROM runs r`
+}
+const SELECT_RUNS_WITH_DATA: Record<DialectName, RawBuilder<unknown>> = {
+  sqlite: selectRunsWithData(dialectOps('sqlite')),
+  postgres: selectRunsWithData(dialectOps('postgres')),
+}
+
+async function loadChunk(db: Kysely<Database>, ops: DialectOps, ids: string[]): Promise<Run[]> {
+  // Each run's metrics, params and tags come with its row as JSON arrays built by the database
+  // (sorted by key): one statement instead of three, and one JSON.parse per list instead of a JS
+  // object per row and column (for a page of 100 runs, about half the loading time).
   const [withData, inputs, modelIo] = await Promise.all([
-    sql<RunRowWithData>`SELECT r.*,
-      (SELECT json_group_array(json_array(key, value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest) ORDER BY key)
-        FROM latest_metrics WHERE run_uuid = r.run_uuid) AS m,
-      (SELECT json_group_array(json_array(key, value) ORDER BY key) FROM params WHERE run_uuid = r.run_uuid) AS p,
-      (SELECT json_group_array(json_array(key, value) ORDER BY key) FROM tags WHERE run_uuid = r.run_uuid) AS t
-      FROM runs r WHERE r.run_uuid IN (${sql.join(ids)})`.execute(db),
+    sql<RunRowWithData>`${SELECT_RUNS_WITH_DATA[ops.name]} WHERE r.run_uuid IN (${sql.join(ids)})`.execute(db),
     db
       .selectFrom('run_dataset_inputs as i')
       .innerJoin('datasets as d', 'd.dataset_uuid', 'i.dataset_uuid')
@@ -91,6 +108,7 @@ async function loadChunk(db: Kysely<Database>, ids: string[]): Promise<Run[]> {
   const inputsByRun = groupBy(inputs, (i) => i.run_uuid)
   const ioByRun = groupBy(modelIo, (m) => m.run_uuid)
   const infoById = new Map(withData.rows.map((r) => [r.run_uuid, r]))
+  const toMetric = ops.name === 'postgres' ? metricFromPostgresTuple : metricFromTuple
 
   const runs: Run[] = []
   for (const id of ids) {
@@ -115,7 +133,7 @@ async function loadChunk(db: Kysely<Database>, ids: string[]): Promise<Run[]> {
     runs.push({
       info: runInfoFromRow(row),
       data: {
-        metrics: (JSON.parse(row.m) as MetricTuple[]).map(metricFromTuple),
+        metrics: (JSON.parse(row.m) as MetricTuple[]).map(toMetric),
         params: kvFromPairs(JSON.parse(row.p) as [string, string][]),
         tags: kvFromPairs(JSON.parse(row.t) as [string, string][]),
       },

@@ -165,6 +165,7 @@ function planProbes(filter: FilterExpr | undefined, ops: DialectOps): { probes: 
  */
 async function pickDriver(
   db: Kysely<Database>,
+  ops: DialectOps,
   probes: readonly Probe[],
   want: number,
   drivesAt: number | undefined,
@@ -173,7 +174,7 @@ async function pickDriver(
   if (cap <= 0) return undefined
   let best: { probe: Probe; n: number } | undefined
   for (const probe of probes) {
-    const limit = Number.isFinite(cap) ? cap : -1 // -1: no limit
+    const limit = Number.isFinite(cap) ? cap : ops.noLimit
     const r = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM (${probe.matches} LIMIT ${limit}) m`.execute(db)
     const n = Number(r.rows[0]?.n ?? cap)
     if (n < cap && (best === undefined || n < best.n)) best = { probe, n }
@@ -230,7 +231,7 @@ export async function searchRunIds(
   const only = query.orderBy.length === 1 ? query.orderBy[0] : undefined
   if (!tuning.generic && (only?.entity === 'metric' || query.orderBy.length === 0)) {
     const driver =
-      probes.length > 0 ? await pickDriver(db, probes, query.offset + want, tuning.probeDrivesAt) : undefined
+      probes.length > 0 ? await pickDriver(db, ops, probes, query.offset + want, tuning.probeDrivesAt) : undefined
     const others = probes.filter((p) => p !== driver)
     if (only?.entity === 'metric') return searchByMetric(db, { driver, others, where }, only, query.offset, want)
     return pageRows(db, ordered(driver, others, where, TAIL), want, query.offset)

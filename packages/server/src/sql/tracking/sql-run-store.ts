@@ -54,7 +54,7 @@ export class SqlRunStore implements RunStore {
   }
 
   async get(runId: string): Promise<Run | undefined> {
-    return (await loadRuns(this.db, [runId]))[0]
+    return (await loadRuns(this.db, this.ops, [runId]))[0]
   }
 
   async getInfo(runId: string): Promise<RunInfo | undefined> {
@@ -199,7 +199,7 @@ export class SqlRunStore implements RunStore {
   async search(query: RunSearchQuery): Promise<PageResult<Run>> {
     const ids = await searchRunIds(this.db, this.ops, query)
     const page = ids.slice(0, query.limit)
-    return { items: await loadRuns(this.db, page), hasMore: ids.length > query.limit }
+    return { items: await loadRuns(this.db, this.ops, page), hasMore: ids.length > query.limit }
   }
 }
 
