@@ -141,6 +141,16 @@ function resolveArtifactStore(artifactUri: string, http: HttpClient): ArtifactSt
   }
   if (artifactUri.startsWith('file:')) return new LocalArtifactStore(fileURLToPath(artifactUri))
   if (isAbsolute(artifactUri)) return new LocalArtifactStore(artifactUri)
+  if (/^s3:\/\//i.test(artifactUri)) {
+    // A server started with an s3:// --default-artifact-root and no proxy: clients write to the
+    // bucket themselves. The SDK speaks only to the server (no cloud credentials, no AWS SDK).
+    throw new KeelError(
+      'NOT_IMPLEMENTED',
+      `Artifact URI '${artifactUri}' is in S3, which keel-sdk does not write to directly: start the server with ` +
+        '--artifacts-destination s3://bucket/prefix (and no --default-artifact-root) so that artifacts go through its ' +
+        "proxy, or set the experiment's artifact location to mlflow-artifacts:",
+    )
+  }
   throw new KeelError(
     'NOT_IMPLEMENTED',
     `Artifact URI '${artifactUri}' is not supported by keel-sdk: use a server that proxies artifacts (mlflow-artifacts:) or a local path`,

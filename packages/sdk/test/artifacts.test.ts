@@ -106,6 +106,18 @@ describe('uploads through the artifact proxy', () => {
   })
 })
 
+describe('artifact URIs the SDK does not write to', () => {
+  it('refuses an s3:// run artifact URI, saying how to serve it through the proxy', () => {
+    const http = new HttpClient({ trackingUri: 'http://127.0.0.1:9', retry: { maxAttempts: 1 } })
+    expect(() => resolveArtifactRepository('s3://bucket/prefix/1/r1/artifacts', http)).toThrow(
+      expect.objectContaining({
+        code: 'NOT_IMPLEMENTED',
+        message: expect.stringMatching(/is in S3.*--artifacts-destination s3:\/\/bucket\/prefix/),
+      }),
+    )
+  })
+})
+
 describe('listing and downloads', () => {
   const root = () => join(fake.artifactRoot, '7', 'r9', 'artifacts')
   beforeAll(() =>
@@ -176,7 +188,7 @@ describe('local artifact roots (mlflow server --no-serve-artifacts)', () => {
   })
 
   it('refuses unsupported schemes and unsafe paths', () => {
-    expect(() => resolveArtifactRepository('s3://bucket/x', http)).toThrow(/not supported/)
+    expect(() => resolveArtifactRepository('gs://bucket/x', http)).toThrow(/not supported/)
     expect(() => normalizeArtifactPath('a/../../etc')).toThrow(/\.\./)
     expect(normalizeArtifactPath('/a//./b/')).toBe('a/b')
   })
