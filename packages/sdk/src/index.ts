@@ -41,6 +41,7 @@ export {
   type UserPermission,
 } from './auth-client.js'
 export { PredictionLogClient, splitPredictionBatch, type LogPredictionsOptions } from './prediction-log-client.js'
+export { JobClient, type JobFilter } from './job-client.js'
 export type {
   LabelValue,
   LoggedPrediction,

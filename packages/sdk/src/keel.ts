@@ -11,6 +11,7 @@ import { type LineageOptions, collectLineageTags } from './lineage.js'
 import { type LoadModelOptions, type LoadedModel, loadModelWith } from './models/load-model.js'
 import { PredictionLogClient } from './prediction-log-client.js'
 import { MonitorClient } from './monitor-client.js'
+import { JobClient } from './job-client.js'
 import { ActiveRun, type ActiveRunOptions } from './run.js'
 import { RegistryClient } from './registry-client.js'
 import { AuthClient } from './auth-client.js'
@@ -41,6 +42,7 @@ export class Keel {
   private monitoringInstance: MonitoringClient | undefined
   private predictionsInstance: PredictionLogClient | undefined
   private monitorsInstance: MonitorClient | undefined
+  private jobsInstance: JobClient | undefined
   private authInstance: AuthClient | undefined
   private experimentId: string | undefined
   private readonly started: ActiveRun[] = []
@@ -71,6 +73,12 @@ export class Keel {
   get monitors(): MonitorClient {
     this.monitorsInstance ??= new MonitorClient(this.client.http)
     return this.monitorsInstance
+  }
+
+  /** keel server's work queue: background jobs, their state, attempts and last error; cancel. */
+  get jobs(): JobClient {
+    this.jobsInstance ??= new JobClient(this.client.http)
+    return this.jobsInstance
   }
 
   /** Users, permissions, roles, tokens and the audit log (a server with authentication on). */

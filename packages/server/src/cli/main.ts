@@ -10,6 +10,8 @@ import { registerUserCommands } from './users-command.js'
 import { registerTokenCommands } from './tokens-command.js'
 import { registerPermissionCommands } from './permissions-command.js'
 import { registerAuditCommand } from './audit-command.js'
+import { registerJobCommands } from './jobs-command.js'
+import { registerWorkerCommand } from './worker-command.js'
 import { registerDbCommands } from './db-command.js'
 import { handleCliError } from './output.js'
 
@@ -35,6 +37,8 @@ registerUserCommands(program)
 registerTokenCommands(program)
 registerPermissionCommands(program)
 registerAuditCommand(program)
+registerJobCommands(program)
+registerWorkerCommand(program)
 registerDbCommands(program)
 
 program.parseAsync(process.argv).catch(handleCliError)

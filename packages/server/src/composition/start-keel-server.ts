@@ -205,6 +205,7 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
     webSecurity: security,
     guard,
     audit: (entry) => audit.append(entry),
+    notReady: () => queue.problem(),
     mount: (app, router) => {
       mountAuthRoutes(router, { auth, access, audit })
       mountTrackingRoutes(router, { experiments, runs, storeKind: store.kind })

@@ -28,9 +28,11 @@ export interface AppOptions {
   readonly guard: RouteGuard
   /** Appends a write to the audit log. */
   readonly audit?: (entry: AuditEntry) => Promise<void>
+  /** Why the server cannot do its work now (the job queue's Redis down, say), for `/ready`; undefined: ready. */
+  readonly notReady?: () => Promise<string | undefined>
 }
 
-export function createApp({ version, logger, mount, webSecurity, guard, audit }: AppOptions): Hono {
+export function createApp({ version, logger, mount, webSecurity, guard, audit, notReady }: AppOptions): Hono {
   const app = new Hono()
 
   app.use(async (c, next) => {
@@ -59,6 +61,11 @@ export function createApp({ version, logger, mount, webSecurity, guard, audit }:
   app.use(accessControl(guard, logger, audit))
 
   app.get('/health', (c) => c.text('OK'))
+  // Readiness: 503 naming what is down (the process itself is alive: /health).
+  app.get('/ready', async (c) => {
+    const problem = await notReady?.()
+    return problem === undefined ? c.text('OK') : c.text(`not ready: ${problem}`, 503)
+  })
   app.get('/version', (c) => c.text(version))
 
   const router = new RpcRouter(app, guard)
@@ -67,7 +74,12 @@ export function createApp({ version, logger, mount, webSecurity, guard, audit }:
   const openapi = buildOpenApi(router.routes, version)
   app.get('/openapi.json', (c) => c.json(openapi))
 
-  const methodsOf = allowedMethods(router.routes, { '/health': ['GET'], '/version': ['GET'], '/openapi.json': ['GET'] })
+  const methodsOf = allowedMethods(router.routes, {
+    '/health': ['GET'],
+    '/ready': ['GET'],
+    '/version': ['GET'],
+    '/openapi.json': ['GET'],
+  })
   app.notFound((c) => {
     const path = c.req.path
     const allowed = methodsOf(path)

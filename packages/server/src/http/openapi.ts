@@ -349,6 +349,13 @@ export function buildOpenApi(routes: readonly MountedRoute[], version: string): 
     '/health': {
       get: { summary: 'Liveness', operationId: 'getHealth', responses: { '200': text('OK'), ...errors('403') } },
     },
+    '/ready': {
+      get: {
+        summary: 'Readiness: 503 naming what is down (the job queue)',
+        operationId: 'getReady',
+        responses: { '200': text('OK'), '503': text('not ready: what is down'), ...errors('403') },
+      },
+    },
     '/version': {
       get: {
         summary: 'Server version',

@@ -15,6 +15,7 @@ const API_PREFIXES = [
   '/api/',
   '/ajax-api/',
   '/health',
+  '/ready',
   '/version',
   '/openapi.json',
   '/get-artifact',

@@ -37,6 +37,8 @@ const CANCELLED_REASON = 'cancelled'
 /** Jobs read per state by a list (BullMQ lists by state, not by time). */
 const LIST_CAP = 5_000
 const KEEP_SECONDS = 7 * 86_400
+/** How long a call waits for a connection being made before it answers 503. */
+const READY_WAIT_MS = 1_000
 
 const QUEUED_TYPES = ['waiting', 'delayed', 'prioritized', 'paused', 'waiting-children'] as const
 
@@ -98,12 +100,20 @@ export class BullQueue implements JobQueue {
   static async open(uri: string, o: BullQueueOptions = {}): Promise<BullQueue> {
     describeRedisUri(uri)
     const producer = new Redis(uri, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true })
+    let failed: unknown
+    producer.on('error', (error) => {
+      failed = error
+    })
+    await producer.connect().catch((error: unknown) => {
+      failed = error
+    })
     const queue = new BullQueue(uri, producer, o)
+    producer.removeAllListeners('error')
     producer.on('error', (error) => queue.down(error))
     producer.on('ready', () => {
       queue.warnedDown = false
     })
-    await producer.connect().catch((error: unknown) => queue.down(error))
+    if (producer.status !== 'ready' && failed !== undefined) queue.down(failed)
     return queue
   }
 
@@ -121,8 +131,22 @@ export class BullQueue implements JobQueue {
     )
   }
 
+  /** Runs `fn` once the connection is ready (waiting a second at most), its failures as 503 naming Redis. */
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.producer.status !== 'ready') throw this.unavailable(new Error(`connection ${this.producer.status}`))
+    if (this.producer.status !== 'ready') {
+      const ready = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => {
+          this.producer.off('ready', onReady)
+          resolve(false)
+        }, READY_WAIT_MS)
+        const onReady = () => {
+          clearTimeout(timer)
+          resolve(true)
+        }
+        this.producer.once('ready', onReady)
+      })
+      if (!ready) throw this.unavailable(new Error(`no connection (${this.producer.status})`))
+    }
     try {
       return await fn()
     } catch (error) {
@@ -268,7 +292,9 @@ export class BullQueue implements JobQueue {
 
   private async process(job: BullJob, signal: AbortSignal | undefined): Promise<unknown> {
     const registered = this.handlers.get(job.name)
-    if (!registered) throw new UnrecoverableError(`no handler for jobs of kind '${job.name}' in this worker`)
+    // A worker of another version: the job is retried (by a worker that has the handler, with luck).
+    if (!registered)
+      throw new Error(`no handler for jobs of kind '${job.name}' in worker ${this.o.workerId ?? hostname()}`)
     if (await this.cancelRecord(job.id!)) throw new UnrecoverableError(CANCELLED_REASON)
     const controller = new AbortController()
     signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true })

@@ -12,7 +12,7 @@ const ARTIFACT_FILE = /^\/(api|ajax-api)\/2\.0\/mlflow-artifacts\/(artifacts|mpu
 
 /** `keel server`: the tracking server, registry, artifacts and UI. */
 export const TRACKING_SURFACE: Surface = {
-  hostExempt: (path) => path === '/health',
+  hostExempt: (path) => path === '/health' || path === '/ready',
   otherBodyTypes(method, path) {
     // MLflow's client uploads an artifact with the file's guessed type (text/plain, image/png, …);
     // a browser never sends a PUT across origins without a preflight, which only allowed origins pass.
