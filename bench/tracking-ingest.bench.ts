@@ -1,63 +1,53 @@
 /**
  * Tracking ingestion benchmark: keel vs stock MLflow, each started as a user starts it (defaults:
- * `keel server`, and `mlflow server` with its 4 uvicorn workers), same raw REST calls, a fresh
- * SQLite file each, one server at a time on the same machine, in one run.
+ * `keel server`, and `mlflow server` with its 4 uvicorn workers), same raw REST calls, a fresh store
+ * each, one server at a time on the same machine, in one run.
  *
- *   node_modules/.bin/tsx bench/tracking-ingest.bench.ts [--only keel|mlflow]
+ *   node_modules/.bin/tsx bench/tracking-ingest.bench.ts [--only keel|mlflow] [--backend sqlite|postgres]
  *   KEEL_BENCH_INGEST_ROUNDS=5 KEEL_BENCH_INGEST_SECONDS=2 ...   (rounds per case, seconds per round)
+ *
+ * `--backend postgres`: one throwaway PostgreSQL cluster for the run (durable: PostgreSQL's defaults),
+ * a fresh database per server, and then "two replicas vs one": two `keel server` processes on one
+ * database with the clients split across them, against one server (KEEL_BENCH_REPLICAS=0 skips it).
+ * KEEL_BENCH_PG_STATEMENTS=1 also counts the SQL statements per request (pg_stat_statements).
  *
  * Cases: 1 and 4 clients (each a training script logging its own run: log-batch requests one after
  * the other on its own keep-alive connection) x batches of 10, 100 and 1,000 metrics. Each case is
  * a warm-up round, then rounds of a fixed duration; reported: metrics/s (median and min-max over the
  * rounds), p50/p99 per request (medians over the rounds), the server's CPU per 1,000 metrics (its
- * whole process group), keel/MLflow ratios. Then sequential log-metric round trips, and the
- * resident memory of each server (all its processes) idle and after the workload.
+ * whole process group; PostgreSQL's beside it), keel/MLflow ratios. Then sequential log-metric round
+ * trips, and the resident memory of each server (all its processes) idle and after the workload.
  */
-import { loadavg } from 'node:os'
-import { benchLog, machine, runBench, stopServersOnSignals, writeResults } from './lib/harness.js'
+import { benchLog, runBench, stopServersOnSignals, writeResults } from './lib/harness.js'
 import { Client } from './lib/http.js'
+import { type CaseResult, runCase } from './lib/ingest-cases.js'
+import { type IngestReport, replicaTable, report, type TargetResult } from './lib/ingest-report.js'
+import { batchBody, createExperiment, createRun, logMetricRoundTrips } from './lib/ingest-workload.js'
 import {
-  createExperiment,
-  createRun,
-  ingestRound,
-  logMetricRoundTrips,
-  METRIC_KEYS,
-  type IngestRound,
-  type RoundTripResult,
-} from './lib/ingest-workload.js'
-import { type GroupMemory, groupMemory, waitQuiet } from './lib/proc.js'
+  type Backend,
+  backendArg,
+  type BenchPostgres,
+  mlflowStoreUri,
+  resetStatements,
+  startBenchPostgres,
+  statementsSince,
+} from './lib/postgres.js'
+import { groupMemory, waitQuiet } from './lib/proc.js'
 import { venvPython } from './lib/python.js'
-import { REPO_ROOT, startKeel, startMlflow, stopAll, type ServerHandle } from './lib/servers.js'
-import { median, round } from './lib/stats.js'
-import { fmt, renderTable, type Cell } from './lib/table.js'
+import { startKeel, startMlflow, stopAll, type ServerHandle } from './lib/servers.js'
+import { fmt } from './lib/table.js'
 
 type Target = 'keel' | 'mlflow'
 
 const CLIENTS = [1, 4] as const
 const SIZES = [10, 100, 1000] as const
 const ROUND_TRIPS = { keel: { count: 2000, warmup: 200 }, mlflow: { count: 300, warmup: 30 } } as const
-const GOAL_RATIO = 20
-
-interface CaseResult {
-  readonly clients: number
-  readonly size: number
-  readonly rounds: readonly IngestRound[]
-  readonly metricsPerSecond: { readonly median: number; readonly min: number; readonly max: number }
-  readonly p50Ms: number
-  readonly p99Ms: number
-  readonly serverCpuMsPer1k: number
-  readonly loadavg: readonly number[]
-}
-
-interface TargetResult {
-  readonly version: string
-  readonly command: readonly string[]
-  readonly cases: readonly CaseResult[]
-  readonly logMetric: RoundTripResult
-  /** Waited after start until the server was idle (ms). */
-  readonly quietAfterStartMs: number
-  readonly memory: { readonly idle: GroupMemory; readonly after: GroupMemory }
-}
+/** Two replicas vs one: these cases (clients x metrics per batch). */
+const REPLICA_CASES = [
+  [4, 100],
+  [4, 1000],
+  [8, 1000],
+] as const
 
 function numberEnv(name: string, fallback: number): number {
   const raw = process.env[name]
@@ -66,7 +56,16 @@ function numberEnv(name: string, fallback: number): number {
   return value
 }
 
-function parseArgs(argv: readonly string[]): { targets: Target[]; rounds: number; seconds: number } {
+interface Args {
+  targets: Target[]
+  backend: Backend
+  rounds: number
+  seconds: number
+}
+
+function parseArgs(input: readonly string[]): Args {
+  const argv = [...input]
+  const backend = backendArg(argv)
   let targets: Target[] = ['keel', 'mlflow']
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
@@ -75,11 +74,14 @@ function parseArgs(argv: readonly string[]): { targets: Target[]; rounds: number
       if (only !== 'keel' && only !== 'mlflow') throw new Error(`--only takes keel or mlflow, not ${only}`)
       targets = [only]
     } else if (a !== undefined) {
-      throw new Error(`unknown argument ${a} (usage: tracking-ingest.bench.ts [--only keel|mlflow])`)
+      throw new Error(
+        `unknown argument ${a} (usage: tracking-ingest.bench.ts [--only keel|mlflow] [--backend sqlite|postgres])`,
+      )
     }
   }
   return {
     targets,
+    backend,
     rounds: Math.round(numberEnv('KEEL_BENCH_INGEST_ROUNDS', 5)),
     seconds: numberEnv('KEEL_BENCH_INGEST_SECONDS', 2),
   }
@@ -87,54 +89,63 @@ function parseArgs(argv: readonly string[]): { targets: Target[]; rounds: number
 
 const log = benchLog('tracking-ingest')
 
-async function runCase(
+function logCase(label: string, r: CaseResult): void {
+  const db = r.databaseCpuMsPer1k === undefined ? '' : `, PostgreSQL CPU ${fmt(r.databaseCpuMsPer1k)} ms/1k`
+  log(
+    `  ${label}${r.clients} client(s) x ${r.size}: ${fmt(r.metricsPerSecond.median, 0)} metrics/s ` +
+      `(${fmt(r.metricsPerSecond.min, 0)}-${fmt(r.metricsPerSecond.max, 0)}), p50 ${fmt(r.p50Ms)} ms, ` +
+      `p99 ${fmt(r.p99Ms)} ms, server CPU ${fmt(r.serverCpuMsPer1k)} ms/1k metrics${db}, ` +
+      `${fmt(r.coresBusy)} cores busy, load ${fmt(Math.max(...r.loadavg), 1)}`,
+  )
+}
+
+/** A store for a server: a fresh SQLite file in its folder, or a fresh database on the cluster. */
+const storeFor = (pg: BenchPostgres | undefined, name: string, target: Target): { storeUri?: string } => {
+  if (!pg) return {}
+  const uri = pg.createDatabase(name)
+  return { storeUri: target === 'mlflow' ? mlflowStoreUri(uri) : uri }
+}
+
+const start = (target: Target, pg: BenchPostgres | undefined, database: string): Promise<ServerHandle> =>
+  target === 'keel'
+    ? startKeel({ requestLog: true, ...storeFor(pg, database, target) }) // its default, as MLflow's uvicorn logs each request
+    : startMlflow(venvPython(), storeFor(pg, database, target))
+
+/** With pg_stat_statements: the statements one client's log-batch requests run, per request. */
+async function statementProfile(
+  pg: BenchPostgres,
+  database: string,
   server: ServerHandle,
   experimentId: string,
-  clients: number,
-  size: number,
-  rounds: number,
-  seconds: number,
-): Promise<CaseResult> {
-  const c = new Client(server.url, clients)
+): Promise<Record<string, { perRequest: number; top: { calls: number; query: string }[] }>> {
+  const out: Record<string, { perRequest: number; top: { calls: number; query: string }[] }> = {}
+  const c = new Client(server.url, 1)
   try {
-    const runIds: string[] = []
-    for (let i = 0; i < clients; i++) runIds.push(await createRun(c, experimentId, `ingest-${clients}x${size}-${i}`))
-    const next = runIds.map(() => 0)
-    await ingestRound(c, server.pid, runIds, next, size, Math.min(seconds, 1)) // warm-up
-    const done: IngestRound[] = []
-    const loads: number[] = []
-    for (let r = 0; r < rounds; r++) {
-      done.push(await ingestRound(c, server.pid, runIds, next, size, seconds))
-      loads.push(loadavg()[0] ?? Number.NaN)
+    for (const size of SIZES) {
+      const runId = await createRun(c, experimentId, `statements-${size}`)
+      const requests = 100
+      resetStatements(pg)
+      for (let i = 0; i < requests; i++)
+        await c.send('POST', '/api/2.0/mlflow/runs/log-batch', batchBody(runId, i, size))
+      const rows = statementsSince(pg, database)
+      const calls = rows.reduce((a, r) => a + r.calls, 0)
+      out[String(size)] = {
+        perRequest: calls / requests,
+        top: rows.slice(0, 12).map((r) => ({ calls: r.calls / requests, query: r.query.slice(0, 160) })),
+      }
+      log(`  statements per log-batch of ${size}: ${fmt(calls / requests, 1)}`)
+      for (const r of rows.slice(0, 8)) log(`    ${fmt(r.calls / requests, 2)} x ${r.query.slice(0, 140)}`)
     }
-    const rates = done.map((d) => d.metricsPerSecond)
-    const result: CaseResult = {
-      clients,
-      size,
-      rounds: done,
-      metricsPerSecond: { median: median(rates), min: Math.min(...rates), max: Math.max(...rates) },
-      p50Ms: median(done.map((d) => d.latencyMs.p50)),
-      p99Ms: median(done.map((d) => d.latencyMs.p99)),
-      serverCpuMsPer1k: median(done.map((d) => d.serverCpuMsPer1k)),
-      loadavg: loads,
-    }
-    log(
-      `  ${clients} client(s) x ${size}: ${fmt(result.metricsPerSecond.median, 0)} metrics/s ` +
-        `(${fmt(result.metricsPerSecond.min, 0)}-${fmt(result.metricsPerSecond.max, 0)}), p50 ${fmt(result.p50Ms)} ms, ` +
-        `p99 ${fmt(result.p99Ms)} ms, server CPU ${fmt(result.serverCpuMsPer1k)} ms/1k metrics, load ${fmt(Math.max(...loads), 1)}`,
-    )
-    return result
   } finally {
     c.close()
   }
+  return out
 }
 
-async function benchTarget(target: Target, rounds: number, seconds: number): Promise<TargetResult> {
+async function benchTarget(target: Target, args: Args, pg: BenchPostgres | undefined): Promise<TargetResult> {
   log(`starting ${target}${target === 'mlflow' ? ' (its first start runs migrations: up to 2 min)' : ''}`)
-  const server =
-    target === 'keel'
-      ? await startKeel({ requestLog: true }) // its default, as MLflow's uvicorn logs each request
-      : await startMlflow(venvPython())
+  const database = `ingest_${target}`
+  const server = await start(target, pg, database)
   try {
     log(`${target} ${server.version} ready at ${server.url}`)
     const setup = new Client(server.url, 1)
@@ -147,9 +158,14 @@ async function benchTarget(target: Target, rounds: number, seconds: number): Pro
       `${target}: idle after ${fmt(quietAfterStartMs / 1000, 1)} s: RSS ${fmt(idle.rssMb, 1)} MB, PSS ${fmt(idle.pssMb, 1)} MB, ` +
         `${idle.processes} process(es): ${idle.commands.join(' | ')}`,
     )
+    const one = { label: target, servers: [server], experimentId, ...(pg && { databaseCpuMs: pg.cpuMs }) }
     const cases: CaseResult[] = []
     for (const clients of CLIENTS) {
-      for (const size of SIZES) cases.push(await runCase(server, experimentId, clients, size, rounds, seconds))
+      for (const size of SIZES) {
+        const [r] = await runCase([one], clients, size, args.rounds, args.seconds)
+        if (r) cases.push(r)
+        if (r) logCase('', r)
+      }
     }
     const plan = ROUND_TRIPS[target]
     log(`${target}: ${plan.count} sequential log-metric calls (after ${plan.warmup} warm-up)`)
@@ -160,6 +176,10 @@ async function benchTarget(target: Target, rounds: number, seconds: number): Pro
     log(
       `${target}: after the workload RSS ${fmt(after.rssMb, 1)} MB, PSS ${fmt(after.pssMb, 1)} MB (${after.processes} process(es))`,
     )
+    const statements =
+      pg && process.env.KEEL_BENCH_PG_STATEMENTS === '1'
+        ? await statementProfile(pg, database, server, experimentId)
+        : undefined
     return {
       version: server.version,
       command: server.command,
@@ -167,112 +187,88 @@ async function benchTarget(target: Target, rounds: number, seconds: number): Pro
       logMetric,
       quietAfterStartMs,
       memory: { idle, after },
+      ...(statements && { statementsPerRequest: statements }),
     }
   } finally {
     await server.stop()
   }
 }
 
-function report(results: Partial<Record<Target, TargetResult>>, rounds: number, seconds: number): unknown {
-  const k = results.keel
-  const m = results.mlflow
-  const rows: Cell[][] = []
-  const goals: Record<string, string> = {}
-  const rate = (c: CaseResult | undefined): string =>
-    c
-      ? `${fmt(c.metricsPerSecond.median, 0)} (${fmt(c.metricsPerSecond.min, 0)}-${fmt(c.metricsPerSecond.max, 0)})`
-      : '-'
-  const ratios: Record<string, number | null> = {}
-  for (const clients of CLIENTS) {
-    for (const size of SIZES) {
-      const kc = k?.cases.find((c) => c.clients === clients && c.size === size)
-      const mc = m?.cases.find((c) => c.clients === clients && c.size === size)
-      const ratio = kc && mc ? kc.metricsPerSecond.median / mc.metricsPerSecond.median : Number.NaN
-      // The spread of the ratio: keel's worst round against MLflow's best, and the other way round.
-      const spread =
-        kc && mc
-          ? `${fmt(kc.metricsPerSecond.min / mc.metricsPerSecond.max, 1)}-${fmt(kc.metricsPerSecond.max / mc.metricsPerSecond.min, 1)}`
-          : ''
-      ratios[`${clients}x${size}`] = Number.isNaN(ratio) ? null : round(ratio, 2)
-      let status = ''
-      if (size === 1000 && !Number.isNaN(ratio)) {
-        status = ratio >= GOAL_RATIO ? 'MET' : 'NOT MET'
-        goals[`${clients} client(s) x 1000`] = status
+/** Two keel servers on one database (clients split across them) against one, rounds in turn. */
+async function benchReplicas(args: Args, pg: BenchPostgres): Promise<IngestReport['replicas']> {
+  log('two replicas vs one: starting 1 + 2 keel servers, each setup on its own database')
+  const oneUri = pg.createDatabase('replicas_one')
+  const twoUri = pg.createDatabase('replicas_two')
+  const single = await startKeel({ requestLog: true, storeUri: oneUri })
+  const pair = [
+    await startKeel({ requestLog: true, storeUri: twoUri }),
+    await startKeel({ requestLog: true, storeUri: twoUri }),
+  ]
+  try {
+    const experiment = async (s: ServerHandle): Promise<string> => {
+      const c = new Client(s.url, 1)
+      try {
+        return await createExperiment(c, 'bench-replicas')
+      } finally {
+        c.close()
       }
-      rows.push([
-        `${clients} x ${size}`,
-        rate(kc),
-        rate(mc),
-        Number.isNaN(ratio) ? '-' : `${fmt(ratio, 1)}x (${spread})`,
-        kc && mc ? `${fmt(kc.p50Ms)} / ${fmt(mc.p50Ms)}` : '-',
-        kc && mc ? `${fmt(kc.p99Ms)} / ${fmt(mc.p99Ms)}` : '-',
-        kc && mc ? `${fmt(kc.serverCpuMsPer1k, 2)} / ${fmt(mc.serverCpuMsPer1k, 1)}` : '-',
-        status,
-      ])
     }
-  }
-  console.log(`\nTracking ingestion: keel ${k?.version ?? '(skipped)'} vs MLflow ${m?.version ?? '(skipped)'}`)
-  const mach = machine()
-  console.log(
-    `${mach.cpus} CPUs (${mach.cpuModel ?? '?'}), Node ${mach.node}, load avg ${mach.loadavg.join(' ')}; ` +
-      `${rounds} rounds of ${seconds} s per case after a warm-up; ratio = keel / MLflow metrics/s (medians; spread: worst vs best round)`,
-  )
-  console.log(
-    `\n${renderTable(['clients x metrics/batch', 'keel metrics/s', 'mlflow metrics/s', 'ratio', 'p50 ms keel / mlflow', 'p99 ms keel / mlflow', 'server CPU ms/1k metrics', `goal >= ${GOAL_RATIO}x`], rows)}\n`,
-  )
-  const rt = (r: TargetResult | undefined, f: (x: RoundTripResult) => number): string =>
-    r ? fmt(f(r.logMetric), 3) : '-'
-  console.log(
-    renderTable(
-      ['log-metric round trip (ms)', 'keel', 'mlflow'],
-      [
-        ['p50', rt(k, (x) => x.latencyMs.p50), rt(m, (x) => x.latencyMs.p50)],
-        ['p99', rt(k, (x) => x.latencyMs.p99), rt(m, (x) => x.latencyMs.p99)],
-        ['floor: GET /health p50', rt(k, (x) => x.healthMs.p50), rt(m, (x) => x.healthMs.p50)],
-      ],
-    ),
-  )
-  const mem = (r: TargetResult | undefined, f: (x: TargetResult['memory']) => number, d = 1): string =>
-    r ? fmt(f(r.memory), d) : '-'
-  console.log(
-    `\n${renderTable(
-      ['memory (MB, all processes of the server)', 'keel', 'mlflow'],
-      [
-        ['RSS summed, idle after start', mem(k, (x) => x.idle.rssMb), mem(m, (x) => x.idle.rssMb)],
-        ['RSS summed, after the workload', mem(k, (x) => x.after.rssMb), mem(m, (x) => x.after.rssMb)],
-        ['PSS summed, idle after start', mem(k, (x) => x.idle.pssMb), mem(m, (x) => x.idle.pssMb)],
-        ['PSS summed, after the workload', mem(k, (x) => x.after.pssMb), mem(m, (x) => x.after.pssMb)],
-        ['processes', mem(k, (x) => x.after.processes, 0), mem(m, (x) => x.after.processes, 0)],
-      ],
-    )}\n`,
-  )
-  const shown = (r: TargetResult | undefined): string =>
-    r ? r.command.map((a) => a.replace(`${REPO_ROOT}/`, '')).join(' ') : '(skipped)'
-  console.log(`keel run as:   ${shown(k)}`)
-  console.log(`mlflow run as: ${shown(m)}`)
-  console.log(`metric keys (10 per step): ${METRIC_KEYS.join(', ')}`)
-  return {
-    benchmark: 'tracking-ingest',
-    date: new Date().toISOString(),
-    machine: { ...mach, platform: `${process.platform}-${process.arch}` },
-    config: { clients: CLIENTS, sizes: SIZES, rounds, seconds, roundTrips: ROUND_TRIPS },
-    results: { keel: k ?? null, mlflow: m ?? null },
-    ratios,
-    goals: { ratio: GOAL_RATIO, status: goals },
+    const setups = [
+      { label: '1 replica', servers: [single], experimentId: await experiment(single), databaseCpuMs: pg.cpuMs },
+      {
+        label: '2 replicas',
+        servers: pair,
+        experimentId: await experiment(pair[0] as ServerHandle),
+        databaseCpuMs: pg.cpuMs,
+      },
+    ]
+    const cases = []
+    for (const [clients, size] of REPLICA_CASES) {
+      const [one, two] = await runCase(setups, clients, size, args.rounds, args.seconds)
+      if (!one || !two) continue
+      logCase('1 replica:  ', one)
+      logCase('2 replicas: ', two)
+      cases.push({ clients, size, one, two })
+    }
+    return { version: single.version, cases }
+  } finally {
+    await Promise.all([single, ...pair].map((s) => s.stop()))
   }
 }
 
 async function main(): Promise<void> {
-  const { targets, rounds, seconds } = parseArgs(process.argv.slice(2))
+  const args = parseArgs(process.argv.slice(2))
   stopServersOnSignals(log)
   const results: Partial<Record<Target, TargetResult>> = {}
+  let pg: BenchPostgres | undefined
+  let replicas: IngestReport['replicas'] | undefined
   try {
+    if (args.backend === 'postgres') {
+      pg = await startBenchPostgres(
+        process.env.KEEL_BENCH_PG_STATEMENTS === '1' ? { shared_preload_libraries: 'pg_stat_statements' } : {},
+      )
+      log(`PostgreSQL ${pg.version} on port ${pg.cluster.port} (durable: fsync and full_page_writes on)`)
+    }
     // One server at a time, so they never compete for the (few) cores.
-    for (const t of targets) results[t] = await benchTarget(t, rounds, seconds)
+    for (const t of args.targets) results[t] = await benchTarget(t, args, pg)
+    if (pg && args.targets.includes('keel') && process.env.KEEL_BENCH_REPLICAS !== '0')
+      replicas = await benchReplicas(args, pg)
   } finally {
     await stopAll()
+    pg?.destroy()
   }
-  console.log(`results: ${writeResults('tracking-ingest', report(results, rounds, seconds))}`)
+  const out = report({
+    results,
+    backend: args.backend,
+    ...(pg && { postgresVersion: pg.version }),
+    rounds: args.rounds,
+    seconds: args.seconds,
+    config: { clients: CLIENTS, sizes: SIZES, roundTrips: ROUND_TRIPS, replicaCases: REPLICA_CASES },
+    ...(replicas && { replicas }),
+  })
+  if (replicas) replicaTable(replicas)
+  const name = args.backend === 'sqlite' ? 'tracking-ingest' : 'tracking-ingest-postgres'
+  console.log(`results: ${writeResults(name, out)}`)
 }
 
 runBench('tracking-ingest', main)

@@ -90,42 +90,61 @@ export interface IngestRound {
   readonly seconds: number
   readonly metricsPerSecond: number
   readonly latencyMs: Summary
-  /** CPU time of the server's process group during the round, per 1,000 metrics (ms). */
+  /** CPU time of the server's process group during the round, per 1,000 metrics (ms); summed over replicas. */
   readonly serverCpuMsPer1k: number
+  /** The same for each server process group (one entry per replica). */
+  readonly serverCpuMsPer1kEach: readonly number[]
+  /** CPU time of the database server (PostgreSQL's process group) per 1,000 metrics, when it has one. */
+  readonly databaseCpuMsPer1k?: number
+  /** CPU time of this process (the load generator) per 1,000 metrics. */
+  readonly clientCpuMsPer1k: number
+}
+
+/** One client: a training script logging its own run through its own connection(s) to one server. */
+export interface Lane {
+  readonly client: Client
+  readonly runId: string
+}
+
+/** Whose CPU a round measures: each server's process group, and the database server's CPU (ms). */
+export interface CpuGroups {
+  readonly servers: readonly number[]
+  readonly database?: () => number
 }
 
 /**
- * One round: each of `runIds.length` clients sends log-batch requests of `size` metrics to its own
- * run, one at a time, until `seconds` have passed (and at least `minRequests` each). `next[i]` is
- * client i's next batch number (it carries over between rounds, so steps never repeat). Bodies are
- * serialised before the round starts, so client-side JSON work stays out of the measurement.
+ * One round: each lane (a client) sends log-batch requests of `size` metrics to its own run, one at
+ * a time, until `seconds` have passed (and at least `minRequests` each). `next[i]` is lane i's next
+ * batch number (it carries over between rounds, so steps never repeat). Bodies are serialised before
+ * the round starts, so client-side JSON work stays out of the measurement.
  */
 export async function ingestRound(
-  c: Client,
-  serverPid: number,
-  runIds: readonly string[],
+  lanes: readonly Lane[],
   next: number[],
   size: number,
   seconds: number,
+  cpu: CpuGroups,
   minRequests = 3,
 ): Promise<IngestRound> {
   // Enough bodies for the round at 1M metrics/s (at most 20,000 a client; more are made as needed).
-  const perClient = Math.min(20_000, Math.max(minRequests, Math.ceil((1_000_000 * seconds) / size / runIds.length)))
-  const bodies = runIds.map((runId, i) =>
-    Array.from({ length: perClient }, (_, j) => batchBody(runId, (next[i] ?? 0) + j, size)),
+  const perClient = Math.min(20_000, Math.max(minRequests, Math.ceil((1_000_000 * seconds) / size / lanes.length)))
+  const bodies = lanes.map((lane, i) =>
+    Array.from({ length: perClient }, (_, j) => batchBody(lane.runId, (next[i] ?? 0) + j, size)),
   )
   const latencies: number[] = []
   let requests = 0
-  const cpuBefore = groupCpuMs(serverPid)
+  const serversBefore = cpu.servers.map(groupCpuMs)
+  const databaseBefore = cpu.database?.()
+  const clientBefore = process.cpuUsage()
   const started = performance.now()
   const deadline = started + seconds * 1000
   await Promise.all(
-    runIds.map(async (_, i) => {
+    lanes.map(async (lane, i) => {
       const mine = bodies[i] ?? []
       let j = 0
       while (j < minRequests || performance.now() < deadline) {
-        const body = mine[j] ?? batchBody(runIds[i] ?? '', (next[i] ?? 0) + j, size)
-        const r = await c.send('POST', `${API}/runs/log-batch`, body)
+        const body = mine[j] ?? batchBody(lane.runId, (next[i] ?? 0) + j, size)
+        const r = await lane.client.send('POST', `${API}/runs/log-batch`, body)
         latencies.push(r.ms)
         j++
       }
@@ -134,13 +153,19 @@ export async function ingestRound(
     }),
   )
   const elapsed = (performance.now() - started) / 1000
-  const cpu = groupCpuMs(serverPid) - cpuBefore
+  const metrics = requests * size
+  const per1k = (ms: number): number => (ms / metrics) * 1000
+  const each = cpu.servers.map((pgid, i) => per1k(groupCpuMs(pgid) - (serversBefore[i] ?? 0)))
+  const client = process.cpuUsage(clientBefore)
   return {
     requests,
     seconds: elapsed,
-    metricsPerSecond: (requests * size) / elapsed,
+    metricsPerSecond: metrics / elapsed,
     latencyMs: summarize(latencies),
-    serverCpuMsPer1k: (cpu / (requests * size)) * 1000,
+    serverCpuMsPer1k: each.reduce((a, b) => a + b, 0),
+    serverCpuMsPer1kEach: each,
+    ...(cpu.database && databaseBefore !== undefined && { databaseCpuMsPer1k: per1k(cpu.database() - databaseBefore) }),
+    clientCpuMsPer1k: per1k((client.user + client.system) / 1000),
   }
 }
 

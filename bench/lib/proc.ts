@@ -92,3 +92,39 @@ export function groupCpuMs(pgid: number): number {
 export function groupCpuSeconds(pgid: number): number {
   return groupPids(pgid).length === 0 ? Number.NaN : groupCpuMs(pgid) / 1000
 }
+
+/**
+ * CPU time (ms) of a process and all its descendants, including those that have exited (their time
+ * is in their parent's cutime/cstime once reaped). For servers whose workers leave the process group:
+ * PostgreSQL's postmaster puts each backend and background worker in a session of its own, so its
+ * CPU is the postmaster's tree, not a group.
+ */
+export function treeCpuMs(rootPid: number): number {
+  const children = new Map<number, number[]>()
+  const times = new Map<number, { own: number; reaped: number }>()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      const pid = Number(name)
+      const ppid = Number(fields[1])
+      children.set(ppid, [...(children.get(ppid) ?? []), pid])
+      // utime, stime, cutime, cstime: fields 14-17 of /proc/<pid>/stat
+      times.set(pid, {
+        own: Number(fields[11]) + Number(fields[12]),
+        reaped: Number(fields[13]) + Number(fields[14]),
+      })
+    } catch {
+      /* ended */
+    }
+  }
+  let ticks = times.get(rootPid)?.reaped ?? 0
+  const stack = [rootPid]
+  while (stack.length > 0) {
+    const pid = stack.pop() as number
+    ticks += times.get(pid)?.own ?? 0
+    stack.push(...(children.get(pid) ?? []))
+  }
+  return ticks * TICK_MS
+}

@@ -39,8 +39,8 @@ export type Target = 'keel' | 'mlflow'
 const API = '/api/2.0/mlflow'
 /** Bump when search-data.ts or the way rows are written changes: cached stores are then rebuilt. */
 export const SEED_VERSION = 1
-const HANDLED = ['runs', 'tags', 'params', 'metrics', 'latest_metrics'] as const
-type Row = Record<string, unknown>
+export const HANDLED = ['runs', 'tags', 'params', 'metrics', 'latest_metrics'] as const
+export type Row = Record<string, unknown>
 
 export function cacheDir(): string {
   const dir = join(REPO_ROOT, 'bench/results/cache')
@@ -67,8 +67,15 @@ export interface SeededStore {
   readonly buildSeconds: number
 }
 
-export const start = (target: Target, dbFile: string, venvPython: string | undefined): Promise<ServerHandle> =>
-  target === 'keel' ? startKeel({ dbFile }) : startMlflow(venvPython ?? '', { dbFile })
+/** Starts a server on a SQLite file (`dbFile`) or on a store URI (`storeUri`: PostgreSQL). */
+export const start = (
+  target: Target,
+  store: string | { storeUri: string },
+  venvPython: string | undefined,
+): Promise<ServerHandle> => {
+  const on = typeof store === 'string' ? { dbFile: store } : store
+  return target === 'keel' ? startKeel(on) : startMlflow(venvPython ?? '', on)
+}
 
 /** The cached store for this size, built first if missing. */
 export async function seededStore(
@@ -93,7 +100,7 @@ export async function seededStore(
     let server = await start(target, db, venvPython)
     let template: Template
     try {
-      template = await makeTemplate(server, db, connect)
+      template = await makeTemplate(server, sqliteAccess(db), connect)
     } finally {
       await server.stop()
     }
@@ -129,7 +136,7 @@ export function copyStore(store: SeededStore): { file: string; remove: () => voi
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-interface Template {
+export interface Template {
   readonly experimentId: string
   readonly runId: string
   readonly rows: Record<(typeof HANDLED)[number], Row[]>
@@ -137,33 +144,61 @@ interface Template {
   readonly audit: Row[]
 }
 
-function maxSeq(dbFile: string): number {
-  const db = new Database(dbFile, { readonly: true, fileMustExist: true })
-  try {
-    return (db.prepare('SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log').get() as { n: number }).n
-  } finally {
-    db.close()
+/** What the template step reads of a store, synchronously: SQLite through better-sqlite3, PostgreSQL through psql. */
+export interface StoreAccess {
+  /** Every table's row count. */
+  counts(): Map<string, number>
+  /** The last audit_log sequence number (keel), or undefined without an audit log. */
+  maxAuditSeq(): number | undefined
+  /** A table's rows of one run, every column as the server wrote it. */
+  rowsOf(table: string, runId: string): Row[]
+  /** The audit_log rows after `seq`. */
+  auditAfter(seq: number): Row[]
+}
+
+function sqliteAccess(dbFile: string): StoreAccess {
+  const read = <T>(fn: (db: Database.Database) => T): T => {
+    const db = new Database(dbFile, { readonly: true, fileMustExist: true })
+    try {
+      return fn(db)
+    } finally {
+      db.close()
+    }
+  }
+  return {
+    counts: () =>
+      read((db) => {
+        const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
+        return new Map(
+          tables.map((t) => [t.name, (db.prepare(`SELECT COUNT(*) AS n FROM "${t.name}"`).get() as { n: number }).n]),
+        )
+      }),
+    maxAuditSeq: () =>
+      read((db) =>
+        db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get()
+          ? (db.prepare('SELECT COALESCE(MAX(seq), 0) AS n FROM audit_log').get() as { n: number }).n
+          : undefined,
+      ),
+    rowsOf: (table, runId) => read((db) => db.prepare(`SELECT * FROM ${table} WHERE run_uuid = ?`).all(runId) as Row[]),
+    auditAfter: (seq) => read((db) => db.prepare('SELECT * FROM audit_log WHERE seq > ?').all(seq) as Row[]),
   }
 }
 
-function tableCounts(dbFile: string): Map<string, number> {
-  const db = new Database(dbFile, { readonly: true, fileMustExist: true })
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]
-    return new Map(
-      tables.map((t) => [t.name, (db.prepare(`SELECT COUNT(*) AS n FROM "${t.name}"`).get() as { n: number }).n]),
-    )
-  } finally {
-    db.close()
-  }
-}
-
-async function makeTemplate(server: ServerHandle, dbFile: string, connect: (url: string) => Client): Promise<Template> {
+/**
+ * Creates the experiment and the template run through the server's API, and reads back the rows it
+ * wrote. Any table written other than runs/tags/params/metrics/latest_metrics (and keel's audit_log)
+ * stops the build: the seeder would not mirror it.
+ */
+export async function makeTemplate(
+  server: ServerHandle,
+  access: StoreAccess,
+  connect: (url: string) => Client,
+): Promise<Template> {
   const c = connect(server.url)
   try {
     const exp = await c.post<{ experiment_id: string }>(`${API}/experiments/create`, { name: 'search-bench' })
-    const before = tableCounts(dbFile)
-    const auditFrom = before.has('audit_log') ? maxSeq(dbFile) : undefined
+    const before = access.counts()
+    const auditFrom = access.maxAuditSeq()
     const t0 = 1_700_000_000_000
     const created = await c.post<{ run: { info: { run_id: string } } }>(`${API}/runs/create`, {
       experiment_id: exp.body.experiment_id,
@@ -184,27 +219,19 @@ async function makeTemplate(server: ServerHandle, dbFile: string, connect: (url:
       ],
     })
     await c.post(`${API}/runs/update`, { run_id: runId, status: 'FINISHED', end_time: t0 + 5000 })
-    const after = tableCounts(dbFile)
+    const after = access.counts()
     const changed = [...after].filter(([t, n]) => n !== before.get(t)).map(([t]) => t)
     const unhandled = changed.filter((t) => !(HANDLED as readonly string[]).includes(t) && t !== 'audit_log')
     if (unhandled.length > 0)
       throw new Error(`the template run wrote to tables the seeder does not mirror: ${unhandled.join(', ')}`)
-    const db = new Database(dbFile, { readonly: true, fileMustExist: true })
-    try {
-      const rows = Object.fromEntries(
-        HANDLED.map((t) => [t, db.prepare(`SELECT * FROM ${t} WHERE run_uuid = ?`).all(runId) as Row[]]),
-      ) as Template['rows']
-      const expected = { runs: 1, params: 2, metrics: 2, latest_metrics: 1 }
-      for (const [t, n] of Object.entries(expected))
-        if (rows[t as keyof typeof expected].length !== n)
-          throw new Error(`template: ${t} has ${rows[t as keyof typeof expected].length} rows, expected ${n}`)
-      if (!rows.tags.some((r) => r.key === 'team')) throw new Error('template: no team tag')
-      const audit =
-        auditFrom === undefined ? [] : (db.prepare('SELECT * FROM audit_log WHERE seq > ?').all(auditFrom) as Row[])
-      return { experimentId: exp.body.experiment_id, runId, rows, audit }
-    } finally {
-      db.close()
-    }
+    const rows = Object.fromEntries(HANDLED.map((t) => [t, access.rowsOf(t, runId)])) as Template['rows']
+    const expected = { runs: 1, params: 2, metrics: 2, latest_metrics: 1 }
+    for (const [t, n] of Object.entries(expected))
+      if (rows[t as keyof typeof expected].length !== n)
+        throw new Error(`template: ${t} has ${rows[t as keyof typeof expected].length} rows, expected ${n}`)
+    if (!rows.tags.some((r) => r.key === 'team')) throw new Error('template: no team tag')
+    const audit = auditFrom === undefined ? [] : access.auditAfter(auditFrom)
+    return { experimentId: exp.body.experiment_id, runId, rows, audit }
   } finally {
     c.close()
   }
@@ -216,73 +243,107 @@ function inserter(db: Database.Database, table: string, columns: readonly string
   )
 }
 
+export type SeedTable = (typeof HANDLED)[number] | 'audit_log'
+
+/** The columns each table is written with: the template's (audit_log without its serial `seq`). */
+export function seedColumns(template: Template): Record<SeedTable, string[]> {
+  const cols = (rows: Row[]): string[] => Object.keys(rows[0] as Row)
+  const t = template.rows
+  return {
+    runs: cols(t.runs),
+    tags: cols(t.tags),
+    params: cols(t.params),
+    metrics: cols(t.metrics),
+    latest_metrics: cols(t.latest_metrics),
+    audit_log: Object.keys(template.audit[0] ?? {}).filter((k) => k !== 'seq'),
+  }
+}
+
+/**
+ * The rows of one seeded run, table by table, each a copy of the template's row of that table (every
+ * column as the server wrote it) with the run's id, name, times, status and values put in; values in
+ * the order of seedColumns(). The artifact URI gets the run's id, the server's own tags (mlflow.runName,
+ * mlflow.user, ...) are kept with the run's name; NaN is value 0 and is_nan 1, as both servers store
+ * it (is_nan written as the template wrote it: a number or a boolean); keel's audit log gets the
+ * template's entries with the run's id.
+ */
+export function seedRows(template: Template, run: SeedRun): Record<SeedTable, unknown[][]> {
+  const t = template.rows
+  const runRow = t.runs[0] as Row
+  const metricRow = t.metrics[0] as Row
+  const latestRow = t.latest_metrics[0] as Row
+  const values = (row: Row, over: Row): unknown[] => Object.keys(row).map((k) => (k in over ? over[k] : row[k]))
+  const nanSafe = (v: number, like: Row): { value: number; is_nan: unknown } => {
+    const nan = Number.isNaN(v)
+    return { value: nan ? 0 : v, is_nan: typeof like.is_nan === 'boolean' ? nan : nan ? 1 : 0 }
+  }
+  const out: Record<SeedTable, unknown[][]> = {
+    runs: [],
+    tags: [],
+    params: [],
+    metrics: [],
+    latest_metrics: [],
+    audit_log: [],
+  }
+  const auditCols = Object.keys(template.audit[0] ?? {}).filter((k) => k !== 'seq')
+  template.audit.forEach((row, k) => {
+    const over: Row = { timestamp_ms: run.startTime + k, request_id: `seed-${run.id}-${k}` }
+    for (const col of ['path', 'resource'])
+      if (typeof row[col] === 'string') over[col] = (row[col] as string).replaceAll(template.runId, run.id)
+    out.audit_log.push(auditCols.map((c) => (c in over ? over[c] : row[c])))
+  })
+  out.runs.push(
+    values(runRow, {
+      run_uuid: run.id,
+      name: run.name,
+      start_time: run.startTime,
+      end_time: run.endTime,
+      status: run.status,
+      artifact_uri: String(runRow.artifact_uri).replace(template.runId, run.id),
+    }),
+  )
+  for (const tag of t.tags.filter((r) => r.key !== 'team'))
+    out.tags.push(values(tag, { run_uuid: run.id, ...(tag.key === 'mlflow.runName' && { value: run.name }) }))
+  for (const [key, value] of run.tags) out.tags.push(values(t.tags[0] as Row, { run_uuid: run.id, key, value }))
+  for (const [key, value] of run.params) out.params.push(values(t.params[0] as Row, { run_uuid: run.id, key, value }))
+  for (const m of run.metrics) {
+    for (const p of m.points)
+      out.metrics.push(
+        values(metricRow, {
+          run_uuid: run.id,
+          key: m.key,
+          step: p.step,
+          timestamp: p.timestamp,
+          ...nanSafe(p.value, metricRow),
+        }),
+      )
+    const last = m.points[m.points.length - 1] as (typeof m.points)[number]
+    out.latest_metrics.push(
+      values(latestRow, {
+        run_uuid: run.id,
+        key: m.key,
+        step: last.step,
+        timestamp: last.timestamp,
+        ...nanSafe(last.value, latestRow),
+      }),
+    )
+  }
+  return out
+}
+
 function insertRuns(dbFile: string, template: Template, runs: readonly SeedRun[]): void {
   const db = new Database(dbFile, { fileMustExist: true })
   try {
     db.pragma('synchronous = OFF') // this connection only; the server sets its own
-    const t = template.rows
-    const runRow = t.runs[0] as Row
-    const cols = (rows: Row[]): string[] => Object.keys(rows[0] as Row)
-    const ins = {
-      runs: inserter(db, 'runs', cols(t.runs)),
-      tags: inserter(db, 'tags', cols(t.tags)),
-      params: inserter(db, 'params', cols(t.params)),
-      metrics: inserter(db, 'metrics', cols(t.metrics)),
-      latest: inserter(db, 'latest_metrics', cols(t.latest_metrics)),
-    }
-    const paramRow = t.params[0] as Row
-    const metricRow = t.metrics[0] as Row
-    const latestRow = t.latest_metrics[0] as Row
-    const serverTags = t.tags.filter((r) => r.key !== 'team')
-    const values = (row: Row, over: Row): unknown[] => Object.keys(row).map((k) => (k in over ? over[k] : row[k]))
-    const nanSafe = (v: number): { value: number; is_nan: number } =>
-      Number.isNaN(v) ? { value: 0, is_nan: 1 } : { value: v, is_nan: 0 }
-    const auditCols = Object.keys(template.audit[0] ?? {}).filter((k) => k !== 'seq')
-    const insAudit = template.audit.length > 0 ? inserter(db, 'audit_log', auditCols) : undefined
+    const cols = seedColumns(template)
+    const order: SeedTable[] = ['audit_log', ...HANDLED]
+    const ins = Object.fromEntries(
+      order.filter((table) => cols[table].length > 0).map((table) => [table, inserter(db, table, cols[table])]),
+    ) as Partial<Record<SeedTable, Database.Statement>>
     const all = db.transaction(() => {
       for (const run of runs) {
-        template.audit.forEach((row, k) => {
-          const over: Row = { timestamp_ms: run.startTime + k, request_id: `seed-${run.id}-${k}` }
-          for (const col of ['path', 'resource'])
-            if (typeof row[col] === 'string') over[col] = (row[col] as string).replaceAll(template.runId, run.id)
-          insAudit?.run(auditCols.map((c) => (c in over ? over[c] : row[c])))
-        })
-        ins.runs.run(
-          values(runRow, {
-            run_uuid: run.id,
-            name: run.name,
-            start_time: run.startTime,
-            end_time: run.endTime,
-            status: run.status,
-            artifact_uri: String(runRow.artifact_uri).replace(template.runId, run.id),
-          }),
-        )
-        for (const tag of serverTags)
-          ins.tags.run(values(tag, { run_uuid: run.id, ...(tag.key === 'mlflow.runName' && { value: run.name }) }))
-        for (const [key, value] of run.tags) ins.tags.run(values(t.tags[0] as Row, { run_uuid: run.id, key, value }))
-        for (const [key, value] of run.params) ins.params.run(values(paramRow, { run_uuid: run.id, key, value }))
-        for (const m of run.metrics) {
-          for (const p of m.points)
-            ins.metrics.run(
-              values(metricRow, {
-                run_uuid: run.id,
-                key: m.key,
-                step: p.step,
-                timestamp: p.timestamp,
-                ...nanSafe(p.value),
-              }),
-            )
-          const last = m.points[m.points.length - 1] as (typeof m.points)[number]
-          ins.latest.run(
-            values(latestRow, {
-              run_uuid: run.id,
-              key: m.key,
-              step: last.step,
-              timestamp: last.timestamp,
-              ...nanSafe(last.value),
-            }),
-          )
-        }
+        const rows = seedRows(template, run)
+        for (const table of order) for (const row of rows[table]) ins[table]?.run(row)
       }
       for (const table of [...HANDLED].reverse())
         db.prepare(`DELETE FROM ${table} WHERE run_uuid = ?`).run(template.runId)
@@ -312,7 +373,7 @@ type ApiRun = {
 }
 
 /** Reads ~25 runs (spread over the store) and one metric history back through the API. */
-async function verifySample(c: Client, experimentId: string, runs: readonly SeedRun[]): Promise<void> {
+export async function verifySample(c: Client, experimentId: string, runs: readonly SeedRun[]): Promise<void> {
   try {
     const picks = Array.from({ length: 25 }, (_, k) => runs[Math.floor((k * (runs.length - 1)) / 24)] as SeedRun)
     for (const want of picks) {

@@ -48,6 +48,8 @@ export interface QueryTiming {
   /** The median of each round's samples (their min and max are the spread between rounds). */
   readonly roundMediansMs: number[]
   readonly cpuMsPerQuery: number
+  /** The database server's CPU per query (PostgreSQL), when it is a server of its own. */
+  readonly databaseCpuMsPerQuery?: number
 }
 
 /**
@@ -60,18 +62,22 @@ export async function timeQueries(
   pgid: number,
   plan: { rounds: number; perRound: number; warmup: number },
   onRound: (round: number) => void,
+  databaseCpuMs?: () => number,
 ): Promise<Record<string, QueryTiming>> {
   const bodies = QUERIES.map((q) => payload(q, experimentId))
   for (const body of bodies) for (let i = 0; i < plan.warmup; i++) await c.send('POST', `${API}/runs/search`, body)
   const samples = QUERIES.map(() => [] as number[])
   const perRound = QUERIES.map(() => [] as number[])
   const cpu = QUERIES.map(() => 0)
+  const dbCpu = QUERIES.map(() => 0)
   for (let round = 0; round < plan.rounds; round++) {
     for (const [qi, body] of bodies.entries()) {
       const these: number[] = []
       const cpu0 = groupCpuMs(pgid)
+      const db0 = databaseCpuMs?.() ?? 0
       for (let i = 0; i < plan.perRound; i++) these.push((await c.send('POST', `${API}/runs/search`, body)).ms)
       cpu[qi] = (cpu[qi] ?? 0) + groupCpuMs(pgid) - cpu0
+      dbCpu[qi] = (dbCpu[qi] ?? 0) + (databaseCpuMs?.() ?? 0) - db0
       samples[qi]?.push(...these)
       perRound[qi]?.push(median(these))
     }
@@ -84,6 +90,7 @@ export async function timeQueries(
         latencyMs: summarize(samples[qi] ?? []),
         roundMediansMs: perRound[qi] ?? [],
         cpuMsPerQuery: (cpu[qi] ?? 0) / (plan.rounds * plan.perRound),
+        ...(databaseCpuMs && { databaseCpuMsPerQuery: (dbCpu[qi] ?? 0) / (plan.rounds * plan.perRound) }),
       },
     ]),
   )

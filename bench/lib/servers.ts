@@ -177,13 +177,14 @@ export const basicAuth = (username: string, password: string): string =>
 
 /**
  * `keel server` from the built CLI. `dbFile`: an existing SQLite file to serve instead of a fresh one
- * in the server's temp folder. `--no-request-log` unless `requestLog` (its default, a line per
- * request, for a comparison with a server that logs each request too, as MLflow's uvicorn does).
+ * in the server's temp folder; `storeUri`: any store URI instead (`postgresql://…`). `--no-request-log`
+ * unless `requestLog` (its default, a line per request, for a comparison with a server that logs
+ * each request too, as MLflow's uvicorn does).
  */
 export function startKeel(
-  options: { auth?: AuthOptions; dbFile?: string; requestLog?: boolean } = {},
+  options: { auth?: AuthOptions; dbFile?: string; storeUri?: string; requestLog?: boolean } = {},
 ): Promise<ServerHandle> {
-  const { auth, dbFile, requestLog = false } = options
+  const { auth, dbFile, storeUri, requestLog = false } = options
   return startServer({
     ...(auth && {
       env: { MLFLOW_AUTH_ADMIN_USERNAME: auth.adminUsername, MLFLOW_AUTH_ADMIN_PASSWORD: auth.adminPassword },
@@ -195,7 +196,7 @@ export function startKeel(
       join(REPO_ROOT, 'packages/server/bin/keel.js'),
       'server',
       ...['--host', '127.0.0.1', '--port', '0'],
-      ...['--backend-store-uri', `sqlite:///${dbFile ?? join(dir, 'keel.db')}`],
+      ...['--backend-store-uri', storeUri ?? `sqlite:///${dbFile ?? join(dir, 'keel.db')}`],
       ...['--artifacts-destination', join(dir, 'art')],
       ...(requestLog ? [] : ['--no-request-log']),
       ...(auth ? ['--app-name', 'basic-auth'] : []),
@@ -210,13 +211,14 @@ export function startKeel(
  * workers; keel's default is 1 process). With
  * `auth`, its basic-auth app with its shipped configuration (the admin password from
  * MLFLOW_AUTH_ADMIN_PASSWORD, as its basic_auth.ini asks, and the Flask secret key it requires; its
- * users database in the server's folder).
+ * users database in the server's folder). `storeUri` as for startKeel (`postgresql://…`: MLflow's
+ * psycopg2 driver, in the venv).
  */
 export function startMlflow(
   venvPython: string,
-  options: { auth?: AuthOptions; dbFile?: string } = {},
+  options: { auth?: AuthOptions; dbFile?: string; storeUri?: string } = {},
 ): Promise<ServerHandle> {
-  const { auth, dbFile } = options
+  const { auth, dbFile, storeUri } = options
   return startServer({
     ...(auth && {
       // The basic-auth app refuses to start without a secret key for its CSRF protection.
@@ -228,7 +230,7 @@ export function startMlflow(
     args: (dir) => [
       'server',
       ...['--host', '127.0.0.1', '--port', '0'],
-      ...['--backend-store-uri', `sqlite:///${dbFile ?? join(dir, 'mlflow.db')}`],
+      ...['--backend-store-uri', storeUri ?? `sqlite:///${dbFile ?? join(dir, 'mlflow.db')}`],
       ...['--default-artifact-root', join(dir, 'mlart')],
       ...(auth ? ['--app-name', 'basic-auth'] : []),
     ],
