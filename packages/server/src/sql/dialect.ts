@@ -32,6 +32,11 @@ export interface DialectOps {
    */
   readonly integerType: 'integer' | 'bigint'
   /**
+   * Whether a text column can hold U+0000. SQLite's can; PostgreSQL refuses the character in text,
+   * so what must be stored whatever it holds (the audit log's request path) replaces it there.
+   */
+  readonly textHoldsNul: boolean
+  /**
    * The column type of text (`text`, `varchar(n)` as SQLite's schema has it), compared and ordered
    * by bytes on every engine, as SQLite compares: on PostgreSQL `text COLLATE "C"` (a database's
    * own collation, often a language's, orders 'alpha' before 'Alpha-2' and can change with the
@@ -105,6 +110,7 @@ const sqliteOps: DialectOps = {
   serialType: 'integer',
   serialOrderNeedsWriteLock: false,
   integerType: 'integer',
+  textHoldsNul: true,
   textType: (type) => type,
   like: (column, pattern) => sql<SqlBool>`${column} GLOB ${likeToGlob(pattern)}`,
   ilike: (column, pattern) => sql<SqlBool>`lower(${column}) LIKE lower(${pattern})`,
@@ -148,6 +154,7 @@ const postgresOps: DialectOps = {
   serialType: 'bigserial',
   serialOrderNeedsWriteLock: true,
   integerType: 'bigint',
+  textHoldsNul: false,
   textType: () => BYTEWISE_TEXT,
   // Text columns collate "C" (textType), so LIKE compares bytes as GLOB does, ILIKE folds ASCII
   // letters only as SQLite's lower() does, and a prefix pattern can use a (key, value) index. A

@@ -141,6 +141,21 @@ export function runAuditStoreConformance(options: { name: string; newStore: () =
       expect(records[2]).toMatchObject({ resource: { experiment: '3' } })
     })
 
+    it('records a request whose path, actor or resource holds a NUL (an engine that cannot store it reads U+FFFD)', async () => {
+      const nul = '\u0000'
+      const written = entry(1, {
+        actor: `eve${nul}`,
+        path: `/api/2.0/mlflow-artifacts/artifacts/${nul}`,
+        resource: { run: nul },
+      })
+      await store.append(written)
+      const [record] = await store.search({ actor: `eve${nul}`, limit: 10 })
+      const restored = (s: string) => s.replaceAll('\uFFFD', nul)
+      expect(restored(record!.actor)).toBe(written.actor)
+      expect(restored(record!.path)).toBe(written.path)
+      expect(record!.resource).toEqual({ run: nul })
+    })
+
     it('is append-only: rewriting or deleting records behind the store is refused and changes nothing', async () => {
       await store.append(entry(1))
       await store.append(entry(2, { actor: 'bob' }))

@@ -95,6 +95,15 @@ function rowOf(e: AuditEntry): unknown[] {
   ]
 }
 
+/**
+ * The row with U+0000 replaced by U+FFFD in its text, for an engine whose text cannot hold it
+ * (PostgreSQL): a request whose path holds a NUL is still recorded. (The resource is JSON, which
+ * escapes it.)
+ */
+function withoutNul(row: unknown[]): unknown[] {
+  return row.map((v) => (typeof v === 'string' && v.includes('\u0000') ? v.replaceAll('\u0000', '\uFFFD') : v))
+}
+
 interface Pending {
   readonly row: unknown[]
   readonly resolve: () => void
@@ -123,7 +132,8 @@ export class SqlAuditStore implements AuditStore {
    */
   append(e: AuditEntry): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ row: rowOf(e), resolve, reject })
+      const row = rowOf(e)
+      this.queue.push({ row: this.ops.textHoldsNul ? row : withoutNul(row), resolve, reject })
       if (!this.writing) void this.drain()
     })
   }
@@ -181,7 +191,8 @@ export class SqlAuditStore implements AuditStore {
 
   async search(q: AuditQuery): Promise<AuditRecord[]> {
     let query = this.db.selectFrom('audit_log').selectAll().orderBy('seq').limit(q.limit)
-    if (q.actor !== undefined) query = query.where('actor', '=', q.actor)
+    if (q.actor !== undefined)
+      query = query.where('actor', '=', this.ops.textHoldsNul ? q.actor : q.actor.replaceAll('\u0000', '\uFFFD'))
     if (q.startTime !== undefined) query = query.where('timestamp_ms', '>=', q.startTime)
     if (q.endTime !== undefined) query = query.where('timestamp_ms', '<', q.endTime)
     if (q.afterSeq !== undefined) query = query.where('seq', '>', q.afterSeq)
