@@ -15,6 +15,7 @@ import { registerDbCommands } from '../src/cli/db-command.js'
 import { registerModelCommands } from '../src/cli/models-command.js'
 import { isLoopback } from '../src/cli/network-exposure.js'
 import { registerServerCommand } from '../src/cli/server-command.js'
+import { registerWorkerCommand } from '../src/cli/worker-command.js'
 import { needOf } from '../src/serving/auth/serving-auth.js'
 import { MODEL_SERVER_SURFACE, TRACKING_SURFACE } from '../src/web-security/surfaces.js'
 
@@ -57,6 +58,7 @@ function parseCli(argv: readonly string[]): { path: string; opts: Record<string,
   registerServerCommand(program)
   registerModelCommands(program)
   registerDbCommands(program)
+  registerWorkerCommand(program)
   let command = program
   const path: string[] = []
   for (const word of argv) {
@@ -76,7 +78,10 @@ function parseCli(argv: readonly string[]): { path: string; opts: Record<string,
 
 // ---- the Kubernetes manifests ----
 const K8S = 'deploy/kubernetes'
-const manifestFiles = readdirSync(join(ROOT, K8S)).filter((f) => f.endsWith('.yaml'))
+/** Every manifest, as a path under deploy/kubernetes (the per-release Job is in jobs/). */
+const manifestFiles = readdirSync(join(ROOT, K8S), { recursive: true, encoding: 'utf8' })
+  .map((f) => f.split('\\').join('/'))
+  .filter((f) => f.endsWith('.yaml'))
 const parsed = manifestFiles.map((file) => ({ file, docs: parseAllDocuments(read(`${K8S}/${file}`)) }))
 const docs: Doc[] = parsed.flatMap((p) => p.docs.map((d) => d.toJS()))
 const ofKind = (kind: string): Doc[] => docs.filter((d) => d.kind === kind)
@@ -85,7 +90,10 @@ const byCommand = (words: string) =>
   deployments.find((d) => d.spec.template.spec.containers[0].args.join(' ').startsWith(words))
 const secret = ofKind('Secret')[0]
 const namespace = ofKind('Namespace')[0]?.metadata.name as string
-const containers = deployments.flatMap((d) => d.spec.template.spec.containers.map((c: Doc) => ({ d, c })))
+/** Every container of every pod template (Deployments and Jobs), with its workload. */
+const containers = [...deployments, ...ofKind('Job')].flatMap((d) =>
+  d.spec.template.spec.containers.map((c: Doc) => ({ d, c })),
+)
 /** The container's args with `$(VAR)` expanded as the kubelet does, secrets from the example Secret. */
 function expandedArgs(c: Doc): string[] {
   const env = new Map<string, string>()
@@ -235,23 +243,31 @@ describe('Kubernetes manifests', () => {
       Secret: 'v1',
       Service: 'v1',
       Deployment: 'apps/v1',
+      Job: 'batch/v1',
       HorizontalPodAutoscaler: 'autoscaling/v2',
       PodDisruptionBudget: 'policy/v1',
       Ingress: 'networking.k8s.io/v1',
       Kustomization: 'kustomize.config.k8s.io/v1beta1',
     }
     for (const d of docs) expect(d.apiVersion, `${d.kind} ${d.metadata?.name}`).toBe(current[d.kind])
-    const kustomization = ofKind('Kustomization')[0]
-    expect([...kustomization.resources].sort()).toEqual(
-      manifestFiles.filter((f) => f !== 'kustomization.yaml' && f !== 'secret.example.yaml').sort(),
-    )
+    // Each folder's kustomization lists every manifest of that folder (the example Secret aside).
+    const folders = new Set(manifestFiles.map((f) => posix.dirname(f)))
+    expect([...folders].sort()).toEqual(['.', 'jobs'])
+    for (const folder of folders) {
+      const kustomization = parseAllDocuments(read(`${K8S}/${folder}/kustomization.yaml`))[0]!.toJS()
+      const files = manifestFiles.filter((f) => posix.dirname(f) === folder).map((f) => posix.basename(f))
+      expect([...kustomization.resources].sort(), folder).toEqual(
+        files.filter((f) => f !== 'kustomization.yaml' && f !== 'secret.example.yaml').sort(),
+      )
+      expect(kustomization.namespace, folder).toBe(namespace)
+    }
     expect(Object.values<string>(secret.stringData).every((v) => v === '' || /CHANGE-ME|^us-east-1$/.test(v))).toBe(
       true,
     )
   })
 
   it('run every container as the image user, non-root, read-only, with /tmp on an emptyDir', () => {
-    expect(containers.length).toBeGreaterThanOrEqual(3)
+    expect(containers.length).toBeGreaterThanOrEqual(4)
     for (const { d, c } of containers) {
       const pod = d.spec.template.spec
       const sc = { ...pod.securityContext, ...c.securityContext }
@@ -297,6 +313,14 @@ describe('Kubernetes manifests', () => {
     expect(model.opts.requireAuth).toBe(true)
     expect(String(model.opts.modelUri)).toMatch(/^models:\/[^/]+@/)
     for (const { opts } of [server, model]) expect(isLoopback(String(opts.host))).toBe(false)
+    // Workers run the jobs the servers queue: the same queue, store and artifacts.
+    const worker = parseCli(expandedArgs(byCommand('worker').spec.template.spec.containers[0]))
+    expect(worker.path).toBe('worker')
+    for (const flag of ['queue', 'backendStoreUri', 'artifactsDestination'])
+      expect(worker.opts[flag]).toBe(server.opts[flag])
+    expect(String(server.opts.queue)).toMatch(/^rediss?:\/\//)
+    for (const job of ofKind('Job'))
+      expect(parseCli(expandedArgs(job.spec.template.spec.containers[0])).path).toBe('db upgrade')
     expect(byCommand('server').spec.replicas).toBe(2)
     // The names each server is reached by are names it answers to.
     const ingressHosts: string[] = ofKind('Ingress').flatMap((i) => i.spec.rules.map((r: Doc) => r.host))
