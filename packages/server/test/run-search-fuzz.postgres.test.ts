@@ -279,9 +279,39 @@ interface Case {
   readonly pageSize: number
 }
 
+/**
+ * A LIKE or ILIKE on a run's param, tag or name whose pattern is that value with some characters
+ * turned into wildcards (or, for ILIKE, into the other case): random filters rarely build a pattern
+ * that matches a value holding a backslash, `%` or `_`.
+ */
+function targetedLike(random: Random): string {
+  const run = random.pick(data.runs)
+  // Keys are quoted with backticks, which double inside.
+  const quoted = (key: string) => `\`${key.replaceAll('`', '``')}\``
+  const fields: [string, string][] = [
+    ['run_name', run.name],
+    ...Object.entries(run.params).map(([k, v]): [string, string] => [`params.${quoted(k)}`, v]),
+    ...Object.entries(run.tags).map(([k, v]): [string, string] => [`tags.${quoted(k)}`, v]),
+  ]
+  // Half the time a value with a backslash or a wildcard of its own, if the run has one.
+  const special = fields.filter(([, v]) => /[\\%_]/.test(v))
+  const [field, value] = random.pick(special.length > 0 && random.chance(0.5) ? special : fields)
+  const op = random.pick(['LIKE', 'ILIKE'])
+  let pattern = [...value]
+    .map((ch) => {
+      if (random.chance(0.2)) return random.pick(['_', '%'])
+      return op === 'ILIKE' && random.chance(0.5) ? random.pick([ch.toUpperCase(), ch.toLowerCase()]) : ch
+    })
+    .join('')
+  if (random.chance(0.3)) pattern += '%'
+  return `${field} ${op} '${pattern.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+}
+
 function drawCase(random: Random, grammar: SearchGrammar, n: number): Case {
   let filterText = ''
-  if (random.chance(0.9)) {
+  if (grammar === RUN_SEARCH && random.chance(0.25)) {
+    filterText = targetedLike(random)
+  } else if (random.chance(0.9)) {
     const writer = new FilterWriter(random, grammar)
     writer.expr(random.int(3), false)
     filterText = writer.text
