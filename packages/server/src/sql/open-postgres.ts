@@ -10,6 +10,7 @@ import { KeelError } from '@keel/contracts'
 import type { Database, SqlDatabase } from './database.js'
 import { dialectOps } from './dialect.js'
 import { migrateToLatest, type MigrationReport } from './migrate.js'
+import { translatingPool } from './postgres-errors.js'
 import { redactStoreUri } from './store-uri.js'
 
 /** int8 (bigint, count(*), bigserial ids) as a JS number: keel's timestamps and ids fit in 2^53. */
@@ -55,7 +56,8 @@ export async function openPostgres(uri: string, options: OpenPostgresOptions = {
   // discards it and the next query opens a new one.
   pool.on('error', () => {})
   const ops = dialectOps('postgres')
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) })
+  // Every query's errors pass through translatingPool: an unreachable server is a 503.
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: translatingPool(pool), cursor: Cursor }) })
   try {
     const lock = await pool.connect()
     try {
