@@ -12,9 +12,13 @@ import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 import { RAW_ROUTES } from '../src/auth/route-permissions.js'
 import { registerDbCommands } from '../src/cli/db-command.js'
+import { registerJobCommands } from '../src/cli/jobs-command.js'
 import { registerModelCommands } from '../src/cli/models-command.js'
 import { isLoopback } from '../src/cli/network-exposure.js'
+import { registerPermissionCommands } from '../src/cli/permissions-command.js'
 import { registerServerCommand } from '../src/cli/server-command.js'
+import { registerTokenCommands } from '../src/cli/tokens-command.js'
+import { registerUserCommands } from '../src/cli/users-command.js'
 import { registerWorkerCommand } from '../src/cli/worker-command.js'
 import { needOf } from '../src/serving/auth/serving-auth.js'
 import { MODEL_SERVER_SURFACE, TRACKING_SURFACE } from '../src/web-security/surfaces.js'
@@ -59,6 +63,10 @@ function parseCli(argv: readonly string[]): { path: string; opts: Record<string,
   registerModelCommands(program)
   registerDbCommands(program)
   registerWorkerCommand(program)
+  registerJobCommands(program)
+  registerUserCommands(program)
+  registerTokenCommands(program)
+  registerPermissionCommands(program)
   let command = program
   const path: string[] = []
   for (const word of argv) {
@@ -404,5 +412,72 @@ describe('nginx in front of several keel servers', () => {
     expect(conf).toMatch(/proxy_set_header X-Forwarded-Proto \$scheme;/)
     expect(conf).toMatch(/client_max_body_size 0;/)
     expect(conf).toMatch(/proxy_request_buffering off;/)
+  })
+})
+
+describe('docs/deployment.md', () => {
+  /** A shell line's words: quotes removed, $VAR expanded from `vars`, stopped at a comment. */
+  function shellWords(line: string, vars: Record<string, string>): string[] {
+    const words: string[] = []
+    let word: string | undefined
+    let quote: string | undefined
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i]!
+      const name = ch === '$' && quote !== "'" ? /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/.exec(line.slice(i)) : null
+      if (name) {
+        word = (word ?? '') + (vars[name[1]!] ?? name[0])
+        i += name[0].length - 1
+      } else if (quote !== undefined) {
+        if (ch === quote) quote = undefined
+        else word += ch
+      } else if (ch === "'" || ch === '"') {
+        quote = ch
+        word ??= ''
+      } else if (ch === '#' && word === undefined) {
+        break
+      } else if (/\s/.test(ch)) {
+        if (word !== undefined) words.push(word)
+        word = undefined
+      } else {
+        word = (word ?? '') + ch
+      }
+    }
+    if (word !== undefined) words.push(word)
+    return words
+  }
+
+  it("runs only commands and flags keel's CLI accepts", () => {
+    const vars = { KEEL_STORE: 'postgresql://keel:pw@postgres.internal:5432/keel', PW: 'pw', ALICE_PASSWORD: 'pw' }
+    const blocks = [...read('docs/deployment.md').matchAll(/```bash\n([\s\S]*?)```/g)].map((m) => m[1]!)
+    const commands = blocks
+      .flatMap((b) => b.replace(/\\\n/g, ' ').split('\n'))
+      .flatMap((line) => {
+        // Each command of a pipeline or a list, without its variable assignments and `npx`.
+        const segments: string[][] = [[]]
+        for (const w of shellWords(line, vars)) {
+          if (w === '|' || w === '&&' || w === ';') segments.push([])
+          else segments.at(-1)!.push(w)
+        }
+        return segments.map((words) => {
+          const start = words.findIndex((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w) && w !== 'npx')
+          return words.slice(start)
+        })
+      })
+      .filter((words) => words[0] === 'keel')
+      // `...` stands for the flags shown before.
+      .map((words) => words.slice(1).filter((w) => w !== '...'))
+    expect(commands.length).toBeGreaterThanOrEqual(12)
+    const seen = new Set<string>()
+    for (const argv of commands) {
+      let parsed: ReturnType<typeof parseCli> | undefined
+      expect(
+        () => {
+          parsed = parseCli(argv)
+        },
+        `keel ${argv.join(' ')}`,
+      ).not.toThrow()
+      seen.add(parsed!.path)
+    }
+    for (const path of ['server', 'worker', 'db upgrade', 'db copy']) expect(seen).toContain(path)
   })
 })
