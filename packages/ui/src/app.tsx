@@ -5,6 +5,7 @@ import { RequireAuth } from './auth/require-auth'
 import { SignInPage } from './auth/sign-in-page'
 import { Layout } from './components/layout'
 import { Empty } from './components/states'
+import { JobsPage } from './jobs/jobs-page'
 import { MonitorPage } from './monitoring/monitor-page'
 import { MonitoringPage } from './monitoring/monitoring-page'
 import { ComparePage } from './pages/compare-page'
@@ -39,6 +40,8 @@ const router = createBrowserRouter([
       // ?deployment=, ?model= narrow the list; a monitor's view: ?col=, ?win=, ?range=
       { path: 'monitoring', element: <MonitoringPage /> },
       { path: 'monitoring/:monitorId', element: <MonitorPage /> },
+      // The work queue: ?state=, ?kind=
+      { path: 'jobs', element: <JobsPage /> },
       // One's personal access tokens; users (admins).
       { path: 'tokens', element: <TokensPage /> },
       { path: 'users', element: <UsersPage /> },

@@ -23,6 +23,7 @@ export function Layout() {
           </NavLink>
           <NavLink to="/models">Models</NavLink>
           <NavLink to="/monitoring">Monitoring</NavLink>
+          <NavLink to="/jobs">Jobs</NavLink>
         </nav>
         {auth.authEnabled ? <UserMenu /> : <ActingAs />}
         <a href="/openapi.json" target="_blank" rel="noreferrer">
