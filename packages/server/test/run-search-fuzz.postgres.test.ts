@@ -106,6 +106,17 @@ function keyValues(random: Random, chance: number): Tag[] {
   return [...out].map(([key, value]) => ({ key, value }))
 }
 
+/**
+ * Now and then a value as long as MLflow allows (params 6,000 characters, tags 8,000), some of them
+ * sharing their first few hundred characters: PostgreSQL's indexes hold only a value's start.
+ */
+function longValue(random: Random, length: number): Record<string, string> {
+  if (!random.chance(0.06)) return {}
+  const head = random.pick(['', 'x'.repeat(250), 'é😀'.repeat(150)])
+  const tail = Array.from({ length }, () => random.pick(STRING_CHARS)).join('')
+  return { note: [...(head + tail)].slice(0, length).join('') }
+}
+
 function plan(seed: number): Plan {
   const random = new Random(seed)
   const experiments: PlannedExperiment[] = Array.from({ length: 30 }, (_, i) => ({
@@ -154,8 +165,11 @@ function plan(seed: number): Plan {
       deleted: random.chance(0.1),
       metrics: latest,
       metricPoints: points,
-      params: Object.fromEntries(keyValues(random, 0.5).map((t) => [t.key, t.value])),
-      tags: Object.fromEntries(keyValues(random, 0.35).map((t) => [t.key, t.value])),
+      params: {
+        ...Object.fromEntries(keyValues(random, 0.5).map((t) => [t.key, t.value])),
+        ...longValue(random, 6000),
+      },
+      tags: { ...Object.fromEntries(keyValues(random, 0.35).map((t) => [t.key, t.value])), ...longValue(random, 8000) },
       inputs,
     })
   }
@@ -294,16 +308,23 @@ function targetedLike(random: Random): string {
     ...Object.entries(run.tags).map(([k, v]): [string, string] => [`tags.${quoted(k)}`, v]),
   ]
   // Half the time a value with a backslash or a wildcard of its own, if the run has one.
-  const special = fields.filter(([, v]) => /[\\%_]/.test(v))
+  const special = fields.filter(([, v]) => /[\\%_]/.test(v) || v.length > 1000)
   const [field, value] = random.pick(special.length > 0 && random.chance(0.5) ? special : fields)
-  const op = random.pick(['LIKE', 'ILIKE'])
+  const op = random.pick(['LIKE', 'ILIKE', '='])
+  if (value.length > 1000) {
+    // A long value: equal, or its start and a wildcard (wildcards all along would make every
+    // engine's matcher backtrack for long).
+    const text = op === '=' ? value : `${[...value].slice(0, 300).join('')}%`
+    return `${field} ${op} '${text.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+  }
   let pattern = [...value]
     .map((ch) => {
+      if (op === '=') return ch
       if (random.chance(0.2)) return random.pick(['_', '%'])
       return op === 'ILIKE' && random.chance(0.5) ? random.pick([ch.toUpperCase(), ch.toLowerCase()]) : ch
     })
     .join('')
-  if (random.chance(0.3)) pattern += '%'
+  if (op !== '=' && random.chance(0.3)) pattern += '%'
   return `${field} ${op} '${pattern.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
 }
 

@@ -1,5 +1,11 @@
-import type { Kysely, Migration } from 'kysely'
+import { type Kysely, type Migration, sql } from 'kysely'
 import type { DialectOps } from '../dialect.js'
+
+/**
+ * On PostgreSQL, how many leading characters of a param's or tag's value the (key, value) index
+ * holds (never change it: the index was built with it). 200 characters are at most 800 bytes.
+ */
+export const INDEXED_VALUE_PREFIX = 200
 
 /** Tracking: experiments, runs and what is logged to them, datasets, logged models. */
 export function trackingMigration(ops: DialectOps): Migration {
@@ -53,7 +59,15 @@ export function trackingMigration(ops: DialectOps): Migration {
           .addPrimaryKeyConstraint(`${table}_pk`, ['run_uuid', 'key'])
           .execute()
         // Search filters select the runs with a key's value (covering: no table lookups).
-        await db.schema.createIndex(`${table}_key_value`).on(table).columns(['key', 'value', 'run_uuid']).execute()
+        if (ops.name === 'postgres') {
+          // A btree entry holds at most 2,704 bytes on PostgreSQL and values reach 8,000 characters:
+          // the index holds each value's first characters; searches name them (run-search-sql).
+          await sql
+            .raw(`CREATE INDEX ${table}_key_value ON ${table} (key, left(value, ${INDEXED_VALUE_PREFIX}), run_uuid)`)
+            .execute(db)
+        } else {
+          await db.schema.createIndex(`${table}_key_value`).on(table).columns(['key', 'value', 'run_uuid']).execute()
+        }
       }
 
       // Metric history. The primary key makes a client's retry of the same point a no-op, and its

@@ -2,11 +2,12 @@
  * search-runs in SQL: one query selects the ids of a page (filters as EXISTS sub-queries, order
  * terms as LEFT JOINs on the latest metric, param or tag), then run-loader fetches the page.
  */
-import { sql, type Kysely, type RawBuilder } from 'kysely'
+import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely'
 import type { Comparison, FilterExpr, OrderByClause } from '../../search/index.js'
 import type { RunSearchQuery } from '../../tracking/tracking-store.js'
 import type { Database } from '../database.js'
 import type { DialectOps } from '../dialect.js'
+import { INDEXED_VALUE_PREFIX } from '../migrations/0001-tracking.js'
 import { compare, compileFilter, type Condition } from './filter-sql.js'
 import { toExperimentKey } from './sql-experiment-store.js'
 
@@ -36,12 +37,35 @@ function runsWhere(subquery: RawBuilder<unknown>, negate = false): Condition {
   return sql<boolean>`runs.run_uuid ${sql.raw(negate ? 'NOT IN' : 'IN')} (${subquery})`
 }
 
+const INDEXED_PREFIX = sql.raw(String(INDEXED_VALUE_PREFIX))
+
+/**
+ * A param's or tag's value compared. On PostgreSQL the (key, value) index holds each value's first
+ * INDEXED_VALUE_PREFIX characters (migration 0001), so an equality or IN also names those, and a
+ * LIKE its literal start: the comparison is then a range of that index, and the whole value is
+ * checked on the row. SQLite's index holds whole values.
+ */
+function valueCompare(alias: string, c: Comparison, ops: DialectOps): Condition {
+  const value = sql.ref(`${alias}.value`)
+  const cond = compare(value, c, ops)
+  if (ops.name !== 'postgres') return cond
+  const start = (v: unknown) => [...String(v)].slice(0, INDEXED_VALUE_PREFIX).join('')
+  if (c.op === '=' || c.op === 'IN') {
+    const prefixes = (Array.isArray(c.value) ? c.value : [c.value]).map(start)
+    return sql<SqlBool>`left(${value}, ${INDEXED_PREFIX}) IN (${sql.join(prefixes)}) AND ${cond}`
+  }
+  // A LIKE's literal start (up to its first wildcard) is a range of the index too.
+  const literal = c.op === 'LIKE' ? start(/^[^%_]*/.exec(String(c.value))?.[0]) : ''
+  if (literal === '') return cond
+  return sql<SqlBool>`left(${value}, ${INDEXED_PREFIX}) LIKE ${`${literal.replaceAll('\\', '\\\\')}%`} AND ${cond}`
+}
+
 function keyed(table: 'params' | 'tags', c: Comparison, ops: DialectOps): Condition {
   const withKey = (cond?: Condition) =>
     sql`SELECT kv.run_uuid FROM ${sql.table(table)} kv WHERE kv.key = ${c.key}${cond ? sql` AND ${cond}` : sql``}`
   if (c.op === 'IS NULL') return runsWhere(withKey(), true)
   if (c.op === 'IS NOT NULL') return runsWhere(withKey())
-  return runsWhere(withKey(compare(sql.ref('kv.value'), c, ops)))
+  return runsWhere(withKey(valueCompare('kv', c, ops)))
 }
 
 function comparison(c: Comparison, ops: DialectOps): Condition {
@@ -138,8 +162,10 @@ function planProbes(filter: FilterExpr | undefined, ops: DialectOps): { probes: 
   const probes = picked.map((item, i): Probe => {
     const name = KEYED_TABLES[item.entity]
     const alias = sql.raw(`f${i}`)
-    const valueCond = compare(sql.ref(`f${i}.value`), item, ops)
-    const cond = item.entity === 'metric' ? sql`${alias}.is_nan = 0 AND ${valueCond}` : valueCond
+    const cond =
+      item.entity === 'metric'
+        ? sql`${alias}.is_nan = 0 AND ${compare(sql.ref(`f${i}.value`), item, ops)}`
+        : valueCompare(`f${i}`, item, ops)
     // An equality is answered by the covering index alone; left to itself SQLite would take the
     // (run_uuid, key) primary key, then read the table row for the value.
     const covering = ops.name === 'sqlite' && rank(item) === 0
