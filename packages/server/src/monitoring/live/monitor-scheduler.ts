@@ -1,6 +1,9 @@
 /**
- * Runs every active monitor every `intervalMs` (`keel server --monitor-interval`): one tick at a
- * time, never overlapping, on an unref'd timer so it does not keep the process alive.
+ * Every `intervalMs` (`keel server --monitor-interval`), queues each active monitor's next due
+ * window as a job of the work queue (its id (monitor, window number): every server may tick, the
+ * window is queued and processed once) and checks its `performance` rules: one tick at a time,
+ * never overlapping, on an unref'd timer so it does not keep the process alive. The queue's
+ * workers (here or in `keel worker`) do the windows.
  */
 import type { LiveMonitorService } from './monitor-service.js'
 
