@@ -8,6 +8,7 @@
 //   KEEL_BENCH_ONLY=monitoring npm run bench   (drift on 1M × 20 against Evidently; Evidently takes ~10 min)
 //   KEEL_BENCH_ONLY=serving npm run bench      (keel models serve against mlflow models serve, ~10 min)
 //   KEEL_BENCH_ONLY=pyfunc npm run bench       (python_function models: keel's Python workers against mlflow models serve, ~15 min)
+//   KEEL_BENCH_ONLY=artifacts npm run bench    (a 1 GiB artifact up and down through the proxy, local folder and S3 on moto, against mlflow server; KEEL_BENCH_ARTIFACT_MB for a smaller file)
 // Exits non-zero as soon as one benchmark fails.
 
 import { spawn, spawnSync } from 'node:child_process'
