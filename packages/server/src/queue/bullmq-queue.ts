@@ -224,6 +224,12 @@ export class BullQueue implements JobQueue {
       const found: Job[] = []
       const cancelledAll = await this.producer.hgetall(this.cancelledKey)
       const cancelled = new Map(Object.entries(cancelledAll).map(([k, v]) => [k, JSON.parse(v) as CancelRecord]))
+      // Cancel records are kept as long as BullMQ keeps ended jobs.
+      const expired = [...cancelled].filter(([, r]) => r.cancelledMs < Date.now() - KEEP_SECONDS * 1000)
+      if (expired.length > 0) {
+        await this.producer.hdel(this.cancelledKey, ...expired.map(([id]) => id))
+        for (const [id] of expired) cancelled.delete(id)
+      }
       for (const type of types) {
         const jobs = (await this.queue.getJobs([type as 'waiting'], 0, LIST_CAP - 1)) as BullJob[]
         for (const job of jobs) {

@@ -68,6 +68,8 @@ export class DurableQueue implements JobQueue {
   private loop: Promise<void> | undefined
   private wakeUp: (() => void) | undefined
   private lastPrune = 0
+  /** Whether the last claim failed (warned once until one succeeds). */
+  private claimFailing = false
 
   constructor(private readonly o: DurableQueueOptions) {
     this.store = o.store
@@ -157,8 +159,12 @@ export class DurableQueue implements JobQueue {
           claimed = await this.store.claim(this.workerId, kinds(), this.now(), this.leaseMs, free)
         for (const job of claimed) this.start(job)
         await this.pruneNowAndThen()
+        if (this.claimFailing) this.o.log?.warn({ queue: this.description }, 'job queue: claiming jobs again')
+        this.claimFailing = false
       } catch (error) {
-        this.o.log?.warn({ error: errorText(error), queue: this.description }, 'job queue: could not claim jobs')
+        if (!this.claimFailing)
+          this.o.log?.warn({ error: errorText(error), queue: this.description }, 'job queue: could not claim jobs')
+        this.claimFailing = true
       }
       if (claimed.length > 0 && claimed.length === free) continue
       let wait = this.pollMs

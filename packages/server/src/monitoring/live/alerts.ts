@@ -2,8 +2,9 @@
  * Alert rules: which fire for a window (drift share, a column's drift, prediction drift, data
  * quality, estimated performance) or for its realized performance once labels allow, and the
  * delivery of a fired alert: a JSON POST to a webhook the operator's address policy allows (a
- * timeout and one retry), and the operator's named action run with the alert as JSON in
- * `KEEL_ALERT`. A rule stored with a `command` before actions existed runs nothing any more.
+ * timeout and one retry at once), and the operator's named action run with the alert as JSON in
+ * `KEEL_ALERT`; each delivery is a job of the work queue, retried with backoff
+ * (alert-delivery-jobs.ts). A rule stored with a `command` before actions existed runs nothing any more.
  */
 import { randomUUID } from 'node:crypto'
 import {
