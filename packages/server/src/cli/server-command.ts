@@ -19,6 +19,12 @@ function workers(value: string): number {
   return n
 }
 
+export function leaseSeconds(value: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 1 || n > 3600) throw new InvalidArgumentError('expected seconds (1-3600)')
+  return n
+}
+
 export function queueWorkers(value: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n < 0 || n > 256) throw new InvalidArgumentError('expected a number of jobs (0-256)')
@@ -60,6 +66,7 @@ interface ServerFlags extends WebSecurityFlags {
   convertEnvManager: 'local' | 'virtualenv' | 'uv'
   queue?: string
   queueWorkers: number
+  queueLease: number
 }
 
 /** `keel server`, with MLflow's flag names so existing command lines carry over. */
@@ -152,6 +159,12 @@ export function registerServerCommand(program: Command, onConfig?: (config: Serv
       queueWorkers,
       4,
     )
+    .option(
+      '--queue-lease <seconds>',
+      "the durable queue's lease: a job whose worker died is retried this long after its last renewal",
+      leaseSeconds,
+      30,
+    )
     .action(async (flags: ServerFlags) => {
       const config = await serverConfigFrom(flags)
       if (onConfig) return onConfig(config)
@@ -217,6 +230,7 @@ async function serverConfigFrom(flags: ServerFlags): Promise<ServerConfig> {
     ...(authSettings && { auth: authSettings }),
     ...(flags.queue !== undefined && { queue: flags.queue }),
     queueWorkers: flags.queueWorkers,
+    queueLeaseMs: Math.round(flags.queueLease * 1000),
     ...(flags.convertOnRegister !== undefined && {
       convertOnRegister: {
         to: flags.convertOnRegister,

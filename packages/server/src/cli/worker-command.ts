@@ -6,7 +6,7 @@
  */
 import { type Command, Option } from 'commander'
 import { closeOnSignals } from './server-lifecycle.js'
-import { queueWorkers } from './server-command.js'
+import { leaseSeconds, queueWorkers } from './server-command.js'
 
 interface WorkerFlags {
   backendStoreUri: string
@@ -14,6 +14,7 @@ interface WorkerFlags {
   defaultArtifactRoot?: string
   queue?: string
   concurrency: number
+  queueLease: number
   config?: string
   logFormat: 'text' | 'json'
   gracefulTimeout: number
@@ -36,6 +37,12 @@ export function registerWorkerCommand(program: Command): void {
     .option('--default-artifact-root <uri>', "the servers' --default-artifact-root, when they set one")
     .option('--config <file>', "the operator's configuration: the actions alert rules run, allowed webhook targets")
     .option('-c, --concurrency <n>', 'jobs run at once', queueWorkers, 4)
+    .option(
+      '--queue-lease <seconds>',
+      "the durable queue's lease: a job whose worker died is retried this long after its last renewal",
+      leaseSeconds,
+      30,
+    )
     .addOption(new Option('--log-format <format>', 'log format').choices(['text', 'json']).default('text'))
     .option('--graceful-timeout <seconds>', 'on SIGTERM/SIGINT, how long running jobs may take to finish', Number, 10)
     .action(async (flags: WorkerFlags) => {
@@ -48,6 +55,7 @@ export function registerWorkerCommand(program: Command): void {
         defaultArtifactRoot: flags.defaultArtifactRoot ?? 'mlflow-artifacts:',
         ...(flags.queue !== undefined && { queue: flags.queue }),
         concurrency: Math.max(1, flags.concurrency),
+        leaseMs: Math.round(flags.queueLease * 1000),
         logFormat: flags.logFormat,
         gracefulTimeoutMs: Math.round(flags.gracefulTimeout * 1000),
         ...(operator && { operator }),

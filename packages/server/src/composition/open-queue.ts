@@ -11,12 +11,18 @@ export interface QueueLog {
   warn(fields: Record<string, unknown>, message: string): void
 }
 
-export async function openQueue(uri: string | undefined, database: SqlDatabase, log: QueueLog): Promise<JobQueue> {
+export async function openQueue(
+  uri: string | undefined,
+  database: SqlDatabase,
+  log: QueueLog,
+  leaseMs?: number,
+): Promise<JobQueue> {
   if (uri === undefined || uri === '')
     return new DurableQueue({
       store: new SqlJobStore(database.db, database.ops),
       description: database.description,
       log,
+      ...(leaseMs !== undefined && { leaseMs }),
     })
   const { BullQueue } = await import('../queue/bullmq-queue.js')
   return BullQueue.open(uri, { log })

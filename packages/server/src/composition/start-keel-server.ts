@@ -90,6 +90,8 @@ export interface ServerConfig {
   readonly queue?: string
   /** `--queue-workers`: jobs this process runs at once (default 4; 0: none, `keel worker` runs them). */
   readonly queueWorkers?: number
+  /** `--queue-lease`: how long a running job of the durable queue is held without renewal, in ms (default 30 s). */
+  readonly queueLeaseMs?: number
 }
 
 /** Jobs a server runs at once by default. */
@@ -157,7 +159,7 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
   const predictionLog = new SqlPredictionLogStore(database.db, database.ops)
   const predictions = new PredictionLogService(predictionLog)
   const monitorStore = new SqlMonitorStore(database.db, database.ops)
-  const queue = await openQueue(config.queue, database, logger)
+  const queue = await openQueue(config.queue, database, logger, config.queueLeaseMs)
   const jobs = new JobService(queue)
   const monitors = new LiveMonitorService({
     store: monitorStore,

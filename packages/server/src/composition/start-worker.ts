@@ -26,6 +26,8 @@ export interface WorkerConfig {
   /** redis://… (BullMQ); undefined: the durable queue in the backend store. */
   readonly queue?: string
   readonly concurrency: number
+  /** The durable queue's lease, in ms (default 30 s). */
+  readonly leaseMs?: number
   readonly logFormat: LogFormat
   readonly operator?: OperatorConfig
   readonly gracefulTimeoutMs?: number
@@ -51,7 +53,7 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
     locations,
     runArtifactUri: async (id) => (await store.runs.getInfo(id))?.artifactUri,
   })
-  const queue = await openQueue(config.queue, database, logger)
+  const queue = await openQueue(config.queue, database, logger, config.leaseMs)
   // Registers the handlers of monitors' windows and alerts' deliveries.
   new LiveMonitorService({
     store: new SqlMonitorStore(database.db, database.ops),
