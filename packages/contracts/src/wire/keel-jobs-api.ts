@@ -98,7 +98,8 @@ export function jobFromWire(w: z.output<typeof jobWire>): Job {
   }
 }
 
-const jobId = str.meta({ minLength: 1, ...maxUnits(JOB_ID_MAX_LENGTH) })
+/** What the queue takes as an id (server/src/queue/job-validation.ts checks it). */
+const jobId = str.meta({ minLength: 1, ...maxUnits(JOB_ID_MAX_LENGTH), pattern: '^[A-Za-z0-9._/@+=-]+$' })
 
 export const keelJobsApi = {
   listJobs: endpoint(
@@ -107,7 +108,7 @@ export const keelJobsApi = {
     'Jobs of the work queue, newest first; of one state and/or kind',
     z.object({
       state: z.enum(JOB_STATES).optional(),
-      kind: str.meta({ minLength: 1, ...maxUnits(JOB_KIND_MAX_LENGTH) }).optional(),
+      kind: str.meta({ minLength: 1, ...maxUnits(JOB_KIND_MAX_LENGTH), pattern: '^[A-Za-z0-9._/@+=-]+$' }).optional(),
       max_results: maxResults(1000).optional(),
       page_token: pageToken.optional(),
     }),
