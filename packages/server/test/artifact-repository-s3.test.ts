@@ -9,7 +9,8 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3'
-import { afterAll, beforeAll } from 'vitest'
+import { Readable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { S3ArtifactRepository } from '../src/artifacts/s3-artifact-repository.js'
 import { runArtifactRepositoryConformance } from './conformance/artifact-repository-conformance.js'
 import { type S3Server, startS3Server } from './support/s3-server.js'
@@ -67,4 +68,33 @@ runArtifactRepositoryConformance('S3', async () => {
     },
     async close() {},
   }
+})
+
+describe('S3 listings page through continuation tokens', () => {
+  it('lists, walks and deletes past one page', async () => {
+    const repo = new S3ArtifactRepository(s3.client, { bucket: s3.bucket, prefix: 'paged' }, { listPageSize: 2 })
+    const files = ['a.txt', 'b.txt', 'c.txt', 'd/1.txt', 'd/2.txt', 'd/3.txt', 'e/x/y.txt', 'f.txt']
+    for (const f of files) await repo.put(`1/${f}`, Readable.from([Buffer.from(f)]))
+    expect((await repo.list('1')).map((f) => `${f.path}${f.isDir ? '/' : ''}`)).toEqual([
+      'a.txt',
+      'b.txt',
+      'c.txt',
+      'd/',
+      'e/',
+      'f.txt',
+    ])
+    const walked: string[] = []
+    for await (const f of repo.walk('1')) walked.push(f.path)
+    expect(walked).toEqual(files)
+    await repo.delete('1/d')
+    expect(await keys('paged/')).toEqual([
+      'paged/1/a.txt',
+      'paged/1/b.txt',
+      'paged/1/c.txt',
+      'paged/1/e/x/y.txt',
+      'paged/1/f.txt',
+    ])
+    await repo.delete('1')
+    expect(await keys('paged/')).toEqual([])
+  })
 })

@@ -35,6 +35,8 @@ export interface S3RepositoryOptions {
   readonly partSize?: number
   /** Parts uploaded at once, each held in memory (default 4). */
   readonly queueSize?: number
+  /** Keys per ListObjectsV2 page (S3's default and most: 1000; tests use fewer to page). */
+  readonly listPageSize?: number
 }
 
 const DELETE_BATCH = 1000
@@ -54,6 +56,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
   readonly prefix: string
   private readonly partSize: number
   private readonly queueSize: number
+  private readonly listPageSize: number | undefined
 
   constructor(
     readonly client: S3Client,
@@ -64,6 +67,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
     this.prefix = root.prefix
     this.partSize = options.partSize ?? 8 * 1024 * 1024
     this.queueSize = options.queueSize ?? 4
+    this.listPageSize = options.listPageSize
   }
 
   /** `s3://bucket/prefix`, for logs. */
@@ -262,6 +266,7 @@ export class S3ArtifactRepository implements ArtifactRepository {
           Bucket: this.bucket,
           Prefix: prefix,
           ...(delimiter !== undefined && { Delimiter: delimiter }),
+          ...(this.listPageSize !== undefined && { MaxKeys: this.listPageSize }),
           ...(token !== undefined && { ContinuationToken: token }),
         }),
       )
