@@ -111,6 +111,28 @@ describe('the BullMQ queue', () => {
     expect(() => describeRedisUri('http://x')).toThrow(/--queue 'http:\/\/x'/)
     expect(describeRedisUri('redis://:secret@h:7000/2')).toBe('redis://h:7000/2')
   })
+
+  it('stops the start naming the Redis and the cause: refused, or a wrong password (never shown)', async () => {
+    const guarded = await startRedisServer({ persist: false, password: 'right-password' })
+    try {
+      await expect(BullQueue.open(`redis://:wrong-password@127.0.0.1:${guarded.port}/0`)).rejects.toThrow(
+        new RegExp(
+          `cannot reach the job queue's Redis at redis://127\\.0\\.0\\.1:${guarded.port}/0 \\(--queue\\): WRONGPASS`,
+        ),
+      )
+      const ok = await BullQueue.open(`redis://:right-password@127.0.0.1:${guarded.port}/0`)
+      expect(await ok.problem()).toBeUndefined()
+      await ok.close()
+    } finally {
+      await guarded.stop()
+    }
+    const refused = await BullQueue.open(`redis://127.0.0.1:${guarded.port}/0`).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    )
+    expect(refused?.message).toMatch(/cannot reach the job queue's Redis at .* \(--queue\): .*ECONNREFUSED/)
+    expect(refused?.message).not.toMatch(/password/)
+  })
 })
 
 describe('Redis killed (SIGKILL) and started again', () => {
@@ -121,6 +143,12 @@ describe('Redis killed (SIGKILL) and started again', () => {
       await producer.enqueue('test.crash', { i }, { jobId: `crash-${i}` })
       acknowledged.push(`crash-${i}`)
     }
+    // A worker started before the crash rides it out.
+    const worker = await open()
+    const done = new Set<string>()
+    worker.handle('test.crash', async (_p, ctx) => {
+      done.add(ctx.jobId)
+    })
     await redis.kill()
     const refused = await producer.enqueue('test.crash', { i: 99 }, { jobId: 'crash-99' }).then(
       () => undefined,
@@ -133,12 +161,6 @@ describe('Redis killed (SIGKILL) and started again', () => {
     )
     expect(await producer.problem()).toMatch(/Redis .* is unreachable/)
 
-    // A worker started while Redis is down waits for it.
-    const worker = await open()
-    const done = new Set<string>()
-    worker.handle('test.crash', async (_p, ctx) => {
-      done.add(ctx.jobId)
-    })
     worker.startWorkers(4)
 
     await redis.restart()

@@ -96,24 +96,34 @@ export class BullQueue implements JobQueue {
     this.channel = `bull:${QUEUE_NAME}:keel-cancel`
   }
 
-  /** Connects (a wrong URI is refused at once; Redis down at start is reported by `problem()` and enqueues fail with 503). */
+  /**
+   * Connects. A URI that is not redis://, or a Redis that cannot be reached at start (refused, an
+   * unknown host, a wrong password), stops the start naming it and the cause; once started, Redis
+   * going away is reported by `problem()` and enqueues fail with 503 until it is back.
+   */
   static async open(uri: string, o: BullQueueOptions = {}): Promise<BullQueue> {
-    describeRedisUri(uri)
+    const description = describeRedisUri(uri)
     const producer = new Redis(uri, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true })
-    let failed: unknown
+    let cause: unknown
     producer.on('error', (error) => {
-      failed = error
+      cause ??= error
     })
     await producer.connect().catch((error: unknown) => {
-      failed = error
+      cause ??= error
     })
+    if (producer.status !== 'ready') {
+      producer.disconnect()
+      throw new KeelError(
+        'TEMPORARILY_UNAVAILABLE',
+        `cannot reach the job queue's Redis at ${description} (--queue): ${errorText(cause ?? new Error(producer.status))}`,
+      )
+    }
     const queue = new BullQueue(uri, producer, o)
     producer.removeAllListeners('error')
     producer.on('error', (error) => queue.down(error))
     producer.on('ready', () => {
       queue.warnedDown = false
     })
-    if (producer.status !== 'ready' && failed !== undefined) queue.down(failed)
     return queue
   }
 
@@ -200,11 +210,13 @@ export class BullQueue implements JobQueue {
 
   async get(jobId: string): Promise<Job | undefined> {
     return this.guard(async () => {
-      const [job, cancelled] = await Promise.all([this.queue.getJob(jobId), this.cancelRecord(jobId)])
-      if (job) {
-        const state = await job.getState()
-        return toJob(job, state, cancelled)
-      }
+      // The state first: a job read after it is seen completed carries its result (both are written at once).
+      const state = await this.queue.getJobState(jobId)
+      const [job, cancelled] = await Promise.all([
+        state === 'unknown' ? undefined : this.queue.getJob(jobId),
+        this.cancelRecord(jobId),
+      ])
+      if (job) return toJob(job, state, cancelled)
       return cancelled?.job
     })
   }

@@ -3,7 +3,8 @@
  * 127.0.0.1, a free port, its files in a temporary folder, polled until it answers PING. It can be
  * killed (SIGKILL, as a crash) and started again on the same port and folder; `stop` removes it.
  * By default it persists every write before answering (`appendonly yes`, `appendfsync always`),
- * so a test can check that nothing acknowledged is lost to a crash; `persist: false` keeps nothing.
+ * so a test can check that nothing acknowledged is lost to a crash; `persist: false` keeps nothing;
+ * `password` makes it ask for one (PING still answers, with an error, so it counts as up).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -50,13 +51,13 @@ export function ping(port: number): Promise<boolean> {
     socket.once('error', () => done(false))
     socket.on('data', (d: Buffer) => {
       answer += d.toString()
-      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'))
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG') || answer.startsWith('-NOAUTH'))
     })
     socket.once('connect', () => socket.write('PING\r\n'))
   })
 }
 
-export async function startRedisServer(o: { persist?: boolean } = {}): Promise<RedisServer> {
+export async function startRedisServer(o: { persist?: boolean; password?: string } = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'keel-redis-'))
   const port = await freePort()
   const args = [
@@ -71,6 +72,7 @@ export async function startRedisServer(o: { persist?: boolean } = {}): Promise<R
     ...(o.persist === false
       ? ['--appendonly', 'no']
       : ['--appendonly', 'yes', '--appendfsync', 'always', '--appenddirname', 'aof']),
+    ...(o.password !== undefined ? ['--requirepass', o.password] : []),
     '--daemonize',
     'no',
     '--loglevel',

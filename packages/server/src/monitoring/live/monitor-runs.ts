@@ -147,7 +147,7 @@ export class MonitorRuns {
           'INTERNAL_ERROR',
           `the job ${jobId} ${job.state}${job.lastError ? `: ${job.lastError}` : ''}`,
         )
-      if (!(job.result as WindowOutcome).stored) break
+      if (!(job.result as WindowOutcome | null | undefined)?.stored) break
     }
     // The windows stored since the run began (some by jobs that queued their next window), and what each fired.
     const windows = (await store.listWindows({ monitorId, afterWindowId: first - 1, limit: MAX_WINDOWS_PER_RUN })).items
