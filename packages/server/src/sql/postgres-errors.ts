@@ -101,7 +101,13 @@ export function translatingPool(pool: PostgresPool): PostgresPool {
   const wrapped = new WeakMap<PostgresPoolClient, PostgresPoolClient>()
   const wrap = (client: PostgresPoolClient): PostgresPoolClient => {
     let out = wrapped.get(client)
-    if (out) return out
+    if (out)
+      return out
+      // pg emits 'error' on a checked-out client whose connection drops between queries (PostgreSQL
+      // restarting while a transaction waits on JavaScript); the pool listens only while it is idle.
+      // Unheard, it would end the process. The next query on it fails (a 503, translated above), and
+      // the pool discards it when it is released.
+    ;(client as unknown as { on(event: 'error', listener: () => void): void }).on('error', () => {})
     const query = client.query.bind(client) as (...args: unknown[]) => unknown
     out = {
       // biome-ignore lint/suspicious/noExplicitAny: forwards both of pg's query overloads (text and parameters, or a cursor)

@@ -1,0 +1,98 @@
+/**
+ * PostgreSQL going away under load (in-process keel on its own throwaway cluster, since the test
+ * stops it): while it is down, requests fail with 503 TEMPORARILY_UNAVAILABLE (never a 500, never
+ * a crash); once it is back, they succeed again on the same server, and every write acknowledged
+ * before, during or after the outage is in the store.
+ */
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type PostgresCluster, startPostgresCluster } from './support/postgres-cluster.js'
+import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
+
+let cluster: PostgresCluster
+let keel: InProcessKeel
+
+beforeAll(async () => {
+  cluster = await startPostgresCluster()
+  const client = new pg.Client({ connectionString: cluster.uri() })
+  await client.connect()
+  await client.query('CREATE DATABASE keel')
+  await client.end()
+  keel = await startKeelApp({ backendStoreUri: cluster.uri('keel'), args: ['--monitor-interval', '0'] })
+}, 120_000)
+
+afterAll(async () => {
+  await keel?.close()
+  cluster?.destroy()
+})
+
+async function call(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await keel.fetch(`${keel.url}/api/2.0/mlflow/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> }
+}
+
+describe('keel on PostgreSQL while PostgreSQL restarts', () => {
+  it('answers 503 while it is down, recovers when it is back, and loses nothing acknowledged', async () => {
+    const created = await call('runs/create', { experiment_id: '0', start_time: 1 })
+    expect(created.status).toBe(200)
+    const runId = (created.json.run as { info: { run_id: string } }).info.run_id
+
+    const acknowledged: number[] = []
+    const statuses = new Map<number, number>()
+    const errors: string[] = []
+    let step = 0
+    const state: { phase: 'before' | 'down' | 'after'; afterOk: number; sawUnavailableWhileDown: boolean } = {
+      phase: 'before',
+      afterOk: 0,
+      sawUnavailableWhileDown: false,
+    }
+
+    const writer = (async () => {
+      while (state.phase !== 'after' || state.afterOk < 20) {
+        const s = step++
+        const { status, json } = await call('runs/log-metric', {
+          run_id: runId,
+          key: 'loss',
+          value: s,
+          timestamp: 1,
+          step: s,
+        })
+        statuses.set(status, (statuses.get(status) ?? 0) + 1)
+        if (status === 200) {
+          acknowledged.push(s)
+          if (state.phase === 'after') state.afterOk++
+        } else {
+          errors.push(`${status} ${String(json.error_code)}: ${String(json.message)}`)
+          if (status === 503 && state.phase === 'down') state.sawUnavailableWhileDown = true
+          // A client backs off on 503 before retrying.
+          await new Promise((resolve) => setImmediate(resolve))
+        }
+      }
+    })()
+
+    // Let some writes through, then take PostgreSQL down until a request has seen the outage.
+    while (acknowledged.length < 20) await new Promise((resolve) => setImmediate(resolve))
+    await cluster.stop()
+    state.phase = 'down'
+    while (!state.sawUnavailableWhileDown) await new Promise((resolve) => setTimeout(resolve, 10))
+    await cluster.start()
+    state.phase = 'after'
+    await writer
+
+    // Only successes and 503s: never a 500, never a crash.
+    expect([...statuses.keys()].sort()).toEqual([200, 503])
+    expect(errors.every((e) => e.startsWith('503 TEMPORARILY_UNAVAILABLE'))).toBe(true)
+    expect(state.afterOk).toBe(20)
+
+    const history = await keel.fetch(
+      `${keel.url}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=loss&max_results=25000`,
+    )
+    expect(history.status).toBe(200)
+    const steps = new Set(((await history.json()) as { metrics: { step: number }[] }).metrics.map((m) => m.step))
+    expect(acknowledged.filter((s) => !steps.has(s))).toEqual([])
+  })
+})
