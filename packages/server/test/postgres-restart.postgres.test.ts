@@ -79,6 +79,12 @@ describe('keel on PostgreSQL while PostgreSQL restarts', () => {
     await cluster.stop()
     state.phase = 'down'
     while (!state.sawUnavailableWhileDown) await new Promise((resolve) => setTimeout(resolve, 10))
+    // Readiness says so, naming the store (a balancer stops sending requests here).
+    const down = await keel.fetch(`${keel.url}/ready`)
+    expect(down.status).toBe(503)
+    expect(await down.text()).toMatch(
+      /^not ready: the backend store \(postgresql:\/\/keel:\*\*\*@127\.0\.0\.1:\d+\/keel\)/,
+    )
     await cluster.start()
     state.phase = 'after'
     await writer
@@ -87,6 +93,7 @@ describe('keel on PostgreSQL while PostgreSQL restarts', () => {
     expect([...statuses.keys()].sort()).toEqual([200, 503])
     expect(errors.every((e) => e.startsWith('503 TEMPORARILY_UNAVAILABLE'))).toBe(true)
     expect(state.afterOk).toBe(20)
+    expect((await keel.fetch(`${keel.url}/ready`)).status).toBe(200)
 
     const history = await keel.fetch(
       `${keel.url}/api/2.0/mlflow/metrics/get-history?run_id=${runId}&metric_key=loss&max_results=25000`,

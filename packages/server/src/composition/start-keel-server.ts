@@ -21,6 +21,7 @@ import { RegisteredModelService } from '../registry/registered-model-service.js'
 import { mountRegistryRoutes } from '../registry/registry-routes.js'
 import { PredictionLogService } from '../predictions/prediction-log-service.js'
 import { mountPredictionRoutes } from '../predictions/prediction-routes.js'
+import { databaseProblem } from '../sql/database-problem.js'
 import { openDatabase } from '../sql/open-database.js'
 import { SqlPredictionLogStore } from '../sql/predictions/sql-prediction-log-store.js'
 import { SqlRegistryStore } from '../sql/registry/sql-registry-store.js'
@@ -207,7 +208,7 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
     webSecurity: security,
     guard,
     audit: (entry) => audit.append(entry),
-    notReady: () => queue.problem(),
+    notReady: async () => (await databaseProblem(database)) ?? (await queue.problem()),
     mount: (app, router) => {
       mountAuthRoutes(router, { auth, access, audit })
       mountTrackingRoutes(router, { experiments, runs, storeKind: store.kind })
