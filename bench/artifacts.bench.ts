@@ -56,6 +56,8 @@ interface Measured {
   version: string
   command: readonly string[]
   idleRssMb: number
+  /** How MLflow's client moved the bytes: through the server, or (advertised multipart, >= 500 MB) straight to S3. */
+  path: string
   rounds: Array<ClientRound & { uploadPeakRssMb: number; downloadPeakRssMb: number }>
 }
 
@@ -92,7 +94,13 @@ function peakIn(samples: Array<[number, number]>, [from, to]: [number, number]):
   return peak
 }
 
-function runClient(python: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ rounds: ClientRound[] }> {
+interface ClientResult {
+  rounds: ClientRound[]
+  multipart_uploads_enabled: boolean
+  multipart_downloads_enabled: boolean
+}
+
+function runClient(python: string, args: string[], env: NodeJS.ProcessEnv): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(python, [join(REPO_ROOT, 'bench/python/artifact_client.py'), ...args], {
       env: { ...process.env, ...env },
@@ -105,7 +113,7 @@ function runClient(python: string, args: string[], env: NodeJS.ProcessEnv): Prom
     child.on('error', reject)
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`artifact_client.py exited ${code}:\n${stderr}`))
-      resolve(JSON.parse(stdout) as { rounds: ClientRound[] })
+      resolve(JSON.parse(stdout) as ClientResult)
     })
   })
 }
@@ -196,6 +204,10 @@ async function main(): Promise<void> {
             version: target.version,
             command: target.command,
             idleRssMb,
+            path:
+              client.multipart_uploads_enabled && SIZE_MB * MiB >= 500 * 1024 * 1024
+                ? 'client <-> S3 direct (multipart, presigned)'
+                : 'through the server',
             rounds: client.rounds.map((r) => ({
               ...r,
               uploadPeakRssMb: peakIn(samples, r.upload_window),
@@ -238,6 +250,7 @@ function report(results: Measured[]): void {
         0,
       ),
       fmt(m.idleRssMb, 0),
+      m.path,
     ])
   }
   const ratioRows: Cell[][] = []
@@ -263,7 +276,18 @@ function report(results: Measured[]): void {
   )
   console.log(
     renderTable(
-      ['server', 'store', 'upload s', 'MiB/s', 'peak RSS MB', 'download s', 'MiB/s', 'peak RSS MB', 'idle RSS MB'],
+      [
+        'server',
+        'store',
+        'upload s',
+        'MiB/s',
+        'peak RSS MB',
+        'download s',
+        'MiB/s',
+        'peak RSS MB',
+        'idle RSS MB',
+        'bytes',
+      ],
       rows,
     ),
   )

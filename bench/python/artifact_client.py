@@ -52,7 +52,22 @@ def main() -> None:
                 "download_window": [t1 * 1000, t2 * 1000],
             }
         )
-    print(json.dumps({"size": size, "rounds": out}))
+    # What the client decided from the server's /server-info (MLflow's S3 store advertises multipart:
+    # files from 500 MB then go to S3 in parts, and come back in ranges, without passing the server).
+    import requests
+
+    info = requests.get(f"{tracking_uri}/api/3.0/mlflow/server-info", timeout=30)
+    advertised = info.json() if info.status_code == 200 else {}
+    print(
+        json.dumps(
+            {
+                "size": size,
+                "rounds": out,
+                "multipart_uploads_enabled": bool(advertised.get("multipart_uploads_enabled")),
+                "multipart_downloads_enabled": bool(advertised.get("multipart_downloads_enabled")),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
