@@ -1,5 +1,7 @@
 /**
- * The contract every artifact backend implements (a local folder now, S3 later). Paths are relative
+ * The contract every artifact backend implements: a local folder (local-artifact-repository.ts) and
+ * S3 (s3-artifact-repository.ts), both held to it by test/conformance/artifact-repository-conformance.ts,
+ * with the same results and KeelError codes. Paths are relative
  * to the repository root, use `/`, and pass `normalizeArtifactPath` inside each method, so a caller
  * may hand over what the client sent; `''` is the root.
  */
