@@ -57,7 +57,24 @@ const execForm = (args: string): string[] => JSON.parse(args.replace(/^--\S+\s+/
 const [uid, gid] = one(runtime, 'USER').split(':').map(Number)
 
 // ---- keel's CLI parser, each command's action replaced by a capture ----
-function parseCli(argv: readonly string[]): { path: string; opts: Record<string, unknown> } {
+function parseCli(
+  argv: readonly string[],
+  env: ReadonlyMap<string, string> = new Map(),
+): { path: string; opts: Record<string, unknown> } {
+  // The container's environment is what the CLI reads its variables from (MLFLOW_BACKEND_STORE_URI…).
+  const saved = new Map([...env.keys()].map((k) => [k, process.env[k]]))
+  for (const [k, v] of env) process.env[k] = v
+  try {
+    return parseWith(argv)
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  }
+}
+
+function parseWith(argv: readonly string[]): { path: string; opts: Record<string, unknown> } {
   const program = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} })
   registerServerCommand(program)
   registerModelCommands(program)
@@ -103,12 +120,18 @@ const containers = [...deployments, ...ofKind('Job')].flatMap((d) =>
   d.spec.template.spec.containers.map((c: Doc) => ({ d, c })),
 )
 /** The container's args with `$(VAR)` expanded as the kubelet does, secrets from the example Secret. */
-function expandedArgs(c: Doc): string[] {
+/** A container's environment, with its Secret references read from the example Secret. */
+function containerEnv(c: Doc): Map<string, string> {
   const env = new Map<string, string>()
   for (const e of c.env ?? []) {
     const ref = e.valueFrom?.secretKeyRef
     env.set(e.name, ref ? secret.stringData[ref.key] : e.value)
   }
+  return env
+}
+
+function expandedArgs(c: Doc): string[] {
+  const env = containerEnv(c)
   return c.args.map((a: string) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v) => env.get(v) ?? m))
 }
 const serviceNames = (name: string) => [
@@ -311,7 +334,8 @@ describe('Kubernetes manifests', () => {
   })
 
   it('run command lines keel parses, beyond loopback only with authentication', () => {
-    const server = parseCli(expandedArgs(byCommand('server').spec.template.spec.containers[0]))
+    const serverContainer = byCommand('server').spec.template.spec.containers[0]
+    const server = parseCli(expandedArgs(serverContainer), containerEnv(serverContainer))
     expect(server.path).toBe('server')
     expect(server.opts.appName).toBe('basic-auth')
     expect(String(server.opts.backendStoreUri)).toMatch(/^postgresql:\/\//)
@@ -322,7 +346,8 @@ describe('Kubernetes manifests', () => {
     expect(String(model.opts.modelUri)).toMatch(/^models:\/[^/]+@/)
     for (const { opts } of [server, model]) expect(isLoopback(String(opts.host))).toBe(false)
     // Workers run the jobs the servers queue: the same queue, store and artifacts.
-    const worker = parseCli(expandedArgs(byCommand('worker').spec.template.spec.containers[0]))
+    const workerContainer = byCommand('worker').spec.template.spec.containers[0]
+    const worker = parseCli(expandedArgs(workerContainer), containerEnv(workerContainer))
     expect(worker.path).toBe('worker')
     for (const flag of ['queue', 'backendStoreUri', 'artifactsDestination'])
       expect(worker.opts[flag]).toBe(server.opts[flag])

@@ -36,9 +36,16 @@ export function registerDbCommands(program: Command): void {
 
   db.command('upgrade')
     .description("Brings a store's schema up to date (keel server does so on start; run this on deploy)")
-    .argument('<uri>', 'the backend store URI, e.g. sqlite:///keel.db or postgresql://user:pass@host:5432/db')
+    .argument(
+      '[uri]',
+      'the backend store URI, e.g. sqlite:///keel.db or postgresql://user:pass@host:5432/db (default: $MLFLOW_BACKEND_STORE_URI)',
+    )
     .option('--json', 'machine-readable output')
-    .action(async (uri: string, flags: { json?: boolean }) => {
+    .action(async (given: string | undefined, flags: { json?: boolean }) => {
+      const uri = given ?? process.env.MLFLOW_BACKEND_STORE_URI
+      if (uri === undefined || uri === '') {
+        throw new Error('keel db upgrade needs the store: keel db upgrade <uri>, or MLFLOW_BACKEND_STORE_URI')
+      }
       const { openDatabase } = await import('../sql/open-database.js')
       let applied: readonly string[] = []
       let latest = ''

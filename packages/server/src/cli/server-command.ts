@@ -77,19 +77,27 @@ export function registerServerCommand(program: Command, onConfig?: (config: Serv
     .description('Run the tracking server (REST API; UI later) on an embedded SQLite store')
     .option('-h, --host <host>', 'address to listen on', DEFAULTS.host)
     .option('-p, --port <port>', 'port to listen on', port, DEFAULTS.port)
-    .option(
-      '--backend-store-uri <uri>',
-      'SQL store: sqlite:///relative.db or sqlite:////absolute.db',
-      DEFAULTS.backendStoreUri,
+    .addOption(
+      new Option(
+        '--backend-store-uri <uri>',
+        'SQL store: sqlite:///relative.db, sqlite:////absolute.db, or postgresql://user:password@host:5432/db',
+      )
+        .env('MLFLOW_BACKEND_STORE_URI')
+        .default(DEFAULTS.backendStoreUri),
     )
-    .option(
-      '--artifacts-destination <uri>',
-      'where proxied artifacts are stored: a folder, or s3://bucket/prefix (MLFLOW_S3_ENDPOINT_URL, AWS_* credentials)',
-      DEFAULTS.artifactsDestination,
+    .addOption(
+      new Option(
+        '--artifacts-destination <uri>',
+        'where proxied artifacts are stored: a folder, or s3://bucket/prefix (MLFLOW_S3_ENDPOINT_URL, AWS_* credentials)',
+      )
+        .env('MLFLOW_ARTIFACTS_DESTINATION')
+        .default(DEFAULTS.artifactsDestination),
     )
-    .option(
-      '--default-artifact-root <uri>',
-      'artifact root of new experiments (default: mlflow-artifacts:, served by this server; or s3://bucket/prefix, which clients write to themselves)',
+    .addOption(
+      new Option(
+        '--default-artifact-root <uri>',
+        'artifact root of new experiments (default: mlflow-artifacts:, served by this server; or s3://bucket/prefix, which clients write to themselves)',
+      ).env('MLFLOW_DEFAULT_ARTIFACT_ROOT'),
     )
     .option('--no-serve-artifacts', 'do not serve artifacts (clients write to the artifact root themselves)')
     .option('-w, --workers <n>', 'processes sharing the port (SQLite serialises writes across them)', workers, 1)
@@ -149,9 +157,11 @@ export function registerServerCommand(program: Command, onConfig?: (config: Serv
         .choices(['local', 'virtualenv', 'uv'])
         .default('local'),
     )
-    .option(
-      '--queue <uri>',
-      'the work queue of background jobs (live monitors, alert deliveries): redis://host:port/db for BullMQ on Redis (default: jobs are rows of the backend store)',
+    .addOption(
+      new Option(
+        '--queue <uri>',
+        'the work queue of background jobs (live monitors, alert deliveries): redis://host:port/db for BullMQ on Redis (default: jobs are rows of the backend store)',
+      ).env('KEEL_QUEUE_URI'),
     )
     .option(
       '--queue-workers <n>',

@@ -24,17 +24,30 @@ export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description("Run the work queue's background jobs (live monitors, alert deliveries) without serving HTTP")
-    .option(
-      '--queue <uri>',
-      "the servers' work queue: redis://host:port/db (BullMQ), or the backend store's own (default)",
+    .addOption(
+      new Option(
+        '--queue <uri>',
+        "the servers' work queue: redis://host:port/db (BullMQ), or the backend store's own (default)",
+      ).env('KEEL_QUEUE_URI'),
     )
-    .option('--backend-store-uri <uri>', "the servers' SQL store (the jobs read and write it)", 'sqlite:///keel.db')
-    .option(
-      '--artifacts-destination <uri>',
-      "the servers' artifact store: a folder or s3://bucket/prefix (monitors read their references there)",
-      './keel-artifacts',
+    .addOption(
+      new Option('--backend-store-uri <uri>', "the servers' SQL store (the jobs read and write it)")
+        .env('MLFLOW_BACKEND_STORE_URI')
+        .default('sqlite:///keel.db'),
     )
-    .option('--default-artifact-root <uri>', "the servers' --default-artifact-root, when they set one")
+    .addOption(
+      new Option(
+        '--artifacts-destination <uri>',
+        "the servers' artifact store: a folder or s3://bucket/prefix (monitors read their references there)",
+      )
+        .env('MLFLOW_ARTIFACTS_DESTINATION')
+        .default('./keel-artifacts'),
+    )
+    .addOption(
+      new Option('--default-artifact-root <uri>', "the servers' --default-artifact-root, when they set one").env(
+        'MLFLOW_DEFAULT_ARTIFACT_ROOT',
+      ),
+    )
     .option('--config <file>', "the operator's configuration: the actions alert rules run, allowed webhook targets")
     .option('-c, --concurrency <n>', 'jobs run at once', queueWorkers, 4)
     .option(
