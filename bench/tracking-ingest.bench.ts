@@ -117,8 +117,8 @@ async function statementProfile(
   database: string,
   server: ServerHandle,
   experimentId: string,
-): Promise<Record<string, { perRequest: number; top: { calls: number; query: string }[] }>> {
-  const out: Record<string, { perRequest: number; top: { calls: number; query: string }[] }> = {}
+): Promise<NonNullable<TargetResult['statementsPerRequest']>> {
+  const out: NonNullable<TargetResult['statementsPerRequest']> = {}
   const c = new Client(server.url, 1)
   try {
     for (const size of SIZES) {
@@ -129,12 +129,21 @@ async function statementProfile(
         await c.send('POST', '/api/2.0/mlflow/runs/log-batch', batchBody(runId, i, size))
       const rows = statementsSince(pg, database)
       const calls = rows.reduce((a, r) => a + r.calls, 0)
+      const execMs = rows.reduce((a, r) => a + r.execMs, 0)
       out[String(size)] = {
         perRequest: calls / requests,
-        top: rows.slice(0, 12).map((r) => ({ calls: r.calls / requests, query: r.query.slice(0, 160) })),
+        execMsPerRequest: execMs / requests,
+        top: rows.slice(0, 12).map((r) => ({
+          calls: r.calls / requests,
+          execMs: r.execMs / requests,
+          query: r.query.slice(0, 160),
+        })),
       }
-      log(`  statements per log-batch of ${size}: ${fmt(calls / requests, 1)}`)
-      for (const r of rows.slice(0, 8)) log(`    ${fmt(r.calls / requests, 2)} x ${r.query.slice(0, 140)}`)
+      log(
+        `  per log-batch of ${size}: ${fmt(calls / requests, 1)} statements, ${fmt(execMs / requests)} ms executing in PostgreSQL`,
+      )
+      for (const r of rows.slice(0, 8))
+        log(`    ${fmt(r.calls / requests, 2)} x, ${fmt(r.execMs / requests, 3)} ms: ${r.query.slice(0, 130)}`)
     }
   } finally {
     c.close()
@@ -242,6 +251,7 @@ async function main(): Promise<void> {
   const results: Partial<Record<Target, TargetResult>> = {}
   let pg: BenchPostgres | undefined
   let replicas: IngestReport['replicas'] | undefined
+  let replicasError: string | undefined
   try {
     if (args.backend === 'postgres') {
       pg = await startBenchPostgres(
@@ -251,8 +261,15 @@ async function main(): Promise<void> {
     }
     // One server at a time, so they never compete for the (few) cores.
     for (const t of args.targets) results[t] = await benchTarget(t, args, pg)
-    if (pg && args.targets.includes('keel') && process.env.KEEL_BENCH_REPLICAS !== '0')
-      replicas = await benchReplicas(args, pg)
+    if (pg && args.targets.includes('keel') && process.env.KEEL_BENCH_REPLICAS !== '0') {
+      try {
+        replicas = await benchReplicas(args, pg)
+      } catch (err) {
+        // The comparison with MLflow is reported even if this part fails.
+        replicasError = err instanceof Error ? err.message : String(err)
+        log(`two replicas vs one FAILED: ${replicasError}`)
+      }
+    }
   } finally {
     await stopAll()
     pg?.destroy()
@@ -265,6 +282,7 @@ async function main(): Promise<void> {
     seconds: args.seconds,
     config: { clients: CLIENTS, sizes: SIZES, roundTrips: ROUND_TRIPS, replicaCases: REPLICA_CASES },
     ...(replicas && { replicas }),
+    ...(replicasError !== undefined && { replicasError }),
   })
   if (replicas) replicaTable(replicas)
   const name = args.backend === 'sqlite' ? 'tracking-ingest' : 'tracking-ingest-postgres'

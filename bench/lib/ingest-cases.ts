@@ -89,13 +89,20 @@ export async function runCase(
       ...(s.databaseCpuMs && { database: s.databaseCpuMs }),
     })
     const next = setups.map(() => Array.from({ length: clients }, () => 0))
-    for (const [si, s] of setups.entries())
-      await ingestRound(lanesOf[si] ?? [], next[si] ?? [], size, Math.min(seconds, 1), cpuOf(s)) // warm-up
+    // The warm-up also says how many request bodies to make ready for a round: three times its rate
+    // (past that they are made as needed). A keep-alive connection idle for 5 s is closed by the
+    // server (Node's keepAliveTimeout), and one setup's connections wait while another's round runs.
+    const expected: number[] = []
+    for (const [si, s] of setups.entries()) {
+      const warm = await ingestRound(lanesOf[si] ?? [], next[si] ?? [], size, Math.min(seconds, 1), cpuOf(s), 300_000)
+      expected.push(Math.min(1_000_000, 3 * warm.metricsPerSecond + 1000))
+    }
     const done = setups.map(() => [] as IngestRound[])
     const loads = setups.map(() => [] as number[])
     for (let r = 0; r < rounds; r++) {
       for (const [si, s] of setups.entries()) {
-        done[si]?.push(await ingestRound(lanesOf[si] ?? [], next[si] ?? [], size, seconds, cpuOf(s)))
+        const round = await ingestRound(lanesOf[si] ?? [], next[si] ?? [], size, seconds, cpuOf(s), expected[si])
+        done[si]?.push(round)
         loads[si]?.push(loadavg()[0] ?? Number.NaN)
       }
     }

@@ -23,7 +23,10 @@ export interface TargetResult {
   readonly quietAfterStartMs: number
   readonly memory: { readonly idle: GroupMemory; readonly after: GroupMemory }
   /** SQL statements per log-batch request by batch size (pg_stat_statements), when counted. */
-  readonly statementsPerRequest?: Record<string, { perRequest: number; top: { calls: number; query: string }[] }>
+  readonly statementsPerRequest?: Record<
+    string,
+    { perRequest: number; execMsPerRequest: number; top: { calls: number; execMs: number; query: string }[] }
+  >
 }
 
 export interface ReplicaCase {
@@ -41,6 +44,7 @@ export interface IngestReport {
   readonly seconds: number
   readonly config: Record<string, unknown>
   readonly replicas?: { readonly version: string; readonly cases: readonly ReplicaCase[] }
+  readonly replicasError?: string
 }
 
 const uptime = (): string => execFileSync('uptime', { encoding: 'utf8' }).trim()
@@ -142,7 +146,9 @@ export function report(r: IngestReport): unknown {
     ['mlflow', m],
   ] as const) {
     for (const [size, s] of Object.entries(t?.statementsPerRequest ?? {}))
-      console.log(`${name}: SQL statements per log-batch of ${size} metrics: ${fmt(s.perRequest, 1)}`)
+      console.log(
+        `${name}: per log-batch of ${size} metrics: ${fmt(s.perRequest, 1)} SQL statements, ${fmt(s.execMsPerRequest)} ms executing in PostgreSQL`,
+      )
   }
   const shown = (t: TargetResult | undefined): string =>
     t
@@ -166,6 +172,7 @@ export function report(r: IngestReport): unknown {
     ratios,
     goals: { ratio: GOAL_RATIO, status: goals },
     ...(r.replicas && { replicas: r.replicas }),
+    ...(r.replicasError !== undefined && { replicasError: r.replicasError }),
   }
 }
 

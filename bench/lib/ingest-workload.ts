@@ -124,10 +124,15 @@ export async function ingestRound(
   size: number,
   seconds: number,
   cpu: CpuGroups,
+  expectedMetricsPerSecond = 1_000_000,
   minRequests = 3,
 ): Promise<IngestRound> {
-  // Enough bodies for the round at 1M metrics/s (at most 20,000 a client; more are made as needed).
-  const perClient = Math.min(20_000, Math.max(minRequests, Math.ceil((1_000_000 * seconds) / size / lanes.length)))
+  // Enough bodies for the round at the expected rate (at most 20,000 a client; more are made as
+  // needed). Making many more than needed would take seconds, while other connections sit idle.
+  const perClient = Math.min(
+    20_000,
+    Math.max(minRequests, Math.ceil((expectedMetricsPerSecond * seconds) / size / lanes.length)),
+  )
   const bodies = lanes.map((lane, i) =>
     Array.from({ length: perClient }, (_, j) => batchBody(lane.runId, (next[i] ?? 0) + j, size)),
   )

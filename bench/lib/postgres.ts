@@ -100,18 +100,25 @@ export function copyText(v: unknown): string {
 }
 
 /** `pg_stat_statements` (needs `shared_preload_libraries`): statements run in a database, by calls. */
-export function statementsSince(pg: BenchPostgres, database: string): { calls: number; query: string }[] {
+export interface StatementStats {
+  readonly calls: number
+  /** Time spent executing (planning aside), in ms: PostgreSQL's side of the statement. */
+  readonly execMs: number
+  readonly query: string
+}
+
+export function statementsSince(pg: BenchPostgres, database: string): StatementStats[] {
   const out = pg.sql(
     'postgres',
-    `SELECT s.calls, regexp_replace(s.query, '\\s+', ' ', 'g') FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid ` +
-      `WHERE d.datname = '${database}' ORDER BY s.calls DESC`,
+    `SELECT s.calls, s.total_exec_time, regexp_replace(s.query, '\\s+', ' ', 'g') FROM pg_stat_statements s ` +
+      `JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '${database}' ORDER BY s.total_exec_time DESC`,
   )
   return out
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const bar = line.indexOf('|')
-      return { calls: Number(line.slice(0, bar)), query: line.slice(bar + 1) }
+      const [calls, execMs] = line.split('|', 2)
+      return { calls: Number(calls), execMs: Number(execMs), query: line.split('|').slice(2).join('|') }
     })
 }
 
