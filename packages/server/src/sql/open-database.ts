@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { CompiledQuery, Kysely, SqliteDialect } from 'kysely'
 import { KeelError } from '@keel/contracts'
 import type { Database, SqlDatabase } from './database.js'
 import { dialectOps } from './dialect.js'
@@ -61,7 +61,19 @@ export async function openDatabase(uri: string, options: OpenDatabaseOptions = {
   sqlite.pragma('cache_size = -65536')
   const ops = dialectOps('sqlite')
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
-  const report = await migrateToLatest(db, ops)
+  // Migrations run in one write transaction: a second process starting on the same new file waits
+  // on the write lock (busy_timeout), then finds the schema current; a failed migration leaves the
+  // schema as it was.
+  await db.executeQuery(CompiledQuery.raw('BEGIN IMMEDIATE'))
+  let report: MigrationReport
+  try {
+    report = await migrateToLatest(db, ops)
+    await db.executeQuery(CompiledQuery.raw('COMMIT'))
+  } catch (err) {
+    await db.executeQuery(CompiledQuery.raw('ROLLBACK')).catch(() => {})
+    await db.destroy()
+    throw err
+  }
   options.onMigrated?.(report)
   return {
     db,
