@@ -97,6 +97,7 @@ const escapeBackslashes = (pattern: string): string => pattern.replaceAll('\\', 
 /** Compiled once: every write transaction starts with it. */
 const BEGIN_IMMEDIATE = CompiledQuery.raw('BEGIN IMMEDIATE')
 const BEGIN = CompiledQuery.raw('BEGIN')
+const ANALYZE = CompiledQuery.raw('ANALYZE')
 /**
  * PostgreSQL's writers queue on one transaction-scoped advisory lock, as SQLite's do on its write
  * lock: the stores read-then-write inside a transaction (the next version number, a param's
@@ -169,8 +170,13 @@ const postgresOps: DialectOps = {
     await db.executeQuery(BEGIN)
     await db.executeQuery(WRITE_LOCK)
   },
-  // autovacuum keeps PostgreSQL's statistics current.
-  refreshStatistics: async () => {},
+  // autovacuum analyzes a table once a tenth of it changed, a minute or more later; until then the
+  // planner takes a freshly filled table for empty and joins runs by nested scans (a metric-ordered
+  // search of 2,000 just-logged runs took 0.5 s instead of a few ms). ANALYZE samples a bounded
+  // number of rows per table (default_statistics_target), so it stays cheap as the data grows.
+  refreshStatistics: async (db) => {
+    await db.executeQuery(ANALYZE)
+  },
   makeAppendOnly: async (db, table) => {
     await sql
       .raw(
