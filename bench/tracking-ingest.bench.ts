@@ -130,20 +130,25 @@ async function statementProfile(
       const rows = statementsSince(pg, database)
       const calls = rows.reduce((a, r) => a + r.calls, 0)
       const execMs = rows.reduce((a, r) => a + r.execMs, 0)
+      const planMs = rows.reduce((a, r) => a + r.planMs, 0)
       out[String(size)] = {
         perRequest: calls / requests,
         execMsPerRequest: execMs / requests,
+        planMsPerRequest: planMs / requests,
         top: rows.slice(0, 12).map((r) => ({
           calls: r.calls / requests,
           execMs: r.execMs / requests,
+          planMs: r.planMs / requests,
           query: r.query.slice(0, 160),
         })),
       }
       log(
-        `  per log-batch of ${size}: ${fmt(calls / requests, 1)} statements, ${fmt(execMs / requests)} ms executing in PostgreSQL`,
+        `  per log-batch of ${size}: ${fmt(calls / requests, 1)} statements, PostgreSQL ${fmt(execMs / requests)} ms executing, ${fmt(planMs / requests)} ms planning`,
       )
       for (const r of rows.slice(0, 8))
-        log(`    ${fmt(r.calls / requests, 2)} x, ${fmt(r.execMs / requests, 3)} ms: ${r.query.slice(0, 130)}`)
+        log(
+          `    ${fmt(r.calls / requests, 2)} x, exec ${fmt(r.execMs / requests, 3)} ms, plan ${fmt(r.planMs / requests, 3)} ms: ${r.query.slice(0, 120)}`,
+        )
     }
   } finally {
     c.close()
@@ -255,7 +260,9 @@ async function main(): Promise<void> {
   try {
     if (args.backend === 'postgres') {
       pg = await startBenchPostgres(
-        process.env.KEEL_BENCH_PG_STATEMENTS === '1' ? { shared_preload_libraries: 'pg_stat_statements' } : {},
+        process.env.KEEL_BENCH_PG_STATEMENTS === '1'
+          ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_planning': 'on' }
+          : {},
       )
       log(`PostgreSQL ${pg.version} on port ${pg.cluster.port} (durable: fsync and full_page_writes on)`)
     }

@@ -25,7 +25,12 @@ export interface TargetResult {
   /** SQL statements per log-batch request by batch size (pg_stat_statements), when counted. */
   readonly statementsPerRequest?: Record<
     string,
-    { perRequest: number; execMsPerRequest: number; top: { calls: number; execMs: number; query: string }[] }
+    {
+      perRequest: number
+      execMsPerRequest: number
+      planMsPerRequest: number
+      top: { calls: number; execMs: number; planMs: number; query: string }[]
+    }
   >
 }
 
@@ -147,7 +152,7 @@ export function report(r: IngestReport): unknown {
   ] as const) {
     for (const [size, s] of Object.entries(t?.statementsPerRequest ?? {}))
       console.log(
-        `${name}: per log-batch of ${size} metrics: ${fmt(s.perRequest, 1)} SQL statements, ${fmt(s.execMsPerRequest)} ms executing in PostgreSQL`,
+        `${name}: per log-batch of ${size} metrics: ${fmt(s.perRequest, 1)} SQL statements; PostgreSQL ${fmt(s.execMsPerRequest)} ms executing, ${fmt(s.planMsPerRequest)} ms planning`,
       )
   }
   const shown = (t: TargetResult | undefined): string =>

@@ -104,21 +104,28 @@ export interface StatementStats {
   readonly calls: number
   /** Time spent executing (planning aside), in ms: PostgreSQL's side of the statement. */
   readonly execMs: number
+  /** Time spent planning, in ms (0 unless pg_stat_statements.track_planning is on). */
+  readonly planMs: number
   readonly query: string
 }
 
 export function statementsSince(pg: BenchPostgres, database: string): StatementStats[] {
   const out = pg.sql(
     'postgres',
-    `SELECT s.calls, s.total_exec_time, regexp_replace(s.query, '\\s+', ' ', 'g') FROM pg_stat_statements s ` +
+    `SELECT s.calls, s.total_exec_time, s.total_plan_time, regexp_replace(s.query, '\\s+', ' ', 'g') FROM pg_stat_statements s ` +
       `JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = '${database}' ORDER BY s.total_exec_time DESC`,
   )
   return out
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [calls, execMs] = line.split('|', 2)
-      return { calls: Number(calls), execMs: Number(execMs), query: line.split('|').slice(2).join('|') }
+      const [calls, execMs, planMs] = line.split('|', 3)
+      return {
+        calls: Number(calls),
+        execMs: Number(execMs),
+        planMs: Number(planMs),
+        query: line.split('|').slice(3).join('|'),
+      }
     })
 }
 
