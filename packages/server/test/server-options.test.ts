@@ -34,6 +34,12 @@ describe('keel server flags', () => {
   it('answers /api/3.0/mlflow/server-info for the client telemetry probe', async () => {
     const server = await start()
     const res = await server.fetch(`${server.url}/api/3.0/mlflow/server-info`)
-    expect(await res.json()).toEqual({ store_type: 'SqlStore', workspaces_enabled: false })
+    // A local artifact folder: no direct multipart transfers to advertise (MLflow's answer for one).
+    expect(await res.json()).toEqual({
+      store_type: 'SqlStore',
+      workspaces_enabled: false,
+      multipart_uploads_enabled: false,
+      multipart_downloads_enabled: false,
+    })
   })
 })

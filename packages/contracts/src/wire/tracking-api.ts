@@ -408,9 +408,14 @@ export const trackingApi = {
   serverInfo: endpoint(
     'GET',
     '/mlflow/server-info',
-    'What kind of store the server runs on',
+    'What kind of store the server runs on, and whether large artifacts go to it directly in parts',
     empty,
-    z.object({ store_type: str.nullable().optional(), workspaces_enabled: bool.optional() }),
+    z.object({
+      store_type: str.nullable().optional(),
+      workspaces_enabled: bool.optional(),
+      multipart_uploads_enabled: bool.optional(),
+      multipart_downloads_enabled: bool.optional(),
+    }),
     3,
   ),
 } as const

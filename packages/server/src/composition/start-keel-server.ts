@@ -211,7 +211,12 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
     notReady: async () => (await databaseProblem(database)) ?? (await queue.problem()),
     mount: (app, router) => {
       mountAuthRoutes(router, { auth, access, audit })
-      mountTrackingRoutes(router, { experiments, runs, storeKind: store.kind })
+      mountTrackingRoutes(router, {
+        experiments,
+        runs,
+        storeKind: store.kind,
+        directMultipart: config.serveArtifacts && isS3Uri(config.artifactsDestination),
+      })
       mountLoggedModelRoutes(router, loggedModels)
       mountKeelTrackingRoutes(router, { experiments })
       mountRegistryRoutes(router, registeredModels, modelVersions)

@@ -21,6 +21,11 @@ export interface TrackingServices {
   readonly experiments: ExperimentService
   readonly runs: RunService
   readonly storeKind: string
+  /**
+   * Whether the proxied artifact store hands out direct multipart transfers (presigned part and
+   * download URLs: S3), which MLflow's client then uses for large files, as MLflow's server says.
+   */
+  readonly directMultipart?: boolean
 }
 
 const runIdOf = (r: { run_id?: string | undefined; run_uuid?: string | undefined }): string =>
@@ -46,7 +51,10 @@ function metricOf(m: {
   }
 }
 
-export function mountTrackingRoutes(router: RpcRouter, { experiments, runs, storeKind }: TrackingServices): void {
+export function mountTrackingRoutes(
+  router: RpcRouter,
+  { experiments, runs, storeKind, directMultipart = false }: TrackingServices,
+): void {
   router
     .add(api.getExperimentByName, async (r) => ({
       experiment: experimentToWire(await experiments.getByName(r.experiment_name)),
@@ -219,5 +227,10 @@ export function mountTrackingRoutes(router: RpcRouter, { experiments, runs, stor
       const { rootUri, files } = await runs.listArtifacts(runIdOf(r), r.path)
       return { root_uri: rootUri, files: files.map(fileInfoToWire) }
     })
-    .add(api.serverInfo, () => ({ store_type: storeKind, workspaces_enabled: false }))
+    .add(api.serverInfo, () => ({
+      store_type: storeKind,
+      workspaces_enabled: false,
+      multipart_uploads_enabled: directMultipart,
+      multipart_downloads_enabled: directMultipart,
+    }))
 }
