@@ -37,6 +37,7 @@ import pytest
 import requests
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
+from stores import backend_store_uri
 
 CREDENTIAL_VARS = ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN")
 HEALTH_TIMEOUT_S = 30.0
@@ -88,7 +89,7 @@ def _start_keel_auth_server(tmp_path_factory) -> tuple[AuthTarget, subprocess.Po
         "--app-name", "basic-auth",
         "--host", "127.0.0.1",
         "--port", str(port),
-        "--backend-store-uri", f"sqlite:///{work / 'keel.db'}",
+        "--backend-store-uri", backend_store_uri(work),
         "--artifacts-destination", str(artifacts),
     ]
     env = {

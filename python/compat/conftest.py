@@ -49,6 +49,7 @@ os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
 import mlflow  # noqa: E402
 import pytest  # noqa: E402
 from mlflow import MlflowClient  # noqa: E402
+from stores import backend_store_uri  # noqa: E402
 
 REPO_ROOT = Path(os.environ.get("KEEL_REPO") or Path(__file__).resolve().parents[2]).resolve()
 HEALTH_TIMEOUT_S = 30.0
@@ -120,7 +121,6 @@ def tracking_uri(tmp_path_factory):
         if not node:
             pytest.exit("`node` is not on PATH (set KEEL_NODE)", returncode=1)
         work = tmp_path_factory.mktemp("keel-server")
-        db = work / "keel.db"
         artifacts = work / "artifacts"
         artifacts.mkdir()
         port = _free_port()
@@ -131,7 +131,7 @@ def tracking_uri(tmp_path_factory):
             "server",
             "--host", "127.0.0.1",
             "--port", str(port),
-            "--backend-store-uri", f"sqlite:///{db}",  # absolute path -> sqlite:////abs/keel.db
+            "--backend-store-uri", backend_store_uri(work),
             "--artifacts-destination", str(artifacts),
         ]
         stdout_path, stderr_path = work / "server.stdout.log", work / "server.stderr.log"

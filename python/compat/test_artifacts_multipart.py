@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 from mlflow.store.artifact.http_artifact_repo import HttpArtifactRepository
+from stores import backend_store_uri
 
 MiB = 1024 * 1024
 
@@ -142,7 +143,7 @@ def s3_keel(tmp_path_factory):
         "server",
         "--host", "127.0.0.1",
         "--port", str(port),
-        "--backend-store-uri", f"sqlite:///{work / 'keel.db'}",
+        "--backend-store-uri", backend_store_uri(work),
         "--artifacts-destination", "s3://keel-compat/artifacts",
     ]
     env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"} | s3_env
