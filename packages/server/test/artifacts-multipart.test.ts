@@ -91,7 +91,10 @@ for (const [name, open, cleanUp] of backends()) {
     const create = async (folder: string, file: string, numParts: number) => {
       const created = await post('create', folder, { path: `/home/user/${file}`, num_parts: numParts })
       expect(created.status).toBe(200)
-      return created.body as { upload_id: string; credentials: { url: string; part_number: number; headers: Record<string, string> }[] }
+      return created.body as {
+        upload_id: string
+        credentials: { url: string; part_number: number; headers: Record<string, string> }[]
+      }
     }
 
     /** PUTs a part as MLflow's client does: raw bytes, the credential's headers, no auth. */

@@ -596,7 +596,12 @@ const artifacts = (prefix: string): RawRoute[] => [
 
 export const RAW_ROUTES: readonly RawRoute[] = [
   { method: 'GET', path: '/health', describe: 'public', public: true },
-  { method: 'GET', path: '/ready', describe: 'public (503 naming what is down: the backend store, the job queue)', public: true },
+  {
+    method: 'GET',
+    path: '/ready',
+    describe: 'public (503 naming what is down: the backend store, the job queue)',
+    public: true,
+  },
   { method: 'GET', path: '/openapi.json', describe: 'public', public: true },
   { method: 'GET', path: '/version', describe: 'signed in' },
   ...artifacts('/api/2.0'),
