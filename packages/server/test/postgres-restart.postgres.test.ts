@@ -101,5 +101,27 @@ describe('keel on PostgreSQL while PostgreSQL restarts', () => {
     expect(history.status).toBe(200)
     const steps = new Set(((await history.json()) as { metrics: { step: number }[] }).metrics.map((m) => m.step))
     expect(acknowledged.filter((s) => !steps.has(s))).toEqual([])
+
+    // The audit log has a record of every acknowledged write, those whose record waited for the
+    // store included (written once it answered again).
+    const auditedOk = async (): Promise<number> => {
+      let count = 0
+      let token: string | undefined
+      do {
+        const page = await keel.fetch(
+          `${keel.url}/api/2.0/keel/audit/search?max_results=1000${token ? `&page_token=${token}` : ''}`,
+        )
+        expect(page.status).toBe(200)
+        const json = (await page.json()) as { records: { path: string; status: number }[]; next_page_token?: string }
+        count += json.records.filter((r) => r.path.endsWith('/runs/log-metric') && r.status === 200).length
+        token = json.next_page_token
+      } while (token)
+      return count
+    }
+    const deadline = Date.now() + 20_000
+    while ((await auditedOk()) < acknowledged.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(await auditedOk()).toBe(acknowledged.length)
   })
 })

@@ -177,7 +177,13 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
   if (auth && (await auth.bootstrapAdmin()).created)
     logger.info({ admin: config.auth!.adminUsername }, 'created the admin user')
   const access = new AccessService(authStore, config.auth?.defaultPermission ?? 'READ')
-  const audit = new AuditLog(new SqlAuditStore(database.db, database.ops))
+  const audit = new AuditLog(new SqlAuditStore(database.db, database.ops), {
+    onDelay: ({ kind, count, error }) => {
+      if (kind === 'waiting') logger.warn({ error: String(error) }, 'audit log: the store is away; records wait')
+      else if (kind === 'written') logger.info({ records: count }, 'audit log: the records that waited are written')
+      else logger.error({ error: String(error) }, 'audit log: a record was dropped')
+    },
+  })
   const guard = new AccessGuard({
     auth,
     access,
@@ -273,6 +279,8 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
       await stopBackground()
       // Uploads cut at the bound remove their temp files (their streams fail once cut).
       await Promise.race([artifactStore.settled(), new Promise((done) => setTimeout(done, 2_000).unref())])
+      // Audit records that waited for the store get one last try.
+      await audit.close()
       await store.close()
       logger.flush()
     },
