@@ -65,8 +65,21 @@ export interface DialectOps {
    * PostgreSQL.
    */
   jsonArrayAgg(elements: readonly Expression<unknown>[], orderBy: Expression<unknown>): RawBuilder<string>
-  /** Starts a transaction that holds the write lock from its first statement. */
-  beginWrite(db: Kysely<unknown>): Promise<void>
+  /**
+   * Starts a transaction that holds the write lock from its first statement. `scope` 'run' is a
+   * write confined to one run's rows (its params, tags, metrics, latest metrics, model outputs):
+   * on PostgreSQL it takes the write lock in shared mode, so writers to different runs commit side
+   * by side, and must then lock its run's row (`rowLocks`) before it reads anything of the run.
+   * Every other write takes it exclusive, and so waits for them (and they for it). SQLite has one
+   * writer whatever the scope.
+   */
+  beginWrite(db: Kysely<unknown>, scope?: 'run'): Promise<void>
+  /**
+   * Whether a run-scoped write (`beginWrite(db, 'run')`) locks its run's row as it checks the run
+   * (PostgreSQL's `SELECT ... FOR NO KEY UPDATE`): that lock, not the write lock, serialises the
+   * writers of one run. SQLite's one writer needs none (and its SQL has no row locks).
+   */
+  readonly rowLocks: boolean
   /**
    * Refreshes the planner's statistics where they are stale, cheaply (bounded sampling), so that
    * searches start from their most selective condition.
@@ -104,7 +117,17 @@ const ANALYZE = CompiledQuery.raw('ANALYZE')
  * existing value, a monitor's next window), which READ COMMITTED alone would let two servers
  * interleave. Readers never take it.
  */
-const WRITE_LOCK = CompiledQuery.raw(`SELECT pg_advisory_xact_lock(${0x6b65656c + 1})`)
+const WRITE_LOCK_KEY = 0x6b65656c + 1
+const WRITE_LOCK = CompiledQuery.raw(`SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY})`)
+/**
+ * The same lock in shared mode, for writes confined to one run (`beginWrite(db, 'run')`): they
+ * don't exclude each other, only the exclusive writers (a run's creation, an experiment's deletion
+ * that marks its runs deleted, the registry, the audit log...), which wait until every shared
+ * holder has committed and hold new ones off until they commit. Writers of one run serialise on
+ * that run's row lock instead (sql/tracking/sql-run-store.ts says why each such write stays
+ * correct). Locks are taken in one order (this lock, then the run's row), so they cannot deadlock.
+ */
+const RUN_WRITE_LOCK = CompiledQuery.raw(`SELECT pg_advisory_xact_lock_shared(${WRITE_LOCK_KEY})`)
 
 const sqliteOps: DialectOps = {
   name: 'sqlite',
@@ -122,6 +145,7 @@ const sqliteOps: DialectOps = {
   beginWrite: async (db) => {
     await db.executeQuery(BEGIN_IMMEDIATE)
   },
+  rowLocks: false,
   refreshStatistics: async (db) => {
     // Sample at most ~1000 rows per index; `optimize` analyzes only tables whose size changed a lot.
     await sql`PRAGMA analysis_limit = 1000`.execute(db)
@@ -166,10 +190,11 @@ const postgresOps: DialectOps = {
   noLimit: null,
   jsonArrayAgg: (elements, orderBy) =>
     sql<string>`coalesce(json_agg(json_build_array(${sql.join(elements)}) ORDER BY ${orderBy})::text, '[]')`,
-  beginWrite: async (db) => {
+  beginWrite: async (db, scope) => {
     await db.executeQuery(BEGIN)
-    await db.executeQuery(WRITE_LOCK)
+    await db.executeQuery(scope === 'run' ? RUN_WRITE_LOCK : WRITE_LOCK)
   },
+  rowLocks: true,
   // autovacuum analyzes a table once a tenth of it changed, a minute or more later; until then the
   // planner takes a freshly filled table for empty and joins runs by nested scans (a metric-ordered
   // search of 2,000 just-logged runs took 0.5 s instead of a few ms). ANALYZE samples a bounded

@@ -12,13 +12,36 @@ import type { DialectOps } from './dialect.js'
 const COMMIT = CompiledQuery.raw('COMMIT')
 const ROLLBACK = CompiledQuery.raw('ROLLBACK')
 
-export async function withWriteTransaction<DB, T>(
+export function withWriteTransaction<DB, T>(
   db: Kysely<DB>,
   ops: DialectOps,
   fn: (tx: Kysely<DB>) => Promise<T>,
 ): Promise<T> {
+  return writeTransaction(db, ops, undefined, fn)
+}
+
+/**
+ * `withWriteTransaction` for a write confined to one run's rows: on PostgreSQL it holds the write
+ * lock in shared mode, so writers to different runs commit side by side, and `fn` must lock the
+ * run's row (`ops.rowLocks`) before it reads anything of the run. On SQLite it is the same write
+ * transaction as any other.
+ */
+export function withRunWriteTransaction<DB, T>(
+  db: Kysely<DB>,
+  ops: DialectOps,
+  fn: (tx: Kysely<DB>) => Promise<T>,
+): Promise<T> {
+  return writeTransaction(db, ops, 'run', fn)
+}
+
+async function writeTransaction<DB, T>(
+  db: Kysely<DB>,
+  ops: DialectOps,
+  scope: 'run' | undefined,
+  fn: (tx: Kysely<DB>) => Promise<T>,
+): Promise<T> {
   const result = await db.connection().execute(async (conn) => {
-    await ops.beginWrite(conn as Kysely<unknown>)
+    await ops.beginWrite(conn as Kysely<unknown>, scope)
     try {
       const value = await fn(conn)
       await conn.executeQuery(COMMIT)

@@ -16,7 +16,7 @@ import { precompile } from '../precompiled.js'
 import { loadRuns, metricFromRow, runInfoFromRow } from './run-loader.js'
 import { searchRunIds } from './run-search-sql.js'
 import { insertMetrics } from './sql-metric-writes.js'
-import { chunk, withWriteTransaction } from '../sql-util.js'
+import { chunk, withRunWriteTransaction, withWriteTransaction } from '../sql-util.js'
 
 const RUN_NAME_TAG = 'mlflow.runName'
 
@@ -63,8 +63,8 @@ export class SqlRunStore implements RunStore {
   }
 
   async update(runId: string, changes: { status?: RunStatus; endTime?: number; runName?: string }): Promise<RunInfo> {
-    await withWriteTransaction(this.db, this.ops, async (tx) => {
-      await requireActiveRun(tx, runId)
+    await withRunWriteTransaction(this.db, this.ops, async (tx) => {
+      await requireActiveRun(tx, this.ops, runId)
       const set: { status?: string; end_time?: number; name?: string } = {}
       if (changes.status !== undefined) set.status = changes.status
       if (changes.endTime !== undefined) set.end_time = changes.endTime
@@ -85,8 +85,8 @@ export class SqlRunStore implements RunStore {
   }
 
   async logBatch(runId: string, batch: RunBatch): Promise<void> {
-    await withWriteTransaction(this.db, this.ops, async (tx) => {
-      await requireActiveRun(tx, runId)
+    await withRunWriteTransaction(this.db, this.ops, async (tx) => {
+      await requireActiveRun(tx, this.ops, runId)
       if (batch.params.length > 0) await insertParams(tx, runId, batch.params)
       if (batch.metrics.length > 0) await insertMetrics(tx, runId, batch.metrics)
       if (batch.tags.length > 0) {
@@ -98,16 +98,18 @@ export class SqlRunStore implements RunStore {
   }
 
   async deleteTag(runId: string, key: string): Promise<void> {
-    await withWriteTransaction(this.db, this.ops, async (tx) => {
-      await requireActiveRun(tx, runId)
+    await withRunWriteTransaction(this.db, this.ops, async (tx) => {
+      await requireActiveRun(tx, this.ops, runId)
       const result = await tx.deleteFrom('tags').where('run_uuid', '=', runId).where('key', '=', key).executeTakeFirst()
       if (result.numDeletedRows === 0n) throw KeelError.notFound(`No tag with name: ${key} in run with id ${runId}`)
     })
   }
 
   async logInputs(runId: string, datasets: readonly DatasetInputRecord[], modelIds: readonly string[]): Promise<void> {
+    // The exclusive write lock: datasets belong to the experiment, and two runs of it logging the
+    // same dataset at once would both find it missing and both insert it (a unique violation).
     await withWriteTransaction(this.db, this.ops, async (tx) => {
-      const run = await requireActiveRun(tx, runId)
+      const run = await requireActiveRun(tx, this.ops, runId)
       for (const { dataset, tags } of datasets) {
         const context = tags.find((t) => t.key === 'mlflow.data.context')?.value ?? null
         const existing = await tx
@@ -152,8 +154,8 @@ export class SqlRunStore implements RunStore {
   }
 
   async logOutputs(runId: string, models: readonly ModelOutput[]): Promise<void> {
-    await withWriteTransaction(this.db, this.ops, async (tx) => {
-      await requireActiveRun(tx, runId)
+    await withRunWriteTransaction(this.db, this.ops, async (tx) => {
+      await requireActiveRun(tx, this.ops, runId)
       for (const m of models) {
         await tx
           .insertInto('run_model_io')
@@ -210,9 +212,40 @@ function runNotFound(runId: string): KeelError {
 const selectRunState = precompile<[string], { experiment_id: number; lifecycle_stage: string }>(1, (db, runId) =>
   db.selectFrom('runs').select(['experiment_id', 'lifecycle_stage']).where('run_uuid', '=', runId),
 )
+const selectRunStateLocked = precompile<[string], { experiment_id: number; lifecycle_stage: string }>(1, (db, runId) =>
+  db.selectFrom('runs').select(['experiment_id', 'lifecycle_stage']).where('run_uuid', '=', runId).forNoKeyUpdate(),
+)
 
-async function requireActiveRun(tx: Kysely<Database>, runId: string) {
-  const run = (await selectRunState(tx, runId)).rows[0]
+/**
+ * The run, refused unless it exists and is active. On PostgreSQL (`ops.rowLocks`) it also locks the
+ * run's row until the commit, and every write to a run calls it before it reads anything else of
+ * the run. The run-scoped writes (`withRunWriteTransaction`: logBatch for log-batch, log-metric,
+ * log-param and set-tag; deleteTag; update; logOutputs) hold the database's write lock only in
+ * shared mode, so this row lock is what keeps them correct with several servers on one database:
+ * - Writers of one run take turns: FOR NO KEY UPDATE conflicts with itself. Under READ COMMITTED
+ *   each statement reads what has committed when it starts, so the second writer's param lookup
+ *   sees the first's params: of two servers logging one key with different values, exactly one
+ *   wins and the other gets INVALID_PARAMETER_VALUE ("Changing param values is not allowed"), as
+ *   with the exclusive lock. (The params primary key would refuse a second row in any case.)
+ * - latest_metrics: writers of one run take turns, and each upsert replaces a key's row only with
+ *   a larger (step, timestamp, value); PostgreSQL's ON CONFLICT DO UPDATE locks the row and checks
+ *   that condition against its newest version, so the row ends as the maximum of the history
+ *   whatever order the batches commit in. (Without the turns, two batches upserting the same
+ *   keys in different orders deadlock: the tests saw it.)
+ * - A run's deletion or restoration (setLifecycle's UPDATE) and an experiment's (which holds the
+ *   exclusive write lock and then updates its runs) lock the same row, so a write and a deletion
+ *   take turns: if the deletion commits first, this statement waits for it, reads the row again
+ *   and finds it deleted (the write is refused before it writes anything); if the write locked
+ *   first, the deletion waits until it commits. No write lands on a run after its deletion.
+ * - Writers of different runs touch disjoint rows (every key of params, tags, metrics and
+ *   latest_metrics starts with run_uuid), and FOR NO KEY UPDATE does not conflict with the
+ *   FOR KEY SHARE that their inserts' foreign keys take on the runs row, so they don't wait on each
+ *   other. What is not confined to one run keeps the exclusive lock: a run's creation, logInputs
+ *   (datasets are the experiment's), logged models, the registry and the rest.
+ * SQLite's writers hold its one write lock, so it reads the row without a lock clause.
+ */
+async function requireActiveRun(tx: Kysely<Database>, ops: DialectOps, runId: string) {
+  const run = (await (ops.rowLocks ? selectRunStateLocked : selectRunState)(tx, runId)).rows[0]
   if (!run) throw runNotFound(runId)
   if (run.lifecycle_stage !== 'active') {
     throw KeelError.invalid(`The run ${runId} must be in the 'active' state. Current state is ${run.lifecycle_stage}.`)
