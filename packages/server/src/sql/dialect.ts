@@ -6,6 +6,9 @@ import { CompiledQuery, sql, type Expression, type Kysely, type RawBuilder, type
 
 export type DialectName = 'sqlite' | 'postgres'
 
+/** What a write transaction touches, when less than anything (see `beginWrite`). */
+export type WriteScope = 'run' | 'audit'
+
 /** A text column's type as written in a migration. */
 export type TextType = 'text' | `varchar(${number})`
 /** What Kysely's `addColumn` takes as the type of a text column. */
@@ -70,10 +73,12 @@ export interface DialectOps {
    * write confined to one run's rows (its params, tags, metrics, latest metrics, model outputs):
    * on PostgreSQL it takes the write lock in shared mode, so writers to different runs commit side
    * by side, and must then lock its run's row (`rowLocks`) before it reads anything of the run.
-   * Every other write takes it exclusive, and so waits for them (and they for it). SQLite has one
+   * Every other write takes it exclusive, and so waits for them (and they for it). `scope` 'audit'
+   * is an append to the audit log alone: on PostgreSQL it takes a lock of its own, which orders the
+   * appends' numbers by commit among themselves and waits for no other write. SQLite has one
    * writer whatever the scope.
    */
-  beginWrite(db: Kysely<unknown>, scope?: 'run'): Promise<void>
+  beginWrite(db: Kysely<unknown>, scope?: WriteScope): Promise<void>
   /**
    * Whether a run-scoped write (`beginWrite(db, 'run')`) locks its run's row as it checks the run
    * (PostgreSQL's `SELECT ... FOR NO KEY UPDATE`): that lock, not the write lock, serialises the
@@ -128,6 +133,14 @@ const WRITE_LOCK = CompiledQuery.raw(`SELECT pg_advisory_xact_lock(${WRITE_LOCK_
  * correct). Locks are taken in one order (this lock, then the run's row), so they cannot deadlock.
  */
 const RUN_WRITE_LOCK = CompiledQuery.raw(`SELECT pg_advisory_xact_lock_shared(${WRITE_LOCK_KEY})`)
+/**
+ * The audit log's appends (`beginWrite(db, 'audit')`) queue on a lock of their own: each takes its
+ * sequence number and commits before the next takes one, so a reader paging by number never passes
+ * over a record that commits late. They read and write nothing else, so they need not wait for
+ * (nor hold off) the other writers: every request's record no longer queues behind the writes of
+ * every replica.
+ */
+const AUDIT_WRITE_LOCK = CompiledQuery.raw(`SELECT pg_advisory_xact_lock(${WRITE_LOCK_KEY + 1})`)
 
 const sqliteOps: DialectOps = {
   name: 'sqlite',
@@ -192,7 +205,7 @@ const postgresOps: DialectOps = {
     sql<string>`coalesce(json_agg(json_build_array(${sql.join(elements)}) ORDER BY ${orderBy})::text, '[]')`,
   beginWrite: async (db, scope) => {
     await db.executeQuery(BEGIN)
-    await db.executeQuery(scope === 'run' ? RUN_WRITE_LOCK : WRITE_LOCK)
+    await db.executeQuery(scope === 'run' ? RUN_WRITE_LOCK : scope === 'audit' ? AUDIT_WRITE_LOCK : WRITE_LOCK)
   },
   rowLocks: true,
   // autovacuum analyzes a table once a tenth of it changed, a minute or more later; until then the

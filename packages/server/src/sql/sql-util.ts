@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
 import type { Database } from './database.js'
-import type { DialectOps } from './dialect.js'
+import type { DialectOps, WriteScope } from './dialect.js'
 
 /**
  * Runs `fn` in a transaction that takes the write lock up front (SQLite `BEGIN IMMEDIATE`), so
@@ -34,10 +34,23 @@ export function withRunWriteTransaction<DB, T>(
   return writeTransaction(db, ops, 'run', fn)
 }
 
+/**
+ * `withWriteTransaction` for appends to the audit log alone: on PostgreSQL they queue on a lock of
+ * their own (numbered in commit order among themselves) instead of the write lock every other
+ * write takes. On SQLite it is the same write transaction as any other.
+ */
+export function withAuditWriteTransaction<DB, T>(
+  db: Kysely<DB>,
+  ops: DialectOps,
+  fn: (tx: Kysely<DB>) => Promise<T>,
+): Promise<T> {
+  return writeTransaction(db, ops, 'audit', fn)
+}
+
 async function writeTransaction<DB, T>(
   db: Kysely<DB>,
   ops: DialectOps,
-  scope: 'run' | undefined,
+  scope: WriteScope | undefined,
   fn: (tx: Kysely<DB>) => Promise<T>,
 ): Promise<T> {
   const result = await db.connection().execute(async (conn) => {

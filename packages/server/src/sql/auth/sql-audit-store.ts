@@ -7,7 +7,7 @@ import type { AuditEntry, AuditQuery, AuditRecord, AuditStore } from '../../auth
 import type { Database } from '../database.js'
 import type { DialectOps } from '../dialect.js'
 import { precompile } from '../precompiled.js'
-import { withWriteTransaction } from '../sql-util.js'
+import { withAuditWriteTransaction } from '../sql-util.js'
 
 type Int64 = ColumnType<number, number | bigint, number | bigint>
 
@@ -154,10 +154,11 @@ export class SqlAuditStore implements AuditStore {
   /**
    * Runs the inserts in one transaction. Records are numbered in commit order, so that a reader
    * paging by `afterSeq` never passes over one: SQLite's writer holds its lock from the number to
-   * the commit; on PostgreSQL the transaction takes the write lock first (`beginWrite`).
+   * the commit; on PostgreSQL the transaction first takes the audit log's own lock
+   * (`beginWrite(db, 'audit')`), which no other write waits for.
    */
   private inTransaction(fn: (tx: Kysely<Database>) => Promise<void>): Promise<void> {
-    if (this.ops.serialOrderNeedsWriteLock) return withWriteTransaction(this.writer, this.ops, fn)
+    if (this.ops.serialOrderNeedsWriteLock) return withAuditWriteTransaction(this.writer, this.ops, fn)
     return this.writer.transaction().execute(fn)
   }
 
