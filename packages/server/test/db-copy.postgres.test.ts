@@ -15,6 +15,7 @@ import { type KeelReply, keelCall } from './support/keel-api.js'
 import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 import { api } from './support/keel-server.js'
 import { type FreshPostgres, freshPostgres } from './support/postgres.js'
+import { predictionRecord } from './support/prediction-records.js'
 
 const ADMIN = { username: 'admin', password: 'copy-admin-password-1' }
 const AUTH = {
@@ -39,20 +40,13 @@ const as = (app: InProcessKeel) => ({
 })
 
 const T0 = 1_764_000_000_000
-const record = (i: number) => ({
-  request_id: `req-${i}`,
-  deployment: 'copied',
-  model_name: 'iris',
-  model_version: '1',
-  model_uri: 'models:/iris/1',
-  variant: 'champion',
-  protocol: 'v2',
-  timestamp_ms: T0 + i * 1000,
-  latency_ms: 1,
-  inputs: [{ x: (i * 37) % 11, label: i % 3 === 0 ? null : `c${i % 4}` }],
-  outputs: [i % 2],
-  status_code: 200,
-})
+const record = (i: number) =>
+  predictionRecord(i, {
+    t0: T0,
+    deployment: 'copied',
+    inputs: (k) => ({ x: (k * 37) % 11, label: k % 3 === 0 ? null : `c${k % 4}` }),
+    outputs: (k) => [k % 2],
+  })
 
 async function keel(app: InProcessKeel, method: 'GET' | 'POST', path: string, body?: Record<string, unknown>) {
   const reply: KeelReply = await keelCall(as(app), method, path, body)

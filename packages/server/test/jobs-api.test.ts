@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelReply, keelCall, ok } from './support/keel-api.js'
 import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 import { type RedisServer, startRedisServer } from './support/redis-server.js'
+import { driftingAt100, predictionRecord } from './support/prediction-records.js'
 
 const T0 = 1_764_000_000_000
 const scratch = mkdtempSync(join(tmpdir(), 'keel-jobs-api-'))
@@ -46,20 +47,7 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true })
 })
 
-const record = (i: number) => ({
-  request_id: `r${i}`,
-  deployment: 'd1',
-  model_name: 'm',
-  model_version: '1',
-  model_uri: 'models:/m/1',
-  variant: 'champion',
-  protocol: 'v2',
-  timestamp_ms: T0 + i * 1000,
-  latency_ms: 1,
-  inputs: [{ x: i < 100 ? i % 10 : 50 + (i % 10) }],
-  outputs: [0],
-  status_code: 200,
-})
+const record = (i: number) => predictionRecord(i, { t0: T0, inputs: driftingAt100 })
 
 function suite(name: string, args: () => string[]) {
   describe(name, () => {

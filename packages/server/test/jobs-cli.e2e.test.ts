@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keelCall, ok } from './support/keel-api.js'
 import { KEEL_BIN, type KeelServer, startKeelServer, waitForOutput } from './support/keel-server.js'
 import { type RedisServer, startRedisServer } from './support/redis-server.js'
+import { predictionRecord } from './support/prediction-records.js'
 
 const exec = promisify(execFile)
 const T0 = 1_764_000_000_000
@@ -23,20 +24,7 @@ let workerLog = ''
 const keel = (...args: string[]) =>
   exec(process.execPath, [KEEL_BIN, ...args, '--tracking-uri', server.url], { env: { ...process.env, NO_COLOR: '1' } })
 
-const record = (i: number) => ({
-  request_id: `r${i}`,
-  deployment: 'd1',
-  model_name: 'm',
-  model_version: '1',
-  model_uri: 'models:/m/1',
-  variant: 'champion',
-  protocol: 'v2',
-  timestamp_ms: T0 + i * 1000,
-  latency_ms: 1,
-  inputs: [{ x: i % 10 }],
-  outputs: [0],
-  status_code: 200,
-})
+const record = (i: number) => predictionRecord(i, { t0: T0 })
 
 beforeAll(async () => {
   redis = await startRedisServer()

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { SqlDatabase } from '../src/sql/database.js'
 import { translatePostgresError, translatingPool } from '../src/sql/postgres-errors.js'
 import { createSqlTrackingStore } from '../src/sql/tracking/sql-tracking-store.js'
-import { freePort } from './support/postgres-cluster.js'
+import { freePort } from './support/free-port.js'
 import { openFreshPostgres, postgresUri } from './support/postgres.js'
 
 const code = (err: unknown) => (err instanceof KeelError ? err.code : `not a KeelError: ${String(err)}`)

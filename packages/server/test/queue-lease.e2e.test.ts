@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keelCall, ok } from './support/keel-api.js'
 import { KEEL_BIN, type KeelServer, startKeelServer, waitForOutput } from './support/keel-server.js'
+import { driftingAt100, predictionRecord } from './support/prediction-records.js'
 
 const T0 = 1_764_000_000_000
 const scratch = mkdtempSync(join(tmpdir(), 'keel-lease-'))
@@ -69,20 +70,7 @@ function startWorker(name: string): { child: ChildProcess; output: () => string;
   return { child, output: () => log, ready }
 }
 
-const record = (i: number) => ({
-  request_id: `r${i}`,
-  deployment: 'd1',
-  model_name: 'm',
-  model_version: '1',
-  model_uri: 'models:/m/1',
-  variant: 'champion',
-  protocol: 'v2',
-  timestamp_ms: T0 + i * 1000,
-  latency_ms: 1,
-  inputs: [{ x: i < 100 ? i % 10 : 50 + (i % 10) }],
-  outputs: [0],
-  status_code: 200,
-})
+const record = (i: number) => predictionRecord(i, { t0: T0, inputs: driftingAt100 })
 
 beforeAll(async () => {
   server = await startKeelServer({ args: ['--monitor-interval', '0', '--queue-workers', '0', '--config', config] })

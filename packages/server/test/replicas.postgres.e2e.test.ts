@@ -13,6 +13,7 @@ import { type KeelReply, keelCall } from './support/keel-api.js'
 import { type KeelServer, startKeelServer } from './support/keel-server.js'
 import { type ModelServerProcess, send, startModelServe } from './support/model-server.js'
 import { type FreshPostgres, freshPostgres } from './support/postgres.js'
+import { predictionRecord } from './support/prediction-records.js'
 import { type S3Server, startS3Server } from './support/s3-server.js'
 
 let database: FreshPostgres
@@ -160,20 +161,13 @@ describe('two keel servers on one PostgreSQL and one S3', () => {
   it("processes each of a monitor's windows once, though both replicas schedule it", async () => {
     const T0 = 1_764_000_000_000
     const WINDOW = 40
-    const record = (i: number) => ({
-      request_id: `req-${i}`,
-      deployment: 'shared',
-      model_name: 'm',
-      model_version: '1',
-      model_uri: 'models:/m/1',
-      variant: 'champion',
-      protocol: 'v2',
-      timestamp_ms: T0 + i * 1000,
-      latency_ms: 1,
-      inputs: [{ x: (i * 37) % 11, y: (i * 13) % 7 }],
-      outputs: [i % 2],
-      status_code: 200,
-    })
+    const record = (i: number) =>
+      predictionRecord(i, {
+        t0: T0,
+        deployment: 'shared',
+        inputs: (k) => ({ x: (k * 37) % 11, y: (k * 13) % 7 }),
+        outputs: (k) => [k % 2],
+      })
     const REFERENCE = 80
     const logThrough = async (from: number, to: number) => {
       for (let i = from; i < to; i += 20) {

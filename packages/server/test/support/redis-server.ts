@@ -8,9 +8,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createConnection, createServer } from 'node:net'
+import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { freePort } from './free-port.js'
 
 export const REDIS_SERVER = process.env.KEEL_REDIS_SERVER ?? '/usr/bin/redis-server'
 
@@ -25,17 +26,6 @@ export interface RedisServer {
   restart(): Promise<void>
   /** Stops it and removes its folder. */
   stop(): Promise<void>
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** Whether it answers PING with PONG. */

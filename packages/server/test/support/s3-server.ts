@@ -6,10 +6,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3'
 import { createS3Client } from '../../src/artifacts/s3-client.js'
+import { freePort } from './free-port.js'
 
 export const MOTO_SERVER = fileURLToPath(new URL('../../../../.venv/bin/moto_server', import.meta.url))
 
@@ -21,17 +21,6 @@ export interface S3Server {
   /** A client for the tests' own checks. */
   readonly client: S3Client
   close(): Promise<void>
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** Polls the endpoint until moto answers (or the process exits, or `ms` pass). */
