@@ -23,9 +23,9 @@ import { Client } from './lib/http.js'
 import { type CaseResult, runCase } from './lib/ingest-cases.js'
 import { type IngestReport, replicaTable, report, type TargetResult } from './lib/ingest-report.js'
 import { batchBody, createExperiment, createRun, logMetricRoundTrips } from './lib/ingest-workload.js'
+import { trackingArgs } from './lib/tracking-args.js'
 import {
   type Backend,
-  backendArg,
   type BenchPostgres,
   mlflowStoreUri,
   resetStatements,
@@ -64,21 +64,7 @@ interface Args {
 }
 
 function parseArgs(input: readonly string[]): Args {
-  const argv = [...input]
-  const backend = backendArg(argv)
-  let targets: Target[] = ['keel', 'mlflow']
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    const only = a === '--only' ? argv[++i] : a?.startsWith('--only=') ? a.slice(7) : undefined
-    if (only !== undefined) {
-      if (only !== 'keel' && only !== 'mlflow') throw new Error(`--only takes keel or mlflow, not ${only}`)
-      targets = [only]
-    } else if (a !== undefined) {
-      throw new Error(
-        `unknown argument ${a} (usage: tracking-ingest.bench.ts [--only keel|mlflow] [--backend sqlite|postgres])`,
-      )
-    }
-  }
+  const { targets, backend } = trackingArgs(input, 'tracking-ingest.bench.ts')
   return {
     targets,
     backend,

@@ -16,7 +16,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { benchLog, machine, runBench, stopServersOnSignals, writeResults } from './lib/harness.js'
 import { Client } from './lib/http.js'
-import { type Backend, backendArg, type BenchPostgres, startBenchPostgres } from './lib/postgres.js'
+import { type Backend, type BenchPostgres, startBenchPostgres } from './lib/postgres.js'
+import { trackingArgs } from './lib/tracking-args.js'
 import { venvPython } from './lib/python.js'
 import { searchSeedRuns } from './lib/search-data.js'
 import { cacheDir, copyStore, schemaTag, SEED_VERSION, seededStore, start, type Target } from './lib/search-seed.js'
@@ -37,15 +38,7 @@ interface Args {
 }
 
 function parseArgs(input: readonly string[]): Args {
-  const argv = [...input]
-  const backend = backendArg(argv)
-  let targets: Target[] = ['keel', 'mlflow']
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
-    const only = a === '--only' ? argv[++i] : a?.startsWith('--only=') ? a.slice(7) : undefined
-    if (only === 'keel' || only === 'mlflow') targets = [only]
-    else throw new Error(`usage: tracking-search.bench.ts [--only keel|mlflow] [--backend sqlite|postgres] (got ${a})`)
-  }
+  const { targets, backend } = trackingArgs(input, 'tracking-search.bench.ts')
   const defaultSizes = backend === 'postgres' ? '1000,10000' : '1000,10000,100000'
   const sizes = (process.env.KEEL_BENCH_SEARCH_SIZES ?? defaultSizes).split(',').map(Number)
   if (sizes.some((n) => !Number.isInteger(n) || n < 100)) throw new Error('KEEL_BENCH_SEARCH_SIZES: integers >= 100')

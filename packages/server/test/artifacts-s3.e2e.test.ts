@@ -10,6 +10,7 @@ import { type ClientRequest, request } from 'node:http'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { type KeelServer, startKeelServer } from './support/keel-server.js'
 import { type S3Server, startS3Server } from './support/s3-server.js'
+import { poll } from './support/poll.js'
 
 const MiB = 1024 * 1024
 let s3: S3Server
@@ -42,16 +43,6 @@ async function objects(prefix: string): Promise<string[]> {
 async function uploads(prefix: string): Promise<number> {
   const page = await s3.client.send(new ListMultipartUploadsCommand({ Bucket: s3.bucket, Prefix: `${prefix}/` }))
   return page.Uploads?.length ?? 0
-}
-
-async function poll<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 /** A PUT of a declared 256 MiB that the test feeds itself. */

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { BullQueue, describeRedisUri } from '../src/queue/bullmq-queue.js'
 import { type Job, type JobQueue, waitForJob } from '../src/queue/job-queue.js'
 import { type RedisServer, startRedisServer } from './support/redis-server.js'
+import { poll } from './support/poll.js'
 
 let redis: RedisServer
 const queues: JobQueue[] = []
@@ -164,9 +165,9 @@ describe('Redis killed (SIGKILL) and started again', () => {
     worker.startWorkers(4)
 
     await redis.restart()
-    for (let i = 0; i < 100 && (await producer.problem()) !== undefined; i++)
-      await new Promise((r) => setTimeout(r, 50))
-    expect(await producer.problem()).toBeUndefined()
+    await poll('the queue to find Redis again', async () => (await producer.problem()) === undefined, {
+      withinMs: 5_000,
+    })
     for (const id of acknowledged) expect((await ended(producer, id)).state).toBe('succeeded')
     expect([...done].sort()).toEqual([...acknowledged].sort())
     // Refused, so not there.

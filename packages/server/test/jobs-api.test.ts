@@ -17,6 +17,7 @@ import { type KeelReply, keelCall, ok } from './support/keel-api.js'
 import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 import { type RedisServer, startRedisServer } from './support/redis-server.js'
 import { driftingAt100, predictionRecord } from './support/prediction-records.js'
+import { poll } from './support/poll.js'
 
 const T0 = 1_764_000_000_000
 const scratch = mkdtempSync(join(tmpdir(), 'keel-jobs-api-'))
@@ -174,12 +175,13 @@ describe('Redis down under a server', () => {
       expect(run.status).toBe(503)
       expect(run.json.message).toMatch(/Redis .* is unreachable/)
       await down.restart()
-      let status = 0
-      for (let i = 0; i < 100 && status !== 200; i++) {
-        status = (await server.fetch(`${server.url}/ready`)).status
-        if (status !== 200) await new Promise((r) => setTimeout(r, 50))
-      }
-      expect(status).toBe(200)
+      await poll(
+        '/ready to answer 200 once Redis is back',
+        async () => (await server.fetch(`${server.url}/ready`)).status === 200,
+        {
+          withinMs: 5_000,
+        },
+      )
       const again = await ok(call('POST', 'monitors/run', { monitor_id: monitor.monitor_id }))
       expect(again.windows.map((w: any) => w.window_id)).toEqual([1])
     } finally {

@@ -14,6 +14,7 @@ import { keelCall, ok } from './support/keel-api.js'
 import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 import { type FreshPostgres, freshPostgres } from './support/postgres.js'
 import { driftingAt100, predictionRecord } from './support/prediction-records.js'
+import { poll } from './support/poll.js'
 
 const T0 = Date.now() - 3_600_000
 const WINDOWS = 8
@@ -71,11 +72,14 @@ describe('a monitor on two servers sharing one database', () => {
         alert_rules: [{ rule_id: 'hook', kind: 'drift_share', threshold: 0.1, webhook_url: hookUrl }],
       }),
     )
-    let windows: any[] = []
-    for (let i = 0; i < 600 && windows.length < WINDOWS; i++) {
-      windows = (await ok(keelCall(a, 'GET', 'monitors/windows', { monitor_id: monitor.monitor_id }))).windows
-      if (windows.length < WINDOWS) await new Promise((r) => setTimeout(r, 50))
-    }
+    const windows: any[] = await poll(
+      `${WINDOWS} windows`,
+      async () => {
+        const found = (await ok(keelCall(a, 'GET', 'monitors/windows', { monitor_id: monitor.monitor_id }))).windows
+        return found.length >= WINDOWS && found
+      },
+      { withinMs: 30_000 },
+    )
     expect(windows.map((w: any) => w.window_id)).toEqual(Array.from({ length: WINDOWS }, (_, i) => i + 1))
     const jobs = (await ok(keelCall(b, 'GET', 'jobs/list', { kind: 'monitor.window' }))).jobs
     expect(jobs.map((j: any) => j.job_id).sort()).toEqual(
@@ -84,12 +88,14 @@ describe('a monitor on two servers sharing one database', () => {
     for (const j of jobs) expect([j.state, j.attempts, j.result.stored]).toEqual(['succeeded', 1, true])
     const { alerts } = await ok(keelCall(a, 'GET', 'monitors/alerts', { monitor_id: monitor.monitor_id }))
     expect(alerts).toHaveLength(WINDOWS)
-    let hooks: any[] = []
-    for (let i = 0; i < 600; i++) {
-      hooks = (await ok(keelCall(a, 'GET', 'jobs/list', { kind: 'alert.webhook' }))).jobs
-      if (hooks.length === WINDOWS && hooks.every((j: any) => j.state === 'succeeded')) break
-      await new Promise((r) => setTimeout(r, 50))
-    }
+    const hooks: any[] = await poll(
+      'every webhook delivered',
+      async () => {
+        const found = (await ok(keelCall(a, 'GET', 'jobs/list', { kind: 'alert.webhook' }))).jobs
+        return found.length === WINDOWS && found.every((j: any) => j.state === 'succeeded') && found
+      },
+      { withinMs: 30_000 },
+    )
     expect(hooks.map((j: any) => [j.state, j.attempts])).toEqual(Array(WINDOWS).fill(['succeeded', 1]))
     expect(received.sort()).toEqual(alerts.map((x: any) => x.alert_id).sort())
   }, 60_000)

@@ -8,6 +8,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type PostgresCluster, startPostgresCluster } from './support/postgres-cluster.js'
 import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
+import { poll } from './support/poll.js'
 
 let cluster: PostgresCluster
 let keel: InProcessKeel
@@ -78,7 +79,7 @@ describe('keel on PostgreSQL while PostgreSQL restarts', () => {
     while (acknowledged.length < 20) await new Promise((resolve) => setImmediate(resolve))
     await cluster.stop()
     state.phase = 'down'
-    while (!state.sawUnavailableWhileDown) await new Promise((resolve) => setTimeout(resolve, 10))
+    await poll('a request to see PostgreSQL down', () => state.sawUnavailableWhileDown, { everyMs: 10 })
     // Readiness says so, naming the store (a balancer stops sending requests here).
     const down = await keel.fetch(`${keel.url}/ready`)
     expect(down.status).toBe(503)
@@ -118,10 +119,9 @@ describe('keel on PostgreSQL while PostgreSQL restarts', () => {
       } while (token)
       return count
     }
-    const deadline = Date.now() + 20_000
-    while ((await auditedOk()) < acknowledged.length && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    await poll('the audit records that waited', async () => (await auditedOk()) >= acknowledged.length, {
+      everyMs: 100,
+    })
     expect(await auditedOk()).toBe(acknowledged.length)
   })
 })

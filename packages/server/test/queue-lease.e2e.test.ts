@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { keelCall, ok } from './support/keel-api.js'
 import { KEEL_BIN, type KeelServer, startKeelServer, waitForOutput } from './support/keel-server.js'
 import { driftingAt100, predictionRecord } from './support/prediction-records.js'
+import { poll } from './support/poll.js'
 
 const T0 = 1_764_000_000_000
 const scratch = mkdtempSync(join(tmpdir(), 'keel-lease-'))
@@ -108,8 +109,7 @@ describe('the durable queue across processes', () => {
       }),
     )
     const running = keelCall(server.url, 'POST', 'monitors/run', { monitor_id: monitor.monitor_id })
-    for (let i = 0; i < 400 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 50))
-    expect(existsSync(marker)).toBe(true)
+    await poll("the action's first run to start", () => existsSync(marker))
     const [job] = (await ok(keelCall(server.url, 'GET', 'jobs/list', { kind: 'alert.action' }))).jobs
     expect(job).toMatchObject({ state: 'running', attempts: 1 })
     const deadWorker = job.worker

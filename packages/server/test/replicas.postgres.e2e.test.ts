@@ -15,6 +15,7 @@ import { type ModelServerProcess, send, startModelServe } from './support/model-
 import { type FreshPostgres, freshPostgres } from './support/postgres.js'
 import { predictionRecord } from './support/prediction-records.js'
 import { type S3Server, startS3Server } from './support/s3-server.js'
+import { poll } from './support/poll.js'
 
 let database: FreshPostgres
 let s3: S3Server
@@ -61,16 +62,6 @@ async function keel(i: number, method: 'GET' | 'POST', path: string, body?: Reco
   const reply: KeelReply = await keelCall(at(i).url, method, path, body)
   expect(reply.status, `${path} on replica ${i % 2}: ${JSON.stringify(reply.json)}`).toBe(200)
   return reply.json
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
 }
 
 describe('two keel servers on one PostgreSQL and one S3', () => {
@@ -226,6 +217,6 @@ describe('two keel servers on one PostgreSQL and one S3', () => {
       ]
     expect(await version()).toBe('1')
     await sdk(1).registry.setRegisteredModelAlias('shared-model', 'champion', '2')
-    await until('the model server to follow the move', async () => ((await version()) === '2' ? true : undefined))
+    await poll('the model server to follow the move', async () => (await version()) === '2', { withinMs: 60_000 })
   }, 120_000)
 })
