@@ -172,15 +172,19 @@ describe('run-scoped writes on PostgreSQL: two servers at once', () => {
     const { runIds } = await experimentWithRuns(1)
     const runId = runIds[0]!
     const deletion = gate()
+    const updated = gate()
     const committed = gate()
     // Server a deletes the run as setLifecycle does, holding its transaction open.
     const deleting = servers.a.db.connection().execute(async (conn) => {
       await sql`BEGIN`.execute(conn)
       await sql`UPDATE runs SET lifecycle_stage = 'deleted', deleted_time = 2 WHERE run_uuid = ${runId}`.execute(conn)
+      updated.open()
       await deletion.opened
       await sql`COMMIT`.execute(conn)
       committed.open()
     })
+    // The deletion holds the run's row before the write starts, so it is the write that waits.
+    await updated.opened
     const writing = store(servers.b).runs.logBatch(
       runId,
       batch({ metrics: [{ key: 'm', value: 1, step: 0, timestamp: 1 }], params: [{ key: 'p', value: 'v' }] }),
