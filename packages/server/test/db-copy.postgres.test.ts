@@ -2,9 +2,13 @@
  * `keel db copy` (sql/copy-database.ts): a laptop's SQLite store, filled through the API (runs,
  * metrics, the registry with aliases, users and the audit log, the prediction log, a monitor and
  * its windows), copied into an empty PostgreSQL database; keel on the copy answers every read as
- * keel on the original did, and takes new writes (its counters moved past the copied ids). A
+ * keel on the original did, and takes new writes (its counters moved past the copied ids); the copy
+ * copies back into a new SQLite file. A
  * non-empty target is refused, and a copy that fails midway leaves the target empty.
  */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { RandomForestClassifier, loadIris } from '@keel/ml'
 import { createKeel } from '@keel/sdk'
 import { sql } from 'kysely'
@@ -158,6 +162,27 @@ describe('keel db copy: SQLite into PostgreSQL', () => {
     const sdk = createKeel({ trackingUri: copy!.url, fetch: copy!.fetch, ...ADMIN })
     const versions = await sdk.registry.searchModelVersions({ filter: "name = 'iris'" })
     expect(versions.items.map((v) => v.version)).toEqual(['1'])
+  })
+
+  it('copies back from PostgreSQL into a new SQLite file', async () => {
+    // PostgreSQL's metrics declare no foreign key to runs (migration 0012); SQLite's do, and check
+    // each row as it arrives (copyOrder follows both sides' keys).
+    const dataDir = await mkdtemp(join(tmpdir(), 'keel-copy-back-'))
+    const source = await openDatabase(target.uri)
+    const into = await openDatabase(`sqlite:///${join(dataDir, 'keel.db')}`)
+    let back: InProcessKeel | undefined
+    try {
+      const tables = (await copyDatabase(source, into)).map((t) => t.table)
+      expect(tables.indexOf('runs')).toBeLessThan(tables.indexOf('metrics'))
+      await into.close()
+      back = await startKeelApp({ ...AUTH, dataDir })
+      expect(await reads(back)).toEqual(await reads(copy!))
+    } finally {
+      await source.close()
+      await into.close()
+      await back?.close()
+      await rm(dataDir, { recursive: true, force: true })
+    }
   })
 
   it('refuses a target that already holds data, naming the table', async () => {

@@ -23,8 +23,19 @@ export interface CopiedTable {
 const READ_CHUNK = 5_000
 const MAX_PARAMS = 30_000
 
-/** Parents before children: each table after every table its foreign keys reference. */
-export function copyOrder(tables: readonly { name: string; references: readonly string[] }[]): string[] {
+type TableReferences = { name: string; references: readonly string[] }
+
+/**
+ * Parents before children: each of the source's tables after every table its foreign keys
+ * reference, on either side. The engines' schemas may differ in which keys they declare
+ * (PostgreSQL's metrics have none to runs; SQLite's do, and check them as rows arrive).
+ */
+export function copyOrder(source: readonly TableReferences[], target: readonly TableReferences[] = []): string[] {
+  const targetReferences = new Map(target.map((t) => [t.name, t.references]))
+  const tables = source.map((t) => ({
+    name: t.name,
+    references: [...t.references, ...(targetReferences.get(t.name) ?? [])],
+  }))
   const byName = new Map(tables.map((t) => [t.name, t]))
   const done = new Set<string>()
   const visiting = new Set<string>()
@@ -55,7 +66,8 @@ export async function copyDatabase(
   const src = source.db as unknown as Kysely<unknown>
   const dst = target.db as unknown as Kysely<unknown>
   const sourceTables = await source.ops.tables(src)
-  const targetTables = new Set((await target.ops.tables(dst)).map((t) => t.name))
+  const targetSchema = await target.ops.tables(dst)
+  const targetTables = new Set(targetSchema.map((t) => t.name))
   const missing = sourceTables.filter((t) => !targetTables.has(t.name)).map((t) => t.name)
   if (missing.length > 0) {
     throw KeelError.invalid(`The target has no table ${missing.join(', ')}: is it a keel database of another version?`)
@@ -68,7 +80,7 @@ export async function copyDatabase(
       )
     }
   }
-  const order = copyOrder(sourceTables)
+  const order = copyOrder(sourceTables, targetSchema)
   const totals = new Map<string, number>()
   for (const table of order) totals.set(table, await count(src, table))
 

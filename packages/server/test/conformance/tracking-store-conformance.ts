@@ -115,6 +115,44 @@ export function runTrackingStoreConformance({ name, newStore }: ConformanceOptio
       expect((await store.runs.get(runId))?.data.metrics).toEqual([metric('acc', 0.5, 2, 10)])
     })
 
+    it('a batch repeating points (within itself, or from an earlier batch) writes each point once and the rest of the batch whole', async () => {
+      const runId = await run(await experiment())
+      await store.runs.logBatch(runId, { metrics: [metric('a', 1, 0, 1), metric('a', 2, 1, 2)], params: [], tags: [] })
+      // A retry that also carries new points, and one point twice.
+      const again = [metric('a', 1, 0, 1), metric('a', 2, 1, 2), metric('a', 3, 2, 3), metric('a', 3, 2, 3)]
+      await store.runs.logBatch(runId, { metrics: [...again, metric('b', 7, 0, 1)], params: [], tags: [] })
+      const history = await store.runs.metricHistory(runId, 'a', { offset: 0, limit: 10 })
+      expect(history.items.map((m) => [m.step, m.value])).toEqual([
+        [0, 1],
+        [1, 2],
+        [2, 3],
+      ])
+      expect((await store.runs.metricHistory(runId, 'b', { offset: 0, limit: 10 })).items).toHaveLength(1)
+      expect((await store.runs.get(runId))?.data.metrics).toEqual([metric('a', 3, 2, 3), metric('b', 7, 0, 1)])
+    })
+
+    it('keeps text as sent in a large batch: quotes, backslashes, braces, commas, "NULL", non-ASCII', async () => {
+      const runId = await run(await experiment())
+      const names = ['plain', 'say "hi"', 'back\\slash', '{a,b}', 'NULL', 'é 日本 ✓', ' padded ', '']
+      const metrics: Metric[] = Array.from({ length: 1_200 }, (_, i) => ({
+        key: `k/${i % 7} x:y`,
+        value: i % 11 === 0 ? Number.NaN : i / 3,
+        step: i,
+        timestamp: 1_700_000_000_000 + i,
+        ...(i % 3 === 0 && { datasetName: names[i % names.length]!, datasetDigest: `d${i % 5}` }),
+      }))
+      await store.runs.logBatch(runId, { metrics, params: [], tags: [] })
+      for (let k = 0; k < 7; k++) {
+        const key = `k/${k} x:y`
+        const sent = metrics.filter((m) => m.key === key)
+        const stored = (await store.runs.metricHistory(runId, key, { offset: 0, limit: 1_000 })).items
+        expect(stored.map((m) => [m.step, m.timestamp, m.datasetName ?? null, m.datasetDigest ?? null])).toEqual(
+          sent.map((m) => [m.step, m.timestamp, m.datasetName ?? null, m.datasetDigest ?? null]),
+        )
+        expect(stored.map((m) => m.value)).toEqual(sent.map((m) => m.value))
+      }
+    })
+
     it('stores NaN and infinities', async () => {
       const runId = await run(await experiment())
       await store.runs.logBatch(runId, {

@@ -11,6 +11,7 @@ import { aliasApprovalsMigration } from './0008-alias-approvals.js'
 import { metricsByStepMigration } from './0009-metrics-by-step.js'
 import { latestMetricsNanIndexMigration } from './0010-latest-metrics-nan-index.js'
 import { jobsMigration } from './0011-jobs.js'
+import { metricsWithoutRunKeyMigration } from './0012-metrics-without-run-key.js'
 
 /** Every migration, in order. Names sort lexically; never rename or edit a released one. */
 export function allMigrations(ops: DialectOps): Record<string, Migration> {
@@ -26,5 +27,6 @@ export function allMigrations(ops: DialectOps): Record<string, Migration> {
     '0009-metrics-by-step': metricsByStepMigration(ops),
     '0010-latest-metrics-nan-index': latestMetricsNanIndexMigration(),
     '0011-jobs': jobsMigration(),
+    '0012-metrics-without-run-key': metricsWithoutRunKeyMigration(ops),
   }
 }

@@ -88,7 +88,7 @@ export class SqlRunStore implements RunStore {
     await withRunWriteTransaction(this.db, this.ops, async (tx) => {
       await requireActiveRun(tx, this.ops, runId)
       if (batch.params.length > 0) await insertParams(tx, runId, batch.params)
-      if (batch.metrics.length > 0) await insertMetrics(tx, runId, batch.metrics)
+      if (batch.metrics.length > 0) await insertMetrics(tx, this.ops, runId, batch.metrics)
       if (batch.tags.length > 0) {
         await upsertTags(tx, runId, batch.tags)
         const renamed = batch.tags.findLast((t) => t.key === RUN_NAME_TAG)
