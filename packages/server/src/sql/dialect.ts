@@ -92,6 +92,12 @@ export interface DialectOps {
    */
   readonly arrayParams: boolean
   /**
+   * Whether the planner reorders joins by its estimates, a CROSS JOIN as well (PostgreSQL). SQLite
+   * loops over a CROSS JOIN's tables in the order written, which the run search uses to walk an
+   * index in the page's order.
+   */
+  readonly reordersJoins: boolean
+  /**
    * Whether an insert that conflicts with a unique key costs much more when it tolerates the
    * conflict (`ON CONFLICT DO NOTHING`) than when it does not. PostgreSQL's tolerant insert
    * inserts each row speculatively (a second WAL record per row, ~3 ms of 12 for 1,000 metric
@@ -174,6 +180,7 @@ const sqliteOps: DialectOps = {
   },
   rowLocks: false,
   arrayParams: false,
+  reordersJoins: false,
   tolerantInsertIsCostly: false,
   refreshStatistics: async (db) => {
     // Sample at most ~1000 rows per index; `optimize` analyzes only tables whose size changed a lot.
@@ -225,6 +232,7 @@ const postgresOps: DialectOps = {
   },
   rowLocks: true,
   arrayParams: true,
+  reordersJoins: true,
   tolerantInsertIsCostly: true,
   // autovacuum analyzes a table once a tenth of it changed, a minute or more later; until then the
   // planner takes a freshly filled table for empty and joins runs by nested scans (a metric-ordered

@@ -185,6 +185,27 @@ export function runTrackingStoreConformance({ name, newStore }: ConformanceOptio
       expect((await store.runs.getInfo(runId))?.runName).toBe('after')
     })
 
+    it('matches param and tag equality exactly around the length PostgreSQL indexes (200 characters)', async () => {
+      const exp = await experiment()
+      const lengths = [199, 200, 201, 450]
+      for (const [i, n] of lengths.entries()) {
+        const value = 'é'.repeat(n)
+        const runId = await run(exp, { name: `len-${n}`, startTime: 100 + i })
+        await store.runs.logBatch(runId, { metrics: [], params: [{ key: 'v', value }], tags: [{ key: 'v', value }] })
+      }
+      for (const n of [...lengths, 198, 202]) {
+        const literal = 'é'.repeat(n)
+        const expected = lengths.includes(n) ? [`len-${n}`] : []
+        for (const entity of ['params', 'tags']) {
+          const found = await search(exp, { filter: `${entity}.v = '${literal}'` })
+          expect(
+            found.items.map((r) => r.info.runName),
+            `${entity}.v = ${n} characters`,
+          ).toEqual(expected)
+        }
+      }
+    })
+
     it('searches: filters, order with NULLs last, NaN after numbers, default order, paging', async () => {
       const exp = await experiment()
       const ids: Record<string, string> = {}

@@ -51,7 +51,16 @@ function valueCompare(alias: string, c: Comparison, ops: DialectOps): Condition 
   if (ops.name !== 'postgres') return cond
   const start = (v: unknown) => [...String(v)].slice(0, INDEXED_VALUE_PREFIX).join('')
   if (c.op === '=' || c.op === 'IN') {
-    const prefixes = (Array.isArray(c.value) ? c.value : [c.value]).map(start)
+    const values = (Array.isArray(c.value) ? c.value : [c.value]).map(String)
+    const prefixes = values.map(start)
+    // A value shorter than the prefix equals its row's value exactly when it equals that row's
+    // prefix (a longer row value has a prefix of full length), so the index answers alone: read
+    // from the index only, and estimated by the index's statistics. Checking the whole value too
+    // made PostgreSQL multiply two estimates of one condition (120 rows estimated, 16,205 found)
+    // and read all 49,946 entries of a bitmap to count 500.
+    if (values.every((v) => [...v].length < INDEXED_VALUE_PREFIX)) {
+      return sql<SqlBool>`left(${value}, ${INDEXED_PREFIX}) IN (${sql.join(prefixes)})`
+    }
     return sql<SqlBool>`left(${value}, ${INDEXED_PREFIX}) IN (${sql.join(prefixes)}) AND ${cond}`
   }
   // A LIKE's literal start (up to its first wildcard) is a range of the index too.
@@ -210,14 +219,29 @@ async function pickDriver(
 
 const PROBE_DRIVES_AT = 500
 
-/** `FROM` and join conditions with the tables in this order (CROSS JOIN fixes SQLite's loop order). */
+/**
+ * `FROM` and conditions that visit the tables in this order: `first` is walked, each of its rows
+ * probed (cheapest probe first), then its runs row read. SQLite loops over a CROSS JOIN's tables
+ * in the order written. PostgreSQL reorders any join by its estimates (`ops.reordersJoins`), and
+ * its estimates of the probes multiply badly (a param equality written as `left(value, 200) IN
+ * (...) AND value = ...` for the index was estimated at 120 rows of 16,205 at 100k runs, so it
+ * drove from params and sorted 12,423 rows for a page of 100: 205 ms); there each probe is an
+ * `EXISTS (... OFFSET 0)`, which the planner keeps as a test of each row (OFFSET stops it from
+ * becoming a join), so the walk stays in `first`'s order and stops when the page is full (6-10 ms).
+ */
 function fromInOrder(
   first: { from: RawBuilder<unknown>; run: RawBuilder<unknown> },
   probes: readonly Probe[],
   withRuns: boolean,
+  ops: DialectOps,
 ): { from: RawBuilder<unknown>; on: Condition[] } {
-  const tables = [first.from, ...probes.map((p) => p.table), ...(withRuns ? [sql`runs`] : [])]
-  const on = probes.map((p) => p.on(first.run))
+  const joined = ops.reordersJoins ? [] : probes
+  const tested = ops.reordersJoins ? probes : []
+  const tables = [first.from, ...joined.map((p) => p.table), ...(withRuns ? [sql`runs`] : [])]
+  const on = [
+    ...joined.map((p) => p.on(first.run)),
+    ...tested.map((p) => sql<boolean>`EXISTS (SELECT 1 FROM ${p.table} WHERE ${p.on(first.run)} OFFSET 0)`),
+  ]
   if (withRuns) on.push(sql<boolean>`runs.run_uuid = ${first.run}`)
   return { from: sql.join(tables, sql` CROSS JOIN `), on }
 }
@@ -259,8 +283,8 @@ export async function searchRunIds(
     const driver =
       probes.length > 0 ? await pickDriver(db, ops, probes, query.offset + want, tuning.probeDrivesAt) : undefined
     const others = probes.filter((p) => p !== driver)
-    if (only?.entity === 'metric') return searchByMetric(db, { driver, others, where }, only, query.offset, want)
-    return pageRows(db, ordered(driver, others, where, TAIL), want, query.offset)
+    if (only?.entity === 'metric') return searchByMetric(db, { ops, driver, others, where }, only, query.offset, want)
+    return pageRows(db, ordered(ops, driver, others, where, TAIL), want, query.offset)
   }
   const order = planOrder(query.orderBy)
   const joins = [...probes.map((p) => sql`JOIN ${p.table} ON ${p.on(sql.ref('runs.run_uuid'))}`), ...order.joins]
@@ -284,14 +308,15 @@ interface Segment {
  * walked from runs in start-time order (the runs_experiment_stage_start index), or from the driver.
  */
 function ordered(
+  ops: DialectOps,
   driver: Probe | undefined,
   others: readonly Probe[],
   where: readonly Condition[],
   order: RawBuilder<unknown>,
 ): Segment {
   const f = driver
-    ? fromInOrder({ from: driver.table, run: sql`${driver.alias}.run_uuid` }, others, true)
-    : fromInOrder(RUNS_FIRST, others, false)
+    ? fromInOrder({ from: driver.table, run: sql`${driver.alias}.run_uuid` }, others, true, ops)
+    : fromInOrder(RUNS_FIRST, others, false, ops)
   const conds = [...(driver ? [driver.on(sql`${driver.alias}.run_uuid`)] : []), ...f.on, ...where]
   return { from: sql`FROM ${f.from} WHERE ${sql.join(conds, sql` AND `)}`, order }
 }
@@ -312,17 +337,17 @@ async function pageRows(db: Kysely<Database>, segment: Segment, limit: number, o
  */
 async function searchByMetric(
   db: Kysely<Database>,
-  plan: { driver: Probe | undefined; others: readonly Probe[]; where: readonly Condition[] },
+  plan: { ops: DialectOps; driver: Probe | undefined; others: readonly Probe[]; where: readonly Condition[] },
   clause: OrderByClause,
   offset: number,
   want: number,
 ): Promise<string[]> {
-  const { driver, others, where } = plan
+  const { ops, driver, others, where } = plan
   const dir = sql.raw(clause.ascending ? 'ASC' : 'DESC')
   const base = sql.join(where, sql` AND `)
   const withMetric = (isNan: 0 | 1): Segment => {
     if (driver) {
-      const inner = ordered(driver, others, where, TAIL)
+      const inner = ordered(ops, driver, others, where, TAIL)
       return {
         from: sql`${inner.from} AND EXISTS (SELECT 1 FROM latest_metrics o WHERE o.run_uuid = runs.run_uuid AND o.key = ${clause.key} AND o.is_nan = ${isNan})`,
         order: isNan
@@ -330,15 +355,15 @@ async function searchByMetric(
           : sql`(SELECT o.value FROM latest_metrics o WHERE o.run_uuid = runs.run_uuid AND o.key = ${clause.key}) ${dir}, ${TAIL}`,
       }
     }
-    // CROSS JOIN keeps latest_metrics as the outer loop in SQLite, so the index gives the order.
-    const f = fromInOrder({ from: sql`latest_metrics o`, run: sql.ref('o.run_uuid') }, others, true)
+    // latest_metrics stays the outer loop (fromInOrder), so the index gives the order.
+    const f = fromInOrder({ from: sql`latest_metrics o`, run: sql.ref('o.run_uuid') }, others, true, ops)
     const conds = [sql`o.key = ${clause.key}`, sql`o.is_nan = ${isNan}`, ...f.on, base]
     return {
       from: sql`FROM ${f.from} WHERE ${sql.join(conds, sql` AND `)}`,
       order: isNan ? TAIL : sql`o.value ${dir}, ${TAIL}`,
     }
   }
-  const missing = ordered(driver, others, where, TAIL)
+  const missing = ordered(ops, driver, others, where, TAIL)
   const segments: Segment[] = [
     withMetric(0),
     withMetric(1),
