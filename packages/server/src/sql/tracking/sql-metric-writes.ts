@@ -7,6 +7,7 @@ import type { Metric } from '@keel/contracts'
 import { CompiledQuery, sql, type Kysely, type OnConflictBuilder } from 'kysely'
 import type { Database } from '../database.js'
 import type { DialectOps } from '../dialect.js'
+import { numberArrayLiteral, textArrayLiteral } from '../postgres-arrays.js'
 import { precompile } from '../precompiled.js'
 import { chunk } from '../sql-util.js'
 
@@ -112,22 +113,31 @@ function pushMetricArgs(out: unknown[], runId: string, m: Metric): void {
   )
 }
 
-/** Rows of points bound column by column, as arrays (`ops.arrayParams`): the run id, then one array per other column. */
+/**
+ * Rows of points bound column by column (`ops.arrayParams`): the run id, then each other column as
+ * one PostgreSQL array literal.
+ */
 type MetricColumnArgs = [
   runId: string,
-  keys: string[],
-  values: number[],
-  isNans: number[],
-  timestamps: number[],
-  steps: number[],
-  modelIds: (string | null)[],
-  datasetNames: (string | null)[],
-  datasetDigests: (string | null)[],
+  keys: string,
+  values: string,
+  isNans: string,
+  timestamps: string,
+  steps: string,
+  modelIds: string,
+  datasetNames: string,
+  datasetDigests: string,
 ]
 
 function metricColumnArgs(runId: string, metrics: Iterable<Metric>): MetricColumnArgs {
-  const args: MetricColumnArgs = [runId, [], [], [], [], [], [], [], []]
-  const [, keys, values, isNans, timestamps, steps, modelIds, datasetNames, datasetDigests] = args
+  const keys: string[] = []
+  const values: number[] = []
+  const isNans: number[] = []
+  const timestamps: number[] = []
+  const steps: number[] = []
+  const modelIds: (string | null)[] = []
+  const datasetNames: (string | null)[] = []
+  const datasetDigests: (string | null)[] = []
   for (const m of metrics) {
     const isNan = Number.isNaN(m.value)
     keys.push(m.key)
@@ -139,7 +149,17 @@ function metricColumnArgs(runId: string, metrics: Iterable<Metric>): MetricColum
     datasetNames.push(m.datasetName ?? null)
     datasetDigests.push(m.datasetDigest ?? null)
   }
-  return args
+  return [
+    runId,
+    textArrayLiteral(keys),
+    numberArrayLiteral(values),
+    numberArrayLiteral(isNans),
+    numberArrayLiteral(timestamps),
+    numberArrayLiteral(steps),
+    textArrayLiteral(modelIds),
+    textArrayLiteral(datasetNames),
+    textArrayLiteral(datasetDigests),
+  ]
 }
 
 /** The rows of `MetricColumnArgs` (PostgreSQL's unnest of the column arrays), in METRIC_COLUMNS order. */
