@@ -28,6 +28,8 @@ export const LIMITS = {
   searchLoggedModelsDefaultMaxResults: 50,
   metricHistoryMaxResults: 25_000,
   bulkHistoryMaxRuns: 100,
+  /** get-history-bulk-interval's points per run: MLflow's MAX_RESULTS_PER_RUN, its default too. */
+  bulkHistoryMaxResults: 2_500,
   registryTagKeyLength: 250,
   registryTagValueLength: 100_000,
   aliasLength: 255,

@@ -1,7 +1,9 @@
 /** The tracking REST API, in-process through the app's request function: MLflow's semantics and error contract. */
+import { MLFLOW_API_VERSION } from '@keel/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type InProcessKeel, startKeelApp } from './support/keel-app.js'
 import { api } from './support/keel-server.js'
+import { VERSION } from '../src/version.js'
 
 let server: InProcessKeel
 beforeAll(async () => {
@@ -29,7 +31,10 @@ async function newRun(experimentId: string, extra: Record<string, unknown> = {})
 describe('server basics', () => {
   it('answers /health, /version and /openapi.json', async () => {
     expect(await (await server.fetch(`${server.url}/health`)).text()).toBe('OK')
-    expect(await (await server.fetch(`${server.url}/version`)).text()).toMatch(/^\d+\.\d+\.\d+/)
+    // MLflow's version, as an MLflow server answers; keel's own in a header.
+    const version = await server.fetch(`${server.url}/version`)
+    expect(await version.text()).toBe(MLFLOW_API_VERSION)
+    expect(version.headers.get('x-keel-version')).toBe(VERSION)
     const doc = (await (await server.fetch(`${server.url}/openapi.json`)).json()) as {
       openapi: string
       paths: Record<string, unknown>
@@ -287,6 +292,59 @@ describe('runs', () => {
     })
     expect(rest.json.metrics.map((m: { value: unknown }) => m.value)).toEqual([1.5])
     expect(rest.json.next_page_token).toBeUndefined()
+  })
+
+  it("get-history-bulk-interval: 2,500 points per run by default and at most, both ends kept, MLflow's checks and words", async () => {
+    const exp = await newExperiment()
+    const [a, b] = [await newRun(exp), await newRun(exp)]
+    for (let s = 0; s < 3_000; s += 1_000) {
+      const metrics = Array.from({ length: 1_000 }, (_, i) => ({
+        key: 'loss',
+        value: 1 / (s + i + 1),
+        timestamp: 1,
+        step: s + i,
+      }))
+      await call('POST', '/runs/log-batch', { run_id: a, metrics })
+    }
+    await call('POST', '/runs/log-batch', {
+      run_id: b,
+      metrics: [0, 1, 2].map((step) => ({ key: 'loss', value: step, timestamp: 1, step })),
+    })
+    const path = '/metrics/get-history-bulk-interval'
+    const steps = (json: { metrics: { run_id: string; step: number }[] }, run: string) =>
+      json.metrics.filter((m) => m.run_id === run).map((m) => Number(m.step))
+    const all = await call('GET', path, { run_ids: [a, b], metric_key: 'loss' })
+    expect(all.status).toBe(200)
+    const sampled = steps(all.json, a)
+    expect(sampled).toHaveLength(2_500)
+    expect([sampled[0], sampled.at(-1)]).toEqual([0, 2_999])
+    expect(steps(all.json, b)).toEqual([0, 1, 2])
+    const one = await call('GET', path, { run_ids: [a], metric_key: 'loss', max_results: 1 })
+    expect(steps(one.json, a)).toEqual([2_999])
+    const range = await call('GET', path, { run_ids: [a], metric_key: 'loss', start_step: 10, end_step: 14 })
+    expect(steps(range.json, a)).toEqual([10, 11, 12, 13, 14])
+
+    const refused = async (query: Record<string, unknown>, status: number, message: string) => {
+      const res = await call('GET', path, { metric_key: 'loss', ...query })
+      expect(res.status, JSON.stringify(query)).toBe(status)
+      expect(res.json.message).toBe(message)
+    }
+    await refused({ run_ids: [a], max_results: 2_501 }, 400, 'max_results must be between 1 and 2500.')
+    await refused({ run_ids: [a], max_results: 0 }, 400, 'max_results must be between 1 and 2500.')
+    await refused(
+      { run_ids: [a], start_step: 5 },
+      400,
+      'If either start step or end step are specified, both must be specified.',
+    )
+    await refused(
+      { run_ids: [a], start_step: 5, end_step: 4 },
+      400,
+      'end_step must be greater than start_step. Found start_step=5 and end_step=4.',
+    )
+    // A run it does not know has no points, as in MLflow.
+    const unknown = await call('GET', path, { run_ids: [b, 'f'.repeat(32)], metric_key: 'loss' })
+    expect(unknown.status).toBe(200)
+    expect(unknown.json.metrics.map((m: { run_id: string }) => m.run_id)).toEqual([b, b, b])
   })
 
   it('searches with filters on metrics, params, tags and attributes, ordered with NULLs last', async () => {

@@ -303,7 +303,7 @@ export const trackingApi = {
       metric_key: str,
       start_step: int64.optional(),
       end_step: int64.optional(),
-      max_results: maxResults(LIMITS.metricHistoryMaxResults).optional(),
+      max_results: maxResults(LIMITS.bulkHistoryMaxResults).optional(),
     }),
     z.object({ metrics: z.array(metricWire).optional() }),
   ),

@@ -2,7 +2,7 @@
  * The HTTP application: routes of every domain, MLflow's error contract, one log line per request.
  */
 import { randomUUID } from 'node:crypto'
-import { KeelError } from '@keel/contracts'
+import { KeelError, MLFLOW_API_VERSION } from '@keel/contracts'
 import { Hono } from 'hono'
 import type { WebSecurityPolicy } from '../web-security/policy.js'
 import { browserGuard } from './browser-guard.js'
@@ -66,7 +66,12 @@ export function createApp({ version, logger, mount, webSecurity, guard, audit, n
     const problem = await notReady?.()
     return problem === undefined ? c.text('OK') : c.text(`not ready: ${problem}`, 503)
   })
-  app.get('/version', (c) => c.text(version))
+  // MLflow's version, as an MLflow server answers (the client gates features on it); keel's own
+  // in a header.
+  app.get('/version', (c) => {
+    c.header('X-Keel-Version', version)
+    return c.text(MLFLOW_API_VERSION)
+  })
 
   const router = new RpcRouter(app, guard)
   mount(app, router)

@@ -358,9 +358,10 @@ export function buildOpenApi(routes: readonly MountedRoute[], version: string): 
     },
     '/version': {
       get: {
-        summary: 'Server version',
+        summary:
+          "The MLflow version whose API keel implements, as an MLflow server answers; keel's own in the X-Keel-Version header",
         operationId: 'getVersion',
-        responses: { '200': text('Version'), ...errors('403') },
+        responses: { '200': text('The MLflow version, e.g. 3.17.2'), ...errors('403') },
       },
     },
   }

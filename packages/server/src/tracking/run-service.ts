@@ -200,7 +200,12 @@ export class RunService {
     return toPage(result.items, offset, result.hasMore)
   }
 
-  /** Up to `maxResults` points per run, spread evenly over the steps in range (charts). */
+  /**
+   * Up to `maxResults` points per run (default and limit 2,500, as MLflow's), sampled evenly over
+   * the run's points in range, its first and last kept (charts). Checked and worded as MLflow's
+   * handler and store check it: the range's two ends together and in order (a run it does not
+   * know has no points, as in MLflow).
+   */
   async metricHistoryBulkInterval(
     runIds: readonly string[],
     key: string,
@@ -212,7 +217,20 @@ export class RunService {
         `GetMetricHistoryBulkInterval request must specify at most ${LIMITS.bulkHistoryMaxRuns} run_ids. Received ${runIds.length} run_ids.`,
       )
     }
-    const maxResults = validateMaxResults(range.maxResults, 320, LIMITS.metricHistoryMaxResults)
+    const max = LIMITS.bulkHistoryMaxResults
+    const maxResults = range.maxResults ?? max
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > max) {
+      throw KeelError.invalid(`max_results must be between 1 and ${max}.`)
+    }
+    const { startStep, endStep } = range
+    if ((startStep === undefined) !== (endStep === undefined)) {
+      throw KeelError.invalid('If either start step or end step are specified, both must be specified.')
+    }
+    if (startStep !== undefined && endStep !== undefined && startStep > endStep) {
+      throw KeelError.invalid(
+        `end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`,
+      )
+    }
     const points = await this.store.runs.metricHistoryByStep(runIds, key, range)
     const byRun = new Map<string, Metric[]>()
     for (const p of points) {
@@ -220,7 +238,7 @@ export class RunService {
       list.push(p)
       byRun.set(p.runId!, list)
     }
-    return runIds.flatMap((id) => sampleSteps(byRun.get(id) ?? [], maxResults))
+    return runIds.flatMap((id) => samplePoints(byRun.get(id) ?? [], maxResults))
   }
 
   async search(query: RunSearch): Promise<Page<Run>> {
@@ -284,11 +302,22 @@ function validateDatasetInput(dataset: Dataset, tags: readonly Tag[]): void {
   }
 }
 
-/** Keeps the first and last step and spreads the rest evenly, so a chart keeps its shape. */
-function sampleSteps(points: readonly Metric[], maxResults: number): Metric[] {
-  if (points.length <= maxResults) return [...points]
-  const out: Metric[] = []
-  const stride = (points.length - 1) / (maxResults - 1)
-  for (let i = 0; i < maxResults; i++) out.push(points[Math.round(i * stride)]!)
+/**
+ * MLflow's sample of a run's points (`_sample_metric_history_single_run` of its SQL store), on
+ * points in (step, timestamp, value, is_nan) order: NTILE(maxResults) buckets, the first point of
+ * each, and the last point in place of the final sample, so a chart keeps both ends (with
+ * maxResults 1, only the last point). Fewer points than maxResults: all of them.
+ */
+export function samplePoints<T>(points: readonly T[], maxResults: number): T[] {
+  const n = points.length
+  if (n <= maxResults) return [...points]
+  // NTILE(maxResults): the first n mod maxResults buckets hold one point more than the rest.
+  const size = Math.floor(n / maxResults)
+  const larger = n % maxResults
+  const out: T[] = []
+  for (let b = 0; b < maxResults; b++) {
+    out.push(points[b < larger ? b * (size + 1) : larger * (size + 1) + (b - larger) * size]!)
+  }
+  out[out.length - 1] = points[n - 1]!
   return out
 }

@@ -9,6 +9,8 @@ import { call } from '../api/client'
 /** Past this many points a run's history is sampled evenly over its steps instead. */
 export const FULL_HISTORY_CAP = 200_000
 const PAGE = LIMITS.metricHistoryMaxResults
+/** Points per run of a sampled history (get-history-bulk-interval's limit, as MLflow's). */
+const SAMPLED = LIMITS.bulkHistoryMaxResults
 
 export interface History {
   readonly points: readonly Metric[]
@@ -35,7 +37,7 @@ export async function loadRunHistory(runId: string, key: string, signal?: AbortS
   return { points: sortByStep(points), sampled: false }
 }
 
-/** Up to 25,000 points per run, spread evenly over the steps (get-history-bulk-interval). */
+/** Up to 2,500 points per run, spread evenly over its points, both ends kept (get-history-bulk-interval). */
 export async function loadSampled(
   runIds: readonly string[],
   key: string,
@@ -47,7 +49,13 @@ export async function loadSampled(
     const ids = runIds.slice(i, i + LIMITS.bulkHistoryMaxRuns)
     const res = await call(
       trackingApi.getMetricHistoryBulkInterval,
-      { run_ids: ids, metric_key: key, max_results: PAGE, ...(startStep !== undefined && { start_step: startStep }) },
+      {
+        run_ids: ids,
+        metric_key: key,
+        max_results: SAMPLED,
+        // A range names both ends (as MLflow requires): from startStep to the last step there is.
+        ...(startStep !== undefined && { start_step: startStep, end_step: Number.MAX_SAFE_INTEGER }),
+      },
       signal,
     )
     for (const w of res.metrics ?? []) {
@@ -71,7 +79,7 @@ export async function loadRunTail(
   const last = previous.points[previous.points.length - 1]
   if (!last || previous.sampled) return loadRunHistory(runId, key, signal)
   const tail = (await loadSampled([runId], key, signal, last.step)).get(runId) ?? []
-  if (tail.length >= PAGE) return loadRunHistory(runId, key, signal)
+  if (tail.length >= SAMPLED) return loadRunHistory(runId, key, signal)
   return { points: mergeTail(previous.points, tail), sampled: false }
 }
 

@@ -194,7 +194,13 @@ export class SqlRunStore implements RunStore {
       .where('key', '=', key)
     if (range.startStep !== undefined) q = q.where('step', '>=', range.startStep)
     if (range.endStep !== undefined) q = q.where('step', '<=', range.endStep)
-    const rows = await q.orderBy('run_uuid').orderBy('step').orderBy('timestamp').execute()
+    const rows = await q
+      .orderBy('run_uuid')
+      .orderBy('step')
+      .orderBy('timestamp')
+      .orderBy('value')
+      .orderBy('is_nan')
+      .execute()
     return rows.map((r) => ({ ...metricFromRow(r), runId: r.run_uuid }))
   }
 
