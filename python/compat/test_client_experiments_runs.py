@@ -41,6 +41,20 @@ def test_set_experiment(client, experiment_name):
     assert default.name == "Default"
 
 
+def test_relative_artifact_location_is_made_absolute(client, experiment_name):
+    # As MLflow's resolve_uri_if_local: against the server's working directory.
+    plain = client.create_experiment(experiment_name, artifact_location="relative/compat-artifacts")
+    location = client.get_experiment(plain).artifact_location
+    assert location.startswith("/") and location.endswith("/relative/compat-artifacts"), location
+    with_scheme = client.create_experiment(f"{experiment_name}-file", artifact_location="file:relative/compat-file")
+    location = client.get_experiment(with_scheme).artifact_location
+    assert location.startswith("file:///") and location.endswith("/relative/compat-file"), location
+    # Remote and absolute locations are kept as given.
+    for given in ("s3://bucket/compat/path", "/absolute/compat/path"):
+        exp_id = client.create_experiment(f"{experiment_name}-{len(given)}", artifact_location=given)
+        assert client.get_experiment(exp_id).artifact_location == given
+
+
 def test_start_run_and_nested_runs(client, experiment_id):
     with mlflow.start_run(run_name="parent-run", tags={"stage": "outer"}) as parent:
         pid = parent.info.run_id

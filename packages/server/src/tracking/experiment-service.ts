@@ -1,3 +1,4 @@
+import { posix } from 'node:path'
 import { KeelError, LIMITS, type Experiment, type Page, type Tag, type ViewType } from '@keel/contracts'
 import { EXPERIMENT_SEARCH, type Readable, parseFilter, parseOrderBy, restrictFilter } from '../search/index.js'
 import { validateMaxResults } from '../paging/max-results.js'
@@ -33,6 +34,8 @@ export class ExperimentService {
     /** Root under which new experiments get their artifact folder, e.g. `mlflow-artifacts:`. */
     private readonly defaultArtifactRoot: string,
     private readonly now: () => number = Date.now,
+    /** What a relative local artifact_location is resolved against (MLflow: the server's working directory). */
+    private readonly cwd: string = process.cwd(),
   ) {}
 
   async create(name: string, options: { artifactLocation?: string; tags?: readonly Tag[] } = {}): Promise<string> {
@@ -47,7 +50,7 @@ export class ExperimentService {
     }
     return this.store.experiments.create({
       name,
-      artifactLocation: location || ((id) => `${root}/${id}`),
+      artifactLocation: location ? absoluteArtifactLocation(location, this.cwd) : (id) => `${root}/${id}`,
       tags,
       time: this.now(),
     })
@@ -123,4 +126,20 @@ export class ExperimentService {
     await this.get(experimentId)
     await this.store.experiments.deleteTag(experimentId, key)
   }
+}
+
+/**
+ * MLflow's `resolve_uri_if_local`: a local artifact location given relative (a path without a
+ * scheme, or `file:` with a relative path) is made absolute against the server's working
+ * directory, so every client reads the same folder; anything else is kept as given.
+ */
+export function absoluteArtifactLocation(location: string, cwd: string): string {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(location)?.[1]?.toLowerCase()
+  const under = (path: string) => posix.join(cwd, path).replace(/(?<=.)\/+$/, '')
+  if (scheme === undefined) return location.startsWith('/') ? location : under(location)
+  if (scheme !== 'file') return location
+  const rest = location.slice('file:'.length)
+  if (rest.startsWith('/')) return location // file:/abs, file:///abs, file://host/...
+  const [, path = '', suffix = ''] = /^([^?#]*)(.*)$/.exec(rest) ?? []
+  return `file://${under(path)}${suffix}`
 }
