@@ -3,6 +3,7 @@ from a run, numbering, get/update/delete, tags, download URI, downloading a mode
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import mlflow
@@ -174,3 +175,17 @@ def test_download_uri_and_download_artifacts_of_a_version(client, model_name, ex
         f"runs:/{run.info.run_id}/model",
         f"{run.info.artifact_uri.rstrip('/')}/model",
     )
+
+
+def test_logged_model_lists_its_registrations_as_mlflow_writes_them(client, experiment_id, model_name):
+    # The server appends {"name", "version"} to the logged model's mlflow.modelVersions tag, the
+    # version a number as MLflow's store holds it.
+    logged = client.create_logged_model(experiment_id=experiment_id, name="clf")
+    client.create_registered_model(model_name)
+    first = client.create_model_version(model_name, source=f"models:/{logged.model_id}", model_id=logged.model_id)
+    second = client.create_model_version(model_name, source=f"models:/{logged.model_id}", model_id=logged.model_id)
+    listed = json.loads(client.get_logged_model(logged.model_id).tags["mlflow.modelVersions"])
+    assert listed == [
+        {"name": model_name, "version": int(first.version)},
+        {"name": model_name, "version": int(second.version)},
+    ]

@@ -751,14 +751,15 @@ describe('source confinement', () => {
     expect(uri.json.artifact_uri).toBe(logged.artifact_uri)
     const model = await call('GET', `/logged-models/${logged.model_id}`)
     const tag = model.json.model.info.tags.find((t: { key: string }) => t.key === 'mlflow.modelVersions')
-    expect(JSON.parse(tag.value)).toEqual([{ name, version: v.version }])
+    // As MLflow's server writes it: the version as a number.
+    expect(JSON.parse(tag.value)).toEqual([{ name, version: Number(v.version) }])
     // a second registration appends
     const v2 = await newVersion(name, { source: `models:/${logged.model_id}`, run_id: undefined })
     const again = await call('GET', `/logged-models/${logged.model_id}`)
     const tag2 = again.json.model.info.tags.find((t: { key: string }) => t.key === 'mlflow.modelVersions')
     expect(JSON.parse(tag2.value)).toEqual([
-      { name, version: v.version },
-      { name, version: v2.version },
+      { name, version: Number(v.version) },
+      { name, version: Number(v2.version) },
     ])
   })
 

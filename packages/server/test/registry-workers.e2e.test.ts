@@ -34,9 +34,7 @@ describe('registry under several worker processes', () => {
       )
       const model = await at('GET', `/logged-models/${modelId}`)
       const tag = model.json.model.info.tags.find((t: { key: string }) => t.key === 'mlflow.modelVersions')
-      const listed = (JSON.parse(tag.value) as { version: string }[])
-        .map((r) => Number(r.version))
-        .sort((a, b) => a - b)
+      const listed = (JSON.parse(tag.value) as { version: number }[]).map((r) => r.version).sort((a, b) => a - b)
       expect(listed).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
     } finally {
       await multi.close()

@@ -63,15 +63,17 @@ export async function recordRegistration(
     .where('model_id', '=', modelId)
     .where('key', '=', MODEL_VERSIONS_TAG)
     .executeTakeFirst()
-  let list: { name: string; version: string }[] = []
+  let list: unknown[] = []
   try {
     const parsed: unknown = current ? JSON.parse(current.value) : []
-    if (Array.isArray(parsed)) list = parsed as typeof list
+    if (Array.isArray(parsed)) list = parsed
   } catch {
     // a client wrote something else there; start the list afresh
   }
-  if (!list.some((r) => r.name === name && String(r.version) === String(version)))
-    list.push({ name, version: String(version) })
+  // MLflow's server writes the version as the number its store holds ({"name": "m", "version": 1}),
+  // and appends it unless that very entry is there.
+  const entry = { name, version }
+  if (!list.some((r) => (r as typeof entry)?.name === name && (r as typeof entry)?.version === version)) list.push(entry)
   const value = JSON.stringify(list)
   await tx
     .insertInto('logged_model_tags')
