@@ -73,7 +73,8 @@ export async function recordRegistration(
   // MLflow's server writes the version as the number its store holds ({"name": "m", "version": 1}),
   // and appends it unless that very entry is there.
   const entry = { name, version }
-  if (!list.some((r) => (r as typeof entry)?.name === name && (r as typeof entry)?.version === version)) list.push(entry)
+  if (!list.some((r) => (r as typeof entry)?.name === name && (r as typeof entry)?.version === version))
+    list.push(entry)
   const value = JSON.stringify(list)
   await tx
     .insertInto('logged_model_tags')
