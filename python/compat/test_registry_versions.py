@@ -189,3 +189,22 @@ def test_logged_model_lists_its_registrations_as_mlflow_writes_them(client, expe
         {"name": model_name, "version": int(first.version)},
         {"name": model_name, "version": int(second.version)},
     ]
+
+
+def test_runs_the_server_does_not_have_are_recorded_as_given(client, experiment_id, model_name):
+    # A registry or logged model that names a run held elsewhere (split stores, a move in
+    # progress): MLflow records the run as given and reads nothing until a client loads it.
+    elsewhere = "a" * 32
+    client.create_registered_model(model_name)
+    version = client.create_model_version(model_name, source=f"runs:/{elsewhere}/model", run_id=elsewhere)
+    assert version.run_id == elsewhere
+    assert version.source == f"runs:/{elsewhere}/model"
+    assert client.get_model_version_download_uri(model_name, version.version) == f"runs:/{elsewhere}/model"
+
+    logged = client.create_logged_model(experiment_id=experiment_id, name="elsewhere", source_run_id=elsewhere)
+    assert client.get_logged_model(logged.model_id).source_run_id == elsewhere
+
+    # The source must still name its run: without run_id it is refused, as MLflow refuses it.
+    with pytest.raises(MlflowException) as refused:
+        client.create_model_version(model_name, source=f"runs:/{elsewhere}/model")
+    assert refused.value.error_code == "INVALID_PARAMETER_VALUE"

@@ -741,6 +741,24 @@ describe('source confinement', () => {
     expect(uri.json.artifact_uri).toBe(`${runArtifactUri}/model`)
   })
 
+  it('runs:/<run>/model of a run this server does not have: registered as MLflow registers it, the URI as its storage', async () => {
+    const name = await newModel()
+    const elsewhere = 'a'.repeat(32)
+    const v = await newVersion(name, { source: `runs:/${elsewhere}/model`, run_id: elsewhere })
+    expect(v).toMatchObject({ run_id: elsewhere, source: `runs:/${elsewhere}/model`, status: 'READY' })
+    const uri = await call('GET', '/model-versions/get-download-uri', { name, version: v.version })
+    expect(uri.json.artifact_uri).toBe(`runs:/${elsewhere}/model`)
+    // Still refused: a path out of the run, and a runs:/ source without its run_id.
+    const escape = await call('POST', '/model-versions/create', {
+      name,
+      source: `runs:/${elsewhere}/../../x`,
+      run_id: elsewhere,
+    })
+    expect(escape.status).toBe(400)
+    const unclaimed = await call('POST', '/model-versions/create', { name, source: `runs:/${elsewhere}/model` })
+    expect(unclaimed.status).toBe(400)
+  })
+
   it('models:/<logged model id>: storage is its artifact URI, run_id its source run, and it gets the mlflow.modelVersions tag', async () => {
     const name = await newModel()
     const logged = await newLoggedModel('clf', runId)

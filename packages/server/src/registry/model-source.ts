@@ -64,7 +64,10 @@ export async function resolveModelSource(
       throw refuse(source, `a runs:/ source must name the run given as run_id (${claimed.runId ?? 'none given'})`)
     }
     const run = await deps.tracking.runs.getInfo(runId)
-    if (!run) throw refuse(source, `run '${runId}' does not exist`)
+    // A run this server does not have (a registry moved before its runs, split stores): recorded
+    // as MLflow records it, the runs:/ URI itself as where the files are. Nothing is read now;
+    // whoever loads the version resolves the run then (the SDK and MLflow's client do).
+    if (!run) return { storageLocation: source, runId }
     // MLflow 3 logs models as logged models of the run: runs:/<run>/<name> names one of them.
     const logged = path === '' ? undefined : await findRunModel(deps.tracking, run.experimentId, runId, path)
     if (logged) return { storageLocation: logged.artifactUri, runId, modelId: logged.modelId }

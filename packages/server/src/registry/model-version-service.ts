@@ -78,7 +78,8 @@ export class ModelVersionService {
     })
     const runId = request.runId || resolved.runId
     const modelId = request.modelId || resolved.modelId
-    if (runId && !(await this.tracking.runs.getInfo(runId))) throw KeelError.notFound(`Run with id=${runId} not found`)
+    // A run_id this server does not have is recorded as given, as MLflow records it (the source
+    // itself was checked above: a runs:/ source of that run, or files the request may name).
     if (modelId && !(await this.tracking.loggedModels.get(modelId, { allowDeleted: true }))) {
       throw KeelError.notFound(`Logged model with ID '${modelId}' not found.`)
     }

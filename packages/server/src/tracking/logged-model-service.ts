@@ -85,9 +85,8 @@ export class LoggedModelService {
     const tags = cleanTags(request.tags ?? [])
     validateUniqueKeys(tags, 'tag')
     const experiment = await requireActiveExperiment(this.store, experimentId)
-    if (request.sourceRunId && !(await this.store.runs.getInfo(request.sourceRunId))) {
-      throw KeelError.notFound(`Run with id=${request.sourceRunId} not found`)
-    }
+    // A source run this server does not have is kept as given, as MLflow keeps it (a model logged
+    // against a split store, or moved in before its runs).
     const modelId = `m-${randomUUID().replaceAll('-', '')}`
     return this.store.loggedModels.create({
       modelId,
