@@ -749,12 +749,12 @@ describe('source confinement', () => {
     const uri = await call('GET', '/model-versions/get-download-uri', { name, version: v.version })
     expect(uri.json.artifact_uri).toBe(`runs:/${elsewhere}/model`)
     // Still refused: a path out of the run, and a runs:/ source without its run_id.
-    const escape = await call('POST', '/model-versions/create', {
+    const outside = await call('POST', '/model-versions/create', {
       name,
       source: `runs:/${elsewhere}/../../x`,
       run_id: elsewhere,
     })
-    expect(escape.status).toBe(400)
+    expect(outside.status).toBe(400)
     const unclaimed = await call('POST', '/model-versions/create', { name, source: `runs:/${elsewhere}/model` })
     expect(unclaimed.status).toBe(400)
   })
