@@ -253,3 +253,24 @@ def test_sklearn_log_model(client, experiment_id, tmp_path):
         np.testing.assert_array_equal(loaded.predict(iris.data[:20]), model.predict(iris.data[:20]))
     pyfunc = mlflow.pyfunc.load_model(info.model_uri)
     np.testing.assert_array_equal(pyfunc.predict(iris.data[:5]), model.predict(iris.data[:5]))
+
+
+def test_proxied_download_content_types_are_mlflows(client, experiment_id, tracking_uri, tmp_path):
+    # The artifact proxy labels each download as MLflow's server does (_guess_mime_type).
+    import requests
+    from mlflow.utils.mime_type_utils import _guess_mime_type
+
+    names = ["notes.txt", "MLmodel", "MLproject", "report.pdf", "plot.png", "model.pkl", "metrics.json", "data.csv.gz"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    run_id = client.create_run(experiment_id).info.run_id
+    client.log_artifacts(run_id, str(tmp_path), artifact_path="files")
+    artifact_uri = client.get_run(run_id).info.artifact_uri
+    assert artifact_uri.startswith("mlflow-artifacts:/")
+    root = artifact_uri[len("mlflow-artifacts:") :].lstrip("/")
+    for name in names:
+        response = requests.get(f"{tracking_uri}/api/2.0/mlflow-artifacts/artifacts/{root}/files/{name}", timeout=30)
+        assert response.status_code == 200, name
+        assert response.headers["Content-Type"] == _guess_mime_type(name), name
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.content == b"x"

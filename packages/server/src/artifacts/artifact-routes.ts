@@ -7,6 +7,7 @@ import type { Context, Hono } from 'hono'
 import { stream } from 'hono/streaming'
 import { discardRestOfBody, requestBody, requestHeader } from '../http/node-request.js'
 import type { ArtifactRepository } from './artifact-repository.js'
+import { artifactContentType } from './content-type.js'
 import type { MultipartUploads } from './multipart-uploads.js'
 import { mountMultipartRoutes } from './multipart-routes.js'
 import { ArtifactLimitError } from './upload-limits.js'
@@ -15,28 +16,6 @@ const PREFIXES = ['/api/2.0/mlflow-artifacts', '/ajax-api/2.0/mlflow-artifacts']
 
 /** What a refused upload may still send before its connection is closed. */
 const REFUSED_BODY_BOUNDS = { maxBytes: 64 * 1024 * 1024, maxMs: 5_000 }
-
-const CONTENT_TYPES: Record<string, string> = {
-  json: 'application/json',
-  yaml: 'text/plain; charset=utf-8',
-  yml: 'text/plain; charset=utf-8',
-  txt: 'text/plain; charset=utf-8',
-  log: 'text/plain; charset=utf-8',
-  csv: 'text/csv; charset=utf-8',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  svg: 'text/plain; charset=utf-8',
-  html: 'text/plain; charset=utf-8',
-}
-
-function contentTypeOf(path: string): string {
-  const base = path.split('/').pop() ?? ''
-  if (base === 'MLmodel') return 'text/plain; charset=utf-8'
-  const ext = base.includes('.') ? base.split('.').pop()!.toLowerCase() : ''
-  return CONTENT_TYPES[ext] ?? 'application/octet-stream'
-}
 
 /** The artifact path after `/artifacts/`, percent-decoded once per segment. */
 function artifactPath(c: Context, prefix: string): string {
@@ -81,7 +60,7 @@ export function mountArtifactRoutes(app: Hono, repo: ArtifactRepository, options
     app.get(`${prefix}/artifacts/*`, async (c) => {
       const path = artifactPath(c, prefix)
       const file = await repo.get(path)
-      c.header('Content-Type', contentTypeOf(path))
+      c.header('Content-Type', artifactContentType(path))
       c.header('Content-Length', String(file.size))
       c.header(
         'Content-Disposition',
