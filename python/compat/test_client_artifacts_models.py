@@ -274,3 +274,24 @@ def test_proxied_download_content_types_are_mlflows(client, experiment_id, track
         assert response.headers["Content-Type"] == _guess_mime_type(name), name
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.content == b"x"
+
+
+def test_get_artifact_route_serves_a_runs_file(client, experiment_id, tracking_uri, tmp_path):
+    # MLflow's /get-artifact (older UIs and clients read run files through it).
+    import requests
+    from mlflow.utils.mime_type_utils import _guess_mime_type
+
+    (tmp_path / "summary.json").write_text('{"accuracy": 0.93}')
+    run_id = client.create_run(experiment_id).info.run_id
+    client.log_artifact(run_id, str(tmp_path / "summary.json"), artifact_path="eval")
+    for param in ("run_uuid", "run_id"):
+        response = requests.get(
+            f"{tracking_uri}/get-artifact", params={param: run_id, "path": "eval/summary.json"}, timeout=30
+        )
+        assert response.status_code == 200, response.text
+        assert response.text == '{"accuracy": 0.93}'
+        assert response.headers["Content-Type"] == _guess_mime_type("summary.json")
+    missing = requests.get(f"{tracking_uri}/get-artifact", params={"run_uuid": run_id, "path": "eval/nope.json"}, timeout=30)
+    assert missing.status_code == 404
+    escape = requests.get(f"{tracking_uri}/get-artifact", params={"run_uuid": run_id, "path": "../../x"}, timeout=30)
+    assert escape.status_code == 400

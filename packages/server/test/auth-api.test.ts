@@ -211,6 +211,38 @@ describe('what they may see and do', () => {
     expect(refused.json.error_code).toBe('PERMISSION_DENIED')
   })
 
+  it("lets /get-artifact read a run's file only for those who may read its experiment", async () => {
+    const owner = await newUser('owner')
+    const barred = await newUser('barred')
+    const experimentId = (await ok(trackingApi.createExperiment, { name: unique('files') }, owner)).experiment_id
+    const run = (await ok(trackingApi.createRun, { experiment_id: experimentId }, owner)).run
+    const root = String(run.info.artifact_uri).replace(/^mlflow-artifacts:\/*/, '')
+    const put = await server.fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${root}/notes.txt`, {
+      method: 'PUT',
+      headers: authHeader(owner),
+      body: 'secret notes',
+    })
+    expect(put.status).toBe(200)
+    await ok(
+      authApi.grantUserPermission,
+      { username: barred.user, resource_type: 'experiment', resource_id: experimentId, permission: 'DENY' },
+      admin,
+    )
+    const get = (who: Credentials, param = 'run_uuid') =>
+      server.fetch(`${server.url}/get-artifact?${param}=${run.info.run_id}&path=notes.txt`, {
+        headers: authHeader(who),
+      })
+    const allowed = await get(owner)
+    expect(allowed.status).toBe(200)
+    expect(await allowed.text()).toBe('secret notes')
+    expect((await get(owner, 'run_id')).status).toBe(200)
+    const refused = await get(barred)
+    expect(refused.status).toBe(403)
+    expect(await refused.text()).not.toContain('secret notes')
+    expect((await get(barred, 'run_id')).status).toBe(403)
+    expect((await get(undefined)).status).toBe(401)
+  })
+
   it('gives the creator of an experiment MANAGE on it, and lets them grant others', async () => {
     const creator = await newUser('creator')
     const helper = await newUser('helper')

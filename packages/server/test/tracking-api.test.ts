@@ -347,6 +347,38 @@ describe('runs', () => {
     expect(unknown.json.metrics.map((m: { run_id: string }) => m.run_id)).toEqual([b, b, b])
   })
 
+  it("/get-artifact: one file of a run's artifacts by run_uuid or run_id, nothing outside the run, clear errors", async () => {
+    const runId = await newRun(await newExperiment())
+    const run = await call('GET', '/runs/get', { run_id: runId })
+    const root = String(run.json.run.info.artifact_uri).replace(/^mlflow-artifacts:\/*/, '')
+    const put = await server.fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts/${root}/plots/report.pdf`, {
+      method: 'PUT',
+      body: '%PDF-1.4 not really',
+    })
+    expect(put.status).toBe(200)
+    const get = (query: string) => server.fetch(`${server.url}/get-artifact?${query}`)
+    for (const query of [`run_uuid=${runId}&path=plots/report.pdf`, `run_id=${runId}&path=plots/report.pdf`]) {
+      const res = await get(query)
+      expect(res.status, query).toBe(200)
+      expect(await res.text()).toBe('%PDF-1.4 not really')
+      expect(res.headers.get('content-type')).toBe('application/pdf')
+      expect(res.headers.get('content-disposition')).toBe('attachment; filename="report.pdf"')
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    }
+    const refused = async (query: string, status: number, code: string) => {
+      const res = await get(query)
+      expect(res.status, query).toBe(status)
+      expect(((await res.json()) as { error_code: string }).error_code, query).toBe(code)
+    }
+    await refused(`run_uuid=${runId}&path=../../../etc/passwd`, 400, 'INVALID_PARAMETER_VALUE')
+    await refused(`run_uuid=${runId}&path=plots/%2e%2e/%2e%2e/x`, 400, 'INVALID_PARAMETER_VALUE')
+    await refused(`run_uuid=${runId}`, 400, 'INVALID_PARAMETER_VALUE')
+    await refused('path=plots/report.pdf', 400, 'INVALID_PARAMETER_VALUE')
+    await refused(`run_uuid=${'f'.repeat(32)}&path=x.txt`, 404, 'RESOURCE_DOES_NOT_EXIST')
+    await refused(`run_uuid=${runId}&path=plots/missing.txt`, 404, 'RESOURCE_DOES_NOT_EXIST')
+    await refused(`run_uuid=${runId}&path=plots`, 400, 'INVALID_PARAMETER_VALUE')
+  })
+
   it('searches with filters on metrics, params, tags and attributes, ordered with NULLs last', async () => {
     const exp = await newExperiment()
     const ids: string[] = []

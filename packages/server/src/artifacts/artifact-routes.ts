@@ -3,6 +3,7 @@
  * downloads, listing with basename paths. Bodies never sit whole in memory.
  */
 import { KeelError } from '@keel/contracts'
+import type { Readable } from 'node:stream'
 import type { Context, Hono } from 'hono'
 import { stream } from 'hono/streaming'
 import { discardRestOfBody, requestBody, requestHeader } from '../http/node-request.js'
@@ -26,6 +27,23 @@ function artifactPath(c: Context, prefix: string): string {
   } catch {
     throw KeelError.invalid(`Invalid artifact path '${raw.slice(0, 200)}': malformed percent-encoding`)
   }
+}
+
+/**
+ * Streams an artifact file as a download: MLflow's Content-Type for its name, its length,
+ * `attachment` and `nosniff` (a browser never renders it as a page of this origin).
+ */
+export function sendArtifactFile(c: Context, file: { stream: Readable; size: number }, path: string): Response {
+  c.header('Content-Type', artifactContentType(path))
+  c.header('Content-Length', String(file.size))
+  c.header('Content-Disposition', `attachment; filename="${encodeURIComponent(path.split('/').pop() ?? 'artifact')}"`)
+  c.header('X-Content-Type-Options', 'nosniff')
+  return stream(c, async (out) => {
+    out.onAbort(() => {
+      file.stream.destroy()
+    })
+    for await (const chunk of file.stream) await out.write(chunk as Uint8Array)
+  })
 }
 
 export interface ArtifactRouteOptions {
@@ -59,20 +77,7 @@ export function mountArtifactRoutes(app: Hono, repo: ArtifactRepository, options
     })
     app.get(`${prefix}/artifacts/*`, async (c) => {
       const path = artifactPath(c, prefix)
-      const file = await repo.get(path)
-      c.header('Content-Type', artifactContentType(path))
-      c.header('Content-Length', String(file.size))
-      c.header(
-        'Content-Disposition',
-        `attachment; filename="${encodeURIComponent(path.split('/').pop() ?? 'artifact')}"`,
-      )
-      c.header('X-Content-Type-Options', 'nosniff')
-      return stream(c, async (out) => {
-        out.onAbort(() => {
-          file.stream.destroy()
-        })
-        for await (const chunk of file.stream) await out.write(chunk as Uint8Array)
-      })
+      return sendArtifactFile(c, await repo.get(path), path)
     })
     app.put(`${prefix}/artifacts/*`, async (c) => {
       const path = artifactPath(c, prefix)

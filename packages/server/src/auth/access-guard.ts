@@ -142,7 +142,12 @@ export class AccessGuard {
     )
     if (route.public || principal.isAdmin || !route.check) return principal
     await route.check(
-      route.targetFromQuery ? (query.get(route.targetFromQuery) ?? '') : target,
+      route.targetFromQuery === undefined
+        ? target
+        : ([route.targetFromQuery]
+            .flat()
+            .map((name) => query.get(name))
+            .find((v) => v) ?? ''),
       this.checkContext(principal),
     )
     return principal

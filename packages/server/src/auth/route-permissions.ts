@@ -25,6 +25,7 @@ import {
   type ResponseOf,
 } from '@keel/contracts'
 import { normalizeArtifactPath } from '../artifacts/safe-path.js'
+import { GET_ARTIFACT_RUN_PARAMS } from '../tracking/get-artifact-route.js'
 import { parseResourceType } from './permissions.js'
 import {
   type CheckContext,
@@ -497,8 +498,8 @@ export interface RawRoute {
   readonly path: string
   readonly describe: string
   readonly public?: boolean
-  /** The query parameter naming the target, for routes without a `*`. */
-  readonly targetFromQuery?: string
+  /** The query parameter naming the target, for routes without a `*` (the first one present). */
+  readonly targetFromQuery?: string | readonly string[]
   /** Checks the request; `path` is the decoded path after the pattern's `*` (or the query's `path`). */
   check?(target: string, ctx: CheckContext): Promise<void>
 }
@@ -604,6 +605,17 @@ export const RAW_ROUTES: readonly RawRoute[] = [
   },
   { method: 'GET', path: '/openapi.json', describe: 'public', public: true },
   { method: 'GET', path: '/version', describe: 'signed in' },
+  {
+    method: 'GET',
+    path: '/get-artifact',
+    describe: "READ on the run's experiment (`?run_id=` or `?run_uuid=`)",
+    targetFromQuery: GET_ARTIFACT_RUN_PARAMS,
+    check: async (runId, ctx) => {
+      const experimentId = runId === '' ? undefined : await ctx.locate.experimentOfRun(runId)
+      // A run that is not there: the route answers 404 (an admin-only check would say 403).
+      if (experimentId !== undefined) await ctx.need('experiment', experimentId, 'read')
+    },
+  },
   ...artifacts('/api/2.0'),
   ...artifacts('/ajax-api/2.0'),
   // The web UI's files carry no data: its pages sign in, then read through the API.

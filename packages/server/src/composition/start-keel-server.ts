@@ -34,6 +34,7 @@ import { LoggedModelService } from '../tracking/logged-model-service.js'
 import { mountLoggedModelRoutes } from '../tracking/logged-model-routes.js'
 import { RunService } from '../tracking/run-service.js'
 import { mountTrackingRoutes } from '../tracking/tracking-routes.js'
+import { mountGetArtifactRoute } from '../tracking/get-artifact-route.js'
 import { mountKeelTrackingRoutes } from '../tracking/keel-routes.js'
 import { VERSION } from '../version.js'
 import { type WebSecurityOptions, uiContentSecurityPolicy, webSecurityPolicy } from '../web-security/policy.js'
@@ -224,6 +225,7 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
         directMultipart: config.serveArtifacts && isS3Uri(config.artifactsDestination),
       })
       mountLoggedModelRoutes(router, loggedModels)
+      mountGetArtifactRoute(app, runs)
       mountKeelTrackingRoutes(router, { experiments })
       mountRegistryRoutes(router, registeredModels, modelVersions)
       mountAliasApprovalRoutes(router, aliasApprovals)

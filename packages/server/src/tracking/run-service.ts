@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Readable as ByteStream } from 'node:stream'
 import {
   KeelError,
   LIMITS,
@@ -15,6 +16,7 @@ import {
   type ViewType,
 } from '@keel/contracts'
 import { joinArtifactPath, type ArtifactLocations } from '../artifacts/artifact-locations.js'
+import { normalizeArtifactPath } from '../artifacts/safe-path.js'
 import { RUN_SEARCH, type Readable, parseFilter, parseOrderBy, readableIds } from '../search/index.js'
 import { requireActiveExperiment } from './experiment-service.js'
 import { validateMaxResults } from '../paging/max-results.js'
@@ -265,6 +267,19 @@ export class RunService {
     const prefix = path ? `${path.replace(/\/+$/, '')}/` : ''
     const files = (await location.repo.list(base)).map((f) => ({ ...f, path: `${prefix}${f.path}` }))
     return { rootUri: info.artifactUri, files }
+  }
+
+  /**
+   * One file of the run's artifacts, `path` relative to the run's artifact root (MLflow's
+   * `/get-artifact`). The path passes the artifact store's gate: nothing outside the run's root.
+   */
+  async openArtifact(runId: string, path: string | undefined): Promise<{ stream: ByteStream; size: number }> {
+    if (!path) throw KeelError.invalid("Missing value for required parameter 'path'.")
+    const relative = normalizeArtifactPath(path)
+    if (relative === '') throw KeelError.invalid(`Artifact path refers to a directory, not a file: '${path}'`)
+    const info = await this.getInfo(runId)
+    const location = this.artifacts.resolve(info.artifactUri)
+    return location.repo.get(joinArtifactPath(location.path, relative))
   }
 
   private cleanTags(tags: readonly Tag[]): Tag[] {
