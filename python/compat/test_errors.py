@@ -179,3 +179,55 @@ def test_unknown_endpoint_is_404_endpoint_not_found(tracking_uri):
 def _expect_keel() -> bool:
     """True when the server under test is keel: started by conftest, or KEEL_COMPAT_TARGET=keel."""
     return _server_state.get("external") is False or os.environ.get("KEEL_COMPAT_TARGET") == "keel"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "message"),
+    [
+        (
+            "runs/log-batch",
+            {"metrics": [{"key": "a", "value": 1}]},
+            "Missing value for required parameter 'metrics[0].timestamp'.",
+        ),
+        (
+            "runs/log-batch",
+            {"metrics": [{"key": "a", "value": 1, "timestamp": None}]},
+            "Missing value for required parameter 'metrics[0].timestamp'.",
+        ),
+        ("runs/log-batch", {"params": [{"value": "1"}]}, "Missing value for required parameter 'params[0].key'."),
+        (
+            "runs/log-batch",
+            {"tags": [{"key": None, "value": "1"}]},
+            "Missing value for required parameter 'tags[0].key'.",
+        ),
+        (
+            "runs/log-metric",
+            {"key": "a", "value": "abc", "timestamp": 1},
+            "Invalid value \"abc\" for parameter 'value' supplied:  Hint: Value was of type 'str'.",
+        ),
+        (
+            "runs/log-metric",
+            {"key": "a", "value": 1, "timestamp": "x"},
+            "Invalid value \"x\" for parameter 'timestamp' supplied:  Hint: Value was of type 'str'.",
+        ),
+        (
+            "runs/set-tag",
+            {"key": "t", "value": 9},
+            "Invalid value 9 for parameter 'value' supplied:  Hint: Value was of type 'int'.",
+        ),
+    ],
+)
+def test_malformed_request_messages_name_the_field_as_mlflow_does(client, experiment_id, tracking_uri, path, body, message):
+    # The wording clients and scripts match on: the field's path with [i] for list items, a null
+    # required field as missing, the value as JSON (strings quoted) and its Python type.
+    run_id = client.create_run(experiment_id).info.run_id
+    response = requests.post(f"{tracking_uri}/api/2.0/mlflow/{path}", json={"run_id": run_id, **body}, timeout=30)
+    assert response.status_code == 400, response.text
+    assert response.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert response.json()["message"].startswith(message), response.json()["message"]
+
+
+def test_a_null_experiment_name_is_a_missing_name(tracking_uri):
+    response = requests.post(f"{tracking_uri}/api/2.0/mlflow/experiments/create", json={"name": None}, timeout=30)
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("Missing value for required parameter 'name'.")

@@ -10,11 +10,11 @@ describe('parseJsonInput', () => {
     // The body object is level 1.
     expect(parseJsonInput(`{"a":${arrays(MAX_JSON_DEPTH - 1)}}`)).toBeTypeOf('object')
     expect(() => parseJsonInput(`{"a":${arrays(MAX_JSON_DEPTH)}}`)).toThrow(
-      /^Invalid value for parameter 'a\.0\.0\.0[.0]*…': JSON nested more than 64 levels deep is not accepted$/,
+      /^Invalid value for parameter 'a\[0\]\[0\]\[0\][[\]0]*…': JSON nested more than 64 levels deep is not accepted$/,
     )
     // The path leads to the first container too deep.
     expect(jsonValueProblem({ a: [[1]], b: 1 }, 2)).toBe(
-      "Invalid value for parameter 'a.0': JSON nested more than 2 levels deep is not accepted",
+      "Invalid value for parameter 'a[0]': JSON nested more than 2 levels deep is not accepted",
     )
     expect(jsonValueProblem({ a: [1], b: { c: 'd' } }, 2)).toBeUndefined()
   })
@@ -30,7 +30,7 @@ describe('parseJsonInput', () => {
     })()
     expect(error).toBeInstanceOf(KeelError)
     expect((error as KeelError).code).toBe('INVALID_PARAMETER_VALUE')
-    expect((error as KeelError).message).toMatch(/^Invalid value for parameter 'tags\.0\.value\.0\.0/)
+    expect((error as KeelError).message).toMatch(/^Invalid value for parameter 'tags\[0\]\.value\[0\]\[0\]/)
   })
 
   it('refuses lone surrogates in values and keys, and keeps pairs', () => {
@@ -38,7 +38,7 @@ describe('parseJsonInput', () => {
     expect(() => parseJsonInput('{"name":"a\\ud800"}')).toThrow(
       /the value of parameter 'name': it is not well-formed Unicode/,
     )
-    expect(() => parseJsonInput('{"tags":[{"key":"k","value":"\\udc00x"}]}')).toThrow(/parameter 'tags\.0\.value'/)
+    expect(() => parseJsonInput('{"tags":[{"key":"k","value":"\\udc00x"}]}')).toThrow(/parameter 'tags\[0\]\.value'/)
     expect(() => parseJsonInput('{"params":{"\\ud800":1}}')).toThrow(/a key of 'params'/)
     expect(jsonValueProblem('\ud800')).toMatch(/'\(body\)'/)
   })

@@ -27,18 +27,23 @@ export function decodeUtf8(bytes: Uint8Array, what = 'The request body'): string
 }
 
 /** True unless `s` holds a lone surrogate (it could not be written as UTF-8). */
+/** A field's path in a request as MLflow's messages name it: `metrics[0].timestamp`. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join('')
+}
+
 export function isWellFormedString(s: string): boolean {
   return (s as unknown as { isWellFormed(): boolean }).isWellFormed()
 }
 
 /**
- * Why a parsed JSON value must be refused, naming where (`tags.0.value`), or undefined when it
+ * Why a parsed JSON value must be refused, naming where (`tags[0].value`), or undefined when it
  * is fine. Recursion is bounded by `maxDepth`, so this never overflows the stack itself.
  */
 export function jsonValueProblem(value: unknown, maxDepth = MAX_JSON_DEPTH): string | undefined {
   const found = find(value, maxDepth)
   if (found === undefined) return undefined
-  const where = found.path.length === 0 ? '(body)' : shorten(found.path.join('.'))
+  const where = found.path.length === 0 ? '(body)' : shorten(fieldPath(found.path))
   if (found.kind === 'depth')
     return `Invalid value for parameter '${where}': JSON nested more than ${maxDepth} levels deep is not accepted`
   const what = found.kind === 'key' ? `a key of '${where}'` : `the value of parameter '${where}'`

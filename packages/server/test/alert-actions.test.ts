@@ -128,9 +128,9 @@ describe("alert rules name the operator's actions", () => {
       )
       expect(res.status, JSON.stringify(command)).toBe(400)
       expect(res.json.error_code).toBe('INVALID_PARAMETER_VALUE')
-      expect(res.json.message).toMatch(/'alert_rules\.0\.command'/)
+      expect(res.json.message).toMatch(/'alert_rules\[0\]\.command'/)
       expect(res.json.message).toMatch(
-        /commands are now defined by the operator.*keel server --config <file>, actions\.<name>\.command.*'action'/,
+        /[Cc]ommands are now defined by the operator.*keel server --config <file>, actions\.<name>\.command.*'action'/,
       )
     }
     // Nothing was created.
@@ -145,7 +145,7 @@ describe("alert rules name the operator's actions", () => {
     )
     expect(res.status).toBe(400)
     expect(res.json.message).toMatch(
-      /'alert_rules\.0\.action'.*rule 'r': no action 'deploy' is defined by the operator; defined: notify, retrain/,
+      /'alert_rules\[0\]\.action'.*rule 'r': no action 'deploy' is defined by the operator; defined: notify, retrain/,
     )
   })
 
@@ -183,7 +183,7 @@ describe("alert rules name the operator's actions", () => {
       alert_rules: [{ kind: 'drift_share', threshold: 0.3, command: ['id'] }],
     })
     expect(update.status).toBe(400)
-    expect(update.json.message).toMatch(/'alert_rules\.0\.command'/)
+    expect(update.json.message).toMatch(/'alert_rules\[0\]\.command'/)
     await ok(call('POST', 'monitors/delete', { monitor_id: monitor.monitor_id }))
   })
 })
@@ -210,7 +210,7 @@ describe('webhook targets', () => {
         ]),
       )
       expect(res.status, url).toBe(400)
-      expect(res.json.message, url).toMatch(/'alert_rules\.1\.webhook_url'.*rule 'ping': /)
+      expect(res.json.message, url).toMatch(/'alert_rules\[1\]\.webhook_url'.*rule 'ping': /)
       expect(res.json.message, url).toMatch(reason)
       expect(res.json.message, url).toMatch(/webhooks\.allow/)
     }

@@ -347,16 +347,16 @@ describe('live monitors', () => {
       [{ ...base, drift_share: 2 }, /drift_share/],
       [{ ...base, tests: { x1: 'nonsense' } }, /tests\.x1/],
       [{ ...base, tests: { missing: 'ks' } }, /tests\.missing/],
-      [{ ...base, alert_rules: [{ kind: 'column_drift' }] }, /alert_rules\.0\.column/],
-      [{ ...base, alert_rules: [{ kind: 'drift_share' }] }, /alert_rules\.0\.threshold/],
+      [{ ...base, alert_rules: [{ kind: 'column_drift' }] }, /alert_rules\[0\]\.column/],
+      [{ ...base, alert_rules: [{ kind: 'drift_share' }] }, /alert_rules\[0\]\.threshold/],
       [
         { ...base, alert_rules: [{ kind: 'drift_share', threshold: 0.5, webhook_url: 'file:///x' }] },
-        /alert_rules\.0\.webhook_url/,
+        /alert_rules\[0\]\.webhook_url/,
       ],
-      [{ ...base, alert_rules: [{ kind: 'drift_share', threshold: 0.5, command: [] }] }, /alert_rules\.0\.command/],
+      [{ ...base, alert_rules: [{ kind: 'drift_share', threshold: 0.5, command: [] }] }, /alert_rules\[0\]\.command/],
       [
         { ...base, alert_rules: [{ kind: 'drift_share', threshold: 0.5, action: 'nope' }] },
-        /alert_rules\.0\.action.*'nope'.*defined: retrain/,
+        /alert_rules\[0\]\.action.*'nope'.*defined: retrain/,
       ],
       [{ ...base, alert_rules: [{ kind: 'bogus', threshold: 1 }] }, /alert_rules/],
       [{ ...base, name: '' }, /'name'/],
@@ -396,7 +396,7 @@ describe('live monitors', () => {
       alert_rules: [{ kind: 'quality', threshold: 3 }],
     })
     expect(bad.status).toBe(400)
-    expect(bad.json.message).toMatch(/alert_rules\.0\.threshold/)
+    expect(bad.json.message).toMatch(/alert_rules\[0\]\.threshold/)
   })
 
   it('deletes a monitor with its windows and alerts', async () => {

@@ -242,38 +242,42 @@ describe('bad input is 400 INVALID_PARAMETER_VALUE naming the field, and logs no
   const d = unique('bad')
   const big = 'x'.repeat(300_000)
   const cases: [string, unknown, string][] = [
-    ['missing request_id', { records: [{ ...wire('r', d), request_id: undefined }] }, "'records.0.request_id'"],
-    ['empty request_id', { records: [wire('', d)] }, "'records.0.request_id'"],
-    ['request_id over 128 characters', { records: [wire('r'.repeat(129), d)] }, "'records.0.request_id'"],
-    ['missing inputs', { records: [{ ...wire('r', d), inputs: undefined }] }, "'records.0.inputs'"],
-    ['inputs not rows', { records: [wire('r', d, { inputs: [[5.1, 3.5]] })] }, "'records.0.inputs.0'"],
-    ['latency as text', { records: [wire('r', d, { latency_ms: 'fast' })] }, "'records.0.latency_ms'"],
-    ['negative latency', { records: [wire('r', d, { latency_ms: -1 })] }, "'records.0.latency_ms'"],
-    ['timestamp as a date', { records: [wire('r', d, { timestamp_ms: '2025-11-27' })] }, "'records.0.timestamp_ms'"],
-    ['unknown protocol', { records: [wire('r', d, { protocol: 'grpc' })] }, "'records.0.protocol'"],
-    ['shadow not a boolean', { records: [wire('r', d, { shadow: 'maybe' })] }, "'records.0.shadow'"],
-    ['an output that is an object', { records: [wire('r', d, { outputs: [{ class: 1 }] })] }, "'records.0.outputs.0'"],
-    ['an input row that is null', { records: [wire('r', d, { inputs: [null] })] }, "'records.0.inputs.0'"],
-    ['inputs not a list', { records: [wire('r', d, { inputs: { a: 1 } })] }, "'records.0.inputs'"],
-    ['an output that is a boolean', { records: [wire('r', d, { outputs: [true] })] }, "'records.0.outputs.0'"],
+    ['missing request_id', { records: [{ ...wire('r', d), request_id: undefined }] }, "'records[0].request_id'"],
+    ['empty request_id', { records: [wire('', d)] }, "'records[0].request_id'"],
+    ['request_id over 128 characters', { records: [wire('r'.repeat(129), d)] }, "'records[0].request_id'"],
+    ['missing inputs', { records: [{ ...wire('r', d), inputs: undefined }] }, "'records[0].inputs'"],
+    ['inputs not rows', { records: [wire('r', d, { inputs: [[5.1, 3.5]] })] }, "'records[0].inputs[0]'"],
+    ['latency as text', { records: [wire('r', d, { latency_ms: 'fast' })] }, "'records[0].latency_ms'"],
+    ['negative latency', { records: [wire('r', d, { latency_ms: -1 })] }, "'records[0].latency_ms'"],
+    ['timestamp as a date', { records: [wire('r', d, { timestamp_ms: '2025-11-27' })] }, "'records[0].timestamp_ms'"],
+    ['unknown protocol', { records: [wire('r', d, { protocol: 'grpc' })] }, "'records[0].protocol'"],
+    ['shadow not a boolean', { records: [wire('r', d, { shadow: 'maybe' })] }, "'records[0].shadow'"],
+    [
+      'an output that is an object',
+      { records: [wire('r', d, { outputs: [{ class: 1 }] })] },
+      "'records[0].outputs[0]'",
+    ],
+    ['an input row that is null', { records: [wire('r', d, { inputs: [null] })] }, "'records[0].inputs[0]'"],
+    ['inputs not a list', { records: [wire('r', d, { inputs: { a: 1 } })] }, "'records[0].inputs'"],
+    ['an output that is a boolean', { records: [wire('r', d, { outputs: [true] })] }, "'records[0].outputs[0]'"],
     [
       'a probability that is text',
       { records: [wire('r', d, { probabilities: [[0.5, '0.5']] })] },
-      "'records.0.probabilities.0'",
+      "'records[0].probabilities[0]'",
     ],
-    ['probabilities not rows', { records: [wire('r', d, { probabilities: [0.5] })] }, "'records.0.probabilities.0'"],
-    ['one output for two rows', { records: [wire('r', d, { inputs: [{ a: 1 }, { a: 2 }] })] }, "'records.0.outputs'"],
+    ['probabilities not rows', { records: [wire('r', d, { probabilities: [0.5] })] }, "'records[0].probabilities[0]'"],
+    ['one output for two rows', { records: [wire('r', d, { inputs: [{ a: 1 }, { a: 2 }] })] }, "'records[0].outputs'"],
     [
       'probabilities for no row',
       { records: [wire('r', d, { probabilities: [[0.5], [0.5]] })] },
-      "'records.0.probabilities'",
+      "'records[0].probabilities'",
     ],
-    ['status code 42', { records: [wire('r', d, { status_code: 42 })] }, "'records.0.status_code'"],
-    ['oversize inputs', { records: [wire('r', d, { inputs: [{ text: big }] })] }, "'records.0.inputs'"],
+    ['status code 42', { records: [wire('r', d, { status_code: 42 })] }, "'records[0].status_code'"],
+    ['oversize inputs', { records: [wire('r', d, { inputs: [{ text: big }] })] }, "'records[0].inputs'"],
     [
       'the second record bad',
       { records: [wire('fine', d), wire('r', d, { model_name: 7 })] },
-      "'records.1.model_name'",
+      "'records[1].model_name'",
     ],
     ['records not a list', { records: { 0: wire('r', d) } }, "'records'"],
     ['missing records', { dropped: 1, deployment: d }, "'records'"],
@@ -317,7 +321,7 @@ describe('bad input is 400 INVALID_PARAMETER_VALUE naming the field, and logs no
       records: [wire(`${at}-over`, at, { outputs: [], status_code: 500, probabilities: undefined, inputs: over })],
     })
     expect([refused.status, refused.json.error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE'])
-    expect(refused.json.message).toContain(`'records.0.inputs': it is ${limit + 1} bytes of JSON`)
+    expect(refused.json.message).toContain(`'records[0].inputs': it is ${limit + 1} bytes of JSON`)
     const [logged] = (await ok(call('GET', 'get', { request_id: `${at}-fits` }))).records
     expect(logged.inputs).toEqual(exact)
   })
@@ -345,15 +349,15 @@ describe('bad input is 400 INVALID_PARAMETER_VALUE naming the field, and logs no
   })
 
   const labels: [string, unknown, string][] = [
-    ['a missing label', { labels: [{ request_id: 'r' }] }, "'labels.0.label'"],
-    ['a label that is an object', { labels: [{ request_id: 'r', label: { y: 1 } }] }, "'labels.0.label'"],
-    ['a missing request_id', { labels: [{ label: 1 }] }, "'labels.0.request_id'"],
+    ['a missing label', { labels: [{ request_id: 'r' }] }, "'labels[0].label'"],
+    ['a label that is an object', { labels: [{ request_id: 'r', label: { y: 1 } }] }, "'labels[0].label'"],
+    ['a missing request_id', { labels: [{ label: 1 }] }, "'labels[0].request_id'"],
     [
       'a request_id over 128 characters',
       { labels: [{ request_id: 'r'.repeat(129), label: 1 }] },
-      "'labels.0.request_id'",
+      "'labels[0].request_id'",
     ],
-    ['a negative timestamp', { labels: [{ request_id: 'r', label: 1, timestamp_ms: -5 }] }, "'labels.0.timestamp_ms'"],
+    ['a negative timestamp', { labels: [{ request_id: 'r', label: 1, timestamp_ms: -5 }] }, "'labels[0].timestamp_ms'"],
     [
       'too many labels',
       { labels: Array.from({ length: 1001 }, (_, i) => ({ request_id: `r${i}`, label: 1 })) },

@@ -64,7 +64,7 @@ describe('the log-batch fast path', () => {
     expect(fast({ run_id: 5, metrics: [{ key: 'a', value: 1, timestamp: 1 }] })).toBeUndefined()
     expect(messageOf({ run_id: 5, metrics: [{ key: 'a', value: 1, timestamp: 1 }] })).toContain("'run_id'")
     expect(messageOf({ run_id: 'r', metrics: [{ key: 'a', value: 1, timestamp: 1.5 }] })).toContain(
-      "'metrics.0.timestamp'",
+      "'metrics[0].timestamp'",
     )
   })
 })

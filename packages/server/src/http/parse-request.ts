@@ -3,7 +3,7 @@
  * GET (repeated keys become arrays where the schema has an array), the JSON body otherwise, plus
  * path parameters. Validation failures become MLflow's messages.
  */
-import { KeelError, decodeUtf8, parseJsonInput } from '@keel/contracts'
+import { KeelError, decodeUtf8, fieldPath, parseJsonInput } from '@keel/contracts'
 import type { z } from 'zod'
 
 /** Field names whose schema is an array (through optional/default wrappers). */
@@ -81,24 +81,92 @@ export function validateRequest<S extends z.ZodType>(schema: S, input: Record<st
   const result = schema.safeParse(input)
   if (result.success) return result.data
   const issue = result.error.issues[0]!
-  const field = issue.path.map(String).join('.') || '(body)'
+  const field = fieldPath(issue.path) || '(body)'
   const value = issue.path.reduce<unknown>(
     (v, k) => (v as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey],
     input,
   )
-  if (value === undefined) {
+  // MLflow reads a JSON null as a field not sent: a required field set to null is missing (a null
+  // item of a list is a value of the wrong type).
+  const last = issue.path.at(-1)
+  const isField = typeof last === 'string'
+  if (value === undefined || (value === null && isField && !isOptionalAt(schema, issue.path))) {
     throw KeelError.invalid(
       `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`,
     )
   }
-  const shown = typeof value === 'string' ? value : JSON.stringify(value)
+  // A value of the wrong type is worded as MLflow words it, then what keel's schema says of the
+  // field, if it says more than zod's default; any other rule says what it asks for.
+  const options = issue.code === 'invalid_value' ? issue.values.map(String) : []
+  const said =
+    options.length > 0
+      ? `It must be one of ${options.join(', ')}.`
+      : issue.message.startsWith('Invalid input')
+        ? ''
+        : sentence(issue.message)
+  const typeOnly = /^Expected an? [\w -]+\.$/.test(said)
+  const reason =
+    issue.code === 'invalid_type' || said === '' || typeOnly || options.length > 0
+      ? ` Hint: Value was of type '${typeName(value)}'.${said && !typeOnly ? ` ${said}` : ''}`
+      : said
   throw KeelError.invalid(
-    `Invalid value ${truncate(shown)} for parameter '${field}' supplied. Hint: Value was of type '${typeName(value)}' (${issue.message}). See the API docs for more information about request parameters.`,
+    `Invalid value ${truncate(pythonJson(value))} for parameter '${field}' supplied: ${reason} See the API docs for more information about request parameters.`,
   )
 }
 
+type ZodDef = { type: string; innerType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType> }
+const defOf = (schema: z.ZodType | undefined): ZodDef | undefined =>
+  (schema as unknown as { _zod?: { def: ZodDef } } | undefined)?._zod?.def
+
+/** The schema under optional/default/nullable wrappers. */
+function unwrapped(schema: z.ZodType | undefined): ZodDef | undefined {
+  let def = defOf(schema)
+  while (def && (def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
+    def = defOf(def.innerType)
+  }
+  return def
+}
+
+/** Whether the schema lets the field at `path` be left out (optional or defaulted). */
+function isOptionalAt(schema: z.ZodType, path: readonly PropertyKey[]): boolean {
+  let current: z.ZodType | undefined = schema
+  for (const key of path) {
+    const def = unwrapped(current)
+    current = typeof key === 'number' ? def?.element : def?.shape?.[String(key)]
+    if (current === undefined) return false
+  }
+  const type = defOf(current)?.type
+  return type === 'optional' || type === 'default'
+}
+
+/**
+ * The value as MLflow's message shows it (Python's `json.dumps(value, sort_keys=True,
+ * separators=(",", ":"))`): strings quoted with non-ASCII escaped, keys sorted, no spaces.
+ */
+function pythonJson(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value).replace(
+      /[\u0080-\uffff]/g,
+      (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    )
+  }
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${pythonJson(k)}:${pythonJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? String(value)
+}
+
+/** The message as a sentence: capitalised, ending with a period. */
+function sentence(message: string): string {
+  const text = message.charAt(0).toUpperCase() + message.slice(1)
+  return /[.!?]$/.test(text) ? text : `${text}.`
+}
+
+/** Python's type name of a JSON value. */
 function typeName(value: unknown): string {
-  if (value === null) return 'null'
+  if (value === null) return 'NoneType'
   if (Array.isArray(value)) return 'list'
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float'
   if (typeof value === 'string') return 'str'
@@ -106,7 +174,6 @@ function typeName(value: unknown): string {
   return 'dict'
 }
 
-function truncate(s: string | undefined): string {
-  if (s === undefined) return 'undefined'
+function truncate(s: string): string {
   return s.length > 200 ? `${s.slice(0, 200)}…` : s
 }

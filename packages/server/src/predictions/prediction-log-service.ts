@@ -62,7 +62,7 @@ function validateRecord(r: PredictionRecord, at: string): void {
   }
   r.outputs.forEach((o, i) => {
     if (typeof o === 'number' && !Number.isFinite(o))
-      throw invalid(`${at}.outputs.${i}`, 'expected a finite number or a string')
+      throw invalid(`${at}.outputs[${i}]`, 'expected a finite number or a string')
   })
   if (r.probabilities !== undefined) {
     jsonBytes(r.probabilities, `${at}.probabilities`)
@@ -73,7 +73,7 @@ function validateRecord(r: PredictionRecord, at: string): void {
       )
     }
     r.probabilities.forEach((row, i) => {
-      if (row.some((p) => !Number.isFinite(p))) throw invalid(`${at}.probabilities.${i}`, 'expected finite numbers')
+      if (row.some((p) => !Number.isFinite(p))) throw invalid(`${at}.probabilities[${i}]`, 'expected finite numbers')
     })
   }
 }
@@ -126,7 +126,7 @@ export class PredictionLogService {
       )
     }
     if (!Number.isSafeInteger(dropped) || dropped < 0) throw invalid('dropped', 'expected a non-negative integer')
-    for (const [i, r] of records.entries()) validateRecord(r, `records.${i}`)
+    for (const [i, r] of records.entries()) validateRecord(r, `records[${i}]`)
     const count = dropped > 0 ? { deployment: droppedDeployment(records, deployment), count: dropped } : undefined
     if (records.length === 0 && count === undefined) return
     await this.store.logBatch(records, count)
@@ -168,13 +168,13 @@ export class PredictionLogService {
     }
     const now = this.now()
     const stored = labels.map((l, i) => {
-      text(l.requestId, `labels.${i}.request_id`, LIMITS.predictionIdLength)
-      if (typeof l.label === 'string') text(l.label, `labels.${i}.label`, LIMITS.predictionTextLength, false)
+      text(l.requestId, `labels[${i}].request_id`, LIMITS.predictionIdLength)
+      if (typeof l.label === 'string') text(l.label, `labels[${i}].label`, LIMITS.predictionTextLength, false)
       if (typeof l.label === 'number' && !Number.isFinite(l.label))
-        throw invalid(`labels.${i}.label`, 'expected a finite number')
+        throw invalid(`labels[${i}].label`, 'expected a finite number')
       const timestampMs = l.timestampMs ?? now
       if (!Number.isSafeInteger(timestampMs) || timestampMs < 0)
-        throw invalid(`labels.${i}.timestamp_ms`, 'expected epoch milliseconds')
+        throw invalid(`labels[${i}].timestamp_ms`, 'expected epoch milliseconds')
       return { requestId: l.requestId, label: l.label, timestampMs }
     })
     if (stored.length > 0) await this.store.upsertLabels(stored)

@@ -63,7 +63,8 @@ describe('the prediction log writer', () => {
     const sink = {
       logBatch: async (records: readonly PredictionRecord[]) => {
         calls++
-        if (records.some((r) => r.requestId === 'r21')) throw KeelError.invalid('records.3.inputs: larger than 256 KiB')
+        if (records.some((r) => r.requestId === 'r21'))
+          throw KeelError.invalid("Invalid value for parameter 'records[3].inputs': larger than 256 KiB")
         written.push(...records.map((r) => r.requestId))
       },
     }

@@ -156,7 +156,7 @@ export class LiveMonitorService {
     }
     m.alertRules.forEach((r, i) => {
       if (r.kind === 'column_drift' && r.column !== undefined && !known(r.column))
-        throw v.invalid(`alert_rules.${i}.column`, `the reference has no column '${r.column}'`)
+        throw v.invalid(`alert_rules[${i}].column`, `the reference has no column '${r.column}'`)
     })
   }
 

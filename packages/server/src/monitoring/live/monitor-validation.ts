@@ -1,6 +1,6 @@
 /**
  * What a monitor's settings must be. Errors are INVALID_PARAMETER_VALUE naming the field as it
- * travels (`alert_rules.2.threshold`). An alert rule names the operator's action (never a
+ * travels (`alert_rules[2].threshold`). An alert rule names the operator's action (never a
  * program) and a webhook whose target the operator's address policy allows.
  */
 import {
@@ -156,7 +156,7 @@ export async function alertRules(rules: readonly RuleInput[] | undefined, ctx: R
     throw invalid('alert_rules', `${rules!.length} rules; the limit is ${MAX_RULES}`)
   const ids = new Set<string>()
   const checked = (rules ?? []).map((r, i) => {
-    const at = `alert_rules.${i}`
+    const at = `alert_rules[${i}]`
     if (!ALERT_RULE_KINDS.includes(r.kind))
       throw invalid(`${at}.kind`, `expected one of ${ALERT_RULE_KINDS.join(', ')}`)
     const ruleId = name(r.rule_id ?? `rule-${i + 1}`, `${at}.rule_id`)
