@@ -8,7 +8,8 @@ What it cannot is here, and only that:
   first page's token (empty); the server's own tokens travel through the stateful phase.
 - Rules between values of one request: keys unique within a list, a field once in order_by, one
   output per input row, every inline column the same length, each alert rule id once, a model
-  version's model_id the logged model its source names. The request is adjusted to meet them
+  version's model_id the logged model its source names, a step range named by both its ends in
+  order (get-history-bulk-interval, as MLflow requires). The request is adjusted to meet them
   before it is sent (schemathesis checks it is still valid by the schema).
 - Refusals that depend on what the server holds or was configured with, not on the request: a name
   already taken, a deleted run, an alias not set, a reference with no data, an operator action not
@@ -111,6 +112,19 @@ def before_call(context, case, kwargs):
         body["model_id"] = body["source"][len("models:/") :]
     if case.query and "order_by" in case.query:
         case.query["order_by"] = _order_by_once(case.query["order_by"])
+    if case.query and ("start_step" in case.query or "end_step" in case.query):
+        _step_range(case.query)
+
+
+def _step_range(query: dict) -> None:
+    """Both ends of a step range, the start first (one end alone is a range both ends name)."""
+    start, end = query.get("start_step", query.get("end_step")), query.get("end_step", query.get("start_step"))
+    try:
+        if int(start) > int(end):
+            start, end = end, start
+    except (TypeError, ValueError):
+        return
+    query["start_step"], query["end_step"] = start, end
 
 
 # 400s that depend on the server's state or configuration, by message.
@@ -141,7 +155,7 @@ STATE_DEPENDENT = [
         r"^Invalid value for parameter '[^']+': the reference .* has no column '",
         r"^Invalid value for parameter 'monitor_id': monitor '.*' is paused",
         # alert rule actions are the operator's (keel server --config)
-        r"^Invalid value for parameter 'alert_rules\.\d+\.action': rule '.*': no action '.*' is defined by the operator",
+        r"^Invalid value for parameter 'alert_rules\[\d+\]\.action': rule '.*': no action '.*' is defined by the operator",
         # drift data: a column named in options that neither dataset has, a test for another column type
         r"^unknown column '.*' in \w+: it is in neither dataset",
         r"^\w+ does not apply to (numerical|categorical) column '",
