@@ -29,6 +29,11 @@ describe('keel server flags', () => {
     const server = await start('--no-serve-artifacts')
     const res = await server.fetch(`${server.url}/api/2.0/mlflow-artifacts/artifacts?path=x`)
     expect(res.status).toBe(503)
+    // and /get-artifact, which reads a run's files from the same store
+    const created = await api(server, 'POST', '/experiments/create', { name: 'unserved' })
+    const run = await api(server, 'POST', '/runs/create', { experiment_id: created.json.experiment_id })
+    const file = await server.fetch(`${server.url}/get-artifact?run_uuid=${run.json.run.info.run_id}&path=x.txt`)
+    expect(file.status).toBe(503)
   })
 
   it('answers /api/3.0/mlflow/server-info for the client telemetry probe', async () => {

@@ -225,7 +225,7 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
         directMultipart: config.serveArtifacts && isS3Uri(config.artifactsDestination),
       })
       mountLoggedModelRoutes(router, loggedModels)
-      mountGetArtifactRoute(app, runs)
+      mountGetArtifactRoute(app, runs, { serve: config.serveArtifacts })
       mountKeelTrackingRoutes(router, { experiments })
       mountRegistryRoutes(router, registeredModels, modelVersions)
       mountAliasApprovalRoutes(router, aliasApprovals)

@@ -11,7 +11,14 @@ import type { RunService } from './run-service.js'
 /** The query parameters naming the run, in the order MLflow reads them. */
 export const GET_ARTIFACT_RUN_PARAMS = ['run_id', 'run_uuid'] as const
 
-export function mountGetArtifactRoute(app: Hono, runs: RunService): void {
+export function mountGetArtifactRoute(app: Hono, runs: RunService, options: { serve: boolean }): void {
+  if (!options.serve) {
+    // As the proxied artifact routes answer with --no-serve-artifacts.
+    app.get('/get-artifact', (c) =>
+      c.text('This server is not configured to serve artifacts (started with --no-serve-artifacts).', 503),
+    )
+    return
+  }
   app.get('/get-artifact', async (c) => {
     const runId = GET_ARTIFACT_RUN_PARAMS.map((name) => c.req.query(name)).find((v) => v)
     if (!runId) throw KeelError.invalid("Missing value for required parameter 'run_id'.")
