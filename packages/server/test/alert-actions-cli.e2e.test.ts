@@ -94,7 +94,7 @@ describe("alert rules name the operator's actions", () => {
       JSON.stringify({ kind: 'drift_share', threshold: 0.3, action: 'deploy' }),
     )
     expect(unknown.code).toBe(1)
-    expect(unknown.stderr).toMatch(/alert_rules\.0\.action.*no action 'deploy'.*defined: notify, retrain/)
+    expect(unknown.stderr).toMatch(/alert_rules\[0\]\.action.*no action 'deploy'.*defined: notify, retrain/)
     const created = await cli(
       'by-cli',
       ...base,
