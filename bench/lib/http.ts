@@ -91,17 +91,17 @@ export function getText(
   url: string,
   timeoutMs = 2000,
   authorization?: string,
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve) => {
     const headers = authorization === undefined ? {} : { authorization }
     const req = http.get(url, { timeout: timeoutMs, agent: false, headers }, (res) => {
       let body = ''
       res.setEncoding('utf8')
       res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-      res.on('error', () => resolve({ status: 0, body: '' }))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }))
+      res.on('error', () => resolve({ status: 0, body: '', headers: {} }))
     })
     req.on('timeout', () => req.destroy())
-    req.on('error', () => resolve({ status: 0, body: '' }))
+    req.on('error', () => resolve({ status: 0, body: '', headers: {} }))
   })
 }

@@ -161,9 +161,12 @@ function tail(path: string, lines = 30): string {
   }
 }
 
+/** The server's own version: keel's is in X-Keel-Version (its /version answers the MLflow version it implements). */
 async function versionOf(url: string, authorization?: string): Promise<string> {
   const r = await getText(`${url}/version`, 2000, authorization)
-  return r.status === 200 ? r.body.trim() : '?'
+  if (r.status !== 200) return '?'
+  const keel = r.headers['x-keel-version']
+  return typeof keel === 'string' ? keel : r.body.trim()
 }
 
 /** Admin credentials of a server started with authentication on (`--app-name basic-auth`). */
