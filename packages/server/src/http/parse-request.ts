@@ -11,16 +11,8 @@ export function arrayFields(schema: z.ZodType): ReadonlySet<string> {
   const shape = (schema as unknown as { shape?: Record<string, z.ZodType> }).shape
   const out = new Set<string>()
   if (!shape) return out
-  for (const [name, field] of Object.entries(shape)) if (unwrap(field) === 'array') out.add(name)
+  for (const [name, field] of Object.entries(shape)) if (unwrapped(field)?.type === 'array') out.add(name)
   return out
-}
-
-function unwrap(schema: z.ZodType): string {
-  let def = (schema as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def
-  while ((def.type === 'optional' || def.type === 'default' || def.type === 'nullable') && def.innerType) {
-    def = (def.innerType as unknown as { _zod: { def: { type: string; innerType?: z.ZodType } } })._zod.def
-  }
-  return def.type
 }
 
 export function queryToObject(
