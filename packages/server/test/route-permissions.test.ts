@@ -19,6 +19,7 @@ import {
   keelTrackingApi,
   registryApi,
   trackingApi,
+  tracingApi,
 } from '@keel/contracts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROUTE_PERMISSIONS } from '../src/auth/route-permissions.js'
@@ -77,6 +78,8 @@ interface Fixture {
   monitorId: string
   /** A pending request, by `requester`, to move the model's protected alias `champion`. */
   aliasRequestId: string
+  traceId: string
+  assessmentId: string
 }
 
 const T0 = 1_764_200_000_000
@@ -126,7 +129,14 @@ async function fixture(): Promise<Fixture> {
     'requester',
   )
   expect(asked.status, JSON.stringify(asked.json)).toBe(200)
+  const { trace_info: trace } = await asAdmin(tracingApi.startTraceV2, { experiment_id: experimentId })
+  const { assessment } = await asAdmin(tracingApi.createAssessment, {
+    trace_id: trace.request_id,
+    assessment: { assessment_name: 'good', feedback: { value: true } },
+  })
   return {
+    traceId: trace.request_id,
+    assessmentId: assessment.assessment_id,
     experimentId,
     experimentName,
     runId,
@@ -168,6 +178,10 @@ const level = (l: Level): Need => ({ kind: 'level', level: l })
 const exp = (f: Fixture) => ({ experiment_id: f.experimentId })
 const run = (f: Fixture) => ({ run_id: f.runId })
 const lm = (f: Fixture) => ({ model_id: f.loggedModelId })
+const tr = tracingApi
+const trace = (f: Fixture) => ({ trace_id: f.traceId })
+const traceV2 = (f: Fixture) => ({ request_id: f.traceId })
+const assessment = (f: Fixture) => ({ trace_id: f.traceId, assessment_id: f.assessmentId })
 const rm = (f: Fixture) => ({ name: f.model })
 const mv = (f: Fixture) => ({ name: f.model, version: '1' })
 const mon = (f: Fixture) => ({ monitor_id: f.monitorId })
@@ -235,6 +249,52 @@ const SAMPLES: Sample[] = [
     request: (f) => ({ ...lm(f), params: [{ key: 'p', value: '1' }] }),
   },
   { endpoint: t.deleteLoggedModel, need: level('MANAGE'), request: lm },
+  {
+    endpoint: tr.startTraceV3,
+    need: level('EDIT'),
+    request: (f) => ({
+      trace: {
+        trace_info: {
+          trace_id: unique('tr'),
+          trace_location: { type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: f.experimentId } },
+          request_time: '2026-01-01T00:00:00Z',
+          state: 'OK',
+        },
+      },
+    }),
+  },
+  { endpoint: tr.getTrace, need: level('READ'), request: trace },
+  { endpoint: tr.getTraceInfoV3, need: level('READ'), request: trace },
+  { endpoint: tr.batchGetTraces, need: { kind: 'signed-in' }, request: (f) => ({ trace_ids: [f.traceId] }) },
+  { endpoint: tr.batchGetTraceInfos, need: { kind: 'signed-in' }, request: (f) => ({ trace_ids: [f.traceId] }) },
+  {
+    endpoint: tr.searchTracesV3,
+    need: { kind: 'signed-in' },
+    request: (f) => ({ locations: [{ type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: f.experimentId } }] }),
+  },
+  { endpoint: tr.deleteTracesV3, need: level('MANAGE'), request: (f) => ({ ...exp(f), request_ids: ['tr-none'] }) },
+  { endpoint: tr.setTraceTagV3, need: level('EDIT'), request: (f) => ({ ...trace(f), key: 'k', value: 'v' }) },
+  { endpoint: tr.deleteTraceTagV3, need: level('MANAGE'), request: (f) => ({ ...trace(f), key: 'k' }) },
+  {
+    endpoint: tr.createAssessment,
+    need: level('EDIT'),
+    request: (f) => ({ ...trace(f), assessment: { assessment_name: 'q', feedback: { value: 1 } } }),
+  },
+  { endpoint: tr.getAssessment, need: level('READ'), request: assessment },
+  {
+    endpoint: tr.updateAssessment,
+    need: level('EDIT'),
+    request: (f) => ({ ...assessment(f), assessment: { rationale: 'r' }, update_mask: 'rationale' }),
+  },
+  { endpoint: tr.deleteAssessment, need: level('MANAGE'), request: (f) => ({ ...trace(f), assessment_id: 'a-none' }) },
+  { endpoint: tr.startTraceV2, need: level('EDIT'), request: exp },
+  { endpoint: tr.endTraceV2, need: level('EDIT'), request: (f) => ({ ...traceV2(f), status: 'OK' }) },
+  { endpoint: tr.getTraceInfoV2, need: level('READ'), request: traceV2 },
+  { endpoint: tr.searchTracesV2, need: { kind: 'signed-in' }, request: (f) => ({ experiment_ids: [f.experimentId] }) },
+  { endpoint: tr.deleteTracesV2, need: level('MANAGE'), request: (f) => ({ ...exp(f), request_ids: ['tr-none'] }) },
+  { endpoint: tr.setTraceTagV2, need: level('EDIT'), request: (f) => ({ ...traceV2(f), key: 'k', value: 'v' }) },
+  { endpoint: tr.deleteTraceTagV2, need: level('MANAGE'), request: (f) => ({ ...traceV2(f), key: 'k' }) },
+  { endpoint: tr.linkTracesToRun, need: level('EDIT'), request: (f) => ({ ...run(f), trace_ids: [f.traceId] }) },
   { endpoint: t.deleteLoggedModelTag, need: level('MANAGE'), request: (f) => ({ ...lm(f), tag_key: 'k' }) },
   {
     endpoint: t.searchLoggedModels,

@@ -132,6 +132,7 @@ export class AccessGuard {
     path: string,
     query: URLSearchParams,
     authentication: Authentication,
+    header: (name: string) => string | undefined = () => undefined,
   ): Promise<Principal> {
     const matched = rawRouteOf(method === 'HEAD' ? 'HEAD' : method, path)
     if (!matched) throw new KeelError('PERMISSION_DENIED', `Route ${method} ${path} declares no permission`)
@@ -142,12 +143,14 @@ export class AccessGuard {
     )
     if (route.public || principal.isAdmin || !route.check) return principal
     await route.check(
-      route.targetFromQuery === undefined
-        ? target
-        : ([route.targetFromQuery]
-            .flat()
-            .map((name) => query.get(name))
-            .find((v) => v) ?? ''),
+      route.targetFromHeader !== undefined
+        ? (header(route.targetFromHeader)?.trim() ?? '')
+        : route.targetFromQuery === undefined
+          ? target
+          : ([route.targetFromQuery]
+              .flat()
+              .map((name) => query.get(name))
+              .find((v) => v) ?? ''),
       this.checkContext(principal),
     )
     return principal

@@ -14,12 +14,14 @@ import {
   keelTrackingApi,
   registryApi,
   trackingApi,
+  tracingApi,
 } from '@keel/contracts'
 import { PERMISSION_TABLE, RAW_ROUTES } from './route-permissions.js'
 
 const GROUPS: readonly (readonly [string, Readonly<Record<string, Endpoint>>])[] = [
   ['Tracking (MLflow)', trackingApi],
   ['Tracking (keel)', keelTrackingApi],
+  ['Traces (MLflow)', tracingApi],
   ['Model registry (MLflow)', registryApi],
   ['Protected aliases and approvals (keel)', aliasApprovalsApi],
   ['Users, permissions, roles, tokens and the audit log', authApi],

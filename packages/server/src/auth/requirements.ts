@@ -13,6 +13,7 @@ export interface ResourceLocator {
   experimentIdByName(name: string): Promise<string | undefined>
   experimentOfRun(runId: string): Promise<string | undefined>
   experimentOfLoggedModel(modelId: string): Promise<string | undefined>
+  experimentOfTrace(traceId: string): Promise<string | undefined>
   deploymentOfMonitor(monitorId: string): Promise<string | undefined>
   /** The deployments that logged these request ids; ids not logged yet are left out. */
   deploymentsOfRequests(requestIds: readonly string[]): Promise<{ deployments: string[]; unknown: number }>

@@ -20,6 +20,7 @@ import {
   keelTrackingApi,
   registryApi,
   trackingApi,
+  tracingApi,
   type Endpoint,
   type RequestOf,
   type ResponseOf,
@@ -50,6 +51,8 @@ const experimentOfRun = (r: { run_id?: string | undefined; run_uuid?: string | u
   runIdOf(r) === undefined ? [] : locate.experimentOfRun(runIdOf(r)!).then((id) => [id])
 const experimentOfModel = (r: { model_id: string }, locate: ResourceLocator) =>
   locate.experimentOfLoggedModel(r.model_id).then((id) => [id])
+const experimentOfTrace = (traceId: string, locate: ResourceLocator) =>
+  locate.experimentOfTrace(traceId).then((id) => [id])
 const deploymentOfMonitor = (r: { monitor_id: string }, locate: ResourceLocator) =>
   locate.deploymentOfMonitor(r.monitor_id).then((d) => [d])
 
@@ -79,6 +82,26 @@ const monitor = (action: Parameters<typeof on>[1]) =>
   on<{ monitor_id: string }>('deployment', action, "the monitor's {type}", deploymentOfMonitor, {
     resource: (r) => ({ monitor: r.monitor_id }),
   })
+
+/** Traces follow their experiment; a trace that is not there answers 404 from the route. */
+const trace = (action: Parameters<typeof on>[1]) =>
+  on<{ trace_id: string }>(
+    'experiment',
+    action,
+    "the trace's {type}",
+    (r, locate) => experimentOfTrace(r.trace_id, locate),
+    {
+      resource: (r) => ({ trace: r.trace_id }),
+    },
+  )
+const traceV2 = (action: Parameters<typeof on>[1]) =>
+  on<{ request_id: string }>(
+    'experiment',
+    action,
+    "the trace's {type}",
+    (r, locate) => experimentOfTrace(r.request_id, locate),
+    { resource: (r) => ({ trace: r.request_id }) },
+  )
 
 /** The work queue is operator-level: its jobs serve every deployment. */
 const jobsReader = on<unknown>('deployment', 'read', 'every {type} (`*`: jobs serve them all)', () => ['*'])
@@ -161,6 +184,7 @@ const aliasRequest = on<{ request_id: string }>(
 )
 
 const t = trackingApi
+const tr = tracingApi
 const aa = aliasApprovalsApi
 const r = registryApi
 const p = keelPredictionsApi
@@ -234,6 +258,47 @@ export const ROUTE_PERMISSIONS: readonly Row[] = [
   row(t.deleteLoggedModelTag, loggedModel('delete')),
   row(t.searchLoggedModels, search),
   row(t.serverInfo, publicRoute),
+
+  // ---- traces ----
+  row(
+    tr.startTraceV3,
+    on<{
+      trace: {
+        trace_info: { trace_location?: { mlflow_experiment?: { experiment_id: string } | undefined } | undefined }
+      }
+    }>(
+      'experiment',
+      'update',
+      'the {type} (`trace_location.mlflow_experiment.experiment_id`)',
+      (r) => [r.trace.trace_info.trace_location?.mlflow_experiment?.experiment_id],
+      {
+        resource: (r) => {
+          const id = r.trace.trace_info.trace_location?.mlflow_experiment?.experiment_id
+          return id === undefined ? undefined : { experiment: id }
+        },
+      },
+    ),
+  ),
+  row(tr.getTrace, trace('read')),
+  row(tr.getTraceInfoV3, trace('read')),
+  row(tr.batchGetTraces, search),
+  row(tr.batchGetTraceInfos, search),
+  row(tr.searchTracesV3, search),
+  row(tr.deleteTracesV3, experiment('delete')),
+  row(tr.setTraceTagV3, trace('update')),
+  row(tr.deleteTraceTagV3, trace('delete')),
+  row(tr.createAssessment, trace('update')),
+  row(tr.getAssessment, trace('read')),
+  row(tr.updateAssessment, trace('update')),
+  row(tr.deleteAssessment, trace('delete')),
+  row(tr.startTraceV2, experiment('update')),
+  row(tr.endTraceV2, traceV2('update')),
+  row(tr.getTraceInfoV2, traceV2('read')),
+  row(tr.searchTracesV2, search),
+  row(tr.deleteTracesV2, experiment('delete')),
+  row(tr.setTraceTagV2, traceV2('update')),
+  row(tr.deleteTraceTagV2, traceV2('delete')),
+  row(tr.linkTracesToRun, run('update')),
 
   // ---- registry ----
   row(
@@ -500,6 +565,8 @@ export interface RawRoute {
   readonly public?: boolean
   /** The query parameter naming the target, for routes without a `*` (the first one present). */
   readonly targetFromQuery?: string | readonly string[]
+  /** The request header naming the target, for routes whose target travels in a header. */
+  readonly targetFromHeader?: string
   /** Checks the request; `path` is the decoded path after the pattern's `*` (or the query's `path`). */
   check?(target: string, ctx: CheckContext): Promise<void>
 }
@@ -614,6 +681,16 @@ export const RAW_ROUTES: readonly RawRoute[] = [
       const experimentId = runId === '' ? undefined : await ctx.locate.experimentOfRun(runId)
       // A run that is not there: the route answers 404 (an admin-only check would say 403).
       if (experimentId !== undefined) await ctx.need('experiment', experimentId, 'read')
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/traces',
+    describe: 'UPDATE on the experiment the `x-mlflow-experiment-id` header names (OTLP spans)',
+    targetFromHeader: 'x-mlflow-experiment-id',
+    check: async (experimentId, ctx) => {
+      // No header: the route answers 400 naming it.
+      if (experimentId !== '') await ctx.need('experiment', experimentId, 'update')
     },
   },
   ...artifacts('/api/2.0'),

@@ -36,6 +36,9 @@ import { RunService } from '../tracking/run-service.js'
 import { mountTrackingRoutes } from '../tracking/tracking-routes.js'
 import { mountGetArtifactRoute } from '../tracking/get-artifact-route.js'
 import { mountKeelTrackingRoutes } from '../tracking/keel-routes.js'
+import { SqlTraceStore } from '../sql/tracing/sql-trace-store.js'
+import { TraceService } from '../tracing/trace-service.js'
+import { mountOtlpRoute, mountTraceRoutes } from '../tracing/trace-routes.js'
 import { VERSION } from '../version.js'
 import { type WebSecurityOptions, uiContentSecurityPolicy, webSecurityPolicy } from '../web-security/policy.js'
 import { MonitoringService } from '../monitoring/monitoring-service.js'
@@ -143,6 +146,14 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
   const experiments = new ExperimentService(store, root)
   const runs = new RunService(store, locations)
   const loggedModels = new LoggedModelService(store, locations)
+  const traceStore = new SqlTraceStore(database.db, database.ops)
+  const traces = new TraceService({
+    store: traceStore,
+    experiment: (id) => experiments.get(id),
+    requireRun: async (id) => {
+      await runs.getInfo(id)
+    },
+  })
   const registry = new SqlRegistryStore(database.db, database.ops)
   const registeredModels = new RegisteredModelService(registry)
   const aliasApprovalStore = new SqlAliasApprovalStore(database.db, database.ops)
@@ -196,6 +207,8 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
       experimentOfLoggedModel: rememberFound(
         async (modelId) => (await store.loggedModels.get(modelId, { allowDeleted: true }))?.info.experimentId,
       ),
+      // A trace never moves to another experiment.
+      experimentOfTrace: rememberFound(async (traceId) => (await traceStore.getTraceInfo(traceId))?.experimentId),
       deploymentOfMonitor: async (monitorId) => (await monitorStore.getMonitor(monitorId))?.deployment,
       deploymentsOfRequests: async (requestIds) => {
         const found = await Promise.all(requestIds.map((id) => predictionLog.get(id)))
@@ -225,6 +238,8 @@ export async function createKeelApp(config: ServerConfig): Promise<KeelApp> {
         directMultipart: config.serveArtifacts && isS3Uri(config.artifactsDestination),
       })
       mountLoggedModelRoutes(router, loggedModels)
+      mountTraceRoutes(router, traces)
+      mountOtlpRoute(app, traces)
       mountGetArtifactRoute(app, runs, { serve: config.serveArtifacts })
       mountKeelTrackingRoutes(router, { experiments })
       mountRegistryRoutes(router, registeredModels, modelVersions)

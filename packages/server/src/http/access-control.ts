@@ -34,7 +34,13 @@ export function accessControl(
     try {
       const path = c.req.path
       if (rawRouteOf(c.req.method, path)) {
-        const principal = await guard.checkRaw(c.req.method, path, new URL(c.req.url).searchParams, authentication)
+        const principal = await guard.checkRaw(
+          c.req.method,
+          path,
+          new URL(c.req.url).searchParams,
+          authentication,
+          (name) => requestHeader(c, name),
+        )
         setRouteInfo(c, {
           action: `${c.req.method} ${path.replace(/(mlflow-artifacts\/artifacts)\/.*/, '$1/*')}`,
           write: !READS.has(c.req.method),

@@ -21,7 +21,13 @@ export interface RouteGuard {
   after(requirement: Requirement, request: unknown, response: unknown, principal: Principal): Promise<void>
   visibility(principal: Principal, type: GrantableResourceType): Promise<Visibility | undefined>
   /** Checks a request to a route outside the endpoint tables against its raw row. */
-  checkRaw(method: string, path: string, query: URLSearchParams, authentication: Authentication): Promise<Principal>
+  checkRaw(
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    authentication: Authentication,
+    header?: (name: string) => string | undefined,
+  ): Promise<Principal>
 }
 
 /** What the audit log records of a request the router served. */

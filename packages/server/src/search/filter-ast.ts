@@ -2,7 +2,17 @@
  * The parsed form of a search filter and of an order_by clause. The SQL compiler consumes these
  * types, so their shape is part of the search module's contract.
  */
-export type FilterEntity = 'metric' | 'param' | 'tag' | 'attribute' | 'dataset'
+/** metadata, span, feedback and expectation appear in trace filters only. */
+export type FilterEntity =
+  | 'metric'
+  | 'param'
+  | 'tag'
+  | 'attribute'
+  | 'dataset'
+  | 'metadata'
+  | 'span'
+  | 'feedback'
+  | 'expectation'
 
 export type Comparator =
   | '='

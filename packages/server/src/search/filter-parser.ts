@@ -30,6 +30,10 @@ const ENTITY_NOUNS: Readonly<Record<FilterEntity, string>> = {
   tag: 'tag',
   attribute: 'attribute',
   dataset: 'dataset',
+  metadata: 'metadata',
+  span: 'span',
+  feedback: 'feedback',
+  expectation: 'expectation',
 }
 /** MLflow's words for a bad IN list. */
 const LIST_PHRASE = 'While parsing a list in the query, expected a non-empty list of string values, but got'

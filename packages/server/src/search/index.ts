@@ -7,6 +7,7 @@ export {
   MODEL_VERSION_SEARCH,
   REGISTERED_MODEL_SEARCH,
   RUN_SEARCH,
+  TRACE_SEARCH,
 } from './search-grammar.js'
 export type {
   EntityRule,

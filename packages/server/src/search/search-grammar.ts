@@ -213,7 +213,17 @@ export const MODEL_VERSION_SEARCH: SearchGrammar = {
   },
 }
 
-const ENTITY_ORDER: readonly FilterEntity[] = ['metric', 'param', 'tag', 'attribute', 'dataset']
+const ENTITY_ORDER: readonly FilterEntity[] = [
+  'metric',
+  'param',
+  'tag',
+  'attribute',
+  'dataset',
+  'metadata',
+  'span',
+  'feedback',
+  'expectation',
+]
 
 export interface ResolvedEntity {
   readonly entity: FilterEntity
@@ -241,4 +251,65 @@ export function entityPrefixes(grammar: SearchGrammar): string[] {
 /** `record[key]` for own keys only, so that 'constructor' or '__proto__' is never a field. */
 export function lookup<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined
+}
+
+/** MLflow's SearchTraceUtils: trace attributes (`trace.` or `attributes.`), tags, metadata, spans and assessments. */
+const TRACE_VALUE: FieldRule = {
+  valueType: 'string',
+  comparators: ['=', '!=', 'LIKE', 'ILIKE', 'IS NULL', 'IS NOT NULL'],
+}
+export const TRACE_SEARCH: SearchGrammar = {
+  entities: {
+    tag: { prefixes: TAG_PREFIXES, keys: 'any', field: NULLABLE_STRING },
+    metadata: { prefixes: ['request_metadata', 'metadata'], keys: 'any', field: NULLABLE_STRING },
+    attribute: {
+      prefixes: ['attribute', 'attributes', 'trace'],
+      keys: 'listed',
+      fields: {
+        request_id: LISTABLE_STRING,
+        timestamp_ms: NUMBER,
+        timestamp: { ...NUMBER, canonical: 'timestamp_ms' },
+        execution_time_ms: NUMBER,
+        execution_time: { ...NUMBER, canonical: 'execution_time_ms' },
+        end_time_ms: NUMBER,
+        end_time: { ...NUMBER, canonical: 'end_time_ms' },
+        status: LISTABLE_STRING,
+        state: { ...LISTABLE_STRING, canonical: 'status' },
+        client_request_id: LISTABLE_STRING,
+        name: LISTABLE_STRING,
+        run_id: LISTABLE_STRING,
+        prompt: STRING,
+        text: { valueType: 'string', comparators: ['LIKE', 'ILIKE'] },
+      },
+    },
+    span: {
+      prefixes: ['span'],
+      keys: 'listed',
+      fields: {
+        name: LISTABLE_STRING,
+        type: LISTABLE_STRING,
+        status: LISTABLE_STRING,
+        content: { valueType: 'string', comparators: ['LIKE', 'ILIKE'] },
+      },
+    },
+    feedback: { prefixes: ['feedback'], keys: 'any', field: TRACE_VALUE },
+    expectation: { prefixes: ['expectation'], keys: 'any', field: TRACE_VALUE },
+  },
+  bareKeyIsAttribute: true,
+  orderBy: {
+    attributes: {
+      experiment_id: 'experiment_id',
+      timestamp_ms: 'timestamp_ms',
+      timestamp: 'timestamp_ms',
+      execution_time_ms: 'execution_time_ms',
+      execution_time: 'execution_time_ms',
+      end_time_ms: 'end_time_ms',
+      end_time: 'end_time_ms',
+      status: 'status',
+      request_id: 'request_id',
+      name: 'name',
+      run_id: 'run_id',
+    },
+    anyKeyEntities: [],
+  },
 }

@@ -9,6 +9,8 @@ const NO_BODY: readonly string[] = ['']
 const ANY: readonly string[] = ['*']
 // Files, and the parts of a multipart upload (sent by MLflow's client to the part URL as raw bytes, no type).
 const ARTIFACT_FILE = /^\/(api|ajax-api)\/2\.0\/mlflow-artifacts\/(artifacts|mpu\/part)\//
+// OTLP/HTTP spans in protobuf: not a type a page may send across sites without a preflight.
+const OTLP: readonly string[] = ['application/x-protobuf', 'application/protobuf']
 
 /** `keel server`: the tracking server, registry, artifacts and UI. */
 export const TRACKING_SURFACE: Surface = {
@@ -17,6 +19,7 @@ export const TRACKING_SURFACE: Surface = {
     // MLflow's client uploads an artifact with the file's guessed type (text/plain, image/png, …);
     // a browser never sends a PUT across origins without a preflight, which only allowed origins pass.
     if (method === 'PUT' && ARTIFACT_FILE.test(path)) return ANY
+    if (method === 'POST' && path === '/v1/traces') return OTLP
     return method === 'DELETE' ? NO_BODY : NO_TYPES
   },
 }

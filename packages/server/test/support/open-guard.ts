@@ -21,6 +21,7 @@ export function openGuard(): AccessGuard {
       experimentIdByName: unknown,
       experimentOfRun: unknown,
       experimentOfLoggedModel: unknown,
+      experimentOfTrace: unknown,
       deploymentOfMonitor: unknown,
       deploymentsOfRequests: async () => ({ deployments: [], unknown: 0 }),
       isProtectedAlias: async () => false,

@@ -12,6 +12,7 @@ import { metricsByStepMigration } from './0009-metrics-by-step.js'
 import { latestMetricsNanIndexMigration } from './0010-latest-metrics-nan-index.js'
 import { jobsMigration } from './0011-jobs.js'
 import { metricsWithoutRunKeyMigration } from './0012-metrics-without-run-key.js'
+import { tracesMigration } from './0013-traces.js'
 
 /** Every migration, in order. Names sort lexically; never rename or edit a released one. */
 export function allMigrations(ops: DialectOps): Record<string, Migration> {
@@ -28,5 +29,6 @@ export function allMigrations(ops: DialectOps): Record<string, Migration> {
     '0010-latest-metrics-nan-index': latestMetricsNanIndexMigration(),
     '0011-jobs': jobsMigration(),
     '0012-metrics-without-run-key': metricsWithoutRunKeyMigration(ops),
+    '0013-traces': tracesMigration(ops),
   }
 }

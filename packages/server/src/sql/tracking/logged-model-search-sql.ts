@@ -87,8 +87,8 @@ function comparison(c: Comparison, datasets: readonly DatasetRef[], ops: Dialect
       if (c.op === 'IS NULL') return sql`${attributeColumn(c.key)} IS NULL`
       if (c.op === 'IS NOT NULL') return sql`${attributeColumn(c.key)} IS NOT NULL`
       return compare(attributeColumn(c.key), c, ops)
-    case 'dataset':
-      throw new Error('logged model filters have no dataset entity')
+    default:
+      throw new Error(`logged model filters have no ${c.entity} entity`)
   }
 }
 

@@ -100,6 +100,8 @@ function comparison(c: Comparison, ops: DialectOps): Condition {
       if (c.op === 'IS NULL') return sql`${attributeColumn(c.key)} IS NULL`
       if (c.op === 'IS NOT NULL') return sql`${attributeColumn(c.key)} IS NOT NULL`
       return compare(attributeColumn(c.key), c, ops)
+    default:
+      throw new Error(`run filters have no ${c.entity} entity`)
   }
 }
 
