@@ -123,13 +123,10 @@ export function mountTraceRoutes(router: RpcRouter, service: TraceService): void
     }))
     .add(api.updateAssessment, async (r) => {
       const mask = r.update_mask
-      const paths =
-        typeof mask === 'string'
-          ? mask
-              .split(',')
-              .map((p) => p.trim())
-              .filter(Boolean)
-          : (mask?.paths ?? [])
+      // proto-JSON writes a FieldMask as one string of lowerCamelCase paths ("assessmentName,feedback").
+      const paths = (typeof mask === 'string' ? mask.split(',') : (mask?.paths ?? []))
+        .map((p) => p.trim().replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))
+        .filter(Boolean)
       const a = r.assessment
       const change: Partial<AssessmentInput> = assessmentFromWire({ ...a, assessment_name: a.assessment_name ?? '' })
       return {
