@@ -270,7 +270,9 @@ const SAMPLES: Sample[] = [
   {
     endpoint: tr.searchTracesV3,
     need: { kind: 'signed-in' },
-    request: (f) => ({ locations: [{ type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: f.experimentId } }] }),
+    request: (f) => ({
+      locations: [{ type: 'MLFLOW_EXPERIMENT', mlflow_experiment: { experiment_id: f.experimentId } }],
+    }),
   },
   { endpoint: tr.deleteTracesV3, need: level('MANAGE'), request: (f) => ({ ...exp(f), request_ids: ['tr-none'] }) },
   { endpoint: tr.setTraceTagV3, need: level('EDIT'), request: (f) => ({ ...trace(f), key: 'k', value: 'v' }) },

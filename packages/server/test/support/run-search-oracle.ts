@@ -124,6 +124,8 @@ function holds(r: OracleRun, expr: FilterExpr): boolean {
       return r.inputs.some((i) =>
         matches(expr.key === 'context' ? i.context : expr.key === 'digest' ? i.digest : i.name, expr),
       )
+    default:
+      throw new Error(`oracle: runs have no ${expr.entity} entity`)
   }
 }
 

@@ -11,12 +11,14 @@ import { SqlMonitorStore } from '../../src/sql/monitoring/sql-monitor-store.js'
 import { SqlPredictionLogStore } from '../../src/sql/predictions/sql-prediction-log-store.js'
 import { SqlAliasApprovalStore } from '../../src/sql/registry/sql-alias-approval-store.js'
 import { SqlRegistryStore } from '../../src/sql/registry/sql-registry-store.js'
+import { SqlTraceStore } from '../../src/sql/tracing/sql-trace-store.js'
 import { runAliasApprovalStoreConformance } from '../conformance/alias-approval-store-conformance.js'
 import { runAuditStoreConformance } from '../conformance/audit-store-conformance.js'
 import { runAuthStoreConformance } from '../conformance/auth-store-conformance.js'
 import { runMonitorStoreConformance } from '../conformance/monitor-store-conformance.js'
 import { runPredictionLogStoreConformance } from '../conformance/prediction-log-store-conformance.js'
 import { runRegistryStoreConformance } from '../conformance/registry-store-conformance.js'
+import { runTraceStoreConformance } from '../conformance/trace-store-conformance.js'
 
 /** A fresh, migrated database; its close() removes it. */
 export type OpenDatabase = () => Promise<SqlDatabase>
@@ -76,5 +78,12 @@ export function runSqlMonitorSuite(engine: string, openDatabase: OpenDatabase): 
   runMonitorStoreConformance({
     name: `SQL monitors on ${engine}`,
     newStore: () => open(openDatabase, (d) => ({ store: new SqlMonitorStore(d.db, d.ops) })),
+  })
+}
+
+export function runSqlTraceSuite(engine: string, openDatabase: OpenDatabase): void {
+  runTraceStoreConformance({
+    name: `SQL trace store on ${engine}`,
+    newStore: () => open(openDatabase, (d) => ({ store: new SqlTraceStore(d.db, d.ops) })),
   })
 }
