@@ -12,6 +12,8 @@
  */
 import { createKeel } from './keel.js'
 import type { LoadModelOptions, LoadedModel } from './models/index.js'
+import type { LiveSpan } from './tracing/span.js'
+import type { TraceOptions, TracedOptions } from './tracing/tracer.js'
 
 export { createKeel, Keel, type KeelOptions, type StartRunOptions } from './keel.js'
 export { ActiveRun, ERROR_TAG, type ActiveRunOptions, type RunMetricOptions } from './run.js'
@@ -42,6 +44,7 @@ export {
 } from './auth-client.js'
 export { PredictionLogClient, splitPredictionBatch, type LogPredictionsOptions } from './prediction-log-client.js'
 export { JobClient, type JobFilter } from './job-client.js'
+export * from './tracing/index.js'
 export type {
   LabelValue,
   LoggedPrediction,
@@ -131,6 +134,19 @@ export const keel = createKeel()
  */
 export function loadModel(uri: string, options?: LoadModelOptions): Promise<LoadedModel> {
   return keel.loadModel(uri, options)
+}
+
+/**
+ * Runs `fn` inside a span of the default instance (see `Keel.trace`), like `mlflow.start_span`:
+ * `const answer = await trace('agent', async (span) => ..., { spanType: 'AGENT' })`.
+ */
+export function trace<T>(name: string, fn: (span: LiveSpan) => T, options?: TraceOptions): T {
+  return keel.trace(name, fn, options)
+}
+
+/** `fn` wrapped so that each call is a span of the default instance, like `@mlflow.trace`. */
+export function traced<A extends unknown[], R>(fn: (...args: A) => R, options?: TracedOptions<A>): (...args: A) => R {
+  return keel.traced(fn, options)
 }
 export {
   MonitorClient,

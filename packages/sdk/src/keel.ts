@@ -17,8 +17,11 @@ import { RegistryClient } from './registry-client.js'
 import { AuthClient } from './auth-client.js'
 import { MonitoringClient } from './monitoring-client.js'
 import { TrackingClient } from './tracking-client.js'
+import type { LiveSpan } from './tracing/span.js'
+import { type TraceOptions, type TracedOptions, Tracer, type TracerOptions } from './tracing/tracer.js'
+import { TracingClient } from './tracing/tracing-client.js'
 
-export interface KeelOptions extends HttpOptions, ActiveRunOptions {
+export interface KeelOptions extends HttpOptions, ActiveRunOptions, TracerOptions {
   /** Record lineage tags (`mlflow.source.*`, `keel.runtime.*`, `keel.dependencies`) on new runs (default true). */
   readonly lineage?: boolean | LineageOptions
 }
@@ -44,6 +47,8 @@ export class Keel {
   private monitorsInstance: MonitorClient | undefined
   private jobsInstance: JobClient | undefined
   private authInstance: AuthClient | undefined
+  private tracerInstance: Tracer | undefined
+  private tracesInstance: TracingClient | undefined
   private experimentId: string | undefined
   private readonly started: ActiveRun[] = []
   private readonly currentRun = new AsyncLocalStorage<ActiveRun>()
@@ -91,6 +96,50 @@ export class Keel {
   get monitoring(): MonitoringClient {
     this.monitoringInstance ??= new MonitoringClient(() => this.client.http)
     return this.monitoringInstance
+  }
+
+  /**
+   * Tracing, like MLflow's `@mlflow.trace`: `trace`, `traced`, `startSpan`, `flush`, and reading
+   * traces back (`getTrace`, `searchTraces`, tags, `logFeedback`), on the same connection. A
+   * trace goes to the experiment of the active run, else of `setExperiment`, else the
+   * environment's, else "0"; the active run is its `mlflow.sourceRun`.
+   */
+  get tracing(): Tracer {
+    this.tracerInstance ??= new Tracer(
+      {
+        client: () => {
+          this.tracesInstance ??= new TracingClient(this.client.http)
+          return this.tracesInstance
+        },
+        activeRun: () => {
+          const run = this.activeRun()
+          return run && { runId: run.runId, experimentId: run.experimentId }
+        },
+        experimentId: () => this.experimentId,
+        defaultExperimentId: () => this.defaultExperimentId(),
+        traceMetadata: async () => {
+          // What MLflow records of where a trace came from: mlflow.user, mlflow.source.* (git included).
+          const tags = Object.entries(await this.lineageTags())
+          return Object.fromEntries(tags.filter(([key, value]) => key.startsWith('mlflow.') && value.length <= 250))
+        },
+      },
+      this.options,
+    )
+    return this.tracerInstance
+  }
+
+  /**
+   * Runs `fn` inside a span (see `Tracer.trace`): nested calls become child spans, the result is
+   * the span's outputs, an error is recorded and rethrown. The trace is sent when its root span
+   * ends; `await keel.tracing.flush()` waits for that.
+   */
+  trace<T>(name: string, fn: (span: LiveSpan) => T, options?: TraceOptions): T {
+    return this.tracing.trace(name, fn, options)
+  }
+
+  /** `fn` wrapped so that every call is a span (see `Tracer.traced`), like `@mlflow.trace`. */
+  traced<A extends unknown[], R>(fn: (...args: A) => R, options?: TracedOptions<A>): (...args: A) => R {
+    return this.tracing.traced(fn, options)
   }
 
   get trackingUri(): string {

@@ -44,6 +44,8 @@ export interface FakeMlflow {
   readonly artifactRoot: string
   readonly experiments: Map<string, Json>
   readonly runs: Map<string, { info: Json; data: { metrics: Json[]; params: Json[]; tags: Json[] } }>
+  /** Trace infos recorded by StartTraceV3 (`/api/3.0/mlflow/traces`), by trace id. */
+  readonly traceInfos: Map<string, Json>
   /** Answers the next requests to `method path` (path below the host, no query) with these, in order. */
   script(method: string, path: string, ...responses: Scripted[]): void
   /** Recorded requests to `method path` (path without the query string). */
@@ -54,6 +56,9 @@ export interface FakeMlflow {
 }
 
 const API = '/api/2.0/mlflow'
+const API3 = '/api/3.0/mlflow'
+/** Where OTLP/HTTP spans go (MLflow's server takes them there). */
+const OTLP = '/v1/traces'
 const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts'
 
 type Reply = Exclude<Scripted, 'reset'>
@@ -69,6 +74,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
   const scripts = new Map<string, Scripted[]>()
   const experiments = new Map<string, Json>()
   const runs: FakeMlflow['runs'] = new Map()
+  const traceInfos = new Map<string, Json>()
   const now = Date.now()
   const addExperiment = (id: string, name: string): Json => {
     const e = {
@@ -216,6 +222,28 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     await pipeline(createReadStream(file), res)
   }
 
+  /** MLflow 3's trace endpoints, minimally: infos are recorded and echoed; spans are not kept. */
+  const tracing = (method: string, path: string, req: Json): Reply => {
+    if (method === 'POST' && path === '/traces') {
+      const info = req.trace?.trace_info ?? {}
+      traceInfos.set(String(info.trace_id), info)
+      return { status: 200, body: { trace: { trace_info: info } } }
+    }
+    if (method === 'POST' && path === '/traces/search') {
+      return { status: 200, body: { traces: [...traceInfos.values()] } }
+    }
+    const tags = /^\/traces\/([^/]+)\/tags$/.exec(path)
+    if (tags && (method === 'PATCH' || method === 'DELETE')) return { status: 200, body: {} }
+    const assessments = /^\/traces\/([^/]+)\/assessments$/.exec(path)
+    if (assessments && method === 'POST') {
+      return {
+        status: 200,
+        body: { assessment: { ...req.assessment, assessment_id: `a-${randomBytes(8).toString('hex')}` } },
+      }
+    }
+    return error(404, 'ENDPOINT_NOT_FOUND', path)
+  }
+
   const server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://fake')
@@ -241,11 +269,16 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
       if (scripted?.delayMs) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs))
       if (scripted !== undefined) return json(res, scripted)
       const request = req.method === 'GET' ? Object.fromEntries(url.searchParams) : (body ?? {})
+      const method = req.method ?? ''
       json(
         res,
         url.pathname.startsWith(API)
-          ? mlflow(req.method ?? '', url.pathname.slice(API.length), request)
-          : error(404, 'ENDPOINT_NOT_FOUND', url.pathname),
+          ? mlflow(method, url.pathname.slice(API.length), request)
+          : url.pathname.startsWith(API3)
+            ? tracing(method, url.pathname.slice(API3.length), request)
+            : url.pathname === OTLP && method === 'POST'
+              ? { status: 200, body: {} }
+              : error(404, 'ENDPOINT_NOT_FOUND', url.pathname),
       )
     })().catch((err: unknown) => json(res, error(500, 'INTERNAL_ERROR', String(err))))
   })
@@ -258,6 +291,7 @@ export async function startFakeMlflow(): Promise<FakeMlflow> {
     artifactRoot,
     experiments,
     runs,
+    traceInfos,
     script(method, path, ...responses) {
       const key = `${method} ${path}`
       scripts.set(key, [...(scripts.get(key) ?? []), ...responses])
