@@ -15,6 +15,8 @@ import { ModelVersionPage } from './pages/model-version-page'
 import { ModelsPage } from './pages/models-page'
 import { RunPage } from './pages/run-page'
 import { RunsPage } from './pages/runs-page'
+import { TracePage } from './pages/trace-page'
+import { TracesPage } from './pages/traces-page'
 import { TokensPage } from './pages/tokens-page'
 import { UsersPage } from './pages/users-page'
 
@@ -31,6 +33,10 @@ const router = createBrowserRouter([
       { index: true, element: <ExperimentsPage /> },
       // The runs of one experiment: columns, sort, filter, grouping and selection in the query string.
       { path: 'experiments/:experimentId', element: <RunsPage /> },
+      // Its traces: ?filter=, ?order=, ?size=, ?page=<token>… (the tokens that led to the page shown)
+      { path: 'experiments/:experimentId/traces', element: <TracesPage /> },
+      // One trace: ?span=<selected span id>, ?collapsed=<span ids>
+      { path: 'experiments/:experimentId/traces/:traceId', element: <TracePage /> },
       { path: 'runs/:runId', element: <RunPage /> },
       // ?runs=<id>,<id>,…
       { path: 'compare', element: <ComparePage /> },

@@ -5,13 +5,11 @@
  * live) is in the URL. Runs load a page at a time as the user scrolls; live runs refresh in place.
  */
 import { experimentFromWire, keelTrackingApi, trackingApi } from '@keel/contracts'
-import { useCallback, useMemo, useState } from 'react'
-import { Link, useParams, useSearchParams } from 'react-router'
+import { useCallback, useMemo } from 'react'
+import { useParams, useSearchParams } from 'react-router'
 import { ApiError, call } from '../api/client'
 import { useApi } from '../api/use-api'
-import { useAuth } from '../auth/auth-context'
-import { PermissionsPanel } from '../auth/permissions-panel'
-import { useMyPermission } from '../auth/use-permission'
+import { ExperimentHeader } from '../components/experiment-header'
 import { Empty, ErrorBox, Loading } from '../components/states'
 import { useJsonStable } from '../components/use-json-stable'
 import { type ColumnDef, columnDef, defaultColumns } from '../runs/columns'
@@ -43,9 +41,6 @@ export function RunsPage() {
   const keys = useApi(`keys|${experimentId}`, (signal) =>
     call(keelTrackingApi.getExperimentKeys, { experiment_id: experimentId }, signal),
   )
-  const auth = useAuth()
-  const mine = useMyPermission('experiment', experimentId)
-  const [permissionsOpen, setPermissionsOpen] = useState(false)
 
   const orderBy = view.order ? orderByTerm(view.order) : undefined
   const query = useMemo(() => ({ experimentId, filter: view.filter, orderBy }), [experimentId, view.filter, orderBy])
@@ -78,31 +73,12 @@ export function RunsPage() {
 
   return (
     <section aria-labelledby="runs-title" className="runs-page">
-      <div className="breadcrumbs">
-        <Link to="/">Experiments</Link> /
-      </div>
-      <div className="page-head">
-        <h1 id="runs-title">{name ?? (experiment.error ? `Experiment ${experimentId}` : '…')}</h1>
-        <span className="muted mono">ID {experimentId}</span>
-        {auth.authEnabled && mine.can('manage') && !experiment.error && (
-          <button
-            type="button"
-            className="permissions-toggle"
-            aria-expanded={permissionsOpen}
-            onClick={() => setPermissionsOpen((o) => !o)}
-          >
-            Permissions
-          </button>
-        )}
-      </div>
-      {permissionsOpen && mine.can('manage') && (
-        <PermissionsPanel
-          type="experiment"
-          id={experimentId}
-          name={name ?? experimentId}
-          onClose={() => setPermissionsOpen(false)}
-        />
-      )}
+      <ExperimentHeader
+        experimentId={experimentId}
+        name={experiment.data?.name}
+        failed={experiment.error !== undefined}
+        titleId="runs-title"
+      />
       {experiment.error ? (
         <ErrorBox error={experiment.error} onRetry={experiment.reload} />
       ) : (
