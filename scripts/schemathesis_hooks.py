@@ -24,6 +24,8 @@ import json
 import os
 import re
 
+import uuid
+
 import schemathesis
 from hypothesis import strategies as st
 from schemathesis.openapi.checks import RejectedPositiveData
@@ -114,6 +116,17 @@ def before_call(context, case, kwargs):
         case.query["order_by"] = _order_by_once(case.query["order_by"])
     if case.query and ("start_step" in case.query or "end_step" in case.query):
         _step_range(case.query)
+    _fresh_trace_id(body)
+
+
+def _fresh_trace_id(body: object) -> None:
+    """A trace info gets an id of its own: one trace id stays in the experiment that first recorded it
+    (keel refuses the same id in another experiment), and generated ids repeat ('0', 'admin')."""
+    if not isinstance(body, dict) or not isinstance(body.get("trace"), dict):
+        return
+    info = body["trace"].get("trace_info")
+    if isinstance(info, dict) and isinstance(info.get("trace_id"), str):
+        info["trace_id"] = f"tr-{uuid.uuid4().hex}"
 
 
 def _step_range(query: dict) -> None:

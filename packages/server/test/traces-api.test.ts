@@ -248,6 +248,18 @@ describe('trace RPCs', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ assessment: { expectation: { value: 1 } }, update_mask: 'expectation' }),
     })
-    expect(wrong.status).toBe(400)
+    // The other kind named: the assessment becomes an expectation.
+    const turned = (await wrong.json()) as any
+    expect([wrong.status, turned.assessment.expectation, turned.assessment.feedback]).toEqual([
+      200,
+      { value: 1 },
+      undefined,
+    ])
+    const unknown = await server.fetch(`${server.url}/api/3.0/mlflow/traces/${traceId}/assessments/${id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ assessment: {}, update_mask: 'sourceType' }),
+    })
+    expect(unknown.status).toBe(400)
   })
 })

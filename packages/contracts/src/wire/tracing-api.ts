@@ -25,7 +25,13 @@ const empty = z.object({})
 const TIMESTAMP = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,9})?Z$'
 /** google.protobuf.Duration in JSON: seconds with up to nine decimals and an `s`. */
 const DURATION = '^[0-9]{1,12}(?:\\.[0-9]{1,9})?s$'
-const timestamp = str.regex(new RegExp(TIMESTAMP), { error: 'expected an RFC 3339 time in UTC' })
+/** Dates the document can promise: years 1970 to 2999. */
+const DOCUMENTED_TIMESTAMP =
+  '^(?:19[7-9][0-9]|2[0-9]{3})-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{1,9})?Z$'
+const timestamp = str
+  .regex(new RegExp(TIMESTAMP), { error: 'expected an RFC 3339 time in UTC' })
+  .refine((text) => !Number.isNaN(Date.parse(text.replace(/\.\d+Z$/, 'Z'))), { error: 'expected a real date and time' })
+  .meta({ pattern: DOCUMENTED_TIMESTAMP })
 const duration = str.regex(new RegExp(DURATION), { error: "expected a duration in seconds ('1.5s')" })
 const stringMap = z.record(str, str)
 const traceKey = str.meta({ minLength: 1, maxLength: 250, pattern: NO_NUL })
@@ -130,9 +136,12 @@ export type TraceWire = z.input<typeof traceWire>
 
 // ---- converters ----
 
-/** Epoch ms as a proto Timestamp. */
+/** The last millisecond of year 9999, the latest time RFC 3339 (and the v2 calls' timestamp_ms) can name. */
+export const MAX_TIMESTAMP_MS = 253_402_300_799_999
+
+/** Epoch ms as a proto Timestamp (clamped to years 0000 to 9999, which RFC 3339 can write). */
 export function msToTimestamp(ms: number): string {
-  return new Date(ms).toISOString()
+  return new Date(Math.min(Math.max(ms, -62_167_219_200_000), MAX_TIMESTAMP_MS)).toISOString()
 }
 
 /** A proto Timestamp as epoch ms (nanoseconds beyond the millisecond are dropped). */
@@ -381,10 +390,9 @@ export function traceToWire(t: Trace): TraceWire {
 
 const v3 = 3
 const traceId = nonEmpty.meta({ pattern: '^[^\\x00/]{1,64}$' })
-const traceLocationRequest = z.object({
-  type: str.optional(),
-  mlflow_experiment: z.object({ experiment_id: nonEmpty }).optional(),
-})
+const traceLocationRequest = z
+  .object({ type: str.optional(), mlflow_experiment: z.object({ experiment_id: nonEmpty }).optional() })
+  .meta({ required: ['mlflow_experiment'] })
 /** MLflow's cap on one search page of traces. */
 export const MAX_TRACES_PER_PAGE = 500
 export const traceSearchFilter = str.meta({
@@ -395,14 +403,33 @@ export const traceSearchFilter = str.meta({
 const traceOrderBy = z.array(
   str.meta({ pattern: '^(?:timestamp_ms|execution_time_ms|status|request_id|name)(?: (?:ASC|DESC))?$' }),
 )
+/** The fields an assessment update may name, as proto-JSON writes a FieldMask's paths. */
+const MASK_PATH = '(?:assessmentName|feedback|expectation|rationale|metadata)'
 const assessmentUpdate = assessmentWire.partial().extend({ assessment_name: str.optional() })
+
+/** A trace info as StartTraceV3 takes it: an id, and the experiment it goes to. */
+const traceInfoRequest = traceInfoWire
+  .extend({
+    trace_id: traceId,
+    trace_location: traceLocationRequest.optional(),
+  })
+  .meta({ required: ['trace_id', 'trace_location'] })
+/** Which traces delete-traces removes: by id, or those at or before a time (the oldest first, up to max_traces). */
+const deleteTracesRequest = z
+  .object({
+    experiment_id: nonEmpty,
+    max_timestamp_millis: int64.optional(),
+    max_traces: int64Within(1, 100_000).optional(),
+    request_ids: z.array(str).optional(),
+  })
+  .meta({ anyOf: [{ required: ['request_ids'] }, { required: ['max_timestamp_millis'] }] })
 
 export const tracingApi = {
   startTraceV3: endpoint(
     'POST',
     '/mlflow/traces',
     'Record a finished trace (its info; the spans come over OTLP or as an artifact)',
-    z.object({ trace: z.object({ trace_info: traceInfoWire, spans: z.array(z.unknown()).optional() }) }),
+    z.object({ trace: z.object({ trace_info: traceInfoRequest, spans: z.array(z.unknown()).optional() }) }),
     z.object({ trace: z.object({ trace_info: traceInfoWire }) }),
     v3,
   ),
@@ -434,13 +461,15 @@ export const tracingApi = {
     'POST',
     '/mlflow/traces/search',
     'Search traces',
-    z.object({
-      locations: z.array(traceLocationRequest).optional(),
-      filter: traceSearchFilter.optional(),
-      max_results: int64Within(1, MAX_TRACES_PER_PAGE).optional(),
-      order_by: traceOrderBy.optional(),
-      page_token: pageToken.optional(),
-    }),
+    z
+      .object({
+        locations: z.array(traceLocationRequest).meta({ minItems: 1 }).optional(),
+        filter: traceSearchFilter.optional(),
+        max_results: int64Within(1, MAX_TRACES_PER_PAGE).optional(),
+        order_by: traceOrderBy.optional(),
+        page_token: pageToken.optional(),
+      })
+      .meta({ required: ['locations'] }),
     z.object({ traces: z.array(traceInfoWire).optional(), next_page_token: str.optional() }),
     v3,
   ),
@@ -448,12 +477,7 @@ export const tracingApi = {
     'POST',
     '/mlflow/traces/delete-traces',
     "Delete an experiment's traces: by id, or the oldest before a time",
-    z.object({
-      experiment_id: nonEmpty,
-      max_timestamp_millis: int64.optional(),
-      max_traces: int64Within(1, 100_000).optional(),
-      request_ids: z.array(str).optional(),
-    }),
+    deleteTracesRequest,
     z.object({ traces_deleted: int64.optional() }),
     v3,
   ),
@@ -477,7 +501,10 @@ export const tracingApi = {
     'POST',
     '/mlflow/traces/{trace_id}/assessments',
     'Log feedback or an expectation on a trace',
-    z.object({ trace_id: traceId, assessment: assessmentWire }),
+    z.object({
+      trace_id: traceId,
+      assessment: assessmentWire.meta({ oneOf: [{ required: ['feedback'] }, { required: ['expectation'] }] }),
+    }),
     z.object({ assessment: assessmentWire }),
     v3,
   ),
@@ -497,7 +524,12 @@ export const tracingApi = {
       trace_id: traceId,
       assessment_id: nonEmpty,
       assessment: assessmentUpdate,
-      update_mask: z.union([str, z.object({ paths: z.array(str).optional() })]).optional(),
+      update_mask: z
+        .union([
+          str.meta({ pattern: `^(?:${MASK_PATH}(?:,${MASK_PATH}){0,4})?$` }),
+          z.object({ paths: z.array(str).optional() }),
+        ])
+        .optional(),
     }),
     z.object({ assessment: assessmentWire }),
     v3,
@@ -525,7 +557,7 @@ export const tracingApi = {
     'Start a trace (MLflow 2)',
     z.object({
       experiment_id: nonEmpty,
-      timestamp_ms: int64Within(0, Number.MAX_SAFE_INTEGER).optional(),
+      timestamp_ms: int64Within(0, MAX_TIMESTAMP_MS).optional(),
       request_metadata: keyValueList.optional(),
       tags: keyValueList.optional(),
     }),
@@ -537,7 +569,7 @@ export const tracingApi = {
     'End a trace (MLflow 2)',
     z.object({
       request_id: traceId,
-      timestamp_ms: int64Within(0, Number.MAX_SAFE_INTEGER).optional(),
+      timestamp_ms: int64Within(0, MAX_TIMESTAMP_MS).optional(),
       status: str.optional(),
       request_metadata: keyValueList.optional(),
       tags: keyValueList.optional(),
@@ -555,25 +587,22 @@ export const tracingApi = {
     'GET',
     '/mlflow/traces',
     'Search traces (MLflow 2)',
-    z.object({
-      experiment_ids: z.array(nonEmpty).optional(),
-      filter: traceSearchFilter.optional(),
-      max_results: int64Within(1, MAX_TRACES_PER_PAGE).optional(),
-      order_by: traceOrderBy.optional(),
-      page_token: pageToken.optional(),
-    }),
+    z
+      .object({
+        experiment_ids: z.array(nonEmpty).meta({ minItems: 1 }).optional(),
+        filter: traceSearchFilter.optional(),
+        max_results: int64Within(1, MAX_TRACES_PER_PAGE).optional(),
+        order_by: traceOrderBy.optional(),
+        page_token: pageToken.optional(),
+      })
+      .meta({ required: ['experiment_ids'] }),
     z.object({ traces: z.array(traceInfoV2Wire).optional(), next_page_token: str.optional() }),
   ),
   deleteTracesV2: endpoint(
     'POST',
     '/mlflow/traces/delete-traces',
     "Delete an experiment's traces (MLflow 2)",
-    z.object({
-      experiment_id: nonEmpty,
-      max_timestamp_millis: int64.optional(),
-      max_traces: int64Within(1, 100_000).optional(),
-      request_ids: z.array(str).optional(),
-    }),
+    deleteTracesRequest,
     z.object({ traces_deleted: int64.optional() }),
   ),
   setTraceTagV2: endpoint(

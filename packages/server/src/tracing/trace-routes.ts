@@ -80,25 +80,21 @@ export function mountTraceRoutes(router: RpcRouter, service: TraceService): void
     .add(api.startTraceV3, async (r) => ({
       trace: { trace_info: traceInfoToWire(await service.startTrace(infoFromWire(r.trace.trace_info))) },
     }))
-    .add(
-      api.searchTracesV3,
-      async (r, c) => {
-        const readable = await c.visible('experiment')
-        const page = await service.search({
-          experimentIds: experimentsOf(r.locations),
-          ...(r.filter !== undefined && { filter: r.filter }),
-          ...(r.max_results !== undefined && { maxResults: r.max_results }),
-          ...(r.order_by && { orderBy: r.order_by }),
-          ...(r.page_token && { pageToken: r.page_token }),
-          ...(readable && { readable }),
-        })
-        return {
-          traces: page.items.map(traceInfoToWire),
-          ...(page.nextPageToken && { next_page_token: page.nextPageToken }),
-        }
-      },
-      { alsoGet: true },
-    )
+    .add(api.searchTracesV3, async (r, c) => {
+      const readable = await c.visible('experiment')
+      const page = await service.search({
+        experimentIds: experimentsOf(r.locations),
+        ...(r.filter !== undefined && { filter: r.filter }),
+        ...(r.max_results !== undefined && { maxResults: r.max_results }),
+        ...(r.order_by && { orderBy: r.order_by }),
+        ...(r.page_token && { pageToken: r.page_token }),
+        ...(readable && { readable }),
+      })
+      return {
+        traces: page.items.map(traceInfoToWire),
+        ...(page.nextPageToken && { next_page_token: page.nextPageToken }),
+      }
+    })
     .add(api.deleteTracesV3, async (r) => ({
       traces_deleted: await service.deleteTraces({
         experimentId: r.experiment_id,

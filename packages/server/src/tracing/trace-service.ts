@@ -84,7 +84,7 @@ export class TraceService {
     checkTraceId(info.traceId)
     const experiment = await this.activeExperiment(info.experimentId)
     const existing = await this.store.getTraceInfo(info.traceId)
-    if (existing && existing.experimentId !== info.experimentId) {
+    if (existing && existing.experimentId !== experiment.experimentId) {
       throw KeelError.invalid(
         `Trace '${info.traceId}' belongs to experiment ${existing.experimentId}, not ${info.experimentId}`,
       )
@@ -92,6 +92,7 @@ export class TraceService {
     const now = Date.now()
     return this.store.putTraceInfo({
       ...info,
+      experimentId: experiment.experimentId,
       ...(info.requestPreview !== undefined && { requestPreview: clip(info.requestPreview) }),
       ...(info.responsePreview !== undefined && { responsePreview: clip(info.responsePreview) }),
       tags: { ...info.tags, ...this.artifactTag(experiment, info.traceId) },
@@ -197,20 +198,17 @@ export class TraceService {
     maxTimestampMs?: number
     maxTraces?: number
   }): Promise<number> {
-    const byIds = input.traceIds !== undefined && input.traceIds.length > 0
-    const byTime = input.maxTimestampMs !== undefined && input.maxTimestampMs > 0
-    if (byIds === byTime) {
+    // MLflow takes one of the two; keel takes both too (the traces among the ids that are old enough).
+    if (input.traceIds === undefined && input.maxTimestampMs === undefined) {
       throw KeelError.invalid(
-        'Exactly one of `max_timestamp_millis` and `request_ids` must be specified: delete traces by id, or those before a time.',
+        'One of `max_timestamp_millis` and `request_ids` must be specified: delete traces by id, or those before a time.',
       )
-    }
-    if (byIds && input.maxTraces !== undefined && input.maxTraces > 0) {
-      throw KeelError.invalid('`max_traces` may only be given with `max_timestamp_millis`.')
     }
     await this.deps.experiment(input.experimentId)
     return this.store.deleteTraces({
       experimentId: input.experimentId,
-      ...(byIds ? { traceIds: input.traceIds! } : { maxTimestampMs: input.maxTimestampMs! }),
+      ...(input.traceIds !== undefined && { traceIds: input.traceIds }),
+      ...(input.maxTimestampMs !== undefined && { maxTimestampMs: input.maxTimestampMs }),
       ...(input.maxTraces && { maxTraces: input.maxTraces }),
     })
   }
@@ -264,7 +262,7 @@ export class TraceService {
     return found
   }
 
-  /** Changes the fields `paths` names (MLflow's update_mask); the kind of an assessment does not change. */
+  /** Changes the fields `paths` names (MLflow's update_mask). */
   async updateAssessment(
     traceId: string,
     assessmentId: string,
@@ -279,13 +277,12 @@ export class TraceService {
           if (!change.name) throw KeelError.invalid('assessment_name must not be empty')
           next = { ...next, name: change.name }
           break
+        // An assessment is one or the other: naming the other kind turns it into that kind.
         case 'feedback':
-          if (current.expectation) throw KeelError.invalid('An expectation cannot be updated to a feedback.')
-          next = { ...next, feedback: change.feedback ?? {} }
+          next = { ...withoutKey(next, 'expectation'), feedback: change.feedback ?? {} }
           break
         case 'expectation':
-          if (current.feedback) throw KeelError.invalid('A feedback cannot be updated to an expectation.')
-          next = { ...next, expectation: change.expectation ?? {} }
+          next = { ...withoutKey(next, 'feedback'), expectation: change.expectation ?? {} }
           break
         case 'rationale':
           next =

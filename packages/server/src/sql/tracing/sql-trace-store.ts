@@ -148,7 +148,15 @@ export class SqlTraceStore implements TraceStore {
           .execute()
       await this.upsertKeyValues(tx, 'trace_tags', info.traceId, info.tags)
       await this.upsertKeyValues(tx, 'trace_metadata', info.traceId, info.metadata)
-      for (const a of info.assessments) await tx.insertInto('trace_assessments').values(assessmentRow(a)).execute()
+      // An assessment sent again (the same id) replaces the stored one.
+      for (const a of info.assessments) {
+        const { assessment_id, ...rest } = assessmentRow(a)
+        await tx
+          .insertInto('trace_assessments')
+          .values({ assessment_id, ...rest })
+          .onConflict((oc) => oc.column('assessment_id').doUpdateSet(rest))
+          .execute()
+      }
     })
     return (await this.getTraceInfo(info.traceId))!
   }
