@@ -21,7 +21,8 @@ import type { z } from 'zod'
 import { requestBody, requestHeader } from '../http/node-request.js'
 import type { RpcRouter } from '../http/rpc.js'
 import { MAX_OTLP_BYTES, decodeOtlp, decompress } from './otlp.js'
-import type { TraceService } from './trace-service.js'
+import type { Readable } from '../search/index.js'
+import type { TraceSearch, TraceService } from './trace-service.js'
 
 type InfoWire = z.output<typeof api.startTraceV3.request>['trace']['trace_info']
 
@@ -65,6 +66,37 @@ function experimentsOf(
   return (locations ?? []).flatMap((l) => (l.mlflow_experiment ? [l.mlflow_experiment.experiment_id] : []))
 }
 
+/** The search both versions make: the same fields, the experiments named as each names them. */
+function searchOf(
+  experimentIds: readonly string[],
+  r: {
+    filter?: string | undefined
+    max_results?: number | undefined
+    order_by?: string[] | undefined
+    page_token?: string | undefined
+  },
+  readable: Readable | undefined,
+): TraceSearch {
+  return {
+    experimentIds,
+    ...(r.filter !== undefined && { filter: r.filter }),
+    ...(r.max_results !== undefined && { maxResults: r.max_results }),
+    ...(r.order_by && { orderBy: r.order_by }),
+    ...(r.page_token && { pageToken: r.page_token }),
+    ...(readable && { readable }),
+  }
+}
+
+/** delete-traces, the same request in both versions. */
+function deletionOf(r: z.output<typeof api.deleteTracesV3.request>) {
+  return {
+    experimentId: r.experiment_id,
+    ...(r.request_ids && { traceIds: r.request_ids }),
+    ...(r.max_timestamp_millis !== undefined && { maxTimestampMs: r.max_timestamp_millis }),
+    ...(r.max_traces !== undefined && { maxTraces: r.max_traces }),
+  }
+}
+
 export function mountTraceRoutes(router: RpcRouter, service: TraceService): void {
   router
     // Before getTraceInfoV3, whose {trace_id} would take 'get' and 'batchGet' too.
@@ -81,27 +113,14 @@ export function mountTraceRoutes(router: RpcRouter, service: TraceService): void
       trace: { trace_info: traceInfoToWire(await service.startTrace(infoFromWire(r.trace.trace_info))) },
     }))
     .add(api.searchTracesV3, async (r, c) => {
-      const readable = await c.visible('experiment')
-      const page = await service.search({
-        experimentIds: experimentsOf(r.locations),
-        ...(r.filter !== undefined && { filter: r.filter }),
-        ...(r.max_results !== undefined && { maxResults: r.max_results }),
-        ...(r.order_by && { orderBy: r.order_by }),
-        ...(r.page_token && { pageToken: r.page_token }),
-        ...(readable && { readable }),
-      })
+      const page = await service.search(searchOf(experimentsOf(r.locations), r, await c.visible('experiment')))
       return {
         traces: page.items.map(traceInfoToWire),
         ...(page.nextPageToken && { next_page_token: page.nextPageToken }),
       }
     })
     .add(api.deleteTracesV3, async (r) => ({
-      traces_deleted: await service.deleteTraces({
-        experimentId: r.experiment_id,
-        ...(r.request_ids && { traceIds: r.request_ids }),
-        ...(r.max_timestamp_millis !== undefined && { maxTimestampMs: r.max_timestamp_millis }),
-        ...(r.max_traces !== undefined && { maxTraces: r.max_traces }),
-      }),
+      traces_deleted: await service.deleteTraces(deletionOf(r)),
     }))
     .add(api.setTraceTagV3, async (r) => {
       await service.setTag(r.trace_id, r.key, r.value ?? '')
@@ -159,27 +178,14 @@ export function mountTraceRoutes(router: RpcRouter, service: TraceService): void
     }))
     .add(api.getTraceInfoV2, async (r) => ({ trace_info: traceInfoToV2Wire(await service.getInfo(r.request_id)) }))
     .add(api.searchTracesV2, async (r, c) => {
-      const readable = await c.visible('experiment')
-      const page = await service.search({
-        experimentIds: r.experiment_ids ?? [],
-        ...(r.filter !== undefined && { filter: r.filter }),
-        ...(r.max_results !== undefined && { maxResults: r.max_results }),
-        ...(r.order_by && { orderBy: r.order_by }),
-        ...(r.page_token && { pageToken: r.page_token }),
-        ...(readable && { readable }),
-      })
+      const page = await service.search(searchOf(r.experiment_ids ?? [], r, await c.visible('experiment')))
       return {
         traces: page.items.map(traceInfoToV2Wire),
         ...(page.nextPageToken && { next_page_token: page.nextPageToken }),
       }
     })
     .add(api.deleteTracesV2, async (r) => ({
-      traces_deleted: await service.deleteTraces({
-        experimentId: r.experiment_id,
-        ...(r.request_ids && { traceIds: r.request_ids }),
-        ...(r.max_timestamp_millis !== undefined && { maxTimestampMs: r.max_timestamp_millis }),
-        ...(r.max_traces !== undefined && { maxTraces: r.max_traces }),
-      }),
+      traces_deleted: await service.deleteTraces(deletionOf(r)),
     }))
     .add(api.setTraceTagV2, async (r) => {
       await service.setTag(r.request_id, r.key, r.value ?? '')
